@@ -1,0 +1,65 @@
+// Lint: typescript-eslint (type-aware) plus the import-boundary rules of the architecture guide.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** One importer per external library: `lib` may only be imported from `allowed`. */
+const soleImporters = [
+  { lib: 'ssh2', allowed: ['src/transports/ssh.ts'] },
+  { lib: 'execa', allowed: ['src/exec/local.ts'] },
+  { lib: 'fast-xml-parser', allowed: ['src/transports/netconf/xml.ts'] },
+  { lib: 'yaml', allowed: ['src/inventory/load.ts'] },
+  { lib: 'zod', allowed: ['src/inventory/schema.ts'] },
+  { lib: 'csv-stringify', allowed: ['src/report/render-csv.ts'] },
+  { lib: 'better-sqlite3', allowed: ['src/report/history.ts'] },
+];
+
+const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+const nodeBuiltins = { group: ['node:*'], message: 'pure module: no node:* imports (take time and I/O as arguments)' };
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'reports/', 'test-results/', 'playwright-report/', '.vmmi/', 'lab-assets/**/*.c'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  // Composition roots, scripts, suites and benches may print.
+  { files: ['src/cli/**', 'scripts/**', 'bench/**', 'suites/**', 'src/**/*.test.ts', 'src/playwright/**', 'src/lab/agent/**'],
+    rules: { 'no-console': 'off' } },
+  ...soleImporters.map(({ lib, allowed }) => ({
+    files: ['src/**/*.ts'],
+    ignores: [...allowed, 'src/**/*.test.ts'],
+    rules: restrict([{ group: [lib, `${lib}/*`], message: `only ${allowed.join(', ')} imports ${lib}` }]),
+  })),
+  // Pure cores: no node:*, no imports outside their allowed folders.
+  { files: ['src/model/**/*.ts', 'src/errors/**/*.ts'], ignores: ['**/*.test.ts'],
+    rules: restrict([nodeBuiltins, { group: ['../*', '!../model/*', '!../errors/*'], message: 'model/ and errors/ import nothing else from src/' }]) },
+  { files: ['src/measure/**/*.ts'], ignores: ['**/*.test.ts'],
+    rules: restrict([nodeBuiltins, { group: ['../*', '!../model/*'], message: 'measure/ imports only model/' }]) },
+  { files: ['src/**/framing.ts', 'src/**/xdr.ts', 'src/**/frame.ts', 'src/**/uri.ts', 'src/**/resolve.ts',
+    'src/**/parse.ts', 'src/**/machine.ts', 'src/report/render-*.ts'], ignores: ['**/*.test.ts', 'src/report/render-csv.ts'],
+    rules: restrict([nodeBuiltins]) },
+  { files: ['src/report/**/*.ts'], ignores: ['**/*.test.ts'],
+    rules: restrict([{ group: ['../playwright/*', '../drivers/*', '../lab/*'], message: 'report/ never imports playwright/, drivers/ or lab/' }]) },
+  { files: ['src/drivers/**/*.ts', 'src/probes/**/*.ts', 'src/migration/**/*.ts'], ignores: ['**/*.test.ts'],
+    rules: restrict([{ group: ['../inventory/*', '../../inventory/*', '../lab/*', '../../lab/*', '../playwright/*', '../../playwright/*', '../cli/*', '../../cli/*'],
+      message: 'drivers/, probes/ and migration/ receive resolved models; no inventory loaders, lab/, playwright/ or cli/' }]) },
+  { files: ['src/lab/**/*.ts'], ignores: ['**/*.test.ts'],
+    rules: restrict([{ group: ['../drivers/*', '../../drivers/*', '../playwright/*', '../cli/*'], message: 'lab/ never imports drivers/: it only builds what a Testbed describes' }]) },
+  { files: ['src/transports/**/*.ts'], ignores: ['**/*.test.ts'],
+    rules: restrict([{ group: ['../drivers/*', '../../drivers/*', '../../../drivers/*'], message: 'transports/ never imports drivers/' }]) },
+  { files: ['suites/**/*.ts'],
+    rules: restrict([{ group: ['../src/*', '../../src/*', '!../../src/index.js', '!../src/index.js'], message: 'suites import only the package entry (src/index.ts)' }]) },
+);

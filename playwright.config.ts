@@ -1,0 +1,22 @@
+import { defineConfig } from '@playwright/test';
+
+/**
+ * Projects:
+ * - unit: pure cores and fakes, next to the code (`src/**\/*.test.ts`); no root needed.
+ * - integration: real daemons on loopback or in temporary namespaces (libvirtd test driver, netconfd, sshd).
+ * - lab: the emulated lab or a hardware testbed (`testbedFile` option); serial, one worker.
+ * - report-browser: the generated HTML report opened in Chromium.
+ * `scripts/test` runs them one after another so lab timings never share the 2 cores with unit tests.
+ */
+export default defineConfig({
+  forbidOnly: process.env.CI === 'true',
+  retries: 0,
+  reporter: [['list']],
+  timeout: 60_000,
+  projects: [
+    { name: 'unit', testDir: './src', testMatch: '**/*.test.ts', fullyParallel: true },
+    { name: 'integration', testDir: './suites/integration', testMatch: '**/*.spec.ts', workers: 1, timeout: 180_000 },
+    { name: 'lab', testDir: './suites/lab', testMatch: '**/*.spec.ts', workers: 1, timeout: 600_000 },
+    { name: 'report-browser', testDir: './suites/report', testMatch: '**/*.spec.ts', workers: 1, timeout: 120_000 },
+  ],
+});

@@ -1,0 +1,18 @@
+import { testbedCommand } from './testbed.js';
+
+/** One `vmmi` command group. `run` returns the exit code. */
+export interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  run(args: readonly string[]): Promise<number>;
+}
+
+/** Explicit registry of command groups; each later capability adds its line here. */
+export const commands: Readonly<Record<string, Command>> = {
+  testbed: testbedCommand,
+};
+
+export function printHelp(): void {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  console.log(`usage: vmmi <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nvmmi <command> --help for details`);
+}

@@ -1,0 +1,122 @@
+import { VmmiError, type VmmiErrorOptions } from './vmmi-error.js';
+
+/** One problem found in a testbed file. */
+export interface InventoryIssue {
+  /** Dotted path into the document, e.g. `links[3].endpoints[1]`. */
+  readonly path: string;
+  readonly message: string;
+  readonly file?: string;
+  readonly line?: number;
+  readonly col?: number;
+}
+
+/** A testbed failed validation; `issues` holds every problem found, not only the first. */
+export class InventoryError extends VmmiError {
+  readonly issues: readonly InventoryIssue[];
+  constructor(issues: readonly InventoryIssue[], options: VmmiErrorOptions = {}) {
+    super('INVENTORY_INVALID', `${issues.length} problem(s) in testbed:\n${issues.map(formatIssue).join('\n')}`, {
+      hint: 'fix the listed entries and run `vmmi testbed validate` again',
+      ...options,
+    });
+    this.issues = issues;
+  }
+}
+
+/** `file:line:col  dotted.path: message` (position parts omitted when unknown). */
+export function formatIssue(i: InventoryIssue): string {
+  const pos = i.file === undefined ? '' : `${i.file}${i.line === undefined ? '' : `:${i.line}:${i.col ?? 1}`}  `;
+  return `${pos}${i.path === '' ? '(document)' : i.path}: ${i.message}`;
+}
+
+export class ConnectionError extends VmmiError {
+  constructor(message: string, options: VmmiErrorOptions = {}) {
+    super('CONNECTION', message, options);
+  }
+}
+
+export class AuthError extends VmmiError {
+  constructor(message: string, options: VmmiErrorOptions = {}) {
+    super('AUTH', message, options);
+  }
+}
+
+/** The peer presented a host key that does not match the pinned key or known_hosts entry. */
+export class HostKeyError extends VmmiError {
+  constructor(message: string, options: VmmiErrorOptions = {}) {
+    super('HOST_KEY', message, options);
+  }
+}
+
+export class TimeoutError extends VmmiError {
+  readonly timeoutMs: number;
+  constructor(message: string, timeoutMs: number, options: VmmiErrorOptions = {}) {
+    super('TIMEOUT', `${message} (after ${timeoutMs} ms)`, options);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+export class AbortedError extends VmmiError {
+  constructor(message = 'operation aborted', options: VmmiErrorOptions = {}) {
+    super('ABORTED', message, options);
+  }
+}
+
+/** A local or remote command failed; carries argv (never a shell string) and its output. */
+export class CommandError extends VmmiError {
+  readonly argv: readonly string[];
+  readonly exitCode: number | undefined;
+  readonly stderr: string;
+  constructor(message: string, argv: readonly string[], exitCode: number | undefined, stderr: string,
+    options: VmmiErrorOptions = {}) {
+    super('COMMAND', message, options);
+    this.argv = argv;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+  }
+}
+
+/** Wire protocol violated: malformed frame, oversized message, unexpected program. */
+export class ProtocolError extends VmmiError {
+  constructor(message: string, options: VmmiErrorOptions & { code?: 'PROTOCOL' | 'FRAMING' | 'XDR' } = {}) {
+    super(options.code ?? 'PROTOCOL', message, options);
+  }
+}
+
+export class ConfigRejectedError extends VmmiError {
+  constructor(message: string, options: VmmiErrorOptions = {}) {
+    super('CONFIG_REJECTED', message, options);
+  }
+}
+
+export class UnsupportedError extends VmmiError {
+  constructor(message: string, options: VmmiErrorOptions = {}) {
+    super('UNSUPPORTED', message, options);
+  }
+}
+
+/** A registry lookup failed; the message lists the supported kinds. */
+export class UnknownKindError extends VmmiError {
+  readonly supported: readonly string[];
+  constructor(what: string, kind: string, supported: readonly string[], options: VmmiErrorOptions = {}) {
+    super('UNKNOWN_KIND', `unknown ${what} "${kind}"; supported: ${supported.join(', ')}`, options);
+    this.supported = supported;
+  }
+}
+
+export class MigrationError extends VmmiError {
+  constructor(message: string, options: VmmiErrorOptions = {}) {
+    super('MIGRATION', message, options);
+  }
+}
+
+export class LabError extends VmmiError {
+  constructor(message: string, options: VmmiErrorOptions & { code?: 'LAB' | 'LAB_BUSY' } = {}) {
+    super(options.code ?? 'LAB', message, options);
+  }
+}
+
+export class UsageError extends VmmiError {
+  constructor(message: string, options: VmmiErrorOptions = {}) {
+    super('USAGE', message, options);
+  }
+}

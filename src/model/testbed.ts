@@ -1,0 +1,191 @@
+import type { Secret } from './secret.js';
+
+/** Drivers a hypervisor can be reached through. */
+export const HYPERVISOR_DRIVER_KINDS = ['libvirt-rpc', 'virsh'] as const;
+export type HypervisorDriverKind = (typeof HYPERVISOR_DRIVER_KINDS)[number];
+
+/** Switch driver kinds; the registry in drivers/switch maps each to a factory. */
+export const SWITCH_DRIVER_KINDS = ['netconf-ietf', 'frr-ssh', 'junos-netconf', 'eos', 'openconfig-netconf'] as const;
+export type SwitchDriverKind = (typeof SWITCH_DRIVER_KINDS)[number];
+
+export const SWITCH_ROLES = ['tor', 'gateway', 'core', 'wan-edge'] as const;
+export type SwitchRole = (typeof SWITCH_ROLES)[number];
+
+export const MIGRATION_STRATEGIES = ['l2', 'host-route-static', 'host-route-bgp', 'tunnel', 'evpn-l2'] as const;
+export type MigrationStrategy = (typeof MIGRATION_STRATEGIES)[number];
+
+export const TRAFFIC_HOST_KINDS = ['local', 'netns', 'ssh'] as const;
+export type TrafficHostKind = (typeof TRAFFIC_HOST_KINDS)[number];
+
+export interface Site {
+  readonly name: string;
+  readonly description?: string;
+}
+
+/** How an SSH peer's host key is verified. `insecure` exists for throw-away labs and is reported. */
+export type HostKeyPolicy =
+  | { readonly kind: 'known-hosts'; readonly file: string }
+  | { readonly kind: 'fingerprint'; readonly sha256: string }
+  | { readonly kind: 'insecure-accept-any-host-key' };
+
+export interface Credentials {
+  readonly username: string;
+  readonly password?: Secret;
+  /** Private key (PEM/OpenSSH) contents, resolved from a reference. */
+  readonly privateKey?: Secret;
+  readonly passphrase?: Secret;
+}
+
+export interface Hypervisor {
+  readonly name: string;
+  readonly site: string;
+  /** libvirt URI the controller uses, e.g. `qemu+tcp://198.18.10.11/system`. */
+  readonly uri: string;
+  /** libvirt URI other hypervisors use as the peer-to-peer migration destination. */
+  readonly migrationUri: string;
+  readonly driver: HypervisorDriverKind;
+  /** Address on the management / lab network. */
+  readonly address: string;
+  readonly credentials?: Credentials;
+  readonly hostKey?: HostKeyPolicy;
+  readonly group?: string;
+}
+
+export interface CliAccess {
+  readonly port: number;
+  readonly platform: 'linux' | 'frr-vtysh' | 'junos' | 'eos';
+}
+
+export interface Switch {
+  readonly name: string;
+  readonly site: string;
+  readonly role: SwitchRole;
+  readonly kind: SwitchDriverKind;
+  readonly address: string;
+  /** NETCONF (or main protocol) port. */
+  readonly port: number;
+  readonly credentials: Credentials;
+  readonly hostKey: HostKeyPolicy;
+  readonly cli?: CliAccess;
+  /** Autonomous system number when the switch speaks BGP. */
+  readonly asn?: number;
+  /** Router id / loopback or uplink address used as VTEP and BGP id. */
+  readonly routerId?: string;
+  readonly group?: string;
+}
+
+export interface LinkEndpoint {
+  readonly device: string;
+  readonly port: string;
+}
+
+/** WAN impairment of a link, one way, applied in both directions. */
+export interface Impairment {
+  readonly delayMs: number;
+  readonly jitterMs: number;
+  readonly lossPct: number;
+  /** 0 = unlimited. */
+  readonly rateMbit: number;
+}
+
+export interface Link {
+  readonly name: string;
+  readonly endpoints: readonly [LinkEndpoint, LinkEndpoint];
+  readonly impairment?: Impairment;
+  readonly wan: boolean;
+}
+
+export interface AddressFamilyPlan {
+  /** CIDR prefix, e.g. `198.18.10.0/24`. */
+  readonly prefix: string;
+  readonly gateway: string;
+}
+
+export interface Subnet {
+  readonly name: string;
+  readonly site: string;
+  readonly ipv4?: AddressFamilyPlan;
+  readonly ipv6?: AddressFamilyPlan;
+  readonly vni?: number;
+}
+
+export interface Vm {
+  readonly name: string;
+  readonly home: string;
+  readonly subnet: string;
+  /** Address with prefix length, e.g. `198.18.10.100/24`. */
+  readonly ipv4?: string;
+  readonly ipv6?: string;
+  readonly mac: string;
+  readonly memoryMiB: number;
+  readonly vcpus: number;
+  /** UDP reflector port (0 = no reflector: probes fall back to ICMP, labelled coarse). */
+  readonly reflectorPort: number;
+  readonly tcpEchoPort: number;
+}
+
+export interface TrafficHost {
+  readonly name: string;
+  readonly kind: TrafficHostKind;
+  readonly site?: string;
+  /** Network namespace name (kind netns; the lab prefixes it per run). */
+  readonly netns?: string;
+  readonly address?: string;
+  readonly ipv4?: string;
+  readonly ipv6?: string;
+  readonly credentials?: Credentials;
+  readonly hostKey?: HostKeyPolicy;
+}
+
+export interface MigrationDefaults {
+  /** MiB/s; always passed to libvirt (QEMU's own default of 32 MiB/s makes migrations ~8× longer). */
+  readonly bandwidthMiBs: number;
+  readonly maxDowntimeMs: number;
+  readonly strategy: MigrationStrategy;
+  readonly timeoutMs: number;
+}
+
+export interface ProbeDefaults {
+  /** Per-flow offered rate, packets per second. */
+  readonly ratePps: number;
+  /** Baseline before the trigger, ms. */
+  readonly baselineMs: number;
+  /** Drain for late replies after the last send, ms. */
+  readonly drainMs: number;
+  readonly payloadBytes: number;
+}
+
+/** Pass/fail thresholds; suites read them from here, never from spec code. */
+export interface Thresholds {
+  readonly maxOutageMs: number;
+  readonly maxLossPct: number;
+  readonly maxReconvergenceMs: number;
+  readonly maxRttStepMs: number;
+}
+
+export interface EmulatedLab {
+  /** Namespace prefix base; a per-run suffix is added by the lab. */
+  readonly prefix: string;
+  readonly wanLink?: string;
+}
+
+/** A resolved, frozen testbed. Built by inventory/resolve or defineTestbed(). */
+export interface Testbed {
+  readonly name: string;
+  readonly description?: string;
+  /** Source file, when loaded from one. */
+  readonly file?: string;
+  /** sha256 of the source text (hex), for the run manifest. */
+  readonly sha256?: string;
+  readonly sites: readonly Site[];
+  readonly hypervisors: readonly Hypervisor[];
+  readonly switches: readonly Switch[];
+  readonly links: readonly Link[];
+  readonly subnets: readonly Subnet[];
+  readonly vms: readonly Vm[];
+  readonly trafficHosts: readonly TrafficHost[];
+  readonly migration: MigrationDefaults;
+  readonly probe: ProbeDefaults;
+  readonly thresholds: Thresholds;
+  readonly lab?: EmulatedLab;
+}
