@@ -77,6 +77,9 @@ export interface Switch {
 export interface LinkEndpoint {
   readonly device: string;
   readonly port: string;
+  /** Interface address with prefix length on this end, when the link is routed. */
+  readonly ipv4?: string;
+  readonly ipv6?: string;
 }
 
 /** WAN impairment of a link, one way, applied in both directions. */
@@ -164,8 +167,11 @@ export interface Thresholds {
 }
 
 export interface EmulatedLab {
-  /** Namespace prefix base; a per-run suffix is added by the lab. */
+  /** Namespace prefix of this lab (`<prefix>-<node>`); two labs with distinct prefixes coexist. */
   readonly prefix: string;
+  /** State directory of the lab (sockets, keys, known_hosts, logs); `${lab:dir}` in the file expands to it. */
+  readonly dir: string;
+  /** Name of the link the WAN relay (or netem) impairs. */
   readonly wanLink?: string;
 }
 
