@@ -120,3 +120,15 @@ export class UsageError extends VmmiError {
     super('USAGE', message, options);
   }
 }
+
+/**
+ * Reporting failed: a record or history row is malformed, or a report file could not be written.
+ * `path` is the dotted path into the offending record (`metrics[3].value`) or the file concerned.
+ */
+export class ReportError extends VmmiError {
+  readonly path?: string;
+  constructor(message: string, options: VmmiErrorOptions & { path?: string } = {}) {
+    super('REPORT', options.path === undefined ? message : `${options.path}: ${message}`, options);
+    if (options.path !== undefined) this.path = options.path;
+  }
+}
