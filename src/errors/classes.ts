@@ -132,3 +132,42 @@ export class ReportError extends VmmiError {
     if (options.path !== undefined) this.path = options.path;
   }
 }
+
+/** Symbolic names of the libvirt error codes vmmi tells apart (libvirt `virErrorNumber`). */
+export type LibvirtErrorName =
+  | 'internal' | 'no-support' | 'invalid-arg' | 'operation-failed' | 'system' | 'rpc' | 'no-domain'
+  | 'auth-failed' | 'operation-invalid' | 'operation-timeout' | 'aborted' | 'argument-unsupported'
+  | 'operation-unsupported' | 'no-connect' | 'other';
+
+const LIBVIRT_ERROR_NAMES: Readonly<Record<number, LibvirtErrorName>> = {
+  1: 'internal', 3: 'no-support', 8: 'invalid-arg', 9: 'operation-failed', 38: 'system', 39: 'rpc',
+  42: 'no-domain', 45: 'auth-failed', 55: 'operation-invalid', 68: 'operation-timeout', 74: 'argument-unsupported',
+  78: 'aborted', 84: 'operation-unsupported', 2: 'no-connect',
+};
+
+/** Maps a libvirt numeric error code to vmmi's symbolic name ('other' when vmmi does not distinguish it). */
+export function libvirtErrorName(code: number): LibvirtErrorName {
+  return LIBVIRT_ERROR_NAMES[code] ?? 'other';
+}
+
+/**
+ * libvirt reported an error (an RPC `remote_error`, or virsh stderr classified into the same shape).
+ * `libvirtCode` is libvirt's `virErrorNumber` (-1 when only the text is known), `libvirtDomain` its
+ * `virErrorDomain` (origin: 6 DOM, 7 RPC, 10 QEMU, 12 TEST, 13 REMOTE; -1 when unknown).
+ */
+export class LibvirtError extends VmmiError {
+  readonly libvirtCode: number;
+  readonly libvirtDomain: number;
+  readonly libvirtName: LibvirtErrorName;
+  /** libvirt's own message, untouched. */
+  readonly libvirtMessage: string;
+  constructor(libvirtMessage: string, libvirtCode: number, libvirtDomain: number,
+    options: VmmiErrorOptions & { name?: LibvirtErrorName } = {}) {
+    const name = options.name ?? libvirtErrorName(libvirtCode);
+    super('LIBVIRT', `${libvirtMessage} [libvirt ${name}, code ${libvirtCode}, domain ${libvirtDomain}]`, options);
+    this.libvirtCode = libvirtCode;
+    this.libvirtDomain = libvirtDomain;
+    this.libvirtName = name;
+    this.libvirtMessage = libvirtMessage;
+  }
+}
