@@ -171,3 +171,37 @@ export class LibvirtError extends VmmiError {
     this.libvirtMessage = libvirtMessage;
   }
 }
+
+/** One NETCONF `<rpc-error>` (RFC 6241 §4.3) as vmmi surfaces it. */
+export interface RpcErrorInfo {
+  /** transport | rpc | protocol | application */
+  readonly type: string;
+  /** e.g. invalid-value, lock-denied, data-exists */
+  readonly tag: string;
+  readonly severity: 'error' | 'warning';
+  readonly appTag?: string;
+  /** XPath of the failing node. */
+  readonly path?: string;
+  readonly message?: string;
+  /** error-info children by local name (session-id, bad-element, …). */
+  readonly info: Readonly<Record<string, string>>;
+}
+
+/** A NETCONF RPC answered with one or more rpc-error of severity `error`; fields kept structured. */
+export class NetconfRpcError extends VmmiError {
+  readonly errors: readonly RpcErrorInfo[];
+  constructor(errors: readonly RpcErrorInfo[], options: VmmiErrorOptions = {}) {
+    const first = errors[0];
+    const what = first === undefined ? 'rpc-error'
+      : `${first.tag} (${first.type})${first.message === undefined ? '' : `: ${first.message}`}` +
+        `${first.path === undefined ? '' : ` at ${first.path}`}`;
+    const more = errors.length > 1 ? ` (+${errors.length - 1} more)` : '';
+    super('NETCONF_RPC', `${what}${more}`, options);
+    this.errors = errors;
+  }
+
+  /** First error's tag, for quick matching (`lock-denied`, `data-exists`, …). */
+  get tag(): string | undefined {
+    return this.errors[0]?.tag;
+  }
+}
