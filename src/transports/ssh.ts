@@ -1,0 +1,296 @@
+/**
+ * SSH transport: the sole importer of ssh2. Promise adapters for connect, exec, shell and
+ * subsystem channels. Host keys are verified by default (known_hosts file or pinned SHA256
+ * fingerprint); `insecure-accept-any-host-key` must be chosen explicitly and is recorded for the
+ * run manifest (`insecureHostKeyConnections()`). Secrets are revealed only into ssh2's config.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Duplex } from 'node:stream';
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { AuthError, ConnectionError, HostKeyError } from '../errors/classes.js';
+import { isVmmiError, type VmmiErrorOptions } from '../errors/vmmi-error.js';
+import type { Credentials, HostKeyPolicy } from '../model/testbed.js';
+import { withDeadline, type IoOptions } from '../util/abort.js';
+import { algorithmsFor, fingerprintOf, knownHostKeys, normaliseFingerprint, type KnownHostKey } from './ssh-known-hosts.js';
+
+export { quoteArgv } from './ssh-quote.js';
+import { quoteArgv } from './ssh-quote.js';
+
+/** Where and as whom to connect. */
+export interface SshTarget {
+  /** Device name used in error messages (defaults to host). */
+  readonly name?: string;
+  readonly host: string;
+  readonly port: number;
+  readonly credentials: Credentials;
+  readonly hostKey: HostKeyPolicy;
+}
+
+export interface SshConnectOptions extends IoOptions {
+  /** Keepalive interval in ms (default 10 000; 0 disables). */
+  readonly keepaliveIntervalMs?: number;
+  /** Unanswered keepalives before the connection counts as dead (default 3). */
+  readonly keepaliveCountMax?: number;
+}
+
+export interface ExecResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number | undefined;
+  readonly signal: string | undefined;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+const insecure = new Set<string>();
+
+/** Connections (user@host:port) that skipped host key verification, for the run manifest. */
+export function insecureHostKeyConnections(): readonly string[] {
+  return [...insecure].sort();
+}
+
+function label(t: SshTarget): string {
+  return `${t.credentials.username}@${t.host}:${t.port}`;
+}
+
+/** An open SSH connection. Channels opened from it close with it. */
+export class SshConnection {
+  readonly target: SshTarget;
+  readonly hostKeyFingerprint: string;
+  readonly #client: Client;
+  #closed = false;
+  readonly #onClose = new Set<(err?: Error) => void>();
+
+  constructor(target: SshTarget, client: Client, fingerprint: string) {
+    this.target = target;
+    this.#client = client;
+    this.hostKeyFingerprint = fingerprint;
+    client.on('close', () => {
+      this.#closed = true;
+      for (const f of this.#onClose) f();
+    });
+    client.on('error', () => undefined); // surfaced through 'close' and channel errors
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get #ctx(): VmmiErrorOptions {
+    return { device: this.target.name ?? this.target.host };
+  }
+
+  onClose(f: (err?: Error) => void): () => void {
+    this.#onClose.add(f);
+    return () => this.#onClose.delete(f);
+  }
+
+  #open(what: string, opts: IoOptions, start: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void):
+    Promise<ClientChannel> {
+    if (this.#closed) return Promise.reject(new ConnectionError('SSH connection is closed', { ...this.#ctx, operation: what }));
+    let opened: ClientChannel | undefined;
+    const p = new Promise<ClientChannel>((resolve, reject) => {
+      start((err, ch) => {
+        if (err !== undefined && err !== null) {
+          reject(new ConnectionError(`channel refused: ${err.message}`, { ...this.#ctx, operation: what, cause: err }));
+          return;
+        }
+        opened = ch;
+        resolve(ch);
+      });
+    });
+    return withDeadline(p, what, { ...opts, ctx: { ...this.#ctx, operation: what }, onCancel: () => opened?.close() });
+  }
+
+  /** Opens a subsystem channel (e.g. `netconf`). */
+  subsystem(name: string, opts: IoOptions = {}): Promise<Duplex> {
+    return this.#open(`subsystem ${name}`, opts, (cb) => this.#client.subsys(name, cb));
+  }
+
+  /** Opens an interactive shell with a pty (paging and prompts as on a terminal). */
+  shell(opts: IoOptions & { cols?: number; rows?: number } = {}): Promise<Duplex> {
+    const win = { term: 'vt100', cols: opts.cols ?? 511, rows: opts.rows ?? 24, height: 0, width: 0 };
+    return this.#open('shell', opts, (cb) => this.#client.shell(win, cb));
+  }
+
+  /** Runs argv (quoted for the remote POSIX shell) and returns a stream of its stdin/stdout. */
+  execStream(argv: readonly string[], opts: IoOptions = {}): Promise<Duplex> {
+    return this.#open('exec', opts, (cb) => this.#client.exec(quoteArgv(argv), cb));
+  }
+
+  /** Runs argv to completion; failure is data (`exitCode`). Times out with TimeoutError and closes the channel. */
+  async exec(argv: readonly string[], opts: IoOptions & { input?: string } = {}): Promise<ExecResult> {
+    const ch = (await this.execStream(argv, opts)) as ClientChannel;
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const done = new Promise<ExecResult>((resolve) => {
+      let exitCode: number | undefined;
+      let signal: string | undefined;
+      ch.on('data', (b: Buffer) => out.push(b));
+      ch.stderr.on('data', (b: Buffer) => err.push(b));
+      ch.on('exit', (code: number | null, sig?: string) => {
+        exitCode = code ?? undefined;
+        signal = sig;
+      });
+      ch.on('close', () => resolve({
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        exitCode,
+        signal,
+      }));
+    });
+    ch.end(opts.input);
+    return withDeadline(done, `exec ${argv[0] ?? ''}`, { ...opts, ctx: this.#ctx, onCancel: () => ch.close() });
+  }
+
+  close(): void {
+    if (!this.#closed) this.#client.end();
+  }
+}
+
+/** Exec-stream helper for other transports (e.g. libvirt over ssh: `nc -U socket`). */
+export function openExecStream(conn: SshConnection, argv: readonly string[], opts: IoOptions = {}): Promise<Duplex> {
+  return conn.execStream(argv, opts);
+}
+
+interface Verifier {
+  readonly verify: (key: Buffer) => boolean;
+  readonly failure: () => HostKeyError | undefined;
+  readonly algorithms: string[] | undefined;
+  readonly presented: () => string;
+}
+
+async function buildVerifier(t: SshTarget, ctx: VmmiErrorOptions): Promise<Verifier> {
+  let presented = '';
+  let failure: HostKeyError | undefined;
+  const policy = t.hostKey;
+  const base = { failure: () => failure, presented: () => presented };
+  if (policy.kind === 'insecure-accept-any-host-key') {
+    return { ...base, algorithms: undefined, verify: (k) => ((presented = fingerprintOf(k)), insecure.add(label(t)), true) };
+  }
+  if (policy.kind === 'fingerprint') {
+    const want = normaliseFingerprint(policy.sha256);
+    return {
+      ...base,
+      algorithms: undefined,
+      verify: (k) => {
+        presented = fingerprintOf(k);
+        if (presented === want) return true;
+        failure = new HostKeyError(`host key mismatch: expected pinned ${want}, server presented ${presented}`, {
+          ...ctx, hint: 'if the device was legitimately re-keyed, update the pinned fingerprint in the testbed',
+        });
+        return false;
+      },
+    };
+  }
+  let text: string;
+  try {
+    text = await readFile(policy.file, 'utf8');
+  } catch (e) {
+    throw new HostKeyError(`cannot read known_hosts file ${policy.file}: ${(e as Error).message}`, { ...ctx, cause: e });
+  }
+  const keys = knownHostKeys(text, t.host, t.port, policy.file);
+  const usable = keys.filter((k) => !k.revoked);
+  if (usable.length === 0) {
+    throw new HostKeyError(`no key for ${t.port === 22 ? t.host : `[${t.host}]:${t.port}`} in ${policy.file}`, {
+      ...ctx, operation: 'connect', hint: `add it after checking out of band: ssh-keyscan -p ${t.port} ${t.host} >> ${policy.file}`,
+    });
+  }
+  const algorithms = [...new Set(usable.flatMap((k) => algorithmsFor(k.keyType)))];
+  return { ...base, algorithms, verify: (k) => checkKnown(k, keys, policy.file, ctx, (fp, f) => ((presented = fp), (failure = f))) };
+}
+
+function checkKnown(key: Buffer, keys: readonly KnownHostKey[], file: string, ctx: VmmiErrorOptions,
+  note: (fp: string, f: HostKeyError | undefined) => void): boolean {
+  const fp = fingerprintOf(key);
+  const hit = keys.find((k) => k.blob.equals(key));
+  if (hit !== undefined && !hit.revoked) {
+    note(fp, undefined);
+    return true;
+  }
+  const expected = keys.filter((k) => !k.revoked).map((k) => `${k.keyType} ${fingerprintOf(k.blob)} (${k.where})`);
+  note(fp, new HostKeyError(
+    hit?.revoked === true ? `server presented revoked key ${fp} (${hit.where})`
+      : `host key mismatch: server presented ${fp}, ${file} expects ${expected.join('; ')}`,
+    { ...ctx, operation: 'connect', hint: 'possible man-in-the-middle; if the device was re-keyed, fix the known_hosts entry' },
+  ));
+  return false;
+}
+
+/** Opens and authenticates an SSH connection, verifying the host key per `target.hostKey`. */
+export async function sshConnect(target: SshTarget, opts: SshConnectOptions = {}): Promise<SshConnection> {
+  const ctx: VmmiErrorOptions = { device: target.name ?? target.host, operation: 'ssh connect' };
+  const verifier = await buildVerifier(target, ctx);
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const client = new Client();
+  const c = target.credentials;
+  const config: ConnectConfig = {
+    host: target.host,
+    port: target.port,
+    username: c.username,
+    readyTimeout: timeoutMs,
+    keepaliveInterval: opts.keepaliveIntervalMs ?? 10_000,
+    keepaliveCountMax: opts.keepaliveCountMax ?? 3,
+    hostVerifier: (key: Buffer) => verifier.verify(key),
+    ...(c.password === undefined ? {} : { password: c.password.reveal() }),
+    ...(c.privateKey === undefined ? {} : { privateKey: c.privateKey.reveal() }),
+    ...(c.passphrase === undefined ? {} : { passphrase: c.passphrase.reveal() }),
+    ...(verifier.algorithms === undefined ? {} : { algorithms: { serverHostKey: verifier.algorithms as never } }),
+  };
+  const ready = new Promise<SshConnection>((resolve, reject) => {
+    client.once('ready', () => {
+      client.setNoDelay(true);
+      resolve(new SshConnection(target, client, verifier.presented()));
+    });
+    client.once('error', (err: Error & { level?: string }) => reject(mapError(err, verifier.failure(), target, ctx)));
+    client.once('close', () => reject(verifier.failure() ?? new ConnectionError('connection closed during handshake', ctx)));
+  });
+  try {
+    client.connect(config);
+  } catch (e) {
+    throw new ConnectionError(`bad SSH configuration: ${(e as Error).message}`, { ...ctx, cause: e });
+  }
+  return withDeadline(ready, 'ssh connect', { timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}), ctx, onCancel: () => client.end() });
+}
+
+function mapError(err: Error & { level?: string }, hostKey: HostKeyError | undefined, t: SshTarget,
+  ctx: VmmiErrorOptions): Error {
+  if (hostKey !== undefined) return hostKey;
+  if (isVmmiError(err)) return err;
+  if (err.level === 'client-authentication') {
+    return new AuthError(`authentication as ${t.credentials.username} failed (${err.message})`, {
+      ...ctx, cause: err, hint: 'check the credential reference (key or password) for this device',
+    });
+  }
+  return new ConnectionError(`${t.host}:${t.port}: ${err.message}`, {
+    ...ctx, cause: err, hint: 'check address, port and that the SSH/NETCONF service is enabled',
+  });
+}
+
+/** Connection pool: one shared connection per host:port:user; a closed one is replaced on next use. */
+export class SshPool {
+  readonly #conns = new Map<string, Promise<SshConnection>>();
+
+  async get(target: SshTarget, opts: SshConnectOptions = {}): Promise<SshConnection> {
+    const key = `${target.host}:${target.port}:${target.credentials.username}`;
+    const cur = this.#conns.get(key);
+    if (cur !== undefined) {
+      const c = await cur.catch(() => undefined);
+      if (c !== undefined && !c.closed) return c;
+    }
+    const next = sshConnect(target, opts);
+    this.#conns.set(key, next);
+    next.then((c) => c.onClose(() => this.#conns.get(key) === next && this.#conns.delete(key)),
+      () => this.#conns.get(key) === next && this.#conns.delete(key));
+    return next;
+  }
+
+  get size(): number {
+    return this.#conns.size;
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.#conns.values()];
+    this.#conns.clear();
+    for (const p of all) (await p.catch(() => undefined))?.close();
+  }
+}
