@@ -1,18 +1,23 @@
 /**
- * A secret resolved from a reference (`${env:NAME}`, `${file:path}`). Its value is only reachable
- * through `reveal()`; JSON, string conversion and Node's inspector print the reference, never the value.
+ * A secret named by a reference (`${env:NAME}`, `${file:path}`). Its value is only reachable through
+ * `reveal()`; JSON, string conversion and Node's inspector print the reference, never the value.
+ * The value is either given at load or produced on first use by `load` (files the emulated lab
+ * generates exist only once the lab is up); a failing `load` throws its own typed error.
  */
 export class Secret {
-  readonly #value: string;
+  #value: string | undefined;
+  readonly #load: (() => string) | undefined;
   /** The reference it came from, e.g. `${env:LAB_PASSWORD}`: safe to print. */
   readonly ref: string;
 
-  constructor(ref: string, value: string) {
+  constructor(ref: string, value: string | (() => string)) {
     this.ref = ref;
-    this.#value = value;
+    if (typeof value === 'string') this.#value = value;
+    else this.#load = value;
   }
 
   reveal(): string {
+    if (this.#value === undefined) this.#value = (this.#load as () => string)();
     return this.#value;
   }
 

@@ -1,0 +1,126 @@
+/**
+ * Loads a testbed file: YAML with source positions (the sole yaml importer) → schema (phase 1) →
+ * resolve (phase 2). Every problem is reported at once as `file:line:col  dotted.path: message`.
+ * Secret references are resolved here (environment, files); resolved values are registered with the
+ * redactor so they never reach a log, an error message or a report.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve as resolvePath } from 'node:path';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { InventoryError, type InventoryIssue } from '../errors/classes.js';
+import { VmmiError } from '../errors/vmmi-error.js';
+import { Secret } from '../model/secret.js';
+import type { Testbed } from '../model/testbed.js';
+import { registerSecret } from '../util/redact.js';
+import { fmtPath } from './resolve-network.js';
+import { resolveTestbed, type Issue, type Path, type SecretResolver } from './resolve.js';
+import { parseRaw } from './schema.js';
+
+export interface LoadOptions {
+  /** Environment for `${env:NAME}` (default process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Overrides `lab.dir`; default: env VMMI_LAB_DIR, else the file's value. */
+  readonly labDir?: string;
+  /** Overrides `lab.prefix`; default: env VMMI_LAB_PREFIX, else the file's value. */
+  readonly labPrefix?: string;
+}
+
+export type ValidateResult = { ok: true; testbed: Testbed } | { ok: false; issues: InventoryIssue[] };
+
+/** Loads and resolves a testbed file; throws InventoryError listing every problem. */
+export async function loadTestbed(file: string, options: LoadOptions = {}): Promise<Testbed> {
+  const r = await validateTestbedFile(file, options);
+  if (!r.ok) throw new InventoryError(r.issues, { device: file, operation: 'load testbed' });
+  return r.testbed;
+}
+
+export async function validateTestbedFile(file: string, options: LoadOptions = {}): Promise<ValidateResult> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new VmmiError('INVENTORY_READ', `cannot read testbed file: ${(e as Error).message}`, {
+      device: file, hint: 'check the path (default testbed: testbeds/local.yaml)', cause: e,
+    });
+  }
+  return validateTestbedText(text, file, options);
+}
+
+/** Validates testbed text; `file` names it in messages and anchors relative `${file:...}` paths. */
+export function validateTestbedText(text: string, file: string, options: LoadOptions = {}): ValidateResult {
+  const shown = isAbsolute(file) ? relative(process.cwd(), file) || file : file;
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, strict: true });
+  if (doc.errors.length > 0) {
+    // Later YAML errors are mostly consequences of the first: report the first three.
+    return { ok: false, issues: doc.errors.slice(0, 3).map((e) => {
+      const pos = lc.linePos(e.pos[0]);
+      return { file: shown, line: pos.line, col: pos.col, path: '', message: `YAML syntax: ${e.message.split('\n')[0] ?? e.code}` };
+    }) };
+  }
+  const at = (issues: readonly Issue[]): InventoryIssue[] => issues.map((i) => ({ ...position(doc, lc, i.path), file: shown, path: fmtPath(i.path), message: i.message }));
+  const raw = parseRaw(doc.toJS({ maxAliasCount: 100 }));
+  if (!raw.ok) return { ok: false, issues: at(raw.issues) };
+  const env = options.env ?? process.env;
+  const r = resolveTestbed(raw.value, {
+    file: shown,
+    sha256: createHash('sha256').update(text).digest('hex'),
+    resolveSecret: fileEnvResolver(dirname(resolvePath(file)), env, options.labDir ?? env.VMMI_LAB_DIR ?? raw.value.lab?.dir),
+    ...withDefined('labDir', options.labDir ?? env.VMMI_LAB_DIR),
+    ...withDefined('labPrefix', options.labPrefix ?? env.VMMI_LAB_PREFIX),
+  });
+  return r.ok ? r : { ok: false, issues: at(r.issues) };
+}
+
+function withDefined<K extends string>(k: K, v: string | undefined): Partial<Record<K, string>> {
+  return v === undefined || v === '' ? {} : ({ [k]: v } as Record<K, string>);
+}
+
+/** Line/column of the deepest existing node on `path` (a missing field points at its parent). */
+function position(doc: Document, lc: LineCounter, path: Path): { line?: number; col?: number } {
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range !== undefined && node.range !== null) {
+      const p = lc.linePos(node.range[0]);
+      return { line: p.line, col: p.col };
+    }
+  }
+  return {};
+}
+
+const REF = /^\$\{(env|file):([^}]+)\}$/;
+
+/**
+ * `${env:NAME}` must be set at load. `${file:path}` must exist at load, except below the lab's state
+ * directory: the emulated lab writes those files (keys) at `lab up`, so they are read on first use.
+ */
+export function fileEnvResolver(baseDir: string, env: Readonly<Record<string, string | undefined>>, labDir?: string): SecretResolver {
+  return (ref) => {
+    const m = REF.exec(ref);
+    if (m === null) return { ok: false, message: `malformed secret reference ${ref}` };
+    const [, kind, arg = ''] = m;
+    if (kind === 'env') {
+      const v = env[arg];
+      if (v === undefined || v === '') return { ok: false, message: `environment variable ${arg} is not set (referenced as ${ref})` };
+      registerSecret(v);
+      return { ok: true, secret: new Secret(ref, v) };
+    }
+    const path = resolvePath(baseDir, arg);
+    const read = (): string => {
+      try {
+        const v = readFileSync(path, 'utf8');
+        registerSecret(v.trim());
+        return v;
+      } catch (e) {
+        throw new VmmiError('SECRET_UNRESOLVED', `cannot read secret file ${path}: ${(e as Error).message}`, {
+          hint: labDir !== undefined && path.startsWith(labDir) ? 'bring the lab up first (vmmi lab up)' : 'check the path', cause: e,
+        });
+      }
+    };
+    if (labDir !== undefined && path.startsWith(`${labDir}/`)) return { ok: true, secret: new Secret(ref, read) };
+    if (!existsSync(path)) return { ok: false, message: `secret file ${path} does not exist (referenced as ${ref})` };
+    return { ok: true, secret: new Secret(ref, read()) };
+  };
+}

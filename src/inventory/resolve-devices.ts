@@ -1,0 +1,157 @@
+/** Pure resolution of devices: inheritance defaults → group → node, secrets, host-key policies. */
+import type { Secret } from '../model/secret.js';
+import type { Credentials, HostKeyPolicy, Hypervisor, Switch, TrafficHost } from '../model/testbed.js';
+import type { RawCredentials, RawHostKey, RawHypervisorFields, RawSwitchFields, RawTestbed } from './schema.js';
+
+export type Path = readonly (string | number)[];
+export interface Issue { readonly path: Path; readonly message: string }
+
+/** Resolves one `${env:X}` / `${file:p}` reference; errors are returned, never thrown. */
+export type SecretResolver = (ref: string) => { ok: true; secret: Secret } | { ok: false; message: string };
+
+export interface Ctx {
+  readonly issues: Issue[];
+  readonly resolveSecret: SecretResolver;
+}
+
+const SECRET_REF = /^\$\{(env|file):[^}]+\}$/;
+
+function secretField(ctx: Ctx, path: Path, value: string | undefined): Secret | undefined {
+  if (value === undefined) return undefined;
+  if (!SECRET_REF.test(value)) {
+    ctx.issues.push({ path, message: 'secrets are given by reference only: use ${env:NAME} or ${file:path}' });
+    return undefined;
+  }
+  const r = ctx.resolveSecret(value);
+  if (!r.ok) {
+    ctx.issues.push({ path, message: r.message });
+    return undefined;
+  }
+  return r.secret;
+}
+
+export function resolveCredentials(ctx: Ctx, path: Path, raw: RawCredentials | undefined): Credentials | undefined {
+  if (raw === undefined) return undefined;
+  const password = secretField(ctx, [...path, 'password'], raw.password);
+  const privateKey = secretField(ctx, [...path, 'privateKey'], raw.privateKey);
+  const passphrase = secretField(ctx, [...path, 'passphrase'], raw.passphrase);
+  return {
+    username: raw.username,
+    ...(password === undefined ? {} : { password }),
+    ...(privateKey === undefined ? {} : { privateKey }),
+    ...(passphrase === undefined ? {} : { passphrase }),
+  };
+}
+
+export function resolveHostKey(ctx: Ctx, path: Path, raw: RawHostKey | undefined): HostKeyPolicy | undefined {
+  if (raw === undefined) return undefined;
+  const set = [raw.knownHosts, raw.fingerprint, raw.insecureAcceptAnyHostKey].filter((v) => v !== undefined);
+  if (set.length !== 1) {
+    ctx.issues.push({ path, message: 'give exactly one of knownHosts, fingerprint, insecureAcceptAnyHostKey' });
+    return undefined;
+  }
+  if (raw.knownHosts !== undefined) return { kind: 'known-hosts', file: raw.knownHosts };
+  if (raw.fingerprint !== undefined) return { kind: 'fingerprint', sha256: raw.fingerprint };
+  return { kind: 'insecure-accept-any-host-key' };
+}
+
+/** Merges defaults → group → node; objects are replaced wholesale (a host-key policy never mixes). */
+function inherit<T extends object>(ctx: Ctx, raw: RawTestbed, path: Path, defaults: T | undefined, node: T & { group?: string | undefined }): T {
+  let merged: T = { ...(defaults ?? ({} as T)) };
+  if (node.group !== undefined) {
+    const g = raw.groups?.[node.group];
+    if (g === undefined) {
+      const known = Object.keys(raw.groups ?? {});
+      ctx.issues.push({ path: [...path, 'group'], message: `unknown group "${node.group}"; groups: ${known.join(', ') || '(none defined)'}` });
+    } else {
+      merged = { ...merged, ...stripUndefined(g as T) };
+    }
+  }
+  return { ...merged, ...stripUndefined(node) };
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+function requireField<T>(ctx: Ctx, path: Path, field: string, value: T | undefined, where: string): value is T {
+  if (value !== undefined) return true;
+  ctx.issues.push({ path: [...path, field], message: `required field is missing (set it here, on the ${where}'s group or in defaults.${where})` });
+  return false;
+}
+
+const DEFAULT_PORTS: Record<string, number> = { 'frr-ssh': 22 };
+
+export function resolveSwitches(ctx: Ctx, raw: RawTestbed): Switch[] {
+  const out: Switch[] = [];
+  for (const [name, node] of Object.entries(raw.switches ?? {})) {
+    const path = ['switches', name];
+    const m: RawSwitchFields = inherit(ctx, raw, path, raw.defaults.switch, node);
+    const credentials = resolveCredentials(ctx, [...path, 'credentials'], m.credentials);
+    const hostKey = resolveHostKey(ctx, [...path, 'hostKey'], m.hostKey);
+    const ok = [
+      requireField(ctx, path, 'site', m.site, 'switch'), requireField(ctx, path, 'role', m.role, 'switch'),
+      requireField(ctx, path, 'kind', m.kind, 'switch'), requireField(ctx, path, 'address', m.address, 'switch'),
+      requireField(ctx, path, 'credentials', m.credentials, 'switch'), requireField(ctx, path, 'hostKey', m.hostKey, 'switch'),
+    ].every(Boolean);
+    if (!ok || credentials === undefined || hostKey === undefined) continue;
+    out.push({
+      name, site: m.site as string, role: m.role as Switch['role'], kind: m.kind as Switch['kind'],
+      address: m.address as string, port: m.port ?? DEFAULT_PORTS[m.kind as string] ?? 830, credentials, hostKey,
+      ...(m.cli === undefined ? {} : { cli: m.cli }),
+      ...(m.asn === undefined ? {} : { asn: m.asn }),
+      ...(m.routerId === undefined ? {} : { routerId: m.routerId }),
+      ...(node.group === undefined ? {} : { group: node.group }),
+    });
+  }
+  return out;
+}
+
+export function resolveHypervisors(ctx: Ctx, raw: RawTestbed): Hypervisor[] {
+  const out: Hypervisor[] = [];
+  for (const [name, node] of Object.entries(raw.hypervisors)) {
+    const path = ['hypervisors', name];
+    const m: RawHypervisorFields = inherit(ctx, raw, path, raw.defaults.hypervisor, node);
+    const credentials = resolveCredentials(ctx, [...path, 'credentials'], m.credentials);
+    const hostKey = resolveHostKey(ctx, [...path, 'hostKey'], m.hostKey);
+    const ok = [
+      requireField(ctx, path, 'site', m.site, 'hypervisor'), requireField(ctx, path, 'uri', m.uri, 'hypervisor'),
+      requireField(ctx, path, 'address', m.address, 'hypervisor'),
+    ].every(Boolean);
+    if (!ok) continue;
+    if ((m.uri as string).startsWith('qemu+ssh') && hostKey === undefined && m.hostKey === undefined) {
+      ctx.issues.push({ path: [...path, 'hostKey'], message: 'an ssh libvirt URI needs a hostKey policy (knownHosts or fingerprint)' });
+    }
+    out.push({
+      name, site: m.site as string, uri: m.uri as string, migrationUri: m.migrationUri ?? (m.uri as string),
+      driver: m.driver ?? 'libvirt-rpc', address: m.address as string,
+      ...(credentials === undefined ? {} : { credentials }),
+      ...(hostKey === undefined ? {} : { hostKey }),
+      ...(node.group === undefined ? {} : { group: node.group }),
+    });
+  }
+  return out;
+}
+
+export function resolveTrafficHosts(ctx: Ctx, raw: RawTestbed): TrafficHost[] {
+  const out: TrafficHost[] = [];
+  for (const [name, t] of Object.entries(raw.trafficHosts ?? {})) {
+    const path = ['trafficHosts', name];
+    if (t.kind === 'netns' && t.netns === undefined) ctx.issues.push({ path: [...path, 'netns'], message: 'a netns traffic host needs its namespace name' });
+    if (t.kind === 'ssh') {
+      if (t.address === undefined) ctx.issues.push({ path: [...path, 'address'], message: 'an ssh traffic host needs an address' });
+      if (t.credentials === undefined) ctx.issues.push({ path: [...path, 'credentials'], message: 'an ssh traffic host needs credentials' });
+      if (t.hostKey === undefined) ctx.issues.push({ path: [...path, 'hostKey'], message: 'an ssh traffic host needs a hostKey policy' });
+    }
+    const credentials = resolveCredentials(ctx, [...path, 'credentials'], t.credentials);
+    const hostKey = resolveHostKey(ctx, [...path, 'hostKey'], t.hostKey);
+    out.push({
+      name, kind: t.kind,
+      ...(t.site === undefined ? {} : { site: t.site }), ...(t.netns === undefined ? {} : { netns: t.netns }),
+      ...(t.address === undefined ? {} : { address: t.address }), ...(t.ipv4 === undefined ? {} : { ipv4: t.ipv4 }),
+      ...(t.ipv6 === undefined ? {} : { ipv6: t.ipv6 }), ...(credentials === undefined ? {} : { credentials }),
+      ...(hostKey === undefined ? {} : { hostKey }),
+    });
+  }
+  return out;
+}

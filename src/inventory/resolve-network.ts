@@ -1,0 +1,134 @@
+/** Pure resolution of links, subnets and VMs with the address-plan rules. */
+import type { Link, LinkEndpoint, Subnet, Vm } from '../model/testbed.js';
+import { contains, hostPart, isNetwork, overlaps, parseCidr, parseIp, type Cidr } from './ip.js';
+import type { Ctx, Path } from './resolve-devices.js';
+import type { RawEndpoint, RawLink, RawTestbed } from './schema.js';
+
+function endpointOf(e: RawEndpoint): LinkEndpoint {
+  if (typeof e !== 'string') {
+    return { device: e.device, port: e.port, ...(e.ipv4 === undefined ? {} : { ipv4: e.ipv4 }), ...(e.ipv6 === undefined ? {} : { ipv6: e.ipv6 }) };
+  }
+  const [device = '', port = ''] = e.split(':');
+  return { device, port };
+}
+
+export function resolveLinks(ctx: Ctx, raw: RawTestbed, devices: ReadonlySet<string>): Link[] {
+  const out: Link[] = [];
+  const used = new Map<string, Path>();
+  const names = new Set<string>();
+  (raw.links ?? []).forEach((l: RawLink, i) => {
+    const path: Path = ['links', i];
+    const obj = Array.isArray(l) ? { endpoints: l } : l;
+    const eps = obj.endpoints.map(endpointOf) as [LinkEndpoint, LinkEndpoint];
+    eps.forEach((ep, j) => {
+      const epPath = [...path, 'endpoints', j];
+      if (!devices.has(ep.device)) {
+        ctx.issues.push({ path: epPath, message: `unknown device "${ep.device}" (not a hypervisor, switch or traffic host)` });
+      }
+      const key = `${ep.device}:${ep.port}`;
+      const prev = used.get(key);
+      if (prev !== undefined) ctx.issues.push({ path: epPath, message: `port ${key} is already used by ${fmtPath(prev)}` });
+      else used.set(key, epPath);
+    });
+    if (eps[0].device === eps[1].device && eps[0].device !== '') {
+      ctx.issues.push({ path: [...path, 'endpoints'], message: `a link cannot connect "${eps[0].device}" to itself` });
+    }
+    const name = ('name' in obj ? obj.name : undefined) ?? `${eps[0].device}-${eps[1].device}`;
+    if (names.has(name)) ctx.issues.push({ path: [...path, 'name'], message: `duplicate link name "${name}"` });
+    names.add(name);
+    const impairment = 'impairment' in obj ? obj.impairment : undefined;
+    out.push({ name, endpoints: eps, wan: ('wan' in obj ? obj.wan : undefined) ?? impairment !== undefined,
+      ...(impairment === undefined ? {} : { impairment }) });
+  });
+  return out;
+}
+
+export function fmtPath(p: Path): string {
+  return p.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+export function resolveSubnets(ctx: Ctx, raw: RawTestbed, sites: ReadonlySet<string>): Subnet[] {
+  const out: Subnet[] = [];
+  const seen: { name: string; af: 'ipv4' | 'ipv6'; cidr: Cidr }[] = [];
+  for (const [name, s] of Object.entries(raw.subnets ?? {})) {
+    const path = ['subnets', name];
+    if (!sites.has(s.site)) ctx.issues.push({ path: [...path, 'site'], message: unknownSite(s.site, sites) });
+    if (s.ipv4 === undefined && s.ipv6 === undefined) ctx.issues.push({ path, message: 'a subnet needs an ipv4 and/or ipv6 plan' });
+    for (const af of ['ipv4', 'ipv6'] as const) {
+      const plan = s[af];
+      if (plan === undefined) continue;
+      const cidr = parseCidr(plan.prefix);
+      if (cidr === undefined) continue;
+      if (!isNetwork(cidr)) {
+        ctx.issues.push({ path: [...path, af, 'prefix'], message: `prefix ${plan.prefix} has host bits set` });
+      }
+      const gw = parseIp(plan.gateway);
+      if (gw !== undefined && !contains(cidr, gw.family, gw.addr)) {
+        ctx.issues.push({ path: [...path, af, 'gateway'], message: `gateway ${plan.gateway} is outside the prefix ${plan.prefix}` });
+      }
+      const clash = seen.find((o) => o.af === af && overlaps(o.cidr, cidr));
+      if (clash !== undefined) {
+        ctx.issues.push({ path: [...path, af, 'prefix'], message: `prefix ${plan.prefix} overlaps subnet "${clash.name}"` });
+      }
+      seen.push({ name, af, cidr });
+    }
+    out.push({ name, site: s.site, ...(s.ipv4 === undefined ? {} : { ipv4: s.ipv4 }),
+      ...(s.ipv6 === undefined ? {} : { ipv6: s.ipv6 }), ...(s.vni === undefined ? {} : { vni: s.vni }) });
+  }
+  return out;
+}
+
+export function unknownSite(site: string, sites: ReadonlySet<string>): string {
+  return `unknown site "${site}"; sites: ${[...sites].join(', ') || '(none defined)'}`;
+}
+
+export function resolveVms(ctx: Ctx, raw: RawTestbed, hypervisors: ReadonlySet<string>, subnets: readonly Subnet[]): Vm[] {
+  const out: Vm[] = [];
+  const addrs = new Map<string, string>();
+  const macs = new Map<string, string>();
+  for (const s of subnets) {
+    if (s.ipv4 !== undefined) addrs.set(s.ipv4.gateway, `the gateway of subnet "${s.name}"`);
+    if (s.ipv6 !== undefined) addrs.set(canonical(s.ipv6.gateway), `the gateway of subnet "${s.name}"`);
+  }
+  for (const [name, v] of Object.entries(raw.vms ?? {})) {
+    const path = ['vms', name];
+    if (!hypervisors.has(v.home)) {
+      ctx.issues.push({ path: [...path, 'home'], message: `unknown hypervisor "${v.home}"; hypervisors: ${[...hypervisors].join(', ')}` });
+    }
+    const subnet = subnets.find((s) => s.name === v.subnet);
+    if (subnet === undefined) ctx.issues.push({ path: [...path, 'subnet'], message: `unknown subnet "${v.subnet}"` });
+    if (v.ipv4 === undefined && v.ipv6 === undefined) ctx.issues.push({ path, message: 'a VM needs an ipv4 and/or ipv6 address' });
+    for (const af of ['ipv4', 'ipv6'] as const) {
+      const a = v[af];
+      if (a === undefined) continue;
+      const cidr = parseCidr(a);
+      const plan = subnet?.[af];
+      if (cidr === undefined) continue;
+      if (subnet !== undefined && plan === undefined) {
+        ctx.issues.push({ path: [...path, af], message: `subnet "${subnet.name}" has no ${af} plan` });
+      } else if (plan !== undefined) {
+        const p = parseCidr(plan.prefix);
+        if (p !== undefined && (!contains(p, cidr.family, cidr.addr) || p.len !== cidr.len)) {
+          ctx.issues.push({ path: [...path, af], message: `address ${a} is outside its subnet ${plan.prefix} ("${subnet?.name}")` });
+        }
+      }
+      const key = canonical(hostPart(a));
+      const holder = addrs.get(key);
+      if (holder !== undefined) ctx.issues.push({ path: [...path, af], message: `address ${hostPart(a)} is already used by ${holder}` });
+      else addrs.set(key, `VM "${name}"`);
+    }
+    const mac = v.mac.toLowerCase();
+    const macHolder = macs.get(mac);
+    if (macHolder !== undefined) ctx.issues.push({ path: [...path, 'mac'], message: `MAC ${v.mac} is already used by VM "${macHolder}"` });
+    else macs.set(mac, name);
+    out.push({ name, home: v.home, subnet: v.subnet, mac: v.mac, memoryMiB: v.memoryMiB, vcpus: v.vcpus,
+      reflectorPort: v.reflectorPort, tcpEchoPort: v.tcpEchoPort,
+      ...(v.ipv4 === undefined ? {} : { ipv4: v.ipv4 }), ...(v.ipv6 === undefined ? {} : { ipv6: v.ipv6 }) });
+  }
+  return out;
+}
+
+function canonical(addr: string): string {
+  const p = parseIp(addr);
+  return p === undefined ? addr : `${p.family}:${p.addr.toString(16)}`;
+}

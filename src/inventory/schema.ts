@@ -1,0 +1,196 @@
+/**
+ * Raw testbed schema (phase 1 of loading): the shape of the YAML document, field formats and
+ * enumerations. Cross-references, inheritance and address-plan rules are phase 2 (resolve.ts).
+ * The sole importer of zod; also exports the JSON Schema for editors.
+ */
+import { z } from 'zod';
+import {
+  HYPERVISOR_DRIVER_KINDS, MIGRATION_STRATEGIES, SWITCH_DRIVER_KINDS, SWITCH_ROLES, TRAFFIC_HOST_KINDS,
+} from '../model/testbed.js';
+import { isMac, parseCidr, parseIp, parseIpv4, parseIpv6 } from './ip.js';
+
+const kindEnum = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
+  z.enum(values, { error: (iss) => `unknown ${what} "${String(iss.input)}"; supported: ${values.join(', ')}` });
+
+const fmt = (ok: (v: string) => boolean, what: string) =>
+  z.string({ error: `expected ${what} as a string` })
+    .refine(ok, { error: (iss) => `malformed ${what} "${String(iss.input)}"` });
+
+const ipv4 = fmt((v) => parseIpv4(v) !== undefined, 'IPv4 address');
+const ipv6 = fmt((v) => parseIpv6(v) !== undefined, 'IPv6 address');
+const ipAny = fmt((v) => parseIp(v) !== undefined, 'IP address');
+const cidr4 = fmt((v) => parseCidr(v)?.family === 4, 'IPv4 prefix (addr/len)');
+const cidr6 = fmt((v) => parseCidr(v)?.family === 6, 'IPv6 prefix (addr/len)');
+const mac = fmt(isMac, 'MAC address (xx:xx:xx:xx:xx:xx)');
+const LIBVIRT_URI = /^[a-z][a-z0-9]*(\+(unix|tcp|tls|ssh|libssh|libssh2|ext))?:\/\/([^/?#\s]*)(\/[^?#\s]*)?(\?[^#\s]*)?$/;
+const libvirtUri = fmt((v) => LIBVIRT_URI.test(v), 'libvirt URI (driver[+transport]://[user@][host][:port]/path[?params])');
+const port = z.number({ error: 'expected a port number' }).int().min(1, 'port must be 1-65535').max(65535, 'port must be 1-65535');
+const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,62}$/, 'names start with a letter and use letters, digits, _ . -');
+const positive = z.number().positive();
+const nonNeg = z.number().min(0);
+
+const credentials = z.strictObject({
+  username: z.string().min(1),
+  password: z.string().optional(),
+  privateKey: z.string().optional(),
+  passphrase: z.string().optional(),
+});
+
+const hostKey = z.strictObject({
+  knownHosts: z.string().min(1).optional(),
+  fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'fingerprint must look like SHA256:<base64, 43 chars>').optional(),
+  insecureAcceptAnyHostKey: z.literal(true).optional(),
+});
+
+const cli = z.strictObject({
+  port: port.default(22),
+  platform: kindEnum(['linux', 'frr-vtysh', 'junos', 'eos'] as const, 'CLI platform'),
+});
+
+/** Fields a switch may take from defaults.switch, its group or itself. */
+const switchFields = {
+  group: z.string().optional(),
+  site: z.string().optional(),
+  role: kindEnum(SWITCH_ROLES, 'switch role').optional(),
+  kind: kindEnum(SWITCH_DRIVER_KINDS, 'switch driver kind').optional(),
+  address: ipAny.optional(),
+  port: port.optional(),
+  credentials: credentials.optional(),
+  hostKey: hostKey.optional(),
+  cli: cli.optional(),
+  asn: z.number().int().min(1).max(4294967295).optional(),
+  routerId: ipv4.optional(),
+};
+
+const hypervisorFields = {
+  group: z.string().optional(),
+  site: z.string().optional(),
+  driver: kindEnum(HYPERVISOR_DRIVER_KINDS, 'hypervisor driver kind').optional(),
+  address: ipAny.optional(),
+  uri: libvirtUri.optional(),
+  migrationUri: libvirtUri.optional(),
+  credentials: credentials.optional(),
+  hostKey: hostKey.optional(),
+};
+
+const endpointObject = z.strictObject({ device: z.string(), port: z.string().min(1), ipv4: cidr4.optional(), ipv6: cidr6.optional() });
+/** `device:port` shorthand or the object form. */
+const endpoint = z.union([
+  z.string().regex(/^[^:\s]+:[^:\s]+$/, 'endpoint shorthand is "device:port"'),
+  endpointObject,
+], { error: 'endpoint must be "device:port" or { device, port, ipv4?, ipv6? }' });
+
+const impairment = z.strictObject({
+  delayMs: nonNeg.default(0), jitterMs: nonNeg.default(0),
+  lossPct: nonNeg.max(100, 'lossPct is a percentage (0-100)').default(0), rateMbit: nonNeg.default(0),
+});
+
+const linkObject = z.strictObject({
+  name: name.optional(),
+  endpoints: z.tuple([endpoint, endpoint], { error: 'a link has exactly two endpoints' }),
+  wan: z.boolean().optional(),
+  impairment: impairment.optional(),
+});
+/** `[a, b]` shorthand or the object form. */
+const link = z.union([z.tuple([endpoint, endpoint]), linkObject], { error: 'a link is [a, b] or { endpoints: [a, b], ... }' });
+
+const afPlan = (cidr: typeof cidr4, addr: typeof ipv4) => z.strictObject({ prefix: cidr, gateway: addr });
+
+const subnet = z.strictObject({
+  site: z.string(),
+  ipv4: afPlan(cidr4, ipv4).optional(),
+  ipv6: afPlan(cidr6, ipv6).optional(),
+  vni: z.number().int().min(1).max(16777215, 'VNI is 24 bits (1-16777215)').optional(),
+});
+
+const vm = z.strictObject({
+  home: z.string(),
+  subnet: z.string(),
+  ipv4: cidr4.optional(),
+  ipv6: cidr6.optional(),
+  mac,
+  memoryMiB: z.number().int().min(16).default(128),
+  vcpus: z.number().int().min(1).default(1),
+  reflectorPort: z.number().int().min(0).max(65535).default(7),
+  tcpEchoPort: z.number().int().min(0).max(65535).default(7),
+});
+
+const trafficHost = z.strictObject({
+  kind: kindEnum(TRAFFIC_HOST_KINDS, 'traffic host kind'),
+  site: z.string().optional(),
+  netns: z.string().optional(),
+  address: ipAny.optional(),
+  ipv4: cidr4.optional(),
+  ipv6: cidr6.optional(),
+  credentials: credentials.optional(),
+  hostKey: hostKey.optional(),
+});
+
+const group = z.strictObject({ ...switchFields, ...hypervisorFields, group: z.undefined().optional() });
+
+export const rawTestbedSchema = z.strictObject({
+  name,
+  description: z.string().optional(),
+  lab: z.strictObject({ prefix: z.string().regex(/^[a-z][a-z0-9]{0,7}$/, 'lab prefix: 1-8 lowercase letters/digits (namespace names stay short)'), dir: z.string().startsWith('/', 'lab dir must be absolute'), wanLink: z.string().optional() }).optional(),
+  defaults: z.strictObject({
+    migration: z.strictObject({
+      bandwidthMiBs: positive.default(4096), maxDowntimeMs: positive.default(300),
+      strategy: kindEnum(MIGRATION_STRATEGIES, 'migration strategy').default('host-route-static'),
+      timeoutMs: positive.default(120000),
+    }).prefault({}),
+    probe: z.strictObject({
+      ratePps: positive.max(100000).default(1000), baselineMs: nonNeg.default(1000), drainMs: nonNeg.default(500),
+      payloadBytes: z.number().int().min(16).max(1400).default(16),
+    }).prefault({}),
+    thresholds: z.strictObject({
+      maxOutageMs: positive.default(5000), maxLossPct: nonNeg.max(100).default(100),
+      maxReconvergenceMs: positive.default(5000), maxRttStepMs: positive.default(5),
+    }).prefault({}),
+    switch: z.strictObject(switchFields).optional(),
+    hypervisor: z.strictObject(hypervisorFields).optional(),
+  }).prefault({}),
+  groups: z.record(name, group).optional(),
+  sites: z.record(name, z.strictObject({ description: z.string().optional() }).nullable()),
+  hypervisors: z.record(name, z.strictObject(hypervisorFields)),
+  switches: z.record(name, z.strictObject(switchFields)).optional(),
+  links: z.array(link).optional(),
+  subnets: z.record(name, subnet).optional(),
+  vms: z.record(name, vm).optional(),
+  trafficHosts: z.record(name, trafficHost).optional(),
+});
+
+export type RawTestbed = z.output<typeof rawTestbedSchema>;
+export type RawEndpoint = z.output<typeof endpoint>;
+export type RawLink = z.output<typeof link>;
+export type RawSwitchFields = z.output<z.ZodObject<typeof switchFields>>;
+export type RawHypervisorFields = z.output<z.ZodObject<typeof hypervisorFields>>;
+export type RawCredentials = z.output<typeof credentials>;
+export type RawHostKey = z.output<typeof hostKey>;
+
+export interface SchemaIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+/** Phase 1: validates the raw document; returns the typed raw value or every issue found. */
+export function parseRaw(doc: unknown): { ok: true; value: RawTestbed } | { ok: false; issues: SchemaIssue[] } {
+  const r = rawTestbedSchema.safeParse(doc);
+  if (r.success) return { ok: true, value: r.data };
+  const issues: SchemaIssue[] = [];
+  for (const i of r.error.issues) {
+    const path = i.path.filter((p): p is string | number => typeof p !== 'symbol');
+    if (i.code === 'unrecognized_keys') {
+      for (const k of i.keys) issues.push({ path: [...path, k], message: `unknown field "${k}"` });
+    } else if (i.code === 'invalid_type' && i.input === undefined) {
+      issues.push({ path, message: 'required field is missing' });
+    } else {
+      issues.push({ path, message: i.message });
+    }
+  }
+  return { ok: false, issues };
+}
+
+/** JSON Schema (draft 2020-12) of the testbed file, for editors (`vmmi testbed schema`). */
+export function testbedJsonSchema(): unknown {
+  return z.toJSONSchema(rawTestbedSchema, { io: 'input', unrepresentable: 'any' });
+}
