@@ -1,0 +1,153 @@
+import { expect, test } from '@playwright/test';
+import { lossEpisodes } from './episodes.js';
+import { gapLossMismatchMs, timestampGaps } from './gap.js';
+import { combineHealth } from './health.js';
+import { rateConvergence } from './rate.js';
+import { reorderStats } from './reorder.js';
+import { rttStats, rttStep } from './rtt.js';
+import { summarizeFlow } from './summarize.js';
+import type { FlowSpec, ProbeSample } from './types.js';
+
+interface StreamOpts {
+  lost?: (seq: number) => boolean;
+  rtt?: (seq: number) => number;
+  t0?: number;
+}
+
+/** A constant-rate stream of n packets at `pps`; arrival order follows rx time. */
+function stream(pps: number, n: number, o: StreamOpts = {}): ProbeSample[] {
+  const iv = 1000 / pps;
+  const t0 = o.t0 ?? 5000;
+  const raw = Array.from({ length: n }, (_, seq) => {
+    const txMs = t0 + seq * iv;
+    const lost = o.lost?.(seq) ?? false;
+    return { seq, txMs, rxMs: lost ? undefined : txMs + (o.rtt?.(seq) ?? 0.2) };
+  });
+  const order = raw.filter((s) => s.rxMs !== undefined).sort((a, b) => (a.rxMs as number) - (b.rxMs as number));
+  const pos = new Map(order.map((s, k) => [s.seq, k]));
+  return raw.map((s) => ({ flow: 'f', dupCount: 0, arrival: pos.get(s.seq), ...s }));
+}
+
+const spec = (pps: number, n: number): FlowSpec => ({ name: 'f', ratePps: pps, plannedPackets: n, clock: 'test-clock' });
+const end = (sent: number) => ({ reason: 'complete' as const, sent });
+const metric = (r: ReturnType<typeof summarizeFlow>, name: string): number | undefined => r.metrics.find((m) => m.name === name)?.value;
+
+test('single outage: episode, gap_tx, gap_rx, loss- and rate-derived agree within 1/R', () => {
+  const s = stream(1000, 3000, { lost: (q) => q >= 1500 && q < 1600 });
+  const trigger = 5000 + 1400;
+  const r = summarizeFlow({ spec: spec(1000, 3000), samples: s, end: end(3000), triggerMs: trigger });
+  expect(r.health.status).toBe('ok');
+  expect(r.episodes).toEqual([{ firstSeq: 1500, lastSeq: 1599, lost: 100, startMs: 6500, endMs: 6600, lossDistance: undefined, open: false }]);
+  expect(r.gaps).toHaveLength(1);
+  expect(r.gaps[0]?.gapTxMs).toBeCloseTo(101, 6);
+  expect(metric(r, 'downtime_gap_tx_ms')).toBeCloseTo(100, 6);
+  expect(metric(r, 'downtime_gap_rx_ms')).toBeCloseTo(100, 6);
+  expect(metric(r, 'downtime_loss_ms')).toBeCloseTo(100, 6);
+  expect(Math.abs((metric(r, 'convergence_rate_ms') as number) - 100)).toBeLessThanOrEqual(10);
+  expect(gapLossMismatchMs(r.gaps[0] as never, 1)).toBeCloseTo(0, 6);
+  const m = r.metrics.find((x) => x.name === 'downtime_gap_tx_ms');
+  expect(m).toMatchObject({ method: 'gap_tx', unit: 'ms', clock: 'test-clock' });
+  expect(m?.resolutionMs).toBeCloseTo(1, 6);
+});
+
+test('several episodes are all listed with RFC 3357 loss distances', () => {
+  const lost = (q: number): boolean => (q >= 1200 && q < 1250) || (q >= 1300 && q < 1320) || (q >= 2000 && q < 2005);
+  const s = stream(1000, 3000, { lost });
+  const eps = lossEpisodes(s, 1);
+  expect(eps.map((e) => [e.firstSeq, e.lastSeq, e.lost, e.lossDistance])).toEqual([
+    [1200, 1249, 50, undefined], [1300, 1319, 20, 51], [2000, 2004, 5, 681]]);
+  const gaps = timestampGaps(s, 1);
+  expect(gaps.map((g) => Math.round(g.downtimeTxMs))).toEqual([50, 20, 5]);
+  const r = summarizeFlow({ spec: spec(1000, 3000), samples: s, end: end(3000), triggerMs: 6000 });
+  expect(metric(r, 'downtime_gap_tx_ms')).toBeCloseTo(50, 6);
+  expect(metric(r, 'outage_total_gap_tx_ms')).toBeCloseTo(75, 6);
+  expect(metric(r, 'episodes')).toBe(3);
+});
+
+test('RTT step across the outage lands in gap_rx, not gap_tx', () => {
+  const s = stream(1000, 3000, { lost: (q) => q >= 1500 && q < 1600, rtt: (q) => (q < 1500 ? 1 : 61) });
+  const r = summarizeFlow({ spec: spec(1000, 3000), samples: s, end: end(3000), triggerMs: 6400 });
+  expect(metric(r, 'downtime_gap_tx_ms')).toBeCloseTo(100, 6);
+  expect(metric(r, 'downtime_gap_rx_ms')).toBeCloseTo(160, 6);
+  expect(r.rttStep?.stepMs).toBeCloseTo(60, 6);
+  expect(rttStep(s, 6400, { windowMs: 300, afterFromMs: 6600 })?.afterCount).toBe(300);
+});
+
+test('reordering and duplicates are counted from arrival order', () => {
+  const s = stream(1000, 100).map((x) => {
+    if (x.seq === 10) return { ...x, arrival: 11 };
+    if (x.seq === 11) return { ...x, arrival: 10 };
+    if (x.seq === 30) return { ...x, arrival: 35 };
+    if (x.seq > 30 && x.seq <= 35) return { ...x, arrival: (x.arrival as number) - 1 };
+    if (x.seq === 50) return { ...x, dupCount: 2 };
+    return x;
+  });
+  expect(reorderStats(s)).toEqual({ reordered: 2, maxExtent: 5, duplicates: 2 });
+});
+
+test('loss before the trigger makes the flow ERRORED', () => {
+  const s = stream(1000, 2000, { lost: (q) => q === 100 || (q >= 1500 && q < 1510) });
+  const r = summarizeFlow({ spec: spec(1000, 2000), samples: s, end: end(2000), triggerMs: 6200 });
+  expect(r.health.status).toBe('errored');
+  expect(r.health.reasons.map((x) => x.rule)).toContain('loss-before-trigger');
+});
+
+test('no baseline replies: ERRORED, never a 0 ms pass', () => {
+  const s = stream(1000, 2000, { lost: (q) => q < 1200 });
+  const r = summarizeFlow({ spec: spec(1000, 2000), samples: s, end: end(2000), triggerMs: 6100 });
+  expect(r.health.status).toBe('errored');
+  expect(r.health.reasons.map((x) => x.rule)).toContain('no-baseline');
+});
+
+test('empty stream and missing probe are ERRORED', () => {
+  const r = summarizeFlow({ spec: spec(1000, 1000), samples: [], end: undefined, triggerMs: 0 });
+  expect(r.health.status).toBe('errored');
+  expect(r.health.reasons.map((x) => x.rule).sort()).toEqual(['empty-stream', 'probe-failed']);
+  expect(r.rtt).toBeUndefined();
+  const failed = summarizeFlow({ spec: spec(1000, 1000), samples: stream(1000, 1000), end: { reason: 'error', detail: 'spawn ENOENT', sent: 1000 } });
+  expect(failed.health.status).toBe('errored');
+});
+
+test('probe stopped early is ERRORED', () => {
+  const r = summarizeFlow({ spec: spec(1000, 3000), samples: stream(1000, 2000), end: end(2000), triggerMs: 6200 });
+  expect(r.health.status).toBe('errored');
+  expect(r.health.reasons.map((x) => x.rule)).toContain('stopped-early');
+});
+
+test('achieved rate below configured: degraded, resolution from the achieved rate', () => {
+  const s = stream(800, 2000);
+  const r = summarizeFlow({ spec: spec(1000, 2000), samples: s, end: end(2000), triggerMs: 6500 });
+  expect(r.health.status).toBe('degraded');
+  expect(r.health.reasons.map((x) => x.rule)).toEqual(['rate-below-configured']);
+  expect(r.achievedRatePps).toBeCloseTo(800, 6);
+  expect(r.resolutionMs).toBeCloseTo(1.25, 6);
+});
+
+test('no recovery: open episode, degraded; ERRORED when the guest is unhealthy', () => {
+  const s = stream(1000, 2000, { lost: (q) => q >= 1500 });
+  const base = { spec: spec(1000, 2000), samples: s, end: end(2000), triggerMs: 6400 };
+  const r = summarizeFlow(base);
+  expect(r.episodes[0]?.open).toBe(true);
+  expect(r.health.status).toBe('degraded');
+  expect(r.metrics.find((m) => m.name === 'downtime_gap_tx_ms')).toBeUndefined();
+  expect(r.rate?.recoveryMs).toBeUndefined();
+  expect(summarizeFlow({ ...base, guestHealthy: false }).health.status).toBe('errored');
+});
+
+test('rate-derived: event and recovery instants within ±Δ, Δ raised to 10/R', () => {
+  const s = stream(1000, 4000, { lost: (q) => q >= 2000 && q < 2250 });
+  const rc = rateConvergence(s, { triggerMs: 6500, ratePps: 1000, binMs: 2 });
+  expect(rc.binMs).toBe(10);
+  expect(Math.abs((rc.eventMs as number) - 7000)).toBeLessThanOrEqual(10);
+  expect(Math.abs((rc.recoveryMs as number) - 7250)).toBeLessThanOrEqual(10);
+  const rx = rateConvergence(s, { triggerMs: 6500, ratePps: 1000, basis: 'rx', binMs: 20 });
+  expect(Math.abs((rx.convergenceMs as number) - 250)).toBeLessThanOrEqual(20);
+  expect(rateConvergence(stream(1000, 2000), { triggerMs: 6000, ratePps: 1000 }).convergenceMs).toBe(0);
+});
+
+test('RTT statistics and health combination', () => {
+  const s = stream(1000, 100, { rtt: (q) => q + 1 });
+  expect(rttStats(s)).toEqual({ count: 100, minMs: 1, medianMs: 50.5, p99Ms: 99, maxMs: 100 });
+  const h = combineHealth([{ status: 'ok', reasons: [] }, { status: 'degraded', reasons: [{ rule: 'clock-unknown', status: 'degraded', detail: 'x' }] }]);
+  expect(h.status).toBe('degraded');
+});

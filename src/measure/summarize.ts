@@ -1,0 +1,105 @@
+import { lossEpisodes } from './episodes.js';
+import { longestGap, timestampGaps, type TimestampGap } from './gap.js';
+import { assessHealth } from './health.js';
+import { countLoss, lossDerivedDowntimeMs, type LossCount } from './loss.js';
+import { rateConvergence, type RateConvergence } from './rate.js';
+import { reorderStats, type ReorderStats } from './reorder.js';
+import { rttStats, rttStep, type RttStats, type RttStep } from './rtt.js';
+import type { FlowSpec, LossEpisode, MeasureMethod, MeasurementHealth, Metric, MetricUnit, ProbeEnd, ProbeSample } from './types.js';
+import { bySeq } from './util.js';
+
+export interface SummarizeInput {
+  readonly spec: FlowSpec;
+  readonly samples: readonly ProbeSample[];
+  /** undefined = the probe produced no result (ERRORED). */
+  readonly end: ProbeEnd | undefined;
+  /** Trigger instant on the samples' clock, ms. */
+  readonly triggerMs?: number;
+  /** Rate-derived sampling interval Δ, ms (default 10, raised to 10/R). */
+  readonly binMs?: number;
+  /** RTT step window either side of the outage, ms (default 1000). */
+  readonly rttWindowMs?: number;
+  readonly minBaselineMs?: number;
+  readonly guestHealthy?: boolean;
+}
+
+/** Everything vmmi reports about one flow; each number also appears as a labelled {@link Metric}. */
+export interface FlowResult {
+  readonly flow: string;
+  readonly health: MeasurementHealth;
+  readonly counts: LossCount & ReorderStats;
+  readonly achievedRatePps: number;
+  /** 1 / achieved rate, ms: the resolution of the loss and gap methods. */
+  readonly resolutionMs: number;
+  readonly episodes: readonly LossEpisode[];
+  readonly gaps: readonly TimestampGap[];
+  readonly rate: RateConvergence | undefined;
+  readonly rtt: RttStats | undefined;
+  readonly rttStep: RttStep | undefined;
+  readonly metrics: readonly Metric[];
+}
+
+/** One FlowResult from a flow's samples and the trigger instant (pure). */
+export function summarizeFlow(i: SummarizeInput): FlowResult {
+  const samples = bySeq(i.samples);
+  const { achievedRatePps, maxTxIntervalMs } = sendStats(samples, i.spec.ratePps);
+  const resolutionMs = 1000 / achievedRatePps;
+  const episodes = lossEpisodes(samples, resolutionMs);
+  const gaps = timestampGaps(samples, resolutionMs);
+  const health = assessHealth({
+    spec: i.spec, end: i.end, samples, episodes, triggerMs: i.triggerMs, achievedRatePps, maxTxIntervalMs,
+    ...(i.minBaselineMs === undefined ? {} : { minBaselineMs: i.minBaselineMs }),
+    ...(i.guestHealthy === undefined ? {} : { guestHealthy: i.guestHealthy }),
+  });
+  const counts = { ...countLoss(samples), ...reorderStats(samples) };
+  const after = i.triggerMs === undefined ? counts : countLoss(samples, i.triggerMs);
+  const rate = i.triggerMs === undefined || samples.length === 0 ? undefined
+    : rateConvergence(samples, { triggerMs: i.triggerMs, ratePps: achievedRatePps, ...(i.binMs === undefined ? {} : { binMs: i.binMs }) });
+  const rtt = rttStats(samples);
+  const lastEp = [...episodes].reverse().find((e) => i.triggerMs === undefined || e.startMs >= i.triggerMs);
+  const step = i.triggerMs === undefined ? undefined
+    : rttStep(samples, i.triggerMs, { windowMs: i.rttWindowMs ?? 1000, afterFromMs: lastEp?.endMs ?? i.triggerMs });
+
+  const clock = i.spec.clock;
+  const m: Metric[] = [];
+  const add = (name: string, value: number, unit: MetricUnit, method: MeasureMethod, res: number): void =>
+    void m.push({ name, value, unit, method, resolutionMs: res, clock });
+  const relevant = i.triggerMs === undefined ? gaps : gaps.filter((g) => g.startTxMs >= (i.triggerMs as number) - resolutionMs);
+  const lgTx = longestGap(relevant, 'tx');
+  const lgRx = longestGap(relevant, 'rx');
+  if (!episodes.some((e) => e.open) || lgTx !== undefined) {
+    add('downtime_gap_tx_ms', lgTx?.downtimeTxMs ?? 0, 'ms', 'gap_tx', resolutionMs);
+    add('downtime_gap_rx_ms', lgRx?.downtimeRxMs ?? 0, 'ms', 'gap_rx', resolutionMs);
+    add('outage_total_gap_tx_ms', relevant.reduce((a, g) => a + g.downtimeTxMs, 0), 'ms', 'gap_tx', resolutionMs * Math.max(1, relevant.length));
+  }
+  add('downtime_loss_ms', lossDerivedDowntimeMs(after.lost, achievedRatePps), 'ms', 'loss-derived', resolutionMs);
+  if (rate?.convergenceMs !== undefined) add('convergence_rate_ms', rate.convergenceMs, 'ms', 'rate-derived', rate.binMs);
+  add('sent', counts.sent, 'count', 'count', 0);
+  add('lost', counts.lost, 'count', 'count', 0);
+  add('loss_pct', counts.lossPct, 'pct', 'count', 0);
+  add('episodes', episodes.length, 'count', 'count', 0);
+  add('duplicates', counts.duplicates, 'count', 'count', 0);
+  add('reordered', counts.reordered, 'count', 'count', 0);
+  add('achieved_rate_pps', achievedRatePps, 'pps', 'count', 0);
+  if (rtt !== undefined) {
+    add('rtt_min_ms', rtt.minMs, 'ms', 'rtt', 0);
+    add('rtt_median_ms', rtt.medianMs, 'ms', 'rtt', 0);
+    add('rtt_p99_ms', rtt.p99Ms, 'ms', 'rtt', 0);
+    add('rtt_max_ms', rtt.maxMs, 'ms', 'rtt', 0);
+  }
+  if (step !== undefined) add('rtt_step_ms', step.stepMs, 'ms', 'rtt-step', 0);
+  return { flow: i.spec.name, health, counts, achievedRatePps, resolutionMs, episodes, gaps, rate, rtt, rttStep: step, metrics: m };
+}
+
+/** Achieved send rate over the send window and the largest send interval (pacing stall). */
+export function sendStats(sortedBySeq: readonly ProbeSample[], fallbackPps: number): { achievedRatePps: number; maxTxIntervalMs: number } {
+  let maxTxIntervalMs = 0;
+  for (let k = 1; k < sortedBySeq.length; k++) {
+    const d = (sortedBySeq[k] as ProbeSample).txMs - (sortedBySeq[k - 1] as ProbeSample).txMs;
+    if (d > maxTxIntervalMs) maxTxIntervalMs = d;
+  }
+  const first = sortedBySeq[0];
+  const last = sortedBySeq[sortedBySeq.length - 1];
+  if (first === undefined || last === undefined || last.txMs <= first.txMs) return { achievedRatePps: fallbackPps, maxTxIntervalMs };
+  return { achievedRatePps: ((sortedBySeq.length - 1) * 1000) / (last.txMs - first.txMs), maxTxIntervalMs };
+}
