@@ -1,0 +1,235 @@
+import { ReportError } from '../errors/classes.js';
+import {
+  ADDRESS_FAMILIES, HEALTHS, METRIC_NAMES, TIMELINE_SOURCES, VERDICTS, metricUnit, scenarioName,
+  type DecompositionPart, type Episode, type ManifestFacts, type Metric, type RateSeries, type RunRecord,
+  type ScenarioParams, type TimelineEvent,
+} from './record.js';
+
+/**
+ * Hand-written validators for records that arrive as attachments or history rows. Every failure is a
+ * `ReportError` (code REPORT) whose `path` names the offending field (`metrics[2].value`), so a broken
+ * spec is pointed at, not guessed at. Unknown extra fields are dropped, never passed through.
+ */
+
+type Obj = Record<string, unknown>;
+
+function fail(path: string, what: string): never {
+  throw new ReportError(what, { path, hint: 'fix the code that builds the RunRecord (see src/report/record.ts)' });
+}
+
+function obj(v: unknown, path: string): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, `expected an object, got ${kind(v)}`);
+  return v as Obj;
+}
+
+function kind(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+}
+
+function str(o: Obj, k: string, path: string): string {
+  const v = o[k];
+  if (typeof v !== 'string') fail(`${path}${k}`, `expected a string, got ${kind(v)}`);
+  return v;
+}
+
+function optStr(o: Obj, k: string, path: string): string | undefined {
+  return o[k] === undefined ? undefined : str(o, k, path);
+}
+
+function num(o: Obj, k: string, path: string): number {
+  const v = o[k];
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${path}${k}`, `expected a finite number, got ${kind(v)}`);
+  return v;
+}
+
+function numOrNull(o: Obj, k: string, path: string): number | null {
+  return o[k] === null ? null : num(o, k, path);
+}
+
+function int(o: Obj, k: string, path: string, min: number): number {
+  const v = num(o, k, path);
+  if (!Number.isInteger(v) || v < min) fail(`${path}${k}`, `expected an integer ≥ ${min}, got ${v}`);
+  return v;
+}
+
+function oneOf<T extends string>(o: Obj, k: string, path: string, allowed: readonly T[]): T {
+  const v = str(o, k, path);
+  if (!(allowed as readonly string[]).includes(v)) fail(`${path}${k}`, `"${v}" is not one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+function arr<T>(o: Obj, k: string, path: string, each: (v: unknown, p: string) => T): T[] {
+  const v = o[k];
+  if (!Array.isArray(v)) fail(`${path}${k}`, `expected an array, got ${kind(v)}`);
+  return v.map((x, i) => each(x, `${path}${k}[${i}]`));
+}
+
+function strArr(o: Obj, k: string, path: string): string[] {
+  return arr(o, k, path, (x, p) => {
+    if (typeof x !== 'string') fail(p, `expected a string, got ${kind(x)}`);
+    return x;
+  });
+}
+
+function parseMetric(v: unknown, p: string): Metric {
+  const o = obj(v, p);
+  const q = `${p}.`;
+  const m: Metric = {
+    name: oneOf(o, 'name', q, METRIC_NAMES),
+    value: numOrNull(o, 'value', q),
+    unit: str(o, 'unit', q),
+    method: str(o, 'method', q),
+    resolutionMs: numOrNull(o, 'resolutionMs', q),
+    clock: str(o, 'clock', q),
+  };
+  if (m.unit !== metricUnit(m.name)) {
+    fail(`${q}unit`, `"${m.unit}" does not match ${m.name} (expected "${metricUnit(m.name)}")`);
+  }
+  if (m.name === 'tcp_survived' && m.value !== null && m.value !== 0 && m.value !== 1) {
+    fail(`${q}value`, 'tcp_survived is 1 (survived) or 0');
+  }
+  const note = optStr(o, 'note', q);
+  return note === undefined ? m : { ...m, note };
+}
+
+function parseEpisode(v: unknown, p: string): Episode {
+  const o = obj(v, p);
+  const q = `${p}.`;
+  return {
+    flow: str(o, 'flow', q), startMs: num(o, 'startMs', q), endMs: num(o, 'endMs', q),
+    firstSeq: int(o, 'firstSeq', q, 0), lastSeq: int(o, 'lastSeq', q, 0), lost: int(o, 'lost', q, 0),
+  };
+}
+
+function parseEvent(v: unknown, p: string): TimelineEvent {
+  const o = obj(v, p);
+  const q = `${p}.`;
+  return {
+    tMs: num(o, 'tMs', q), wallMs: num(o, 'wallMs', q), source: oneOf(o, 'source', q, TIMELINE_SOURCES),
+    host: str(o, 'host', q), kind: str(o, 'kind', q), detail: str(o, 'detail', q),
+  };
+}
+
+function parsePart(v: unknown, p: string): DecompositionPart {
+  const o = obj(v, p);
+  return { component: str(o, 'component', `${p}.`), ms: num(o, 'ms', `${p}.`) };
+}
+
+function parseRates(v: unknown, p: string): RateSeries {
+  const o = obj(v, p);
+  const samples = arr(o, 'samples', `${p}.`, (s, sp) => {
+    const so = obj(s, sp);
+    return { tMs: num(so, 'tMs', `${sp}.`), pps: num(so, 'pps', `${sp}.`) };
+  });
+  return { flow: str(o, 'flow', `${p}.`), samples };
+}
+
+function parseParams(v: unknown, p: string): ScenarioParams {
+  const o = obj(v, p);
+  const q = `${p}.`;
+  const base = {
+    topology: str(o, 'topology', q),
+    strategy: str(o, 'strategy', q),
+    addressFamily: oneOf(o, 'addressFamily', q, ADDRESS_FAMILIES),
+  };
+  if (o.variant === undefined) return base;
+  const vo = obj(o.variant, `${q}variant`);
+  const variant: Record<string, string | number | boolean> = {};
+  for (const [k, x] of Object.entries(vo)) {
+    if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean') {
+      fail(`${q}variant.${k}`, `expected a string, number or boolean, got ${kind(x)}`);
+    }
+    variant[k] = x;
+  }
+  return { ...base, variant };
+}
+
+/** Validates an unknown value (decoded JSON) as a RunRecord; throws ReportError naming the field. */
+export function parseRunRecord(v: unknown): RunRecord {
+  const o = obj(v, 'record');
+  const params = parseParams(o.params, 'params');
+  const scenario = str(o, 'scenario', '');
+  if (scenario !== scenarioName(params)) {
+    fail('scenario', `"${scenario}" does not match its parameters ("${scenarioName(params)}"); build records `
+      + 'with createRunRecord so names are derived, never hand-typed');
+  }
+  const strategy = str(o, 'strategy', '');
+  if (strategy !== params.strategy) fail('strategy', `"${strategy}" differs from params.strategy`);
+  const addressFamily = oneOf(o, 'addressFamily', '', ADDRESS_FAMILIES);
+  if (addressFamily !== params.addressFamily) fail('addressFamily', 'differs from params.addressFamily');
+  const attempt = int(o, 'attempt', '', 1);
+  const attemptOf = int(o, 'attemptOf', '', 1);
+  if (attempt > attemptOf) fail('attempt', `attempt ${attempt} exceeds attemptOf ${attemptOf}`);
+  const startedWall = str(o, 'startedWall', '');
+  if (Number.isNaN(Date.parse(startedWall))) fail('startedWall', `"${startedWall}" is not an ISO 8601 time`);
+  const metrics = arr(o, 'metrics', '', parseMetric);
+  const seen = new Set<string>();
+  metrics.forEach((m, i) => {
+    if (seen.has(m.name)) fail(`metrics[${i}].name`, `duplicate metric "${m.name}"`);
+    seen.add(m.name);
+  });
+  const c = obj(o.conformance, 'conformance');
+  const conformance = { ok: bool(c, 'ok', 'conformance.'), violations: strArr(c, 'violations', 'conformance.') };
+  const rec: RunRecord = {
+    runId: str(o, 'runId', ''), params, scenario, strategy, vm: str(o, 'vm', ''),
+    source: str(o, 'source', ''), destination: str(o, 'destination', ''), addressFamily, startedWall,
+    metrics, verdict: oneOf(o, 'verdict', '', VERDICTS), health: oneOf(o, 'health', '', HEALTHS),
+    healthReasons: strArr(o, 'healthReasons', ''), attempt, attemptOf,
+    episodes: arr(o, 'episodes', '', parseEpisode), timeline: arr(o, 'timeline', '', parseEvent),
+    decomposition: arr(o, 'decomposition', '', parsePart), conformance, rates: arr(o, 'rates', '', parseRates),
+  };
+  const error = optStr(o, 'error', '');
+  return error === undefined ? rec : { ...rec, error };
+}
+
+function bool(o: Obj, k: string, path: string): boolean {
+  const v = o[k];
+  if (typeof v !== 'boolean') fail(`${path}${k}`, `expected a boolean, got ${kind(v)}`);
+  return v;
+}
+
+/**
+ * Validates manifest facts contributed by a fixture. Lighter than `parseRunRecord`: the shape of the
+ * known keys is checked, values of parameter maps must be scalars.
+ */
+export function parseManifestFacts(v: unknown): ManifestFacts {
+  const o = obj(v, 'facts');
+  const out: { -readonly [K in keyof ManifestFacts]: ManifestFacts[K] } = {};
+  if (o.testbed !== undefined) {
+    const t = obj(o.testbed, 'testbed');
+    out.testbed = { file: t.file === null ? null : str(t, 'file', 'testbed.'),
+      sha256: t.sha256 === null ? null : str(t, 'sha256', 'testbed.') };
+  }
+  if (o.devices !== undefined) {
+    out.devices = arr(o, 'devices', '', (d, p) => {
+      const dobj = obj(d, p);
+      const versions = scalarMap(dobj.versions, `${p}.versions`);
+      const error = optStr(dobj, 'error', `${p}.`);
+      const base = { device: str(dobj, 'device', `${p}.`), role: str(dobj, 'role', `${p}.`),
+        versions: Object.fromEntries(Object.entries(versions).map(([k, x]) => [k, String(x)])) };
+      return error === undefined ? base : { ...base, error };
+    });
+  }
+  if (o.migrationParameters !== undefined) out.migrationParameters = scalarMap(o.migrationParameters, 'migrationParameters');
+  if (o.probeParameters !== undefined) out.probeParameters = scalarMap(o.probeParameters, 'probeParameters');
+  if (o.clocks !== undefined) {
+    out.clocks = arr(o, 'clocks', '', (c, p) => {
+      const co = obj(c, p);
+      return { host: str(co, 'host', `${p}.`), source: str(co, 'source', `${p}.`),
+        offsetMs: co.offsetMs === undefined ? null : numOrNull(co, 'offsetMs', `${p}.`),
+        uncertaintyMs: co.uncertaintyMs === undefined ? null : numOrNull(co, 'uncertaintyMs', `${p}.`) };
+    });
+  }
+  if (o.insecureHostKeys !== undefined) out.insecureHostKeys = strArr(o, 'insecureHostKeys', '');
+  return out;
+}
+
+function scalarMap(v: unknown, path: string): Record<string, string | number | boolean | null> {
+  const o = obj(v, path);
+  for (const [k, x] of Object.entries(o)) {
+    if (x !== null && typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean') {
+      fail(`${path}.${k}`, `expected a scalar, got ${kind(x)}`);
+    }
+  }
+  return o as Record<string, string | number | boolean | null>;
+}

@@ -1,0 +1,240 @@
+/**
+ * Record types the report is built from. A `RunRecord` is one migration attempt; it travels from a spec
+ * to the reporter as a Playwright attachment and into the history database as JSON, so every field is
+ * plain data (no Dates, no bigints) and is validated by `parseRunRecord` on the way in.
+ */
+
+/**
+ * Every metric a run may carry, in the FIXED column order of `runs.csv` (docs/report-columns.md).
+ * Append new names at the end; never reorder or rename (CSV consumers key on the column names).
+ */
+export const METRIC_NAMES = [
+  'hypervisor_downtime_ms',
+  'event_gap_ms',
+  'gap_tx_ms',
+  'gap_rx_ms',
+  'loss_derived_ms',
+  'rate_derived_ms',
+  'packets_lost',
+  'loss_pct',
+  'episodes_count',
+  'reconvergence_ms',
+  'first_reply_ms',
+  'stable_rate_ms',
+  'rtt_before_ms',
+  'rtt_after_ms',
+  'rtt_step_ms',
+  'tcp_survived',
+  'tcp_longest_stall_ms',
+  'migration_total_ms',
+  'setup_ms',
+  'memory_transferred_bytes',
+  'iterations',
+] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+
+/** The unit each metric name implies; `parseRunRecord` rejects a metric whose unit disagrees. */
+export function metricUnit(name: MetricName): string {
+  if (name.endsWith('_ms')) return 'ms';
+  if (name.endsWith('_pct')) return 'pct';
+  if (name.endsWith('_bytes')) return 'bytes';
+  if (name === 'packets_lost') return 'packets';
+  if (name === 'tcp_survived') return 'bool';
+  return 'count';
+}
+
+/** One measured value with how it was measured. Units live in the name (`_ms`, `_pct`, `_bytes`). */
+export interface Metric {
+  readonly name: MetricName;
+  /** null: the metric applies but could not be measured (e.g. no recovery); absent metrics are omitted. */
+  readonly value: number | null;
+  /** Unit spelled out (`ms`, `packets`, `pct`, `bytes`, `count`, `bool`); must equal `metricUnit(name)`. */
+  readonly unit: string;
+  /** How it was obtained: `qemu-job-stats`, `libvirt-events`, `loss-derived @1 kpps`, `rate-derived`... */
+  readonly method: string;
+  /** Resolution (grain) of the value in ms, e.g. 1 for 1 kpps probes; null when not time-based. */
+  readonly resolutionMs: number | null;
+  /** Clock the value's stamps come from, with sync and uncertainty (`controller-monotonic`, `ptp ±0.2 ms`). */
+  readonly clock: string;
+  readonly note?: string;
+}
+
+export const VERDICTS = ['pass', 'fail', 'errored', 'skipped'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+/** Measurement health, separate from the verdict; `errored` overrides pass/fail (measurement.md §6). */
+export const HEALTHS = ['ok', 'degraded', 'errored'] as const;
+export type Health = (typeof HEALTHS)[number];
+export const ADDRESS_FAMILIES = ['ipv4', 'ipv6'] as const;
+export type AddressFamily = (typeof ADDRESS_FAMILIES)[number];
+export const TIMELINE_SOURCES = ['hypervisor', 'data-plane', 'control-plane', 'controller'] as const;
+export type TimelineSource = (typeof TIMELINE_SOURCES)[number];
+
+/** One loss episode on one flow: consecutive lost sequence numbers. */
+export interface Episode {
+  readonly flow: string;
+  /** Start/end relative to run start, controller monotonic clock, ms. */
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly lost: number;
+}
+
+/** One event on the run's single timeline. */
+export interface TimelineEvent {
+  /** ms since run start on the controller monotonic clock (remote stamps already offset-corrected). */
+  readonly tMs: number;
+  /** Wall clock, ms since the Unix epoch, for correlation with device logs. */
+  readonly wallMs: number;
+  readonly source: TimelineSource;
+  readonly host: string;
+  /** Event kind, e.g. `SUSPENDED`, `RESUMED`, `route-installed`, `first-reply`. */
+  readonly kind: string;
+  readonly detail: string;
+}
+
+/** One attributed share of the outage; the `residual` component is always present when decomposed. */
+export interface DecompositionPart {
+  readonly component: string;
+  readonly ms: number;
+}
+
+export interface Conformance {
+  readonly ok: boolean;
+  readonly violations: readonly string[];
+}
+
+/** Reply-rate samples of one probe flow for the rate plot. */
+export interface RateSeries {
+  readonly flow: string;
+  readonly samples: readonly { readonly tMs: number; readonly pps: number }[];
+}
+
+/** Parameters a scenario name is derived from. Only these decide the name (never hand-typed labels). */
+export interface ScenarioParams {
+  /** Topology relation of source and destination: `same-subnet`, `cross-subnet`, `wan`... */
+  readonly topology: string;
+  readonly strategy: string;
+  readonly addressFamily: AddressFamily;
+  /** Extra parameters that distinguish scenarios (`wan_delay_ms: 30`, `wan_loss_pct: 1`). Sorted by key. */
+  readonly variant?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** One migration attempt. */
+export interface RunRecord {
+  readonly runId: string;
+  readonly params: ScenarioParams;
+  /** Derived from `params` by `scenarioName`; `parseRunRecord` rejects a record where they disagree. */
+  readonly scenario: string;
+  readonly strategy: string;
+  readonly vm: string;
+  readonly source: string;
+  readonly destination: string;
+  readonly addressFamily: AddressFamily;
+  /** ISO 8601 wall-clock start. */
+  readonly startedWall: string;
+  readonly metrics: readonly Metric[];
+  readonly verdict: Verdict;
+  readonly health: Health;
+  readonly healthReasons: readonly string[];
+  /** 1-based attempt number and the number of attempts made; attemptOf > 1 marks the result unstable. */
+  readonly attempt: number;
+  readonly attemptOf: number;
+  readonly episodes: readonly Episode[];
+  readonly timeline: readonly TimelineEvent[];
+  readonly decomposition: readonly DecompositionPart[];
+  readonly conformance: Conformance;
+  readonly rates: readonly RateSeries[];
+  readonly error?: string;
+}
+
+/**
+ * Scenario name from parameters: `<topology>/<strategy>/<af>[/<key>=<value>...]`, variant keys sorted.
+ * Example: `wan/host-route-bgp/ipv4/wan_delay_ms=30`.
+ */
+export function scenarioName(p: ScenarioParams): string {
+  const variant = Object.entries(p.variant ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${String(v)}`);
+  return [p.topology, p.strategy, p.addressFamily, ...variant].join('/');
+}
+
+/** Input of `createRunRecord`: everything but the derived fields. */
+export type RunRecordInput = Omit<RunRecord, 'scenario' | 'strategy' | 'addressFamily'>;
+
+/** Builds a record whose scenario, strategy and address family all come from `params`. */
+export function createRunRecord(input: RunRecordInput): RunRecord {
+  return {
+    ...input,
+    scenario: scenarioName(input.params),
+    strategy: input.params.strategy,
+    addressFamily: input.params.addressFamily,
+  };
+}
+
+/** True when the run needed more than one attempt (shown, and marked unstable in reports). */
+export function isUnstable(r: Pick<RunRecord, 'attemptOf'>): boolean {
+  return r.attemptOf > 1;
+}
+
+/** Versions read from one device (keys: `libvirt`, `qemu`, `kernel`, `frr`, `nos`...). */
+export interface DeviceVersions {
+  readonly device: string;
+  readonly role: string;
+  readonly versions: Readonly<Record<string, string>>;
+  /** Set when the versions could not be read; the run still reports, the gap is visible. */
+  readonly error?: string;
+}
+
+export interface ClockSource {
+  readonly host: string;
+  /** `controller-monotonic`, `shared-host-clock`, `ptp`, `chrony`, `unknown`. */
+  readonly source: string;
+  readonly offsetMs?: number | null;
+  readonly uncertaintyMs?: number | null;
+}
+
+export type ParamMap = Readonly<Record<string, string | number | boolean | null>>;
+
+/**
+ * What is needed to repeat a suite run (RFC 8204 style: software, configuration, parameters, clocks).
+ * Written as manifest.json next to the reports.
+ */
+export interface RunManifest {
+  readonly schema: 'vmmi.run-manifest/1';
+  readonly vmmi: { readonly version: string; readonly gitCommit: string | null; readonly gitDirty: boolean | null };
+  readonly testbed: { readonly file: string | null; readonly sha256: string | null };
+  readonly devices: readonly DeviceVersions[];
+  readonly migrationParameters: ParamMap;
+  readonly probeParameters: ParamMap;
+  readonly clocks: readonly ClockSource[];
+  /** Devices whose SSH host key is not verified (`insecure-accept-any-host-key`), listed, never hidden. */
+  readonly insecureHostKeys: readonly string[];
+  readonly controller: { readonly node: string; readonly platform: string; readonly hostname: string };
+  readonly runner: ParamMap;
+  readonly startedWall: string;
+  readonly endedWall: string | null;
+}
+
+/** Facts a spec or fixture contributes to the manifest during a run; merged by the reporter. */
+export type ManifestFacts = Partial<
+  Pick<RunManifest, 'testbed' | 'devices' | 'migrationParameters' | 'probeParameters' | 'clocks' | 'insecureHostKeys'>
+>;
+
+/** Merges facts into a manifest: maps are shallow-merged, lists unioned by device/host name (last wins). */
+export function mergeManifestFacts(m: RunManifest, f: ManifestFacts): RunManifest {
+  const byKey = <T>(a: readonly T[], b: readonly T[] | undefined, key: (x: T) => string): T[] => {
+    const out = new Map<string, T>();
+    for (const x of [...a, ...(b ?? [])]) out.set(key(x), x);
+    return [...out.values()];
+  };
+  return {
+    ...m,
+    testbed: f.testbed ?? m.testbed,
+    devices: byKey(m.devices, f.devices, (d) => d.device),
+    migrationParameters: { ...m.migrationParameters, ...f.migrationParameters },
+    probeParameters: { ...m.probeParameters, ...f.probeParameters },
+    clocks: byKey(m.clocks, f.clocks, (c) => c.host),
+    insecureHostKeys: [...new Set([...m.insecureHostKeys, ...(f.insecureHostKeys ?? [])])].sort(),
+  };
+}
