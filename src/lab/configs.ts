@@ -1,0 +1,122 @@
+import type { Subnet, Vm } from '../model/testbed.js';
+
+/** Pure generators of the lab's daemon configuration files and guest domain XML. */
+
+export interface BgpdInput {
+  readonly name: string;
+  readonly asn: number;
+  readonly routerId: string;
+  /** TORs redistribute kernel routes (host routes of moved guests) and their connected subnets. */
+  readonly tor: boolean;
+  readonly neighbors: readonly { readonly address: string; readonly asn: number }[];
+  /** Anycast gateway addresses on this router (`a/32`, `a/128`), never advertised. */
+  readonly anycast: readonly string[];
+  readonly frrDir: string;
+}
+
+const isV6 = (a: string): boolean => a.includes(':');
+
+export function zebraConf(name: string, frrDir: string): string {
+  return `hostname ${name}\nlog file ${frrDir}/zebra.log\n!\n`;
+}
+
+export function staticdConf(name: string, frrDir: string): string {
+  return `hostname ${name}\nlog file ${frrDir}/staticd.log\n!\n`;
+}
+
+/**
+ * eBGP with datacenter defaults (3/9 s timers, no advertisement delay). IPv4 sessions carry IPv4 and
+ * l2vpn evpn (activated up front: activating it later resets sessions), IPv6 sessions carry IPv6.
+ * Every router redistributes connected networks minus the anycast gateways; TORs also redistribute
+ * kernel routes, which is how a host route installed for a moved guest reaches the other routers.
+ */
+export function bgpdConf(b: BgpdInput): string {
+  const v4 = b.neighbors.filter((n) => !isV6(n.address));
+  const v6 = b.neighbors.filter((n) => isV6(n.address));
+  const any4 = b.anycast.filter((a) => !isV6(a));
+  const any6 = b.anycast.filter(isV6);
+  const L: string[] = ['frr defaults datacenter', `hostname ${b.name}`, `log file ${b.frrDir}/bgpd.log`, '!'];
+  any4.forEach((a, i) => L.push(`ip prefix-list ANYCAST4 seq ${(i + 1) * 5} permit ${a}`));
+  any6.forEach((a, i) => L.push(`ipv6 prefix-list ANYCAST6 seq ${(i + 1) * 5} permit ${a}`));
+  if (any4.length > 0) L.push('route-map NO-ANYCAST4 deny 10', ' match ip address prefix-list ANYCAST4');
+  L.push('route-map NO-ANYCAST4 permit 20');
+  if (any6.length > 0) L.push('route-map NO-ANYCAST6 deny 10', ' match ipv6 address prefix-list ANYCAST6');
+  L.push('route-map NO-ANYCAST6 permit 20', '!');
+  L.push(`router bgp ${b.asn}`, ` bgp router-id ${b.routerId}`, ' no bgp ebgp-requires-policy',
+    ' no bgp default ipv4-unicast', ' bgp bestpath as-path multipath-relax', ' timers bgp 3 9');
+  for (const n of b.neighbors) {
+    L.push(` neighbor ${n.address} remote-as ${n.asn}`, ` neighbor ${n.address} advertisement-interval 0`);
+  }
+  L.push(' address-family ipv4 unicast');
+  for (const n of v4) L.push(`  neighbor ${n.address} activate`);
+  L.push('  redistribute connected route-map NO-ANYCAST4');
+  if (b.tor) L.push('  redistribute kernel');
+  L.push(' exit-address-family', ' address-family ipv6 unicast');
+  for (const n of v6) L.push(`  neighbor ${n.address} activate`);
+  L.push('  redistribute connected route-map NO-ANYCAST6');
+  if (b.tor) L.push('  redistribute kernel');
+  L.push(' exit-address-family', ' address-family l2vpn evpn');
+  for (const n of v4) L.push(`  neighbor ${n.address} activate`);
+  if (b.tor) L.push('  advertise-all-vni');
+  L.push(' exit-address-family', '!');
+  return `${L.join('\n')}\n`;
+}
+
+/** libvirtd.conf of one lab hypervisor: TCP inside the lab only, no auth (lab namespaces only). */
+export function libvirtdConf(address: string, hostUuid: string): string {
+  return [
+    'listen_tls = 0', 'listen_tcp = 1', `listen_addr = "${address}"`, 'auth_tcp = "none"', 'auth_unix_rw = "none"',
+    `host_uuid = "${hostUuid}"`, 'log_level = 3', 'log_outputs = "3:file:/var/log/libvirt/libvirtd.log"', '',
+  ].join('\n');
+}
+
+/** qemu.conf: root, no cgroups/namespaces/virtlogd; migration bound to the host's lab address. */
+export function qemuConf(address: string): string {
+  return [
+    'user = "root"', 'group = "root"', 'dynamic_ownership = 0', 'remember_owner = 0', 'security_driver = "none"',
+    'cgroup_controllers = [ ]', 'namespaces = [ ]', 'stdio_handler = "file"',
+    `migration_address = "${address}"`, `migration_host = "${address}"`, '',
+  ].join('\n');
+}
+
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
+
+/** Guest kernel command line: addresses and reflector ports for lab-assets/guest-init.sh. */
+export function guestCmdline(vm: Vm, sn: Subnet): string {
+  const kv = ['console=ttyS0', 'panic=-1', 'quiet'];
+  if (vm.ipv4) kv.push(`labip=${vm.ipv4}`);
+  if (vm.ipv4 && sn.ipv4) kv.push(`labgw=${sn.ipv4.gateway}`);
+  if (vm.ipv6) kv.push(`labip6=${vm.ipv6}`);
+  if (vm.ipv6 && sn.ipv6) kv.push(`labgw6=${sn.ipv6.gateway}`);
+  kv.push(`labudp=${vm.reflectorPort}`, `labtcp=${vm.tcpEchoPort}`);
+  return kv.join(' ');
+}
+
+/** Diskless TCG domain (`type='qemu'`: the machine's KVM hangs stock kernels); kernel paths equal on all hosts. */
+export function domainXml(vm: Vm, sn: Subnet, uuid: string, assetsDir: string): string {
+  return `<domain type='qemu'>
+  <name>${esc(vm.name)}</name>
+  <uuid>${uuid}</uuid>
+  <memory unit='MiB'>${vm.memoryMiB}</memory>
+  <vcpu>${vm.vcpus || 1}</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>${esc(assetsDir)}/guest-vmlinuz</kernel>
+    <initrd>${esc(assetsDir)}/guest-initrd.gz</initrd>
+    <cmdline>${esc(guestCmdline(vm, sn))}</cmdline>
+  </os>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>destroy</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <interface type='bridge'>
+      <mac address='${esc(vm.mac)}'/><source bridge='br0'/><model type='virtio'/><rom enabled='no'/>
+    </interface>
+    <serial type='file'><source path='/var/log/libvirt/qemu/${esc(vm.name)}.serial' append='on'/></serial>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+`;
+}

@@ -1,0 +1,99 @@
+import { test, expect } from '@playwright/test';
+import { loadTestbed } from '../inventory/load.js';
+import type { Testbed } from '../model/testbed.js';
+import { ANYCAST_MAC, planLab, type LabPlan } from './topology.js';
+import { v4Peer, v6Host, v4InPrefix } from './addr.js';
+
+const file = new URL('../../testbeds/local.yaml', import.meta.url).pathname;
+const load = (): Promise<Testbed> => loadTestbed(file, { labPrefix: 'vmmiu', labDir: '/tmp/vmmiu-lab' });
+const addrs = (p: LabPlan, ns: string | undefined, dev: string): string[] =>
+  p.addresses.filter((a) => a.ns === ns && a.dev === dev).map((a) => a.cidr);
+
+test('nine prefixed namespaces, one per node plus the WAN relay', async () => {
+  const p = planLab(await load(), { assetsDir: '/assets' });
+  expect(p.nodes.map((n) => n.ns).sort()).toEqual(
+    ['client', 'coreA', 'coreB', 'hv1', 'hv2', 'hv3', 'torA', 'torB', 'wan'].map((n) => `vmmiu-${n}`).sort());
+  expect(p.clientNs).toBe('vmmiu-client');
+  expect(p.dir).toBe('/tmp/vmmiu-lab');
+});
+
+test('the WAN link is split by the relay namespace with offloads off on all four ends', async () => {
+  const p = planLab(await load(), { assetsDir: '/assets' });
+  const wanVeths = p.veths.filter((v) => v.b.ns === 'vmmiu-wan');
+  expect(wanVeths.map((v) => [v.a.ns, v.a.dev, v.b.dev])).toEqual([
+    ['vmmiu-coreA', 'to-wan', 'wanA'], ['vmmiu-coreB', 'to-wan', 'wanB']]);
+  expect(wanVeths.every((v) => v.offloadsOff)).toBe(true);
+  expect(p.veths.filter((v) => v.offloadsOff)).toHaveLength(2);
+  expect(p.wan?.controlSocket).toBe('/tmp/vmmiu-lab/wan/relay.sock');
+  expect(addrs(p, 'vmmiu-coreA', 'to-wan')).toEqual(['198.18.31.0/31', '2001:2:0:31::/127']);
+});
+
+test('TOR bridges carry the anycast MAC, their gateways and the other site\'s gateway as /32 and /128', async () => {
+  const p = planLab(await load(), { assetsDir: '/assets' });
+  const torA = p.bridges.find((b) => b.ns === 'vmmiu-torA');
+  const torB = p.bridges.find((b) => b.ns === 'vmmiu-torB');
+  expect(torA).toEqual({ ns: 'vmmiu-torA', name: 'br100', mac: ANYCAST_MAC, ports: ['hv1', 'hv2'] });
+  expect(torB).toEqual({ ns: 'vmmiu-torB', name: 'br101', mac: ANYCAST_MAC, ports: ['hv3'] });
+  expect(addrs(p, 'vmmiu-torB', 'br101')).toEqual(
+    ['198.18.11.1/24', '2001:2:0:11::1/64', '198.18.10.1/32', '2001:2:0:10::1/128']);
+  expect(addrs(p, 'vmmiu-hv3', 'br0')).toEqual(['198.18.11.13/24', '2001:2:0:11::13/64']);
+  expect(p.routes.filter((r) => r.ns === 'vmmiu-hv3')).toEqual([
+    { ns: 'vmmiu-hv3', dst: 'default', via: '198.18.11.1' }, { ns: 'vmmiu-hv3', dst: '::/0', via: '2001:2:0:11::1' }]);
+});
+
+test('management veths: controller side .1/.5/.9/.13 in the root namespace', async () => {
+  const p = planLab(await load(), { assetsDir: '/assets' });
+  expect(p.switches.map((s) => [s.name, s.controller, s.address])).toEqual([
+    ['torA', '198.19.0.1', '198.19.0.2'], ['torB', '198.19.0.5', '198.19.0.6'],
+    ['coreA', '198.19.0.9', '198.19.0.10'], ['coreB', '198.19.0.13', '198.19.0.14']]);
+  expect(addrs(p, undefined, 'vmmiu-coreA')).toEqual(['198.19.0.9/30']);
+});
+
+test('BGP: eBGP v4 and v6 sessions along every router link; TORs redistribute kernel routes', async () => {
+  const p = planLab(await load(), { assetsDir: '/assets' });
+  const coreA = p.routers.find((r) => r.node === 'coreA');
+  expect(coreA?.neighbors.map((n) => `${n.peer}@${n.address}/${n.asn}`)).toEqual([
+    'torA@198.18.30.1/65101', 'torA@2001:2:0:30::1/65101', 'coreB@198.18.31.1/65002', 'coreB@2001:2:0:31::1/65002']);
+  const torB = p.routers.find((r) => r.node === 'torB');
+  const conf = torB?.files['bgpd.conf'] ?? '';
+  expect(conf).toContain('frr defaults datacenter');
+  expect(conf).toContain('router bgp 65102');
+  expect(conf).toContain('ip prefix-list ANYCAST4 seq 5 permit 198.18.10.1/32');
+  expect(conf).toMatch(/address-family ipv4 unicast\n {2}neighbor 198\.18\.30\.2 activate\n {2}redistribute connected route-map NO-ANYCAST4\n {2}redistribute kernel/);
+  expect(conf).toMatch(/address-family l2vpn evpn\n {2}neighbor 198\.18\.30\.2 activate\n {2}advertise-all-vni/);
+  expect(coreA?.files['bgpd.conf']).not.toContain('redistribute kernel');
+});
+
+test('hypervisors get distinct host UUIDs and migration addresses; the domain is TCG and diskless', async () => {
+  const p = planLab(await load(), { assetsDir: '/assets' });
+  expect(new Set(p.hypervisors.map((h) => h.hostUuid)).size).toBe(3);
+  const hv3 = p.hypervisors.find((h) => h.name === 'hv3');
+  expect(hv3?.files['libvirtd.conf']).toContain('listen_addr = "198.18.11.13"');
+  expect(hv3?.files['qemu.conf']).toContain('migration_host = "198.18.11.13"');
+  expect(hv3?.dir).toBe('/tmp/vmmiu-lab/hv3');
+  const xml = p.vms[0]?.xml ?? '';
+  expect(xml).toContain("<domain type='qemu'>");
+  expect(xml).toContain('<kernel>/assets/guest-vmlinuz</kernel>');
+  expect(xml).toContain('labip=198.18.10.100/24 labgw=198.18.10.1 labip6=2001:2:0:10::100/64 labgw6=2001:2:0:10::1');
+  expect(xml).not.toContain('<disk');
+});
+
+test('a testbed without a lab section is refused with a clear error', async () => {
+  const tb = await load();
+  const { lab: _lab, ...rest } = tb;
+  expect(() => planLab(rest as Testbed, { assetsDir: '/a' })).toThrow(/no lab section/);
+});
+
+test('too long prefixes are refused before anything is built', async () => {
+  const tb = await loadTestbed(file, { labPrefix: 'averyverylongprefix', labDir: '/tmp/x' });
+  expect(() => planLab(tb, { assetsDir: '/a' })).toThrow(/interface name too long|collide/);
+});
+
+test('address helpers', () => {
+  expect(v4Peer('198.19.0.2', 30)).toBe('198.19.0.1');
+  expect(v4Peer('198.19.0.1', 30)).toBe('198.19.0.2');
+  expect(v4Peer('198.18.31.1', 31)).toBe('198.18.31.0');
+  expect(v6Host('2001:2:0:10::/64', 11)).toBe('2001:2:0:10::11');
+  expect(v4InPrefix('198.18.11.13', '198.18.10.0/24')).toBe(false);
+  expect(v4InPrefix('198.18.10.13', '198.18.10.0/24')).toBe(true);
+});

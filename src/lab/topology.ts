@@ -1,0 +1,232 @@
+import type { Hypervisor, Link, LinkEndpoint, Subnet, Switch, Testbed } from '../model/testbed.js';
+import { LabError } from '../errors/classes.js';
+import { hostOf, splitCidr, v4InPrefix, v4Peer, v6Host } from './addr.js';
+import { bgpdConf, domainXml, libvirtdConf, qemuConf, staticdConf, zebraConf } from './configs.js';
+
+/**
+ * Pure planner: from a resolved Testbed, everything the lab builds (namespaces, veths, bridges,
+ * addresses, routes, router and hypervisor configs, domain XML). No I/O; unit-tested without root.
+ */
+
+/** Bridge MAC every TOR uses, so a moved guest keeps its gateway's ARP entry (anycast gateway). */
+export const ANYCAST_MAC = '02:00:c6:12:0a:01';
+export const HV_BRIDGE = 'br0';
+export const SWITCH_MGMT_DEV = 'mgmt0';
+
+export type NodeRole = 'client' | 'tor' | 'core' | 'router' | 'wan' | 'hypervisor';
+export interface NodePlan { readonly node: string; readonly ns: string; readonly role: NodeRole }
+/** `ns` undefined = the controller's (root) namespace. */
+export interface End { readonly ns: string | undefined; readonly dev: string }
+export interface VethPlan { readonly a: End; readonly b: End; readonly offloadsOff: boolean }
+export interface BridgePlan { readonly ns: string; readonly name: string; readonly mac?: string; readonly ports: readonly string[] }
+export interface AddrPlan { readonly ns: string | undefined; readonly dev: string; readonly cidr: string }
+export interface RoutePlan { readonly ns: string; readonly dst: string; readonly via: string }
+export interface RouterPlan {
+  readonly node: string; readonly ns: string; readonly tor: boolean; readonly asn: number; readonly routerId: string;
+  /** BGP neighbour addresses (IPv4 and IPv6 sessions) with their AS. */
+  readonly neighbors: readonly { readonly address: string; readonly asn: number; readonly peer: string }[];
+  readonly files: Readonly<Record<'zebra.conf' | 'bgpd.conf' | 'staticd.conf', string>>;
+}
+export interface HypervisorPlan {
+  readonly name: string; readonly ns: string; readonly address: string; readonly dir: string;
+  readonly hostUuid: string; readonly files: Readonly<Record<'libvirtd.conf' | 'qemu.conf', string>>;
+}
+export interface VmPlan { readonly name: string; readonly home: string; readonly xml: string; readonly ipv4?: string; readonly ipv6?: string }
+export interface SwitchPlan {
+  readonly name: string; readonly ns: string; readonly rootDev: string; readonly address: string;
+  readonly controller: string; readonly len: number;
+}
+export interface WanPlan {
+  readonly link: string; readonly ns: string; readonly devs: readonly [string, string];
+  readonly impairment: { delayMs: number; jitterMs: number; lossPct: number; rateMbit: number };
+  readonly controlSocket: string;
+}
+export interface LabPlan {
+  readonly prefix: string; readonly dir: string;
+  readonly nodes: readonly NodePlan[]; readonly veths: readonly VethPlan[]; readonly bridges: readonly BridgePlan[];
+  readonly addresses: readonly AddrPlan[]; readonly routes: readonly RoutePlan[];
+  readonly routers: readonly RouterPlan[]; readonly hypervisors: readonly HypervisorPlan[];
+  readonly vms: readonly VmPlan[]; readonly switches: readonly SwitchPlan[]; readonly wan: WanPlan | undefined;
+  /** Namespace probes run in (the first netns traffic host). */
+  readonly clientNs: string | undefined;
+}
+
+export interface PlanOptions {
+  /** Directory holding guest-vmlinuz and guest-initrd.gz (identical path on every hypervisor). */
+  readonly assetsDir: string;
+}
+
+const fail = (msg: string): never => {
+  throw new LabError(msg, { operation: 'plan lab', hint: 'fix the testbed file' });
+};
+
+export function planLab(tb: Testbed, opts: PlanOptions): LabPlan {
+  const lab = tb.lab ?? fail(`testbed "${tb.name}" has no lab section: it is not an emulated lab`);
+  const nsOf = (node: string): string => `${lab.prefix}-${node}`;
+  const nodes = new Map<string, NodePlan>();
+  const add = (node: string, role: NodeRole): void => {
+    if (`${lab.prefix}-${node}`.length > 40) fail(`namespace name too long: ${lab.prefix}-${node}`);
+    if (!nodes.has(node)) nodes.set(node, { node, ns: nsOf(node), role });
+  };
+  const trafficNs = new Map<string, string>();
+  for (const th of tb.trafficHosts) {
+    if (th.kind !== 'netns') continue;
+    const node = th.netns ?? th.name;
+    add(node, 'client');
+    trafficNs.set(th.name, node);
+  }
+  for (const sw of tb.switches) add(sw.name, sw.role === 'tor' ? 'tor' : sw.role === 'core' ? 'core' : 'router');
+  for (const hv of tb.hypervisors) add(hv.name, 'hypervisor');
+  const wanLink = tb.links.find((l) => l.name === lab.wanLink) ?? tb.links.find((l) => l.wan);
+  if (wanLink !== undefined) add('wan', 'wan');
+
+  const nodeOf = (device: string): NodePlan =>
+    nodes.get(trafficNs.get(device) ?? device) ?? fail(`link endpoint device "${device}" is not a lab node`);
+  const hvByName = new Map(tb.hypervisors.map((h) => [h.name, h]));
+  const swByName = new Map(tb.switches.map((s) => [s.name, s]));
+  const subnetOfHv = (hv: Hypervisor): Subnet =>
+    tb.subnets.find((s) => s.ipv4 !== undefined && v4InPrefix(hv.address, s.ipv4.prefix))
+    ?? fail(`hypervisor ${hv.name}: address ${hv.address} is in no subnet`);
+
+  const veths: VethPlan[] = [];
+  const addresses: AddrPlan[] = [];
+  const routes: RoutePlan[] = [];
+  const bridges = new Map<string, { ns: string; name: string; mac?: string; ports: string[] }>();
+  const bridgeName = (s: Subnet, i: number): string => `br${s.vni ?? i}`;
+
+  // TOR bridges: one per subnet of the TOR's site, gateway addresses on it, plus the anycast gateways
+  // (/32, /128) of every other site's subnets on the first one, so a guest moved here keeps its gateway.
+  const tors = tb.switches.filter((s) => s.role === 'tor');
+  const anycastOf = new Map<string, string[]>();
+  for (const tor of tors) {
+    const ns = nsOf(tor.name);
+    const local = tb.subnets.filter((s) => s.site === tor.site);
+    local.forEach((s) => {
+      const name = bridgeName(s, tb.subnets.indexOf(s));
+      bridges.set(`${tor.name}/${s.name}`, { ns, name, mac: ANYCAST_MAC, ports: [] });
+      if (s.ipv4) addresses.push({ ns, dev: name, cidr: `${s.ipv4.gateway}/${splitCidr(s.ipv4.prefix).len}` });
+      if (s.ipv6) addresses.push({ ns, dev: name, cidr: `${s.ipv6.gateway}/${splitCidr(s.ipv6.prefix).len}` });
+    });
+    const first = local[0];
+    if (first === undefined) continue;
+    const any: string[] = [];
+    for (const s of tb.subnets.filter((x) => x.site !== tor.site)) {
+      if (s.ipv4) any.push(`${s.ipv4.gateway}/32`);
+      if (s.ipv6) any.push(`${s.ipv6.gateway}/128`);
+    }
+    for (const cidr of any) addresses.push({ ns, dev: bridgeName(first, tb.subnets.indexOf(first)), cidr });
+    anycastOf.set(tor.name, any);
+  }
+
+  const neighbors = new Map<string, { address: string; asn: number; peer: string }[]>();
+  const peerSessions = (x: LinkEndpoint, y: LinkEndpoint): void => {
+    const sx = swByName.get(x.device);
+    const sy = swByName.get(y.device);
+    if (sx?.asn === undefined || sy?.asn === undefined) return;
+    const list = neighbors.get(sx.name) ?? [];
+    if (y.ipv4) list.push({ address: hostOf(y.ipv4), asn: sy.asn, peer: sy.name });
+    if (y.ipv6) list.push({ address: hostOf(y.ipv6), asn: sy.asn, peer: sy.name });
+    neighbors.set(sx.name, list);
+  };
+  const epAddrs = (e: LinkEndpoint, ns: string): void => {
+    if (e.ipv4) addresses.push({ ns, dev: e.port, cidr: e.ipv4 });
+    if (e.ipv6) addresses.push({ ns, dev: e.port, cidr: e.ipv6 });
+  };
+
+  let wan: WanPlan | undefined;
+  tb.links.forEach((link: Link) => {
+    const [x, y] = link.endpoints;
+    const nx = nodeOf(x.device);
+    const ny = nodeOf(y.device);
+    epAddrs(x, nx.ns);
+    epAddrs(y, ny.ns);
+    peerSessions(x, y);
+    peerSessions(y, x);
+    if (link === wanLink) {
+      const devs = ['wanA', 'wanB'] as const;
+      veths.push({ a: { ns: nx.ns, dev: x.port }, b: { ns: nsOf('wan'), dev: devs[0] }, offloadsOff: true });
+      veths.push({ a: { ns: ny.ns, dev: y.port }, b: { ns: nsOf('wan'), dev: devs[1] }, offloadsOff: true });
+      const imp = link.impairment ?? { delayMs: 0, jitterMs: 0, lossPct: 0, rateMbit: 0 };
+      wan = { link: link.name, ns: nsOf('wan'), devs, impairment: { ...imp }, controlSocket: `${lab.dir}/wan/relay.sock` };
+      return;
+    }
+    veths.push({ a: { ns: nx.ns, dev: x.port }, b: { ns: ny.ns, dev: y.port }, offloadsOff: false });
+    for (const [hvEnd, swEnd] of [[x, y], [y, x]] as const) {
+      const hv = hvByName.get(hvEnd.device);
+      const sw = swByName.get(swEnd.device);
+      if (hv === undefined || sw === undefined) continue;
+      const sn = subnetOfHv(hv);
+      const br = bridges.get(`${sw.name}/${sn.name}`)
+        ?? fail(`link ${link.name}: ${sw.name} has no bridge for subnet ${sn.name} of ${hv.name}`);
+      br.ports.push(swEnd.port);
+      const hb = bridges.get(`${hv.name}/`) ?? { ns: nsOf(hv.name), name: HV_BRIDGE, ports: [] };
+      hb.ports.push(hvEnd.port);
+      bridges.set(`${hv.name}/`, hb);
+    }
+    // A traffic host routes everything through the far end of its link.
+    for (const [a, b] of [[x, y], [y, x]] as const) {
+      if (!trafficNs.has(a.device)) continue;
+      if (b.ipv4) routes.push({ ns: nodeOf(a.device).ns, dst: 'default', via: hostOf(b.ipv4) });
+      if (b.ipv6) routes.push({ ns: nodeOf(a.device).ns, dst: '::/0', via: hostOf(b.ipv6) });
+    }
+  });
+
+  const hypervisors = tb.hypervisors.map((hv, i): HypervisorPlan => {
+    const sn = subnetOfHv(hv);
+    const ns = nsOf(hv.name);
+    const len = splitCidr(sn.ipv4?.prefix ?? '0/24').len;
+    addresses.push({ ns, dev: HV_BRIDGE, cidr: `${hv.address}/${len}` });
+    const hostId = Number(hv.address.split('.')[3]);
+    if (sn.ipv6) addresses.push({ ns, dev: HV_BRIDGE, cidr: `${v6Host(sn.ipv6.prefix, hostId)}/${splitCidr(sn.ipv6.prefix).len}` });
+    if (sn.ipv4) routes.push({ ns, dst: 'default', via: sn.ipv4.gateway });
+    if (sn.ipv6) routes.push({ ns, dst: '::/0', via: sn.ipv6.gateway });
+    if (!bridges.has(`${hv.name}/`)) bridges.set(`${hv.name}/`, { ns, name: HV_BRIDGE, ports: [] });
+    const hostUuid = `6c61622d-6876-4000-8000-${(i + 1).toString(16).padStart(12, '0')}`;
+    return {
+      name: hv.name, ns, address: hv.address, dir: `${lab.dir}/${hv.name}`, hostUuid,
+      files: { 'libvirtd.conf': libvirtdConf(hv.address, hostUuid), 'qemu.conf': qemuConf(hv.address) },
+    };
+  });
+
+  const vms = tb.vms.map((vm, i): VmPlan => {
+    const sn = tb.subnets.find((s) => s.name === vm.subnet) ?? fail(`vm ${vm.name}: unknown subnet ${vm.subnet}`);
+    if (!hvByName.has(vm.home)) fail(`vm ${vm.name}: home ${vm.home} is not a hypervisor`);
+    const uuid = `6c61622d-766d-4000-8000-${(i + 1).toString(16).padStart(12, '0')}`;
+    return { name: vm.name, home: vm.home, ipv4: vm.ipv4, ipv6: vm.ipv6, xml: domainXml(vm, sn, uuid, opts.assetsDir) };
+  });
+
+  const routers = tb.switches.filter((s): s is Switch & { asn: number } => s.asn !== undefined).map((sw): RouterPlan => {
+    const tor = sw.role === 'tor';
+    const nbrs = neighbors.get(sw.name) ?? [];
+    const routerId = sw.routerId ?? fail(`switch ${sw.name}: routerId is required for BGP`);
+    const frrDir = `${lab.dir}/frr/${sw.name}`;
+    return {
+      node: sw.name, ns: nsOf(sw.name), tor, asn: sw.asn, routerId, neighbors: nbrs,
+      files: {
+        'zebra.conf': zebraConf(sw.name, frrDir),
+        'staticd.conf': staticdConf(sw.name, frrDir),
+        'bgpd.conf': bgpdConf({ name: sw.name, asn: sw.asn, routerId, tor, neighbors: nbrs, anycast: anycastOf.get(sw.name) ?? [], frrDir }),
+      },
+    };
+  });
+
+  const switches = tb.switches.map((sw): SwitchPlan => {
+    const len = 30;
+    const rootDev = `${lab.prefix}-${sw.name}`.slice(0, 15);
+    const ns = nsOf(sw.name);
+    const controller = v4Peer(sw.address, len);
+    veths.push({ a: { ns: undefined, dev: rootDev }, b: { ns, dev: SWITCH_MGMT_DEV }, offloadsOff: false });
+    addresses.push({ ns: undefined, dev: rootDev, cidr: `${controller}/${len}` });
+    addresses.push({ ns, dev: SWITCH_MGMT_DEV, cidr: `${sw.address}/${len}` });
+    return { name: sw.name, ns, rootDev, address: sw.address, controller, len };
+  });
+  const rootDevs = switches.map((s) => s.rootDev);
+  if (new Set(rootDevs).size !== rootDevs.length) fail(`management interface names collide: ${rootDevs.join(', ')}; use a shorter lab.prefix`);
+  for (const v of veths) for (const e of [v.a, v.b]) if (e.dev.length > 15) fail(`interface name too long (max 15): ${e.dev}`);
+
+  const clientNode = [...nodes.values()].find((n) => n.role === 'client');
+  return {
+    prefix: lab.prefix, dir: lab.dir, nodes: [...nodes.values()], veths, bridges: [...bridges.values()], addresses, routes,
+    routers, hypervisors, vms, switches, wan, clientNs: clientNode?.ns,
+  };
+}
