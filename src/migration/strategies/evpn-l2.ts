@@ -1,0 +1,46 @@
+/**
+ * `evpn-l2`: the VM's segment is an L2VNI carried by BGP EVPN between the TORs, with an anycast
+ * gateway (same MAC/IP) on each. Before the move the destination TOR gets the VNI and the anycast
+ * gateway; at switchover nothing is pushed: EVPN MAC mobility (type-2 sequence N+1) moves the MAC
+ * once the guest announces itself. Rollback restores the destination TOR's previous config by
+ * transaction handle, so a VNI that was already attached stays attached.
+ */
+import { UnsupportedError } from '../../errors/classes.js';
+import { endpointOf, resolveMove } from '../topology.js';
+import { commonEdges, edge, gatewayOf } from './ops.js';
+import type { DeviceOp, MoveContext, Strategy, StrategyPlan } from './types.js';
+
+export const evpnL2: Strategy = {
+  name: 'evpn-l2',
+  summary: 'L2VNI stretched by BGP EVPN with an anycast gateway; MAC mobility moves the VM',
+  plan(ctx: MoveContext): StrategyPlan {
+    const m = resolveMove(ctx);
+    const vni = m.home.vni;
+    if (vni === undefined) {
+      throw new UnsupportedError(`evpn-l2 needs a VNI on subnet "${m.home.name}"`, { hint: 'set subnets[].vni in the testbed' });
+    }
+    const prepare: DeviceOp[] = [];
+    if (m.dstTor.name !== m.homeTor.name) {
+      const device = m.dstTor.name;
+      prepare.push({ op: 'evpn-attach', device, vni, subnet: m.home.name, vtep: endpointOf(m.dstTor) });
+      for (const [family, plan] of [[4, m.home.ipv4], [6, m.home.ipv6]] as const) {
+        if (plan !== undefined && m.prefixes.some((p) => p.family === family)) {
+          prepare.push({ op: 'anycast-gateway', device, subnet: m.home.name, gateway: plan.gateway, family });
+        }
+      }
+    }
+    const gateway = gatewayOf(ctx.testbed, m.home.site);
+    return {
+      strategy: 'evpn-l2', prepare, switchover: [], cleanup: [],
+      watchRouters: [...new Set([m.srcTor.name, m.dstTor.name])],
+      ...(gateway === undefined ? {} : { gateway }),
+      notes: [`VNI ${vni} on ${m.dstTor.name}; MAC mobility by EVPN, no push at switchover`,
+        'cleanup leaves the VNI attached: other VMs of the segment may use it'],
+      expectedOrder: [
+        ...commonEdges(ctx.testbed, m.src.name, m.dst.name, false),
+        edge(`MAC learned at ${m.dstTor.name} after the resume`, { kind: 'resumed', host: m.dst.name },
+          { kind: 'mac-move', host: m.dstTor.name }, 0, 1500, false),
+      ],
+    };
+  },
+};

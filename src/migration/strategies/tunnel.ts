@@ -1,0 +1,87 @@
+/**
+ * `tunnel`: the "communication agent". The VM's home site keeps attracting its traffic; an agent at
+ * the home TOR captures it (host route into the tunnel), encapsulates it with a small control header
+ * and sends it to the agent at the destination TOR, which decapsulates and delivers it on its segment.
+ * In the lab the agents are userspace UDP encapsulation over tun; on hardware a driver may map the
+ * same intents to GRE/IP-in-IP. Return traffic leaves the destination directly, so the forward path
+ * makes a detour ("traffic roundabout"): `extraRttMs` gives the expected RTT delta per peer.
+ */
+import type { Testbed } from '../../model/testbed.js';
+import { endpointOf, pathDelayMs, resolveMove, torPortToward, type ResolvedMove } from '../topology.js';
+import { commonEdges, edge, gatewayOf } from './ops.js';
+import type { DeviceOp, MoveContext, Strategy, StrategyPlan } from './types.js';
+
+const tunnelName = (vm: string, site: string): string => `vmmi-${vm}-${site}`;
+
+/** RTT via the anchor (forward) and direct return, minus the direct RTT, per peer device. */
+export function tunnelExtraRttMs(tb: Testbed, anchor: string, dstTor: string, peers: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const peer of peers) {
+    const toAnchor = pathDelayMs(tb, peer, anchor);
+    const across = pathDelayMs(tb, anchor, dstTor);
+    const direct = pathDelayMs(tb, peer, dstTor);
+    if (toAnchor === undefined || across === undefined || direct === undefined) continue;
+    out[peer] = toAnchor + across + direct - 2 * direct;
+  }
+  return out;
+}
+
+function agents(m: ResolvedMove, site: 'src' | 'dst', op: 'tunnel-start' | 'tunnel-stop'): DeviceOp[] {
+  const far = site === 'dst' ? m.dstTor : m.srcTor;
+  const hv = site === 'dst' ? m.dst : m.src;
+  const tunnel = tunnelName(m.vm.name, hv.site);
+  const a = endpointOf(m.homeTor);
+  const b = endpointOf(far);
+  const decap: DeviceOp = { op, device: far.name, tunnel, role: 'decap', local: b, remote: a };
+  const encap: DeviceOp = { op, device: m.homeTor.name, tunnel, role: 'encap', local: a, remote: b };
+  // Start the receiving end first; stop the sending end first.
+  return op === 'tunnel-start' ? [decap, encap] : [encap, decap];
+}
+
+export const tunnel: Strategy = {
+  name: 'tunnel',
+  summary: 'home site keeps attracting traffic; agents tunnel it to the destination (expect a higher RTT)',
+  plan(ctx: MoveContext): StrategyPlan {
+    const m = resolveMove(ctx);
+    const tb = ctx.testbed;
+    const gateway = gatewayOf(tb, m.home.site);
+    const gw = gateway === undefined ? {} : { gateway };
+    if (m.sameSite) {
+      return { strategy: 'tunnel', prepare: [], switchover: [], cleanup: [], watchRouters: [], ...gw,
+        notes: ['same site: one L2 segment, no tunnel'], expectedOrder: commonEdges(tb, m.src.name, m.dst.name, false) };
+    }
+    const toHome = m.dst.site === m.home.site;
+    const fromHome = m.src.site === m.home.site;
+    const anchor = m.homeTor.name;
+    const prepare = toHome ? [] : agents(m, 'dst', 'tunnel-start');
+    const cleanup = fromHome ? [] : agents(m, 'src', 'tunnel-stop');
+    const switchover: DeviceOp[] = [];
+    const port = torPortToward(tb, m.dstTor.name, m.dst.name);
+    for (const p of m.prefixes) {
+      const c = { prefix: p.prefix, family: p.family };
+      if (!toHome) {
+        switchover.push({ op: 'add-host-route', device: m.dstTor.name, ...c,
+          dev: { ...(m.dstSubnet === undefined ? {} : { subnet: m.dstSubnet.name }), ...(port === undefined ? {} : { port }) } });
+        switchover.push({ op: 'add-host-route', device: anchor, ...c, dev: { tunnel: tunnelName(m.vm.name, m.dst.site) } });
+      } else {
+        switchover.push({ op: 'remove-host-route', device: anchor, ...c, dev: { tunnel: tunnelName(m.vm.name, m.src.site) } });
+      }
+      if (!fromHome) switchover.push({ op: 'remove-host-route', device: m.srcTor.name, ...c });
+    }
+    const peers = [...tb.trafficHosts.map((h) => h.name), ...(gateway === undefined ? [] : [gateway])];
+    const extraRttMs = toHome ? {} : tunnelExtraRttMs(tb, anchor, m.dstTor.name, peers);
+    const first = toHome ? { kind: 'route-del', host: anchor } : { kind: 'route-add', host: m.dstTor.name };
+    const expectedOrder = [
+      ...commonEdges(tb, m.src.name, m.dst.name, true),
+      edge(`${first.kind} at ${first.host} right after the switchover`, { kind: 'switchover-begin' }, first, 0, 500),
+      ...(toHome ? [] : [edge('delivery at the destination before capture at the anchor',
+        { kind: 'route-add', host: m.dstTor.name }, { kind: 'route-add', host: anchor }, 0, 1000)]),
+    ];
+    return {
+      strategy: 'tunnel', prepare, switchover, cleanup, ...gw, extraRttMs, expectedOrder,
+      watchRouters: [...new Set([anchor, m.dstTor.name, m.srcTor.name])],
+      notes: [toHome ? `back at ${m.home.site}: capture removed, agents stopped`
+        : `anchor ${anchor} captures and tunnels to ${m.dstTor.name}; return traffic goes direct`],
+    };
+  },
+};

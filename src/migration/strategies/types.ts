@@ -1,0 +1,97 @@
+/**
+ * Intent-level device operations and the shape every migration strategy has. Strategies are pure:
+ * they compute ordered operations from the resolved Testbed; drivers translate intents into
+ * NETCONF edits, vtysh lines or `ip` commands.
+ */
+import type { MigrationStrategy, Testbed, Vm } from '../../model/testbed.js';
+
+export type Family = 4 | 6;
+
+/** Where a host route points: to a neighbour device (address when the testbed knows it) or on-link. */
+export interface NextHop {
+  readonly device: string;
+  readonly address?: string;
+}
+export interface OnLink {
+  /** Subnet served on that device; the driver maps it to its bridge/SVI. */
+  readonly subnet?: string;
+  /** Port toward the hypervisor when a testbed link names it. */
+  readonly port?: string;
+  /** Tunnel interface (tunnel strategy). */
+  readonly tunnel?: string;
+}
+
+export type DeviceOp =
+  | { readonly op: 'add-host-route'; readonly device: string; readonly prefix: string; readonly family: Family;
+    readonly nextHop?: NextHop; readonly dev?: OnLink }
+  | { readonly op: 'remove-host-route'; readonly device: string; readonly prefix: string; readonly family: Family;
+    readonly nextHop?: NextHop; readonly dev?: OnLink }
+  | { readonly op: 'bgp-announce'; readonly device: string; readonly prefix: string; readonly family: Family;
+    readonly dev?: OnLink }
+  | { readonly op: 'bgp-withdraw'; readonly device: string; readonly prefix: string; readonly family: Family;
+    readonly dev?: OnLink }
+  | { readonly op: 'tunnel-start'; readonly device: string; readonly tunnel: string; readonly role: 'encap' | 'decap';
+    readonly local: string; readonly remote: string }
+  | { readonly op: 'tunnel-stop'; readonly device: string; readonly tunnel: string; readonly role: 'encap' | 'decap';
+    readonly local: string; readonly remote: string }
+  | { readonly op: 'evpn-attach'; readonly device: string; readonly vni: number; readonly subnet: string;
+    readonly vtep: string }
+  | { readonly op: 'evpn-detach'; readonly device: string; readonly vni: number; readonly subnet: string;
+    readonly vtep: string }
+  | { readonly op: 'anycast-gateway'; readonly device: string; readonly subnet: string; readonly gateway: string;
+    readonly family: Family; readonly remove?: boolean };
+
+export type DeviceOpKind = DeviceOp['op'];
+
+/** Everything a strategy needs to plan one move. */
+export interface MoveContext {
+  readonly testbed: Testbed;
+  readonly vm: Vm;
+  /** Hypervisor names. */
+  readonly source: string;
+  readonly destination: string;
+  readonly families: readonly Family[];
+}
+
+/** Matches timeline events by kind (and host when given). */
+export interface EventMatch {
+  readonly kind: string;
+  readonly host?: string;
+}
+
+/**
+ * One edge of the expected order: `to` must follow `from` by at least minMs and at most maxMs.
+ * A missing `to` is a violation only when `required`.
+ */
+export interface ExpectedEdge {
+  readonly label: string;
+  readonly from: EventMatch;
+  readonly to: EventMatch;
+  readonly minMs: number;
+  readonly maxMs: number;
+  readonly required: boolean;
+}
+
+/** What a strategy does for one move. Each phase is executed in order, one transaction per device run. */
+export interface StrategyPlan {
+  readonly strategy: MigrationStrategy;
+  readonly prepare: readonly DeviceOp[];
+  /** Applied on the destination's RESUMED event, never on the migrate call's return. */
+  readonly switchover: readonly DeviceOp[];
+  readonly cleanup: readonly DeviceOp[];
+  /** Routers whose route tables the control-plane observer should watch. */
+  readonly watchRouters: readonly string[];
+  /** The router where "route installed" ends control-plane reconvergence (the gateway toward peers). */
+  readonly gateway?: string;
+  /** Extra RTT (ms) a peer at the given device sees versus the direct path after the move. */
+  readonly extraRttMs?: Readonly<Record<string, number>>;
+  readonly notes: readonly string[];
+  readonly expectedOrder: readonly ExpectedEdge[];
+}
+
+export interface Strategy {
+  readonly name: MigrationStrategy;
+  readonly summary: string;
+  /** Throws UnsupportedError when the move cannot be done with this strategy (message says why). */
+  plan(ctx: MoveContext): StrategyPlan;
+}

@@ -1,0 +1,224 @@
+/**
+ * Consumer-owned interfaces of the migration executor (architecture rule 5). The drivers, probes and
+ * monitors built elsewhere are adapted to these narrow shapes by the composition root; nothing in
+ * `migration/` imports them. Every method takes an IoOptions with a deadline and an AbortSignal.
+ */
+import type { IoOptions } from '../util/abort.js';
+import type { Stamp } from '../util/stamp.js';
+import type { DeviceOp } from './strategies/types.js';
+
+/** Which observer produced a timeline event. */
+export type TimelineSource = 'hypervisor' | 'data-plane' | 'control-plane' | 'controller';
+
+/**
+ * One typed, timestamped event of a run, on the controller clock. Remote observers' events are
+ * mapped onto it by timeline.ts, which records the offset uncertainty in `uncertaintyMs`.
+ */
+export interface TimelineEvent {
+  readonly t: Stamp;
+  readonly source: TimelineSource;
+  /** Host, device or flow the event concerns ("hv3", "torB", "client→vm v4"). */
+  readonly host: string;
+  readonly kind: string;
+  readonly detail?: Readonly<Record<string, string | number | boolean>>;
+  /** ± ms of the mapping onto the controller clock (0 for controller-stamped events). */
+  readonly uncertaintyMs?: number;
+}
+
+// ---------------------------------------------------------------- hypervisors
+
+export type DomainState = 'running' | 'paused' | 'shut-off' | 'absent' | 'other';
+
+/** Hypervisor lifecycle/job events the executor reacts to (libvirt lifecycle + job events). */
+export type HostEventKind =
+  | 'started' | 'suspended' | 'resumed' | 'stopped' | 'iteration' | 'job-completed' | 'job-failed';
+
+/** One hypervisor event, stamped on receipt by the controller (libvirt events carry no time). */
+export interface HostEvent {
+  readonly t: Stamp;
+  readonly host: string;
+  readonly domain: string;
+  readonly kind: HostEventKind;
+  /** libvirt detail, e.g. "migrated". */
+  readonly detail?: string;
+}
+
+export interface MigrateParams {
+  /** Peer URI of the destination (Hypervisor.migrationUri). */
+  readonly destinationUri: string;
+  /** MiB/s; always passed (QEMU's default cap of 32 MiB/s makes migrations ~8× longer). */
+  readonly bandwidthMiBs: number;
+  readonly maxDowntimeMs: number;
+  readonly live: boolean;
+  readonly p2p: boolean;
+}
+
+/** libvirt job statistics of a completed migration; fields absent when the host does not report them. */
+export interface JobStats {
+  readonly downtimeMs?: number;
+  readonly downtimeNetMs?: number;
+  readonly timeElapsedMs?: number;
+  readonly setupTimeMs?: number;
+  readonly memoryProcessedBytes?: number;
+  readonly memoryIterations?: number;
+  readonly memoryDirtyRatePps?: number;
+}
+
+/** A running migration job. `done` resolves when the job completed, rejects when it failed or aborted. */
+export interface MigrationJob {
+  /** The source's lifecycle and job events for this job, ending when the job ends. */
+  readonly events: AsyncIterable<HostEvent>;
+  readonly done: Promise<JobStats>;
+}
+
+/** A closable stream of one domain's events on one host, subscribed before anything is acted on. */
+export interface HostEventStream extends AsyncIterable<HostEvent> {
+  close(): void;
+}
+
+/** What the executor needs of one hypervisor. */
+export interface MigrationHost {
+  readonly name: string;
+  domainState(domain: string, io: IoOptions): Promise<DomainState>;
+  isRunning(domain: string, io: IoOptions): Promise<boolean>;
+  /** Resolves once the subscription is registered (events can precede the reply that caused them). */
+  watch(domain: string, io: IoOptions): Promise<HostEventStream>;
+  /** Starts the migration on this (source) host; resolves once the job has started. */
+  migrate(domain: string, params: MigrateParams, io: IoOptions): Promise<MigrationJob>;
+  /** Aborts this host's migration job of `domain`; the domain keeps running here. */
+  abort(domain: string, io: IoOptions): Promise<void>;
+  /** Optional capability: free memory for the capacity precheck. */
+  freeMemoryMiB?(io: IoOptions): Promise<number>;
+}
+
+// ---------------------------------------------------------------- network devices
+
+/** Handle of one committed and confirmed transaction, for rollback. */
+export interface TxHandle {
+  readonly device: string;
+  readonly id: string;
+}
+
+export interface HostRoute {
+  /** `198.18.10.100/32` or `2001:2:0:10::101/128`. */
+  readonly prefix: string;
+  readonly nextHop?: string;
+  readonly dev?: string;
+}
+
+export interface RouteEntry extends HostRoute {
+  readonly protocol?: string;
+}
+
+export interface NeighborEntry {
+  readonly address: string;
+  readonly mac: string;
+  readonly dev?: string;
+}
+
+/**
+ * A switch/router as the executor sees it. `applyTransaction` has confirmed-commit semantics: it
+ * returns only after the change is committed, verified and confirmed; on any failure (rejection,
+ * timeout, abort) the device is left as it was before the call and a ConfigRejectedError/TimeoutError/
+ * AbortedError is thrown. `rollback` restores the running config from before the given transaction.
+ */
+export interface NetworkDevice {
+  readonly name: string;
+  applyTransaction(ops: readonly DeviceOp[], io: IoOptions): Promise<TxHandle>;
+  rollback(tx: TxHandle, io: IoOptions): Promise<void>;
+  /** Running configuration as text, for reachability checks and no-residue diffs. */
+  snapshotRunning(io: IoOptions): Promise<string>;
+  addHostRoute(route: HostRoute, io: IoOptions): Promise<void>;
+  removeHostRoute(route: HostRoute, io: IoOptions): Promise<void>;
+  readRoutes(io: IoOptions): Promise<readonly RouteEntry[]>;
+  readNeighbors(io: IoOptions): Promise<readonly NeighborEntry[]>;
+}
+
+// ---------------------------------------------------------------- observers
+
+/** A probe flow the executor asks for: toward the VM from a traffic host, per address family. */
+export interface FlowSpec {
+  readonly name: string;
+  readonly from: string;
+  readonly target: string;
+  readonly family: 4 | 6;
+  readonly port: number;
+  readonly ratePps: number;
+}
+
+/** One loss episode: maximal run of lost sequence numbers, times on the controller clock. */
+export interface EpisodeLike {
+  readonly firstSeq: number;
+  readonly lost: number;
+  /** Send time of the last packet answered before the episode. */
+  readonly startNs: bigint;
+  /** Send time of the first packet answered after it. */
+  readonly endNs: bigint;
+}
+
+/**
+ * Per-flow result as the probes/measure layer computes it (the executor only carries it; the math
+ * lives in measure/). Times are controller-monotonic ns.
+ */
+export interface FlowResultLike {
+  readonly flow: string;
+  readonly family: 4 | 6;
+  readonly ratePps: number;
+  /** Rate actually achieved by the sender (< ratePps → degraded resolution). */
+  readonly achievedPps: number;
+  readonly sent: number;
+  readonly received: number;
+  readonly episodes: readonly EpisodeLike[];
+  /** Replies received before the trigger (0 → the flow's numbers are ERRORED). */
+  readonly baselineReplies: number;
+  readonly lossBeforeTrigger: number;
+  /** First reply after the outage. */
+  readonly firstReplyAfterNs?: bigint;
+  /** Start of the first Δ bin after which the rate stays ≥ 95 % of the baseline rate. */
+  readonly stableAfterNs?: bigint;
+  readonly rttBeforeMs?: number;
+  readonly rttAfterMs?: number;
+  /** Set when the probe tool failed, was missing or stubbed. */
+  readonly failed?: string;
+}
+
+export interface ProbeSession {
+  start(flows: readonly FlowSpec[], io: IoOptions): Promise<void>;
+  /** Stops sending, drains late replies and returns one result per flow. */
+  stop(io: IoOptions): Promise<readonly FlowResultLike[]>;
+}
+
+/** Guest health: does the VM answer its reflector? */
+export interface GuestCheck {
+  answers(io: IoOptions): Promise<boolean>;
+}
+
+/** Who holds an address in a subnet (ARP probe for IPv4, DAD for IPv6). */
+export interface AddressHolder {
+  readonly address: string;
+  readonly mac?: string;
+  /** Name when known (a testbed record or the device that answered). */
+  readonly name?: string;
+}
+
+export interface ConflictProbe {
+  /** undefined when nobody answered within the deadline. */
+  whoHolds(address: string, subnet: string, io: IoOptions): Promise<AddressHolder | undefined>;
+}
+
+/** A route change seen at a router; `t` on the router's clock unless `offsetMs` maps it. */
+export interface RouteChange {
+  readonly t: Stamp;
+  readonly router: string;
+  readonly prefix: string;
+  readonly action: 'add' | 'del';
+  readonly nextHop?: string;
+  /** controller = router + offsetMs (0 for controller-stamped polling / local `ip monitor`). */
+  readonly offsetMs?: number;
+  readonly uncertaintyMs?: number;
+}
+
+export interface RouteMonitor {
+  start(routers: readonly string[], io: IoOptions): Promise<void>;
+  stop(io: IoOptions): Promise<readonly RouteChange[]>;
+}
