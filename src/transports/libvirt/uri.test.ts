@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { parseLibvirtUri, shellQuote, sshRemoteCommand } from './uri.js';
+import { parseLibvirtUri, shellQuote, sshRemoteArgv } from './uri.js';
 
 test('qemu+tcp with host and port: driver URI drops transport and host', () => {
   const u = parseLibvirtUri('qemu+tcp://198.18.10.11:16510/system');
@@ -53,12 +53,12 @@ test('invalid URIs are UsageErrors that say what is wrong', () => {
   expect(() => parseLibvirtUri('qemu+tcp://2001:2::1/system')).toThrow(/brackets/);
 });
 
-test('ssh remote command: helper with netcat fallback, netcat when a socket is named', () => {
-  const auto = sshRemoteCommand(parseLibvirtUri('qemu+ssh://root@h/system'));
-  expect(auto).toBe(`sh -c 'if which virt-ssh-helper >/dev/null 2>&1; then exec virt-ssh-helper qemu:///system; `
-    + `else exec nc -U /run/libvirt/libvirt-sock; fi'`);
-  expect(sshRemoteCommand(parseLibvirtUri('qemu+ssh://h/system?proxy=native'))).toBe('virt-ssh-helper qemu:///system');
-  expect(sshRemoteCommand(parseLibvirtUri('qemu+ssh://h/system?socket=/x/s&netcat=/bin/nc.openbsd')))
-    .toBe('/bin/nc.openbsd -U /x/s');
+test('ssh remote argv: helper with netcat fallback, netcat when a socket is named', () => {
+  expect(sshRemoteArgv(parseLibvirtUri('qemu+ssh://root@h/system'))).toEqual(['sh', '-c',
+    'if which virt-ssh-helper >/dev/null 2>&1; then exec virt-ssh-helper qemu:///system; '
+    + 'else exec nc -U /run/libvirt/libvirt-sock; fi']);
+  expect(sshRemoteArgv(parseLibvirtUri('qemu+ssh://h/system?proxy=native'))).toEqual(['virt-ssh-helper', 'qemu:///system']);
+  expect(sshRemoteArgv(parseLibvirtUri('qemu+ssh://h/system?socket=/x/s&netcat=/bin/nc.openbsd')))
+    .toEqual(['/bin/nc.openbsd', '-U', '/x/s']);
   expect(shellQuote("it's")).toBe(`'it'\\''s'`);
 });

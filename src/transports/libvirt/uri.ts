@@ -146,15 +146,15 @@ export function shellQuote(s: string): string {
 }
 
 /**
- * The command an ssh transport runs on the remote host; its stdio then carries the RPC stream.
+ * The argv an ssh transport runs on the remote host; its stdio then carries the RPC stream.
  * `auto` mirrors libvirt: virt-ssh-helper when installed, else netcat to the daemon socket.
- * Returned as one shell string because an ssh exec channel carries a command line, not argv.
+ * virt-ssh-helper cannot be told a socket path, so an explicit `socket` param means netcat.
  */
-export function sshRemoteCommand(u: ParsedLibvirtUri): string {
-  const helper = `virt-ssh-helper ${shellQuote(u.driverUri)}`;
-  const nc = `${shellQuote(u.netcat)} -U ${shellQuote(u.socketPath)}`;
+export function sshRemoteArgv(u: ParsedLibvirtUri): string[] {
+  const helper = ['virt-ssh-helper', u.driverUri];
+  const nc = [u.netcat, '-U', u.socketPath];
   if (u.proxy === 'native') return helper;
-  // virt-ssh-helper cannot be told a socket path: an explicit `socket` param means netcat.
   if (u.proxy === 'netcat' || u.params['socket'] !== undefined) return nc;
-  return `sh -c ${shellQuote(`if which virt-ssh-helper >/dev/null 2>&1; then exec ${helper}; else exec ${nc}; fi`)}`;
+  const q = (a: string[]): string => a.map(shellQuote).join(' ');
+  return ['sh', '-c', `if which virt-ssh-helper >/dev/null 2>&1; then exec ${q(helper)}; else exec ${q(nc)}; fi`];
 }

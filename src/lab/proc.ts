@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { readFile, readdir, readlink, stat } from 'node:fs/promises';
+import { sleep } from '../util/abort.js';
+
+/**
+ * Process helpers of the lab: start detached daemons, find every process living in a lab network
+ * namespace, and end processes only after checking who they are (/proc/PID/comm), since a PID read
+ * from a file of a killed run may by now belong to anything.
+ */
+
+export async function readComm(pid: number): Promise<string | undefined> {
+  try {
+    return (await readFile(`/proc/${pid}/comm`, 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export async function isAlive(pid: number): Promise<boolean> {
+  if (!Number.isInteger(pid) || pid <= 1) return false;
+  try {
+    const s = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z /.test(s);
+  } catch {
+    return false;
+  }
+}
+
+/** Reads a pid file; undefined when absent or not a number. */
+export async function readPidFile(path: string): Promise<number | undefined> {
+  try {
+    const n = Number((await readFile(path, 'utf8')).trim());
+    return Number.isInteger(n) && n > 1 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** PID from a pid file, only when that process is alive and its comm is one of `comms`. */
+export async function verifiedPid(pidFile: string, comms: readonly string[]): Promise<number | undefined> {
+  const pid = await readPidFile(pidFile);
+  if (pid === undefined || !(await isAlive(pid))) return undefined;
+  const comm = await readComm(pid);
+  return comm !== undefined && comms.includes(comm) ? pid : undefined;
+}
+
+/** Inode of a named network namespace (`/run/netns/NAME`), undefined when it does not exist. */
+export async function netnsInode(name: string): Promise<number | undefined> {
+  try {
+    return (await stat(`/run/netns/${name}`)).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every process whose network namespace is one of `namespaces` (by inode): identity by membership. */
+export async function pidsInNetns(namespaces: readonly string[]): Promise<Map<number, string>> {
+  const inodes = new Map<number, string>();
+  for (const ns of namespaces) {
+    const ino = await netnsInode(ns);
+    if (ino !== undefined) inodes.set(ino, ns);
+  }
+  const found = new Map<number, string>();
+  if (inodes.size === 0) return found;
+  for (const d of await readdir('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      const m = /^net:\[(\d+)\]$/.exec(await readlink(`/proc/${d}/ns/net`));
+      const ns = m === null ? undefined : inodes.get(Number(m[1]));
+      if (ns !== undefined) found.set(Number(d), ns);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return found;
+}
+
+/**
+ * SIGTERM to all, wait up to `graceMs`, SIGKILL what is left, wait for the kills to land.
+ * Returns the PIDs that needed SIGKILL.
+ */
+export async function terminate(pids: readonly number[], graceMs = 2000): Promise<number[]> {
+  const send = (pid: number, sig: NodeJS.Signals): void => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  for (const p of pids) send(p, 'SIGTERM');
+  const end = Date.now() + graceMs;
+  let left = [...pids];
+  while (left.length > 0 && Date.now() < end) {
+    await sleep(25);
+    left = (await Promise.all(left.map(async (p) => ((await isAlive(p)) ? p : -1)))).filter((p) => p > 0);
+  }
+  for (const p of left) send(p, 'SIGKILL');
+  const killEnd = Date.now() + 2000;
+  let still = left;
+  while (still.length > 0 && Date.now() < killEnd) {
+    await sleep(20);
+    still = (await Promise.all(still.map(async (p) => ((await isAlive(p)) ? p : -1)))).filter((p) => p > 0);
+  }
+  return left;
+}
+
+/**
+ * Starts a long-running process detached (own session, survives the caller), stdout and stderr
+ * appended to `logFile`. Returns its PID; `ip netns exec`, `unshare` and `sh -c exec` all exec in
+ * place, so the PID stays the daemon's.
+ */
+export function spawnDetached(argv: readonly string[], logFile: string, env?: Readonly<Record<string, string>>): number {
+  const [file, ...args] = argv;
+  if (file === undefined) throw new TypeError('empty argv');
+  const fd = openSync(logFile, 'a');
+  try {
+    const child = spawn(file, args, {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, LC_ALL: 'C', ...env },
+    });
+    child.unref();
+    if (child.pid === undefined) throw new Error(`cannot start ${file}`);
+    return child.pid;
+  } finally {
+    closeSync(fd);
+  }
+}

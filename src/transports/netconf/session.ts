@@ -1,0 +1,255 @@
+/**
+ * A NETCONF session over any byte channel (an SSH `netconf` subsystem in production, an in-memory
+ * pair in tests): hello exchange, message-id correlation with any number of RPCs in flight,
+ * per-RPC timeout and AbortSignal, notifications, and failing every pending RPC when the channel
+ * closes. Operation helpers live in session-ops.ts; this file owns the wire state.
+ */
+import type { Duplex } from 'node:stream';
+import { ConnectionError, ProtocolError } from '../../errors/classes.js';
+import type { RpcErrorInfo } from '../../errors/classes.js';
+import { isVmmiError } from '../../errors/vmmi-error.js';
+import { AbortedError, TimeoutError } from '../../errors/classes.js';
+import { FrameDecoder, encodeMessage, type Framing } from './framing.js';
+import { buildClientHello, negotiateFraming, parseServerHello, type NetconfProfile } from './hello.js';
+import { parseNotification, type NetconfNotification } from './notifications.js';
+import { rpcEnvelope } from './operations.js';
+import { parseRpcErrors, splitSeverity, toRpcError } from './rpc-error.js';
+import { NotificationQueue } from './notification-queue.js';
+import type { XChild } from './xml-build.js';
+import { NS_BASE, NS_NOTIFICATION, parseXml, peekRoot, type XNode } from './xml.js';
+
+export interface SessionOptions {
+  readonly profile: NetconfProfile;
+  /** Device name for error messages. */
+  readonly device?: string;
+  /** Time allowed for the server hello (ms, default 15 000). */
+  readonly helloTimeoutMs?: number;
+  /** Default per-RPC timeout (ms, default 60 000). */
+  readonly rpcTimeoutMs?: number;
+  readonly maxMessageBytes?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface RpcOptions {
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** A successful reply (no rpc-error of severity error). */
+export interface RpcReply {
+  readonly messageId: string;
+  readonly xml: string;
+  readonly warnings: readonly RpcErrorInfo[];
+  /** Parsed `<rpc-reply>` root (parsed on first access). */
+  readonly root: () => XNode;
+}
+
+interface Pending {
+  readonly op: string;
+  readonly resolve: (r: RpcReply) => void;
+  readonly reject: (e: Error) => void;
+  readonly cleanup: () => void;
+}
+
+export class NetconfSession {
+  sessionId = 0;
+  serverCapabilities: readonly string[] = [];
+  framing: Framing = 'eom';
+  readonly profile: NetconfProfile;
+  readonly #ch: Duplex;
+  readonly #dec: FrameDecoder;
+  readonly #opts: SessionOptions;
+  readonly #pending = new Map<string, Pending>();
+  readonly #listeners = new Set<(n: NetconfNotification) => void>();
+  readonly #closeListeners = new Set<(err?: Error) => void>();
+  #nextId = 0;
+  #helloWaiter: ((msg: string | Error) => void) | undefined;
+  #closed: Error | undefined;
+
+  private constructor(ch: Duplex, opts: SessionOptions) {
+    this.#ch = ch;
+    this.#opts = opts;
+    this.profile = opts.profile;
+    this.#dec = new FrameDecoder(opts.maxMessageBytes === undefined ? {} : { maxMessageBytes: opts.maxMessageBytes });
+    ch.on('data', (b: Uint8Array) => this.#onData(b));
+    ch.on('error', (e: Error) => this.#shutdown(new ConnectionError(`channel error: ${e.message}`, this.#ctx('session', e))));
+    ch.on('close', () => this.#shutdown(new ConnectionError('NETCONF channel closed', this.#ctx('session'))));
+    ch.on('end', () => this.#shutdown(new ConnectionError('NETCONF channel ended by the server', this.#ctx('session'))));
+  }
+
+  /** Sends the client hello, waits for the server hello and negotiates framing. */
+  static async start(ch: Duplex, opts: SessionOptions): Promise<NetconfSession> {
+    const s = new NetconfSession(ch, opts);
+    await s.#hello();
+    return s;
+  }
+
+  #ctx(operation: string, cause?: unknown): { device?: string; operation: string; cause?: unknown } {
+    return { ...(this.#opts.device !== undefined ? { device: this.#opts.device } : {}), operation,
+      ...(cause !== undefined ? { cause } : {}) };
+  }
+
+  async #hello(): Promise<void> {
+    const timeoutMs = this.#opts.helloTimeoutMs ?? 15_000;
+    const got = new Promise<void>((resolve, reject) => {
+      this.#helloWaiter = (m) => (typeof m === 'string' ? resolve() : reject(m));
+    });
+    this.#ch.write(encodeMessage(buildClientHello(this.profile), 'eom'));
+    const onAbort = (): void => this.#shutdown(new AbortedError('hello aborted', this.#ctx('hello')));
+    this.#opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => this.#shutdown(new TimeoutError('no server hello', timeoutMs, {
+      ...this.#ctx('hello'), hint: 'is the netconf subsystem/service enabled and the server healthy?' })), timeoutMs);
+    try {
+      await got;
+    } finally {
+      clearTimeout(timer);
+      this.#opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Parses the server hello; framing switches before any byte after it is decoded. */
+  #acceptHello(msg: string): void {
+    const hello = parseServerHello(msg);
+    this.framing = negotiateFraming(this.profile, hello.capabilities);
+    this.sessionId = hello.sessionId;
+    this.serverCapabilities = hello.capabilities;
+    this.#dec.setFraming(this.framing);
+    const w = this.#helloWaiter;
+    this.#helloWaiter = undefined;
+    w?.('ok');
+  }
+
+  #onData(b: Uint8Array): void {
+    if (this.#closed !== undefined) return;
+    try {
+      this.#dec.push(b);
+      for (let m = this.#dec.next(); m !== undefined; m = this.#dec.next()) this.#onMessage(m);
+    } catch (e) {
+      this.#shutdown(isVmmiError(e) ? e : new ProtocolError(String(e), { cause: e }));
+    }
+  }
+
+  #onMessage(msg: string): void {
+    if (this.#helloWaiter !== undefined) {
+      this.#acceptHello(msg);
+      return;
+    }
+    const root = peekRoot(msg);
+    if (root === undefined) throw new ProtocolError('message without a root element');
+    if (root.name === 'notification' && (root.ns === NS_NOTIFICATION || root.ns === undefined)) {
+      const n = parseNotification(msg);
+      for (const f of this.#listeners) f(n);
+      return;
+    }
+    if (root.name !== 'rpc-reply' || (root.ns !== undefined && root.ns !== NS_BASE)) {
+      throw new ProtocolError(`unexpected message <${root.name}> (namespace ${root.ns ?? 'none'})`);
+    }
+    const p = root.messageId === undefined ? undefined : this.#pending.get(root.messageId);
+    if (p === undefined) return; // reply to an RPC that already timed out or was aborted
+    this.#pending.delete(root.messageId as string);
+    p.cleanup();
+    let parsed: XNode | undefined;
+    const rootFn = (): XNode => (parsed ??= parseXml(msg));
+    if (msg.includes('rpc-error')) {
+      const { errors, warnings } = splitSeverity(parseRpcErrors(rootFn()));
+      if (errors.length > 0) {
+        p.reject(toRpcError(errors, p.op, this.#opts.device));
+        return;
+      }
+      p.resolve({ messageId: root.messageId as string, xml: msg, warnings, root: rootFn });
+      return;
+    }
+    p.resolve({ messageId: root.messageId as string, xml: msg, warnings: [], root: rootFn });
+  }
+
+  #shutdown(err: Error): void {
+    if (this.#closed !== undefined) return;
+    this.#closed = err;
+    this.#helloWaiter?.(err);
+    this.#helloWaiter = undefined;
+    for (const [id, p] of this.#pending) {
+      this.#pending.delete(id);
+      p.cleanup();
+      p.reject(err);
+    }
+    for (const f of this.#closeListeners) f(err);
+    this.#ch.destroy();
+  }
+
+  get closed(): boolean {
+    return this.#closed !== undefined;
+  }
+
+  /** Number of RPCs awaiting a reply. */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Sends one RPC (a builder tree or raw XML for vendor-native RPCs) and resolves with the reply.
+   * Rejects with NetconfRpcError on rpc-error(s) of severity error, TimeoutError/AbortedError
+   * (the session stays usable; a late reply is dropped), ConnectionError when the session ends.
+   */
+  rpc(body: XChild | string, opts: RpcOptions = {}, op = rpcName(body)): Promise<RpcReply> {
+    if (this.#closed !== undefined) return Promise.reject(this.#closed);
+    const id = String(++this.#nextId);
+    const timeoutMs = opts.timeoutMs ?? this.#opts.rpcTimeoutMs ?? 60_000;
+    return new Promise<RpcReply>((resolve, reject) => {
+      const signal = opts.signal;
+      if (signal?.aborted === true) {
+        reject(new AbortedError(`${op} aborted`, this.#ctx(op, signal.reason)));
+        return;
+      }
+      const drop = (e: Error): void => {
+        if (this.#pending.delete(id)) {
+          cleanup();
+          reject(e);
+        }
+      };
+      const timer = setTimeout(() => drop(new TimeoutError(`${op} got no reply`, timeoutMs, this.#ctx(op))), timeoutMs);
+      const onAbort = (): void => drop(new AbortedError(`${op} aborted`, this.#ctx(op, signal?.reason)));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.#pending.set(id, { op, resolve, reject, cleanup });
+      this.#ch.write(encodeMessage(rpcEnvelope(id, body), this.framing));
+    });
+  }
+
+  /** Registers a notification listener; returns an unsubscribe function. */
+  onNotification(f: (n: NetconfNotification) => void): () => void {
+    this.#listeners.add(f);
+    return () => this.#listeners.delete(f);
+  }
+
+  /** Async iterator over notifications received from now on; ends when the session closes. */
+  notifications(opts: { maxQueued?: number; signal?: AbortSignal } = {}): AsyncIterableIterator<NetconfNotification> {
+    const q = new NotificationQueue<NetconfNotification>(opts.maxQueued ?? 10_000);
+    const off = this.onNotification((n) => q.push(n));
+    const offClose = this.onClose(() => q.end());
+    opts.signal?.addEventListener('abort', () => q.end(), { once: true });
+    if (this.#closed !== undefined) q.end();
+    return q.iterator(() => {
+      off();
+      offClose();
+    });
+  }
+
+  onClose(f: (err?: Error) => void): () => void {
+    this.#closeListeners.add(f);
+    return () => this.#closeListeners.delete(f);
+  }
+
+  /** Ends the channel without close-session (the server sees the transport go away). */
+  destroy(): void {
+    this.#shutdown(new ConnectionError('session destroyed by the client', this.#ctx('session')));
+  }
+}
+
+function rpcName(body: XChild | string): string {
+  if (typeof body === 'string') return /<([\w:.-]+)/.exec(body)?.[1] ?? 'rpc';
+  if (body !== null && typeof body === 'object' && body.kind === 'el') return body.name;
+  return 'rpc';
+}
