@@ -65,7 +65,7 @@ test('daemon error reply becomes a LibvirtError with code, domain and name', asy
 test('unknown procedure: the daemon error is typed no-support and the connection stays usable', async () => {
   const c = await connect();
   const err = await c.call(unknownProc, undefined).catch((e: unknown) => e);
-  expect(err).toMatchObject({ code: 'LIBVIRT', libvirtName: 'no-support' });
+  expect(err).toMatchObject({ code: 'LIBVIRT', libvirtCode: 39, libvirtDomain: 7, libvirtName: 'no-support' });
   expect(await c.call(Proc.CONNECT_GET_LIB_VERSION, undefined)).toBe(9_000_000n);
 });
 

@@ -170,7 +170,12 @@ export class LibvirtClient {
   #remoteError(name: string, payload: Uint8Array): Error {
     try {
       const r = decodeRemoteError(payload);
-      return new LibvirtError(r.message ?? `${name} failed (no message)`, r.code, r.domain, { ...this.#ctx, operation: name });
+      const message = r.message ?? `${name} failed (no message)`;
+      // Daemons older than a procedure answer RPC "unknown procedure": for callers that is no-support.
+      const unknownProc = r.code === 39 && message.startsWith('unknown procedure');
+      return new LibvirtError(message, r.code, r.domain, {
+        ...this.#ctx, operation: name, ...(unknownProc ? { name: 'no-support' as const } : {}),
+      });
     } catch (e) {
       return new ProtocolError(`${name}: malformed error reply: ${(e as Error).message}`, { ...this.#ctx, code: 'XDR', cause: e });
     }

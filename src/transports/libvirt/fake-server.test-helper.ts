@@ -52,7 +52,8 @@ export function defaultAnswer(m: Message, c: FakeConn): void {
       break;
     case Proc.DOMAIN_GET_STATE.num: e.int(1).int(1); break;
     default:
-      c.replyError(m, 3, 7, `unknown procedure: ${m.header.proc}`);
+      // What libvirtd 9.0 answers (verified): VIR_ERR_RPC from the RPC domain.
+      c.replyError(m, 39, 7, `unknown procedure: ${m.header.proc}`);
       return;
   }
   c.reply(m, e.bytes());
