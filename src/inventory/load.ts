@@ -67,6 +67,7 @@ export function validateTestbedText(text: string, file: string, options: LoadOpt
   const r = resolveTestbed(raw.value, {
     file: shown,
     sha256: createHash('sha256').update(text).digest('hex'),
+    resolvePath: (p) => resolvePath(dirname(resolvePath(file)), p),
     resolveSecret: fileEnvResolver(dirname(resolvePath(file)), env, options.labDir ?? env.VMMI_LAB_DIR ?? raw.value.lab?.dir),
     ...withDefined('labDir', options.labDir ?? env.VMMI_LAB_DIR),
     ...withDefined('labPrefix', options.labPrefix ?? env.VMMI_LAB_PREFIX),

@@ -12,6 +12,8 @@ export type SecretResolver = (ref: string) => { ok: true; secret: Secret } | { o
 export interface Ctx {
   readonly issues: Issue[];
   readonly resolveSecret: SecretResolver;
+  /** Makes a file path from the testbed absolute (relative paths are relative to the testbed file). */
+  readonly resolvePath: (p: string) => string;
 }
 
 const SECRET_REF = /^\$\{(env|file):[^}]+\}$/;
@@ -50,7 +52,7 @@ export function resolveHostKey(ctx: Ctx, path: Path, raw: RawHostKey | undefined
     ctx.issues.push({ path, message: 'give exactly one of knownHosts, fingerprint, insecureAcceptAnyHostKey' });
     return undefined;
   }
-  if (raw.knownHosts !== undefined) return { kind: 'known-hosts', file: raw.knownHosts };
+  if (raw.knownHosts !== undefined) return { kind: 'known-hosts', file: ctx.resolvePath(raw.knownHosts) };
   if (raw.fingerprint !== undefined) return { kind: 'fingerprint', sha256: raw.fingerprint };
   return { kind: 'insecure-accept-any-host-key' };
 }

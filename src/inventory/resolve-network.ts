@@ -18,7 +18,7 @@ export function resolveLinks(ctx: Ctx, raw: RawTestbed, devices: ReadonlySet<str
   const names = new Set<string>();
   (raw.links ?? []).forEach((l: RawLink, i) => {
     const path: Path = ['links', i];
-    const obj = Array.isArray(l) ? { endpoints: l } : l;
+    const obj = l;
     const eps = obj.endpoints.map(endpointOf) as [LinkEndpoint, LinkEndpoint];
     eps.forEach((ep, j) => {
       const epPath = [...path, 'endpoints', j];
@@ -33,11 +33,11 @@ export function resolveLinks(ctx: Ctx, raw: RawTestbed, devices: ReadonlySet<str
     if (eps[0].device === eps[1].device && eps[0].device !== '') {
       ctx.issues.push({ path: [...path, 'endpoints'], message: `a link cannot connect "${eps[0].device}" to itself` });
     }
-    const name = ('name' in obj ? obj.name : undefined) ?? `${eps[0].device}-${eps[1].device}`;
+    const name = obj.name ?? `${eps[0].device}-${eps[1].device}`;
     if (names.has(name)) ctx.issues.push({ path: [...path, 'name'], message: `duplicate link name "${name}"` });
     names.add(name);
-    const impairment = 'impairment' in obj ? obj.impairment : undefined;
-    out.push({ name, endpoints: eps, wan: ('wan' in obj ? obj.wan : undefined) ?? impairment !== undefined,
+    const impairment = obj.impairment;
+    out.push({ name, endpoints: eps, wan: obj.wan ?? impairment !== undefined,
       ...(impairment === undefined ? {} : { impairment }) });
   });
   return out;
@@ -87,7 +87,7 @@ export function resolveVms(ctx: Ctx, raw: RawTestbed, hypervisors: ReadonlySet<s
   const addrs = new Map<string, string>();
   const macs = new Map<string, string>();
   for (const s of subnets) {
-    if (s.ipv4 !== undefined) addrs.set(s.ipv4.gateway, `the gateway of subnet "${s.name}"`);
+    if (s.ipv4 !== undefined) addrs.set(canonical(s.ipv4.gateway), `the gateway of subnet "${s.name}"`);
     if (s.ipv6 !== undefined) addrs.set(canonical(s.ipv6.gateway), `the gateway of subnet "${s.name}"`);
   }
   for (const [name, v] of Object.entries(raw.vms ?? {})) {

@@ -14,6 +14,8 @@ export type { Issue, Path, SecretResolver } from './resolve-devices.js';
 
 export interface ResolveOptions {
   readonly resolveSecret: SecretResolver;
+  /** Makes relative file paths absolute (default: unchanged). */
+  readonly resolvePath?: (p: string) => string;
   readonly file?: string;
   readonly sha256?: string;
   /** Overrides `lab.dir` (e.g. a per-user lab). */
@@ -50,7 +52,7 @@ export function resolveTestbed(input: RawTestbed, options: ResolveOptions): Reso
   const issues: Issue[] = [];
   const labDir = options.labDir ?? input.lab?.dir;
   const raw = expandLabDir(input, labDir, issues);
-  const ctx: Ctx = { issues, resolveSecret: options.resolveSecret };
+  const ctx: Ctx = { issues, resolveSecret: options.resolveSecret, resolvePath: options.resolvePath ?? ((p) => p) };
   const sites = new Set(Object.keys(raw.sites));
 
   const hypervisors = resolveHypervisors(ctx, raw);

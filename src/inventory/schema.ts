@@ -91,8 +91,8 @@ const linkObject = z.strictObject({
   wan: z.boolean().optional(),
   impairment: impairment.optional(),
 });
-/** `[a, b]` shorthand or the object form. */
-const link = z.union([z.tuple([endpoint, endpoint]), linkObject], { error: 'a link is [a, b] or { endpoints: [a, b], ... }' });
+/** `[a, b]` shorthand or the object form; the shorthand is read as `{ endpoints: [a, b] }`. */
+const link = z.preprocess((v) => (Array.isArray(v) ? { endpoints: v } : v), linkObject);
 
 const afPlan = (cidr: typeof cidr4, addr: typeof ipv4) => z.strictObject({ prefix: cidr, gateway: addr });
 
