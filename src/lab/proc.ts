@@ -120,6 +120,7 @@ export function spawnDetached(argv: readonly string[], logFile: string, env?: Re
       stdio: ['ignore', fd, fd],
       env: { ...process.env, LC_ALL: 'C', ...env },
     });
+    child.on('error', () => undefined); // reported below through the missing pid or the log
     child.unref();
     if (child.pid === undefined) throw new Error(`cannot start ${file}`);
     return child.pid;

@@ -1,0 +1,49 @@
+import { LabError } from '../errors/classes.js';
+import { runLocal } from '../exec/local.js';
+import type { IoOptions } from '../util/abort.js';
+import { netnsInode } from './proc.js';
+import type { NodePlan } from './topology.js';
+
+/** Named network namespaces of the lab: create (idempotent), list, delete. */
+
+export async function listNetns(opts: IoOptions = {}): Promise<string[]> {
+  const r = await runLocal(['ip', '-j', 'netns', 'list'], opts);
+  if (r.failed || r.stdout.trim() === '') return [];
+  return (JSON.parse(r.stdout) as { name: string }[]).map((n) => n.name);
+}
+
+/**
+ * Creates every missing namespace, brings lo up and sets forwarding (routers), no IPv6 DAD (lab
+ * addresses are planned, never duplicated; DAD would delay them by ~1 s). Existing ones are kept.
+ */
+export async function ensureNamespaces(nodes: readonly NodePlan[], opts: IoOptions = {}): Promise<number> {
+  let created = 0;
+  await Promise.all(nodes.map(async (n) => {
+    if ((await netnsInode(n.ns)) === undefined) {
+      const r = await runLocal(['ip', 'netns', 'add', n.ns], opts);
+      if (r.failed && !/exists/.test(r.stderr)) {
+        throw new LabError(`ip netns add failed: ${r.stderr.trim()}`, { device: n.node, operation: 'create namespace' });
+      }
+      created++;
+    }
+    const r = await runLocal(['ip', 'netns', 'exec', n.ns, 'sysctl', '-qw',
+      'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1',
+      'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.all.accept_dad=0',
+      'net.ipv6.conf.default.accept_ra=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.conf.all.rp_filter=0'], opts);
+    if (r.failed) throw new LabError(`sysctl failed: ${r.stderr.trim()}`, { device: n.node, operation: 'configure namespace' });
+    const lo = await runLocal(['ip', '-n', n.ns, 'link', 'set', 'dev', 'lo', 'up'], opts);
+    if (lo.failed) throw new LabError(`lo up failed: ${lo.stderr.trim()}`, { device: n.node, operation: 'configure namespace' });
+  }));
+  return created;
+}
+
+/** Deletes the given namespaces that exist; returns the ones that could not be deleted. */
+export async function deleteNamespaces(names: readonly string[], opts: IoOptions = {}): Promise<string[]> {
+  const left: string[] = [];
+  await Promise.all(names.map(async (ns) => {
+    if ((await netnsInode(ns)) === undefined) return;
+    const r = await runLocal(['ip', 'netns', 'del', ns], opts);
+    if (r.failed && (await netnsInode(ns)) !== undefined) left.push(`${ns}: ${r.stderr.trim()}`);
+  }));
+  return left;
+}
