@@ -8,10 +8,9 @@ import type { Testbed } from '../model/testbed.js';
 import { fileEnvResolver } from './load.js';
 import { fmtPath } from './resolve-network.js';
 import { resolveTestbed } from './resolve.js';
-import { parseRaw, type RawTestbed } from './schema.js';
+import { parseRaw, type TestbedInput } from './schema.js';
 
-/** The input of defineTestbed: the same shape as a testbed file. */
-export type TestbedInput = Parameters<typeof parseRaw>[0] & Partial<RawTestbed>;
+export type { TestbedInput } from './schema.js';
 
 export function defineTestbed(input: TestbedInput, env: Readonly<Record<string, string | undefined>> = process.env): Testbed {
   const raw = parseRaw(input);

@@ -160,6 +160,8 @@ export const rawTestbedSchema = z.strictObject({
 });
 
 export type RawTestbed = z.output<typeof rawTestbedSchema>;
+/** What a testbed document may contain before defaults apply (the input of defineTestbed). */
+export type TestbedInput = z.input<typeof rawTestbedSchema>;
 export type RawEndpoint = z.output<typeof endpoint>;
 export type RawLink = z.output<typeof link>;
 export type RawSwitchFields = z.output<z.ZodObject<typeof switchFields>>;
