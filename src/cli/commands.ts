@@ -1,3 +1,4 @@
+import { reportCommand } from './report.js';
 import { testbedCommand } from './testbed.js';
 
 /** One `vmmi` command group. `run` returns the exit code. */
@@ -10,6 +11,7 @@ export interface Command {
 /** Explicit registry of command groups; each later capability adds its line here. */
 export const commands: Readonly<Record<string, Command>> = {
   testbed: testbedCommand,
+  report: reportCommand,
 };
 
 export function printHelp(): void {

@@ -1,0 +1,162 @@
+import type {
+  FullConfig, FullResult, Reporter, Suite, TestCase, TestResult,
+} from '@playwright/test/reporter';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { redact } from '../util/redact.js';
+import { HistoryStore } from '../report/history.js';
+import { buildReportModel } from '../report/model.js';
+import { mergeManifestFacts, type ManifestFacts, type RunManifest, type RunRecord } from '../report/record.js';
+import { writeReport, type ReportPaths } from '../report/write.js';
+import { decodeAttachment } from './attachments.js';
+import { collectControllerManifest } from './manifest.js';
+
+/**
+ * vmmi's Playwright reporter. `onTestEnd` decodes vmmi attachments into records keyed by test id + retry
+ * and appends each to the history database at once (a crash later keeps them); `onEnd` builds the
+ * ReportModel and writes CSV + HTML + manifest once. Playwright swallows reporter exceptions, so every
+ * hook is wrapped: errors are printed and `onEnd` returns `{ status: 'failed' }`.
+ *
+ * Retries: when Playwright ran a test more than once, each retry's records get `attempt = retry + 1`
+ * and `attemptOf = number of runs of that test` (unless the record already counts its own attempts),
+ * so every attempt is shown and marked unstable.
+ */
+
+export interface VmmiReporterOptions {
+  /** Parent folder of the report folders (default `reports`). */
+  readonly outputDir?: string;
+  /** SQLite history file (default `<outputDir>/history.sqlite`); `null` disables history. */
+  readonly historyFile?: string | null;
+  /** Testbed file whose path and sha256 go into the manifest (default env VMMI_TESTBED). */
+  readonly testbedFile?: string;
+  readonly title?: string;
+  /** Days of history shown in trend charts (default 180). */
+  readonly trendDays?: number;
+}
+
+interface Entry { readonly testId: string; readonly retry: number; record: RunRecord }
+
+export default class VmmiReporter implements Reporter {
+  private readonly outputDir: string;
+  private readonly historyFile: string | null;
+  private readonly entries = new Map<string, Entry[]>();
+  private readonly facts: ManifestFacts[] = [];
+  private readonly errors: string[] = [];
+  private readonly runsPerTest = new Map<string, number>();
+  private readonly suiteId = `${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
+  private readonly pending: Promise<unknown>[] = [];
+  private history: HistoryStore | null = null;
+  private manifest: Promise<RunManifest> | null = null;
+
+  constructor(private readonly options: VmmiReporterOptions = {}) {
+    this.outputDir = resolve(options.outputDir ?? 'reports');
+    this.historyFile = options.historyFile === null ? null
+      : resolve(options.historyFile ?? resolve(this.outputDir, 'history.sqlite'));
+  }
+
+  printsToStdio(): boolean {
+    return false;
+  }
+
+  onBegin(config: FullConfig, _suite: Suite): void {
+    this.guard('onBegin', () => {
+      const testbedFile = this.options.testbedFile ?? process.env.VMMI_TESTBED;
+      this.manifest = collectControllerManifest({
+        startedWall: new Date().toISOString(),
+        testbedFile: testbedFile === undefined ? null : resolve(testbedFile),
+        runner: {
+          playwright: config.version, workers: config.workers, shard: config.shard === null ? null
+            : `${config.shard.current}/${config.shard.total}`,
+          projects: config.projects.map((p) => p.name).join(','), suite_id: this.suiteId,
+        },
+      });
+      if (this.historyFile !== null) this.history = HistoryStore.open(this.historyFile);
+    });
+  }
+
+  onTestEnd(test: TestCase, result: TestResult): void {
+    this.runsPerTest.set(test.id, Math.max(this.runsPerTest.get(test.id) ?? 0, result.retry + 1));
+    const decoding = Promise.all(result.attachments.map((a) => decodeAttachment(a).catch((e: unknown) => {
+      this.fail(`${test.titlePath().join(' › ')}: ${e instanceof Error ? e.message : String(e)}`);
+      return { kind: 'other' as const };
+    })));
+    this.pending.push(decoding.then((decoded) => this.guard('onTestEnd', () => {
+      const key = `${test.id}#${result.retry}`;
+      for (const d of decoded) {
+        if (d.kind === 'manifest') this.facts.push(d.facts);
+        if (d.kind !== 'run') continue;
+        const list = this.entries.get(key) ?? [];
+        list.push({ testId: test.id, retry: result.retry, record: d.record });
+        this.entries.set(key, list);
+        this.history?.append(d.record, this.suiteId);
+      }
+    })));
+  }
+
+  onError(error: { message?: string }): void {
+    // Global errors are Playwright's to report; the report still gets written.
+    void error;
+  }
+
+  async onEnd(result: FullResult): Promise<{ status?: FullResult['status'] } | undefined> {
+    try {
+      await Promise.all(this.pending);
+      const records = this.finalRecords();
+      let manifest = await (this.manifest ?? collectControllerManifest({ startedWall: new Date().toISOString() }));
+      for (const f of this.facts) manifest = mergeManifestFacts(manifest, f);
+      manifest = { ...manifest, endedWall: new Date().toISOString(),
+        runner: { ...manifest.runner, status: result.status } };
+      const sinceMs = Date.now() - (this.options.trendDays ?? 180) * 86_400_000;
+      const history = this.history?.query({ sinceMs }) ?? { records: [], skipped: [] };
+      for (const s of history.skipped) this.fail(`history row ${s.id} skipped: ${s.error}`);
+      this.history?.putSuite(this.suiteId, manifest);
+      // Retries are only known now: store the final attempt numbering.
+      for (const r of records) this.history?.append(r, this.suiteId);
+      const model = buildReportModel(records, {
+        generatedWall: new Date().toISOString(), manifest, history: history.records,
+        ...(this.options.title === undefined ? {} : { title: this.options.title }),
+      });
+      const paths = await writeReport(model, { outDir: this.outputDir, now: new Date() });
+      this.announce(paths, records.length);
+    } catch (e) {
+      this.fail(`onEnd: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return this.errors.length > 0 ? { status: 'failed' } : undefined;
+  }
+
+  onExit(): Promise<void> {
+    this.guard('onExit', () => this.history?.close());
+    this.history = null;
+    return Promise.resolve();
+  }
+
+  /** Records in display order with Playwright retries folded into attempt numbers. */
+  private finalRecords(): RunRecord[] {
+    const out: RunRecord[] = [];
+    for (const list of this.entries.values()) {
+      for (const e of list) {
+        const runs = this.runsPerTest.get(e.testId) ?? 1;
+        const r = e.record;
+        out.push(runs > 1 && r.attemptOf === 1 ? { ...r, attempt: e.retry + 1, attemptOf: runs } : r);
+      }
+    }
+    return out;
+  }
+
+  private announce(p: ReportPaths, n: number): void {
+    console.log(`\nvmmi report (${n} migration attempt${n === 1 ? '' : 's'}):\n  HTML     ${p.html}\n  CSV      ${p.runsCsv}\n           ${p.episodesCsv}\n           ${p.timelineCsv}\n  manifest ${p.manifest}${this.historyFile === null ? '' : `\n  history  ${this.historyFile}`}`);
+  }
+
+  private guard(hook: string, f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.fail(`${hook}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private fail(message: string): void {
+    this.errors.push(message);
+    console.error(redact(`vmmi reporter: ${message}`));
+  }
+}
