@@ -1,0 +1,54 @@
+/**
+ * Child-process entry of the probe side, run locally or inside a namespace:
+ *   ip netns exec <ns> node --import tsx src/probes/udp/agent-main.ts '<json config>'
+ * Streams newline-delimited JSON records on stdout, diagnostics on stderr, exits 0 on a finished run
+ * and 1 on failure. It stops on its own bounds, on SIGTERM/SIGINT, and when stdin closes (the
+ * controller went away), so no agent outlives its controller.
+ */
+import { runAgent, type AgentConfig } from './agent.js';
+import { encodeRecord } from './records.js';
+import { startReflector, type ReflectorOptions } from './reflector.js';
+import { runTcpSession, type TcpSessionOptions } from '../tcp-session/session.js';
+
+export type AgentMainConfig =
+  | { readonly kind: 'udp'; readonly agent: AgentConfig }
+  | { readonly kind: 'reflector'; readonly reflector: Omit<ReflectorOptions, 'signal'> }
+  | { readonly kind: 'tcp-session'; readonly session: Omit<TcpSessionOptions, 'signal'> };
+
+const out = (s: string): void => void process.stdout.write(s);
+
+async function main(): Promise<void> {
+  const raw = process.argv[2];
+  if (raw === undefined) throw new Error('usage: agent-main.ts <json config>');
+  const cfg = JSON.parse(raw) as AgentMainConfig;
+  const ac = new AbortController();
+  const stop = (): void => ac.abort(new Error('stopped by controller'));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  process.stdin.on('end', stop);
+  process.stdin.on('error', stop);
+  process.stdin.resume();
+  if (cfg.kind === 'udp') {
+    await runAgent(cfg.agent, (r) => out(encodeRecord(r)), ac.signal);
+  } else if (cfg.kind === 'reflector') {
+    const r = await startReflector({ ...cfg.reflector, signal: ac.signal });
+    out(`${JSON.stringify({ t: 'ready', udpPort: r.udpPort, tcpPort: r.tcpPort ?? null })}\n`);
+    await r.closed;
+    out(`${JSON.stringify({ t: 'closed', ...r.stats })}\n`);
+  } else if (cfg.kind === 'tcp-session') {
+    const res = await runTcpSession({ ...cfg.session, signal: ac.signal });
+    out(`${JSON.stringify({ t: 'session', ...res })}\n`);
+  } else {
+    throw new Error(`unknown agent kind ${(cfg as { kind: string }).kind}`);
+  }
+  process.stdin.pause();
+  process.stdin.destroy();
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`vmmi probe agent: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,57 @@
+import { UsageError } from '../../errors/classes.js';
+import type { AgentMainConfig } from './agent-main.js';
+import type { ReflectorOptions } from './reflector.js';
+import { agentArgv, REPO_ROOT, type ProbePlacement } from './run.js';
+import { spawnLocal } from './spawn.js';
+import { startReflector } from './reflector.js';
+
+export interface RunningReflector {
+  readonly udpPort: number;
+  readonly tcpPort: number | undefined;
+  /** Resolves when the reflector process has exited (after its lifetime or stop()). */
+  readonly closed: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the TypeScript reflector where `placement` says (in-process, local child, namespace, or a
+ * remote host through an injected spawner) and waits until it is bound, so probes never start
+ * against a port that is not listening yet.
+ */
+export async function startReflectorAt(
+  placement: ProbePlacement,
+  opts: Omit<ReflectorOptions, 'signal'>,
+  readyTimeoutMs = 15_000,
+): Promise<RunningReflector> {
+  if (placement.kind === 'in-process') {
+    const r = await startReflector(opts);
+    return { udpPort: r.udpPort, tcpPort: r.tcpPort, closed: r.closed, stop: () => r.close() };
+  }
+  const cfg: AgentMainConfig = { kind: 'reflector', reflector: opts };
+  const argv = placement.kind === 'ssh' ? [...placement.agentArgv, JSON.stringify(cfg)]
+    : placement.kind === 'netns' ? ['ip', 'netns', 'exec', placement.netns, ...agentArgv(cfg)] : agentArgv(cfg);
+  const proc = (placement.kind === 'ssh' ? placement.spawner : spawnLocal)(argv, { cwd: REPO_ROOT });
+  const it = proc.lines[Symbol.asyncIterator]();
+  const timer = setTimeout(() => proc.stop(), readyTimeoutMs);
+  const first = await it.next();
+  clearTimeout(timer);
+  const ready = first.done === true ? undefined : (JSON.parse(first.value) as { t: string; udpPort: number; tcpPort: number | null });
+  if (ready?.t !== 'ready') {
+    proc.stop();
+    const ex = await proc.exit;
+    throw new UsageError(`reflector did not start (${placement.kind}): exit ${ex.code ?? ex.signal}: ${ex.stderr.trim().slice(-400)}`);
+  }
+  const closed = (async () => {
+    for (let n = await it.next(); n.done !== true; n = await it.next()) { /* drain the closing stats line */ }
+    await proc.exit;
+  })();
+  return {
+    udpPort: ready.udpPort,
+    tcpPort: ready.tcpPort ?? undefined,
+    closed,
+    stop: async () => {
+      proc.stop();
+      await closed;
+    },
+  };
+}

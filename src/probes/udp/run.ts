@@ -1,0 +1,134 @@
+import { fileURLToPath } from 'node:url';
+import type { TrafficHost } from '../../model/testbed.js';
+import { UsageError } from '../../errors/classes.js';
+import { runAgent, type AgentConfig } from './agent.js';
+import type { AgentMainConfig } from './agent-main.js';
+import { createCollector, type Collected } from './collect.js';
+import { decodeRecord, type AgentRecord, type HelloRecord } from './records.js';
+import { spawnLocal, type ProbeSpawner } from './spawn.js';
+
+/** Where a probe runs. */
+export type ProbePlacement =
+  | { readonly kind: 'in-process' }
+  | { readonly kind: 'local' }
+  | { readonly kind: 'netns'; readonly netns: string }
+  | { readonly kind: 'ssh'; readonly host: string; readonly spawner: ProbeSpawner; readonly agentArgv: readonly string[] };
+
+/** Repository root (agent-main.ts is started from here so `--import tsx` resolves). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const AGENT_MAIN = fileURLToPath(new URL('./agent-main.ts', import.meta.url));
+
+/** The local argv that runs the agent entry with `cfg`. */
+export function agentArgv(cfg: AgentMainConfig): string[] {
+  return [process.execPath, '--import', 'tsx', AGENT_MAIN, JSON.stringify(cfg)];
+}
+
+/**
+ * Placement for a testbed traffic host. `ssh` hosts need a spawner built on the SSH transport and the
+ * agent command on that host (the repository checked out there, e.g. `node --import tsx
+ * /opt/vmmi/src/probes/udp/agent-main.ts`); the JSON config is appended as the last argument.
+ */
+export function placementFor(h: TrafficHost, ssh?: { spawner: ProbeSpawner; agentArgv: readonly string[] }): ProbePlacement {
+  if (h.kind === 'local') return { kind: 'local' };
+  if (h.kind === 'netns') {
+    if (h.netns === undefined) throw new UsageError(`traffic host ${h.name}: kind netns needs a netns name`);
+    return { kind: 'netns', netns: h.netns };
+  }
+  if (ssh === undefined) throw new UsageError(`traffic host ${h.name}: kind ssh needs an SSH probe spawner`, { hint: 'pass one built on transports/ssh' });
+  return { kind: 'ssh', host: h.address ?? h.name, spawner: ssh.spawner, agentArgv: ssh.agentArgv };
+}
+
+/** Clock label of a placement; only an SSH agent's clock differs from the controller's. */
+export function clockOf(p: ProbePlacement): { clock: string; remote: boolean } {
+  if (p.kind === 'ssh') return { clock: `remote-monotonic:${p.host}`, remote: true };
+  return { clock: 'host-monotonic (CLOCK_MONOTONIC, same clock as the controller)', remote: false };
+}
+
+export interface UdpProbeResult extends Collected {
+  readonly where: string;
+  readonly clock: string;
+  /** Set when the probe did not run to its end: spawn failure, crash, timeout, malformed output. */
+  readonly failure: string | undefined;
+  readonly stderr: string;
+}
+
+export interface UdpProbeHandle {
+  /** Resolves once the agent runs (sockets connected, `hello` sent); rejects if it never does. */
+  readonly started: Promise<HelloRecord>;
+  readonly done: Promise<UdpProbeResult>;
+  /** Stops early; the result then reports `aborted` (ERRORED for a measurement). */
+  stop(): void;
+}
+
+export interface UdpProbeOptions {
+  readonly signal?: AbortSignal;
+  /** Hard limit of the whole run, ms (default: longest flow + drain + 20 s). */
+  readonly timeoutMs?: number;
+  /** Every record as it arrives (live views). */
+  readonly onRecord?: (r: AgentRecord) => void;
+}
+
+/** Starts a UDP probe where `placement` says and collects its samples. */
+export function startUdpProbe(placement: ProbePlacement, cfg: AgentConfig, o: UdpProbeOptions = {}): UdpProbeHandle {
+  const { clock, remote } = clockOf(placement);
+  const col = createCollector(clock, remote);
+  let onHello: (h: HelloRecord) => void = () => undefined;
+  let onNoHello: (e: Error) => void = () => undefined;
+  const started = new Promise<HelloRecord>((res, rej) => { onHello = res; onNoHello = rej; });
+  started.catch(() => undefined);
+  const take = (r: AgentRecord): void => {
+    col.push(r);
+    if (r.t === 'hello') onHello(r);
+    o.onRecord?.(r);
+  };
+  const limit = o.timeoutMs ?? Math.max(...cfg.flows.map((f) => f.durationMs)) + (cfg.drainMs ?? 500) + 20_000;
+  const where = placement.kind === 'netns' ? `netns:${placement.netns}` : placement.kind === 'ssh' ? `ssh:${placement.host}` : placement.kind;
+  const finish = (failure: string | undefined, stderr: string): UdpProbeResult => {
+    if (failure !== undefined) onNoHello(new Error(failure));
+    else onNoHello(new Error('probe ended without starting'));
+    return { ...col.result(failure), where, clock, failure, stderr };
+  };
+
+  if (placement.kind === 'in-process') {
+    const ac = new AbortController();
+    const onAbort = (): void => ac.abort();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => ac.abort(), limit);
+    const done = runAgent(cfg, take, ac.signal).then(
+      () => finish(undefined, ''),
+      (e: unknown) => finish(`probe failed to start: ${e instanceof Error ? e.message : String(e)}`, ''),
+    ).finally(() => { clearTimeout(timer); o.signal?.removeEventListener('abort', onAbort); });
+    return { started, done, stop: () => ac.abort() };
+  }
+
+  const mainCfg: AgentMainConfig = { kind: 'udp', agent: cfg };
+  const argv = placement.kind === 'ssh' ? [...placement.agentArgv, JSON.stringify(mainCfg)]
+    : placement.kind === 'netns' ? ['ip', 'netns', 'exec', placement.netns, ...agentArgv(mainCfg)]
+      : agentArgv(mainCfg);
+  const proc = (placement.kind === 'ssh' ? placement.spawner : spawnLocal)(argv, { cwd: REPO_ROOT });
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; proc.stop(); }, limit);
+  const onAbort = (): void => proc.stop();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  const done = (async () => {
+    for await (const line of proc.lines) {
+      if (line.trim() === '') continue;
+      const r = decodeRecord(line);
+      if ('error' in r) col.problem(r.error);
+      else take(r);
+    }
+    const ex = await proc.exit;
+    clearTimeout(timer);
+    o.signal?.removeEventListener('abort', onAbort);
+    let failure: string | undefined;
+    if (timedOut) failure = `probe ${where} timed out after ${limit} ms`;
+    else if (ex.code !== 0) failure = `probe ${where} exited ${ex.code ?? ex.signal}: ${ex.stderr.trim().slice(-600)}`;
+    return finish(failure, ex.stderr);
+  })();
+  return { started, done, stop: () => proc.stop() };
+}
+
+/** Runs a UDP probe to its end. */
+export function runUdpProbe(placement: ProbePlacement, cfg: AgentConfig, o: UdpProbeOptions = {}): Promise<UdpProbeResult> {
+  return startUdpProbe(placement, cfg, o).done;
+}
