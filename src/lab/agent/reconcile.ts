@@ -1,0 +1,216 @@
+import { child, childrenNamed, textAt, type XNode } from '../../transports/netconf/xml.js';
+
+/**
+ * The data-plane agent's decisions, pure: running config (ietf-interfaces + ietf-ip + ietf-routing
+ * static routes) → desired state; desired vs. the kernel → `ip` argv lists. Level-triggered: the
+ * same inputs always give the same commands, so it runs after every notification, on (re)connect
+ * and periodically.
+ *
+ * Ownership: the agent only removes what it added itself (`Owned`), so the lab's planned addresses
+ * stay when a config never mentioned them. Kernel routes it manages carry `proto static`; FRR on the
+ * TORs redistributes them (`redistribute kernel`), which is how a host route reaches the network.
+ * Bridge ports: an interface whose `description` contains `bridge:<name>` is enslaved to that bridge;
+ * an interface of type `ianaift:bridge` is created as a Linux bridge when missing.
+ */
+
+export interface DesiredInterface {
+  readonly name: string;
+  /** YANG default: true. */
+  readonly enabled: boolean;
+  readonly isBridge: boolean;
+  /** Bridge this port belongs to (`bridge:<name>` in the description). */
+  readonly bridge?: string;
+  /** `addr/len`, IPv4 and IPv6. */
+  readonly addresses: readonly string[];
+}
+
+export interface RouteSpec {
+  /** `prefix/len` (a host route is /32 or /128). */
+  readonly dst: string;
+  readonly dev?: string;
+  readonly via?: string;
+}
+
+export interface DesiredConfig {
+  readonly interfaces: readonly DesiredInterface[];
+  readonly routes: readonly RouteSpec[];
+}
+
+export interface ActualLink {
+  readonly name: string;
+  readonly up: boolean;
+  readonly master?: string;
+  readonly addresses: readonly string[];
+}
+
+export interface ActualState {
+  readonly links: readonly ActualLink[];
+  /** Kernel routes with `proto static` (the agent's). */
+  readonly routes: readonly RouteSpec[];
+}
+
+/** What the agent added, so it can take it back when the config no longer has it. */
+export interface Owned {
+  /** `dev addr/len` */
+  readonly addresses: readonly string[];
+  readonly bridges: readonly string[];
+  /** `port bridge` */
+  readonly ports: readonly string[];
+}
+
+export const NO_OWNED: Owned = { addresses: [], bridges: [], ports: [] };
+
+export interface ReconcilePlan {
+  readonly commands: readonly (readonly string[])[];
+  readonly owned: Owned;
+  /** Config entries that cannot be applied (e.g. an interface that does not exist). */
+  readonly problems: readonly string[];
+}
+
+const isV6 = (a: string): boolean => a.includes(':');
+/** Canonical `addr/len`: lower-case, host length added when missing. */
+export function normPrefix(p: string): string {
+  const s = p.trim().toLowerCase();
+  return s.includes('/') ? s : `${s}/${isV6(s) ? 128 : 32}`;
+}
+
+function addressesOf(ifc: XNode, fam: 'ipv4' | 'ipv6'): string[] {
+  return childrenNamed(child(ifc, fam), 'address').flatMap((a) => {
+    const ip = textAt(a, 'ip');
+    const len = textAt(a, 'prefix-length');
+    return ip === undefined || len === undefined ? [] : [`${ip.toLowerCase()}/${len}`];
+  });
+}
+
+/** Parses `<data>` of a running-config reply. Namespaces are ignored: local names are unique here. */
+export function parseRunningConfig(data: XNode | undefined): DesiredConfig {
+  const interfaces = childrenNamed(child(data, 'interfaces'), 'interface').flatMap((ifc): DesiredInterface[] => {
+    const name = textAt(ifc, 'name');
+    if (name === undefined || name === '') return [];
+    const type = textAt(ifc, 'type') ?? '';
+    const bridge = /(?:^|\s)bridge:(\S+)/.exec(textAt(ifc, 'description') ?? '')?.[1];
+    return [{
+      name,
+      enabled: textAt(ifc, 'enabled') !== 'false',
+      isBridge: /(?:^|:)bridge$/.test(type),
+      ...(bridge === undefined ? {} : { bridge }),
+      addresses: [...addressesOf(ifc, 'ipv4'), ...addressesOf(ifc, 'ipv6')],
+    }];
+  });
+  const routes: RouteSpec[] = [];
+  for (const cpp of childrenNamed(child(child(data, 'routing'), 'control-plane-protocols'), 'control-plane-protocol')) {
+    const sr = child(cpp, 'static-routes');
+    for (const fam of ['ipv4', 'ipv6']) {
+      for (const r of childrenNamed(child(sr, fam), 'route')) {
+        const dst = textAt(r, 'destination-prefix');
+        if (dst === undefined) continue;
+        const nh = child(r, 'next-hop');
+        const dev = textAt(nh, 'outgoing-interface');
+        const via = textAt(nh, 'next-hop-address') ?? textAt(nh, 'address');
+        routes.push({ dst: normPrefix(dst), ...(dev ? { dev } : {}), ...(via ? { via: via.toLowerCase() } : {}) });
+      }
+    }
+  }
+  return { interfaces, routes };
+}
+
+export function routeArgv(verb: 'replace' | 'del', r: RouteSpec): string[] {
+  const argv = ['ip', ...(isV6(r.dst) ? ['-6'] : []), 'route', verb, normPrefix(r.dst)];
+  if (verb === 'replace') {
+    if (r.via !== undefined) argv.push('via', r.via);
+    if (r.dev !== undefined) argv.push('dev', r.dev);
+  }
+  argv.push('proto', 'static');
+  return argv;
+}
+
+/** Commands that take the kernel from `actual` to `desired`, plus the new ownership record. */
+export function reconcile(desired: DesiredConfig, actual: ActualState, owned: Owned = NO_OWNED): ReconcilePlan {
+  const cmds: string[][] = [];
+  const problems: string[] = [];
+  const links = new Map(actual.links.map((l) => [l.name, l]));
+  const ownedAddr = new Set(owned.addresses);
+  const ownedBridges = new Set(owned.bridges);
+  const ownedPorts = new Set(owned.ports);
+  const wantAddr = new Set<string>();
+  const wantBridges = new Set<string>();
+  const wantPorts = new Set<string>();
+
+  // Bridges first: ports and addresses may refer to them.
+  for (const i of desired.interfaces.filter((x) => x.isBridge)) {
+    wantBridges.add(i.name);
+    if (!links.has(i.name)) {
+      cmds.push(['ip', 'link', 'add', 'name', i.name, 'type', 'bridge']);
+      ownedBridges.add(i.name);
+    }
+  }
+  for (const i of desired.interfaces) {
+    const l = links.get(i.name);
+    if (l === undefined && !i.isBridge) {
+      problems.push(`interface ${i.name} does not exist on this switch`);
+      continue;
+    }
+    if (i.bridge !== undefined) {
+      wantPorts.add(`${i.name} ${i.bridge}`);
+      if (l?.master !== i.bridge) {
+        cmds.push(['ip', 'link', 'set', 'dev', i.name, 'master', i.bridge]);
+        ownedPorts.add(`${i.name} ${i.bridge}`);
+      }
+    }
+    const up = l?.up ?? false;
+    if (i.enabled && !up) cmds.push(['ip', 'link', 'set', 'dev', i.name, 'up']);
+    if (!i.enabled && up) cmds.push(['ip', 'link', 'set', 'dev', i.name, 'down']);
+    const have = new Set((l?.addresses ?? []).map(normPrefix));
+    for (const a of i.addresses.map(normPrefix)) {
+      wantAddr.add(`${i.name} ${a}`);
+      if (!have.has(a)) {
+        cmds.push(['ip', 'addr', 'add', a, 'dev', i.name]);
+        ownedAddr.add(`${i.name} ${a}`);
+      }
+    }
+  }
+  for (const key of [...ownedAddr]) {
+    if (wantAddr.has(key)) continue;
+    const [dev, a] = key.split(' ') as [string, string];
+    if (links.get(dev)?.addresses.map(normPrefix).includes(a)) cmds.push(['ip', 'addr', 'del', a, 'dev', dev]);
+    ownedAddr.delete(key);
+  }
+  for (const key of [...ownedPorts]) {
+    if (wantPorts.has(key)) continue;
+    const [port, br] = key.split(' ') as [string, string];
+    if (links.get(port)?.master === br) cmds.push(['ip', 'link', 'set', 'dev', port, 'nomaster']);
+    ownedPorts.delete(key);
+  }
+  for (const br of [...ownedBridges]) {
+    if (wantBridges.has(br)) continue;
+    if (links.has(br)) cmds.push(['ip', 'link', 'del', 'dev', br]);
+    ownedBridges.delete(br);
+  }
+
+  const sameDst = (a: RouteSpec, b: RouteSpec): boolean => normPrefix(a.dst) === normPrefix(b.dst);
+  const satisfies = (h: RouteSpec, w: RouteSpec): boolean =>
+    sameDst(h, w) && (w.via === undefined || w.via === h.via) && (w.dev === undefined || w.dev === h.dev);
+  for (const h of actual.routes) if (!desired.routes.some((w) => sameDst(h, w))) cmds.push(routeArgv('del', h));
+  for (const w of desired.routes) if (!actual.routes.some((h) => satisfies(h, w))) cmds.push(routeArgv('replace', w));
+  return {
+    commands: cmds,
+    owned: { addresses: [...ownedAddr].sort(), bridges: [...ownedBridges].sort(), ports: [...ownedPorts].sort() },
+    problems,
+  };
+}
+
+/** Reads `ip -j link`, `ip -j addr` output and static routes (`ip -j route show proto static`). */
+export function parseActual(linkJson: string, addrJson: string, routeJson4: string, routeJson6: string): ActualState {
+  type L = { ifname: string; flags?: string[]; master?: string; addr_info?: { local: string; prefixlen: number; scope?: string }[] };
+  const arr = <T>(s: string): T[] => (s.trim() === '' ? [] : (JSON.parse(s) as T[]));
+  const addrs = new Map(arr<L>(addrJson).map((l) => [l.ifname, (l.addr_info ?? [])
+    .filter((a) => a.scope !== 'link' && a.scope !== 'host').map((a) => `${a.local}/${a.prefixlen}`)]));
+  const links = arr<L>(linkJson).map((l): ActualLink => ({
+    name: l.ifname, up: (l.flags ?? []).includes('UP'), ...(l.master ? { master: l.master } : {}), addresses: addrs.get(l.ifname) ?? [],
+  }));
+  type R = { dst: string; gateway?: string; dev?: string };
+  const routes = [...arr<R>(routeJson4), ...arr<R>(routeJson6)].map((r): RouteSpec => ({
+    dst: normPrefix(r.dst), ...(r.dev ? { dev: r.dev } : {}), ...(r.gateway ? { via: r.gateway } : {}),
+  }));
+  return { links, routes };
+}
