@@ -13,7 +13,7 @@ export type TestOption = 'test-then-set' | 'set' | 'test-only';
 
 /** Subtree filter (XML tree) or XPath filter (`select` with its namespace prefixes). */
 export type Filter =
-  | { readonly type: 'subtree'; readonly content: XChild }
+  | { readonly type: 'subtree'; readonly content: XChild | readonly XChild[] }
   | { readonly type: 'xpath'; readonly select: string; readonly namespaces?: Readonly<Record<string, string>> };
 
 export interface EditConfigOptions {
@@ -49,7 +49,10 @@ export function nodeOperation(op: EditOperation): Record<string, string> {
 
 /** The `<filter>` element for get / get-config / create-subscription. */
 export function filterElement(f: Filter, ns?: string): XElement {
-  if (f.type === 'subtree') return el('filter', { type: 'subtree', ...(ns ? { xmlns: ns } : {}) }, f.content);
+  if (f.type === 'subtree') {
+    const content = Array.isArray(f.content) ? f.content : [f.content as XChild];
+    return el('filter', { type: 'subtree', ...(ns ? { xmlns: ns } : {}) }, ...content);
+  }
   const nsAttrs: Record<string, string> = {};
   for (const [p, uri] of Object.entries(f.namespaces ?? {})) nsAttrs[`xmlns:${p}`] = uri;
   return el('filter', { type: 'xpath', select: f.select, ...nsAttrs });

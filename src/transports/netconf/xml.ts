@@ -149,7 +149,7 @@ function decodeEntities(s: string): string {
 
 /** Serialises an XNode back to XML (used to hand a `<data>` subtree to callers as text). */
 export function serializeXml(n: XNode, parentNs?: string): string {
-  const attrs = Object.entries(n.attrs).filter(([k]) => k !== 'xmlns' && !k.startsWith('xmlns:'));
+  const attrs = Object.entries(n.attrs).filter(([k]) => k !== 'xmlns');
   const nsAttr = n.ns !== undefined && n.ns !== parentNs ? ` xmlns="${escAttr(n.ns)}"` : '';
   const a = attrs.map(([k, v]) => ` ${k}="${escAttr(v)}"`).join('');
   const body = escText(n.text.trim() === '' && n.children.length > 0 ? '' : n.text) +

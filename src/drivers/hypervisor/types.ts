@@ -1,0 +1,168 @@
+/**
+ * HypervisorDriver: what vmmi asks of a hypervisor, implemented by `libvirt-rpc` (default) and
+ * `virsh` (fallback and test oracle). Both return identical typed values; names of states, reasons,
+ * events and details come from transports/libvirt/enums.ts.
+ */
+import type { DomainStateName, JobTypeName, LifecycleEventName } from '../../transports/libvirt/enums.js';
+import type { IoOptions } from '../../util/abort.js';
+import type { Stamp } from '../../util/stamp.js';
+
+export type { DomainStateName, JobTypeName, LifecycleEventName };
+
+/** A domain as the hypervisor knows it; `id` is -1 when inactive (virsh driver: -1 when unknown). */
+export interface DomainRef {
+  readonly name: string;
+  readonly uuid: string;
+  readonly id: number;
+}
+
+/** Where a domain argument is accepted, a name works too (the driver looks it up). */
+export type DomainSpec = string | DomainRef;
+
+export interface DomainState {
+  readonly state: DomainStateName;
+  readonly stateCode: number;
+  /** Symbolic reason, e.g. `migrated`, `booted`, `destroyed`. */
+  readonly reason: string;
+  readonly reasonCode: number;
+}
+
+export interface DomainInfo {
+  readonly state: DomainStateName;
+  readonly maxMemKiB: number;
+  readonly memoryKiB: number;
+  readonly vcpus: number;
+  /** CPU time used, ns. */
+  readonly cpuTimeNs: bigint;
+}
+
+/**
+ * Job statistics as libvirt reports them (`virDomainGetJobStats`): `fields` holds the raw typed
+ * params by name (`time_elapsed` ms, `downtime` ms, `setup_time` ms, `memory_processed` bytes,
+ * `memory_iteration`, `operation` 4 = migration in / 5 = out, …). Hypers are numbers (exact below 2^53).
+ */
+export interface JobStats {
+  readonly type: JobTypeName;
+  readonly typeCode: number;
+  readonly fields: Readonly<Record<string, number | string | boolean>>;
+}
+
+interface EventBase {
+  /** Host (driver `host`) the event came from. */
+  readonly host: string;
+  readonly domain: { readonly name: string; readonly uuid?: string };
+  /** Stamped by the controller on receipt (libvirt events carry no time). */
+  readonly at: Stamp;
+}
+
+export interface LifecycleEvent extends EventBase {
+  readonly kind: 'lifecycle';
+  readonly event: LifecycleEventName | `event-${number}`;
+  readonly eventCode: number;
+  readonly detail: string;
+  readonly detailCode: number;
+}
+
+export interface MigrationIterationEvent extends EventBase {
+  readonly kind: 'migration-iteration';
+  readonly iteration: number;
+}
+
+export interface JobCompletedEvent extends EventBase {
+  readonly kind: 'job-completed';
+  readonly stats: JobStats;
+}
+
+export type HypervisorEvent = LifecycleEvent | MigrationIterationEvent | JobCompletedEvent;
+
+export interface MigrateOptions extends IoOptions {
+  /** Live migration (default true). */
+  readonly live?: boolean;
+  /** Peer-to-peer: the source daemon drives the migration (default true; vmmi supports only p2p). */
+  readonly p2p?: boolean;
+  /** MiB/s; always passed to libvirt (QEMU's own default cap of 32 MiB/s slows migrations ~8×). Default 1024. */
+  readonly bandwidthMiBs?: number;
+  /** Maximum tolerated downtime in ms, set before the migration starts (default 300). */
+  readonly maxDowntimeMs?: number;
+  readonly persistDest?: boolean;
+  readonly undefineSource?: boolean;
+  /** The destination's driver: its events and completed-job stats complete the result. */
+  readonly destination?: HypervisorDriver;
+  /** Period of job-stats polling for `progress`, ms (default 200). */
+  readonly pollIntervalMs?: number;
+}
+
+export interface MigrationProgress {
+  readonly at: Stamp;
+  readonly stats: JobStats;
+}
+
+export interface MigrationResult {
+  readonly domain: string;
+  /** Wall time of the perform call, ms. */
+  readonly performMs: number;
+  /** Source side, from the source's job-completed event (the only copy once a transient source is gone). */
+  readonly sourceStats?: JobStats;
+  /** Destination side, from completed job stats read with KEEP_COMPLETED. */
+  readonly destinationStats?: JobStats;
+  /** QEMU's downtime (ms): destination stats, else source stats. Depends on host clock sync. */
+  readonly qemuDowntimeMs?: number;
+  /** Source SUSPENDED/MIGRATED → destination RESUMED/MIGRATED, both stamped by this controller (ms). */
+  readonly eventGapMs?: number;
+  readonly suspendedAt?: Stamp;
+  readonly resumedAt?: Stamp;
+  /** Every event of this domain seen on source and destination during the migration, in receipt order. */
+  readonly events: readonly HypervisorEvent[];
+}
+
+export interface MigrationHandle {
+  /** Job stats polled on the source while the migration runs; ends when it ends. */
+  readonly progress: AsyncIterable<MigrationProgress>;
+  /** Resolves when the migration completed; rejects with LibvirtError (e.g. `aborted`) or TimeoutError. */
+  readonly result: Promise<MigrationResult>;
+  /** Asks the source to cancel the job; the guest keeps running on the source. */
+  abort(opts?: IoOptions): Promise<void>;
+}
+
+export interface JobStatsOptions extends IoOptions {
+  /** Read the last completed job instead of the current one. */
+  readonly completed?: boolean;
+  /** Keep completed stats for later reads (without it the first read deletes them). Default true. */
+  readonly keep?: boolean;
+}
+
+export interface HypervisorDriver {
+  /** Name used in events and errors. */
+  readonly host: string;
+  lookup(by: { readonly name: string } | { readonly uuid: string }, opts?: IoOptions): Promise<DomainRef>;
+  state(dom: DomainSpec, opts?: IoOptions): Promise<DomainState>;
+  info(dom: DomainSpec, opts?: IoOptions): Promise<DomainInfo>;
+  xml(dom: DomainSpec, opts?: IoOptions & { readonly inactive?: boolean }): Promise<string>;
+  define(xml: string, opts?: IoOptions): Promise<DomainRef>;
+  start(dom: DomainSpec, opts?: IoOptions): Promise<void>;
+  destroy(dom: DomainSpec, opts?: IoOptions): Promise<void>;
+  undefine(dom: DomainSpec, opts?: IoOptions): Promise<void>;
+  suspend(dom: DomainSpec, opts?: IoOptions): Promise<void>;
+  resume(dom: DomainSpec, opts?: IoOptions): Promise<void>;
+  /** libvirt version as `major*1e6 + minor*1e3 + micro`, for run manifests. */
+  libVersion(opts?: IoOptions): Promise<number>;
+  hostname(opts?: IoOptions): Promise<string>;
+  jobStats(dom: DomainSpec, opts?: JobStatsOptions): Promise<JobStats>;
+  /** Peer-to-peer live migration to `destinationUri` (as the *source daemon* reaches the destination). */
+  migrate(dom: DomainSpec, destinationUri: string, opts?: MigrateOptions): MigrationHandle;
+  /** Events of all domains from now on; ends when the signal fires or the driver closes. */
+  events(opts?: { readonly signal?: AbortSignal }): AsyncIterableIterator<HypervisorEvent>;
+  /** Resolves once the event source is live: anything caused after it reaches `events()` iterators. */
+  eventsReady(opts?: IoOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The low-level operations the shared migration recipe (migrate-recipe.ts) needs from a driver.
+ */
+export interface MigrationPrimitives {
+  readonly driver: HypervisorDriver;
+  setMaxDowntime(dom: DomainSpec, ms: number, opts?: IoOptions): Promise<void>;
+  perform(dom: DomainSpec, destinationUri: string, o: { flags: number; bandwidthMiBs: number } & IoOptions): Promise<void>;
+  abortJob(dom: DomainSpec, opts?: IoOptions): Promise<void>;
+}

@@ -1,0 +1,51 @@
+/**
+ * Running-config diffs for the "no residue" check, pure. XML configs are flattened into one line
+ * per leaf (`/interfaces/interface[vmmi-1]/enabled = true`, list entries named by their first leaf,
+ * which is the key in YANG-ordered output); text configs (CLI) are compared line by line.
+ */
+import type { XNode } from '../../transports/netconf/xml.js';
+
+export interface ConfigDiff {
+  readonly same: boolean;
+  /** Lines present after but not before. */
+  readonly added: readonly string[];
+  /** Lines present before but not after. */
+  readonly removed: readonly string[];
+}
+
+/** One line per leaf, sorted, so element order does not matter. */
+export function flattenXml(nodes: readonly XNode[], prefix = ''): string[] {
+  const out: string[] = [];
+  for (const n of nodes) {
+    if (n.children.length === 0) {
+      out.push(`${prefix}/${n.name} = ${n.text.trim()}`);
+      continue;
+    }
+    const first = n.children[0];
+    const key = first !== undefined && first.children.length === 0 ? `[${first.text.trim()}]` : '';
+    out.push(...flattenXml(n.children, `${prefix}/${n.name}${key}`));
+  }
+  return out.sort();
+}
+
+/** Multiset difference of two line lists (blank lines and surrounding whitespace ignored). */
+export function diffLines(before: readonly string[], after: readonly string[]): ConfigDiff {
+  const count = new Map<string, number>();
+  const norm = (l: string): string => l.trim();
+  for (const l of before.map(norm).filter(Boolean)) count.set(l, (count.get(l) ?? 0) + 1);
+  const added: string[] = [];
+  for (const l of after.map(norm).filter(Boolean)) {
+    const c = count.get(l) ?? 0;
+    if (c > 0) count.set(l, c - 1);
+    else added.push(l);
+  }
+  const removed: string[] = [];
+  for (const [l, c] of count) for (let i = 0; i < c; i++) removed.push(l);
+  return { same: added.length === 0 && removed.length === 0, added, removed };
+}
+
+/** Diff of two text configs (CLI `show running-config`), ignoring comment/timestamp lines. */
+export function diffText(before: string, after: string): ConfigDiff {
+  const keep = (t: string): string[] => t.split('\n').filter((l) => !/^\s*(!|#|Building configuration|Current configuration)/.test(l));
+  return diffLines(keep(before), keep(after));
+}

@@ -1,0 +1,109 @@
+/**
+ * Shared NETCONF switch driver: a vendor "dialect" supplies pure payload builders and reply
+ * parsers; this file turns them into a SwitchDriver whose changes all go through `transaction()`.
+ * Capability methods exist on the driver object only when the dialect supports them, so the type
+ * guards in types.ts tell the truth.
+ */
+import type { SwitchDriverKind } from '../../model/testbed.js';
+import type { NetconfClient } from '../../transports/netconf/client.js';
+import type { Filter } from '../../transports/netconf/operations.js';
+import { UnsupportedError } from '../../errors/classes.js';
+import type { IoOptions } from '../../util/abort.js';
+import { transaction, type ConfigChange, type TransactionOptions, type TransactionResult } from './transaction.js';
+import type {
+  HostRoute, HostRouteCapable, MacEntry, NeighborEntry, RouteEntry, Segment, SegmentCapable, SwitchDriver,
+  TunnelCapable, TunnelEndpoint,
+} from './types.js';
+
+export type ChangeOp = 'add' | 'remove';
+
+/** Vendor-specific payloads and parsers (pure except the read functions, which issue RPCs). */
+export interface NetconfDialect {
+  readonly kind: SwitchDriverKind;
+  /** Subtree of running that holds everything the dialect configures (snapshots, diffs). */
+  readonly configFilter?: Filter;
+  readonly hostRoute?: (r: HostRoute, op: ChangeOp) => ConfigChange;
+  readonly segment?: (s: Segment, op: ChangeOp) => ConfigChange;
+  readonly tunnel?: (t: TunnelEndpoint, op: ChangeOp) => ConfigChange;
+  readRoutes(c: NetconfClient, o: IoOptions): Promise<RouteEntry[]>;
+  readNeighbors(c: NetconfClient, o: IoOptions): Promise<NeighborEntry[]>;
+  readMacTable?(c: NetconfClient, o: IoOptions): Promise<MacEntry[]>;
+}
+
+export interface NetconfDriverOptions {
+  readonly device: string;
+  /** Device confirm timer for every change (s, default 120). */
+  readonly confirmTimeoutS?: number;
+  /** Called with every transaction result (timings, persist id, diff) for the report. */
+  readonly onTransaction?: (r: TransactionResult) => void;
+}
+
+export type NetconfSwitchDriver = SwitchDriver & Partial<HostRouteCapable & SegmentCapable & TunnelCapable> & {
+  readonly client: NetconfClient;
+  /** Applies arbitrary changes as one transaction (escape hatch for suites). */
+  apply(changes: readonly ConfigChange[], o?: IoOptions & Pick<TransactionOptions, 'verify'>): Promise<TransactionResult>;
+};
+
+/** Builds a driver over an open NETCONF client. */
+export function createNetconfDriver(client: NetconfClient, d: NetconfDialect, opts: NetconfDriverOptions):
+  NetconfSwitchDriver {
+  const apply = async (changes: readonly ConfigChange[], o: IoOptions & Pick<TransactionOptions, 'verify'> = {}):
+    Promise<TransactionResult> => {
+    const r = await transaction(client, changes, {
+      confirmTimeoutS: opts.confirmTimeoutS ?? 120, snapshots: false, ...o,
+      ...(d.configFilter ? { snapshotFilter: d.configFilter } : {}),
+    });
+    opts.onTransaction?.(r);
+    return r;
+  };
+  const driver: NetconfSwitchDriver = {
+    kind: d.kind,
+    device: opts.device,
+    rollback: 'confirmed-commit',
+    client,
+    apply,
+    async readRunningConfig(o = {}) {
+      return (await client.getConfig('running', d.configFilter, o)).xml();
+    },
+    readRoutes: (o = {}) => d.readRoutes(client, o),
+    readNeighbors: (o = {}) => d.readNeighbors(client, o),
+    readMacTable: (o = {}) => {
+      if (d.readMacTable === undefined) {
+        return Promise.reject(new UnsupportedError(`${d.kind} has no MAC table model`, { device: opts.device, operation: 'readMacTable' }));
+      }
+      return d.readMacTable(client, o);
+    },
+    close: () => client.close(),
+  };
+  const hostRoute = d.hostRoute;
+  if (hostRoute !== undefined) {
+    driver.addHostRoute = async (r, o = {}) => {
+      await apply([hostRoute(r, 'add')], { ...o, verify: routeVerifier(d, r.prefix, true) });
+    };
+    driver.removeHostRoute = async (r, o = {}) => {
+      await apply([hostRoute(r, 'remove')], { ...o, verify: routeVerifier(d, r.prefix, false) });
+    };
+  }
+  const segment = d.segment;
+  if (segment !== undefined) {
+    driver.attachSegment = async (s, o = {}) => void (await apply([segment(s, 'add')], o));
+    driver.detachSegment = async (s, o = {}) => void (await apply([segment(s, 'remove')], o));
+  }
+  const tunnel = d.tunnel;
+  if (tunnel !== undefined) {
+    driver.configureTunnel = async (t, o = {}) => void (await apply([tunnel(t, 'add')], o));
+    driver.removeTunnel = async (t, o = {}) => void (await apply([tunnel(t, 'remove')], o));
+  }
+  return driver;
+}
+
+/** After the confirmed commit: the prefix must (not) appear in running's configured routes. */
+function routeVerifier(d: NetconfDialect, prefix: string, present: boolean):
+  (c: NetconfClient, o: IoOptions) => Promise<string | undefined> {
+  return async (c, o) => {
+    const xml = (await c.getConfig('running', d.configFilter, o)).xml();
+    const has = xml.includes(`>${prefix}<`);
+    if (has === present) return undefined;
+    return `route ${prefix} ${present ? 'missing from' : 'still in'} running config`;
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * `netconf-ietf`: IETF models only — ietf-interfaces + ietf-ip (ports, addresses, ARP/ND state) and
+ * ietf-routing with the ipv4/ipv6 unicast static-route augments (RFC 8022 revision 2016-11-04, the
+ * one netconfd serves in the emulated lab). No MAC table or tunnel model exists in these modules.
+ */
+import type { NetconfClient } from '../../transports/netconf/client.js';
+import { nodeOperation } from '../../transports/netconf/operations.js';
+import { e, el, type XElement } from '../../transports/netconf/xml-build.js';
+import { child, childrenNamed, textAt, type XNode } from '../../transports/netconf/xml.js';
+import type { ChangeOp, NetconfDialect } from './netconf-driver.js';
+import type { ConfigChange } from './transaction.js';
+import { parsePrefix, type HostRoute, type NeighborEntry, type RouteEntry, type Segment } from './types.js';
+
+export const NS_IF = 'urn:ietf:params:xml:ns:yang:ietf-interfaces';
+export const NS_IP = 'urn:ietf:params:xml:ns:yang:ietf-ip';
+export const NS_RT = 'urn:ietf:params:xml:ns:yang:ietf-routing';
+export const NS_V4UR = 'urn:ietf:params:xml:ns:yang:ietf-ipv4-unicast-routing';
+export const NS_V6UR = 'urn:ietf:params:xml:ns:yang:ietf-ipv6-unicast-routing';
+export const NS_IANAIFT = 'urn:ietf:params:xml:ns:yang:iana-if-type';
+/** Name of the static-routing protocol instance vmmi owns. */
+export const STATIC_INSTANCE = 'vmmi';
+
+function staticProtocol(...routes: XElement[]): XElement {
+  return el('routing', { xmlns: NS_RT },
+    e('control-plane-protocols',
+      e('control-plane-protocol',
+        el('type', { 'xmlns:rt': NS_RT }, 'rt:static'),
+        e('name', STATIC_INSTANCE),
+        e('static-routes', ...routes))));
+}
+
+/** Static host route in the ipv4/ipv6 augment of the `vmmi` static protocol instance. */
+export function ietfHostRoute(r: HostRoute, op: ChangeOp): ConfigChange {
+  const { family } = parsePrefix(r.prefix);
+  const ns = family === 4 ? NS_V4UR : NS_V6UR;
+  const route = op === 'remove'
+    ? el('route', nodeOperation('remove'), e('destination-prefix', r.prefix))
+    : e('route',
+      e('destination-prefix', r.prefix),
+      r.description !== undefined && e('description', r.description),
+      e('next-hop',
+        r.device !== undefined && e('outgoing-interface', r.device),
+        r.nextHop !== undefined && e('next-hop-address', r.nextHop)));
+  if (op === 'add' && r.nextHop === undefined && r.device === undefined) {
+    throw new TypeError(`host route ${r.prefix} needs a nextHop or a device`);
+  }
+  return {
+    description: `${op} host route ${r.prefix}`,
+    config: staticProtocol(el(family === 4 ? 'ipv4' : 'ipv6', { xmlns: ns }, route)),
+  };
+}
+
+/** A segment is a switch port brought up (attach) or down (detach), tagged in its description. */
+export function ietfSegment(s: Segment, op: ChangeOp): ConfigChange {
+  const tag = [`vmmi-segment`, s.vlan !== undefined ? `vlan=${s.vlan}` : '', s.vni !== undefined ? `vni=${s.vni}` : '',
+    s.bridge !== undefined ? `bridge=${s.bridge}` : ''].filter(Boolean).join(' ');
+  return {
+    description: `${op === 'add' ? 'attach' : 'detach'} segment on ${s.port}`,
+    config: el('interfaces', { xmlns: NS_IF },
+      e('interface',
+        e('name', s.port),
+        el('type', { 'xmlns:ianaift': NS_IANAIFT }, 'ianaift:ethernetCsmacd'),
+        op === 'add' ? e('description', tag) : el('description', nodeOperation('remove')),
+        e('enabled', op === 'add' ? 'true' : 'false'))),
+  };
+}
+
+/** Routes from configured static routes (`protocol: static`) and, when served, routing-state ribs. */
+export function parseIetfRoutes(config: XNode | undefined, state: XNode | undefined): RouteEntry[] {
+  const out: RouteEntry[] = [];
+  const protos = childrenNamed(child(child(config, 'routing'), 'control-plane-protocols'), 'control-plane-protocol');
+  for (const p of protos) {
+    for (const fam of ['ipv4', 'ipv6']) {
+      for (const r of childrenNamed(child(child(p, 'static-routes'), fam), 'route')) {
+        const nh = child(r, 'next-hop');
+        const addr = textAt(nh, 'next-hop-address');
+        const dev = textAt(nh, 'outgoing-interface');
+        out.push({ prefix: textAt(r, 'destination-prefix') ?? '', nextHops: addr ? [addr] : [], protocol: 'static',
+          active: false, ...(dev ? { device: dev } : {}) });
+      }
+    }
+  }
+  for (const rib of childrenNamed(child(child(state, 'routing-state'), 'ribs'), 'rib')) {
+    for (const r of childrenNamed(child(rib, 'routes'), 'route')) {
+      const nh = child(r, 'next-hop');
+      const addr = textAt(nh, 'next-hop-address');
+      const dev = textAt(nh, 'outgoing-interface');
+      out.push({ prefix: textAt(r, 'destination-prefix') ?? '', nextHops: addr ? [addr] : [],
+        protocol: (textAt(r, 'source-protocol') ?? '').replace(/^.*:/, ''), active: child(r, 'active') !== undefined,
+        ...(dev ? { device: dev } : {}) });
+    }
+  }
+  return out;
+}
+
+/** ARP/ND entries from `interfaces-state/interface/ipv4|ipv6/neighbor`. */
+export function parseIetfNeighbors(state: XNode | undefined): NeighborEntry[] {
+  const out: NeighborEntry[] = [];
+  for (const i of childrenNamed(child(state, 'interfaces-state'), 'interface')) {
+    const dev = textAt(i, 'name') ?? '';
+    for (const fam of ['ipv4', 'ipv6']) {
+      for (const n of childrenNamed(child(i, fam), 'neighbor')) {
+        const st = textAt(n, 'state');
+        out.push({ ip: textAt(n, 'ip') ?? '', mac: (textAt(n, 'link-layer-address') ?? '').toLowerCase(), device: dev,
+          ...(st ? { state: st } : {}) });
+      }
+    }
+  }
+  return out;
+}
+
+async function readRoutes(c: NetconfClient, o: { timeoutMs?: number; signal?: AbortSignal }): Promise<RouteEntry[]> {
+  const cfg = await c.getConfig('running', { type: 'subtree', content: el('routing', { xmlns: NS_RT }) }, o);
+  const st = await c.get({ type: 'subtree', content: el('routing-state', { xmlns: NS_RT }) }, o);
+  return parseIetfRoutes(cfg.data, st.data);
+}
+
+export const netconfIetf: NetconfDialect = {
+  kind: 'netconf-ietf',
+  configFilter: { type: 'subtree', content: [el('interfaces', { xmlns: NS_IF }), el('routing', { xmlns: NS_RT })] },
+  hostRoute: ietfHostRoute,
+  segment: ietfSegment,
+  readRoutes,
+  readNeighbors: async (c, o) =>
+    parseIetfNeighbors((await c.get({ type: 'subtree', content: el('interfaces-state', { xmlns: NS_IF }) }, o)).data),
+};

@@ -1,0 +1,119 @@
+/**
+ * Switch driver contract: a small base interface every driver implements, plus optional capability
+ * interfaces (host routes, VM segments, tunnel endpoints) discovered with type guards, so a suite
+ * can skip cleanly when a device kind cannot do what a strategy needs.
+ */
+import type { SwitchDriverKind } from '../../model/testbed.js';
+import type { IoOptions } from '../../util/abort.js';
+
+/** How a driver makes a configuration change undoable. */
+export type RollbackMechanism =
+  /** candidate + confirmed commit: the device itself reverts if vmmi goes away. */
+  | 'confirmed-commit'
+  /** no candidate datastore: vmmi snapshots and applies inverse changes (not crash-safe). */
+  | 'checkpoint';
+
+export interface RouteEntry {
+  /** CIDR, e.g. `198.18.10.100/32` or `2001:2::64/128`. */
+  readonly prefix: string;
+  readonly nextHops: readonly string[];
+  readonly device?: string;
+  /** Protocol/source as the device names it (static, connected, bgp, kernel …). */
+  readonly protocol: string;
+  readonly active: boolean;
+}
+
+export interface NeighborEntry {
+  readonly ip: string;
+  readonly mac: string;
+  readonly device?: string;
+  /** Device's state word (REACHABLE, STALE, dynamic …). */
+  readonly state?: string;
+}
+
+export interface MacEntry {
+  readonly mac: string;
+  readonly vlan?: number;
+  readonly port: string;
+  /** dynamic, static, remote (learned via tunnel) … */
+  readonly type?: string;
+}
+
+/** Host route intent; exactly one of nextHop / device is needed by most platforms. */
+export interface HostRoute {
+  /** CIDR, usually /32 or /128. */
+  readonly prefix: string;
+  readonly nextHop?: string;
+  readonly device?: string;
+  readonly description?: string;
+}
+
+/** A VM segment on a switch port: bridge membership, VLAN and/or VNI. */
+export interface Segment {
+  readonly port: string;
+  readonly vlan?: number;
+  readonly vni?: number;
+  /** Linux bridge / VLAN name where the platform names them. */
+  readonly bridge?: string;
+}
+
+export interface TunnelEndpoint {
+  readonly vni: number;
+  /** Local VTEP address. */
+  readonly localAddress: string;
+  readonly remotes: readonly string[];
+  /** UDP port, default 4789. */
+  readonly udpPort?: number;
+  readonly vlan?: number;
+  readonly bridge?: string;
+}
+
+/** Every switch driver. */
+export interface SwitchDriver {
+  readonly kind: SwitchDriverKind;
+  readonly device: string;
+  readonly rollback: RollbackMechanism;
+  readRunningConfig(o?: IoOptions): Promise<string>;
+  readRoutes(o?: IoOptions): Promise<RouteEntry[]>;
+  /** ARP and ND entries. */
+  readNeighbors(o?: IoOptions): Promise<NeighborEntry[]>;
+  readMacTable(o?: IoOptions): Promise<MacEntry[]>;
+  close(): Promise<void>;
+}
+
+export interface HostRouteCapable {
+  addHostRoute(r: HostRoute, o?: IoOptions): Promise<void>;
+  removeHostRoute(r: HostRoute, o?: IoOptions): Promise<void>;
+}
+
+export interface SegmentCapable {
+  attachSegment(s: Segment, o?: IoOptions): Promise<void>;
+  detachSegment(s: Segment, o?: IoOptions): Promise<void>;
+}
+
+export interface TunnelCapable {
+  configureTunnel(t: TunnelEndpoint, o?: IoOptions): Promise<void>;
+  removeTunnel(t: TunnelEndpoint, o?: IoOptions): Promise<void>;
+}
+
+export function hasHostRoutes(d: SwitchDriver): d is SwitchDriver & HostRouteCapable {
+  return typeof (d as Partial<HostRouteCapable>).addHostRoute === 'function';
+}
+
+export function hasSegments(d: SwitchDriver): d is SwitchDriver & SegmentCapable {
+  return typeof (d as Partial<SegmentCapable>).attachSegment === 'function';
+}
+
+export function hasTunnels(d: SwitchDriver): d is SwitchDriver & TunnelCapable {
+  return typeof (d as Partial<TunnelCapable>).configureTunnel === 'function';
+}
+
+/** Splits `a.b.c.d/n` or `x::/n`; throws TypeError on anything else. */
+export function parsePrefix(prefix: string): { addr: string; len: number; family: 4 | 6 } {
+  const m = /^([0-9a-fA-F:.]+)\/(\d{1,3})$/.exec(prefix);
+  if (m === null) throw new TypeError(`not a CIDR prefix: "${prefix}"`);
+  const family = (m[1] as string).includes(':') ? 6 : 4;
+  const len = Number(m[2]);
+  if (len > (family === 4 ? 32 : 128)) throw new TypeError(`prefix length too long: "${prefix}"`);
+  return { addr: m[1] as string, len, family };
+}
