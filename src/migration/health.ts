@@ -1,0 +1,42 @@
+/**
+ * Measurement health of a run (pure), measurement.md §6: a verdict separate from the test verdict.
+ * `errored` overrides pass/fail: a flow with no baseline, loss before the trigger, a failed or stubbed
+ * probe, or a guest that stops answering after the move (infrastructure failure, retried on a fresh VM).
+ */
+import type { FlowResultLike } from './types.js';
+
+export type Health = 'ok' | 'degraded' | 'errored';
+
+export interface HealthVerdict {
+  readonly health: Health;
+  readonly reasons: readonly string[];
+  /** The guest did not answer after the move: an infrastructure failure, not a network FAIL. */
+  readonly infrastructure: boolean;
+}
+
+export interface HealthInput {
+  readonly flows: readonly FlowResultLike[];
+  /** undefined when verify never ran (e.g. a rollback before the move). */
+  readonly guestAnswered?: boolean;
+  /** Whether the cross-host values rest on known clock sync. */
+  readonly clockSyncKnown: boolean;
+  /** Observers were expected (a run that reached the migration). */
+  readonly expectFlows: boolean;
+}
+
+export function assessHealth(input: HealthInput): HealthVerdict {
+  const errored: string[] = [];
+  const degraded: string[] = [];
+  if (input.expectFlows && input.flows.length === 0) errored.push('no probe flow results');
+  for (const f of input.flows) {
+    if (f.failed !== undefined) errored.push(`${f.flow}: probe failed: ${f.failed}`);
+    else if (f.baselineReplies === 0) errored.push(`${f.flow}: no baseline traffic before the trigger`);
+    else if (f.lossBeforeTrigger > 0) errored.push(`${f.flow}: ${f.lossBeforeTrigger} packet(s) lost before the trigger`);
+    if (f.achievedPps < f.ratePps) degraded.push(`${f.flow}: achieved ${f.achievedPps} pps < configured ${f.ratePps} pps`);
+  }
+  const infrastructure = input.guestAnswered === false;
+  if (infrastructure) errored.push('guest does not answer its reflector after the move (infrastructure failure)');
+  if (!input.clockSyncKnown) degraded.push('clock sync unknown: cross-host values excluded from verdicts');
+  const health: Health = errored.length > 0 ? 'errored' : degraded.length > 0 ? 'degraded' : 'ok';
+  return { health, reasons: [...errored, ...degraded], infrastructure };
+}
