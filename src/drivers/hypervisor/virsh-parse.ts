@@ -95,7 +95,7 @@ export function parseDaemonVersion(text: string): number {
 
 /** One event printed by `virsh event --all --loop --timestamp`, before stamping. */
 export type VirshEventRecord =
-  | { kind: 'lifecycle'; domain: string; event: string; eventCode: number; detail: string; detailCode: number; virshTime: string }
+  | { kind: 'lifecycle'; domain: string; event: ReturnType<typeof lifecycleName>; eventCode: number; detail: string; detailCode: number; virshTime: string }
   | { kind: 'migration-iteration'; domain: string; iteration: number; virshTime: string }
   | { kind: 'job-completed'; domain: string; stats: JobStats; virshTime: string };
 
@@ -103,20 +103,21 @@ const EVENT_LINE = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d{4}): event '([^'
 
 /**
  * Parses a block of event output: one line per event; job-completed continues on `\t`-indented
- * `key: value` lines. Unknown event kinds are skipped. Returns events and unparsed leftover text
- * (an incomplete last line).
+ * `key: value` lines. Unknown event kinds are skipped. Returns events and the leftover text to feed
+ * again with the next chunk: an incomplete last line and, unless `final`, a job-completed block that
+ * may still continue (the caller passes `final` after a short quiet period).
  */
-export function parseVirshEvents(text: string): { events: VirshEventRecord[]; rest: string } {
+export function parseVirshEvents(text: string, final = false): { events: VirshEventRecord[]; rest: string } {
   const lines = text.split('\n');
-  const rest = lines.pop() ?? '';
+  const tailLine = lines.pop() ?? '';
   const events: VirshEventRecord[] = [];
-  let job: { domain: string; virshTime: string; kv: string[] } | undefined;
+  let job: { domain: string; virshTime: string; kv: string[]; at: number } | undefined;
   const flushJob = (): void => {
     if (job === undefined) return;
     events.push({ kind: 'job-completed', domain: job.domain, virshTime: job.virshTime, stats: parseJobInfoRaw(`Job type: 3\n${job.kv.join('\n')}`) });
     job = undefined;
   };
-  for (const line of lines) {
+  for (const [i, line] of lines.entries()) {
     if (line.startsWith('\t') && job !== undefined) {
       job.kv.push(line.trim());
       continue;
@@ -138,9 +139,10 @@ export function parseVirshEvents(text: string): { events: VirshEventRecord[]; re
       const it = /iteration:\s*'?(\d+)'?/.exec(tail);
       if (it !== null) events.push({ kind: 'migration-iteration', domain, virshTime, iteration: Number(it[1]) });
     } else if (kind === 'job-completed') {
-      job = { domain, virshTime, kv: [] };
+      job = { domain, virshTime, kv: [], at: i };
     }
   }
+  if (job !== undefined && !final) return { events, rest: `${lines.slice(job.at).join('\n')}\n${tailLine}` };
   flushJob();
-  return { events, rest };
+  return { events, rest: tailLine };
 }
