@@ -1,0 +1,76 @@
+/**
+ * `eos`: Arista EOS. Host routes, access ports, ARP/ND and MAC tables through OpenConfig over
+ * NETCONF (same payloads as openconfig-netconf); static VXLAN through the CLI in a configuration
+ * session with `commit timer` (EOS's confirmed commit), because the VXLAN OpenConfig paths vary by
+ * release. Payloads and commands follow Arista documentation and are pinned by golden files; NOT YET
+ * EXERCISED AGAINST HARDWARE.
+ */
+import { ConfigRejectedError, UnsupportedError } from '../../errors/classes.js';
+import type { CliSession } from '../../transports/cli-session.js';
+import type { NetconfClient } from '../../transports/netconf/client.js';
+import type { IoOptions } from '../../util/abort.js';
+import { createNetconfDriver, type ChangeOp, type NetconfDialect, type NetconfDriverOptions, type NetconfSwitchDriver } from './netconf-driver.js';
+import { openconfigNetconf } from './openconfig-netconf.js';
+import type { TunnelEndpoint } from './types.js';
+
+export const eosDialect: NetconfDialect = { ...openconfigNetconf, kind: 'eos' };
+
+function hms(s: number): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${p(Math.floor(s / 3600))}:${p(Math.floor((s % 3600) / 60))}:${p(s % 60)}`;
+}
+
+/** Commands (inside `interface Vxlan1`) for a static VXLAN VNI with head-end replication. */
+export function eosTunnelCommands(t: TunnelEndpoint, op: ChangeOp): string[] {
+  const vlan = t.vlan;
+  if (vlan === undefined) throw new TypeError(`EOS VXLAN for VNI ${t.vni} needs a vlan`);
+  if (!Number.isInteger(t.vni) || t.vni < 1 || t.vni > 16777215) throw new TypeError(`bad VNI ${t.vni}`);
+  const flood = t.remotes.length > 0 ? [`vxlan vlan ${vlan} flood vtep ${t.remotes.join(' ')}`] : [];
+  if (op === 'remove') return ['interface Vxlan1', ...flood.map((c) => `no ${c}`), `no vxlan vlan ${vlan} vni ${t.vni}`];
+  return ['interface Vxlan1', 'vxlan source-interface Loopback0', `vxlan udp-port ${t.udpPort ?? 4789}`,
+    `vxlan vlan ${vlan} vni ${t.vni}`, ...flood];
+}
+
+/** Full CLI sequence: config session, commands, commit timer (device reverts unless confirmed). */
+export function eosSessionCommands(session: string, commands: readonly string[], timerS: number): string[] {
+  if (!/^[\w-]+$/.test(session)) throw new TypeError(`bad session name "${session}"`);
+  return [`configure session ${session}`, ...commands, 'exit', `commit timer ${hms(timerS)}`];
+}
+
+export interface EosDriverOptions extends NetconfDriverOptions {
+  /** Open CLI session (platform `eos`) for the VXLAN part; without it configureTunnel is absent. */
+  readonly cli?: CliSession;
+}
+
+/** OpenConfig/NETCONF driver plus CLI-session VXLAN when a CLI session is given. */
+export function createEosDriver(client: NetconfClient, opts: EosDriverOptions): NetconfSwitchDriver {
+  const d = createNetconfDriver(client, eosDialect, opts);
+  const cli = opts.cli;
+  if (cli === undefined) return d;
+  const timer = opts.confirmTimeoutS ?? 120;
+  const run = async (t: TunnelEndpoint, op: ChangeOp, o: IoOptions): Promise<void> => {
+    const name = `vmmi-${t.vni}-${Date.now().toString(36)}`;
+    const res = await cli.sendAll(eosSessionCommands(name, eosTunnelCommands(t, op), timer), o);
+    const bad = res.find((r) => r.failed);
+    if (bad !== undefined) {
+      await cli.send(`configure session ${name} abort`, o).catch(() => undefined);
+      throw new ConfigRejectedError(`"${bad.command}": ${bad.failure ?? bad.output}`, { device: opts.device, operation: 'vxlan' });
+    }
+    const show = await cli.send('show interfaces Vxlan1', o);
+    const present = show.output.includes(String(t.vni));
+    if (present !== (op === 'add')) {
+      await cli.send(`configure session ${name} abort`, o).catch(() => undefined);
+      throw new ConfigRejectedError(`VNI ${t.vni} ${op === 'add' ? 'missing' : 'still present'} after commit timer`,
+        { device: opts.device, operation: 'vxlan verify', hint: 'the commit timer reverts the change if vmmi stops' });
+    }
+    const ok = await cli.send(`configure session ${name} commit`, o);
+    if (ok.failed) throw new ConfigRejectedError(`confirming commit failed: ${ok.output}`, { device: opts.device, operation: 'vxlan' });
+  };
+  d.configureTunnel = (t, o = {}) => run(t, 'add', o);
+  d.removeTunnel = (t, o = {}) => run(t, 'remove', o);
+  return d;
+}
+
+export function eosRequiresCli(device: string): never {
+  throw new UnsupportedError('EOS VXLAN needs CLI access (testbed `cli` block)', { device, operation: 'configureTunnel' });
+}
