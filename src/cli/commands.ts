@@ -1,5 +1,6 @@
 import { reportCommand } from './report.js';
 import { testbedCommand } from './testbed.js';
+import { labCommand } from './lab.js';
 
 /** One `vmmi` command group. `run` returns the exit code. */
 export interface Command {
@@ -11,6 +12,7 @@ export interface Command {
 /** Explicit registry of command groups; each later capability adds its line here. */
 export const commands: Readonly<Record<string, Command>> = {
   testbed: testbedCommand,
+  lab: labCommand,
   report: reportCommand,
 };
 

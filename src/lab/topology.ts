@@ -35,6 +35,8 @@ export interface VmPlan { readonly name: string; readonly home: string; readonly
 export interface SwitchPlan {
   readonly name: string; readonly ns: string; readonly rootDev: string; readonly address: string;
   readonly controller: string; readonly len: number;
+  /** NETCONF port (sshd + netconfd) and, when the switch has a CLI, the port of its vtysh sshd. */
+  readonly port: number; readonly cliPort: number | undefined;
 }
 export interface WanPlan {
   readonly link: string; readonly ns: string; readonly devs: readonly [string, string];
@@ -218,7 +220,7 @@ export function planLab(tb: Testbed, opts: PlanOptions): LabPlan {
     veths.push({ a: { ns: undefined, dev: rootDev }, b: { ns, dev: SWITCH_MGMT_DEV }, offloadsOff: false });
     addresses.push({ ns: undefined, dev: rootDev, cidr: `${controller}/${len}` });
     addresses.push({ ns, dev: SWITCH_MGMT_DEV, cidr: `${sw.address}/${len}` });
-    return { name: sw.name, ns, rootDev, address: sw.address, controller, len };
+    return { name: sw.name, ns, rootDev, address: sw.address, controller, len, port: sw.port, cliPort: sw.cli?.port };
   });
   const rootDevs = switches.map((s) => s.rootDev);
   if (new Set(rootDevs).size !== rootDevs.length) fail(`management interface names collide: ${rootDevs.join(', ')}; use a shorter lab.prefix`);

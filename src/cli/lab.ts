@@ -1,0 +1,161 @@
+import { fileURLToPath } from 'node:url';
+import { createLibvirtRpcDriver, type LibvirtRpcDriver } from '../drivers/hypervisor/libvirt-rpc.js';
+import { LabError, UsageError } from '../errors/classes.js';
+import { runLocal } from '../exec/local.js';
+import { loadTestbed } from '../inventory/load.js';
+import type { Testbed } from '../model/testbed.js';
+import { NetconfClient } from '../transports/netconf/client.js';
+import { labDoctor } from '../lab/doctor.js';
+import { labDown, type TeardownResult } from '../lab/down.js';
+import type { CheckResult } from '../lab/health.js';
+import { hvUnixUri, serialOffset, waitGuestReady } from '../lab/hypervisors.js';
+import type { ProgressEvent } from '../lab/progress.js';
+import { labStatus } from '../lab/status.js';
+import { planLab, type LabPlan } from '../lab/topology.js';
+import { labUp, type LabGlue } from '../lab/up.js';
+import type { Command } from './commands.js';
+
+/**
+ * `vmmi lab up | down | status | doctor [--testbed FILE] [--prefix P]`: the emulated lab's
+ * composition root. It owns the glue lab/ may not import: guests are defined and started through
+ * vmmi's libvirt driver, switches are checked with a NETCONF hello through vmmi's NETCONF client.
+ */
+
+const USAGE = 'vmmi lab up|down|status|doctor [--testbed testbeds/local.yaml] [--prefix P]';
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+export const ASSETS_DIR = process.env.VMMI_ASSETS_DIR ?? '/var/lib/vmmi/assets';
+
+function parseArgs(args: readonly string[]): { sub: string; testbed: string; prefix?: string } {
+  const [sub, ...rest] = args;
+  let testbed = 'testbeds/local.yaml';
+  let prefix: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    const v = rest[i + 1];
+    if ((a === '--testbed' || a === '--prefix') && v === undefined) throw new UsageError(`${a} needs a value; usage: ${USAGE}`);
+    if (a === '--testbed') testbed = v as string;
+    else if (a === '--prefix') prefix = v as string;
+    else throw new UsageError(`unknown argument "${a}"; usage: ${USAGE}`);
+    i++;
+  }
+  if (sub === undefined || !['up', 'down', 'status', 'doctor'].includes(sub)) throw new UsageError(`usage: ${USAGE}`);
+  return { sub, testbed, ...(prefix === undefined ? {} : { prefix }) };
+}
+
+const print = (e: ProgressEvent): void =>
+  console.log(`${e.ok ? '  ok ' : 'FAIL '} ${e.step.padEnd(36)} ${(e.ms / 1000).toFixed(2).padStart(6)} s  ${e.detail}`);
+
+async function withDrivers<T>(tb: Testbed, plan: LabPlan, fn: (d: Map<string, LibvirtRpcDriver>) => Promise<T>): Promise<T> {
+  const drivers = new Map<string, LibvirtRpcDriver>();
+  try {
+    for (const hv of plan.hypervisors) {
+      const uri = tb.hypervisors.find((h) => h.name === hv.name)?.uri ?? hvUnixUri(hv);
+      drivers.set(hv.name, await createLibvirtRpcDriver(uri, { host: hv.name, callTimeoutMs: 30_000 }));
+    }
+    return await fn(drivers);
+  } finally {
+    await Promise.allSettled([...drivers.values()].map((d) => d.close()));
+  }
+}
+
+/** Host currently running `vm` (undefined: nowhere). */
+async function whereRuns(drivers: Map<string, LibvirtRpcDriver>, vm: string): Promise<string | undefined> {
+  for (const [host, d] of drivers) {
+    const s = await d.state(vm).catch(() => undefined);
+    if (s?.state === 'running' || s?.state === 'paused') return host;
+  }
+  return undefined;
+}
+
+function glue(tb: Testbed): LabGlue {
+  return {
+    ensureVms: (plan) => withDrivers(tb, plan, async (drivers) => {
+      const done: string[] = [];
+      await Promise.all(plan.vms.map(async (vm) => {
+        const on = await whereRuns(drivers, vm.name);
+        if (on !== undefined) return void done.push(`${vm.name} running on ${on}`);
+        const hv = plan.hypervisors.find((h) => h.name === vm.home);
+        const d = drivers.get(vm.home);
+        if (hv === undefined || d === undefined) throw new LabError(`home ${vm.home} is not a lab hypervisor`, { device: vm.name });
+        const offset = await serialOffset(hv, vm.name);
+        try {
+          await d.define(vm.xml, { timeoutMs: 30_000 });
+          await d.start(vm.name, { timeoutMs: 30_000 });
+        } catch (e) {
+          throw new LabError(`define/start failed: ${(e as Error).message}`, { device: vm.name, operation: `start on ${hv.name}`, cause: e });
+        }
+        const line = await waitGuestReady(hv, vm.name, offset, 60_000);
+        done.push(`${vm.name} booted on ${hv.name} (${line.split(' ')[1] ?? '?'} s guest uptime)`);
+      }));
+      return done.join(', ');
+    }),
+    netconfHello: async (plan) => Promise.all(tb.switches.map(async (sw): Promise<CheckResult> => {
+      const t0 = performance.now();
+      try {
+        const c = await NetconfClient.connect({ name: sw.name, host: sw.address, port: sw.port, credentials: sw.credentials, hostKey: sw.hostKey },
+          { timeoutMs: 10_000 });
+        const caps = c.capabilities.length;
+        await c.close();
+        return { node: sw.name, check: 'NETCONF hello (host key verified)', ok: true, detail: `${caps} capabilities in ${(performance.now() - t0).toFixed(0)} ms` };
+      } catch (e) {
+        return { node: sw.name, check: `NETCONF hello ${sw.address}:${sw.port}`, ok: false, detail: (e as Error).message };
+      }
+    })).then((r) => (plan.switches.length === 0 ? [] : r)),
+  };
+}
+
+function reportTeardown(r: TeardownResult): number {
+  const a = r.after;
+  const left = [...a.namespaces.map((n) => `namespace ${n}`), ...a.processes.map((p) => `process ${p}`),
+    ...a.mounts.map((m) => `mount ${m}`), ...a.links.map((l) => `link ${l}`)];
+  if (left.length === 0) {
+    console.log(`lab down: nothing left (${r.killed} processes stopped${r.forced > 0 ? `, ${r.forced} by SIGKILL` : ''})`);
+    return 0;
+  }
+  console.error(`lab down: left behind:\n  ${left.join('\n  ')}`);
+  return 1;
+}
+
+export const labCommand: Command = {
+  summary: 'bring the emulated lab up, down, show its status, or clean up after a killed run',
+  usage: USAGE,
+  async run(args) {
+    if (args[0] === '--help' || args[0] === '-h') {
+      console.log(USAGE);
+      return 0;
+    }
+    const a = parseArgs(args);
+    if (process.getuid?.() !== 0) throw new LabError('the emulated lab needs root (network namespaces, libvirtd, FRR)', { operation: `lab ${a.sub}`, hint: 'run as root' });
+    const tb = await loadTestbed(a.testbed, a.prefix === undefined ? {} : { labPrefix: a.prefix });
+    const plan = planLab(tb, { assetsDir: ASSETS_DIR });
+    switch (a.sub) {
+      case 'up': {
+        const b = await runLocal([`${REPO}/scripts/build-lab-assets`], { timeoutMs: 600_000, env: { VMMI_ASSETS_DIR: ASSETS_DIR } });
+        if (b.failed) throw new LabError(`scripts/build-lab-assets failed: ${b.stderr.trim()}`, { operation: 'lab up' });
+        console.log(`lab up: ${tb.name} (prefix ${plan.prefix}, state ${plan.dir})`);
+        const r = await labUp(tb, { assetsDir: ASSETS_DIR, glue: glue(tb), progress: print });
+        console.log(`lab up: ready in ${(r.totalMs / 1000).toFixed(2)} s (${r.health.results.length} health checks passed)`);
+        return 0;
+      }
+      case 'down':
+        return reportTeardown(await labDown(plan, print));
+      case 'doctor': {
+        const r = await labDoctor(plan, print);
+        const b = r.before;
+        console.log(`lab doctor: found ${b.namespaces.length} namespaces, ${b.processes.length} processes, ${b.mounts.length} mounts, ${b.links.length} links`);
+        for (const p of b.processes) console.log(`  process ${p}`);
+        return reportTeardown(r);
+      }
+      default: {
+        const s = await labStatus(plan);
+        const vms = s.state === 'down' ? [] : await withDrivers(tb, plan, async (d) =>
+          Promise.all(plan.vms.map(async (v) => `${v.name}: ${(await whereRuns(d, v.name)) ?? 'not running'}`))).catch((e: unknown) => [`guests: ${(e as Error).message}`]);
+        console.log(`lab ${s.prefix}: ${s.state}`);
+        for (const n of s.nodes) console.log(`  ${n.ok ? 'ok  ' : 'FAIL'} ${n.node.padEnd(8)} ${n.items.join(', ')}`);
+        for (const v of vms) console.log(`       ${v}`);
+        for (const p of s.problems) console.log(`  problem: ${p}`);
+        return s.state === 'up' ? 0 : 1;
+      }
+    }
+  },
+};

@@ -1,0 +1,138 @@
+/**
+ * Data-plane agent of one emulated switch. Runs inside the switch's network namespace as a child
+ * process of `vmmi lab up`:
+ *
+ *   node --import tsx src/lab/agent/main.ts --name torB --host 198.19.0.6 --port 830 \
+ *     --key <lab>/keys/client_ed25519 --known-hosts <lab>/known_hosts --state <file> [--resync-ms 10000]
+ *
+ * Two NETCONF sessions to its own netconfd: one subscribed to the default stream, one for
+ * get-config. On every netconf-config-change AND netconf-confirmed-commit (a confirmed-commit
+ * rollback emits only the latter), on (re)connect and every resync interval it re-reads all of
+ * running and reconciles Linux (reconcile.ts). Notification paths carry no values, hence
+ * level-triggered. Reconnects forever with a 1 s pause; exits on SIGTERM.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { runLocal } from '../../exec/local.js';
+import { Secret } from '../../model/secret.js';
+import { NetconfClient } from '../../transports/netconf/client.js';
+import type { SshTarget } from '../../transports/ssh.js';
+import { sleep } from '../../util/abort.js';
+import { NO_OWNED, parseActual, parseRunningConfig, reconcile, type Owned } from './reconcile.js';
+
+function args(): Record<string, string> {
+  const a = process.argv.slice(2);
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < a.length; i += 2) out[(a[i] ?? '').replace(/^--/, '')] = a[i + 1] ?? '';
+  for (const k of ['name', 'host', 'port', 'key', 'known-hosts', 'state']) {
+    if (out[k] === undefined) throw new Error(`vmmi-agent: missing --${k}`);
+  }
+  return out;
+}
+
+const opt = args();
+const name = opt.name as string;
+const statePath = opt.state as string;
+const resyncMs = Number(opt['resync-ms'] ?? 10_000);
+const log = (msg: string): void => console.log(`${new Date().toISOString()} ${name} ${msg}`);
+const target: SshTarget = {
+  name,
+  host: opt.host as string,
+  port: Number(opt.port),
+  credentials: { username: opt.user ?? 'root', privateKey: new Secret(`\${file:${opt.key}}`, () => '') },
+  hostKey: { kind: 'known-hosts', file: opt['known-hosts'] as string },
+};
+let stopping = false;
+const stop = new AbortController();
+process.on('SIGTERM', () => {
+  stopping = true;
+  stop.abort();
+});
+
+async function loadOwned(): Promise<Owned> {
+  try {
+    return JSON.parse(await readFile(statePath, 'utf8')) as Owned;
+  } catch {
+    return NO_OWNED;
+  }
+}
+
+let owned: Owned = NO_OWNED;
+
+async function ip(argv: readonly string[]): Promise<string> {
+  const r = await runLocal(argv, { timeoutMs: 5000 });
+  if (r.failed) throw new Error(`${argv.join(' ')}: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+async function reconcileOnce(cfg: NetconfClient, why: string): Promise<void> {
+  const t0 = performance.now();
+  const reply = await cfg.getConfig('running', undefined, { timeoutMs: 10_000 });
+  const desired = parseRunningConfig(reply.data);
+  const [links, addrs, r4, r6] = await Promise.all([
+    ip(['ip', '-j', 'link', 'show']), ip(['ip', '-j', 'addr', 'show']),
+    ip(['ip', '-j', 'route', 'show', 'proto', 'static']), ip(['ip', '-j', '-6', 'route', 'show', 'proto', 'static']),
+  ]);
+  const plan = reconcile(desired, parseActual(links, addrs, r4, r6), owned);
+  const failed: string[] = [];
+  for (const argv of plan.commands) {
+    const r = await runLocal(argv, { timeoutMs: 5000 });
+    if (r.failed) failed.push(`${argv.join(' ')}: ${r.stderr.trim()}`);
+  }
+  owned = plan.owned;
+  await writeFile(statePath, JSON.stringify(owned));
+  if (plan.commands.length > 0 || why !== 'resync') {
+    log(`reconcile(${why}) ${plan.commands.length} command(s) in ${(performance.now() - t0).toFixed(1)} ms`
+      + `${plan.commands.map((c) => `\n  ${c.join(' ')}`).join('')}`);
+  }
+  for (const p of [...plan.problems, ...failed]) log(`problem: ${p}`);
+}
+
+async function session(): Promise<void> {
+  const key = (await readFile(opt.key as string, 'utf8'));
+  const t: SshTarget = { ...target, credentials: { ...target.credentials, privateKey: new Secret(`\${file:${opt.key}}`, key) } };
+  const notif = await NetconfClient.connect(t, { timeoutMs: 10_000, signal: stop.signal });
+  const cfg = await NetconfClient.connect(t, { timeoutMs: 10_000, signal: stop.signal }).catch(async (e: unknown) => {
+    await notif.close();
+    throw e;
+  });
+  let queued = false;
+  let chain: Promise<void> = Promise.resolve();
+  const trigger = (why: string): Promise<void> => {
+    if (queued) return chain;
+    queued = true;
+    chain = chain.then(async () => {
+      queued = false;
+      await reconcileOnce(cfg, why).catch((e: unknown) => log(`reconcile failed: ${(e as Error).message}`));
+    });
+    return chain;
+  };
+  const timer = setInterval(() => void trigger('resync'), resyncMs);
+  const onStop = (): void => void notif.close();
+  stop.signal.addEventListener('abort', onStop, { once: true });
+  try {
+    const it = await notif.subscribe({}, { timeoutMs: 10_000 });
+    await trigger('start');
+    log('ready');
+    for await (const n of it) {
+      if (n.event.kind === 'config-change' || n.event.kind === 'confirmed-commit') void trigger(n.event.kind);
+    }
+  } finally {
+    clearInterval(timer);
+    stop.signal.removeEventListener('abort', onStop);
+    await chain;
+    await Promise.allSettled([notif.close(), cfg.close()]);
+  }
+}
+
+owned = await loadOwned();
+log(`starting: ${target.host}:${target.port}, resync every ${resyncMs} ms`);
+while (!stopping) {
+  try {
+    await session();
+    if (!stopping) log('session ended; reconnecting');
+  } catch (e) {
+    if (!stopping) log(`session failed: ${(e as Error).message}; reconnecting in 1 s`);
+  }
+  if (!stopping) await sleep(1000).catch(() => undefined);
+}
+log('stopped');

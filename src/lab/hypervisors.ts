@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import type { IoOptions } from '../util/abort.js';
+import { pollUntil } from '../util/abort.js';
+import { LabError } from '../errors/classes.js';
+import { startLibvirtd, stopLibvirtdIn } from './libvirtd.js';
+import { verifiedPid } from './proc.js';
+import type { HypervisorPlan, LabPlan } from './topology.js';
+
+/**
+ * One libvirtd per hypervisor namespace (libvirtd.ts: private mount + UTS namespaces, own state
+ * directories under `<lab dir>/<hv>`, capabilities cache kept across runs). The controller reaches it
+ * at `<lab dir>/<hv>/run/libvirt-sock`; hosts migrate to each other over TCP inside the lab.
+ */
+
+/** libvirtd's default TCP port; the testbed's migration URIs (`qemu+tcp://<address>/system`) rely on it. */
+export const LIBVIRT_TCP_PORT = 16509;
+
+export const hvSocket = (hv: HypervisorPlan): string => `${hv.dir}/run/libvirt-sock`;
+export const hvUnixUri = (hv: HypervisorPlan): string => `qemu+unix:///system?socket=${hvSocket(hv)}`;
+/** Serial console log of a guest on this host, as written by QEMU inside the host's mount namespace. */
+export const serialLog = (hv: HypervisorPlan, vm: string): string => `${hv.dir}/log/qemu/${vm}.serial`;
+
+export async function libvirtdPid(hv: HypervisorPlan): Promise<number | undefined> {
+  return verifiedPid(`${hv.dir}/run/libvirtd.pid`, ['libvirtd']);
+}
+
+/** Starts the daemons not running (in parallel); returns the names of those started. */
+export async function ensureHypervisors(plan: LabPlan, opts: IoOptions = {}): Promise<string[]> {
+  const started: string[] = [];
+  await Promise.all(plan.hypervisors.map(async (hv) => {
+    if ((await libvirtdPid(hv)) !== undefined) return;
+    try {
+      await startLibvirtd({
+        dir: hv.dir, netns: hv.ns, hostname: hv.name, listenAddr: hv.address, tcpPort: LIBVIRT_TCP_PORT,
+        hostUuid: hv.hostUuid, migrationAddress: hv.address, driver: 'qemu', timeoutMs: opts.timeoutMs ?? 20_000,
+        libvirtdConf: hv.files['libvirtd.conf'], qemuConf: hv.files['qemu.conf'],
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+    } catch (e) {
+      throw new LabError(`libvirtd did not start: ${(e as Error).message}`, { device: hv.name, operation: 'start hypervisor', cause: e });
+    }
+    started.push(hv.name);
+  }));
+  return started;
+}
+
+export async function stopHypervisors(plan: LabPlan): Promise<void> {
+  await Promise.all(plan.hypervisors.map((hv) => stopLibvirtdIn(hv.dir)));
+}
+
+/**
+ * Waits until a guest's serial log (on whichever host runs it now) shows `LAB-GUEST-READY` after
+ * byte `fromOffset`; returns the line.
+ */
+export async function waitGuestReady(hv: HypervisorPlan, vm: string, fromOffset: number, timeoutMs: number): Promise<string> {
+  try {
+    return await pollUntil(async () => {
+      const text = await readFile(serialLog(hv, vm), 'utf8').catch(() => '');
+      const m = /LAB-GUEST-READY[^\r\n]*/.exec(text.slice(fromOffset));
+      return m?.[0];
+    }, `${vm} ready`, { timeoutMs, intervalMs: 50 });
+  } catch {
+    throw new LabError(`guest did not print LAB-GUEST-READY within ${timeoutMs} ms`, {
+      device: vm, operation: `boot on ${hv.name}`, hint: `see ${serialLog(hv, vm)}`,
+    });
+  }
+}
+
+/** Current size of a guest's serial log (0 when absent): pass it to waitGuestReady before a start. */
+export async function serialOffset(hv: HypervisorPlan, vm: string): Promise<number> {
+  return (await readFile(serialLog(hv, vm), 'utf8').catch(() => '')).length;
+}

@@ -1,0 +1,108 @@
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { LabError } from '../errors/classes.js';
+import type { Testbed } from '../model/testbed.js';
+import { ensureRouters, waitBgpEstablished } from './frr.js';
+import { checkBgp, checkReflectors, healthVerdict, type CheckResult, type HealthVerdict } from './health.js';
+import { ensureHypervisors } from './hypervisors.js';
+import { ensureL2L3, ensureVeths } from './links.js';
+import { acquireLabLock } from './lock.js';
+import { ensureNamespaces } from './netns.js';
+import { stepper, type Progress } from './progress.js';
+import { agentsReady, ensureSwitches } from './switches.js';
+import { planLab, type LabPlan } from './topology.js';
+import { ensureWan } from './wan.js';
+import { pollUntil } from '../util/abort.js';
+
+/**
+ * `vmmi lab up`: builds what the Testbed describes, idempotently (a running lab converges: only
+ * missing objects and stopped daemons are created), then runs the health gate. Steps that need
+ * vmmi's drivers (define/start guests through the libvirt driver, NETCONF hello with host key
+ * verification) come in as `LabGlue` from the composition root: lab/ never imports drivers/.
+ */
+
+export interface LabGlue {
+  /** Defines and starts every VM not running; resolves once each guest printed LAB-GUEST-READY. */
+  ensureVms(plan: LabPlan, signal?: AbortSignal): Promise<string>;
+  /** NETCONF hello (host key verified) against every switch. */
+  netconfHello(plan: LabPlan, signal?: AbortSignal): Promise<CheckResult[]>;
+}
+
+export interface LabUpOptions {
+  readonly assetsDir: string;
+  readonly glue: LabGlue;
+  readonly progress?: Progress;
+  readonly signal?: AbortSignal;
+  /** Health gate limits (ms): BGP establishment (default 30 000). */
+  readonly bgpTimeoutMs?: number;
+}
+
+export interface LabUpResult {
+  readonly plan: LabPlan;
+  readonly health: HealthVerdict;
+  readonly totalMs: number;
+}
+
+const REQUIRED = ['/usr/sbin/libvirtd', '/usr/bin/qemu-system-x86_64', '/usr/lib/frr/zebra', '/usr/lib/frr/bgpd',
+  '/usr/lib/frr/staticd', '/usr/bin/vtysh', '/usr/sbin/netconfd', '/usr/sbin/sshd', '/usr/sbin/ethtool'];
+
+async function preflight(plan: LabPlan, assetsDir: string): Promise<void> {
+  if (process.getuid?.() !== 0) throw new LabError('the emulated lab needs root', { operation: 'lab up', hint: 'run as root (sudo)' });
+  const missing: string[] = [];
+  for (const f of [...REQUIRED, `${assetsDir}/guest-vmlinuz`, `${assetsDir}/guest-initrd.gz`, `${assetsDir}/wanrelay`]) {
+    await access(f).catch(() => missing.push(f));
+  }
+  if (missing.length > 0) {
+    throw new LabError(`missing: ${missing.join(', ')}`, { operation: 'lab up', hint: 'run scripts/setup as root (packages, guest image, helpers)' });
+  }
+  await mkdir(plan.dir, { recursive: true });
+}
+
+export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> {
+  const t0 = performance.now();
+  const plan = planLab(tb, { assetsDir: o.assetsDir });
+  const step = stepper(o.progress);
+  const lock = await acquireLabLock(plan.prefix, 'lab up');
+  try {
+    await step('preflight', async () => {
+      await preflight(plan, o.assetsDir);
+      await writeFile(`${plan.dir}/lab.json`, JSON.stringify({ prefix: plan.prefix, namespaces: plan.nodes.map((n) => n.ns), owner: process.pid }));
+      return { value: undefined, detail: `plan: ${plan.nodes.length} namespaces, ${plan.veths.length} veth pairs` };
+    });
+    await step('namespaces', async () => ({ value: undefined, detail: `${await ensureNamespaces(plan.nodes, o)} created` }));
+    await step('links, bridges, addresses, routes', async () => {
+      const n = await ensureVeths(plan, o);
+      await ensureL2L3(plan, o);
+      return { value: undefined, detail: `${n} veth pairs created` };
+    });
+    // Independent daemons in parallel; libvirtd first so its QEMU capability probe overlaps the rest.
+    await Promise.all([
+      step('hypervisors (libvirtd)', async () => ({ value: undefined, detail: `started: ${(await ensureHypervisors(plan, o)).join(' ') || 'none (running)'}` })),
+      step('WAN link', async () => ({ value: undefined, detail: `mode ${await ensureWan(plan, o.assetsDir, o)}` })),
+      step('routers (FRR)', async () => ({ value: undefined, detail: `${await ensureRouters(plan, o)} daemons started` })),
+      step('switches (netconfd, sshd, agents)', async () => ({ value: undefined, detail: `started: ${(await ensureSwitches(plan, o)).join(' ') || 'none (running)'}` })),
+    ]);
+    await step('guests', async () => ({ value: undefined, detail: await o.glue.ensureVms(plan, o.signal) }));
+    await step('BGP established', async () => {
+      const s = await waitBgpEstablished(plan, o.bgpTimeoutMs ?? 30_000, o);
+      return { value: undefined, detail: `${s.length} sessions` };
+    });
+    const health = await step('health gate', async () => {
+      const vms = tb.vms.map((v) => ({ vm: v.name, port: v.reflectorPort, ...(v.ipv4 ? { ipv4: v.ipv4 } : {}), ...(v.ipv6 ? { ipv6: v.ipv6 } : {}) }));
+      const [bgp, refl, hello] = await Promise.all([checkBgp(plan, o), checkReflectors(plan, vms.filter((v) => v.port > 0), o),
+        o.glue.netconfHello(plan, o.signal)]);
+      const ready = await pollUntil(async () => {
+        const m = await agentsReady(plan);
+        return [...m.values()].every(Boolean) ? m : undefined;
+      }, 'agents ready', { timeoutMs: 15_000, intervalMs: 100 }).catch(() => agentsReady(plan));
+      const agents: CheckResult[] = [...ready].map(([sw, ok]) => ({
+        node: sw, check: 'data-plane agent', ok, detail: ok ? 'subscribed' : `not ready (see ${plan.dir}/sw/${sw}/agent.log)`,
+      }));
+      const v = healthVerdict([...bgp, ...refl, ...hello, ...agents]);
+      if (!v.ok) throw new LabError(`health gate failed:\n  ${v.failures.join('\n  ')}`, { operation: 'lab up' });
+      return { value: v, detail: `${v.results.length} checks passed` };
+    });
+    return { plan, health, totalMs: performance.now() - t0 };
+  } finally {
+    await lock.release();
+  }
+}
