@@ -5,7 +5,9 @@
  * per driver, parsed into the same typed events and stamped on receipt. stderr is classified in
  * exec/classify/virsh.ts.
  */
-import { readdir, readlink } from 'node:fs/promises';
+import { mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConnectionError } from '../../errors/classes.js';
 import { classifyVirshError } from '../../exec/classify/virsh.js';
 import { runLocal } from '../../exec/local.js';
@@ -74,7 +76,15 @@ export class VirshDriver implements HypervisorDriver {
     return this.#run(['dumpxml', ...(opts.inactive === true ? ['--inactive'] : []), domArg(d)], opts);
   }
   async define(xml: string, opts?: IoOptions): Promise<DomainRef> {
-    const out = await this.#run(['define', '/dev/stdin'], { ...opts, input: xml });
+    // virsh reads a file; /dev/stdin fails (ENXIO) when stdin is a socket, so use a private temp file.
+    const tmp = await mkdtemp(join(tmpdir(), 'vmmi-virsh-'));
+    let out: string;
+    try {
+      await writeFile(join(tmp, 'domain.xml'), xml, { mode: 0o600 });
+      out = await this.#run(['define', join(tmp, 'domain.xml')], opts);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
     const name = /Domain '(.*)' defined/.exec(out)?.[1];
     if (name === undefined) throw new ConnectionError(`virsh define: unexpected output ${JSON.stringify(out.trim())}`, { device: this.host });
     return this.lookup({ name }, opts);
