@@ -6,6 +6,7 @@ import { UsageError } from '../errors/classes.js';
 import type { MigrationStrategy, Testbed, Vm } from '../model/testbed.js';
 import { batchByDevice, describeOp, invertOps } from './strategies/ops.js';
 import { getStrategy } from './strategies/registry.js';
+import { resolveMove } from './topology.js';
 import type { DeviceOp, Family, StrategyPlan } from './strategies/types.js';
 
 export type Phase = 'prepare' | 'switchover' | 'cleanup';
@@ -20,10 +21,13 @@ export interface PlanOptions {
 }
 
 export interface MigrationPlan {
+  readonly testbed: Testbed;
   readonly vm: Vm;
   readonly source: string;
   readonly destination: string;
   readonly families: readonly Family[];
+  /** Subnet natively served at the destination site (where the conflict probe looks). */
+  readonly destinationSubnet?: string;
   readonly strategy: StrategyPlan;
   /** One transaction per consecutive run of ops on a device, per phase, in execution order. */
   readonly transactions: Readonly<Record<Phase, ReadonlyArray<{ device: string; ops: readonly DeviceOp[] }>>>;
@@ -64,7 +68,11 @@ export function planMigration(testbed: Testbed, vmName: string, to: string, opti
     }
   }
   const rollback = invertOps([...plan.prepare, ...plan.switchover]);
-  return { vm, source, destination: to, families, strategy: plan, transactions, diffs, rollback };
+  const dstSubnet = resolveMove({ testbed, vm, source, destination: to, families }).dstSubnet?.name;
+  return {
+    testbed, vm, source, destination: to, families, strategy: plan, transactions, diffs, rollback,
+    ...(dstSubnet === undefined ? {} : { destinationSubnet: dstSubnet }),
+  };
 }
 
 /** Human-readable plan, as `vmmi plan` prints it. */

@@ -1,0 +1,312 @@
+/**
+ * Effect implementations of the executor: each machine effect becomes calls on the consumer
+ * interfaces, with a deadline on every call. Results that the machine needs right away are returned
+ * as events; asynchronous observations (hypervisor events, job end) go through the EventQueue.
+ * Rollback and locate never use the run's AbortSignal: they must still run after an abort.
+ */
+import { isVmmiError } from '../errors/vmmi-error.js';
+import type { Vm } from '../model/testbed.js';
+import { sleep } from '../util/abort.js';
+import type { Stamp } from '../util/stamp.js';
+import { IpConflictError, type Conflict } from './errors.js';
+import type { AppliedTx, Effect, MachineEvent, NetworkPhase, VmLocation } from './machine.js';
+import type { MigrationPlan } from './plan.js';
+import { probeConflict, recordConflicts } from './precheck.js';
+import { EventQueue } from './run-queue.js';
+import { batchByDevice, devicesOf, invertOp } from './strategies/ops.js';
+import type { DeviceOp } from './strategies/types.js';
+import { controllerEvent, hostEvent } from './timeline.js';
+import type {
+  ConflictProbe, FlowResultLike, FlowSpec, GuestCheck, HostEvent, HostEventStream, JobStats, MigrateParams,
+  MigrationHost, NetworkDevice, ProbeSession, RouteChange, RouteMonitor, TimelineEvent,
+} from './types.js';
+
+/** How the executor reaches the testbed; the composition root adapts real drivers to this. */
+export interface MigrationDrivers {
+  host(name: string): MigrationHost;
+  device(name: string): NetworkDevice;
+  /** Guest health check of one VM (answers its reflector). */
+  guest(vm: Vm): GuestCheck;
+  readonly probes: ProbeSession;
+  readonly conflicts: ConflictProbe;
+  readonly routes: RouteMonitor;
+  /** Controller clock (util/stamp.ts `stamp` in production). */
+  now(): Stamp;
+}
+
+export interface AttemptEnv {
+  readonly plan: MigrationPlan;
+  readonly drivers: MigrationDrivers;
+  readonly signal?: AbortSignal;
+  readonly flows: readonly FlowSpec[];
+  readonly params: MigrateParams;
+  readonly verify: { readonly timeoutMs: number; readonly intervalMs: number };
+  /** Per-call deadline (ms) by the step the call belongs to. */
+  readonly callTimeoutMs: (step: string) => number;
+}
+
+const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Mutable record of one attempt, filled by the effects. */
+export class AttemptRecorder {
+  readonly events: TimelineEvent[] = [];
+  readonly snapshots = new Map<string, string>();
+  readonly queue = new EventQueue();
+  readonly notes: string[] = [];
+  stats?: JobStats;
+  flows: readonly FlowResultLike[] = [];
+  routeChanges: readonly RouteChange[] = [];
+  guestAnswered?: boolean;
+  conflicts?: readonly Conflict[];
+  error?: Error;
+  private dstWatch?: HostEventStream;
+  private resumedSeen = false;
+
+  constructor(private readonly env: AttemptEnv) {}
+
+  private get vm(): Vm { return this.env.plan.vm; }
+  private get src(): MigrationHost { return this.env.drivers.host(this.env.plan.source); }
+  private get dst(): MigrationHost { return this.env.drivers.host(this.env.plan.destination); }
+  private io(step: string, abortable: boolean): { timeoutMs: number; signal?: AbortSignal } {
+    const timeoutMs = this.env.callTimeoutMs(step);
+    return abortable && this.env.signal !== undefined ? { timeoutMs, signal: this.env.signal } : { timeoutMs };
+  }
+  mark(host: string, kind: string, detail?: Readonly<Record<string, string | number | boolean>>): void {
+    this.events.push(controllerEvent(this.env.drivers.now(), host, kind, detail));
+  }
+
+  run(effect: Effect): Promise<MachineEvent[]> {
+    switch (effect.kind) {
+      case 'precheck': return this.precheck();
+      case 'apply-network': return this.apply(effect.phase, effect.ops);
+      case 'start-observers': return this.startObservers();
+      case 'migrate': return this.migrate();
+      case 'abort-migration': return this.abortMigration();
+      case 'verify': return this.verifyGuest();
+      case 'rollback-network': return this.rollback(effect.txs);
+      case 'locate-vm': return this.locate();
+      case 'stop-observers': return this.stopObservers();
+    }
+  }
+
+  private async precheck(): Promise<MachineEvent[]> {
+    const io = this.io('precheck', true);
+    const fail = (reason: string): MachineEvent[] => [{ type: 'precheck-failed', reason }];
+    try {
+      if (!(await this.src.isRunning(this.vm.name, io))) return fail(`VM "${this.vm.name}" is not running on ${this.src.name}`);
+      const there = await this.dst.domainState(this.vm.name, io);
+      if (there !== 'absent') return fail(`VM "${this.vm.name}" already exists on ${this.dst.name} (state ${there})`);
+      const free = await this.dst.freeMemoryMiB?.(io);
+      if (free !== undefined && free < this.vm.memoryMiB) {
+        return fail(`${this.dst.name} has ${free} MiB free, VM "${this.vm.name}" needs ${this.vm.memoryMiB} MiB`);
+      }
+      const { plan } = this.env;
+      for (const d of devicesOf([...plan.strategy.prepare, ...plan.strategy.switchover, ...plan.strategy.cleanup])) {
+        try {
+          this.snapshots.set(d, await this.env.drivers.device(d).snapshotRunning(io));
+        } catch (e) {
+          return fail(`device ${d} unreachable or not verifiable: ${msg(e)}`);
+        }
+      }
+      const conflicts = await this.findConflicts(io);
+      if (conflicts.length > 0) {
+        const err = new IpConflictError(conflicts, { device: this.dst.name });
+        this.error = err;
+        this.conflicts = conflicts;
+        return [{ type: 'precheck-failed', reason: err.message, conflicts }];
+      }
+      this.mark('controller', 'precheck-ok');
+      return [{ type: 'precheck-ok' }];
+    } catch (e) {
+      return fail(`precheck failed: ${msg(e)}`);
+    }
+  }
+
+  private async findConflicts(io: { timeoutMs: number; signal?: AbortSignal }): Promise<Conflict[]> {
+    const { plan } = this.env;
+    const addrs = plan.families.flatMap((f) => {
+      const a = f === 4 ? this.vm.ipv4 : this.vm.ipv6;
+      return a === undefined ? [] : [{ family: f, address: a.split('/')[0] ?? a }];
+    });
+    const out = recordConflicts(plan.testbed, this.vm, addrs.map((a) => a.address));
+    const subnet = plan.destinationSubnet ?? this.vm.subnet;
+    for (const a of addrs) {
+      const c = probeConflict(this.vm, a.family, await this.env.drivers.conflicts.whoHolds(a.address, subnet, io));
+      if (c !== undefined) out.push(c);
+    }
+    return out;
+  }
+
+  private async apply(phase: NetworkPhase, ops: readonly DeviceOp[]): Promise<MachineEvent[]> {
+    const step = phase === 'prepare' ? 'prepare-network' : phase;
+    // Only the prepare phase is cancelled by an abort: after the resume the run must finish.
+    const io = this.io(step, phase === 'prepare');
+    const applied: AppliedTx[] = [];
+    this.mark('controller', `${phase}-begin`, { transactions: batchByDevice(ops).length });
+    for (const tx of batchByDevice(ops)) {
+      try {
+        const handle = await this.env.drivers.device(tx.device).applyTransaction(tx.ops, io);
+        applied.push({ phase, device: tx.device, ops: tx.ops, handle });
+        this.mark(tx.device, `${phase}-commit`, { ops: tx.ops.length, tx: handle.id });
+      } catch (e) {
+        this.mark(tx.device, `${phase}-rejected`, { error: msg(e) });
+        return [{ type: 'network-failed', phase, applied, reason: `${tx.device}: ${msg(e)}` }];
+      }
+    }
+    return [{ type: 'network-applied', phase, applied }];
+  }
+
+  private async startObservers(): Promise<MachineEvent[]> {
+    const io = this.io('start-observers', true);
+    try {
+      this.dstWatch = await this.dst.watch(this.vm.name, io);
+      void this.pump(this.dstWatch, 'destination');
+      await this.env.drivers.routes.start(this.env.plan.strategy.watchRouters, io);
+      await this.env.drivers.probes.start(this.env.flows, io);
+      this.mark('controller', 'observers-started', { flows: this.env.flows.length });
+      return [{ type: 'observers-started' }];
+    } catch (e) {
+      return [{ type: 'observers-failed', reason: msg(e) }];
+    }
+  }
+
+  /** Records a host's events; the destination's first RESUMED is the switchover trigger. */
+  private async pump(events: AsyncIterable<HostEvent>, role: 'source' | 'destination'): Promise<void> {
+    try {
+      for await (const e of events) {
+        this.events.push(hostEvent(e, role));
+        if (role === 'destination' && e.kind === 'resumed' && !this.resumedSeen) {
+          this.resumedSeen = true;
+          this.queue.push({ type: 'dst-resumed' });
+        }
+      }
+    } catch (e) {
+      this.notes.push(`${role} event stream ended with: ${msg(e)}`);
+    }
+  }
+
+  private async migrate(): Promise<MachineEvent[]> {
+    this.mark(this.src.name, 'migrate-call', { to: this.dst.name, bandwidthMiBs: this.env.params.bandwidthMiBs });
+    let job;
+    try {
+      job = await this.src.migrate(this.vm.name, this.env.params, this.io('migrate', true));
+    } catch (e) {
+      this.mark(this.src.name, 'migrate-returned', { error: msg(e) });
+      return [{ type: 'migration-failed', reason: `${this.src.name}: migrate: ${msg(e)}` }];
+    }
+    void this.pump(job.events, 'source');
+    job.done.then((stats) => {
+      this.stats = stats;
+      this.mark(this.src.name, 'migrate-returned');
+      this.queue.push({ type: 'migration-completed' });
+    }, (e: unknown) => {
+      this.mark(this.src.name, 'migrate-returned', { error: msg(e) });
+      const aborted = isVmmiError(e) && e.code === 'ABORTED';
+      this.queue.push(aborted ? { type: 'migration-aborted' } : { type: 'migration-failed', reason: msg(e) });
+    });
+    return [{ type: 'migration-started' }];
+  }
+
+  private async abortMigration(): Promise<MachineEvent[]> {
+    this.mark(this.src.name, 'abort-requested');
+    try {
+      await this.src.abort(this.vm.name, this.io('rolling-back', false));
+    } catch (e) {
+      // The job may have ended on its own; its end event still drives the machine.
+      this.notes.push(`abort on ${this.src.name} failed: ${msg(e)}`);
+    }
+    return [];
+  }
+
+  private async verifyGuest(): Promise<MachineEvent[]> {
+    const { timeoutMs, intervalMs } = this.env.verify;
+    const guest = this.env.drivers.guest(this.vm);
+    const t0 = Date.now();
+    let last = 'no answer';
+    while (Date.now() - t0 < timeoutMs) {
+      try {
+        if (await guest.answers({ timeoutMs: Math.max(1, Math.min(intervalMs * 4, timeoutMs - (Date.now() - t0))) })) {
+          this.guestAnswered = true;
+          this.mark(this.vm.name, 'guest-answered');
+          return [{ type: 'verify-ok' }];
+        }
+      } catch (e) {
+        last = msg(e);
+      }
+      await sleep(intervalMs);
+    }
+    this.guestAnswered = false;
+    this.mark(this.vm.name, 'guest-silent', { afterMs: timeoutMs });
+    return [{ type: 'verify-failed', reason: `guest ${this.vm.name} did not answer within ${timeoutMs} ms (${last})` }];
+  }
+
+  private async rollback(txs: readonly AppliedTx[]): Promise<MachineEvent[]> {
+    const io = this.io('rolling-back', false);
+    const residue: string[] = [];
+    this.mark('controller', 'rollback-begin', { transactions: txs.length });
+    for (const tx of txs) {
+      const dev = this.env.drivers.device(tx.device);
+      try {
+        await dev.rollback(tx.handle, io);
+        this.mark(tx.device, 'rollback-commit', { tx: tx.handle.id });
+      } catch (e) {
+        const left = await this.inverseRoutes(dev, tx, io);
+        if (left !== undefined) residue.push(`${tx.device}: rollback of ${tx.handle.id} failed (${msg(e)}); ${left}`);
+      }
+    }
+    for (const [device, before] of this.snapshots) {
+      try {
+        const after = await this.env.drivers.device(device).snapshotRunning(io);
+        if (after !== before) residue.push(`${device}: running config differs from before the run`);
+      } catch (e) {
+        residue.push(`${device}: cannot verify running config after rollback: ${msg(e)}`);
+      }
+    }
+    this.mark('controller', 'rollback-done', { residue: residue.length });
+    return [{ type: 'network-rolled-back', residue }];
+  }
+
+  /** Fallback for host-route transactions: undo op by op. Returns what is left, or undefined. */
+  private async inverseRoutes(dev: NetworkDevice, tx: AppliedTx, io: { timeoutMs: number }): Promise<string | undefined> {
+    const inv = [...tx.ops].reverse().map(invertOp);
+    if (!inv.every((o) => o.op === 'add-host-route' || o.op === 'remove-host-route')) return 'not host routes: manual cleanup needed';
+    try {
+      for (const o of inv) {
+        const route = { prefix: o.prefix, ...(o.nextHop?.address === undefined ? {} : { nextHop: o.nextHop.address }) };
+        if (o.op === 'remove-host-route') await dev.removeHostRoute(route, io);
+        else await dev.addHostRoute(route, io);
+      }
+      this.mark(tx.device, 'rollback-inverse', { tx: tx.handle.id });
+      return undefined;
+    } catch (e) {
+      return `inverse host-route ops failed too: ${msg(e)}`;
+    }
+  }
+
+  private async locate(): Promise<MachineEvent[]> {
+    const io = this.io('rolling-back', false);
+    const ask = async (h: MigrationHost): Promise<boolean | undefined> => {
+      try { return await h.isRunning(this.vm.name, io); } catch (e) {
+        this.notes.push(`cannot ask ${h.name} whether ${this.vm.name} runs: ${msg(e)}`);
+        return undefined;
+      }
+    };
+    const [s, d] = [await ask(this.src), await ask(this.dst)];
+    const on: VmLocation = s === true && d === true ? 'both' : s === true ? 'source' : d === true ? 'destination' : 'none';
+    this.mark('controller', 'vm-located', { on });
+    return [{ type: 'vm-located', on }];
+  }
+
+  private async stopObservers(): Promise<MachineEvent[]> {
+    const io = this.io('stop-observers', false);
+    this.dstWatch?.close();
+    try { this.flows = await this.env.drivers.probes.stop(io); } catch (e) { this.notes.push(`probes: ${msg(e)}`); }
+    try { this.routeChanges = await this.env.drivers.routes.stop(io); } catch (e) { this.notes.push(`route monitor: ${msg(e)}`); }
+    return [];
+  }
+
+  /** Releases what the attempt still holds (idempotent). */
+  close(): void {
+    this.dstWatch?.close();
+  }
+}

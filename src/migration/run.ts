@@ -1,0 +1,221 @@
+/**
+ * The migration executor: runs the machine's effects through the consumer interfaces, feeds the
+ * resulting events back, enforces a deadline per state and the run's AbortSignal (SIGINT → abort →
+ * rollback), then assembles the run's timeline, metrics, decomposition, conformance and health.
+ * A guest that does not answer after the move is an infrastructure failure: the scenario is retried
+ * once on a fresh VM supplied by `freshVm`, and both attempts are reported.
+ */
+import type { MigrationStrategy, Testbed, Vm } from '../model/testbed.js';
+import { checkConformance, type Conformance } from './conformance.js';
+import { decompose, type Decomposition } from './decompose.js';
+import { IllegalTransitionError } from './errors.js';
+import { assessHealth, type HealthVerdict } from './health.js';
+import {
+  initial, isTerminal, outcomeOf, transition,
+  type Effect, type Failure, type Machine, type MachineEvent, type MigrationState, type Outcome, type VmLocation,
+} from './machine.js';
+import { assembleMetrics, type Metric } from './metrics.js';
+import { planMigration, type MigrationPlan } from './plan.js';
+import { AttemptRecorder, type MigrationDrivers } from './run-effects.js';
+import type { Family } from './strategies/types.js';
+import { flowEvents, mergeTimeline, routeEvents } from './timeline.js';
+import type { FlowSpec, JobStats, TimelineEvent } from './types.js';
+
+export type { MigrationDrivers } from './run-effects.js';
+
+export interface MigrationRequest {
+  readonly vm: string;
+  readonly to: string;
+  /** Where the VM runs now (default: its home hypervisor). */
+  readonly from?: string;
+  readonly strategy?: MigrationStrategy;
+  readonly families?: readonly Family[];
+}
+
+/** What `freshVm` returns for the retry: another VM (already running) and where it runs. */
+export interface RetryTarget {
+  readonly vm: Vm;
+  readonly from: string;
+}
+
+export interface RunMigrationOptions {
+  readonly signal?: AbortSignal;
+  /** Deadline per state, ms (merged over DEFAULT_DEADLINES; `migrate` defaults to testbed.migration.timeoutMs). */
+  readonly deadlinesMs?: Partial<Record<MigrationState | 'stop-observers', number>>;
+  /** Probe flows; default: one per traffic host × family toward the VM's reflector. */
+  readonly flows?: readonly FlowSpec[];
+  readonly verify?: { readonly timeoutMs: number; readonly intervalMs: number };
+  /** Resolution of the route observer (1 ms for `ip -ts monitor`, else the poll interval). */
+  readonly routeResolutionMs?: number;
+  readonly clockSyncKnown?: boolean;
+  /** Infrastructure-failure retry: provides a fresh VM, or undefined to skip the retry. */
+  readonly freshVm?: (failed: AttemptResult) => Promise<RetryTarget | undefined>;
+}
+
+export const DEFAULT_DEADLINES_MS: Readonly<Record<MigrationState | 'stop-observers', number>> = {
+  precheck: 30_000, 'prepare-network': 60_000, 'start-observers': 30_000, migrate: 120_000, switchover: 60_000,
+  verify: 30_000, cleanup: 60_000, 'rolling-back': 120_000, 'stop-observers': 15_000,
+  done: 0, 'rolled-back': 0, failed: 0,
+};
+
+export interface AttemptResult {
+  readonly attempt: number;
+  readonly vm: string;
+  readonly source: string;
+  readonly destination: string;
+  readonly strategy: MigrationStrategy;
+  readonly outcome: Outcome;
+  readonly state: MigrationState;
+  readonly failure?: Failure;
+  /** The typed error of a refusal or failure (an IpConflictError names address and holder). */
+  readonly error?: Error;
+  readonly vmOn?: VmLocation;
+  readonly residue: readonly string[];
+  readonly trigger?: 'dst-resumed' | 'job-completed';
+  readonly abortRequested: boolean;
+  readonly health: HealthVerdict;
+  readonly stats?: JobStats;
+  readonly metrics: readonly Metric[];
+  readonly timeline: readonly TimelineEvent[];
+  readonly decomposition?: Decomposition;
+  /** Only for migrated runs; undefined after a rollback. */
+  readonly conformance?: Conformance;
+  readonly notes: readonly string[];
+}
+
+export interface MigrationResult {
+  /** Outcome of the last attempt. */
+  readonly verdict: Outcome;
+  readonly health: HealthVerdict;
+  /** More than one attempt ran: the result is "unstable". */
+  readonly unstable: boolean;
+  readonly metrics: readonly Metric[];
+  readonly timeline: readonly TimelineEvent[];
+  readonly decomposition?: Decomposition;
+  readonly conformance?: Conformance;
+  readonly attempts: readonly AttemptResult[];
+}
+
+function defaultFlows(tb: Testbed, vm: Vm, families: readonly Family[]): FlowSpec[] {
+  return tb.trafficHosts.flatMap((h) => families.flatMap((f) => {
+    const target = (f === 4 ? vm.ipv4 : vm.ipv6)?.split('/')[0];
+    return target === undefined ? [] : [{ name: `${h.name}→${vm.name} v${f}`, from: h.name, target, family: f,
+      port: vm.reflectorPort, ratePps: tb.probe.ratePps }];
+  }));
+}
+
+async function drive(rec: AttemptRecorder, first: { machine: Machine; effects: readonly Effect[] },
+  deadline: (s: MigrationState) => number): Promise<Machine> {
+  let m = first.machine;
+  let effects = first.effects;
+  const pending: MachineEvent[] = [];
+  let entered = Date.now();
+  for (;;) {
+    for (const eff of effects) pending.push(...await rec.run(eff));
+    if (isTerminal(m.state)) return m;
+    let ev = pending.shift();
+    const fromQueue = ev === undefined;
+    if (ev === undefined) {
+      const limit = deadline(m.state);
+      ev = await rec.queue.next(limit - (Date.now() - entered)) ?? { type: 'step-timeout', step: m.state, afterMs: limit };
+    }
+    try {
+      const step = transition(m, ev);
+      if (step.machine.state !== m.state) {
+        rec.mark('controller', `state:${step.machine.state}`);
+        entered = Date.now();
+      }
+      m = step.machine;
+      effects = step.effects;
+    } catch (e) {
+      // A late observer event (e.g. a duplicate job end) is recorded, not fatal; effect results are strict.
+      if (!(fromQueue && e instanceof IllegalTransitionError)) throw e;
+      rec.mark('controller', 'late-event', { event: ev.type, state: m.state });
+      effects = [];
+    }
+  }
+}
+
+async function runAttempt(plan: MigrationPlan, attempt: number, drivers: MigrationDrivers,
+  options: RunMigrationOptions): Promise<AttemptResult> {
+  const tb = plan.testbed;
+  const deadlines = { ...DEFAULT_DEADLINES_MS, migrate: tb.migration.timeoutMs, ...options.deadlinesMs };
+  const rec = new AttemptRecorder({
+    plan, drivers, flows: options.flows ?? defaultFlows(tb, plan.vm, plan.families),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    params: { destinationUri: tb.hypervisors.find((h) => h.name === plan.destination)?.migrationUri ?? '',
+      bandwidthMiBs: tb.migration.bandwidthMiBs, maxDowntimeMs: tb.migration.maxDowntimeMs, live: true, p2p: true },
+    verify: options.verify ?? { timeoutMs: 10_000, intervalMs: 200 },
+    callTimeoutMs: (step) => deadlines[step as MigrationState] ?? 30_000,
+  });
+  const onAbort = (): void => rec.queue.push({ type: 'abort', reason: 'abort requested (signal)' });
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted === true) onAbort();
+  const anchor = drivers.now();
+  rec.mark('controller', 'run-start', { attempt, vm: plan.vm.name, to: plan.destination, strategy: plan.strategy.strategy });
+  let m: Machine;
+  try {
+    m = await drive(rec, initial({ prepare: plan.strategy.prepare, switchover: plan.strategy.switchover,
+      cleanup: plan.strategy.cleanup }), (s) => deadlines[s]);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    rec.close();
+  }
+  const prefixes = new Set(plan.strategy.switchover.concat(plan.strategy.prepare).flatMap((o) => ('prefix' in o ? [o.prefix] : [])));
+  const routes = rec.routeChanges.filter((c) => prefixes.size === 0 || prefixes.has(c.prefix));
+  const timeline = mergeTimeline([{ events: rec.events }, { events: routeEvents(routes) }, { events: flowEvents(rec.flows, anchor) }]);
+  const outcome = outcomeOf(m) ?? 'failed';
+  const metrics = assembleMetrics({ timeline, flows: rec.flows, source: plan.source, destination: plan.destination,
+    routeResolutionMs: options.routeResolutionMs ?? 1, ...(rec.stats === undefined ? {} : { stats: rec.stats }),
+    ...(plan.strategy.gateway === undefined ? {} : { gateway: plan.strategy.gateway }) });
+  const health = assessHealth({ flows: rec.flows, clockSyncKnown: options.clockSyncKnown ?? true, expectFlows: m.ctx.observers,
+    ...(rec.guestAnswered === undefined ? {} : { guestAnswered: rec.guestAnswered }) });
+  const error = rec.error ?? (m.ctx.failure === undefined ? undefined
+    : new Error(`${m.ctx.failure.step}: ${m.ctx.failure.reason}`));
+  return {
+    attempt, vm: plan.vm.name, source: plan.source, destination: plan.destination, strategy: plan.strategy.strategy,
+    outcome, state: m.state, residue: m.ctx.residue, abortRequested: m.ctx.abortRequested, health, metrics, timeline,
+    notes: rec.notes,
+    ...(m.ctx.failure === undefined ? {} : { failure: m.ctx.failure }),
+    ...(error === undefined ? {} : { error }),
+    ...(m.ctx.vmOn === undefined ? {} : { vmOn: m.ctx.vmOn }),
+    ...(m.ctx.trigger === undefined ? {} : { trigger: m.ctx.trigger }),
+    ...(rec.stats === undefined ? {} : { stats: rec.stats }),
+    ...(m.ctx.observers ? { decomposition: decompose({ timeline, source: plan.source, destination: plan.destination,
+      routers: plan.strategy.watchRouters }) } : {}),
+    ...(outcome === 'migrated' ? { conformance: checkConformance(timeline, plan.strategy.expectedOrder) } : {}),
+  };
+}
+
+/**
+ * Runs one migration with all observers. Never throws for a failed migration (the result says what
+ * happened); throws for invalid input (unknown VM/host/strategy) before touching anything.
+ */
+export async function runMigration(testbed: Testbed, request: MigrationRequest, drivers: MigrationDrivers,
+  options: RunMigrationOptions = {}): Promise<MigrationResult> {
+  const planFor = (vm: string, from?: string): MigrationPlan => planMigration(testbed, vm, request.to, {
+    ...(from === undefined ? {} : { from }), ...(request.families === undefined ? {} : { families: request.families }),
+    ...(request.strategy === undefined ? {} : { strategy: request.strategy }),
+  });
+  const attempts: AttemptResult[] = [await runAttempt(planFor(request.vm, request.from), 1, drivers, options)];
+  const first = attempts[0];
+  if (first?.health.infrastructure === true && options.freshVm !== undefined && options.signal?.aborted !== true) {
+    const target = await options.freshVm(first);
+    if (target !== undefined) {
+      const tb = { ...testbed, vms: [...testbed.vms.filter((v) => v.name !== target.vm.name), target.vm] };
+      const plan = planMigration(tb, target.vm.name, request.to, { from: target.from,
+        ...(request.families === undefined ? {} : { families: request.families }),
+        ...(request.strategy === undefined ? {} : { strategy: request.strategy }) });
+      attempts.push(await runAttempt(plan, 2, drivers, options));
+    }
+  }
+  const last = attempts[attempts.length - 1] ?? first;
+  if (last === undefined) throw new Error('unreachable: no attempt ran');
+  return {
+    verdict: last.outcome, health: last.health, unstable: attempts.length > 1, metrics: last.metrics, timeline: last.timeline,
+    attempts,
+    ...(last.decomposition === undefined ? {} : { decomposition: last.decomposition }),
+    ...(last.conformance === undefined ? {} : { conformance: last.conformance }),
+  };
+}
+
