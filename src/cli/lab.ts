@@ -126,7 +126,9 @@ export const labCommand: Command = {
     }
     const a = parseArgs(args);
     if (process.getuid?.() !== 0) throw new LabError('the emulated lab needs root (network namespaces, libvirtd, FRR)', { operation: `lab ${a.sub}`, hint: 'run as root' });
-    const tb = await loadTestbed(a.testbed, a.prefix === undefined ? {} : { labPrefix: a.prefix });
+    // Another prefix is another lab: it gets its own state directory unless VMMI_LAB_DIR says otherwise.
+    const tb = await loadTestbed(a.testbed, a.prefix === undefined ? {}
+      : { labPrefix: a.prefix, labDir: process.env.VMMI_LAB_DIR ?? `/var/lib/vmmi/lab/${a.prefix}` });
     const plan = planLab(tb, { assetsDir: ASSETS_DIR });
     switch (a.sub) {
       case 'up': {
