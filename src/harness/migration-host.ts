@@ -1,0 +1,115 @@
+/**
+ * Adapts a HypervisorDriver to the executor's MigrationHost (migration/types.ts): the composition
+ * root is the only place that knows both shapes. Events are the driver's, filtered to one domain and
+ * renamed; the destination's driver is looked up by its migration URI so that the driver's migration
+ * recipe reads the destination's completed stats (QEMU downtime) and stamps both hosts itself.
+ */
+import { isVmmiError } from '../errors/vmmi-error.js';
+import type {
+  HypervisorDriver, HypervisorEvent, JobStats as DriverJobStats, MigrationHandle,
+} from '../drivers/hypervisor/types.js';
+import type {
+  DomainState, HostEvent, HostEventKind, HostEventStream, JobStats, MigrationHost, MigrationJob,
+} from '../migration/types.js';
+import type { IoOptions } from '../util/abort.js';
+
+/** Maps driver events to the executor's kinds; undefined for events the executor does not use. */
+export function toHostEvent(e: HypervisorEvent): HostEvent | undefined {
+  const base = { t: e.at, host: e.host, domain: e.domain.name };
+  if (e.kind === 'migration-iteration') return { ...base, kind: 'iteration', detail: String(e.iteration) };
+  if (e.kind === 'job-completed') return { ...base, kind: 'job-completed' };
+  const map: Partial<Record<string, HostEventKind>> = { started: 'started', suspended: 'suspended', resumed: 'resumed', stopped: 'stopped' };
+  const kind = map[e.event];
+  if (kind === undefined) return undefined;
+  if (kind === 'stopped' && e.detail === 'failed') return { ...base, kind: 'job-failed', detail: e.detail };
+  return { ...base, kind, detail: e.detail };
+}
+
+/** libvirt typed params → the executor's JobStats (ms and bytes as libvirt reports them). */
+export function toJobStats(s: DriverJobStats | undefined): JobStats {
+  const n = (k: string): number | undefined => (typeof s?.fields[k] === 'number' ? (s.fields[k] as number) : undefined);
+  const out: Record<string, number> = {};
+  const put = (name: keyof JobStats, v: number | undefined): void => { if (v !== undefined) out[name] = v; };
+  put('downtimeMs', n('downtime'));
+  put('downtimeNetMs', n('downtime_net'));
+  put('timeElapsedMs', n('time_elapsed'));
+  put('setupTimeMs', n('setup_time'));
+  put('memoryProcessedBytes', n('memory_processed'));
+  put('memoryIterations', n('memory_iteration'));
+  put('memoryDirtyRatePps', n('memory_dirty_rate'));
+  return out as JobStats;
+}
+
+function stateOf(name: string): DomainState {
+  switch (name) {
+    case 'running': return 'running';
+    case 'paused': return 'paused';
+    case 'shutoff': return 'shut-off';
+    default: return 'other';
+  }
+}
+
+function domainEvents(driver: HypervisorDriver, domain: string, signal: AbortSignal): AsyncIterable<HostEvent> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const e of driver.events({ signal })) {
+        if (e.domain.name !== domain) continue;
+        const h = toHostEvent(e);
+        if (h !== undefined) yield h;
+      }
+    },
+  };
+}
+
+/**
+ * @param peers finds the driver of a destination by its migration URI (for QEMU downtime from the
+ * destination's completed stats); may return undefined for hosts vmmi does not manage.
+ */
+export function asMigrationHost(driver: HypervisorDriver, peers: (migrationUri: string) => HypervisorDriver | undefined): MigrationHost {
+  const running = new Map<string, MigrationHandle>();
+  return {
+    name: driver.host,
+    async domainState(domain, io) {
+      try {
+        return stateOf((await driver.state(domain, io)).state);
+      } catch (e) {
+        if (isVmmiError(e) && e.code === 'LIBVIRT' && (e as { libvirtName?: string }).libvirtName === 'no-domain') return 'absent';
+        throw e;
+      }
+    },
+    async isRunning(domain, io) {
+      return (await this.domainState(domain, io)) === 'running';
+    },
+    async watch(domain, io): Promise<HostEventStream> {
+      const ac = new AbortController();
+      const events = domainEvents(driver, domain, ac.signal);
+      await driver.eventsReady(io);
+      return { [Symbol.asyncIterator]: () => events[Symbol.asyncIterator](), close: () => ac.abort() };
+    },
+    async migrate(domain, params, io: IoOptions): Promise<MigrationJob> {
+      const destination = peers(params.destinationUri);
+      const handle = driver.migrate(domain, params.destinationUri, {
+        live: params.live, p2p: params.p2p, bandwidthMiBs: params.bandwidthMiBs, maxDowntimeMs: params.maxDowntimeMs,
+        ...(destination === undefined ? {} : { destination }),
+        ...(io.timeoutMs === undefined ? {} : { timeoutMs: io.timeoutMs }),
+        ...(io.signal === undefined ? {} : { signal: io.signal }),
+      });
+      running.set(domain, handle);
+      const ac = new AbortController();
+      const done = handle.result.then((r) => {
+        const stats = toJobStats(r.destinationStats ?? r.sourceStats);
+        return r.qemuDowntimeMs === undefined ? stats : { ...stats, downtimeMs: r.qemuDowntimeMs };
+      }).finally(() => {
+        ac.abort();
+        if (running.get(domain) === handle) running.delete(domain);
+      });
+      // The result is awaited by the executor; keep an unobserved rejection from crashing the process.
+      done.catch(() => undefined);
+      return { events: domainEvents(driver, domain, ac.signal), done };
+    },
+    /** Aborts the migration this adapter started; a no-op when none is running. */
+    async abort(domain, io) {
+      await running.get(domain)?.abort(io);
+    },
+  };
+}
