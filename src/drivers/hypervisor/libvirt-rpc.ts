@@ -38,12 +38,14 @@ export class LibvirtRpcDriver implements HypervisorDriver {
   readonly client: LibvirtClient;
   readonly #hub = new EventHub<HypervisorEvent>();
   readonly #callbacks = new Map<number, number>(); // callbackID → eventID
+  #closing = false;
 
   private constructor(client: LibvirtClient, host: string) {
     this.client = client;
     this.host = host;
     client.onEvent((m) => this.#onEvent(m));
-    client.onClose((err) => this.#hub.close(err.message === 'connection closed by client' ? undefined : err));
+    // Iterators end cleanly on close(); a dropped connection makes them throw its error.
+    client.onClose((err) => this.#hub.close(this.#closing ? undefined : err));
   }
 
   /** Connects (dial + handshake) and registers the event callbacks. */
@@ -175,6 +177,7 @@ export class LibvirtRpcDriver implements HypervisorDriver {
 
   async close(): Promise<void> {
     if (this.client.closed) return;
+    this.#closing = true;
     for (const cb of this.#callbacks.keys()) {
       await this.client.call(Proc.CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, cb, { timeoutMs: 1_000 }).catch(() => undefined);
     }

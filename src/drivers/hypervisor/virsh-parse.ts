@@ -99,7 +99,7 @@ export type VirshEventRecord =
   | { kind: 'migration-iteration'; domain: string; iteration: number; virshTime: string }
   | { kind: 'job-completed'; domain: string; stats: JobStats; virshTime: string };
 
-const EVENT_LINE = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d{4}): event '([^']+)' for domain '(.*)':?\s?(.*)$/;
+const EVENT_LINE = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d{4}): event '([^']+)' for domain '(.*?)':\s?(.*)$/;
 
 /**
  * Parses a block of event output: one line per event; job-completed continues on `\t`-indented

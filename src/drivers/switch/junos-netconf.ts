@@ -5,7 +5,7 @@
  * Junos offers confirmed-commit:1.0 only, so a failed transaction reverts by ending the session.
  */
 import { e, el, type XChild, type XElement } from '../../transports/netconf/xml-build.js';
-import { child, childrenNamed, textAt, type XNode } from '../../transports/netconf/xml.js';
+import { childrenNamed, textAt, type XNode } from '../../transports/netconf/xml.js';
 import type { ChangeOp, NetconfDialect } from './netconf-driver.js';
 import type { ConfigChange } from './transaction.js';
 import {

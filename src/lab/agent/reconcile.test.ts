@@ -18,7 +18,7 @@ const RUNNING = `<data xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
     <interface>
       <name>hv3</name>
       <type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:ethernetCsmacd</type>
-      <description>port to hv3 bridge:br101</description>
+      <description>vmmi-segment vni=101 bridge=br101</description>
       <enabled>true</enabled>
     </interface>
     <interface>

@@ -9,7 +9,7 @@ import { child, childrenNamed, textAt, type XNode } from '../../transports/netco
  * Ownership: the agent only removes what it added itself (`Owned`), so the lab's planned addresses
  * stay when a config never mentioned them. Kernel routes it manages carry `proto static`; FRR on the
  * TORs redistributes them (`redistribute kernel`), which is how a host route reaches the network.
- * Bridge ports: an interface whose `description` contains `bridge:<name>` is enslaved to that bridge;
+ * Bridge ports: an interface whose `description` contains `bridge=<name>` (or `bridge:<name>`) joins that bridge;
  * an interface of type `ianaift:bridge` is created as a Linux bridge when missing.
  */
 
@@ -88,7 +88,7 @@ export function parseRunningConfig(data: XNode | undefined): DesiredConfig {
     const name = textAt(ifc, 'name');
     if (name === undefined || name === '') return [];
     const type = textAt(ifc, 'type') ?? '';
-    const bridge = /(?:^|\s)bridge:(\S+)/.exec(textAt(ifc, 'description') ?? '')?.[1];
+    const bridge = /(?:^|\s)bridge[:=](\S+)/.exec(textAt(ifc, 'description') ?? '')?.[1];
     return [{
       name,
       enabled: textAt(ifc, 'enabled') !== 'false',

@@ -36,23 +36,22 @@ export class NotificationQueue<T> {
     w?.({ value: undefined, done: true });
   }
 
+  #next(): Promise<IteratorResult<T>> {
+    const x = this.#items.shift();
+    if (x !== undefined) return Promise.resolve({ value: x, done: false });
+    if (this.#ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => (this.#waiter = resolve));
+  }
+
   iterator(onReturn: () => void): AsyncIterableIterator<T> {
-    const self = this;
     const it: AsyncIterableIterator<T> = {
-      next(): Promise<IteratorResult<T>> {
-        const x = self.#items.shift();
-        if (x !== undefined) return Promise.resolve({ value: x, done: false });
-        if (self.#ended) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => (self.#waiter = resolve));
-      },
-      return(): Promise<IteratorResult<T>> {
-        self.end();
+      next: () => this.#next(),
+      return: () => {
+        this.end();
         onReturn();
         return Promise.resolve({ value: undefined, done: true });
       },
-      [Symbol.asyncIterator]() {
-        return it;
-      },
+      [Symbol.asyncIterator]: () => it,
     };
     return it;
   }
