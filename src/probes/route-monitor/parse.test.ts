@@ -35,15 +35,15 @@ test('ip -ts -6 monitor route: every event is IPv6', () => {
 
 test('ip -ts monitor neigh: IPv4/IPv6 entries, PF_BRIDGE entries without address, states', () => {
   const ev = parseMonitorText(fixture('monitor-neigh.txt'), { defaultObject: 'neigh' });
-  expect(ev.map((e) => [e.kind, e.family, e.prefix, e.lladdr, e.state])).toEqual([
-    ['add', 4, '198.18.250.9', '02:00:00:00:00:09', 'PERMANENT'],
-    ['add', 4, '198.18.250.9', '02:00:00:00:00:0a', 'PERMANENT'],
-    ['add', 6, '2001:2:0:250::9', '02:00:00:00:00:09', 'PERMANENT'],
-    ['add', 'bridge', '02:00:00:00:00:0b', '02:00:00:00:00:0b', 'NOARP'],
-    ['del', 'bridge', '02:00:00:00:00:0b', '02:00:00:00:00:0b', 'NOARP'],
-    ['add', 4, '198.18.250.9', undefined, 'FAILED'],
-    ['del', 4, '198.18.250.9', undefined, 'FAILED'],
-    ['del', 4, '224.0.0.22', '01:00:5e:00:00:16', 'NOARP'],
+  expect(ev.map((e) => [e.object, e.kind, e.family, e.prefix, e.lladdr, e.state])).toEqual([
+    ['neigh', 'add', 4, '198.18.250.9', '02:00:00:00:00:09', 'PERMANENT'],
+    ['neigh', 'add', 4, '198.18.250.9', '02:00:00:00:00:0a', 'PERMANENT'],
+    ['neigh', 'add', 6, '2001:2:0:250::9', '02:00:00:00:00:09', 'PERMANENT'],
+    ['fdb', 'add', 'bridge', '02:00:00:00:00:0b', '02:00:00:00:00:0b', 'NOARP'],
+    ['fdb', 'del', 'bridge', '02:00:00:00:00:0b', '02:00:00:00:00:0b', 'NOARP'],
+    ['neigh', 'add', 4, '198.18.250.9', undefined, 'FAILED'],
+    ['neigh', 'del', 4, '198.18.250.9', undefined, 'FAILED'],
+    ['neigh', 'del', 4, '224.0.0.22', '01:00:5e:00:00:16', 'NOARP'],
   ]);
 });
 

@@ -115,7 +115,7 @@ function parseRoute(body: string, deleted: boolean, forceV6: boolean): MonitorEv
 function parseNeigh(body: string, deleted: boolean): MonitorEvent | undefined {
   const t = body.trim().split(/\s+/);
   if (t[0] === 'miss') t.shift();
-  // PF_BRIDGE entries come without an address: `dev vA lladdr 02:… NOARP`.
+  // PF_BRIDGE (FDB) entries come without an address: `dev vA lladdr 02:… NOARP`; reported as fdb.
   const bridge = t[0] === 'dev';
   const addr = bridge ? after(t, 'lladdr') : t[0];
   if (addr === undefined || !/^[0-9a-f.:]+$/i.test(addr)) return undefined;
@@ -124,7 +124,7 @@ function parseNeigh(body: string, deleted: boolean): MonitorEvent | undefined {
   const states = t.filter((x) => NUD.test(x));
   const flags = t.filter((x) => x === 'router' || x === 'proxy' || x === 'extern_learn');
   return {
-    object: 'neigh', kind: deleted ? 'del' : 'add', family: bridge ? 'bridge' : isV6(addr) ? 6 : 4,
+    object: bridge ? 'fdb' : 'neigh', kind: deleted ? 'del' : 'add', family: bridge ? 'bridge' : isV6(addr) ? 6 : 4,
     prefix: addr, ...(dev === undefined ? {} : { dev }), ...(lladdr === undefined ? {} : { lladdr }),
     ...(states.length === 0 ? {} : { state: states.join(',') }), ...(flags.length === 0 ? {} : { flags }),
     raw: body,
@@ -251,6 +251,7 @@ export interface ChangeTracker {
   classify(e: MonitorEvent): MonitorEvent;
   has(key: string): boolean;
   get(key: string): MonitorEvent | undefined;
+  keys(): string[];
 }
 
 export function createChangeTracker(): ChangeTracker {
@@ -273,5 +274,6 @@ export function createChangeTracker(): ChangeTracker {
     },
     has: (k) => present.has(k),
     get: (k) => present.get(k),
+    keys: () => [...present.keys()],
   };
 }

@@ -1,0 +1,79 @@
+/**
+ * The migration executor's `RouteMonitor` over per-namespace `ip monitor` processes (emulated lab,
+ * or any router reachable as a local network namespace). Route changes carry the controller receipt
+ * stamp (offsetMs 0); `uncertaintyMs` is the measured pipe latency (receipt − iproute2's stamp).
+ * Neighbour and FDB changes are exposed as timeline events for the L2-announce/learning terms.
+ */
+import type { RouteChange, RouteMonitor, TimelineEvent } from '../../migration/types.js';
+import type { IoOptions } from '../../util/abort.js';
+import { NetnsMonitor, type MonitorRecord } from './run.js';
+
+export interface LabRouteMonitorOptions {
+  /** Namespace of a router (`torB` → `vmmi-torB`). */
+  readonly nsOf: (router: string) => string;
+  /** Upper bound of one run's monitoring (ms); monitors die after it even if stop is never called. */
+  readonly maxLifetimeMs: number;
+  /** Also watch bridge FDBs (MAC moves) on these routers. */
+  readonly fdb?: boolean;
+}
+
+/** Route types that are address side effects, not forwarding changes. */
+const NOT_FORWARDING = new Set(['local', 'broadcast', 'multicast', 'anycast']);
+
+/** Forwarding-relevant route records → RouteChange (replace counts as add: a new FIB entry). */
+export function toRouteChanges(records: readonly MonitorRecord[]): RouteChange[] {
+  const out: RouteChange[] = [];
+  for (const r of records) {
+    if (r.object !== 'route' || r.table === 'local' || (r.type !== undefined && NOT_FORWARDING.has(r.type))) continue;
+    const nextHop = r.via ?? r.nexthops?.map((h) => h.via).filter((v) => v !== undefined).join(',') ?? r.dev;
+    const lag = r.kernelWallMs === undefined ? undefined : Math.max(0, r.t.wallMs - r.kernelWallMs);
+    out.push({ t: r.t, router: r.router, prefix: r.prefix, action: r.kind === 'del' ? 'del' : 'add',
+      ...(nextHop === undefined || nextHop === '' ? (r.dev === undefined ? {} : { nextHop: r.dev }) : { nextHop }),
+      offsetMs: 0, ...(lag === undefined ? {} : { uncertaintyMs: Math.round(lag * 1000) / 1000 }) });
+  }
+  return out;
+}
+
+/** Neighbour/FDB records as control-plane timeline events (`neigh-add`, `neigh-replace`, `fdb-replace` = MAC move). */
+export function toL2TimelineEvents(records: readonly MonitorRecord[]): TimelineEvent[] {
+  return records.filter((r) => r.object !== 'route').map((r) => ({
+    t: r.t, source: 'control-plane' as const, host: r.router, kind: `${r.object}-${r.kind}`,
+    detail: { address: r.prefix, ...(r.dev === undefined ? {} : { dev: r.dev }),
+      ...(r.lladdr === undefined ? {} : { lladdr: r.lladdr }), ...(r.state === undefined ? {} : { state: r.state }),
+      ...(r.previous === undefined ? {} : { previous: r.previous }) },
+  }));
+}
+
+export interface LabRouteMonitor extends RouteMonitor {
+  /** Running monitors by router (after start). */
+  readonly monitors: ReadonlyMap<string, NetnsMonitor>;
+  /** Every record seen so far, all routers, in receipt order per router. */
+  records(): MonitorRecord[];
+}
+
+export function createLabRouteMonitor(o: LabRouteMonitorOptions): LabRouteMonitor {
+  const monitors = new Map<string, NetnsMonitor>();
+  const all = (): MonitorRecord[] => [...monitors.values()].flatMap((m) => m.records)
+    .sort((a, b) => (a.t.monoNs < b.t.monoNs ? -1 : a.t.monoNs > b.t.monoNs ? 1 : 0));
+  return {
+    monitors,
+    records: all,
+    async start(routers: readonly string[], io: IoOptions): Promise<void> {
+      const started = await Promise.allSettled(routers.map(async (r) => {
+        const m = await NetnsMonitor.start({ ns: o.nsOf(r), router: r, maxLifetimeMs: o.maxLifetimeMs,
+          ...(o.fdb === undefined ? {} : { fdb: o.fdb }) }, io);
+        monitors.set(r, m);
+      }));
+      const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed !== undefined) {
+        await Promise.all([...monitors.values()].map((m) => m.stop()));
+        monitors.clear();
+        throw failed.reason;
+      }
+    },
+    async stop(_io: IoOptions): Promise<readonly RouteChange[]> {
+      await Promise.all([...monitors.values()].map((m) => m.stop()));
+      return toRouteChanges(all());
+    },
+  };
+}
