@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { createLibvirtRpcDriver, type LibvirtRpcDriver } from '../drivers/hypervisor/libvirt-rpc.js';
+import { openHypervisorDriver } from '../drivers/hypervisor/registry.js';
+import type { HypervisorDriver } from '../drivers/hypervisor/types.js';
 import { LabError, UsageError } from '../errors/classes.js';
 import { runLocal } from '../exec/local.js';
 import { loadTestbed } from '../inventory/load.js';
@@ -45,12 +46,13 @@ function parseArgs(args: readonly string[]): { sub: string; testbed: string; pre
 const print = (e: ProgressEvent): void =>
   console.log(`${e.ok ? '  ok ' : 'FAIL '} ${e.step.padEnd(36)} ${(e.ms / 1000).toFixed(2).padStart(6)} s  ${e.detail}`);
 
-async function withDrivers<T>(tb: Testbed, plan: LabPlan, fn: (d: Map<string, LibvirtRpcDriver>) => Promise<T>): Promise<T> {
-  const drivers = new Map<string, LibvirtRpcDriver>();
+async function withDrivers<T>(tb: Testbed, plan: LabPlan, fn: (d: Map<string, HypervisorDriver>) => Promise<T>): Promise<T> {
+  const drivers = new Map<string, HypervisorDriver>();
   try {
     for (const hv of plan.hypervisors) {
-      const uri = tb.hypervisors.find((h) => h.name === hv.name)?.uri ?? hvUnixUri(hv);
-      drivers.set(hv.name, await createLibvirtRpcDriver(uri, { host: hv.name, callTimeoutMs: 30_000 }));
+      const h = tb.hypervisors.find((x) => x.name === hv.name);
+      const spec = h ?? { name: hv.name, uri: hvUnixUri(hv) };
+      drivers.set(hv.name, await openHypervisorDriver(h?.driver ?? 'libvirt-rpc', spec, { rpc: { callTimeoutMs: 30_000 } }));
     }
     return await fn(drivers);
   } finally {
@@ -59,7 +61,7 @@ async function withDrivers<T>(tb: Testbed, plan: LabPlan, fn: (d: Map<string, Li
 }
 
 /** Host currently running `vm` (undefined: nowhere). */
-async function whereRuns(drivers: Map<string, LibvirtRpcDriver>, vm: string): Promise<string | undefined> {
+async function whereRuns(drivers: Map<string, HypervisorDriver>, vm: string): Promise<string | undefined> {
   for (const [host, d] of drivers) {
     const s = await d.state(vm).catch(() => undefined);
     if (s?.state === 'running' || s?.state === 'paused') return host;

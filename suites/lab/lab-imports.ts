@@ -1,0 +1,19 @@
+/**
+ * The lab specs' view of vmmi. Suites import only the package entry; src/index.ts does not export
+ * the lab, the testbed loader or the drivers yet, so this one file reaches into src/ (the integrator
+ * replaces these lines with `from '../../src/index.js'`).
+ */
+/* eslint-disable no-restricted-imports */
+export { loadTestbed } from '../../src/inventory/load.js';
+export { planLab, type LabPlan } from '../../src/lab/topology.js';
+export { findLeftovers, isClean } from '../../src/lab/down.js';
+export { udpEcho } from '../../src/lab/health.js';
+export { setWan, wanState } from '../../src/lab/wan.js';
+export { hvUnixUri } from '../../src/lab/hypervisors.js';
+export { openHypervisorDriver } from '../../src/drivers/hypervisor/registry.js';
+export { openSwitchDriver } from '../../src/drivers/switch/registry.js';
+export { hasHostRoutes } from '../../src/drivers/switch/types.js';
+export { runLocal } from '../../src/exec/local.js';
+export { isAlive, pidsInNetns } from '../../src/lab/proc.js';
+export type { Testbed } from '../../src/model/testbed.js';
+/* eslint-enable no-restricted-imports */

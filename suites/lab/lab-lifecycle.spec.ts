@@ -1,0 +1,165 @@
+/**
+ * The emulated lab's life cycle, end to end, as root, through the `vmmi lab` command and vmmi's own
+ * drivers: a SIGKILLed `up` cleaned by `doctor`; `up` from nothing with a concurrent second `up`
+ * refused (LAB_BUSY); the health gate; vm1 migrated hv1 → hv2 → hv3 → hv1 with its reflector
+ * answering from the client after every move (cross-site: the /32 and /128 host routes go to torB
+ * through the switch driver over NETCONF, torB's agent installs them, BGP carries them); the WAN cut
+ * and restored; `down` leaving no namespace, process, mount or link of the run.
+ * Prefix `vmmit` and management addresses 198.19.1.x, so a user's `vmmi` lab is never touched.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { test, expect } from '@playwright/test';
+import {
+  findLeftovers, hasHostRoutes, isAlive, isClean, loadTestbed, openHypervisorDriver, openSwitchDriver, pidsInNetns,
+  planLab, runLocal, setWan, udpEcho, type LabPlan, type Testbed,
+} from './lab-imports.js';
+
+const REPO = new URL('../..', import.meta.url).pathname;
+const PREFIX = 'vmmit';
+const DIR = `/var/lib/vmmi/lab/${PREFIX}`;
+const TB_FILE = `/tmp/vmmit-testbed/local.yaml`;
+const ASSETS = process.env.VMMI_ASSETS_DIR ?? '/var/lib/vmmi/assets';
+
+test.describe.configure({ mode: 'serial' });
+test.skip(process.getuid?.() !== 0, 'the lab needs root');
+
+interface Run { code: number | null; out: string; err: string }
+function vmmi(args: readonly string[], timeoutMs = 180_000): { child: ChildProcess; done: Promise<Run> } {
+  const child = spawn(process.execPath, [`${REPO}/bin/vmmi.js`, 'lab', ...args, '--testbed', TB_FILE, '--prefix', PREFIX],
+    { cwd: REPO, env: { ...process.env, VMMI_LAB_DIR: DIR }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const done = new Promise<Run>((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => (clearTimeout(t), resolve({ code, out, err })));
+  });
+  return { child, done };
+}
+
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`${what}: not reached within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+let tb: Testbed;
+let plan: LabPlan;
+
+test.beforeAll(async () => {
+  await mkdir('/tmp/vmmit-testbed', { recursive: true });
+  const text = await readFile(`${REPO}/testbeds/local.yaml`, 'utf8');
+  await writeFile(TB_FILE, text.replaceAll('198.19.0.', '198.19.1.'));
+  tb = await loadTestbed(TB_FILE, { labPrefix: PREFIX, labDir: DIR });
+  plan = planLab(tb, { assetsDir: ASSETS });
+  const r = await vmmi(['doctor']).done; // a clean slate, whatever an earlier run left
+  expect(r.code, r.err).toBe(0);
+});
+
+test.afterAll(async () => {
+  await vmmi(['down']).done;
+});
+
+test('a SIGKILLed up leaves debris that doctor finds and removes', async () => {
+  const up = vmmi(['up']);
+  await until('libvirtd of the killed run started', () => existsSync(`${DIR}/hv1/run/libvirtd.pid`), 120_000);
+  up.child.kill('SIGKILL');
+  await up.done;
+  const before = await findLeftovers(plan);
+  expect(before.namespaces.length).toBeGreaterThan(0);
+  expect(before.processes.length).toBeGreaterThan(0);
+  const r = await vmmi(['doctor']).done;
+  expect(r.code, r.err).toBe(0);
+  expect(r.out).toContain('nothing left');
+  expect(isClean(await findLeftovers(plan))).toBe(true);
+});
+
+test('up from nothing passes the health gate; a concurrent up is refused with LAB_BUSY', async () => {
+  const first = vmmi(['up']);
+  await until('first up holds the lock', () => existsSync(`/run/vmmi/lab-${PREFIX}.lock`), 60_000);
+  const second = await vmmi(['up']).done;
+  expect(second.code).toBe(1);
+  expect(second.err).toMatch(/lab "vmmit" is busy: `lab up` is running as PID \d+/);
+  const r = await first.done;
+  expect(r.code, `${r.out}\n${r.err}`).toBe(0);
+  expect(r.out).toMatch(/ok {2}health gate .* checks passed/);
+  const status = await vmmi(['status']).done;
+  expect(status.code, status.out).toBe(0);
+  expect(status.out).toContain('vm1: hv1');
+});
+
+async function reflectorAnswers(where: string): Promise<void> {
+  const vm = tb.vms[0];
+  if (vm?.ipv4 === undefined || vm.ipv6 === undefined || plan.clientNs === undefined) throw new Error('testbed has no vm1 or client');
+  for (const addr of [vm.ipv4, vm.ipv6].map((a) => a.split('/')[0] as string)) {
+    await expect.poll(async () => (await udpEcho(plan.clientNs as string, addr, vm.reflectorPort, { count: 10, intervalMs: 100 })).detail,
+      { message: `reflector ${addr} after move to ${where}`, timeout: 20_000, intervals: [0, 200, 500] }).toMatch(/^echo in/);
+  }
+}
+
+test('vm1 migrates hv1 → hv2 → hv3 → hv1 and answers after every move', async () => {
+  const drivers = new Map(await Promise.all(tb.hypervisors.map(async (h) => [h.name, await openHypervisorDriver(h.driver, h)] as const)));
+  const torBSpec = tb.switches.find((s) => s.name === 'torB');
+  if (torBSpec === undefined) throw new Error('no torB');
+  const torB = await openSwitchDriver(torBSpec);
+  const routes = [{ prefix: '198.18.10.100/32', device: 'br101' }, { prefix: '2001:2:0:10::100/128', device: 'br101' }];
+  try {
+    if (!hasHostRoutes(torB)) throw new Error('torB driver cannot install host routes');
+    const move = async (from: string, to: string): Promise<void> => {
+      const dst = tb.hypervisors.find((h) => h.name === to);
+      const src = drivers.get(from);
+      if (dst === undefined || src === undefined) throw new Error(`unknown host ${from} or ${to}`);
+      const m = src.migrate('vm1', dst.migrationUri, { bandwidthMiBs: 4096, destination: drivers.get(to), timeoutMs: 90_000 });
+      const res = await m.result;
+      expect(res.domain).toBe('vm1');
+      expect((await drivers.get(to)?.state('vm1'))?.state).toBe('running');
+    };
+    await move('hv1', 'hv2');
+    await reflectorAnswers('hv2');
+    await move('hv2', 'hv3');
+    for (const r of routes) await torB.addHostRoute(r, { timeoutMs: 30_000 });
+    await expect.poll(async () => (await runLocal(['ip', '-n', `${PREFIX}-coreA`, 'route', 'show', '198.18.10.100/32'])).stdout,
+      { message: 'coreA learns the /32 from torB over BGP', timeout: 15_000 }).toContain('proto bgp');
+    await reflectorAnswers('hv3');
+    await move('hv3', 'hv1');
+    for (const r of routes) await torB.removeHostRoute(r, { timeoutMs: 30_000 });
+    await expect.poll(async () => (await runLocal(['ip', '-n', `${PREFIX}-torB`, 'route', 'show', 'proto', 'static'])).stdout,
+      { message: 'torB agent removed the host route', timeout: 15_000 }).toBe('');
+    await reflectorAnswers('hv1');
+  } finally {
+    await torB.close();
+    await Promise.allSettled([...drivers.values()].map((d) => d.close()));
+  }
+});
+
+test('the WAN can be delayed, cut and restored at run time', async () => {
+  const ping = async (): Promise<string> => (await runLocal(['ip', 'netns', 'exec', `${PREFIX}-client`, 'ping', '-c', '3', '-i', '0.2', '-W', '1', '198.18.11.13'], { timeoutMs: 10_000 })).stdout;
+  await setWan(plan, { delayMs: 30 });
+  const rtt = Number(/= [\d.]+\/([\d.]+)\//.exec(await ping())?.[1]);
+  expect(rtt).toBeGreaterThanOrEqual(60);
+  const cut = await setWan(plan, { cut: true });
+  expect(cut.fields.cut ?? 'netem').toMatch(/1|netem/);
+  expect(await ping()).toContain(' 100% packet loss');
+  await setWan(plan, { cut: false, delayMs: 0 });
+  await expect.poll(async () => ping(), { timeout: 10_000 }).toContain(' 0% packet loss');
+});
+
+test('down leaves no namespace, process, mount, link or tap of the run', async () => {
+  const members = [...(await pidsInNetns(plan.nodes.map((n) => n.ns))).keys()];
+  expect(members.length).toBeGreaterThan(20);
+  const taps = (await runLocal(['ip', '-n', `${PREFIX}-hv1`, '-o', 'link', 'show', 'type', 'tun'])).stdout;
+  expect(taps).toMatch(/vnet\d+/);
+  const r = await vmmi(['down']).done;
+  expect(r.code, r.err).toBe(0);
+  expect(r.out).toContain('nothing left');
+  const left = await findLeftovers(plan);
+  expect(left).toEqual({ namespaces: [], processes: [], mounts: [], links: [] });
+  expect((await Promise.all(members.map(isAlive))).filter(Boolean)).toEqual([]);
+  expect((await runLocal(['ip', 'netns', 'list'])).stdout).not.toContain(`${PREFIX}-`);
+  expect((await readFile('/proc/self/mountinfo', 'utf8'))).not.toContain(DIR);
+});
