@@ -65,7 +65,7 @@ export function negotiateFraming(profile: NetconfProfile, serverCaps: readonly s
   if (profile.offerBase11 && has(BASE_11)) return 'chunked';
   if (profile.offerBase10 && has(BASE_10)) return 'eom';
   const offered = [profile.offerBase10 ? 'base:1.0' : '', profile.offerBase11 ? 'base:1.1' : ''].filter(Boolean);
-  const server = serverCaps.filter((c) => c.startsWith('urn:ietf:params:netconf:base:')).map((c) => c.slice(23));
+  const server = serverCaps.filter((c) => c.startsWith('urn:ietf:params:netconf:base:')).map((c) => c.slice(24));
   throw new ProtocolError(
     `no common NETCONF base: client (profile ${profile.name}) offers ${offered.join('+') || 'nothing'}, ` +
       `server offers ${server.join('+') || 'no base capability'}`,

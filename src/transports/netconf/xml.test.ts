@@ -1,0 +1,32 @@
+import { test, expect } from '@playwright/test';
+import { e, el, escapeAttr, raw, render } from './xml-build.js';
+import { attr, child, parseXml, peekRoot, serializeXml } from './xml.js';
+
+test('builder escapes every text and attribute value', () => {
+  const evil = `a<b>&"c'</x><rpc>]]>]]>`;
+  const xml = render(el('name', { 'message-id': evil }, evil, e('x', 'y')));
+  expect(xml).toBe('<name message-id="a&lt;b&gt;&amp;&quot;c\'&lt;/x&gt;&lt;rpc&gt;]]&gt;]]&gt;">a&lt;b&gt;&amp;"c\'&lt;/x&gt;&lt;rpc&gt;]]&gt;]]&gt;<x>y</x></name>');
+  expect(parseXml(xml).text.startsWith(evil)).toBe(true);
+  expect(attr(parseXml(xml), 'message-id')).toBe(evil);
+  expect(escapeAttr('a\nb\tc')).toBe('a&#10;b&#9;c');
+  expect(() => el('bad name')).toThrow(TypeError);
+  expect(() => el('x', { 'a b': '1' })).toThrow(TypeError);
+  expect(render(e('a', raw('<b/>'), null, false, undefined, 3))).toBe('<a><b/>3</a>');
+});
+
+test('root detection by local name + namespace, tolerant of prefixes, comments and declarations', () => {
+  expect(peekRoot('<?xml version="1.0"?>\n<!-- hi --><nc:rpc-reply xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:message-id="5"><nc:ok/></nc:rpc-reply>'))
+    .toEqual({ name: 'rpc-reply', ns: 'urn:ietf:params:xml:ns:netconf:base:1.0', messageId: '5' });
+  expect(peekRoot(`<notification xmlns='urn:ietf:params:xml:ns:netconf:notification:1.0'><eventTime>x</eventTime></notification>`))
+    ?.toMatchObject({ name: 'notification', messageId: undefined });
+  expect(peekRoot('no xml here')).toBeUndefined();
+});
+
+test('parsed tree resolves namespaces per element and serialises back', () => {
+  const n = parseXml('<a xmlns="urn:a" xmlns:b="urn:b"><b:c>1 &amp; 2</b:c><d>&#x41;</d></a>');
+  expect(child(n, 'c')?.ns).toBe('urn:b');
+  expect(child(n, 'c')?.text).toBe('1 & 2');
+  expect(child(n, 'd')?.ns).toBe('urn:a');
+  expect(child(n, 'd')?.text).toBe('A');
+  expect(serializeXml(n)).toBe('<a xmlns="urn:a" xmlns:b="urn:b"><c xmlns="urn:b">1 &amp; 2</c><d>A</d></a>');
+});
