@@ -6,7 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
-import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+// ssh2 is CommonJS: a default import works under every ESM loader (tsx, Playwright, node).
+import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { AuthError, ConnectionError, HostKeyError } from '../errors/classes.js';
 import { isVmmiError, type VmmiErrorOptions } from '../errors/vmmi-error.js';
 import type { Credentials, HostKeyPolicy } from '../model/testbed.js';
@@ -221,7 +222,7 @@ export async function sshConnect(target: SshTarget, opts: SshConnectOptions = {}
   const ctx: VmmiErrorOptions = { device: target.name ?? target.host, operation: 'ssh connect' };
   const verifier = await buildVerifier(target, ctx);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const client = new Client();
+  const client = new ssh2.Client();
   const c = target.credentials;
   const config: ConnectConfig = {
     host: target.host,
