@@ -1,0 +1,150 @@
+import { expect, test } from '@playwright/test';
+import { IpConflictError } from './errors.js';
+import { fakeWorld, type FakeWorld } from './fixtures/fakes.js';
+import { labTestbed } from './fixtures/lab-testbed.js';
+import { runMigration, type RunMigrationOptions } from './run.js';
+import { formatTimeline } from './timeline.js';
+
+const tb = labTestbed();
+const fast: RunMigrationOptions = { verify: { timeoutMs: 300, intervalMs: 20 } };
+
+function world(scenario?: Parameters<typeof fakeWorld>[1]): FakeWorld {
+  const w = fakeWorld(tb, scenario);
+  w.cluster.place('vm1', 'hv1');
+  return w;
+}
+
+async function configs(w: FakeWorld): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [n, d] of w.devices) out[n] = await d.snapshotRunning();
+  return out;
+}
+
+test('success: host-route-static hv1 → hv3, switchover keyed to dst RESUMED, full observations', async () => {
+  const w = world();
+  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, w.drivers, fast);
+  expect(r.verdict, formatTimeline(r.timeline)).toBe('migrated');
+  expect(w.cluster.where('vm1')).toEqual(['hv3']);
+  expect(r.health.health).toBe('ok');
+  expect(r.attempts).toHaveLength(1);
+  const kinds = r.timeline.map((e) => `${e.kind}@${e.host}`);
+  const at = (k: string): number => kinds.indexOf(k);
+  expect(at('resumed@hv3')).toBeGreaterThan(at('suspended@hv1'));
+  expect(at('switchover-begin@controller')).toBeGreaterThan(at('resumed@hv3'));
+  expect(at('migrate-returned@hv1')).toBeGreaterThan(at('switchover-begin@controller'));
+  expect(at('route-add@torB')).toBeLessThan(at('route-add@torA'));
+  expect(r.attempts[0]?.trigger).toBe('dst-resumed');
+  expect(r.conformance?.ok, r.conformance?.violations.map((v) => v.message).join('\n')).toBe(true);
+  const metric = (n: string): number | undefined => r.metrics.find((m) => m.name === n)?.value;
+  expect(metric('hypervisor_blackout_qemu_ms')).toBe(21);
+  expect(metric('hypervisor_blackout_event_gap_ms')).toBeGreaterThan(5);
+  expect(metric('control_plane_reconvergence_ms')).toBeGreaterThanOrEqual(0);
+  expect(metric('memory_transferred_bytes')).toBe(90e6);
+  expect(r.metrics.every((m) => m.method.length > 0 && m.clock.length > 0)).toBe(true);
+  expect(r.decomposition?.components.map((c) => c.name)).toEqual(['blackout', 'l3-route']);
+  expect(r.decomposition?.residualMs).toBeDefined();
+  expect((await configs(w))['torA']).toContain('198.18.10.100/32 via <coreA>');
+});
+
+test('device rejects its config mid-prepare: committed part rolled back, no residue, VM where it was', async () => {
+  const w = world();
+  const before = await configs(w);
+  // tunnel prepares torB (decap) then torA (encap); torA rejects.
+  const torA = w.devices.get('torA');
+  if (torA) torA.rejectOn = (op) => op.op === 'tunnel-start';
+  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'tunnel', families: [4] }, w.drivers, fast);
+  expect(r.verdict).toBe('rolled-back');
+  const a = r.attempts[0];
+  expect(a?.failure).toMatchObject({ step: 'prepare-network', kind: 'network' });
+  expect(a?.failure?.reason).toContain('torA');
+  expect(a?.residue).toEqual([]);
+  expect(a?.vmOn).toBe('source');
+  expect(await configs(w)).toEqual(before);
+  expect(w.cluster.where('vm1')).toEqual(['hv1']);
+  expect(w.cluster.calls.filter((c) => c.startsWith('migrate'))).toEqual([]);
+  expect(r.timeline.some((e) => e.kind === 'rollback-commit' && e.host === 'torB')).toBe(true);
+});
+
+test('destination dies mid-migration: prepare undone, VM on exactly one host (the source)', async () => {
+  const w = world({ outcome: 'dst-dies' });
+  const before = await configs(w);
+  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'evpn-l2' }, w.drivers, fast);
+  expect(r.verdict).toBe('rolled-back');
+  expect(r.attempts[0]?.failure).toMatchObject({ step: 'migrate', kind: 'migration' });
+  expect(r.attempts[0]?.failure?.reason).toContain('connection to destination lost');
+  expect(w.cluster.where('vm1')).toEqual(['hv1']);
+  expect(r.attempts[0]?.vmOn).toBe('source');
+  expect(await configs(w)).toEqual(before);
+  expect(r.conformance).toBeUndefined();
+});
+
+test('abort (SIGINT) during migrate: job aborted, network rolled back, VM stays on the source', async () => {
+  const w = world({ outcome: 'complete', suspendAtMs: 400, resumeAtMs: 450, completeAtMs: 500 });
+  const ac = new AbortController();
+  const before = await configs(w);
+  const p = runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'tunnel', families: [4, 6] }, w.drivers,
+    { ...fast, signal: ac.signal });
+  setTimeout(() => ac.abort(), 100);
+  const r = await p;
+  expect(r.verdict).toBe('rolled-back');
+  expect(r.attempts[0]?.failure?.kind).toBe('aborted');
+  expect(w.cluster.calls).toContain('abort vm1 on hv1');
+  expect(w.cluster.where('vm1')).toEqual(['hv1']);
+  expect(await configs(w)).toEqual(before);
+});
+
+test('conflict at precheck: refused, the error names the address and who holds it, nothing touched', async () => {
+  const w = world();
+  w.holders.set('198.18.10.100', { address: '198.18.10.100', mac: '02:00:c6:12:0b:99', name: 'rogue-host' });
+  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static' }, w.drivers, fast);
+  expect(r.verdict).toBe('refused');
+  const err = r.attempts[0]?.error;
+  expect(err).toBeInstanceOf(IpConflictError);
+  expect((err as IpConflictError).code).toBe('IP_CONFLICT');
+  expect(err?.message).toContain('address 198.18.10.100 is held by rogue-host 02:00:c6:12:0b:99 (arp-probe)');
+  expect(r.attempts[0]?.failure?.conflicts).toHaveLength(1);
+  expect(w.cluster.calls).toEqual([]);
+  expect(w.routes).toEqual([]);
+});
+
+test('the VM answering with its own MAC on a shared segment is not a conflict; testbed records are', async () => {
+  const w = world();
+  w.holders.set('198.18.10.100', { address: '198.18.10.100', mac: '52:54:00:12:0A:64' });
+  const ok = await runMigration(tb, { vm: 'vm1', to: 'hv2', strategy: 'l2', families: [4] }, w.drivers, fast);
+  expect(ok.verdict).toBe('migrated');
+  const clash = labTestbed({ vms: [...tb.vms, { ...tb.vms[0]!, name: 'vm2', home: 'hv3', subnet: 'netB', ipv4: '198.18.10.100/24' }] });
+  const w2 = fakeWorld(clash);
+  w2.cluster.place('vm1', 'hv1');
+  const r = await runMigration(clash, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, w2.drivers, fast);
+  expect(r.verdict).toBe('refused');
+  expect(r.attempts[0]?.error?.message).toContain('198.18.10.100 is held by VM vm2 (testbed)');
+});
+
+test('guest silent after the move: infrastructure failure, retried once on a fresh VM, both attempts reported', async () => {
+  const w = world();
+  w.guestAnswers = (vm) => vm.name !== 'vm1';
+  const fresh = { ...tb.vms[0]!, name: 'vm1b', ipv4: '198.18.10.101/24', ipv6: undefined, mac: '52:54:00:12:0a:65' };
+  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, w.drivers, {
+    ...fast,
+    freshVm: (failed) => {
+      expect(failed.health.infrastructure).toBe(true);
+      w.cluster.place('vm1b', 'hv1');
+      return Promise.resolve({ vm: fresh, from: 'hv1' });
+    },
+  });
+  expect(r.attempts.map((a) => [a.vm, a.outcome, a.health.health])).toEqual([
+    ['vm1', 'rolled-back', 'errored'], ['vm1b', 'migrated', 'ok']]);
+  expect(r.attempts[0]?.failure?.kind).toBe('verify');
+  expect(r.unstable).toBe(true);
+  expect(r.verdict).toBe('migrated');
+});
+
+test('a migration that never resumes hits the migrate deadline: aborted and rolled back', async () => {
+  const w = world({ outcome: 'hang' });
+  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'evpn-l2' }, w.drivers,
+    { ...fast, deadlinesMs: { migrate: 150 } });
+  expect(r.verdict).toBe('rolled-back');
+  expect(r.attempts[0]?.failure).toMatchObject({ step: 'migrate', kind: 'timeout' });
+  expect(w.cluster.calls).toContain('abort vm1 on hv1');
+  expect(w.cluster.where('vm1')).toEqual(['hv1']);
+});
