@@ -1,0 +1,22 @@
+/**
+ * The NETCONF specs' view of vmmi. Suites import only the package entry; src/index.ts does not
+ * export the device layer yet, so this one file reaches into src/ (the integrator replaces these
+ * lines with `from '../../src/index.js'`).
+ */
+/* eslint-disable no-restricted-imports */
+export { generateLabKeys, startNetconfSwitch, writeKnownHosts, type NetconfSwitch, type LabKeys } from '../../src/lab/netconfd.js';
+export { NetconfClient } from '../../src/transports/netconf/client.js';
+export { nodeOperation } from '../../src/transports/netconf/operations.js';
+export { e, el, raw } from '../../src/transports/netconf/xml-build.js';
+export { child, childrenNamed, textAt } from '../../src/transports/netconf/xml.js';
+export type { NetconfNotification } from '../../src/transports/netconf/notifications.js';
+export { createNetconfDriver } from '../../src/drivers/switch/netconf-driver.js';
+export { netconfIetf, NS_IF, NS_IANAIFT } from '../../src/drivers/switch/netconf-ietf.js';
+export { transaction, snapshotRunning } from '../../src/drivers/switch/transaction.js';
+export { openSwitchDriver } from '../../src/drivers/switch/registry.js';
+export { hasHostRoutes } from '../../src/drivers/switch/types.js';
+export { Secret } from '../../src/model/secret.js';
+export type { Switch } from '../../src/model/testbed.js';
+export { isVmmiError } from '../../src/errors/vmmi-error.js';
+export { runLocal } from '../../src/exec/local.js';
+/* eslint-enable no-restricted-imports */
