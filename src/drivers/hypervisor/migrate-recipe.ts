@@ -112,6 +112,7 @@ async function run(p: MigrationPrimitives, dom: DomainSpec, destinationUri: stri
     } finally {
       finished = true;
       await poller;
+      hub.close(); // progress ends with the job, not after the trailing events
     }
     const performMs = performance.now() - t0;
 
@@ -127,7 +128,8 @@ async function run(p: MigrationPrimitives, dom: DomainSpec, destinationUri: stri
     const sourceStats = completed?.kind === 'job-completed' ? completed.stats : undefined;
     const downtime = destinationStats?.fields['downtime'] ?? sourceStats?.fields['downtime'];
     return {
-      domain: name, performMs, events: [...timeline.events],
+      // Iterators of different hosts interleave arbitrarily; receipt stamps give the true order.
+      domain: name, performMs, events: [...timeline.events].sort((a, b) => (a.at.monoNs < b.at.monoNs ? -1 : a.at.monoNs > b.at.monoNs ? 1 : 0)),
       ...(sourceStats === undefined ? {} : { sourceStats }),
       ...(destinationStats === undefined ? {} : { destinationStats }),
       ...(typeof downtime === 'number' ? { qemuDowntimeMs: downtime } : {}),
