@@ -14,7 +14,7 @@ export { createNetconfDriver } from '../../src/drivers/switch/netconf-driver.js'
 export { netconfIetf, NS_IF, NS_IANAIFT } from '../../src/drivers/switch/netconf-ietf.js';
 export { transaction, snapshotRunning } from '../../src/drivers/switch/transaction.js';
 export { openSwitchDriver } from '../../src/drivers/switch/registry.js';
-export { hasHostRoutes } from '../../src/drivers/switch/types.js';
+export { hasHostRoutes, hasSegments } from '../../src/drivers/switch/types.js';
 export { Secret } from '../../src/model/secret.js';
 export type { Switch } from '../../src/model/testbed.js';
 export { isVmmiError } from '../../src/errors/vmmi-error.js';

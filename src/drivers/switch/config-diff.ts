@@ -13,17 +13,22 @@ export interface ConfigDiff {
   readonly removed: readonly string[];
 }
 
-/** One line per leaf, sorted, so element order does not matter. */
-export function flattenXml(nodes: readonly XNode[], prefix = ''): string[] {
+/**
+ * One line per leaf, sorted, so element order does not matter. An empty element that starts a new
+ * namespace (a module's top container or an augment root) carries no configuration and is skipped:
+ * servers differ in whether they keep such containers after their last child is removed.
+ */
+export function flattenXml(nodes: readonly XNode[], prefix = '', parentNs?: string): string[] {
   const out: string[] = [];
   for (const n of nodes) {
+    if (n.children.length === 0 && n.text.trim() === '' && n.ns !== parentNs) continue;
     if (n.children.length === 0) {
       out.push(`${prefix}/${n.name} = ${n.text.trim()}`);
       continue;
     }
     const first = n.children[0];
     const key = first !== undefined && first.children.length === 0 ? `[${first.text.trim()}]` : '';
-    out.push(...flattenXml(n.children, `${prefix}/${n.name}${key}`));
+    out.push(...flattenXml(n.children, `${prefix}/${n.name}${key}`, n.ns));
   }
   return out.sort();
 }
