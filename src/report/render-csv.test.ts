@@ -1,0 +1,95 @@
+import { expect, test } from '@playwright/test';
+import { sampleRecord } from '../../test/fixtures/report/sample-records.js';
+import { METRIC_NAMES } from './record.js';
+import {
+  EPISODE_COLUMNS, RUN_COLUMNS, TIMELINE_COLUMNS, renderEpisodesCsv, renderRunsCsv, renderTimelineCsv, safeText,
+} from './render-csv.js';
+
+/** Minimal RFC 4180 reader for assertions (quoted fields, doubled quotes, \n records). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; } else cell += c;
+  }
+  return rows;
+}
+
+function asObjects(text: string): Record<string, string>[] {
+  const [head, ...rows] = parseCsv(text);
+  return rows.map((r) => Object.fromEntries(head!.map((h, i) => [h, r[i] ?? ''])));
+}
+
+test('runs.csv: fixed column order, three columns per metric', () => {
+  const [head] = parseCsv(renderRunsCsv([sampleRecord()]));
+  expect(head).toEqual([...RUN_COLUMNS]);
+  expect(head!.slice(0, 8)).toEqual(['run_id', 'started_wall', 'scenario', 'strategy', 'vm', 'source', 'destination', 'address_family']);
+  expect(head!.slice(8, 11)).toEqual(['hypervisor_downtime_ms', 'hypervisor_downtime_ms_method', 'hypervisor_downtime_ms_resolution_ms']);
+  expect(head!.length).toBe(8 + METRIC_NAMES.length * 3 + 12);
+  expect(head!.indexOf('verdict')).toBe(8 + METRIC_NAMES.length * 3);
+});
+
+test('runs.csv: values at full precision; absent metrics empty; null values keep their method', () => {
+  const r = sampleRecord({ downtimeMs: 212.345678, networkMs: 17 });
+  const [row] = asObjects(renderRunsCsv([r]));
+  expect(row!.scenario).toBe('cross-subnet/host-route-static/ipv4');
+  expect(row!.hypervisor_downtime_ms).toBe('212.345678');
+  expect(row!.hypervisor_downtime_ms_method).toBe('qemu-job-stats');
+  expect(row!.hypervisor_downtime_ms_resolution_ms).toBe('1');
+  expect(row!.loss_derived_ms).toBe(String(620 + 212.345678 + 17 - 620));
+  expect(row!.packets_lost_resolution_ms).toBe('');
+  expect(row!.gap_tx_ms).toBe('');
+  expect(row!.gap_tx_ms_method).toBe('');
+  expect(row!.first_reply_ms).toBe('');
+  expect(row!.first_reply_ms_method).toBe('loss-derived @1 kpps');
+  expect(row!.tcp_survived).toBe('1');
+  expect(row!.verdict).toBe('pass');
+  expect(row!.attempt).toBe('1');
+  expect(row!.unstable).toBe('false');
+  expect(row!.episodes).toBe('2');
+  expect(row!.decomposition).toMatch(/^blackout=212\.345678; l3-route=15; residual=/);
+});
+
+test('runs.csv: measurement health errored overrides the reported pass; retries marked unstable', () => {
+  const r = sampleRecord({ health: 'errored', healthReasons: ['no baseline traffic on flow a', 'b'], attempt: 2, attemptOf: 2 });
+  const [row] = asObjects(renderRunsCsv([r]));
+  expect(row!.verdict).toBe('errored');
+  expect(row!.reported_verdict).toBe('pass');
+  expect(row!.health_reasons).toBe('no baseline traffic on flow a; b');
+  expect(row!.attempt).toBe('2');
+  expect(row!.attempt_of).toBe('2');
+  expect(row!.unstable).toBe('true');
+});
+
+test('device text with commas, quotes, newlines and formulas stays one safe cell', () => {
+  const r = sampleRecord({ vm: 'vm "a", b\nc', source: '=HYPERLINK("http://x")', error: '-1 from device' });
+  const [row] = asObjects(renderRunsCsv([r]));
+  expect(row!.vm).toBe('vm "a", b\nc');
+  expect(row!.source).toBe('\'=HYPERLINK("http://x")');
+  expect(row!.error).toBe("'-1 from device");
+  expect(safeText('@SUM(1)')).toBe("'@SUM(1)");
+  expect(safeText('hv1')).toBe('hv1');
+});
+
+test('episodes.csv and timeline.csv: one row per episode / event, stable columns', () => {
+  const runs = [sampleRecord({ runId: 'a' }), sampleRecord({ runId: 'b', downtimeMs: 100 })];
+  const eps = asObjects(renderEpisodesCsv(runs));
+  expect(parseCsv(renderEpisodesCsv(runs))[0]).toEqual([...EPISODE_COLUMNS]);
+  expect(eps).toHaveLength(4);
+  expect(eps[2]).toMatchObject({ run_id: 'b', start_ms: '620', end_ms: '740', duration_ms: '120', lost: '120' });
+  const tl = asObjects(renderTimelineCsv(runs));
+  expect(parseCsv(renderTimelineCsv(runs))[0]).toEqual([...TIMELINE_COLUMNS]);
+  expect(tl).toHaveLength(16);
+  const resumed = tl.find((e) => e.run_id === 'a' && e.kind === 'RESUMED');
+  expect(resumed).toMatchObject({ t_ms: '800', source: 'hypervisor', host: 'hv2', wall_iso: '2026-11-25T06:00:00.800Z' });
+});
+
+test('no runs: header only', () => {
+  expect(renderRunsCsv([])).toBe(`${RUN_COLUMNS.join(',')}\n`);
+});
