@@ -200,6 +200,7 @@ int main(int argc, char **argv) {
     if (dump_flag) { dump_flag = 0; print_counters("dump"); }
     int n = poll(pf, nfds, 100);
     if (n < 0) { if (errno == EINTR) continue; why = "poll-error"; break; }
+    if (stop_flag) break; /* a signal racing with stdin EOF: report the signal */
     if (nfds == 3 && (pf[2].revents & (POLLIN | POLLHUP))) {
       char tmp[64];
       ssize_t r = read(0, tmp, sizeof tmp);

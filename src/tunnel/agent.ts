@@ -1,0 +1,190 @@
+/**
+ * Starts and stops the tunnel strategy's communication agent (lab-assets/tunagent.c) in a network
+ * namespace, and sets the routes around it. The agent creates its own tun device, so stopping it
+ * also removes every route through that device: no residue survives a stop.
+ *
+ * Process rules: argv only; the PID is the agent's own (`ip netns exec` execs in place) and is
+ * checked against /proc/PID/comm before any signal; the agent is bounded by `-t`, exits when its
+ * stdin (our pipe) closes, and prints counters on exit.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { VmmiError } from '../errors/vmmi-error.js';
+import { TimeoutError } from '../errors/classes.js';
+import { runChecked } from '../exec/local.js';
+import type { CommandRunner } from '../exec/types.js';
+import { withDeadline, type IoOptions } from '../util/abort.js';
+import { flowIdOf, parseCounters, portOf, tunIfName, type AgentCounters } from './header.js';
+
+export const AGENT_COMM = 'tunagent';
+
+/** Default location of the built agent (scripts/build-lab-assets). */
+export function defaultAgentBinary(): string {
+  return `${process.env.VMMI_ASSETS_DIR ?? '/var/lib/vmmi/assets'}/tunagent`;
+}
+
+export interface TunnelAgentSpec {
+  /** Network namespace the agent runs in (the TOR's namespace in the lab). */
+  readonly ns: string;
+  /** Tunnel name as the strategy names it; ifname, flow id and port derive from it. */
+  readonly tunnel: string;
+  /** Outer local and remote endpoint addresses (same family). */
+  readonly local: string;
+  readonly remote: string;
+  readonly port?: number;
+  readonly flowId?: number;
+  /** Hard bound of the agent's life (ms). */
+  readonly maxLifetimeMs: number;
+  readonly mtu?: number;
+  readonly binary?: string;
+}
+
+async function readComm(pid: number): Promise<string | undefined> {
+  try {
+    return (await readFile(`/proc/${pid}/comm`, 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export class TunnelAgent {
+  readonly ifname: string;
+  /** Counter lines seen so far (SIGUSR1 dumps and the exit line). */
+  private readonly counterLines: AgentCounters[] = [];
+  private readonly waiters = new Set<(c: AgentCounters) => void>();
+  private stderr = '';
+  private readonly closed: Promise<void>;
+
+  private constructor(readonly spec: TunnelAgentSpec, private readonly child: ChildProcess) {
+    this.ifname = tunIfName(spec.tunnel);
+    this.closed = new Promise((res) => child.once('close', () => res()));
+  }
+
+  get pid(): number { return this.child.pid ?? -1; }
+  get running(): boolean { return this.child.exitCode === null && this.child.signalCode === null; }
+
+  /** Spawns the agent and resolves once its tun device is up (the `tunagent-ready` line). */
+  static async start(spec: TunnelAgentSpec, io: IoOptions = {}): Promise<TunnelAgent> {
+    const ifname = tunIfName(spec.tunnel);
+    const port = spec.port ?? portOf(spec.tunnel);
+    const secs = Math.max(1, Math.ceil(spec.maxLifetimeMs / 1000));
+    const argv = ['ip', 'netns', 'exec', spec.ns, spec.binary ?? defaultAgentBinary(), '-i', ifname,
+      '-l', spec.local, '-L', String(port), '-r', spec.remote, '-R', String(port),
+      '-f', String(spec.flowId ?? flowIdOf(spec.tunnel)), '-t', String(secs), '-m', String(spec.mtu ?? 1400), '-w'];
+    const child = spawn(argv[0] ?? 'ip', argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const a = new TunnelAgent(spec, child);
+    child.stdin?.on('error', () => { /* agent gone: its exit tells why */ });
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (d: string) => { a.stderr = (a.stderr + d).slice(-2048); });
+    const ready = new Promise<void>((resolve, reject) => {
+      child.once('error', (e) => reject(new VmmiError('PROBE', `cannot start tunnel agent: ${e.message}`)));
+      child.once('close', (code) => reject(new VmmiError('PROBE',
+        `tunnel agent ${ifname} in ${spec.ns} exited (${code ?? 'signal'}) before ready: ${a.stderr.trim()}`,
+        { hint: 'build it with scripts/build-lab-assets; it needs root and /dev/net/tun' })));
+      if (child.stdout === null) return;
+      createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
+        if (line.startsWith('tunagent-ready')) resolve();
+        const c = parseCounters(line);
+        if (c !== undefined) {
+          a.counterLines.push(c);
+          for (const w of a.waiters) w(c);
+        }
+      });
+    });
+    try {
+      await withDeadline(ready, `tunnel agent ${ifname} start in ${spec.ns}`,
+        { timeoutMs: io.timeoutMs ?? 5000, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+      // Decapsulated packets arrive on the tun with sources routed elsewhere: strict rp_filter drops them.
+      await runChecked(['ip', 'netns', 'exec', spec.ns, 'sysctl', '-qw', `net.ipv4.conf.${ifname}.rp_filter=0`],
+        { timeoutMs: io.timeoutMs ?? 5000, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+    } catch (e) {
+      await a.stop({ timeoutMs: 2000 }).catch(() => undefined);
+      throw e;
+    }
+    return a;
+  }
+
+  /** Live counters: SIGUSR1 makes the agent print them. */
+  async counters(io: IoOptions = {}): Promise<AgentCounters> {
+    if (!this.running) {
+      const last = this.counterLines[this.counterLines.length - 1];
+      if (last !== undefined) return last;
+      throw new VmmiError('PROBE', `tunnel agent ${this.ifname} is not running and printed no counters`);
+    }
+    let off: (() => void) | undefined;
+    const next = new Promise<AgentCounters>((res) => {
+      const w = (c: AgentCounters): void => res(c);
+      this.waiters.add(w);
+      off = () => this.waiters.delete(w);
+    });
+    await this.signal('SIGUSR1');
+    try {
+      return await withDeadline(next, `tunnel agent ${this.ifname} counters`, { timeoutMs: io.timeoutMs ?? 2000,
+        ...(io.signal === undefined ? {} : { signal: io.signal }) });
+    } finally {
+      off?.();
+    }
+  }
+
+  /** Signals the agent only when the PID is still a `tunagent` (PIDs are reused). */
+  private async signal(sig: NodeJS.Signals): Promise<boolean> {
+    if (!this.running || this.pid <= 1) return false;
+    if ((await readComm(this.pid)) !== AGENT_COMM) return false;
+    try {
+      process.kill(this.pid, sig);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Stops the agent (SIGTERM, then SIGKILL) and returns its final counters; idempotent. */
+  async stop(io: IoOptions = {}): Promise<AgentCounters | undefined> {
+    if (this.running) {
+      await this.signal('SIGTERM');
+      this.child.stdin?.end(); // the agent also exits on stdin EOF (e.g. if the PID check failed)
+      try {
+        await withDeadline(this.closed, `tunnel agent ${this.ifname} exit`, { timeoutMs: io.timeoutMs ?? 2000 });
+      } catch (e) {
+        if (!(e instanceof TimeoutError)) throw e;
+        if ((await readComm(this.pid)) === AGENT_COMM) this.child.kill('SIGKILL');
+        await this.closed;
+      }
+    }
+    await this.closed;
+    return this.counterLines.find((c) => c.why !== 'dump') ?? this.counterLines[this.counterLines.length - 1];
+  }
+}
+
+/** Routes applied with a CommandRunner in the router's namespace (or over SSH on a Linux router). */
+async function ipRoute(runner: CommandRunner, args: readonly string[], io: IoOptions, okIfMissing = false): Promise<void> {
+  const argv = ['ip', ...args];
+  const r = await runner.run(argv, { timeoutMs: io.timeoutMs ?? 5000, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+  if (r.failed && !(okIfMissing && /No such process|Cannot find device|No such device/.test(r.stderr))) {
+    throw new VmmiError('COMMAND', `${argv.join(' ')} on ${runner.where} failed: ${r.stderr.trim()}`);
+  }
+}
+
+const famFlag = (prefix: string): string[] => (prefix.includes(':') ? ['-6'] : []);
+
+/**
+ * Source site: keep attracting the VM's address and steer it into the tunnel
+ * (`ip route replace <vm>/32 dev <tun>`).
+ */
+export async function captureIntoTunnel(runner: CommandRunner, prefix: string, ifname: string, io: IoOptions = {}): Promise<void> {
+  await ipRoute(runner, [...famFlag(prefix), 'route', 'replace', prefix, 'dev', ifname], io);
+}
+
+/** Undoes captureIntoTunnel; a route already gone (agent stopped) is not an error. */
+export async function releaseCapture(runner: CommandRunner, prefix: string, ifname: string, io: IoOptions = {}): Promise<void> {
+  await ipRoute(runner, [...famFlag(prefix), 'route', 'del', prefix, 'dev', ifname], io, true);
+}
+
+/**
+ * Destination site: decapsulated packets leave the tun and are forwarded by the kernel; this host
+ * route delivers them onto the VM's bridge (`ip route replace <vm>/32 dev <bridge>`).
+ */
+export async function deliverFromTunnel(runner: CommandRunner, prefix: string, bridge: string, io: IoOptions = {}): Promise<void> {
+  await ipRoute(runner, [...famFlag(prefix), 'route', 'replace', prefix, 'dev', bridge], io);
+}

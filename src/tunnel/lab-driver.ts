@@ -1,0 +1,87 @@
+/**
+ * Executes the tunnel strategy's intent-level operations on Linux routers reachable as network
+ * namespaces (the emulated lab): `tunnel-start`/`tunnel-stop` run/stop a tunagent on the device,
+ * `add-host-route`/`remove-host-route` with `dev.tunnel` steer the prefix into that agent's tun.
+ * Other operations are not this module's (`handles` says which are). Idempotent, so rollback may
+ * replay inverses: starting a running tunnel or stopping a stopped one is a no-op.
+ */
+import type { DeviceOp } from '../migration/strategies/types.js';
+import type { CommandRunner } from '../exec/types.js';
+import type { IoOptions } from '../util/abort.js';
+import type { AgentCounters } from './header.js';
+import { TunnelAgent, captureIntoTunnel, releaseCapture } from './agent.js';
+import { tunIfName } from './header.js';
+
+export interface LabTunnelDriverOptions {
+  /** Namespace of a device (`torA` → `vmmi-torA`). */
+  readonly nsOf: (device: string) => string;
+  /** Runner inside a device's namespace (netnsRunner(nsOf(device)) in the lab). */
+  readonly runnerOf: (device: string) => CommandRunner;
+  /** Bound of every agent's life (ms): the run's budget plus margin. */
+  readonly maxLifetimeMs: number;
+  readonly binary?: string;
+}
+
+export interface LabTunnelDriver {
+  /** True for the operations this driver executes. */
+  handles(op: DeviceOp): boolean;
+  apply(op: DeviceOp, io: IoOptions): Promise<void>;
+  /** Running agents by `device/tunnel`. */
+  readonly agents: ReadonlyMap<string, TunnelAgent>;
+  /** Live counters of every running agent (for the run record: tunnelled packets per direction). */
+  counters(io: IoOptions): Promise<Record<string, AgentCounters>>;
+  /** Stops every agent (their tun devices and routes vanish with them). */
+  stopAll(io: IoOptions): Promise<Record<string, AgentCounters | undefined>>;
+}
+
+export function createLabTunnelDriver(o: LabTunnelDriverOptions): LabTunnelDriver {
+  const agents = new Map<string, TunnelAgent>();
+  const key = (device: string, tunnel: string): string => `${device}/${tunnel}`;
+  return {
+    agents,
+    handles(op: DeviceOp): boolean {
+      if (op.op === 'tunnel-start' || op.op === 'tunnel-stop') return true;
+      return (op.op === 'add-host-route' || op.op === 'remove-host-route') && op.dev?.tunnel !== undefined;
+    },
+    async apply(op: DeviceOp, io: IoOptions): Promise<void> {
+      switch (op.op) {
+        case 'tunnel-start': {
+          const k = key(op.device, op.tunnel);
+          if (agents.get(k)?.running === true) return;
+          const a = await TunnelAgent.start({ ns: o.nsOf(op.device), tunnel: op.tunnel, local: op.local, remote: op.remote,
+            maxLifetimeMs: o.maxLifetimeMs, ...(o.binary === undefined ? {} : { binary: o.binary }) }, io);
+          agents.set(k, a);
+          return;
+        }
+        case 'tunnel-stop': {
+          const k = key(op.device, op.tunnel);
+          await agents.get(k)?.stop(io);
+          agents.delete(k);
+          return;
+        }
+        case 'add-host-route':
+        case 'remove-host-route': {
+          const tunnel = op.dev?.tunnel;
+          if (tunnel === undefined) throw new TypeError(`${op.op} on ${op.device} has no tunnel: not a tunnel-driver op`);
+          const runner = o.runnerOf(op.device);
+          if (op.op === 'add-host-route') await captureIntoTunnel(runner, op.prefix, tunIfName(tunnel), io);
+          else await releaseCapture(runner, op.prefix, tunIfName(tunnel), io);
+          return;
+        }
+        default:
+          throw new TypeError(`${op.op} is not a tunnel-driver op (check handles() first)`);
+      }
+    },
+    async counters(io: IoOptions): Promise<Record<string, AgentCounters>> {
+      const out: Record<string, AgentCounters> = {};
+      for (const [k, a] of agents) if (a.running) out[k] = await a.counters(io);
+      return out;
+    },
+    async stopAll(io: IoOptions): Promise<Record<string, AgentCounters | undefined>> {
+      const out: Record<string, AgentCounters | undefined> = {};
+      await Promise.all([...agents].map(async ([k, a]) => { out[k] = await a.stop(io); }));
+      agents.clear();
+      return out;
+    },
+  };
+}

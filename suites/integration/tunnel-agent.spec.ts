@@ -1,0 +1,165 @@
+/* eslint-disable no-restricted-imports -- src/index.ts (the package entry) does not re-export these yet */
+/**
+ * The tunnel strategy's communication agent against the real kernel, in own namespaces
+ * (`vmmitn-<pid>-*`, 198.18.252.0/24 and 2001:2:0:252::/64):
+ *
+ *   cl ── a ── rl ── b ── vm        cl: client prober, vm: UDP reflector ("the VM")
+ *         └─ agent A ══UDP══ agent B ┘
+ *
+ * Direct path first; then agent A captures the VM's /32 and /128 into its tun, agent B decapsulates
+ * and the kernel delivers to vm; replies return directly. RTT through the tunnel vs direct is the
+ * roundabout cost (printed, not asserted); the agents' counters prove the path.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, expect } from '@playwright/test';
+import { runChecked, runLocal } from '../../src/exec/local.js';
+import { netnsRunner } from '../../src/exec/netns.js';
+import { FLAG_KEEPALIVE, encodeDatagram, flowIdOf, portOf, tunIfName } from '../../src/tunnel/header.js';
+import { createLabTunnelDriver } from '../../src/tunnel/lab-driver.js';
+
+const P = `vmmitn-${process.pid}-`;
+const NS = ['cl', 'a', 'rl', 'b', 'vm'] as const;
+const TUNNEL = 'vmmi-vm1-tn';
+const VM4 = '198.18.252.100';
+const VM6 = '2001:2:0:252:4::100';
+const PORT = 7007;
+let dir = '';
+let reflector: ChildProcess | undefined;
+
+const ns = (n: string, ...argv: string[]): Promise<unknown> => runChecked(['ip', 'netns', 'exec', P + n, ...argv], { timeoutMs: 10_000 });
+
+async function link(x: string, xi: string, y: string, yi: string, x4: string, y4: string, x6: string, y6: string): Promise<void> {
+  await runChecked(['ip', 'link', 'add', xi, 'netns', P + x, 'type', 'veth', 'peer', 'name', yi, 'netns', P + y]);
+  for (const [n, i, a4, a6] of [[x, xi, x4, x6], [y, yi, y4, y6]] as const) {
+    await ns(n, 'ip', 'addr', 'add', a4, 'dev', i);
+    await ns(n, 'ip', '-6', 'addr', 'add', a6, 'dev', i, 'nodad');
+    await ns(n, 'ip', 'link', 'set', 'dev', i, 'up');
+  }
+}
+
+/** UDP RTT prober in the client namespace (node dgram, bounded: count × interval + 400 ms drain). */
+const PROBER = `const [, t, p, n, iv] = process.argv; const s = require('node:dgram').createSocket(t.includes(':') ? 'udp6' : 'udp4');
+const sent = new Map(); const rtts = []; let i = 0;
+s.on('message', (m) => { const q = m.readUInt32BE(0); const t0 = sent.get(q); if (t0 !== undefined) { rtts.push(Number(process.hrtime.bigint() - t0) / 1e6); sent.delete(q); } });
+const tick = setInterval(() => { if (i >= +n) { clearInterval(tick); setTimeout(() => { console.log(JSON.stringify({ sent: i, rtts })); s.close(); }, 400); return; }
+  const b = Buffer.alloc(32); b.writeUInt32BE(i, 0); sent.set(i, process.hrtime.bigint()); s.send(b, +p, t); i++; }, +iv);`;
+
+async function probe(target: string, count = 200, intervalMs = 2): Promise<{ sent: number; rtts: number[] }> {
+  const r = await runChecked(['ip', 'netns', 'exec', `${P}cl`, 'timeout', '20', process.execPath, '-e', PROBER, '--',
+    target, String(PORT), String(count), String(intervalMs)], { timeoutMs: 25_000 });
+  return JSON.parse(r.stdout.trim()) as { sent: number; rtts: number[] };
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
+};
+
+/** Sends raw datagrams to agent B from agent A's exact address and port (SO_REUSEADDR, as the agent). */
+async function injectFromA(hexes: readonly string[]): Promise<void> {
+  const code = `const s = require('node:dgram').createSocket({ type: 'udp4', reuseAddr: true });
+s.bind(${portOf(TUNNEL)}, '198.18.252.5', () => { let k = 0; for (const h of process.argv.slice(1)) s.send(Buffer.from(h, 'hex'), ${portOf(TUNNEL)}, '198.18.252.10', () => { if (++k === process.argv.length - 1) s.close(); }); });`;
+  await runChecked(['ip', 'netns', 'exec', `${P}a`, 'timeout', '10', process.execPath, '-e', code, '--', ...hexes], { timeoutMs: 15_000 });
+}
+
+test.beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'vmmitn-'));
+  await Promise.all(['tunagent', 'udprefl'].map((b) =>
+    runChecked(['gcc', '-O2', '-static', '-o', join(dir, b), new URL(`../../lab-assets/${b}.c`, import.meta.url).pathname], { timeoutMs: 60_000 })));
+  for (const n of NS) {
+    await runChecked(['ip', 'netns', 'add', P + n]);
+    await ns(n, 'ip', 'link', 'set', 'dev', 'lo', 'up');
+    await ns(n, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1');
+  }
+  await link('cl', 'eth0', 'a', 'to-cl', '198.18.252.1/30', '198.18.252.2/30', '2001:2:0:252:1::1/80', '2001:2:0:252:1::2/80');
+  await link('a', 'to-rl', 'rl', 'to-a', '198.18.252.5/30', '198.18.252.6/30', '2001:2:0:252:2::1/80', '2001:2:0:252:2::2/80');
+  await link('rl', 'to-b', 'b', 'to-rl', '198.18.252.9/30', '198.18.252.10/30', '2001:2:0:252:3::1/80', '2001:2:0:252:3::2/80');
+  await link('b', 'to-vm', 'vm', 'eth0', '198.18.252.97/27', `${VM4}/27`, '2001:2:0:252:4::1/80', `${VM6}/80`);
+  const dflt = (n: string, v4: string, v6: string): Promise<unknown[]> =>
+    Promise.all([ns(n, 'ip', 'route', 'add', 'default', 'via', v4), ns(n, 'ip', '-6', 'route', 'add', 'default', 'via', v6)]);
+  await dflt('cl', '198.18.252.2', '2001:2:0:252:1::2');
+  await dflt('a', '198.18.252.6', '2001:2:0:252:2::2');
+  await dflt('b', '198.18.252.9', '2001:2:0:252:3::1');
+  await dflt('vm', '198.18.252.97', '2001:2:0:252:4::1');
+  await ns('rl', 'ip', 'route', 'add', '198.18.252.0/30', 'via', '198.18.252.5');
+  await ns('rl', 'ip', 'route', 'add', '198.18.252.96/27', 'via', '198.18.252.10');
+  await ns('rl', 'ip', '-6', 'route', 'add', '2001:2:0:252:1::/80', 'via', '2001:2:0:252:2::1');
+  await ns('rl', 'ip', '-6', 'route', 'add', '2001:2:0:252:4::/80', 'via', '2001:2:0:252:3::2');
+  reflector = spawn('ip', ['netns', 'exec', `${P}vm`, 'timeout', '90', join(dir, 'udprefl'), String(PORT), '0'], { stdio: 'ignore' });
+});
+
+test.afterAll(async () => {
+  if (reflector?.exitCode === null) reflector.kill('SIGTERM');
+  for (const n of NS) await runLocal(['ip', 'netns', 'del', P + n]);
+  if (dir !== '') await rm(dir, { recursive: true, force: true });
+});
+
+test('client → agent A ⇒ agent B → reflector and back, IPv4 and IPv6; roundabout cost measured', async () => {
+  const direct4 = await probe(VM4);
+  const direct6 = await probe(VM6);
+  expect(direct4.rtts.length).toBeGreaterThan(190); // baseline must work before the tunnel is judged
+  expect(direct6.rtts.length).toBeGreaterThan(190);
+
+  const drv = createLabTunnelDriver({ nsOf: (d) => P + d, runnerOf: (d) => netnsRunner(P + d), maxLifetimeMs: 60_000, binary: join(dir, 'tunagent') });
+  const start = { tunnel: TUNNEL, role: 'decap' as const };
+  try {
+    await drv.apply({ op: 'tunnel-start', device: 'b', ...start, local: '198.18.252.10', remote: '198.18.252.5' }, { timeoutMs: 5000 });
+    await drv.apply({ op: 'tunnel-start', device: 'a', ...start, role: 'encap', local: '198.18.252.5', remote: '198.18.252.10' }, { timeoutMs: 5000 });
+    await drv.apply({ op: 'tunnel-start', device: 'a', ...start, role: 'encap', local: '198.18.252.5', remote: '198.18.252.10' }, { timeoutMs: 5000 }); // idempotent
+    expect(drv.agents.size).toBe(2);
+    for (const [prefix, family] of [[`${VM4}/32`, 4], [`${VM6}/128`, 6]] as const) {
+      await drv.apply({ op: 'add-host-route', device: 'a', prefix, family, dev: { tunnel: TUNNEL } }, { timeoutMs: 5000 });
+    }
+    const tun4 = await probe(VM4);
+    const tun6 = await probe(VM6);
+    const a = await drv.agents.get(`a/${TUNNEL}`)!.counters({ timeoutMs: 2000 });
+    const b = await drv.agents.get(`b/${TUNNEL}`)!.counters({ timeoutMs: 2000 });
+    expect(tun4.rtts.length).toBeGreaterThan(190);
+    expect(tun6.rtts.length).toBeGreaterThan(190);
+    // every answered probe crossed the tunnel: captured at A, decapsulated at B, per family
+    expect(a.values.v4_out).toBeGreaterThanOrEqual(tun4.rtts.length);
+    expect(a.values.v6_out).toBeGreaterThanOrEqual(tun6.rtts.length);
+    expect(b.values.v4_in).toBeGreaterThanOrEqual(tun4.rtts.length);
+    expect(b.values.v6_in).toBeGreaterThanOrEqual(tun6.rtts.length);
+    expect(b.values.seq_gap).toBe(0);
+    expect(a.values.v4_in).toBe(0); // replies return directly, not through the tunnel
+
+    // TS-encoded datagrams against the C decoder: foreign magic, other flow, non-IP inner, keepalive
+    const flow = flowIdOf(TUNNEL);
+    const hex = (u: Uint8Array): string => Buffer.from(u).toString('hex');
+    const badMagic = encodeDatagram({ flowId: flow, seq: 1_000_000 }, new Uint8Array(20).fill(0x45));
+    badMagic[0] = 0x51;
+    await injectFromA([hex(badMagic), hex(encodeDatagram({ flowId: flow + 1, seq: 1_000_000 }, new Uint8Array(20).fill(0x45))),
+      hex(encodeDatagram({ flowId: flow, seq: 1_000_000 }, new Uint8Array(20).fill(0x15))),
+      hex(encodeDatagram({ flowId: flow, seq: 1_000_001, flags: FLAG_KEEPALIVE }, new Uint8Array()))]);
+    await expect.poll(async () => (await drv.agents.get(`b/${TUNNEL}`)!.counters({ timeoutMs: 2000 })).values, { timeout: 3000 })
+      .toMatchObject({ drop_magic: 1, drop_flow: 1, drop_inner: 1, keepalive: 1, v4_in: b.values.v4_in });
+
+    const d4 = median(direct4.rtts); const t4 = median(tun4.rtts); const d6 = median(direct6.rtts); const t6 = median(tun6.rtts);
+    console.log(`tunnel roundabout (median RTT, ${tun4.rtts.length}+${tun6.rtts.length} probes @500 pps): IPv4 direct ${d4.toFixed(3)} ms, ` +
+      `tunnel ${t4.toFixed(3)} ms, cost ${(t4 - d4).toFixed(3)} ms; IPv6 direct ${d6.toFixed(3)} ms, tunnel ${t6.toFixed(3)} ms, cost ${(t6 - d6).toFixed(3)} ms`);
+  } finally {
+    const final = await drv.stopAll({ timeoutMs: 3000 });
+    expect(final[`a/${TUNNEL}`]?.why).toBe('stopped');
+  }
+  // the tun device and the capture routes through it are gone with the agent: no residue
+  const l = await runLocal(['ip', 'netns', 'exec', `${P}a`, 'ip', 'link', 'show', 'dev', tunIfName(TUNNEL)]);
+  expect(l.failed).toBe(true);
+  const r = await runChecked(['ip', 'netns', 'exec', `${P}a`, 'ip', 'route', 'show', `${VM4}/32`]);
+  expect(r.stdout.trim()).toBe('');
+  expect((await probe(VM4, 50)).rtts.length).toBeGreaterThan(45); // direct path again
+  // stopping again (rollback replaying an inverse) is a no-op
+  await drv.apply({ op: 'tunnel-stop', device: 'a', tunnel: TUNNEL, role: 'encap', local: '198.18.252.5', remote: '198.18.252.10' }, { timeoutMs: 2000 });
+});
+
+test('an agent that cannot start reports why, and leaves nothing behind', async () => {
+  const drv = createLabTunnelDriver({ nsOf: (d) => P + d, runnerOf: (d) => netnsRunner(P + d), maxLifetimeMs: 5000, binary: join(dir, 'tunagent') });
+  await expect(drv.apply({ op: 'tunnel-start', device: 'a', tunnel: TUNNEL, role: 'encap', local: '198.18.252.200', remote: '198.18.252.10' },
+    { timeoutMs: 5000 })).rejects.toThrow(/bind local address/);
+  expect(drv.agents.size).toBe(0);
+  const l = await runLocal(['ip', 'netns', 'exec', `${P}a`, 'ip', 'link', 'show', 'dev', tunIfName(TUNNEL)]);
+  expect(l.failed).toBe(true);
+});
