@@ -1,6 +1,7 @@
 import { reportCommand } from './report.js';
 import { testbedCommand } from './testbed.js';
 import { labCommand } from './lab.js';
+import { planCommand } from './plan.js';
 
 /** One `vmmi` command group. `run` returns the exit code. */
 export interface Command {
@@ -14,6 +15,7 @@ export const commands: Readonly<Record<string, Command>> = {
   testbed: testbedCommand,
   lab: labCommand,
   report: reportCommand,
+  plan: planCommand,
 };
 
 export function printHelp(): void {

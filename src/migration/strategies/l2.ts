@@ -22,7 +22,7 @@ export const l2: Strategy = {
     return {
       strategy: 'l2', prepare: [], switchover: [], cleanup: [], watchRouters: [],
       ...(gateway === undefined ? {} : { gateway }),
-      notes: [m.sameSite ? 'same site: the guest RARP moves the MAC' : `segment stretched with VNI ${m.home.vni ?? ''}`],
+      notes: [m.sameSite ? 'same site: the guest RARP moves the MAC' : `assumes subnet ${m.home.name} is stretched to site ${m.dst.site} with VNI ${m.home.vni ?? ''} (evpn-l2 attaches it)`],
       expectedOrder: commonEdges(ctx.testbed, m.src.name, m.dst.name, false),
     };
   },

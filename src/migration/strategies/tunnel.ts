@@ -55,19 +55,18 @@ export const tunnel: Strategy = {
     const anchor = m.homeTor.name;
     const prepare = toHome ? [] : agents(m, 'dst', 'tunnel-start');
     const cleanup = fromHome ? [] : agents(m, 'src', 'tunnel-stop');
-    const switchover: DeviceOp[] = [];
     const port = torPortToward(tb, m.dstTor.name, m.dst.name);
-    for (const p of m.prefixes) {
-      const c = { prefix: p.prefix, family: p.family };
-      if (!toHome) {
-        switchover.push({ op: 'add-host-route', device: m.dstTor.name, ...c,
-          dev: { ...(m.dstSubnet === undefined ? {} : { subnet: m.dstSubnet.name }), ...(port === undefined ? {} : { port }) } });
-        switchover.push({ op: 'add-host-route', device: anchor, ...c, dev: { tunnel: tunnelName(m.vm.name, m.dst.site) } });
-      } else {
-        switchover.push({ op: 'remove-host-route', device: anchor, ...c, dev: { tunnel: tunnelName(m.vm.name, m.src.site) } });
-      }
-      if (!fromHome) switchover.push({ op: 'remove-host-route', device: m.srcTor.name, ...c });
-    }
+    const dev = { ...(m.dstSubnet === undefined ? {} : { subnet: m.dstSubnet.name }), ...(port === undefined ? {} : { port }) };
+    // One transaction per device: delivery at the destination first, then the anchor's capture, then
+    // the old delivery route (all families of a device together).
+    const each = (f: (p: ResolvedMove['prefixes'][number]) => DeviceOp): DeviceOp[] => m.prefixes.map(f);
+    const switchover: DeviceOp[] = toHome
+      ? each((p) => ({ op: 'remove-host-route', device: anchor, prefix: p.prefix, family: p.family,
+        dev: { tunnel: tunnelName(m.vm.name, m.src.site) } }))
+      : [...each((p) => ({ op: 'add-host-route', device: m.dstTor.name, prefix: p.prefix, family: p.family, dev })),
+        ...each((p) => ({ op: 'add-host-route', device: anchor, prefix: p.prefix, family: p.family,
+          dev: { tunnel: tunnelName(m.vm.name, m.dst.site) } }))];
+    if (!fromHome) switchover.push(...each((p) => ({ op: 'remove-host-route', device: m.srcTor.name, prefix: p.prefix, family: p.family })));
     const peers = [...tb.trafficHosts.map((h) => h.name), ...(gateway === undefined ? [] : [gateway])];
     const extraRttMs = toHome ? {} : tunnelExtraRttMs(tb, anchor, m.dstTor.name, peers);
     const first = toHome ? { kind: 'route-del', host: anchor } : { kind: 'route-add', host: m.dstTor.name };

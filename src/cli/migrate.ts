@@ -1,0 +1,83 @@
+import { UsageError } from '../errors/classes.js';
+import { loadTestbed } from '../inventory/load.js';
+import { formatResult } from '../migration/format.js';
+import { runMigration, type MigrationDrivers, type RunMigrationOptions } from '../migration/run.js';
+import type { Family } from '../migration/strategies/types.js';
+import { MIGRATION_STRATEGIES, type MigrationStrategy, type Testbed } from '../model/testbed.js';
+import { parseCommandArgs } from './args.js';
+import type { Command } from './commands.js';
+
+const USAGE = 'vmmi migrate VM --to HOST [--from HOST] [--strategy S] [--family 4|6] [--testbed testbeds/local.yaml]';
+
+/** Opened drivers for one run, adapted to the executor's consumer interfaces, and how to release them. */
+export interface OpenedDrivers {
+  readonly drivers: MigrationDrivers;
+  /** Extra executor options the drivers imply (route monitor resolution, clock sync, fresh-VM retry). */
+  readonly options?: Omit<RunMigrationOptions, 'signal'>;
+  close(): Promise<void>;
+}
+
+/** Builds the drivers for a testbed (injected by the composition root that owns the driver registries). */
+export type DriverFactory = (testbed: Testbed, signal: AbortSignal) => Promise<OpenedDrivers>;
+
+export function parseFamilies(raw: readonly string[] | undefined): Family[] | undefined {
+  if (raw === undefined || raw.length === 0) return undefined;
+  return raw.map((f) => {
+    if (f === '4' || f === '6') return Number(f) as Family;
+    throw new UsageError(`--family must be 4 or 6, got "${f}"`);
+  });
+}
+
+function parseStrategy(s: string | undefined): MigrationStrategy | undefined {
+  if (s === undefined) return undefined;
+  if ((MIGRATION_STRATEGIES as readonly string[]).includes(s)) return s as MigrationStrategy;
+  throw new UsageError(`unknown strategy "${s}"; supported: ${MIGRATION_STRATEGIES.join(', ')}`);
+}
+
+/**
+ * `vmmi migrate`: one migration with all observers; prints timeline, decomposition, conformance and
+ * metrics. SIGINT aborts the run, which rolls back. Exit 0 only when the VM migrated and the
+ * measurement is not errored.
+ */
+export function createMigrateCommand(openDrivers: DriverFactory): Command {
+  return {
+    summary: 'live-migrate a VM with all observers and print timeline, decomposition and metrics',
+    usage: USAGE,
+    async run(args) {
+      const { values, positionals } = parseCommandArgs(args, {
+        to: { type: 'string' }, from: { type: 'string' }, strategy: { type: 'string' },
+        family: { type: 'string', multiple: true }, testbed: { type: 'string', default: 'testbeds/local.yaml' },
+      }, USAGE);
+      if (values.help === true) {
+        console.log(`usage: ${USAGE}`);
+        return 0;
+      }
+      const [vm] = positionals;
+      if (vm === undefined || values.to === undefined || positionals.length > 1) throw new UsageError(`usage: ${USAGE}`);
+      const strategy = parseStrategy(values.strategy);
+      const families = parseFamilies(values.family);
+      const testbed = await loadTestbed(values.testbed);
+      const ac = new AbortController();
+      const onSigint = (): void => {
+        console.error('vmmi migrate: interrupt: aborting the migration and rolling back (Ctrl-C again to force)');
+        ac.abort(new Error('SIGINT'));
+        process.removeListener('SIGINT', onSigint);
+      };
+      process.on('SIGINT', onSigint);
+      const opened = await openDrivers(testbed, ac.signal);
+      try {
+        const result = await runMigration(testbed, {
+          vm, to: values.to,
+          ...(values.from === undefined ? {} : { from: values.from }),
+          ...(strategy === undefined ? {} : { strategy }),
+          ...(families === undefined ? {} : { families }),
+        }, opened.drivers, { ...opened.options, signal: ac.signal });
+        console.log(formatResult(result));
+        return result.verdict === 'migrated' && result.health.health !== 'errored' ? 0 : 1;
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+        await opened.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/** Text form of a migration result (pure): attempts, timeline, decomposition, conformance, metrics. */
+import { formatConformance } from './conformance.js';
+import { formatDecomposition } from './decompose.js';
+import { formatMetrics } from './metrics.js';
+import type { AttemptResult, MigrationResult } from './run.js';
+import { formatTimeline } from './timeline.js';
+
+function formatAttempt(a: AttemptResult): string {
+  const lines = [
+    `attempt ${a.attempt}: ${a.vm} ${a.source} → ${a.destination} (${a.strategy}): ${a.outcome.toUpperCase()}`
+    + `, VM on ${a.vmOn ?? 'unknown'}, health ${a.health.health}`,
+  ];
+  if (a.failure !== undefined) lines.push(`  failed in ${a.failure.step} (${a.failure.kind}): ${a.failure.reason}`);
+  if (a.trigger === 'job-completed') lines.push('  switchover was triggered by the job end: the RESUMED event was not seen');
+  if (a.abortRequested) lines.push('  abort was requested');
+  for (const r of a.residue) lines.push(`  RESIDUE: ${r}`);
+  for (const r of a.health.reasons) lines.push(`  health: ${r}`);
+  for (const n of a.notes) lines.push(`  note: ${n}`);
+  lines.push('timeline:', formatTimeline(a.timeline));
+  if (a.decomposition !== undefined) lines.push('decomposition:', formatDecomposition(a.decomposition));
+  if (a.conformance !== undefined) lines.push(formatConformance(a.conformance));
+  if (a.metrics.length > 0) lines.push('metrics:', formatMetrics(a.metrics));
+  return lines.join('\n');
+}
+
+export function formatResult(r: MigrationResult): string {
+  const head = `verdict: ${r.verdict.toUpperCase()}, health: ${r.health.health}${r.unstable ? ' (unstable: retried)' : ''}`;
+  return [head, ...r.attempts.map(formatAttempt)].join('\n\n');
+}
