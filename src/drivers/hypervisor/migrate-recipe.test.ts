@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { LibvirtError } from '../../errors/classes.js';
+import { LibvirtError, TimeoutError } from '../../errors/classes.js';
 import { sleep } from '../../util/abort.js';
 import type { Stamp } from '../../util/stamp.js';
 import { EventHub } from './event-hub.js';
@@ -89,4 +89,21 @@ test('recipe: non-p2p migration is refused as unsupported', async () => {
   const src = fakeHost('hv1', [], () => ({ type: 'none', typeCode: 0, fields: {} }));
   const p = { driver: src.driver, setMaxDowntime: async () => undefined, perform: async () => undefined, abortJob: async () => undefined };
   await expect(runMigration(p, 'vm1', 'qemu+tcp://x/system', { p2p: false }).result).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+});
+
+test('recipe: a perform that times out cancels the job in the daemon', async () => {
+  const log: string[] = [];
+  const src = fakeHost('hv1', log, () => ({ type: 'unbounded', typeCode: 2, fields: {} }));
+  const p: MigrationPrimitives = {
+    driver: src.driver,
+    setMaxDowntime: async () => undefined,
+    perform: async (_d, _u, o) => {
+      await sleep(o.timeoutMs ?? 0);
+      throw new TimeoutError('DOMAIN_MIGRATE_PERFORM3_PARAMS timed out', o.timeoutMs ?? 0);
+    },
+    abortJob: async () => void log.push('abortJob'),
+  };
+  const m = runMigration(p, 'vm1', 'qemu+tcp://198.18.10.12/system', { timeoutMs: 50, pollIntervalMs: 1_000 });
+  await expect(m.result).rejects.toMatchObject({ code: 'TIMEOUT' });
+  expect(log).toEqual(['hv1:eventsReady', 'abortJob']);
 });

@@ -8,6 +8,7 @@
  *  5. QEMU's downtime and the controller-stamped gap src SUSPENDED/MIGRATED → dst RESUMED/MIGRATED.
  */
 import { UnsupportedError } from '../../errors/classes.js';
+import { isVmmiError } from '../../errors/vmmi-error.js';
 import { MigrateFlag } from '../../transports/libvirt/enums.js';
 import { sleep } from '../../util/abort.js';
 import { type Stamp, diffMs, stamp } from '../../util/stamp.js';
@@ -71,10 +72,10 @@ class Timeline {
 }
 
 async function pollProgress(src: HypervisorDriver, dom: DomainSpec, hub: EventHub<MigrationProgress>,
-  done: () => boolean, intervalMs: number): Promise<void> {
-  while (!done()) {
-    await sleep(intervalMs);
-    if (done()) break;
+  stop: AbortSignal, intervalMs: number): Promise<void> {
+  while (!stop.aborted) {
+    await sleep(intervalMs, stop).catch(() => undefined);
+    if (stop.aborted) break;
     try {
       const stats = await src.jobStats(dom, { timeoutMs: 5_000 });
       if (stats.type === 'bounded' || stats.type === 'unbounded') hub.publish({ at: stamp(), stats });
@@ -101,16 +102,22 @@ async function run(p: MigrationPrimitives, dom: DomainSpec, destinationUri: stri
     const io = { ...(o.signal === undefined ? {} : { signal: o.signal }) };
     await p.setMaxDowntime(dom, o.maxDowntimeMs ?? DEFAULT_MAX_DOWNTIME_MS, { ...io, timeoutMs: 10_000 });
 
-    let finished = false;
+    const finished = new AbortController();
     const t0 = performance.now();
-    const poller = pollProgress(src, dom, hub, () => finished, o.pollIntervalMs ?? 200);
+    const poller = pollProgress(src, dom, hub, finished.signal, o.pollIntervalMs ?? 200);
     try {
       await p.perform(dom, destinationUri, {
         flags: migrateFlags(o), bandwidthMiBs: o.bandwidthMiBs ?? DEFAULT_BANDWIDTH_MIBS,
         timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...io,
       });
+    } catch (e) {
+      // Giving up on the call does not stop the job in the daemon: cancel it so the guest stays on the source.
+      if (isVmmiError(e) && (e.code === 'TIMEOUT' || e.code === 'ABORTED' || e.code === 'COMMAND')) {
+        await p.abortJob(dom, { timeoutMs: 10_000 }).catch(() => undefined);
+      }
+      throw e;
     } finally {
-      finished = true;
+      finished.abort();
       await poller;
       hub.close(); // progress ends with the job, not after the trailing events
     }
