@@ -2,7 +2,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { runLocal } from '../exec/local.js';
 import { acquireLabLock } from './lock.js';
 import { deleteRootLinks, linkNames } from './links.js';
-import { deleteNamespaces, listNetns } from './netns.js';
+import { deleteNamespaces, listNetns, removeNetnsEtc } from './netns.js';
 import { isAlive, pidsInNetns, readComm, terminate } from './proc.js';
 import { stepper, type Progress } from './progress.js';
 import type { LabPlan } from './topology.js';
@@ -98,6 +98,7 @@ export async function teardown(plan: LabPlan, progress?: Progress): Promise<Tear
   await step('delete namespaces and links', async () => {
     const left = await deleteNamespaces(await labNamespaces(plan));
     await deleteRootLinks(plan);
+    await removeNetnsEtc(plan.prefix);
     return { value: undefined, detail: left.length === 0 ? 'done' : `not deleted: ${left.join('; ')}` };
   });
   // Mounts of namespaces that `ip netns del` could not remove (e.g. a half-created one).

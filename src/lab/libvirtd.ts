@@ -26,6 +26,8 @@ export interface StartLibvirtdOptions {
   readonly listenAddr?: string;
   /** Listen on TCP (auth none: loopback or lab namespaces only). Without it only the unix socket. */
   readonly tcpPort?: number;
+  /** Also listen on TLS (auth none: the client certificate is the credential), on `listenAddr`. */
+  readonly tls?: { readonly port: number; readonly caFile: string; readonly certFile: string; readonly keyFile: string };
   /** Distinct per daemon: machines with DMI give every daemon the same SMBIOS UUID otherwise. */
   readonly hostUuid: string;
   /** qemu.conf migration_address and migration_host (not 127.0.0.1, which libvirt rejects). */
@@ -50,6 +52,8 @@ export interface LibvirtdHandle {
   readonly unixUri: string;
   /** `qemu+tcp://addr:port/system` when listening on TCP. */
   readonly tcpUri?: string;
+  /** `qemu+tls://addr:port/system` when listening on TLS (add `?pkipath=` for the client side). */
+  readonly tlsUri?: string;
   /** Stops libvirtd (SIGTERM, then SIGKILL after 5 s) and any QEMU it left running. Idempotent. */
   stop(): Promise<void>;
 }
@@ -61,8 +65,13 @@ const MOUNTS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 export function renderLibvirtdConf(o: StartLibvirtdOptions): string {
-  const L = ['listen_tls = 0', `listen_tcp = ${o.tcpPort === undefined ? 0 : 1}`];
-  if (o.tcpPort !== undefined) L.push(`listen_addr = "${o.listenAddr ?? '127.0.0.1'}"`, `tcp_port = "${o.tcpPort}"`);
+  const L = [`listen_tls = ${o.tls === undefined ? 0 : 1}`, `listen_tcp = ${o.tcpPort === undefined ? 0 : 1}`];
+  if (o.tcpPort !== undefined || o.tls !== undefined) L.push(`listen_addr = "${o.listenAddr ?? '127.0.0.1'}"`);
+  if (o.tcpPort !== undefined) L.push(`tcp_port = "${o.tcpPort}"`);
+  if (o.tls !== undefined) {
+    L.push(`tls_port = "${o.tls.port}"`, `ca_file = "${o.tls.caFile}"`, `cert_file = "${o.tls.certFile}"`,
+      `key_file = "${o.tls.keyFile}"`, 'auth_tls = "none"');
+  }
   L.push('auth_tcp = "none"', 'auth_unix_rw = "none"', 'auth_unix_ro = "none"', `host_uuid = "${o.hostUuid}"`,
     'log_level = 3', 'log_outputs = "3:file:/var/log/libvirt/libvirtd.log"', '');
   return L.join('\n');
@@ -136,7 +145,7 @@ export async function startLibvirtd(o: StartLibvirtdOptions): Promise<LibvirtdHa
   // Paths go in as positional args ($1…), never spliced into the script text.
   const binds = MOUNTS.map(([, target], i) => `mkdir -p ${target} && mount --bind "$${i + 1}" ${target}`).join(' && ');
   const script = `set -e; ${o.hostname === undefined ? '' : `hostname "$6" && `}${binds} && `
-    + `exec ${LIBVIRTD} ${o.tcpPort === undefined ? '' : '--listen '}--pid-file /run/libvirt/libvirtd.pid`;
+    + `exec ${LIBVIRTD} ${o.tcpPort === undefined && o.tls === undefined ? '' : '--listen '}--pid-file /run/libvirt/libvirtd.pid`;
   const argv = [
     ...(o.netns === undefined ? [] : ['ip', 'netns', 'exec', o.netns]),
     'unshare', '--mount', ...(o.hostname === undefined ? [] : ['--uts']), '--propagation', 'private',
@@ -169,6 +178,7 @@ export async function startLibvirtd(o: StartLibvirtdOptions): Promise<LibvirtdHa
     pid, socketPath, dir: d,
     unixUri: `${o.driver}+unix://${path}?socket=${socketPath}`,
     ...(o.tcpPort === undefined ? {} : { tcpUri: `${o.driver}+tcp://${o.listenAddr ?? '127.0.0.1'}:${o.tcpPort}${path}` }),
+    ...(o.tls === undefined ? {} : { tlsUri: `${o.driver}+tls://${o.listenAddr ?? '127.0.0.1'}:${o.tls.port}${path}` }),
     stop: () => (stopped ??= stopLibvirtdIn(d)),
   };
 }

@@ -49,9 +49,9 @@ export async function acquireLabLock(prefix: string, operation: string): Promise
 
 async function readOwner(path: string): Promise<{ pid: number; operation: string } | undefined> {
   try {
-    const [pid, operation] = (await readFile(path, 'utf8')).trim().split(' ');
-    const n = Number(pid);
-    return Number.isInteger(n) && n > 0 ? { pid: n, operation: operation ?? '?' } : undefined;
+    const m = /^(\d+) (.*)$/.exec((await readFile(path, 'utf8')).trim());
+    const n = Number(m?.[1]);
+    return m !== null && Number.isInteger(n) && n > 0 ? { pid: n, operation: m[2] ?? '?' } : undefined;
   } catch {
     return undefined;
   }

@@ -1,3 +1,4 @@
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { LabError } from '../errors/classes.js';
 import { runLocal } from '../exec/local.js';
 import type { IoOptions } from '../util/abort.js';
@@ -35,6 +36,27 @@ export async function ensureNamespaces(nodes: readonly NodePlan[], opts: IoOptio
     if (lo.failed) throw new LabError(`lo up failed: ${lo.stderr.trim()}`, { device: n.node, operation: 'configure namespace' });
   }));
   return created;
+}
+
+/**
+ * `ip netns exec NS` bind-mounts /etc/netns/NS/* over /etc: every lab daemon then resolves the lab's
+ * host names from a local hosts file and sends no DNS query out of the lab (the system resolver is
+ * unreachable from the namespaces: each lookup would stall ~5 s, libvirtd looks its hostname up
+ * several times per migration).
+ */
+export async function ensureNetnsEtc(nodes: readonly NodePlan[], hosts: readonly (readonly [string, string])[]): Promise<void> {
+  const text = ['127.0.0.1 localhost', '::1 localhost', ...hosts.map(([addr, name]) => `${addr} ${name}`), ''].join('\n');
+  await Promise.all(nodes.map(async (n) => {
+    await mkdir(`/etc/netns/${n.ns}`, { recursive: true });
+    await writeFile(`/etc/netns/${n.ns}/hosts`, text);
+    await writeFile(`/etc/netns/${n.ns}/resolv.conf`, 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n');
+  }));
+}
+
+/** Removes /etc/netns/<prefix>-* (files of the run). */
+export async function removeNetnsEtc(prefix: string): Promise<void> {
+  const all = await readdir('/etc/netns').catch(() => [] as string[]);
+  await Promise.all(all.filter((d) => d.startsWith(`${prefix}-`)).map((d) => rm(`/etc/netns/${d}`, { recursive: true, force: true })));
 }
 
 /** Deletes the given namespaces that exist; returns the ones that could not be deleted. */

@@ -6,7 +6,7 @@ import { checkBgp, checkReflectors, healthVerdict, type CheckResult, type Health
 import { ensureHypervisors } from './hypervisors.js';
 import { ensureL2L3, ensureVeths } from './links.js';
 import { acquireLabLock } from './lock.js';
-import { ensureNamespaces } from './netns.js';
+import { ensureNamespaces, ensureNetnsEtc } from './netns.js';
 import { stepper, type Progress } from './progress.js';
 import { agentsReady, ensureSwitches } from './switches.js';
 import { planLab, type LabPlan } from './topology.js';
@@ -68,7 +68,11 @@ export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> 
       await writeFile(`${plan.dir}/lab.json`, JSON.stringify({ prefix: plan.prefix, namespaces: plan.nodes.map((n) => n.ns), owner: process.pid }));
       return { value: undefined, detail: `plan: ${plan.nodes.length} namespaces, ${plan.veths.length} veth pairs` };
     });
-    await step('namespaces', async () => ({ value: undefined, detail: `${await ensureNamespaces(plan.nodes, o)} created` }));
+    await step('namespaces', async () => {
+      await ensureNetnsEtc(plan.nodes, [...plan.hypervisors.map((h) => [h.address, h.name] as const),
+        ...plan.switches.map((s) => [s.address, s.name] as const)]);
+      return { value: undefined, detail: `${await ensureNamespaces(plan.nodes, o)} created` };
+    });
     await step('links, bridges, addresses, routes', async () => {
       const n = await ensureVeths(plan, o);
       await ensureL2L3(plan, o);
