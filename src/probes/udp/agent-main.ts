@@ -31,10 +31,12 @@ async function main(): Promise<void> {
   if (cfg.kind === 'udp') {
     await runAgent(cfg.agent, (r) => out(encodeRecord(r)), ac.signal);
   } else if (cfg.kind === 'reflector') {
+    const cpu0 = process.cpuUsage();
     const r = await startReflector({ ...cfg.reflector, signal: ac.signal });
     out(`${JSON.stringify({ t: 'ready', udpPort: r.udpPort, tcpPort: r.tcpPort ?? null })}\n`);
     await r.closed;
-    out(`${JSON.stringify({ t: 'closed', ...r.stats })}\n`);
+    const cpu = process.cpuUsage(cpu0);
+    out(`${JSON.stringify({ t: 'closed', ...r.stats, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000 })}\n`);
   } else if (cfg.kind === 'tcp-session') {
     const res = await runTcpSession({ ...cfg.session, signal: ac.signal });
     out(`${JSON.stringify({ t: 'session', ...res })}\n`);

@@ -25,11 +25,17 @@ export interface AgentConfig {
   readonly drainMs?: number;
   /** How often tx/rx batches are emitted, ms (default 200). */
   readonly batchIntervalMs?: number;
+  /** Pacing quantum, ms (default 0.2): burst window of sends and the bound on receive-stamp delay. */
+  readonly quantumMs?: number;
 }
 
 const SOCKET_BUFFER_BYTES = 4 << 20;
-/** Longest blocking sleep inside the pacing loop: bounds the delay of receive stamps (ms). */
-const MAX_SPIN_SLEEP_MS = 0.2;
+/**
+ * Sleep quantum of the pacing loop below 2 ms, ms. It bounds both the send burst (packets due during
+ * one quantum leave together, each with its own stamp) and the delay of receive stamps, while keeping
+ * wake-ups at ≤ 1/quantum per second whatever the rate (each wake-up costs a VM exit on virtual hosts).
+ */
+const DEFAULT_QUANTUM_MS = 0.2;
 /** Most packets one flow sends per tick when catching up after a stall (keeps bursts small). */
 const MAX_CATCH_UP = 64;
 
@@ -45,6 +51,8 @@ interface FlowState {
   sendErrors: number;
   rxSeq: number[];
   rxMs: number[];
+  /** One send callback per flow (not per packet): counts failed sends. */
+  readonly onSent: (err: Error | null) => void;
 }
 
 const monoMs = (): number => Number(process.hrtime.bigint()) / 1e6;
@@ -69,11 +77,13 @@ export async function runAgent(cfg: AgentConfig, emit: (r: AgentRecord) => void,
   const flows: FlowState[] = cfg.flows.map((c, k) => {
     const planned = Math.min(c.count ?? Infinity, Math.ceil((c.durationMs * c.ratePps) / 1000));
     const intervalMs = 1000 / c.ratePps;
-    return {
+    const state: FlowState = {
       cfg: c, planned, intervalMs, offsetMs: (intervalMs * k) / cfg.flows.length,
       tx: new Float64Array(planned), sock: createSocket({ type: c.target.includes(':') ? 'udp6' : 'udp4' }),
       seq: 0, flushedTx: 0, sendErrors: 0, rxSeq: [], rxMs: [],
+      onSent: (err) => { if (err !== null) state.sendErrors++; },
     };
+    return state;
   });
   let invalid = 0;
   let sockError: string | undefined;
@@ -105,6 +115,7 @@ export async function runAgent(cfg: AgentConfig, emit: (r: AgentRecord) => void,
   const startRel = monoMs() - baseMonoMs + 1;
   const hardStopRel = startRel + maxDur + Math.max(1000, maxDur * 0.1);
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  const quantum = cfg.quantumMs ?? DEFAULT_QUANTUM_MS;
 
   const reason = await new Promise<'complete' | 'aborted'>((resolve) => {
     const tick = (): void => {
@@ -129,7 +140,7 @@ export async function runAgent(cfg: AgentConfig, emit: (r: AgentRecord) => void,
         setTimeout(tick, wait - 1.5);
         return;
       }
-      if (wait > 0.03) Atomics.wait(sleeper, 0, 0, Math.min(wait - 0.02, MAX_SPIN_SLEEP_MS));
+      if (wait > 0) Atomics.wait(sleeper, 0, 0, Math.min(Math.max(wait - 0.02, quantum * 0.75), quantum));
       setImmediate(tick);
     };
     tick();
@@ -158,7 +169,7 @@ export async function runAgent(cfg: AgentConfig, emit: (r: AgentRecord) => void,
     f.tx[seq] = sendMs;
     f.seq++;
     const buf = encodeProbe({ flowId: f.cfg.id, seq, sendMs }, f.cfg.payloadBytes);
-    f.sock.send(buf, (err) => { if (err !== null) f.sendErrors++; });
+    f.sock.send(buf, f.onSent);
   }
 
   function connect(f: FlowState, onInvalid: () => void, onError: (e: Error) => void): Promise<void> {

@@ -5,12 +5,21 @@ import { agentArgv, REPO_ROOT, type ProbePlacement } from './run.js';
 import { spawnLocal } from './spawn.js';
 import { startReflector } from './reflector.js';
 
+/** Counters and CPU time a reflector process reports when it closes. */
+export interface ReflectorReport {
+  readonly udpEchoed: number;
+  readonly tcpBytes: number;
+  readonly tcpConnections: number;
+  readonly cpuUserMs?: number;
+  readonly cpuSystemMs?: number;
+}
+
 export interface RunningReflector {
   readonly udpPort: number;
   readonly tcpPort: number | undefined;
-  /** Resolves when the reflector process has exited (after its lifetime or stop()). */
-  readonly closed: Promise<void>;
-  stop(): Promise<void>;
+  /** Resolves when the reflector has exited (after its lifetime or stop()), with its counters when reported. */
+  readonly closed: Promise<ReflectorReport | undefined>;
+  stop(): Promise<ReflectorReport | undefined>;
 }
 
 /**
@@ -25,7 +34,8 @@ export async function startReflectorAt(
 ): Promise<RunningReflector> {
   if (placement.kind === 'in-process') {
     const r = await startReflector(opts);
-    return { udpPort: r.udpPort, tcpPort: r.tcpPort, closed: r.closed, stop: () => r.close() };
+    const report = (): ReflectorReport => ({ ...r.stats });
+    return { udpPort: r.udpPort, tcpPort: r.tcpPort, closed: r.closed.then(report), stop: () => r.close().then(report) };
   }
   const cfg: AgentMainConfig = { kind: 'reflector', reflector: opts };
   const argv = placement.kind === 'ssh' ? [...placement.agentArgv, JSON.stringify(cfg)]
@@ -42,8 +52,13 @@ export async function startReflectorAt(
     throw new UsageError(`reflector did not start (${placement.kind}): exit ${ex.code ?? ex.signal}: ${ex.stderr.trim().slice(-400)}`);
   }
   const closed = (async () => {
-    for (let n = await it.next(); n.done !== true; n = await it.next()) { /* drain the closing stats line */ }
+    let report: ReflectorReport | undefined;
+    for (let n = await it.next(); n.done !== true; n = await it.next()) {
+      const rec = JSON.parse(n.value) as { t: string } & ReflectorReport;
+      if (rec.t === 'closed') report = rec;
+    }
     await proc.exit;
+    return report;
   })();
   return {
     udpPort: ready.udpPort,
@@ -51,7 +66,7 @@ export async function startReflectorAt(
     closed,
     stop: async () => {
       proc.stop();
-      await closed;
+      return closed;
     },
   };
 }

@@ -7,6 +7,8 @@ export interface ProbeProcess {
   readonly lines: AsyncIterable<string>;
   /** Exit status plus the tail of stderr (≤ 4 KiB). */
   readonly exit: Promise<{ readonly code: number | null; readonly signal: string | null; readonly stderr: string }>;
+  /** Writes to the process's stdin (interactive tools such as `nft -i`); absent where unsupported. */
+  readonly write?: (text: string) => void;
   /** Asks the agent to stop (closes its stdin and sends SIGTERM); it still reports what it has. */
   stop(): void;
 }
@@ -37,6 +39,7 @@ export const spawnLocal: ProbeSpawner = (argv, opts) => {
   return {
     lines,
     exit,
+    write: (text) => void child.stdin.write(text),
     stop() {
       child.stdin.end();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

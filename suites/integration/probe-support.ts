@@ -1,0 +1,51 @@
+/**
+ * What the probe integration specs use, in one place. The package entry (src/index.ts) does not
+ * re-export the probe modules yet; once it does, these imports switch to '../../src/index.js'.
+ */
+/* eslint-disable no-restricted-imports */
+export { runChecked, runLocal } from '../../src/exec/local.js';
+export { netnsRunner } from '../../src/exec/netns.js';
+export { summarizeFlow } from '../../src/measure/summarize.js';
+export { runUdpProbe, startUdpProbe } from '../../src/probes/udp/run.js';
+export { startReflectorAt } from '../../src/probes/udp/run-reflector.js';
+export { flowResults } from '../../src/probes/udp/results.js';
+export { spawnLocal } from '../../src/probes/udp/spawn.js';
+export { runCalibration, errorRatio, type CalibrationPath, type CalibrationRow } from '../../src/probes/calibrate/calibrate.js';
+export { runTcpSession } from '../../src/probes/tcp-session/session.js';
+/* eslint-enable no-restricted-imports */
+import { runChecked, runLocal } from '../../src/exec/local.js'; // eslint-disable-line no-restricted-imports
+
+/** Two namespaces of the probe suites joined by a veth pair: client .1 / ::1, reflector .2 / ::2. */
+export interface NetnsPair {
+  readonly client: string;
+  readonly reflector: string;
+  readonly clientV4: string;
+  readonly reflectorV4: string;
+  readonly clientV6: string;
+  readonly reflectorV6: string;
+}
+
+/** Creates `vmmiprb-<tag>-c` and `vmmiprb-<tag>-r` (198.18.250.0/24, 2001:2:0:250::/64). */
+export async function createNetnsPair(tag: string): Promise<NetnsPair> {
+  const p: NetnsPair = {
+    client: `vmmiprb-${tag}-c`, reflector: `vmmiprb-${tag}-r`,
+    clientV4: '198.18.250.1', reflectorV4: '198.18.250.2', clientV6: '2001:2:0:250::1', reflectorV6: '2001:2:0:250::2',
+  };
+  await destroyNetnsPair(p);
+  const ip = (...a: string[]): Promise<unknown> => runChecked(['ip', ...a], { timeoutMs: 10_000 });
+  await ip('netns', 'add', p.client);
+  await ip('netns', 'add', p.reflector);
+  await ip('link', 'add', 'vprbc', 'netns', p.client, 'type', 'veth', 'peer', 'name', 'vprbr', 'netns', p.reflector);
+  for (const [ns, dev, v4, v6] of [[p.client, 'vprbc', p.clientV4, p.clientV6], [p.reflector, 'vprbr', p.reflectorV4, p.reflectorV6]] as const) {
+    await ip('-n', ns, 'link', 'set', 'lo', 'up');
+    await ip('-n', ns, 'addr', 'add', `${v4}/24`, 'dev', dev);
+    await ip('-n', ns, '-6', 'addr', 'add', `${v6}/64`, 'dev', dev, 'nodad');
+    await ip('-n', ns, 'link', 'set', dev, 'up');
+  }
+  return p;
+}
+
+/** Deletes both namespaces (the veth pair and any nft tables go with them); quiet if absent. */
+export async function destroyNetnsPair(p: Pick<NetnsPair, 'client' | 'reflector'>): Promise<void> {
+  for (const ns of [p.client, p.reflector]) await runLocal(['ip', 'netns', 'del', ns], { timeoutMs: 10_000 });
+}
