@@ -1,0 +1,136 @@
+import { expect, test } from '@playwright/test';
+import { checkConformance } from './conformance.js';
+import { decompose } from './decompose.js';
+import { assessHealth } from './health.js';
+import { assembleMetrics } from './metrics.js';
+import { edge } from './strategies/ops.js';
+import { flowEvents, formatTimeline, mergeTimeline, routeEvents, toControllerClock } from './timeline.js';
+import type { FlowResultLike, TimelineEvent } from './types.js';
+
+// A cross-subnet BGP move shaped like the lab's measurements (embedded-lab.md §10): blackout 200 ms,
+// route at torB 5 ms after RESUMED, coreA +175 ms later, outage ≈ 378 ms.
+const T0 = 1_000_000_000n;
+const WALL0 = 1_760_000_000_000;
+const at = (ms: number): { monoNs: bigint; wallMs: number } => ({ monoNs: T0 + BigInt(Math.round(ms * 1e6)), wallMs: WALL0 + ms });
+const ev = (ms: number, source: TimelineEvent['source'], host: string, kind: string): TimelineEvent => ({ t: at(ms), source, host, kind });
+
+const hyper = [ev(620, 'hypervisor', 'hv1', 'suspended'), ev(820, 'hypervisor', 'hv3', 'resumed'),
+  ev(2000, 'hypervisor', 'hv1', 'stopped')];
+const ctrl = [ev(100, 'controller', 'hv1', 'migrate-call'), ev(821, 'controller', 'controller', 'switchover-begin'),
+  ev(3300, 'controller', 'hv1', 'migrate-returned')];
+const routes = routeEvents([
+  { t: at(826), router: 'torB', prefix: '198.18.10.100/32', action: 'add' },
+  { t: at(950), router: 'coreB', prefix: '198.18.10.100/32', action: 'add' },
+  { t: at(1001), router: 'coreA', prefix: '198.18.10.100/32', action: 'add' },
+]);
+const flow: FlowResultLike = {
+  flow: 'client→vm1 v4', family: 4, ratePps: 1000, achievedPps: 1000, sent: 5000, received: 4623, baselineReplies: 600,
+  lossBeforeTrigger: 0, rttBeforeMs: 0.3, rttAfterMs: 60.4,
+  episodes: [{ firstSeq: 620, lost: 377, startNs: at(619).monoNs, endNs: at(997).monoNs }],
+  firstReplyAfterNs: at(1003).monoNs, stableAfterNs: at(1010).monoNs,
+};
+const timeline = mergeTimeline([{ events: [...hyper, ...ctrl] }, { events: routes }, { events: flowEvents([flow], at(0)) }]);
+
+test('timeline: streams merged in controller-monotonic order; remote clocks mapped with their uncertainty', () => {
+  const kinds = timeline.map((e) => e.kind);
+  expect(kinds.slice(0, 5)).toEqual(['migrate-call', 'outage-start', 'suspended', 'resumed', 'switchover-begin']);
+  // A switch 250 ms behind the controller reports a route change at its 600 ms: controller 850 ms.
+  const mapping = { offsetMs: 250, uncertaintyMs: 2, anchor: at(0) };
+  expect(toControllerClock(WALL0 + 600, mapping)).toEqual(at(850));
+  const merged = mergeTimeline([{ events: hyper }, { events: [ev(600, 'control-plane', 'torB', 'route-add')], clock: mapping }]);
+  expect(merged.map((e) => `${e.kind}@${e.host}`)).toEqual(['suspended@hv1', 'resumed@hv3', 'route-add@torB', 'stopped@hv1']);
+  expect(merged[2]?.uncertaintyMs).toBe(2);
+  expect(formatTimeline(merged)).toContain('+   230.000 ms ±2 ms  control-plane torB     route-add');
+});
+
+test('decomposition: blackout and L3 route attributed inside the outage, residual reported', () => {
+  const d = decompose({ timeline, source: 'hv1', destination: 'hv3', routers: ['torB', 'coreB', 'coreA', 'torA'] });
+  expect(d.flow).toBe('client→vm1 v4');
+  expect(d.outageMs).toBeCloseTo(378, 6);
+  const c = Object.fromEntries(d.components.map((x) => [x.name, x]));
+  expect(c['blackout']?.ms).toBeCloseTo(200, 6);
+  expect(c['l3-route']?.ms).toBeCloseTo(180, 6); // 821 → 1001
+  expect(c['l3-route']?.inOutageMs).toBeCloseTo(176, 6); // clipped at the outage end (997)
+  // Outage 619 → 997; attributed 620 → 820 and 821 → 997: the 1 ms before SUSPENDED and the 1 ms
+  // between RESUMED and the switchover are residual.
+  expect(d.attributedMs).toBeCloseTo(376, 6);
+  expect(d.overlapMs).toBeCloseTo(0, 6);
+  expect(d.residualMs).toBeCloseTo(2, 6);
+});
+
+test('decomposition: L2 announce and overlay control from MAC move and EVPN updates; overlaps counted once', () => {
+  const evpn = mergeTimeline([{ events: [...hyper, ev(835, 'control-plane', 'torB', 'mac-move'),
+    ev(900, 'control-plane', 'torA', 'evpn-update'), ev(910, 'control-plane', 'coreA', 'evpn-update'),
+    ev(830, 'controller', 'controller', 'switchover-begin'), ev(840, 'control-plane', 'torB', 'route-add')] },
+  { events: flowEvents([{ ...flow, episodes: [{ firstSeq: 1, lost: 300, startNs: at(619).monoNs, endNs: at(950).monoNs }] }], at(0)) }]);
+  const d = decompose({ timeline: evpn, source: 'hv1', destination: 'hv3', routers: ['torB'] });
+  expect(d.components.map((x) => [x.name, Math.round(x.ms)])).toEqual(
+    [['blackout', 200], ['l2-announce', 15], ['overlay-control', 75], ['l3-route', 10]]);
+  // Outage 619 → 950 (331 ms); union 620 → 910 (290 ms); the L3 interval lies inside the overlay one.
+  expect(d.overlapMs).toBeCloseTo(10, 6);
+  expect(d.residualMs).toBeCloseTo(41, 6);
+  const none = decompose({ timeline: mergeTimeline([{ events: hyper }]), source: 'hv1', destination: 'hv3', routers: [] });
+  expect(none.residualMs).toBeUndefined();
+  expect(none.notes[0]).toContain('no data-plane outage');
+});
+
+test('conformance: order, bounds, missing and optional edges', () => {
+  const ok = checkConformance(timeline, [
+    edge('blackout', { kind: 'suspended', host: 'hv1' }, { kind: 'resumed', host: 'hv3' }, 0, 1200),
+    edge('switchover keyed to RESUMED', { kind: 'resumed', host: 'hv3' }, { kind: 'switchover-begin' }, 0, 100),
+    edge('not keyed to the return', { kind: 'switchover-begin' }, { kind: 'migrate-returned' }, 0, Infinity, false),
+    edge('mac move (optional)', { kind: 'resumed' }, { kind: 'mac-move' }, 0, 100, false),
+  ]);
+  expect(ok.ok).toBe(true);
+  expect(ok.edges.map((e) => e.skipped)).toEqual([false, false, false, true]);
+  const bad = mergeTimeline([{ events: [...hyper, ev(3300, 'controller', 'hv1', 'migrate-returned'),
+    ev(3310, 'controller', 'controller', 'switchover-begin'),
+    ev(3320, 'control-plane', 'torB', 'route-del'), ev(3400, 'control-plane', 'torC', 'route-add')] }]);
+  const c = checkConformance(bad, [
+    edge('switchover keyed to RESUMED', { kind: 'resumed', host: 'hv3' }, { kind: 'switchover-begin' }, 0, 100),
+    edge('not keyed to the return', { kind: 'switchover-begin' }, { kind: 'migrate-returned' }, 0, Infinity, false),
+    edge('old withdrawn only after new announced', { kind: 'route-add', host: 'torC' }, { kind: 'route-del', host: 'torB' }, 0, 1000),
+    edge('route at the gateway', { kind: 'route-add', host: 'torC' }, { kind: 'route-add', host: 'coreA' }, 0, 1000),
+  ]);
+  expect(c.ok).toBe(false);
+  expect(c.violations.map((v) => [v.label, v.violation])).toEqual([
+    ['switchover keyed to RESUMED', 'too-late'], ['not keyed to the return', 'order'],
+    ['old withdrawn only after new announced', 'order'], ['route at the gateway', 'missing']]);
+  expect(c.violations[2]?.message).toBe('route-del@torB came 80.0 ms before route-add@torC');
+});
+
+test('metrics: every value names method, resolution and clock; reconvergence ends at the gateway', () => {
+  const ms = assembleMetrics({ timeline, flows: [flow], source: 'hv1', destination: 'hv3', gateway: 'coreA',
+    routeResolutionMs: 1, stats: { downtimeMs: 198, timeElapsedMs: 550, setupTimeMs: 4, memoryProcessedBytes: 92e6, memoryIterations: 2 } });
+  const get = (n: string): number | undefined => ms.find((m) => m.name === n)?.value;
+  expect(get('hypervisor_blackout_qemu_ms')).toBe(198);
+  expect(get('hypervisor_blackout_event_gap_ms')).toBeCloseTo(200, 6);
+  expect(get('control_plane_reconvergence_ms')).toBeCloseTo(181, 6);
+  expect(get('recovery_first_reply_ms')).toBeCloseTo(183, 6);
+  expect(get('recovery_stable_rate_ms')).toBeCloseTo(190, 6);
+  expect(get('outage_gap_tx_ms')).toBeCloseTo(378, 6);
+  expect(get('outage_loss_derived_ms')).toBeCloseTo(377, 6);
+  expect(get('loss_packets')).toBe(377);
+  expect(get('rtt_step_ms')).toBeCloseTo(60.1, 6);
+  expect(get('migrate_call_wall_ms')).toBeCloseTo(3200, 6);
+  expect(get('memory_iterations')).toBe(2);
+  expect(ms.find((m) => m.name === 'outage_gap_tx_ms')?.resolutionMs).toBe(1);
+  // An achieved rate below the configured one coarsens the resolution.
+  const slow = assembleMetrics({ timeline, flows: [{ ...flow, achievedPps: 500 }], source: 'hv1', destination: 'hv3', routeResolutionMs: 1 });
+  expect(slow.find((m) => m.name === 'outage_gap_tx_ms')?.resolutionMs).toBe(2);
+  for (const m of ms) {
+    expect(m.method.length).toBeGreaterThan(5);
+    expect(m.clock.length).toBeGreaterThan(5);
+  }
+});
+
+test('health: no baseline or pre-trigger loss is ERRORED, low send rate degraded, silent guest is infrastructure', () => {
+  expect(assessHealth({ flows: [flow], clockSyncKnown: true, expectFlows: true, guestAnswered: true }).health).toBe('ok');
+  expect(assessHealth({ flows: [{ ...flow, baselineReplies: 0 }], clockSyncKnown: true, expectFlows: true }).health).toBe('errored');
+  expect(assessHealth({ flows: [{ ...flow, lossBeforeTrigger: 3 }], clockSyncKnown: true, expectFlows: true }).reasons[0])
+    .toContain('3 packet(s) lost before the trigger');
+  expect(assessHealth({ flows: [{ ...flow, achievedPps: 900 }], clockSyncKnown: true, expectFlows: true }).health).toBe('degraded');
+  expect(assessHealth({ flows: [], clockSyncKnown: true, expectFlows: true }).health).toBe('errored');
+  const silent = assessHealth({ flows: [flow], clockSyncKnown: false, expectFlows: true, guestAnswered: false });
+  expect(silent).toMatchObject({ health: 'errored', infrastructure: true });
+});
