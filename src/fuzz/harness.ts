@@ -80,6 +80,16 @@ function describe(e: unknown): string {
   return `non-Error thrown: ${String(e)}`;
 }
 
+function timeOnce(input: FuzzInput, now: () => number): number {
+  const t = now();
+  try {
+    input.run();
+  } catch {
+    // outcome already classified on the first run
+  }
+  return now() - t;
+}
+
 /** Runs inputs [from, to) of a corpus. */
 export function runRange(corpus: Corpus, from: number, to: number, hooks: RangeHooks): RangeSummary {
   const bound = hooks.perInputMs ?? 200;
@@ -108,9 +118,14 @@ export function runRange(corpus: Corpus, from: number, to: number, hooks: RangeH
         if (e.message.trim() === '') v('bad-result', `${e.code} with an empty message`);
       }
     }
-    const ms = hooks.now() - start;
+    let ms = hooks.now() - start;
     if (bad !== undefined) v('bad-result', bad);
-    if (ms > bound) v('slow', `took ${ms.toFixed(1)} ms (bound ${bound} ms)`);
+    if (ms > bound) {
+      // On a shared, loaded machine one run can be descheduled past the bound: time it twice more and
+      // keep the fastest, so only an input that is slow every time counts.
+      for (let k = 0; k < 2 && ms > bound; k++) ms = Math.min(ms, timeOnce(input, hooks.now));
+      if (ms > bound) v('slow', `took ${ms.toFixed(1)} ms at best of 3 runs (bound ${bound} ms)`);
+    }
     if (slowest === undefined || ms > slowest.ms) slowest = { index: i, ms, label: input.label };
   }
   return { count: to - from, accepted, rejected, codes, slowest, elapsedMs: hooks.now() - t0 };

@@ -1,0 +1,18 @@
+import { expect, test } from '@playwright/test';
+import { testbedNestingCount } from './corpus-testbed.js';
+import { formatReport, superviseCorpus } from './supervise.js';
+
+test('testbed loader: 10,000 mutated testbeds are refused as { ok: false, issues } or accepted', async () => {
+  test.setTimeout(900_000);
+  const r = await superviseCorpus('testbed', 10_000, { hangMs: 10_000 });
+  console.log(formatReport(r));
+  expect(r.accepted).toBeGreaterThan(0);
+  expect(r.violations.map((v) => `#${v.index} ${v.kind} [${v.label}] ${v.detail.split('\n')[0] ?? ''}`)).toEqual([]);
+});
+
+test('testbed loader: deep nesting (1k/10k levels), alias bombs and huge maps are refused quickly', async () => {
+  test.setTimeout(600_000);
+  const r = await superviseCorpus('testbed-nesting', testbedNestingCount(), { hangMs: 10_000, maxChildren: 60 });
+  console.log(formatReport(r));
+  expect(r.violations.map((v) => `#${v.index} ${v.kind} [${v.label}] ${v.detail.split('\n')[0] ?? ''}`)).toEqual([]);
+});
