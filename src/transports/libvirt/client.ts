@@ -75,6 +75,7 @@ export class LibvirtClient {
     stream.on('error', (e: Error) => this.#fail(new ConnectionError(`connection error: ${e.message}`, { ...this.#ctx, cause: e })));
     stream.on('close', () => this.#onEnd());
     stream.on('end', () => this.#onEnd());
+    stream.resume(); // a dialer may have paused it (TLS acceptance byte); a 'data' listener alone does not resume
   }
 
   get closed(): boolean {

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connect as tlsConnect } from 'node:tls';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { ConnectionError, UnsupportedError, UsageError } from '../../errors/classes.js';
 import type { VmmiErrorOptions } from '../../errors/vmmi-error.js';
 import type { Credentials, HostKeyPolicy } from '../../model/testbed.js';
@@ -101,7 +101,44 @@ async function dialTls(u: ParsedLibvirtUri, o: DialOptions, ctx: VmmiErrorOption
     ...(ca === undefined ? {} : { ca }),
     ...(isIP(host) === 0 ? { servername: host } : {}),
   });
-  return connected(sock, 'secureConnect', u, o, ctx);
+  const stream = await connected(sock, 'secureConnect', u, o, ctx);
+  return withDeadline(serverAcceptance(stream as TLSSocket, ctx), 'TLS client certificate check',
+    { ...o, ctx, onCancel: () => stream.destroy() });
+}
+
+/**
+ * After the TLS handshake libvirtd checks our certificate and then sends one byte, 1 = accepted,
+ * before any RPC traffic; it closes the connection instead when it refuses us.
+ */
+function serverAcceptance(sock: TLSSocket, ctx: VmmiErrorOptions): Promise<Duplex> {
+  const hint = 'the daemon refused our client certificate: check its CA, validity and tls_allowed_dn_list';
+  return new Promise<Duplex>((resolve, reject) => {
+    const onEnd = (): void => {
+      cleanup();
+      reject(new ConnectionError('TLS connection closed before the daemon accepted the client certificate', { ...ctx, hint }));
+    };
+    const onData = (b: Buffer): void => {
+      cleanup();
+      sock.pause();
+      if (b[0] !== 1) {
+        sock.destroy();
+        reject(new ConnectionError(`daemon answered ${b[0] ?? '?'} instead of 1 after the TLS handshake`, { ...ctx, hint }));
+        return;
+      }
+      if (b.length > 1) sock.unshift(b.subarray(1));
+      resolve(sock);
+    };
+    const cleanup = (): void => {
+      sock.off('data', onData);
+      sock.off('end', onEnd);
+      sock.off('close', onEnd);
+      sock.off('error', onEnd);
+    };
+    sock.on('data', onData);
+    sock.once('end', onEnd);
+    sock.once('close', onEnd);
+    sock.once('error', onEnd);
+  });
 }
 
 const defaultSshOpener = (access: SshAccess | undefined, ctx: VmmiErrorOptions): SshExecOpener => async (req) => {
