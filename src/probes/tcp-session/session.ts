@@ -49,6 +49,9 @@ export async function runTcpSession(o: TcpSessionOptions): Promise<TcpSessionRes
   const start = monoMs();
   const errors: string[] = [];
   let connects = 0, resets = 0, reconnects = 0, sent = 0, echoed = 0, outOfOrder = 0, corrupt = false;
+  /** Messages that were in flight on a connection that then closed: never echoed. */
+  let lostInFlight = 0;
+  const outstanding = (): number => sent - echoed - lostInFlight;
   let nextExpected = 0;
   let lastEchoMs: number | undefined;
   let longestStallMs = 0;
@@ -57,9 +60,11 @@ export async function runTcpSession(o: TcpSessionOptions): Promise<TcpSessionRes
   let live = false;
   let stopped = false;
 
-  const noteGap = (now: number): void => {
+  /** Gap since the previous echo; counted while the stream is expected to flow (any echo gap, or a tail with messages outstanding / no connection). */
+  const noteGap = (now: number, tail = false): void => {
     const from = lastEchoMs ?? start;
-    if (sent > echoed && now - from > longestStallMs) {
+    if (tail && outstanding() === 0 && live) return;
+    if (now - from > longestStallMs) {
       longestStallMs = now - from;
       longestStallStartMs = from;
     }
@@ -91,6 +96,7 @@ export async function runTcpSession(o: TcpSessionOptions): Promise<TcpSessionRes
     });
     s.on('close', () => {
       live = false;
+      lostInFlight = sent - echoed;
       if (stopped) return;
       if (connects > 0 && errors.length === 0) errors.push('connection closed by peer');
       if (o.reconnect ?? true) {
@@ -119,9 +125,9 @@ export async function runTcpSession(o: TcpSessionOptions): Promise<TcpSessionRes
     }, intervalMs);
   });
   const drainEnd = monoMs() + (o.drainMs ?? 2000);
-  while (echoed < sent && live && monoMs() < drainEnd && o.signal?.aborted !== true) await new Promise((r) => setTimeout(r, 5));
+  while (outstanding() > 0 && live && monoMs() < drainEnd && o.signal?.aborted !== true) await new Promise((r) => setTimeout(r, 5));
   const end = monoMs();
-  noteGap(end);
+  noteGap(end, true);
   stopped = true;
   sock?.destroy();
   const survived = connects === 1 && resets === 0 && reconnects === 0 && errors.length === 0 && echoed === sent && outOfOrder === 0 && !corrupt && sent > 0;
