@@ -173,12 +173,14 @@ export async function startLibvirtd(o: StartLibvirtdOptions): Promise<LibvirtdHa
   }
 
   const path = o.driver === 'qemu' ? '/system' : '/default';
+  const addr = o.listenAddr ?? '127.0.0.1';
+  const hostPart = addr.includes(':') ? `[${addr}]` : addr;
   let stopped: Promise<void> | undefined;
   return {
     pid, socketPath, dir: d,
     unixUri: `${o.driver}+unix://${path}?socket=${socketPath}`,
-    ...(o.tcpPort === undefined ? {} : { tcpUri: `${o.driver}+tcp://${o.listenAddr ?? '127.0.0.1'}:${o.tcpPort}${path}` }),
-    ...(o.tls === undefined ? {} : { tlsUri: `${o.driver}+tls://${o.listenAddr ?? '127.0.0.1'}:${o.tls.port}${path}` }),
+    ...(o.tcpPort === undefined ? {} : { tcpUri: `${o.driver}+tcp://${hostPart}:${o.tcpPort}${path}` }),
+    ...(o.tls === undefined ? {} : { tlsUri: `${o.driver}+tls://${hostPart}:${o.tls.port}${path}` }),
     stop: () => (stopped ??= stopLibvirtdIn(d)),
   };
 }
