@@ -25,10 +25,11 @@ export function toRouteChanges(records: readonly MonitorRecord[]): RouteChange[]
   const out: RouteChange[] = [];
   for (const r of records) {
     if (r.object !== 'route' || r.table === 'local' || (r.type !== undefined && NOT_FORWARDING.has(r.type))) continue;
-    const nextHop = r.via ?? r.nexthops?.map((h) => h.via).filter((v) => v !== undefined).join(',') ?? r.dev;
+    const hops = r.nexthops?.map((h) => h.via).filter((v) => v !== undefined).join(',');
+    const nextHop = r.via ?? (hops !== undefined && hops !== '' ? hops : r.dev);
     const lag = r.kernelWallMs === undefined ? undefined : Math.max(0, r.t.wallMs - r.kernelWallMs);
     out.push({ t: r.t, router: r.router, prefix: r.prefix, action: r.kind === 'del' ? 'del' : 'add',
-      ...(nextHop === undefined || nextHop === '' ? (r.dev === undefined ? {} : { nextHop: r.dev }) : { nextHop }),
+      ...(nextHop === undefined ? {} : { nextHop }),
       offsetMs: 0, ...(lag === undefined ? {} : { uncertaintyMs: Math.round(lag * 1000) / 1000 }) });
   }
   return out;
