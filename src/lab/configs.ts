@@ -120,3 +120,38 @@ export function domainXml(vm: Vm, sn: Subnet, uuid: string, assetsDir: string): 
 </domain>
 `;
 }
+
+export interface SwitchInterface {
+  readonly name: string;
+  readonly bridge: boolean;
+  /** `addr/len`, both families. */
+  readonly addresses: readonly string[];
+  /** Bridge this port belongs to (written as `bridge=<name>` in the description, as the agent reads it). */
+  readonly master?: string;
+}
+
+/**
+ * Startup datastore of an emulated switch: its interfaces as built (ietf-interfaces + ietf-ip), so
+ * running config describes the device from the first hello and leafrefs to them (a static route's
+ * outgoing-interface) resolve.
+ */
+export function switchStartupXml(ifaces: readonly SwitchInterface[]): string {
+  const ip = (fam: 'ipv4' | 'ipv6', addrs: readonly string[]): string => (addrs.length === 0 ? '' :
+    `<${fam} xmlns="urn:ietf:params:xml:ns:yang:ietf-ip">${addrs.map((a) => {
+      const [addr, len] = a.split('/');
+      return `<address><ip>${esc(addr ?? '')}</ip><prefix-length>${esc(len ?? '')}</prefix-length></address>`;
+    }).join('')}</${fam}>`);
+  const body = ifaces.map((i) => '<interface>'
+    + `<name>${esc(i.name)}</name>`
+    + (i.master === undefined ? '' : `<description>bridge=${esc(i.master)}</description>`)
+    + `<type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:${i.bridge ? 'bridge' : 'ethernetCsmacd'}</type>`
+    + '<enabled>true</enabled>'
+    + ip('ipv4', i.addresses.filter((a) => !isV6(a))) + ip('ipv6', i.addresses.filter(isV6))
+    + '</interface>').join('\n    ');
+  return `<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
+  <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces">
+    ${body}
+  </interfaces>
+</config>
+`;
+}

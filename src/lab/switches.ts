@@ -79,6 +79,8 @@ export async function ensureSwitches(plan: LabPlan, opts: IoOptions = {}): Promi
     const ssh = await verifiedPid(`${d}/sshd.pid`, ['sshd']);
     if (nc === undefined || ssh === undefined) {
       for (const pid of [nc, ssh]) if (pid !== undefined) process.kill(pid, 'SIGTERM');
+      // Kept when present: after the first start netconfd owns it (copy-config running → startup).
+      await writeFile(`${d}/startup-cfg.xml`, s.startupXml, { flag: 'wx' }).catch(() => undefined);
       await startNetconfSwitch({
         dir: d, name: s.name, netns: s.ns, listenAddr: '0.0.0.0', port: s.port,
         hostKeyDir: keysDir(plan), authorizedKeysFile: `${keysDir(plan)}/authorized_keys`, timeoutMs: 15_000,

@@ -1,7 +1,7 @@
 import type { Hypervisor, Link, LinkEndpoint, Subnet, Switch, Testbed } from '../model/testbed.js';
 import { LabError } from '../errors/classes.js';
 import { hostOf, splitCidr, v4InPrefix, v4Peer, v6Host } from './addr.js';
-import { bgpdConf, domainXml, libvirtdConf, qemuConf, staticdConf, zebraConf } from './configs.js';
+import { bgpdConf, domainXml, libvirtdConf, qemuConf, staticdConf, switchStartupXml, zebraConf } from './configs.js';
 
 /**
  * Pure planner: from a resolved Testbed, everything the lab builds (namespaces, veths, bridges,
@@ -37,6 +37,8 @@ export interface SwitchPlan {
   readonly controller: string; readonly len: number;
   /** NETCONF port (sshd + netconfd) and, when the switch has a CLI, the port of its vtysh sshd. */
   readonly port: number; readonly cliPort: number | undefined;
+  /** netconfd startup datastore: the switch's interfaces and addresses as the lab builds them. */
+  readonly startupXml: string;
 }
 export interface WanPlan {
   readonly link: string; readonly ns: string; readonly devs: readonly [string, string];
@@ -220,7 +222,17 @@ export function planLab(tb: Testbed, opts: PlanOptions): LabPlan {
     veths.push({ a: { ns: undefined, dev: rootDev }, b: { ns, dev: SWITCH_MGMT_DEV }, offloadsOff: false });
     addresses.push({ ns: undefined, dev: rootDev, cidr: `${controller}/${len}` });
     addresses.push({ ns, dev: SWITCH_MGMT_DEV, cidr: `${sw.address}/${len}` });
-    return { name: sw.name, ns, rootDev, address: sw.address, controller, len, port: sw.port, cliPort: sw.cli?.port };
+    return { name: sw.name, ns, rootDev, address: sw.address, controller, len, port: sw.port, cliPort: sw.cli?.port, startupXml: '' };
+  }).map((s): SwitchPlan => {
+    const devs = new Set<string>();
+    for (const v of veths) for (const e of [v.a, v.b]) if (e.ns === s.ns) devs.add(e.dev);
+    const brs = [...bridges.values()].filter((b) => b.ns === s.ns);
+    const ifaces = [...brs.map((b) => b.name), ...devs].map((name) => ({
+      name, bridge: brs.some((b) => b.name === name),
+      addresses: addresses.filter((a) => a.ns === s.ns && a.dev === name).map((a) => a.cidr),
+      ...(brs.find((b) => b.ports.includes(name)) ? { master: brs.find((b) => b.ports.includes(name))?.name } : {}),
+    }));
+    return { ...s, startupXml: switchStartupXml(ifaces) };
   });
   const rootDevs = switches.map((s) => s.rootDev);
   if (new Set(rootDevs).size !== rootDevs.length) fail(`management interface names collide: ${rootDevs.join(', ')}; use a shorter lab.prefix`);
