@@ -1,5 +1,11 @@
 import { expect, test } from '@playwright/test';
-import { createNetnsPair, destroyNetnsPair, flowResults, runUdpProbe, startReflectorAt, type NetnsPair } from './probe-support.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createNetnsPair, destroyNetnsPair, flowResults, runChecked, runTcpSessionAt, runUdpProbe, spawnLocal, startReflectorAt, type NetnsPair,
+} from './probe-support.js';
 
 // 60 s per family in CI; 10 s locally (the suite budget is 4 minutes for all probe specs).
 const DURATION_MS = process.env.CI === 'true' ? 60_000 : 10_000;
@@ -44,3 +50,38 @@ for (const family of ['ipv4', 'ipv6'] as const) {
     }
   });
 }
+
+test('interoperates with the guest C reflector (lab-assets/udprefl.c): UDP echo v4 + v6 and TCP session', async () => {
+  const p = pair as NetnsPair;
+  const dir = await mkdtemp(join(tmpdir(), 'vmmiprb-'));
+  const bin = join(dir, 'udprefl');
+  try {
+    await runChecked(['gcc', '-O2', '-o', bin, fileURLToPath(new URL('../../lab-assets/udprefl.c', import.meta.url))], { timeoutMs: 60_000 });
+    const refl = spawnLocal(['ip', 'netns', 'exec', p.reflector, bin, '7', '7'], {});
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const cfg = { flows: [
+        { id: 1, name: 'c-v4', target: p.reflectorV4, port: 7, ratePps: 1000, durationMs: 2000 },
+        { id: 2, name: 'c-v6', target: p.reflectorV6, port: 7, ratePps: 1000, durationMs: 2000 },
+      ], drainMs: 300 };
+      const [res, sess] = await Promise.all([
+        runUdpProbe({ kind: 'netns', netns: p.client }, cfg),
+        runTcpSessionAt({ kind: 'netns', netns: p.client }, { host: p.reflectorV6, port: 7, durationMs: 2000, intervalMs: 10 }),
+      ]);
+      expect(res.failure, res.stderr).toBeUndefined();
+      for (const r of flowResults(cfg, res)) {
+        console.log(`C reflector ${r.flow}: sent ${r.counts.sent} lost ${r.counts.lost} rtt median ${r.rtt?.medianMs.toFixed(3)} ms`);
+        expect(r.counts.sent).toBe(2000);
+        expect(r.counts.lost).toBe(0);
+      }
+      if (!sess.ok) throw new Error(sess.failure);
+      console.log(`C reflector TCP session: sent ${sess.result.sent} echoed ${sess.result.echoed} longest stall ${sess.result.longestStallMs.toFixed(1)} ms`);
+      expect(sess.result.survived).toBe(true);
+    } finally {
+      refl.stop();
+      await refl.exit;
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -12,6 +12,7 @@ export { flowResults } from '../../src/probes/udp/results.js';
 export { spawnLocal } from '../../src/probes/udp/spawn.js';
 export { runCalibration, errorRatio, type CalibrationPath, type CalibrationRow } from '../../src/probes/calibrate/calibrate.js';
 export { runTcpSession } from '../../src/probes/tcp-session/session.js';
+export { runTcpSessionAt } from '../../src/probes/tcp-session/run.js';
 /* eslint-enable no-restricted-imports */
 import { runChecked, runLocal } from '../../src/exec/local.js'; // eslint-disable-line no-restricted-imports
 

@@ -1,0 +1,39 @@
+import type { AgentMainConfig } from '../udp/agent-main.js';
+import { agentArgv, REPO_ROOT, type ProbePlacement } from '../udp/run.js';
+import { spawnLocal } from '../udp/spawn.js';
+import { runTcpSession, type TcpSessionOptions, type TcpSessionResult } from './session.js';
+
+/** Session result, or the reason there is none (a missing session probe is ERRORED, never survived). */
+export type TcpSessionOutcome =
+  | { readonly ok: true; readonly result: TcpSessionResult; readonly where: string }
+  | { readonly ok: false; readonly failure: string; readonly where: string };
+
+/** Runs the TCP session probe where `placement` says (same placements as the UDP probe). */
+export async function runTcpSessionAt(placement: ProbePlacement, o: Omit<TcpSessionOptions, 'signal'>): Promise<TcpSessionOutcome> {
+  const where = placement.kind === 'netns' ? `netns:${placement.netns}` : placement.kind === 'ssh' ? `ssh:${placement.host}` : placement.kind;
+  if (placement.kind === 'in-process') {
+    try {
+      return { ok: true, result: await runTcpSession(o), where };
+    } catch (e) {
+      return { ok: false, failure: e instanceof Error ? e.message : String(e), where };
+    }
+  }
+  const cfg: AgentMainConfig = { kind: 'tcp-session', session: o };
+  const argv = placement.kind === 'ssh' ? [...placement.agentArgv, JSON.stringify(cfg)]
+    : placement.kind === 'netns' ? ['ip', 'netns', 'exec', placement.netns, ...agentArgv(cfg)] : agentArgv(cfg);
+  const proc = (placement.kind === 'ssh' ? placement.spawner : spawnLocal)(argv, { cwd: REPO_ROOT });
+  const timer = setTimeout(() => proc.stop(), o.durationMs + (o.drainMs ?? 2000) + 20_000);
+  let result: TcpSessionResult | undefined;
+  for await (const line of proc.lines) {
+    try {
+      const rec = JSON.parse(line) as { t?: string } & TcpSessionResult;
+      if (rec.t === 'session') result = rec;
+    } catch { /* not a record: reported through the missing result below */ }
+  }
+  const ex = await proc.exit;
+  clearTimeout(timer);
+  if (result === undefined || ex.code !== 0) {
+    return { ok: false, failure: `session probe ${where} exited ${ex.code ?? ex.signal}: ${ex.stderr.trim().slice(-400)}`, where };
+  }
+  return { ok: true, result, where };
+}
