@@ -11,4 +11,5 @@ export type { HypervisorDriver, HypervisorEvent, MigrationResult } from '../../s
 export { type LibvirtdHandle, renderLibvirtdConf, renderQemuConf, startLibvirtd } from '../../src/lab/libvirtd.js';
 export { connectLibvirt } from '../../src/transports/libvirt/client.js';
 export { LibvirtError } from '../../src/errors/classes.js';
+export { Secret } from '../../src/model/secret.js';
 /* eslint-enable no-restricted-imports */
