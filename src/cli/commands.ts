@@ -2,6 +2,8 @@ import { reportCommand } from './report.js';
 import { testbedCommand } from './testbed.js';
 import { labCommand } from './lab.js';
 import { planCommand } from './plan.js';
+import { createMigrateCommand } from './migrate.js';
+import { openTestbed } from '../harness/open.js';
 
 /** One `vmmi` command group. `run` returns the exit code. */
 export interface Command {
@@ -16,6 +18,7 @@ export const commands: Readonly<Record<string, Command>> = {
   lab: labCommand,
   report: reportCommand,
   plan: planCommand,
+  migrate: createMigrateCommand((tb, signal) => openTestbed(tb, signal)),
 };
 
 export function printHelp(): void {

@@ -1,0 +1,133 @@
+/**
+ * Adapts a switch driver to the executor's NetworkDevice: intent-level DeviceOps become one NETCONF
+ * transaction per call (confirmed commit, verified, confirmed), tunnel intents go to the lab tunnel
+ * driver, EVPN/anycast intents to the device's CLI driver when it has one. `rollback` applies the
+ * inverse intents of a transaction in reverse order; the executor's residue check (running-config
+ * snapshots before/after) proves it left nothing behind.
+ */
+import { ConfigRejectedError, UnsupportedError } from '../errors/classes.js';
+import { isVmmiError } from '../errors/vmmi-error.js';
+import {
+  hasHostRoutes, hasTunnels, type HostRoute as DriverHostRoute, type SwitchDriver,
+} from '../drivers/switch/types.js';
+import type { DeviceOp, OnLink } from '../migration/strategies/types.js';
+import type { HostRoute, NetworkDevice, TxHandle } from '../migration/types.js';
+import type { IoOptions } from '../util/abort.js';
+import type { LabTunnelDriver } from '../tunnel/lab-driver.js';
+
+export interface NetworkDeviceOptions {
+  /** Interface that serves `subnet` on this device (bridge/SVI), for on-link routes. */
+  readonly subnetInterface: (subnet: string) => string | undefined;
+  /** Executes tunnel intents (emulated lab); absent on hardware without a tunnel driver. */
+  readonly tunnels?: LabTunnelDriver;
+  /** A CLI driver of the same device for what the NETCONF models cannot express (EVPN, VXLAN). */
+  readonly cli?: SwitchDriver;
+  /** Device confirm timer for the transaction (s). */
+  readonly confirmTimeoutS?: number;
+}
+
+/** The inverse intent of an op (rollback). */
+export function inverseOp(op: DeviceOp): DeviceOp {
+  switch (op.op) {
+    case 'add-host-route': return { ...op, op: 'remove-host-route' };
+    case 'remove-host-route': return { ...op, op: 'add-host-route' };
+    case 'bgp-announce': return { ...op, op: 'bgp-withdraw' };
+    case 'bgp-withdraw': return { ...op, op: 'bgp-announce' };
+    case 'tunnel-start': return { ...op, op: 'tunnel-stop' };
+    case 'tunnel-stop': return { ...op, op: 'tunnel-start' };
+    case 'evpn-attach': return { ...op, op: 'evpn-detach' };
+    case 'evpn-detach': return { ...op, op: 'evpn-attach' };
+    case 'anycast-gateway': return { ...op, remove: op.remove !== true };
+  }
+}
+
+export function asNetworkDevice(driver: SwitchDriver, o: NetworkDeviceOptions): NetworkDevice {
+  const applied = new Map<string, readonly DeviceOp[]>();
+  let seq = 0;
+  const device = driver.device;
+
+  const iface = (dev: OnLink | undefined): string | undefined => {
+    if (dev === undefined) return undefined;
+    if (dev.port !== undefined) return dev.port;
+    if (dev.subnet !== undefined) return o.subnetInterface(dev.subnet);
+    return undefined;
+  };
+  const routeOf = (op: Extract<DeviceOp, { prefix: string }>): DriverHostRoute => {
+    const nextHop = 'nextHop' in op ? op.nextHop?.address : undefined;
+    const dev = iface(op.dev);
+    return { prefix: op.prefix, description: `vmmi ${op.op}`, ...(nextHop === undefined ? {} : { nextHop }), ...(dev === undefined ? {} : { device: dev }) };
+  };
+
+
+  async function execute(ops: readonly DeviceOp[], io: IoOptions): Promise<void> {
+    const routeOps: DeviceOp[] = [];
+    for (const op of ops) {
+      if (o.tunnels?.handles(op) === true) {
+        await o.tunnels.apply(op, io);
+      } else if (op.op === 'add-host-route' || op.op === 'remove-host-route' || op.op === 'bgp-announce' || op.op === 'bgp-withdraw') {
+        routeOps.push(op);
+      } else if (op.op === 'evpn-attach' || op.op === 'evpn-detach') {
+        const cli = o.cli;
+        if (cli === undefined || !hasTunnels(cli)) throw new UnsupportedError(`${op.op} needs a CLI driver with VXLAN support`, { device, operation: op.op });
+        const t = { vni: op.vni, localAddress: op.vtep, remotes: [], bridge: o.subnetInterface(op.subnet) ?? `br${op.vni}` };
+        if (op.op === 'evpn-attach') await cli.configureTunnel(t, io);
+        else await cli.removeTunnel(t, io);
+      } else {
+        throw new UnsupportedError(`${op.op} is not supported on ${driver.kind}`, { device, operation: op.op });
+      }
+    }
+    if (routeOps.length === 0) return;
+    if (!hasHostRoutes(driver)) throw new UnsupportedError(`${driver.kind} cannot set host routes`, { device, operation: 'host route' });
+    // One route at a time through the driver: each is its own confirmed, verified transaction.
+    for (const op of routeOps) {
+      if (op.op !== 'add-host-route' && op.op !== 'remove-host-route' && op.op !== 'bgp-announce' && op.op !== 'bgp-withdraw') continue;
+      const r = routeOf(op);
+      if (op.op === 'add-host-route' || op.op === 'bgp-announce') await driver.addHostRoute(r, io);
+      else await driver.removeHostRoute(r, io);
+    }
+  }
+
+  return {
+    name: device,
+    async applyTransaction(ops, io): Promise<TxHandle> {
+      const done: DeviceOp[] = [];
+      try {
+        for (const op of ops) {
+          await execute([op], io);
+          done.push(op);
+        }
+      } catch (e) {
+        // All-or-nothing: undo what this call applied before reporting the failure.
+        await execute(done.reverse().map(inverseOp), { timeoutMs: io.timeoutMs ?? 30_000 }).catch(() => undefined);
+        if (isVmmiError(e)) throw e;
+        throw new ConfigRejectedError((e as Error).message, { device, operation: 'apply', cause: e });
+      }
+      const id = `${device}#${++seq}`;
+      applied.set(id, done);
+      return { device, id };
+    },
+    async rollback(tx, io) {
+      const ops = applied.get(tx.id) ?? [];
+      await execute([...ops].reverse().map(inverseOp), io);
+      applied.delete(tx.id);
+    },
+    snapshotRunning: (io) => driver.readRunningConfig(io),
+    async addHostRoute(route: HostRoute, io) {
+      if (!hasHostRoutes(driver)) throw new UnsupportedError(`${driver.kind} cannot set host routes`, { device });
+      await driver.addHostRoute({ prefix: route.prefix, ...(route.nextHop ? { nextHop: route.nextHop } : {}), ...(route.dev ? { device: route.dev } : {}) }, io);
+    },
+    async removeHostRoute(route: HostRoute, io) {
+      if (!hasHostRoutes(driver)) throw new UnsupportedError(`${driver.kind} cannot set host routes`, { device });
+      await driver.removeHostRoute({ prefix: route.prefix, ...(route.nextHop ? { nextHop: route.nextHop } : {}), ...(route.dev ? { device: route.dev } : {}) }, io);
+    },
+    async readRoutes(io) {
+      return (await driver.readRoutes(io)).map((r) => ({
+        prefix: r.prefix, protocol: r.protocol,
+        ...(r.nextHops[0] === undefined ? {} : { nextHop: r.nextHops[0] }), ...(r.device === undefined ? {} : { dev: r.device }),
+      }));
+    },
+    async readNeighbors(io) {
+      return (await driver.readNeighbors(io)).map((n) => ({ address: n.ip, mac: n.mac, ...(n.device === undefined ? {} : { dev: n.device }) }));
+    },
+  };
+}

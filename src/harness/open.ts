@@ -1,0 +1,172 @@
+/**
+ * Opens every driver a testbed needs and adapts them to the migration executor's consumer
+ * interfaces (MigrationDrivers). The same code serves the emulated lab and hardware: lab-only pieces
+ * (namespaces for probes, route monitors, conflict probes and tunnel agents) are chosen from the
+ * testbed's `lab` section, never from a separate code path in the executor.
+ */
+import { UsageError } from '../errors/classes.js';
+import { netnsRunner } from '../exec/netns.js';
+import { openHypervisorDriver } from '../drivers/hypervisor/registry.js';
+import type { HypervisorDriver } from '../drivers/hypervisor/types.js';
+import { openSwitchDriver } from '../drivers/switch/registry.js';
+import type { SwitchDriver } from '../drivers/switch/types.js';
+import type { MigrationDrivers, RunMigrationOptions } from '../migration/run.js';
+import type { ConflictProbe, GuestCheck, NetworkDevice } from '../migration/types.js';
+import type { Subnet, Testbed, Vm } from '../model/testbed.js';
+import { createConflictProbe } from '../probes/conflict/probe.js';
+import { createLabRouteMonitor } from '../probes/route-monitor/adapter.js';
+import { placementFor, runUdpProbe, type ProbePlacement } from '../probes/udp/run.js';
+import { SshPool } from '../transports/ssh.js';
+import { createLabTunnelDriver } from '../tunnel/lab-driver.js';
+import { stamp } from '../util/stamp.js';
+import { asMigrationHost } from './migration-host.js';
+import { asNetworkDevice } from './network-device.js';
+import { createProbeSession, type MeasuringProbeSession } from './probe-session.js';
+
+export interface OpenedTestbed {
+  readonly drivers: MigrationDrivers;
+  readonly options: Omit<RunMigrationOptions, 'signal'>;
+  readonly probes: MeasuringProbeSession;
+  readonly hypervisors: ReadonlyMap<string, HypervisorDriver>;
+  /** Opens (once) and returns the switch driver of `name`. */
+  switchDriver(name: string): Promise<SwitchDriver>;
+  close(): Promise<void>;
+}
+
+/** Namespace of a lab node, `<prefix>-<node>`; identity outside the emulated lab. */
+export function labNs(tb: Testbed, node: string): string {
+  return tb.lab === undefined ? node : `${tb.lab.prefix}-${node}`;
+}
+
+/** Interface serving `subnet` on a switch: the lab names TOR bridges `br<vni>`; hardware SVIs `vlan<vni>`. */
+export function subnetInterface(tb: Testbed, subnetName: string): string | undefined {
+  const i = tb.subnets.findIndex((s: Subnet) => s.name === subnetName);
+  if (i < 0) return undefined;
+  const s = tb.subnets[i] as Subnet;
+  return tb.lab !== undefined ? `br${s.vni ?? i}` : s.vni === undefined ? undefined : `vlan${s.vni}`;
+}
+
+function placementOf(tb: Testbed, hostName: string): ProbePlacement {
+  const h = tb.trafficHosts.find((t) => t.name === hostName);
+  if (h === undefined) throw new UsageError(`unknown traffic host "${hostName}"; traffic hosts: ${tb.trafficHosts.map((t) => t.name).join(', ')}`);
+  if (h.kind === 'netns' && h.netns !== undefined) return { kind: 'netns', netns: labNs(tb, h.netns) };
+  return placementFor(h);
+}
+
+/** Guest health: the VM answers its reflector (20 packets at 100 pps from the first traffic host). */
+export function guestCheck(tb: Testbed, vm: Vm): GuestCheck {
+  return {
+    async answers(io) {
+      const host = tb.trafficHosts[0];
+      const target = (vm.ipv4 ?? vm.ipv6)?.split('/')[0];
+      if (host === undefined || target === undefined || vm.reflectorPort === 0) return false;
+      const r = await runUdpProbe(placementOf(tb, host.name), {
+        drainMs: 300, flows: [{ id: 1, name: `health ${vm.name}`, target, port: vm.reflectorPort, ratePps: 100, durationMs: 200 }],
+      }, { timeoutMs: io.timeoutMs ?? 10_000, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+      return r.flows.some((f) => f.samples.some((s) => s.rxMs !== undefined));
+    },
+  };
+}
+
+/** Lab conflict probes run in a hypervisor namespace of the subnet's site, on its bridge. */
+function labConflicts(tb: Testbed): ConflictProbe {
+  return {
+    async whoHolds(address, subnetName, io) {
+      const subnet = tb.subnets.find((s) => s.name === subnetName);
+      const hv = tb.hypervisors.find((h) => h.site === subnet?.site) ?? tb.hypervisors[0];
+      if (hv === undefined) return undefined;
+      const probe = createConflictProbe({ runner: netnsRunner(labNs(tb, hv.name)), dev: 'br0', testbed: tb });
+      return probe.whoHolds(address, subnetName, io);
+    },
+  };
+}
+
+export async function openTestbed(tb: Testbed, signal?: AbortSignal): Promise<OpenedTestbed> {
+  const hypervisors = new Map<string, HypervisorDriver>();
+  const pool = new SshPool();
+  const switches = new Map<string, Promise<SwitchDriver>>();
+  try {
+    for (const hv of tb.hypervisors) {
+      hypervisors.set(hv.name, await openHypervisorDriver(hv.driver, hv, {}));
+    }
+  } catch (e) {
+    await Promise.all([...hypervisors.values()].map((d) => d.close().catch(() => undefined)));
+    throw e;
+  }
+  const byUri = (uri: string): HypervisorDriver | undefined => {
+    const hv = tb.hypervisors.find((h) => h.migrationUri === uri || h.uri === uri);
+    return hv === undefined ? undefined : hypervisors.get(hv.name);
+  };
+  const switchDriver = (name: string): Promise<SwitchDriver> => {
+    const sw = tb.switches.find((s) => s.name === name);
+    if (sw === undefined) return Promise.reject(new UsageError(`unknown switch "${name}"`));
+    let p = switches.get(name);
+    if (p === undefined) {
+      p = openSwitchDriver(sw, { pool, timeoutMs: 20_000, ...(signal === undefined ? {} : { signal }) });
+      p.catch(() => switches.delete(name));
+      switches.set(name, p);
+    }
+    return p;
+  };
+  const budgetMs = tb.migration.timeoutMs + 60_000;
+  const lab = tb.lab !== undefined;
+  const tunnels = lab ? createLabTunnelDriver({ nsOf: (d) => labNs(tb, d), runnerOf: (d) => netnsRunner(labNs(tb, d)), maxLifetimeMs: budgetMs * 4 }) : undefined;
+  const devices = new Map<string, NetworkDevice>();
+  const device = (name: string): NetworkDevice => {
+    let d = devices.get(name);
+    if (d === undefined) d = lazyDevice(name, async () => asNetworkDevice(await switchDriver(name), {
+      subnetInterface: (s) => subnetInterface(tb, s), ...(tunnels === undefined ? {} : { tunnels }),
+    }));
+    devices.set(name, d);
+    return d;
+  };
+  const probes = createProbeSession({
+    placementOf: (h) => placementOf(tb, h), baselineMs: Math.max(1000, tb.probe.baselineMs), tailMs: 1500,
+    maxDurationMs: budgetMs, drainMs: tb.probe.drainMs, payloadBytes: tb.probe.payloadBytes,
+  });
+  const routes = createLabRouteMonitor({ nsOf: (r) => labNs(tb, r), maxLifetimeMs: budgetMs, fdb: true });
+  const drivers: MigrationDrivers = {
+    host(name) {
+      const d = hypervisors.get(name);
+      if (d === undefined) throw new UsageError(`unknown hypervisor "${name}"; hypervisors: ${[...hypervisors.keys()].join(', ')}`);
+      return asMigrationHost(d, byUri);
+    },
+    device,
+    guest: (vm) => guestCheck(tb, vm),
+    probes,
+    conflicts: lab ? labConflicts(tb) : { whoHolds: () => Promise.resolve(undefined) },
+    routes,
+    now: stamp,
+  };
+  return {
+    drivers, probes, hypervisors, switchDriver,
+    options: { routeResolutionMs: 1, clockSyncKnown: lab },
+    async close() {
+      await tunnels?.stopAll({ timeoutMs: 10_000 }).catch(() => undefined);
+      const sws = await Promise.allSettled([...switches.values()]);
+      await Promise.all(sws.map((s) => (s.status === 'fulfilled' ? s.value.close().catch(() => undefined) : undefined)));
+      await pool.closeAll();
+      await Promise.all([...hypervisors.values()].map((d) => d.close().catch(() => undefined)));
+    },
+  };
+}
+
+/** A NetworkDevice that connects on first use (most runs touch few of a testbed's switches). */
+function lazyDevice(name: string, open: () => Promise<NetworkDevice>): NetworkDevice {
+  let p: Promise<NetworkDevice> | undefined;
+  const get = (): Promise<NetworkDevice> => {
+    p ??= open();
+    p.catch(() => { p = undefined; });
+    return p;
+  };
+  return {
+    name,
+    applyTransaction: async (ops, io) => (await get()).applyTransaction(ops, io),
+    rollback: async (tx, io) => (await get()).rollback(tx, io),
+    snapshotRunning: async (io) => (await get()).snapshotRunning(io),
+    addHostRoute: async (r, io) => (await get()).addHostRoute(r, io),
+    removeHostRoute: async (r, io) => (await get()).removeHostRoute(r, io),
+    readRoutes: async (io) => (await get()).readRoutes(io),
+    readNeighbors: async (io) => (await get()).readNeighbors(io),
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Adapts the UDP probe (probes/udp) to the executor's ProbeSession. `start` returns only once every
+ * flow has run its baseline (measurement.md: ≥ 1 s of replies before the trigger), so the instant it
+ * returns is the trigger the loss-before-trigger and no-baseline rules are judged against. `stop`
+ * keeps a tail window for RTT-after and the stable-rate point, then ends the agents: an end the
+ * controller asked for is a complete run whose planned count is what was sent, while an agent that
+ * died, never started or timed out stays ERRORED.
+ */
+import { summarizeFlow, type FlowResult } from '../measure/summarize.js';
+import type { FlowResultLike, FlowSpec, ProbeSession } from '../migration/types.js';
+import type { AgentFlowConfig } from '../probes/udp/agent.js';
+import { startUdpProbe, type ProbePlacement, type UdpProbeHandle, type UdpProbeResult } from '../probes/udp/run.js';
+import { sleep, withDeadline, type IoOptions } from '../util/abort.js';
+import { monoMs } from '../util/stamp.js';
+
+export interface ProbeSessionOptions {
+  /** Where probes toward the VM run for a traffic host. */
+  readonly placementOf: (trafficHost: string) => ProbePlacement;
+  /** Replies before the trigger, ms (testbed probe.baselineMs). */
+  readonly baselineMs: number;
+  /** Window kept after the controller asks to stop, ms. */
+  readonly tailMs: number;
+  /** Upper bound of the send phase, ms: the run's budget (the agent stops by itself after it). */
+  readonly maxDurationMs: number;
+  readonly drainMs: number;
+  readonly payloadBytes: number;
+}
+
+/** Everything one flow measured: the executor's view plus the full measurement for the report. */
+export interface MeasuredFlow {
+  readonly spec: FlowSpec;
+  readonly like: FlowResultLike;
+  readonly full: FlowResult;
+  /** Agent clock base on the controller's monotonic clock, ms (sample times are relative to it). */
+  readonly baseMonoMs: number;
+  readonly triggerMonoMs: number;
+}
+
+export interface MeasuringProbeSession extends ProbeSession {
+  /** Results of the last stop(), with the full per-flow measurement. */
+  readonly measured: readonly MeasuredFlow[];
+}
+
+interface Running {
+  readonly host: string;
+  readonly flows: readonly (FlowSpec & { readonly id: number })[];
+  readonly handle: UdpProbeHandle;
+  readonly cfg: { readonly flows: readonly AgentFlowConfig[] };
+}
+
+const nsOf = (baseMonoMs: number, relMs: number): bigint => BigInt(Math.round((baseMonoMs + relMs) * 1e6));
+
+function toLike(f: FlowSpec, full: FlowResult, res: UdpProbeResult, base: number, triggerRel: number): FlowResultLike {
+  const samples = res.flows.find((x) => x.spec.name === f.name)?.samples ?? [];
+  const before = samples.filter((s) => s.txMs < triggerRel);
+  const outage = full.episodes.filter((e) => e.startMs >= triggerRel).reduce<typeof full.episodes[number] | undefined>(
+    (a, e) => (a === undefined || e.lost > a.lost ? e : a), undefined);
+  const firstAfter = outage === undefined ? undefined
+    : samples.find((s) => s.txMs >= outage.endMs && s.rxMs !== undefined)?.rxMs;
+  const failed = res.failure ?? (full.health.status === 'errored' ? full.health.reasons.map((r) => r.detail).join('; ') : undefined);
+  return {
+    flow: f.name, family: f.family, ratePps: f.ratePps, achievedPps: full.achievedRatePps,
+    sent: full.counts.sent, received: full.counts.received,
+    episodes: full.episodes.map((e) => ({ firstSeq: e.firstSeq, lost: e.lost, startNs: nsOf(base, e.startMs), endNs: nsOf(base, e.endMs) })),
+    baselineReplies: before.filter((s) => s.rxMs !== undefined).length,
+    lossBeforeTrigger: before.filter((s) => s.rxMs === undefined).length,
+    ...(firstAfter === undefined ? {} : { firstReplyAfterNs: nsOf(base, firstAfter) }),
+    ...(full.rate?.recoveryMs === undefined ? {} : { stableAfterNs: nsOf(base, full.rate.recoveryMs) }),
+    ...(full.rttStep === undefined ? {} : { rttBeforeMs: full.rttStep.beforeMedianMs, rttAfterMs: full.rttStep.afterMedianMs }),
+    ...(failed === undefined ? {} : { failed }),
+  };
+}
+
+export function createProbeSession(o: ProbeSessionOptions): MeasuringProbeSession {
+  let running: Running[] = [];
+  let triggerMono = 0;
+  let measured: MeasuredFlow[] = [];
+  return {
+    get measured() { return measured; },
+    async start(flows, io: IoOptions) {
+      const byHost = new Map<string, (FlowSpec & { id: number })[]>();
+      flows.forEach((f, i) => byHost.set(f.from, [...(byHost.get(f.from) ?? []), { ...f, id: i + 1 }]));
+      running = [...byHost].map(([host, fs]) => {
+        const cfg = {
+          drainMs: o.drainMs,
+          flows: fs.map((f) => ({ id: f.id, name: f.name, target: f.target, port: f.port, ratePps: f.ratePps,
+            durationMs: o.maxDurationMs, payloadBytes: o.payloadBytes })),
+        };
+        return { host, flows: fs, cfg, handle: startUdpProbe(o.placementOf(host), cfg, { timeoutMs: o.maxDurationMs + 30_000 }) };
+      });
+      try {
+        await withDeadline(Promise.all(running.map((r) => r.handle.started)), 'probe start', io);
+      } catch (e) {
+        for (const r of running) r.handle.stop();
+        throw e;
+      }
+      await sleep(o.baselineMs, io.signal);
+      triggerMono = monoMs();
+    },
+    async stop(io: IoOptions) {
+      await sleep(o.tailMs, io.signal).catch(() => undefined);
+      for (const r of running) r.handle.stop();
+      const out: MeasuredFlow[] = [];
+      for (const r of running) {
+        const res = await withDeadline(r.handle.done, 'probe results', io);
+        const base = res.hello?.baseMonoMs ?? triggerMono;
+        const triggerRel = triggerMono - base;
+        for (const f of r.flows) {
+          const got = res.flows.find((x) => x.spec.name === f.name);
+          // A stop the controller asked for ends the run: what was sent is what was planned.
+          const end = got?.end?.reason === 'aborted' && res.failure === undefined ? { ...got.end, reason: 'complete' as const } : got?.end;
+          const spec = got === undefined ? { name: f.name, ratePps: f.ratePps, plannedPackets: 1, clock: res.clock }
+            : { ...got.spec, plannedPackets: end?.sent ?? got.spec.plannedPackets };
+          const full = summarizeFlow({ spec, samples: got?.samples ?? [], triggerMs: triggerRel,
+            end: got === undefined ? { reason: 'error', detail: res.failure ?? `flow ${f.name} missing from the probe output`, sent: 0 } : end });
+          out.push({ spec: f, like: toLike(f, full, res, base, triggerRel), full, baseMonoMs: base, triggerMonoMs: triggerMono });
+        }
+      }
+      running = [];
+      measured = out;
+      return out.map((m) => m.like);
+    },
+  };
+}
