@@ -34,6 +34,11 @@ export interface VmmiReporterOptions {
   readonly trendDays?: number;
 }
 
+/** Playwright retry → attempt numbering, unless the record already counts its own attempts. */
+function foldRetry(r: RunRecord, retry: number, runs: number): RunRecord {
+  return runs > 1 && r.attemptOf === 1 ? { ...r, attempt: retry + 1, attemptOf: runs } : r;
+}
+
 interface Entry { readonly testId: string; readonly retry: number; record: RunRecord }
 
 export default class VmmiReporter implements Reporter {
@@ -88,7 +93,7 @@ export default class VmmiReporter implements Reporter {
         const list = this.entries.get(key) ?? [];
         list.push({ testId: test.id, retry: result.retry, record: d.record });
         this.entries.set(key, list);
-        this.history?.append(d.record, this.suiteId);
+        this.history?.append(foldRetry(d.record, result.retry, result.retry + 1), this.suiteId);
       }
     })));
   }
@@ -135,9 +140,7 @@ export default class VmmiReporter implements Reporter {
     const out: RunRecord[] = [];
     for (const list of this.entries.values()) {
       for (const e of list) {
-        const runs = this.runsPerTest.get(e.testId) ?? 1;
-        const r = e.record;
-        out.push(runs > 1 && r.attemptOf === 1 ? { ...r, attempt: e.retry + 1, attemptOf: runs } : r);
+        out.push(foldRetry(e.record, e.retry, this.runsPerTest.get(e.testId) ?? 1));
       }
     }
     return out;
