@@ -52,5 +52,5 @@ try {
   console.log(`target: rpc ≥ ${TARGET_RATIO}× cheaper per call → ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'} (${ratio.toFixed(0)}×)`);
 } finally {
   await daemon.stop();
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 }

@@ -52,14 +52,18 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  for (const d of [hv1, hv2]) {
-    if (d === undefined) continue;
-    await d.destroy(GUEST).catch(() => undefined);
-    await d.undefine(GUEST).catch(() => undefined);
-    await d.close();
+  try {
+    for (const d of [hv1, hv2]) {
+      if (d === undefined) continue;
+      await d.destroy(GUEST).catch(() => undefined);
+      await d.undefine(GUEST).catch(() => undefined);
+      await d.close().catch(() => undefined);
+    }
+  } finally {
+    // stop() also ends any QEMU a daemon left running.
+    for (const d of daemons) await d.stop().catch((e: unknown) => console.error(`libvirtd stop: ${String(e)}`));
   }
-  for (const d of daemons) await d.stop();
-  if (root !== undefined) await rm(root, { recursive: true, force: true });
+  if (root !== undefined) await rm(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 /**

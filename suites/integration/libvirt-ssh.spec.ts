@@ -42,7 +42,7 @@ test.afterAll(async () => {
     process.kill(sshdPid, 'SIGTERM');
   }
   await daemon?.stop();
-  if (root !== undefined) await rm(root, { recursive: true, force: true });
+  if (root !== undefined) await rm(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 const access = async () => ({

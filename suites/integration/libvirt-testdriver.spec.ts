@@ -33,7 +33,7 @@ test.afterAll(async () => {
   await rpc?.close();
   await virsh?.close();
   await daemon?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 const life = (evs: readonly HypervisorEvent[], name: string): string[] =>

@@ -54,7 +54,7 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   await daemon?.stop();
-  if (root !== undefined) await rm(root, { recursive: true, force: true });
+  if (root !== undefined) await rm(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 test('tls with a client certificate from pkipath: handshake, calls and events work', async () => {
