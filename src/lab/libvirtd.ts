@@ -8,6 +8,9 @@
  *   etc/{libvirtd.conf,qemu.conf,libvirt.conf}  run/libvirt-sock  run/libvirtd.pid  run/qemu/*.pid
  *   lib/  log/libvirtd.log  log/qemu/  cache/ (QEMU capabilities: keep `dir` between runs → 0.1 s instead of ~8 s)
  *   libvirtd.out (stdout/stderr of the daemon)
+ * A start wipes only run/; etc/ is rewritten; lib/ (persistent domain definitions), log/ and cache/ are
+ * kept when the caller reuses `dir`. Needs root; for driver 'qemu' also the `libvirt-qemu` user.
+ * API stability: the lab builds on StartLibvirtdOptions / LibvirtdHandle; extend them, do not change them.
  */
 import { access, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

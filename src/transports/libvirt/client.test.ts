@@ -189,3 +189,10 @@ test('connecting to a missing socket is a ConnectionError with a hint', async ()
   expect(err).toMatchObject({ code: 'CONNECTION' });
   expect(String(err)).toContain('is libvirtd running');
 });
+
+test('a call over the maximum message size fails alone and leaves nothing pending', async () => {
+  const c = await connect({ maxMessageBytes: 1024 });
+  await expect(c.call(Proc.DOMAIN_LOOKUP_BY_NAME, 'x'.repeat(2000))).rejects.toMatchObject({ code: 'FRAMING' });
+  expect(c.pendingCalls).toBe(0);
+  expect(await c.call(Proc.CONNECT_GET_LIB_VERSION, undefined)).toBe(9_000_000n);
+});

@@ -111,7 +111,12 @@ export class LibvirtClient {
     const reply = new Promise<Message>((resolve, reject) => {
       this.#pending.set(serial, { proc: p.num, name: p.name, settle: (m) => (m instanceof Error ? reject(m) : resolve(m)) });
     });
-    this.#send(REMOTE_PROGRAM, REMOTE_VERSION, p.num, MessageType.CALL, serial, enc.bytes());
+    try {
+      this.#send(REMOTE_PROGRAM, REMOTE_VERSION, p.num, MessageType.CALL, serial, enc.bytes());
+    } catch (e) {
+      this.#pending.delete(serial); // e.g. a message over the maximum size: nothing was sent
+      throw e;
+    }
     this.stats.calls++;
     const m = await withDeadline(reply, p.name, {
       timeoutMs: opts.timeoutMs ?? this.#opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
