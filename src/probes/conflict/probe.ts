@@ -13,7 +13,8 @@
  *   a raw-socket helper: nothing to install or build, and the standard's timers and semantics are
  *   the kernel's. The probe interface is deleted afterwards with everything on it.
  * - The testbed's address records (other VMs, hypervisors, switch ports, gateways) are checked too.
- * A reply from the moving VM's own MAC (same L2 segment) is not a conflict.
+ * A reply from the moving VM's own MAC (same L2 segment) is not a conflict. A holder whose own
+ * interface came up less than ~1 s ago may not defend its IPv6 address yet (seen with Linux peers).
  */
 import type { AddressHolder, ConflictProbe } from '../../migration/types.js';
 import type { Testbed } from '../../model/testbed.js';
@@ -28,7 +29,10 @@ export interface ConflictProbeOptions {
   readonly runner: CommandRunner;
   /** Interface on the subnet (a bridge in the lab). */
   readonly dev: string;
-  /** How the IPv6 probe interface joins `dev`: a veth port of the bridge (default) or a macvlan. */
+  /**
+   * How the IPv6 probe interface joins `dev`: a veth port of the bridge (default, integration-tested)
+   * or a macvlan for a plain NIC (checked by hand once: a defended address read `dadfailed`).
+   */
   readonly ipv6Attach?: 'bridge-port' | 'macvlan';
   readonly testbed?: Testbed;
   /** The VM being moved: its own records and replies from its MAC are not conflicts. */
