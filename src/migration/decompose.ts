@@ -5,7 +5,8 @@
  * last route change on the watched routers). Intervals are clipped to the outage and overlaps are
  * counted once; the residual (outage − attributed) is always reported, never hidden.
  *
- * Control-plane event kinds read here: `mac-move`, `evpn-update`, `route-add`, `route-del`;
+ * Control-plane event kinds read here: `mac-move` (or `fdb-add`/`fdb-replace` of the VM's MAC),
+ * `evpn-update`, `route-add`, `route-del`;
  * controller: `switchover-begin`; data plane: `outage-start` / `outage-end` (detail.firstSeq).
  */
 import { findEvent } from './timeline.js';
@@ -48,6 +49,9 @@ export interface DecomposeInput {
 
 const ms = (a: bigint, b: bigint): number => Number(b - a) / 1e6;
 
+/** Control-plane kinds meaning "the VM's MAC was (re)learned at a switch". */
+const MAC_MOVE_KINDS = new Set(['mac-move', 'fdb-add', 'fdb-replace']);
+
 function outageAround(tl: readonly TimelineEvent[], atNs: bigint | undefined, flow?: string):
   { flow: string; startNs: bigint; endNs: bigint } | undefined {
   for (const s of tl) {
@@ -84,7 +88,8 @@ export function decompose(input: DecomposeInput): Decomposition {
     raw.push({ name: 'blackout', observer: 'hypervisor', startNs: suspended.t.monoNs, endNs: resumed.t.monoNs });
   } else notes.push('blackout not attributed: src SUSPENDED or dst RESUMED event missing');
   const after = resumed?.t.monoNs;
-  const macMove = after === undefined ? undefined : findEvent(tl, { kind: 'mac-move' }, after);
+  const macMove = after === undefined ? undefined
+    : tl.find((e) => MAC_MOVE_KINDS.has(e.kind) && e.source === 'control-plane' && e.t.monoNs >= after);
   if (resumed !== undefined && macMove !== undefined) {
     raw.push({ name: 'l2-announce', observer: 'control-plane', startNs: resumed.t.monoNs, endNs: macMove.t.monoNs });
     const lastEvpn = tl.filter((e) => e.kind === 'evpn-update' && e.t.monoNs >= macMove.t.monoNs).at(-1);

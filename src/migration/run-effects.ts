@@ -56,6 +56,8 @@ export class AttemptRecorder {
   stats?: JobStats;
   flows: readonly FlowResultLike[] = [];
   routeChanges: readonly RouteChange[] = [];
+  /** Neighbour/FDB events concerning the VM (from the route monitor, when it offers them). */
+  l2Events: readonly TimelineEvent[] = [];
   guestAnswered?: boolean;
   conflicts?: readonly Conflict[];
   error?: Error;
@@ -118,6 +120,8 @@ export class AttemptRecorder {
       this.mark('controller', 'precheck-ok');
       return [{ type: 'precheck-ok' }];
     } catch (e) {
+      // An abort is not a refusal: let the machine roll back as aborted.
+      if (this.env.signal?.aborted === true) return [{ type: 'abort', reason: 'abort requested during precheck' }];
       return fail(`precheck failed: ${msg(e)}`);
     }
   }
@@ -302,6 +306,9 @@ export class AttemptRecorder {
     this.dstWatch?.close();
     try { this.flows = await this.env.drivers.probes.stop(io); } catch (e) { this.notes.push(`probes: ${msg(e)}`); }
     try { this.routeChanges = await this.env.drivers.routes.stop(io); } catch (e) { this.notes.push(`route monitor: ${msg(e)}`); }
+    const mine = new Set([this.vm.mac, this.vm.ipv4, this.vm.ipv6].flatMap((a) => (a === undefined ? [] : [a.split('/')[0]?.toLowerCase()])));
+    this.l2Events = (this.env.drivers.routes.timelineEvents?.() ?? [])
+      .filter((e) => mine.has(String(e.detail?.['address'] ?? '').toLowerCase()));
     return [];
   }
 

@@ -4,6 +4,8 @@ import { fakeWorld, type FakeWorld } from './fixtures/fakes.js';
 import { labTestbed } from './fixtures/lab-testbed.js';
 import { runMigration, type RunMigrationOptions } from './run.js';
 import { formatTimeline } from './timeline.js';
+import type { TimelineEvent } from './types.js';
+import { stamp } from '../util/stamp.js';
 
 const tb = labTestbed();
 const fast: RunMigrationOptions = { verify: { timeoutMs: 300, intervalMs: 20 } };
@@ -147,4 +149,32 @@ test('a migration that never resumes hits the migrate deadline: aborted and roll
   expect(r.attempts[0]?.failure).toMatchObject({ step: 'migrate', kind: 'timeout' });
   expect(w.cluster.calls).toContain('abort vm1 on hv1');
   expect(w.cluster.where('vm1')).toEqual(['hv1']);
+});
+
+test('evpn-l2: the VM MAC relearned at the TOR becomes the L2-announce term; other MACs are ignored', async () => {
+  const w = world();
+  w.guestAnswers = () => {
+    if (w.l2.length === 0) {
+      const fdb = (address: string): TimelineEvent => ({ t: stamp(), source: 'control-plane', host: 'torB', kind: 'fdb-replace', detail: { address } });
+      w.l2.push(fdb('02:00:00:00:00:01'), fdb('52:54:00:12:0a:64'));
+    }
+    return true;
+  };
+  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'evpn-l2', families: [4] }, w.drivers, fast);
+  expect(r.verdict).toBe('migrated');
+  expect(r.timeline.filter((e) => e.kind === 'fdb-replace').map((e) => e.detail?.['address'])).toEqual(['52:54:00:12:0a:64']);
+  expect(r.decomposition?.components.map((c) => c.name)).toContain('l2-announce');
+  expect((await configs(w))['torB']).toContain('EVPN attach VNI 100');
+});
+
+test('abort before anything was applied: rolled back as aborted, nothing touched', async () => {
+  const w = world();
+  const ac = new AbortController();
+  ac.abort();
+  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'tunnel' }, w.drivers, { ...fast, signal: ac.signal });
+  expect(r.verdict).toBe('rolled-back');
+  expect(r.attempts[0]?.failure?.kind).toBe('aborted');
+  expect(r.attempts[0]?.error?.message).toContain('aborted');
+  expect(w.cluster.calls).toEqual([]);
+  expect(w.routes).toEqual([]);
 });

@@ -8,7 +8,8 @@
 import type { MigrationStrategy, Testbed, Vm } from '../model/testbed.js';
 import { checkConformance, type Conformance } from './conformance.js';
 import { decompose, type Decomposition } from './decompose.js';
-import { IllegalTransitionError } from './errors.js';
+import { MigrationError } from '../errors/classes.js';
+import { IllegalTransitionError, PrecheckError } from './errors.js';
 import { assessHealth, type HealthVerdict } from './health.js';
 import {
   initial, isTerminal, outcomeOf, transition,
@@ -104,21 +105,17 @@ function defaultFlows(tb: Testbed, vm: Vm, families: readonly Family[]): FlowSpe
   }));
 }
 
+/** States where an abort rolls back, so it must pre-empt effects not yet started. */
+const PREEMPTIBLE: ReadonlySet<MigrationState> = new Set(['precheck', 'prepare-network', 'start-observers', 'migrate']);
+
 async function drive(rec: AttemptRecorder, first: { machine: Machine; effects: readonly Effect[] },
-  deadline: (s: MigrationState) => number): Promise<Machine> {
+  deadline: (s: MigrationState) => number, aborted: () => boolean): Promise<Machine> {
   let m = first.machine;
   let effects = first.effects;
   const pending: MachineEvent[] = [];
   let entered = Date.now();
-  for (;;) {
-    for (const eff of effects) pending.push(...await rec.run(eff));
-    if (isTerminal(m.state)) return m;
-    let ev = pending.shift();
-    const fromQueue = ev === undefined;
-    if (ev === undefined) {
-      const limit = deadline(m.state);
-      ev = await rec.queue.next(limit - (Date.now() - entered)) ?? { type: 'step-timeout', step: m.state, afterMs: limit };
-    }
+  let abortDelivered = false;
+  const apply = (ev: MachineEvent, fromQueue: boolean): void => {
     try {
       const step = transition(m, ev);
       if (step.machine.state !== m.state) {
@@ -133,7 +130,35 @@ async function drive(rec: AttemptRecorder, first: { machine: Machine; effects: r
       rec.mark('controller', 'late-event', { event: ev.type, state: m.state });
       effects = [];
     }
+  };
+  for (;;) {
+    // An abort pre-empts effects not yet started, as long as it means a rollback (before the resume).
+    if (aborted() && !abortDelivered && PREEMPTIBLE.has(m.state) && !m.ctx.resumed && !m.ctx.completed) {
+      abortDelivered = true;
+      apply({ type: 'abort', reason: 'abort requested (signal)' }, false);
+      continue;
+    }
+    for (const eff of effects) pending.push(...await rec.run(eff));
+    effects = [];
+    if (isTerminal(m.state)) return m;
+    let ev = pending.shift();
+    const fromQueue = ev === undefined;
+    if (ev === undefined) {
+      const limit = deadline(m.state);
+      ev = await rec.queue.next(limit - (Date.now() - entered)) ?? { type: 'step-timeout', step: m.state, afterMs: limit };
+      if (ev.type === 'abort' && abortDelivered) continue;
+      if (ev.type === 'abort') abortDelivered = true;
+    }
+    apply(ev, fromQueue);
   }
+}
+
+/** A typed error for a failed attempt: PRECHECK for refusals, MIGRATION otherwise. */
+function failureError(f: Failure | undefined, plan: MigrationPlan): Error | undefined {
+  if (f === undefined) return undefined;
+  const ctx = { device: `${plan.vm.name} ${plan.source}→${plan.destination}`, operation: f.step };
+  if (f.kind === 'refused') return new PrecheckError(f.reason, { ...ctx, hint: 'fix the precheck finding and retry' });
+  return new MigrationError(`${f.kind}: ${f.reason}`, { ...ctx, operation: `migrate (${f.step})` });
 }
 
 async function runAttempt(plan: MigrationPlan, attempt: number, drivers: MigrationDrivers,
@@ -156,22 +181,22 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
   let m: Machine;
   try {
     m = await drive(rec, initial({ prepare: plan.strategy.prepare, switchover: plan.strategy.switchover,
-      cleanup: plan.strategy.cleanup }), (s) => deadlines[s]);
+      cleanup: plan.strategy.cleanup }), (s) => deadlines[s], () => options.signal?.aborted === true);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     rec.close();
   }
   const prefixes = new Set(plan.strategy.switchover.concat(plan.strategy.prepare).flatMap((o) => ('prefix' in o ? [o.prefix] : [])));
   const routes = rec.routeChanges.filter((c) => prefixes.size === 0 || prefixes.has(c.prefix));
-  const timeline = mergeTimeline([{ events: rec.events }, { events: routeEvents(routes) }, { events: flowEvents(rec.flows, anchor) }]);
+  const timeline = mergeTimeline([{ events: rec.events }, { events: routeEvents(routes) }, { events: rec.l2Events },
+    { events: flowEvents(rec.flows, anchor) }]);
   const outcome = outcomeOf(m) ?? 'failed';
   const metrics = assembleMetrics({ timeline, flows: rec.flows, source: plan.source, destination: plan.destination,
     routeResolutionMs: options.routeResolutionMs ?? 1, ...(rec.stats === undefined ? {} : { stats: rec.stats }),
     ...(plan.strategy.gateway === undefined ? {} : { gateway: plan.strategy.gateway }) });
   const health = assessHealth({ flows: rec.flows, clockSyncKnown: options.clockSyncKnown ?? true, expectFlows: m.ctx.observers,
     ...(rec.guestAnswered === undefined ? {} : { guestAnswered: rec.guestAnswered }) });
-  const error = rec.error ?? (m.ctx.failure === undefined ? undefined
-    : new Error(`${m.ctx.failure.step}: ${m.ctx.failure.reason}`));
+  const error = rec.error ?? failureError(m.ctx.failure, plan);
   return {
     attempt, vm: plan.vm.name, source: plan.source, destination: plan.destination, strategy: plan.strategy.strategy,
     outcome, state: m.state, residue: m.ctx.residue, abortRequested: m.ctx.abortRequested, health, metrics, timeline,

@@ -221,4 +221,10 @@ export interface RouteChange {
 export interface RouteMonitor {
   start(routers: readonly string[], io: IoOptions): Promise<void>;
   stop(io: IoOptions): Promise<readonly RouteChange[]>;
+  /**
+   * Optional: neighbour/FDB changes seen so far as control-plane timeline events (kinds such as
+   * `fdb-replace`, `fdb-add`, `neigh-replace`, with `detail.address` = MAC or IP), read after stop.
+   * The executor keeps those concerning the VM's MAC or addresses (the L2-announce term).
+   */
+  timelineEvents?(): readonly TimelineEvent[];
 }
