@@ -13,6 +13,7 @@
  * API stability: the lab builds on StartLibvirtdOptions / LibvirtdHandle; extend them, do not change them.
  */
 import { access, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { LabError } from '../errors/classes.js';
 import { sleep, throwIfAborted } from '../util/abort.js';
@@ -109,6 +110,17 @@ async function checkPrerequisites(o: StartLibvirtdOptions): Promise<void> {
   }
 }
 
+function canConnect(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ path });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
 async function tail(path: string, n = 1500): Promise<string> {
   const t = await readFile(path, 'utf8').catch(() => '');
   return t.slice(-n).trim();
@@ -163,7 +175,8 @@ export async function startLibvirtd(o: StartLibvirtdOptions): Promise<LibvirtdHa
   let pid: number | undefined;
   for (;;) {
     pid ??= await verifiedPid(pidFile, ['libvirtd']);
-    if (pid !== undefined && (await exists(socketPath))) break;
+    // The socket file appears at bind(), before listen(): only an accepted connection means ready.
+    if (pid !== undefined && (await canConnect(socketPath))) break;
     const why = o.signal?.aborted === true ? 'aborted' : Date.now() > end ? `not ready after ${timeoutMs} ms`
       : pid === undefined && !(await isAlive(spawned)) ? 'exited during start' : undefined;
     if (why !== undefined) {
