@@ -69,7 +69,8 @@ async function whereRuns(drivers: Map<string, HypervisorDriver>, vm: string): Pr
   return undefined;
 }
 
-function glue(tb: Testbed): LabGlue {
+/** The driver-backed steps of `lab up` (exported for bench/lab-bringup.ts). */
+export function labGlue(tb: Testbed): LabGlue {
   return {
     ensureVms: (plan) => withDrivers(tb, plan, async (drivers) => {
       const done: string[] = [];
@@ -137,7 +138,7 @@ export const labCommand: Command = {
         const b = await runLocal([`${REPO}/scripts/build-lab-assets`], { timeoutMs: 600_000, env: { VMMI_ASSETS_DIR: ASSETS_DIR } });
         if (b.failed) throw new LabError(`scripts/build-lab-assets failed: ${b.stderr.trim()}`, { operation: 'lab up' });
         console.log(`lab up: ${tb.name} (prefix ${plan.prefix}, state ${plan.dir})`);
-        const r = await labUp(tb, { assetsDir: ASSETS_DIR, glue: glue(tb), progress: print });
+        const r = await labUp(tb, { assetsDir: ASSETS_DIR, glue: labGlue(tb), progress: print });
         console.log(`lab up: ready in ${(r.totalMs / 1000).toFixed(2)} s (${r.health.results.length} health checks passed)`);
         return 0;
       }

@@ -1,0 +1,77 @@
+/**
+ * Bring-up and teardown of the emulated lab vs booting one guest alone.
+ *   cold: `lab up` from nothing with the hypervisors' QEMU capability caches deleted
+ *   warm: `lab up` from nothing with the caches kept (the normal case after the first run)
+ *   guest: one lab guest booted with plain QEMU (same kernel, initramfs, TCG, 128 MiB) until LAB-GUEST-READY
+ * Targets: warm bring-up ≤ 2 × one guest boot; teardown ≤ 3 s.
+ * Run as root: npx tsx bench/lab-bringup.ts     (prefix vmmib, management addresses 198.19.2.x)
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { ASSETS_DIR, labGlue } from '../src/cli/lab.js';
+import { loadTestbed } from '../src/inventory/load.js';
+import { labDown } from '../src/lab/down.js';
+import { planLab } from '../src/lab/topology.js';
+import { labUp } from '../src/lab/up.js';
+
+const PREFIX = 'vmmib';
+const DIR = `/var/lib/vmmi/lab/${PREFIX}`;
+const FILE = '/tmp/vmmib-testbed/local.yaml';
+/** 1-minute load average, printed next to timings: other work on the cores inflates them. */
+const loadAvg = (): string => loadavg()[0]?.toFixed(1) ?? '?';
+
+async function guestBootMs(): Promise<number> {
+  const t0 = performance.now();
+  const q = spawn('qemu-system-x86_64', ['-machine', 'pc,accel=tcg', '-m', '128', '-nographic', '-no-reboot', '-nodefaults',
+    '-serial', 'stdio', '-kernel', `${ASSETS_DIR}/guest-vmlinuz`, '-initrd', `${ASSETS_DIR}/guest-initrd.gz`,
+    '-append', 'console=ttyS0 panic=-1 quiet labip=198.18.10.100/24',
+    // A NIC on an otherwise empty QEMU hub: the guest finds eth0 at once and no frame leaves QEMU.
+    '-netdev', 'hubport,id=n0,hubid=0', '-device', 'virtio-net-pci,netdev=n0,romfile='], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('guest not ready within 120 s')), 120_000);
+      q.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('LAB-GUEST-READY')) {
+          clearTimeout(t);
+          resolve(performance.now() - t0);
+        }
+      });
+    });
+  } finally {
+    q.kill('SIGKILL');
+  }
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('run as root');
+  await mkdir('/tmp/vmmib-testbed', { recursive: true });
+  await writeFile(FILE, (await readFile(new URL('../testbeds/local.yaml', import.meta.url), 'utf8')).replaceAll('198.19.0.', '198.19.2.'));
+  const tb = await loadTestbed(FILE, { labPrefix: PREFIX, labDir: DIR });
+  const plan = planLab(tb, { assetsDir: ASSETS_DIR });
+  await labDown(plan);
+  const up = async (): Promise<number> => (await labUp(tb, { assetsDir: ASSETS_DIR, glue: labGlue(tb) })).totalMs;
+  const down = async (): Promise<number> => {
+    const t0 = performance.now();
+    const r = await labDown(plan);
+    if (r.after.namespaces.length + r.after.processes.length > 0) throw new Error(`teardown left ${JSON.stringify(r.after)}`);
+    return performance.now() - t0;
+  };
+  const load0 = loadAvg();
+  await Promise.all(plan.hypervisors.map((h) => rm(`${h.dir}/cache`, { recursive: true, force: true })));
+  const cold = await up();
+  const down1 = await down();
+  const warm = await up();
+  const down2 = await down();
+  const boot = await guestBootMs();
+  const f = (ms: number): string => `${(ms / 1000).toFixed(2).padStart(6)} s`;
+  console.log(`lab bring-up (prefix ${PREFIX}; load average ${load0} → ${loadAvg()} on ${cpus().length} cores)`);
+  console.log(`  one guest boot (plain QEMU, TCG)   ${f(boot)}   reference`);
+  console.log(`  lab up, cold capability cache      ${f(cold)}   ratio ${(cold / boot).toFixed(2)}×`);
+  console.log(`  lab up, warm capability cache      ${f(warm)}   ratio ${(warm / boot).toFixed(2)}× (target ≤ 2×) ${warm / boot <= 2 ? 'MET' : 'MISSED'}`);
+  console.log(`  teardown                           ${f(down1)} / ${f(down2)}   (target ≤ 3 s) ${Math.max(down1, down2) <= 3000 ? 'MET' : 'MISSED'}`);
+}
+
+await main();
