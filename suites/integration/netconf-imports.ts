@@ -20,3 +20,8 @@ export type { Switch } from '../../src/model/testbed.js';
 export { isVmmiError } from '../../src/errors/vmmi-error.js';
 export { runLocal } from '../../src/exec/local.js';
 /* eslint-enable no-restricted-imports */
+/* eslint-disable no-restricted-imports */
+export { CliSession, cliExec } from '../../src/transports/cli-session.js';
+export { CLI_PLATFORMS } from '../../src/platforms/cli-platforms.js';
+export { SshPool, sshConnect } from '../../src/transports/ssh.js';
+/* eslint-enable no-restricted-imports */

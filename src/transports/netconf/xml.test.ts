@@ -28,5 +28,6 @@ test('parsed tree resolves namespaces per element and serialises back', () => {
   expect(child(n, 'c')?.text).toBe('1 & 2');
   expect(child(n, 'd')?.ns).toBe('urn:a');
   expect(child(n, 'd')?.text).toBe('A');
+  expect(parseXml('<a>&#60;b&#x3E; &amp;#65; &#x1F600;</a>').text).toBe('<b> &#65; 😀');
   expect(serializeXml(n)).toBe('<a xmlns="urn:a" xmlns:b="urn:b"><c xmlns="urn:b">1 &amp; 2</c><d>A</d></a>');
 });

@@ -30,7 +30,8 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   trimValues: false,
   processEntities: true,
-  htmlEntities: true,
+  // Named HTML entities are not XML; numeric references are decoded in build() (much cheaper).
+  htmlEntities: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
 });
@@ -41,7 +42,7 @@ type Raw = Record<string, unknown>;
 export function parseXml(xml: string): XNode {
   let raw: unknown;
   try {
-    raw = parser.parse(xml);
+    raw = parser.parse(numericRefs(xml));
   } catch (e) {
     throw new ProtocolError(`malformed XML: ${(e as Error).message}`, { cause: e });
   }
@@ -79,6 +80,21 @@ function build(raw: Raw, scope: ReadonlyMap<string, string>): XNode | undefined 
     }
   }
   return { name: colon < 0 ? tag : tag.slice(colon + 1), ns: inner.get(prefix), attrs, children, text };
+}
+
+const MARKUP: Readonly<Record<number, string>> = { 0x3c: '&lt;', 0x3e: '&gt;', 0x26: '&amp;', 0x22: '&quot;', 0x27: '&apos;' };
+
+/**
+ * Rewrites numeric character references before parsing: markup characters become the named XML
+ * entities (decoded once by the parser, so `&amp;#65;` stays the text "&#65;"), others the character.
+ */
+function numericRefs(xml: string): string {
+  if (!xml.includes('&#')) return xml;
+  return xml.replace(/&#(x[0-9a-fA-F]+|[0-9]+);/g, (m, n: string) => {
+    const cp = n.startsWith('x') ? parseInt(n.slice(1), 16) : parseInt(n, 10);
+    if (cp > 0x10ffff) return m;
+    return MARKUP[cp] ?? String.fromCodePoint(cp);
+  });
 }
 
 /** First direct child with this local name (and namespace, when given). */
