@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { writeFile } from 'node:fs/promises';
 import { XdrDecoder, XdrEncoder } from '../transports/libvirt/xdr.js';
 import { formatReport, superviseCorpus } from './supervise.js';
 
@@ -6,6 +7,7 @@ test('libvirt record decoder and every reply/event/error codec: 10,000 bad input
   test.setTimeout(300_000);
   const r = await superviseCorpus('libvirt', 10_000, { hangMs: 3000 });
   console.log(formatReport(r));
+  await writeFile(test.info().outputPath('corpus-report.json'), JSON.stringify(r, null, 2));
   expect(r.rejected).toBeGreaterThan(0);
   expect(r.accepted).toBeGreaterThan(0);
   expect(r.violations.map((v) => `#${v.index} ${v.kind} [${v.label}] ${v.detail.split('\n')[0] ?? ''}`)).toEqual([]);

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { writeFile } from 'node:fs/promises';
 import { testbedNestingCount } from './corpus-testbed.js';
 import { formatReport, superviseCorpus } from './supervise.js';
 
@@ -6,6 +7,7 @@ test('testbed loader: 10,000 mutated testbeds are refused as { ok: false, issues
   test.setTimeout(900_000);
   const r = await superviseCorpus('testbed', 10_000, { hangMs: 10_000 });
   console.log(formatReport(r));
+  await writeFile(test.info().outputPath('corpus-report.json'), JSON.stringify(r, null, 2));
   expect(r.accepted).toBeGreaterThan(0);
   expect(r.violations.map((v) => `#${v.index} ${v.kind} [${v.label}] ${v.detail.split('\n')[0] ?? ''}`)).toEqual([]);
 });
@@ -14,5 +16,6 @@ test('testbed loader: deep nesting (1k/10k levels), alias bombs and huge maps ar
   test.setTimeout(600_000);
   const r = await superviseCorpus('testbed-nesting', testbedNestingCount(), { hangMs: 10_000, maxChildren: 60 });
   console.log(formatReport(r));
+  await writeFile(test.info().outputPath('corpus-report.json'), JSON.stringify(r, null, 2));
   expect(r.violations.map((v) => `#${v.index} ${v.kind} [${v.label}] ${v.detail.split('\n')[0] ?? ''}`)).toEqual([]);
 });
