@@ -55,7 +55,7 @@ const io = { timeoutMs: 15_000 };
 test('IPv4: a planted address is found with its MAC (ARP probe from 0.0.0.0); a free one is free', async () => {
   const hit = await probe.check('198.18.251.7', 'vmmicf-subnet', io);
   expect(hit.holder).toEqual({ address: '198.18.251.7', mac: SQUAT_MAC, name: 'vm9', via: 'arp' });
-  expect(await probe.whoHolds('198.18.251.8', 'vmmicf-subnet', io)).toBeUndefined();
+  expect(await probe.whoHolds('198.18.251.8/24', 'vmmicf-subnet', io)).toBeUndefined(); // record form accepted
   // the probe used sender IP 0.0.0.0: the squatter learned no neighbour entry for the prober
   const neigh = await runChecked(['ip', 'netns', 'exec', `${P}squat`, 'ip', 'neigh', 'show', 'dev', 'eth0']);
   expect(neigh.stdout).not.toContain('198.18.251.8');

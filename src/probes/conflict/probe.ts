@@ -129,8 +129,9 @@ export function createConflictProbe(o: ConflictProbeOptions): LiveConflictProbe 
     }
   }
 
-  async function check(address: string, subnet: string, io: IoOptions): Promise<ConflictResult> {
+  async function check(addressIn: string, subnet: string, io: IoOptions): Promise<ConflictResult> {
     const t0 = Date.now();
+    const address = addressIn.trim().replace(/\/\d+$/, ''); // testbed records carry the prefix length
     const family = address.includes(':') ? 6 : 4;
     const tb = o.testbed;
     const records = tb === undefined ? [] : recordHolders(tb, address, o.excludeVm);
