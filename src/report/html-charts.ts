@@ -13,9 +13,9 @@ const RESIDUAL_COLOR = '#94a3b8';
  */
 export function renderDecomposition(parts: readonly DecompositionPart[]): Raw {
   if (parts.length === 0) return EMPTY;
-  const W = 960;
+  const W = 1180;
   const left = 118;
-  const barW = W - left - 16;
+  const barW = W - left - 44;
   const positive = parts.filter((p) => p.ms > 0);
   const total = positive.reduce((s, p) => s + p.ms, 0);
   let x = left;

@@ -8,7 +8,7 @@ body { margin:0; font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaV
 header { padding:20px 32px 16px; background:#0f172a; color:#f8fafc; }
 header h1 { margin:0 0 4px; font-size:22px; font-weight:600; }
 header .facts { color:#cbd5e1; }
-main { padding:8px 32px 32px; max-width:1400px; }
+main { padding:8px 32px 32px; max-width:1600px; }
 section { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:16px 20px; margin:16px 0; }
 h2 { font-size:17px; margin:0 0 10px; font-weight:600; }
 h3 { font-size:13px; margin:16px 0 6px; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); }
@@ -23,14 +23,17 @@ h3 { font-size:13px; margin:16px 0 6px; text-transform:uppercase; letter-spacing
 table { border-collapse:collapse; width:100%; font-size:13px; }
 th, td { text-align:left; padding:5px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
 th { font-weight:600; color:#334155; background:#f1f5f9; }
-td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
+td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
+td.num, td.nowrap { white-space:nowrap; }
+.tablewrap { overflow-x:auto; }
 table.summary tr.row-fail td:first-child { border-left:3px solid var(--fail); }
 table.summary tr.row-errored td:first-child { border-left:3px solid var(--err); }
 table.summary tr.row-pass td:first-child { border-left:3px solid var(--pass); }
 table.kv th { width:38%; background:none; font-weight:500; color:var(--muted); }
 .mono { font-family:ui-monospace,"DejaVu Sans Mono",monospace; font-size:12px; }
 .muted { color:var(--muted); }
-.reasons { font-size:12px; color:var(--warn); }
+.reasons { font-size:12px; color:var(--warn); max-width:240px; white-space:normal; margin-top:3px; }
+.res { color:var(--muted); font-size:12px; }
 .badge { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; font-weight:600;
   vertical-align:middle; color:#fff; background:var(--skip); }
 .b-pass, .b-ok { background:var(--pass); } .b-fail { background:var(--fail); }
@@ -41,6 +44,8 @@ table.kv th { width:38%; background:none; font-weight:500; color:var(--muted); }
 pre.error { background:#fef2f2; border:1px solid #fecaca; color:#7f1d1d; padding:8px 12px; border-radius:6px;
   white-space:pre-wrap; }
 .cols { display:grid; grid-template-columns:repeat(auto-fit,minmax(420px,1fr)); gap:0 28px; }
+.runcols { display:grid; grid-template-columns:minmax(0,3fr) minmax(0,2fr); gap:0 28px; }
+@media (max-width:1100px) { .runcols { grid-template-columns:minmax(0,1fr); } }
 .chartbox { overflow-x:auto; }
 svg.chart { display:block; max-width:100%; height:auto; font-family:inherit; }
 svg .grid { stroke:#e2e8f0; stroke-width:1; }
@@ -48,9 +53,10 @@ svg .tick { fill:#64748b; font-size:11px; }
 svg .lane { fill:#f8fafc; stroke:#e2e8f0; }
 svg .lanelabel { font-size:12px; font-weight:600; fill:#334155; }
 svg .evlabel { font-size:11px; fill:#0f172a; }
+svg .evlabel, svg .reflabel, svg .cplabel, svg .tick { paint-order:stroke; stroke:#fff; stroke-width:3px; stroke-linejoin:round; }
 svg .legend { font-size:12px; fill:#334155; }
 svg .line { stroke-width:1.6; stroke-linejoin:round; }
-svg .episode { fill:#ef4444; fill-opacity:.16; stroke:#ef4444; stroke-opacity:.5; }
+svg .episode { fill:#ef4444; fill-opacity:.09; stroke:#ef4444; stroke-opacity:.45; }
 svg .barlabel { font-size:11px; fill:#fff; font-weight:600; }
 svg .dot { fill:#2563eb; } svg .dot.flagged { fill:#dc2626; }
 svg .cpline { stroke:#dc2626; stroke-dasharray:4 3; stroke-width:1.5; }

@@ -12,9 +12,9 @@ import {
  * close events stay readable.
  */
 
-const W = 960;
+const W = 1180;
 const LEFT = 118;
-const RIGHT = 16;
+const RIGHT = 44;
 const ROW_H = 15;
 const LANE_PAD = 10;
 const RATE_H = 130;
@@ -28,7 +28,7 @@ const LANE_COLORS: Readonly<Record<TimelineSource, string>> = {
 };
 const LANE_ORDER: readonly TimelineSource[] = ['hypervisor', 'control-plane', 'data-plane', 'controller'];
 
-interface Placed { readonly e: TimelineEvent; readonly x: number; readonly row: number }
+interface Placed { readonly e: TimelineEvent; readonly x: number; readonly row: number; readonly flip: boolean }
 
 /** Greedy row assignment: each label goes to the first row where it does not overlap the previous one. */
 function placeLabels(events: readonly TimelineEvent[], xs: Scale, maxRows: number): Placed[] {
@@ -36,10 +36,13 @@ function placeLabels(events: readonly TimelineEvent[], xs: Scale, maxRows: numbe
   return [...events].sort((a, b) => a.tMs - b.tMs).map((e) => {
     const x = scale(xs, e.tMs);
     const width = e.kind.length * LABEL_CHAR_PX + 12;
-    let row = rowEnds.findIndex((end) => end <= x);
+    // a label that would run off the plot is drawn to the left of its marker
+    const flip = x + width > W - 4;
+    const start = flip ? x - width : x;
+    let row = rowEnds.findIndex((end) => end <= start);
     if (row === -1) row = rowEnds.length < maxRows ? rowEnds.length : rowEnds.indexOf(Math.min(...rowEnds));
-    rowEnds[row] = x + width;
-    return { e, x, row };
+    rowEnds[row] = flip ? x + 4 : x + width;
+    return { e, x, row, flip };
   });
 }
 
@@ -60,7 +63,7 @@ function lane(source: TimelineSource, events: readonly TimelineEvent[], xs: Scal
   const mid = top + height / 2;
   const marks = placed.map((p) => {
     const ly = top + LANE_PAD + p.row * ROW_H + 11;
-    return html`<g class="ev"><title>${eventTitle(p.e, isoOf(p.e.wallMs))}</title><line x1="${px(p.x)}" x2="${px(p.x)}" y1="${px(top + 3)}" y2="${px(top + height - 3)}" stroke="${c}" stroke-width="1.5"/><circle cx="${px(p.x)}" cy="${px(mid)}" r="3.5" fill="${c}"/><text class="evlabel" x="${px(p.x + 4)}" y="${px(ly)}">${p.e.kind}</text></g>`;
+    return html`<g class="ev"><title>${eventTitle(p.e, isoOf(p.e.wallMs))}</title><line x1="${px(p.x)}" x2="${px(p.x)}" y1="${px(top + 3)}" y2="${px(top + height - 3)}" stroke="${c}" stroke-width="1.5"/><circle cx="${px(p.x)}" cy="${px(mid)}" r="3.5" fill="${c}"/><text class="evlabel" x="${px(p.flip ? p.x - 4 : p.x + 4)}" y="${px(ly)}" text-anchor="${p.flip ? 'end' : 'start'}">${p.e.kind}</text></g>`;
   });
   const body = html`<rect class="lane" x="${LEFT}" y="${px(top)}" width="${W - LEFT - RIGHT}" height="${px(height)}"/><text class="lanelabel" x="${LEFT - 8}" y="${px(mid + 4)}" text-anchor="end" fill="${c}">${LANE_TITLES[source]}</text>${join(marks)}`;
   return { body, height };
@@ -88,7 +91,7 @@ function ratePlot(r: RunRecord, xs: Scale, top: number): Raw {
     const x = LEFT + 8 + i * 190;
     return html`<rect x="${x}" y="${px(top + RATE_H + 24)}" width="10" height="10" fill="${color(i)}"/><text class="legend" x="${x + 14}" y="${px(top + RATE_H + 33)}">${s.flow}</text>`;
   });
-  return html`<text class="lanelabel" x="${LEFT - 8}" y="${px(top + RATE_H / 2)}" text-anchor="end">reply rate</text><text class="tick" x="${LEFT - 8}" y="${px(top + RATE_H / 2 + 13)}" text-anchor="end">(pps)</text>${yAxis(ys, LEFT, W - RIGHT, (v) => String(v))}${join(lines)}${join(legend)}`;
+  return html`<text class="lanelabel" x="${LEFT - 8}" y="${px(top - 6)}" text-anchor="end">reply rate (pps)</text>${yAxis(ys, LEFT, W - RIGHT, (v) => String(v))}${join(lines)}${join(legend)}`;
 }
 
 function episodeBands(r: RunRecord, xs: Scale, top: number, bottom: number): Raw {

@@ -138,6 +138,7 @@ export function formatMetricCell(m: Metric): string {
 export function formatValue(m: Metric): string {
   if (m.value === null) return 'not measured';
   if (m.name === 'tcp_survived') return m.value === 1 ? 'yes' : 'no';
+  if (m.unit === 'bytes' && m.value >= 1024 * 1024) return `${formatNumber(m.value)} bytes (${formatNumber(m.value / 1048576)} MiB)`;
   const unit = m.unit === 'count' ? '' : m.unit === 'pct' ? ' %' : ` ${m.unit}`;
   const res = m.resolutionMs === null ? '' : ` ± ${formatNumber(m.resolutionMs)} ms`;
   return `${formatNumber(m.value)}${unit}${res}`;

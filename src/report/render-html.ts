@@ -1,4 +1,4 @@
-import { effectiveVerdict, type ReportModel } from './model.js';
+import { effectiveVerdict, formatNumber, type ReportModel } from './model.js';
 import { isUnstable, type RunRecord } from './record.js';
 import { html, join, jsonForScript, raw, type Raw } from './html-escape.js';
 import { renderDecomposition, renderTrend } from './html-charts.js';
@@ -22,6 +22,10 @@ const REFERENCES = [
   { label: 'NFV target 10 ms', value: 10 },
 ];
 
+function unitOf(metric: string): string {
+  return metric.endsWith('_ms') ? ' ms' : metric.endsWith('_pct') ? ' %' : '';
+}
+
 function header(m: ReportModel): Raw {
   const s = m.summary;
   const man = m.manifest;
@@ -42,7 +46,7 @@ function runSection(r: RunRecord, i: number): Raw {
   const verdictNote = v !== r.verdict ? html` <span class="muted">(spec reported ${r.verdict}; measurement errored)</span>` : EMPTY;
   const timeline = renderTimeline(r);
   const decomposition = renderDecomposition(r.decomposition);
-  return html`<section class="run" id="${runAnchor(i)}"><h2>${r.scenario} ${badge(v)} ${badge(r.health)}${isUnstable(r) ? html` ${badge('unstable', `unstable: attempt ${r.attempt} of ${r.attemptOf}`)}` : EMPTY}${verdictNote}</h2><div class="facts">run ${r.runId} · VM ${r.vm} · ${r.source} → ${r.destination} · ${r.addressFamily} · strategy ${r.strategy} · started ${r.startedWall}</div>${error}${reasons}${conformance}<h3>timeline</h3>${timeline === EMPTY ? html`<p class="muted">No timeline events recorded.</p>` : html`<div class="chartbox">${timeline}</div>`}<h3>outage decomposition</h3>${decomposition === EMPTY ? html`<p class="muted">Not decomposed.</p>` : html`<div class="chartbox">${decomposition}</div>`}<div class="cols"><div><h3>metrics</h3>${metricsTable(r)}</div><div><h3>loss episodes</h3>${episodesTable(r)}</div></div></section>`;
+  return html`<section class="run" id="${runAnchor(i)}"><h2>${r.scenario} ${badge(v)} ${badge(r.health)}${isUnstable(r) ? html` ${badge('unstable', `unstable: attempt ${r.attempt} of ${r.attemptOf}`)}` : EMPTY}${verdictNote}</h2><div class="facts">run ${r.runId} · VM ${r.vm} · ${r.source} → ${r.destination} · ${r.addressFamily} · strategy ${r.strategy} · started ${r.startedWall}</div>${error}${reasons}${conformance}<h3>timeline</h3>${timeline === EMPTY ? html`<p class="muted">No timeline events recorded.</p>` : html`<div class="chartbox">${timeline}</div>`}<h3>outage decomposition</h3>${decomposition === EMPTY ? html`<p class="muted">Not decomposed.</p>` : html`<div class="chartbox">${decomposition}</div>`}<div class="runcols"><div><h3>metrics</h3><div class="tablewrap">${metricsTable(r)}</div></div><div><h3>loss episodes</h3><div class="tablewrap">${episodesTable(r)}</div></div></div></section>`;
 }
 
 function trendsSection(m: ReportModel): Raw {
@@ -51,7 +55,7 @@ function trendsSection(m: ReportModel): Raw {
   }
   const flagged = m.trends.filter((t) => t.changePoints.length > 0);
   const alerts = flagged.length === 0 ? html`<p class="ok">No change points detected.</p>`
-    : html`<div class="warn"><strong>change points</strong><ul>${join(flagged.flatMap((t) => t.changePoints.map((c) => html`<li>${t.scenario} · ${t.metric}: ${c.shift > 0 ? '+' : ''}${String(Math.round(c.shift * 1000) / 1000)} (median ${String(c.medianBefore)} → ${String(c.medianAfter)}); first run after the shift: ${c.runId} (${c.startedWall})</li>`)))}</ul></div>`;
+    : html`<div class="warn"><strong>change points</strong><ul>${join(flagged.flatMap((t) => t.changePoints.map((c) => html`<li>${t.scenario} · <span class="mono">${t.metric}</span>: ${c.shift > 0 ? '+' : ''}${formatNumber(c.shift)}${unitOf(t.metric)} (median ${formatNumber(c.medianBefore)} → ${formatNumber(c.medianAfter)}${unitOf(t.metric)}); first run after the shift: <strong>${c.runId}</strong> (${c.startedWall})</li>`)))}</ul></div>`;
   const charts = m.trends.map((t) => html`<figure class="trendfig"><figcaption><span class="mono">${t.metric}</span> · ${t.scenario}</figcaption>${renderTrend(t, { references: t.metric.endsWith('_ms') ? REFERENCES : [] })}</figure>`);
   return html`${alerts}<div class="trends">${join(charts)}</div>`;
 }

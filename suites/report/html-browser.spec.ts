@@ -1,0 +1,87 @@
+import { expect, test } from '@playwright/test';
+import { chromium, type Browser } from 'playwright-core';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { EVIL, cleanup, runGeneratedProject, type GeneratedRun } from './generated-project.js';
+
+/**
+ * Opens the report written by vmmi's reporter (on a generated project) in headless Debian Chromium with
+ * a closed network: no console errors, no requests beyond the file itself, charts drawn, a hostile device
+ * name shown as text. A full-page screenshot is saved as a test artifact.
+ */
+
+test.describe.configure({ mode: 'serial' });
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let gen: GeneratedRun | undefined;
+let browser: Browser | undefined;
+
+test.beforeAll(async () => {
+  test.setTimeout(150_000);
+  gen = await runGeneratedProject();
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+});
+test.afterAll(async () => {
+  await browser?.close();
+  await cleanup(gen?.dir);
+});
+
+test('the report renders offline: no console errors, no requests, charts drawn, names as text', async () => {
+  const testInfo = test.info();
+  const g = gen as GeneratedRun;
+  const page = await (browser as Browser).newPage({ viewport: { width: 1440, height: 900 } });
+  const problems: string[] = [];
+  const requests: string[] = [];
+  let dialogs = 0;
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('dialog', (d) => { dialogs++; void d.dismiss(); });
+  const url = pathToFileURL(join(g.reportDir, 'index.html')).href;
+  page.on('request', (r) => { if (r.url() !== url) requests.push(r.url()); });
+  try {
+    await page.goto(url, { waitUntil: 'load' });
+
+    await expect(page.locator('h1')).toHaveText('generated project report');
+    await expect(page.locator('table.summary tbody tr')).toHaveCount(5);
+
+    // timelines: one per attempt, each with event markers on lanes and a reply-rate line
+    const timelines = page.locator('svg.chart.timeline');
+    await expect(timelines).toHaveCount(5);
+    for (const svg of await timelines.all()) {
+      const box = await svg.boundingBox();
+      expect(box?.width ?? 0).toBeGreaterThan(600);
+      expect(box?.height ?? 0).toBeGreaterThan(150);
+      expect(await svg.locator('g.ev').count()).toBeGreaterThanOrEqual(8);
+      expect(await svg.locator('polyline').count()).toBe(2);
+      expect(await svg.locator('rect.episode').count()).toBe(2);
+    }
+    await expect(page.locator('svg.chart.decomposition')).toHaveCount(5);
+    expect(await page.locator('svg.chart.trend').count()).toBeGreaterThan(0);
+    expect(await page.locator('svg.chart.trend g.cp').count()).toBeGreaterThan(0);
+    const lineLen = await page.locator('svg.chart.trend polyline').first()
+      .evaluate((el) => (el as SVGPolylineElement).getTotalLength());
+    expect(lineLen).toBeGreaterThan(50);
+
+    // the hostile device name is text, in the summary, the run header and the manifest
+    expect(await page.getByText(EVIL, { exact: false }).count()).toBeGreaterThanOrEqual(3);
+    await expect(page.locator('table.summary').getByText(`${EVIL} → hv2`)).toBeVisible();
+    expect(await page.locator('script').count()).toBe(1);
+    expect(await page.locator('script').getAttribute('type')).toBe('application/json');
+    const data = await page.locator('#vmmi-data').evaluate((el) => JSON.parse(el.textContent ?? 'null') as { runs: { source: string }[] });
+    expect(data.runs.map((r) => r.source)).toContain(EVIL);
+
+    const shot = testInfo.outputPath('report.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    await testInfo.attach('report screenshot', { path: shot, contentType: 'image/png' });
+    const top = testInfo.outputPath('report-top.png');
+    await page.screenshot({ path: top });
+    await testInfo.attach('report first screen', { path: top, contentType: 'image/png' });
+  } finally {
+    await page.close();
+  }
+  expect(problems).toEqual([]);
+  expect(requests).toEqual([]);
+  expect(dialogs).toBe(0);
+});
