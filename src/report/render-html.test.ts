@@ -58,7 +58,7 @@ test('sections: summary, timeline lanes with rate plot, decomposition, trends wi
   const h = page();
   expect(h).toContain('<table class="summary">');
   expect(h.match(/<svg class="chart timeline"/g)).toHaveLength(2);
-  for (const lane of ['hypervisor', 'control plane', 'data plane', 'reply rate']) expect(h).toContain(`>${lane}</text>`);
+  for (const lane of ['hypervisor', 'control plane', 'data plane', 'reply rate (pps)']) expect(h).toContain(`>${lane}</text>`);
   expect(h).toContain('>SUSPENDED</text>');
   expect(h.match(/<svg class="chart decomposition"/g)).toHaveLength(2);
   expect(h).toContain('class="chart trend"');
