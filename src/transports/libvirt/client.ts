@@ -48,6 +48,7 @@ interface Pending {
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 
 export class LibvirtClient {
   readonly #stream: Duplex;
@@ -287,10 +288,12 @@ export class LibvirtClient {
 /** Parses the URI, dials its transport, performs the handshake. Closes the stream on any failure. */
 export async function connectLibvirt(uri: string, opts: LibvirtClientOptions = {}): Promise<LibvirtClient> {
   const u = parseLibvirtUri(uri, { readonly: opts.readonly === true });
-  const stream = await dialLibvirt(u, opts);
+  // `timeoutMs` bounds dialing and the handshake (each); calls use `callTimeoutMs`.
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const stream = await dialLibvirt(u, { ...opts, timeoutMs });
   const client = new LibvirtClient(stream, { device: u.host ?? u.socketPath, ...opts });
   try {
-    await client.handshake(u.driverUri, { timeoutMs: opts.timeoutMs ?? 15_000, ...(opts.signal ? { signal: opts.signal } : {}) });
+    await client.handshake(u.driverUri, { timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
   } catch (e) {
     stream.destroy();
     throw e;
