@@ -12,7 +12,7 @@ test('testbed loader: 10,000 mutated testbeds are refused as { ok: false, issues
   expect(r.violations.map((v) => `#${v.index} ${v.kind} [${v.label}] ${v.detail.split('\n')[0] ?? ''}`)).toEqual([]);
 });
 
-test('testbed loader: deep nesting (1k/10k levels), alias bombs and huge maps are refused quickly', async () => {
+test('testbed loader: deep nesting (flow 10k, block 2k levels), alias bombs and huge maps are refused quickly', async () => {
   test.setTimeout(600_000);
   const r = await superviseCorpus('testbed-nesting', testbedNestingCount(), { hangMs: 10_000, maxChildren: 60 });
   console.log(formatReport(r));
