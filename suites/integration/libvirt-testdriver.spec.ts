@@ -147,3 +147,20 @@ test('keepalive against the real daemon: its PINGs are answered, ours get PONGs'
     await chatty.close();
   }
 });
+
+test('daemon killed under a live connection: event iterators and later calls fail with ConnectionError', async () => {
+  const other = await startLibvirtd({ dir: join(dir, 'victim'), hostUuid: '6c61622d-6876-4000-8000-0000000000d2', driver: 'test' });
+  try {
+    const d = await LibvirtRpcDriver.connect(other.unixUri, { host: 'victim' });
+    const events = d.events();
+    const next = events.next().catch((e: unknown) => e);
+    const inFlight = Promise.allSettled(Array.from({ length: 50 }, () => d.state('test')));
+    await other.stop();
+    expect(await next).toMatchObject({ code: 'CONNECTION' });
+    for (const r of await inFlight) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'CONNECTION' });
+    await expect(d.state('test')).rejects.toMatchObject({ code: 'CONNECTION' });
+    await d.close();
+  } finally {
+    await other.stop();
+  }
+});
