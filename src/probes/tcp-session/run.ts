@@ -1,5 +1,5 @@
 import type { AgentMainConfig } from '../udp/agent-main.js';
-import { agentArgv, REPO_ROOT, type ProbePlacement } from '../udp/run.js';
+import { placementArgv, REPO_ROOT, type ProbePlacement } from '../udp/run.js';
 import { spawnLocal } from '../udp/spawn.js';
 import { runTcpSession, type TcpSessionOptions, type TcpSessionResult } from './session.js';
 
@@ -19,8 +19,7 @@ export async function runTcpSessionAt(placement: ProbePlacement, o: Omit<TcpSess
     }
   }
   const cfg: AgentMainConfig = { kind: 'tcp-session', session: o };
-  const argv = placement.kind === 'ssh' ? [...placement.agentArgv, JSON.stringify(cfg)]
-    : placement.kind === 'netns' ? ['ip', 'netns', 'exec', placement.netns, ...agentArgv(cfg)] : agentArgv(cfg);
+  const argv = placementArgv(placement, cfg);
   const proc = (placement.kind === 'ssh' ? placement.spawner : spawnLocal)(argv, { cwd: REPO_ROOT });
   const timer = setTimeout(() => proc.stop(), o.durationMs + (o.drainMs ?? 2000) + 20_000);
   let result: TcpSessionResult | undefined;

@@ -5,15 +5,20 @@
  * and 1 on failure. It stops on its own bounds, on SIGTERM/SIGINT, and when stdin closes (the
  * controller went away), so no agent outlives its controller.
  */
+import { writeFileSync } from 'node:fs';
 import { runAgent, type AgentConfig } from './agent.js';
 import { encodeRecord } from './records.js';
 import { startReflector, type ReflectorOptions } from './reflector.js';
 import { runTcpSession, type TcpSessionOptions } from '../tcp-session/session.js';
 
-export type AgentMainConfig =
+export type AgentMainConfig = (
   | { readonly kind: 'udp'; readonly agent: AgentConfig }
   | { readonly kind: 'reflector'; readonly reflector: Omit<ReflectorOptions, 'signal'> }
-  | { readonly kind: 'tcp-session'; readonly session: Omit<TcpSessionOptions, 'signal'> };
+  | { readonly kind: 'tcp-session'; readonly session: Omit<TcpSessionOptions, 'signal'> }
+) & {
+  /** Autogroup nice of the agent's own session (started with setsid), −20…19. */
+  readonly nice?: number;
+};
 
 const out = (s: string): void => void process.stdout.write(s);
 
@@ -21,6 +26,14 @@ async function main(): Promise<void> {
   const raw = process.argv[2];
   if (raw === undefined) throw new Error('usage: agent-main.ts <json config>');
   const cfg = JSON.parse(raw) as AgentMainConfig;
+  if (cfg.nice !== undefined) {
+    try {
+      writeFileSync('/proc/self/autogroup', String(cfg.nice));
+    } catch (e) {
+      // Not fatal: the run's health (achieved rate, sender stalls) shows what the priority changed.
+      process.stderr.write(`vmmi probe agent: could not set autogroup nice ${cfg.nice}: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+  }
   const ac = new AbortController();
   const stop = (): void => ac.abort(new Error('stopped by controller'));
   process.once('SIGTERM', stop);

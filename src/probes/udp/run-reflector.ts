@@ -1,7 +1,7 @@
 import { UsageError } from '../../errors/classes.js';
 import type { AgentMainConfig } from './agent-main.js';
 import type { ReflectorOptions } from './reflector.js';
-import { agentArgv, REPO_ROOT, type ProbePlacement } from './run.js';
+import { placementArgv, REPO_ROOT, type ProbePlacement } from './run.js';
 import { spawnLocal } from './spawn.js';
 import { startReflector } from './reflector.js';
 
@@ -38,8 +38,7 @@ export async function startReflectorAt(
     return { udpPort: r.udpPort, tcpPort: r.tcpPort, closed: r.closed.then(report), stop: () => r.close().then(report) };
   }
   const cfg: AgentMainConfig = { kind: 'reflector', reflector: opts };
-  const argv = placement.kind === 'ssh' ? [...placement.agentArgv, JSON.stringify(cfg)]
-    : placement.kind === 'netns' ? ['ip', 'netns', 'exec', placement.netns, ...agentArgv(cfg)] : agentArgv(cfg);
+  const argv = placementArgv(placement, cfg);
   const proc = (placement.kind === 'ssh' ? placement.spawner : spawnLocal)(argv, { cwd: REPO_ROOT });
   const it = proc.lines[Symbol.asyncIterator]();
   const timer = setTimeout(() => proc.stop(), readyTimeoutMs);

@@ -10,8 +10,8 @@ import { spawnLocal, type ProbeSpawner } from './spawn.js';
 /** Where a probe runs. */
 export type ProbePlacement =
   | { readonly kind: 'in-process' }
-  | { readonly kind: 'local' }
-  | { readonly kind: 'netns'; readonly netns: string }
+  | { readonly kind: 'local'; readonly nice?: number }
+  | { readonly kind: 'netns'; readonly netns: string; readonly nice?: number }
   | { readonly kind: 'ssh'; readonly host: string; readonly spawner: ProbeSpawner; readonly agentArgv: readonly string[] };
 
 /** Repository root (agent-main.ts is started from here so `--import tsx` resolves). */
@@ -36,6 +36,20 @@ export function placementFor(h: TrafficHost, ssh?: { spawner: ProbeSpawner; agen
   }
   if (ssh === undefined) throw new UsageError(`traffic host ${h.name}: kind ssh needs an SSH probe spawner`, { hint: 'pass one built on transports/ssh' });
   return { kind: 'ssh', host: h.address ?? h.name, spawner: ssh.spawner, agentArgv: ssh.agentArgv };
+}
+
+/**
+ * The argv that runs the agent entry with `cfg` at `placement` (not in-process). `nice` (−20…19, root
+ * for < 0) runs the agent at another scheduling priority, so that host load does not show up as
+ * network loss in the probe's own numbers. With autogroup scheduling a plain nice only ranks
+ * processes inside one session, so the agent gets its own session (setsid) and sets that session's
+ * autogroup nice itself.
+ */
+export function placementArgv(placement: Exclude<ProbePlacement, { kind: 'in-process' }>, cfg: AgentMainConfig): string[] {
+  if (placement.kind === 'ssh') return [...placement.agentArgv, JSON.stringify(cfg)];
+  const ns = placement.kind === 'netns' ? ['ip', 'netns', 'exec', placement.netns] : [];
+  if (placement.nice === undefined) return [...ns, ...agentArgv(cfg)];
+  return [...ns, 'setsid', 'nice', '-n', String(placement.nice), ...agentArgv({ ...cfg, nice: placement.nice })];
 }
 
 /** Clock label of a placement; only an SSH agent's clock differs from the controller's. */
@@ -102,9 +116,7 @@ export function startUdpProbe(placement: ProbePlacement, cfg: AgentConfig, o: Ud
   }
 
   const mainCfg: AgentMainConfig = { kind: 'udp', agent: cfg };
-  const argv = placement.kind === 'ssh' ? [...placement.agentArgv, JSON.stringify(mainCfg)]
-    : placement.kind === 'netns' ? ['ip', 'netns', 'exec', placement.netns, ...agentArgv(mainCfg)]
-      : agentArgv(mainCfg);
+  const argv = placementArgv(placement, mainCfg);
   const proc = (placement.kind === 'ssh' ? placement.spawner : spawnLocal)(argv, { cwd: REPO_ROOT });
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; proc.stop(); }, limit);
