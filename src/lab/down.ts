@@ -53,8 +53,8 @@ export async function labMounts(plan: LabPlan): Promise<string[]> {
     .filter((m) => m.startsWith(`/run/netns/${plan.prefix}-`) || m.startsWith(`${plan.dir}/`));
 }
 
-export async function findLeftovers(plan: LabPlan): Promise<Leftovers> {
-  const procs = await labProcesses(plan);
+export async function findLeftovers(plan: LabPlan, known?: Map<number, string>): Promise<Leftovers> {
+  const procs = known ?? await labProcesses(plan);
   const processes = await Promise.all([...procs].map(async ([pid, why]) => `${pid} ${(await readComm(pid)) ?? '?'} (${why})`));
   const root = await linkNames(undefined);
   const links = plan.switches.map((s) => s.rootDev).filter((d) => root.has(d));
@@ -86,20 +86,21 @@ export interface TeardownResult {
 /** Stops every process of the lab, deletes namespaces, links and state; reports what was left. */
 export async function teardown(plan: LabPlan, progress?: Progress): Promise<TeardownResult> {
   const step = stepper(progress);
-  const before = await step('find lab objects', async () => {
-    const l = await findLeftovers(plan);
-    return { value: l, detail: `${l.namespaces.length} namespaces, ${l.processes.length} processes, ${l.mounts.length} mounts` };
-  });
-  const procs = [...(await labProcesses(plan)).keys()];
+  const found = await labProcesses(plan); // one /proc scan serves the report and the stop
+  const procs = [...found.keys()];
+  const before = await findLeftovers(plan, found);
   const forced = await step('stop daemons and guests', async () => {
     const f = await terminate(procs, 2500);
     return { value: f, detail: `${procs.length} stopped${f.length > 0 ? `, ${f.length} needed SIGKILL` : ''}` };
   });
   await step('delete namespaces and links', async () => {
-    const left = await deleteNamespaces(await labNamespaces(plan));
+    const names = await labNamespaces(plan);
+    const lines = names.map((n) => `netns del ${n}`);
+    if (lines.length > 0) await runLocal(['ip', '-force', '-batch', '-'], { input: `${lines.join('\n')}\n` });
+    const left = await deleteNamespaces(await labNamespaces(plan)); // retries one by one, reports failures
     await deleteRootLinks(plan);
     await removeNetnsEtc(plan.prefix);
-    return { value: undefined, detail: left.length === 0 ? 'done' : `not deleted: ${left.join('; ')}` };
+    return { value: undefined, detail: left.length === 0 ? `${names.length} namespaces` : `not deleted: ${left.join('; ')}` };
   });
   // Mounts of namespaces that `ip netns del` could not remove (e.g. a half-created one).
   for (const m of await labMounts(plan)) await runLocal(['umount', '-l', m]);

@@ -36,8 +36,8 @@ export async function ensureRouters(plan: LabPlan, opts: IoOptions = {}): Promis
       await writeFile(`${dir}/${name}`, text);
       await chown(`${dir}/${name}`, ids.uid, ids.gid);
     }
-    for (const d of DAEMONS) {
-      if ((await verifiedPid(`${dir}/${d}.pid`, [d])) !== undefined) continue;
+    const start = async (d: (typeof DAEMONS)[number]): Promise<void> => {
+      if ((await verifiedPid(`${dir}/${d}.pid`, [d])) !== undefined) return;
       const res = await runLocal(['ip', 'netns', 'exec', r.ns, `/usr/lib/frr/${d}`, '-d', '-f', `${dir}/${d}.conf`,
         '-i', `${dir}/${d}.pid`, '-z', `${dir}/zserv.api`, '--vty_socket', dir, '-P', '0'], opts);
       if (res.failed) {
@@ -45,7 +45,10 @@ export async function ensureRouters(plan: LabPlan, opts: IoOptions = {}): Promis
           { device: r.node, operation: 'start FRR', hint: `see ${dir}/${d}.log` });
       }
       started++;
-    }
+    };
+    // zebra first (it owns the zserv socket the others connect to), then the rest together.
+    await start('zebra');
+    await Promise.all(DAEMONS.filter((d) => d !== 'zebra').map(start));
   }));
   return started;
 }

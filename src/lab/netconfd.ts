@@ -35,6 +35,8 @@ export interface NetconfSwitchOptions {
   readonly signal?: AbortSignal;
   /** Extra YANG modules to load (beyond the IETF set). */
   readonly extraModules?: readonly string[];
+  /** Datastore edits go to (default `candidate`; `running` = writable-running, no candidate). */
+  readonly target?: 'candidate' | 'running';
   /** netconfd --log-level (default `info`). */
   readonly logLevel?: 'error' | 'warn' | 'info' | 'debug';
 }
@@ -96,7 +98,7 @@ export async function startNetconfSwitch(o: NetconfSwitchOptions): Promise<Netco
   throwIfAborted(o.signal, ctx);
 
   const netconfd = ['/usr/sbin/netconfd', `--ncxserver-sockname=${sock}`, `--startup=${startup}`, '--with-startup=true',
-    `--yuma-home=${o.dir}`, `--port=${o.port}`, '--superuser=root', '--access-control=off', '--target=candidate',
+    `--yuma-home=${o.dir}`, `--port=${o.port}`, '--superuser=root', '--access-control=off', `--target=${o.target ?? 'candidate'}`,
     ...[...MODULES, ...(o.extraModules ?? [])].map((m) => `--module=${m}`),
     `--log=${join(o.dir, 'netconfd.log')}`, `--log-level=${o.logLevel ?? 'info'}`];
   const nosil = ['setsid', 'unshare', '-m', '--propagation', 'private', 'sh', '-c',

@@ -18,24 +18,26 @@ export async function listNetns(opts: IoOptions = {}): Promise<string[]> {
  * addresses are planned, never duplicated; DAD would delay them by ~1 s). Existing ones are kept.
  */
 export async function ensureNamespaces(nodes: readonly NodePlan[], opts: IoOptions = {}): Promise<number> {
-  let created = 0;
-  await Promise.all(nodes.map(async (n) => {
-    if ((await netnsInode(n.ns)) === undefined) {
-      const r = await runLocal(['ip', 'netns', 'add', n.ns], opts);
-      if (r.failed && !/exists/.test(r.stderr)) {
-        throw new LabError(`ip netns add failed: ${r.stderr.trim()}`, { device: n.node, operation: 'create namespace' });
-      }
-      created++;
-    }
-    const r = await runLocal(['ip', 'netns', 'exec', n.ns, 'sysctl', '-qw',
-      'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1',
-      'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.all.accept_dad=0',
-      'net.ipv6.conf.default.accept_ra=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.conf.all.rp_filter=0'], opts);
-    if (r.failed) throw new LabError(`sysctl failed: ${r.stderr.trim()}`, { device: n.node, operation: 'configure namespace' });
-    const lo = await runLocal(['ip', '-n', n.ns, 'link', 'set', 'dev', 'lo', 'up'], opts);
-    if (lo.failed) throw new LabError(`lo up failed: ${lo.stderr.trim()}`, { device: n.node, operation: 'configure namespace' });
-  }));
-  return created;
+  const missing: NodePlan[] = [];
+  for (const n of nodes) if ((await netnsInode(n.ns)) === undefined) missing.push(n);
+  // One `ip -batch` for everything (one process instead of three per namespace).
+  const lines = [
+    ...missing.map((n) => `netns add ${n.ns}`),
+    ...nodes.flatMap((n) => [
+      `netns exec ${n.ns} sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1`
+        + ' net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_ra=0'
+        + ' net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.all.rp_filter=0',
+      `netns exec ${n.ns} ip link set dev lo up`,
+    ]),
+  ];
+  const r = await runLocal(['ip', '-batch', '-'], { ...opts, input: `${lines.join('\n')}\n` });
+  if (r.failed) {
+    const m = /Command failed -:(\d+)/.exec(r.stderr);
+    const line = m === null ? undefined : lines[Number(m[1]) - 1];
+    const node = nodes.find((n) => line?.includes(` ${n.ns}`))?.node ?? 'namespaces';
+    throw new LabError(`ip ${line ?? 'netns'}: ${r.stderr.trim().split('\n')[0] ?? ''}`, { device: node, operation: 'create namespace' });
+  }
+  return missing.length;
 }
 
 /**

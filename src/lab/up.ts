@@ -78,14 +78,17 @@ export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> 
       await ensureL2L3(plan, o);
       return { value: undefined, detail: `${n} veth pairs created` };
     });
-    // Independent daemons in parallel; libvirtd first so its QEMU capability probe overlaps the rest.
+    // Independent daemons in parallel. The guests need only their hypervisors and the links, and
+    // their boot (TCG) is the longest step: it overlaps the routers and switches starting.
     await Promise.all([
-      step('hypervisors (libvirtd)', async () => ({ value: undefined, detail: `started: ${(await ensureHypervisors(plan, o)).join(' ') || 'none (running)'}` })),
+      (async () => {
+        await step('hypervisors (libvirtd)', async () => ({ value: undefined, detail: `started: ${(await ensureHypervisors(plan, o)).join(' ') || 'none (running)'}` }));
+        await step('guests', async () => ({ value: undefined, detail: await o.glue.ensureVms(plan, o.signal) }));
+      })(),
       step('WAN link', async () => ({ value: undefined, detail: `mode ${await ensureWan(plan, o.assetsDir, o)}` })),
       step('routers (FRR)', async () => ({ value: undefined, detail: `${await ensureRouters(plan, o)} daemons started` })),
       step('switches (netconfd, sshd, agents)', async () => ({ value: undefined, detail: `started: ${(await ensureSwitches(plan, o)).join(' ') || 'none (running)'}` })),
     ]);
-    await step('guests', async () => ({ value: undefined, detail: await o.glue.ensureVms(plan, o.signal) }));
     await step('BGP established', async () => {
       const s = await waitBgpEstablished(plan, o.bgpTimeoutMs ?? 30_000, o);
       return { value: undefined, detail: `${s.length} sessions` };
