@@ -153,7 +153,6 @@ function gap(s: Stamp | undefined, r: Stamp | undefined): Partial<MigrationResul
   return { suspendedAt: s, resumedAt: r, eventGapMs: diffMs(s, r) };
 }
 
-
 /** Runs the recipe; `progress` yields polled source job stats until the migration ends. */
 export function runMigration(p: MigrationPrimitives, dom: DomainSpec, destinationUri: string, o: MigrateOptions = {}): MigrationHandle {
   const hub = new EventHub<MigrationProgress>();
