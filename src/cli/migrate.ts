@@ -28,7 +28,7 @@ export function parseFamilies(raw: readonly string[] | undefined): Family[] | un
   });
 }
 
-function parseStrategy(s: string | undefined): MigrationStrategy | undefined {
+export function parseStrategy(s: string | undefined): MigrationStrategy | undefined {
   if (s === undefined) return undefined;
   if ((MIGRATION_STRATEGIES as readonly string[]).includes(s)) return s as MigrationStrategy;
   throw new UsageError(`unknown strategy "${s}"; supported: ${MIGRATION_STRATEGIES.join(', ')}`);

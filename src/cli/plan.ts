@@ -1,6 +1,6 @@
 import { loadTestbed } from '../inventory/load.js';
 import { formatPlan, planMigration } from '../migration/plan.js';
-import { parseFamilies } from './migrate.js';
+import { parseFamilies, parseStrategy } from './migrate.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './commands.js';
 import { UsageError } from '../errors/classes.js';
@@ -24,9 +24,10 @@ export const planCommand: Command = {
     if (vm === undefined || values.to === undefined || positionals.length > 1) throw new UsageError(`usage: ${USAGE}`);
     const testbed = await loadTestbed(values.testbed);
     const families = parseFamilies(values.family);
+    const strategy = parseStrategy(values.strategy);
     const plan = planMigration(testbed, vm, values.to, {
       ...(values.from === undefined ? {} : { from: values.from }),
-      ...(values.strategy === undefined ? {} : { strategy: values.strategy }),
+      ...(strategy === undefined ? {} : { strategy }),
       ...(families === undefined ? {} : { families }),
     });
     console.log(formatPlan(plan));

@@ -193,7 +193,10 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
   const outcome = outcomeOf(m) ?? 'failed';
   const metrics = assembleMetrics({ timeline, flows: rec.flows, source: plan.source, destination: plan.destination,
     routeResolutionMs: options.routeResolutionMs ?? 1, ...(rec.stats === undefined ? {} : { stats: rec.stats }),
-    ...(plan.strategy.gateway === undefined ? {} : { gateway: plan.strategy.gateway }) });
+    ...(plan.strategy.gateway === undefined ? {} : { gateway: plan.strategy.gateway }) })
+    .concat(Object.entries(plan.strategy.extraRttMs ?? {}).map(([peer, value]) => ({
+      name: 'expected_extra_rtt_ms', value, unit: 'ms' as const, flow: peer, resolutionMs: 0, clock: 'topology (link delays)',
+      method: `${plan.strategy.strategy}: RTT via the strategy's path − direct RTT, from testbed link delays` })));
   const health = assessHealth({ flows: rec.flows, clockSyncKnown: options.clockSyncKnown ?? true, expectFlows: m.ctx.observers,
     ...(rec.guestAnswered === undefined ? {} : { guestAnswered: rec.guestAnswered }) });
   const error = rec.error ?? failureError(m.ctx.failure, plan);
