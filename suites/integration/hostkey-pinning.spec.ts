@@ -12,6 +12,10 @@ import { isVmmiError } from '../../src/errors/vmmi-error.js';
 import { makeKey, startPrivateSshd, type PrivateSshd } from '../../src/fuzz/private-sshd.js';
 import { Secret } from '../../src/model/secret.js';
 import type { HostKeyPolicy } from '../../src/model/testbed.js';
+import { collectControllerManifest } from '../../src/playwright/manifest.js';
+import { buildReportModel } from '../../src/report/model.js';
+import { mergeManifestFacts } from '../../src/report/record.js';
+import { renderHtml } from '../../src/report/render-html.js';
 import { insecureHostKeyConnections, sshConnect, type SshTarget } from '../../src/transports/ssh.js';
 /* eslint-enable no-restricted-imports */
 
@@ -99,5 +103,13 @@ test('the insecure opt-out connects and is recorded for the run manifest', async
   } finally {
     c.close();
   }
-  expect(insecureHostKeyConnections()).toContain(`root@127.0.0.1:${s.port}`);
+  const label = `root@127.0.0.1:${s.port}`;
+  expect(insecureHostKeyConnections()).toContain(label);
+  // What the fixtures hand the reporter: the registry as manifest facts, shown in the report.
+  const manifest = mergeManifestFacts(await collectControllerManifest({ startedWall: new Date().toISOString() }),
+    { insecureHostKeys: [...insecureHostKeyConnections()] });
+  expect(manifest.insecureHostKeys).toContain(label);
+  const html = renderHtml(buildReportModel([], { generatedWall: new Date().toISOString(), manifest }));
+  expect(html).toContain('SSH host keys NOT verified');
+  expect(html).toContain(label);
 });
