@@ -5,6 +5,7 @@ import { defineConfig } from '@playwright/test';
  * - unit: pure cores and fakes, next to the code (`src/**\/*.test.ts`); no root needed.
  * - integration: real daemons on loopback or in temporary namespaces (libvirtd test driver, netconfd, sshd).
  * - lab: the emulated lab or a hardware testbed (`testbedFile` option); serial, one worker.
+ * - default: the default suite of migration scenarios (npm start), on VMMI_TESTBED (default testbeds/local.yaml).
  * - report-browser: the generated HTML report opened in Chromium.
  * `scripts/test` runs them one after another so lab timings never share the 2 cores with unit tests.
  */
@@ -17,6 +18,8 @@ export default defineConfig({
     { name: 'unit', testDir: './src', testMatch: '**/*.test.ts', fullyParallel: true },
     { name: 'integration', testDir: './suites/integration', testMatch: '**/*.spec.ts', workers: 1, timeout: 180_000 },
     { name: 'lab', testDir: './suites/lab', testMatch: '**/*.spec.ts', workers: 1, timeout: 600_000 },
+    // The default suite (`npm start`, `vmmi run`): migrations on the testbed named by VMMI_TESTBED.
+    { name: 'default', testDir: './suites/default', testMatch: '**/*.spec.ts', workers: 1, timeout: 600_000 },
     { name: 'report-browser', testDir: './suites/report', testMatch: '**/*.spec.ts', workers: 1, timeout: 120_000 },
   ],
 });

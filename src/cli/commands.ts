@@ -3,6 +3,7 @@ import { testbedCommand } from './testbed.js';
 import { labCommand } from './lab.js';
 import { planCommand } from './plan.js';
 import { createMigrateCommand } from './migrate.js';
+import { runCommand } from './run.js';
 import { openTestbed } from '../harness/open.js';
 
 /** One `vmmi` command group. `run` returns the exit code. */
@@ -18,6 +19,7 @@ export const commands: Readonly<Record<string, Command>> = {
   lab: labCommand,
   report: reportCommand,
   plan: planCommand,
+  run: runCommand,
   migrate: createMigrateCommand((tb, signal) => openTestbed(tb, signal)),
 };
 

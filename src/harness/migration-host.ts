@@ -90,6 +90,8 @@ export function asMigrationHost(driver: HypervisorDriver, peers: (migrationUri: 
       const destination = peers(params.destinationUri);
       const handle = driver.migrate(domain, params.destinationUri, {
         live: params.live, p2p: params.p2p, bandwidthMiBs: params.bandwidthMiBs, maxDowntimeMs: params.maxDowntimeMs,
+        // The definition moves with the guest, so a VM is defined on exactly one host at a time.
+        persistDest: true, undefineSource: true,
         ...(destination === undefined ? {} : { destination }),
         ...(io.timeoutMs === undefined ? {} : { timeoutMs: io.timeoutMs }),
         ...(io.signal === undefined ? {} : { signal: io.signal }),

@@ -31,7 +31,7 @@ export interface MeasuredFlow {
   readonly spec: FlowSpec;
   readonly like: FlowResultLike;
   readonly full: FlowResult;
-  /** Agent clock base on the controller's monotonic clock, ms (sample times are relative to it). */
+  /** Added to sample times to put them on the controller's monotonic clock, ms (0: samples are absolute). */
   readonly baseMonoMs: number;
   readonly triggerMonoMs: number;
 }
@@ -94,7 +94,8 @@ export function createProbeSession(o: ProbeSessionOptions): MeasuringProbeSessio
         for (const r of running) r.handle.stop();
         throw e;
       }
-      await sleep(o.baselineMs, io.signal);
+      // Margin over the baseline: the first packets leave a few ms after the agent says hello.
+      await sleep(o.baselineMs + 100, io.signal);
       triggerMono = monoMs();
     },
     async stop(io: IoOptions) {
@@ -103,8 +104,9 @@ export function createProbeSession(o: ProbeSessionOptions): MeasuringProbeSessio
       const out: MeasuredFlow[] = [];
       for (const r of running) {
         const res = await withDeadline(r.handle.done, 'probe results', io);
-        const base = res.hello?.baseMonoMs ?? triggerMono;
-        const triggerRel = triggerMono - base;
+        // Collected samples are already on the host's CLOCK_MONOTONIC in ms, the controller's clock.
+        const base = 0;
+        const triggerRel = triggerMono;
         for (const f of r.flows) {
           const got = res.flows.find((x) => x.spec.name === f.name);
           // A stop the controller asked for ends the run: what was sent is what was planned.

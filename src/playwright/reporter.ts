@@ -54,7 +54,7 @@ export default class VmmiReporter implements Reporter {
   private manifest: Promise<RunManifest> | null = null;
 
   constructor(private readonly options: VmmiReporterOptions = {}) {
-    this.outputDir = resolve(options.outputDir ?? 'reports');
+    this.outputDir = resolve(options.outputDir ?? process.env.VMMI_REPORT_DIR ?? 'reports');
     this.historyFile = options.historyFile === null ? null
       : resolve(options.historyFile ?? resolve(this.outputDir, 'history.sqlite'));
   }
@@ -82,7 +82,7 @@ export default class VmmiReporter implements Reporter {
   onTestEnd(test: TestCase, result: TestResult): void {
     this.runsPerTest.set(test.id, Math.max(this.runsPerTest.get(test.id) ?? 0, result.retry + 1));
     const decoding = Promise.all(result.attachments.map((a) => decodeAttachment(a).catch((e: unknown) => {
-      this.fail(`${test.titlePath().join(' › ')}: ${e instanceof Error ? e.message : String(e)}`);
+      this.fail(`${test.titlePath().filter((t) => t !== '').join(' › ')}: ${e instanceof Error ? e.message : String(e)}`);
       return { kind: 'other' as const };
     })));
     this.pending.push(decoding.then((decoded) => this.guard('onTestEnd', () => {
@@ -113,7 +113,8 @@ export default class VmmiReporter implements Reporter {
         runner: { ...manifest.runner, status: result.status } };
       const sinceMs = Date.now() - (this.options.trendDays ?? 180) * 86_400_000;
       const history = this.history?.query({ sinceMs }) ?? { records: [], skipped: [] };
-      for (const s of history.skipped) this.fail(`history row ${s.id} skipped: ${s.error}`);
+      // An unreadable old row must not fail every later nightly run: warn, keep going.
+      for (const s of history.skipped) console.error(`vmmi reporter: history row ${s.id} skipped: ${s.error}`);
       this.history?.putSuite(this.suiteId, manifest);
       // Retries are only known now: store the final attempt numbering.
       for (const r of records) this.history?.append(r, this.suiteId);

@@ -1,0 +1,19 @@
+/**
+ * Run-time control of the emulated lab for suites: WAN impairment (delay, loss, cut) and the lab's
+ * namespaces. Hardware testbeds have no such knobs; these functions refuse them clearly.
+ */
+import { LabError } from '../errors/classes.js';
+import { setWan, type WanSettings, type WanState } from '../lab/wan.js';
+import { planLab } from '../lab/topology.js';
+import type { Testbed } from '../model/testbed.js';
+import type { IoOptions } from '../util/abort.js';
+
+export type { WanSettings, WanState } from '../lab/wan.js';
+
+const ASSETS = process.env.VMMI_ASSETS_DIR ?? '/var/lib/vmmi/assets';
+
+/** Sets the WAN impairment of the emulated lab (one way, both directions); `{ cut: true }` drops all. */
+export function setLabWan(tb: Testbed, s: WanSettings, io: IoOptions = {}): Promise<WanState> {
+  if (tb.lab === undefined) throw new LabError('WAN impairment is a knob of the emulated lab only', { operation: 'set WAN', hint: 'impair hardware WAN links with your own tools' });
+  return setWan(planLab(tb, { assetsDir: ASSETS }), s, io);
+}

@@ -1,0 +1,24 @@
+/**
+ * vmmi's public API. Suites import from here only; internal folders have no barrels.
+ */
+export { test, expect, judge, vmmiCli, type MigrateRequest, type MigrateOutcome, type LabState } from './playwright/fixtures.js';
+export { recordRun, recordMeasurement, recordManifestFacts } from './playwright/attachments.js';
+export { loadTestbed, validateTestbedFile, validateTestbedText, type LoadOptions } from './inventory/load.js';
+export { defineTestbed, type TestbedInput } from './inventory/define.js';
+export { testbedJsonSchema } from './inventory/schema.js';
+export type {
+  Testbed, Hypervisor, Switch, Link, Subnet, Vm, TrafficHost, MigrationStrategy, Thresholds,
+} from './model/testbed.js';
+export { MIGRATION_STRATEGIES } from './model/testbed.js';
+export { Secret } from './model/secret.js';
+export { runMigration, type MigrationResult, type AttemptResult, type MigrationDrivers } from './migration/run.js';
+export { planMigration, formatPlan, type MigrationPlan } from './migration/plan.js';
+export { openTestbed, labNs, type OpenedTestbed } from './harness/open.js';
+export { toRunRecords } from './harness/run-record.js';
+export { setLabWan, type WanSettings, type WanState } from './harness/lab-control.js';
+export { metricOf, effectiveVerdict, type RunRecord, type Metric, type MetricName } from './report/model.js';
+export { VmmiError, isVmmiError } from './errors/vmmi-error.js';
+export type { ErrorCode } from './errors/codes.js';
+export { summarizeFlow, type FlowResult } from './measure/summarize.js';
+export { netnsRunner } from './exec/netns.js';
+export { runLocal } from './exec/local.js';

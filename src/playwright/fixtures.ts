@@ -1,0 +1,157 @@
+/**
+ * Playwright fixtures of vmmi: the testbed (option `testbedFile`), the emulated lab brought up when
+ * the testbed is one, the opened drivers, and `migrate`, which runs one migration with every observer
+ * and records its RunRecords as typed attachments for the reporter. Worker-scoped resources are shared
+ * by the specs of one worker: labs and hardware run with one worker.
+ */
+import { test as base, type TestInfo } from '@playwright/test';
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { openTestbed, type OpenedTestbed } from '../harness/open.js';
+import { toRunRecords } from '../harness/run-record.js';
+import { readDeviceVersions } from '../harness/versions.js';
+import { loadTestbed } from '../inventory/load.js';
+import { runMigration, type MigrationResult } from '../migration/run.js';
+import type { MigrationStrategy, Testbed } from '../model/testbed.js';
+import { metricOf, type RunRecord, type ScenarioParams } from '../report/model.js';
+import { insecureHostKeyConnections } from '../transports/ssh.js';
+import { recordManifestFacts, recordRun } from './attachments.js';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface MigrateRequest {
+  readonly to: string;
+  /** Default: the testbed's first VM. */
+  readonly vm?: string;
+  /** Default: wherever the VM runs now. */
+  readonly from?: string;
+  /** Default: the testbed's migration strategy. */
+  readonly strategy?: MigrationStrategy;
+  readonly family?: 4 | 6;
+  /** Parameters that distinguish the scenario (`wan_delay_ms: 30`); they become part of its name. */
+  readonly variant?: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface MigrateOutcome {
+  readonly result: MigrationResult;
+  readonly records: readonly RunRecord[];
+  /** The last attempt's record (what thresholds are judged on). */
+  readonly record: RunRecord;
+}
+
+export interface LabState {
+  /** True when the testbed is the emulated lab and `vmmi lab up` ran. */
+  readonly emulated: boolean;
+  /** Output of `vmmi lab up` (progress lines, health gate). */
+  readonly log: string;
+}
+
+interface WorkerFixtures {
+  testbedFile: string;
+  testbed: Testbed;
+  lab: LabState;
+  opened: OpenedTestbed;
+}
+
+interface TestFixtures {
+  migrate: (req: MigrateRequest) => Promise<MigrateOutcome>;
+  /** Where `vm` runs now (undefined: on no hypervisor). */
+  locate: (vm?: string) => Promise<string | undefined>;
+}
+
+/** Runs `vmmi <args>` as a child process (the lab's composition root lives in the CLI). */
+export async function vmmiCli(args: readonly string[], timeoutMs: number): Promise<string> {
+  const r = await promisify(execFile)(process.execPath, [`${REPO}/bin/vmmi.js`, ...args], { cwd: REPO, timeout: timeoutMs, maxBuffer: 16 << 20 });
+  return r.stdout + r.stderr;
+}
+
+/** Pass when the VM migrated within the testbed's thresholds; errored health overrides it in reports. */
+export function judge(tb: Testbed, r: MigrationResult, rec: RunRecord | undefined, strategy: string): 'pass' | 'fail' {
+  if (r.verdict !== 'migrated' || rec === undefined) return 'fail';
+  const v = (n: Parameters<typeof metricOf>[1]): number | null | undefined => metricOf(rec, n)?.value;
+  const outage = v('loss_derived_ms');
+  if (outage !== null && outage !== undefined && outage > tb.thresholds.maxOutageMs) return 'fail';
+  const reconv = v('reconvergence_ms');
+  if (reconv !== null && reconv !== undefined && reconv > tb.thresholds.maxReconvergenceMs) return 'fail';
+  const step = v('rtt_step_ms');
+  if (strategy !== 'tunnel' && step !== null && step !== undefined && step > tb.thresholds.maxRttStepMs) return 'fail';
+  return 'pass';
+}
+
+function scenarioParams(tb: Testbed, from: string, to: string, strategy: string, family: 4 | 6,
+  variant: MigrateRequest['variant']): ScenarioParams {
+  const site = (h: string): string | undefined => tb.hypervisors.find((x) => x.name === h)?.site;
+  return {
+    topology: site(from) === site(to) ? 'same-subnet' : 'cross-subnet', strategy,
+    addressFamily: family === 4 ? 'ipv4' : 'ipv6', ...(variant === undefined ? {} : { variant }),
+  };
+}
+
+async function locateVm(o: OpenedTestbed, vm: string): Promise<string | undefined> {
+  for (const [host, d] of o.hypervisors) {
+    const s = await d.state(vm, { timeoutMs: 10_000 }).catch(() => undefined);
+    if (s?.state === 'running' || s?.state === 'paused') return host;
+  }
+  return undefined;
+}
+
+async function runOne(tb: Testbed, o: OpenedTestbed, req: MigrateRequest, testInfo: TestInfo): Promise<MigrateOutcome> {
+  const vm = req.vm ?? tb.vms[0]?.name;
+  if (vm === undefined) throw new Error('the testbed has no VM');
+  const from = req.from ?? await locateVm(o, vm) ?? tb.vms.find((v) => v.name === vm)?.home ?? '';
+  const strategy = req.strategy ?? tb.migration.strategy;
+  const family = req.family ?? 4;
+  const startedWall = new Date().toISOString();
+  const result = await base.step(`migrate ${vm} ${from} → ${req.to} (${strategy}, IPv${family})`, () =>
+    runMigration(tb, { vm, to: req.to, from, strategy, families: [family] }, o.drivers, o.options));
+  const params = scenarioParams(tb, from, req.to, strategy, family, req.variant);
+  let records: RunRecord[] = toRunRecords(result, {
+    runId: randomUUID(), params, vm, startedWall, measured: o.probes.measured, verdict: () => 'pass',
+  });
+  const last = records[records.length - 1];
+  const verdict = judge(tb, result, last, strategy);
+  records = records.map((r, i) => (i === records.length - 1 && r.verdict === 'pass' ? { ...r, verdict } : r));
+  for (const r of records) await recordRun(testInfo, r);
+  const record = records[records.length - 1] as RunRecord;
+  return { result, records, record };
+}
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
+  testbedFile: [process.env.VMMI_TESTBED ?? 'testbeds/local.yaml', { option: true, scope: 'worker' }],
+  testbed: [async ({ testbedFile }, use) => use(await loadTestbed(testbedFile)), { scope: 'worker' }],
+  lab: [async ({ testbed, testbedFile }, use) => {
+    if (testbed.lab === undefined) return use({ emulated: false, log: '' });
+    const log = await vmmiCli(['lab', 'up', '--testbed', testbedFile], 600_000);
+    await use({ emulated: true, log });
+  }, { scope: 'worker', timeout: 660_000 }],
+  opened: [async ({ testbed, lab }, use) => {
+    void lab;
+    const o = await openTestbed(testbed);
+    try {
+      await use(o);
+    } finally {
+      await o.close();
+    }
+  }, { scope: 'worker', timeout: 120_000 }],
+  locate: async ({ opened, testbed }, use) => {
+    await use((vm) => locateVm(opened, vm ?? testbed.vms[0]?.name ?? ''));
+  },
+  migrate: async ({ testbed, opened }, use, testInfo) => {
+    await recordManifestFacts(testInfo, {
+      testbed: { file: testbed.file ?? null, sha256: testbed.sha256 ?? null },
+      devices: await readDeviceVersions(testbed, opened.hypervisors),
+      migrationParameters: { bandwidthMiBs: testbed.migration.bandwidthMiBs, maxDowntimeMs: testbed.migration.maxDowntimeMs,
+        strategy: testbed.migration.strategy, live: true, p2p: true, timeoutMs: testbed.migration.timeoutMs },
+      probeParameters: { ratePps: testbed.probe.ratePps, baselineMs: testbed.probe.baselineMs, drainMs: testbed.probe.drainMs,
+        payloadBytes: testbed.probe.payloadBytes, transport: 'udp', reflector: 'guest udprefl (echo)' },
+      clocks: [{ host: 'controller', source: 'controller-monotonic', offsetMs: 0, uncertaintyMs: 0 },
+        ...(testbed.lab === undefined ? [] : testbed.hypervisors.map((h) => ({ host: h.name, source: 'shared-host-clock', offsetMs: 0, uncertaintyMs: 0 })))],
+      insecureHostKeys: insecureHostKeyConnections(),
+    });
+    await use((req) => runOne(testbed, opened, req, testInfo));
+  },
+});
+
+export { expect } from '@playwright/test';
