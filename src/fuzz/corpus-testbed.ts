@@ -74,6 +74,11 @@ export function testbedCorpus(seedValue = 0x7462_0001): Corpus {
     seed: seedValue,
     allowedCodes: [],
     make(index) {
+      // Fixed shapes at fixed indices: a secret file reference naming a directory, an alias to a
+      // missing anchor (both rarely hit by chance).
+      const mini = seeds[2] as TestbedSeed;
+      if (index === 3) return load('secret file reference to a directory', mini.text.replace('${env:VMMI_TEST_PW}', '${file:/}'), mini.file);
+      if (index === 4) return load('alias to a missing anchor', mini.text.replace(/^name: .*$/m, 'name: *missing'), mini.file);
       const rng = rngFor(seedValue, index);
       const seed = rng.pick(seeds);
       const r = index % 40;
