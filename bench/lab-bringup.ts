@@ -52,7 +52,11 @@ async function main(): Promise<void> {
   const tb = await loadTestbed(FILE, { labPrefix: PREFIX, labDir: DIR });
   const plan = planLab(tb, { assetsDir: ASSETS_DIR });
   await labDown(plan);
-  const up = async (): Promise<number> => (await labUp(tb, { assetsDir: ASSETS_DIR, glue: labGlue(tb) })).totalMs;
+  // Fresh load per run: key secrets are read on first use and every lab run generates new keys.
+  const up = async (): Promise<number> => {
+    const fresh = await loadTestbed(FILE, { labPrefix: PREFIX, labDir: DIR });
+    return (await labUp(fresh, { assetsDir: ASSETS_DIR, glue: labGlue(fresh) })).totalMs;
+  };
   const down = async (): Promise<number> => {
     const t0 = performance.now();
     const r = await labDown(plan);
