@@ -18,15 +18,18 @@ export interface LabKeys {
   readonly hostPublicKeys: readonly string[];
 }
 
-async function keygen(file: string, type: 'ed25519' | 'rsa'): Promise<void> {
+async function keygen(file: string, type: 'ed25519' | 'rsa', rsaBits = 3072): Promise<void> {
   await rm(file, { force: true });
   await rm(`${file}.pub`, { force: true });
-  await runChecked(['ssh-keygen', '-q', '-t', type, ...(type === 'rsa' ? ['-b', '3072'] : []), '-N', '', '-C', 'vmmi-lab',
+  await runChecked(['ssh-keygen', '-q', '-t', type, ...(type === 'rsa' ? ['-b', String(rsaBits)] : []), '-N', '', '-C', 'vmmi-lab',
     '-f', file], { timeoutMs: 30_000 });
 }
 
-/** Generates host keys, client keys and authorized_keys in `dir` (created). */
-export async function generateLabKeys(dir: string): Promise<LabKeys> {
+/**
+ * Generates host keys, client keys and authorized_keys in `dir` (created). `rsaBits` (default 3072)
+ * may be lowered to 2048 by short-lived test labs: RSA generation dominates their start time.
+ */
+export async function generateLabKeys(dir: string, opts: { rsaBits?: number } = {}): Promise<LabKeys> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const k = {
     dir,
@@ -36,8 +39,8 @@ export async function generateLabKeys(dir: string): Promise<LabKeys> {
     clientRsa: join(dir, 'client_rsa'),
     authorizedKeys: join(dir, 'authorized_keys'),
   };
-  await Promise.all([keygen(k.hostEd25519, 'ed25519'), keygen(k.hostRsa, 'rsa'), keygen(k.clientEd25519, 'ed25519'),
-    keygen(k.clientRsa, 'rsa')]);
+  await Promise.all([keygen(k.hostEd25519, 'ed25519'), keygen(k.hostRsa, 'rsa', opts.rsaBits), keygen(k.clientEd25519, 'ed25519'),
+    keygen(k.clientRsa, 'rsa', opts.rsaBits)]);
   const pub = async (f: string): Promise<string> => (await readFile(`${f}.pub`, 'utf8')).trim();
   await writeFile(k.authorizedKeys, `${await pub(k.clientEd25519)}\n${await pub(k.clientRsa)}\n`, { mode: 0o600 });
   return { ...k, hostPublicKeys: [await pub(k.hostEd25519), await pub(k.hostRsa)] };

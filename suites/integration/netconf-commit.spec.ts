@@ -145,3 +145,25 @@ test('registry opens the netconf-ietf driver for a resolved Switch; unknown kind
   const err = await openSwitchDriver({ ...lab.switchModel, kind: 'nope' as never }).then(() => undefined, (x: unknown) => x);
   expect(String((err as Error).message)).toContain('unknown switch driver kind "nope"; supported: netconf-ietf, frr-ssh');
 });
+
+test('no candidate (writable-running): checkpoint transaction restores on failed verify and says so', async () => {
+  const run = await startNetconfLab(18404, 'swrun', 'running');
+  try {
+    const c = await run.connect();
+    expect(c.hasCandidate).toBe(false);
+    const d = createNetconfDriver(c, netconfIetf, { device: 'swrun' });
+    expect(d.rollback).toBe('checkpoint');
+    await d.attachSegment?.({ port: 'swp1' });
+    const r = await d.apply([{ description: 'route', config: el('interfaces', { xmlns: NS_IF }, e('interface', e('name', 'swp1'), e('description', 'changed'))) }]);
+    expect(r.mechanism).toBe('checkpoint');
+    expect(r.diff?.added).toEqual(['/interfaces/interface[swp1]/description = changed']);
+    const mid = await snapshotRunning(c);
+    const failed = await d.apply([{ description: 'bad', config: iface('swp2') }], { verify: async () => 'forced' })
+      .then(() => undefined, (x: unknown) => x);
+    expect(failed).toMatchObject({ code: 'CONFIG_REJECTED' });
+    expect(await snapshotRunning(c)).toEqual(mid);
+    await d.close();
+  } finally {
+    await run.stop();
+  }
+});

@@ -21,12 +21,13 @@ export interface NetconfLab {
   stop(): Promise<void>;
 }
 
-export async function startNetconfLab(port: number, name = `sw${port}`): Promise<NetconfLab> {
+export async function startNetconfLab(port: number, name = `sw${port}`, target: 'candidate' | 'running' = 'candidate'):
+  Promise<NetconfLab> {
   const dir = await mkdtemp(join(tmpdir(), 'vmmi-nc-'));
   try {
-    const keys = await generateLabKeys(join(dir, 'keys'));
+    const keys = await generateLabKeys(join(dir, 'keys'), { rsaBits: 2048 });
     const sw = await startNetconfSwitch({ dir: join(dir, name), name, listenAddr: '127.0.0.1', port, hostKeyDir: keys.dir,
-      authorizedKeysFile: keys.authorizedKeys, timeoutMs: 10_000, logLevel: 'warn' });
+      authorizedKeysFile: keys.authorizedKeys, timeoutMs: 10_000, logLevel: 'warn', target });
     const knownHosts = join(dir, 'known_hosts');
     await writeKnownHosts(knownHosts, [{ host: '127.0.0.1', port, publicKeys: keys.hostPublicKeys }]);
     const privateKey = new Secret(`\${file:${keys.clientEd25519}}`, await readFile(keys.clientEd25519, 'utf8'));

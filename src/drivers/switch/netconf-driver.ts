@@ -59,7 +59,8 @@ export function createNetconfDriver(client: NetconfClient, d: NetconfDialect, op
   const driver: NetconfSwitchDriver = {
     kind: d.kind,
     device: opts.device,
-    rollback: 'confirmed-commit',
+    // Devices without a candidate datastore get vmmi's checkpoint/restore on running instead.
+    rollback: client.hasCandidate ? 'confirmed-commit' : 'checkpoint',
     client,
     apply,
     async readRunningConfig(o = {}) {

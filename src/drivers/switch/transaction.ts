@@ -2,7 +2,7 @@
  * Configuration transactions with guaranteed rollback.
  *
  * NETCONF devices with a candidate datastore: lock candidate → discard-changes → edit-config
- * (rollback-on-error when offered) → confirmed commit (timeout, persist token with
+ * (rollback-on-error when offered; these three pipelined in one round trip) → confirmed commit (timeout, persist token with
  * confirmed-commit:1.1) → verify the intended state → confirming commit → unlock. Any failure or
  * abort: cancel-commit (1.1) or drop the session (1.0: the device reverts when the issuing session
  * ends), discard-changes, unlock. If vmmi dies mid-way, the device's confirm timer reverts.
@@ -11,7 +11,7 @@
  * Never `<validate>` right before `<commit>` (netconfd drops the candidate edits; commit validates).
  */
 import { randomBytes } from 'node:crypto';
-import { ConfigRejectedError, UnsupportedError } from '../../errors/classes.js';
+import { ConfigRejectedError } from '../../errors/classes.js';
 import { isVmmiError } from '../../errors/vmmi-error.js';
 import type { NetconfClient } from '../../transports/netconf/client.js';
 import { CAP } from '../../transports/netconf/hello.js';
@@ -19,6 +19,7 @@ import type { DefaultOperation, Filter } from '../../transports/netconf/operatio
 import type { XChild } from '../../transports/netconf/xml-build.js';
 import { throwIfAborted, type IoOptions } from '../../util/abort.js';
 import { diffLines, flattenXml, type ConfigDiff } from './config-diff.js';
+import { runningTransaction } from './transaction-running.js';
 
 export interface ConfigChange {
   /** Human-readable intent ("add host route 198.18.10.100/32"). */
@@ -35,7 +36,7 @@ export interface TransactionOptions extends IoOptions {
   readonly verify?: (client: NetconfClient, o: IoOptions) => Promise<string | undefined>;
   /** Per-RPC timeout (ms, default 30 000). */
   readonly rpcTimeoutMs?: number;
-  /** Limit snapshots to a subtree (default: whole running config). */
+  /** Limit snapshots to a subtree (default: whole running config). Required (subtree) without candidate. */
   readonly snapshotFilter?: Filter;
   /** Skip the running-config snapshots (fast path for hot migration steps). */
   readonly snapshots?: boolean;
@@ -49,7 +50,8 @@ export interface TransactionStep {
 }
 
 export interface TransactionResult {
-  readonly mechanism: 'confirmed-commit';
+  /** confirmed-commit: device-side revert; checkpoint: vmmi-side restore (not crash-safe). */
+  readonly mechanism: 'confirmed-commit' | 'checkpoint';
   /** Persist token used (confirmed-commit:1.1), for recovery from another session. */
   readonly persistId?: string;
   readonly steps: readonly TransactionStep[];
@@ -69,11 +71,8 @@ export async function snapshotRunning(client: NetconfClient, filter?: Filter, o:
 /** Runs `changes` as one all-or-nothing transaction (see file comment). Throws the first failure. */
 export async function transaction(client: NetconfClient, changes: readonly ConfigChange[],
   opts: TransactionOptions = {}): Promise<TransactionResult> {
-  if (!client.hasCandidate) {
-    throw new UnsupportedError('device has no candidate datastore; use the driver checkpoint/rollback path', {
-      operation: 'transaction', hint: 'checkpoint rollback is not crash-safe: a vmmi crash leaves the change in place',
-    });
-  }
+  // No candidate: vmmi's own checkpoint/restore on running (not crash-safe; the result says so).
+  if (!client.hasCandidate) return runningTransaction(client, changes, opts);
   const t0 = performance.now();
   const steps: TransactionStep[] = [];
   const rpcO: IoOptions = { timeoutMs: opts.rpcTimeoutMs ?? 30_000, ...(opts.signal ? { signal: opts.signal } : {}) };
@@ -96,15 +95,24 @@ export async function transaction(client: NetconfClient, changes: readonly Confi
   const before = snaps ? await step('snapshot-before', () => snapshotRunning(client, opts.snapshotFilter, rpcO)) : undefined;
   let locked = false;
   let pending = false;
+  // Pipelined groups: the server executes RPCs in order, so lock → discard → edits go out in one
+  // round trip (if the lock is refused, the rest fail with in-use/lock-denied and change nothing).
+  const group = async (items: readonly (readonly [string, () => Promise<unknown>])[]): Promise<PromiseSettledResult<unknown>[]> => {
+    const rs = await Promise.allSettled(items.map(([name, f]) => step(name, f)));
+    return rs;
+  };
+  const firstFailure = (rs: readonly PromiseSettledResult<unknown>[]): unknown =>
+    (rs.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined)?.reason;
   try {
-    await step('lock', () => client.lock('candidate', rpcO));
-    locked = true;
-    await step('discard-changes', () => client.discardChanges(rpcO));
     const errorOption = client.has(CAP.rollbackOnError) ? 'rollback-on-error' as const : 'stop-on-error' as const;
-    for (const c of changes) {
-      await step(`edit: ${c.description}`, () => client.editConfig(c.config, {
-        target: 'candidate', errorOption, ...(c.defaultOperation ? { defaultOperation: c.defaultOperation } : {}) }, rpcO));
-    }
+    const opening = await group([
+      ['lock', () => client.lock('candidate', rpcO)],
+      ['discard-changes', () => client.discardChanges(rpcO)],
+      ...changes.map((c) => [`edit: ${c.description}`, () => client.editConfig(c.config, {
+        target: 'candidate', errorOption, ...(c.defaultOperation ? { defaultOperation: c.defaultOperation } : {}) }, rpcO)] as const),
+    ]);
+    locked = opening[0]?.status === 'fulfilled';
+    if (firstFailure(opening) !== undefined) throw firstFailure(opening);
     if (v10) {
       pending = true;
       await step('confirmed-commit', () => client.commit({ confirmed: true, timeoutS: opts.confirmTimeoutS ?? 120,
@@ -117,14 +125,17 @@ export async function transaction(client: NetconfClient, changes: readonly Confi
         if (why !== undefined) throw new ConfigRejectedError(`intended state not reached: ${why}`, { operation: 'verify' });
       });
     }
-    await step(v10 ? 'confirming-commit' : 'commit', () =>
-      client.commit(persistId !== undefined ? { persistId } : {}, rpcO));
-    pending = false;
+    const closing = await group([
+      [v10 ? 'confirming-commit' : 'commit', () => client.commit(persistId !== undefined ? { persistId } : {}, rpcO)],
+      ['unlock', () => client.unlock('candidate', rpcO)],
+    ]);
+    pending = closing[0]?.status !== 'fulfilled';
+    locked = closing[1]?.status !== 'fulfilled';
+    if (firstFailure(closing) !== undefined) throw firstFailure(closing);
   } catch (e) {
     await rollback(client, { pending, locked, persistId, v11, steps });
     throw e;
   }
-  await step('unlock', () => client.unlock('candidate', rpcO));
   const after = snaps ? await step('snapshot-after', () => snapshotRunning(client, opts.snapshotFilter, rpcO)) : undefined;
   return {
     mechanism: 'confirmed-commit',

@@ -7,24 +7,20 @@ import { readFile } from 'node:fs/promises';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { ConnectionError, UnsupportedError, UsageError } from '../../errors/classes.js';
+import { ConnectionError, UnsupportedError } from '../../errors/classes.js';
 import type { VmmiErrorOptions } from '../../errors/vmmi-error.js';
-import type { Credentials, HostKeyPolicy } from '../../model/testbed.js';
 import { withDeadline, type IoOptions } from '../../util/abort.js';
 import { sshConnect } from '../ssh.js';
+import { type SshAccess, resolveSshAccess } from './ssh-access.js';
 import { type ParsedLibvirtUri, sshRemoteArgv } from './uri.js';
+
+export type { SshAccess } from './ssh-access.js';
 
 /** Files of a TLS client identity; each defaults from `pkipath` or libvirt's standard layout. */
 export interface TlsFiles {
   readonly caFile?: string;
   readonly certFile?: string;
   readonly keyFile?: string;
-}
-
-/** What an ssh transport needs besides the URI (credentials and host-key policy come from the testbed). */
-export interface SshAccess {
-  readonly credentials: Credentials;
-  readonly hostKey: HostKeyPolicy;
 }
 
 /**
@@ -141,14 +137,9 @@ function serverAcceptance(sock: TLSSocket, ctx: VmmiErrorOptions): Promise<Duple
   });
 }
 
-const defaultSshOpener = (access: SshAccess | undefined, ctx: VmmiErrorOptions): SshExecOpener => async (req) => {
-  if (access === undefined) {
-    throw new UsageError('the ssh transport needs credentials and a host-key policy', {
-      ...ctx, hint: 'give the hypervisor `credentials` and `hostKey` in the testbed (DialOptions.ssh)',
-    });
-  }
-  const credentials = req.user === undefined ? access.credentials : { ...access.credentials, username: req.user };
-  const conn = await sshConnect({ host: req.host, port: req.port, credentials, hostKey: access.hostKey },
+const defaultSshOpener = (u: ParsedLibvirtUri, given: SshAccess | undefined, ctx: VmmiErrorOptions): SshExecOpener => async (req) => {
+  const { credentials, hostKey } = await resolveSshAccess(u, given, ctx);
+  const conn = await sshConnect({ host: req.host, port: req.port, credentials, hostKey },
     { ...(req.timeoutMs === undefined ? {} : { timeoutMs: req.timeoutMs }), ...(req.signal === undefined ? {} : { signal: req.signal }) });
   try {
     const stream = await conn.execStream(req.argv, req);
@@ -177,7 +168,7 @@ export async function dialLibvirt(u: ParsedLibvirtUri, o: DialOptions = {}): Pro
     case 'ssh':
     case 'libssh':
     case 'libssh2': {
-      const open = o.openSshExecStream ?? defaultSshOpener(o.ssh, ctx);
+      const open = o.openSshExecStream ?? defaultSshOpener(u, o.ssh, ctx);
       return open({ host: u.host ?? '', port: u.port ?? 22, user: u.user, argv: sshRemoteArgv(u),
         ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }), ...(o.signal === undefined ? {} : { signal: o.signal }) });
     }

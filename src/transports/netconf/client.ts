@@ -91,7 +91,7 @@ export class NetconfClient {
     return dataReply(await this.session.rpc(rpcBody.getConfig(source, filter), o));
   }
 
-  editConfig(config: XChild, opts: EditConfigOptions = {}, o?: RpcOptions): Promise<RpcReply> {
+  editConfig(config: XChild | readonly XChild[], opts: EditConfigOptions = {}, o?: RpcOptions): Promise<RpcReply> {
     return this.session.rpc(rpcBody.editConfig(config, opts), o);
   }
 

@@ -64,12 +64,12 @@ export const rpcBody = {
   get: (filter?: Filter): XElement => e('get', filter && filterElement(filter)),
   getConfig: (source: Datastore, filter?: Filter): XElement =>
     e('get-config', ds('source', source), filter && filterElement(filter)),
-  editConfig: (config: XChild, o: EditConfigOptions = {}): XElement =>
+  editConfig: (config: XChild | readonly XChild[], o: EditConfigOptions = {}): XElement =>
     e('edit-config', ds('target', o.target ?? 'candidate'),
       o.defaultOperation && e('default-operation', o.defaultOperation),
       o.testOption && e('test-option', o.testOption),
       o.errorOption && e('error-option', o.errorOption),
-      e('config', config)),
+      e('config', ...(Array.isArray(config) ? config : [config as XChild]))),
   copyConfig: (target: Datastore | { url: string }, source: Datastore | { url: string } | { config: XChild }): XElement =>
     e('copy-config', e('target', storeOrUrl(target)), e('source', storeOrUrl(source))),
   deleteConfig: (target: Datastore | { url: string }): XElement => e('delete-config', e('target', storeOrUrl(target))),
