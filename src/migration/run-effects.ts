@@ -7,43 +7,17 @@
 import { isVmmiError } from '../errors/vmmi-error.js';
 import type { Vm } from '../model/testbed.js';
 import { sleep } from '../util/abort.js';
-import type { Stamp } from '../util/stamp.js';
 import { IpConflictError, type Conflict } from './errors.js';
 import type { AppliedTx, Effect, MachineEvent, NetworkPhase, VmLocation } from './machine.js';
-import type { MigrationPlan } from './plan.js';
+import type { AttemptEnv } from './drivers.js';
 import { probeConflict, recordConflicts } from './precheck.js';
 import { EventQueue } from './run-queue.js';
 import { batchByDevice, devicesOf, invertOp } from './strategies/ops.js';
 import type { DeviceOp } from './strategies/types.js';
 import { controllerEvent, hostEvent } from './timeline.js';
 import type {
-  ConflictProbe, FlowResultLike, FlowSpec, GuestCheck, HostEvent, HostEventStream, JobStats, MigrateParams,
-  MigrationHost, NetworkDevice, ProbeSession, RouteChange, RouteMonitor, TimelineEvent,
+  FlowResultLike, HostEvent, HostEventStream, JobStats, MigrationHost, NetworkDevice, RouteChange, TimelineEvent,
 } from './types.js';
-
-/** How the executor reaches the testbed; the composition root adapts real drivers to this. */
-export interface MigrationDrivers {
-  host(name: string): MigrationHost;
-  device(name: string): NetworkDevice;
-  /** Guest health check of one VM (answers its reflector). */
-  guest(vm: Vm): GuestCheck;
-  readonly probes: ProbeSession;
-  readonly conflicts: ConflictProbe;
-  readonly routes: RouteMonitor;
-  /** Controller clock (util/stamp.ts `stamp` in production). */
-  now(): Stamp;
-}
-
-export interface AttemptEnv {
-  readonly plan: MigrationPlan;
-  readonly drivers: MigrationDrivers;
-  readonly signal?: AbortSignal;
-  readonly flows: readonly FlowSpec[];
-  readonly params: MigrateParams;
-  readonly verify: { readonly timeoutMs: number; readonly intervalMs: number };
-  /** Per-call deadline (ms) by the step the call belongs to. */
-  readonly callTimeoutMs: (step: string) => number;
-}
 
 const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -193,7 +167,9 @@ export class AttemptRecorder {
     this.mark(this.src.name, 'migrate-call', { to: this.dst.name, bandwidthMiBs: this.env.params.bandwidthMiBs });
     let job;
     try {
-      job = await this.src.migrate(this.vm.name, this.env.params, this.io('migrate', true));
+      // No run signal here: an abort reaches the job only through the machine's abort-migration effect,
+      // which is never emitted after the destination resumed.
+      job = await this.src.migrate(this.vm.name, this.env.params, this.io('migrate', false));
     } catch (e) {
       this.mark(this.src.name, 'migrate-returned', { error: msg(e) });
       return [{ type: 'migration-failed', reason: `${this.src.name}: migrate: ${msg(e)}` }];

@@ -17,12 +17,13 @@ import {
 } from './machine.js';
 import { assembleMetrics, type Metric } from './metrics.js';
 import { planMigration, type MigrationPlan } from './plan.js';
-import { AttemptRecorder, type MigrationDrivers } from './run-effects.js';
+import type { MigrationDrivers } from './drivers.js';
+import { AttemptRecorder } from './run-effects.js';
 import type { Family } from './strategies/types.js';
 import { flowEvents, mergeTimeline, routeEvents } from './timeline.js';
 import type { FlowSpec, JobStats, TimelineEvent } from './types.js';
 
-export type { MigrationDrivers } from './run-effects.js';
+export type { MigrationDrivers } from './drivers.js';
 
 export interface MigrationRequest {
   readonly vm: string;

@@ -1,0 +1,31 @@
+/** What the executor is given: the drivers behind the consumer interfaces, and one attempt's setup. */
+import type { Vm } from '../model/testbed.js';
+import type { Stamp } from '../util/stamp.js';
+import type { MigrationPlan } from './plan.js';
+import type {
+  ConflictProbe, FlowSpec, GuestCheck, MigrateParams, MigrationHost, NetworkDevice, ProbeSession, RouteMonitor,
+} from './types.js';
+
+/** How the executor reaches the testbed; the composition root adapts real drivers to this. */
+export interface MigrationDrivers {
+  host(name: string): MigrationHost;
+  device(name: string): NetworkDevice;
+  /** Guest health check of one VM (answers its reflector). */
+  guest(vm: Vm): GuestCheck;
+  readonly probes: ProbeSession;
+  readonly conflicts: ConflictProbe;
+  readonly routes: RouteMonitor;
+  /** Controller clock (util/stamp.ts `stamp` in production). */
+  now(): Stamp;
+}
+
+export interface AttemptEnv {
+  readonly plan: MigrationPlan;
+  readonly drivers: MigrationDrivers;
+  readonly signal?: AbortSignal;
+  readonly flows: readonly FlowSpec[];
+  readonly params: MigrateParams;
+  readonly verify: { readonly timeoutMs: number; readonly intervalMs: number };
+  /** Per-call deadline (ms) by the step the call belongs to. */
+  readonly callTimeoutMs: (step: string) => number;
+}
