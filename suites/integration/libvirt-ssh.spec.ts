@@ -72,3 +72,15 @@ test('an unknown host key is refused before any libvirt traffic', async () => {
     { ssh: { ...a, hostKey: { kind: 'known-hosts', file: join(root, 'known_hosts_wrong') } } }).catch((e: unknown) => e);
   expect(err).toMatchObject({ code: 'HOST_KEY' });
 });
+
+test('a plain libvirt URI works too: keyfile and known_hosts params instead of testbed credentials', async () => {
+  const uri = `test+ssh://root@127.0.0.1:${SSH_PORT}/default?keyfile=${join(root, 'client')}&known_hosts=${join(root, 'known_hosts')}`;
+  const d = await LibvirtRpcDriver.connect(uri, { host: 'ssh-uri' });
+  try {
+    expect(await d.hostname()).toBeTruthy();
+  } finally {
+    await d.close();
+  }
+  await expect(LibvirtRpcDriver.connect(`test+ssh://root@127.0.0.1:${SSH_PORT}/default?keyfile=${join(root, 'client')}`))
+    .rejects.toMatchObject({ code: 'USAGE' });
+});
