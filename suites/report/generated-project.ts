@@ -43,6 +43,14 @@ export default function seed(): void {
 }
 `;
 
+/** A spec that attaches a measurement that is not a valid RunRecord (a broken fixture). */
+export const MALFORMED_SPEC = `import { test } from '@playwright/test';
+import { MEASUREMENT_CONTENT_TYPE } from ${src('src/playwright/attachments.js')};
+test('broken fixture', async ({}, testInfo) => {
+  await testInfo.attach('bad', { body: Buffer.from('{"runId":"x"}'), contentType: MEASUREMENT_CONTENT_TYPE });
+});
+`;
+
 const SPEC = `import { test } from '@playwright/test';
 import { recordManifestFacts, recordRun } from ${src('src/playwright/attachments.js')};
 import { sampleRecord } from ${src('test/fixtures/report/sample-records.js')};
@@ -100,8 +108,15 @@ function run(argv: readonly string[], cwd: string, timeoutMs: number): Promise<{
   });
 }
 
+export interface GeneratedOptions {
+  /** Spec file text replacing the default specs. */
+  readonly spec?: string;
+  readonly timeoutMs?: number;
+}
+
 /** Generates the project in a fresh temp dir and runs it; the caller removes `dir` (see `cleanup`). */
-export async function runGeneratedProject(timeoutMs = 100_000): Promise<GeneratedRun> {
+export async function runGeneratedProject(o: GeneratedOptions = {}): Promise<GeneratedRun> {
+  const timeoutMs = o.timeoutMs ?? 100_000;
   const dir = await mkdtemp(join(tmpdir(), 'vmmi-report-e2e-'));
   await symlink(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
   await mkdir(join(dir, 'out'));
@@ -109,7 +124,7 @@ export async function runGeneratedProject(timeoutMs = 100_000): Promise<Generate
   await writeFile(join(dir, 'testbed.yaml'), 'name: generated\n');
   await writeFile(join(dir, 'playwright.config.ts'), CONFIG);
   await writeFile(join(dir, 'seed-history.ts'), SEED);
-  await writeFile(join(dir, 'record.spec.ts'), SPEC);
+  await writeFile(join(dir, 'record.spec.ts'), o.spec ?? SPEC);
   const cli = join(REPO, 'node_modules', '@playwright', 'test', 'cli.js');
   const r = await run([process.execPath, cli, 'test', '-c', join(dir, 'playwright.config.ts')], dir, timeoutMs);
   const folders = (await readdir(join(dir, 'out'), { withFileTypes: true })).filter((d) => d.isDirectory());

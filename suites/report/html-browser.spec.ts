@@ -61,7 +61,7 @@ test('the report renders offline: no console errors, no requests, charts drawn, 
     expect(await page.locator('svg.chart.trend').count()).toBeGreaterThan(0);
     expect(await page.locator('svg.chart.trend g.cp').count()).toBeGreaterThan(0);
     const lineLen = await page.locator('svg.chart.trend polyline').first()
-      .evaluate((el) => (el as SVGPolylineElement).getTotalLength());
+      .evaluate((el) => (el as unknown as { getTotalLength(): number }).getTotalLength());
     expect(lineLen).toBeGreaterThan(50);
 
     // the hostile device name is text, in the summary, the run header and the manifest

@@ -2,7 +2,9 @@ import { expect, test } from '@playwright/test';
 import Database from 'better-sqlite3';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EVIL, cleanup, runGeneratedProject, runVmmiReport, type GeneratedRun } from './generated-project.js';
+import {
+  EVIL, MALFORMED_SPEC, cleanup, runGeneratedProject, runVmmiReport, type GeneratedRun,
+} from './generated-project.js';
 
 /**
  * Runs Playwright on a generated project whose specs record RunRecords through vmmi's attachments API
@@ -134,4 +136,17 @@ test('history keeps every attempt plus the seeded nights; vmmi report regenerate
   const bad = await runVmmiReport(['--since', 'last tuesday', '--history', g.historyFile], g.dir);
   expect(bad.code).toBe(2);
   expect(bad.stderr).toContain('--since "last tuesday" is neither an ISO time nor an age');
+});
+
+test('a malformed measurement fails the run loudly instead of vanishing from the report', async () => {
+  test.setTimeout(150_000);
+  const bad = await runGeneratedProject({ spec: MALFORMED_SPEC });
+  try {
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toMatch(/vmmi reporter: record\.spec\.ts › broken fixture: params: expected an object, got undefined/);
+    // the report is still written (with the valid data: none here)
+    expect((await readdir(bad.reportDir)).sort()).toContain('runs.csv');
+  } finally {
+    await cleanup(bad.dir);
+  }
 });
