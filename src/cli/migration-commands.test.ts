@@ -48,7 +48,7 @@ test('migrate command runs the executor over injected drivers and prints the run
   const cmd = createMigrateCommand((tb) => {
     world = fakeWorld(tb);
     world.cluster.place('vm1', 'hv1');
-    return Promise.resolve({ drivers: world.drivers, options: { verify: { timeoutMs: 300, intervalMs: 20 } },
+    return Promise.resolve({ drivers: world.drivers, options: { verify: { timeoutMs: 300, intervalMs: 20 }, holdMs: 50 },
       close: () => { closed = true; return Promise.resolve(); } });
   });
   const out: string[] = [];

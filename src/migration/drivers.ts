@@ -26,6 +26,8 @@ export interface AttemptEnv {
   readonly flows: readonly FlowSpec[];
   readonly params: MigrateParams;
   readonly verify: { readonly timeoutMs: number; readonly intervalMs: number };
+  /** Observation window kept after the run ends, before the probes stop (RTT-after, stable rate), ms. */
+  readonly holdMs: number;
   /** Per-call deadline (ms) by the step the call belongs to. */
   readonly callTimeoutMs: (step: string) => number;
 }

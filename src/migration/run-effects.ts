@@ -279,6 +279,10 @@ export class AttemptRecorder {
 
   private async stopObservers(): Promise<MachineEvent[]> {
     const io = this.io('stop-observers', false);
+    // Keep observing after the move so "after" windows have samples; an abort cuts the hold short.
+    if (this.env.holdMs > 0 && this.env.signal?.aborted !== true) {
+      await sleep(this.env.holdMs, this.env.signal).catch(() => undefined);
+    }
     this.dstWatch?.close();
     try { this.flows = await this.env.drivers.probes.stop(io); } catch (e) { this.notes.push(`probes: ${msg(e)}`); }
     try { this.routeChanges = await this.env.drivers.routes.stop(io); } catch (e) { this.notes.push(`route monitor: ${msg(e)}`); }

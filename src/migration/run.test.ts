@@ -8,7 +8,7 @@ import type { TimelineEvent } from './types.js';
 import { stamp } from '../util/stamp.js';
 
 const tb = labTestbed();
-const fast: RunMigrationOptions = { verify: { timeoutMs: 300, intervalMs: 20 } };
+const fast: RunMigrationOptions = { verify: { timeoutMs: 300, intervalMs: 20 }, holdMs: 0 };
 
 function world(scenario?: Parameters<typeof fakeWorld>[1]): FakeWorld {
   const w = fakeWorld(tb, scenario);

@@ -47,6 +47,8 @@ export interface RunMigrationOptions {
   /** Probe flows; default: one per traffic host × family toward the VM's reflector. */
   readonly flows?: readonly FlowSpec[];
   readonly verify?: { readonly timeoutMs: number; readonly intervalMs: number };
+  /** Observation window after the run, before probes stop (default testbed.probe.baselineMs). */
+  readonly holdMs?: number;
   /** Resolution of the route observer (1 ms for `ip -ts monitor`, else the poll interval). */
   readonly routeResolutionMs?: number;
   readonly clockSyncKnown?: boolean;
@@ -172,6 +174,7 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
     params: { destinationUri: tb.hypervisors.find((h) => h.name === plan.destination)?.migrationUri ?? '',
       bandwidthMiBs: tb.migration.bandwidthMiBs, maxDowntimeMs: tb.migration.maxDowntimeMs, live: true, p2p: true },
     verify: options.verify ?? { timeoutMs: 10_000, intervalMs: 200 },
+    holdMs: options.holdMs ?? tb.probe.baselineMs,
     callTimeoutMs: (step) => deadlines[step as MigrationState] ?? 30_000,
   });
   const onAbort = (): void => rec.queue.push({ type: 'abort', reason: 'abort requested (signal)' });
