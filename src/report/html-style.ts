@@ -32,6 +32,7 @@ table.summary tr.row-pass td:first-child { border-left:3px solid var(--pass); }
 table.kv th { width:38%; background:none; font-weight:500; color:var(--muted); }
 .mono { font-family:ui-monospace,"DejaVu Sans Mono",monospace; font-size:12px; }
 .muted { color:var(--muted); }
+.note { font-size:13px; font-weight:400; }
 .reasons { font-size:12px; color:var(--warn); max-width:240px; white-space:normal; margin-top:3px; }
 .res { color:var(--muted); font-size:12px; }
 .badge { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; font-weight:600;
