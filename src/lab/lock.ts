@@ -9,16 +9,16 @@ import { isAlive, readComm } from './proc.js';
  */
 export const LOCK_DIR = '/run/vmmi';
 
-export const lockPath = (prefix: string): string => `${LOCK_DIR}/lab-${prefix}.lock`;
+export const lockPath = (prefix: string, dir = LOCK_DIR): string => `${dir}/lab-${prefix}.lock`;
 
 export interface LabLock {
   readonly path: string;
   release(): Promise<void>;
 }
 
-export async function acquireLabLock(prefix: string, operation: string): Promise<LabLock> {
-  await mkdir(LOCK_DIR, { recursive: true });
-  const path = lockPath(prefix);
+export async function acquireLabLock(prefix: string, operation: string, dir = LOCK_DIR): Promise<LabLock> {
+  await mkdir(dir, { recursive: true });
+  const path = lockPath(prefix, dir);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fh = await open(path, 'wx');

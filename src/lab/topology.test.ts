@@ -97,3 +97,18 @@ test('address helpers', () => {
   expect(v4InPrefix('198.18.11.13', '198.18.10.0/24')).toBe(false);
   expect(v4InPrefix('198.18.10.13', '198.18.10.0/24')).toBe(true);
 });
+
+test('a switch starts with its built interfaces in the startup datastore, as the agent reads them back', async () => {
+  const { parseXml } = await import('../transports/netconf/xml.js');
+  const { parseRunningConfig } = await import('./agent/reconcile.js');
+  const p = planLab(await load(), { assetsDir: '/assets' });
+  const torB = p.switches.find((s) => s.name === 'torB');
+  const cfg = parseRunningConfig(parseXml(torB?.startupXml ?? ''));
+  expect(cfg.interfaces.map((i) => [i.name, i.isBridge, i.bridge ?? '-', i.addresses.join(',')])).toEqual([
+    ['br101', true, '-', '198.18.11.1/24,198.18.10.1/32,2001:2:0:11::1/64,2001:2:0:10::1/128'],
+    ['up0', false, '-', '198.18.30.3/31,2001:2:0:32::1/127'],
+    ['hv3', false, 'br101', ''],
+    ['mgmt0', false, '-', '198.19.0.6/30'],
+  ]);
+  expect(cfg.routes).toEqual([]);
+});

@@ -34,13 +34,15 @@ const name = opt.name as string;
 const statePath = opt.state as string;
 const resyncMs = Number(opt['resync-ms'] ?? 10_000);
 const log = (msg: string): void => console.log(`${new Date().toISOString()} ${name} ${msg}`);
-const target: SshTarget = {
-  name,
-  host: opt.host as string,
-  port: Number(opt.port),
-  credentials: { username: opt.user ?? 'root', privateKey: new Secret(`\${file:${opt.key}}`, () => '') },
-  hostKey: { kind: 'known-hosts', file: opt['known-hosts'] as string },
-};
+/** The switch's own NETCONF server, reached like any client would: key auth, host key checked. */
+async function target(): Promise<SshTarget> {
+  const key = await readFile(opt.key as string, 'utf8');
+  return {
+    name, host: opt.host as string, port: Number(opt.port),
+    credentials: { username: opt.user ?? 'root', privateKey: new Secret(`\${file:${opt.key}}`, key) },
+    hostKey: { kind: 'known-hosts', file: opt['known-hosts'] as string },
+  };
+}
 let stopping = false;
 const stop = new AbortController();
 process.on('SIGTERM', () => {
@@ -88,8 +90,7 @@ async function reconcileOnce(cfg: NetconfClient, why: string): Promise<void> {
 }
 
 async function session(): Promise<void> {
-  const key = (await readFile(opt.key as string, 'utf8'));
-  const t: SshTarget = { ...target, credentials: { ...target.credentials, privateKey: new Secret(`\${file:${opt.key}}`, key) } };
+  const t = await target();
   const notif = await NetconfClient.connect(t, { timeoutMs: 10_000, signal: stop.signal });
   const cfg = await NetconfClient.connect(t, { timeoutMs: 10_000, signal: stop.signal }).catch(async (e: unknown) => {
     await notif.close();
@@ -125,7 +126,7 @@ async function session(): Promise<void> {
 }
 
 owned = await loadOwned();
-log(`starting: ${target.host}:${target.port}, resync every ${resyncMs} ms`);
+log(`starting: ${opt.host}:${opt.port}, resync every ${resyncMs} ms`);
 while (!stopping) {
   try {
     await session();
