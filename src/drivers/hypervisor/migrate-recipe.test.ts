@@ -107,3 +107,10 @@ test('recipe: a perform that times out cancels the job in the daemon', async () 
   await expect(m.result).rejects.toMatchObject({ code: 'TIMEOUT' });
   expect(log).toEqual(['hv1:eventsReady', 'abortJob']);
 });
+
+test('recipe: source and destination with the same host name are refused (their events would mix)', async () => {
+  const a = fakeHost('local', [], () => ({ type: 'none', typeCode: 0, fields: {} }));
+  const b = fakeHost('local', [], () => ({ type: 'none', typeCode: 0, fields: {} }));
+  const p = { driver: a.driver, setMaxDowntime: async () => undefined, perform: async () => undefined, abortJob: async () => undefined };
+  await expect(runMigration(p, 'vm1', 'qemu+tcp://x/system', { destination: b.driver }).result).rejects.toMatchObject({ code: 'USAGE' });
+});

@@ -7,7 +7,7 @@
  *     stats from completed job stats read with KEEP_COMPLETED;
  *  5. QEMU's downtime and the controller-stamped gap src SUSPENDED/MIGRATED → dst RESUMED/MIGRATED.
  */
-import { UnsupportedError } from '../../errors/classes.js';
+import { UnsupportedError, UsageError } from '../../errors/classes.js';
 import { isVmmiError } from '../../errors/vmmi-error.js';
 import { MigrateFlag } from '../../transports/libvirt/enums.js';
 import { sleep } from '../../util/abort.js';
@@ -92,6 +92,12 @@ async function run(p: MigrationPrimitives, dom: DomainSpec, destinationUri: stri
   const name = typeof dom === 'string' ? dom : dom.name;
   if (o.p2p === false) {
     throw new UnsupportedError('only peer-to-peer migration is supported', { device: src.host, operation: 'migrate', hint: 'leave p2p at its default (true)' });
+  }
+  if (dst !== undefined && dst.host === src.host) {
+    // Events are told apart by host name; equal names would mix the two hosts' timelines.
+    throw new UsageError(`source and destination drivers are both named "${src.host}"`, {
+      device: src.host, operation: 'migrate', hint: 'open the drivers with distinct `host` names',
+    });
   }
   const stopEvents = new AbortController();
   const timeline = new Timeline(name);
