@@ -59,9 +59,10 @@ export class CliSession {
     const ch = await conn.shell(opts);
     const s = new CliSession(ch, platform, { ...opts, device: opts.device ?? conn.target.name ?? conn.target.host });
     try {
-      await s.#waitFor(ANY_PROMPT, 'login prompt', opts);
-      if (platform.launch !== undefined) {
-        // Launch from a quiet login shell so its prompt cannot be confused with the platform's.
+      const first = await s.#waitFor(ANY_PROMPT, 'login prompt', opts);
+      // Launch the platform shell from a login shell, unless the session already is that shell
+      // (e.g. sshd `ForceCommand vtysh` on a switch).
+      if (platform.launch !== undefined && !platform.prompt.test(first.trimEnd())) {
         await s.#raw(`${platform.launch}`, platform.prompt, opts);
       }
       for (const c of platform.onOpen) await s.#raw(c, platform.prompt, opts);

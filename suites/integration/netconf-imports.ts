@@ -25,3 +25,4 @@ export { CliSession, cliExec } from '../../src/transports/cli-session.js';
 export { CLI_PLATFORMS } from '../../src/platforms/cli-platforms.js';
 export { SshPool, sshConnect } from '../../src/transports/ssh.js';
 /* eslint-enable no-restricted-imports */
+export { createFrrSshDriver } from '../../src/drivers/switch/frr-ssh.js'; // eslint-disable-line no-restricted-imports

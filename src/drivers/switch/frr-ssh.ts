@@ -7,7 +7,7 @@
  * and on failure undone with the inverse commands. This is NOT crash-safe: if vmmi dies mid-change
  * the change stays; teardown diffs show it as residue.
  */
-import { ConfigRejectedError } from '../../errors/classes.js';
+import { ConfigRejectedError, UnsupportedError } from '../../errors/classes.js';
 import { frrVtysh } from '../../platforms/frr-vtysh.js';
 import { CliSession } from '../../transports/cli-session.js';
 import type { SshConnection } from '../../transports/ssh.js';
@@ -24,12 +24,23 @@ export { parseFrrRoutes, parseIpNeigh, parseBridgeFdb };
 
 /** vtysh config-mode lines for a static host route. */
 export function frrHostRouteCommands(r: HostRoute, op: ChangeOp): string[] {
-  const { family } = parsePrefix(r.prefix);
-  const via = [r.nextHop, r.device].filter((x): x is string => x !== undefined);
+  const { family, addr, len } = parsePrefix(r.prefix);
+  const via = [r.nextHop === undefined ? undefined : canonicalIp(r.nextHop), r.device].filter((x): x is string => x !== undefined);
   if (via.length === 0) throw new TypeError(`host route ${r.prefix} needs a nextHop or a device`);
   for (const v of via) if (!/^[\w.:/-]+$/.test(v)) throw new TypeError(`bad next hop or device "${v}"`);
-  const line = `${family === 4 ? 'ip' : 'ipv6'} route ${r.prefix} ${via.join(' ')}`;
+  // FRR prints addresses canonically; emitting them the same way keeps verify and undo exact.
+  const line = `${family === 4 ? 'ip' : 'ipv6'} route ${canonicalIp(addr)}/${len} ${via.join(' ')}`;
   return [op === 'add' ? line : `no ${line}`];
+}
+
+/** RFC 5952 form of an IPv6 address (via the WHATWG URL serialiser); IPv4 and names unchanged. */
+export function canonicalIp(a: string): string {
+  if (!a.includes(':')) return a;
+  try {
+    return new URL(`http://[${a}]/`).hostname.slice(1, -1);
+  } catch {
+    throw new TypeError(`not an IPv6 address: "${a}"`);
+  }
 }
 
 /** iproute2 argv lists attaching/detaching a port to/from a bridge (and VLAN when given). */
@@ -61,6 +72,12 @@ export interface FrrDriverOptions {
   readonly commandTimeoutMs?: number;
   /** Command starting vtysh on the box (default `vtysh`; e.g. with `--vty_socket`). */
   readonly vtysh?: string;
+  /**
+   * Connection whose exec channel runs a Linux shell (iproute2 for neighbors, MAC table, bridge
+   * ports and VXLAN). Default: the same connection. `null` when sessions are forced into vtysh
+   * (sshd `ForceCommand`): those methods then fail with UnsupportedError.
+   */
+  readonly linux?: SshConnection | null;
   /** Called with the pre/post diff of every change (for "no residue" accounting). */
   readonly onChange?: (c: { description: string; diff: ConfigDiff; rolledBack: boolean }) => void;
 }
@@ -83,8 +100,13 @@ export function createFrrSshDriver(conn: SshConnection, opts: FrrDriverOptions):
     return r.output;
   };
   const running = (o: IoOptions): Promise<string> => vtysh('show running-config', o);
+  const linux = opts.linux === undefined ? conn : opts.linux;
   const exec = async (argv: readonly string[], o: IoOptions): Promise<string> => {
-    const r = await conn.exec(argv, { timeoutMs: o.timeoutMs ?? tmo, ...(o.signal ? { signal: o.signal } : {}) });
+    if (linux === null) {
+      throw new UnsupportedError(`${argv[0] ?? 'exec'} needs a Linux shell; this device's SSH sessions run vtysh only`,
+        { device: opts.device, hint: 'give the driver a `linux` connection (e.g. a management sshd without ForceCommand)' });
+    }
+    const r = await linux.exec(argv, { timeoutMs: o.timeoutMs ?? tmo, ...(o.signal ? { signal: o.signal } : {}) });
     if (r.exitCode !== 0) throw new ConfigRejectedError(`${argv.join(' ')}: ${r.stderr.trim() || `exit ${r.exitCode}`}`, { device: opts.device });
     return r.stdout;
   };

@@ -23,3 +23,13 @@ test('user text is escaped in payloads, never spliced as markup', () => {
   const v4 = payloadCases()['openconfig/host-route-v4-add.xml'] ?? '';
   expect(v4).toContain('<description>vm1 &lt;moved&gt; &amp; pinned</description>');
 });
+
+test('FRR commands use canonical IPv6 (what FRR prints back), inverse commands mirror them', async () => {
+  const { canonicalIp, frrHostRouteCommands } = await import('./frr-ssh.js');
+  expect(canonicalIp('2001:0002:0000:0030:0000:0000:0000:0005')).toBe('2001:2:0:30::5');
+  expect(canonicalIp('198.18.0.1')).toBe('198.18.0.1');
+  expect(() => canonicalIp('2001:::1')).toThrow(TypeError);
+  expect(frrHostRouteCommands({ prefix: '2001:2:0:30:0::5/128', nextHop: '2001:2:0:1:0::1' }, 'remove'))
+    .toEqual(['no ipv6 route 2001:2:0:30::5/128 2001:2:0:1::1']);
+  expect(() => frrHostRouteCommands({ prefix: '198.18.0.0/24', device: 'eth0; reboot' }, 'add')).toThrow(TypeError);
+});

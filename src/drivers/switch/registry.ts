@@ -60,7 +60,8 @@ const FACTORIES: Readonly<Record<SwitchDriverKind, Factory>> = {
   'frr-ssh': async (sw, o) => {
     const port = sw.cli?.port ?? sw.port;
     const conn = await (o.pool?.get(target(sw, port), o) ?? sshConnect(target(sw, port), o));
-    return createFrrSshDriver(conn, { device: sw.name });
+    // platform frr-vtysh: sessions are forced into vtysh (no Linux exec); linux: a login shell.
+    return createFrrSshDriver(conn, { device: sw.name, ...(sw.cli?.platform === 'frr-vtysh' ? { linux: null } : {}) });
   },
 };
 
