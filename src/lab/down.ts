@@ -90,7 +90,18 @@ export async function teardown(plan: LabPlan, progress?: Progress): Promise<Tear
   const procs = [...found.keys()];
   const before = await findLeftovers(plan, found);
   const forced = await step('stop daemons and guests', async () => {
-    const f = await terminate(procs, 2500);
+    // Guests and hypervisor daemons hold nothing worth a clean exit (all their state is the run's,
+    // their mounts die with them): SIGKILL at once. The rest get SIGTERM and a short grace.
+    const comms = await Promise.all(procs.map(async (p) => [p, (await readComm(p)) ?? ''] as const));
+    const hard = comms.filter(([, c]) => c.startsWith('qemu-system') || c === 'libvirtd').map(([p]) => p);
+    for (const p of hard) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    const f = await terminate(procs, 1500);
     return { value: f, detail: `${procs.length} stopped${f.length > 0 ? `, ${f.length} needed SIGKILL` : ''}` };
   });
   await step('delete namespaces and links', async () => {
