@@ -71,7 +71,8 @@ export class AttemptRecorder {
     try {
       if (!(await this.src.isRunning(this.vm.name, io))) return fail(`VM "${this.vm.name}" is not running on ${this.src.name}`);
       const there = await this.dst.domainState(this.vm.name, io);
-      if (there !== 'absent') return fail(`VM "${this.vm.name}" already exists on ${this.dst.name} (state ${there})`);
+      // An inactive definition on the destination is fine; an active copy would mean two running VMs.
+      if (there === 'running' || there === 'paused') return fail(`VM "${this.vm.name}" is already ${there} on ${this.dst.name}`);
       const free = await this.dst.freeMemoryMiB?.(io);
       if (free !== undefined && free < this.vm.memoryMiB) {
         return fail(`${this.dst.name} has ${free} MiB free, VM "${this.vm.name}" needs ${this.vm.memoryMiB} MiB`);

@@ -178,3 +178,13 @@ test('abort before anything was applied: rolled back as aborted, nothing touched
   expect(w.cluster.calls).toEqual([]);
   expect(w.routes).toEqual([]);
 });
+
+test('precheck refuses when the VM is already active on the destination', async () => {
+  const w = world();
+  w.cluster.place('vm1', 'hv3');
+  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static' }, w.drivers, fast);
+  expect(r.verdict).toBe('refused');
+  expect(r.attempts[0]?.error?.message).toContain('VM "vm1" is already running on hv3');
+  expect((r.attempts[0]?.error as { code?: string }).code).toBe('PRECHECK');
+  expect(w.cluster.calls).toEqual([]);
+});
