@@ -66,9 +66,14 @@ export function createMigrateCommand(openDrivers: DriverFactory): Command {
       process.on('SIGINT', onSigint);
       const opened = await openDrivers(testbed, ac.signal);
       try {
+        // Without --from, the source is wherever the VM runs now (not necessarily its home).
+        let from = values.from;
+        for (const hv of from === undefined ? testbed.hypervisors : []) {
+          if (await opened.drivers.host(hv.name).isRunning(vm, { timeoutMs: 10_000 }).catch(() => false)) from = hv.name;
+        }
         const result = await runMigration(testbed, {
           vm, to: values.to,
-          ...(values.from === undefined ? {} : { from: values.from }),
+          ...(from === undefined ? {} : { from }),
           ...(strategy === undefined ? {} : { strategy }),
           ...(families === undefined ? {} : { families }),
         }, opened.drivers, { ...opened.options, signal: ac.signal });

@@ -16,6 +16,8 @@ import type { IoOptions } from '../util/abort.js';
 import type { LabTunnelDriver } from '../tunnel/lab-driver.js';
 
 export interface NetworkDeviceOptions {
+  /** Address of neighbour `device` on the link toward it, when a strategy names only the device. */
+  readonly neighborAddress: (neighbor: string, family: 4 | 6) => string | undefined;
   /** Interface that serves `subnet` on this device (bridge/SVI), for on-link routes. */
   readonly subnetInterface: (subnet: string) => string | undefined;
   /** Executes tunnel intents (emulated lab); absent on hardware without a tunnel driver. */
@@ -48,12 +50,13 @@ export function asNetworkDevice(driver: SwitchDriver, o: NetworkDeviceOptions): 
 
   const iface = (dev: OnLink | undefined): string | undefined => {
     if (dev === undefined) return undefined;
-    if (dev.port !== undefined) return dev.port;
-    if (dev.subnet !== undefined) return o.subnetInterface(dev.subnet);
-    return undefined;
+    // The subnet's bridge/SVI first: a port toward a hypervisor is a bridge member and carries no routes.
+    const svi = dev.subnet === undefined ? undefined : o.subnetInterface(dev.subnet);
+    return svi ?? dev.port;
   };
   const routeOf = (op: Extract<DeviceOp, { prefix: string }>): DriverHostRoute => {
-    const nextHop = 'nextHop' in op ? op.nextHop?.address : undefined;
+    const nh = 'nextHop' in op ? op.nextHop : undefined;
+    const nextHop = nh === undefined ? undefined : nh.address ?? o.neighborAddress(nh.device, op.family);
     const dev = iface(op.dev);
     return { prefix: op.prefix, description: `vmmi ${op.op}`, ...(nextHop === undefined ? {} : { nextHop }), ...(dev === undefined ? {} : { device: dev }) };
   };
@@ -82,8 +85,12 @@ export function asNetworkDevice(driver: SwitchDriver, o: NetworkDeviceOptions): 
     for (const op of routeOps) {
       if (op.op !== 'add-host-route' && op.op !== 'remove-host-route' && op.op !== 'bgp-announce' && op.op !== 'bgp-withdraw') continue;
       const r = routeOf(op);
-      if (op.op === 'add-host-route' || op.op === 'bgp-announce') await driver.addHostRoute(r, io);
-      else await driver.removeHostRoute(r, io);
+      if (op.op === 'add-host-route' || op.op === 'bgp-announce') {
+        await driver.addHostRoute(r, io);
+      } else if ((await driver.readRoutes(io)).some((x) => x.prefix === r.prefix && x.protocol === 'static')) {
+        // Withdrawing is idempotent: a route that is not configured is already withdrawn.
+        await driver.removeHostRoute(r, io);
+      }
     }
   }
 

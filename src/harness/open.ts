@@ -47,6 +47,17 @@ export function subnetInterface(tb: Testbed, subnetName: string): string | undef
   return tb.lab !== undefined ? `br${s.vni ?? i}` : s.vni === undefined ? undefined : `vlan${s.vni}`;
 }
 
+/** Address of `neighbor`'s end of the link between `device` and it (host part), per family. */
+export function neighborAddress(tb: Testbed, device: string, neighbor: string, family: 4 | 6): string | undefined {
+  for (const l of tb.links) {
+    const [a, b] = l.endpoints;
+    const far = a.device === device && b.device === neighbor ? b : b.device === device && a.device === neighbor ? a : undefined;
+    const addr = far === undefined ? undefined : family === 4 ? far.ipv4 : far.ipv6;
+    if (addr !== undefined) return addr.split('/')[0];
+  }
+  return undefined;
+}
+
 function placementOf(tb: Testbed, hostName: string): ProbePlacement {
   const h = tb.trafficHosts.find((t) => t.name === hostName);
   if (h === undefined) throw new UsageError(`unknown traffic host "${hostName}"; traffic hosts: ${tb.trafficHosts.map((t) => t.name).join(', ')}`);
@@ -124,7 +135,8 @@ export async function openTestbed(tb: Testbed, signal?: AbortSignal): Promise<Op
   const device = (name: string): NetworkDevice => {
     let d = devices.get(name);
     if (d === undefined) d = lazyDevice(name, async () => asNetworkDevice(await switchDriver(name), {
-      subnetInterface: (s) => subnetInterface(tb, s), ...(tunnels === undefined ? {} : { tunnels }),
+      subnetInterface: (s) => subnetInterface(tb, s), neighborAddress: (n, f) => neighborAddress(tb, name, n, f),
+      ...(tunnels === undefined ? {} : { tunnels }),
     }));
     devices.set(name, d);
     return d;

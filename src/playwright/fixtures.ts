@@ -97,6 +97,24 @@ async function locateVm(o: OpenedTestbed, vm: string): Promise<string | undefine
   return undefined;
 }
 
+/**
+ * The infrastructure retry of the emulated lab: a guest that stopped answering (a TCG guest
+ * occasionally soft-locks or panics after a move) is destroyed and undefined wherever it is, and
+ * `vmmi lab up` boots a fresh one at its home.
+ */
+async function freshLabVm(tb: Testbed, o: OpenedTestbed, vm: string): Promise<{ vm: Testbed['vms'][number]; from: string } | undefined> {
+  const spec = tb.vms.find((v) => v.name === vm);
+  if (spec === undefined || tb.file === undefined) return undefined;
+  for (const d of o.hypervisors.values()) {
+    const s = await d.state(vm, { timeoutMs: 10_000 }).catch(() => undefined);
+    if (s === undefined) continue;
+    if (s.state !== 'shutoff') await d.destroy(vm, { timeoutMs: 30_000 }).catch(() => undefined);
+    await d.undefine(vm, { timeoutMs: 30_000 }).catch(() => undefined);
+  }
+  await vmmiCli(['lab', 'up', '--testbed', tb.file], 300_000);
+  return { vm: spec, from: spec.home };
+}
+
 async function runOne(tb: Testbed, o: OpenedTestbed, req: MigrateRequest, testInfo: TestInfo): Promise<MigrateOutcome> {
   const vm = req.vm ?? tb.vms[0]?.name;
   if (vm === undefined) throw new Error('the testbed has no VM');
@@ -105,7 +123,10 @@ async function runOne(tb: Testbed, o: OpenedTestbed, req: MigrateRequest, testIn
   const family = req.family ?? 4;
   const startedWall = new Date().toISOString();
   const result = await base.step(`migrate ${vm} ${from} → ${req.to} (${strategy}, IPv${family})`, () =>
-    runMigration(tb, { vm, to: req.to, from, strategy, families: [family] }, o.drivers, o.options));
+    runMigration(tb, { vm, to: req.to, from, strategy, families: [family] }, o.drivers, {
+      ...o.options,
+      ...(tb.lab === undefined ? {} : { freshVm: () => freshLabVm(tb, o, vm) }),
+    }));
   const params = scenarioParams(tb, from, req.to, strategy, family, req.variant);
   let records: RunRecord[] = toRunRecords(result, {
     runId: randomUUID(), params, vm, startedWall, measured: o.probes.measured, verdict: () => 'pass',

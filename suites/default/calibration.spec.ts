@@ -1,0 +1,26 @@
+import { expect, labNs, netnsRunner, runCalibration, spawnLocal, test } from '../../src/index.js';
+
+// Outages of known length injected on the client's path (an nftables drop rule added and removed by
+// the controller, stamped on its monotonic clock) measured by vmmi's probe and, side by side, by
+// `ping -i 0.01`. The spread is printed; the check bounds vmmi's error by the reference's own
+// uncertainty plus 1/R + 0.5 ms.
+test('measurement calibration on the lab path', async ({ testbed, lab }) => {
+  void lab;
+  test.skip(testbed.lab === undefined || testbed.trafficHosts[0]?.netns === undefined, 'needs the emulated lab client');
+  const client = labNs(testbed, testbed.trafficHosts[0]?.netns ?? 'client');
+  const target = testbed.vms[0]?.ipv4?.split('/')[0] ?? '';
+  const rates = process.env.CI === 'true' ? [1000, 10000] : [1000];
+  for (const ratePps of rates) {
+    const run = await runCalibration({
+      probeAt: { kind: 'netns', netns: client }, pingRunner: netnsRunner(client), target, port: testbed.vms[0]?.reflectorPort ?? 7,
+      injector: { spawner: spawnLocal, argvPrefix: ['ip', 'netns', 'exec', client], hook: 'output', matches: [`ip daddr ${target}`], table: 'vmmi_calib' },
+    }, { ratePps, outagesMs: [20, 100, 500] });
+    for (const r of run.rows) {
+      console.log(`calibration @${ratePps} pps: injected ${r.outage.injectedMs.toFixed(2)} ms, vmmi ${r.vmmiMs?.toFixed(2)} ms ` +
+        `(err ${r.vmmiErrMs?.toFixed(2)}), ping ${r.pingMs?.toFixed(2)} ms (err ${r.pingErrMs?.toFixed(2)})`);
+      expect(r.vmmiMs, 'vmmi found the outage').toBeDefined();
+      expect(r.vmmiMs as number).toBeGreaterThanOrEqual(r.lowMs);
+      expect(r.vmmiMs as number).toBeLessThanOrEqual(r.highMs);
+    }
+  }
+});
