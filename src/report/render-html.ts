@@ -36,17 +36,34 @@ function header(m: ReportModel): Raw {
   return html`<header><h1>${m.title}</h1><div class="facts">generated ${m.generatedWall}</div>${facts}<div class="counts">${count('attempts', s.total, 'total')}${count('pass', s.pass, 'pass')}${count('fail', s.fail, 'fail')}${count('errored', s.errored, 'errored')}${count('skipped', s.skipped, 'skipped')}${count('unstable', s.unstable, 'unstable')}${count('health not ok', s.unhealthy, 'degraded')}</div></header>`;
 }
 
-function runSection(r: RunRecord, i: number): Raw {
+function chartOrNote(chart: Raw, note: string): Raw {
+  return chart === EMPTY ? html`<p class="muted">${note}</p>` : html`<div class="chartbox">${chart}</div>`;
+}
+
+function runHeading(r: RunRecord): Raw {
   const v = effectiveVerdict(r);
+  const unstable = isUnstable(r)
+    ? html` ${badge('unstable', `unstable: attempt ${r.attempt} of ${r.attemptOf}`)}` : EMPTY;
+  const note = v !== r.verdict
+    ? html` <span class="muted note">(spec reported ${r.verdict}; measurement errored)</span>` : EMPTY;
+  const facts = `run ${r.runId} · VM ${r.vm} · ${r.source} → ${r.destination} · ${r.addressFamily} · `
+    + `strategy ${r.strategy} · started ${r.startedWall}`;
+  return html`<h2>${r.scenario} ${badge(v)} ${badge(r.health, `health ${r.health}`)}${unstable}${note}</h2>
+<div class="facts">${facts}</div>`;
+}
+
+function runSection(r: RunRecord, i: number): Raw {
   const error = r.error === undefined ? EMPTY : html`<pre class="error">${r.error}</pre>`;
   const reasons = r.healthReasons.length === 0 ? EMPTY
     : html`<p><strong>health:</strong> ${r.healthReasons.join('; ')}</p>`;
+  const violations = join(r.conformance.violations.map((x) => html`<li>${x}</li>`));
   const conformance = r.conformance.ok ? html`<p class="ok">event order conforms</p>`
-    : html`<div class="warn"><strong>event-order violations</strong><ul>${join(r.conformance.violations.map((x) => html`<li>${x}</li>`))}</ul></div>`;
-  const verdictNote = v !== r.verdict ? html` <span class="muted note">(spec reported ${r.verdict}; measurement errored)</span>` : EMPTY;
-  const timeline = renderTimeline(r);
-  const decomposition = renderDecomposition(r.decomposition);
-  return html`<section class="run" id="${runAnchor(i)}"><h2>${r.scenario} ${badge(v)} ${badge(r.health, `health ${r.health}`)}${isUnstable(r) ? html` ${badge('unstable', `unstable: attempt ${r.attempt} of ${r.attemptOf}`)}` : EMPTY}${verdictNote}</h2><div class="facts">run ${r.runId} · VM ${r.vm} · ${r.source} → ${r.destination} · ${r.addressFamily} · strategy ${r.strategy} · started ${r.startedWall}</div>${error}${reasons}${conformance}<h3>timeline</h3>${timeline === EMPTY ? html`<p class="muted">No timeline events recorded.</p>` : html`<div class="chartbox">${timeline}</div>`}<h3>outage decomposition</h3>${decomposition === EMPTY ? html`<p class="muted">Not decomposed.</p>` : html`<div class="chartbox">${decomposition}</div>`}<div class="runcols"><div><h3>metrics</h3><div class="tablewrap">${metricsTable(r)}</div></div><div><h3>loss episodes</h3><div class="tablewrap">${episodesTable(r)}</div></div></div></section>`;
+    : html`<div class="warn"><strong>event-order violations</strong><ul>${violations}</ul></div>`;
+  return html`<section class="run" id="${runAnchor(i)}">${runHeading(r)}${error}${reasons}${conformance}
+<h3>timeline</h3>${chartOrNote(renderTimeline(r), 'No timeline events recorded.')}
+<h3>outage decomposition</h3>${chartOrNote(renderDecomposition(r.decomposition), 'Not decomposed.')}
+<div class="runcols"><div><h3>metrics</h3><div class="tablewrap">${metricsTable(r)}</div></div>
+<div><h3>loss episodes</h3><div class="tablewrap">${episodesTable(r)}</div></div></div></section>`;
 }
 
 function trendsSection(m: ReportModel): Raw {
