@@ -38,8 +38,10 @@ function cliSshdConfig(plan: LabPlan, s: SwitchPlan, port: number): string {
     `Port ${port}`, 'ListenAddress 0.0.0.0', `HostKey ${k}/host_ed25519`, `HostKey ${k}/host_rsa`, `PidFile ${d}/cli-sshd.pid`,
     `AuthorizedKeysFile ${k}/authorized_keys`, 'StrictModes no', 'PermitRootLogin yes', 'PasswordAuthentication no',
     'KbdInteractiveAuthentication no', 'UsePAM no', 'MaxSessions 20',
-    // Every session is the router's CLI, as on a switch: vtysh against this namespace's FRR.
-    `ForceCommand /usr/bin/vtysh --vty_socket ${frrDir(plan, s.name)}`, '',
+    // Every session is the router's CLI, as on a switch: vtysh against this namespace's FRR;
+    // `ssh switch "show ..."` runs that one command, a shell session gets the interactive prompt.
+    `ForceCommand if [ -n "$SSH_ORIGINAL_COMMAND" ]; then exec /usr/bin/vtysh --vty_socket ${frrDir(plan, s.name)}`
+      + ` -c "$SSH_ORIGINAL_COMMAND"; else exec /usr/bin/vtysh --vty_socket ${frrDir(plan, s.name)}; fi`, '',
   ].join('\n');
 }
 
