@@ -34,6 +34,23 @@ export interface VmmiReporterOptions {
   readonly trendDays?: number;
 }
 
+/** Options come from a config file: checked once, a TypeError names the option and value. */
+function validateOptions(o: VmmiReporterOptions): void {
+  const str = (k: keyof VmmiReporterOptions, nullable: boolean): void => {
+    const v = o[k];
+    if (v === undefined || (nullable && v === null)) return;
+    if (typeof v !== 'string' || v === '') throw new TypeError(`vmmi reporter option ${k}: expected a path, got ${JSON.stringify(v)}`);
+  };
+  str('outputDir', false);
+  str('historyFile', true);
+  str('testbedFile', false);
+  str('title', false);
+  const d = o.trendDays;
+  if (d !== undefined && !(typeof d === 'number' && d > 0)) {
+    throw new TypeError(`vmmi reporter option trendDays: expected a positive number of days, got ${JSON.stringify(d)}`);
+  }
+}
+
 /** Playwright retry → attempt numbering, unless the record already counts its own attempts. */
 function foldRetry(r: RunRecord, retry: number, runs: number): RunRecord {
   return runs > 1 && r.attemptOf === 1 ? { ...r, attempt: retry + 1, attemptOf: runs } : r;
@@ -54,6 +71,7 @@ export default class VmmiReporter implements Reporter {
   private manifest: Promise<RunManifest> | null = null;
 
   constructor(private readonly options: VmmiReporterOptions = {}) {
+    validateOptions(options);
     this.outputDir = resolve(options.outputDir ?? process.env.VMMI_REPORT_DIR ?? 'reports');
     this.historyFile = options.historyFile === null ? null
       : resolve(options.historyFile ?? resolve(this.outputDir, 'history.sqlite'));
