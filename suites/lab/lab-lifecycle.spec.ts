@@ -80,14 +80,14 @@ test('a SIGKILLed up leaves debris that doctor finds and removes', async () => {
 });
 
 test('up from nothing passes the health gate; a concurrent up is refused with LAB_BUSY', async () => {
-  const first = vmmi(['up']);
-  await until('first up holds the lock', () => existsSync(`/run/vmmi/lab-${PREFIX}.lock`), 60_000);
-  const second = await vmmi(['up']).done;
-  expect(second.code).toBe(1);
-  expect(second.err).toMatch(/lab "vmmit" is busy: `lab up` is running as PID \d+/);
-  const r = await first.done;
-  expect(r.code, `${r.out}\n${r.err}`).toBe(0);
-  expect(r.out).toMatch(/ok {2}health gate .* checks passed/);
+  // Two `up`s started together: whichever takes the lock first builds the lab (~20 s or more), the
+  // other must be refused at once instead of sharing a half-built lab.
+  const [a, b] = await Promise.all([vmmi(['up']).done, vmmi(['up']).done]);
+  const [won, lost] = a.code === 0 ? [a, b] : [b, a];
+  expect(won.code, `${a.out}\n${a.err}\n${b.out}\n${b.err}`).toBe(0);
+  expect(won.out).toMatch(/ok {2}health gate .* checks passed/);
+  expect(lost.code, lost.out).toBe(1);
+  expect(lost.err).toMatch(/lab "vmmit" is busy: `lab up` is running as PID \d+/);
   const status = await vmmi(['status']).done;
   expect(status.code, status.out).toBe(0);
   expect(status.out).toContain('vm1: hv1');
