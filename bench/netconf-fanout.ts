@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     console.log(`ratio parallel/single = ${(parallelMs / singleMs).toFixed(2)}× (target ≤ 3×)`);
   } finally {
     await Promise.all(drivers.map((d) => d.close().catch(() => undefined)));
-    for (const s of switches) await s.stop();
+    await Promise.all(switches.map((s) => s.stop()));
     await rm(dir, { recursive: true, force: true });
   }
 }

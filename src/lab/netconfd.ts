@@ -172,6 +172,6 @@ async function stopAll(netconfdPid: number, sshdPid: number): Promise<void> {
     // Per-connection sshd children (and their netconf-subsystem) belong to this switch.
     await runChecked(['pkill', '-TERM', '-P', String(sshdPid)], { timeoutMs: 5_000 }).catch(() => undefined);
   }
-  await terminate(sshdPid);
-  await terminate(netconfdPid);
+  // netconfd leaves its select() loop up to ~2 s after SIGTERM: wait for both at once.
+  await Promise.all([terminate(sshdPid), terminate(netconfdPid)]);
 }
