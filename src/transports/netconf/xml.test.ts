@@ -31,3 +31,7 @@ test('parsed tree resolves namespaces per element and serialises back', () => {
   expect(parseXml('<a>&#60;b&#x3E; &amp;#65; &#x1F600;</a>').text).toBe('<b> &#65; 😀');
   expect(serializeXml(n)).toBe('<a xmlns="urn:a" xmlns:b="urn:b"><c xmlns="urn:b">1 &amp; 2</c><d>A</d></a>');
 });
+
+test('peekRoot terminates on unterminated declarations and comments', () => {
+  for (const s of ['<?xml', '   <!-- x', '  <?a?>  <!-- unterminated', '<!-- a --> <!--', '<?x?><?y']) expect(peekRoot(s)).toBeUndefined();
+});

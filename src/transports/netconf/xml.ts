@@ -141,10 +141,13 @@ export function peekRoot(xml: string): RootPeek | undefined {
   let i = 0;
   for (;;) {
     while (i < xml.length && /\s/.test(xml[i] as string)) i++;
-    if (xml.startsWith('<?', i)) i = xml.indexOf('?>', i) + 2;
-    else if (xml.startsWith('<!--', i)) i = xml.indexOf('-->', i) + 3;
+    // An unterminated declaration or comment has no root: indexOf returns -1, never loop on it.
+    let end: number;
+    if (xml.startsWith('<?', i)) end = xml.indexOf('?>', i + 2);
+    else if (xml.startsWith('<!--', i)) end = xml.indexOf('-->', i + 4);
     else break;
-    if (i < 2) return undefined;
+    if (end < 0) return undefined;
+    i = end + (xml[end] === '?' ? 2 : 3);
   }
   ROOT_TAG.lastIndex = i;
   const m = ROOT_TAG.exec(xml);
