@@ -60,7 +60,7 @@ switches:
   if (!r.ok) throw new Error(r.issues.map((i) => i.message).join('\n'));
   const creds = r.testbed.switches[0]?.credentials;
   expect(creds?.password?.reveal()).toBe('ENV-SECRET-123456');
-  expect(creds?.privateKey?.reveal()).toBe('FILE-SECRET-abcdef\n');
+  expect(creds?.privateKey?.reveal()).toBe('FILE-SECRET-abcdef');
   const printed = JSON.stringify(r.testbed) + inspect(r.testbed, { depth: 10 }) + String(creds?.password);
   expect(printed).not.toContain('ENV-SECRET');
   expect(printed).not.toContain('FILE-SECRET');

@@ -49,8 +49,43 @@ export async function validateTestbedFile(file: string, options: LoadOptions = {
 }
 
 /** Validates testbed text; `file` names it in messages and anchors relative `${file:...}` paths. */
+/** Testbed files are small; these bounds keep hostile input from costing seconds (quadratic key checks) or the stack. */
+export const MAX_TESTBED_BYTES = 256 * 1024;
+export const MAX_TESTBED_LINES = 5000;
+export const MAX_NESTING = 64;
+
+/** Deepest flow nesting ([ {) and block indentation, measured on the text before YAML parsing. */
+function nestingOf(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let indent = 0;
+  let lineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) { lineStart = true; indent = 0; continue; }
+    if (lineStart && (c === 32 || c === 45)) { indent++; continue; }
+    lineStart = false;
+    if (c === 91 || c === 123) max = Math.max(max, ++depth);
+    else if ((c === 93 || c === 125) && depth > 0) depth--;
+    max = Math.max(max, Math.floor(indent / 2));
+  }
+  return max;
+}
+
+function sizeProblem(text: string, shown: string): InventoryIssue | undefined {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_TESTBED_BYTES) return { file: shown, path: '', message: `testbed file is ${bytes} bytes; the limit is ${MAX_TESTBED_BYTES}` };
+  const lines = text.split('\n').length;
+  if (lines > MAX_TESTBED_LINES) return { file: shown, path: '', message: `testbed file has ${lines} lines; the limit is ${MAX_TESTBED_LINES}` };
+  const depth = nestingOf(text);
+  if (depth > MAX_NESTING) return { file: shown, path: '', message: `testbed nesting is ${depth} levels deep; the limit is ${MAX_NESTING}` };
+  return undefined;
+}
+
 export function validateTestbedText(text: string, file: string, options: LoadOptions = {}): ValidateResult {
   const shown = isAbsolute(file) ? relative(process.cwd(), file) || file : file;
+  const tooBig = sizeProblem(text, shown);
+  if (tooBig !== undefined) return { ok: false, issues: [tooBig] };
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, strict: true });
   if (doc.errors.length > 0) {
@@ -61,7 +96,14 @@ export function validateTestbedText(text: string, file: string, options: LoadOpt
     }) };
   }
   const at = (issues: readonly Issue[]): InventoryIssue[] => issues.map((i) => ({ ...position(doc, lc, i.path), file: shown, path: fmtPath(i.path), message: i.message }));
-  const raw = parseRaw(doc.toJS({ maxAliasCount: 100 }));
+  let js: unknown;
+  try {
+    js = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // Unresolved aliases and alias bombs surface here as plain errors: report them as YAML problems.
+    return { ok: false, issues: [{ file: shown, path: '', message: `YAML: ${(e as Error).message}` }] };
+  }
+  const raw = parseRaw(js);
   if (!raw.ok) return { ok: false, issues: at(raw.issues) };
   const env = options.env ?? process.env;
   const r = resolveTestbed(raw.value, {
@@ -111,8 +153,10 @@ export function fileEnvResolver(baseDir: string, env: Readonly<Record<string, st
     const path = resolvePath(baseDir, arg);
     const read = (): string => {
       try {
-        const v = readFileSync(path, 'utf8');
-        registerSecret(v.trim());
+        // A password file written with `echo` ends in a newline that is not part of the secret (keys keep theirs).
+        const raw = readFileSync(path, 'utf8');
+        const v = raw.includes('-----BEGIN ') ? raw : raw.replace(/\r?\n$/, '');
+        registerSecret(v);
         return v;
       } catch (e) {
         throw new VmmiError('SECRET_UNRESOLVED', `cannot read secret file ${path}: ${(e as Error).message}`, {
@@ -122,6 +166,10 @@ export function fileEnvResolver(baseDir: string, env: Readonly<Record<string, st
     };
     if (labDir !== undefined && path.startsWith(`${labDir}/`)) return { ok: true, secret: new Secret(ref, read) };
     if (!existsSync(path)) return { ok: false, message: `secret file ${path} does not exist (referenced as ${ref})` };
-    return { ok: true, secret: new Secret(ref, read()) };
+    try {
+      return { ok: true, secret: new Secret(ref, read()) };
+    } catch (e) {
+      return { ok: false, message: `${(e as Error).message} (referenced as ${ref})` };
+    }
   };
 }

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { openTestbed, type OpenedTestbed } from '../harness/open.js';
+import { openTestbed, progressPrinter, type OpenedTestbed } from '../harness/open.js';
 import { toRunRecords } from '../harness/run-record.js';
 import { readDeviceVersions } from '../harness/versions.js';
 import { loadTestbed } from '../inventory/load.js';
@@ -111,7 +111,13 @@ async function freshLabVm(tb: Testbed, o: OpenedTestbed, vm: string): Promise<{ 
     if (s.state !== 'shutoff') await d.destroy(vm, { timeoutMs: 30_000 }).catch(() => undefined);
     await d.undefine(vm, { timeoutMs: 30_000 }).catch(() => undefined);
   }
-  await vmmiCli(['lab', 'up', '--testbed', tb.file], 300_000);
+  try {
+    await vmmiCli(['lab', 'up', '--testbed', tb.file], 300_000);
+  } catch {
+    // The health gate can miss a daemon still settling after the failed attempt: converge once more.
+    await new Promise((r) => setTimeout(r, 5000));
+    await vmmiCli(['lab', 'up', '--testbed', tb.file], 300_000);
+  }
   return { vm: spec, from: spec.home };
 }
 
@@ -149,7 +155,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   }, { scope: 'worker', timeout: 660_000 }],
   opened: [async ({ testbed, lab }, use) => {
     void lab;
-    const o = await openTestbed(testbed);
+    // Live progress on the terminal of `vmmi run` (the list reporter prints test lines to stdout).
+    const o = await openTestbed(testbed, undefined, process.env.VMMI_PROGRESS === '0' ? {} : { onProgress: progressPrinter() });
     try {
       await use(o);
     } finally {

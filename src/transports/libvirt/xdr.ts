@@ -54,26 +54,31 @@ export class XdrEncoder {
 
   int(v: number): this {
     if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) throw xdrError(`int out of range: ${v}`);
-    this.view.setInt32(this.reserve(4), v);
+    const at = this.reserve(4); // reserve() may replace the view: take the offset first
+    this.view.setInt32(at, v);
     return this;
   }
   uint(v: number): this {
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw xdrError(`unsigned int out of range: ${v}`);
-    this.view.setUint32(this.reserve(4), v);
+    const at = this.reserve(4); // reserve() may replace the view: take the offset first
+    this.view.setUint32(at, v);
     return this;
   }
   hyper(v: bigint): this {
     if (v < -(1n << 63n) || v >= 1n << 63n) throw xdrError(`hyper out of range: ${v}`);
-    this.view.setBigInt64(this.reserve(8), v);
+    const at = this.reserve(8); // reserve() may replace the view: take the offset first
+    this.view.setBigInt64(at, v);
     return this;
   }
   uhyper(v: bigint): this {
     if (v < 0n || v >= 1n << 64n) throw xdrError(`unsigned hyper out of range: ${v}`);
-    this.view.setBigUint64(this.reserve(8), v);
+    const at = this.reserve(8); // reserve() may replace the view: take the offset first
+    this.view.setBigUint64(at, v);
     return this;
   }
   double(v: number): this {
-    this.view.setFloat64(this.reserve(8), v);
+    const at = this.reserve(8); // reserve() may replace the view: take the offset first
+    this.view.setFloat64(at, v);
     return this;
   }
   bool(v: boolean): this {
