@@ -4,7 +4,7 @@ import { labCommand } from './lab.js';
 import { planCommand } from './plan.js';
 import { createMigrateCommand } from './migrate.js';
 import { runCommand } from './run.js';
-import { openTestbed } from '../harness/open.js';
+import { openTestbed, progressPrinter } from '../harness/open.js';
 
 /** One `vmmi` command group. `run` returns the exit code. */
 export interface Command {
@@ -20,7 +20,7 @@ export const commands: Readonly<Record<string, Command>> = {
   report: reportCommand,
   plan: planCommand,
   run: runCommand,
-  migrate: createMigrateCommand((tb, signal) => openTestbed(tb, signal)),
+  migrate: createMigrateCommand((tb, signal) => openTestbed(tb, signal, { onProgress: progressPrinter() })),
 };
 
 export function printHelp(): void {

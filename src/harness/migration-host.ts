@@ -65,7 +65,32 @@ function domainEvents(driver: HypervisorDriver, domain: string, signal: AbortSig
  * @param peers finds the driver of a destination by its migration URI (for QEMU downtime from the
  * destination's completed stats); may return undefined for hosts vmmi does not manage.
  */
-export function asMigrationHost(driver: HypervisorDriver, peers: (migrationUri: string) => HypervisorDriver | undefined): MigrationHost {
+/** One progress sample of a running migration, for live terminal output. */
+export interface MigrationProgressLine {
+  readonly host: string;
+  readonly domain: string;
+  /** Share of memory transferred in this iteration pass, 0–100. */
+  readonly percent: number;
+  readonly iteration: number;
+  /** Remaining bytes at the current transfer rate: what the final pause would cost now, ms. */
+  readonly downtimeEstimateMs: number | undefined;
+}
+
+/** Progress from libvirt job stats (memory_total/processed/remaining, memory_bps, memory_iteration). */
+export function progressLine(host: string, domain: string, f: Readonly<Record<string, number | string | boolean>>): MigrationProgressLine | undefined {
+  const n = (k: string): number | undefined => (typeof f[k] === 'number' ? (f[k] as number) : undefined);
+  const total = n('memory_total') ?? n('data_total');
+  const remaining = n('memory_remaining') ?? n('data_remaining');
+  if (total === undefined || remaining === undefined || total <= 0) return undefined;
+  const bps = n('memory_bps');
+  return {
+    host, domain, percent: Math.max(0, Math.min(100, (100 * (total - remaining)) / total)), iteration: n('memory_iteration') ?? 0,
+    downtimeEstimateMs: bps === undefined || bps <= 0 ? undefined : (remaining / bps) * 1000,
+  };
+}
+
+export function asMigrationHost(driver: HypervisorDriver, peers: (migrationUri: string) => HypervisorDriver | undefined,
+  onProgress?: (p: MigrationProgressLine) => void): MigrationHost {
   const running = new Map<string, MigrationHandle>();
   return {
     name: driver.host,
@@ -97,6 +122,14 @@ export function asMigrationHost(driver: HypervisorDriver, peers: (migrationUri: 
         ...(io.signal === undefined ? {} : { signal: io.signal }),
       });
       running.set(domain, handle);
+      if (onProgress !== undefined) {
+        void (async () => {
+          for await (const p of handle.progress) {
+            const line = progressLine(driver.host, domain, p.stats.fields);
+            if (line !== undefined) onProgress(line);
+          }
+        })().catch(() => undefined);
+      }
       const ac = new AbortController();
       const done = handle.result.then((r) => {
         const stats = toJobStats(r.destinationStats ?? r.sourceStats);

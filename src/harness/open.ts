@@ -20,7 +20,7 @@ import { placementFor, runUdpProbe, type ProbePlacement } from '../probes/udp/ru
 import { SshPool } from '../transports/ssh.js';
 import { createLabTunnelDriver } from '../tunnel/lab-driver.js';
 import { stamp } from '../util/stamp.js';
-import { asMigrationHost } from './migration-host.js';
+import { asMigrationHost, type MigrationProgressLine } from './migration-host.js';
 import { asNetworkDevice } from './network-device.js';
 import { createProbeSession, type MeasuringProbeSession } from './probe-session.js';
 
@@ -101,7 +101,22 @@ function labConflicts(tb: Testbed): ConflictProbe {
   };
 }
 
-export async function openTestbed(tb: Testbed, signal?: AbortSignal): Promise<OpenedTestbed> {
+/** Options of openTestbed. */
+export interface OpenTestbedOptions {
+  /** Live migration progress (percent, iteration, downtime estimate) for terminals. */
+  readonly onProgress?: (p: MigrationProgressLine) => void;
+}
+
+/** A progress printer for terminals: one line per sample, overwritten in place on a TTY. */
+export function progressPrinter(out: NodeJS.WriteStream = process.stderr): (p: MigrationProgressLine) => void {
+  return (p) => {
+    const est = p.downtimeEstimateMs === undefined ? 'n/a' : `${p.downtimeEstimateMs.toFixed(0)} ms`;
+    const line = `  migrate ${p.domain} on ${p.host}: ${p.percent.toFixed(0).padStart(3)} %  pass ${p.iteration}  downtime estimate ${est}`;
+    out.write(out.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
+  };
+}
+
+export async function openTestbed(tb: Testbed, signal?: AbortSignal, opts: OpenTestbedOptions = {}): Promise<OpenedTestbed> {
   const hypervisors = new Map<string, HypervisorDriver>();
   const pool = new SshPool();
   const switches = new Map<string, Promise<SwitchDriver>>();
@@ -150,7 +165,7 @@ export async function openTestbed(tb: Testbed, signal?: AbortSignal): Promise<Op
     host(name) {
       const d = hypervisors.get(name);
       if (d === undefined) throw new UsageError(`unknown hypervisor "${name}"; hypervisors: ${[...hypervisors.keys()].join(', ')}`);
-      return asMigrationHost(d, byUri);
+      return asMigrationHost(d, byUri, opts.onProgress);
     },
     device,
     guest: (vm) => guestCheck(tb, vm),
