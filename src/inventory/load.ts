@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve as resolvePath } from 'node:path';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { InventoryError, type InventoryIssue } from '../errors/classes.js';
 import { VmmiError } from '../errors/vmmi-error.js';
 import { Secret } from '../model/secret.js';
@@ -87,13 +87,19 @@ export function validateTestbedText(text: string, file: string, options: LoadOpt
   const tooBig = sizeProblem(text, shown);
   if (tooBig !== undefined) return { ok: false, issues: [tooBig] };
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, strict: true });
+  // Duplicate keys are found below in one pass: the parser's own check compares every pair of keys.
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false, strict: true });
   if (doc.errors.length > 0) {
     // Later YAML errors are mostly consequences of the first: report the first three.
     return { ok: false, issues: doc.errors.slice(0, 3).map((e) => {
       const pos = lc.linePos(e.pos[0]);
       return { file: shown, line: pos.line, col: pos.col, path: '', message: `YAML syntax: ${e.message.split('\n')[0] ?? e.code}` };
     }) };
+  }
+  const dup = duplicateKey(doc);
+  if (dup !== undefined) {
+    const pos = lc.linePos(dup.offset);
+    return { ok: false, issues: [{ file: shown, line: pos.line, col: pos.col, path: '', message: `YAML syntax: Map keys must be unique ("${dup.key}" appears twice)` }] };
   }
   const at = (issues: readonly Issue[]): InventoryIssue[] => issues.map((i) => ({ ...position(doc, lc, i.path), file: shown, path: fmtPath(i.path), message: i.message }));
   let js: unknown;
@@ -119,6 +125,27 @@ export function validateTestbedText(text: string, file: string, options: LoadOpt
 
 function withDefined<K extends string>(k: K, v: string | undefined): Partial<Record<K, string>> {
   return v === undefined || v === '' ? {} : ({ [k]: v } as Record<K, string>);
+}
+
+/** The first key that appears twice in one mapping, with its source offset (linear in the document size). */
+function duplicateKey(doc: Document): { key: string; offset: number } | undefined {
+  let found: { key: string; offset: number } | undefined;
+  visit(doc, {
+    Map(_, map) {
+      if (!isMap(map)) return undefined;
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const k = isScalar(pair.key) ? String(pair.key.value) : JSON.stringify(pair.key);
+        if (seen.has(k)) {
+          found = { key: k, offset: isNode(pair.key) ? (pair.key.range?.[0] ?? 0) : 0 };
+          return visit.BREAK;
+        }
+        seen.add(k);
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 /** Line/column of the deepest existing node on `path` (a missing field points at its parent). */
