@@ -56,6 +56,12 @@ interface WorkerFixtures {
 }
 
 interface TestFixtures {
+  /** Opened hypervisor drivers by name (libvirt-rpc or virsh, as the testbed says). */
+  hypervisors: OpenedTestbed['hypervisors'];
+  /** Opens (once per worker) the switch driver of a device by name. */
+  switches: OpenedTestbed['switchDriver'];
+  /** The UDP probe session the migrations use; `measured` holds the last run's flows. */
+  probes: OpenedTestbed['probes'];
   migrate: (req: MigrateRequest) => Promise<MigrateOutcome>;
   /** Where `vm` runs now (undefined: on no hypervisor). */
   locate: (vm?: string) => Promise<string | undefined>;
@@ -163,6 +169,9 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       await o.close();
     }
   }, { scope: 'worker', timeout: 120_000 }],
+  hypervisors: async ({ opened }, use) => use(opened.hypervisors),
+  switches: async ({ opened }, use) => use(opened.switchDriver),
+  probes: async ({ opened }, use) => use(opened.probes),
   locate: async ({ opened, testbed }, use) => {
     await use((vm) => locateVm(opened, vm ?? testbed.vms[0]?.name ?? ''));
   },
