@@ -10,6 +10,7 @@ import { isVmmiError } from '../errors/vmmi-error.js';
 import {
   hasHostRoutes, hasTunnels, type HostRoute as DriverHostRoute, type SwitchDriver,
 } from '../drivers/switch/types.js';
+import { invertOps } from '../migration/strategies/ops.js';
 import type { DeviceOp, OnLink } from '../migration/strategies/types.js';
 import type { HostRoute, NetworkDevice, TxHandle } from '../migration/types.js';
 import type { IoOptions } from '../util/abort.js';
@@ -26,21 +27,6 @@ export interface NetworkDeviceOptions {
   readonly cli?: SwitchDriver;
   /** Device confirm timer for the transaction (s). */
   readonly confirmTimeoutS?: number;
-}
-
-/** The inverse intent of an op (rollback). */
-export function inverseOp(op: DeviceOp): DeviceOp {
-  switch (op.op) {
-    case 'add-host-route': return { ...op, op: 'remove-host-route' };
-    case 'remove-host-route': return { ...op, op: 'add-host-route' };
-    case 'bgp-announce': return { ...op, op: 'bgp-withdraw' };
-    case 'bgp-withdraw': return { ...op, op: 'bgp-announce' };
-    case 'tunnel-start': return { ...op, op: 'tunnel-stop' };
-    case 'tunnel-stop': return { ...op, op: 'tunnel-start' };
-    case 'evpn-attach': return { ...op, op: 'evpn-detach' };
-    case 'evpn-detach': return { ...op, op: 'evpn-attach' };
-    case 'anycast-gateway': return { ...op, remove: op.remove !== true };
-  }
 }
 
 export function asNetworkDevice(driver: SwitchDriver, o: NetworkDeviceOptions): NetworkDevice {
@@ -105,7 +91,7 @@ export function asNetworkDevice(driver: SwitchDriver, o: NetworkDeviceOptions): 
         }
       } catch (e) {
         // All-or-nothing: undo what this call applied before reporting the failure.
-        await execute(done.reverse().map(inverseOp), { timeoutMs: io.timeoutMs ?? 30_000 }).catch(() => undefined);
+        await execute(invertOps(done), { timeoutMs: io.timeoutMs ?? 30_000 }).catch(() => undefined);
         if (isVmmiError(e)) throw e;
         throw new ConfigRejectedError((e as Error).message, { device, operation: 'apply', cause: e });
       }
@@ -115,7 +101,7 @@ export function asNetworkDevice(driver: SwitchDriver, o: NetworkDeviceOptions): 
     },
     async rollback(tx, io) {
       const ops = applied.get(tx.id) ?? [];
-      await execute([...ops].reverse().map(inverseOp), io);
+      await execute(invertOps(ops), io);
       applied.delete(tx.id);
     },
     snapshotRunning: (io) => driver.readRunningConfig(io),
