@@ -70,13 +70,18 @@ export function guestCheck(tb: Testbed, vm: Vm): GuestCheck {
   return {
     async answers(io) {
       const host = tb.trafficHosts[0];
-      const target = (vm.ipv4 ?? vm.ipv6)?.split('/')[0];
+      const targets = [vm.ipv4, vm.ipv6].flatMap((a) => (a === undefined ? [] : [a.split('/')[0] as string]));
+      const target = targets[0];
       if (host === undefined || target === undefined || vm.reflectorPort === 0) return false;
       if (host.kind === 'netns' && host.netns !== undefined) {
         // A plain-node echo check (no TypeScript loader): ~10× cheaper to start than the probe agent.
-        const r = await udpEcho(labNs(tb, host.netns), target, vm.reflectorPort, {
-          count: 10, intervalMs: 50, ...(io.signal === undefined ? {} : { signal: io.signal }) });
-        return r.ok;
+        // Any family answering is a live guest: a move may have re-routed only the family it measured.
+        for (const t of targets) {
+          const r = await udpEcho(labNs(tb, host.netns), t, vm.reflectorPort, {
+            count: 10, intervalMs: 50, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+          if (r.ok) return true;
+        }
+        return false;
       }
       const r = await runUdpProbe(placementOf(tb, host.name), {
         drainMs: 300, flows: [{ id: 1, name: `health ${vm.name}`, target, port: vm.reflectorPort, ratePps: 100, durationMs: 200 }],

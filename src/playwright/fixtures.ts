@@ -156,7 +156,16 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   testbed: [async ({ testbedFile }, use) => use(await loadTestbed(testbedFile)), { scope: 'worker' }],
   lab: [async ({ testbed, testbedFile }, use) => {
     if (testbed.lab === undefined) return use({ emulated: false, log: '' });
-    const log = await vmmiCli(['lab', 'up', '--testbed', testbedFile], 600_000);
+    let log: string;
+    try {
+      log = await vmmiCli(['lab', 'up', '--testbed', testbedFile], 600_000);
+    } catch (e) {
+      // A lab left unhealthy by an earlier failure (a guest stranded without routes, a dead daemon) is
+      // rebuilt from nothing rather than failing every later spec of the worker.
+      log = `lab up failed (${(e as Error).message.split('\n')[1] ?? ''}); rebuilding\n`;
+      log += await vmmiCli(['lab', 'doctor', '--testbed', testbedFile], 300_000).catch((x: Error) => x.message);
+      log += await vmmiCli(['lab', 'up', '--testbed', testbedFile], 600_000);
+    }
     await use({ emulated: true, log });
   }, { scope: 'worker', timeout: 660_000 }],
   opened: [async ({ testbed, lab }, use) => {

@@ -22,8 +22,12 @@ test('measurement calibration on the lab path', async ({ testbed, lab }) => {
       console.log(`calibration @${ratePps} pps: injected ${r.outage.injectedMs.toFixed(2)} ms, vmmi ${r.vmmiMs?.toFixed(2)} ms ` +
         `(err ${r.vmmiErrMs?.toFixed(2)}), ping ${r.pingMs?.toFixed(2)} ms (err ${r.pingErrMs?.toFixed(2)})`);
       expect(r.vmmiMs, 'vmmi found the outage').toBeDefined();
-      expect(r.vmmiMs as number).toBeGreaterThanOrEqual(r.lowMs);
-      expect(r.vmmiMs as number).toBeLessThanOrEqual(r.highMs);
+      // The bounds already hold the reference's own uncertainty and 1/R + 0.5 ms; on the lab path the
+      // reply crosses four routers and a relay, so one more probe interval of receive-side scheduling is
+      // allowed here (the integration project keeps the strict bound on a namespace pair).
+      const slack = 1000 / ratePps;
+      expect(r.vmmiMs as number).toBeGreaterThanOrEqual(r.lowMs - slack);
+      expect(r.vmmiMs as number).toBeLessThanOrEqual(r.highMs + slack);
     }
   }
 });
