@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const [dir = 'test-results/summary', checksPassed = '0', checksFailed = '0'] = process.argv.slice(2);
+const [dir = '.vmmi/test-summary', checksPassed = '0', checksFailed = '0'] = process.argv.slice(2);
 let passed = Number(checksPassed);
 let failed = Number(checksFailed);
 let skipped = 0;
