@@ -39,23 +39,46 @@ export function parseStrategy(s: string | undefined): MigrationStrategy | undefi
  * metrics. SIGINT aborts the run, which rolls back. Exit 0 only when the VM migrated and the
  * measurement is not errored.
  */
+/** Arguments shared by `vmmi migrate` and `vmmi plan`; undefined when only --help was asked for. */
+export interface MoveArgs {
+  readonly vm: string;
+  readonly to: string;
+  readonly from?: string;
+  readonly strategy?: MigrationStrategy;
+  readonly families?: Family[];
+  readonly testbed: string;
+}
+
+export function parseMoveArgs(args: readonly string[], usage: string): MoveArgs | undefined {
+  const { values, positionals } = parseCommandArgs(args, {
+    to: { type: 'string' }, from: { type: 'string' }, strategy: { type: 'string' },
+    family: { type: 'string', multiple: true }, testbed: { type: 'string', default: 'testbeds/local.yaml' },
+  }, usage);
+  if (values.help === true) {
+    console.log(`usage: ${usage}`);
+    return undefined;
+  }
+  const [vm] = positionals;
+  if (vm === undefined || values.to === undefined || positionals.length > 1) throw new UsageError(`usage: ${usage}`);
+  const strategy = parseStrategy(values.strategy);
+  const families = parseFamilies(values.family);
+  return {
+    vm, to: values.to, testbed: values.testbed ?? 'testbeds/local.yaml',
+    ...(values.from === undefined ? {} : { from: values.from }),
+    ...(strategy === undefined ? {} : { strategy }),
+    ...(families === undefined ? {} : { families }),
+  };
+}
+
 export function createMigrateCommand(openDrivers: DriverFactory): Command {
   return {
     summary: 'live-migrate a VM with all observers and print timeline, decomposition and metrics',
     usage: USAGE,
     async run(args) {
-      const { values, positionals } = parseCommandArgs(args, {
-        to: { type: 'string' }, from: { type: 'string' }, strategy: { type: 'string' },
-        family: { type: 'string', multiple: true }, testbed: { type: 'string', default: 'testbeds/local.yaml' },
-      }, USAGE);
-      if (values.help === true) {
-        console.log(`usage: ${USAGE}`);
-        return 0;
-      }
-      const [vm] = positionals;
-      if (vm === undefined || values.to === undefined || positionals.length > 1) throw new UsageError(`usage: ${USAGE}`);
-      const strategy = parseStrategy(values.strategy);
-      const families = parseFamilies(values.family);
+      const move = parseMoveArgs(args, USAGE);
+      if (move === undefined) return 0;
+      const { vm, strategy, families } = move;
+      const values = { to: move.to, from: move.from, testbed: move.testbed };
       const testbed = await loadTestbed(values.testbed);
       const ac = new AbortController();
       const onSigint = (): void => {
