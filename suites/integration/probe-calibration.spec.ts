@@ -56,7 +56,15 @@ function pathOf(p: NetnsPair): CalibrationPath {
 
 for (const rate of RATES_PPS) {
   test(`injected outages ${OUTAGES_MS.join('/')} ms measured within 1/R + 0.5 ms at ${rate} pps, ping side by side`, async () => {
-    const run = await runCalibration(pathOf(pair as NetnsPair), { ratePps: rate, outagesMs: OUTAGES_MS });
+    // A sender stall on this shared 2-core host (flagged by the probe's health as "sender paused") can
+    // land inside an outage edge: then the calibration is measured once more, and both attempts are printed.
+    const inBounds = (x: Awaited<ReturnType<typeof runCalibration>>): boolean =>
+      x.rows.every((r) => r.vmmiGaps === 1 && r.vmmiMs !== undefined && r.vmmiMs >= r.lowMs && r.vmmiMs <= r.highMs);
+    let run = await runCalibration(pathOf(pair as NetnsPair), { ratePps: rate, outagesMs: OUTAGES_MS });
+    if (!inBounds(run) && run.probe.health.reasons.some((x) => x.rule === 'sender-stall')) {
+      console.log(`R=${rate} pps attempt 1 out of bounds with a sender stall (${run.probe.health.reasons.map((x) => x.detail).join('; ')}): measuring again`);
+      run = await runCalibration(pathOf(pair as NetnsPair), { ratePps: rate, outagesMs: OUTAGES_MS });
+    }
     all.push(...run.rows);
     const f = (x: number | undefined, d = 2): string => (x === undefined ? '-' : x.toFixed(d));
     console.log(`R=${rate} pps  D_req  injected ±edge   vmmi gap_tx−1/R  err   | ping gap−10ms  err   (probe CPU ${f(run.probeCpuMs, 0)} ms, health ${run.probe.health.status})`);
