@@ -15,7 +15,7 @@ import {
 import { TYPED_PARAM_FIELD_MAX, XDR_STRING_MAX, XdrDecoder, type TypedParam } from '../transports/libvirt/xdr.js';
 import type { Corpus, FuzzInput } from './harness.js';
 import { previewBytes } from './harness.js';
-import { mutateBytes, randomBytes, truncationPoints } from './mutate.js';
+import { concatBytes, mutateBytes, randomBytes, splitPoints, truncationPoints } from './mutate.js';
 import { rngFor, type Rng } from './prng.js';
 
 const CODES = ['FRAMING', 'XDR', 'PROTOCOL', 'LIBVIRT'] as const;
@@ -190,22 +190,8 @@ function decodeStream(bytes: Uint8Array, splits: readonly number[]): void {
   }
 }
 
-function splitsFor(rng: Rng, len: number): number[] {
-  return Array.from({ length: rng.int(4) }, () => rng.int(len + 1)).sort((a, b) => a - b);
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 function input(label: string, bytes: Uint8Array, rng: Rng): FuzzInput {
-  const splits = splitsFor(rng, bytes.length);
+  const splits = splitPoints(rng, bytes.length);
   return { label, preview: () => previewBytes(bytes), run: () => (decodeStream(bytes, splits), undefined) };
 }
 
@@ -236,10 +222,10 @@ function extreme(rng: Rng, k: number, frames: readonly GoldenFrame[]): FuzzInput
     }
     case 3: {
       const n = rng.range(2, 12);
-      return input(`${n} frames back to back`, concat(Array.from({ length: n }, () => rng.pick(frames).bytes)), rng);
+      return input(`${n} frames back to back`, concatBytes(Array.from({ length: n }, () => rng.pick(frames).bytes)), rng);
     }
     case 4:
-      return input(`valid-then-garbage ${g.name}`, concat([g.bytes, randomBytes(rng, rng.range(1, 64))]), rng);
+      return input(`valid-then-garbage ${g.name}`, concatBytes([g.bytes, randomBytes(rng, rng.range(1, 64))]), rng);
     case 5:
       return input('garbage', randomBytes(rng, rng.range(0, 512)), rng);
     case 6: {
@@ -269,7 +255,7 @@ export function libvirtCorpus(seedValue = 0x6c76_0001): Corpus {
       const g = rng.pick(frames);
       const boundaries = Array.from({ length: Math.ceil(g.bytes.length / 4) + 1 }, (_, i) => i * 4);
       if (r < 14) {
-        const base = rng.chance(0.2) ? concat([g.bytes, rng.pick(frames).bytes]) : g.bytes;
+        const base = rng.chance(0.2) ? concatBytes([g.bytes, rng.pick(frames).bytes]) : g.bytes;
         const m = mutateBytes(rng, base, { donors, boundaries, limits });
         return input(`mutate[${m.ops.join(',')}] of ${g.name}`, m.bytes, rng);
       }

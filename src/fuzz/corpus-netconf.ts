@@ -13,7 +13,7 @@ import { parseRpcErrors, splitSeverity, toRpcError } from '../transports/netconf
 import { parseXml, peekRoot, serializeXml } from '../transports/netconf/xml.js';
 import type { Corpus, FuzzInput } from './harness.js';
 import { previewBytes, previewText } from './harness.js';
-import { mutateBytes, randomBytes, truncationPoints } from './mutate.js';
+import { concatBytes, mutateBytes, randomBytes, splitPoints, truncationPoints } from './mutate.js';
 import { rngFor, type Rng } from './prng.js';
 import { deepXml, garbageText, mutateText } from './text.js';
 
@@ -84,21 +84,6 @@ function decodeStream(bytes: Uint8Array, splits: readonly number[], start: Frami
   }
 }
 
-function splitsFor(rng: Rng, len: number): number[] {
-  const n = rng.int(4);
-  return Array.from({ length: n }, () => rng.int(len + 1)).sort((a, b) => a - b);
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** A valid framed stream of 1–3 seed messages and the offsets of its framing boundaries. */
 function framedStream(rng: Rng, seeds: readonly NetconfSeed[], mode: Framing, helloFirst: boolean):
   { bytes: Uint8Array; boundaries: number[]; names: string[] } {
@@ -126,7 +111,7 @@ function framedStream(rng: Rng, seeds: readonly NetconfSeed[], mode: Framing, he
     for (let k = 0; k + 1 < framed.length; k++) if (framed[k] === 0x0a && framed[k + 1] === 0x23) boundaries.push(len + k);
     add(framed);
   }
-  return { bytes: concat(parts), boundaries, names };
+  return { bytes: concatBytes(parts), boundaries, names };
 }
 
 function bytesInput(label: string, bytes: Uint8Array, run: () => void): FuzzInput {
@@ -147,28 +132,28 @@ function extreme(rng: Rng, k: number, seeds: readonly NetconfSeed[]): FuzzInput 
     case 2: return textInput(`deep-xml ${rng.range(50, 2000)} mixed`, deepXml(rng.range(50, 2000), rng.chance(0.5), rng.pick(['a', 'nc:a', 'rpc-error'])));
     case 3: {
       const size = rng.pick([MAX_CHUNK_SIZE, MAX_CHUNK_SIZE + 1, MAX_MESSAGE, MAX_MESSAGE + 1, 99999999999, 2 ** 53]);
-      const b = concat([enc.encode(`\n#${size}\n`), body.subarray(0, rng.int(body.length)), enc.encode('\n##\n')]);
-      return bytesInput(`chunk size ${size}`, b, () => decodeStream(b, splitsFor(rng, b.length), 'chunked', false));
+      const b = concatBytes([enc.encode(`\n#${size}\n`), body.subarray(0, rng.int(body.length)), enc.encode('\n##\n')]);
+      return bytesInput(`chunk size ${size}`, b, () => decodeStream(b, splitPoints(rng, b.length), 'chunked', false));
     }
     case 4: {
-      const b = concat([body, randomBytes(rng, rng.range(MAX_MESSAGE - 512, MAX_MESSAGE + 512)), enc.encode(']]>]]>')]);
-      return bytesInput('eom message around the size limit', b, () => decodeStream(b, splitsFor(rng, b.length), 'eom', false));
+      const b = concatBytes([body, randomBytes(rng, rng.range(MAX_MESSAGE - 512, MAX_MESSAGE + 512)), enc.encode(']]>]]>')]);
+      return bytesInput('eom message around the size limit', b, () => decodeStream(b, splitPoints(rng, b.length), 'eom', false));
     }
     case 5: {
       const b = randomBytes(rng, rng.range(0, 2048));
       const mode: Framing = rng.chance(0.5) ? 'eom' : 'chunked';
-      return bytesInput(`garbage ${mode}`, b, () => decodeStream(b, splitsFor(rng, b.length), mode, false));
+      return bytesInput(`garbage ${mode}`, b, () => decodeStream(b, splitPoints(rng, b.length), mode, false));
     }
     case 6: {
       const f = encodeMessage(seed.xml, 'chunked', rng.range(1, 64));
-      const b = concat([f, randomBytes(rng, rng.range(1, 256))]);
-      return bytesInput(`valid-then-garbage chunked ${seed.name}`, b, () => decodeStream(b, splitsFor(rng, b.length), 'chunked', false));
+      const b = concatBytes([f, randomBytes(rng, rng.range(1, 256))]);
+      return bytesInput(`valid-then-garbage chunked ${seed.name}`, b, () => decodeStream(b, splitPoints(rng, b.length), 'chunked', false));
     }
     case 7: return textInput(`garbage text after ${seed.name}`, seed.xml + garbageText(rng, rng.range(1, 300)));
     case 8: {
       // Many tiny chunks: per-chunk overhead must stay linear.
       const b = encodeMessage(seed.xml.repeat(rng.range(1, 8)), 'chunked', 1);
-      return bytesInput(`one-byte chunks ${seed.name}`, b, () => decodeStream(b, splitsFor(rng, b.length), 'chunked', false));
+      return bytesInput(`one-byte chunks ${seed.name}`, b, () => decodeStream(b, splitPoints(rng, b.length), 'chunked', false));
     }
     default: return textInput('garbage text', garbageText(rng, rng.range(0, 1000)));
   }
@@ -204,7 +189,7 @@ export function netconfCorpus(seedValue = 0x6e63_0001): Corpus {
         const hello = mode === 'chunked' && rng.chance(0.4);
         const s = framedStream(rng, seeds, mode, hello);
         const m = mutateBytes(rng, s.bytes, { donors, boundaries: s.boundaries, limits: [MAX_MESSAGE, MAX_CHUNK_SIZE] });
-        const splits = splitsFor(rng, m.bytes.length);
+        const splits = splitPoints(rng, m.bytes.length);
         return bytesInput(`${mode}${hello ? '+hello' : ''} mutate[${m.ops.join(',')}] of ${s.names.join('+')}`, m.bytes,
           () => decodeStream(m.bytes, splits, hello ? 'eom' : mode, hello));
       }
@@ -226,7 +211,7 @@ export function netconfCorpus(seedValue = 0x6e63_0001): Corpus {
         const cut = rng.pick(cuts);
         const b = s.bytes.subarray(0, cut);
         return bytesInput(`${mode} truncated at ${cut}/${s.bytes.length} of ${s.names.join('+')}`, b,
-          () => decodeStream(b, splitsFor(rng, b.length), mode, false));
+          () => decodeStream(b, splitPoints(rng, b.length), mode, false));
       }
       return extreme(rng, Math.floor(index / 40) * 2 + (r - 38), seeds);
     },

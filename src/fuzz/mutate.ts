@@ -38,16 +38,25 @@ export function randomBytes(rng: Rng, n: number): Uint8Array {
   return out;
 }
 
-function cat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
+/** The parts joined into one buffer. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
     out.set(p, at);
     at += p.length;
   }
   return out;
+}
+
+function cat(...parts: Uint8Array[]): Uint8Array {
+  return concatBytes(parts);
+}
+
+/** 0–3 sorted offsets in [0, len] where a byte stream is cut into chunks. */
+export function splitPoints(rng: Rng, len: number): number[] {
+  const n = rng.int(4);
+  return Array.from({ length: n }, () => rng.int(len + 1)).sort((a, b) => a - b);
 }
 
 function offset(rng: Rng, len: number, ctx: MutateContext): number {

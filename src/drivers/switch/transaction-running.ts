@@ -12,9 +12,9 @@ import { CAP } from '../../transports/netconf/hello.js';
 import { nodeOperation, type Filter } from '../../transports/netconf/operations.js';
 import { el, raw, type XChild, type XElement } from '../../transports/netconf/xml-build.js';
 import { NS_BASE, serializeXml, type XNode } from '../../transports/netconf/xml.js';
-import { throwIfAborted, type IoOptions } from '../../util/abort.js';
+import { type IoOptions } from '../../util/abort.js';
 import { diffLines, flattenXml } from './config-diff.js';
-import type { ConfigChange, TransactionOptions, TransactionResult, TransactionStep } from './transaction.js';
+import { stepRecorder, type ConfigChange, type TransactionOptions, type TransactionResult, type TransactionStep } from './transaction.js';
 
 function roots(filter: Filter | undefined): XElement[] {
   if (filter === undefined || filter.type !== 'subtree') return [];
@@ -42,18 +42,9 @@ export async function runningTransaction(client: NetconfClient, changes: readonl
   const t0 = performance.now();
   const steps: TransactionStep[] = [];
   const o: IoOptions = { timeoutMs: opts.rpcTimeoutMs ?? 30_000, ...(opts.signal ? { signal: opts.signal } : {}) };
-  const step = async <T>(name: string, f: () => Promise<T>, io: IoOptions = o): Promise<T> => {
-    if (io === o) throwIfAborted(opts.signal, { operation: `transaction ${name}` });
-    const s = performance.now();
-    try {
-      const v = await f();
-      steps.push({ name, ms: performance.now() - s, ok: true });
-      return v;
-    } catch (e) {
-      steps.push({ name, ms: performance.now() - s, ok: false, error: (e as Error).message });
-      throw e;
-    }
-  };
+  // Undo steps run with `safe` options and must run even after an abort.
+  const record = stepRecorder(steps, opts.signal);
+  const step = <T>(name: string, f: () => Promise<T>, io: IoOptions = o): Promise<T> => record(name, f, io === o);
   const snap = async (): Promise<XNode[]> => [...((await client.getConfig('running', opts.snapshotFilter, o)).data?.children ?? [])];
   const before = await step('checkpoint', snap);
   let locked = false;

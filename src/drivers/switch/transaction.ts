@@ -62,6 +62,25 @@ export interface TransactionResult {
   readonly diff?: ConfigDiff;
 }
 
+/**
+ * Times each named step of a transaction into `steps` (failures too, with their message). A step is
+ * refused before it starts once `signal` fired, unless `checkAbort` is false (undo steps must still run).
+ */
+export function stepRecorder(steps: TransactionStep[], signal: AbortSignal | undefined) {
+  return async <T>(name: string, f: () => Promise<T>, checkAbort = true): Promise<T> => {
+    if (checkAbort) throwIfAborted(signal, { operation: `transaction ${name}` });
+    const s = performance.now();
+    try {
+      const v = await f();
+      steps.push({ name, ms: performance.now() - s, ok: true });
+      return v;
+    } catch (e) {
+      steps.push({ name, ms: performance.now() - s, ok: false, error: (e as Error).message });
+      throw e;
+    }
+  };
+}
+
 /** Running config flattened to sorted leaf lines. */
 export async function snapshotRunning(client: NetconfClient, filter?: Filter, o: IoOptions = {}): Promise<string[]> {
   const r = await client.getConfig('running', filter, o);
@@ -79,18 +98,7 @@ export async function transaction(client: NetconfClient, changes: readonly Confi
   const v11 = client.has(CAP.confirmedCommit11);
   const v10 = v11 || client.has(CAP.confirmedCommit10);
   const persistId = v11 ? `vmmi-${randomBytes(8).toString('hex')}` : undefined;
-  const step = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
-    throwIfAborted(opts.signal, { operation: `transaction ${name}` });
-    const s = performance.now();
-    try {
-      const v = await f();
-      steps.push({ name, ms: performance.now() - s, ok: true });
-      return v;
-    } catch (e) {
-      steps.push({ name, ms: performance.now() - s, ok: false, error: (e as Error).message });
-      throw e;
-    }
-  };
+  const step = stepRecorder(steps, opts.signal);
   const snaps = opts.snapshots !== false;
   const before = snaps ? await step('snapshot-before', () => snapshotRunning(client, opts.snapshotFilter, rpcO)) : undefined;
   let locked = false;
