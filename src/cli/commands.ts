@@ -3,6 +3,7 @@ import { testbedCommand } from './testbed.js';
 import { labCommand } from './lab.js';
 import { planCommand } from './plan.js';
 import { createMigrateCommand } from './migrate.js';
+import { recoverCommand } from './recover.js';
 import { runCommand } from './run.js';
 import { openTestbed, progressPrinter } from '../harness/open.js';
 
@@ -21,6 +22,7 @@ export const commands: Readonly<Record<string, Command>> = {
   plan: planCommand,
   run: runCommand,
   migrate: createMigrateCommand((tb, signal) => openTestbed(tb, signal, { onProgress: progressPrinter() })),
+  recover: recoverCommand,
 };
 
 export function printHelp(): void {

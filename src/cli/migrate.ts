@@ -1,4 +1,7 @@
-import { UsageError } from '../errors/classes.js';
+import { randomUUID } from 'node:crypto';
+import { MigrationError, UsageError } from '../errors/classes.js';
+import { fileJournal } from '../harness/journal-file.js';
+import { formatRecovery, recoverRuns } from '../harness/recover.js';
 import { loadTestbed } from '../inventory/load.js';
 import { formatResult } from '../migration/format.js';
 import { runMigration, type MigrationDrivers, type RunMigrationOptions } from '../migration/run.js';
@@ -89,6 +92,15 @@ export function createMigrateCommand(openDrivers: DriverFactory): Command {
       process.on('SIGINT', onSigint);
       const opened = await openDrivers(testbed, ac.signal);
       try {
+        // A run interrupted earlier (controller killed) is recovered first; one that still needs a
+        // human blocks new migrations on this testbed.
+        const recovered = await recoverRuns(testbed, opened.drivers, { signal: ac.signal, log: (l) => console.error(l) });
+        const stuck = recovered.filter((r) => !r.done && r.decision.action !== 'skipped');
+        if (stuck.length > 0) {
+          throw new MigrationError(`an interrupted run needs attention before a new migration: ${formatRecovery(stuck)}`, {
+            operation: 'recover', hint: 'fix what the line says, then run vmmi recover',
+          });
+        }
         // Without --from, the source is wherever the VM runs now (not necessarily its home).
         let from = values.from;
         for (const hv of from === undefined ? testbed.hypervisors : []) {
@@ -99,7 +111,7 @@ export function createMigrateCommand(openDrivers: DriverFactory): Command {
           ...(from === undefined ? {} : { from }),
           ...(strategy === undefined ? {} : { strategy }),
           ...(families === undefined ? {} : { families }),
-        }, opened.drivers, { ...opened.options, signal: ac.signal });
+        }, opened.drivers, { ...opened.options, signal: ac.signal, journal: fileJournal(), runId: randomUUID() });
         console.log(formatResult(result));
         return result.verdict === 'migrated' && result.health.health !== 'errored' ? 0 : 1;
       } finally {

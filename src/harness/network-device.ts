@@ -100,7 +100,9 @@ export function asNetworkDevice(driver: SwitchDriver, o: NetworkDeviceOptions): 
       return { device, id };
     },
     async rollback(tx, io) {
-      const ops = applied.get(tx.id) ?? [];
+      const ops = applied.get(tx.id);
+      // A handle of another session (the driver reconnected): the caller must undo by inverse ops.
+      if (ops === undefined) throw new ConfigRejectedError(`unknown transaction ${tx.id} (session was re-opened)`, { device, operation: 'rollback' });
       await execute(invertOps(ops), io);
       applied.delete(tx.id);
     },

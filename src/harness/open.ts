@@ -5,6 +5,7 @@
  * testbed's `lab` section, never from a separate code path in the executor.
  */
 import { UsageError } from '../errors/classes.js';
+import { isVmmiError } from '../errors/vmmi-error.js';
 import { netnsRunner } from '../exec/netns.js';
 import { openHypervisorDriver } from '../drivers/hypervisor/registry.js';
 import type { HypervisorDriver } from '../drivers/hypervisor/types.js';
@@ -157,7 +158,12 @@ export async function openTestbed(tb: Testbed, signal?: AbortSignal, opts: OpenT
     if (d === undefined) d = lazyDevice(name, async () => asNetworkDevice(await switchDriver(name), {
       subnetInterface: (s) => subnetInterface(tb, s), neighborAddress: (n, f) => neighborAddress(tb, name, n, f),
       ...(tunnels === undefined ? {} : { tunnels }),
-    }));
+    }), () => {
+      // The session died (device rebooted, sshd restarted, link cut): the next call opens a new one.
+      const dead = switches.get(name);
+      switches.delete(name);
+      void dead?.then((x) => x.close()).catch(() => undefined);
+    });
     devices.set(name, d);
     return d;
   };
@@ -192,22 +198,38 @@ export async function openTestbed(tb: Testbed, signal?: AbortSignal, opts: OpenT
   };
 }
 
-/** A NetworkDevice that connects on first use (most runs touch few of a testbed's switches). */
-function lazyDevice(name: string, open: () => Promise<NetworkDevice>): NetworkDevice {
+/**
+ * A NetworkDevice that connects on first use (most runs touch few of a testbed's switches) and
+ * reconnects after its session was lost: a CONNECTION error drops the cached driver, so the next call
+ * (a rollback, a residue check) runs on a fresh session. Transaction handles of the old session are
+ * not carried over: rolling one back fails and the executor falls back to inverse ops.
+ */
+function lazyDevice(name: string, open: () => Promise<NetworkDevice>, onLost: () => void): NetworkDevice {
   let p: Promise<NetworkDevice> | undefined;
   const get = (): Promise<NetworkDevice> => {
     p ??= open();
     p.catch(() => { p = undefined; });
     return p;
   };
+  const call = async <T>(f: (d: NetworkDevice) => Promise<T>): Promise<T> => {
+    try {
+      return await f(await get());
+    } catch (e) {
+      if (isVmmiError(e) && e.code === 'CONNECTION') {
+        p = undefined;
+        onLost();
+      }
+      throw e;
+    }
+  };
   return {
     name,
-    applyTransaction: async (ops, io) => (await get()).applyTransaction(ops, io),
-    rollback: async (tx, io) => (await get()).rollback(tx, io),
-    snapshotRunning: async (io) => (await get()).snapshotRunning(io),
-    addHostRoute: async (r, io) => (await get()).addHostRoute(r, io),
-    removeHostRoute: async (r, io) => (await get()).removeHostRoute(r, io),
-    readRoutes: async (io) => (await get()).readRoutes(io),
-    readNeighbors: async (io) => (await get()).readNeighbors(io),
+    applyTransaction: (ops, io) => call((d) => d.applyTransaction(ops, io)),
+    rollback: (tx, io) => call((d) => d.rollback(tx, io)),
+    snapshotRunning: (io) => call((d) => d.snapshotRunning(io)),
+    addHostRoute: (r, io) => call((d) => d.addHostRoute(r, io)),
+    removeHostRoute: (r, io) => call((d) => d.removeHostRoute(r, io)),
+    readRoutes: (io) => call((d) => d.readRoutes(io)),
+    readNeighbors: (io) => call((d) => d.readNeighbors(io)),
   };
 }

@@ -1,6 +1,7 @@
 /** What the executor is given: the drivers behind the consumer interfaces, and one attempt's setup. */
 import type { Vm } from '../model/testbed.js';
 import type { Stamp } from '../util/stamp.js';
+import type { JournalHandle } from './journal.js';
 import type { MigrationPlan } from './plan.js';
 import type {
   ConflictProbe, FlowSpec, GuestCheck, MigrateParams, MigrationHost, NetworkDevice, ProbeSession, RouteMonitor,
@@ -30,4 +31,6 @@ export interface AttemptEnv {
   readonly holdMs: number;
   /** Per-call deadline (ms) by the step the call belongs to. */
   readonly callTimeoutMs: (step: string) => number;
+  /** Write-ahead record of committed changes (absent: a killed controller leaves no recovery record). */
+  readonly journal?: JournalHandle;
 }

@@ -12,7 +12,7 @@ import type { AppliedTx, Effect, MachineEvent, NetworkPhase, VmLocation } from '
 import type { AttemptEnv } from './drivers.js';
 import { probeConflict, recordConflicts } from './precheck.js';
 import { EventQueue } from './run-queue.js';
-import { batchByDevice, devicesOf, invertOp } from './strategies/ops.js';
+import { batchByDevice, devicesOf, invertOps } from './strategies/ops.js';
 import type { DeviceOp } from './strategies/types.js';
 import { controllerEvent, hostEvent } from './timeline.js';
 import type {
@@ -39,6 +39,15 @@ export class AttemptRecorder {
   private resumedSeen = false;
 
   constructor(private readonly env: AttemptEnv) {}
+
+  /** Journals a step; a failing journal is noted, never fatal to a run already under way. */
+  private async journal(step: Parameters<NonNullable<AttemptEnv['journal']>['record']>[0]): Promise<void> {
+    try {
+      await this.env.journal?.record(step);
+    } catch (e) {
+      this.notes.push(`run journal: ${msg(e)} (a controller crash now would leave this change unrecorded)`);
+    }
+  }
 
   private get vm(): Vm { return this.env.plan.vm; }
   private get src(): MigrationHost { return this.env.drivers.host(this.env.plan.source); }
@@ -126,6 +135,7 @@ export class AttemptRecorder {
       try {
         const handle = await this.env.drivers.device(tx.device).applyTransaction(tx.ops, io);
         applied.push({ phase, device: tx.device, ops: tx.ops, handle });
+        await this.journal({ step: 'tx-applied', phase, device: tx.device, ops: tx.ops });
         this.mark(tx.device, `${phase}-commit`, { ops: tx.ops.length, tx: handle.id });
       } catch (e) {
         this.mark(tx.device, `${phase}-rejected`, { error: msg(e) });
@@ -166,6 +176,7 @@ export class AttemptRecorder {
 
   private async migrate(): Promise<MachineEvent[]> {
     this.mark(this.src.name, 'migrate-call', { to: this.dst.name, bandwidthMiBs: this.env.params.bandwidthMiBs });
+    await this.journal({ step: 'migrate-started' });
     let job;
     try {
       // No run signal here: an abort reaches the job only through the machine's abort-migration effect,
@@ -229,10 +240,12 @@ export class AttemptRecorder {
       const dev = this.env.drivers.device(tx.device);
       try {
         await dev.rollback(tx.handle, io);
+        await this.journal({ step: 'tx-rolled-back', device: tx.device, ops: tx.ops });
         this.mark(tx.device, 'rollback-commit', { tx: tx.handle.id });
       } catch (e) {
         const left = await this.inverseRoutes(dev, tx, io);
         if (left !== undefined) residue.push(`${tx.device}: rollback of ${tx.handle.id} failed (${msg(e)}); ${left}`);
+        else await this.journal({ step: 'tx-rolled-back', device: tx.device, ops: tx.ops });
       }
     }
     for (const [device, before] of this.snapshots) {
@@ -247,20 +260,17 @@ export class AttemptRecorder {
     return [{ type: 'network-rolled-back', residue }];
   }
 
-  /** Fallback for host-route transactions: undo op by op. Returns what is left, or undefined. */
+  /**
+   * Fallback when a transaction's own rollback failed (e.g. the session that made it was lost and the
+   * device reconnected): undo it as a new transaction of the inverse ops. Returns what is left, or undefined.
+   */
   private async inverseRoutes(dev: NetworkDevice, tx: AppliedTx, io: { timeoutMs: number }): Promise<string | undefined> {
-    const inv = [...tx.ops].reverse().map(invertOp);
-    if (!inv.every((o) => o.op === 'add-host-route' || o.op === 'remove-host-route')) return 'not host routes: manual cleanup needed';
     try {
-      for (const o of inv) {
-        const route = { prefix: o.prefix, ...(o.nextHop?.address === undefined ? {} : { nextHop: o.nextHop.address }) };
-        if (o.op === 'remove-host-route') await dev.removeHostRoute(route, io);
-        else await dev.addHostRoute(route, io);
-      }
+      await dev.applyTransaction(invertOps(tx.ops), io);
       this.mark(tx.device, 'rollback-inverse', { tx: tx.handle.id });
       return undefined;
     } catch (e) {
-      return `inverse host-route ops failed too: ${msg(e)}`;
+      return `inverse ops failed too: ${msg(e)}`;
     }
   }
 

@@ -18,6 +18,7 @@ import {
 import { assembleMetrics, type Metric } from './metrics.js';
 import { planMigration, type MigrationPlan } from './plan.js';
 import type { MigrationDrivers } from './drivers.js';
+import type { JournalHandle, RunJournal } from './journal.js';
 import { AttemptRecorder } from './run-effects.js';
 import type { Family } from './strategies/types.js';
 import { flowEvents, mergeTimeline, routeEvents } from './timeline.js';
@@ -54,6 +55,13 @@ export interface RunMigrationOptions {
   readonly clockSyncKnown?: boolean;
   /** Infrastructure-failure retry: provides a fresh VM, or undefined to skip the retry. */
   readonly freshVm?: (failed: AttemptResult) => Promise<RetryTarget | undefined>;
+  /**
+   * Write-ahead run journal (harness/journal-file.ts). Opened before the first change; a journal that
+   * cannot be opened refuses the run before anything is touched.
+   */
+  readonly journal?: RunJournal;
+  /** Identity written into the journal so recovery only acts on the testbed the run was for. */
+  readonly runId?: string;
 }
 
 export const DEFAULT_DEADLINES_MS: Readonly<Record<MigrationState | 'stop-observers', number>> = {
@@ -168,7 +176,9 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
   options: RunMigrationOptions): Promise<AttemptResult> {
   const tb = plan.testbed;
   const deadlines = { ...DEFAULT_DEADLINES_MS, migrate: tb.migration.timeoutMs, ...options.deadlinesMs };
+  const journal = await openJournal(plan, attempt, options);
   const rec = new AttemptRecorder({
+    ...(journal === undefined ? {} : { journal }),
     plan, drivers, flows: options.flows ?? defaultFlows(tb, plan.vm, plan.families),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     params: { destinationUri: tb.hypervisors.find((h) => h.name === plan.destination)?.migrationUri ?? '',
@@ -204,6 +214,7 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
   const health = assessHealth({ flows: rec.flows, clockSyncKnown: options.clockSyncKnown ?? true, expectFlows: m.ctx.observers,
     ...(rec.guestAnswered === undefined ? {} : { guestAnswered: rec.guestAnswered }) });
   const error = rec.error ?? failureError(m.ctx.failure, plan);
+  await closeJournal(journal, outcome, m.ctx.residue, rec.notes);
   return {
     attempt, vm: plan.vm.name, source: plan.source, destination: plan.destination, strategy: plan.strategy.strategy,
     outcome, state: m.state, residue: m.ctx.residue, abortRequested: m.ctx.abortRequested, health, metrics, timeline,
@@ -217,6 +228,38 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
       routers: plan.strategy.watchRouters }) } : {}),
     ...(outcome === 'migrated' ? { conformance: checkConformance(timeline, plan.strategy.expectedOrder) } : {}),
   };
+}
+
+async function openJournal(plan: MigrationPlan, attempt: number, options: RunMigrationOptions): Promise<JournalHandle | undefined> {
+  if (options.journal === undefined) return undefined;
+  const tb = plan.testbed;
+  try {
+    return await options.journal.open({
+      runId: `${options.runId ?? 'run'}-${attempt}`, vm: plan.vm.name, source: plan.source, destination: plan.destination,
+      strategy: plan.strategy.strategy,
+      ops: { prepare: plan.strategy.prepare, switchover: plan.strategy.switchover, cleanup: plan.strategy.cleanup },
+      testbed: { ...(tb.file === undefined ? {} : { file: tb.file }), ...(tb.sha256 === undefined ? {} : { sha256: tb.sha256 }) },
+      writer: { pid: process.pid }, startedWall: new Date().toISOString(),
+    });
+  } catch (e) {
+    throw new MigrationError(`cannot open the run journal: ${(e as Error).message}`, {
+      operation: 'journal', hint: 'check that the state directory (VMMI_STATE_DIR, default .vmmi/state) is writable', cause: e,
+    });
+  }
+}
+
+/**
+ * Retires the journal when the attempt left the testbed consistent; otherwise records how it ended
+ * and leaves it open, so the next vmmi command retries the recovery.
+ */
+async function closeJournal(journal: JournalHandle | undefined, outcome: Outcome, residue: readonly string[], notes: string[]): Promise<void> {
+  if (journal === undefined) return;
+  try {
+    if (outcome !== 'failed' && residue.length === 0) await journal.close(outcome);
+    else await journal.record({ step: 'ended', outcome, residue });
+  } catch (e) {
+    notes.push(`run journal: ${(e as Error).message}`);
+  }
 }
 
 /**

@@ -9,7 +9,9 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { fileJournal } from '../harness/journal-file.js';
 import { openTestbed, progressPrinter, type OpenedTestbed } from '../harness/open.js';
+import { formatRecovery, recoverRuns } from '../harness/recover.js';
 import { toRunRecords } from '../harness/run-record.js';
 import { readDeviceVersions } from '../harness/versions.js';
 import { loadTestbed } from '../inventory/load.js';
@@ -136,7 +138,7 @@ async function runOne(tb: Testbed, o: OpenedTestbed, req: MigrateRequest, testIn
   const startedWall = new Date().toISOString();
   const result = await base.step(`migrate ${vm} ${from} → ${req.to} (${strategy}, IPv${family})`, () =>
     runMigration(tb, { vm, to: req.to, from, strategy, families: [family] }, o.drivers, {
-      ...o.options,
+      ...o.options, journal: fileJournal(), runId: randomUUID(),
       ...(tb.lab === undefined ? {} : { freshVm: () => freshLabVm(tb, o, vm) }),
     }));
   const params = scenarioParams(tb, from, req.to, strategy, family, req.variant);
@@ -173,6 +175,9 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     // Live progress on the terminal of `vmmi run` (the list reporter prints test lines to stdout).
     const o = await openTestbed(testbed, undefined, process.env.VMMI_PROGRESS === '0' ? {} : { onProgress: progressPrinter() });
     try {
+      // A run interrupted by a killed controller is finished before this worker migrates anything.
+      const recovered = await recoverRuns(testbed, o.drivers, { log: (l) => console.log(l) });
+      if (recovered.length > 0) console.log(formatRecovery(recovered));
       await use(o);
     } finally {
       await o.close();
