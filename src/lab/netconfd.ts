@@ -66,6 +66,10 @@ function sshdConfig(o: NetconfSwitchOptions, sock: string): string {
     'KbdInteractiveAuthentication no',
     'PubkeyAcceptedAlgorithms +ssh-rsa',
     'UsePAM no',
+    // Many sessions open at once (fan-out over the lab, suites/integration/netconf-concurrency.spec.ts):
+    // OpenSSH's default MaxStartups 10:30:100 drops unauthenticated connections beyond 10 (30 %,
+    // rising to all at 100), which a client sees as a reset during the handshake. MaxSessions bounds
+    // the channels of one connection (pooled SSH connections). netconfd's --max-sessions is 1024.
     'MaxSessions 50',
     'MaxStartups 100:30:200',
     `Subsystem netconf /usr/sbin/netconf-subsystem --ncxserver-sockname=${o.port}@${sock}`,
