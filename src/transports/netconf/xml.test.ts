@@ -1,6 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { e, el, escapeAttr, raw, render } from './xml-build.js';
-import { attr, child, parseXml, peekRoot, serializeXml } from './xml.js';
+import { ProtocolError } from '../../errors/classes.js';
+import { MAX_XML_DEPTH, attr, child, parseXml, peekRoot, serializeXml } from './xml.js';
 
 test('builder escapes every text and attribute value', () => {
   const evil = `a<b>&"c'</x><rpc>]]>]]>`;
@@ -34,4 +35,21 @@ test('parsed tree resolves namespaces per element and serialises back', () => {
 
 test('peekRoot terminates on unterminated declarations and comments', () => {
   for (const s of ['<?xml', '   <!-- x', '  <?a?>  <!-- unterminated', '<!-- a --> <!--', '<?x?><?y']) expect(peekRoot(s)).toBeUndefined();
+});
+
+test('reader: CDATA, comments, PIs, DOCTYPE skipped without expanding its entities', () => {
+  expect(parseXml('<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e "zz">]><a><![CDATA[<x>&amp;]]><!-- c --><?pi x?>y&e;</a>').text)
+    .toBe('<x>&amp;y&e;');
+  expect(parseXml(`<a\n  b='1'\tc="&lt;&#10;">t</a\n>`).attrs).toEqual({ b: '1', c: '<\n' });
+  expect(parseXml('<a>&nbsp;&#xFFFFFFF;</a>').text).toBe('&nbsp;&#xFFFFFFF;');
+  expect(parseXml('<a/><!-- after -->\n').name).toBe('a');
+});
+
+test('reader: malformed documents are ProtocolErrors, deep nesting is bounded', () => {
+  const bad = ['', 'text', '</a>', '<a><b></a>', '<a></b>', '<a><b>', '<a>x', '<a b=1/>', '<a b/>', '<>', '< a/>',
+    '<a x="1>', '<a/><b/>', '<a>x</a>trailing', '<a"b/>', "<a b'c='1'/>", '<a><!-- x</a>', '<a><![CDATA[x</a>',
+    `<a>${'<b>'.repeat(MAX_XML_DEPTH)}${'</b>'.repeat(MAX_XML_DEPTH)}</a>`];
+  for (const s of bad) expect(() => parseXml(s), s.slice(0, 40)).toThrow(ProtocolError);
+  const ok = `${'<b>'.repeat(MAX_XML_DEPTH)}${'</b>'.repeat(MAX_XML_DEPTH)}`;
+  expect(parseXml(ok).name).toBe('b');
 });

@@ -1,12 +1,11 @@
 /**
- * XML reading for NETCONF: the sole importer of fast-xml-parser.
+ * XML reading for NETCONF, pure (no dependency): a single-pass reader built for NETCONF replies.
  *
  * Replies are turned into a small namespace-resolved tree (`XNode`): every element carries its local
  * name and namespace URI, so `<nc:rpc-reply xmlns:nc="…">` and `<rpc-reply xmlns="…">` look the
  * same to callers. `peekRoot` reads only the root start tag, which lets the session route messages
  * (reply vs notification, message-id) without parsing the whole document.
  */
-import { XMLParser } from 'fast-xml-parser';
 import { ProtocolError } from '../../errors/classes.js';
 
 export const NS_BASE = 'urn:ietf:params:xml:ns:netconf:base:1.0';
@@ -22,78 +21,220 @@ export interface XNode {
   readonly text: string;
 }
 
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  processEntities: true,
-  // Named HTML entities are not XML; numeric references are decoded in build() (much cheaper).
-  htmlEntities: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-});
+/**
+ * Deepest element nesting accepted. YANG data trees are a few dozen levels deep; the bound keeps the
+ * recursive readers (serializeXml, config flattening) far from the stack limit on hostile input.
+ */
+export const MAX_XML_DEPTH = 1024;
 
-type Raw = Record<string, unknown>;
-
-/** Parses a whole document into its root element. Throws ProtocolError on malformed XML. */
-export function parseXml(xml: string): XNode {
-  let raw: unknown;
-  try {
-    raw = parser.parse(numericRefs(xml));
-  } catch (e) {
-    throw new ProtocolError(`malformed XML: ${(e as Error).message}`, { cause: e });
-  }
-  const roots = Array.isArray(raw) ? raw.map((r) => build(r as Raw, new Map())).filter(isNode) : [];
-  const root = roots[0];
-  if (root === undefined) throw new ProtocolError('XML document without a root element');
-  return root;
+interface MNode {
+  name: string;
+  ns: string | undefined;
+  attrs: Record<string, string>;
+  children: MNode[];
+  text: string;
 }
 
-function isNode(n: XNode | undefined): n is XNode {
-  return n !== undefined;
+interface Frame {
+  readonly node: MNode;
+  /** Tag as written (prefix included), matched against the end tag. */
+  readonly tag: string;
+  readonly scope: ReadonlyMap<string, string>;
 }
 
-function build(raw: Raw, scope: ReadonlyMap<string, string>): XNode | undefined {
-  const tag = Object.keys(raw).find((k) => k !== ':@');
-  if (tag === undefined || tag === '#text' || tag.startsWith('?')) return undefined;
-  const attrs = (raw[':@'] ?? {}) as Record<string, string>;
-  let inner = scope;
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'xmlns' || k.startsWith('xmlns:')) {
-      if (inner === scope) inner = new Map(scope);
-      (inner as Map<string, string>).set(k === 'xmlns' ? '' : k.slice(6), String(v));
-    }
-  }
-  const colon = tag.indexOf(':');
-  const prefix = colon < 0 ? '' : tag.slice(0, colon);
-  const kids = (raw[tag] ?? []) as Raw[];
-  const children: XNode[] = [];
-  let text = '';
-  for (const k of kids) {
-    if ('#text' in k) text += String(k['#text']);
-    else {
-      const c = build(k, inner);
-      if (c !== undefined) children.push(c);
-    }
-  }
-  return { name: colon < 0 ? tag : tag.slice(colon + 1), ns: inner.get(prefix), attrs, children, text };
+const NO_ATTRS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_SCOPE: ReadonlyMap<string, string> = new Map();
+
+function malformed(what: string, at: number): never {
+  throw new ProtocolError(`malformed XML: ${what} at offset ${at}`);
 }
 
-const MARKUP: Readonly<Record<number, string>> = { 0x3c: '&lt;', 0x3e: '&gt;', 0x26: '&amp;', 0x22: '&quot;', 0x27: '&apos;' };
+/** Characters that end a name early or cannot be part of one: quotes, `<`, `&`, `=`. */
+function notInName(c: number): boolean {
+  return c === 0x22 || c === 0x27 || c === 0x3c || c === 0x26 || c === 0x3d;
+}
+
+/** XML whitespace (space, tab, CR, LF). */
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+}
 
 /**
- * Rewrites numeric character references before parsing: markup characters become the named XML
- * entities (decoded once by the parser, so `&amp;#65;` stays the text "&#65;"), others the character.
+ * Parses a whole document into its root element. Throws ProtocolError on malformed XML (bad or
+ * mismatched tags, unterminated markup, unquoted attributes, nesting above MAX_XML_DEPTH).
+ *
+ * A single pass over the string: text and attribute values are slices of the input, decoded only
+ * when they contain `&`. The predefined entities and numeric character references are decoded;
+ * DTDs are skipped and their entities never expanded (unknown references stay as written).
+ * Comments and processing instructions are dropped and CDATA sections become text; after the root
+ * element only whitespace, comments and processing instructions may follow.
  */
-function numericRefs(xml: string): string {
-  if (!xml.includes('&#')) return xml;
-  return xml.replace(/&#(x[0-9a-fA-F]+|[0-9]+);/g, (m, n: string) => {
-    const cp = n.startsWith('x') ? parseInt(n.slice(1), 16) : parseInt(n, 10);
-    if (cp > 0x10ffff) return m;
-    return MARKUP[cp] ?? String.fromCodePoint(cp);
+export function parseXml(xml: string): XNode {
+  const n = xml.length;
+  const stack: Frame[] = [];
+  let top: Frame | undefined;
+  let i = 0;
+  while (i < n) {
+    const lt = xml.indexOf('<', i);
+    if (lt < 0) break;
+    if (lt > i && top !== undefined) top.node.text += decodeRefs(xml.slice(i, lt));
+    const c = xml.charCodeAt(lt + 1);
+    if (c === 0x2f /* / */) {
+      const gt = xml.indexOf('>', lt + 2);
+      if (gt < 0) malformed('unterminated end tag', lt);
+      let e = gt;
+      while (e > lt + 2 && isWs(xml.charCodeAt(e - 1))) e--;
+      const tag = xml.slice(lt + 2, e);
+      if (top === undefined) malformed(`end tag </${tag}> without a start tag`, lt);
+      if (tag !== top.tag) malformed(`end tag </${tag}> does not close <${top.tag}>`, lt);
+      stack.pop();
+      const done = top.node;
+      top = stack[stack.length - 1];
+      if (top === undefined) return afterRoot(xml, gt + 1, done);
+      i = gt + 1;
+      continue;
+    }
+    if (c === 0x21 /* ! */) {
+      if (xml.startsWith('<!--', lt)) {
+        const end = xml.indexOf('-->', lt + 4);
+        if (end < 0) malformed('unterminated comment', lt);
+        i = end + 3;
+      } else if (xml.startsWith('<![CDATA[', lt)) {
+        const end = xml.indexOf(']]>', lt + 9);
+        if (end < 0) malformed('unterminated CDATA section', lt);
+        if (top !== undefined) top.node.text += xml.slice(lt + 9, end);
+        i = end + 3;
+      } else if (xml.startsWith('<!DOCTYPE', lt) && top === undefined) {
+        i = skipDoctype(xml, lt);
+      } else {
+        malformed('unexpected "<!"', lt);
+      }
+      continue;
+    }
+    if (c === 0x3f /* ? */) {
+      const end = xml.indexOf('?>', lt + 2);
+      if (end < 0) malformed('unterminated processing instruction', lt);
+      i = end + 2;
+      continue;
+    }
+    // Start tag: name, attributes, then ">" or "/>".
+    let j = lt + 1;
+    while (j < n) {
+      const k = xml.charCodeAt(j);
+      if (isWs(k) || k === 0x3e /* > */ || k === 0x2f /* / */) break;
+      if (notInName(k)) malformed('bad element name', lt);
+      j++;
+    }
+    const tag = xml.slice(lt + 1, j);
+    if (tag === '') malformed('empty element name', lt);
+    let attrs: Record<string, string> = NO_ATTRS as Record<string, string>;
+    const parentScope = top === undefined ? NO_SCOPE : top.scope;
+    let scope = parentScope;
+    let selfClosing = false;
+    for (;;) {
+      while (j < n && isWs(xml.charCodeAt(j))) j++;
+      if (j >= n) malformed(`unterminated start tag <${tag}>`, lt);
+      const k = xml.charCodeAt(j);
+      if (k === 0x3e) {
+        j++;
+        break;
+      }
+      if (k === 0x2f) {
+        if (xml.charCodeAt(j + 1) !== 0x3e) malformed(`stray "/" in <${tag}>`, j);
+        selfClosing = true;
+        j += 2;
+        break;
+      }
+      const a0 = j;
+      while (j < n) {
+        const q = xml.charCodeAt(j);
+        if (q === 0x3d /* = */ || isWs(q) || q === 0x3e || q === 0x2f) break;
+        if (notInName(q)) malformed(`bad attribute name in <${tag}>`, j);
+        j++;
+      }
+      const name = xml.slice(a0, j);
+      while (j < n && isWs(xml.charCodeAt(j))) j++;
+      if (name === '' || xml.charCodeAt(j) !== 0x3d) malformed(`attribute without value in <${tag}>`, j);
+      j++;
+      while (j < n && isWs(xml.charCodeAt(j))) j++;
+      const quote = xml.charCodeAt(j);
+      if (quote !== 0x22 && quote !== 0x27) malformed(`unquoted attribute value in <${tag}>`, j);
+      const close = xml.indexOf(quote === 0x22 ? '"' : "'", j + 1);
+      if (close < 0) malformed(`unterminated attribute value in <${tag}>`, j);
+      const value = decodeRefs(xml.slice(j + 1, close));
+      j = close + 1;
+      if (attrs === NO_ATTRS) attrs = {};
+      attrs[name] = value;
+      if (name === 'xmlns' || name.startsWith('xmlns:')) {
+        if (scope === parentScope) scope = new Map(parentScope);
+        (scope as Map<string, string>).set(name === 'xmlns' ? '' : name.slice(6), value);
+      }
+    }
+    const colon = tag.indexOf(':');
+    const node: MNode = {
+      name: colon < 0 ? tag : tag.slice(colon + 1),
+      ns: scope.get(colon < 0 ? '' : tag.slice(0, colon)),
+      attrs,
+      children: [],
+      text: '',
+    };
+    i = j;
+    if (top !== undefined) top.node.children.push(node);
+    else if (selfClosing) return afterRoot(xml, j, node);
+    if (!selfClosing) {
+      if (stack.length >= MAX_XML_DEPTH) malformed(`elements nested deeper than ${MAX_XML_DEPTH}`, lt);
+      top = { node, tag, scope };
+      stack.push(top);
+    }
+  }
+  if (top !== undefined) malformed(`element <${top.tag}> not closed`, n);
+  throw new ProtocolError('XML document without a root element');
+}
+
+/** Only whitespace, comments and processing instructions may follow the root element. */
+function afterRoot(xml: string, from: number, root: XNode): XNode {
+  let i = from;
+  for (;;) {
+    while (i < xml.length && isWs(xml.charCodeAt(i))) i++;
+    if (i >= xml.length) return root;
+    let end = -1;
+    if (xml.startsWith('<!--', i)) end = xml.indexOf('-->', i + 4) + 3;
+    else if (xml.startsWith('<?', i)) end = xml.indexOf('?>', i + 2) + 2;
+    if (end <= i) malformed('content after the root element', i);
+    i = end;
+  }
+}
+
+/** Skips `<!DOCTYPE …>` including an internal subset in brackets; returns the offset after it. */
+function skipDoctype(xml: string, lt: number): number {
+  let depth = 0;
+  for (let i = lt + 9; i < xml.length; i++) {
+    const c = xml.charCodeAt(i);
+    if (c === 0x5b /* [ */) depth++;
+    else if (c === 0x5d /* ] */) depth--;
+    else if (c === 0x3e /* > */ && depth <= 0) return i + 1;
+    else if (c === 0x22 || c === 0x27) {
+      const end = xml.indexOf(c === 0x22 ? '"' : "'", i + 1);
+      if (end < 0) break;
+      i = end;
+    }
+  }
+  return malformed('unterminated DOCTYPE', lt);
+}
+
+const REF = /&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);/g;
+const NAMED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/**
+ * Decodes the predefined entities and numeric character references in one pass (so `&amp;#65;` is
+ * the text "&#65;"). References to code points above U+10FFFF and unknown entities stay as written.
+ */
+function decodeRefs(s: string): string {
+  if (!s.includes('&')) return s;
+  return s.replace(REF, (m, r: string) => {
+    if (r.charCodeAt(0) !== 0x23) return NAMED[r] ?? m;
+    const cp = r.charCodeAt(1) === 0x78 ? parseInt(r.slice(2), 16) : parseInt(r.slice(1), 10);
+    return cp > 0x10ffff ? m : String.fromCodePoint(cp);
   });
 }
 
@@ -154,16 +295,11 @@ export function peekRoot(xml: string): RootPeek | undefined {
   if (m === null) return undefined;
   const prefix = m[1] === undefined ? '' : m[1].slice(0, -1);
   const attrs: Record<string, string> = {};
-  for (const a of (m[3] ?? '').matchAll(ATTR)) attrs[a[1] as string] = decodeEntities(a[2] ?? a[3] ?? '');
+  for (const a of (m[3] ?? '').matchAll(ATTR)) attrs[a[1] as string] = decodeRefs(a[2] ?? a[3] ?? '');
   const ns = attrs[prefix === '' ? 'xmlns' : `xmlns:${prefix}`];
   let messageId: string | undefined;
   for (const [k, v] of Object.entries(attrs)) if (k === 'message-id' || k.endsWith(':message-id')) messageId = v;
   return { name: m[2] as string, ns, messageId };
-}
-
-function decodeEntities(s: string): string {
-  return s.replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) =>
-    ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[e] ?? '');
 }
 
 /** Serialises an XNode back to XML (used to hand a `<data>` subtree to callers as text). */
