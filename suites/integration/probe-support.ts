@@ -11,10 +11,27 @@ export { startReflectorAt } from '../../src/probes/udp/run-reflector.js';
 export { flowResults } from '../../src/probes/udp/results.js';
 export { spawnLocal } from '../../src/probes/udp/spawn.js';
 export { runCalibration, errorRatio, type CalibrationPath, type CalibrationRow } from '../../src/probes/calibrate/calibrate.js';
+export { createOutageInjector } from '../../src/probes/calibrate/nft-outage.js';
 export { runTcpSession } from '../../src/probes/tcp-session/session.js';
 export { runTcpSessionAt } from '../../src/probes/tcp-session/run.js';
 /* eslint-enable no-restricted-imports */
 import { runChecked, runLocal } from '../../src/exec/local.js'; // eslint-disable-line no-restricted-imports
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Compiles the outage injector (lab-assets/nftinject.c) from the checkout into a fresh temporary
+ * directory, so the specs test the current source rather than whatever the lab assets hold.
+ * Needs gcc and libnftables-dev, libnftnl-dev, libmnl-dev (scripts/setup).
+ */
+export async function buildInjector(): Promise<string> {
+  const bin = join(await mkdtemp(join(tmpdir(), 'vmmi-nftinject-')), 'nftinject');
+  const src = fileURLToPath(new URL('../../lab-assets/nftinject.c', import.meta.url));
+  await runChecked(['gcc', '-O2', '-Wall', '-o', bin, src, '-lnftables', '-lnftnl', '-lmnl'], { timeoutMs: 60_000 });
+  return bin;
+}
 
 /** Two namespaces of the probe suites joined by a veth pair: client .1 / ::1, reflector .2 / ::2. */
 export interface NetnsPair {

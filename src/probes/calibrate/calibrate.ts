@@ -6,7 +6,9 @@ import { monoMs, stamp } from '../../util/stamp.js';
 import { pingResult, runPing } from '../icmp/run.js';
 import { flowResults } from '../udp/results.js';
 import { startUdpProbe, type ProbePlacement } from '../udp/run.js';
-import { createOutageInjector, type InjectedOutage, type OutageInjectorOptions } from './nft-outage.js';
+import {
+  createOutageInjector, type InjectedOutage, type InjectorExit, type OutageInjector, type OutageInjectorOptions,
+} from './nft-outage.js';
 
 /** The measured path: where the probe and ping run, what they target, and where outages are injected. */
 export interface CalibrationPath {
@@ -15,7 +17,8 @@ export interface CalibrationPath {
   readonly pingRunner: CommandRunner;
   readonly target: string;
   readonly port: number;
-  readonly injector: OutageInjectorOptions;
+  /** Where and how outages are injected; the injector's life bound is set by the run. */
+  readonly injector: Omit<OutageInjectorOptions, 'limitMs'>;
 }
 
 export interface CalibrationOptions {
@@ -38,13 +41,13 @@ export interface CalibrationRow {
   /** Allowed |error| against an exactly known outage: 1/R + 0.5 ms. */
   readonly toleranceMs: number;
   /**
-   * Bounds of the measured value once the reference's own uncertainty is included: the rule went
-   * active within [addSent, addDone] and inactive within [delSent, delDone], so the true outage lies in
-   * [injected − delete latency, injected + add latency]; the bounds widen that by the tolerance.
+   * Bounds of the measured value once the reference's own uncertainty is included: the true outage
+   * lies in [outage.minMs, outage.maxMs] (from the injector's brackets); the bounds widen that by the
+   * tolerance.
    */
   readonly lowMs: number;
   readonly highMs: number;
-  /** |error| ≤ tolerance against the stamped injected length (the strict criterion). */
+  /** |error| ≤ tolerance against the reference length `outage.injectedMs` (the strict criterion). */
   readonly strictOk: boolean;
   /** Gaps vmmi found in the window (1 expected). */
   readonly vmmiGaps: number;
@@ -58,19 +61,28 @@ export interface CalibrationRun {
   readonly ping: FlowResult;
   /** Probe agent CPU (user + system), ms. */
   readonly probeCpuMs: number | undefined;
+  /** The injector's clock check at start and how it ended (`cleaned`: its table was deleted). */
+  readonly injector: {
+    readonly clockCheck: OutageInjector['clockCheck'];
+    readonly exit: InjectorExit;
+  };
 }
 
 /**
  * Injects outages of known length on `path` while a vmmi probe at `ratePps` and `ping -i` run side by
- * side, and compares what each measured with the injected length (stamped on the controller's
- * monotonic clock, which the local agent shares).
+ * side, and compares what each measured with the injected length. The injector stamps each edge on
+ * CLOCK_MONOTONIC, the clock of the controller and of a local probe agent (checked at its start), and
+ * every row carries the reference's own uncertainty.
  */
 export async function runCalibration(path: CalibrationPath, o: CalibrationOptions): Promise<CalibrationRun> {
   const baselineMs = o.baselineMs ?? 1000;
   const spacingMs = o.spacingMs ?? 700;
   const pingIv = o.pingIntervalMs ?? 10;
   const totalMs = baselineMs + o.outagesMs.reduce((a, d) => a + d + spacingMs + 60, 0) + 500;
-  const injector = await createOutageInjector(path.injector);
+  // The injector outlives the run by a margin only; it removes its table when this bound passes.
+  const injector = await createOutageInjector({ ...path.injector, limitMs: totalMs + 30_000 });
+  let finished: Omit<CalibrationRun, 'injector'>;
+  let exit: InjectorExit;
   try {
     const cfg = { flows: [{ id: 1, name: `cal-${o.ratePps}pps`, target: path.target, port: path.port, ratePps: o.ratePps, durationMs: totalMs }], drainMs: 500 };
     const probe = startUdpProbe(path.probeAt, cfg);
@@ -92,12 +104,12 @@ export async function runCalibration(path: CalibrationPath, o: CalibrationOption
     const ping = pingResult(pingRun, pingOpts, triggerMs + wallOffsetMs);
     const tol = 1000 / o.ratePps + 0.5;
     const rows = outages.map((out): CalibrationRow => {
-      const v = gapsIn(flow.gaps, out.addSentMs - 100, out.delDoneMs + 5);
-      const p = gapsIn(ping.gaps, out.addSentMs + wallOffsetMs - 100, out.delDoneMs + wallOffsetMs + 5);
+      const v = gapsIn(flow.gaps, out.on.beforeMs - 100, out.off.afterMs + 5);
+      const p = gapsIn(ping.gaps, out.on.beforeMs + wallOffsetMs - 100, out.off.afterMs + wallOffsetMs + 5);
       const vmmiMs = longest(v, 'tx');
       const pingMs = longest(p, 'rx');
-      const lowMs = out.injectedMs - (out.delDoneMs - out.delSentMs) - tol;
-      const highMs = out.injectedMs + (out.addDoneMs - out.addSentMs) + tol;
+      const lowMs = out.minMs - tol;
+      const highMs = out.maxMs + tol;
       return {
         ratePps: o.ratePps, outage: out, vmmiMs, toleranceMs: tol, vmmiGaps: v.length, pingMs, lowMs, highMs,
         strictOk: vmmiMs !== undefined && Math.abs(vmmiMs - out.injectedMs) <= tol,
@@ -106,10 +118,11 @@ export async function runCalibration(path: CalibrationPath, o: CalibrationOption
       };
     });
     const cpu = res.end === undefined ? undefined : res.end.cpuUserMs + res.end.cpuSystemMs;
-    return { rows, probe: flow, ping, probeCpuMs: cpu };
+    finished = { rows, probe: flow, ping, probeCpuMs: cpu };
   } finally {
-    await injector.close();
+    exit = await injector.close();
   }
+  return { ...finished, injector: { clockCheck: injector.clockCheck, exit } };
 }
 
 function gapsIn(gaps: readonly TimestampGap[], fromMs: number, toMs: number): TimestampGap[] {
