@@ -96,7 +96,9 @@ export async function terminate(pids: readonly number[], graceMs = 2000): Promis
     left = (await Promise.all(left.map(async (p) => ((await isAlive(p)) ? p : -1)))).filter((p) => p > 0);
   }
   for (const p of left) send(p, 'SIGKILL');
-  const killEnd = Date.now() + 2000;
+  // A SIGKILLed process can take seconds to finish exiting on a loaded host (QEMU releasing guest
+  // memory, a task in uninterruptible sleep): wait that out before calling it a leftover.
+  const killEnd = Date.now() + 10_000;
   let still = left;
   while (still.length > 0 && Date.now() < killEnd) {
     await sleep(20);
