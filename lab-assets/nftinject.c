@@ -161,15 +161,19 @@ static int gate(const char *id, int on) {
   return rc;
 }
 
-/* Sleeps until `target` (CLOCK_MONOTONIC ns), the last 200 us spinning so the next change starts on time. */
+/*
+ * Sleeps until `target` (CLOCK_MONOTONIC ns), the last 200 us spinning so the next change starts on
+ * time. A signal cuts the wait short (the outage then ends early and the stamps say so): under
+ * SCHED_FIFO a spin must never run longer than those 200 us.
+ */
 static void wait_until(int64_t target) {
   int64_t coarse = target - 200000;
   if (coarse > now_ns()) {
     struct timespec ts = {.tv_sec = coarse / 1000000000LL, .tv_nsec = coarse % 1000000000LL};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR && !got_signal) {
+    while (!got_signal && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
     }
   }
-  while (now_ns() < target) {
+  while (!got_signal && now_ns() < target) {
   }
 }
 

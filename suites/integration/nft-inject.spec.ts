@@ -84,6 +84,22 @@ test('SIGTERM ends the injector and removes its table', async () => {
   expect(await tableExists()).toBe(false);
 });
 
+test('SIGTERM during an outage ends it at once: the drop is removed and the stamps show the shortened length', async () => {
+  const r = start(['--match', 'ip saddr 198.18.250.1']);
+  await r.next('ready ');
+  r.child.stdin.write('pulse long 5000000\n');
+  await new Promise((res) => setTimeout(res, 300));
+  const t0 = Date.now();
+  r.child.kill('SIGTERM');
+  const pulse = (await r.next('pulse long ')).split(' ').slice(2).map(Number);
+  expect(await r.next('bye ')).toBe('bye signal cleaned=1');
+  expect(Date.now() - t0).toBeLessThan(1000);
+  const [onBefore = 0, , offBefore = 0] = pulse;
+  expect((offBefore - onBefore) / 1e6).toBeLessThan(2000);
+  expect(await r.exit).toBe(0);
+  expect(await tableExists()).toBe(false);
+});
+
 test('the time limit ends an injector whose controller stays silent, and a pulse past it is refused', async () => {
   const t0 = Date.now();
   const r = start(['--match', 'ip saddr 198.18.250.1'], 1500);
