@@ -6,6 +6,7 @@ import { defineConfig } from '@playwright/test';
  * - integration: real daemons on loopback or in temporary namespaces (libvirtd test driver, netconfd, sshd).
  * - lab: the emulated lab or a hardware testbed (`testbedFile` option); serial, one worker.
  * - default: the default suite of migration scenarios (npm start), on VMMI_TESTBED (default testbeds/local.yaml).
+ * - faults: the fault matrix (real faults in the emulated lab, independent checks after each).
  * - report-browser: the generated HTML report opened in Chromium.
  * `scripts/test` runs them one after another so lab timings never share the 2 cores with unit tests.
  */
@@ -22,6 +23,8 @@ export default defineConfig({
     // One retry: a TCG guest occasionally dies after a move; the retry runs on a rebuilt lab and the
     // reporter shows both attempts, marked unstable (never a silent pass).
     { name: 'default', testDir: './suites/default', testMatch: '**/*.spec.ts', workers: 1, timeout: 600_000, retries: 1 },
+    // Real faults in the emulated lab (CI=true runs each 3 times; VMMI_FAULT_RUNS overrides).
+    { name: 'faults', testDir: './suites/faults', testMatch: '**/*.spec.ts', workers: 1, timeout: 1_800_000 },
     { name: 'report-browser', testDir: './suites/report', testMatch: '**/*.spec.ts', workers: 1, timeout: 120_000 },
   ],
 });

@@ -1,7 +1,12 @@
 /**
  * vmmi's public API. Suites import from here only; internal folders have no barrels.
  */
-export { test, expect, judge, vmmiCli, type MigrateRequest, type MigrateOutcome, type LabState } from './playwright/fixtures.js';
+export {
+  test, expect, judge, vmmiCli, migrateRecorded, type MigrateRequest, type MigrateOutcome, type MigrateOverrides, type LabState,
+} from './playwright/fixtures.js';
+export { recoverRuns, formatRecovery, type RecoveryOutcome } from './harness/recover.js';
+export { fileJournal, openJournals, stateDir } from './harness/journal-file.js';
+export { planRecovery, type RunJournal, type JournalHeader, type JournalStep } from './migration/journal.js';
 export { recordRun, recordMeasurement, recordManifestFacts } from './playwright/attachments.js';
 export { loadTestbed, validateTestbedFile, validateTestbedText, type LoadOptions } from './inventory/load.js';
 export { defineTestbed, type TestbedInput } from './inventory/define.js';
@@ -14,6 +19,7 @@ export { Secret } from './model/secret.js';
 export { runMigration, type MigrationResult, type AttemptResult, type MigrationDrivers } from './migration/run.js';
 export { planMigration, formatPlan, type MigrationPlan } from './migration/plan.js';
 export { openTestbed, labNs, type OpenedTestbed } from './harness/open.js';
+export type { NetworkDevice } from './migration/types.js';
 export { toRunRecords } from './harness/run-record.js';
 export { setLabWan, type WanSettings, type WanState } from './harness/lab-control.js';
 export { metricOf, effectiveVerdict, type RunRecord, type Metric, type MetricName } from './report/model.js';

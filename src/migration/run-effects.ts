@@ -139,7 +139,13 @@ export class AttemptRecorder {
         this.mark(tx.device, `${phase}-commit`, { ops: tx.ops.length, tx: handle.id });
       } catch (e) {
         this.mark(tx.device, `${phase}-rejected`, { error: msg(e) });
-        return [{ type: 'network-failed', phase, applied, reason: `${tx.device}: ${msg(e)}` }];
+        // A lost session or a timeout leaves the transaction's effect unknown: a device commits route
+        // by route, so part of it may be in force and the driver could not undo it on a dead session.
+        // Its inverse joins the rollback (on a new session); inverse host-route ops are idempotent.
+        const unknown = isVmmiError(e) && (e.code === 'CONNECTION' || e.code === 'TIMEOUT');
+        const partial: AppliedTx[] = unknown ? [{ phase, device: tx.device, ops: tx.ops, handle: { device: tx.device, id: `${tx.device}#unknown` } }] : [];
+        if (unknown) await this.journal({ step: 'tx-applied', phase, device: tx.device, ops: tx.ops });
+        return [{ type: 'network-failed', phase, applied: [...applied, ...partial], reason: `${tx.device}: ${msg(e)}` }];
       }
     }
     return [{ type: 'network-applied', phase, applied }];

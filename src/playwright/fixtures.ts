@@ -15,7 +15,7 @@ import { formatRecovery, recoverRuns } from '../harness/recover.js';
 import { toRunRecords } from '../harness/run-record.js';
 import { readDeviceVersions } from '../harness/versions.js';
 import { loadTestbed } from '../inventory/load.js';
-import { runMigration, type MigrationResult } from '../migration/run.js';
+import { runMigration, type MigrationResult, type RunMigrationOptions } from '../migration/run.js';
 import type { MigrationStrategy, Testbed } from '../model/testbed.js';
 import { metricOf, type RunRecord, type ScenarioParams } from '../report/model.js';
 import { insecureHostKeyConnections } from '../transports/ssh.js';
@@ -129,7 +129,25 @@ async function freshLabVm(tb: Testbed, o: OpenedTestbed, vm: string): Promise<{ 
   return { vm: spec, from: spec.home };
 }
 
-async function runOne(tb: Testbed, o: OpenedTestbed, req: MigrateRequest, testInfo: TestInfo): Promise<MigrateOutcome> {
+/** What a fault or soak suite changes about one migration: wrapped drivers, extra options, no infra retry. */
+export interface MigrateOverrides {
+  readonly drivers?: OpenedTestbed['drivers'];
+  readonly options?: Partial<RunMigrationOptions>;
+  /** Default true in the emulated lab: a silent guest is retried once on a fresh VM. */
+  readonly freshVmRetry?: boolean;
+}
+
+/**
+ * One migration with every observer on opened drivers, recorded for the reporter (RunRecords as
+ * attachments). The `migrate` fixture is this on the worker's drivers; fault suites call it on fresh
+ * or wrapped drivers.
+ */
+export async function migrateRecorded(tb: Testbed, o: OpenedTestbed, req: MigrateRequest, testInfo: TestInfo,
+  overrides: MigrateOverrides = {}): Promise<MigrateOutcome> {
+  return runOne(tb, o, req, testInfo, overrides);
+}
+
+async function runOne(tb: Testbed, o: OpenedTestbed, req: MigrateRequest, testInfo: TestInfo, ov: MigrateOverrides = {}): Promise<MigrateOutcome> {
   const vm = req.vm ?? tb.vms[0]?.name;
   if (vm === undefined) throw new Error('the testbed has no VM');
   const from = req.from ?? await locateVm(o, vm) ?? tb.vms.find((v) => v.name === vm)?.home ?? '';
@@ -137,9 +155,10 @@ async function runOne(tb: Testbed, o: OpenedTestbed, req: MigrateRequest, testIn
   const family = req.family ?? 4;
   const startedWall = new Date().toISOString();
   const result = await base.step(`migrate ${vm} ${from} → ${req.to} (${strategy}, IPv${family})`, () =>
-    runMigration(tb, { vm, to: req.to, from, strategy, families: [family] }, o.drivers, {
+    runMigration(tb, { vm, to: req.to, from, strategy, families: [family] }, ov.drivers ?? o.drivers, {
       ...o.options, journal: fileJournal(), runId: randomUUID(),
-      ...(tb.lab === undefined ? {} : { freshVm: () => freshLabVm(tb, o, vm) }),
+      ...(tb.lab === undefined || ov.freshVmRetry === false ? {} : { freshVm: () => freshLabVm(tb, o, vm) }),
+      ...ov.options,
     }));
   const params = scenarioParams(tb, from, req.to, strategy, family, req.variant);
   let records: RunRecord[] = toRunRecords(result, {
