@@ -25,6 +25,8 @@ export default defineConfig({
     { name: 'default', testDir: './suites/default', testMatch: '**/*.spec.ts', workers: 1, timeout: 600_000, retries: 1 },
     // Real faults in the emulated lab (CI=true runs each 3 times; VMMI_FAULT_RUNS overrides).
     { name: 'faults', testDir: './suites/faults', testMatch: '**/*.spec.ts', workers: 1, timeout: 1_800_000 },
+    // Consecutive migrations in one controller (CI=true: 100; VMMI_SOAK_MIGRATIONS overrides).
+    { name: 'soak', testDir: './suites/soak', testMatch: '**/*.spec.ts', workers: 1, timeout: 3_600_000 },
     { name: 'report-browser', testDir: './suites/report', testMatch: '**/*.spec.ts', workers: 1, timeout: 120_000 },
   ],
 });
