@@ -135,14 +135,17 @@ export function matrixDir(): string {
   return join(process.env.VMMI_STATE_DIR ?? join('.vmmi', 'state'), 'fault-matrix');
 }
 
+// Rows are keyed by the test runner's pid (the workers' parent): a worker restarted after a failure
+// appends to the same matrix, an earlier invocation's rows are not mixed in.
 export function recordRow(r: FaultRow): void {
   mkdirSync(matrixDir(), { recursive: true });
-  appendFileSync(join(matrixDir(), 'rows.jsonl'), `${JSON.stringify(r)}\n`);
+  appendFileSync(join(matrixDir(), 'rows.jsonl'), `${JSON.stringify({ ...r, runner: process.ppid })}\n`);
 }
 
 export function readRows(): FaultRow[] {
   try {
-    return readFileSync(join(matrixDir(), 'rows.jsonl'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as FaultRow);
+    return readFileSync(join(matrixDir(), 'rows.jsonl'), 'utf8').split('\n').filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as FaultRow & { runner?: number }).filter((r) => r.runner === process.ppid);
   } catch {
     return [];
   }
