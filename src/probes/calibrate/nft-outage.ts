@@ -131,7 +131,10 @@ export async function createOutageInjector(o: OutageInjectorOptions): Promise<Ou
   } catch (e) {
     proc.stop();
     await Promise.race([proc.exit, sleep(3000)]);
-    throw e;
+    throw new ProtocolError(e instanceof Error ? e.message : String(e), {
+      cause: e, operation: 'start outage injector',
+      hint: `argv: ${argv.join(' ')}; the binary comes from scripts/build-lab-assets (needs libnftables-dev, libnftnl-dev, libmnl-dev: scripts/setup)`,
+    });
   }
 
   let n = 0;
