@@ -7,6 +7,7 @@ import { loadTestbed } from '../inventory/load.js';
 import type { Testbed } from '../model/testbed.js';
 import { NetconfClient } from '../transports/netconf/client.js';
 import { labDoctor } from '../lab/doctor.js';
+import { openJournals, retireJournal, writerAlive } from '../harness/journal-file.js';
 import { labDown, type TeardownResult } from '../lab/down.js';
 import type { CheckResult } from '../lab/health.js';
 import { hvUnixUri, serialOffset, waitGuestReady } from '../lab/hypervisors.js';
@@ -149,6 +150,13 @@ export const labCommand: Command = {
         const b = r.before;
         console.log(`lab doctor: found ${b.namespaces.length} namespaces, ${b.processes.length} processes, ${b.mounts.length} mounts, ${b.links.length} links`);
         for (const p of b.processes) console.log(`  process ${p}`);
+        // Interrupted runs on this lab: the lab they changed is gone, so their journals are retired
+        // (recorded, not recovered) and say so; other testbeds' journals are left to `vmmi recover`.
+        for (const j of await openJournals()) {
+          if (j.header.testbed.sha256 !== tb.sha256 || writerAlive(j.header)) continue;
+          await retireJournal(j, 'lab torn down by vmmi lab doctor: nothing left to recover');
+          console.log(`  run journal ${j.header.runId} (${j.header.vm} ${j.header.source} → ${j.header.destination}): retired, its lab is gone`);
+        }
         return reportTeardown(r);
       }
       default: {
