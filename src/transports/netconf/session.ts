@@ -63,6 +63,8 @@ export class NetconfSession {
   readonly #listeners = new Set<(n: NetconfNotification) => void>();
   readonly #closeListeners = new Set<(err?: Error) => void>();
   #nextId = 0;
+  /** Encoded RPCs waiting for the end of the current tick (see #send). */
+  #outbox: Uint8Array[] = [];
   #helloWaiter: ((msg: string | Error) => void) | undefined;
   #closed: Error | undefined;
 
@@ -214,8 +216,38 @@ export class NetconfSession {
         signal?.removeEventListener('abort', onAbort);
       };
       this.#pending.set(id, { op, resolve, reject, cleanup });
-      this.#ch.write(encodeMessage(rpcEnvelope(id, body), this.framing));
+      this.#send(encodeMessage(rpcEnvelope(id, body), this.framing));
     });
+  }
+
+  /**
+   * Queues one framed message; everything queued in the same tick leaves in one channel write.
+   * RPCs issued together (a transaction's lock + discard + edit) then cost one SSH packet and one
+   * socket write instead of one each, which is most of a small RPC's client CPU and wakes the
+   * server's relay chain once. Order on the wire is the order of `rpc()` calls.
+   */
+  #send(frame: Uint8Array): void {
+    this.#outbox.push(frame);
+    if (this.#outbox.length === 1) queueMicrotask(() => this.#flush());
+  }
+
+  #flush(): void {
+    const out = this.#outbox;
+    this.#outbox = [];
+    if (this.#closed !== undefined || out.length === 0) return;
+    if (out.length === 1) {
+      this.#ch.write(out[0] as Uint8Array);
+      return;
+    }
+    let total = 0;
+    for (const f of out) total += f.length;
+    const joined = new Uint8Array(total);
+    let at = 0;
+    for (const f of out) {
+      joined.set(f, at);
+      at += f.length;
+    }
+    this.#ch.write(joined);
   }
 
   /** Registers a notification listener; returns an unsubscribe function. */
