@@ -3,7 +3,8 @@
  *
  * NETCONF devices with a candidate datastore: lock candidate → discard-changes → edit-config
  * (rollback-on-error when offered; these three pipelined in one round trip) → confirmed commit (timeout, persist token with
- * confirmed-commit:1.1) → verify the intended state → confirming commit → unlock. Any failure or
+ * confirmed-commit:1.1) → verify the intended state (its first read pipelined behind the commit) →
+ * confirming commit → unlock (pipelined). Three round trips when the verify is a single read. Any failure or
  * abort: cancel-commit (1.1) or drop the session (1.0: the device reverts when the issuing session
  * ends), discard-changes, unlock. If vmmi dies mid-way, the device's confirm timer reverts.
  *
@@ -121,17 +122,24 @@ export async function transaction(client: NetconfClient, changes: readonly Confi
     ]);
     locked = opening[0]?.status === 'fulfilled';
     if (firstFailure(opening) !== undefined) throw firstFailure(opening);
+    const verify = opts.verify === undefined ? undefined : (): Promise<void> => step('verify', async () => {
+      const why = await (opts.verify as NonNullable<TransactionOptions['verify']>)(client, rpcO);
+      if (why !== undefined) throw new ConfigRejectedError(`intended state not reached: ${why}`, { operation: 'verify' });
+    });
     if (v10) {
       pending = true;
-      await step('confirmed-commit', () => client.commit({ confirmed: true, timeoutS: opts.confirmTimeoutS ?? 120,
-        ...(persistId !== undefined ? { persist: persistId } : {}) }, rpcO));
-    }
-    if (opts.verify !== undefined) {
-      const verify = opts.verify;
-      await step('verify', async () => {
-        const why = await verify(client, rpcO);
-        if (why !== undefined) throw new ConfigRejectedError(`intended state not reached: ${why}`, { operation: 'verify' });
-      });
+      // The verify read goes out right behind the confirmed commit (same round trip): the server
+      // executes RPCs in order, so it reads running after the commit. Its verdict counts only when
+      // the commit succeeded; a failed commit is the error reported.
+      const [commit, verified] = await Promise.allSettled([
+        step('confirmed-commit', () => client.commit({ confirmed: true, timeoutS: opts.confirmTimeoutS ?? 120,
+          ...(persistId !== undefined ? { persist: persistId } : {}) }, rpcO)),
+        verify?.(),
+      ]);
+      if (commit.status === 'rejected') throw commit.reason;
+      if (verified.status === 'rejected') throw verified.reason;
+    } else if (verify !== undefined) {
+      await verify();
     }
     const closing = await group([
       [v10 ? 'confirming-commit' : 'commit', () => client.commit(persistId !== undefined ? { persistId } : {}, rpcO)],
