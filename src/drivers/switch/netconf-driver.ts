@@ -23,6 +23,8 @@ export interface NetconfDialect {
   /** Subtree of running that holds everything the dialect configures (snapshots, diffs). */
   readonly configFilter?: Filter;
   readonly hostRoute?: (r: HostRoute, op: ChangeOp) => ConfigChange;
+  /** Filter reading back just one configured host route (verify); default: `configFilter`. */
+  readonly hostRouteFilter?: (prefix: string) => Filter;
   readonly segment?: (s: Segment, op: ChangeOp) => ConfigChange;
   readonly tunnel?: (t: TunnelEndpoint, op: ChangeOp) => ConfigChange;
   readRoutes(c: NetconfClient, o: IoOptions): Promise<RouteEntry[]>;
@@ -101,8 +103,9 @@ export function createNetconfDriver(client: NetconfClient, d: NetconfDialect, op
 /** After the confirmed commit: the prefix must (not) appear in running's configured routes. */
 function routeVerifier(d: NetconfDialect, prefix: string, present: boolean):
   (c: NetconfClient, o: IoOptions) => Promise<string | undefined> {
+  const filter = d.hostRouteFilter?.(prefix) ?? d.configFilter;
   return async (c, o) => {
-    const xml = (await c.getConfig('running', d.configFilter, o)).xml();
+    const xml = (await c.getConfig('running', filter, o)).xml();
     const has = xml.includes(`>${prefix}<`);
     if (has === present) return undefined;
     return `route ${prefix} ${present ? 'missing from' : 'still in'} running config`;

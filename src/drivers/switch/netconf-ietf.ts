@@ -4,7 +4,7 @@
  * one netconfd serves in the emulated lab). No MAC table or tunnel model exists in these modules.
  */
 import type { NetconfClient } from '../../transports/netconf/client.js';
-import { nodeOperation } from '../../transports/netconf/operations.js';
+import { nodeOperation, type Filter } from '../../transports/netconf/operations.js';
 import { e, el, type XElement } from '../../transports/netconf/xml-build.js';
 import { child, childrenNamed, textAt, type XNode } from '../../transports/netconf/xml.js';
 import type { ChangeOp, NetconfDialect } from './netconf-driver.js';
@@ -47,6 +47,24 @@ export function ietfHostRoute(r: HostRoute, op: ChangeOp): ConfigChange {
   return {
     description: `${op} host route ${r.prefix}`,
     config: staticProtocol(el(family === 4 ? 'ipv4' : 'ipv6', { xmlns: ns }, route)),
+  };
+}
+
+/**
+ * Subtree filter selecting one static route of the `vmmi` instance by its key: the transaction's
+ * verify reads just that entry, so its cost does not grow with the size of running.
+ */
+export function ietfHostRouteFilter(prefix: string): Filter {
+  const { family } = parsePrefix(prefix);
+  return {
+    type: 'subtree',
+    content: el('routing', { xmlns: NS_RT },
+      e('control-plane-protocols',
+        e('control-plane-protocol',
+          e('name', STATIC_INSTANCE),
+          e('static-routes',
+            el(family === 4 ? 'ipv4' : 'ipv6', { xmlns: family === 4 ? NS_V4UR : NS_V6UR },
+              e('route', e('destination-prefix', prefix))))))),
   };
 }
 
@@ -119,6 +137,7 @@ export const netconfIetf: NetconfDialect = {
   kind: 'netconf-ietf',
   configFilter: { type: 'subtree', content: [el('interfaces', { xmlns: NS_IF }), el('routing', { xmlns: NS_RT })] },
   hostRoute: ietfHostRoute,
+  hostRouteFilter: ietfHostRouteFilter,
   segment: ietfSegment,
   readRoutes,
   readNeighbors: async (c, o) =>

@@ -33,3 +33,17 @@ test('FRR commands use canonical IPv6 (what FRR prints back), inverse commands m
     .toEqual(['no ipv6 route 2001:2:0:30::5/128 2001:2:0:1::1']);
   expect(() => frrHostRouteCommands({ prefix: '198.18.0.0/24', device: 'eth0; reboot' }, 'add')).toThrow(TypeError);
 });
+
+test('netconf-ietf verify filter selects one static route by key, per family', async () => {
+  const { ietfHostRouteFilter } = await import('./netconf-ietf.js');
+  const { filterElement } = await import('../../transports/netconf/operations.js');
+  const { render } = await import('../../transports/netconf/xml-build.js');
+  expect(render(filterElement(ietfHostRouteFilter('198.18.5.1/32')))).toBe('<filter type="subtree">' +
+    '<routing xmlns="urn:ietf:params:xml:ns:yang:ietf-routing"><control-plane-protocols><control-plane-protocol>' +
+    '<name>vmmi</name><static-routes><ipv4 xmlns="urn:ietf:params:xml:ns:yang:ietf-ipv4-unicast-routing"><route>' +
+    '<destination-prefix>198.18.5.1/32</destination-prefix></route></ipv4></static-routes></control-plane-protocol>' +
+    '</control-plane-protocols></routing></filter>');
+  expect(render(filterElement(ietfHostRouteFilter('2001:2::5/128')))).toContain(
+    '<ipv6 xmlns="urn:ietf:params:xml:ns:yang:ietf-ipv6-unicast-routing"><route><destination-prefix>2001:2::5/128<');
+  expect(() => ietfHostRouteFilter('198.18.5.1')).toThrow(TypeError);
+});
