@@ -17,6 +17,14 @@ export interface TimestampGap {
   readonly downtimeRxMs: number;
   /** Send stamp of the last packet answered before the gap, ms. */
   readonly startTxMs: number;
+  /**
+   * Send-side width of each edge, ms: the interruption began between the sends of `beforeSeq` and the
+   * next packet (`startEdgeTxMs` = their send interval) and ended between the sends of the packet
+   * before `afterSeq` and `afterSeq` (`endEdgeTxMs`). At steady pacing both are 1/R; a sender pause
+   * on an edge widens it, and the gap then holds up to that pause on top of the interruption.
+   */
+  readonly startEdgeTxMs: number;
+  readonly endEdgeTxMs: number;
 }
 
 /**
@@ -26,12 +34,18 @@ export interface TimestampGap {
  */
 export function timestampGaps(samples: readonly ProbeSample[], intervalMs: number): TimestampGap[] {
   const out: TimestampGap[] = [];
+  const sorted = bySeq(samples);
   let prev: ProbeSample | undefined;
-  for (const s of bySeq(samples)) {
+  let prevIdx = -1;
+  for (let i = 0; i < sorted.length; i++) {
+    const s = sorted[i] as ProbeSample;
     if (s.rxMs === undefined) continue;
     if (prev !== undefined && prev.rxMs !== undefined && s.seq - prev.seq > 1) {
       const gapTxMs = s.txMs - prev.txMs;
       const gapRxMs = s.rxMs - prev.rxMs;
+      // Neighbours in send order; a sequence number never sent has no sample, so fall back to the gap.
+      const firstLost = sorted[prevIdx + 1];
+      const lastLost = sorted[i - 1];
       out.push({
         beforeSeq: prev.seq,
         afterSeq: s.seq,
@@ -41,9 +55,12 @@ export function timestampGaps(samples: readonly ProbeSample[], intervalMs: numbe
         downtimeTxMs: gapTxMs - intervalMs,
         downtimeRxMs: gapRxMs - intervalMs,
         startTxMs: prev.txMs,
+        startEdgeTxMs: firstLost === undefined || i - 1 <= prevIdx ? gapTxMs : firstLost.txMs - prev.txMs,
+        endEdgeTxMs: lastLost === undefined || i - 1 <= prevIdx ? gapTxMs : s.txMs - lastLost.txMs,
       });
     }
     prev = s;
+    prevIdx = i;
   }
   return out;
 }

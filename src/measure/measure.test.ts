@@ -64,6 +64,20 @@ test('several episodes are all listed with RFC 3357 loss distances', () => {
   expect(metric(r, 'episodes')).toBe(3);
 });
 
+test('gap edges: send-side width is 1/R at steady pacing and shows a sender pause on an edge', () => {
+  const s = stream(1000, 3000, { lost: (q) => q >= 1500 && q < 1600 });
+  const [g] = timestampGaps(s, 1);
+  expect(g?.startEdgeTxMs).toBeCloseTo(1, 6);
+  expect(g?.endEdgeTxMs).toBeCloseTo(1, 6);
+  // The sender paused 7 ms before sending seq 1600 (the first answered after the outage): the gap
+  // holds that pause, and the end edge says so.
+  const paused = s.map((x) => (x.seq >= 1600 ? { ...x, txMs: x.txMs + 7, rxMs: x.rxMs === undefined ? undefined : x.rxMs + 7 } : x));
+  const [h] = timestampGaps(paused, 1);
+  expect(h?.downtimeTxMs).toBeCloseTo(107, 6);
+  expect(h?.startEdgeTxMs).toBeCloseTo(1, 6);
+  expect(h?.endEdgeTxMs).toBeCloseTo(8, 6);
+});
+
 test('RTT step across the outage lands in gap_rx, not gap_tx', () => {
   const s = stream(1000, 3000, { lost: (q) => q >= 1500 && q < 1600, rtt: (q) => (q < 1500 ? 1 : 61) });
   const r = summarizeFlow({ spec: spec(1000, 3000), samples: s, end: end(3000), triggerMs: 6400 });

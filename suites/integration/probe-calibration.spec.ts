@@ -66,23 +66,28 @@ function pathOf(p: NetnsPair): CalibrationPath {
 
 for (const rate of RATES_PPS) {
   test(`injected outages ${OUTAGES_MS.join('/')} ms measured within 1/R + 0.5 ms at ${rate} pps, ping side by side`, async () => {
-    // A sender stall on this shared 2-core host (flagged by the probe's health as "sender paused") can
-    // land inside an outage edge: then the calibration is measured once more, and both attempts are printed.
-    const inBounds = (x: Awaited<ReturnType<typeof runCalibration>>): boolean =>
-      x.rows.every((r) => r.vmmiGaps === 1 && r.vmmiMs !== undefined && r.vmmiMs >= r.lowMs && r.vmmiMs <= r.highMs);
+    // A sender pause on this shared 2-core host can land on an outage edge; the gap then holds it and
+    // the row cannot meet the tolerance whatever the network did. Such a row (an edge's send interval
+    // wider than the tolerance) is measured once more, and both attempts are printed; a miss with
+    // steady edges is not retried.
+    const inBounds = (r: CalibrationRow): boolean => r.vmmiGaps === 1 && r.vmmiMs !== undefined && r.vmmiMs >= r.lowMs && r.vmmiMs <= r.highMs;
+    const pausedOnEdge = (r: CalibrationRow): boolean => (r.vmmiEdgeTxMs ?? [0, 0]).some((w) => w > r.toleranceMs);
     let run = await runCalibration(pathOf(pair as NetnsPair), { ratePps: rate, outagesMs: OUTAGES_MS });
-    if (!inBounds(run) && run.probe.health.reasons.some((x) => x.rule === 'sender-stall')) {
-      console.log(`R=${rate} pps attempt 1 out of bounds with a sender stall (${run.probe.health.reasons.map((x) => x.detail).join('; ')}): measuring again`);
+    const missed = run.rows.filter((r) => !inBounds(r));
+    if (missed.length > 0 && missed.every(pausedOnEdge)) {
+      console.log(`R=${rate} pps attempt 1: ${missed.map((r) => `D=${r.outage.requestedMs} ms read ${r.vmmiMs?.toFixed(2)} ms with edge send intervals ` +
+        `${r.vmmiEdgeTxMs?.map((w) => w.toFixed(2)).join('/')} ms`).join('; ')} (sender paused on an edge): measuring again`);
       run = await runCalibration(pathOf(pair as NetnsPair), { ratePps: rate, outagesMs: OUTAGES_MS });
     }
     all.push(...run.rows);
     const f = (x: number | undefined, d = 2): string => (x === undefined ? '-' : x.toFixed(d));
     const cc = run.injector.clockCheck;
     console.log(`R=${rate} pps  injector clock ${f(cc.injectorMs - cc.sentMs, 3)} ms after the controller's send, ${f(cc.receivedMs - cc.injectorMs, 3)} ms before its receive (same CLOCK_MONOTONIC)`);
-    console.log(`R=${rate} pps  D_req  injected ±ref     vmmi gap_tx−1/R  err   | ping gap−10ms  err   (probe CPU ${f(run.probeCpuMs, 0)} ms, health ${run.probe.health.status})`);
+    console.log(`R=${rate} pps  D_req  injected ±ref     vmmi gap_tx−1/R  err   edges_tx | ping gap−10ms  err   (probe CPU ${f(run.probeCpuMs, 0)} ms, health ${run.probe.health.status})`);
     for (const r of run.rows) {
       console.log(`          ${String(r.outage.requestedMs).padStart(5)}  ${f(r.outage.injectedMs, 3).padStart(8)} ±${f(r.outage.uncertaintyMs, 3)}  ` +
-        `${f(r.vmmiMs).padStart(14)}  ${f(r.vmmiErrMs).padStart(6)} | ${f(r.pingMs).padStart(12)}  ${f(r.pingErrMs).padStart(6)}  ` +
+        `${f(r.vmmiMs).padStart(14)}  ${f(r.vmmiErrMs).padStart(6)} ${(r.vmmiEdgeTxMs ?? []).map((w) => f(w)).join('/').padStart(9)} | ` +
+        `${f(r.pingMs).padStart(12)}  ${f(r.pingErrMs).padStart(6)}  ` +
         `strict(±${f(r.toleranceMs)}) ${r.strictOk ? 'ok' : 'MISS'}`);
     }
     console.log(`          error ratio ping/vmmi: ${errorRatio(run.rows)?.toFixed(1)}×; health reasons: ${run.probe.health.reasons.map((x) => x.detail).join('; ') || 'none'}`);

@@ -1,5 +1,5 @@
 import type { CommandRunner } from '../../exec/types.js';
-import type { TimestampGap } from '../../measure/gap.js';
+import { longestGap, type TimestampGap } from '../../measure/gap.js';
 import type { FlowResult } from '../../measure/summarize.js';
 import { sleep } from '../../util/abort.js';
 import { monoMs, stamp } from '../../util/stamp.js';
@@ -51,6 +51,11 @@ export interface CalibrationRow {
   readonly strictOk: boolean;
   /** Gaps vmmi found in the window (1 expected). */
   readonly vmmiGaps: number;
+  /**
+   * Send-side widths of the measured gap's two edges, ms (1/R at steady pacing). An edge wider than
+   * the tolerance means the probe's sender paused on it: that gap cannot meet the tolerance.
+   */
+  readonly vmmiEdgeTxMs: readonly [number, number] | undefined;
   readonly pingMs: number | undefined;
   readonly pingErrMs: number | undefined;
 }
@@ -106,12 +111,14 @@ export async function runCalibration(path: CalibrationPath, o: CalibrationOption
     const rows = outages.map((out): CalibrationRow => {
       const v = gapsIn(flow.gaps, out.on.beforeMs - 100, out.off.afterMs + 5);
       const p = gapsIn(ping.gaps, out.on.beforeMs + wallOffsetMs - 100, out.off.afterMs + wallOffsetMs + 5);
-      const vmmiMs = longest(v, 'tx');
-      const pingMs = longest(p, 'rx');
+      const g = longestGap(v, 'tx');
+      const vmmiMs = g?.downtimeTxMs;
+      const pingMs = longestGap(p, 'rx')?.downtimeRxMs;
       const lowMs = out.minMs - tol;
       const highMs = out.maxMs + tol;
       return {
         ratePps: o.ratePps, outage: out, vmmiMs, toleranceMs: tol, vmmiGaps: v.length, pingMs, lowMs, highMs,
+        vmmiEdgeTxMs: g === undefined ? undefined : [g.startEdgeTxMs, g.endEdgeTxMs],
         strictOk: vmmiMs !== undefined && Math.abs(vmmiMs - out.injectedMs) <= tol,
         vmmiErrMs: vmmiMs === undefined ? undefined : vmmiMs - out.injectedMs,
         pingErrMs: pingMs === undefined ? undefined : pingMs - out.injectedMs,
@@ -127,11 +134,6 @@ export async function runCalibration(path: CalibrationPath, o: CalibrationOption
 
 function gapsIn(gaps: readonly TimestampGap[], fromMs: number, toMs: number): TimestampGap[] {
   return gaps.filter((g) => g.startTxMs >= fromMs && g.startTxMs <= toMs);
-}
-
-function longest(gaps: readonly TimestampGap[], basis: 'tx' | 'rx'): number | undefined {
-  if (gaps.length === 0) return undefined;
-  return Math.max(...gaps.map((g) => (basis === 'tx' ? g.downtimeTxMs : g.downtimeRxMs)));
 }
 
 /** Mean |error| of ping over mean |error| of vmmi across rows with both values (higher = vmmi better). */
