@@ -71,10 +71,21 @@ export class FrameDecoder {
     this.#sawLf = false;
   }
 
+  /**
+   * Adds received bytes. The decoder may keep a reference to `bytes` instead of copying it (the
+   * common case: nothing left over from the previous push), so the caller must not reuse the
+   * buffer afterwards; Node stream chunks never are.
+   */
   push(bytes: Uint8Array): void {
     if (this.#dead !== undefined) throw this.#dead;
     if (bytes.length === 0) return;
     const rest = this.#buf.length - this.#pos;
+    if (rest === 0) {
+      this.#scan -= this.#pos;
+      this.#buf = bytes;
+      this.#pos = 0;
+      return;
+    }
     const merged = new Uint8Array(rest + bytes.length);
     merged.set(this.#buf.subarray(this.#pos), 0);
     merged.set(bytes, rest);
