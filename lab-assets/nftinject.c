@@ -56,6 +56,7 @@
 
 #define MAX_MATCHES 16
 #define MAX_PULSE_US 60000000LL /* 60 s */
+#define SPIN_NS 200000LL /* busy-wait before a timed change: wake-up latency stays out of the pulse length */
 
 static volatile sig_atomic_t got_signal;
 static struct nft_ctx *nft;
@@ -162,12 +163,12 @@ static int gate(const char *id, int on) {
 }
 
 /*
- * Sleeps until `target` (CLOCK_MONOTONIC ns), the last 200 us spinning so the next change starts on
+ * Sleeps until `target` (CLOCK_MONOTONIC ns), the last SPIN_NS spinning so the next change starts on
  * time. A signal cuts the wait short (the outage then ends early and the stamps say so): under
- * SCHED_FIFO a spin must never run longer than those 200 us.
+ * SCHED_FIFO a spin must never run longer than SPIN_NS.
  */
 static void wait_until(int64_t target) {
-  int64_t coarse = target - 200000;
+  int64_t coarse = target - SPIN_NS;
   if (coarse > now_ns()) {
     struct timespec ts = {.tv_sec = coarse / 1000000000LL, .tv_nsec = coarse % 1000000000LL};
     while (!got_signal && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
