@@ -26,6 +26,14 @@ export interface SessionOptions {
   readonly helloTimeoutMs?: number;
   /** Default per-RPC timeout (ms, default 60 000). */
   readonly rpcTimeoutMs?: number;
+  /**
+   * When the first RPC after the hello has no reply and the server sent nothing for this long (ms,
+   * default 1000; 0 disables), send one no-op RPC. Why: netconfd (yuma123 2.13) leaves a message
+   * that arrived in the same read as the client hello unprocessed until more input arrives; its
+   * netconf-subsystem relay coalesces hello and first RPC whenever it connects late (seen in ~3 % of
+   * lab sessions under load). The no-op's reply is discarded.
+   */
+  readonly helloNudgeMs?: number;
   readonly maxMessageBytes?: number;
   readonly signal?: AbortSignal;
 }
@@ -65,6 +73,9 @@ export class NetconfSession {
   #nextId = 0;
   /** Encoded RPCs waiting for the end of the current tick (see #send). */
   #outbox: Uint8Array[] = [];
+  /** Bytes received since the hello (the first-RPC nudge fires only on a server that stayed silent). */
+  #rxAfterHello = 0;
+  #nudgeArmed = false;
   #helloWaiter: ((msg: string | Error) => void) | undefined;
   #closed: Error | undefined;
 
@@ -123,6 +134,7 @@ export class NetconfSession {
 
   #onData(b: Uint8Array): void {
     if (this.#closed !== undefined) return;
+    if (this.#helloWaiter === undefined) this.#rxAfterHello += b.length;
     try {
       this.#dec.push(b);
       for (let m = this.#dec.next(); m !== undefined; m = this.#dec.next()) this.#onMessage(m);
@@ -217,7 +229,22 @@ export class NetconfSession {
       };
       this.#pending.set(id, { op, resolve, reject, cleanup });
       this.#send(encodeMessage(rpcEnvelope(id, body), this.framing));
+      this.#armNudge();
     });
+  }
+
+  /** See SessionOptions.helloNudgeMs: one no-op RPC if the first RPC meets a silent server. */
+  #armNudge(): void {
+    const ms = this.#opts.helloNudgeMs ?? 1000;
+    if (this.#nudgeArmed || ms <= 0) return;
+    this.#nudgeArmed = true;
+    const t = setTimeout(() => {
+      if (this.#closed !== undefined || this.#rxAfterHello > 0 || this.#pending.size === 0) return;
+      // An empty subtree filter selects nothing: the reply is empty data (or an error), either discarded.
+      const noop = '<get-config><source><running/></source><filter type="subtree"><nudge xmlns="urn:vmmi:session-nudge"/></filter></get-config>';
+      this.#send(encodeMessage(rpcEnvelope(`nudge-${this.sessionId ?? 0}`, noop), this.framing));
+    }, ms);
+    t.unref?.();
   }
 
   /**
