@@ -27,7 +27,6 @@ const VM = 'vm1';
 const AWAY = 'hv3';
 const STRATEGY = 'host-route-static' as const;
 
-test.describe.configure({ mode: 'serial' });
 
 /** Resolves when the source reports migration progress of at least `percent`. */
 function progressGate(percent: number): { onProgress: (p: { host: string; percent: number }) => void; reached: Promise<void> } {
@@ -147,10 +146,12 @@ test('destination libvirtd killed mid-migration', async ({ testbed, testbedFile,
       let out: MigrateOutcome;
       let killed = false;
       try {
-        const p = migrateRecorded(testbed, o, { to: AWAY, strategy: STRATEGY }, info, { freshVmRetry: false });
+        let ended = false;
+        const p = migrateRecorded(testbed, o, { to: AWAY, strategy: STRATEGY }, info, { freshVmRetry: false })
+          .finally(() => { ended = true; });
         await Promise.race([gate.reached, p.then(() => undefined)]);
         const pid = libvirtdPid(testbed, AWAY);
-        if (pid !== undefined) { process.kill(pid, 'SIGKILL'); killed = true; }
+        if (pid !== undefined && !ended) { process.kill(pid, 'SIGKILL'); killed = true; }
         out = await p;
       } finally {
         await o.close();
@@ -176,9 +177,10 @@ test('WAN cut mid-migration, then restored', async ({ testbed, testbedFile, lab 
       let out: MigrateOutcome;
       let cut = false;
       try {
-        const p = migrateRecorded(testbed, o, { to: AWAY, strategy: STRATEGY, variant: { fault: 'wan-cut' } }, info, { freshVmRetry: false });
+        let ended = false;
+        const p = migrateRecorded(testbed, o, { to: AWAY, strategy: STRATEGY, variant: { fault: 'wan-cut' } }, info, { freshVmRetry: false })
+          .finally(() => { ended = true; });
         await Promise.race([gate.reached, p.then(() => undefined)]);
-        const ended = await Promise.race([p.then(() => true), Promise.resolve(false)]);
         if (!ended) {
           await setLabWan(testbed, { cut: true }, { timeoutMs: 10_000 });
           cut = true;

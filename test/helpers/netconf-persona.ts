@@ -21,6 +21,11 @@ export interface PersonaOptions {
   readonly drop?: (rpc: string, id: string) => boolean;
   /** Inner XML of the reply (without the rpc-reply element), unprefixed; default `<ok/>` / `<data/>`. */
   readonly reply?: (rpc: string, id: string, rpcXml: string) => string | undefined;
+  /**
+   * netconfd's quirk: the first RPC is answered only once another message arrives (as when it came in
+   * the same read as the client hello).
+   */
+  readonly holdFirstRpc?: boolean;
   /** Notifications (event XML inside `<notification>`) sent after create-subscription. */
   readonly notifications?: readonly string[];
 }
@@ -102,6 +107,8 @@ function serve(ch: ServerChannel, o: PersonaOptions, received: string[]): void {
     send(prefixed(`<?xml version="1.0"?><hello xmlns="${NS}"><capabilities>${caps.map((c) => `<capability>${c}</capability>`).join('')}` +
       `</capabilities><session-id>17</session-id></hello>`, o.prefix));
   }
+  let held: (() => void) | undefined;
+  let rpcs = 0;
   ch.on('data', (b: Buffer) => {
     dec.push(b);
     for (let m = dec.next(); m !== undefined; m = dec.next()) {
@@ -129,7 +136,11 @@ function serve(ch: ServerChannel, o: PersonaOptions, received: string[]): void {
         if (rpc === 'close-session') ch.close();
       };
       const d = o.delayMs?.(rpc, id) ?? 0;
-      if (d > 0) setTimeout(after, d);
+      const release = held;
+      held = undefined;
+      release?.();
+      if (o.holdFirstRpc === true && ++rpcs === 1) held = after;
+      else if (d > 0) setTimeout(after, d);
       else after();
     }
   });

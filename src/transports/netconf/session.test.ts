@@ -142,3 +142,20 @@ test('host keys: pinned mismatch refused with both fingerprints; known_hosts (ha
   await c.close();
   expect(insecureHostKeyConnections()).toContain(`u@127.0.0.1:${p.port}`);
 });
+
+test('a first RPC that a server holds back (netconfd hello quirk) is answered after one no-op RPC', async () => {
+  const p = await persona({ holdFirstRpc: true });
+  const c = await connect(p, { rpcTimeoutMs: 5000 });
+  const t0 = performance.now();
+  const r = await c.getConfig('running');
+  expect(r.data?.name).toBe('data');
+  expect(performance.now() - t0).toBeGreaterThan(900);
+  expect(p.received).toEqual(['get-config', 'get-config']);
+  // Only the first RPC is watched: later ones are never nudged.
+  await c.getConfig('running');
+  expect(p.received).toHaveLength(3);
+  await c.close();
+  const off = await connect(await persona({ holdFirstRpc: true }), { rpcTimeoutMs: 2000, helloNudgeMs: 0 });
+  expect(await codeOf(off.getConfig('running'))).toMatch(/^TIMEOUT/);
+  await off.close();
+});
