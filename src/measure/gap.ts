@@ -65,6 +65,17 @@ export function timestampGaps(samples: readonly ProbeSample[], intervalMs: numbe
   return out;
 }
 
+/**
+ * Edge-midpoint estimate of the interruption behind a gap, ms: the interruption lasted between
+ * `gapTx − startEdge − endEdge` and `gapTx`, and this is the middle of that interval, with half its
+ * width as uncertainty. At steady pacing it equals `downtimeTxMs` ± 1/R; when the sender paused on an
+ * edge (or sends in bursts), it removes the pause from the estimate instead of adding it.
+ */
+export function edgeMidpointDowntimeMs(g: TimestampGap): { readonly downtimeMs: number; readonly uncertaintyMs: number } {
+  const half = (g.startEdgeTxMs + g.endEdgeTxMs) / 2;
+  return { downtimeMs: g.gapTxMs - half, uncertaintyMs: half };
+}
+
 /** The gap with the longest downtime on the given basis, or undefined when there is none. */
 export function longestGap(gaps: readonly TimestampGap[], basis: 'tx' | 'rx' = 'tx'): TimestampGap | undefined {
   let best: TimestampGap | undefined;

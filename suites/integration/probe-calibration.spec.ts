@@ -48,7 +48,9 @@ test.afterAll(async () => {
   if (pair !== undefined) await destroyNetnsPair(pair);
   if (injectorBin !== undefined) await rm(dirname(injectorBin), { recursive: true, force: true });
   if (ownAutogroupNice !== undefined) await writeFile(AUTOGROUP, ownAutogroupNice);
-  if (all.length > 0) console.log(`error ratio ping/vmmi over all rows: ${errorRatio(all)?.toFixed(1)}× (target ≥ 10×)`);
+  if (all.length > 0) {
+    console.log(`error ratio ping/vmmi over all rows: ${errorRatio(all)?.toFixed(1)}× (target ≥ 10×; edge-midpoint estimate ${errorRatio(all, 'edge-midpoint')?.toFixed(1)}×)`);
+  }
 });
 
 function pathOf(p: NetnsPair): CalibrationPath {
@@ -83,14 +85,15 @@ for (const rate of RATES_PPS) {
     const f = (x: number | undefined, d = 2): string => (x === undefined ? '-' : x.toFixed(d));
     const cc = run.injector.clockCheck;
     console.log(`R=${rate} pps  injector clock ${f(cc.injectorMs - cc.sentMs, 3)} ms after the controller's send, ${f(cc.receivedMs - cc.injectorMs, 3)} ms before its receive (same CLOCK_MONOTONIC)`);
-    console.log(`R=${rate} pps  D_req  injected ±ref     vmmi gap_tx−1/R  err   edges_tx | ping gap−10ms  err   (probe CPU ${f(run.probeCpuMs, 0)} ms, health ${run.probe.health.status})`);
+    console.log(`R=${rate} pps  D_req  injected ±ref     vmmi gap_tx−1/R  err   edges_tx  edge-mid   err | ping gap−10ms  err   (probe CPU ${f(run.probeCpuMs, 0)} ms, health ${run.probe.health.status})`);
     for (const r of run.rows) {
       console.log(`          ${String(r.outage.requestedMs).padStart(5)}  ${f(r.outage.injectedMs, 3).padStart(8)} ±${f(r.outage.uncertaintyMs, 3)}  ` +
-        `${f(r.vmmiMs).padStart(14)}  ${f(r.vmmiErrMs).padStart(6)} ${(r.vmmiEdgeTxMs ?? []).map((w) => f(w)).join('/').padStart(9)} | ` +
+        `${f(r.vmmiMs).padStart(14)}  ${f(r.vmmiErrMs).padStart(6)} ${(r.vmmiEdgeTxMs ?? []).map((w) => f(w)).join('/').padStart(9)} ` +
+        `${f(r.vmmiMidMs).padStart(9)} ${f(r.vmmiMidErrMs).padStart(6)} | ` +
         `${f(r.pingMs).padStart(12)}  ${f(r.pingErrMs).padStart(6)}  ` +
         `strict(±${f(r.toleranceMs)}) ${r.strictOk ? 'ok' : 'MISS'}`);
     }
-    console.log(`          error ratio ping/vmmi: ${errorRatio(run.rows)?.toFixed(1)}×; health reasons: ${run.probe.health.reasons.map((x) => x.detail).join('; ') || 'none'}`);
+    console.log(`          error ratio ping/vmmi: ${errorRatio(run.rows)?.toFixed(1)}× (edge-midpoint estimate: ${errorRatio(run.rows, 'edge-midpoint')?.toFixed(1)}×); health reasons: ${run.probe.health.reasons.map((x) => x.detail).join('; ') || 'none'}`);
     expect(run.injector.exit, 'the injector deleted its table on exit').toEqual({ reason: 'quit', cleaned: true });
     expect(run.probe.health.status, run.probe.health.reasons.map((x) => x.detail).join('; ')).not.toBe('errored');
     expect(run.probe.episodes).toHaveLength(OUTAGES_MS.length);
