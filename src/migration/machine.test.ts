@@ -218,3 +218,22 @@ test('terminal states accept nothing', () => {
   }
   expect(acceptedEvents(run(...toMigrate).m)).toEqual(expect.arrayContaining(['dst-resumed', 'abort', 'step-timeout']));
 });
+
+test('a rollback that finds the VM on the destination migrates it back before calling the run rolled back', () => {
+  const rolled = (last: MachineEvent): Machine => {
+    let m = run(...toSwitchover, { type: 'network-failed', phase: 'switchover', applied: [], reason: 'coreA rejected' }).m;
+    m = transition(m, { type: 'migration-completed' }).machine;
+    m = transition(m, { type: 'network-rolled-back', residue: [] }).machine;
+    const located = transition(m, { type: 'vm-located', on: 'destination' });
+    expect(located.effects).toEqual([{ kind: 'migrate-back' }]);
+    const back = transition(located.machine, last);
+    expect(back.effects).toEqual([{ kind: 'locate-vm' }]);
+    return back.machine;
+  };
+  const ok = transition(rolled({ type: 'moved-back' }), { type: 'vm-located', on: 'source' });
+  expect(ok.machine.state).toBe('rolled-back');
+  expect(ok.machine.ctx.residue).toEqual([]);
+  const stuck = transition(rolled({ type: 'move-back-failed', reason: 'hv1 refused' }), { type: 'vm-located', on: 'destination' });
+  expect(stuck.machine.state).toBe('failed');
+  expect(stuck.machine.ctx.residue.join('\n')).toMatch(/back failed: hv1 refused[\s\S]*stayed on the destination/);
+});

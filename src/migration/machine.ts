@@ -50,6 +50,9 @@ export type MachineEvent =
   | { readonly type: 'verify-failed'; readonly reason: string }
   | { readonly type: 'network-rolled-back'; readonly residue: readonly string[] }
   | { readonly type: 'vm-located'; readonly on: VmLocation }
+  /** The VM was migrated back to the source during a rollback (it had already resumed on the destination). */
+  | { readonly type: 'moved-back' }
+  | { readonly type: 'move-back-failed'; readonly reason: string }
   | { readonly type: 'abort'; readonly reason?: string }
   | { readonly type: 'step-timeout'; readonly step: MigrationState; readonly afterMs: number };
 
@@ -65,6 +68,8 @@ export type Effect =
   /** `txs` newest first; `ops` the inverse operations in the same order (fallback and printing). */
   | { readonly kind: 'rollback-network'; readonly txs: readonly AppliedTx[]; readonly ops: readonly DeviceOp[] }
   | { readonly kind: 'locate-vm' }
+  /** Rollback found the VM on the destination: migrate it back to the source (the network was rolled back). */
+  | { readonly kind: 'migrate-back' }
   | { readonly kind: 'stop-observers' };
 
 export type FailureKind = 'refused' | 'network' | 'observers' | 'migration' | 'verify' | 'aborted' | 'timeout';
@@ -88,7 +93,9 @@ export interface MachineContext {
   readonly abortRequested: boolean;
   readonly trigger?: 'dst-resumed' | 'job-completed';
   readonly failure?: Failure;
-  readonly rollbackStep?: 'await-migration' | 'network' | 'locate';
+  readonly rollbackStep?: 'await-migration' | 'network' | 'locate' | 'move-back';
+  /** The rollback already tried to migrate the VM back (once). */
+  readonly movedBack?: boolean;
   readonly residue: readonly string[];
   readonly vmOn?: VmLocation;
 }
@@ -218,8 +225,18 @@ const handlers: Readonly<Record<MigrationState, Handler>> = {
       return go('rolling-back', { ...ctx, residue: e.residue, rollbackStep: 'locate' }, { kind: 'locate-vm' });
     }
     if (ctx.rollbackStep === 'locate' && e.type === 'vm-located') {
-      const clean = ctx.residue.length === 0 && (e.on === 'source' || e.on === 'destination');
-      return finish(clean ? 'rolled-back' : 'failed', { ...ctx, vmOn: e.on });
+      // The network now serves the source: a VM that already runs on the destination goes back, or
+      // it would be unreachable ("rolled back" means the testbed is as before the run).
+      if (e.on === 'destination' && ctx.movedBack !== true) {
+        return go('rolling-back', { ...ctx, rollbackStep: 'move-back', movedBack: true, vmOn: e.on }, { kind: 'migrate-back' });
+      }
+      const clean = ctx.residue.length === 0 && e.on === 'source';
+      return finish(clean ? 'rolled-back' : 'failed', { ...ctx, vmOn: e.on,
+        ...(e.on === 'destination' ? { residue: [...ctx.residue, 'VM stayed on the destination while the network was rolled back to the source'] } : {}) });
+    }
+    if (ctx.rollbackStep === 'move-back' && (e.type === 'moved-back' || e.type === 'move-back-failed')) {
+      const residue = e.type === 'move-back-failed' ? [...ctx.residue, `migrating the VM back failed: ${e.reason}`] : ctx.residue;
+      return go('rolling-back', { ...ctx, residue, rollbackStep: 'locate' }, { kind: 'locate-vm' });
     }
     return undefined;
   },
@@ -255,7 +272,7 @@ const ALL_EVENTS: readonly MachineEvent[] = [
   { type: 'observers-failed', reason: '' }, { type: 'migration-started' }, { type: 'dst-resumed' },
   { type: 'migration-completed' }, { type: 'migration-failed', reason: '' }, { type: 'migration-aborted' },
   { type: 'verify-ok' }, { type: 'verify-failed', reason: '' }, { type: 'network-rolled-back', residue: [] },
-  { type: 'vm-located', on: 'source' }, { type: 'abort' }, { type: 'step-timeout', step: 'precheck', afterMs: 0 },
+  { type: 'vm-located', on: 'source' }, { type: 'moved-back' }, { type: 'move-back-failed', reason: '' }, { type: 'abort' }, { type: 'step-timeout', step: 'precheck', afterMs: 0 },
   ...(['prepare', 'switchover', 'cleanup'] as const).flatMap((phase) => [
     { type: 'network-applied' as const, phase, applied: [] }, { type: 'network-failed' as const, phase, applied: [], reason: '' }]),
 ];

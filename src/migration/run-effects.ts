@@ -70,6 +70,7 @@ export class AttemptRecorder {
       case 'verify': return this.verifyGuest();
       case 'rollback-network': return this.rollback(effect.txs);
       case 'locate-vm': return this.locate();
+      case 'migrate-back': return this.migrateBack();
       case 'stop-observers': return this.stopObservers();
     }
   }
@@ -277,6 +278,29 @@ export class AttemptRecorder {
       return undefined;
     } catch (e) {
       return `inverse ops failed too: ${msg(e)}`;
+    }
+  }
+
+  /** Migrates the VM from the destination back to the source (rollback after it had resumed there). */
+  private async migrateBack(): Promise<MachineEvent[]> {
+    const uri = this.env.plan.testbed.hypervisors.find((h) => h.name === this.env.plan.source)?.migrationUri;
+    if (uri === undefined) return [{ type: 'move-back-failed', reason: `${this.src.name} has no migration URI` }];
+    this.mark(this.dst.name, 'migrate-back-call', { to: this.src.name });
+    try {
+      const job = await this.dst.migrate(this.vm.name, { ...this.env.params, destinationUri: uri }, this.io('rolling-back', false));
+      void (async () => {
+        try {
+          for await (const ev of job.events) void ev;
+        } catch {
+          // the job's end is reported through `done`
+        }
+      })();
+      await job.done;
+      this.mark(this.src.name, 'moved-back');
+      return [{ type: 'moved-back' }];
+    } catch (e) {
+      this.mark(this.dst.name, 'migrate-back-failed', { error: msg(e) });
+      return [{ type: 'move-back-failed', reason: msg(e) }];
     }
   }
 

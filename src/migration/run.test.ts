@@ -188,3 +188,17 @@ test('precheck refuses when the VM is already active on the destination', async 
   expect((r.attempts[0]?.error as { code?: string }).code).toBe('PRECHECK');
   expect(w.cluster.calls).toEqual([]);
 });
+
+test('a router refuses its switchover after the VM resumed on the destination: the VM is migrated back, the network is as before', async () => {
+  const w = world();
+  const before = await configs(w);
+  const torA = w.devices.get('torA');
+  if (torA) torA.rejectOn = () => true;
+  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, w.drivers, fast);
+  expect(r.verdict).toBe('rolled-back');
+  expect(r.attempts[0]?.failure).toMatchObject({ step: 'switchover', kind: 'network' });
+  expect(r.timeline.some((e) => e.kind === 'migrate-back-call' && e.host === 'hv3')).toBe(true);
+  expect(w.cluster.where('vm1')).toEqual(['hv1']);
+  expect(r.attempts[0]?.vmOn).toBe('source');
+  expect(await configs(w)).toEqual(before);
+});
