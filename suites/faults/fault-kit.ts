@@ -52,6 +52,13 @@ export function residueOf(before: Record<string, string>, after: Record<string, 
   return Object.keys(before).filter((k) => before[k] !== after[k]);
 }
 
+/** What differs on one switch: `+ line` present only after, `- line` only before (first `max` lines). */
+export function residueLines(before: string, after: string, max = 6): string[] {
+  const b = new Set(before.split('\n'));
+  const a = new Set(after.split('\n'));
+  return [...[...a].filter((l) => !b.has(l)).map((l) => `+ ${l}`), ...[...b].filter((l) => !a.has(l)).map((l) => `- ${l}`)].slice(0, max);
+}
+
 /** PIDs whose /proc cmdline contains every one of `needles` (no pkill: namespaces do not isolate PIDs). */
 export function pidsMatching(...needles: string[]): number[] {
   const out: number[] = [];

@@ -17,7 +17,7 @@ import {
 } from '../../src/index.js';
 import { HistoryStore } from './fault-imports.js';
 import {
-  blockManagement, census, dropNetconfSessions, libvirtdPid, recordRow, residueOf, setLink, snapshotSwitches, unblockManagement,
+  blockManagement, census, dropNetconfSessions, libvirtdPid, recordRow, residueLines, residueOf, setLink, snapshotSwitches, unblockManagement,
   type FaultRow,
 } from './fault-kit.js';
 
@@ -110,6 +110,7 @@ async function faultRun(fault: string, run: number, tb: Testbed, file: string, i
   };
   recordRow(row);
   console.log(`${fault} #${run}: VM on [${on.join(', ')}], residue [${residue.join(', ')}], open journals [${open.join(', ')}], ${seen.verdict}`);
+  for (const sw of residue) console.log(`  ${sw}:\n    ${residueLines(reference[sw] ?? '', after[sw] ?? '').join('\n    ')}`);
   expect.soft(on, `${fault} #${run}: the VM runs on exactly one hypervisor`).toHaveLength(1);
   expect.soft(residue, `${fault} #${run}: no config residue`).toEqual([]);
   expect.soft(open, `${fault} #${run}: no run journal left open`).toEqual([]);
@@ -301,7 +302,8 @@ test('the controller gets SIGINT during a migration', async ({ testbed, testbedF
   test.setTimeout(RUNS * 300_000 + 300_000);
   for (let i = 1; i <= RUNS; i++) {
     await faultRun('controller SIGINT during migration', i, testbed, testbedFile, info, async () => {
-      const c = spawnVmmi(['migrate', VM, '--to', AWAY, '--strategy', STRATEGY, '--testbed', testbedFile]);
+      // IPv4 like every other case here (the reference configs are those of an IPv4 move).
+      const c = spawnVmmi(['migrate', VM, '--to', AWAY, '--strategy', STRATEGY, '--family', '4', '--testbed', testbedFile]);
       const hit = await waitFor(c.output, (s) => progressAtLeast(s, home(testbed), 15), 120_000);
       if (hit) c.child.kill('SIGINT');
       const { code } = await Promise.race([c.exited, new Promise<{ code: null }>((r) => setTimeout(() => r({ code: null }), 240_000))]);
@@ -324,12 +326,15 @@ test('the controller gets SIGKILL during a migration; the next vmmi command reco
     await faultRun('controller SIGKILL during migration, then vmmi recover', i, testbed, testbedFile, info, async () => {
       const out = mkdtempSync(join(tmpdir(), 'vmmi-fault-run-'));
       // Two scenarios: the first finishes (its results must survive), the kill lands in the second.
-      const c = spawnVmmi(['run', '--testbed', testbedFile, '--out', out, '--grep', 'IPv6|host-route-static: vm1 moves']);
+      // Both scenarios move vm1 hv1 ↔ hv3 by host-route-static over IPv4; the second runs with a 30 ms WAN.
+      const c = spawnVmmi(['run', '--testbed', testbedFile, '--out', out, '--grep', 'host-route-static: vm1 moves|30 ms one-way']);
       const firstDone = await waitFor(c.output, (s) => /✓\s+1 /.test(s), 400_000);
       const mark = c.output().length;
       const hit = firstDone && await waitFor(c.output, (s) => progressAtLeast(s, home(testbed), 15, mark), 200_000);
       process.kill(-(c.child.pid ?? 0), 'SIGKILL');
       await c.exited;
+      // The killed scenario had delayed the WAN: the lab's own setting comes back (not a switch config).
+      await setLabWan(testbed, { delayMs: 0, lossPct: 0, cut: false }, { timeoutMs: 10_000 });
       const rec = await vmmiCli(['recover', '--testbed', testbedFile], 400_000).then((s) => ({ ok: true, s }), (e: Error) => ({ ok: false, s: e.message }));
       let records = 0;
       try {
