@@ -34,6 +34,16 @@ export interface SessionOptions {
    * lab sessions under load). The no-op's reply is discarded.
    */
   readonly helloNudgeMs?: number;
+  /**
+   * Most request bytes written whose replies are still outstanding (default 32 KiB; 0 = no limit).
+   * Further RPCs wait in the session (their timeout runs) until replies free room; one RPC is always
+   * sent, however large. Why: netconfd's netconf-subsystem relay (yuma123 2.13) and netconfd both
+   * write with blocking calls; when a burst of pipelined requests fills netconfd's socket while
+   * netconfd writes replies to the relay, both block and the session hangs for good (seen with
+   * 500-800 pipelined get-config of a 2.2 KB reply). Bounding the unanswered requests keeps the
+   * server's input below its socket buffer.
+   */
+  readonly maxInFlightBytes?: number;
   readonly maxMessageBytes?: number;
   readonly signal?: AbortSignal;
 }
@@ -57,7 +67,12 @@ interface Pending {
   readonly resolve: (r: RpcReply) => void;
   readonly reject: (e: Error) => void;
   readonly cleanup: () => void;
+  /** Request bytes on the wire for this RPC (0 while it waits in the outbox). */
+  sent: number;
 }
+
+/** Default of SessionOptions.maxInFlightBytes. */
+export const DEFAULT_MAX_IN_FLIGHT_BYTES = 32 * 1024;
 
 export class NetconfSession {
   sessionId = 0;
@@ -71,8 +86,11 @@ export class NetconfSession {
   readonly #listeners = new Set<(n: NetconfNotification) => void>();
   readonly #closeListeners = new Set<(err?: Error) => void>();
   #nextId = 0;
-  /** Encoded RPCs waiting for the end of the current tick (see #send). */
-  #outbox: Uint8Array[] = [];
+  /** Framed messages not yet written (see #send); `id` ties an RPC's frame to its pending entry. */
+  #outbox: { readonly frame: Uint8Array; readonly id: string | undefined }[] = [];
+  #flushQueued = false;
+  /** Request bytes written whose replies are outstanding (see SessionOptions.maxInFlightBytes). */
+  #inFlightBytes = 0;
   /** Bytes received since the hello (the first-RPC nudge fires only on a server that stayed silent). */
   #rxAfterHello = 0;
   #nudgeArmed = false;
@@ -220,15 +238,18 @@ export class NetconfSession {
           reject(e);
         }
       };
+      // A timed-out or aborted RPC frees its window share too: its reply, if any, is dropped.
       const timer = setTimeout(() => drop(new TimeoutError(`${op} got no reply`, timeoutMs, this.#ctx(op))), timeoutMs);
       const onAbort = (): void => drop(new AbortedError(`${op} aborted`, this.#ctx(op, signal?.reason)));
       signal?.addEventListener('abort', onAbort, { once: true });
       const cleanup = (): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
+        this.#release(entry);
       };
-      this.#pending.set(id, { op, resolve, reject, cleanup });
-      this.#send(encodeMessage(rpcEnvelope(id, body), this.framing));
+      const entry: Pending = { op, resolve, reject, cleanup, sent: 0 };
+      this.#pending.set(id, entry);
+      this.#send(encodeMessage(rpcEnvelope(id, body), this.framing), id);
       this.#armNudge();
     });
   }
@@ -251,23 +272,52 @@ export class NetconfSession {
    * Queues one framed message; everything queued in the same tick leaves in one channel write.
    * RPCs issued together (a transaction's lock + discard + edit) then cost one SSH packet and one
    * socket write instead of one each, which is most of a small RPC's client CPU and wakes the
-   * server's relay chain once. Order on the wire is the order of `rpc()` calls.
+   * server's relay chain once. Order on the wire is the order of `rpc()` calls. RPC frames (with
+   * `id`) also respect the in-flight window; other frames are never held back.
    */
-  #send(frame: Uint8Array): void {
-    this.#outbox.push(frame);
-    if (this.#outbox.length === 1) queueMicrotask(() => this.#flush());
+  #send(frame: Uint8Array, id?: string): void {
+    this.#outbox.push({ frame, id });
+    this.#scheduleFlush();
   }
 
+  #scheduleFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => {
+      this.#flushQueued = false;
+      this.#flush();
+    });
+  }
+
+  /** Writes the outbox up to the in-flight window, in order; the rest waits for replies. */
   #flush(): void {
-    const out = this.#outbox;
-    this.#outbox = [];
-    if (this.#closed !== undefined || out.length === 0) return;
+    if (this.#closed !== undefined) {
+      this.#outbox = [];
+      return;
+    }
+    const max = this.#opts.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
+    const box = this.#outbox;
+    const out: Uint8Array[] = [];
+    let total = 0;
+    let n = 0;
+    for (; n < box.length; n++) {
+      const { frame, id } = box[n] as (typeof box)[number];
+      if (id !== undefined) {
+        const p = this.#pending.get(id);
+        if (p === undefined) continue; // timed out or aborted before it was sent
+        if (max > 0 && this.#inFlightBytes > 0 && this.#inFlightBytes + frame.length > max) break;
+        p.sent = frame.length;
+        this.#inFlightBytes += frame.length;
+      }
+      out.push(frame);
+      total += frame.length;
+    }
+    this.#outbox = n === box.length ? [] : box.slice(n);
+    if (out.length === 0) return;
     if (out.length === 1) {
       this.#ch.write(out[0] as Uint8Array);
       return;
     }
-    let total = 0;
-    for (const f of out) total += f.length;
     const joined = new Uint8Array(total);
     let at = 0;
     for (const f of out) {
@@ -275,6 +325,14 @@ export class NetconfSession {
       at += f.length;
     }
     this.#ch.write(joined);
+  }
+
+  /** An RPC left the pending map: its bytes leave the window and waiting RPCs may go. */
+  #release(p: Pending): void {
+    if (p.sent === 0) return;
+    this.#inFlightBytes -= p.sent;
+    p.sent = 0;
+    if (this.#outbox.length > 0) this.#scheduleFlush();
   }
 
   /** Registers a notification listener; returns an unsubscribe function. */
