@@ -6,7 +6,6 @@ import tseslint from 'typescript-eslint';
 const soleImporters = [
   { lib: 'ssh2', allowed: ['src/transports/ssh.ts'] },
   { lib: 'execa', allowed: ['src/exec/local.ts'] },
-  { lib: 'fast-xml-parser', allowed: ['src/transports/netconf/xml.ts'] },
   { lib: 'yaml', allowed: ['src/inventory/load.ts'] },
   { lib: 'zod', allowed: ['src/inventory/schema.ts'] },
   { lib: 'csv-stringify', allowed: ['src/report/render-csv.ts'] },
