@@ -17,8 +17,10 @@ export default defineConfig({
   timeout: 60_000,
   projects: [
     { name: 'unit', testDir: './src', testMatch: '**/*.test.ts', fullyParallel: true },
-    { name: 'integration', testDir: './suites/integration', testMatch: '**/*.spec.ts', workers: 1, timeout: 180_000 },
-    { name: 'lab', testDir: './suites/lab', testMatch: '**/*.spec.ts', workers: 1, timeout: 600_000 },
+    // On CI a test that fails once is run once more (real daemons and timing on a shared 2-core host);
+    // one that passes only then is listed as flaky above the closing line, never hidden.
+    { name: 'integration', testDir: './suites/integration', testMatch: '**/*.spec.ts', workers: 1, timeout: 180_000, retries: process.env.CI === 'true' ? 1 : 0 },
+    { name: 'lab', testDir: './suites/lab', testMatch: '**/*.spec.ts', workers: 1, timeout: 600_000, retries: process.env.CI === 'true' ? 1 : 0 },
     // The default suite (`npm start`, `vmmi run`): migrations on the testbed named by VMMI_TESTBED.
     // One retry: a TCG guest occasionally dies after a move; the retry runs on a rebuilt lab and the
     // reporter shows both attempts, marked unstable (never a silent pass).
