@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { fakeWorld, type FakeWorld } from './fixtures/fakes.js';
+import { deviceConfigs, worldWith, type FakeWorld } from './fixtures/fakes.js';
 import { labTestbed } from './fixtures/lab-testbed.js';
 import { outstandingOps, planRecovery, type JournalHandle, type JournalHeader, type JournalStep, type RunJournal } from './journal.js';
 import { runMigration, type RunMigrationOptions } from './run.js';
@@ -26,16 +26,10 @@ function memoryJournal(): RunJournal & { header?: JournalHeader; steps: JournalS
 }
 
 function world(): FakeWorld {
-  const w = fakeWorld(tb);
-  w.cluster.place('vm1', 'hv1');
-  return w;
+  return worldWith(tb);
 }
 
-async function configs(w: FakeWorld): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const [n, d] of w.devices) out[n] = await d.snapshotRunning();
-  return out;
-}
+const configs = deviceConfigs;
 
 async function applyOps(w: FakeWorld, ops: Parameters<typeof batchByDevice>[0]): Promise<void> {
   for (const tx of batchByDevice(ops)) await w.drivers.device(tx.device).applyTransaction(tx.ops, { timeoutMs: 1000 });

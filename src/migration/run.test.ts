@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { IpConflictError } from './errors.js';
-import { fakeWorld, type FakeWorld } from './fixtures/fakes.js';
+import { deviceConfigs, fakeWorld, worldWith, type FakeWorld } from './fixtures/fakes.js';
 import { labTestbed } from './fixtures/lab-testbed.js';
 import { runMigration, type RunMigrationOptions } from './run.js';
 import { formatTimeline } from './timeline.js';
@@ -11,16 +11,10 @@ const tb = labTestbed();
 const fast: RunMigrationOptions = { verify: { timeoutMs: 300, intervalMs: 20 }, holdMs: 0 };
 
 function world(scenario?: Parameters<typeof fakeWorld>[1]): FakeWorld {
-  const w = fakeWorld(tb, scenario);
-  w.cluster.place('vm1', 'hv1');
-  return w;
+  return worldWith(tb, 'vm1', 'hv1', scenario);
 }
 
-async function configs(w: FakeWorld): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const [n, d] of w.devices) out[n] = await d.snapshotRunning();
-  return out;
-}
+const configs = deviceConfigs;
 
 test('success: host-route-static hv1 → hv3, switchover keyed to dst RESUMED, full observations', async () => {
   const w = world();

@@ -137,32 +137,47 @@ function lastSwitchoverDevice(tb: Testbed): string {
   return d;
 }
 
+/**
+ * Runs vm1 → AWAY on fresh drivers and calls `inject` once the source reports 15 % progress, unless the
+ * run already ended; `restore` always runs after the run. Returns the outcome and whether the fault
+ * was injected while the migration was under way.
+ */
+async function migrateWithFault(tb: Testbed, info: TestInfo, variant: string, inject: () => Promise<void>,
+  restore: () => Promise<void> = () => Promise.resolve()): Promise<{ out: MigrateOutcome; injected: boolean }> {
+  const gate = progressGate(15);
+  const o = await open(tb, gate.onProgress);
+  try {
+    let ended = false;
+    const p = migrateRecorded(tb, o, { to: AWAY, strategy: STRATEGY, variant: { fault: variant } }, info, { freshVmRetry: false })
+      .finally(() => { ended = true; });
+    await Promise.race([gate.reached, p.then(() => undefined)]);
+    const injected = !ended;
+    if (injected) await inject();
+    await restore();
+    return { out: await p, injected };
+  } finally {
+    await restore().catch(() => undefined);
+    await o.close();
+  }
+}
+
 test('destination libvirtd killed mid-migration', async ({ testbed, testbedFile, lab }, info) => {
   void lab;
   test.setTimeout(RUNS * 300_000 + 300_000);
   for (let i = 1; i <= RUNS; i++) {
     await faultRun('destination libvirtd killed mid-migration', i, testbed, testbedFile, info, async () => {
-      const gate = progressGate(15);
-      const o = await open(testbed, gate.onProgress);
-      let out: MigrateOutcome;
-      let killed = false;
-      try {
-        let ended = false;
-        const p = migrateRecorded(testbed, o, { to: AWAY, strategy: STRATEGY }, info, { freshVmRetry: false })
-          .finally(() => { ended = true; });
-        await Promise.race([gate.reached, p.then(() => undefined)]);
+      const { out, injected } = await migrateWithFault(testbed, info, 'libvirtd-killed', () => {
         const pid = libvirtdPid(testbed, AWAY);
-        if (pid !== undefined && !ended) { process.kill(pid, 'SIGKILL'); killed = true; }
-        out = await p;
-      } finally {
-        await o.close();
-      }
+        if (pid === undefined) throw new Error(`no libvirtd pid for ${AWAY}`);
+        process.kill(pid, 'SIGKILL');
+        return Promise.resolve();
+      });
       // The lab converges: hv3's libvirtd starts again and reconnects to (and clears) the incoming guest.
       await vmmiCli(['lab', 'up', '--testbed', testbedFile], 600_000);
       const v = verdictOf(out);
       return {
-        verdict: killed ? v : `not injected (migration ended first): ${v}`, resultsKept: kept(out),
-        ok: (on) => killed && (out.result.verdict === 'migrated' ? on[0] === AWAY : on[0] === home(testbed) && /hv3|libvirt|connect|closed|migrat/i.test(v)),
+        verdict: injected ? v : `not injected (migration ended first): ${v}`, resultsKept: kept(out),
+        ok: (on) => injected && (out.result.verdict === 'migrated' ? on[0] === AWAY : on[0] === home(testbed) && /hv3|libvirt|connect|closed|migrat/i.test(v)),
       };
     });
   }
@@ -173,31 +188,15 @@ test('WAN cut mid-migration, then restored', async ({ testbed, testbedFile, lab 
   test.setTimeout(RUNS * 300_000 + 300_000);
   for (let i = 1; i <= RUNS; i++) {
     await faultRun('WAN cut mid-migration (relay drops all), restored after 4 s', i, testbed, testbedFile, info, async () => {
-      const gate = progressGate(15);
-      const o = await open(testbed, gate.onProgress);
-      let out: MigrateOutcome;
-      let cut = false;
-      try {
-        let ended = false;
-        const p = migrateRecorded(testbed, o, { to: AWAY, strategy: STRATEGY, variant: { fault: 'wan-cut' } }, info, { freshVmRetry: false })
-          .finally(() => { ended = true; });
-        await Promise.race([gate.reached, p.then(() => undefined)]);
-        if (!ended) {
-          await setLabWan(testbed, { cut: true }, { timeoutMs: 10_000 });
-          cut = true;
-          await new Promise((r) => setTimeout(r, 4000));
-        }
-        await setLabWan(testbed, { cut: false }, { timeoutMs: 10_000 });
-        out = await p;
-      } finally {
-        await setLabWan(testbed, { cut: false }, { timeoutMs: 10_000 }).catch(() => undefined);
-        await o.close();
-      }
+      const { out, injected } = await migrateWithFault(testbed, info, 'wan-cut', async () => {
+        await setLabWan(testbed, { cut: true }, { timeoutMs: 10_000 });
+        await new Promise((r) => setTimeout(r, 4000));
+      }, async () => { await setLabWan(testbed, { cut: false }, { timeoutMs: 10_000 }); });
       const v = verdictOf(out);
       return {
-        verdict: cut ? v : `not injected (migration ended first): ${v}`, resultsKept: kept(out),
+        verdict: injected ? v : `not injected (migration ended first): ${v}`, resultsKept: kept(out),
         // Either the migration rode out the cut (TCP retransmits) or it failed and rolled back.
-        ok: (on) => cut && (out.result.verdict === 'migrated' ? on[0] === AWAY : on[0] === home(testbed)),
+        ok: (on) => injected && (out.result.verdict === 'migrated' ? on[0] === AWAY : on[0] === home(testbed)),
       };
     });
   }
