@@ -1,13 +1,17 @@
 /**
- * Bounded FIFO behind `NetconfSession.notifications()`. When the consumer falls behind by more
- * than `max` events the oldest are dropped and counted (`dropped`), so a slow consumer never grows
- * memory without bound.
+ * Bounded FIFO behind `NetconfSession.notifications()`. A consumer that falls more than `max` events
+ * behind does not grow memory without bound and does not lose events silently: the queue stops
+ * taking events, the consumer still receives the ones queued, then the iterator fails with a
+ * ProtocolError saying how many were lost (like the hypervisor event hub).
  */
+import { ProtocolError } from '../../errors/classes.js';
+
 export class NotificationQueue<T> {
   readonly #max: number;
   readonly #items: T[] = [];
-  #waiter: ((r: IteratorResult<T>) => void) | undefined;
+  #waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: Error) => void } | undefined;
   #ended = false;
+  #error: Error | undefined;
   dropped = 0;
 
   constructor(max: number) {
@@ -15,32 +19,43 @@ export class NotificationQueue<T> {
   }
 
   push(x: T): void {
+    if (this.#error !== undefined) {
+      this.dropped++;
+      return;
+    }
     if (this.#ended) return;
     const w = this.#waiter;
     if (w !== undefined) {
       this.#waiter = undefined;
-      w({ value: x, done: false });
+      w.resolve({ value: x, done: false });
+      return;
+    }
+    if (this.#items.length >= this.#max) {
+      this.dropped++;
+      this.#error = new ProtocolError(`notification consumer fell ${this.#max} events behind; later events were lost`, {
+        operation: 'notifications', hint: 'consume notifications faster or raise maxQueued',
+      });
       return;
     }
     this.#items.push(x);
-    if (this.#items.length > this.#max) {
-      this.#items.shift();
-      this.dropped++;
-    }
   }
 
   end(): void {
     this.#ended = true;
     const w = this.#waiter;
     this.#waiter = undefined;
-    w?.({ value: undefined, done: true });
+    w?.resolve({ value: undefined, done: true });
   }
 
   #next(): Promise<IteratorResult<T>> {
-    const x = this.#items.shift();
-    if (x !== undefined) return Promise.resolve({ value: x, done: false });
+    if (this.#items.length > 0) return Promise.resolve({ value: this.#items.shift() as T, done: false });
+    if (this.#error !== undefined) {
+      const e = new ProtocolError(`${this.#error.message} (${this.dropped} lost)`, { operation: 'notifications', cause: this.#error });
+      this.#ended = true;
+      return Promise.reject(e);
+    }
     if (this.#ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => (this.#waiter = resolve));
+    return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
   }
 
   iterator(onReturn: () => void): AsyncIterableIterator<T> {
@@ -48,6 +63,7 @@ export class NotificationQueue<T> {
       next: () => this.#next(),
       return: () => {
         this.end();
+        this.#error = undefined;
         onReturn();
         return Promise.resolve({ value: undefined, done: true });
       },
