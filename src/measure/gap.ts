@@ -5,7 +5,11 @@ import { bySeq } from './util.js';
  * One interruption bounded by two replies (RFC 6201 timestamp method). `gapTxMs` uses the send
  * stamps carried in the payload (immune to receive-side jitter; `(L + 1)/R` for constant R);
  * `gapRxMs` uses the arrival stamps and so also holds any RTT step across the outage.
- * `downtime*Ms` = gap − one interval.
+ * `downtimeRxMs` = gap_rx − one nominal interval. `downtimeTxMs` = gap_tx − the mean of the two
+ * edges' actual send intervals: the interruption began within the first edge and ended within the
+ * second, so this is the middle of the possible lengths. At steady pacing it equals gap_tx − 1/R;
+ * when the sender paused or sent a burst on an edge (a loaded host, the pacing quantum at 10 kpps)
+ * it does not add that pause to the outage.
  */
 export interface TimestampGap {
   readonly beforeSeq: number;
@@ -46,13 +50,16 @@ export function timestampGaps(samples: readonly ProbeSample[], intervalMs: numbe
       // Neighbours in send order; a sequence number never sent has no sample, so fall back to the gap.
       const firstLost = sorted[prevIdx + 1];
       const lastLost = sorted[i - 1];
+      const known = firstLost !== undefined && lastLost !== undefined && i - 1 > prevIdx;
+      // Without the lost packets' send stamps the edges are unknown: one nominal interval each.
+      const meanEdge = known ? ((firstLost.txMs - prev.txMs) + (s.txMs - lastLost.txMs)) / 2 : intervalMs;
       out.push({
         beforeSeq: prev.seq,
         afterSeq: s.seq,
         lost: s.seq - prev.seq - 1,
         gapTxMs,
         gapRxMs,
-        downtimeTxMs: gapTxMs - intervalMs,
+        downtimeTxMs: gapTxMs - meanEdge,
         downtimeRxMs: gapRxMs - intervalMs,
         startTxMs: prev.txMs,
         startEdgeTxMs: firstLost === undefined || i - 1 <= prevIdx ? gapTxMs : firstLost.txMs - prev.txMs,

@@ -73,7 +73,9 @@ test('gap edges: send-side width is 1/R at steady pacing and shows a sender paus
   // holds that pause, and the end edge says so.
   const paused = s.map((x) => (x.seq >= 1600 ? { ...x, txMs: x.txMs + 7, rxMs: x.rxMs === undefined ? undefined : x.rxMs + 7 } : x));
   const [h] = timestampGaps(paused, 1);
-  expect(h?.downtimeTxMs).toBeCloseTo(107, 6);
+  // downtime_tx does not take the pause for outage: 108 ms gap − (1 + 8)/2 ms of edges.
+  expect(h?.downtimeTxMs).toBeCloseTo(103.5, 6);
+  expect(h?.gapTxMs).toBeCloseTo(108, 6);
   expect(h?.startEdgeTxMs).toBeCloseTo(1, 6);
   expect(h?.endEdgeTxMs).toBeCloseTo(8, 6);
   // Steady pacing: the edge midpoint is downtime_tx ± 1/R; with the pause it is 103.5 ± 4.5 ms

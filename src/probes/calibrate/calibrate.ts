@@ -58,8 +58,8 @@ export interface CalibrationRow {
   readonly vmmiEdgeTxMs: readonly [number, number] | undefined;
   /**
    * Edge-midpoint estimate of the same gap (gap_tx minus the mean edge send interval), ms, and its
-   * error: printed next to the reported gap_tx − 1/R to show how much of vmmi's error is the sender's
-   * pacing at the edges. Not what vmmi reports; the criterion and the ratio use `vmmiMs`.
+   * error. vmmi's reported downtime_tx is this estimate (measure/gap.ts), so it equals `vmmiMs`; kept
+   * as its own column for reports that compare with the nominal gap_tx − 1/R.
    */
   readonly vmmiMidMs: number | undefined;
   readonly vmmiMidErrMs: number | undefined;
@@ -148,7 +148,7 @@ function gapsIn(gaps: readonly TimestampGap[], fromMs: number, toMs: number): Ti
 
 /**
  * Mean |error| of ping over mean |error| of vmmi across rows with both values (higher = vmmi better).
- * `basis` 'reported' uses vmmi's reported gap_tx − 1/R; 'edge-midpoint' the edge-midpoint estimate.
+ * `basis` 'reported' uses vmmi's reported downtime_tx; 'edge-midpoint' the edge-midpoint estimate (now the same).
  */
 export function errorRatio(rows: readonly CalibrationRow[], basis: 'reported' | 'edge-midpoint' = 'reported'): number | undefined {
   const v = (r: CalibrationRow): number | undefined => (basis === 'reported' ? r.vmmiErrMs : r.vmmiMidErrMs);
