@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestInfo } from '@playwright/test';
 import {
-  expect, labNs, migrateRecorded, NetconfClient, openJournals, openTestbed, planMigration, setLabWan, test, vmmiCli,
+  expect, formatRecovery, labNs, migrateRecorded, NetconfClient, openJournals, openTestbed, planMigration, recoverRuns, setLabWan,
+  test, vmmiCli,
   type MigrateOutcome, type NetworkDevice, type OpenedTestbed, type Testbed,
 } from '../../src/index.js';
 import { HistoryStore } from './fault-imports.js';
@@ -97,23 +98,33 @@ async function faultRun(fault: string, run: number, tb: Testbed, file: string, i
   body: () => Promise<Observed>): Promise<void> {
   const moved = await movedReference(tb, file, info);
   await ensureHome(tb, file, info);
+  // What earlier runs left (a journal of a failed return, another project's run) is recovered first;
+  // only journals this run leaves open count against it.
+  const o = await open(tb);
+  try {
+    const r = await recoverRuns(tb, o.drivers, { log: (l) => console.log(l) });
+    if (r.length > 0) console.log(formatRecovery(r));
+  } finally {
+    await o.close();
+  }
+  const openBefore = new Set((await openJournals()).map((j) => j.header.runId));
   const before = await snapshotSwitches(tb);
   const seen = await body();
   const on = await census(tb, VM);
   const after = await snapshotSwitches(tb);
   const reference = on.length === 1 && on[0] === AWAY ? moved : before;
   const residue = residueOf(reference, after);
-  const open = (await openJournals()).map((j) => j.header.runId);
+  const leftOpen = (await openJournals()).map((j) => j.header.runId).filter((id) => !openBefore.has(id));
   const row: FaultRow = {
     fault, run, vmLost: on.length === 0, vmTwice: on.length > 1, residue, resultsKept: seen.resultsKept,
-    verdict: seen.verdict, ok: on.length === 1 && residue.length === 0 && seen.resultsKept && open.length === 0 && seen.ok(on),
+    verdict: seen.verdict, ok: on.length === 1 && residue.length === 0 && seen.resultsKept && leftOpen.length === 0 && seen.ok(on),
   };
   recordRow(row);
-  console.log(`${fault} #${run}: VM on [${on.join(', ')}], residue [${residue.join(', ')}], open journals [${open.join(', ')}], ${seen.verdict}`);
+  console.log(`${fault} #${run}: VM on [${on.join(', ')}], residue [${residue.join(', ')}], open journals [${leftOpen.join(', ')}], ${seen.verdict}`);
   for (const sw of residue) console.log(`  ${sw}:\n    ${residueLines(reference[sw] ?? '', after[sw] ?? '').join('\n    ')}`);
   expect.soft(on, `${fault} #${run}: the VM runs on exactly one hypervisor`).toHaveLength(1);
   expect.soft(residue, `${fault} #${run}: no config residue`).toEqual([]);
-  expect.soft(open, `${fault} #${run}: no run journal left open`).toEqual([]);
+  expect.soft(leftOpen, `${fault} #${run}: no run journal left open`).toEqual([]);
   expect.soft(seen.resultsKept, `${fault} #${run}: results kept`).toBe(true);
   expect.soft(row.ok, `${fault} #${run}: acceptable outcome (${seen.verdict})`).toBe(true);
 }

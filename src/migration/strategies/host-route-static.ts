@@ -24,13 +24,25 @@ export const hostRouteStatic: Strategy = {
     const toHome = m.dst.site === m.home.site;
     const routes = routesToward(tb, m.dstTor.name);
     const order = byDistance(tb, m.dstTor.name);
+    // A removal names the route it removes (toward the source site), so that its inverse (rollback,
+    // recovery) is a complete add.
+    const srcRoutes = routesToward(tb, m.srcTor.name);
+    const srcSubnet = tb.subnets.find((s) => s.site === m.src.site);
+    const towardSource = (router: string): Pick<Extract<DeviceOp, { op: 'remove-host-route' }>, 'nextHop' | 'dev'> => {
+      if (router === m.srcTor.name) {
+        const port = torPortToward(tb, router, m.src.name);
+        return { dev: { ...(srcSubnet === undefined ? {} : { subnet: srcSubnet.name }), ...(port === undefined ? {} : { port }) } };
+      }
+      const r = srcRoutes.get(router);
+      return r?.next === undefined ? {} : { nextHop: { device: r.next, ...(r.port === undefined ? {} : { port: r.port }) } };
+    };
     const switchover: DeviceOp[] = [];
     for (const router of order) {
       const r = routes.get(router);
       for (const p of m.prefixes) {
         const common = { device: router, prefix: p.prefix, family: p.family };
         if (toHome) {
-          switchover.push({ op: 'remove-host-route', ...common });
+          switchover.push({ op: 'remove-host-route', ...common, ...towardSource(router) });
         } else if (router === m.dstTor.name) {
           const port = torPortToward(tb, router, m.dst.name);
           switchover.push({ op: 'add-host-route', ...common,

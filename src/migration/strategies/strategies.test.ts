@@ -3,6 +3,7 @@ import { labTestbed } from '../fixtures/lab-testbed.js';
 import { formatPlan, planMigration } from '../plan.js';
 import { describeOp, invertOps } from './ops.js';
 import { getStrategy, strategies } from './registry.js';
+import type { DeviceOp } from './types.js';
 
 const wan = labTestbed();
 // Same topology with a zero-delay core link: a cross-subnet move that is not a WAN move.
@@ -147,4 +148,12 @@ test('diffs and rollback of host-route-static are inverse of each other', () => 
   const p = planMigration(wan, 'vm1', 'hv3', { strategy: 'host-route-static', families: [4] });
   expect(p.diffs['torA']).toEqual(['+ [switchover] add host route 198.18.10.100/32 via <coreA>']);
   expect(invertOps(p.rollback)).toEqual(p.strategy.switchover);
+});
+
+test('host-route-static: the return home removes exactly the routes the move out added (its inverse is a complete add)', () => {
+  const out = planMigration(wan, 'vm1', 'hv3', { strategy: 'host-route-static', families: [4, 6] });
+  const back = planMigration(wan, 'vm1', 'hv1', { from: 'hv3', strategy: 'host-route-static', families: [4, 6] });
+  const key = (o: DeviceOp): string => JSON.stringify({ ...o, op: 'x' });
+  expect(back.strategy.switchover.every((o) => o.op === 'remove-host-route')).toBe(true);
+  expect(new Set(invertOps(back.strategy.switchover).map(key))).toEqual(new Set(out.strategy.switchover.map(key)));
 });
