@@ -65,7 +65,14 @@ async function ensureHome(tb: Testbed, file: string, info: TestInfo): Promise<vo
   } finally {
     await o.close();
   }
-  await vmmiCli(['lab', 'up', '--testbed', file], 600_000);
+  try {
+    await vmmiCli(['lab', 'up', '--testbed', file], 600_000);
+  } catch {
+    // A failed return can leave host routes toward the other site: `up` keeps switch configs, so its
+    // health gate fails; the lab is rebuilt from nothing.
+    await vmmiCli(['lab', 'doctor', '--testbed', file], 300_000).catch(() => undefined);
+    await vmmiCli(['lab', 'up', '--testbed', file], 600_000);
+  }
 }
 
 let movedConfig: Record<string, string> | undefined;
