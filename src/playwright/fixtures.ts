@@ -122,10 +122,9 @@ async function freshLabVm(tb: Testbed, o: OpenedTestbed, vm: string, source: str
   try {
     await vmmiCli(['lab', 'up', '--testbed', tb.file], 300_000);
   } catch {
-    // The rolled-back network serves the failed attempt's source, not the home where `up` boots the
-    // guest (and `up` keeps switch configs), so the health gate cannot pass: rebuild the lab.
-    await vmmiCli(['lab', 'doctor', '--testbed', tb.file], 300_000).catch(() => undefined);
-    await vmmiCli(['lab', 'up', '--testbed', tb.file], 600_000);
+    // The health gate can miss a daemon still settling after the failed attempt: converge once more.
+    await new Promise((r) => setTimeout(r, 5000));
+    await vmmiCli(['lab', 'up', '--testbed', tb.file], 300_000);
   }
   if (spec.home === source) return { vm: spec, from: spec.home };
   // The retry repeats the same move: the fresh VM (booted at home) first goes to the failed attempt's
