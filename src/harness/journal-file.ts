@@ -39,6 +39,9 @@ class FileJournalHandle implements JournalHandle {
     await this.fh.write(`${JSON.stringify(step)}\n`);
     await this.fh.datasync();
   }
+  async release(): Promise<void> {
+    await this.fh.close();
+  }
   async close(outcome: string): Promise<void> {
     await this.record({ step: 'ended', outcome, residue: [] });
     await this.fh.close();

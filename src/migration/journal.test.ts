@@ -18,6 +18,7 @@ function memoryJournal(): RunJournal & { header?: JournalHeader; steps: JournalS
       const h: JournalHandle = {
         record: (s) => { j.steps.push(s); return Promise.resolve(); },
         close: (o) => { j.closed = o; return Promise.resolve(); },
+        release: () => Promise.resolve(),
       };
       return Promise.resolve(h);
     },

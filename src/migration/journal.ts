@@ -38,6 +38,8 @@ export interface JournalHandle {
   record(step: JournalStep): Promise<void>;
   /** The attempt ended clean: the journal is retired (kept for audit, no longer recovered). */
   close(outcome: string): Promise<void>;
+  /** The attempt ended unclean: the journal stays for recovery; only the writer's resources are released. */
+  release(): Promise<void>;
 }
 
 export interface RunJournal {

@@ -256,7 +256,10 @@ async function closeJournal(journal: JournalHandle | undefined, outcome: Outcome
   if (journal === undefined) return;
   try {
     if (outcome !== 'failed' && residue.length === 0) await journal.close(outcome);
-    else await journal.record({ step: 'ended', outcome, residue });
+    else {
+      await journal.record({ step: 'ended', outcome, residue });
+      await journal.release();
+    }
   } catch (e) {
     notes.push(`run journal: ${(e as Error).message}`);
   }
