@@ -148,11 +148,13 @@ function kept(out: MigrateOutcome): boolean {
   return out.records.length === out.result.attempts.length && out.records.every((r) => r.verdict !== undefined);
 }
 
-function lastSwitchoverDevice(tb: Testbed): string {
+/** The switch of the move's last switchover op: faults there strike after other routers committed. */
+function lastSwitchover(tb: Testbed): Testbed['switches'][number] {
   const plan = planMigration(tb, VM, AWAY, { strategy: STRATEGY });
-  const d = plan.strategy.switchover.at(-1)?.device;
-  if (d === undefined) throw new Error('the strategy has no switchover op');
-  return d;
+  const name = plan.strategy.switchover.at(-1)?.device;
+  const sw = tb.switches.find((s) => s.name === name);
+  if (sw === undefined) throw new Error(`the strategy's last switchover op names no switch of the testbed (${name ?? 'none'})`);
+  return sw;
 }
 
 /**
@@ -223,8 +225,7 @@ test('WAN cut mid-migration, then restored', async ({ testbed, testbedFile, lab 
 test('a switch rejects its part of the switchover (rpc-error)', async ({ testbed, testbedFile, lab }, info) => {
   void lab;
   test.setTimeout(RUNS * 300_000 + 300_000);
-  const victim = testbed.switches.find((s) => s.name === lastSwitchoverDevice(testbed));
-  if (victim === undefined) throw new Error('no switchover device');
+  const victim = lastSwitchover(testbed);
   for (let i = 1; i <= RUNS; i++) {
     await faultRun(`rpc-error from ${victim.name} mid-transaction (candidate locked)`, i, testbed, testbedFile, info, async () => {
       const holder = await NetconfClient.connect({ name: victim.name, host: victim.address, port: victim.port,
@@ -259,7 +260,7 @@ test('a switch rejects its part of the switchover (rpc-error)', async ({ testbed
 test('the NETCONF session drops mid-transaction', async ({ testbed, testbedFile, lab }, info) => {
   void lab;
   test.setTimeout(RUNS * 300_000 + 300_000);
-  const victim = lastSwitchoverDevice(testbed);
+  const victim = lastSwitchover(testbed).name;
   for (let i = 1; i <= RUNS; i++) {
     await faultRun(`NETCONF session to ${victim} dropped mid-transaction`, i, testbed, testbedFile, info, async () => {
       const o = await open(testbed);
@@ -399,8 +400,7 @@ test('the probe host is down: the run is ERRORED, never PASS', async ({ testbed,
 test('a switch is unreachable at precheck: refused, nothing touched', async ({ testbed, testbedFile, lab }, info) => {
   void lab;
   test.setTimeout(RUNS * 300_000 + 300_000);
-  const victim = testbed.switches.find((s) => s.name === lastSwitchoverDevice(testbed));
-  if (victim === undefined) throw new Error('no switchover device');
+  const victim = lastSwitchover(testbed);
   for (let i = 1; i <= RUNS; i++) {
     await faultRun(`switch ${victim.name} unreachable at precheck`, i, testbed, testbedFile, info, async () => {
       await blockManagement(testbed, victim.address);
