@@ -36,8 +36,15 @@ const all: CalibrationRow[] = [];
 
 test.beforeAll(async () => {
   // This controller stamps the injected outage: raise its session's autogroup for the run, restore after.
-  ownAutogroupNice = /nice (-?\d+)/.exec(await readFile(AUTOGROUP, 'utf8'))?.[1];
-  await writeFile(AUTOGROUP, String(NICE));
+  // Best effort: a process in the root autogroup (autogroup disabled, or no session of its own, as
+  // under some CI runners) gets EINVAL; the run then goes on at the inherited priority.
+  const before = /nice (-?\d+)/.exec(await readFile(AUTOGROUP, 'utf8').catch(() => ''))?.[1];
+  try {
+    await writeFile(AUTOGROUP, String(NICE));
+    ownAutogroupNice = before;
+  } catch (e) {
+    console.log(`controller autogroup nice not raised (${e instanceof Error ? e.message : String(e)}); running at the inherited priority`);
+  }
   injectorBin = await buildInjector();
   pair = await createNetnsPair(`c${process.pid % 100000}`);
   const refl = await startReflectorAt({ kind: 'netns', netns: pair.reflector, nice: NICE }, { host: '::', udpPort: 7, lifetimeMs: 110_000 });
@@ -47,7 +54,7 @@ test.afterAll(async () => {
   await stopReflector?.();
   if (pair !== undefined) await destroyNetnsPair(pair);
   if (injectorBin !== undefined) await rm(dirname(injectorBin), { recursive: true, force: true });
-  if (ownAutogroupNice !== undefined) await writeFile(AUTOGROUP, ownAutogroupNice);
+  if (ownAutogroupNice !== undefined) await writeFile(AUTOGROUP, ownAutogroupNice).catch(() => undefined);
   if (all.length > 0) {
     console.log(`error ratio ping/vmmi over all rows: ${errorRatio(all)?.toFixed(1)}× (target ≥ 10×; edge-midpoint estimate ${errorRatio(all, 'edge-midpoint')?.toFixed(1)}×)`);
   }
