@@ -23,25 +23,51 @@ import type { Command } from './commands.js';
  * vmmi's libvirt driver, switches are checked with a NETCONF hello through vmmi's NETCONF client.
  */
 
-const USAGE = 'vmmi lab up|down|status|doctor [--testbed testbeds/local.yaml] [--prefix P]';
+const USAGE = 'vmmi lab up|down|status|doctor [--testbed testbeds/local.yaml] [--prefix P] [--place VM=HOST ...]';
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const ASSETS_DIR = process.env.VMMI_ASSETS_DIR ?? '/var/lib/vmmi/assets';
 
-function parseArgs(args: readonly string[]): { sub: string; testbed: string; prefix?: string } {
+interface LabArgs { sub: string; testbed: string; prefix?: string; place: Map<string, string> }
+
+function parseArgs(args: readonly string[]): LabArgs {
   const [sub, ...rest] = args;
   let testbed = 'testbeds/local.yaml';
   let prefix: string | undefined;
+  const place = new Map<string, string>();
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const v = rest[i + 1];
-    if ((a === '--testbed' || a === '--prefix') && v === undefined) throw new UsageError(`${a} needs a value; usage: ${USAGE}`);
+    if ((a === '--testbed' || a === '--prefix' || a === '--place') && v === undefined) throw new UsageError(`${a} needs a value; usage: ${USAGE}`);
     if (a === '--testbed') testbed = v as string;
     else if (a === '--prefix') prefix = v as string;
+    else if (a === '--place') {
+      const m = /^([^=]+)=([^=]+)$/.exec(v as string);
+      if (m === null) throw new UsageError(`--place takes VM=HOST, got "${v}"; usage: ${USAGE}`);
+      place.set(m[1] as string, m[2] as string);
+    }
     else throw new UsageError(`unknown argument "${a}"; usage: ${USAGE}`);
     i++;
   }
   if (sub === undefined || !['up', 'down', 'status', 'doctor'].includes(sub)) throw new UsageError(`usage: ${USAGE}`);
-  return { sub, testbed, ...(prefix === undefined ? {} : { prefix }) };
+  if (place.size > 0 && sub !== 'up') throw new UsageError(`--place is for lab up only; usage: ${USAGE}`);
+  return { sub, testbed, place, ...(prefix === undefined ? {} : { prefix }) };
+}
+
+/**
+ * Where `lab up` boots each VM that runs nowhere: its home, or the host `--place` names. A rolled-back
+ * run restores the network of that run's source, which need not be the VM's home: a fresh guest is
+ * booted where the network expects it, or the health gate cannot pass.
+ */
+function bootHosts(tb: Testbed, plan: LabPlan, place: ReadonlyMap<string, string>): Map<string, string> {
+  const hosts = new Map(plan.vms.map((v) => [v.name, v.home]));
+  for (const [vm, host] of place) {
+    if (!hosts.has(vm)) throw new UsageError(`--place ${vm}=${host}: no VM "${vm}" in testbed ${tb.name}`, { hint: `VMs: ${[...hosts.keys()].join(', ')}` });
+    if (!plan.hypervisors.some((h) => h.name === host)) {
+      throw new UsageError(`--place ${vm}=${host}: "${host}" is not a lab hypervisor`, { hint: `hypervisors: ${plan.hypervisors.map((h) => h.name).join(', ')}` });
+    }
+    hosts.set(vm, host);
+  }
+  return hosts;
 }
 
 const print = (e: ProgressEvent): void =>
@@ -71,16 +97,18 @@ async function whereRuns(drivers: Map<string, HypervisorDriver>, vm: string): Pr
 }
 
 /** The driver-backed steps of `lab up` (exported for bench/lab-bringup.ts). */
-export function labGlue(tb: Testbed): LabGlue {
+export function labGlue(tb: Testbed, place: ReadonlyMap<string, string> = new Map()): LabGlue {
   return {
     ensureVms: (plan) => withDrivers(tb, plan, async (drivers) => {
       const done: string[] = [];
+      const boot = bootHosts(tb, plan, place);
       await Promise.all(plan.vms.map(async (vm) => {
         const on = await whereRuns(drivers, vm.name);
         if (on !== undefined) return void done.push(`${vm.name} running on ${on}`);
-        const hv = plan.hypervisors.find((h) => h.name === vm.home);
-        const d = drivers.get(vm.home);
-        if (hv === undefined || d === undefined) throw new LabError(`home ${vm.home} is not a lab hypervisor`, { device: vm.name });
+        const at = boot.get(vm.name) ?? vm.home;
+        const hv = plan.hypervisors.find((h) => h.name === at);
+        const d = drivers.get(at);
+        if (hv === undefined || d === undefined) throw new LabError(`${at} is not a lab hypervisor`, { device: vm.name });
         const offset = await serialOffset(hv, vm.name);
         try {
           await d.define(vm.xml, { timeoutMs: 30_000 });
@@ -136,10 +164,11 @@ export const labCommand: Command = {
     const plan = planLab(tb, { assetsDir: ASSETS_DIR });
     switch (a.sub) {
       case 'up': {
+        bootHosts(tb, plan, a.place); // a bad --place is refused before anything changes
         const b = await runLocal([`${REPO}/scripts/build-lab-assets`], { timeoutMs: 600_000, env: { VMMI_ASSETS_DIR: ASSETS_DIR } });
         if (b.failed) throw new LabError(`scripts/build-lab-assets failed: ${b.stderr.trim()}`, { operation: 'lab up' });
         console.log(`lab up: ${tb.name} (prefix ${plan.prefix}, state ${plan.dir})`);
-        const r = await labUp(tb, { assetsDir: ASSETS_DIR, glue: labGlue(tb), progress: print });
+        const r = await labUp(tb, { assetsDir: ASSETS_DIR, glue: labGlue(tb, a.place), progress: print });
         console.log(`lab up: ready in ${(r.totalMs / 1000).toFixed(2)} s (${r.health.results.length} health checks passed)`);
         return 0;
       }

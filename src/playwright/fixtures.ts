@@ -108,9 +108,10 @@ async function locateVm(o: OpenedTestbed, vm: string): Promise<string | undefine
 /**
  * The infrastructure retry of the emulated lab: a guest that stopped answering (a TCG guest
  * occasionally soft-locks or panics after a move) is destroyed and undefined wherever it is, and
- * `vmmi lab up` boots a fresh one at its home.
+ * `vmmi lab up --place` boots a fresh one at the failed attempt's source: the attempt's rollback
+ * restored the network that serves the VM there, which need not be its home.
  */
-async function freshLabVm(tb: Testbed, o: OpenedTestbed, vm: string, source: string, strategy: MigrationStrategy): Promise<{ vm: Testbed['vms'][number]; from: string } | undefined> {
+async function freshLabVm(tb: Testbed, o: OpenedTestbed, vm: string, source: string): Promise<{ vm: Testbed['vms'][number]; from: string } | undefined> {
   const spec = tb.vms.find((v) => v.name === vm);
   if (spec === undefined || tb.file === undefined) return undefined;
   for (const d of o.hypervisors.values()) {
@@ -119,18 +120,15 @@ async function freshLabVm(tb: Testbed, o: OpenedTestbed, vm: string, source: str
     if (s.state !== 'shutoff') await d.destroy(vm, { timeoutMs: 30_000 }).catch(() => undefined);
     await d.undefine(vm, { timeoutMs: 30_000 }).catch(() => undefined);
   }
+  const up = ['lab', 'up', '--testbed', tb.file, '--place', `${vm}=${source}`];
   try {
-    await vmmiCli(['lab', 'up', '--testbed', tb.file], 300_000);
+    await vmmiCli(up, 300_000);
   } catch {
     // The health gate can miss a daemon still settling after the failed attempt: converge once more.
     await new Promise((r) => setTimeout(r, 5000));
-    await vmmiCli(['lab', 'up', '--testbed', tb.file], 300_000);
+    await vmmiCli(up, 300_000);
   }
-  if (spec.home === source) return { vm: spec, from: spec.home };
-  // The retry repeats the same move: the fresh VM (booted at home) first goes to the failed attempt's
-  // source, unmeasured. If that fails too, there is no retry (the first attempt's result stands).
-  const place = await runMigration(tb, { vm, to: source, from: spec.home, strategy }, o.drivers, o.options).catch(() => undefined);
-  return place?.verdict === 'migrated' ? { vm: spec, from: source } : undefined;
+  return { vm: spec, from: source };
 }
 
 /** What a fault or soak suite changes about one migration: wrapped drivers, extra options, no infra retry. */
@@ -161,7 +159,7 @@ async function runOne(tb: Testbed, o: OpenedTestbed, req: MigrateRequest, testIn
   const result = await base.step(`migrate ${vm} ${from} → ${req.to} (${strategy}, IPv${family})`, () =>
     runMigration(tb, { vm, to: req.to, from, strategy, families: [family] }, ov.drivers ?? o.drivers, {
       ...o.options, journal: fileJournal(), runId: randomUUID(),
-      ...(tb.lab === undefined || ov.freshVmRetry === false ? {} : { freshVm: (failed) => freshLabVm(tb, o, vm, failed.source, strategy) }),
+      ...(tb.lab === undefined || ov.freshVmRetry === false ? {} : { freshVm: (failed) => freshLabVm(tb, o, vm, failed.source) }),
       ...ov.options,
     }));
   const params = scenarioParams(tb, from, req.to, strategy, family, req.variant);

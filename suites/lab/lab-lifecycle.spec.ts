@@ -149,11 +149,32 @@ test('the WAN can be delayed, cut and restored at run time', async () => {
   await expect.poll(async () => ping(), { timeout: 10_000 }).toContain(' 0% packet loss');
 });
 
+test('up boots a VM that runs nowhere where --place says; a bad --place is refused before anything changes', async () => {
+  const bad = await vmmi(['up', '--place', 'vm1=hv9']).done;
+  expect(bad.code, bad.out).not.toBe(0);
+  expect(bad.err).toMatch(/"hv9" is not a lab hypervisor/);
+  const hv1 = tb.hypervisors.find((h) => h.name === 'hv1');
+  if (hv1 === undefined) throw new Error('no hv1');
+  const d = await openHypervisorDriver(hv1.driver, hv1);
+  try {
+    await d.destroy('vm1', { timeoutMs: 30_000 });
+    await d.undefine('vm1', { timeoutMs: 30_000 });
+  } finally {
+    await d.close();
+  }
+  const r = await vmmi(['up', '--place', 'vm1=hv2']).done;
+  expect(r.code, `${r.out}\n${r.err}`).toBe(0);
+  expect(r.out).toMatch(/vm1 booted on hv2/);
+  expect((await vmmi(['status']).done).out).toContain('vm1: hv2');
+  await reflectorAnswers('hv2 (placed)');
+});
+
 test('down leaves no namespace, process, mount, link or tap of the run', async () => {
   const members = [...(await pidsInNetns(plan.nodes.map((n) => n.ns))).keys()];
   expect(members.length).toBeGreaterThan(20);
-  const taps = (await runLocal(['ip', '-n', `${PREFIX}-hv1`, '-o', 'link', 'show', 'type', 'tun'])).stdout;
-  expect(taps).toMatch(/vnet\d+/);
+  // vm1's tap, on whichever hypervisor the previous tests left it.
+  const taps = await Promise.all(tb.hypervisors.map(async (h) => (await runLocal(['ip', '-n', `${PREFIX}-${h.name}`, '-o', 'link', 'show', 'type', 'tun'])).stdout));
+  expect(taps.join('')).toMatch(/vnet\d+/);
   const r = await vmmi(['down']).done;
   expect(r.code, r.err).toBe(0);
   expect(r.out).toContain('nothing left');
