@@ -28,7 +28,7 @@ export type { ErrorCode } from './errors/codes.js';
 export { summarizeFlow, type FlowResult } from './measure/summarize.js';
 export { netnsRunner } from './exec/netns.js';
 export { runLocal } from './exec/local.js';
-export { runCalibration, type CalibrationRun, type CalibrationRow } from './probes/calibrate/calibrate.js';
+export { errorRatio, runCalibration, type CalibrationRun, type CalibrationRow } from './probes/calibrate/calibrate.js';
 export { spawnLocal } from './probes/udp/spawn.js';
 export { NetconfClient } from './transports/netconf/client.js';
 export { SshPool } from './transports/ssh.js';

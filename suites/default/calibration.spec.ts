@@ -1,4 +1,4 @@
-import { expect, labNs, netnsRunner, runCalibration, spawnLocal, test } from '../../src/index.js';
+import { errorRatio, expect, labNs, netnsRunner, runCalibration, spawnLocal, test } from '../../src/index.js';
 
 // Outages of known length injected on the client's path (an nftables drop rule switched in-process by
 // the outage injector, lab-assets/nftinject.c, each edge bracketed by CLOCK_MONOTONIC stamps taken
@@ -6,6 +6,10 @@ import { expect, labNs, netnsRunner, runCalibration, spawnLocal, test } from '..
 // and, side by side, by `ping -i 0.01`. The spread and the reference's own uncertainty are printed;
 // the check bounds vmmi's error by that uncertainty plus 1/R + 0.5 ms. The injector is the one
 // scripts/build-lab-assets builds into the assets directory.
+// D on ping's 10 ms grid (the lengths the method names) and half an interval off it: on the grid ping
+// loses exactly D/I pings whatever the phase, so only its pacing errs; off it ping reads D ± I/2.
+const OUTAGES_MS = [20, 100, 500, 25, 105, 505];
+
 test('measurement calibration on the lab path', async ({ testbed, lab }) => {
   void lab;
   test.skip(testbed.lab === undefined || testbed.trafficHosts[0]?.netns === undefined, 'needs the emulated lab client');
@@ -24,7 +28,8 @@ test('measurement calibration on the lab path', async ({ testbed, lab }) => {
         // Real-time priority keeps the edge stamps next to the commit while the lab loads the host.
         fifoPriority: 10,
       },
-    }, { ratePps, outagesMs: [20, 100, 500] });
+    }, { ratePps, outagesMs: OUTAGES_MS });
+    console.log(`calibration @${ratePps} pps: error ratio ping/vmmi ${errorRatio(run.rows)?.toFixed(1)}× over ${run.rows.length} outages (target ≥ 10×)`);
     expect(run.injector.exit, 'the injector deleted its table on exit').toEqual({ reason: 'quit', cleaned: true });
     for (const r of run.rows) {
       console.log(`calibration @${ratePps} pps: injected ${r.outage.injectedMs.toFixed(3)} ± ${r.outage.uncertaintyMs.toFixed(3)} ms, vmmi ${r.vmmiMs?.toFixed(2)} ms ` +
