@@ -18,6 +18,7 @@ export function toHostEvent(e: HypervisorEvent): HostEvent | undefined {
   const base = { t: e.at, host: e.host, domain: e.domain.name };
   if (e.kind === 'migration-iteration') return { ...base, kind: 'iteration', detail: String(e.iteration) };
   if (e.kind === 'job-completed') return { ...base, kind: 'job-completed' };
+  if (e.kind === 'reboot') return { ...base, kind: 'reboot' };
   const map: Partial<Record<string, HostEventKind>> = { started: 'started', suspended: 'suspended', resumed: 'resumed', stopped: 'stopped' };
   const kind = map[e.event];
   if (kind === undefined) return undefined;

@@ -93,7 +93,12 @@ export function guestCmdline(vm: Vm, sn: Subnet): string {
   return kv.join(' ');
 }
 
-/** Diskless TCG domain (`type='qemu'`: the machine's KVM hangs stock kernels); kernel paths equal on all hosts. */
+/**
+ * Diskless TCG domain (`type='qemu'`: the machine's KVM hangs stock kernels); kernel paths equal on all hosts.
+ * A guest reboot (or a panic: `panic=-1`) restarts the guest in place: the VM stays on its host and the
+ * reset reaches vmmi as a reboot event (an infrastructure failure of the run), instead of libvirt
+ * destroying the domain, which looked like a lost VM.
+ */
 export function domainXml(vm: Vm, sn: Subnet, uuid: string, assetsDir: string): string {
   return `<domain type='qemu'>
   <name>${esc(vm.name)}</name>
@@ -107,7 +112,7 @@ export function domainXml(vm: Vm, sn: Subnet, uuid: string, assetsDir: string): 
     <cmdline>${esc(guestCmdline(vm, sn))}</cmdline>
   </os>
   <on_poweroff>destroy</on_poweroff>
-  <on_reboot>destroy</on_reboot>
+  <on_reboot>restart</on_reboot>
   <on_crash>destroy</on_crash>
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>

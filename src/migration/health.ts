@@ -18,6 +18,8 @@ export interface HealthInput {
   readonly flows: readonly FlowResultLike[];
   /** undefined when verify never ran (e.g. a rollback before the move). */
   readonly guestAnswered?: boolean;
+  /** Host on which the guest was reset during the run (a reboot or panic): infrastructure failure. */
+  readonly guestRebootedOn?: string;
   /** Whether the cross-host values rest on known clock sync. */
   readonly clockSyncKnown: boolean;
   /** Observers were expected (a run that reached the migration). */
@@ -34,8 +36,9 @@ export function assessHealth(input: HealthInput): HealthVerdict {
     else if (f.lossBeforeTrigger > 0) errored.push(`${f.flow}: ${f.lossBeforeTrigger} packet(s) lost before the trigger`);
     if (f.achievedPps < f.ratePps) degraded.push(`${f.flow}: achieved ${f.achievedPps} pps < configured ${f.ratePps} pps`);
   }
-  const infrastructure = input.guestAnswered === false;
-  if (infrastructure) errored.push('guest does not answer its reflector after the move (infrastructure failure)');
+  const infrastructure = input.guestAnswered === false || input.guestRebootedOn !== undefined;
+  if (input.guestRebootedOn !== undefined) errored.push(`guest was reset on ${input.guestRebootedOn} during the run (infrastructure failure)`);
+  else if (infrastructure) errored.push('guest does not answer its reflector after the move (infrastructure failure)');
   if (!input.clockSyncKnown) degraded.push('clock sync unknown: cross-host values excluded from verdicts');
   const health: Health = errored.length > 0 ? 'errored' : degraded.length > 0 ? 'degraded' : 'ok';
   return { health, reasons: [...errored, ...degraded], infrastructure };

@@ -33,6 +33,8 @@ export class AttemptRecorder {
   /** Neighbour/FDB events concerning the VM (from the route monitor, when it offers them). */
   l2Events: readonly TimelineEvent[] = [];
   guestAnswered?: boolean;
+  /** Host on which the guest was reset during the attempt (first one seen). */
+  guestRebootedOn?: string;
   conflicts?: readonly Conflict[];
   error?: Error;
   private dstWatch?: HostEventStream;
@@ -171,6 +173,7 @@ export class AttemptRecorder {
     try {
       for await (const e of events) {
         this.events.push(hostEvent(e, role));
+        if (e.kind === 'reboot') this.guestRebootedOn ??= e.host;
         if (role === 'destination' && e.kind === 'resumed' && !this.resumedSeen) {
           this.resumedSeen = true;
           this.queue.push({ type: 'dst-resumed' });
@@ -224,6 +227,8 @@ export class AttemptRecorder {
     let last = 'no answer';
     while (Date.now() - t0 < timeoutMs) {
       try {
+        // A guest that was reset answers again once it has booted, but it lost its state: not a pass.
+        if (this.guestRebootedOn !== undefined) break;
         if (await guest.answers({ timeoutMs: Math.max(1, Math.min(intervalMs * 4, timeoutMs - (Date.now() - t0))) })) {
           this.guestAnswered = true;
           this.mark(this.vm.name, 'guest-answered');
@@ -235,6 +240,10 @@ export class AttemptRecorder {
       await sleep(intervalMs);
     }
     this.guestAnswered = false;
+    if (this.guestRebootedOn !== undefined) {
+      this.mark(this.vm.name, 'guest-rebooted', { on: this.guestRebootedOn });
+      return [{ type: 'verify-failed', reason: `guest ${this.vm.name} was reset on ${this.guestRebootedOn} during the migration (it rebooted: its state is lost)` }];
+    }
     this.mark(this.vm.name, 'guest-silent', { afterMs: timeoutMs });
     return [{ type: 'verify-failed', reason: `guest ${this.vm.name} did not answer within ${timeoutMs} ms (${last})` }];
   }

@@ -135,6 +135,19 @@ test('guest silent after the move: infrastructure failure, retried once on a fre
   expect(r.verdict).toBe('migrated');
 });
 
+test('guest reset on the destination right after the move: verify fails although it answers, infrastructure failure', async () => {
+  const w = world({ outcome: 'complete', rebootDstAtMs: 40 }); // fires right after the resume (same instant, later timer)
+  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, w.drivers,
+    { ...fast, verify: { timeoutMs: 300, intervalMs: 20 } });
+  const a = r.attempts[0];
+  expect(a?.failure?.kind).toBe('verify');
+  expect(a?.failure?.reason).toContain('was reset on hv3');
+  expect(r.health).toMatchObject({ health: 'errored', infrastructure: true });
+  expect(r.health.reasons.join('; ')).toContain('guest was reset on hv3 during the run');
+  expect(r.timeline.some((e) => e.kind === 'reboot' && e.host === 'hv3')).toBe(true);
+  expect(w.cluster.where('vm1')).toHaveLength(1);
+});
+
 test('a migration that never resumes hits the migrate deadline: aborted and rolled back', async () => {
   const w = world({ outcome: 'hang' });
   const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'evpn-l2' }, w.drivers,

@@ -212,7 +212,8 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
       name: 'expected_extra_rtt_ms', value, unit: 'ms' as const, flow: peer, resolutionMs: 0, clock: 'topology (link delays)',
       method: `${plan.strategy.strategy}: RTT via the strategy's path − direct RTT, from testbed link delays` })));
   const health = assessHealth({ flows: rec.flows, clockSyncKnown: options.clockSyncKnown ?? true, expectFlows: m.ctx.observers,
-    ...(rec.guestAnswered === undefined ? {} : { guestAnswered: rec.guestAnswered }) });
+    ...(rec.guestAnswered === undefined ? {} : { guestAnswered: rec.guestAnswered }),
+    ...(rec.guestRebootedOn === undefined ? {} : { guestRebootedOn: rec.guestRebootedOn }) });
   const error = rec.error ?? failureError(m.ctx.failure, plan);
   await closeJournal(journal, outcome, m.ctx.residue, rec.notes);
   return {

@@ -31,7 +31,9 @@ export type DomainState = 'running' | 'paused' | 'shut-off' | 'absent' | 'other'
 
 /** Hypervisor lifecycle/job events the executor reacts to (libvirt lifecycle + job events). */
 export type HostEventKind =
-  | 'started' | 'suspended' | 'resumed' | 'stopped' | 'iteration' | 'job-completed' | 'job-failed';
+  | 'started' | 'suspended' | 'resumed' | 'stopped' | 'iteration' | 'job-completed' | 'job-failed'
+  /** The guest was reset while running (reboot, panic): it kept its host but lost its state. */
+  | 'reboot';
 
 /** One hypervisor event, stamped on receipt by the controller (libvirt events carry no time). */
 export interface HostEvent {

@@ -12,4 +12,5 @@ export { type LibvirtdHandle, renderLibvirtdConf, renderQemuConf, startLibvirtd 
 export { connectLibvirt } from '../../src/transports/libvirt/client.js';
 export { LibvirtError } from '../../src/errors/classes.js';
 export { Secret } from '../../src/model/secret.js';
+export { runLocal } from '../../src/exec/local.js';
 /* eslint-enable no-restricted-imports */

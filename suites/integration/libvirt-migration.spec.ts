@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import {
   type HypervisorDriver, type HypervisorEvent, type LibvirtdHandle, LibvirtRpcDriver, type MigrationResult, VirshDriver,
-  startLibvirtd,
+  runLocal, startLibvirtd,
 } from './libvirt-imports.js';
 
 test.describe.configure({ mode: 'serial', timeout: 120_000 });
@@ -21,7 +21,7 @@ const GUEST_XML = `<domain type='qemu'>
   <memory unit='MiB'>256</memory>
   <vcpu>1</vcpu>
   <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
-  <on_poweroff>destroy</on_poweroff><on_reboot>destroy</on_reboot><on_crash>destroy</on_crash>
+  <on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot><on_crash>destroy</on_crash>
   <devices><emulator>/usr/bin/qemu-system-x86_64</emulator><memballoon model='none'/></devices>
 </domain>`;
 const HOSTS = [
@@ -151,5 +151,28 @@ test('virsh driver: the same round trip gives the same state transitions', async
   } finally {
     await v1.close();
     await v2.close();
+  }
+});
+
+test('a guest reset reaches both drivers as a reboot event, and the guest keeps running', async () => {
+  const v1 = new VirshDriver(uriOf(16609), { host: 'hv1' });
+  const stop = new AbortController();
+  const reboots = { rpc: 0, virsh: 0 };
+  const collect = async (d: HypervisorDriver, key: keyof typeof reboots): Promise<void> => {
+    for await (const e of d.events({ signal: stop.signal })) if (e.domain.name === GUEST && e.kind === 'reboot') reboots[key]++;
+  };
+  try {
+    void collect(hv1, 'rpc').catch(() => undefined);
+    void collect(v1, 'virsh').catch(() => undefined);
+    await v1.eventsReady();
+    // QEMU's RESET (here from `virsh reset`; a guest reboot or a panic with panic=N look the same to
+    // libvirt). With on_reboot=destroy libvirt would end the domain instead, with no reboot event.
+    const r = await runLocal(['virsh', '-c', uriOf(16609), 'reset', GUEST], { timeoutMs: 30_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    await expect.poll(() => Math.min(reboots.rpc, reboots.virsh), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    expect(await hv1.state(GUEST)).toMatchObject({ state: 'running' });
+  } finally {
+    stop.abort();
+    await v1.close();
   }
 });

@@ -7,7 +7,7 @@ import { ConnectionError } from '../../errors/classes.js';
 import { type LibvirtClient, type LibvirtClientOptions, type RpcEventMessage, connectLibvirt } from '../../transports/libvirt/client.js';
 import { EventId, JobStatsFlag, detailName, jobTypeName, lifecycleName, reasonName, stateName } from '../../transports/libvirt/enums.js';
 import {
-  EventProc, Proc, type WireDomain, decodeIterationMsg, decodeJobCompletedMsg, decodeLifecycleMsg, paramsToRecord,
+  EventProc, Proc, type WireDomain, decodeIterationMsg, decodeJobCompletedMsg, decodeLifecycleMsg, decodeRebootMsg, paramsToRecord,
 } from '../../transports/libvirt/protocol.js';
 import type { TypedParam } from '../../transports/libvirt/xdr.js';
 import type { IoOptions } from '../../util/abort.js';
@@ -54,7 +54,7 @@ export class LibvirtRpcDriver implements HypervisorDriver {
     const host = opts.host ?? /^[^:]+:\/\/(?:[^@/]*@)?([^/:?]+)/.exec(uri)?.[1] ?? 'local';
     const d = new LibvirtRpcDriver(client, host);
     try {
-      for (const id of [EventId.LIFECYCLE, EventId.MIGRATION_ITERATION, EventId.JOB_COMPLETED]) {
+      for (const id of [EventId.LIFECYCLE, EventId.REBOOT, EventId.MIGRATION_ITERATION, EventId.JOB_COMPLETED]) {
         const cb = await client.call(Proc.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, { eventId: id, dom: undefined }, opts);
         d.#callbacks.set(cb, id);
       }
@@ -75,6 +75,10 @@ export class LibvirtRpcDriver implements HypervisorDriver {
           kind: 'lifecycle', host: this.host, domain: { name: x.dom.name, uuid: x.dom.uuid }, at: m.at,
           event: lifecycleName(x.event), eventCode: x.event, detail: detailName(x.event, x.detail), detailCode: x.detail,
         };
+      } else if (m.proc === EventProc.REBOOT) {
+        const x = decodeRebootMsg(m.payload);
+        if (!this.#callbacks.has(x.callbackId)) return;
+        e = { kind: 'reboot', host: this.host, domain: { name: x.dom.name, uuid: x.dom.uuid }, at: m.at };
       } else if (m.proc === EventProc.MIGRATION_ITERATION) {
         const x = decodeIterationMsg(m.payload);
         if (!this.#callbacks.has(x.callbackId)) return;

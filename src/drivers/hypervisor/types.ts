@@ -73,7 +73,16 @@ export interface JobCompletedEvent extends EventBase {
   readonly stats: JobStats;
 }
 
-export type HypervisorEvent = LifecycleEvent | MigrationIterationEvent | JobCompletedEvent;
+/**
+ * The guest was reset while running: a guest-initiated reboot, a kernel panic with `panic=N`, or a
+ * reset from the management side. With `on_reboot=restart` the domain keeps running, so this event
+ * is the only sign that the guest lost its state.
+ */
+export interface RebootEvent extends EventBase {
+  readonly kind: 'reboot';
+}
+
+export type HypervisorEvent = LifecycleEvent | RebootEvent | MigrationIterationEvent | JobCompletedEvent;
 
 export interface MigrateOptions extends IoOptions {
   /** Live migration (default true). */

@@ -79,3 +79,10 @@ test('event stream split across chunks: partial lines and an open job block wait
   expect(parseVirshEvents(tail).events).toEqual([]);
   expect(parseVirshEvents(tail, true).events).toMatchObject([{ kind: 'job-completed', stats: { fields: { operation: 4 } } }]);
 });
+
+test('event stream: a reboot (a generic event, no colon after the domain) is parsed; other generic kinds skipped', () => {
+  const text = "2026-11-25 19:39:58.947+0000: event 'reboot' for domain 'vm1'\n2026-11-25 19:39:59.001+0000: event 'control-error' for domain 'vm1'\n";
+  const { events, rest } = parseVirshEvents(text);
+  expect(rest).toBe('');
+  expect(events).toEqual([{ kind: 'reboot', domain: 'vm1', virshTime: '2026-11-25 19:39:58.947+0000' }]);
+});

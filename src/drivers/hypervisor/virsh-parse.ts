@@ -96,10 +96,12 @@ export function parseDaemonVersion(text: string): number {
 /** One event printed by `virsh event --all --loop --timestamp`, before stamping. */
 export type VirshEventRecord =
   | { kind: 'lifecycle'; domain: string; event: ReturnType<typeof lifecycleName>; eventCode: number; detail: string; detailCode: number; virshTime: string }
+  | { kind: 'reboot'; domain: string; virshTime: string }
   | { kind: 'migration-iteration'; domain: string; iteration: number; virshTime: string }
   | { kind: 'job-completed'; domain: string; stats: JobStats; virshTime: string };
 
-const EVENT_LINE = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d{4}): event '([^']+)' for domain '(.*?)':\s?(.*)$/;
+// Events with a payload end `for domain 'X': …`; generic ones (reboot) end at the domain's quote.
+const EVENT_LINE = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d{4}): event '([^']+)' for domain '(.*?)'(?::\s?(.*))?$/;
 
 /**
  * Parses a block of event output: one line per event; job-completed continues on `\t`-indented
@@ -135,6 +137,8 @@ export function parseVirshEvents(text: string, final = false): { events: VirshEv
       const detailCode = Math.max(0, VIRSH_DETAILS[eventCode]?.indexOf(det) ?? 0);
       events.push({ kind: 'lifecycle', domain, virshTime, event: lifecycleName(eventCode), eventCode,
         detail: detailName(eventCode, detailCode), detailCode });
+    } else if (kind === 'reboot') {
+      events.push({ kind: 'reboot', domain, virshTime });
     } else if (kind === 'migration-iteration') {
       const it = /iteration:\s*'?(\d+)'?/.exec(tail);
       if (it !== null) events.push({ kind: 'migration-iteration', domain, virshTime, iteration: Number(it[1]) });

@@ -168,6 +168,8 @@ export class VirshDriver implements HypervisorDriver {
         const base = { host: this.host, domain: { name: e.domain }, at };
         if (e.kind === 'lifecycle') {
           this.#hub.publish({ ...base, kind: 'lifecycle', event: e.event, eventCode: e.eventCode, detail: e.detail, detailCode: e.detailCode });
+        } else if (e.kind === 'reboot') {
+          this.#hub.publish({ ...base, kind: 'reboot' });
         } else if (e.kind === 'migration-iteration') {
           this.#hub.publish({ ...base, kind: 'migration-iteration', iteration: e.iteration });
         } else {

@@ -50,7 +50,7 @@ export const JobOperation = {
   SNAPSHOT_REVERT: 7, DUMP: 8, BACKUP: 9,
 } as const;
 
-export const EventId = { LIFECYCLE: 0, MIGRATION_ITERATION: 20, JOB_COMPLETED: 21 } as const;
+export const EventId = { LIFECYCLE: 0, REBOOT: 1, MIGRATION_ITERATION: 20, JOB_COMPLETED: 21 } as const;
 
 export const MigrateFlag = {
   LIVE: 1, PEER2PEER: 2, TUNNELLED: 4, PERSIST_DEST: 8, UNDEFINE_SOURCE: 16, PAUSED: 32,

@@ -125,7 +125,7 @@ export const Proc = {
 } as const;
 
 /** Event MESSAGE procedures (server → client, serial 0). */
-export const EventProc = { LIFECYCLE: 318, MIGRATION_ITERATION: 359, JOB_COMPLETED: 363 } as const;
+export const EventProc = { LIFECYCLE: 318, REBOOT: 319, MIGRATION_ITERATION: 359, JOB_COMPLETED: 363 } as const;
 
 export interface LifecycleMsg { readonly callbackId: number; readonly dom: WireDomain; readonly event: number; readonly detail: number }
 export interface IterationMsg { readonly callbackId: number; readonly dom: WireDomain; readonly iteration: number }
@@ -135,6 +135,14 @@ export function decodeLifecycleMsg(b: Uint8Array): LifecycleMsg {
   const d = new XdrDecoder(b);
   const m = { callbackId: d.int(), dom: readDomain(d), event: d.int(), detail: d.int() };
   d.end('lifecycle event');
+  return m;
+}
+/** The guest reset (guest-initiated reboot, panic with panic=-1, or a reset): callbackID and domain only. */
+export interface RebootMsg { readonly callbackId: number; readonly dom: WireDomain }
+export function decodeRebootMsg(b: Uint8Array): RebootMsg {
+  const d = new XdrDecoder(b);
+  const m = { callbackId: d.int(), dom: readDomain(d) };
+  d.end('reboot event');
   return m;
 }
 export function decodeIterationMsg(b: Uint8Array): IterationMsg {
