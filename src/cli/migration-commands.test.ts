@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fakeWorld, type FakeWorld } from '../migration/fixtures/fakes.js';
@@ -40,6 +42,20 @@ test('plan usage errors are UsageErrors (exit 2) naming what is wrong', async ()
   expect((await fails(['vm1', '--testbed', tbFile])).code).toBe('USAGE');
   expect((await fails(['vm1', '--to', 'hv9', '--testbed', tbFile])).message).toContain('unknown destination hypervisor "hv9"');
   expect((await fails(['vm1', '--to', 'hv3', '--family', '5', '--testbed', tbFile])).message).toContain('--family must be 4 or 6');
+});
+
+// The migrate command recovers interrupted runs from the state directory before it starts: this file
+// gets its own, so journals of real runs in the checkout neither block it nor receive its fake runs.
+let stateDir: string | undefined;
+const savedStateDir = process.env.VMMI_STATE_DIR;
+test.beforeAll(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'vmmi-state-'));
+  process.env.VMMI_STATE_DIR = stateDir;
+});
+test.afterAll(async () => {
+  if (savedStateDir === undefined) delete process.env.VMMI_STATE_DIR;
+  else process.env.VMMI_STATE_DIR = savedStateDir;
+  if (stateDir !== undefined) await rm(stateDir, { recursive: true, force: true });
 });
 
 test('migrate command runs the executor over injected drivers and prints the run', async () => {

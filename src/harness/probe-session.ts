@@ -9,7 +9,9 @@
 import { summarizeFlow, type FlowResult } from '../measure/summarize.js';
 import type { FlowResultLike, FlowSpec, ProbeSession } from '../migration/types.js';
 import type { AgentFlowConfig } from '../probes/udp/agent.js';
+import { runTcpSessionAt, type TcpSessionOutcome } from '../probes/tcp-session/run.js';
 import { startUdpProbe, type ProbePlacement, type UdpProbeHandle, type UdpProbeResult } from '../probes/udp/run.js';
+import type { TcpSessionLike } from '../migration/types.js';
 import { sleep, withDeadline, type IoOptions } from '../util/abort.js';
 import { monoMs } from '../util/stamp.js';
 
@@ -48,6 +50,24 @@ interface Running {
   readonly cfg: { readonly flows: readonly AgentFlowConfig[] };
 }
 
+/** A flow's TCP session-survival probe: started with the flow, stopped with it. */
+interface RunningSession {
+  readonly flow: string;
+  readonly stop: AbortController;
+  readonly outcome: Promise<TcpSessionOutcome>;
+}
+
+/** Message interval of the session probe, ms: the resolution of its stall figure. */
+const TCP_INTERVAL_MS = 10;
+
+function tcpLike(o: TcpSessionOutcome): TcpSessionLike {
+  if (!o.ok) return { ok: false, failure: o.failure };
+  const r = o.result;
+  if (!r.everConnected) return { ok: false, failure: `never connected (${o.where}): ${r.errors.slice(0, 3).join('; ') || 'no error reported'}` };
+  return { ok: true, survived: r.survived, longestStallMs: r.longestStallMs, intervalMs: r.intervalMs,
+    resets: r.resets, reconnects: r.reconnects, sent: r.sent, echoed: r.echoed };
+}
+
 const nsOf = (baseMonoMs: number, relMs: number): bigint => BigInt(Math.round((baseMonoMs + relMs) * 1e6));
 
 function toLike(f: FlowSpec, full: FlowResult, res: UdpProbeResult, base: number, triggerRel: number): FlowResultLike {
@@ -73,6 +93,7 @@ function toLike(f: FlowSpec, full: FlowResult, res: UdpProbeResult, base: number
 
 export function createProbeSession(o: ProbeSessionOptions): MeasuringProbeSession {
   let running: Running[] = [];
+  let sessions: RunningSession[] = [];
   let triggerMono = 0;
   let measured: MeasuredFlow[] = [];
   return {
@@ -88,10 +109,18 @@ export function createProbeSession(o: ProbeSessionOptions): MeasuringProbeSessio
         };
         return { host, flows: fs, cfg, handle: startUdpProbe(o.placementOf(host), cfg, { timeoutMs: o.maxDurationMs + 30_000 }) };
       });
+      // The session connects during the baseline, so a connection that cannot be made shows before the trigger.
+      sessions = flows.filter((f) => f.tcpPort !== undefined).map((f) => {
+        const stop = new AbortController();
+        const outcome = runTcpSessionAt(o.placementOf(f.from), { host: f.target, port: f.tcpPort as number,
+          intervalMs: TCP_INTERVAL_MS, durationMs: o.maxDurationMs, drainMs: o.drainMs, reconnect: true }, stop.signal);
+        return { flow: f.name, stop, outcome };
+      });
       try {
         await withDeadline(Promise.all(running.map((r) => r.handle.started)), 'probe start', io);
       } catch (e) {
         for (const r of running) r.handle.stop();
+        for (const s of sessions) s.stop.abort();
         throw e;
       }
       // Margin over the baseline: the first packets leave a few ms after the agent says hello.
@@ -101,6 +130,13 @@ export function createProbeSession(o: ProbeSessionOptions): MeasuringProbeSessio
     async stop(io: IoOptions) {
       await sleep(o.tailMs, io.signal).catch(() => undefined);
       for (const r of running) r.handle.stop();
+      for (const s of sessions) s.stop.abort();
+      const tcp = new Map<string, TcpSessionLike>();
+      for (const s of sessions) {
+        tcp.set(s.flow, tcpLike(await withDeadline(s.outcome, 'TCP session probe results', io)
+          .catch((e: unknown) => ({ ok: false as const, failure: e instanceof Error ? e.message : String(e), where: '' }))));
+      }
+      sessions = [];
       const out: MeasuredFlow[] = [];
       for (const r of running) {
         const res = await withDeadline(r.handle.done, 'probe results', io);
@@ -115,7 +151,9 @@ export function createProbeSession(o: ProbeSessionOptions): MeasuringProbeSessio
             : { ...got.spec, plannedPackets: end?.sent ?? got.spec.plannedPackets };
           const full = summarizeFlow({ spec, samples: got?.samples ?? [], triggerMs: triggerRel,
             end: got === undefined ? { reason: 'error', detail: res.failure ?? `flow ${f.name} missing from the probe output`, sent: 0 } : end });
-          out.push({ spec: f, like: toLike(f, full, res, base, triggerRel), full, baseMonoMs: base, triggerMonoMs: triggerMono });
+          const like = toLike(f, full, res, base, triggerRel);
+          const session = tcp.get(f.name);
+          out.push({ spec: f, like: session === undefined ? like : { ...like, tcp: session }, full, baseMonoMs: base, triggerMonoMs: triggerMono });
         }
       }
       running = [];

@@ -24,6 +24,8 @@ const NAME_MAP: Readonly<Record<string, MetricName>> = {
   rtt_before_ms: 'rtt_before_ms',
   rtt_after_ms: 'rtt_after_ms',
   rtt_step_ms: 'rtt_step_ms',
+  tcp_survived: 'tcp_survived',
+  tcp_longest_stall_ms: 'tcp_longest_stall_ms',
   migration_total_ms: 'migration_total_ms',
   migration_setup_ms: 'setup_ms',
   memory_transferred_bytes: 'memory_transferred_bytes',

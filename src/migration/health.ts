@@ -35,6 +35,8 @@ export function assessHealth(input: HealthInput): HealthVerdict {
     else if (f.baselineReplies === 0) errored.push(`${f.flow}: no baseline traffic before the trigger`);
     else if (f.lossBeforeTrigger > 0) errored.push(`${f.flow}: ${f.lossBeforeTrigger} packet(s) lost before the trigger`);
     if (f.achievedPps < f.ratePps) degraded.push(`${f.flow}: achieved ${f.achievedPps} pps < configured ${f.ratePps} pps`);
+    // The UDP figures stand without it; the run only lacks its session-survival figure.
+    if (f.tcp?.ok === false) degraded.push(`${f.flow}: TCP session probe: ${f.tcp.failure}`);
   }
   const infrastructure = input.guestAnswered === false || input.guestRebootedOn !== undefined;
   if (input.guestRebootedOn !== undefined) errored.push(`guest was reset on ${input.guestRebootedOn} during the run (infrastructure failure)`);

@@ -58,6 +58,12 @@ function perFlow(f: FlowResultLike, resumed: TimelineEvent | undefined): Metric[
   if (f.rttBeforeMs !== undefined && f.rttAfterMs !== undefined) {
     out.push(m('rtt_step_ms', f.rttAfterMs - f.rttBeforeMs, 'ms', 'median RTT after − before (tromboning)', 0.001));
   }
+  if (f.tcp?.ok === true) {
+    const t = f.tcp;
+    out.push(m('tcp_survived', t.survived ? 1 : 0, 'count',
+      `one TCP connection to the echo port across the run, every message echoed in order (${t.echoed}/${t.sent}, ${t.resets} resets, ${t.reconnects} reconnects)`, 0));
+    out.push(m('tcp_longest_stall_ms', t.longestStallMs, 'ms', `longest interval without an echo while messages were outstanding (message every ${t.intervalMs} ms)`, t.intervalMs));
+  }
   return out;
 }
 

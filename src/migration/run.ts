@@ -112,7 +112,7 @@ function defaultFlows(tb: Testbed, vm: Vm, families: readonly Family[]): FlowSpe
   return tb.trafficHosts.flatMap((h) => families.flatMap((f) => {
     const target = (f === 4 ? vm.ipv4 : vm.ipv6)?.split('/')[0];
     return target === undefined ? [] : [{ name: `${h.name}→${vm.name} v${f}`, from: h.name, target, family: f,
-      port: vm.reflectorPort, ratePps: tb.probe.ratePps }];
+      port: vm.reflectorPort, ratePps: tb.probe.ratePps, ...(vm.tcpEchoPort > 0 ? { tcpPort: vm.tcpEchoPort } : {}) }];
   }));
 }
 

@@ -146,7 +146,15 @@ export interface FlowSpec {
   readonly family: 4 | 6;
   readonly port: number;
   readonly ratePps: number;
+  /** The VM's TCP echo port: a session-survival probe runs beside the UDP flow (absent: none). */
+  readonly tcpPort?: number;
 }
+
+/** What the session-survival probe of a flow saw (probes/tcp-session), or why it has nothing. */
+export type TcpSessionLike =
+  | { readonly ok: true; readonly survived: boolean; readonly longestStallMs: number; readonly intervalMs: number;
+    readonly resets: number; readonly reconnects: number; readonly sent: number; readonly echoed: number }
+  | { readonly ok: false; readonly failure: string };
 
 /** One loss episode: maximal run of lost sequence numbers, times on the controller clock. */
 export interface EpisodeLike {
@@ -182,6 +190,8 @@ export interface FlowResultLike {
   readonly rttAfterMs?: number;
   /** Set when the probe tool failed, was missing or stubbed. */
   readonly failed?: string;
+  /** The flow's TCP session-survival probe, when the flow asked for one. */
+  readonly tcp?: TcpSessionLike;
 }
 
 export interface ProbeSession {

@@ -124,6 +124,7 @@ export interface Vm {
   readonly vcpus: number;
   /** UDP reflector port (0 = no reflector: probes fall back to ICMP, labelled coarse). */
   readonly reflectorPort: number;
+  /** TCP echo port for the session-survival probe (0 = none: runs carry no tcp_survived figure). */
   readonly tcpEchoPort: number;
 }
 

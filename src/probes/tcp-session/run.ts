@@ -8,12 +8,17 @@ export type TcpSessionOutcome =
   | { readonly ok: true; readonly result: TcpSessionResult; readonly where: string }
   | { readonly ok: false; readonly failure: string; readonly where: string };
 
-/** Runs the TCP session probe where `placement` says (same placements as the UDP probe). */
-export async function runTcpSessionAt(placement: ProbePlacement, o: Omit<TcpSessionOptions, 'signal'>): Promise<TcpSessionOutcome> {
+/**
+ * Runs the TCP session probe where `placement` says (same placements as the UDP probe). `signal`
+ * ends the send phase early (the controller's stop): outstanding echoes still drain, bounded by
+ * `drainMs`, so a stop is not mistaken for a broken session.
+ */
+export async function runTcpSessionAt(placement: ProbePlacement, o: Omit<TcpSessionOptions, 'signal'>,
+  signal?: AbortSignal): Promise<TcpSessionOutcome> {
   const where = placement.kind === 'netns' ? `netns:${placement.netns}` : placement.kind === 'ssh' ? `ssh:${placement.host}` : placement.kind;
   if (placement.kind === 'in-process') {
     try {
-      return { ok: true, result: await runTcpSession(o), where };
+      return { ok: true, result: await runTcpSession({ ...o, ...(signal === undefined ? {} : { signal }) }), where };
     } catch (e) {
       return { ok: false, failure: e instanceof Error ? e.message : String(e), where };
     }
@@ -22,6 +27,9 @@ export async function runTcpSessionAt(placement: ProbePlacement, o: Omit<TcpSess
   const argv = placementArgv(placement, cfg);
   const proc = (placement.kind === 'ssh' ? placement.spawner : spawnLocal)(argv, { cwd: REPO_ROOT });
   const timer = setTimeout(() => proc.stop(), o.durationMs + (o.drainMs ?? 2000) + 20_000);
+  const onStop = (): void => proc.stop();
+  if (signal?.aborted === true) onStop();
+  else signal?.addEventListener('abort', onStop, { once: true });
   let result: TcpSessionResult | undefined;
   for await (const line of proc.lines) {
     try {
@@ -31,6 +39,7 @@ export async function runTcpSessionAt(placement: ProbePlacement, o: Omit<TcpSess
   }
   const ex = await proc.exit;
   clearTimeout(timer);
+  signal?.removeEventListener('abort', onStop);
   if (result === undefined || ex.code !== 0) {
     return { ok: false, failure: `session probe ${where} exited ${ex.code ?? ex.signal}: ${ex.stderr.trim().slice(-400)}`, where };
   }

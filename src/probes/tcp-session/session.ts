@@ -125,7 +125,8 @@ export async function runTcpSession(o: TcpSessionOptions): Promise<TcpSessionRes
     }, intervalMs);
   });
   const drainEnd = monoMs() + (o.drainMs ?? 2000);
-  while (outstanding() > 0 && live && monoMs() < drainEnd && o.signal?.aborted !== true) await new Promise((r) => setTimeout(r, 5));
+  // A stop (signal) ends the send phase only: echoes in flight still drain, bounded by drainMs.
+  while (outstanding() > 0 && live && monoMs() < drainEnd) await new Promise((r) => setTimeout(r, 5));
   const end = monoMs();
   noteGap(end, true);
   stopped = true;
