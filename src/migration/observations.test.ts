@@ -134,3 +134,21 @@ test('health: no baseline or pre-trigger loss is ERRORED, low send rate degraded
   const silent = assessHealth({ flows: [flow], clockSyncKnown: false, expectFlows: true, guestAnswered: false });
   expect(silent).toMatchObject({ health: 'errored', infrastructure: true });
 });
+
+test('TCP session figures: survived and longest stall per flow; a session probe without a result degrades the run', () => {
+  const tcp = { ok: true as const, survived: true, longestStallMs: 412.5, intervalMs: 10, resets: 0, reconnects: 0, sent: 900, echoed: 900 };
+  const ms = assembleMetrics({ timeline: [], flows: [{ ...flow, tcp }], source: 'hv1', destination: 'hv3', routeResolutionMs: 1 });
+  expect(ms.find((m) => m.name === 'tcp_survived')).toMatchObject({ value: 1, flow: flow.flow, resolutionMs: 0 });
+  expect(ms.find((m) => m.name === 'tcp_longest_stall_ms')).toMatchObject({ value: 412.5, resolutionMs: 10 });
+  const broken = assembleMetrics({ timeline: [], flows: [{ ...flow, tcp: { ...tcp, survived: false, resets: 1 } }], source: 'hv1', destination: 'hv3', routeResolutionMs: 1 });
+  expect(broken.find((m) => m.name === 'tcp_survived')?.value).toBe(0);
+  const none = { ...flow, tcp: { ok: false as const, failure: 'never connected: ECONNREFUSED' } };
+  expect(assembleMetrics({ timeline: [], flows: [none], source: 'hv1', destination: 'hv3', routeResolutionMs: 1 })
+    .some((m) => m.name.startsWith('tcp_'))).toBe(false);
+  const h = assessHealth({ flows: [none], clockSyncKnown: true, expectFlows: true, guestAnswered: true });
+  expect(h.health).toBe('degraded');
+  expect(h.reasons.join('; ')).toContain('TCP session probe: never connected: ECONNREFUSED');
+  const reset = assessHealth({ flows: [flow], clockSyncKnown: true, expectFlows: true, guestRebootedOn: 'hv3' });
+  expect(reset).toMatchObject({ health: 'errored', infrastructure: true });
+  expect(reset.reasons[0]).toContain('guest was reset on hv3');
+});
