@@ -108,12 +108,13 @@ export interface MigrationResult {
   readonly attempts: readonly AttemptResult[];
 }
 
+/** One UDP flow per traffic host × family; one TCP session per traffic host, on its first family's flow. */
 function defaultFlows(tb: Testbed, vm: Vm, families: readonly Family[]): FlowSpec[] {
   return tb.trafficHosts.flatMap((h) => families.flatMap((f) => {
     const target = (f === 4 ? vm.ipv4 : vm.ipv6)?.split('/')[0];
     return target === undefined ? [] : [{ name: `${h.name}→${vm.name} v${f}`, from: h.name, target, family: f,
-      port: vm.reflectorPort, ratePps: tb.probe.ratePps, ...(vm.tcpEchoPort > 0 ? { tcpPort: vm.tcpEchoPort } : {}) }];
-  }));
+      port: vm.reflectorPort, ratePps: tb.probe.ratePps }];
+  }).map((flow, i) => (i === 0 && vm.tcpEchoPort > 0 ? { ...flow, tcpPort: vm.tcpEchoPort } : flow)));
 }
 
 /** States where an abort rolls back, so it must pre-empt effects not yet started. */
