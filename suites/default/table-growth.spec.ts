@@ -28,9 +28,14 @@ test('table growth at the TORs over a batch of migrations', async ({ migrate, lo
   const start = (await locate()) ?? 'hv1';
   const before = await snap();
   const away = start === 'hv3' ? 'hv1' : 'hv3';
-  await migrate({ to: away, strategy: 'host-route-bgp', variant: { batch: 'table-growth' } });
+  const moved = async (to: string): Promise<void> => {
+    const out = await migrate({ to, strategy: 'host-route-bgp', variant: { batch: 'table-growth' } });
+    const a = out.result.attempts.at(-1);
+    expect(out.result.verdict, `move to ${to}: ${a?.failure?.step ?? ''} ${a?.failure?.reason ?? out.record.error ?? ''}`).toBe('migrated');
+  };
+  await moved(away);
   const during = await snap();
-  await migrate({ to: start, strategy: 'host-route-bgp', variant: { batch: 'table-growth' } });
+  await moved(start);
   const after = await snap();
   await test.info().attach('table-counts.json', { body: JSON.stringify({ before, during, after }, null, 2), contentType: 'application/json' });
   for (const t of tors) {
