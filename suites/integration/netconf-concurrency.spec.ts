@@ -26,7 +26,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  NS_IANAIFT, NS_IF, NetconfClient, Secret, child, childrenNamed, e, el, generateLabKeys, isVmmiError, runLocal,
+  NS_IANAIFT, NS_IF, NetconfClient, Secret, child, childrenNamed, e, el, generateLabKeys, isAlive, isVmmiError, runLocal,
   startNetconfSwitch, textAt, writeKnownHosts, type NetconfNotification, type NetconfSwitch,
 } from './netconf-imports.js';
 
@@ -188,15 +188,6 @@ async function establishedToPorts(): Promise<string> {
 
 const tcpHandles = (): number => process.getActiveResourcesInfo().filter((x) => x === 'TCPSocketWrap').length;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 type EventKey = string;
 const configKey = (sessionId: number | undefined, name: string) => `change|${sessionId}|/if:interfaces/if:interface[if:name='${name}']|create`;
 
@@ -350,6 +341,6 @@ test('50 concurrent sessions over 4 switches and 3 event streams lose no reply a
 
   await Promise.all(switches.map((s) => s.daemon.stop()));
   for (const sw of switches) {
-    expect(alive(sw.daemon.netconfdPid) || alive(sw.daemon.sshdPid), `${sw.name} daemons stopped`).toBe(false);
+    expect((await isAlive(sw.daemon.netconfdPid)) || (await isAlive(sw.daemon.sshdPid)), `${sw.name} daemons stopped`).toBe(false);
   }
 });

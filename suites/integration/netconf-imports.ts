@@ -18,6 +18,7 @@ export { hasHostRoutes, hasSegments } from '../../src/drivers/switch/types.js';
 export { Secret } from '../../src/model/secret.js';
 export type { Switch } from '../../src/model/testbed.js';
 export { isVmmiError } from '../../src/errors/vmmi-error.js';
+export { isAlive } from '../../src/lab/proc.js';
 export { runLocal } from '../../src/exec/local.js';
 /* eslint-enable no-restricted-imports */
 /* eslint-disable no-restricted-imports */
