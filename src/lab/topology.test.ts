@@ -9,10 +9,10 @@ const load = (): Promise<Testbed> => loadTestbed(file, { labPrefix: 'vmmiu', lab
 const addrs = (p: LabPlan, ns: string | undefined, dev: string): string[] =>
   p.addresses.filter((a) => a.ns === ns && a.dev === dev).map((a) => a.cidr);
 
-test('nine prefixed namespaces, one per node plus the WAN relay', async () => {
+test('ten prefixed namespaces, one per node (a client at each site) plus the WAN relay', async () => {
   const p = planLab(await load(), { assetsDir: '/assets' });
   expect(p.nodes.map((n) => n.ns).sort()).toEqual(
-    ['client', 'coreA', 'coreB', 'hv1', 'hv2', 'hv3', 'torA', 'torB', 'wan'].map((n) => `vmmiu-${n}`).sort());
+    ['client', 'clientB', 'coreA', 'coreB', 'hv1', 'hv2', 'hv3', 'torA', 'torB', 'wan'].map((n) => `vmmiu-${n}`).sort());
   expect(p.clientNs).toBe('vmmiu-client');
   expect(p.dir).toBe('/tmp/vmmiu-lab');
 });

@@ -1,11 +1,9 @@
-import { expect, test, type MigrationStrategy, type RunRecord } from '../../src/index.js';
+import { expect, setLabWan, test, type MigrationStrategy, type RunRecord } from '../../src/index.js';
 
 // hv1 (site A) ↔ hv3 (site B): the VM keeps 198.18.10.100 across subnets; each strategy restores reachability
 // its own way. Thresholds come from the testbed (defaults.thresholds), never from this file.
 const STRATEGIES: readonly MigrationStrategy[] = ['host-route-static', 'host-route-bgp', 'tunnel'];
 
-/** Median RTT after the move away, per strategy and family (for the tromboning comparison below). */
-const rttAway = new Map<string, number>();
 const value = (r: RunRecord | undefined, name: string): number | null | undefined => r?.metrics.find((m) => m.name === name)?.value;
 
 test.describe('cross subnet', () => {
@@ -30,7 +28,6 @@ test.describe('cross subnet', () => {
         const a = out.result.attempts.at(-1);
         if (to === away) {
           const rtt = value(out.record, 'rtt_after_ms');
-          if (typeof rtt === 'number') rttAway.set(strategy, rtt);
           console.log(`${strategy} ${start} → ${to}: timeline\n${out.record.timeline.map((e) => `  ${e.tMs.toFixed(1).padStart(8)} ms  ${e.source.padEnd(13)} ${e.host.padEnd(10)} ${e.kind} ${e.detail}`).join('\n')}`);
           console.log(`${strategy}: decomposition ${out.record.decomposition.map((d) => `${d.component} ${d.ms?.toFixed(1)} ms`).join(', ')}; ` +
             `conformance ${a?.conformance?.ok === true ? 'ok' : `VIOLATED: ${a?.conformance?.violations.map((v) => v.message ?? v.label).join('; ')}`}; ` +
@@ -41,17 +38,36 @@ test.describe('cross subnet', () => {
     });
   }
 
-  test('tunnel: the traffic roundabout shows as a higher RTT after the move than host routes give', ({ testbed }) => {
-    // From a client at the old site both paths cross the WAN once each way (tunnel: in through the old
-    // site's agent; host route: straight across), so the medians differ only by the agents' few tens of
-    // µs, within run-to-run noise (one run: tunnel 0.537 ms, host routes 0.545 / 0.564 ms). The
-    // roundabout shows from a traffic host at the destination site, which the emulated lab lacks.
-    test.fixme(testbed.trafficHosts.every((h) => h.site !== 'siteB'), 'needs a traffic host at the destination site (siteB)');
-    const tunnel = rttAway.get('tunnel');
-    const direct = ['host-route-static', 'host-route-bgp'].flatMap((s) => rttAway.get(s) ?? []);
-    test.skip(tunnel === undefined || direct.length === 0, 'needs the tunnel and a host-route run of this worker');
-    console.log(`RTT after the move away: tunnel ${tunnel} ms, host routes ${direct.join(' / ')} ms`);
-    for (const d of direct) expect(tunnel as number).toBeGreaterThan(d);
+  test('tunnel: traffic from the destination site goes round by the old site (RTT after vs host routes)', async ({ migrate, locate, testbed, lab }) => {
+    void lab;
+    // From a traffic host at the new site, host routes deliver locally after the move, while the
+    // tunnel's traffic still enters at the old site and comes back through the agents: two more WAN
+    // crossings. A one-way WAN delay D makes that 2·D of RTT, well above the path's noise.
+    const dstSite = testbed.hypervisors.find((h) => h.name === 'hv3')?.site;
+    const far = testbed.trafficHosts.find((h) => h.site === dstSite);
+    const vm = testbed.vms[0]?.name ?? 'vm1';
+    test.skip(testbed.lab === undefined || far === undefined, 'needs the emulated lab (WAN delay) and a traffic host at the destination site');
+    const D = 5;
+    const rttAfterFromFar = async (strategy: MigrationStrategy): Promise<number> => {
+      if ((await locate()) === 'hv3') expect((await migrate({ to: 'hv1', strategy: 'host-route-static' })).result.verdict).toBe('migrated');
+      const out = await migrate({ to: 'hv3', strategy, variant: { wan_delay_ms: D, roundabout: 'from destination site' } });
+      const a = out.result.attempts.at(-1);
+      expect(out.result.verdict, a?.failure?.reason).toBe('migrated');
+      const rtt = a?.metrics.find((m) => m.name === 'rtt_after_ms' && m.flow === `${far?.name}→${vm} v4`)?.value;
+      expect(rtt, `RTT after the move measured from ${far?.name}`).toEqual(expect.any(Number));
+      expect((await migrate({ to: 'hv1', strategy })).result.verdict).toBe('migrated');
+      return rtt as number;
+    };
+    await setLabWan(testbed, { delayMs: D });
+    try {
+      const direct = await rttAfterFromFar('host-route-static');
+      const tunnel = await rttAfterFromFar('tunnel');
+      console.log(`RTT after the move from ${far?.name} (WAN ${D} ms one way): tunnel ${tunnel.toFixed(2)} ms, host route ${direct.toFixed(2)} ms ` +
+        `(+${(tunnel - direct).toFixed(2)} ms; two WAN crossings = ${2 * D} ms)`);
+      expect(tunnel - direct).toBeGreaterThan(1.5 * D);
+    } finally {
+      await setLabWan(testbed, { delayMs: 0 });
+    }
   });
 
   test('evpn-l2: MAC mobility handled by EVPN', async ({ migrate, locate, testbed, lab }) => {
