@@ -10,6 +10,7 @@ import { isVmmiError } from '../errors/vmmi-error.js';
 import {
   hasHostRoutes, hasTunnels, type HostRoute as DriverHostRoute, type SwitchDriver,
 } from '../drivers/switch/types.js';
+import { canonicalConfig } from '../drivers/switch/config-diff.js';
 import { invertOps } from '../migration/strategies/ops.js';
 import type { DeviceOp, OnLink } from '../migration/strategies/types.js';
 import type { HostRoute, NetworkDevice, TxHandle } from '../migration/types.js';
@@ -106,7 +107,7 @@ export function asNetworkDevice(driver: SwitchDriver, o: NetworkDeviceOptions): 
       await execute(invertOps(ops), io);
       applied.delete(tx.id);
     },
-    snapshotRunning: (io) => driver.readRunningConfig(io),
+    snapshotRunning: async (io) => canonicalConfig(await driver.readRunningConfig(io)),
     async addHostRoute(route: HostRoute, io) {
       if (!hasHostRoutes(driver)) throw new UnsupportedError(`${driver.kind} cannot set host routes`, { device });
       await driver.addHostRoute({ prefix: route.prefix, ...(route.nextHop ? { nextHop: route.nextHop } : {}), ...(route.dev ? { device: route.dev } : {}) }, io);

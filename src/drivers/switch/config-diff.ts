@@ -3,7 +3,7 @@
  * per leaf (`/interfaces/interface[vmmi-1]/enabled = true`, list entries named by their first leaf,
  * which is the key in YANG-ordered output); text configs (CLI) are compared line by line.
  */
-import type { XNode } from '../../transports/netconf/xml.js';
+import { parseXml, type XNode } from '../../transports/netconf/xml.js';
 
 export interface ConfigDiff {
   readonly same: boolean;
@@ -49,8 +49,28 @@ export function diffLines(before: readonly string[], after: readonly string[]): 
   return { same: added.length === 0 && removed.length === 0, added, removed };
 }
 
+const keepText = (t: string): string[] => t.split('\n').filter((l) => !/^\s*(!|#|Building configuration|Current configuration)/.test(l));
+
 /** Diff of two text configs (CLI `show running-config`), ignoring comment/timestamp lines. */
 export function diffText(before: string, after: string): ConfigDiff {
-  const keep = (t: string): string[] => t.split('\n').filter((l) => !/^\s*(!|#|Building configuration|Current configuration)/.test(l));
-  return diffLines(keep(before), keep(after));
+  return diffLines(keepText(before), keepText(after));
+}
+
+/**
+ * Canonical form of a running config for "same as before" checks: XML (NETCONF) as sorted leaf lines
+ * (`flattenXml`), text (CLI) without comment and timestamp lines. Two reads that carry the same
+ * configuration are equal even when the server reordered elements or kept a container emptied by the
+ * run (netconfd keeps the emptied static-routes container after the last route is removed, so a raw
+ * comparison reported residue after the first rollback on a fresh lab).
+ */
+export function canonicalConfig(text: string): string {
+  const t = text.trim();
+  if (t.startsWith('<')) {
+    try {
+      return flattenXml(parseXml(`<c>${t}</c>`).children).join('\n');
+    } catch {
+      // Not well-formed XML after all: compared as text.
+    }
+  }
+  return keepText(t).map((l) => l.trimEnd()).join('\n');
 }
