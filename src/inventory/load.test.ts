@@ -86,3 +86,21 @@ test('JSON Schema export describes the document', () => {
   expect(Object.keys(s.properties)).toEqual(expect.arrayContaining(['hypervisors', 'switches', 'links', 'vms', 'subnets']));
   expect(s.required).toContain('name');
 });
+
+test('a secret file below the lab directory is read on every use: a rebuilt lab\'s new key is what gets offered', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vmmi-labsecret-'));
+  const labDir = join(dir, 'lab');
+  const text = (await import('node:fs')).readFileSync(join(repo, 'testbeds/local.yaml'), 'utf8')
+    .replace('dir: /var/lib/vmmi/lab/vmmi', `dir: ${labDir}`);
+  const file = join(dir, 'tb.yaml');
+  writeFileSync(file, text);
+  const tb = await loadTestbed(file);
+  const key = tb.switches[0]?.credentials.privateKey;
+  expect(key).toBeDefined();
+  (await import('node:fs')).mkdirSync(join(labDir, 'keys'), { recursive: true });
+  writeFileSync(join(labDir, 'keys/client_ed25519'), 'first-key\n');
+  expect(key?.reveal()).toBe('first-key');
+  writeFileSync(join(labDir, 'keys/client_ed25519'), 'key-after-rebuild\n');
+  expect(key?.reveal()).toBe('key-after-rebuild');
+  expect(String(key)).not.toContain('after-rebuild');
+});

@@ -191,7 +191,8 @@ export function fileEnvResolver(baseDir: string, env: Readonly<Record<string, st
         });
       }
     };
-    if (labDir !== undefined && path.startsWith(`${labDir}/`)) return { ok: true, secret: new Secret(ref, read) };
+    // Below the lab's state directory: made by `vmmi lab up`, made anew when the lab is rebuilt.
+    if (labDir !== undefined && path.startsWith(`${labDir}/`)) return { ok: true, secret: new Secret(ref, read, { reread: true }) };
     if (!existsSync(path)) return { ok: false, message: `secret file ${path} does not exist (referenced as ${ref})` };
     try {
       return { ok: true, secret: new Secret(ref, read()) };
