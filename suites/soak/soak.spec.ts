@@ -31,10 +31,15 @@ const fmt = (s: Sample): string => `move ${String(s.move).padStart(3)}: fds ${s.
 test(`soak: ${MOVES} consecutive migrations, fds and heap bounded`, async ({ migrate, locate, lab }) => {
   void lab;
   test.setTimeout(MOVES * 90_000 + 120_000);
-  if ((await locate()) !== 'hv1') await migrate({ to: 'hv1', strategy: 'host-route-static' });
+  const must = async (req: Parameters<typeof migrate>[0]): Promise<void> => {
+    const out = await migrate(req);
+    const a = out.result.attempts.at(-1);
+    expect(out.result.verdict, `${req.to}: ${a?.failure?.step ?? ''} ${a?.failure?.reason ?? out.record.error ?? ''}`).toBe('migrated');
+  };
+  if ((await locate()) !== 'hv1') await must({ to: 'hv1', strategy: 'host-route-static' });
   // Warm-up move: the first migration loads modules and opens the pooled sessions the rest reuse.
-  await migrate({ to: 'hv2', strategy: 'l2', variant: { soak: 'warm-up' } });
-  await migrate({ to: 'hv1', strategy: 'l2', variant: { soak: 'warm-up' } });
+  await must({ to: 'hv2', strategy: 'l2', variant: { soak: 'warm-up' } });
+  await must({ to: 'hv1', strategy: 'l2', variant: { soak: 'warm-up' } });
   const samples: Sample[] = [sample(0)];
   console.log(fmt(samples[0] as Sample));
   let recorded = 0;
