@@ -152,7 +152,7 @@ export function resolveTrafficHosts(ctx: Ctx, raw: RawTestbed): TrafficHost[] {
       ...(t.site === undefined ? {} : { site: t.site }), ...(t.netns === undefined ? {} : { netns: t.netns }),
       ...(t.address === undefined ? {} : { address: t.address }), ...(t.ipv4 === undefined ? {} : { ipv4: t.ipv4 }),
       ...(t.ipv6 === undefined ? {} : { ipv6: t.ipv6 }), ...(credentials === undefined ? {} : { credentials }),
-      ...(hostKey === undefined ? {} : { hostKey }),
+      ...(hostKey === undefined ? {} : { hostKey }), probeByDefault: t.probeByDefault,
     });
   }
   return out;

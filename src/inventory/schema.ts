@@ -124,6 +124,8 @@ const trafficHost = z.strictObject({
   ipv6: cidr6.optional(),
   credentials: credentials.optional(),
   hostKey: hostKey.optional(),
+  /** Probe every migration from this host unless a run names its traffic hosts (default true). */
+  probeByDefault: z.boolean().default(true),
 });
 
 const group = z.strictObject({ ...switchFields, ...hypervisorFields, group: z.undefined().optional() });

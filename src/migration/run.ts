@@ -8,7 +8,7 @@
 import type { MigrationStrategy, Testbed, Vm } from '../model/testbed.js';
 import { checkConformance, type Conformance } from './conformance.js';
 import { decompose, type Decomposition } from './decompose.js';
-import { MigrationError } from '../errors/classes.js';
+import { MigrationError, UsageError } from '../errors/classes.js';
 import { IllegalTransitionError, PrecheckError } from './errors.js';
 import { assessHealth, type HealthVerdict } from './health.js';
 import {
@@ -45,8 +45,10 @@ export interface RunMigrationOptions {
   readonly signal?: AbortSignal;
   /** Deadline per state, ms (merged over DEFAULT_DEADLINES; `migrate` defaults to testbed.migration.timeoutMs). */
   readonly deadlinesMs?: Partial<Record<MigrationState | 'stop-observers', number>>;
-  /** Probe flows; default: one per traffic host × family toward the VM's reflector. */
+  /** Probe flows; default: one per traffic host × family toward the VM's reflector (see probeFlows). */
   readonly flows?: readonly FlowSpec[];
+  /** Traffic hosts that probe this run (default: those with probeByDefault). */
+  readonly trafficHosts?: readonly string[];
   readonly verify?: { readonly timeoutMs: number; readonly intervalMs: number };
   /** Observation window after the run, before probes stop (default testbed.probe.baselineMs). */
   readonly holdMs?: number;
@@ -108,9 +110,18 @@ export interface MigrationResult {
   readonly attempts: readonly AttemptResult[];
 }
 
-/** One UDP flow per traffic host × family; one TCP session per traffic host, on its first family's flow. */
-function defaultFlows(tb: Testbed, vm: Vm, families: readonly Family[]): FlowSpec[] {
-  return tb.trafficHosts.flatMap((h) => families.flatMap((f) => {
+/**
+ * One UDP flow per traffic host × family; one TCP session per traffic host, on its first family's
+ * flow. Hosts: the ones named (unknown names are a UsageError), else those probing by default.
+ */
+export function probeFlows(tb: Testbed, vm: Vm, families: readonly Family[], hosts?: readonly string[]): FlowSpec[] {
+  for (const n of hosts ?? []) {
+    if (!tb.trafficHosts.some((h) => h.name === n)) {
+      throw new UsageError(`unknown traffic host "${n}"`, { hint: `traffic hosts: ${tb.trafficHosts.map((h) => h.name).join(', ')}` });
+    }
+  }
+  const chosen = hosts === undefined ? tb.trafficHosts.filter((h) => h.probeByDefault) : tb.trafficHosts.filter((h) => hosts.includes(h.name));
+  return chosen.flatMap((h) => families.flatMap((f) => {
     const target = (f === 4 ? vm.ipv4 : vm.ipv6)?.split('/')[0];
     return target === undefined ? [] : [{ name: `${h.name}→${vm.name} v${f}`, from: h.name, target, family: f,
       port: vm.reflectorPort, ratePps: tb.probe.ratePps }];
@@ -180,7 +191,7 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
   const journal = await openJournal(plan, attempt, options);
   const rec = new AttemptRecorder({
     ...(journal === undefined ? {} : { journal }),
-    plan, drivers, flows: options.flows ?? defaultFlows(tb, plan.vm, plan.families),
+    plan, drivers, flows: options.flows ?? probeFlows(tb, plan.vm, plan.families, options.trafficHosts),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     params: { destinationUri: tb.hypervisors.find((h) => h.name === plan.destination)?.migrationUri ?? '',
       bandwidthMiBs: tb.migration.bandwidthMiBs, maxDowntimeMs: tb.migration.maxDowntimeMs, live: true, p2p: true },

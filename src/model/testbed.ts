@@ -139,6 +139,11 @@ export interface TrafficHost {
   readonly ipv6?: string;
   readonly credentials?: Credentials;
   readonly hostKey?: HostKeyPolicy;
+  /**
+   * Probe every migration from this host unless a run names its traffic hosts. A lab guest under TCG
+   * echoes a few kpps at most: each extra host adds two flows and a TCP session to its load.
+   */
+  readonly probeByDefault: boolean;
 }
 
 export interface MigrationDefaults {

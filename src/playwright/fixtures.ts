@@ -36,6 +36,8 @@ export interface MigrateRequest {
    * covers every family the VM has: a VM is never left half-moved, and each family gets its record.
    */
   readonly family?: 4 | 6;
+  /** Traffic hosts that probe this move (default: the testbed's hosts with probeByDefault). */
+  readonly trafficHosts?: readonly string[];
   /** Parameters that distinguish the scenario (`wan_delay_ms: 30`); they become part of its name. */
   readonly variant?: Readonly<Record<string, string | number | boolean>>;
 }
@@ -167,7 +169,7 @@ async function runOne(tb: Testbed, o: OpenedTestbed, req: MigrateRequest, testIn
   const startedWall = new Date().toISOString();
   const result = await base.step(`migrate ${vm} ${from} → ${req.to} (${strategy}, IPv${families.join('+IPv')})`, () =>
     runMigration(tb, { vm, to: req.to, from, strategy, families }, ov.drivers ?? o.drivers, {
-      ...o.options, journal: fileJournal(), runId: randomUUID(),
+      ...o.options, journal: fileJournal(), runId: randomUUID(), ...(req.trafficHosts === undefined ? {} : { trafficHosts: req.trafficHosts }),
       ...(tb.lab === undefined || ov.freshVmRetry === false ? {} : { freshVm: (failed) => freshLabVm(tb, o, vm, failed.source) }),
       ...ov.options,
     }));

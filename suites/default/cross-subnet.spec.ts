@@ -50,7 +50,7 @@ test.describe('cross subnet', () => {
     const D = 5;
     const rttAfterFromFar = async (strategy: MigrationStrategy): Promise<number> => {
       if ((await locate()) === 'hv3') expect((await migrate({ to: 'hv1', strategy: 'host-route-static' })).result.verdict).toBe('migrated');
-      const out = await migrate({ to: 'hv3', strategy, variant: { wan_delay_ms: D, roundabout: 'from destination site' } });
+      const out = await migrate({ to: 'hv3', strategy, trafficHosts: [far?.name ?? ''], variant: { wan_delay_ms: D, roundabout: 'from destination site' } });
       const a = out.result.attempts.at(-1);
       expect(out.result.verdict, a?.failure?.reason).toBe('migrated');
       const rtt = a?.metrics.find((m) => m.name === 'rtt_after_ms' && m.flow === `${far?.name}→${vm} v4`)?.value;

@@ -95,7 +95,7 @@ test('tunnel: agents prepared (decap first), delivery before capture, extra RTT 
 
 test('tunnel: a peer at the destination site sees the detour through the home site', () => {
   const withPeerB = labTestbed({
-    trafficHosts: [...wan.trafficHosts, { name: 'peerB', kind: 'netns', site: 'B' }],
+    trafficHosts: [...wan.trafficHosts, { name: 'peerB', kind: 'netns', site: 'B', probeByDefault: true }],
     links: [...wan.links, { name: 'pb', wan: false, endpoints: [{ device: 'peerB', port: 'eth0' }, { device: 'coreB', port: 'to-peerB' }] }],
   });
   const p = planMigration(withPeerB, 'vm1', 'hv3', { strategy: 'tunnel', families: [4] });
