@@ -7,11 +7,10 @@
  * died, never started or timed out stays ERRORED.
  */
 import { summarizeFlow, type FlowResult } from '../measure/summarize.js';
-import type { FlowResultLike, FlowSpec, ProbeSession } from '../migration/types.js';
+import type { FlowResultLike, FlowSpec, ProbeSession, TcpSessionLike } from '../migration/types.js';
 import type { AgentFlowConfig } from '../probes/udp/agent.js';
 import { runTcpSessionAt, type TcpSessionOutcome } from '../probes/tcp-session/run.js';
 import { startUdpProbe, type ProbePlacement, type UdpProbeHandle, type UdpProbeResult } from '../probes/udp/run.js';
-import type { TcpSessionLike } from '../migration/types.js';
 import { sleep, withDeadline, type IoOptions } from '../util/abort.js';
 import { monoMs } from '../util/stamp.js';
 
