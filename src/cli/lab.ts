@@ -97,15 +97,15 @@ async function whereRuns(drivers: Map<string, HypervisorDriver>, vm: string): Pr
 }
 
 /** The driver-backed steps of `lab up` (exported for bench/lab-bringup.ts). */
-export function labGlue(tb: Testbed, place: ReadonlyMap<string, string> = new Map()): LabGlue {
+/** `bootAt`: VM → host for VMs that run nowhere (from `bootHosts`); a VM not in it boots at home. */
+export function labGlue(tb: Testbed, bootAt: ReadonlyMap<string, string> = new Map()): LabGlue {
   return {
     ensureVms: (plan) => withDrivers(tb, plan, async (drivers) => {
       const done: string[] = [];
-      const boot = bootHosts(tb, plan, place);
       await Promise.all(plan.vms.map(async (vm) => {
         const on = await whereRuns(drivers, vm.name);
         if (on !== undefined) return void done.push(`${vm.name} running on ${on}`);
-        const at = boot.get(vm.name) ?? vm.home;
+        const at = bootAt.get(vm.name) ?? vm.home;
         const hv = plan.hypervisors.find((h) => h.name === at);
         const d = drivers.get(at);
         if (hv === undefined || d === undefined) throw new LabError(`${at} is not a lab hypervisor`, { device: vm.name });
@@ -164,11 +164,11 @@ export const labCommand: Command = {
     const plan = planLab(tb, { assetsDir: ASSETS_DIR });
     switch (a.sub) {
       case 'up': {
-        bootHosts(tb, plan, a.place); // a bad --place is refused before anything changes
+        const bootAt = bootHosts(tb, plan, a.place); // a bad --place is refused before anything changes
         const b = await runLocal([`${REPO}/scripts/build-lab-assets`], { timeoutMs: 600_000, env: { VMMI_ASSETS_DIR: ASSETS_DIR } });
         if (b.failed) throw new LabError(`scripts/build-lab-assets failed: ${b.stderr.trim()}`, { operation: 'lab up' });
         console.log(`lab up: ${tb.name} (prefix ${plan.prefix}, state ${plan.dir})`);
-        const r = await labUp(tb, { assetsDir: ASSETS_DIR, glue: labGlue(tb, a.place), progress: print });
+        const r = await labUp(tb, { assetsDir: ASSETS_DIR, glue: labGlue(tb, bootAt), progress: print });
         console.log(`lab up: ready in ${(r.totalMs / 1000).toFixed(2)} s (${r.health.results.length} health checks passed)`);
         return 0;
       }

@@ -51,8 +51,10 @@ export function timestampGaps(samples: readonly ProbeSample[], intervalMs: numbe
       const firstLost = sorted[prevIdx + 1];
       const lastLost = sorted[i - 1];
       const known = firstLost !== undefined && lastLost !== undefined && i - 1 > prevIdx;
+      const startEdgeTxMs = known ? firstLost.txMs - prev.txMs : gapTxMs;
+      const endEdgeTxMs = known ? s.txMs - lastLost.txMs : gapTxMs;
       // Without the lost packets' send stamps the edges are unknown: one nominal interval each.
-      const meanEdge = known ? ((firstLost.txMs - prev.txMs) + (s.txMs - lastLost.txMs)) / 2 : intervalMs;
+      const meanEdge = known ? (startEdgeTxMs + endEdgeTxMs) / 2 : intervalMs;
       out.push({
         beforeSeq: prev.seq,
         afterSeq: s.seq,
@@ -62,8 +64,8 @@ export function timestampGaps(samples: readonly ProbeSample[], intervalMs: numbe
         downtimeTxMs: gapTxMs - meanEdge,
         downtimeRxMs: gapRxMs - intervalMs,
         startTxMs: prev.txMs,
-        startEdgeTxMs: firstLost === undefined || i - 1 <= prevIdx ? gapTxMs : firstLost.txMs - prev.txMs,
-        endEdgeTxMs: lastLost === undefined || i - 1 <= prevIdx ? gapTxMs : s.txMs - lastLost.txMs,
+        startEdgeTxMs,
+        endEdgeTxMs,
       });
     }
     prev = s;
@@ -73,14 +75,12 @@ export function timestampGaps(samples: readonly ProbeSample[], intervalMs: numbe
 }
 
 /**
- * Edge-midpoint estimate of the interruption behind a gap, ms: the interruption lasted between
- * `gapTx − startEdge − endEdge` and `gapTx`, and this is the middle of that interval, with half its
- * width as uncertainty. At steady pacing it equals `downtimeTxMs` ± 1/R; when the sender paused on an
- * edge (or sends in bursts), it removes the pause from the estimate instead of adding it.
+ * Uncertainty of `downtimeTxMs`, ms: the interruption lasted between `gapTx − startEdge − endEdge` and
+ * `gapTx`; `downtimeTxMs` is the middle of that interval and this is half its width (1/R at steady
+ * pacing, more when the sender paused on an edge).
  */
-export function edgeMidpointDowntimeMs(g: TimestampGap): { readonly downtimeMs: number; readonly uncertaintyMs: number } {
-  const half = (g.startEdgeTxMs + g.endEdgeTxMs) / 2;
-  return { downtimeMs: g.gapTxMs - half, uncertaintyMs: half };
+export function downtimeTxUncertaintyMs(g: TimestampGap): number {
+  return (g.startEdgeTxMs + g.endEdgeTxMs) / 2;
 }
 
 /** The gap with the longest downtime on the given basis, or undefined when there is none. */

@@ -172,11 +172,13 @@ async function migrateWithFault(tb: Testbed, info: TestInfo, variant: string, in
       .finally(() => { ended = true; });
     await Promise.race([gate.reached, p.then(() => undefined)]);
     const injected = !ended;
-    if (injected) await inject();
-    await restore();
+    try {
+      if (injected) await inject();
+    } finally {
+      await restore();
+    }
     return { out: await p, injected };
   } finally {
-    await restore().catch(() => undefined);
     await o.close();
   }
 }

@@ -1,5 +1,5 @@
 import type { CommandRunner } from '../../exec/types.js';
-import { edgeMidpointDowntimeMs, longestGap, type TimestampGap } from '../../measure/gap.js';
+import { longestGap, type TimestampGap } from '../../measure/gap.js';
 import type { FlowResult } from '../../measure/summarize.js';
 import { sleep } from '../../util/abort.js';
 import { monoMs, stamp } from '../../util/stamp.js';
@@ -56,13 +56,6 @@ export interface CalibrationRow {
    * the tolerance means the probe's sender paused on it: that gap cannot meet the tolerance.
    */
   readonly vmmiEdgeTxMs: readonly [number, number] | undefined;
-  /**
-   * Edge-midpoint estimate of the same gap (gap_tx minus the mean edge send interval), ms, and its
-   * error. vmmi's reported downtime_tx is this estimate (measure/gap.ts), so it equals `vmmiMs`; kept
-   * as its own column for reports that compare with the nominal gap_tx − 1/R.
-   */
-  readonly vmmiMidMs: number | undefined;
-  readonly vmmiMidErrMs: number | undefined;
   readonly pingMs: number | undefined;
   readonly pingErrMs: number | undefined;
 }
@@ -120,15 +113,12 @@ export async function runCalibration(path: CalibrationPath, o: CalibrationOption
       const p = gapsIn(ping.gaps, out.on.beforeMs + wallOffsetMs - 100, out.off.afterMs + wallOffsetMs + 5);
       const g = longestGap(v, 'tx');
       const vmmiMs = g?.downtimeTxMs;
-      const mid = g === undefined ? undefined : edgeMidpointDowntimeMs(g).downtimeMs;
       const pingMs = longestGap(p, 'rx')?.downtimeRxMs;
       const lowMs = out.minMs - tol;
       const highMs = out.maxMs + tol;
       return {
         ratePps: o.ratePps, outage: out, vmmiMs, toleranceMs: tol, vmmiGaps: v.length, pingMs, lowMs, highMs,
         vmmiEdgeTxMs: g === undefined ? undefined : [g.startEdgeTxMs, g.endEdgeTxMs],
-        vmmiMidMs: mid,
-        vmmiMidErrMs: mid === undefined ? undefined : mid - out.injectedMs,
         strictOk: vmmiMs !== undefined && Math.abs(vmmiMs - out.injectedMs) <= tol,
         vmmiErrMs: vmmiMs === undefined ? undefined : vmmiMs - out.injectedMs,
         pingErrMs: pingMs === undefined ? undefined : pingMs - out.injectedMs,
@@ -148,12 +138,10 @@ function gapsIn(gaps: readonly TimestampGap[], fromMs: number, toMs: number): Ti
 
 /**
  * Mean |error| of ping over mean |error| of vmmi across rows with both values (higher = vmmi better).
- * `basis` 'reported' uses vmmi's reported downtime_tx; 'edge-midpoint' the edge-midpoint estimate (now the same).
  */
-export function errorRatio(rows: readonly CalibrationRow[], basis: 'reported' | 'edge-midpoint' = 'reported'): number | undefined {
-  const v = (r: CalibrationRow): number | undefined => (basis === 'reported' ? r.vmmiErrMs : r.vmmiMidErrMs);
-  const both = rows.filter((r) => v(r) !== undefined && r.pingErrMs !== undefined);
+export function errorRatio(rows: readonly CalibrationRow[]): number | undefined {
+  const both = rows.filter((r) => r.vmmiErrMs !== undefined && r.pingErrMs !== undefined);
   if (both.length === 0) return undefined;
   const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return mean(both.map((r) => Math.abs(r.pingErrMs as number))) / mean(both.map((r) => Math.abs(v(r) as number)));
+  return mean(both.map((r) => Math.abs(r.pingErrMs as number))) / mean(both.map((r) => Math.abs(r.vmmiErrMs as number)));
 }

@@ -9,7 +9,8 @@ import { ProtocolError } from '../../errors/classes.js';
 export class NotificationQueue<T> {
   readonly #max: number;
   readonly #items: T[] = [];
-  #waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: Error) => void } | undefined;
+  /** A consumer waiting on an empty queue (no error can be pending then: it is raised only on a full queue). */
+  #waiter: ((r: IteratorResult<T>) => void) | undefined;
   #ended = false;
   #error: Error | undefined;
   dropped = 0;
@@ -27,7 +28,7 @@ export class NotificationQueue<T> {
     const w = this.#waiter;
     if (w !== undefined) {
       this.#waiter = undefined;
-      w.resolve({ value: x, done: false });
+      w({ value: x, done: false });
       return;
     }
     if (this.#items.length >= this.#max) {
@@ -44,7 +45,7 @@ export class NotificationQueue<T> {
     this.#ended = true;
     const w = this.#waiter;
     this.#waiter = undefined;
-    w?.resolve({ value: undefined, done: true });
+    w?.({ value: undefined, done: true });
   }
 
   #next(): Promise<IteratorResult<T>> {
@@ -55,7 +56,7 @@ export class NotificationQueue<T> {
       return Promise.reject(e);
     }
     if (this.#ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
+    return new Promise((resolve) => (this.#waiter = resolve));
   }
 
   iterator(onReturn: () => void): AsyncIterableIterator<T> {
