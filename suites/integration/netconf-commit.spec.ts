@@ -9,7 +9,7 @@
 import { test, expect } from '@playwright/test';
 import { startNetconfLab, type NetconfLab } from './netconf-lab.js';
 import {
-  NS_IANAIFT, NS_IF, createNetconfDriver, e, el, netconfIetf, nodeOperation, snapshotRunning, transaction, childrenNamed, child, textAt,
+  NS_IANAIFT, NS_IF, canonicalConfig, createNetconfDriver, e, el, netconfIetf, nodeOperation, snapshotRunning, transaction, childrenNamed, child, textAt,
   openSwitchDriver, hasHostRoutes, hasSegments, type NetconfClient, type NetconfNotification,
 } from './netconf-imports.js';
 
@@ -130,6 +130,21 @@ test('transaction(): commits verified changes; a failed verify rolls back with n
     el('interface', nodeOperation('remove'), e('name', 'swp9'))) }, { description: 'cleanup routing', config: el('routing',
     { xmlns: 'urn:ietf:params:xml:ns:yang:ietf-routing' }, el('control-plane-protocols', nodeOperation('remove'))) }]);
   expect(await snapshotRunning(c)).toEqual(before);
+  await d.close();
+});
+
+test('removing the last host route removes the vmmi routing instance: running is as before, key leaves included', async () => {
+  const c = await lab.connect();
+  const d = createNetconfDriver(c, netconfIetf, { device: 'sw', confirmTimeoutS: 30 });
+  const before = canonicalConfig(await d.readRunningConfig());
+  expect(before).not.toContain('198.18.10.101/32');
+  await d.addHostRoute?.({ prefix: '198.18.10.101/32', nextHop: '198.18.0.1' });
+  await d.addHostRoute?.({ prefix: '2001:2::65/128', nextHop: '2001:2::1' });
+  await d.removeHostRoute?.({ prefix: '198.18.10.101/32' });
+  // One route left: the instance stays, holding it.
+  expect(canonicalConfig(await d.readRunningConfig())).toContain('2001:2::65/128');
+  await d.removeHostRoute?.({ prefix: '2001:2::65/128' });
+  expect(canonicalConfig(await d.readRunningConfig())).toBe(before);
   await d.close();
 });
 

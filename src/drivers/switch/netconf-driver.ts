@@ -17,12 +17,22 @@ import type {
 
 export type ChangeOp = 'add' | 'remove';
 
+/** Host routes configured before a removal, read so the last removal can restore running exactly. */
+export interface HostRouteContext {
+  readonly configured: readonly string[];
+  /** vmmi's routing instance is the only one on the device. */
+  readonly onlyInstance: boolean;
+}
+
 /** Vendor-specific payloads and parsers (pure except the read functions, which issue RPCs). */
 export interface NetconfDialect {
   readonly kind: SwitchDriverKind;
   /** Subtree of running that holds everything the dialect configures (snapshots, diffs). */
   readonly configFilter?: Filter;
-  readonly hostRoute?: (r: HostRoute, op: ChangeOp) => ConfigChange;
+  /** `ctx`: what was configured before a removal, when `configuredHostRoutes` exists. */
+  readonly hostRoute?: (r: HostRoute, op: ChangeOp, ctx?: HostRouteContext) => ConfigChange;
+  /** The host routes vmmi configured (lets a removal take its container away with the last route). */
+  readonly configuredHostRoutes?: (c: NetconfClient, o: IoOptions) => Promise<HostRouteContext>;
   /** Filter reading back just one configured host route (verify); default: `configFilter`. */
   readonly hostRouteFilter?: (prefix: string) => Filter;
   readonly segment?: (s: Segment, op: ChangeOp) => ConfigChange;
@@ -84,7 +94,8 @@ export function createNetconfDriver(client: NetconfClient, d: NetconfDialect, op
       await apply([hostRoute(r, 'add')], { ...o, verify: routeVerifier(d, r.prefix, true) });
     };
     driver.removeHostRoute = async (r, o = {}) => {
-      await apply([hostRoute(r, 'remove')], { ...o, verify: routeVerifier(d, r.prefix, false) });
+      const remaining = await d.configuredHostRoutes?.(client, o);
+      await apply([hostRoute(r, 'remove', remaining)], { ...o, verify: routeVerifier(d, r.prefix, false) });
     };
   }
   const segment = d.segment;

@@ -7,7 +7,7 @@ import type { NetconfClient } from '../../transports/netconf/client.js';
 import { nodeOperation, type Filter } from '../../transports/netconf/operations.js';
 import { e, el, type XElement } from '../../transports/netconf/xml-build.js';
 import { child, childrenNamed, textAt, type XNode } from '../../transports/netconf/xml.js';
-import type { ChangeOp, NetconfDialect } from './netconf-driver.js';
+import type { ChangeOp, HostRouteContext, NetconfDialect } from './netconf-driver.js';
 import type { ConfigChange } from './transaction.js';
 import { parsePrefix, type HostRoute, type NeighborEntry, type RouteEntry, type Segment } from './types.js';
 
@@ -29,8 +29,46 @@ function staticProtocol(...routes: XElement[]): XElement {
         e('static-routes', ...routes))));
 }
 
-/** Static host route in the ipv4/ipv6 augment of the `vmmi` static protocol instance. */
-export function ietfHostRoute(r: HostRoute, op: ChangeOp): ConfigChange {
+/**
+ * Removes the `vmmi` static-routing instance, and the `control-plane-protocols` container with it
+ * when it is the only instance: used when the route being removed is the instance's last, so a run
+ * that added and removed routes leaves running exactly as it found it (netconfd keeps an emptied list
+ * entry with its key leaves, and an emptied container, which a before/after comparison reports).
+ */
+export function ietfStaticInstanceRemoval(lastPrefix: string, onlyInstance: boolean): ConfigChange {
+  const cpp = onlyInstance
+    ? el('control-plane-protocols', nodeOperation('remove'))
+    : e('control-plane-protocols',
+      el('control-plane-protocol', nodeOperation('remove'),
+        el('type', { 'xmlns:rt': NS_RT }, 'rt:static'),
+        e('name', STATIC_INSTANCE)));
+  return {
+    description: `remove host route ${lastPrefix} (the last one: ${onlyInstance ? 'routing protocols' : `instance ${STATIC_INSTANCE}`} removed)`,
+    config: el('routing', { xmlns: NS_RT }, cpp),
+  };
+}
+
+/** What is configured: the `vmmi` instance's route prefixes, and whether it is the only instance. */
+export async function ietfConfiguredRoutes(c: NetconfClient, o: { timeoutMs?: number; signal?: AbortSignal }): Promise<HostRouteContext> {
+  const cfg = await c.getConfig('running', {
+    type: 'subtree', content: el('routing', { xmlns: NS_RT }, e('control-plane-protocols')),
+  }, o);
+  const protos = childrenNamed(child(child(cfg.data, 'routing'), 'control-plane-protocols'), 'control-plane-protocol');
+  const mine = protos.filter((p) => textAt(p, 'name') === STATIC_INSTANCE);
+  return {
+    configured: staticRoutesOf(mine).map((r) => r.prefix),
+    onlyInstance: protos.length === mine.length,
+  };
+}
+
+/**
+ * Static host route in the ipv4/ipv6 augment of the `vmmi` static protocol instance. Removing the
+ * instance's last route removes the instance (`ctx`: what was configured before the change).
+ */
+export function ietfHostRoute(r: HostRoute, op: ChangeOp, ctx?: HostRouteContext): ConfigChange {
+  if (op === 'remove' && ctx !== undefined && ctx.configured.length > 0 && ctx.configured.every((p) => p === r.prefix)) {
+    return ietfStaticInstanceRemoval(r.prefix, ctx.onlyInstance);
+  }
   const { family } = parsePrefix(r.prefix);
   const ns = family === 4 ? NS_V4UR : NS_V6UR;
   const route = op === 'remove'
@@ -85,8 +123,23 @@ export function ietfSegment(s: Segment, op: ChangeOp): ConfigChange {
 
 /** Routes from configured static routes (`protocol: static`) and, when served, routing-state ribs. */
 export function parseIetfRoutes(config: XNode | undefined, state: XNode | undefined): RouteEntry[] {
+  const out = staticRoutesOf(childrenNamed(child(child(config, 'routing'), 'control-plane-protocols'), 'control-plane-protocol'));
+  for (const rib of childrenNamed(child(child(state, 'routing-state'), 'ribs'), 'rib')) {
+    for (const r of childrenNamed(child(rib, 'routes'), 'route')) {
+      const nh = child(r, 'next-hop');
+      const addr = textAt(nh, 'next-hop-address');
+      const dev = textAt(nh, 'outgoing-interface');
+      out.push({ prefix: textAt(r, 'destination-prefix') ?? '', nextHops: addr ? [addr] : [],
+        protocol: (textAt(r, 'source-protocol') ?? '').replace(/^.*:/, ''), active: child(r, 'active') !== undefined,
+        ...(dev ? { device: dev } : {}) });
+    }
+  }
+  return out;
+}
+
+/** Configured static routes of some control-plane-protocol entries. */
+function staticRoutesOf(protos: readonly XNode[]): RouteEntry[] {
   const out: RouteEntry[] = [];
-  const protos = childrenNamed(child(child(config, 'routing'), 'control-plane-protocols'), 'control-plane-protocol');
   for (const p of protos) {
     for (const fam of ['ipv4', 'ipv6']) {
       for (const r of childrenNamed(child(child(p, 'static-routes'), fam), 'route')) {
@@ -96,16 +149,6 @@ export function parseIetfRoutes(config: XNode | undefined, state: XNode | undefi
         out.push({ prefix: textAt(r, 'destination-prefix') ?? '', nextHops: addr ? [addr] : [], protocol: 'static',
           active: false, ...(dev ? { device: dev } : {}) });
       }
-    }
-  }
-  for (const rib of childrenNamed(child(child(state, 'routing-state'), 'ribs'), 'rib')) {
-    for (const r of childrenNamed(child(rib, 'routes'), 'route')) {
-      const nh = child(r, 'next-hop');
-      const addr = textAt(nh, 'next-hop-address');
-      const dev = textAt(nh, 'outgoing-interface');
-      out.push({ prefix: textAt(r, 'destination-prefix') ?? '', nextHops: addr ? [addr] : [],
-        protocol: (textAt(r, 'source-protocol') ?? '').replace(/^.*:/, ''), active: child(r, 'active') !== undefined,
-        ...(dev ? { device: dev } : {}) });
     }
   }
   return out;
@@ -137,6 +180,7 @@ export const netconfIetf: NetconfDialect = {
   kind: 'netconf-ietf',
   configFilter: { type: 'subtree', content: [el('interfaces', { xmlns: NS_IF }), el('routing', { xmlns: NS_RT })] },
   hostRoute: ietfHostRoute,
+  configuredHostRoutes: ietfConfiguredRoutes,
   hostRouteFilter: ietfHostRouteFilter,
   segment: ietfSegment,
   readRoutes,
