@@ -1,14 +1,15 @@
 /**
  * Adapts a switch driver to the executor's NetworkDevice: intent-level DeviceOps become one NETCONF
  * transaction per call (confirmed commit, verified, confirmed), tunnel intents go to the lab tunnel
- * driver, EVPN/anycast intents to the device's CLI driver when it has one. `rollback` applies the
+ * driver, EVPN intents to the device's VXLAN model (or its CLI driver), anycast gateways to its
+ * interface addresses. Ops that find their target state already there are not recorded. `rollback` applies the
  * inverse intents of a transaction in reverse order; the executor's residue check (running-config
  * snapshots before/after) proves it left nothing behind.
  */
 import { ConfigRejectedError, UnsupportedError } from '../errors/classes.js';
 import { isVmmiError } from '../errors/vmmi-error.js';
 import {
-  hasHostRoutes, hasTunnels, type HostRoute as DriverHostRoute, type SwitchDriver,
+  hasAddresses, hasHostRoutes, hasTunnels, type HostRoute as DriverHostRoute, type SwitchDriver, type TunnelCapable,
 } from '../drivers/switch/types.js';
 import { canonicalConfig } from '../drivers/switch/config-diff.js';
 import { invertOps } from '../migration/strategies/ops.js';
@@ -49,24 +50,53 @@ export function asNetworkDevice(driver: SwitchDriver, o: NetworkDeviceOptions): 
   };
 
 
-  async function execute(ops: readonly DeviceOp[], io: IoOptions): Promise<void> {
+  /** The driver that carries VXLAN endpoints: the device's own (NETCONF) when it can, else its CLI driver. */
+  const tunnelDriver = (op: DeviceOp): SwitchDriver & TunnelCapable => {
+    if (hasTunnels(driver)) return driver;
+    if (o.cli !== undefined && hasTunnels(o.cli)) return o.cli;
+    throw new UnsupportedError(`${op.op} needs a driver with VXLAN support; ${driver.kind} has none`, { device, operation: op.op });
+  };
+  const accessOf = (op: { subnet: string; access?: string }): string => op.access ?? op.subnet;
+
+  /**
+   * Runs `ops`; returns the ones that changed the device. Attaching a VNI or an address that is
+   * already there changes nothing and is left out, so the inverse of the result (rollback) removes
+   * only what this call added.
+   */
+  async function execute(ops: readonly DeviceOp[], io: IoOptions): Promise<DeviceOp[]> {
     const routeOps: DeviceOp[] = [];
+    const changed: DeviceOp[] = [];
     for (const op of ops) {
       if (o.tunnels?.handles(op) === true) {
         await o.tunnels.apply(op, io);
+        changed.push(op);
       } else if (op.op === 'add-host-route' || op.op === 'remove-host-route' || op.op === 'bgp-announce' || op.op === 'bgp-withdraw') {
         routeOps.push(op);
       } else if (op.op === 'evpn-attach' || op.op === 'evpn-detach') {
-        const cli = o.cli;
-        if (cli === undefined || !hasTunnels(cli)) throw new UnsupportedError(`${op.op} needs a CLI driver with VXLAN support`, { device, operation: op.op });
-        const t = { vni: op.vni, localAddress: op.vtep, remotes: [], bridge: o.subnetInterface(op.subnet) ?? `br${op.vni}` };
-        if (op.op === 'evpn-attach') await cli.configureTunnel(t, io);
-        else await cli.removeTunnel(t, io);
+        const td = tunnelDriver(op);
+        const bridge = o.subnetInterface(accessOf(op)) ?? `br${op.vni}`;
+        const t = { vni: op.vni, localAddress: op.vtep, remotes: [], bridge };
+        const present = td.readTunnels === undefined ? undefined : (await td.readTunnels(io)).includes(op.vni);
+        if (op.op === 'evpn-attach' && present !== true) await td.configureTunnel(t, io);
+        else if (op.op === 'evpn-detach' && present !== false) await td.removeTunnel(t, io);
+        else continue;
+        changed.push(op);
+      } else if (op.op === 'anycast-gateway') {
+        if (!hasAddresses(driver)) throw new UnsupportedError(`${driver.kind} cannot configure interface addresses`, { device, operation: op.op });
+        const iface = o.subnetInterface(accessOf(op))
+          ?? (() => { throw new UnsupportedError(`no interface serves subnet ${accessOf(op)} on ${device}`, { device, operation: op.op }); })();
+        const a = { iface, cidr: `${op.gateway}/${op.family === 4 ? 32 : 128}` };
+        const gw = op.gateway.toLowerCase();
+        const present = (await driver.readAddresses(io)).some((x) => x.iface === iface && x.cidr.split('/')[0]?.toLowerCase() === gw);
+        if (op.remove !== true && !present) await driver.addAddress(a, io);
+        else if (op.remove === true && present) await driver.removeAddress(a, io);
+        else continue;
+        changed.push(op);
       } else {
         throw new UnsupportedError(`${op.op} is not supported on ${driver.kind}`, { device, operation: op.op });
       }
     }
-    if (routeOps.length === 0) return;
+    if (routeOps.length === 0) return changed;
     if (!hasHostRoutes(driver)) throw new UnsupportedError(`${driver.kind} cannot set host routes`, { device, operation: 'host route' });
     // One route at a time through the driver: each is its own confirmed, verified transaction.
     for (const op of routeOps) {
@@ -78,7 +108,9 @@ export function asNetworkDevice(driver: SwitchDriver, o: NetworkDeviceOptions): 
         // Withdrawing is idempotent: a route that is not configured is already withdrawn.
         await driver.removeHostRoute(r, io);
       }
+      changed.push(op);
     }
+    return changed;
   }
 
   return {
@@ -86,10 +118,7 @@ export function asNetworkDevice(driver: SwitchDriver, o: NetworkDeviceOptions): 
     async applyTransaction(ops, io): Promise<TxHandle> {
       const done: DeviceOp[] = [];
       try {
-        for (const op of ops) {
-          await execute([op], io);
-          done.push(op);
-        }
+        for (const op of ops) done.push(...await execute([op], io));
       } catch (e) {
         // All-or-nothing: undo what this call applied before reporting the failure.
         await execute(invertOps(done), { timeoutMs: io.timeoutMs ?? 30_000 }).catch(() => undefined);

@@ -57,7 +57,8 @@ export function bgpdConf(b: BgpdInput): string {
   if (b.tor) L.push('  redistribute kernel');
   L.push(' exit-address-family', ' address-family l2vpn evpn');
   for (const n of v4) L.push(`  neighbor ${n.address} activate`);
-  if (b.tor) L.push('  advertise-all-vni');
+  // Route targets from the VNI alone (RFC 8365): with one AS per TOR the default ASN:VNI would not import.
+  if (b.tor) L.push('  advertise-all-vni', '  autort rfc8365-compatible');
   L.push(' exit-address-family', '!');
   return `${L.join('\n')}\n`;
 }
@@ -133,6 +134,8 @@ export interface SwitchInterface {
   readonly addresses: readonly string[];
   /** Bridge this port belongs to (written as `bridge=<name>` in the description, as the agent reads it). */
   readonly master?: string;
+  /** A VXLAN endpoint (type `tunnel`, `vxlan id= local= dstport=` in the description, as the agent reads it). */
+  readonly vxlan?: { readonly vni: number; readonly local: string };
 }
 
 /**
@@ -148,8 +151,10 @@ export function switchStartupXml(ifaces: readonly SwitchInterface[]): string {
     }).join('')}</${fam}>`);
   const body = ifaces.map((i) => '<interface>'
     + `<name>${esc(i.name)}</name>`
-    + (i.master === undefined ? '' : `<description>bridge=${esc(i.master)}</description>`)
-    + `<type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:${i.bridge ? 'bridge' : 'ethernetCsmacd'}</type>`
+    + (i.vxlan !== undefined
+      ? `<description>vxlan id=${i.vxlan.vni} local=${esc(i.vxlan.local)} dstport=4789${i.master === undefined ? '' : ` bridge=${esc(i.master)}`}</description>`
+      : i.master === undefined ? '' : `<description>bridge=${esc(i.master)}</description>`)
+    + `<type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:${i.bridge ? 'bridge' : i.vxlan ? 'tunnel' : 'ethernetCsmacd'}</type>`
     + '<enabled>true</enabled>'
     + ip('ipv4', i.addresses.filter((a) => !isV6(a))) + ip('ipv6', i.addresses.filter(isV6))
     + '</interface>').join('\n    ');

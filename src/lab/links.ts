@@ -66,6 +66,11 @@ export async function ensureL2L3(plan: LabPlan, opts: IoOptions = {}): Promise<v
     const lines: string[] = [];
     const devs = new Set<string>();
     for (const v of plan.veths) for (const e of [v.a, v.b]) if (e.ns === ns) devs.add(e.dev);
+    // VXLAN endpoints before the bridges that take them as ports; no learning (EVPN fills the table).
+    for (const x of plan.vxlans.filter((v) => v.ns === ns)) {
+      if (!present.has(x.name)) lines.push(`link add name ${x.name} type vxlan id ${x.vni} local ${x.local} dstport 4789 nolearning`);
+      devs.add(x.name);
+    }
     for (const br of plan.bridges.filter((b) => b.ns === ns)) {
       if (!present.has(br.name)) {
         lines.push(`link add name ${br.name}${br.mac === undefined ? '' : ` address ${br.mac}`} type bridge`);
@@ -73,6 +78,9 @@ export async function ensureL2L3(plan: LabPlan, opts: IoOptions = {}): Promise<v
       // No STP and no forwarding delay: ports forward at once (migration outages are measured).
       lines.push(`link set dev ${br.name} type bridge forward_delay 0 stp_state 0`);
       for (const p of br.ports) lines.push(`link set dev ${p} master ${br.name}`);
+      for (const x of plan.vxlans.filter((v) => v.ns === ns && v.bridge === br.name)) {
+        lines.push(`link set dev ${x.name} type bridge_slave learning off`);
+      }
       devs.add(br.name);
     }
     for (const d of devs) lines.push(`link set dev ${d} up`);

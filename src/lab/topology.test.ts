@@ -32,8 +32,14 @@ test('TOR bridges carry the anycast MAC, their gateways and the other site\'s ga
   const p = planLab(await load(), { assetsDir: '/assets' });
   const torA = p.bridges.find((b) => b.ns === 'vmmiu-torA');
   const torB = p.bridges.find((b) => b.ns === 'vmmiu-torB');
-  expect(torA).toEqual({ ns: 'vmmiu-torA', name: 'br100', mac: ANYCAST_MAC, ports: ['hv1', 'hv2'] });
+  expect(torA).toEqual({ ns: 'vmmiu-torA', name: 'br100', mac: ANYCAST_MAC, ports: ['vxlan100', 'hv1', 'hv2'] });
   expect(torB).toEqual({ ns: 'vmmiu-torB', name: 'br101', mac: ANYCAST_MAC, ports: ['hv3'] });
+  // The VMs' subnet is an L2VNI at its home TOR (VTEP = router id); site B's subnet holds no VM: no VNI.
+  expect(p.vxlans).toEqual([{ ns: 'vmmiu-torA', name: 'vxlan100', vni: 100, local: '198.18.30.1', bridge: 'br100' }]);
+  const startA = p.switches.find((s) => s.name === 'torA')?.startupXml ?? '';
+  expect(startA).toContain('<name>vxlan100</name><description>vxlan id=100 local=198.18.30.1 dstport=4789 bridge=br100</description>'
+    + '<type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:tunnel</type>');
+  expect(p.routers.find((r) => r.node === 'torB')?.files['bgpd.conf']).toContain('  advertise-all-vni\n  autort rfc8365-compatible\n');
   expect(addrs(p, 'vmmiu-torB', 'br101')).toEqual(
     ['198.18.11.1/24', '2001:2:0:11::1/64', '198.18.10.1/32', '2001:2:0:10::1/128']);
   expect(addrs(p, 'vmmiu-hv3', 'br0')).toEqual(['198.18.11.13/24', '2001:2:0:11::13/64']);

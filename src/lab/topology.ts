@@ -19,6 +19,8 @@ export interface NodePlan { readonly node: string; readonly ns: string; readonly
 export interface End { readonly ns: string | undefined; readonly dev: string }
 export interface VethPlan { readonly a: End; readonly b: End; readonly offloadsOff: boolean }
 export interface BridgePlan { readonly ns: string; readonly name: string; readonly mac?: string; readonly ports: readonly string[] }
+/** A TOR's VXLAN endpoint for a stretched segment (L2VNI), a port of the segment's bridge. */
+export interface VxlanPlan { readonly ns: string; readonly name: string; readonly vni: number; readonly local: string; readonly bridge: string }
 export interface AddrPlan { readonly ns: string | undefined; readonly dev: string; readonly cidr: string }
 export interface RoutePlan { readonly ns: string; readonly dst: string; readonly via: string }
 export interface RouterPlan {
@@ -48,6 +50,7 @@ export interface WanPlan {
 export interface LabPlan {
   readonly prefix: string; readonly dir: string;
   readonly nodes: readonly NodePlan[]; readonly veths: readonly VethPlan[]; readonly bridges: readonly BridgePlan[];
+  readonly vxlans: readonly VxlanPlan[];
   readonly addresses: readonly AddrPlan[]; readonly routes: readonly RoutePlan[];
   readonly routers: readonly RouterPlan[]; readonly hypervisors: readonly HypervisorPlan[];
   readonly vms: readonly VmPlan[]; readonly switches: readonly SwitchPlan[]; readonly wan: WanPlan | undefined;
@@ -100,14 +103,22 @@ export function planLab(tb: Testbed, opts: PlanOptions): LabPlan {
 
   // TOR bridges: one per subnet of the TOR's site, gateway addresses on it, plus the anycast gateways
   // (/32, /128) of every other site's subnets on the first one, so a guest moved here keeps its gateway.
+  // A subnet that holds VMs and has a VNI is an L2VNI at its home TOR from the start (VXLAN port of
+  // its bridge, advertised by EVPN); a TOR elsewhere joins it only while a VM of it is there.
   const tors = tb.switches.filter((s) => s.role === 'tor');
   const anycastOf = new Map<string, string[]>();
+  const vxlans: VxlanPlan[] = [];
   for (const tor of tors) {
     const ns = nsOf(tor.name);
     const local = tb.subnets.filter((s) => s.site === tor.site);
     local.forEach((s) => {
       const name = bridgeName(s, tb.subnets.indexOf(s));
-      bridges.set(`${tor.name}/${s.name}`, { ns, name, mac: ANYCAST_MAC, ports: [] });
+      const vxlan = s.vni !== undefined && tb.vms.some((v) => v.subnet === s.name);
+      bridges.set(`${tor.name}/${s.name}`, { ns, name, mac: ANYCAST_MAC, ports: vxlan ? [`vxlan${s.vni}`] : [] });
+      if (vxlan && s.vni !== undefined) {
+        const local4 = tor.routerId ?? fail(`switch ${tor.name}: routerId (the VTEP address) is required for VNI ${s.vni}`);
+        vxlans.push({ ns, name: `vxlan${s.vni}`, vni: s.vni, local: local4, bridge: name });
+      }
       if (s.ipv4) addresses.push({ ns, dev: name, cidr: `${s.ipv4.gateway}/${splitCidr(s.ipv4.prefix).len}` });
       if (s.ipv6) addresses.push({ ns, dev: name, cidr: `${s.ipv6.gateway}/${splitCidr(s.ipv6.prefix).len}` });
     });
@@ -227,11 +238,17 @@ export function planLab(tb: Testbed, opts: PlanOptions): LabPlan {
     const devs = new Set<string>();
     for (const v of veths) for (const e of [v.a, v.b]) if (e.ns === s.ns) devs.add(e.dev);
     const brs = [...bridges.values()].filter((b) => b.ns === s.ns);
-    const ifaces = [...brs.map((b) => b.name), ...devs].map((name) => ({
+    const vx = vxlans.filter((v) => v.ns === s.ns);
+    for (const v of vx) devs.add(v.name);
+    const ifaces = [...brs.map((b) => b.name), ...devs].map((name) => {
+      const x = vx.find((v) => v.name === name);
+      return {
       name, bridge: brs.some((b) => b.name === name),
       addresses: addresses.filter((a) => a.ns === s.ns && a.dev === name).map((a) => a.cidr),
       ...(brs.find((b) => b.ports.includes(name)) ? { master: brs.find((b) => b.ports.includes(name))?.name } : {}),
-    }));
+      ...(x === undefined ? {} : { vxlan: { vni: x.vni, local: x.local } }),
+      };
+    });
     return { ...s, startupXml: switchStartupXml(ifaces) };
   });
   const rootDevs = switches.map((s) => s.rootDev);
@@ -240,7 +257,7 @@ export function planLab(tb: Testbed, opts: PlanOptions): LabPlan {
 
   const clientNode = [...nodes.values()].find((n) => n.role === 'client');
   return {
-    prefix: lab.prefix, dir: lab.dir, nodes: [...nodes.values()], veths, bridges: [...bridges.values()], addresses, routes,
+    prefix: lab.prefix, dir: lab.dir, nodes: [...nodes.values()], veths, bridges: [...bridges.values()], vxlans, addresses, routes,
     routers, hypervisors, vms, switches, wan, clientNs: clientNode?.ns,
   };
 }

@@ -11,7 +11,7 @@ import { UnsupportedError } from '../../errors/classes.js';
 import type { IoOptions } from '../../util/abort.js';
 import { transaction, type ConfigChange, type TransactionOptions, type TransactionResult } from './transaction.js';
 import type {
-  HostRoute, HostRouteCapable, MacEntry, NeighborEntry, RouteEntry, Segment, SegmentCapable, SwitchDriver,
+  AddressCapable, HostRoute, HostRouteCapable, InterfaceAddress, MacEntry, NeighborEntry, RouteEntry, Segment, SegmentCapable, SwitchDriver,
   TunnelCapable, TunnelEndpoint,
 } from './types.js';
 
@@ -37,6 +37,9 @@ export interface NetconfDialect {
   readonly hostRouteFilter?: (prefix: string) => Filter;
   readonly segment?: (s: Segment, op: ChangeOp) => ConfigChange;
   readonly tunnel?: (t: TunnelEndpoint, op: ChangeOp) => ConfigChange;
+  readTunnels?(c: NetconfClient, o: IoOptions): Promise<number[]>;
+  readonly address?: (a: InterfaceAddress, op: ChangeOp) => ConfigChange;
+  readAddresses?(c: NetconfClient, o: IoOptions): Promise<InterfaceAddress[]>;
   readRoutes(c: NetconfClient, o: IoOptions): Promise<RouteEntry[]>;
   readNeighbors(c: NetconfClient, o: IoOptions): Promise<NeighborEntry[]>;
   readMacTable?(c: NetconfClient, o: IoOptions): Promise<MacEntry[]>;
@@ -50,7 +53,7 @@ export interface NetconfDriverOptions {
   readonly onTransaction?: (r: TransactionResult) => void;
 }
 
-export type NetconfSwitchDriver = SwitchDriver & Partial<HostRouteCapable & SegmentCapable & TunnelCapable> & {
+export type NetconfSwitchDriver = SwitchDriver & Partial<HostRouteCapable & SegmentCapable & TunnelCapable & AddressCapable> & {
   readonly client: NetconfClient;
   /** Applies arbitrary changes as one transaction (escape hatch for suites). */
   apply(changes: readonly ConfigChange[], o?: IoOptions & Pick<TransactionOptions, 'verify'>): Promise<TransactionResult>;
@@ -107,6 +110,15 @@ export function createNetconfDriver(client: NetconfClient, d: NetconfDialect, op
   if (tunnel !== undefined) {
     driver.configureTunnel = async (t, o = {}) => void (await apply([tunnel(t, 'add')], o));
     driver.removeTunnel = async (t, o = {}) => void (await apply([tunnel(t, 'remove')], o));
+    const readTunnels = d.readTunnels;
+    if (readTunnels !== undefined) driver.readTunnels = (o = {}) => readTunnels(client, o);
+  }
+  const address = d.address;
+  const readAddresses = d.readAddresses;
+  if (address !== undefined && readAddresses !== undefined) {
+    driver.readAddresses = (o = {}) => readAddresses(client, o);
+    driver.addAddress = async (a, o = {}) => void (await apply([address(a, 'add')], o));
+    driver.removeAddress = async (a, o = {}) => void (await apply([address(a, 'remove')], o));
   }
   return driver;
 }

@@ -1,7 +1,10 @@
 /**
  * `netconf-ietf`: IETF models only — ietf-interfaces + ietf-ip (ports, addresses, ARP/ND state) and
  * ietf-routing with the ipv4/ipv6 unicast static-route augments (RFC 8022 revision 2016-11-04, the
- * one netconfd serves in the emulated lab). No MAC table or tunnel model exists in these modules.
+ * one netconfd serves in the emulated lab). No MAC table or VXLAN model exists in these modules: a
+ * VXLAN endpoint is an interface of type `ianaift:tunnel` named `vxlan<vni>` whose description
+ * carries `vxlan id=<vni> local=<addr> dstport=<port> bridge=<name>`, which the lab switches' agent
+ * turns into a Linux VXLAN device in that bridge (FRR advertises it in EVPN).
  */
 import type { NetconfClient } from '../../transports/netconf/client.js';
 import { nodeOperation, type Filter } from '../../transports/netconf/operations.js';
@@ -9,7 +12,9 @@ import { e, el, type XElement } from '../../transports/netconf/xml-build.js';
 import { child, childrenNamed, textAt, type XNode } from '../../transports/netconf/xml.js';
 import type { ChangeOp, HostRouteContext, NetconfDialect } from './netconf-driver.js';
 import type { ConfigChange } from './transaction.js';
-import { parsePrefix, type HostRoute, type NeighborEntry, type RouteEntry, type Segment } from './types.js';
+import {
+  parsePrefix, type HostRoute, type InterfaceAddress, type NeighborEntry, type RouteEntry, type Segment, type TunnelEndpoint,
+} from './types.js';
 
 export const NS_IF = 'urn:ietf:params:xml:ns:yang:ietf-interfaces';
 export const NS_IP = 'urn:ietf:params:xml:ns:yang:ietf-ip';
@@ -121,6 +126,64 @@ export function ietfSegment(s: Segment, op: ChangeOp): ConfigChange {
   };
 }
 
+export const vxlanName = (vni: number): string => `vxlan${vni}`;
+
+/** A VXLAN tunnel endpoint as a `tunnel` interface (see the header); removal deletes the interface. */
+export function ietfTunnel(t: TunnelEndpoint, op: ChangeOp): ConfigChange {
+  if (!Number.isInteger(t.vni) || t.vni < 1 || t.vni > 0xffffff) throw new TypeError(`VNI out of range: ${t.vni}`);
+  const name = vxlanName(t.vni);
+  if (op === 'remove') {
+    return { description: `remove VXLAN ${t.vni}`, config: el('interfaces', { xmlns: NS_IF }, el('interface', nodeOperation('remove'), e('name', name))) };
+  }
+  if (t.remotes.length > 0) throw new TypeError('static VXLAN remotes are not expressible here: EVPN builds the flood list');
+  const desc = [`vxlan id=${t.vni}`, `local=${t.localAddress}`, `dstport=${t.udpPort ?? 4789}`,
+    ...(t.bridge === undefined ? [] : [`bridge=${t.bridge}`])].join(' ');
+  return {
+    description: `VXLAN ${t.vni} from ${t.localAddress}${t.bridge === undefined ? '' : ` in ${t.bridge}`}`,
+    config: el('interfaces', { xmlns: NS_IF },
+      e('interface',
+        e('name', name),
+        e('description', desc),
+        el('type', { 'xmlns:ianaift': NS_IANAIFT }, 'ianaift:tunnel'),
+        e('enabled', 'true'))),
+  };
+}
+
+/** VNIs of the configured `vxlan<vni>` tunnel interfaces. */
+export async function ietfReadTunnels(c: NetconfClient, o: { timeoutMs?: number; signal?: AbortSignal }): Promise<number[]> {
+  const cfg = await c.getConfig('running', { type: 'subtree', content: el('interfaces', { xmlns: NS_IF }) }, o);
+  return childrenNamed(child(cfg.data, 'interfaces'), 'interface').flatMap((i) => {
+    const m = /^vxlan(\d+)$/.exec(textAt(i, 'name') ?? '');
+    return m !== null && /(?:^|:)tunnel$/.test(textAt(i, 'type') ?? '') ? [Number(m[1])] : [];
+  });
+}
+
+/** One address on one interface (ietf-ip), merged in or removed by key. */
+export function ietfAddress(a: InterfaceAddress, op: ChangeOp): ConfigChange {
+  const { family, addr, len } = parsePrefix(a.cidr);
+  const fam = family === 4 ? 'ipv4' : 'ipv6';
+  const address = op === 'remove'
+    ? el('address', nodeOperation('remove'), e('ip', addr))
+    : e('address', e('ip', addr), e('prefix-length', String(len)));
+  return {
+    description: `${op === 'add' ? 'add' : 'remove'} address ${a.cidr} on ${a.iface}`,
+    config: el('interfaces', { xmlns: NS_IF }, e('interface', e('name', a.iface), el(fam, { xmlns: NS_IP }, address))),
+  };
+}
+
+/** Configured interface addresses (ietf-ip), both families. */
+export async function ietfReadAddresses(c: NetconfClient, o: { timeoutMs?: number; signal?: AbortSignal }): Promise<InterfaceAddress[]> {
+  const cfg = await c.getConfig('running', { type: 'subtree', content: el('interfaces', { xmlns: NS_IF }) }, o);
+  return childrenNamed(child(cfg.data, 'interfaces'), 'interface').flatMap((i) => {
+    const iface = textAt(i, 'name') ?? '';
+    return ['ipv4', 'ipv6'].flatMap((fam) => childrenNamed(child(i, fam), 'address').flatMap((a) => {
+      const ip = textAt(a, 'ip');
+      const len = textAt(a, 'prefix-length');
+      return ip === undefined || len === undefined ? [] : [{ iface, cidr: `${ip}/${len}` }];
+    }));
+  });
+}
+
 /** Routes from configured static routes (`protocol: static`) and, when served, routing-state ribs. */
 export function parseIetfRoutes(config: XNode | undefined, state: XNode | undefined): RouteEntry[] {
   const out = staticRoutesOf(childrenNamed(child(child(config, 'routing'), 'control-plane-protocols'), 'control-plane-protocol'));
@@ -183,6 +246,10 @@ export const netconfIetf: NetconfDialect = {
   configuredHostRoutes: ietfConfiguredRoutes,
   hostRouteFilter: ietfHostRouteFilter,
   segment: ietfSegment,
+  tunnel: ietfTunnel,
+  readTunnels: ietfReadTunnels,
+  address: ietfAddress,
+  readAddresses: ietfReadAddresses,
   readRoutes,
   readNeighbors: async (c, o) =>
     parseIetfNeighbors((await c.get({ type: 'subtree', content: el('interfaces-state', { xmlns: NS_IF }) }, o)).data),

@@ -94,6 +94,25 @@ export interface SegmentCapable {
 export interface TunnelCapable {
   configureTunnel(t: TunnelEndpoint, o?: IoOptions): Promise<void>;
   removeTunnel(t: TunnelEndpoint, o?: IoOptions): Promise<void>;
+  /** VNIs with a configured tunnel endpoint (so an attach of what exists is a no-op), when readable. */
+  readTunnels?(o?: IoOptions): Promise<number[]>;
+}
+
+/** An address configured on an interface (`addr/len`). */
+export interface InterfaceAddress {
+  readonly iface: string;
+  readonly cidr: string;
+}
+
+/** Interface addresses (anycast gateways). */
+export interface AddressCapable {
+  readAddresses(o?: IoOptions): Promise<InterfaceAddress[]>;
+  addAddress(a: InterfaceAddress, o?: IoOptions): Promise<void>;
+  removeAddress(a: InterfaceAddress, o?: IoOptions): Promise<void>;
+}
+
+export function hasAddresses(d: SwitchDriver): d is SwitchDriver & AddressCapable {
+  return typeof (d as Partial<AddressCapable>).addAddress === 'function';
 }
 
 export function hasHostRoutes(d: SwitchDriver): d is SwitchDriver & HostRouteCapable {

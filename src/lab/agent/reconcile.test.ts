@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { parseXml } from '../../transports/netconf/xml.js';
-import { parseActual, parseRunningConfig, reconcile, type ActualState } from './reconcile.js';
+import { parseActual, parseRunningConfig, parseVxlanSpec, reconcile, type ActualState } from './reconcile.js';
 
 const RUNNING = `<data xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
   <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces">
@@ -137,4 +137,35 @@ test('reads ip -j output: link flags, master, global addresses, static routes', 
     links: [{ name: 'hv3', up: true, master: 'br101', addresses: [] }, { name: 'br101', up: false, addresses: ['198.18.11.1/24'] }],
     routes: [{ dst: '198.18.10.100/32', dev: 'br101' }],
   });
+});
+
+test('a vxlan tunnel interface becomes a non-learning VXLAN port of its bridge, and goes when the config drops it', () => {
+  const cfg = parseRunningConfig(parseXml(`<data><interfaces>
+    <interface><name>br101</name><type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:bridge</type></interface>
+    <interface><name>vxlan100</name><type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:tunnel</type>
+      <description>vxlan id=100 local=198.18.30.3 dstport=4789 bridge=br101</description><enabled>true</enabled></interface>
+  </interfaces></data>`));
+  expect(cfg.interfaces.find((i) => i.name === 'vxlan100')?.vxlan).toEqual({ id: 100, local: '198.18.30.3', dstport: 4789 });
+  const actual: ActualState = { links: [{ name: 'br101', up: true, addresses: [] }], routes: [] };
+  const p = reconcile(cfg, actual);
+  expect(p.problems).toEqual([]);
+  expect(p.commands).toEqual([
+    ['ip', 'link', 'add', 'name', 'vxlan100', 'type', 'vxlan', 'id', '100', 'local', '198.18.30.3', 'dstport', '4789', 'nolearning'],
+    ['ip', 'link', 'set', 'dev', 'vxlan100', 'master', 'br101'],
+    ['ip', 'link', 'set', 'dev', 'vxlan100', 'type', 'bridge_slave', 'learning', 'off'],
+    ['ip', 'link', 'set', 'dev', 'vxlan100', 'up'],
+  ]);
+  expect(p.owned.tunnels).toEqual(['vxlan100']);
+  // Applied: converged, nothing more to do.
+  const applied: ActualState = { links: [...actual.links, { name: 'vxlan100', up: true, master: 'br101', addresses: [] }], routes: [] };
+  expect(reconcile(cfg, applied, p.owned).commands).toEqual([]);
+  // The interface removed from config: the agent takes its own device away; a lab-built one it never created stays.
+  const gone = reconcile({ ...cfg, interfaces: cfg.interfaces.filter((i) => i.name !== 'vxlan100') }, applied, p.owned);
+  expect(gone.commands).toEqual([['ip', 'link', 'set', 'dev', 'vxlan100', 'nomaster'], ['ip', 'link', 'del', 'dev', 'vxlan100']]);
+  expect(gone.owned.tunnels).toBeUndefined();
+  expect(reconcile({ ...cfg, interfaces: [] }, applied).commands).toEqual([]);
+  // Malformed specs are not VXLAN devices (and a missing non-bridge interface is a problem, not a command).
+  expect(parseVxlanSpec('vxlan id=0 local=198.18.30.3')).toBeUndefined();
+  expect(parseVxlanSpec('vxlan id=5 local=$(reboot)')).toBeUndefined();
+  expect(parseVxlanSpec('uplink to vxlan-free zone')).toBeUndefined();
 });

@@ -10,7 +10,9 @@ import { child, childrenNamed, textAt, type XNode } from '../../transports/netco
  * stay when a config never mentioned them. Kernel routes it manages carry `proto static`; FRR on the
  * TORs redistributes them (`redistribute kernel`), which is how a host route reaches the network.
  * Bridge ports: an interface whose `description` contains `bridge=<name>` (or `bridge:<name>`) joins that bridge;
- * an interface of type `ianaift:bridge` is created as a Linux bridge when missing.
+ * an interface of type `ianaift:bridge` is created as a Linux bridge when missing. An interface whose
+ * description carries `vxlan id=<vni> local=<addr> [dstport=<port>]` is created as a VXLAN device
+ * (no learning: EVPN fills its forwarding table) when missing, with bridge-port learning off.
  */
 
 export interface DesiredInterface {
@@ -22,6 +24,25 @@ export interface DesiredInterface {
   readonly bridge?: string;
   /** `addr/len`, IPv4 and IPv6. */
   readonly addresses: readonly string[];
+  readonly vxlan?: VxlanSpec;
+}
+
+export interface VxlanSpec {
+  readonly id: number;
+  readonly local: string;
+  readonly dstport: number;
+}
+
+/** `vxlan id=N local=A [dstport=P]` in a description; undefined when absent or malformed. */
+export function parseVxlanSpec(description: string): VxlanSpec | undefined {
+  if (!/(?:^|\s)vxlan(?:\s|$)/.test(description)) return undefined;
+  const kv = new Map([...description.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+  const id = Number(kv.get('id'));
+  const local = kv.get('local') ?? '';
+  const dstport = Number(kv.get('dstport') ?? 4789);
+  if (!Number.isInteger(id) || id < 1 || id > 0xffffff || !/^[0-9a-fA-F.:]+$/.test(local)) return undefined;
+  if (!Number.isInteger(dstport) || dstport < 1 || dstport > 65535) return undefined;
+  return { id, local, dstport };
 }
 
 export interface RouteSpec {
@@ -54,6 +75,8 @@ export interface Owned {
   /** `dev addr/len` */
   readonly addresses: readonly string[];
   readonly bridges: readonly string[];
+  /** VXLAN devices it created. */
+  readonly tunnels?: readonly string[];
   /** `port bridge` */
   readonly ports: readonly string[];
 }
@@ -88,13 +111,16 @@ export function parseRunningConfig(data: XNode | undefined): DesiredConfig {
     const name = textAt(ifc, 'name');
     if (name === undefined || name === '') return [];
     const type = textAt(ifc, 'type') ?? '';
-    const bridge = /(?:^|\s)bridge[:=](\S+)/.exec(textAt(ifc, 'description') ?? '')?.[1];
+    const description = textAt(ifc, 'description') ?? '';
+    const bridge = /(?:^|\s)bridge[:=](\S+)/.exec(description)?.[1];
+    const vxlan = parseVxlanSpec(description);
     return [{
       name,
       enabled: textAt(ifc, 'enabled') !== 'false',
       isBridge: /(?:^|:)bridge$/.test(type),
       ...(bridge === undefined ? {} : { bridge }),
       addresses: [...addressesOf(ifc, 'ipv4'), ...addressesOf(ifc, 'ipv6')],
+      ...(vxlan === undefined ? {} : { vxlan }),
     }];
   });
   const routes: RouteSpec[] = [];
@@ -132,6 +158,8 @@ export function reconcile(desired: DesiredConfig, actual: ActualState, owned: Ow
   const ownedAddr = new Set(owned.addresses);
   const ownedBridges = new Set(owned.bridges);
   const ownedPorts = new Set(owned.ports);
+  const ownedTunnels = new Set(owned.tunnels ?? []);
+  const wantTunnels = new Set<string>();
   const wantAddr = new Set<string>();
   const wantBridges = new Set<string>();
   const wantPorts = new Set<string>();
@@ -146,7 +174,15 @@ export function reconcile(desired: DesiredConfig, actual: ActualState, owned: Ow
   }
   for (const i of desired.interfaces) {
     const l = links.get(i.name);
-    if (l === undefined && !i.isBridge) {
+    if (i.vxlan !== undefined) {
+      wantTunnels.add(i.name);
+      if (l === undefined) {
+        cmds.push(['ip', 'link', 'add', 'name', i.name, 'type', 'vxlan', 'id', String(i.vxlan.id), 'local', i.vxlan.local,
+          'dstport', String(i.vxlan.dstport), 'nolearning']);
+        ownedTunnels.add(i.name);
+      }
+    }
+    if (l === undefined && !i.isBridge && i.vxlan === undefined) {
       problems.push(`interface ${i.name} does not exist on this switch`);
       continue;
     }
@@ -154,6 +190,8 @@ export function reconcile(desired: DesiredConfig, actual: ActualState, owned: Ow
       wantPorts.add(`${i.name} ${i.bridge}`);
       if (l?.master !== i.bridge) {
         cmds.push(['ip', 'link', 'set', 'dev', i.name, 'master', i.bridge]);
+        // A VXLAN port must not learn: remote MACs come from EVPN (zebra installs them).
+        if (i.vxlan !== undefined) cmds.push(['ip', 'link', 'set', 'dev', i.name, 'type', 'bridge_slave', 'learning', 'off']);
         ownedPorts.add(`${i.name} ${i.bridge}`);
       }
     }
@@ -181,6 +219,11 @@ export function reconcile(desired: DesiredConfig, actual: ActualState, owned: Ow
     if (links.get(port)?.master === br) cmds.push(['ip', 'link', 'set', 'dev', port, 'nomaster']);
     ownedPorts.delete(key);
   }
+  for (const t of [...ownedTunnels]) {
+    if (wantTunnels.has(t)) continue;
+    if (links.has(t)) cmds.push(['ip', 'link', 'del', 'dev', t]);
+    ownedTunnels.delete(t);
+  }
   for (const br of [...ownedBridges]) {
     if (wantBridges.has(br)) continue;
     if (links.has(br)) cmds.push(['ip', 'link', 'del', 'dev', br]);
@@ -194,7 +237,10 @@ export function reconcile(desired: DesiredConfig, actual: ActualState, owned: Ow
   for (const w of desired.routes) if (!actual.routes.some((h) => satisfies(h, w))) cmds.push(routeArgv('replace', w));
   return {
     commands: cmds,
-    owned: { addresses: [...ownedAddr].sort(), bridges: [...ownedBridges].sort(), ports: [...ownedPorts].sort() },
+    owned: {
+      addresses: [...ownedAddr].sort(), bridges: [...ownedBridges].sort(), ports: [...ownedPorts].sort(),
+      ...(ownedTunnels.size === 0 ? {} : { tunnels: [...ownedTunnels].sort() }),
+    },
     problems,
   };
 }

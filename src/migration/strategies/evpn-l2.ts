@@ -1,9 +1,12 @@
 /**
  * `evpn-l2`: the VM's segment is an L2VNI carried by BGP EVPN between the TORs, with an anycast
- * gateway (same MAC/IP) on each. Before the move the destination TOR gets the VNI and the anycast
- * gateway; at switchover nothing is pushed: EVPN MAC mobility (type-2 sequence N+1) moves the MAC
- * once the guest announces itself. Rollback restores the destination TOR's previous config by
- * transaction handle, so a VNI that was already attached stays attached.
+ * gateway (same MAC/IP) on each. Before the move the destination TOR gets the VNI, bridged into the
+ * access segment of the destination hypervisor, and the anycast gateway; at switchover nothing is
+ * pushed: EVPN MAC mobility (type-2 sequence N+1) moves the MAC once the guest announces itself
+ * (QEMU's RARP after the switchover). Attaching what is already there is a no-op the device adapter
+ * does not record, so rollback takes away only what this move added. Leaving a site that is not
+ * the segment's home detaches the VNI there in cleanup (one VM per stretched segment and site: the
+ * testbed does not say where the other VMs of the segment are).
  */
 import { UnsupportedError } from '../../errors/classes.js';
 import { endpointOf, resolveMove } from '../topology.js';
@@ -22,20 +25,28 @@ export const evpnL2: Strategy = {
     const prepare: DeviceOp[] = [];
     if (m.dstTor.name !== m.homeTor.name) {
       const device = m.dstTor.name;
-      prepare.push({ op: 'evpn-attach', device, vni, subnet: m.home.name, vtep: endpointOf(m.dstTor) });
+      const access = m.dstSubnet !== undefined && m.dstSubnet.name !== m.home.name ? { access: m.dstSubnet.name } : {};
+      prepare.push({ op: 'evpn-attach', device, vni, subnet: m.home.name, vtep: endpointOf(m.dstTor), ...access });
       for (const [family, plan] of [[4, m.home.ipv4], [6, m.home.ipv6]] as const) {
         if (plan !== undefined && m.prefixes.some((p) => p.family === family)) {
-          prepare.push({ op: 'anycast-gateway', device, subnet: m.home.name, gateway: plan.gateway, family });
+          prepare.push({ op: 'anycast-gateway', device, subnet: m.home.name, gateway: plan.gateway, family, ...access });
         }
       }
     }
+    const cleanup: DeviceOp[] = [];
+    if (m.srcTor.name !== m.homeTor.name && m.srcTor.name !== m.dstTor.name) {
+      const srcSubnet = ctx.testbed.subnets.find((s) => s.site === m.src.site);
+      cleanup.push({ op: 'evpn-detach', device: m.srcTor.name, vni, subnet: m.home.name, vtep: endpointOf(m.srcTor),
+        ...(srcSubnet !== undefined && srcSubnet.name !== m.home.name ? { access: srcSubnet.name } : {}) });
+    }
     const gateway = gatewayOf(ctx.testbed, m.home.site);
     return {
-      strategy: 'evpn-l2', prepare, switchover: [], cleanup: [],
+      strategy: 'evpn-l2', prepare, switchover: [], cleanup,
       watchRouters: [...new Set([m.srcTor.name, m.dstTor.name])],
       ...(gateway === undefined ? {} : { gateway }),
       notes: [`VNI ${vni} on ${m.dstTor.name}; MAC mobility by EVPN, no push at switchover`,
-        'cleanup leaves the VNI attached: other VMs of the segment may use it'],
+        cleanup.length > 0 ? `cleanup detaches VNI ${vni} from ${m.srcTor.name}: the VM left that site`
+          : 'cleanup leaves the VNI attached where it was before'],
       expectedOrder: [
         ...commonEdges(ctx.testbed, m.src.name, m.dst.name, false),
         edge(`MAC learned at ${m.dstTor.name} after the resume`, { kind: 'resumed', host: m.dst.name },

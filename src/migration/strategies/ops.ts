@@ -45,9 +45,11 @@ export function describeOp(op: DeviceOp): string {
       return `${op.device}: ${op.op === 'tunnel-start' ? 'start' : 'stop'} tunnel agent ${op.tunnel} (${op.role}) ${op.local} ⇄ ${op.remote}`;
     case 'evpn-attach':
     case 'evpn-detach':
-      return `${op.device}: EVPN ${op.op === 'evpn-attach' ? 'attach' : 'detach'} VNI ${op.vni} (subnet ${op.subnet}, VTEP ${op.vtep})`;
+      return `${op.device}: EVPN ${op.op === 'evpn-attach' ? 'attach' : 'detach'} VNI ${op.vni} (subnet ${op.subnet}, VTEP ${op.vtep}`
+        + `${op.access === undefined || op.access === op.subnet ? '' : `, access ${op.access}`})`;
     case 'anycast-gateway':
-      return `${op.device}: ${op.remove === true ? 'remove' : 'add'} anycast gateway ${op.gateway} (subnet ${op.subnet})`;
+      return `${op.device}: ${op.remove === true ? 'remove' : 'add'} anycast gateway ${op.gateway} (subnet ${op.subnet}`
+        + `${op.access === undefined || op.access === op.subnet ? '' : `, on ${op.access}`})`;
   }
 }
 

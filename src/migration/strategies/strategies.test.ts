@@ -118,14 +118,15 @@ test('tunnel reverse move: capture removed, old delivery removed, agents stopped
 test('evpn-l2 attaches the VNI and anycast gateway at the destination TOR only', () => {
   const p = planMigration(wan, 'vm1', 'hv3', { strategy: 'evpn-l2' });
   expect(lines(p.strategy.prepare)).toEqual([
-    'torB: EVPN attach VNI 100 (subnet netA, VTEP 198.18.30.3)',
-    'torB: add anycast gateway 198.18.10.1 (subnet netA)',
-    'torB: add anycast gateway 2001:2:0:10::1 (subnet netA)',
+    'torB: EVPN attach VNI 100 (subnet netA, VTEP 198.18.30.3, access netB)',
+    'torB: add anycast gateway 198.18.10.1 (subnet netA, on netB)',
+    'torB: add anycast gateway 2001:2:0:10::1 (subnet netA, on netB)',
   ]);
   expect(p.strategy.switchover).toEqual([]);
-  expect(lines(p.rollback)[0]).toBe('torB: remove anycast gateway 2001:2:0:10::1 (subnet netA)');
+  expect(lines(p.rollback)[0]).toBe('torB: remove anycast gateway 2001:2:0:10::1 (subnet netA, on netB)');
   const back = planMigration(wan, 'vm1', 'hv1', { from: 'hv3', strategy: 'evpn-l2', families: [4] });
   expect(back.strategy.prepare).toEqual([]);
+  expect(lines(back.strategy.cleanup)).toEqual(['torB: EVPN detach VNI 100 (subnet netA, VTEP 198.18.30.3, access netB)']);
   const noVni = labTestbed({ subnets: wan.subnets.map((s) => ({ ...s, vni: undefined })) });
   expect(() => planMigration(noVni, 'vm1', 'hv3', { strategy: 'evpn-l2' })).toThrow(/evpn-l2 needs a VNI on subnet "netA"/);
 });

@@ -34,12 +34,16 @@ export type DeviceOp =
     readonly local: string; readonly remote: string }
   | { readonly op: 'tunnel-stop'; readonly device: string; readonly tunnel: string; readonly role: 'encap' | 'decap';
     readonly local: string; readonly remote: string }
+  /**
+   * `subnet` is the stretched segment; `access` the subnet whose bridge/SVI on this device the VNI
+   * joins (the one the destination hypervisor is attached to), when it differs from `subnet`.
+   */
   | { readonly op: 'evpn-attach'; readonly device: string; readonly vni: number; readonly subnet: string;
-    readonly vtep: string }
+    readonly vtep: string; readonly access?: string }
   | { readonly op: 'evpn-detach'; readonly device: string; readonly vni: number; readonly subnet: string;
-    readonly vtep: string }
+    readonly vtep: string; readonly access?: string }
   | { readonly op: 'anycast-gateway'; readonly device: string; readonly subnet: string; readonly gateway: string;
-    readonly family: Family; readonly remove?: boolean };
+    readonly family: Family; readonly remove?: boolean; readonly access?: string };
 
 export type DeviceOpKind = DeviceOp['op'];
 
