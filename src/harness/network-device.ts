@@ -23,6 +23,8 @@ export interface NetworkDeviceOptions {
   readonly neighborAddress: (neighbor: string, family: 4 | 6) => string | undefined;
   /** Interface that serves `subnet` on this device (bridge/SVI), for on-link routes. */
   readonly subnetInterface: (subnet: string) => string | undefined;
+  /** Interface holding `subnet`'s gateway addresses (anycast gateway), when not the subnet interface. */
+  readonly gatewayInterface?: (subnet: string) => string | undefined;
   /** Executes tunnel intents (emulated lab); absent on hardware without a tunnel driver. */
   readonly tunnels?: LabTunnelDriver;
   /** A CLI driver of the same device for what the NETCONF models cannot express (EVPN, VXLAN). */
@@ -83,7 +85,7 @@ export function asNetworkDevice(driver: SwitchDriver, o: NetworkDeviceOptions): 
         changed.push(op);
       } else if (op.op === 'anycast-gateway') {
         if (!hasAddresses(driver)) throw new UnsupportedError(`${driver.kind} cannot configure interface addresses`, { device, operation: op.op });
-        const iface = o.subnetInterface(accessOf(op))
+        const iface = (o.gatewayInterface ?? o.subnetInterface)(accessOf(op))
           ?? (() => { throw new UnsupportedError(`no interface serves subnet ${accessOf(op)} on ${device}`, { device, operation: op.op }); })();
         const a = { iface, cidr: `${op.gateway}/${op.family === 4 ? 32 : 128}` };
         const gw = op.gateway.toLowerCase();

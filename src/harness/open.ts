@@ -48,6 +48,15 @@ export function subnetInterface(tb: Testbed, subnetName: string): string | undef
   return tb.lab !== undefined ? `br${s.vni ?? i}` : s.vni === undefined ? undefined : `vlan${s.vni}`;
 }
 
+/**
+ * Interface holding the gateway addresses of `subnet` on a switch: in the lab the anycast gateway
+ * macvlan `gw<vni>` on the bridge; on hardware the SVI itself.
+ */
+export function gatewayInterface(tb: Testbed, subnetName: string): string | undefined {
+  const svi = subnetInterface(tb, subnetName);
+  return tb.lab !== undefined ? svi?.replace(/^br/, 'gw') : svi;
+}
+
 /** Address of `neighbor`'s end of the link between `device` and it (host part), per family. */
 export function neighborAddress(tb: Testbed, device: string, neighbor: string, family: 4 | 6): string | undefined {
   for (const l of tb.links) {
@@ -156,7 +165,7 @@ export async function openTestbed(tb: Testbed, signal?: AbortSignal, opts: OpenT
   const device = (name: string): NetworkDevice => {
     let d = devices.get(name);
     if (d === undefined) d = lazyDevice(name, async () => asNetworkDevice(await switchDriver(name), {
-      subnetInterface: (s) => subnetInterface(tb, s), neighborAddress: (n, f) => neighborAddress(tb, name, n, f),
+      subnetInterface: (s) => subnetInterface(tb, s), gatewayInterface: (s) => gatewayInterface(tb, s), neighborAddress: (n, f) => neighborAddress(tb, name, n, f),
       ...(tunnels === undefined ? {} : { tunnels }),
     }), () => {
       // The session died (device rebooted, sshd restarted, link cut): the next call opens a new one.

@@ -77,16 +77,29 @@ export async function ensureL2L3(plan: LabPlan, opts: IoOptions = {}): Promise<v
       }
       // No STP and no forwarding delay: ports forward at once (migration outages are measured).
       lines.push(`link set dev ${br.name} type bridge forward_delay 0 stp_state 0`);
+      if (br.mac !== undefined) lines.push(`link set dev ${br.name} address ${br.mac}`);
       for (const p of br.ports) lines.push(`link set dev ${p} master ${br.name}`);
       for (const x of plan.vxlans.filter((v) => v.ns === ns && v.bridge === br.name)) {
         lines.push(`link set dev ${x.name} type bridge_slave learning off`);
       }
       devs.add(br.name);
+      if (br.gateway !== undefined) {
+        if (!present.has(br.gateway.name)) {
+          lines.push(`link add link ${br.name} name ${br.gateway.name} address ${br.gateway.mac} type macvlan mode private`);
+        }
+        devs.add(br.gateway.name);
+      }
     }
     for (const d of devs) lines.push(`link set dev ${d} up`);
     for (const a of plan.addresses.filter((x) => x.ns === ns)) lines.push(`addr replace ${a.cidr} dev ${a.dev}`);
     for (const r of plan.routes.filter((x) => x.ns === ns)) lines.push(`route replace ${r.dst} via ${r.via}`);
     await batch(ns, lines, node, 'configure links, addresses and routes', opts);
+    // The bridge takes frames for the gateway MAC itself (its macvlan answers them) instead of
+    // flooding them as unknown unicast to every port, VXLAN included.
+    for (const br of plan.bridges.filter((b) => b.ns === ns && b.gateway !== undefined)) {
+      const r = await runLocal(['bridge', ...(ns === undefined ? [] : ['-n', ns]), 'fdb', 'replace', br.gateway?.mac ?? '', 'dev', br.name, 'self', 'local'], opts);
+      if (r.failed) throw new LabError(`bridge fdb replace ${br.gateway?.mac ?? ''} dev ${br.name}: ${r.stderr.trim()}`, { device: node, operation: 'anycast gateway MAC' });
+    }
   }));
 }
 

@@ -14,7 +14,8 @@ export async function listNetns(opts: IoOptions = {}): Promise<string[]> {
 }
 
 /**
- * Creates every missing namespace, brings lo up and sets forwarding (routers), no IPv6 DAD (lab
+ * Creates every missing namespace, brings lo up and sets forwarding (routers), ARP only on the
+ * interface holding the address (TORs), no IPv6 DAD (lab
  * addresses are planned, never duplicated; DAD would delay them by ~1 s). Existing ones are kept.
  */
 export async function ensureNamespaces(nodes: readonly NodePlan[], opts: IoOptions = {}): Promise<number> {
@@ -26,7 +27,10 @@ export async function ensureNamespaces(nodes: readonly NodePlan[], opts: IoOptio
     ...nodes.flatMap((n) => [
       `netns exec ${n.ns} sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1`
         + ' net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_ra=0'
-        + ' net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.all.rp_filter=0',
+        + ' net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.all.rp_filter=0'
+        // A TOR answers ARP only on the interface holding the address: the anycast gateway on its
+        // macvlan, never the bridge with its own MAC (see topology.ts, ANYCAST_MAC).
+        + (n.role === 'tor' ? ' net.ipv4.conf.all.arp_ignore=1' : ''),
       `netns exec ${n.ns} ip link set dev lo up`,
     ]),
   ];

@@ -1,6 +1,6 @@
 import type { Hypervisor, Link, LinkEndpoint, Subnet, Switch, Testbed } from '../model/testbed.js';
 import { LabError } from '../errors/classes.js';
-import { hostOf, splitCidr, v4InPrefix, v4Peer, v6Host } from './addr.js';
+import { hostOf, intToV4, splitCidr, v4InPrefix, v4Peer, v4ToInt, v6Host } from './addr.js';
 import { bgpdConf, domainXml, libvirtdConf, qemuConf, staticdConf, switchStartupXml, zebraConf } from './configs.js';
 
 /**
@@ -8,8 +8,15 @@ import { bgpdConf, domainXml, libvirtdConf, qemuConf, staticdConf, switchStartup
  * addresses, routes, router and hypervisor configs, domain XML). No I/O; unit-tested without root.
  */
 
-/** Bridge MAC every TOR uses, so a moved guest keeps its gateway's ARP entry (anycast gateway). */
+/**
+ * MAC of the anycast gateway every TOR serves (a macvlan on the TOR's bridge, VRR style), so a moved
+ * guest keeps its gateway's ARP/ND entry. The bridge itself has a MAC and an address of its own: the
+ * TOR's own ARP/ND solicitations toward hosts must not come from the shared MAC, or a host's answer
+ * would be taken by the other site's TOR once the segment is stretched over VXLAN.
+ */
 export const ANYCAST_MAC = '02:00:c6:12:0a:01';
+/** Host number of a TOR's own address in each of its subnets (last usable IPv4, `::254` for IPv6). */
+export const TOR_HOST_V6 = 254;
 export const HV_BRIDGE = 'br0';
 export const SWITCH_MGMT_DEV = 'mgmt0';
 
@@ -18,7 +25,11 @@ export interface NodePlan { readonly node: string; readonly ns: string; readonly
 /** `ns` undefined = the controller's (root) namespace. */
 export interface End { readonly ns: string | undefined; readonly dev: string }
 export interface VethPlan { readonly a: End; readonly b: End; readonly offloadsOff: boolean }
-export interface BridgePlan { readonly ns: string; readonly name: string; readonly mac?: string; readonly ports: readonly string[] }
+export interface BridgePlan {
+  readonly ns: string; readonly name: string; readonly mac?: string; readonly ports: readonly string[];
+  /** Anycast gateway macvlan on this bridge (its addresses are in `addresses` under its name). */
+  readonly gateway?: { readonly name: string; readonly mac: string };
+}
 /** A TOR's VXLAN endpoint for a stretched segment (L2VNI), a port of the segment's bridge. */
 export interface VxlanPlan { readonly ns: string; readonly name: string; readonly vni: number; readonly local: string; readonly bridge: string }
 export interface AddrPlan { readonly ns: string | undefined; readonly dev: string; readonly cidr: string }
@@ -98,40 +109,62 @@ export function planLab(tb: Testbed, opts: PlanOptions): LabPlan {
   const veths: VethPlan[] = [];
   const addresses: AddrPlan[] = [];
   const routes: RoutePlan[] = [];
-  const bridges = new Map<string, { ns: string; name: string; mac?: string; ports: string[] }>();
+  const bridges = new Map<string, { ns: string; name: string; mac?: string; ports: string[]; gateway?: { name: string; mac: string } }>();
   const bridgeName = (s: Subnet, i: number): string => `br${s.vni ?? i}`;
+  const gatewayName = (bridge: string): string => bridge.replace(/^br/, 'gw');
+  const hex2 = (n: number): string => (n & 255).toString(16).padStart(2, '0');
+  const used = new Set([...tb.hypervisors.map((h) => h.address), ...tb.vms.flatMap((v) => [v.ipv4, v.ipv6])
+    .filter((a): a is string => a !== undefined).map((a) => hostOf(a).toLowerCase())]);
 
-  // TOR bridges: one per subnet of the TOR's site, gateway addresses on it, plus the anycast gateways
-  // (/32, /128) of every other site's subnets on the first one, so a guest moved here keeps its gateway.
+  // TOR bridges: one per subnet of the TOR's site with the TOR's own address in it; on each an anycast
+  // gateway macvlan holding the subnet's gateway (/32, /128), and on the first one also the gateways of
+  // every other site's subnets, so a guest moved here keeps its gateway.
   // A subnet that holds VMs and has a VNI is an L2VNI at its home TOR from the start (VXLAN port of
   // its bridge, advertised by EVPN); a TOR elsewhere joins it only while a VM of it is there.
   const tors = tb.switches.filter((s) => s.role === 'tor');
   const anycastOf = new Map<string, string[]>();
   const vxlans: VxlanPlan[] = [];
-  for (const tor of tors) {
+  tors.forEach((tor, torIndex) => {
     const ns = nsOf(tor.name);
     const local = tb.subnets.filter((s) => s.site === tor.site);
+    const gws: string[] = [];
     local.forEach((s) => {
       const name = bridgeName(s, tb.subnets.indexOf(s));
       const vxlan = s.vni !== undefined && tb.vms.some((v) => v.subnet === s.name);
-      bridges.set(`${tor.name}/${s.name}`, { ns, name, mac: ANYCAST_MAC, ports: vxlan ? [`vxlan${s.vni}`] : [] });
+      const gateway = { name: gatewayName(name), mac: ANYCAST_MAC };
+      bridges.set(`${tor.name}/${s.name}`, {
+        ns, name, mac: `02:00:c6:13:${hex2(torIndex + 1)}:${hex2(tb.subnets.indexOf(s) + 1)}`, ports: vxlan ? [`vxlan${s.vni}`] : [], gateway,
+      });
       if (vxlan && s.vni !== undefined) {
         const local4 = tor.routerId ?? fail(`switch ${tor.name}: routerId (the VTEP address) is required for VNI ${s.vni}`);
         vxlans.push({ ns, name: `vxlan${s.vni}`, vni: s.vni, local: local4, bridge: name });
       }
-      if (s.ipv4) addresses.push({ ns, dev: name, cidr: `${s.ipv4.gateway}/${splitCidr(s.ipv4.prefix).len}` });
-      if (s.ipv6) addresses.push({ ns, dev: name, cidr: `${s.ipv6.gateway}/${splitCidr(s.ipv6.prefix).len}` });
+      const own = (a: string): string => (used.has(a.toLowerCase())
+        ? fail(`subnet ${s.name}: ${a} is the TOR's own address in the lab; no hypervisor or VM may use it`) : a);
+      if (s.ipv4) {
+        const { addr, len } = splitCidr(s.ipv4.prefix);
+        const last = ((v4ToInt(addr) >>> 0) + 2 ** (32 - len) - 2) >>> 0;
+        addresses.push({ ns, dev: name, cidr: `${own(intToV4(last))}/${len}` });
+        addresses.push({ ns, dev: gateway.name, cidr: `${s.ipv4.gateway}/32` });
+        gws.push(`${s.ipv4.gateway}/32`);
+      }
+      if (s.ipv6) {
+        addresses.push({ ns, dev: name, cidr: `${own(v6Host(s.ipv6.prefix, TOR_HOST_V6))}/${splitCidr(s.ipv6.prefix).len}` });
+        addresses.push({ ns, dev: gateway.name, cidr: `${s.ipv6.gateway}/128` });
+        gws.push(`${s.ipv6.gateway}/128`);
+      }
     });
     const first = local[0];
-    if (first === undefined) continue;
+    if (first === undefined) return;
     const any: string[] = [];
     for (const s of tb.subnets.filter((x) => x.site !== tor.site)) {
       if (s.ipv4) any.push(`${s.ipv4.gateway}/32`);
       if (s.ipv6) any.push(`${s.ipv6.gateway}/128`);
     }
-    for (const cidr of any) addresses.push({ ns, dev: bridgeName(first, tb.subnets.indexOf(first)), cidr });
-    anycastOf.set(tor.name, any);
-  }
+    for (const cidr of any) addresses.push({ ns, dev: gatewayName(bridgeName(first, tb.subnets.indexOf(first))), cidr });
+    // Gateways are anycast: never advertised (each site routes to its own).
+    anycastOf.set(tor.name, [...gws, ...any]);
+  });
 
   const neighbors = new Map<string, { address: string; asn: number; peer: string }[]>();
   const peerSessions = (x: LinkEndpoint, y: LinkEndpoint): void => {
@@ -240,6 +273,7 @@ export function planLab(tb: Testbed, opts: PlanOptions): LabPlan {
     const brs = [...bridges.values()].filter((b) => b.ns === s.ns);
     const vx = vxlans.filter((v) => v.ns === s.ns);
     for (const v of vx) devs.add(v.name);
+    for (const b of brs) if (b.gateway !== undefined) devs.add(b.gateway.name);
     const ifaces = [...brs.map((b) => b.name), ...devs].map((name) => {
       const x = vx.find((v) => v.name === name);
       return {

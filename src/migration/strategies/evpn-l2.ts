@@ -49,8 +49,13 @@ export const evpnL2: Strategy = {
           : 'cleanup leaves the VNI attached where it was before'],
       expectedOrder: [
         ...commonEdges(ctx.testbed, m.src.name, m.dst.name, false),
-        edge(`MAC learned at ${m.dstTor.name} after the resume`, { kind: 'resumed', host: m.dst.name },
-          { kind: 'mac-move', host: m.dstTor.name }, 0, 1500, false),
+        // From the source's SUSPENDED, not the destination's RESUMED: the destination QEMU's RARP
+        // reaches the TOR before libvirt's resume event reaches vmmi (seen 1–2 ms early).
+        edge(`MAC learned at ${m.dstTor.name} after the source stopped`, { kind: 'suspended', host: m.src.name },
+          { kind: 'mac-move', host: m.dstTor.name }, 0, 1500, true),
+        ...(m.dstTor.name === m.srcTor.name ? [] : [
+          edge(`EVPN moves the MAC at ${m.srcTor.name}`, { kind: 'mac-move', host: m.dstTor.name },
+            { kind: 'evpn-update', host: m.srcTor.name }, 0, 3000, true)]),
       ],
     };
   },

@@ -123,6 +123,10 @@ test('evpn-l2 attaches the VNI and anycast gateway at the destination TOR only',
     'torB: add anycast gateway 2001:2:0:10::1 (subnet netA, on netB)',
   ]);
   expect(p.strategy.switchover).toEqual([]);
+  expect(p.strategy.expectedOrder.filter((e) => e.to.kind === 'mac-move' || e.to.kind === 'evpn-update')
+    .map((e) => [e.label, e.from.kind, e.from.host, e.to.host, e.required])).toEqual([
+    ['MAC learned at torB after the source stopped', 'suspended', 'hv1', 'torB', true],
+    ['EVPN moves the MAC at torA', 'mac-move', 'torB', 'torA', true]]);
   expect(lines(p.rollback)[0]).toBe('torB: remove anycast gateway 2001:2:0:10::1 (subnet netA, on netB)');
   const back = planMigration(wan, 'vm1', 'hv1', { from: 'hv3', strategy: 'evpn-l2', families: [4] });
   expect(back.strategy.prepare).toEqual([]);

@@ -37,7 +37,7 @@ test('only forwarding routes become RouteChanges; replace counts as add; next ho
   expect(ch.map((c) => c.t.monoNs)).toEqual([2_000_000n, 3_000_000n, 4_000_000n, 6_000_000n]);
 });
 
-test('neighbour and FDB records become control-plane timeline events; a MAC move is fdb-replace with the old port', () => {
+test('neighbour and FDB records become control-plane timeline events: a local learn is mac-move (with the old port), an EVPN install evpn-update', () => {
   const fdb = records([
     'Timestamp: Wed Nov 25 13:49:42 2026 5012 usec',
     '52:54:00:12:0a:64 dev hv1 master brA ',
@@ -46,8 +46,8 @@ test('neighbour and FDB records become control-plane timeline events; a MAC move
   ].join('\n'), 'torA', 'fdb');
   const ev = toL2TimelineEvents(fdb);
   expect(ev.map((e) => [e.source, e.host, e.kind, e.detail?.address, e.detail?.dev, e.detail?.previous])).toEqual([
-    ['control-plane', 'torA', 'fdb-add', '52:54:00:12:0a:64', 'hv1', undefined],
-    ['control-plane', 'torA', 'fdb-replace', '52:54:00:12:0a:64', 'vxlan100', 'hv1'],
+    ['control-plane', 'torA', 'mac-move', '52:54:00:12:0a:64', 'hv1', undefined],
+    ['control-plane', 'torA', 'evpn-update', '52:54:00:12:0a:64', 'vxlan100', 'hv1'],
   ]);
   expect(toRouteChanges(fdb)).toEqual([]);
 });

@@ -35,10 +35,20 @@ export function toRouteChanges(records: readonly MonitorRecord[]): RouteChange[]
   return out;
 }
 
-/** Neighbour/FDB records as control-plane timeline events (`neigh-add`, `neigh-replace`, `fdb-replace` = MAC move). */
+/**
+ * Neighbour/FDB records as control-plane timeline events. Neighbours keep `neigh-<kind>`. An FDB entry
+ * (re)learned on a local bridge port is `mac-move` (with the previous port when it had one); one
+ * installed by the overlay control plane (EVPN: `extern_learn`, or a VXLAN `dst` entry) is
+ * `evpn-update`; removals stay `fdb-del`.
+ */
 export function toL2TimelineEvents(records: readonly MonitorRecord[]): TimelineEvent[] {
+  const kindOf = (r: MonitorRecord): string => {
+    if (r.object !== 'fdb' || r.kind === 'del') return `${r.object}-${r.kind}`;
+    const overlay = (r.flags ?? []).includes('extern_learn') || r.dst !== undefined;
+    return overlay ? 'evpn-update' : 'mac-move';
+  };
   return records.filter((r) => r.object !== 'route').map((r) => ({
-    t: r.t, source: 'control-plane' as const, host: r.router, kind: `${r.object}-${r.kind}`,
+    t: r.t, source: 'control-plane' as const, host: r.router, kind: kindOf(r),
     detail: { address: r.prefix, ...(r.dev === undefined ? {} : { dev: r.dev }),
       ...(r.lladdr === undefined ? {} : { lladdr: r.lladdr }), ...(r.state === undefined ? {} : { state: r.state }),
       ...(r.previous === undefined ? {} : { previous: r.previous }) },
@@ -50,6 +60,8 @@ export interface LabRouteMonitor extends RouteMonitor {
   readonly monitors: ReadonlyMap<string, NetnsMonitor>;
   /** Every record seen so far, all routers, in receipt order per router. */
   records(): MonitorRecord[];
+  /** Neighbour and FDB changes as timeline events (the executor keeps the VM's own). */
+  timelineEvents(): TimelineEvent[];
 }
 
 export function createLabRouteMonitor(o: LabRouteMonitorOptions): LabRouteMonitor {
@@ -59,6 +71,7 @@ export function createLabRouteMonitor(o: LabRouteMonitorOptions): LabRouteMonito
   return {
     monitors,
     records: all,
+    timelineEvents: () => toL2TimelineEvents(all()),
     async start(routers: readonly string[], io: IoOptions): Promise<void> {
       const started = await Promise.allSettled(routers.map(async (r) => {
         const m = await NetnsMonitor.start({ ns: o.nsOf(r), router: r, maxLifetimeMs: o.maxLifetimeMs,
