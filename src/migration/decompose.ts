@@ -88,10 +88,14 @@ export function decompose(input: DecomposeInput): Decomposition {
     raw.push({ name: 'blackout', observer: 'hypervisor', startNs: suspended.t.monoNs, endNs: resumed.t.monoNs });
   } else notes.push('blackout not attributed: src SUSPENDED or dst RESUMED event missing');
   const after = resumed?.t.monoNs;
-  const macMove = after === undefined ? undefined
-    : tl.find((e) => MAC_MOVE_KINDS.has(e.kind) && e.source === 'control-plane' && e.t.monoNs >= after);
+  // The destination's RARP can reach a switch a few ms before libvirt's RESUMED event reaches vmmi
+  // (both are stamped on receipt), so the MAC's move is looked for from the source's SUSPENDED on.
+  const macFrom = suspended?.t.monoNs ?? after;
+  const macMove = macFrom === undefined ? undefined
+    : tl.find((e) => MAC_MOVE_KINDS.has(e.kind) && e.source === 'control-plane' && e.t.monoNs >= macFrom);
   if (resumed !== undefined && macMove !== undefined) {
-    raw.push({ name: 'l2-announce', observer: 'control-plane', startNs: resumed.t.monoNs, endNs: macMove.t.monoNs });
+    const end = macMove.t.monoNs > resumed.t.monoNs ? macMove.t.monoNs : resumed.t.monoNs;
+    raw.push({ name: 'l2-announce', observer: 'control-plane', startNs: resumed.t.monoNs, endNs: end });
     const lastEvpn = tl.filter((e) => e.kind === 'evpn-update' && e.t.monoNs >= macMove.t.monoNs).at(-1);
     if (lastEvpn !== undefined) {
       raw.push({ name: 'overlay-control', observer: 'control-plane', startNs: macMove.t.monoNs, endNs: lastEvpn.t.monoNs });
@@ -106,9 +110,12 @@ export function decompose(input: DecomposeInput): Decomposition {
       raw.push({ name: 'l3-route', observer: 'control-plane', startNs: origin.t.monoNs, endNs: last.t.monoNs });
     }
   }
-  const outage = outageAround(tl, after, input.flow);
+  // The outage holding the resume; when the first reply came before the RESUMED event was received
+  // (a same-site return), the one holding the suspend.
+  const outage = outageAround(tl, after, input.flow)
+    ?? (suspended === undefined ? undefined : outageAround(tl, suspended.t.monoNs, input.flow));
   if (outage === undefined) {
-    notes.push('no data-plane outage around the resume: nothing to decompose against');
+    notes.push('no data-plane outage around the suspend or the resume: nothing to decompose against');
     const components = raw.map((c) => ({ ...c, ms: ms(c.startNs, c.endNs), inOutageMs: 0 }));
     return { components, attributedMs: 0, overlapMs: 0, notes };
   }

@@ -74,6 +74,16 @@ test('decomposition: L2 announce and overlay control from MAC move and EVPN upda
   expect(none.notes[0]).toContain('no data-plane outage');
 });
 
+test('decomposition: a RARP seen before the RESUMED event and a reply before it are still attributed', () => {
+  // Same-site return: the MAC moves 2 ms and the first reply comes 1 ms before RESUMED is received.
+  const tl = mergeTimeline([{ events: [...hyper, ev(818, 'control-plane', 'torA', 'mac-move'), ev(980, 'control-plane', 'torB', 'evpn-update')] },
+    { events: flowEvents([{ ...flow, episodes: [{ firstSeq: 1, lost: 200, startNs: at(615).monoNs, endNs: at(819).monoNs }] }], at(0)) }]);
+  const d = decompose({ timeline: tl, source: 'hv1', destination: 'hv3', routers: [] });
+  expect(d.outageMs).toBeCloseTo(204, 6);
+  expect(d.components.map((x) => [x.name, Math.round(x.ms)])).toEqual([['blackout', 200], ['l2-announce', 0], ['overlay-control', 162]]);
+  expect(d.residualMs).toBeCloseTo(5, 6);
+});
+
 test('conformance: order, bounds, missing and optional edges', () => {
   const ok = checkConformance(timeline, [
     edge('blackout', { kind: 'suspended', host: 'hv1' }, { kind: 'resumed', host: 'hv3' }, 0, 1200),
