@@ -153,6 +153,7 @@ test('a vxlan tunnel interface becomes a non-learning VXLAN port of its bridge, 
     ['ip', 'link', 'add', 'name', 'vxlan100', 'type', 'vxlan', 'id', '100', 'local', '198.18.30.3', 'dstport', '4789', 'nolearning'],
     ['ip', 'link', 'set', 'dev', 'vxlan100', 'master', 'br101'],
     ['ip', 'link', 'set', 'dev', 'vxlan100', 'type', 'bridge_slave', 'learning', 'off'],
+    ['bridge', 'fdb', 'flush', 'dev', 'br101', 'dynamic'],
     ['ip', 'link', 'set', 'dev', 'vxlan100', 'up'],
   ]);
   expect(p.owned.tunnels).toEqual(['vxlan100']);

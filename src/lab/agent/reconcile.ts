@@ -190,8 +190,14 @@ export function reconcile(desired: DesiredConfig, actual: ActualState, owned: Ow
       wantPorts.add(`${i.name} ${i.bridge}`);
       if (l?.master !== i.bridge) {
         cmds.push(['ip', 'link', 'set', 'dev', i.name, 'master', i.bridge]);
-        // A VXLAN port must not learn: remote MACs come from EVPN (zebra installs them).
-        if (i.vxlan !== undefined) cmds.push(['ip', 'link', 'set', 'dev', i.name, 'type', 'bridge_slave', 'learning', 'off']);
+        // A VXLAN port must not learn: remote MACs come from EVPN (zebra installs them). Joining the
+        // segment also forgets the bridge's learned locations: a MAC still aged-in on a local port
+        // from a VM that left would be advertised as local (MAC mobility, higher sequence) and pull
+        // that VM's traffic here until it aged out.
+        if (i.vxlan !== undefined) {
+          cmds.push(['ip', 'link', 'set', 'dev', i.name, 'type', 'bridge_slave', 'learning', 'off']);
+          cmds.push(['bridge', 'fdb', 'flush', 'dev', i.bridge, 'dynamic']);
+        }
         ownedPorts.add(`${i.name} ${i.bridge}`);
       }
     }
