@@ -160,7 +160,8 @@ export async function openTestbed(tb: Testbed, signal?: AbortSignal, opts: OpenT
   };
   const budgetMs = tb.migration.timeoutMs + 60_000;
   const lab = tb.lab !== undefined;
-  const tunnels = lab ? createLabTunnelDriver({ nsOf: (d) => labNs(tb, d), runnerOf: (d) => netnsRunner(labNs(tb, d)), maxLifetimeMs: budgetMs * 4 }) : undefined;
+  const tunnels = lab ? createLabTunnelDriver({ nsOf: (d) => labNs(tb, d), runnerOf: (d) => netnsRunner(labNs(tb, d)), maxLifetimeMs: budgetMs * 4,
+    interfaceOf: (_d, dev) => (dev.subnet === undefined ? undefined : subnetInterface(tb, dev.subnet)) ?? dev.port }) : undefined;
   const devices = new Map<string, NetworkDevice>();
   const device = (name: string): NetworkDevice => {
     let d = devices.get(name);

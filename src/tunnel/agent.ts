@@ -161,7 +161,7 @@ export class TunnelAgent {
 async function ipRoute(runner: CommandRunner, args: readonly string[], io: IoOptions, okIfMissing = false): Promise<void> {
   const argv = ['ip', ...args];
   const r = await runner.run(argv, { timeoutMs: io.timeoutMs ?? 5000, ...(io.signal === undefined ? {} : { signal: io.signal }) });
-  if (r.failed && !(okIfMissing && /No such process|Cannot find device|No such device/.test(r.stderr))) {
+  if (r.failed && !(okIfMissing && /No such process|Cannot find device|No such device|does not exist|Nothing to flush/.test(r.stderr))) {
     throw new VmmiError('COMMAND', `${argv.join(' ')} on ${runner.where} failed: ${r.stderr.trim()}`);
   }
 }
@@ -182,9 +182,45 @@ export async function releaseCapture(runner: CommandRunner, prefix: string, ifna
 }
 
 /**
- * Destination site: decapsulated packets leave the tun and are forwarded by the kernel; this host
- * route delivers them onto the VM's bridge (`ip route replace <vm>/32 dev <bridge>`).
+ * Routing table of a tunnel's delivery routes: one per tunnel (tun interface name), in 1000–1999.
+ * A table other than main keeps them out of the routing protocols (FRR redistributes main only).
  */
-export async function deliverFromTunnel(runner: CommandRunner, prefix: string, bridge: string, io: IoOptions = {}): Promise<void> {
-  await ipRoute(runner, [...famFlag(prefix), 'route', 'replace', prefix, 'dev', bridge], io);
+export function deliveryTable(ifname: string): number {
+  let h = 0;
+  for (const c of ifname) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return 1000 + (h % 1000);
+}
+
+/**
+ * Destination site: decapsulated packets leave the tun and are forwarded by the kernel. This host
+ * route delivers them onto the VM's bridge from a table only packets that came out of the tun look up
+ * (`ip rule iif <tun>`): the delivery stays local to the TOR, the rest of the network still reaches
+ * the VM through the anchor, which is the tunnel's traffic roundabout.
+ */
+export async function deliverFromTunnel(runner: CommandRunner, prefix: string, ifname: string, bridge: string, io: IoOptions = {}): Promise<void> {
+  const table = String(deliveryTable(ifname));
+  const rules = await runner.run(['ip', ...famFlag(prefix), 'rule', 'show', 'iif', ifname],
+    { timeoutMs: io.timeoutMs ?? 5000, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+  if (!new RegExp(`lookup ${table}\\b`).test(rules.stdout)) {
+    await ipRoute(runner, [...famFlag(prefix), 'rule', 'add', 'iif', ifname, 'lookup', table, 'priority', table], io);
+  }
+  await ipRoute(runner, [...famFlag(prefix), 'route', 'replace', prefix, 'dev', bridge, 'table', table], io);
+}
+
+/** Undoes deliverFromTunnel for one prefix; the rule goes with the tunnel (`removeDelivery`). */
+export async function stopDelivery(runner: CommandRunner, prefix: string, ifname: string, io: IoOptions = {}): Promise<void> {
+  await ipRoute(runner, [...famFlag(prefix), 'route', 'del', prefix, 'table', String(deliveryTable(ifname))], io, true);
+}
+
+/** Removes a tunnel's delivery table and rules, both families (idempotent). */
+export async function removeDelivery(runner: CommandRunner, ifname: string, io: IoOptions = {}): Promise<void> {
+  const table = String(deliveryTable(ifname));
+  for (const fam of [[], ['-6']]) {
+    await ipRoute(runner, [...fam, 'route', 'flush', 'table', table], io, true);
+    for (let i = 0; i < 4; i++) {
+      const r = await runner.run(['ip', ...fam, 'rule', 'del', 'iif', ifname, 'lookup', table],
+        { timeoutMs: io.timeoutMs ?? 5000, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+      if (r.failed) break;
+    }
+  }
 }

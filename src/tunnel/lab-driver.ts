@@ -1,15 +1,16 @@
 /**
  * Executes the tunnel strategy's intent-level operations on Linux routers reachable as network
  * namespaces (the emulated lab): `tunnel-start`/`tunnel-stop` run/stop a tunagent on the device,
- * `add-host-route`/`remove-host-route` with `dev.tunnel` steer the prefix into that agent's tun.
+ * `add-host-route`/`remove-host-route` with `dev.tunnel` steer the prefix into that agent's tun, and
+ * with `dev.fromTunnel` deliver what comes out of it (a policy table: the route stays local).
  * Other operations are not this module's (`handles` says which are). Idempotent, so rollback may
  * replay inverses: starting a running tunnel or stopping a stopped one is a no-op.
  */
-import type { DeviceOp } from '../migration/strategies/types.js';
+import type { DeviceOp, OnLink } from '../migration/strategies/types.js';
 import type { CommandRunner } from '../exec/types.js';
 import type { IoOptions } from '../util/abort.js';
 import type { AgentCounters } from './header.js';
-import { TunnelAgent, captureIntoTunnel, releaseCapture } from './agent.js';
+import { TunnelAgent, captureIntoTunnel, deliverFromTunnel, releaseCapture, removeDelivery, stopDelivery } from './agent.js';
 import { tunIfName } from './header.js';
 
 export interface LabTunnelDriverOptions {
@@ -20,6 +21,8 @@ export interface LabTunnelDriverOptions {
   /** Bound of every agent's life (ms): the run's budget plus margin. */
   readonly maxLifetimeMs: number;
   readonly binary?: string;
+  /** Interface of an on-link target on a device (the subnet's bridge, else the named port). */
+  readonly interfaceOf: (device: string, dev: OnLink) => string | undefined;
 }
 
 export interface LabTunnelDriver {
@@ -41,7 +44,7 @@ export function createLabTunnelDriver(o: LabTunnelDriverOptions): LabTunnelDrive
     agents,
     handles(op: DeviceOp): boolean {
       if (op.op === 'tunnel-start' || op.op === 'tunnel-stop') return true;
-      return (op.op === 'add-host-route' || op.op === 'remove-host-route') && op.dev?.tunnel !== undefined;
+      return (op.op === 'add-host-route' || op.op === 'remove-host-route') && (op.dev?.tunnel !== undefined || op.dev?.fromTunnel !== undefined);
     },
     async apply(op: DeviceOp, io: IoOptions): Promise<void> {
       switch (op.op) {
@@ -57,13 +60,21 @@ export function createLabTunnelDriver(o: LabTunnelDriverOptions): LabTunnelDrive
           const k = key(op.device, op.tunnel);
           await agents.get(k)?.stop(io);
           agents.delete(k);
+          if (op.role === 'decap') await removeDelivery(o.runnerOf(op.device), tunIfName(op.tunnel), io);
           return;
         }
         case 'add-host-route':
         case 'remove-host-route': {
+          const runner = o.runnerOf(op.device);
+          const from = op.dev?.fromTunnel;
+          if (from !== undefined) {
+            if (op.op === 'remove-host-route') return stopDelivery(runner, op.prefix, tunIfName(from), io);
+            const iface = op.dev === undefined ? undefined : o.interfaceOf(op.device, op.dev);
+            if (iface === undefined) throw new TypeError(`${op.op} ${op.prefix} on ${op.device}: no interface to deliver on`);
+            return deliverFromTunnel(runner, op.prefix, tunIfName(from), iface, io);
+          }
           const tunnel = op.dev?.tunnel;
           if (tunnel === undefined) throw new TypeError(`${op.op} on ${op.device} has no tunnel: not a tunnel-driver op`);
-          const runner = o.runnerOf(op.device);
           if (op.op === 'add-host-route') await captureIntoTunnel(runner, op.prefix, tunIfName(tunnel), io);
           else await releaseCapture(runner, op.prefix, tunIfName(tunnel), io);
           return;

@@ -53,11 +53,6 @@ test.describe('cross subnet', () => {
     const far = testbed.trafficHosts.find((h) => h.site === dstSite);
     const vm = testbed.vms[0]?.name ?? 'vm1';
     test.skip(testbed.lab === undefined || far === undefined, 'needs the emulated lab (WAN delay) and a traffic host at the destination site');
-    // Measured on the lab (WAN 5 ms one way): tunnel 0.72–0.89 ms vs host route 0.98–1.00 ms from clientB.
-    // The lab's TORs redistribute kernel routes into BGP, so the tunnel's delivery route at torB is
-    // announced to coreB and site B's traffic goes straight to the VM: the lab's tunnel is not a pure
-    // anchor. Until the delivery route stays local (not redistributed), the roundabout cannot show here.
-    test.fixme(testbed.lab !== undefined, "the lab TOR redistributes the tunnel's delivery route into BGP (see the comment above)");
     const D = 5;
     const rttAfterFromFar = async (strategy: MigrationStrategy): Promise<number> => {
       if ((await locate()) === 'hv3') expect((await migrate({ to: 'hv1', strategy: 'host-route-static' })).result.verdict).toBe('migrated');

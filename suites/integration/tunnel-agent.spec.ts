@@ -22,6 +22,7 @@ import { runChecked, runLocal } from '../../src/exec/local.js';
 import { netnsRunner } from '../../src/exec/netns.js';
 import { FLAG_KEEPALIVE, encodeDatagram, flowIdOf, portOf, tunIfName } from '../../src/tunnel/header.js';
 import { createLabTunnelDriver } from '../../src/tunnel/lab-driver.js';
+import { deliveryTable } from '../../src/tunnel/agent.js';
 
 const P = `vmmitn-${process.pid}-`;
 const NS = ['cl', 'a', 'rl', 'b', 'vm', 'wan'] as const;
@@ -121,7 +122,8 @@ test('client → agent A ⇒ agent B → reflector and back, IPv4 and IPv6; roun
   expect(direct4.rtts.length).toBeGreaterThan(190); // baseline must work before the tunnel is judged
   expect(direct6.rtts.length).toBeGreaterThan(190);
 
-  const drv = createLabTunnelDriver({ nsOf: (d) => P + d, runnerOf: (d) => netnsRunner(P + d), maxLifetimeMs: 60_000, binary: join(dir, 'tunagent') });
+  const drv = createLabTunnelDriver({ nsOf: (d) => P + d, runnerOf: (d) => netnsRunner(P + d), maxLifetimeMs: 60_000, binary: join(dir, 'tunagent'),
+    interfaceOf: (_d, dev) => dev.port });
   const start = { tunnel: TUNNEL, role: 'decap' as const };
   try {
     await drv.apply({ op: 'tunnel-start', device: 'b', ...start, local: '198.18.252.10', remote: '198.18.252.6' }, { timeoutMs: 5000 });
@@ -131,6 +133,14 @@ test('client → agent A ⇒ agent B → reflector and back, IPv4 and IPv6; roun
     for (const [prefix, family] of [[`${VM4}/32`, 4], [`${VM6}/128`, 6]] as const) {
       await drv.apply({ op: 'add-host-route', device: 'a', prefix, family, dev: { tunnel: TUNNEL } }, { timeoutMs: 5000 });
     }
+    // B's delivery of what leaves the tunnel: a policy table only the tun's packets look up
+    for (const [prefix, family] of [[`${VM4}/32`, 4], [`${VM6}/128`, 6]] as const) {
+      await drv.apply({ op: 'add-host-route', device: 'b', prefix, family, dev: { port: 'to-vm', fromTunnel: TUNNEL } }, { timeoutMs: 5000 });
+    }
+    const table = String(deliveryTable(tunIfName(TUNNEL)));
+    expect((await runChecked(['ip', 'netns', 'exec', `${P}b`, 'ip', 'rule', 'show'])).stdout).toContain(`iif ${tunIfName(TUNNEL)} lookup ${table}`);
+    expect((await runChecked(['ip', 'netns', 'exec', `${P}b`, 'ip', '-6', 'route', 'show', 'table', table])).stdout).toContain(`${VM6} dev to-vm`);
+    expect((await runChecked(['ip', 'netns', 'exec', `${P}b`, 'ip', 'route', 'show', `${VM4}/32`])).stdout.trim()).toBe(''); // main untouched
     // the home site keeps attracting the VM's address (what its routing still announces)
     await ns('rl', 'ip', 'route', 'add', `${VM4}/32`, 'via', '198.18.252.6');
     await ns('rl', 'ip', '-6', 'route', 'add', `${VM6}/128`, 'via', '2001:2:0:252:2::2');
@@ -161,6 +171,10 @@ test('client → agent A ⇒ agent B → reflector and back, IPv4 and IPv6; roun
       .toMatchObject({ drop_magic: 1, drop_flow: 1, drop_inner: 1, keepalive: 1, v4_in: b.values.v4_in });
 
     const cost = (d: readonly number[], t: readonly number[]): string => (quantile(t, 0.5) - quantile(d, 0.5)).toFixed(3);
+    // stopping B's agent takes its delivery table and rules with it
+    await drv.apply({ op: 'tunnel-stop', device: 'b', tunnel: TUNNEL, role: 'decap', local: '198.18.252.10', remote: '198.18.252.6' }, { timeoutMs: 5000 });
+    expect((await runChecked(['ip', 'netns', 'exec', `${P}b`, 'ip', 'rule', 'show'])).stdout).not.toContain(`lookup ${table}`);
+    expect((await runChecked(['ip', 'netns', 'exec', `${P}b`, 'ip', 'route', 'show', 'table', table])).stdout.trim()).toBe('');
     console.log(`expected roundabout: 2 × ${WAN_DELAY_US / 1000} ms WAN = ${(2 * WAN_DELAY_US) / 1000} ms + agent time`);
     console.log(`tunnel roundabout (${tun4.rtts.length}+${tun6.rtts.length} probes @500 pps): IPv4 direct ${fmt(direct4.rtts)}, ` +
       `tunnel ${fmt(tun4.rtts)}, median cost ${cost(direct4.rtts, tun4.rtts)} ms; IPv6 direct ${fmt(direct6.rtts)}, ` +
@@ -182,7 +196,8 @@ test('client → agent A ⇒ agent B → reflector and back, IPv4 and IPv6; roun
 });
 
 test('an agent that cannot start reports why, and leaves nothing behind', async () => {
-  const drv = createLabTunnelDriver({ nsOf: (d) => P + d, runnerOf: (d) => netnsRunner(P + d), maxLifetimeMs: 5000, binary: join(dir, 'tunagent') });
+  const drv = createLabTunnelDriver({ nsOf: (d) => P + d, runnerOf: (d) => netnsRunner(P + d), maxLifetimeMs: 5000, binary: join(dir, 'tunagent'),
+    interfaceOf: (_d, dev) => dev.port });
   await expect(drv.apply({ op: 'tunnel-start', device: 'a', tunnel: TUNNEL, role: 'encap', local: '198.18.252.200', remote: '198.18.252.10' },
     { timeoutMs: 5000 })).rejects.toThrow(/bind local address/);
   expect(drv.agents.size).toBe(0);

@@ -28,6 +28,7 @@ function target(nh?: NextHop, dev?: OnLink): string {
   if (dev?.tunnel !== undefined) parts.push(`dev tunnel:${dev.tunnel}`);
   else if (dev?.port !== undefined) parts.push(`dev ${dev.port}`);
   if (dev?.subnet !== undefined) parts.push(`(subnet ${dev.subnet})`);
+  if (dev?.fromTunnel !== undefined) parts.push(`for traffic from tunnel:${dev.fromTunnel} (local)`);
   return parts.join(' ');
 }
 

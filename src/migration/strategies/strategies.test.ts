@@ -84,7 +84,7 @@ test('tunnel: agents prepared (decap first), delivery before capture, extra RTT 
     'torA: start tunnel agent vmmi-vm1-B (encap) 198.18.30.1 ⇄ 198.18.30.3',
   ]);
   expect(lines(p.strategy.switchover)).toEqual([
-    'torB: add host route 198.18.10.100/32 dev hv3 (subnet netB)',
+    'torB: add host route 198.18.10.100/32 dev hv3 (subnet netB) for traffic from tunnel:vmmi-vm1-B (local)',
     'torA: add host route 198.18.10.100/32 dev tunnel:vmmi-vm1-B',
   ]);
   expect(p.strategy.cleanup).toEqual([]);
@@ -107,7 +107,7 @@ test('tunnel reverse move: capture removed, old delivery removed, agents stopped
   expect(p.strategy.prepare).toEqual([]);
   expect(lines(p.strategy.switchover)).toEqual([
     'torA: remove host route 2001:2:0:10::101/128 dev tunnel:vmmi-vm1-B',
-    'torB: remove host route 2001:2:0:10::101/128',
+    'torB: remove host route 2001:2:0:10::101/128 for traffic from tunnel:vmmi-vm1-B (local)',
   ]);
   expect(lines(p.strategy.cleanup)).toEqual([
     'torA: stop tunnel agent vmmi-vm1-B (encap) 198.18.30.1 ⇄ 198.18.30.3',

@@ -56,7 +56,10 @@ export const tunnel: Strategy = {
     const prepare = toHome ? [] : agents(m, 'dst', 'tunnel-start');
     const cleanup = fromHome ? [] : agents(m, 'src', 'tunnel-stop');
     const port = torPortToward(tb, m.dstTor.name, m.dst.name);
-    const dev = { ...(m.dstSubnet === undefined ? {} : { subnet: m.dstSubnet.name }), ...(port === undefined ? {} : { port }) };
+    // The delivery route only serves what leaves the tunnel: announced, it would draw the destination
+    // site's traffic straight to the VM and hide the roundabout the strategy is about.
+    const dev = { ...(m.dstSubnet === undefined ? {} : { subnet: m.dstSubnet.name }), ...(port === undefined ? {} : { port }),
+      fromTunnel: tunnelName(m.vm.name, m.dst.site) };
     // One transaction per device: delivery at the destination first, then the anchor's capture, then
     // the old delivery route (all families of a device together).
     const each = (f: (p: ResolvedMove['prefixes'][number]) => DeviceOp): DeviceOp[] => m.prefixes.map(f);
@@ -66,7 +69,10 @@ export const tunnel: Strategy = {
       : [...each((p) => ({ op: 'add-host-route', device: m.dstTor.name, prefix: p.prefix, family: p.family, dev })),
         ...each((p) => ({ op: 'add-host-route', device: anchor, prefix: p.prefix, family: p.family,
           dev: { tunnel: tunnelName(m.vm.name, m.dst.site) } }))];
-    if (!fromHome) switchover.push(...each((p) => ({ op: 'remove-host-route', device: m.srcTor.name, prefix: p.prefix, family: p.family })));
+    if (!fromHome) {
+      switchover.push(...each((p) => ({ op: 'remove-host-route', device: m.srcTor.name, prefix: p.prefix, family: p.family,
+        dev: { fromTunnel: tunnelName(m.vm.name, m.src.site) } })));
+    }
     const peers = [...tb.trafficHosts.map((h) => h.name), ...(gateway === undefined ? [] : [gateway])];
     const extraRttMs = toHome ? {} : tunnelExtraRttMs(tb, anchor, m.dstTor.name, peers);
     const first = toHome ? { kind: 'route-del', host: anchor } : { kind: 'route-add', host: m.dstTor.name };

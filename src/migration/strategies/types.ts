@@ -19,6 +19,12 @@ export interface OnLink {
   readonly port?: string;
   /** Tunnel interface (tunnel strategy). */
   readonly tunnel?: string;
+  /**
+   * The route serves only packets that came out of this tunnel (its delivery at the far end). It
+   * stays local to the device: kept out of the routing protocols, so the rest of the network still
+   * reaches the VM through the tunnel's anchor.
+   */
+  readonly fromTunnel?: string;
 }
 
 export type DeviceOp =
