@@ -10,7 +10,7 @@ import { labDoctor } from '../lab/doctor.js';
 import { openJournals, retireJournal, writerAlive } from '../harness/journal-file.js';
 import { labDown, type TeardownResult } from '../lab/down.js';
 import type { CheckResult } from '../lab/health.js';
-import { hvUnixUri, serialOffset, waitGuestReady } from '../lab/hypervisors.js';
+import { hvUnixUri, serialOffset, setGuestPriority, waitGuestReady } from '../lab/hypervisors.js';
 import type { ProgressEvent } from '../lab/progress.js';
 import { labStatus } from '../lab/status.js';
 import { planLab, type LabPlan } from '../lab/topology.js';
@@ -116,7 +116,13 @@ export function labGlue(tb: Testbed, bootAt: ReadonlyMap<string, string> = new M
         } catch (e) {
           throw new LabError(`define/start failed: ${(e as Error).message}`, { device: vm.name, operation: `start on ${hv.name}`, cause: e });
         }
-        const line = await waitGuestReady(hv, vm.name, offset, 60_000);
+        const boosted = await setGuestPriority(hv, vm.name, -10);
+        let line: string;
+        try {
+          line = await waitGuestReady(hv, vm.name, offset, 60_000);
+        } finally {
+          if (boosted) await setGuestPriority(hv, vm.name, 0);
+        }
         done.push(`${vm.name} booted on ${hv.name} (${line.split(' ')[1] ?? '?'} s guest uptime)`);
       }));
       return done.join(', ');

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { IoOptions } from '../util/abort.js';
 import { pollUntil } from '../util/abort.js';
 import { LabError } from '../errors/classes.js';
@@ -19,6 +19,24 @@ export const hvSocket = (hv: HypervisorPlan): string => `${hv.dir}/run/libvirt-s
 export const hvUnixUri = (hv: HypervisorPlan): string => `qemu+unix:///system?socket=${hvSocket(hv)}`;
 /** Serial console log of a guest on this host, as written by QEMU inside the host's mount namespace. */
 export const serialLog = (hv: HypervisorPlan, vm: string): string => `${hv.dir}/log/qemu/${vm}.serial`;
+
+/**
+ * Sets the scheduling priority of a running guest's QEMU (the nice value of its session's autogroup,
+ * `/proc/PID/autogroup`). `lab up` raises it while the guest boots: under TCG the boot is CPU bound and
+ * competes on two cores with the start of a dozen daemons and four agents, which made it twice as
+ * long. It is put back to 0 once the guest is up, so runs measure an unprivileged guest. Best effort:
+ * returns false when the pid file or the autogroup is not there (kernel without autogroups).
+ */
+export async function setGuestPriority(hv: HypervisorPlan, vm: string, nice: number): Promise<boolean> {
+  try {
+    const pid = Number((await readFile(`${hv.dir}/run/qemu/${vm}.pid`, 'utf8')).trim());
+    if (!Number.isInteger(pid) || pid <= 1) return false;
+    await writeFile(`/proc/${pid}/autogroup`, String(nice));
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export async function libvirtdPid(hv: HypervisorPlan): Promise<number | undefined> {
   return verifiedPid(`${hv.dir}/run/libvirtd.pid`, ['libvirtd']);

@@ -79,32 +79,41 @@ export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> 
       return { value: undefined, detail: `${n} veth pairs created` };
     });
     // Independent daemons in parallel. The guests need only their hypervisors and the links, and
-    // their boot (TCG) is the longest step: it overlaps the routers and switches starting.
+    // their boot (TCG) is the longest step: the routers and switches start, and the checks that do not
+    // need a guest (BGP, NETCONF hellos, agents subscribed) run, while it boots.
+    let switchChecks: CheckResult[] = [];
     await Promise.all([
       (async () => {
         await step('hypervisors (libvirtd)', async () => ({ value: undefined, detail: `started: ${(await ensureHypervisors(plan, o)).join(' ') || 'none (running)'}` }));
         await step('guests', async () => ({ value: undefined, detail: await o.glue.ensureVms(plan, o.signal) }));
       })(),
       step('WAN link', async () => ({ value: undefined, detail: `mode ${await ensureWan(plan, o.assetsDir, o)}` })),
-      step('routers (FRR)', async () => ({ value: undefined, detail: `${await ensureRouters(plan, o)} daemons started` })),
-      step('switches (netconfd, sshd, agents)', async () => ({ value: undefined, detail: `started: ${(await ensureSwitches(plan, o)).join(' ') || 'none (running)'}` })),
+      (async () => {
+        await step('routers (FRR)', async () => ({ value: undefined, detail: `${await ensureRouters(plan, o)} daemons started` }));
+        await step('BGP established', async () => {
+          const s = await waitBgpEstablished(plan, o.bgpTimeoutMs ?? 30_000, o);
+          return { value: undefined, detail: `${s.length} sessions` };
+        });
+      })(),
+      (async () => {
+        await step('switches (netconfd, sshd, agents)', async () => ({ value: undefined, detail: `started: ${(await ensureSwitches(plan, o)).join(' ') || 'none (running)'}` }));
+        switchChecks = await step('switches answer (hello, agents)', async () => {
+          const [ready, hello] = await Promise.all([pollUntil(async () => {
+            const m = await agentsReady(plan);
+            return [...m.values()].every(Boolean) ? m : undefined;
+          }, 'agents ready', { timeoutMs: 15_000, intervalMs: 50 }).catch(() => agentsReady(plan)), o.glue.netconfHello(plan, o.signal)]);
+          const agents: CheckResult[] = [...ready].map(([sw, ok]) => ({
+            node: sw, check: 'data-plane agent', ok, detail: ok ? 'subscribed' : `not ready (see ${plan.dir}/sw/${sw}/agent.log)`,
+          }));
+          const results = [...hello, ...agents];
+          return { value: results, detail: `${results.filter((r) => r.ok).length}/${results.length} ok` };
+        });
+      })(),
     ]);
-    await step('BGP established', async () => {
-      const s = await waitBgpEstablished(plan, o.bgpTimeoutMs ?? 30_000, o);
-      return { value: undefined, detail: `${s.length} sessions` };
-    });
     const health = await step('health gate', async () => {
       const vms = tb.vms.map((v) => ({ vm: v.name, port: v.reflectorPort, ...(v.ipv4 ? { ipv4: v.ipv4 } : {}), ...(v.ipv6 ? { ipv6: v.ipv6 } : {}) }));
-      const [bgp, refl, hello] = await Promise.all([checkBgp(plan, o), checkReflectors(plan, vms.filter((v) => v.port > 0), o),
-        o.glue.netconfHello(plan, o.signal)]);
-      const ready = await pollUntil(async () => {
-        const m = await agentsReady(plan);
-        return [...m.values()].every(Boolean) ? m : undefined;
-      }, 'agents ready', { timeoutMs: 15_000, intervalMs: 100 }).catch(() => agentsReady(plan));
-      const agents: CheckResult[] = [...ready].map(([sw, ok]) => ({
-        node: sw, check: 'data-plane agent', ok, detail: ok ? 'subscribed' : `not ready (see ${plan.dir}/sw/${sw}/agent.log)`,
-      }));
-      const v = healthVerdict([...bgp, ...refl, ...hello, ...agents]);
+      const [bgp, refl] = await Promise.all([checkBgp(plan, o), checkReflectors(plan, vms.filter((v) => v.port > 0), o)]);
+      const v = healthVerdict([...bgp, ...refl, ...switchChecks]);
       if (!v.ok) throw new LabError(`health gate failed:\n  ${v.failures.join('\n  ')}`, { operation: 'lab up' });
       return { value: v, detail: `${v.results.length} checks passed` };
     });
