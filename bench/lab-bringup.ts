@@ -64,18 +64,27 @@ async function main(): Promise<void> {
     return performance.now() - t0;
   };
   const load0 = loadAvg();
+  // Medians of three: single runs on two busy cores swing by a second either way.
+  const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
   await Promise.all(plan.hypervisors.map((h) => rm(`${h.dir}/cache`, { recursive: true, force: true })));
   const cold = await up();
-  const down1 = await down();
-  const warm = await up();
-  const down2 = await down();
-  const boot = await guestBootMs();
+  const downs = [await down()];
+  const warms: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    warms.push(await up());
+    downs.push(await down());
+  }
+  const boots: number[] = [];
+  for (let i = 0; i < 3; i++) boots.push(await guestBootMs());
+  const boot = median(boots);
+  const warm = median(warms);
   const f = (ms: number): string => `${(ms / 1000).toFixed(2).padStart(6)} s`;
-  console.log(`lab bring-up (prefix ${PREFIX}; load average ${load0} → ${loadAvg()} on ${cpus().length} cores)`);
-  console.log(`  one guest boot (plain QEMU, TCG)   ${f(boot)}   reference`);
+  const all = (xs: readonly number[]): string => xs.map((x) => (x / 1000).toFixed(2)).join(' / ');
+  console.log(`lab bring-up (prefix ${PREFIX}; load average ${load0} → ${loadAvg()} on ${cpus().length} cores; medians of 3)`);
+  console.log(`  one guest boot (plain QEMU, TCG)   ${f(boot)}   reference (${all(boots)} s)`);
   console.log(`  lab up, cold capability cache      ${f(cold)}   ratio ${(cold / boot).toFixed(2)}×`);
-  console.log(`  lab up, warm capability cache      ${f(warm)}   ratio ${(warm / boot).toFixed(2)}× (target ≤ 2×) ${warm / boot <= 2 ? 'MET' : 'MISSED'}`);
-  console.log(`  teardown                           ${f(down1)} / ${f(down2)}   (target ≤ 3 s) ${Math.max(down1, down2) <= 3000 ? 'MET' : 'MISSED'}`);
+  console.log(`  lab up, warm capability cache      ${f(warm)}   ratio ${(warm / boot).toFixed(2)}× (target ≤ 2×) ${warm / boot <= 2 ? 'MET' : 'MISSED'} (${all(warms)} s)`);
+  console.log(`  teardown                           ${f(Math.max(...downs))} worst  (target ≤ 3 s) ${Math.max(...downs) <= 3000 ? 'MET' : 'MISSED'} (${all(downs)} s)`);
 }
 
 await main();
