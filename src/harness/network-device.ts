@@ -2,9 +2,10 @@
  * Adapts a switch driver to the executor's NetworkDevice: intent-level DeviceOps become one NETCONF
  * transaction per call (confirmed commit, verified, confirmed), tunnel intents go to the lab tunnel
  * driver, EVPN intents to the device's VXLAN model (or its CLI driver), anycast gateways to its
- * interface addresses. Ops that find their target state already there are not recorded. `rollback` applies the
- * inverse intents of a transaction in reverse order; the executor's residue check (running-config
- * snapshots before/after) proves it left nothing behind.
+ * interface addresses. A VNI or gateway op that finds its target state already there is not recorded
+ * (host-route ops always are). `rollback` applies the inverse intents of a transaction in reverse
+ * order; the executor's residue check (running-config snapshots before/after) proves it left nothing
+ * behind.
  */
 import { ConfigRejectedError, UnsupportedError } from '../errors/classes.js';
 import { isVmmiError } from '../errors/vmmi-error.js';
@@ -59,6 +60,11 @@ export function asNetworkDevice(driver: SwitchDriver, o: NetworkDeviceOptions): 
     throw new UnsupportedError(`${op.op} needs a driver with VXLAN support; ${driver.kind} has none`, { device, operation: op.op });
   };
   const accessOf = (op: { subnet: string; access?: string }): string => op.access ?? op.subnet;
+  const gatewayIface = (subnet: string, op: DeviceOp): string => {
+    const iface = (o.gatewayInterface ?? o.subnetInterface)(subnet);
+    if (iface === undefined) throw new UnsupportedError(`no interface serves subnet ${subnet} on ${device}`, { device, operation: op.op });
+    return iface;
+  };
 
   /**
    * Runs `ops`; returns the ones that changed the device. Attaching a VNI or an address that is
@@ -85,8 +91,7 @@ export function asNetworkDevice(driver: SwitchDriver, o: NetworkDeviceOptions): 
         changed.push(op);
       } else if (op.op === 'anycast-gateway') {
         if (!hasAddresses(driver)) throw new UnsupportedError(`${driver.kind} cannot configure interface addresses`, { device, operation: op.op });
-        const iface = (o.gatewayInterface ?? o.subnetInterface)(accessOf(op))
-          ?? (() => { throw new UnsupportedError(`no interface serves subnet ${accessOf(op)} on ${device}`, { device, operation: op.op }); })();
+        const iface = gatewayIface(accessOf(op), op);
         const a = { iface, cidr: `${op.gateway}/${op.family === 4 ? 32 : 128}` };
         const gw = op.gateway.toLowerCase();
         const present = (await driver.readAddresses(io)).some((x) => x.iface === iface && x.cidr.split('/')[0]?.toLowerCase() === gw);

@@ -5,7 +5,7 @@
  * bare imports (ssh2 with its native parts) resolve to the installed packages, which stay external.
  * This is the only file that imports esbuild.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -23,10 +23,16 @@ let built: Promise<string> | undefined;
 export function agentBundle(): Promise<string> {
   built ??= (async () => {
     await mkdir(dirname(AGENT_BUNDLE), { recursive: true });
-    await build({
+    const out = await build({
       entryPoints: [ENTRY], outfile: AGENT_BUNDLE, bundle: true, platform: 'node', format: 'esm', target: 'node20',
-      packages: 'external', logLevel: 'silent', sourcemap: 'inline',
+      packages: 'external', logLevel: 'silent', sourcemap: 'inline', write: false,
     });
+    const text = out.outputFiles[0]?.contents;
+    if (text === undefined) throw new Error('esbuild produced no output');
+    // Written aside and renamed: another lab's `up` may be starting agents from the current file.
+    const tmp = `${AGENT_BUNDLE}.${process.pid}.tmp`;
+    await writeFile(tmp, text);
+    await rename(tmp, AGENT_BUNDLE);
     return AGENT_BUNDLE;
   })();
   built.catch(() => { built = undefined; });
