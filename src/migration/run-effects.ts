@@ -20,6 +20,8 @@ import type {
 } from './types.js';
 
 const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+/** Bound of the wait for a transaction's routes to show at its router before the next transaction (ms). */
+const INSTALL_WAIT_MS = 1500;
 
 /** Mutable record of one attempt, filled by the effects. */
 export class AttemptRecorder {
@@ -133,13 +135,16 @@ export class AttemptRecorder {
     // Only the prepare phase is cancelled by an abort: after the resume the run must finish.
     const io = this.io(step, phase === 'prepare');
     const applied: AppliedTx[] = [];
-    this.mark('controller', `${phase}-begin`, { transactions: batchByDevice(ops).length });
-    for (const tx of batchByDevice(ops)) {
+    const txs = batchByDevice(ops);
+    this.mark('controller', `${phase}-begin`, { transactions: txs.length });
+    for (const [i, tx] of txs.entries()) {
       try {
+        const since = this.env.drivers.now().monoNs;
         const handle = await this.env.drivers.device(tx.device).applyTransaction(tx.ops, io);
         applied.push({ phase, device: tx.device, ops: tx.ops, handle });
         await this.journal({ step: 'tx-applied', phase, device: tx.device, ops: tx.ops });
         this.mark(tx.device, `${phase}-commit`, { ops: tx.ops.length, tx: handle.id });
+        if (i < txs.length - 1) await this.awaitInstalled(phase, tx.device, tx.ops, since);
       } catch (e) {
         this.mark(tx.device, `${phase}-rejected`, { error: msg(e) });
         // A lost session or a timeout leaves the transaction's effect unknown: a device commits route
@@ -152,6 +157,24 @@ export class AttemptRecorder {
       }
     }
     return [{ type: 'network-applied', phase, applied }];
+  }
+
+  /**
+   * A commit's reply does not mean the route is forwarding: a device's data plane may apply committed
+   * config later (the lab's agents do, by tens of ms). Before the next device's transaction, wait until
+   * this one's new routes show at the router (route monitor), so the strategy's order (new path before
+   * the next hop points at it) holds in the forwarding tables, not just in the commits. Bounded; a
+   * router that does not show them in time is marked and the move goes on.
+   */
+  private async awaitInstalled(phase: NetworkPhase, device: string, ops: readonly DeviceOp[], since: bigint): Promise<void> {
+    const wait = this.env.drivers.routes.waitForRoutes;
+    if (wait === undefined || !this.env.plan.strategy.watchRouters.includes(device)) return;
+    const expect = ops.flatMap((o) => ((o.op === 'add-host-route' || o.op === 'bgp-announce')
+      ? [{ prefix: o.prefix, action: 'add' as const }] : []));
+    if (expect.length === 0) return;
+    const t0 = performance.now();
+    const ok = await wait.call(this.env.drivers.routes, device, expect, since, INSTALL_WAIT_MS, this.env.signal);
+    this.mark(device, ok ? `${phase}-installed` : `${phase}-install-timeout`, { ms: Math.round((performance.now() - t0) * 10) / 10 });
   }
 
   private async startObservers(): Promise<MachineEvent[]> {

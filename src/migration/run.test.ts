@@ -209,3 +209,35 @@ test('a router refuses its switchover after the VM resumed on the destination: t
   expect(r.attempts[0]?.vmOn).toBe('source');
   expect(await configs(w)).toEqual(before);
 });
+
+test('between ordered transactions the executor waits for the routes to show at the router; a router that does not is marked', async () => {
+  const w = world();
+  const calls: string[] = [];
+  const deviceCommits: string[] = [];
+  const base = w.drivers.device.bind(w.drivers);
+  const drivers = {
+    ...w.drivers,
+    device: (n: string) => {
+      const d = base(n);
+      const apply = d.applyTransaction.bind(d);
+      // A proxy keeps the fake device's class methods; only its commits are noted.
+      return new Proxy(d, { get: (t, k, rcv) => (k === 'applyTransaction'
+        ? (...a: Parameters<typeof apply>) => { deviceCommits.push(n); return apply(...a); }
+        : Reflect.get(t, k, rcv)) });
+    },
+    routes: {
+      ...w.drivers.routes,
+      waitForRoutes: async (router: string, expect: readonly { prefix: string; action: string }[]) => {
+        calls.push(`${router} after ${deviceCommits.at(-1)}: ${expect.map((x) => `${x.action} ${x.prefix}`).join(', ')}`);
+        return router !== 'coreA';
+      },
+    },
+  };
+  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, drivers, fast);
+  expect(r.verdict, formatTimeline(r.timeline)).toBe('migrated');
+  // Every transaction but the last waits for its own router, right after its commit.
+  expect(calls).toEqual(['torB after torB: add 198.18.10.100/32', 'coreB after coreB: add 198.18.10.100/32',
+    'coreA after coreA: add 198.18.10.100/32']);
+  const kinds = r.timeline.filter((e) => e.kind.startsWith('switchover-install')).map((e) => `${e.kind}@${e.host}`);
+  expect(kinds).toEqual(['switchover-installed@torB', 'switchover-installed@coreB', 'switchover-install-timeout@coreA']);
+});

@@ -239,4 +239,16 @@ export interface RouteMonitor {
    * The executor keeps those concerning the VM's MAC or addresses (the L2-announce term).
    */
   timelineEvents?(): readonly TimelineEvent[];
+  /**
+   * Optional: resolves true once `router` has shown every expected route change since `sinceNs`
+   * (controller clock), false when `timeoutMs` passes first. The executor uses it to keep the
+   * strategy's order across devices whose committed config reaches the forwarding table later.
+   */
+  waitForRoutes?(router: string, expect: readonly RouteExpectation[], sinceNs: bigint, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+}
+
+/** A route change a router is expected to show (prefix with its length). */
+export interface RouteExpectation {
+  readonly prefix: string;
+  readonly action: 'add' | 'del';
 }

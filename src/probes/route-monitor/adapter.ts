@@ -4,7 +4,7 @@
  * stamp (offsetMs 0); `uncertaintyMs` is the measured pipe latency (receipt − iproute2's stamp).
  * Neighbour and FDB changes are exposed as timeline events for the L2-announce/learning terms.
  */
-import type { RouteChange, RouteMonitor, TimelineEvent } from '../../migration/types.js';
+import type { RouteChange, RouteExpectation, RouteMonitor, TimelineEvent } from '../../migration/types.js';
 import type { IoOptions } from '../../util/abort.js';
 import { NetnsMonitor, type MonitorRecord } from './run.js';
 
@@ -62,6 +62,7 @@ export interface LabRouteMonitor extends RouteMonitor {
   records(): MonitorRecord[];
   /** Neighbour and FDB changes as timeline events (the executor keeps the VM's own). */
   timelineEvents(): TimelineEvent[];
+  waitForRoutes(router: string, expect: readonly RouteExpectation[], sinceNs: bigint, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
 }
 
 export function createLabRouteMonitor(o: LabRouteMonitorOptions): LabRouteMonitor {
@@ -72,6 +73,19 @@ export function createLabRouteMonitor(o: LabRouteMonitorOptions): LabRouteMonito
     monitors,
     records: all,
     timelineEvents: () => toL2TimelineEvents(all()),
+    async waitForRoutes(router, expect, sinceNs, timeoutMs, signal): Promise<boolean> {
+      const m = monitors.get(router);
+      if (m === undefined) return false;
+      const want = expect.map((x) => ({ prefix: x.prefix.toLowerCase(), action: x.action }));
+      const seen = (): boolean => want.every((w) => m.records.some((r) => r.object === 'route' && r.t.monoNs >= sinceNs
+        && r.table !== 'local' && r.prefix.toLowerCase() === w.prefix && (r.kind === 'del') === (w.action === 'del')));
+      const t0 = performance.now();
+      while (!seen()) {
+        if (performance.now() - t0 >= timeoutMs || signal?.aborted === true) return false;
+        await new Promise((res) => setTimeout(res, 5));
+      }
+      return true;
+    },
     async start(routers: readonly string[], io: IoOptions): Promise<void> {
       const started = await Promise.allSettled(routers.map(async (r) => {
         const m = await NetnsMonitor.start({ ns: o.nsOf(r), router: r, maxLifetimeMs: o.maxLifetimeMs,
