@@ -96,9 +96,10 @@ export async function ensureL2L3(plan: LabPlan, opts: IoOptions = {}): Promise<v
     await batch(ns, lines, node, 'configure links, addresses and routes', opts);
     // The bridge takes frames for the gateway MAC itself (its macvlan answers them) instead of
     // flooding them as unknown unicast to every port, VXLAN included.
-    for (const br of plan.bridges.filter((b) => b.ns === ns && b.gateway !== undefined)) {
-      const r = await runLocal(['bridge', ...(ns === undefined ? [] : ['-n', ns]), 'fdb', 'replace', br.gateway?.mac ?? '', 'dev', br.name, 'self', 'local'], opts);
-      if (r.failed) throw new LabError(`bridge fdb replace ${br.gateway?.mac ?? ''} dev ${br.name}: ${r.stderr.trim()}`, { device: node, operation: 'anycast gateway MAC' });
+    for (const br of plan.bridges.filter((b) => b.ns === ns)) {
+      if (br.gateway === undefined) continue;
+      const r = await runLocal(['bridge', ...(ns === undefined ? [] : ['-n', ns]), 'fdb', 'replace', br.gateway.mac, 'dev', br.name, 'self', 'local'], opts);
+      if (r.failed) throw new LabError(`bridge fdb replace ${br.gateway.mac} dev ${br.name}: ${r.stderr.trim()}`, { device: node, operation: 'anycast gateway MAC' });
     }
   }));
 }

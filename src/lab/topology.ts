@@ -130,15 +130,14 @@ export function planLab(tb: Testbed, opts: PlanOptions): LabPlan {
     const gws: string[] = [];
     local.forEach((s) => {
       const name = bridgeName(s, tb.subnets.indexOf(s));
-      const vxlan = s.vni !== undefined && tb.vms.some((v) => v.subnet === s.name);
+      const vni = s.vni !== undefined && tb.vms.some((v) => v.subnet === s.name) ? s.vni : undefined;
       const gateway = { name: gatewayName(name), mac: ANYCAST_MAC };
+      const vxlan = vni === undefined ? undefined : { ns, name: `vxlan${vni}`, vni, bridge: name,
+        local: tor.routerId ?? fail(`switch ${tor.name}: routerId (the VTEP address) is required for VNI ${vni}`) };
       bridges.set(`${tor.name}/${s.name}`, {
-        ns, name, mac: `02:00:c6:13:${hex2(torIndex + 1)}:${hex2(tb.subnets.indexOf(s) + 1)}`, ports: vxlan ? [`vxlan${s.vni}`] : [], gateway,
+        ns, name, mac: `02:00:c6:13:${hex2(torIndex + 1)}:${hex2(tb.subnets.indexOf(s) + 1)}`, ports: vxlan ? [vxlan.name] : [], gateway,
       });
-      if (vxlan && s.vni !== undefined) {
-        const local4 = tor.routerId ?? fail(`switch ${tor.name}: routerId (the VTEP address) is required for VNI ${s.vni}`);
-        vxlans.push({ ns, name: `vxlan${s.vni}`, vni: s.vni, local: local4, bridge: name });
-      }
+      if (vxlan !== undefined) vxlans.push(vxlan);
       const own = (a: string): string => (used.has(a.toLowerCase())
         ? fail(`subnet ${s.name}: ${a} is the TOR's own address in the lab; no hypervisor or VM may use it`) : a);
       if (s.ipv4) {

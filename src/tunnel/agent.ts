@@ -158,9 +158,11 @@ export class TunnelAgent {
 }
 
 /** Routes applied with a CommandRunner in the router's namespace (or over SSH on a Linux router). */
+const runOpts = (io: IoOptions): IoOptions => ({ timeoutMs: io.timeoutMs ?? 5000, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+
 async function ipRoute(runner: CommandRunner, args: readonly string[], io: IoOptions, okIfMissing = false): Promise<void> {
   const argv = ['ip', ...args];
-  const r = await runner.run(argv, { timeoutMs: io.timeoutMs ?? 5000, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+  const r = await runner.run(argv, runOpts(io));
   if (r.failed && !(okIfMissing && /No such process|Cannot find device|No such device|does not exist|Nothing to flush/.test(r.stderr))) {
     throw new VmmiError('COMMAND', `${argv.join(' ')} on ${runner.where} failed: ${r.stderr.trim()}`);
   }
@@ -199,8 +201,7 @@ export function deliveryTable(ifname: string): number {
  */
 export async function deliverFromTunnel(runner: CommandRunner, prefix: string, ifname: string, bridge: string, io: IoOptions = {}): Promise<void> {
   const table = String(deliveryTable(ifname));
-  const rules = await runner.run(['ip', ...famFlag(prefix), 'rule', 'show', 'iif', ifname],
-    { timeoutMs: io.timeoutMs ?? 5000, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+  const rules = await runner.run(['ip', ...famFlag(prefix), 'rule', 'show', 'iif', ifname], runOpts(io));
   if (!new RegExp(`lookup ${table}\\b`).test(rules.stdout)) {
     await ipRoute(runner, [...famFlag(prefix), 'rule', 'add', 'iif', ifname, 'lookup', table, 'priority', table], io);
   }
@@ -217,10 +218,7 @@ export async function removeDelivery(runner: CommandRunner, ifname: string, io: 
   const table = String(deliveryTable(ifname));
   for (const fam of [[], ['-6']]) {
     await ipRoute(runner, [...fam, 'route', 'flush', 'table', table], io, true);
-    for (let i = 0; i < 4; i++) {
-      const r = await runner.run(['ip', ...fam, 'rule', 'del', 'iif', ifname, 'lookup', table],
-        { timeoutMs: io.timeoutMs ?? 5000, ...(io.signal === undefined ? {} : { signal: io.signal }) });
-      if (r.failed) break;
-    }
+    // deliverFromTunnel adds the rule once per family; an absent one is fine.
+    await runner.run(['ip', ...fam, 'rule', 'del', 'iif', ifname, 'lookup', table], runOpts(io));
   }
 }

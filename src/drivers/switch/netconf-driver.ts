@@ -97,8 +97,8 @@ export function createNetconfDriver(client: NetconfClient, d: NetconfDialect, op
       await apply([hostRoute(r, 'add')], { ...o, verify: routeVerifier(d, r.prefix, true) });
     };
     driver.removeHostRoute = async (r, o = {}) => {
-      const remaining = await d.configuredHostRoutes?.(client, o);
-      await apply([hostRoute(r, 'remove', remaining)], { ...o, verify: routeVerifier(d, r.prefix, false) });
+      const ctx = await d.configuredHostRoutes?.(client, o);
+      await apply([hostRoute(r, 'remove', ctx)], { ...o, verify: routeVerifier(d, r.prefix, false) });
     };
   }
   const segment = d.segment;

@@ -149,10 +149,15 @@ export function ietfTunnel(t: TunnelEndpoint, op: ChangeOp): ConfigChange {
   };
 }
 
+/** The configured interfaces (ietf-interfaces subtree of running). */
+async function configuredInterfaces(c: NetconfClient, o: { timeoutMs?: number; signal?: AbortSignal }): Promise<readonly XNode[]> {
+  const cfg = await c.getConfig('running', { type: 'subtree', content: el('interfaces', { xmlns: NS_IF }) }, o);
+  return childrenNamed(child(cfg.data, 'interfaces'), 'interface');
+}
+
 /** VNIs of the configured `vxlan<vni>` tunnel interfaces. */
 export async function ietfReadTunnels(c: NetconfClient, o: { timeoutMs?: number; signal?: AbortSignal }): Promise<number[]> {
-  const cfg = await c.getConfig('running', { type: 'subtree', content: el('interfaces', { xmlns: NS_IF }) }, o);
-  return childrenNamed(child(cfg.data, 'interfaces'), 'interface').flatMap((i) => {
+  return (await configuredInterfaces(c, o)).flatMap((i) => {
     const m = /^vxlan(\d+)$/.exec(textAt(i, 'name') ?? '');
     return m !== null && /(?:^|:)tunnel$/.test(textAt(i, 'type') ?? '') ? [Number(m[1])] : [];
   });
@@ -173,8 +178,7 @@ export function ietfAddress(a: InterfaceAddress, op: ChangeOp): ConfigChange {
 
 /** Configured interface addresses (ietf-ip), both families. */
 export async function ietfReadAddresses(c: NetconfClient, o: { timeoutMs?: number; signal?: AbortSignal }): Promise<InterfaceAddress[]> {
-  const cfg = await c.getConfig('running', { type: 'subtree', content: el('interfaces', { xmlns: NS_IF }) }, o);
-  return childrenNamed(child(cfg.data, 'interfaces'), 'interface').flatMap((i) => {
+  return (await configuredInterfaces(c, o)).flatMap((i) => {
     const iface = textAt(i, 'name') ?? '';
     return ['ipv4', 'ipv6'].flatMap((fam) => childrenNamed(child(i, fam), 'address').flatMap((a) => {
       const ip = textAt(a, 'ip');

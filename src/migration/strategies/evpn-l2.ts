@@ -22,10 +22,15 @@ export const evpnL2: Strategy = {
     if (vni === undefined) {
       throw new UnsupportedError(`evpn-l2 needs a VNI on subnet "${m.home.name}"`, { hint: 'set subnets[].vni in the testbed' });
     }
+    // The subnet whose bridge/SVI the VNI joins at a site other than home (the hypervisors' segment there).
+    const accessAt = (site: string): { access?: string } => {
+      const s = site === m.home.site ? undefined : ctx.testbed.subnets.find((x) => x.site === site);
+      return s === undefined ? {} : { access: s.name };
+    };
     const prepare: DeviceOp[] = [];
     if (m.dstTor.name !== m.homeTor.name) {
       const device = m.dstTor.name;
-      const access = m.dstSubnet !== undefined && m.dstSubnet.name !== m.home.name ? { access: m.dstSubnet.name } : {};
+      const access = accessAt(m.dst.site);
       prepare.push({ op: 'evpn-attach', device, vni, subnet: m.home.name, vtep: endpointOf(m.dstTor), ...access });
       for (const [family, plan] of [[4, m.home.ipv4], [6, m.home.ipv6]] as const) {
         if (plan !== undefined && m.prefixes.some((p) => p.family === family)) {
@@ -35,9 +40,7 @@ export const evpnL2: Strategy = {
     }
     const cleanup: DeviceOp[] = [];
     if (m.srcTor.name !== m.homeTor.name && m.srcTor.name !== m.dstTor.name) {
-      const srcSubnet = ctx.testbed.subnets.find((s) => s.site === m.src.site);
-      cleanup.push({ op: 'evpn-detach', device: m.srcTor.name, vni, subnet: m.home.name, vtep: endpointOf(m.srcTor),
-        ...(srcSubnet !== undefined && srcSubnet.name !== m.home.name ? { access: srcSubnet.name } : {}) });
+      cleanup.push({ op: 'evpn-detach', device: m.srcTor.name, vni, subnet: m.home.name, vtep: endpointOf(m.srcTor), ...accessAt(m.src.site) });
     }
     const gateway = gatewayOf(ctx.testbed, m.home.site);
     return {
