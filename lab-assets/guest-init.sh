@@ -4,6 +4,9 @@
 # the modules in dependency order and takes its addresses from custom kernel command-line keys:
 #   labip=198.18.10.100/24 labgw=198.18.10.1 labip6=2001:2:0:10::100/64 labgw6=2001:2:0:10::1
 #   labudp=7 labtcp=7   (reflector ports; defaults 7 and 7)
+#   labctl=0            (reflector's control port; 0: none)
+#   labmem=16 labmemu=1000 labmemv=8192
+#                       (memcheck: MiB under check, page rewrites/s, page verifications/s; labmem=0: off)
 # It prints "LAB-GUEST-READY <uptime> <labip>" on the serial console once the reflector runs.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
@@ -14,6 +17,10 @@ for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_p
 done
 labudp=7
 labtcp=7
+labctl=0
+labmem=16
+labmemu=1000
+labmemv=8192
 for kv in $(cat /proc/cmdline); do
   case "$kv" in lab*=*) export "$kv" ;; esac
 done
@@ -28,6 +35,7 @@ ip link set dev eth0 up
 [ -n "$labgw" ] && ip route add default via "$labgw"
 [ -n "$labip6" ] && ip -6 addr add "$labip6" dev eth0
 [ -n "$labgw6" ] && ip -6 route add default via "$labgw6" dev eth0
-/bin/udprefl "$labudp" "$labtcp" &
+[ "$labmem" != 0 ] && /bin/memcheck -m "$labmem" -u "$labmemu" -v "$labmemv" &
+/bin/udprefl "$labudp" "$labtcp" "$labctl" &
 echo "LAB-GUEST-READY $(cut -d' ' -f1 /proc/uptime) $labip $labip6"
 exec setsid sh -c 'exec sh </dev/ttyS0 >/dev/ttyS0 2>&1'

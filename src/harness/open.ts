@@ -6,13 +6,16 @@
  */
 import { UsageError } from '../errors/classes.js';
 import { isVmmiError } from '../errors/vmmi-error.js';
+import { localRunner } from '../exec/local.js';
 import { netnsRunner } from '../exec/netns.js';
 import { openHypervisorDriver } from '../drivers/hypervisor/registry.js';
 import type { HypervisorDriver } from '../drivers/hypervisor/types.js';
 import { openSwitchDriver } from '../drivers/switch/registry.js';
 import type { SwitchDriver } from '../drivers/switch/types.js';
 import type { MigrationDrivers, RunMigrationOptions } from '../migration/run.js';
-import type { ConflictProbe, GuestCheck, NetworkDevice } from '../migration/types.js';
+import type { ConflictProbe, GuestCheck, MemoryIntegrity, NetworkDevice } from '../migration/types.js';
+import { checkMemoryIntegrity } from '../probes/guest-control/query.js';
+import type { IoOptions } from '../util/abort.js';
 import type { Subnet, Testbed, Vm } from '../model/testbed.js';
 import { createConflictProbe } from '../probes/conflict/probe.js';
 import { udpEcho } from '../lab/health.js';
@@ -98,7 +101,31 @@ export function guestCheck(tb: Testbed, vm: Vm): GuestCheck {
       }, { timeoutMs: io.timeoutMs ?? 10_000, ...(io.signal === undefined ? {} : { signal: io.signal }) });
       return r.flows.some((f) => f.samples.some((s) => s.rxMs !== undefined));
     },
+    ...(vm.controlPort === 0 ? {} : { memoryIntegrity: (io: IoOptions) => memoryIntegrityOf(tb, vm, io) }),
   };
+}
+
+/**
+ * The VM's memory checker asked from the first traffic host, over each address the VM has until one
+ * answers (a move may have re-routed only the family it measured).
+ */
+async function memoryIntegrityOf(tb: Testbed, vm: Vm, io: IoOptions): Promise<MemoryIntegrity> {
+  const host = tb.trafficHosts[0];
+  const runner = host === undefined ? undefined
+    : host.kind === 'netns' && host.netns !== undefined ? netnsRunner(labNs(tb, host.netns))
+      : host.kind === 'local' ? localRunner : undefined;
+  if (runner === undefined) {
+    return { status: 'unknown', method: 'guest memcheck',
+      detail: `the first traffic host (${host?.name ?? 'none'}, kind ${host?.kind ?? '-'}) cannot send to the guest's control port` };
+  }
+  const addresses = [vm.ipv4, vm.ipv6].flatMap((a) => (a === undefined ? [] : [a.split('/')[0] as string]));
+  let last: MemoryIntegrity = { status: 'unknown', method: 'guest memcheck', detail: 'the VM has no address' };
+  for (const address of addresses) {
+    last = await checkMemoryIntegrity({ runner, address, port: vm.controlPort }, { budgetMs: io.timeoutMs ?? 5000,
+      ...(io.signal === undefined ? {} : { signal: io.signal }) });
+    if (last.status !== 'unknown') return last;
+  }
+  return last;
 }
 
 /** Lab conflict probes run in a hypervisor namespace of the subnet's site, on its bridge. */

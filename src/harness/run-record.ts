@@ -93,7 +93,10 @@ export function toRunRecords(result: MigrationResult, ctx: RecordContext): RunRe
     return createRunRecord({
       runId: ctx.runId, params: ctx.params, vm: a.vm, source: a.source, destination: a.destination,
       startedWall: ctx.startedWall, metrics,
-      verdict: failedRun ? (a.outcome === 'refused' ? 'fail' : 'errored') : last ? ctx.verdict(result) : 'errored',
+      // A refusal and a corrupt guest are findings about the system under test (fail); other failed runs
+      // are measurements that could not be made (errored).
+      verdict: failedRun ? (a.outcome === 'refused' || a.memoryIntegrity?.status === 'corrupt' ? 'fail' : 'errored')
+        : last ? ctx.verdict(result) : 'errored',
       health: healthOf, healthReasons: a.health.reasons,
       attempt: a.attempt, attemptOf: attempts,
       episodes: (flow?.full.episodes ?? []).map((e) => ({
@@ -109,6 +112,7 @@ export function toRunRecords(result: MigrationResult, ctx: RecordContext): RunRe
         flow: flow.spec.name,
         samples: flow.full.rate.bins.map((b) => ({ tMs: rel(b.startMs), pps: flow.full.rate?.basis === 'tx' ? b.value * flow.full.achievedRatePps : b.value })),
       }],
+      ...(a.memoryIntegrity === undefined ? {} : { memoryIntegrity: a.memoryIntegrity }),
       ...(a.error === undefined ? {} : { error: a.error.message }),
     });
   });

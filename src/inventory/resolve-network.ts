@@ -122,7 +122,7 @@ export function resolveVms(ctx: Ctx, raw: RawTestbed, hypervisors: ReadonlySet<s
     if (macHolder !== undefined) ctx.issues.push({ path: [...path, 'mac'], message: `MAC ${v.mac} is already used by VM "${macHolder}"` });
     else macs.set(mac, name);
     out.push({ name, home: v.home, subnet: v.subnet, mac: v.mac, memoryMiB: v.memoryMiB, vcpus: v.vcpus,
-      reflectorPort: v.reflectorPort, tcpEchoPort: v.tcpEchoPort,
+      reflectorPort: v.reflectorPort, tcpEchoPort: v.tcpEchoPort, controlPort: v.controlPort,
       ...(v.ipv4 === undefined ? {} : { ipv4: v.ipv4 }), ...(v.ipv6 === undefined ? {} : { ipv6: v.ipv6 }) });
   }
   return out;

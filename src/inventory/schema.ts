@@ -113,6 +113,7 @@ const vm = z.strictObject({
   vcpus: z.number().int().min(1).default(1),
   reflectorPort: z.number().int().min(0).max(65535).default(7),
   tcpEchoPort: z.number().int().min(0).max(65535).default(7),
+  controlPort: z.number().int().min(0).max(65535).default(0),
 });
 
 const trafficHost = z.strictObject({

@@ -83,14 +83,17 @@ export function qemuConf(address: string): string {
 const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
 
-/** Guest kernel command line: addresses and reflector ports for lab-assets/guest-init.sh. */
+/**
+ * Guest kernel command line: addresses, reflector and control ports for lab-assets/guest-init.sh. The
+ * memory checker runs with the init script's stated defaults (16 MiB, 1000 page rewrites/s, 8192 checks/s).
+ */
 export function guestCmdline(vm: Vm, sn: Subnet): string {
   const kv = ['console=ttyS0', 'panic=-1', 'quiet'];
   if (vm.ipv4) kv.push(`labip=${vm.ipv4}`);
   if (vm.ipv4 && sn.ipv4) kv.push(`labgw=${sn.ipv4.gateway}`);
   if (vm.ipv6) kv.push(`labip6=${vm.ipv6}`);
   if (vm.ipv6 && sn.ipv6) kv.push(`labgw6=${sn.ipv6.gateway}`);
-  kv.push(`labudp=${vm.reflectorPort}`, `labtcp=${vm.tcpEchoPort}`);
+  kv.push(`labudp=${vm.reflectorPort}`, `labtcp=${vm.tcpEchoPort}`, `labctl=${vm.controlPort}`);
   return kv.join(' ');
 }
 

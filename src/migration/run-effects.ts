@@ -16,12 +16,14 @@ import { batchByDevice, devicesOf, invertOps } from './strategies/ops.js';
 import type { DeviceOp } from './strategies/types.js';
 import { controllerEvent, hostEvent } from './timeline.js';
 import type {
-  FlowResultLike, HostEvent, HostEventStream, JobStats, MigrationHost, NetworkDevice, RouteChange, TimelineEvent,
+  GuestCheck, FlowResultLike, HostEvent, HostEventStream, JobStats, MemoryIntegrity, MigrationHost, NetworkDevice, RouteChange, TimelineEvent,
 } from './types.js';
 
 const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 /** Bound of the wait for a transaction's routes to show at its router before the next transaction (ms). */
 const INSTALL_WAIT_MS = 1500;
+/** Least time given to the memory check after the guest answered (two verification passes and slack). */
+const MEMORY_CHECK_MIN_MS = 5000;
 
 /** Mutable record of one attempt, filled by the effects. */
 export class AttemptRecorder {
@@ -35,6 +37,8 @@ export class AttemptRecorder {
   /** Neighbour/FDB events concerning the VM (from the route monitor, when it offers them). */
   l2Events: readonly TimelineEvent[] = [];
   guestAnswered?: boolean;
+  /** The guest's memory after the move (verify asks its memory checker when the testbed can). */
+  memoryIntegrity?: MemoryIntegrity;
   /** Host on which the guest was reset during the attempt (first one seen). */
   guestRebootedOn?: string;
   conflicts?: readonly Conflict[];
@@ -255,7 +259,7 @@ export class AttemptRecorder {
         if (await guest.answers({ timeoutMs: Math.max(1, Math.min(intervalMs * 4, timeoutMs - (Date.now() - t0))) })) {
           this.guestAnswered = true;
           this.mark(this.vm.name, 'guest-answered');
-          return [{ type: 'verify-ok' }];
+          return this.verifyMemory(guest, Math.max(1, timeoutMs - (Date.now() - t0)));
         }
       } catch (e) {
         last = msg(e);
@@ -269,6 +273,29 @@ export class AttemptRecorder {
     }
     this.mark(this.vm.name, 'guest-silent', { afterMs: timeoutMs });
     return [{ type: 'verify-failed', reason: `guest ${this.vm.name} did not answer within ${timeoutMs} ms (${last})` }];
+  }
+
+  /**
+   * Asks the guest's memory checker after the move. A corrupt guest fails the move (a migration-
+   * correctness failure, never an infrastructure retry); no verdict is recorded as such, not as ok.
+   */
+  private async verifyMemory(guest: GuestCheck, budgetMs: number): Promise<MachineEvent[]> {
+    if (guest.memoryIntegrity === undefined) {
+      this.memoryIntegrity = { status: 'unchecked', detail: 'the testbed gives the VM no control port', method: 'guest memcheck' };
+      return [{ type: 'verify-ok' }];
+    }
+    let mi: MemoryIntegrity;
+    try {
+      mi = await guest.memoryIntegrity({ timeoutMs: Math.max(MEMORY_CHECK_MIN_MS, budgetMs) });
+    } catch (e) {
+      mi = { status: 'unknown', detail: `memory checker query failed: ${msg(e)}`, method: 'guest memcheck' };
+    }
+    this.memoryIntegrity = mi;
+    this.mark(this.vm.name, `memory-${mi.status}`, { detail: mi.detail, ...(mi.firstBadPage === undefined ? {} : { page: mi.firstBadPage }) });
+    if (mi.status === 'corrupt') {
+      return [{ type: 'verify-failed', reason: `guest ${this.vm.name}'s memory is corrupt after the move (${mi.detail})` }];
+    }
+    return [{ type: 'verify-ok' }];
   }
 
   private async rollback(txs: readonly AppliedTx[]): Promise<MachineEvent[]> {

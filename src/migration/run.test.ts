@@ -135,6 +135,43 @@ test('guest silent after the move: infrastructure failure, retried once on a fre
   expect(r.verdict).toBe('migrated');
 });
 
+test('guest memory corrupt after the move: a migration-correctness failure, never retried as infrastructure', async () => {
+  const w = world();
+  let asked = 0;
+  const drivers = { ...w.drivers, guest: () => ({
+    answers: () => Promise.resolve(true),
+    memoryIntegrity: () => { asked++; return Promise.resolve({ status: 'corrupt' as const, firstBadPage: 77, method: 'guest memcheck: test',
+      detail: '1 bad page(s); first: page 77 word 256 expected 0x1 found 0x2 at guest uptime 5 ms' }); },
+  }) };
+  let retried = false;
+  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, drivers, {
+    ...fast, freshVm: () => { retried = true; return Promise.resolve(undefined); } });
+  expect(asked).toBe(1);
+  expect(retried).toBe(false);
+  expect(r.attempts).toHaveLength(1);
+  const a = r.attempts[0];
+  expect(a?.failure?.kind).toBe('verify');
+  expect(a?.failure?.reason).toContain("vm1's memory is corrupt after the move (1 bad page(s); first: page 77");
+  expect(a?.memoryIntegrity).toMatchObject({ status: 'corrupt', firstBadPage: 77 });
+  expect(r.health.infrastructure).toBe(false);
+  expect(r.timeline.some((e) => e.kind === 'memory-corrupt' && e.detail?.page === 77)).toBe(true);
+});
+
+test('memory integrity: ok is recorded; a VM without a control port is unchecked, not ok', async () => {
+  const w = world();
+  const drivers = { ...w.drivers, guest: () => ({
+    answers: () => Promise.resolve(true),
+    memoryIntegrity: () => Promise.resolve({ status: 'ok' as const, method: 'guest memcheck: test', detail: '2 full pass(es) after the move' }),
+  }) };
+  const ok = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, drivers, fast);
+  expect(ok.verdict).toBe('migrated');
+  expect(ok.attempts[0]?.memoryIntegrity?.status).toBe('ok');
+  const w2 = world();
+  const plain = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, w2.drivers, fast);
+  expect(plain.verdict).toBe('migrated');
+  expect(plain.attempts[0]?.memoryIntegrity).toMatchObject({ status: 'unchecked', detail: 'the testbed gives the VM no control port' });
+});
+
 test('guest reset on the destination right after the move: verify fails although it answers, infrastructure failure', async () => {
   const w = world({ outcome: 'complete', rebootDstAtMs: 40 }); // fires right after the resume (same instant, later timer)
   const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, w.drivers,

@@ -22,7 +22,7 @@ import type { JournalHandle, RunJournal } from './journal.js';
 import { AttemptRecorder } from './run-effects.js';
 import type { Family } from './strategies/types.js';
 import { flowEvents, mergeTimeline, routeEvents } from './timeline.js';
-import type { FlowSpec, JobStats, TimelineEvent } from './types.js';
+import type { FlowSpec, JobStats, MemoryIntegrity, TimelineEvent } from './types.js';
 
 export type { MigrationDrivers } from './drivers.js';
 
@@ -94,6 +94,8 @@ export interface AttemptResult {
   readonly decomposition?: Decomposition;
   /** Only for migrated runs; undefined after a rollback. */
   readonly conformance?: Conformance;
+  /** The guest's memory after the move, when verify asked its memory checker. */
+  readonly memoryIntegrity?: MemoryIntegrity;
   readonly notes: readonly string[];
 }
 
@@ -237,6 +239,7 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
     ...(m.ctx.vmOn === undefined ? {} : { vmOn: m.ctx.vmOn }),
     ...(m.ctx.trigger === undefined ? {} : { trigger: m.ctx.trigger }),
     ...(rec.stats === undefined ? {} : { stats: rec.stats }),
+    ...(rec.memoryIntegrity === undefined ? {} : { memoryIntegrity: rec.memoryIntegrity }),
     ...(m.ctx.observers ? { decomposition: decompose({ timeline, source: plan.source, destination: plan.destination,
       routers: plan.strategy.watchRouters }) } : {}),
     ...(outcome === 'migrated' ? { conformance: checkConformance(timeline, plan.strategy.expectedOrder) } : {}),

@@ -203,6 +203,23 @@ export interface ProbeSession {
 /** Guest health: does the VM answer its reflector? */
 export interface GuestCheck {
   answers(io: IoOptions): Promise<boolean>;
+  /**
+   * The guest's memory-integrity verdict after a move (its memory checker, asked through the control
+   * port). Absent when the testbed gives the VM no control port: the move is then `unchecked`.
+   */
+  memoryIntegrity?(io: IoOptions): Promise<MemoryIntegrity>;
+}
+
+/** Whether the guest's memory still held its pattern after a move (lab-assets/memcheck.c). */
+export interface MemoryIntegrity {
+  /** ok: a full verification pass after the move found every page intact; corrupt: a page was not;
+   *  unchecked: the guest has no checker or no control port; unknown: the checker gave no verdict. */
+  readonly status: 'ok' | 'corrupt' | 'unchecked' | 'unknown';
+  /** The first bad page with expected and found words, or why there is no verdict. */
+  readonly detail: string;
+  readonly firstBadPage?: number;
+  /** How it was checked: region size, rewrite and check rates. */
+  readonly method: string;
 }
 
 /** Who holds an address in a subnet (ARP probe for IPv4, DAD for IPv6). */

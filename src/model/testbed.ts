@@ -126,6 +126,12 @@ export interface Vm {
   readonly reflectorPort: number;
   /** TCP echo port for the session-survival probe (0 = none: runs carry no tcp_survived figure). */
   readonly tcpEchoPort: number;
+  /**
+   * UDP control port of the guest's reflector (0 = none). Through it vmmi asks the guest's memory
+   * checker (lab-assets/memcheck.c) after every move whether the guest's memory still holds its
+   * pattern: the record's memory_integrity. Without it the move is recorded `unchecked`.
+   */
+  readonly controlPort: number;
 }
 
 export interface TrafficHost {

@@ -80,3 +80,10 @@ test('manifest facts: parameter maps must hold scalars', () => {
     .toEqual({ probeParameters: { rate_pps: 1000 }, insecureHostKeys: ['torA'] });
   expectReportError(() => parseManifestFacts({ migrationParameters: { a: { b: 1 } } }), 'migrationParameters.a', /scalar/);
 });
+
+test('memory integrity survives a round trip; a bad status or page is refused with its path', () => {
+  const r = { ...sampleRecord(), memoryIntegrity: { status: 'corrupt' as const, firstBadPage: 77, detail: 'page 77', method: 'guest memcheck' } };
+  expect(parseRunRecord(JSON.parse(JSON.stringify(r)))).toEqual(r);
+  expect(() => parseRunRecord({ ...r, memoryIntegrity: { ...r.memoryIntegrity, status: 'fine' } })).toThrow(/memoryIntegrity.status/);
+  expect(() => parseRunRecord({ ...r, memoryIntegrity: { ...r.memoryIntegrity, firstBadPage: -1 } })).toThrow(/memoryIntegrity.firstBadPage/);
+});

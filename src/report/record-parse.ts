@@ -1,7 +1,7 @@
 import { ReportError } from '../errors/classes.js';
 import {
-  ADDRESS_FAMILIES, HEALTHS, METRIC_NAMES, TIMELINE_SOURCES, VERDICTS, metricUnit, scenarioName,
-  type DecompositionPart, type Episode, type ManifestFacts, type Metric, type RateSeries, type RunRecord,
+  ADDRESS_FAMILIES, HEALTHS, MEMORY_INTEGRITY_STATES, METRIC_NAMES, TIMELINE_SOURCES, VERDICTS, metricUnit, scenarioName,
+  type DecompositionPart, type Episode, type ManifestFacts, type MemoryIntegrityRecord, type Metric, type RateSeries, type RunRecord,
   type ScenarioParams, type TimelineEvent,
 } from './record.js';
 
@@ -178,8 +178,18 @@ export function parseRunRecord(v: unknown): RunRecord {
     episodes: arr(o, 'episodes', '', parseEpisode), timeline: arr(o, 'timeline', '', parseEvent),
     decomposition: arr(o, 'decomposition', '', parsePart), conformance, rates: arr(o, 'rates', '', parseRates),
   };
+  const mi = o.memoryIntegrity === undefined ? undefined : parseIntegrity(o.memoryIntegrity);
+  const withMi = mi === undefined ? rec : { ...rec, memoryIntegrity: mi };
   const error = optStr(o, 'error', '');
-  return error === undefined ? rec : { ...rec, error };
+  return error === undefined ? withMi : { ...withMi, error };
+}
+
+function parseIntegrity(v: unknown): MemoryIntegrityRecord {
+  const m = obj(v, 'memoryIntegrity');
+  const base = { status: oneOf(m, 'status', 'memoryIntegrity.', MEMORY_INTEGRITY_STATES), detail: str(m, 'detail', 'memoryIntegrity.'),
+    method: str(m, 'method', 'memoryIntegrity.') };
+  if (m.firstBadPage === undefined) return base;
+  return { ...base, firstBadPage: int(m, 'firstBadPage', 'memoryIntegrity.', 0) };
 }
 
 function bool(o: Obj, k: string, path: string): boolean {

@@ -145,7 +145,21 @@ export interface RunRecord {
   readonly decomposition: readonly DecompositionPart[];
   readonly conformance: Conformance;
   readonly rates: readonly RateSeries[];
+  /** The guest's memory after the move (its memory checker); absent in records written before it existed. */
+  readonly memoryIntegrity?: MemoryIntegrityRecord;
   readonly error?: string;
+}
+
+export const MEMORY_INTEGRITY_STATES = ['ok', 'corrupt', 'unchecked', 'unknown'] as const;
+export type MemoryIntegrityState = (typeof MEMORY_INTEGRITY_STATES)[number];
+
+/** Whether the guest's memory held its pattern after the move, and how that was checked. */
+export interface MemoryIntegrityRecord {
+  readonly status: MemoryIntegrityState;
+  /** The first bad page with expected and found words, or why there is no verdict. */
+  readonly detail: string;
+  readonly firstBadPage?: number;
+  readonly method: string;
 }
 
 /**

@@ -31,7 +31,7 @@ test('runs.csv: fixed column order, three columns per metric', () => {
   expect(head).toEqual([...RUN_COLUMNS]);
   expect(head!.slice(0, 8)).toEqual(['run_id', 'started_wall', 'scenario', 'strategy', 'vm', 'source', 'destination', 'address_family']);
   expect(head!.slice(8, 11)).toEqual(['hypervisor_downtime_ms', 'hypervisor_downtime_ms_method', 'hypervisor_downtime_ms_resolution_ms']);
-  expect(head!.length).toBe(8 + METRIC_NAMES.length * 3 + 12);
+  expect(head!.length).toBe(8 + METRIC_NAMES.length * 3 + 14);
   expect(head!.indexOf('verdict')).toBe(8 + METRIC_NAMES.length * 3);
 });
 
@@ -92,4 +92,15 @@ test('episodes.csv and timeline.csv: one row per episode / event, stable columns
 
 test('no runs: header only', () => {
   expect(renderRunsCsv([])).toBe(`${RUN_COLUMNS.join(',')}\n`);
+});
+
+test('runs.csv: memory integrity status and detail with method; empty for records without it', () => {
+  const corrupt = { ...sampleRecord({ runId: 'c' }), verdict: 'fail' as const, memoryIntegrity: { status: 'corrupt' as const, firstBadPage: 77,
+    detail: '1 bad page(s); first: page 77 word 256 expected 0x1 found 0x2', method: 'guest memcheck: 16 MiB pattern' } };
+  const rows = asObjects(renderRunsCsv([corrupt, sampleRecord({ runId: 'old' })]));
+  expect(rows[0]?.memory_integrity).toBe('corrupt');
+  expect(rows[0]?.memory_integrity_detail).toBe('1 bad page(s); first: page 77 word 256 expected 0x1 found 0x2 (guest memcheck: 16 MiB pattern)');
+  expect(rows[0]?.verdict).toBe('fail');
+  expect(rows[1]?.memory_integrity).toBe('');
+  expect(rows[1]?.memory_integrity_detail).toBe('');
 });

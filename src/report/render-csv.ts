@@ -20,6 +20,7 @@ export const RUN_COLUMNS: readonly string[] = [
   ...METRIC_NAMES.flatMap((n) => [n, `${n}_method`, `${n}_resolution_ms`]),
   'verdict', 'reported_verdict', 'health', 'health_reasons', 'attempt', 'attempt_of', 'unstable',
   'conformance_ok', 'conformance_violations', 'decomposition', 'episodes', 'error',
+  'memory_integrity', 'memory_integrity_detail',
 ];
 
 export const EPISODE_COLUMNS: readonly string[] = [
@@ -61,6 +62,7 @@ export function runRow(r: RunRecord): Cell[] {
     effectiveVerdict(r), r.verdict, r.health, text(r.healthReasons.join('; ')), r.attempt, r.attemptOf,
     isUnstable(r) ? 'true' : 'false', r.conformance.ok ? 'true' : 'false', text(r.conformance.violations.join('; ')),
     text(r.decomposition.map((d) => `${d.component}=${d.ms}`).join('; ')), r.episodes.length, text(r.error),
+    r.memoryIntegrity?.status ?? '', text(r.memoryIntegrity === undefined ? undefined : `${r.memoryIntegrity.detail} (${r.memoryIntegrity.method})`),
   ];
 }
 

@@ -59,7 +59,11 @@ function runSection(r: RunRecord, i: number): Raw {
   const violations = join(r.conformance.violations.map((x) => html`<li>${x}</li>`));
   const conformance = r.conformance.ok ? html`<p class="ok">event order conforms</p>`
     : html`<div class="warn"><strong>event-order violations</strong><ul>${violations}</ul></div>`;
-  return html`<section class="run" id="${runAnchor(i)}">${runHeading(r)}${error}${reasons}${conformance}
+  const mi = r.memoryIntegrity;
+  const memory = mi === undefined ? EMPTY : mi.status === 'ok'
+    ? html`<p class="ok">guest memory intact: ${mi.detail} <span class="muted">(${mi.method})</span></p>`
+    : html`<div class="${mi.status === 'corrupt' ? 'warn' : 'muted'}"><strong>guest memory ${mi.status}</strong>: ${mi.detail} <span class="muted">(${mi.method})</span></div>`;
+  return html`<section class="run" id="${runAnchor(i)}">${runHeading(r)}${error}${reasons}${conformance}${memory}
 <h3>timeline</h3>${chartOrNote(renderTimeline(r), 'No timeline events recorded.')}
 <h3>outage decomposition</h3>${chartOrNote(renderDecomposition(r.decomposition), 'Not decomposed.')}
 <div class="runcols"><div><h3>metrics</h3><div class="tablewrap">${metricsTable(r)}</div></div>

@@ -29,7 +29,8 @@ test('runs.csv columns in the doc match the code, metrics in their fixed order',
     n === '<metric>' ? METRIC_NAMES.flatMap((m) => [m, `${m}_method`, `${m}_resolution_ms`]) : [n]);
   expect(documented).toEqual([...RUN_COLUMNS]);
   expect(doc).toContain(`| 9–${8 + METRIC_NAMES.length * 3} |`);
-  expect(doc).toContain(`| ${RUN_COLUMNS.length} | \`error\` |`);
+  expect(doc).toContain(`| ${RUN_COLUMNS.indexOf('error') + 1} | \`error\` |`);
+  expect(doc).toContain(`| ${RUN_COLUMNS.length} | \`memory_integrity_detail\` |`);
 });
 
 test('episodes.csv and timeline.csv columns in the doc match the code', () => {
