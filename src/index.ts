@@ -32,3 +32,5 @@ export { errorRatio, runCalibration, type CalibrationRun, type CalibrationRow } 
 export { spawnLocal } from './probes/udp/spawn.js';
 export { NetconfClient } from './transports/netconf/client.js';
 export { SshPool } from './transports/ssh.js';
+export { guestControlRequest, queryMemcheck, checkMemoryIntegrity, type GuestControlTarget } from './probes/guest-control/query.js';
+export { parseMemcheckReply, integrityVerdict, type MemcheckReport } from './probes/guest-control/memcheck.js';
