@@ -2,6 +2,7 @@
  * Guest memory integrity across plain libvirt migrations, one variation at a time.
  *
  *   npx tsx bench/memory-integrity-matrix.ts [--moves N] [--variants a,b,...] [--testbed F]
+ *                                            [--emulator QEMU] [--machine TYPE] [--log FILE]
  *
  * Needs a running emulated lab (`vmmi lab up`). For each variant it starts vm1 afresh on hv1 with
  * the variant's domain definition, then moves it round hv1 → hv2 → hv3 → hv1 … with plain
@@ -35,6 +36,8 @@ interface Variant {
   readonly nice?: number;
   /** UDP echo traffic to the guest during every move, as vmmi's probe sends (pps). */
   readonly trafficPps?: number;
+  /** QEMU binary of this variant (default: --emulator). */
+  readonly emulator?: string;
 }
 
 const stripAddresses = (x: string): string => x.replace(/\s*<controller[^>]*(\/>|>[\s\S]*?<\/controller>)/g, '').replace(/\s*<address [^>]*\/>/g, '');
@@ -49,15 +52,16 @@ const VARIANTS: readonly Variant[] = [
   { name: 'downtime-30', what: 'max downtime 30 ms', maxDowntimeMs: 30 },
   { name: 'pause-3s', what: 'baseline, 3 s pause after every move', pauseMs: 3000 },
   { name: 'nice-10', what: 'guest QEMU at autogroup nice -10 for the whole run', nice: -10 },
-  // The one change that is not a setting: QEMU 10.0 (Debian bookworm-backports), which carries the upstream
-  // fix of TCG's dirty tracking (commit 03bfc2188f, QEMU 9.0). VMMI_QEMU names its binary.
-  { name: 'qemu-10', what: `QEMU ${process.env.VMMI_QEMU ?? '/usr/bin/qemu-system-x86_64'} (bookworm-backports 10.0)`,
-    xml: (x) => x.replace(/<emulator>[^<]*<\/emulator>/, `<emulator>${process.env.VMMI_QEMU ?? '/usr/bin/qemu-system-x86_64'}</emulator>`) },
+  // The one change that is not a setting: the system's QEMU, 10.0 from Debian bookworm-backports, which
+  // carries the upstream fix of TCG's dirty tracking (commit 03bfc2188f, QEMU 9.0); run the others with
+  // --emulator naming a QEMU 7.2 (bookworm's, unpacked with dpkg -x) to compare.
+  { name: 'qemu-10', what: 'the system QEMU (bookworm-backports 10.0: TCG dirty-tracking fix)', emulator: '/usr/bin/qemu-system-x86_64' },
 ];
 
 const { values } = parseArgs({ options: {
   moves: { type: 'string', default: '100' }, variants: { type: 'string' }, testbed: { type: 'string', default: 'testbeds/local.yaml' },
   log: { type: 'string', default: 'reports/memory-integrity-matrix.log' },
+  emulator: { type: 'string' }, machine: { type: 'string' },
 } });
 const moves = Number(values.moves);
 const chosen = values.variants === undefined ? VARIANTS : values.variants.split(',').map((n) => {
@@ -154,7 +158,10 @@ async function freshGuest(v: Variant, baseXml: string): Promise<void> {
   }
   const xmlFile = `/tmp/vmmi-integrity-${v.name}.xml`;
   appendFileSync(xmlFile, '', { flag: 'w' });
-  appendFileSync(xmlFile, v.xml === undefined ? baseXml : v.xml(baseXml));
+  const emulator = v.emulator ?? values.emulator;
+  let xml = v.xml === undefined ? baseXml : v.xml(baseXml);
+  if (emulator !== undefined) xml = xml.replace(/<emulator>[^<]*<\/emulator>/, `<emulator>${emulator}</emulator>`);
+  appendFileSync(xmlFile, xml);
   await virsh(hosts[0] ?? 'hv1', ['create', xmlFile]);
   const t0 = Date.now();
   while (Date.now() - t0 < 60_000) {
@@ -187,7 +194,7 @@ function wilsonText(k: number, n: number): string {
 }
 
 // The definition as lab up made it (inactive), else the running one (this bench leaves it transient).
-const baseXml = await (async () => {
+const labXml = await (async () => {
   for (const args of [['dumpxml', '--inactive', '--migratable', vm.name], ['dumpxml', '--migratable', vm.name]]) {
     for (const hv of hosts) {
       try { return await virsh(hv, args); } catch { /* next */ }
@@ -195,7 +202,9 @@ const baseXml = await (async () => {
   }
   throw new Error(`${vm.name} is defined on no hypervisor: run vmmi lab up first`);
 })();
-console.log(`memory integrity over plain libvirt migrations: ${moves} moves per variant, round ${hosts.join(' → ')} → ${hosts[0]}`);
+const baseXml = values.machine === undefined ? labXml : labXml.replace(/machine='[^']*'/, `machine='${values.machine}'`);
+console.log(`memory integrity over plain libvirt migrations: ${moves} moves per variant, round ${hosts.join(' → ')} → ${hosts[0]}; `
+  + `QEMU ${values.emulator ?? 'of the system'}, machine ${values.machine ?? 'as defined'}`);
 console.log('variant        moves  corrupt  resets  failed  bad moves (Wilson 95 %)   what');
 for (const v of chosen) {
   await freshGuest(v, baseXml);

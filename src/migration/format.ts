@@ -16,6 +16,7 @@ function formatAttempt(a: AttemptResult): string {
   for (const r of a.residue) lines.push(`  RESIDUE: ${r}`);
   for (const r of a.health.reasons) lines.push(`  health: ${r}`);
   for (const n of a.notes) lines.push(`  note: ${n}`);
+  if (a.memoryIntegrity !== undefined) lines.push(`  memory integrity: ${a.memoryIntegrity.status}: ${a.memoryIntegrity.detail} (${a.memoryIntegrity.method})`);
   lines.push('timeline:', formatTimeline(a.timeline));
   if (a.decomposition !== undefined) lines.push('decomposition:', formatDecomposition(a.decomposition));
   if (a.conformance !== undefined) lines.push(formatConformance(a.conformance));

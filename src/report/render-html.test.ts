@@ -74,3 +74,13 @@ test('an empty run list still renders a valid page', () => {
   expect(h).toContain('No migration runs were recorded.');
   expect(h).toContain('No history yet');
 });
+
+test('memory integrity: a corrupt guest is shown with its first bad page, escaped; ok runs say so', () => {
+  const corrupt = { ...sampleRecord({ runId: 'c' }), verdict: 'fail' as const,
+    memoryIntegrity: { status: 'corrupt' as const, firstBadPage: 77, detail: 'page 77 <found> 0x2', method: 'guest memcheck: 16 MiB' } };
+  const ok = { ...sampleRecord({ runId: 'o' }), memoryIntegrity: { status: 'ok' as const, detail: '2 full pass(es) after the move', method: 'guest memcheck: 16 MiB' } };
+  const h = renderHtml(buildReportModel([corrupt, ok], { generatedWall: '2026-11-25T07:00:00.000Z' }));
+  expect(h).toContain('<strong>guest memory corrupt</strong>: page 77 &lt;found&gt; 0x2');
+  expect(h).toContain('guest memory intact: 2 full pass(es) after the move');
+  expect(h).not.toContain('<found>');
+});

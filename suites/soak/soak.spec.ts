@@ -7,7 +7,9 @@ import { expect, test } from '../../src/index.js';
 // run journal) in one controller process. Its open file descriptors and heap (after a full GC) are
 // printed at the start, every 10 moves and at the end, and must stay bounded; every move must be
 // measured and recorded. The cycle hv1 → hv2 (same subnet) → hv3 → hv1 (across the WAN) exercises
-// both the L2 and the host-route paths.
+// both the L2 and the host-route paths. Every move asks the guest's memory checker: the soak holds only
+// with 0 corrupt moves, 0 guest resets, and an integrity verdict of ok on every move (a move whose
+// memory could not be checked is counted and fails the soak: "0 corrupt" must rest on checks made).
 const MOVES = Number(process.env.VMMI_SOAK_MIGRATIONS ?? (process.env.CI === 'true' ? 100 : 9));
 const CYCLE = [{ to: 'hv2', strategy: 'l2' }, { to: 'hv3', strategy: 'host-route-static' }, { to: 'hv1', strategy: 'host-route-static' }] as const;
 
@@ -44,6 +46,9 @@ test(`soak: ${MOVES} consecutive migrations, fds and heap bounded`, async ({ mig
   console.log(fmt(samples[0] as Sample));
   let recorded = 0;
   let retried = 0;
+  let resets = 0;
+  const integrity = { ok: 0, corrupt: 0, unchecked: 0, unknown: 0 };
+  const integrityNotes: string[] = [];
   const failures: string[] = [];
   const t0 = Date.now();
   for (let i = 1; i <= MOVES; i++) {
@@ -51,6 +56,13 @@ test(`soak: ${MOVES} consecutive migrations, fds and heap bounded`, async ({ mig
     const out = await migrate({ to: step.to, strategy: step.strategy, variant: { soak: true } });
     recorded += out.records.length;
     if (out.result.unstable) retried++;
+    resets += out.result.attempts.filter((a) => a.timeline.some((e) => e.kind === 'reboot')).length;
+    for (const a of out.result.attempts) {
+      const mi = a.memoryIntegrity;
+      if (mi === undefined) continue;
+      integrity[mi.status]++;
+      if (mi.status !== 'ok') integrityNotes.push(`move ${i} → ${step.to} attempt ${a.attempt}: ${mi.status}: ${mi.detail}`);
+    }
     if (out.result.verdict !== 'migrated' || out.record.health === 'errored') {
       failures.push(`move ${i} → ${step.to}: ${out.result.verdict}, ${out.record.health} ${out.record.error ?? out.record.healthReasons.join('; ')}`);
       // Put the VM back into the cycle's expected place before going on.
@@ -66,12 +78,16 @@ test(`soak: ${MOVES} consecutive migrations, fds and heap bounded`, async ({ mig
   const first = samples[0] as Sample;
   const last = samples[samples.length - 1] as Sample;
   const summary = `${MOVES} moves in ${((Date.now() - t0) / 1000).toFixed(0)} s, ${recorded} records, ${retried} retried on a fresh VM, `
-    + `${failures.length} failed; fds ${first.fds} → ${last.fds}, heap ${first.heapMiB.toFixed(1)} → ${last.heapMiB.toFixed(1)} MiB `
+    + `${failures.length} failed, ${resets} guest reset(s); memory integrity ok ${integrity.ok}, corrupt ${integrity.corrupt}, `
+    + `unchecked ${integrity.unchecked}, unknown ${integrity.unknown}; fds ${first.fds} → ${last.fds}, heap ${first.heapMiB.toFixed(1)} → ${last.heapMiB.toFixed(1)} MiB `
     + `(records kept ${first.keptMiB.toFixed(1)} → ${last.keptMiB.toFixed(1)} MiB), `
     + `rss ${first.rssMiB.toFixed(1)} → ${last.rssMiB.toFixed(1)} MiB`;
   console.log(summary);
   test.info().annotations.push({ type: 'soak', description: summary });
   expect(failures, failures.join('\n')).toEqual([]);
+  expect(integrityNotes, integrityNotes.join('\n')).toEqual([]);
+  expect(integrity.ok, 'every move carries an ok memory-integrity verdict').toBeGreaterThanOrEqual(MOVES);
+  expect(resets, 'guest resets').toBe(0);
   expect(recorded).toBeGreaterThanOrEqual(MOVES);
   // Bounded: a leak of one descriptor or ~100 KiB per move would exceed these over 100 moves.
   expect(last.fds - first.fds, 'open file descriptors grew').toBeLessThanOrEqual(8);
