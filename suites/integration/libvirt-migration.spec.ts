@@ -90,7 +90,9 @@ async function migrateChecked(src: HypervisorDriver, dst: HypervisorDriver, dstP
   expect(r.qemuDowntimeMs).toBeGreaterThanOrEqual(0);
   expect(r.eventGapMs).toBeGreaterThanOrEqual(0);
   expect(r.eventGapMs).toBeLessThan(10_000);
-  expect(transitions(r.events, src.host)).toEqual(['suspended/migrated', 'stopped/migrated']);
+  // QEMU >= 8 quits after a completed outgoing migration with a SHUTDOWN event, which libvirt >= 10 passes
+  // on as shutdown/host between the two: it is the source process ending, never a guest shutdown.
+  expect(transitions(r.events, src.host).filter((t) => t !== 'shutdown/host')).toEqual(['suspended/migrated', 'stopped/migrated']);
   expect(transitions(r.events, dst.host)).toEqual(['started/migrated', 'resumed/migrated']);
   expect(r.events.some((e) => e.kind === 'migration-iteration' && e.host === src.host)).toBe(true);
   return { r, progress };
