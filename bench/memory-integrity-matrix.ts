@@ -2,7 +2,7 @@
  * Guest memory integrity across plain libvirt migrations, one variation at a time.
  *
  *   npx tsx bench/memory-integrity-matrix.ts [--moves N] [--variants a,b,...] [--testbed F]
- *                                            [--emulator QEMU] [--machine TYPE] [--log FILE]
+ *                                            [--emulator QEMU] [--machine TYPE] [--xml DOMAIN.xml] [--log FILE]
  *
  * Needs a running emulated lab (`vmmi lab up`). For each variant it starts vm1 afresh on hv1 with
  * the variant's domain definition, then moves it round hv1 → hv2 → hv3 → hv1 … with plain
@@ -61,7 +61,7 @@ const VARIANTS: readonly Variant[] = [
 const { values } = parseArgs({ options: {
   moves: { type: 'string', default: '100' }, variants: { type: 'string' }, testbed: { type: 'string', default: 'testbeds/local.yaml' },
   log: { type: 'string', default: 'reports/memory-integrity-matrix.log' },
-  emulator: { type: 'string' }, machine: { type: 'string' },
+  emulator: { type: 'string' }, machine: { type: 'string' }, xml: { type: 'string' },
 } });
 const moves = Number(values.moves);
 const chosen = values.variants === undefined ? VARIANTS : values.variants.split(',').map((n) => {
@@ -194,7 +194,7 @@ function wilsonText(k: number, n: number): string {
 }
 
 // The definition as lab up made it (inactive), else the running one (this bench leaves it transient).
-const labXml = await (async () => {
+const labXml = values.xml !== undefined ? readFileSync(values.xml, 'utf8') : await (async () => {
   for (const args of [['dumpxml', '--inactive', '--migratable', vm.name], ['dumpxml', '--migratable', vm.name]]) {
     for (const hv of hosts) {
       try { return await virsh(hv, args); } catch { /* next */ }

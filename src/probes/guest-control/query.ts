@@ -15,7 +15,7 @@ const dgram = await import('node:dgram');
 const [host, port, cmd, wait] = process.argv.slice(1);
 const s = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
 const t = setTimeout(() => { console.log('timeout'); s.close(); }, Number(wait));
-s.on('error', (e) => { clearTimeout(t); console.log('error ' + e.message); s.close(); });
+s.on('error', (e) => { clearTimeout(t); console.log('vmmi-socket-error ' + e.message); s.close(); });
 s.once('message', (b) => { clearTimeout(t); process.stdout.write(b.toString().split('\\n')[0] + '\\n'); s.close(); });
 s.send(cmd, Number(port), host);
 `;
@@ -35,7 +35,7 @@ export async function guestControlRequest(t: GuestControlTarget, command: string
     const r = await t.runner.run([process.execPath, '--input-type=module', '-e', REQUEST, t.address, String(t.port), command, String(wait)],
       { timeoutMs: Math.min(o.timeoutMs ?? 10_000, wait + 5000), ...(o.signal === undefined ? {} : { signal: o.signal }) });
     const line = r.stdout.trim();
-    if (line !== '' && line !== 'timeout' && !line.startsWith('error ')) return line;
+    if (line !== '' && line !== 'timeout' && !line.startsWith('vmmi-socket-error ')) return line;
   }
   return undefined;
 }
