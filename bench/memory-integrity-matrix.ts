@@ -21,7 +21,9 @@ import { appendFileSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runLocal } from '../src/exec/local.js';
 import { loadTestbed } from '../src/inventory/load.js';
+import { netnsRunner } from '../src/exec/netns.js';
 import { parseMemcheckReply, type MemcheckReport } from '../src/probes/guest-control/memcheck.js';
+import { guestControlRequest } from '../src/probes/guest-control/query.js';
 import { wilsonInterval } from '../src/measure/proportion.js';
 
 interface Variant {
@@ -95,19 +97,10 @@ async function virsh(hv: string, args: readonly string[], timeoutMs = 120_000): 
 }
 
 /** One request to the guest's control port from `hv`'s namespace; undefined when nothing answers. */
-const QUERY = `
-const dgram = await import('node:dgram');
-const [host, port, cmd, wait] = process.argv.slice(1);
-const s = dgram.createSocket('udp6');
-const t = setTimeout(() => { console.log('timeout'); s.close(); }, Number(wait));
-s.once('message', (b) => { clearTimeout(t); process.stdout.write(b.toString()); s.close(); });
-s.send(cmd, Number(port), host);
-`;
 async function ask(hv: string, cmd: string): Promise<MemcheckReport | undefined> {
-  const r = await runLocal(['ip', 'netns', 'exec', ns(hv), process.execPath, '--input-type=module', '-e', QUERY,
-    `${linkLocal}%br0`, String(vm?.controlPort), cmd, '500'], { timeoutMs: 5000 });
-  const line = r.stdout.trim();
-  return line.startsWith('memcheck ') ? parseMemcheckReply(line) : undefined;
+  const line = await guestControlRequest({ runner: netnsRunner(ns(hv)), address: `${linkLocal}%br0`, port: vm?.controlPort ?? 0 }, cmd,
+    { waitMs: 500, tries: 1, timeoutMs: 5000 });
+  return line?.startsWith('memcheck ') === true ? parseMemcheckReply(line) : undefined;
 }
 
 /** Asks until a full verification pass has begun and ended after `since` (the checker's passes counter). */
