@@ -3,7 +3,7 @@
  * `errored` overrides pass/fail: a flow with no baseline, loss before the trigger, a failed or stubbed
  * probe, or a guest that stops answering after the move (infrastructure failure, retried on a fresh VM).
  */
-import type { FlowResultLike } from './types.js';
+import type { FlowResultLike, MemoryIntegrity } from './types.js';
 
 export type Health = 'ok' | 'degraded' | 'errored';
 
@@ -24,6 +24,8 @@ export interface HealthInput {
   readonly clockSyncKnown: boolean;
   /** Observers were expected (a run that reached the migration). */
   readonly expectFlows: boolean;
+  /** The guest's memory-integrity verdict after the move, when one was asked for. */
+  readonly memoryIntegrity?: MemoryIntegrity;
 }
 
 export function assessHealth(input: HealthInput): HealthVerdict {
@@ -42,6 +44,8 @@ export function assessHealth(input: HealthInput): HealthVerdict {
   if (input.guestRebootedOn !== undefined) errored.push(`guest was reset on ${input.guestRebootedOn} during the run (infrastructure failure)`);
   else if (infrastructure) errored.push('guest does not answer its reflector after the move (infrastructure failure)');
   if (!input.clockSyncKnown) degraded.push('clock sync unknown: cross-host values excluded from verdicts');
+  // A checker that gave no verdict is a gap in what the run shows, never a silent ok.
+  if (input.memoryIntegrity?.status === 'unknown') degraded.push(`memory integrity unknown: ${input.memoryIntegrity.detail}`);
   const health: Health = errored.length > 0 ? 'errored' : degraded.length > 0 ? 'degraded' : 'ok';
   return { health, reasons: [...errored, ...degraded], infrastructure };
 }

@@ -145,6 +145,16 @@ test('health: no baseline or pre-trigger loss is ERRORED, low send rate degraded
   expect(silent).toMatchObject({ health: 'errored', infrastructure: true });
 });
 
+test('health: a memory check without a verdict degrades the run; ok and unchecked do not; corrupt is not infrastructure', () => {
+  const base = { flows: [flow], clockSyncKnown: true, expectFlows: true, guestAnswered: true };
+  const unknown = assessHealth({ ...base, memoryIntegrity: { status: 'unknown', detail: 'the guest control port did not answer', method: 'guest memcheck' } });
+  expect(unknown).toMatchObject({ health: 'degraded', infrastructure: false });
+  expect(unknown.reasons).toContain('memory integrity unknown: the guest control port did not answer');
+  expect(assessHealth({ ...base, memoryIntegrity: { status: 'ok', detail: '', method: 'm' } }).health).toBe('ok');
+  expect(assessHealth({ ...base, memoryIntegrity: { status: 'unchecked', detail: '', method: 'm' } }).health).toBe('ok');
+  expect(assessHealth({ ...base, memoryIntegrity: { status: 'corrupt', detail: 'page 1', method: 'm' } }).infrastructure).toBe(false);
+});
+
 test('TCP session figures: survived and longest stall per flow; a session probe without a result degrades the run', () => {
   const tcp = { ok: true as const, survived: true, longestStallMs: 412.5, intervalMs: 10, resets: 0, reconnects: 0, sent: 900, echoed: 900 };
   const ms = assembleMetrics({ timeline: [], flows: [{ ...flow, tcp }], source: 'hv1', destination: 'hv3', routeResolutionMs: 1 });

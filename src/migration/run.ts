@@ -227,7 +227,8 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
       method: `${plan.strategy.strategy}: RTT via the strategy's path − direct RTT, from testbed link delays` })));
   const health = assessHealth({ flows: rec.flows, clockSyncKnown: options.clockSyncKnown ?? true, expectFlows: m.ctx.observers,
     ...(rec.guestAnswered === undefined ? {} : { guestAnswered: rec.guestAnswered }),
-    ...(rec.guestRebootedOn === undefined ? {} : { guestRebootedOn: rec.guestRebootedOn }) });
+    ...(rec.guestRebootedOn === undefined ? {} : { guestRebootedOn: rec.guestRebootedOn }),
+    ...(rec.memoryIntegrity === undefined ? {} : { memoryIntegrity: rec.memoryIntegrity }) });
   const error = rec.error ?? failureError(m.ctx.failure, plan);
   await closeJournal(journal, outcome, m.ctx.residue, rec.notes);
   return {
