@@ -49,6 +49,8 @@ const VARIANTS: readonly Variant[] = [
   { name: 'memfd', what: 'memory-backend-memfd', xml: (x) => x.replace('</currentMemory>', "</currentMemory>\n  <memoryBacking><source type='memfd'/></memoryBacking>") },
   { name: 'q35', what: 'machine q35', xml: (x) => stripAddresses(x.replace(/machine='[^']*'/, "machine='q35'")) },
   { name: 'tb-size', what: 'TCG translation cache 256 MiB', xml: (x) => x.replace('<clock', "<features><tcg><tb-cache unit='MiB'>256</tb-cache></tcg></features>\n  <clock") },
+  // libvirt has no setting for it: VMMI_QEMU_SINGLE names a wrapper that turns libvirt's `-accel tcg` into `-accel tcg,thread=single`.
+  { name: 'thread-single', what: 'TCG thread=single (wrapper around the QEMU binary)', emulator: process.env.VMMI_QEMU_SINGLE ?? '' },
   { name: 'cpu-max', what: 'CPU model max', xml: (x) => x.replace(/<cpu[\s\S]*?<\/cpu>/, "<cpu mode='maximum' check='none'/>") },
   { name: 'bw-64', what: 'bandwidth 64 MiB/s', bandwidthMiBs: 64 },
   { name: 'downtime-30', what: 'max downtime 30 ms', maxDowntimeMs: 30 },
@@ -69,6 +71,7 @@ const moves = Number(values.moves);
 const chosen = values.variants === undefined ? VARIANTS : values.variants.split(',').map((n) => {
   const v = VARIANTS.find((x) => x.name === n);
   if (v === undefined) throw new Error(`unknown variant "${n}"; variants: ${VARIANTS.map((x) => x.name).join(', ')}`);
+  if (v.emulator === '') throw new Error(`variant ${n} needs its QEMU wrapper: set VMMI_QEMU_SINGLE (see docs/memory-integrity.md)`);
   return v;
 });
 const tb = await loadTestbed(values.testbed);
