@@ -59,8 +59,9 @@ test('runs.csv: stable columns and one row per migration attempt, retries shown'
   expect(header.slice(0, 11)).toEqual(['run_id', 'started_wall', 'scenario', 'strategy', 'vm', 'source', 'destination',
     'address_family', 'hypervisor_downtime_ms', 'hypervisor_downtime_ms_method', 'hypervisor_downtime_ms_resolution_ms']);
   expect(header).toContain('iterations_resolution_ms');
-  expect(header.slice(-12)).toEqual(['verdict', 'reported_verdict', 'health', 'health_reasons', 'attempt', 'attempt_of',
-    'unstable', 'conformance_ok', 'conformance_violations', 'decomposition', 'episodes', 'error']);
+  expect(header.slice(-14)).toEqual(['verdict', 'reported_verdict', 'health', 'health_reasons', 'attempt', 'attempt_of',
+    'unstable', 'conformance_ok', 'conformance_violations', 'decomposition', 'episodes', 'error',
+    'memory_integrity', 'memory_integrity_detail']);
   expect(rows.map((r) => r.run_id)).toEqual(['cur-same', 'cur-evil', 'cur-wan-0', 'cur-wan-1', 'cur-errored']);
   const by = Object.fromEntries(rows.map((r) => [r.run_id, r]));
   expect(by['cur-same']).toMatchObject({ scenario: 'same-subnet/l2/ipv4', strategy: 'l2', hypervisor_downtime_ms: '190.5',
