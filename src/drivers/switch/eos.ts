@@ -10,10 +10,21 @@ import type { CliSession } from '../../transports/cli-session.js';
 import type { NetconfClient } from '../../transports/netconf/client.js';
 import type { IoOptions } from '../../util/abort.js';
 import { createNetconfDriver, type ChangeOp, type NetconfDialect, type NetconfDriverOptions, type NetconfSwitchDriver } from './netconf-driver.js';
-import { openconfigNetconf } from './openconfig-netconf.js';
-import type { TunnelEndpoint } from './types.js';
+import { ocHostRoute, openconfigNetconf } from './openconfig-netconf.js';
+import type { ConfigChange } from './transaction.js';
+import type { HostRoute, TunnelEndpoint } from './types.js';
 
-export const eosDialect: NetconfDialect = { ...openconfigNetconf, kind: 'eos' };
+/**
+ * OpenConfig static host route as EOS takes it: Arista's published deviations mark the static
+ * route's `config/description` not-supported, so it is left out (validated against them, see
+ * docs/vendor-models.md).
+ */
+export function eosHostRoute(r: HostRoute, op: ChangeOp): ConfigChange {
+  const { description: _unsupported, ...route } = r;
+  return ocHostRoute(route, op);
+}
+
+export const eosDialect: NetconfDialect = { ...openconfigNetconf, kind: 'eos', hostRoute: eosHostRoute };
 
 function hms(s: number): string {
   const p = (n: number): string => String(n).padStart(2, '0');

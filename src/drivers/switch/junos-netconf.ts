@@ -1,9 +1,11 @@
 /**
  * `junos-netconf`: Junos native XML over NETCONF (edit-config of `<configuration>` into the shared
  * candidate, standard confirmed commit) and Junos operational RPCs for tables. Payloads follow the
- * Junos XML API documentation and are pinned by golden files; NOT YET EXERCISED AGAINST HARDWARE.
+ * Junos XML API documentation, validate against Juniper's published junos-qfx YANG models (yanglint,
+ * docs/vendor-models.md) and are pinned by golden files; NOT YET EXERCISED AGAINST HARDWARE.
  * Junos offers confirmed-commit:1.0 only, so a failed transaction reverts by ending the session.
  */
+import { nodeOperation } from '../../transports/netconf/operations.js';
 import { e, el, type XChild, type XElement } from '../../transports/netconf/xml-build.js';
 import { childrenNamed, textAt, type XNode } from '../../transports/netconf/xml.js';
 import type { ChangeOp, NetconfDialect } from './netconf-driver.js';
@@ -12,11 +14,19 @@ import {
   parsePrefix, type HostRoute, type MacEntry, type NeighborEntry, type RouteEntry, type Segment, type TunnelEndpoint,
 } from './types.js';
 
-/** Junos marks deletions with an un-namespaced `operation` attribute in its configuration XML. */
-const del = { operation: 'delete' };
+/**
+ * Namespaces of the published Junos YANG configuration models (family junos-qfx): the root module
+ * holds `<configuration>`, every top-level hierarchy is an augment from its own module. Payloads carry
+ * them so they validate against those models (test/yang/juniper, docs/vendor-models.md).
+ */
+export const NS_JUNOS_CONF = 'http://yang.juniper.net/junos-qfx/conf';
+const ns = (module: string): { xmlns: string } => ({ xmlns: `${NS_JUNOS_CONF}/${module}` });
+
+/** Deletions use the RFC 6241 `operation` attribute in the NETCONF base namespace. */
+const del = nodeOperation('delete');
 
 function configuration(...children: XChild[]): XElement {
-  return e('configuration', ...children);
+  return el('configuration', ns('root'), ...children);
 }
 
 export function junosHostRoute(r: HostRoute, op: ChangeOp): ConfigChange {
@@ -28,7 +38,7 @@ export function junosHostRoute(r: HostRoute, op: ChangeOp): ConfigChange {
     ? el('route', del, e('name', r.prefix))
     : e('route', e('name', r.prefix), e('next-hop', r.nextHop ?? r.device));
   const stat = e('static', route);
-  const ro = family === 4 ? e('routing-options', stat) : e('routing-options', e('rib', e('name', 'inet6.0'), stat));
+  const ro = el('routing-options', ns('routing-options'), family === 4 ? stat : e('rib', e('name', 'inet6.0'), stat));
   return { description: `${op} host route ${r.prefix}`, config: configuration(ro) };
 }
 
@@ -41,12 +51,13 @@ export function junosSegment(s: Segment, op: ChangeOp): ConfigChange {
   if (s.vlan === undefined) throw new TypeError(`segment on ${s.port} needs a vlan for Junos`);
   const name = junosVlanName(s);
   const member = op === 'remove' ? el('members', del, name) : e('members', name);
-  const iface = e('interfaces', e('interface', e('name', s.port),
+  const iface = el('interfaces', ns('interfaces'), e('interface', e('name', s.port),
     e('unit', e('name', '0'), e('family', e('ethernet-switching',
       op === 'add' && e('interface-mode', 'access'),
       e('vlan', member))))));
   const vlan = op === 'remove' ? undefined
-    : e('vlans', e('vlan', e('name', name), e('vlan-id', String(s.vlan)), s.vni !== undefined && e('vxlan', e('vni', String(s.vni)))));
+    : el('vlans', ns('vlans'),
+      e('vlan', e('name', name), e('vlan-id', String(s.vlan)), s.vni !== undefined && e('vxlan', e('vni', String(s.vni)))));
   return { description: `${op === 'add' ? 'attach' : 'detach'} segment on ${s.port}`, config: configuration(iface, vlan) };
 }
 
@@ -57,9 +68,9 @@ export function junosTunnel(t: TunnelEndpoint, op: ChangeOp): ConfigChange {
   return {
     description: `${op} VXLAN VNI ${t.vni}`,
     config: configuration(
-      op === 'add' && e('switch-options', e('vtep-source-interface', e('interface-name', 'lo0.0')),
+      op === 'add' && el('switch-options', ns('switch-options'), e('vtep-source-interface', e('interface-name', 'lo0.0')),
         ...t.remotes.map((r) => e('remote-vtep-list', r))),
-      e('vlans', e('vlan', e('name', name), e('vxlan', e('vni', String(t.vni)), ...remotes)))),
+      el('vlans', ns('vlans'), e('vlan', e('name', name), e('vxlan', e('vni', String(t.vni)), ...remotes)))),
   };
 }
 

@@ -3,7 +3,7 @@
  * fixture writer). Addresses from 198.18.0.0/15 and 2001:2::/48 only.
  */
 import { render } from '../../transports/netconf/xml-build.js';
-import { eosSessionCommands, eosTunnelCommands } from './eos.js';
+import { eosHostRoute, eosSessionCommands, eosTunnelCommands } from './eos.js';
 import { frrHostRouteCommands, linuxSegmentArgv, linuxTunnelArgv } from './frr-ssh.js';
 import { junosHostRoute, junosSegment, junosTunnel } from './junos-netconf.js';
 import { ietfHostRoute, ietfSegment } from './netconf-ietf.js';
@@ -36,6 +36,7 @@ export function payloadCases(): Record<string, string> {
     'junos/segment-detach.xml': x(junosSegment(SEG, 'remove')),
     'junos/tunnel-add.xml': x(junosTunnel(TUN, 'add')),
     'junos/tunnel-remove.xml': x(junosTunnel(TUN, 'remove')),
+    'eos/host-route-v4-add.xml': x(eosHostRoute(R4, 'add')),
     'eos/tunnel-add.txt': eosSessionCommands('vmmi-10100-x', eosTunnelCommands(TUN, 'add'), 120).join('\n'),
     'eos/tunnel-remove.txt': eosSessionCommands('vmmi-10100-x', eosTunnelCommands(TUN, 'remove'), 120).join('\n'),
     'frr/host-route-add.txt': [...frrHostRouteCommands(R4, 'add'), ...frrHostRouteCommands(R6, 'add')].join('\n'),
