@@ -6,10 +6,10 @@
  * Targets: warm bring-up ≤ 2 × one guest boot; teardown ≤ 3 s.
  * Run as root: npx tsx bench/lab-bringup.ts     (prefix vmmib, management addresses 198.19.2.x)
  */
-import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { ASSETS_DIR, labGlue } from '../src/cli/lab.js';
+import { spawnPiped } from '../src/exec/spawn.js';
 import { loadTestbed } from '../src/inventory/load.js';
 import { labDown } from '../src/lab/down.js';
 import { planLab } from '../src/lab/topology.js';
@@ -23,11 +23,13 @@ const loadAvg = (): string => loadavg()[0]?.toFixed(1) ?? '?';
 
 async function guestBootMs(): Promise<number> {
   const t0 = performance.now();
-  const q = spawn('qemu-system-x86_64', ['-machine', 'pc,accel=tcg', '-m', '128', '-nographic', '-no-reboot', '-nodefaults',
+  const q = spawnPiped([
+    'qemu-system-x86_64', '-machine', 'pc,accel=tcg', '-m', '128', '-nographic', '-no-reboot', '-nodefaults',
     '-serial', 'stdio', '-kernel', `${ASSETS_DIR}/guest-vmlinuz`, '-initrd', `${ASSETS_DIR}/guest-initrd.gz`,
     '-append', 'console=ttyS0 panic=-1 quiet labip=198.18.10.100/24',
     // A NIC on an otherwise empty QEMU hub: the guest finds eth0 at once and no frame leaves QEMU.
-    '-netdev', 'hubport,id=n0,hubid=0', '-device', 'virtio-net-pci,netdev=n0,romfile='], { stdio: ['ignore', 'pipe', 'ignore'] });
+    '-netdev', 'hubport,id=n0,hubid=0', '-device', 'virtio-net-pci,netdev=n0,romfile='],
+    { stdin: 'ignore', stderr: 'ignore', keepLocale: true });
   let out = '';
   try {
     return await new Promise<number>((resolve, reject) => {

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnInherited } from '../exec/spawn.js';
 import { loadTestbed } from '../inventory/load.js';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './commands.js';
@@ -40,9 +40,9 @@ export const runCommand: Command = {
       `--reporter=list,${join(REPO, 'src/playwright/reporter.ts')},junit`,
       ...(values.grep === undefined ? [] : ['--grep', values.grep])];
     const code = await new Promise<number>((done) => {
-      const child = spawn(process.execPath, argv, {
-        cwd: REPO, stdio: 'inherit',
-        env: { ...process.env, VMMI_TESTBED: testbedFile, VMMI_REPORT_DIR: out, PLAYWRIGHT_JUNIT_OUTPUT_NAME: join(out, 'junit.xml') },
+      const child = spawnInherited([process.execPath, ...argv], {
+        cwd: REPO, keepLocale: true,
+        env: { VMMI_TESTBED: testbedFile, VMMI_REPORT_DIR: out, PLAYWRIGHT_JUNIT_OUTPUT_NAME: join(out, 'junit.xml') },
       });
       child.on('exit', (c, sig) => done(c ?? (sig === null ? 1 : 128)));
       child.on('error', () => done(1));

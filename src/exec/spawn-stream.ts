@@ -1,11 +1,11 @@
 /**
  * Long-lived local processes whose output is consumed while they run (e.g. `virsh event --loop`).
  * execa (exec/local.ts) serves run-to-completion commands; a line-streaming child that lives as long
- * as a session is simpler and cheaper with node:child_process directly, so this is its one user.
+ * as a session is simpler and cheaper as a piped child of spawn.ts (node:child_process).
  * argv arrays only; LC_ALL=C like every vmmi command.
  */
-import { spawn } from 'node:child_process';
 import { CommandError } from '../errors/classes.js';
+import { spawnPiped } from './spawn.js';
 
 export interface StreamingProcess {
   readonly pid: number;
@@ -25,9 +25,9 @@ export interface SpawnStreamOptions {
 }
 
 export function spawnStream(argv: readonly string[], o: SpawnStreamOptions): StreamingProcess {
-  const [file, ...args] = argv;
+  const [file] = argv;
   if (file === undefined) throw new CommandError('empty argv', argv, undefined, '');
-  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C', ...o.env } });
+  const child = spawnPiped(argv, { stdin: 'ignore', ...(o.env === undefined ? {} : { env: o.env }) });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
     child.once('error', () => resolve({ code: null, signal: null }));

@@ -8,7 +8,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runChecked } from '../exec/local.js';
-import { spawnDetached, terminate } from '../lab/proc.js';
+import { spawnDetached } from '../exec/spawn.js';
+import { terminate } from '../lab/proc.js';
 
 export interface KeyPair {
   readonly privateFile: string;

@@ -4,11 +4,11 @@
  * no announcement arrives for `hangMs` the child is killed (by its own pid) and the input at the last
  * announced index is reported as a hang; when the child dies without its summary line, that input is
  * reported as a crash. Either way a fresh child resumes at the next index, so one bad input never hides
- * the rest of the corpus. Uses node:child_process directly (not exec/) because it needs the live
- * output stream of a long-running process and a kill decided from that stream.
+ * the rest of the corpus. A piped child (not execa) because it needs the live output stream of a
+ * long-running process and a kill decided from that stream.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { spawnPiped } from '../exec/spawn.js';
 import { corpora, type CorpusName } from './corpora.js';
 import type { RangeSummary, Slowest, Violation } from './harness.js';
 
@@ -49,8 +49,8 @@ const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 
 function runChild(name: string, from: number, to: number, o: Required<SuperviseOptions>): Promise<ChildOutcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, name, String(from), String(to), String(o.perInputMs)],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnPiped([process.execPath, '--import', 'tsx', CHILD, name, String(from), String(to), String(o.perInputMs)],
+      { stdin: 'ignore', keepLocale: true });
     const violations: Violation[] = [];
     let summary: RangeSummary | undefined;
     let last = from - 1;

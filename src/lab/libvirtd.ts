@@ -16,8 +16,9 @@ import { access, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promise
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { LabError } from '../errors/classes.js';
+import { spawnDetached } from '../exec/spawn.js';
 import { sleep, throwIfAborted } from '../util/abort.js';
-import { isAlive, readComm, readPidFile, spawnDetached, terminate, verifiedPid } from './proc.js';
+import { isAlive, readComm, readPidFile, terminate, verifiedPid } from './proc.js';
 
 export interface StartLibvirtdOptions {
   /** Absolute directory holding this daemon's private state (created; `cache/` is kept across runs). */

@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
 import { readFile, readdir, readlink, stat } from 'node:fs/promises';
 import { sleep } from '../util/abort.js';
 
 /**
- * Process helpers of the lab: start detached daemons, find every process living in a lab network
- * namespace, and end processes only after checking who they are (/proc/PID/comm), since a PID read
- * from a file of a killed run may by now belong to anything.
+ * Process helpers of the lab: find every process living in a lab network namespace, and end processes
+ * only after checking who they are (/proc/PID/comm), since a PID read from a file of a killed run may
+ * by now belong to anything. Detached daemons start with spawnDetached (exec/spawn.ts).
  */
 
 export async function readComm(pid: number): Promise<string | undefined> {
@@ -105,28 +103,4 @@ export async function terminate(pids: readonly number[], graceMs = 2000): Promis
     still = (await Promise.all(still.map(async (p) => ((await isAlive(p)) ? p : -1)))).filter((p) => p > 0);
   }
   return left;
-}
-
-/**
- * Starts a long-running process detached (own session, survives the caller), stdout and stderr
- * appended to `logFile`. Returns its PID; `ip netns exec`, `unshare` and `sh -c exec` all exec in
- * place, so the PID stays the daemon's.
- */
-export function spawnDetached(argv: readonly string[], logFile: string, env?: Readonly<Record<string, string>>): number {
-  const [file, ...args] = argv;
-  if (file === undefined) throw new TypeError('empty argv');
-  const fd = openSync(logFile, 'a');
-  try {
-    const child = spawn(file, args, {
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      env: { ...process.env, LC_ALL: 'C', ...env },
-    });
-    child.on('error', () => undefined); // reported below through the missing pid or the log
-    child.unref();
-    if (child.pid === undefined) throw new Error(`cannot start ${file}`);
-    return child.pid;
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -3,10 +3,11 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { LabError } from '../errors/classes.js';
 import { runLocal } from '../exec/local.js';
+import { spawnDetached } from '../exec/spawn.js';
 import type { IoOptions } from '../util/abort.js';
 import { frrDir } from './frr.js';
 import { generateLabKeys, startNetconfSwitch, writeKnownHosts, type KnownHostsEntry } from './netconfd.js';
-import { spawnDetached, verifiedPid } from './proc.js';
+import { verifiedPid } from './proc.js';
 import { agentBundle } from './agent/bundle.js';
 import type { LabPlan, SwitchPlan } from './topology.js';
 

@@ -3,8 +3,9 @@ import { createConnection } from 'node:net';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { LabError } from '../errors/classes.js';
 import { runLocal } from '../exec/local.js';
+import { spawnDetached } from '../exec/spawn.js';
 import { pollUntil, withDeadline, type IoOptions } from '../util/abort.js';
-import { spawnDetached, verifiedPid } from './proc.js';
+import { verifiedPid } from './proc.js';
 import type { LabPlan, WanPlan } from './topology.js';
 
 /**

@@ -5,10 +5,9 @@
  * by the specs of one worker: labs and hardware run with one worker.
  */
 import { test as base, type TestInfo } from '@playwright/test';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { execFileText } from '../exec/spawn.js';
 import { fileJournal } from '../harness/journal-file.js';
 import { openTestbed, progressPrinter, type OpenedTestbed } from '../harness/open.js';
 import { formatRecovery, recoverRuns } from '../harness/recover.js';
@@ -79,7 +78,8 @@ interface TestFixtures {
 
 /** Runs `vmmi <args>` as a child process (the lab's composition root lives in the CLI). */
 export async function vmmiCli(args: readonly string[], timeoutMs: number): Promise<string> {
-  const r = await promisify(execFile)(process.execPath, [`${REPO}/bin/vmmi.js`, ...args], { cwd: REPO, timeout: timeoutMs, maxBuffer: 16 << 20 });
+  const r = await execFileText([process.execPath, `${REPO}/bin/vmmi.js`, ...args],
+    { cwd: REPO, keepLocale: true, timeoutMs, maxBuffer: 16 << 20 });
   return r.stdout + r.stderr;
 }
 

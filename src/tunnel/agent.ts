@@ -7,12 +7,12 @@
  * checked against /proc/PID/comm before any signal; the agent is bounded by `-t`, exits when its
  * stdin (our pipe) closes, and prints counters on exit.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { VmmiError } from '../errors/vmmi-error.js';
 import { TimeoutError } from '../errors/classes.js';
 import { runChecked } from '../exec/local.js';
+import { spawnPiped, type ChildProcess } from '../exec/spawn.js';
 import type { CommandRunner } from '../exec/types.js';
 import { withDeadline, type IoOptions } from '../util/abort.js';
 import { flowIdOf, parseCounters, portOf, tunIfName, type AgentCounters } from './header.js';
@@ -72,7 +72,7 @@ export class TunnelAgent {
     const argv = ['ip', 'netns', 'exec', spec.ns, spec.binary ?? defaultAgentBinary(), '-i', ifname,
       '-l', spec.local, '-L', String(port), '-r', spec.remote, '-R', String(port),
       '-f', String(spec.flowId ?? flowIdOf(spec.tunnel)), '-t', String(secs), '-m', String(spec.mtu ?? 1400), '-w'];
-    const child = spawn(argv[0] ?? 'ip', argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const child: ChildProcess = spawnPiped(argv);
     const a = new TunnelAgent(spec, child);
     child.stdin?.on('error', () => { /* agent gone: its exit tells why */ });
     child.stderr?.setEncoding('utf8');

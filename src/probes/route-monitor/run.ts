@@ -7,9 +7,9 @@
  * latency). `start` returns only once the netlink socket is subscribed (checked in /proc), so changes
  * made after it are never missed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, readdir, readlink } from 'node:fs/promises';
 import { runLocal } from '../../exec/local.js';
+import { spawnPiped, type ChildProcess } from '../../exec/spawn.js';
 import { TimeoutError } from '../../errors/classes.js';
 import { VmmiError } from '../../errors/vmmi-error.js';
 import { pollUntil, withDeadline, type IoOptions } from '../../util/abort.js';
@@ -131,8 +131,7 @@ export class NetnsMonitor {
   }
 
   private spawn(inner: readonly string[], what: 'route' | 'fdb'): void {
-    const [file, ...args] = this.argv(inner);
-    const proc = spawn(file ?? 'timeout', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const proc: ChildProcess = spawnPiped(this.argv(inner), { stdin: 'ignore' });
     const child: Child = { proc, stderr: '', closed: new Promise((res) => proc.once('close', () => res())) };
     proc.once('error', (e) => { child.stderr += `spawn failed: ${e.message}`; });
     proc.stderr?.setEncoding('utf8');

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { spawnPiped } from '../../exec/spawn.js';
 
 /** A running agent process whose stdout is read line by line while it runs. */
 export interface ProbeProcess {
@@ -22,9 +22,9 @@ export type ProbeSpawner = (argv: readonly string[], opts: { readonly cwd?: stri
 
 /** Spawns argv (never a shell string) on this host with piped stdio. */
 export const spawnLocal: ProbeSpawner = (argv, opts) => {
-  const [file, ...args] = argv;
+  const [file] = argv;
   if (file === undefined) throw new TypeError('empty argv');
-  const child = spawn(file, args, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+  const child = spawnPiped(argv, opts.cwd === undefined ? {} : { cwd: opts.cwd });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => {
