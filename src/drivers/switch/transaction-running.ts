@@ -14,7 +14,8 @@ import { el, raw, type XChild, type XElement } from '../../transports/netconf/xm
 import { NS_BASE, serializeXml, type XNode } from '../../transports/netconf/xml.js';
 import { type IoOptions } from '../../util/abort.js';
 import { diffLines, flattenXml } from './config-diff.js';
-import { stepRecorder, type ConfigChange, type TransactionOptions, type TransactionResult, type TransactionStep } from './transaction.js';
+import { stepRecorder, type ConfigChange, type TransactionOptions, type TransactionResult, type TransactionStep }
+  from './transaction-steps.js';
 
 function roots(filter: Filter | undefined): XElement[] {
   if (filter === undefined || filter.type !== 'subtree') return [];
