@@ -6,13 +6,7 @@ import { createMigrateCommand } from './migrate.js';
 import { recoverCommand } from './recover.js';
 import { runCommand } from './run.js';
 import { openTestbed, progressPrinter } from '../harness/open.js';
-
-/** One `vmmi` command group. `run` returns the exit code. */
-export interface Command {
-  readonly summary: string;
-  readonly usage: string;
-  run(args: readonly string[]): Promise<number>;
-}
+import type { Command } from './command.js';
 
 /** Explicit registry of command groups; each later capability adds its line here. */
 export const commands: Readonly<Record<string, Command>> = {

@@ -15,7 +15,7 @@ import type { ProgressEvent } from '../lab/progress.js';
 import { labStatus } from '../lab/status.js';
 import { planLab, type LabPlan } from '../lab/topology.js';
 import { labUp, type LabGlue } from '../lab/up.js';
-import type { Command } from './commands.js';
+import type { Command } from './command.js';
 
 /**
  * `vmmi lab up | down | status | doctor [--testbed FILE] [--prefix P]`: the emulated lab's

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { MigrationError, UsageError } from '../errors/classes.js';
+import { MigrationError } from '../errors/classes.js';
 import { fileJournal } from '../harness/journal-file.js';
 import { formatRecovery, recoverRuns } from '../harness/recover.js';
 import { loadTestbed } from '../inventory/load.js';
 import { formatResult } from '../migration/format.js';
 import { runMigration, type MigrationDrivers, type RunMigrationOptions } from '../migration/run.js';
-import type { Family } from '../migration/strategies/types.js';
-import { MIGRATION_STRATEGIES, type MigrationStrategy, type Testbed } from '../model/testbed.js';
-import { parseCommandArgs } from './args.js';
-import type { Command } from './commands.js';
+import type { Testbed } from '../model/testbed.js';
+import type { Command } from './command.js';
+import { parseMoveArgs } from './move-args.js';
 
 const USAGE = 'vmmi migrate VM --to HOST [--from HOST] [--strategy S] [--family 4|6] [--testbed testbeds/local.yaml]';
 
@@ -23,56 +22,11 @@ export interface OpenedDrivers {
 /** Builds the drivers for a testbed (injected by the composition root that owns the driver registries). */
 export type DriverFactory = (testbed: Testbed, signal: AbortSignal) => Promise<OpenedDrivers>;
 
-export function parseFamilies(raw: readonly string[] | undefined): Family[] | undefined {
-  if (raw === undefined || raw.length === 0) return undefined;
-  return raw.map((f) => {
-    if (f === '4' || f === '6') return Number(f) as Family;
-    throw new UsageError(`--family must be 4 or 6, got "${f}"`);
-  });
-}
-
-export function parseStrategy(s: string | undefined): MigrationStrategy | undefined {
-  if (s === undefined) return undefined;
-  if ((MIGRATION_STRATEGIES as readonly string[]).includes(s)) return s as MigrationStrategy;
-  throw new UsageError(`unknown strategy "${s}"; supported: ${MIGRATION_STRATEGIES.join(', ')}`);
-}
-
 /**
  * `vmmi migrate`: one migration with all observers; prints timeline, decomposition, conformance and
  * metrics. SIGINT aborts the run, which rolls back. Exit 0 only when the VM migrated and the
  * measurement is not errored.
  */
-/** Arguments shared by `vmmi migrate` and `vmmi plan`; undefined when only --help was asked for. */
-export interface MoveArgs {
-  readonly vm: string;
-  readonly to: string;
-  readonly from?: string;
-  readonly strategy?: MigrationStrategy;
-  readonly families?: Family[];
-  readonly testbed: string;
-}
-
-export function parseMoveArgs(args: readonly string[], usage: string): MoveArgs | undefined {
-  const { values, positionals } = parseCommandArgs(args, {
-    to: { type: 'string' }, from: { type: 'string' }, strategy: { type: 'string' },
-    family: { type: 'string', multiple: true }, testbed: { type: 'string', default: 'testbeds/local.yaml' },
-  }, usage);
-  if (values.help === true) {
-    console.log(`usage: ${usage}`);
-    return undefined;
-  }
-  const [vm] = positionals;
-  if (vm === undefined || values.to === undefined || positionals.length > 1) throw new UsageError(`usage: ${usage}`);
-  const strategy = parseStrategy(values.strategy);
-  const families = parseFamilies(values.family);
-  return {
-    vm, to: values.to, testbed: values.testbed ?? 'testbeds/local.yaml',
-    ...(values.from === undefined ? {} : { from: values.from }),
-    ...(strategy === undefined ? {} : { strategy }),
-    ...(families === undefined ? {} : { families }),
-  };
-}
-
 export function createMigrateCommand(openDrivers: DriverFactory): Command {
   return {
     summary: 'live-migrate a VM with all observers and print timeline, decomposition and metrics',

@@ -1,7 +1,7 @@
 import { loadTestbed } from '../inventory/load.js';
 import { formatPlan, planMigration } from '../migration/plan.js';
-import { parseMoveArgs } from './migrate.js';
-import type { Command } from './commands.js';
+import type { Command } from './command.js';
+import { parseMoveArgs } from './move-args.js';
 
 const USAGE = 'vmmi plan VM --to HOST [--from HOST] [--strategy S] [--family 4|6] [--testbed testbeds/local.yaml]';
 

@@ -2,7 +2,7 @@ import { formatRecovery, recoverRuns } from '../harness/recover.js';
 import { openTestbed } from '../harness/open.js';
 import { loadTestbed } from '../inventory/load.js';
 import { parseCommandArgs } from './args.js';
-import type { Command } from './commands.js';
+import type { Command } from './command.js';
 
 const USAGE = 'vmmi recover [--testbed testbeds/local.yaml]';
 

@@ -4,7 +4,7 @@ import { UsageError } from '../errors/classes.js';
 import { HistoryStore } from '../report/history.js';
 import { buildReportModel } from '../report/model.js';
 import { writeReport } from '../report/write.js';
-import type { Command } from './commands.js';
+import type { Command } from './command.js';
 
 const USAGE = 'vmmi report [--since ISO|7d|12h] [--history FILE] [--out DIR]';
 

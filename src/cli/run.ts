@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnInherited } from '../exec/spawn.js';
 import { loadTestbed } from '../inventory/load.js';
 import { parseCommandArgs } from './args.js';
-import type { Command } from './commands.js';
+import type { Command } from './command.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const USAGE = 'vmmi run [--testbed testbeds/local.yaml] [--grep PATTERN] [--out reports] [--project default]';

@@ -3,7 +3,7 @@ import { validateTestbedFile } from '../inventory/load.js';
 import { testbedJsonSchema } from '../inventory/schema.js';
 import { redact } from '../util/redact.js';
 import { parseCommandArgs } from './args.js';
-import type { Command } from './commands.js';
+import type { Command } from './command.js';
 
 const USAGE = `vmmi testbed validate FILE   check a testbed file; every problem as file:line:col  path: message
 vmmi testbed show FILE       print the resolved testbed (secrets shown as references)

@@ -1,0 +1,50 @@
+/** Arguments of the commands that name one move (`vmmi migrate`, `vmmi plan`), parsed in one place. */
+import { UsageError } from '../errors/classes.js';
+import type { Family } from '../migration/strategies/types.js';
+import { MIGRATION_STRATEGIES, type MigrationStrategy } from '../model/testbed.js';
+import { parseCommandArgs } from './args.js';
+
+export function parseFamilies(raw: readonly string[] | undefined): Family[] | undefined {
+  if (raw === undefined || raw.length === 0) return undefined;
+  return raw.map((f) => {
+    if (f === '4' || f === '6') return Number(f) as Family;
+    throw new UsageError(`--family must be 4 or 6, got "${f}"`);
+  });
+}
+
+export function parseStrategy(s: string | undefined): MigrationStrategy | undefined {
+  if (s === undefined) return undefined;
+  if ((MIGRATION_STRATEGIES as readonly string[]).includes(s)) return s as MigrationStrategy;
+  throw new UsageError(`unknown strategy "${s}"; supported: ${MIGRATION_STRATEGIES.join(', ')}`);
+}
+
+/** Arguments shared by `vmmi migrate` and `vmmi plan`; undefined when only --help was asked for. */
+export interface MoveArgs {
+  readonly vm: string;
+  readonly to: string;
+  readonly from?: string;
+  readonly strategy?: MigrationStrategy;
+  readonly families?: Family[];
+  readonly testbed: string;
+}
+
+export function parseMoveArgs(args: readonly string[], usage: string): MoveArgs | undefined {
+  const { values, positionals } = parseCommandArgs(args, {
+    to: { type: 'string' }, from: { type: 'string' }, strategy: { type: 'string' },
+    family: { type: 'string', multiple: true }, testbed: { type: 'string', default: 'testbeds/local.yaml' },
+  }, usage);
+  if (values.help === true) {
+    console.log(`usage: ${usage}`);
+    return undefined;
+  }
+  const [vm] = positionals;
+  if (vm === undefined || values.to === undefined || positionals.length > 1) throw new UsageError(`usage: ${usage}`);
+  const strategy = parseStrategy(values.strategy);
+  const families = parseFamilies(values.family);
+  return {
+    vm, to: values.to, testbed: values.testbed ?? 'testbeds/local.yaml',
+    ...(values.from === undefined ? {} : { from: values.from }),
+    ...(strategy === undefined ? {} : { strategy }),
+    ...(families === undefined ? {} : { families }),
+  };
+}
