@@ -4,7 +4,19 @@
  */
 import { UnsupportedError } from '../errors/classes.js';
 import type { Hypervisor, Subnet, Switch, Testbed, Vm } from '../model/testbed.js';
-import type { Family, MoveContext } from './strategies/types.js';
+
+/** IP address family. */
+export type Family = 4 | 6;
+
+/** Everything a strategy needs to plan one move (strategies/types.ts re-exports it with the strategy shapes). */
+export interface MoveContext {
+  readonly testbed: Testbed;
+  readonly vm: Vm;
+  /** Hypervisor names. */
+  readonly source: string;
+  readonly destination: string;
+  readonly families: readonly Family[];
+}
 
 interface Adj {
   readonly peer: string;

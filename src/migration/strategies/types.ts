@@ -3,9 +3,10 @@
  * they compute ordered operations from the resolved Testbed; drivers translate intents into
  * NETCONF edits, vtysh lines or `ip` commands.
  */
-import type { MigrationStrategy, Testbed, Vm } from '../../model/testbed.js';
+import type { MigrationStrategy } from '../../model/testbed.js';
+import type { Family, MoveContext } from '../topology.js';
 
-export type Family = 4 | 6;
+export type { Family, MoveContext } from '../topology.js';
 
 /** Where a host route points: to a neighbour device (address when the testbed knows it) or on-link. */
 export interface NextHop {
@@ -52,16 +53,6 @@ export type DeviceOp =
     readonly family: Family; readonly remove?: boolean; readonly access?: string };
 
 export type DeviceOpKind = DeviceOp['op'];
-
-/** Everything a strategy needs to plan one move. */
-export interface MoveContext {
-  readonly testbed: Testbed;
-  readonly vm: Vm;
-  /** Hypervisor names. */
-  readonly source: string;
-  readonly destination: string;
-  readonly families: readonly Family[];
-}
 
 /** Matches timeline events by kind (and host when given). */
 export interface EventMatch {
