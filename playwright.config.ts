@@ -2,7 +2,8 @@ import { defineConfig } from '@playwright/test';
 
 /**
  * Projects:
- * - unit: pure cores and fakes, next to the code (`src/**\/*.test.ts`); no root needed.
+ * - unit: pure cores and fakes, next to the code (`src/**\/*.test.ts`), and the bad-input corpora
+ *   (`test/**\/*.test.ts`); no root needed.
  * - integration: real daemons on loopback or in temporary namespaces (libvirtd test driver, netconfd, sshd).
  * - lab: the emulated lab or a hardware testbed (`testbedFile` option); serial, one worker.
  * - default: the default suite of migration scenarios (npm start), on VMMI_TESTBED (default testbeds/local.yaml).
@@ -16,7 +17,7 @@ export default defineConfig({
   reporter: [['list']],
   timeout: 60_000,
   projects: [
-    { name: 'unit', testDir: './src', testMatch: '**/*.test.ts', fullyParallel: true },
+    { name: 'unit', testDir: '.', testMatch: ['src/**/*.test.ts', 'test/**/*.test.ts'], fullyParallel: true },
     // On CI a test that fails once is run once more (real daemons and timing on a shared 2-core host);
     // one that passes only then is listed as flaky above the closing line, never hidden.
     { name: 'integration', testDir: './suites/integration', testMatch: '**/*.spec.ts', workers: 1, timeout: 180_000, retries: process.env.CI === 'true' ? 1 : 0 },

@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 /* eslint-disable no-restricted-imports -- src/index.ts does not exist yet; the integrator re-exports these */
 import { isVmmiError } from '../../src/errors/vmmi-error.js';
-import { makeKey, startPrivateSshd, type PrivateSshd } from '../../src/fuzz/private-sshd.js';
+import { makeKey, startPrivateSshd, type PrivateSshd } from '../../test/helpers/private-sshd.js';
 import { Secret } from '../../src/model/secret.js';
 import type { HostKeyPolicy } from '../../src/model/testbed.js';
 import { collectControllerManifest } from '../../src/playwright/manifest.js';

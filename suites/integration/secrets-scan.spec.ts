@@ -15,7 +15,7 @@ import { sampleRecord } from '../../test/fixtures/report/sample-records.js';
 /* eslint-disable no-restricted-imports -- src/index.ts does not exist yet; the integrator re-exports these */
 import { runLocal } from '../../src/exec/local.js';
 import { isVmmiError } from '../../src/errors/vmmi-error.js';
-import { freePort, startPrivateSshd, type PrivateSshd } from '../../src/fuzz/private-sshd.js';
+import { freePort, startPrivateSshd, type PrivateSshd } from '../../test/helpers/private-sshd.js';
 import { loadTestbed } from '../../src/inventory/load.js';
 import type { Switch, Testbed } from '../../src/model/testbed.js';
 import { collectControllerManifest } from '../../src/playwright/manifest.js';

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { writeFile } from 'node:fs/promises';
-import { XdrDecoder, XdrEncoder } from '../transports/libvirt/xdr.js';
+import { XdrDecoder, XdrEncoder } from '../../src/transports/libvirt/xdr.js';
 import { formatReport, superviseCorpus } from './supervise.js';
 
 test('libvirt record decoder and every reply/event/error codec: 10,000 bad inputs', async () => {

@@ -5,14 +5,18 @@
  * get-state / get-info / list-all-domains / job-stats / perform3 / xml-desc replies, an error reply),
  * with huge length words, huge string/array/typed-param counts and wrong program/version/type/status.
  */
-import { isVmmiError } from '../errors/vmmi-error.js';
-import { LibvirtError } from '../errors/classes.js';
-import { FRAME_MIN, FrameDecoder, MESSAGE_MAX, MessageStatus, MessageType, encodeFrame, type Header } from '../transports/libvirt/frame.js';
+import { isVmmiError } from '../../src/errors/vmmi-error.js';
+import { LibvirtError } from '../../src/errors/classes.js';
+import {
+  FRAME_MIN, FrameDecoder, MESSAGE_MAX, MessageStatus, MessageType, encodeFrame, type Header,
+} from '../../src/transports/libvirt/frame.js';
 import {
   EventProc, KEEPALIVE_PROGRAM, Proc, REMOTE_PROGRAM, REMOTE_VERSION, decodeIterationMsg, decodeJobCompletedMsg,
   decodeLifecycleMsg, decodeRemoteError, paramsToRecord, type WireDomain,
-} from '../transports/libvirt/protocol.js';
-import { TYPED_PARAM_FIELD_MAX, XDR_STRING_MAX, XdrDecoder, type TypedParam } from '../transports/libvirt/xdr.js';
+} from '../../src/transports/libvirt/protocol.js';
+import {
+  TYPED_PARAM_FIELD_MAX, XDR_STRING_MAX, XdrDecoder, type TypedParam,
+} from '../../src/transports/libvirt/xdr.js';
 import type { Corpus, FuzzInput } from './harness.js';
 import { previewBytes } from './harness.js';
 import { concatBytes, mutateBytes, randomBytes, splitPoints, truncationPoints } from './mutate.js';

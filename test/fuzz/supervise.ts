@@ -8,7 +8,7 @@
  * long-running process and a kill decided from that stream.
  */
 import { fileURLToPath } from 'node:url';
-import { spawnPiped } from '../exec/spawn.js';
+import { spawnPiped } from '../../src/exec/spawn.js';
 import { corpora, type CorpusName } from './corpora.js';
 import type { RangeSummary, Slowest, Violation } from './harness.js';
 
@@ -49,8 +49,8 @@ const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 
 function runChild(name: string, from: number, to: number, o: Required<SuperviseOptions>): Promise<ChildOutcome> {
   return new Promise((resolve) => {
-    const child = spawnPiped([process.execPath, '--import', 'tsx', CHILD, name, String(from), String(to), String(o.perInputMs)],
-      { stdin: 'ignore', keepLocale: true });
+    const argv = [process.execPath, '--import', 'tsx', CHILD, name, String(from), String(to), String(o.perInputMs)];
+    const child = spawnPiped(argv, { stdin: 'ignore', keepLocale: true });
     const violations: Violation[] = [];
     let summary: RangeSummary | undefined;
     let last = from - 1;

@@ -7,9 +7,9 @@ import { connect } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runChecked } from '../exec/local.js';
-import { spawnDetached } from '../exec/spawn.js';
-import { terminate } from '../lab/proc.js';
+import { runChecked } from '../../src/exec/local.js';
+import { spawnDetached } from '../../src/exec/spawn.js';
+import { terminate } from '../../src/lab/proc.js';
 
 export interface KeyPair {
   readonly privateFile: string;

@@ -5,12 +5,12 @@
  * huge chunk sizes, deep nesting and garbage.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { isVmmiError } from '../errors/vmmi-error.js';
-import { FrameDecoder, MAX_CHUNK_SIZE, encodeMessage, type Framing } from '../transports/netconf/framing.js';
-import { negotiateFraming, parseServerHello, type NetconfProfile } from '../transports/netconf/hello.js';
-import { parseNotification } from '../transports/netconf/notifications.js';
-import { parseRpcErrors, splitSeverity, toRpcError } from '../transports/netconf/rpc-error.js';
-import { parseXml, peekRoot, serializeXml } from '../transports/netconf/xml.js';
+import { isVmmiError } from '../../src/errors/vmmi-error.js';
+import { FrameDecoder, MAX_CHUNK_SIZE, encodeMessage, type Framing } from '../../src/transports/netconf/framing.js';
+import { negotiateFraming, parseServerHello, type NetconfProfile } from '../../src/transports/netconf/hello.js';
+import { parseNotification } from '../../src/transports/netconf/notifications.js';
+import { parseRpcErrors, splitSeverity, toRpcError } from '../../src/transports/netconf/rpc-error.js';
+import { parseXml, peekRoot, serializeXml } from '../../src/transports/netconf/xml.js';
 import type { Corpus, FuzzInput } from './harness.js';
 import { previewBytes, previewText } from './harness.js';
 import { concatBytes, mutateBytes, randomBytes, splitPoints, truncationPoints } from './mutate.js';

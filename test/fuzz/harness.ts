@@ -6,7 +6,7 @@
  *   corpus reports as broken (e.g. a loader issue without a message), or an input slower than the bound.
  * Hangs and process crashes cannot be caught here; the supervisor detects them from the progress stream.
  */
-import { isVmmiError } from '../errors/vmmi-error.js';
+import { isVmmiError } from '../../src/errors/vmmi-error.js';
 
 /** One generated input: a label saying how it was made, a printable preview and the target call. */
 export interface FuzzInput {

@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { validateTestbedText } from '../inventory/load.js';
+import { validateTestbedText } from '../../src/inventory/load.js';
 import type { Corpus, FuzzInput } from './harness.js';
 import { previewText } from './harness.js';
 import { mutateBytes, truncationPoints } from './mutate.js';
