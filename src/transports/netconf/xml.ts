@@ -19,6 +19,11 @@ export interface XNode {
   readonly children: readonly XNode[];
   /** Concatenated direct text content (not trimmed). */
   readonly text: string;
+  /**
+   * Prefix → namespace bindings in scope at the element as parsed ('' the default namespace), its own
+   * declarations included: a subtree serialised on its own keeps prefixes declared on its ancestors.
+   */
+  readonly scope?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -33,6 +38,7 @@ interface MNode {
   attrs: Record<string, string>;
   children: MNode[];
   text: string;
+  scope: ReadonlyMap<string, string>;
 }
 
 interface Frame {
@@ -80,11 +86,7 @@ export function parseXml(xml: string): XNode {
     if (lt > i && top !== undefined) top.node.text += decodeRefs(xml.slice(i, lt));
     const c = xml.charCodeAt(lt + 1);
     if (c === 0x2f /* / */) {
-      const gt = xml.indexOf('>', lt + 2);
-      if (gt < 0) malformed('unterminated end tag', lt);
-      let e = gt;
-      while (e > lt + 2 && isWs(xml.charCodeAt(e - 1))) e--;
-      const tag = xml.slice(lt + 2, e);
+      const { tag, gt } = readEndTag(xml, lt);
       if (top === undefined) malformed(`end tag </${tag}> without a start tag`, lt);
       if (tag !== top.tag) malformed(`end tag </${tag}> does not close <${top.tag}>`, lt);
       stack.pop();
@@ -94,101 +96,140 @@ export function parseXml(xml: string): XNode {
       i = gt + 1;
       continue;
     }
-    if (c === 0x21 /* ! */) {
-      if (xml.startsWith('<!--', lt)) {
-        const end = xml.indexOf('-->', lt + 4);
-        if (end < 0) malformed('unterminated comment', lt);
-        i = end + 3;
-      } else if (xml.startsWith('<![CDATA[', lt)) {
-        const end = xml.indexOf(']]>', lt + 9);
-        if (end < 0) malformed('unterminated CDATA section', lt);
-        if (top !== undefined) top.node.text += xml.slice(lt + 9, end);
-        i = end + 3;
-      } else if (xml.startsWith('<!DOCTYPE', lt) && top === undefined) {
-        i = skipDoctype(xml, lt);
-      } else {
-        malformed('unexpected "<!"', lt);
-      }
+    if (c === 0x21 /* ! */ || c === 0x3f /* ? */) {
+      i = skipMarkup(xml, lt, top?.node);
       continue;
     }
-    if (c === 0x3f /* ? */) {
-      const end = xml.indexOf('?>', lt + 2);
-      if (end < 0) malformed('unterminated processing instruction', lt);
-      i = end + 2;
-      continue;
-    }
-    // Start tag: name, attributes, then ">" or "/>".
-    let j = lt + 1;
-    while (j < n) {
-      const k = xml.charCodeAt(j);
-      if (isWs(k) || k === 0x3e /* > */ || k === 0x2f /* / */) break;
-      if (notInName(k)) malformed('bad element name', lt);
-      j++;
-    }
-    const tag = xml.slice(lt + 1, j);
-    if (tag === '') malformed('empty element name', lt);
-    let attrs: Record<string, string> = NO_ATTRS as Record<string, string>;
-    const parentScope = top === undefined ? NO_SCOPE : top.scope;
-    let scope = parentScope;
-    let selfClosing = false;
-    for (;;) {
-      while (j < n && isWs(xml.charCodeAt(j))) j++;
-      if (j >= n) malformed(`unterminated start tag <${tag}>`, lt);
-      const k = xml.charCodeAt(j);
-      if (k === 0x3e) {
-        j++;
-        break;
-      }
-      if (k === 0x2f) {
-        if (xml.charCodeAt(j + 1) !== 0x3e) malformed(`stray "/" in <${tag}>`, j);
-        selfClosing = true;
-        j += 2;
-        break;
-      }
-      const a0 = j;
-      while (j < n) {
-        const q = xml.charCodeAt(j);
-        if (q === 0x3d /* = */ || isWs(q) || q === 0x3e || q === 0x2f) break;
-        if (notInName(q)) malformed(`bad attribute name in <${tag}>`, j);
-        j++;
-      }
-      const name = xml.slice(a0, j);
-      while (j < n && isWs(xml.charCodeAt(j))) j++;
-      if (name === '' || xml.charCodeAt(j) !== 0x3d) malformed(`attribute without value in <${tag}>`, j);
-      j++;
-      while (j < n && isWs(xml.charCodeAt(j))) j++;
-      const quote = xml.charCodeAt(j);
-      if (quote !== 0x22 && quote !== 0x27) malformed(`unquoted attribute value in <${tag}>`, j);
-      const close = xml.indexOf(quote === 0x22 ? '"' : "'", j + 1);
-      if (close < 0) malformed(`unterminated attribute value in <${tag}>`, j);
-      const value = decodeRefs(xml.slice(j + 1, close));
-      j = close + 1;
-      if (attrs === NO_ATTRS) attrs = {};
-      attrs[name] = value;
-      if (name === 'xmlns' || name.startsWith('xmlns:')) {
-        if (scope === parentScope) scope = new Map(parentScope);
-        (scope as Map<string, string>).set(name === 'xmlns' ? '' : name.slice(6), value);
-      }
-    }
-    const colon = tag.indexOf(':');
+    const st = readStartTag(xml, lt, top === undefined ? NO_SCOPE : top.scope);
+    const colon = st.tag.indexOf(':');
     const node: MNode = {
-      name: colon < 0 ? tag : tag.slice(colon + 1),
-      ns: scope.get(colon < 0 ? '' : tag.slice(0, colon)),
-      attrs,
+      name: colon < 0 ? st.tag : st.tag.slice(colon + 1),
+      ns: st.scope.get(colon < 0 ? '' : st.tag.slice(0, colon)),
+      attrs: st.attrs,
       children: [],
       text: '',
+      scope: st.scope,
     };
-    i = j;
+    i = st.end;
     if (top !== undefined) top.node.children.push(node);
-    else if (selfClosing) return afterRoot(xml, j, node);
-    if (!selfClosing) {
+    else if (st.selfClosing) return afterRoot(xml, st.end, node);
+    if (!st.selfClosing) {
       if (stack.length >= MAX_XML_DEPTH) malformed(`elements nested deeper than ${MAX_XML_DEPTH}`, lt);
-      top = { node, tag, scope };
+      top = { node, tag: st.tag, scope: st.scope };
       stack.push(top);
     }
   }
   if (top !== undefined) malformed(`element <${top.tag}> not closed`, n);
   throw new ProtocolError('XML document without a root element');
+}
+
+/** `</tag >` at `lt`: the tag as written and the offset of its `>`. */
+function readEndTag(xml: string, lt: number): { tag: string; gt: number } {
+  const gt = xml.indexOf('>', lt + 2);
+  if (gt < 0) malformed('unterminated end tag', lt);
+  let e = gt;
+  while (e > lt + 2 && isWs(xml.charCodeAt(e - 1))) e--;
+  return { tag: xml.slice(lt + 2, e), gt };
+}
+
+/**
+ * `<!…` or `<?…` at `lt`: skips a comment, processing instruction or (before the root) DOCTYPE, and
+ * appends a CDATA section to `parent`'s text. Returns the offset after it.
+ */
+function skipMarkup(xml: string, lt: number, parent: MNode | undefined): number {
+  if (xml.charCodeAt(lt + 1) === 0x3f /* ? */) {
+    const end = xml.indexOf('?>', lt + 2);
+    if (end < 0) malformed('unterminated processing instruction', lt);
+    return end + 2;
+  }
+  if (xml.startsWith('<!--', lt)) {
+    const end = xml.indexOf('-->', lt + 4);
+    if (end < 0) malformed('unterminated comment', lt);
+    return end + 3;
+  }
+  if (xml.startsWith('<![CDATA[', lt)) {
+    const end = xml.indexOf(']]>', lt + 9);
+    if (end < 0) malformed('unterminated CDATA section', lt);
+    if (parent !== undefined) parent.text += xml.slice(lt + 9, end);
+    return end + 3;
+  }
+  if (xml.startsWith('<!DOCTYPE', lt) && parent === undefined) return skipDoctype(xml, lt);
+  return malformed('unexpected "<!"', lt);
+}
+
+/** A start tag as read: tag as written, attributes, the namespace scope it opens, where it ends. */
+interface StartTag {
+  readonly tag: string;
+  readonly attrs: Record<string, string>;
+  readonly scope: ReadonlyMap<string, string>;
+  readonly selfClosing: boolean;
+  /** Offset after its `>`. */
+  readonly end: number;
+}
+
+/** Start tag at `lt`: name, attributes, then ">" or "/>". `xmlns` attributes extend `parentScope`. */
+function readStartTag(xml: string, lt: number, parentScope: ReadonlyMap<string, string>): StartTag {
+  const n = xml.length;
+  let j = lt + 1;
+  while (j < n) {
+    const k = xml.charCodeAt(j);
+    if (isWs(k) || k === 0x3e /* > */ || k === 0x2f /* / */) break;
+    if (notInName(k)) malformed('bad element name', lt);
+    j++;
+  }
+  const tag = xml.slice(lt + 1, j);
+  if (tag === '') malformed('empty element name', lt);
+  let attrs: Record<string, string> = NO_ATTRS as Record<string, string>;
+  let scope = parentScope;
+  for (;;) {
+    while (j < n && isWs(xml.charCodeAt(j))) j++;
+    if (j >= n) malformed(`unterminated start tag <${tag}>`, lt);
+    const k = xml.charCodeAt(j);
+    if (k === 0x3e) return { tag, attrs, scope, selfClosing: false, end: j + 1 };
+    if (k === 0x2f) {
+      if (xml.charCodeAt(j + 1) !== 0x3e) malformed(`stray "/" in <${tag}>`, j);
+      return { tag, attrs, scope, selfClosing: true, end: j + 2 };
+    }
+    const a0 = j;
+    j = attrNameEnd(xml, j, tag);
+    const name = xml.slice(a0, j);
+    const open = attrValueStart(xml, j, name, tag);
+    const close = xml.indexOf(xml.charCodeAt(open) === 0x22 ? '"' : "'", open + 1);
+    if (close < 0) malformed(`unterminated attribute value in <${tag}>`, open);
+    const value = decodeRefs(xml.slice(open + 1, close));
+    j = close + 1;
+    if (attrs === NO_ATTRS) attrs = {};
+    attrs[name] = value;
+    if (name === 'xmlns' || name.startsWith('xmlns:')) {
+      if (scope === parentScope) scope = new Map(parentScope);
+      (scope as Map<string, string>).set(name === 'xmlns' ? '' : name.slice(6), value);
+    }
+  }
+}
+
+/** End of the attribute name starting at `from` inside `<tag …>`. */
+function attrNameEnd(xml: string, from: number, tag: string): number {
+  let j = from;
+  while (j < xml.length) {
+    const q = xml.charCodeAt(j);
+    if (q === 0x3d /* = */ || isWs(q) || q === 0x3e || q === 0x2f) break;
+    if (notInName(q)) malformed(`bad attribute name in <${tag}>`, j);
+    j++;
+  }
+  return j;
+}
+
+/** After attribute `name` ending at `from`: ` = ` then the opening quote of the value; returns the quote's offset. */
+function attrValueStart(xml: string, from: number, name: string, tag: string): number {
+  const n = xml.length;
+  let j = from;
+  while (j < n && isWs(xml.charCodeAt(j))) j++;
+  if (name === '' || xml.charCodeAt(j) !== 0x3d) malformed(`attribute without value in <${tag}>`, j);
+  j++;
+  while (j < n && isWs(xml.charCodeAt(j))) j++;
+  const quote = xml.charCodeAt(j);
+  if (quote !== 0x22 && quote !== 0x27) malformed(`unquoted attribute value in <${tag}>`, j);
+  return j;
 }
 
 /** Only whitespace, comments and processing instructions may follow the root element. */
@@ -304,12 +345,51 @@ export function peekRoot(xml: string): RootPeek | undefined {
 
 /** Serialises an XNode back to XML (used to hand a `<data>` subtree to callers as text). */
 export function serializeXml(n: XNode, parentNs?: string): string {
+  return serializeNode(n, parentNs, outerDeclarations(n));
+}
+
+/**
+ * Elements are written unprefixed with a default namespace where it changes (`xmlns=""` for an
+ * element in no namespace under one that has); `extra` adds declarations to this element.
+ */
+function serializeNode(n: XNode, parentNs: string | undefined, extra: string): string {
   const attrs = Object.entries(n.attrs).filter(([k]) => k !== 'xmlns');
-  const nsAttr = n.ns !== undefined && n.ns !== parentNs ? ` xmlns="${escAttr(n.ns)}"` : '';
-  const a = attrs.map(([k, v]) => ` ${k}="${escAttr(v)}"`).join('');
+  const nsAttr = n.ns !== parentNs ? ` xmlns="${escAttr(n.ns ?? '')}"` : '';
+  const a = extra + attrs.map(([k, v]) => ` ${k}="${escAttr(v)}"`).join('');
   const body = escText(n.text.trim() === '' && n.children.length > 0 ? '' : n.text) +
-    n.children.map((c) => serializeXml(c, n.ns)).join('');
+    n.children.map((c) => serializeNode(c, n.ns, '')).join('');
   return body === '' ? `<${n.name}${nsAttr}${a}/>` : `<${n.name}${nsAttr}${a}>${body}</${n.name}>`;
+}
+
+/** A name followed by `:` and a name start, not inside a longer token: a QName's prefix. */
+const PREFIX_USE = /(?:^|[^\w.:-])([A-Za-z_][\w.-]*):(?=[A-Za-z_])/g;
+
+/**
+ * ` xmlns:p="…"` for each prefix the subtree uses (prefixed attributes, identityref and
+ * instance-identifier values) that its root does not declare but its parse scope binds, i.e. one
+ * declared on an ancestor outside the subtree (e.g. on `<rpc-reply>` above `<data>`).
+ */
+function outerDeclarations(n: XNode): string {
+  const scope = n.scope;
+  if (scope === undefined || scope.size === 0) return '';
+  const used = new Set<string>();
+  collectPrefixes(n, used);
+  let out = '';
+  for (const p of used) {
+    const uri = scope.get(p);
+    if (uri !== undefined && p !== 'xml' && !(`xmlns:${p}` in n.attrs)) out += ` xmlns:${p}="${escAttr(uri)}"`;
+  }
+  return out;
+}
+
+function collectPrefixes(n: XNode, used: Set<string>): void {
+  for (const [k, v] of Object.entries(n.attrs)) {
+    const colon = k.indexOf(':');
+    if (colon > 0 && !k.startsWith('xmlns')) used.add(k.slice(0, colon));
+    if (!k.startsWith('xmlns')) for (const m of v.matchAll(PREFIX_USE)) used.add(m[1] as string);
+  }
+  if (n.text.includes(':')) for (const m of n.text.matchAll(PREFIX_USE)) used.add(m[1] as string);
+  for (const c of n.children) collectPrefixes(c, used);
 }
 
 function escText(s: string): string {
