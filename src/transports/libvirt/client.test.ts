@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { type LibvirtClient, type RpcEventMessage, connectLibvirt } from './client.js';
-import { FAKE_DOMAIN, FakeLibvirtd } from './fake-server.test-helper.js';
+import { FAKE_DOMAIN, FakeLibvirtd } from '../../../test/fakes/libvirtd.js';
 import { MessageType, encodeFrame } from './frame.js';
 import { EventProc, KEEPALIVE_PROGRAM, Proc, type ProcDef, decodeLifecycleMsg } from './protocol.js';
 import { XdrEncoder, uuidFromString } from './xdr.js';

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { expect, test } from '@playwright/test';
 import { connectLibvirt } from './client.js';
-import { FakeLibvirtd } from './fake-server.test-helper.js';
+import { FakeLibvirtd } from '../../../test/fakes/libvirtd.js';
 import { Proc } from './protocol.js';
 import { type SshExecOpener, defaultTlsFiles, dialLibvirt } from './socket.js';
 import { parseLibvirtUri } from './uri.js';

@@ -3,7 +3,7 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createHmac, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPersona, type Persona, type PersonaOptions } from '../../../test/helpers/netconf-persona.js';
+import { startPersona, type Persona, type PersonaOptions } from '../../../test/fakes/netconf-persona.js';
 import { isVmmiError } from '../../errors/vmmi-error.js';
 import type { HostKeyPolicy } from '../../model/testbed.js';
 import { Secret } from '../../model/secret.js';

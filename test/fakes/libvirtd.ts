@@ -7,9 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { type Server, type Socket, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FrameDecoder, type Header, type Message, MessageStatus, MessageType, encodeFrame } from './frame.js';
-import { KEEPALIVE_PROGRAM, Proc, REMOTE_PROGRAM, encodeRemoteError } from './protocol.js';
-import { XdrEncoder, uuidFromString } from './xdr.js';
+import {
+  FrameDecoder, type Header, type Message, MessageStatus, MessageType, encodeFrame,
+} from '../../src/transports/libvirt/frame.js';
+import { KEEPALIVE_PROGRAM, Proc, REMOTE_PROGRAM, encodeRemoteError } from '../../src/transports/libvirt/protocol.js';
+import { XdrEncoder, uuidFromString } from '../../src/transports/libvirt/xdr.js';
 
 export const FAKE_DOMAIN = { name: 'vm1', uuid: '6c61622d-6876-4000-8000-0000000000aa', id: 3 };
 
