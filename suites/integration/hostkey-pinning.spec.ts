@@ -7,7 +7,7 @@
 import { expect, test } from '@playwright/test';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-/* eslint-disable no-restricted-imports -- src/index.ts does not exist yet; the integrator re-exports these */
+/* eslint-disable no-restricted-imports -- internals checked directly, outside the public API (src/index.ts) */
 import { isVmmiError } from '../../src/errors/vmmi-error.js';
 import { makeKey, startPrivateSshd, type PrivateSshd } from '../../test/helpers/private-sshd.js';
 import { Secret } from '../../src/model/secret.js';

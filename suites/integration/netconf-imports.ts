@@ -1,7 +1,8 @@
 /**
- * The NETCONF specs' view of vmmi. Suites import only the package entry; src/index.ts does not
- * export the device layer yet, so this one file reaches into src/ (the integrator replaces these
- * lines with `from '../../src/index.js'`).
+ * The NETCONF specs' view of vmmi internals, outside the public API (src/index.ts): the device layer
+ * (NETCONF client, XML helpers, switch drivers and transactions, CLI sessions) and the lab's netconfd
+ * starter. Suites import only the package entry; this one file reaches into src/, so every reach-in of
+ * the NETCONF specs is listed here.
  */
 /* eslint-disable no-restricted-imports */
 export { generateLabKeys, startNetconfSwitch, writeKnownHosts, type NetconfSwitch, type LabKeys } from '../../src/lab/netconfd.js';

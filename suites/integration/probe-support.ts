@@ -1,6 +1,7 @@
 /**
- * What the probe integration specs use, in one place. The package entry (src/index.ts) does not
- * re-export the probe modules yet; once it does, these imports switch to '../../src/index.js'.
+ * What the probe integration specs use, in one place: the probe modules themselves (UDP probe and
+ * reflector, TCP session, calibration, outage injector), most of which are internals outside the public
+ * API (src/index.ts). Suites import only the package entry; this one file reaches into src/.
  */
 /* eslint-disable no-restricted-imports */
 export { runChecked, runLocal } from '../../src/exec/local.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { sampleRecord } from '../../test/fixtures/report/sample-records.js';
-/* eslint-disable no-restricted-imports -- src/index.ts does not exist yet; the integrator re-exports these */
+/* eslint-disable no-restricted-imports -- internals checked directly, outside the public API (src/index.ts) */
 import { runLocal } from '../../src/exec/local.js';
 import { isVmmiError } from '../../src/errors/vmmi-error.js';
 import { freePort, startPrivateSshd, type PrivateSshd } from '../../test/helpers/private-sshd.js';

@@ -1,7 +1,8 @@
 /**
- * The lab specs' view of vmmi. Suites import only the package entry; src/index.ts does not export
- * the lab, the testbed loader or the drivers yet, so this one file reaches into src/ (the integrator
- * replaces these lines with `from '../../src/index.js'`).
+ * The lab specs' view of vmmi internals they check against, outside the public API (src/index.ts):
+ * the lab plan, teardown and health checks, WAN settings, drivers opened independently of a run and
+ * process checks. Suites import only the package entry; this one file reaches into src/, so every
+ * reach-in of the lab suite is listed here.
  */
 /* eslint-disable no-restricted-imports */
 export { loadTestbed } from '../../src/inventory/load.js';

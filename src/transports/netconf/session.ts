@@ -2,7 +2,8 @@
  * A NETCONF session over any byte channel (an SSH `netconf` subsystem in production, an in-memory
  * pair in tests): hello exchange, message-id correlation with any number of RPCs in flight,
  * per-RPC timeout and AbortSignal, notifications, and failing every pending RPC when the channel
- * closes. Operation helpers live in session-ops.ts; this file owns the wire state.
+ * closes. Operation bodies (get-config, edit-config, commit, ...) are built in operations.ts and sent by
+ * client.ts; this file owns the wire state.
  */
 import type { Duplex } from 'node:stream';
 import { ConnectionError, ProtocolError } from '../../errors/classes.js';
