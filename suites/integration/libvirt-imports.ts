@@ -1,7 +1,7 @@
 /**
- * The libvirt specs' view of vmmi. Suites import only the package entry; src/index.ts does not
- * export the hypervisor drivers, the libvirt client or the lab's libvirtd starter yet, so this one
- * file reaches into src/ (the integrator replaces these lines with `from '../../src/index.js'`).
+ * The libvirt specs' view of vmmi internals, outside the public API (src/index.ts): the hypervisor
+ * drivers, the libvirt client and the lab's libvirtd starter. Suites import only the package entry;
+ * this one file reaches into src/, so every reach-in of the libvirt specs is listed here.
  */
 /* eslint-disable no-restricted-imports */
 export { LibvirtRpcDriver, createLibvirtRpcDriver } from '../../src/drivers/hypervisor/libvirt-rpc.js';
