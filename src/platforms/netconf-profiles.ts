@@ -3,13 +3,13 @@
  * defaults to base:1.0 only and may prefix elements with `nc:`; IOS-XR 7.x offers only base:1.1;
  * legacy NX-OS xmlagent wants a bogus base capability in the client hello.
  */
-import type { NetconfProfile } from '../transports/netconf/hello.js';
+import { STANDARD_PROFILE, type NetconfProfile } from '../transports/netconf/hello.js';
 
 export const NETCONF_PROFILE_NAMES = ['generic', 'junos', 'iosxr', 'nxos-xmlagent', 'eos', 'srl'] as const;
 export type NetconfProfileName = (typeof NETCONF_PROFILE_NAMES)[number];
 
 export const NETCONF_PROFILES: Readonly<Record<NetconfProfileName, NetconfProfile>> = {
-  generic: { name: 'generic', offerBase10: true, offerBase11: true, extraCapabilities: [], defaultPort: 830 },
+  generic: STANDARD_PROFILE,
   junos: {
     name: 'junos',
     offerBase10: true,

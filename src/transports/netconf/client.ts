@@ -4,9 +4,8 @@
  * available for vendor-native RPCs.
  */
 import type { Duplex } from 'node:stream';
-import { NETCONF_PROFILES } from '../../platforms/netconf-profiles.js';
 import { sshConnect, type SshConnection, type SshConnectOptions, type SshTarget } from '../ssh.js';
-import { CAP, hasCapability, type NetconfProfile } from './hello.js';
+import { CAP, STANDARD_PROFILE, hasCapability, type NetconfProfile } from './hello.js';
 import {
   rpcBody, type CommitOptions, type Datastore, type EditConfigOptions, type Filter, type SubscriptionOptions,
 } from './operations.js';
@@ -16,6 +15,7 @@ import type { XChild } from './xml-build.js';
 import { child, serializeXml, type XNode } from './xml.js';
 
 export interface NetconfConnectOptions extends SshConnectOptions {
+  /** Platform hello profile, passed in by the switch driver registry (default: STANDARD_PROFILE). */
   readonly profile?: NetconfProfile;
   readonly helloTimeoutMs?: number;
   readonly rpcTimeoutMs?: number;
@@ -60,7 +60,7 @@ export class NetconfClient {
   /** Starts a session on an already open channel (tests, ssh2 front-ends, exec-stream transports). */
   static async over(ch: Duplex, opts: Partial<SessionOptions> & { device?: string } = {}, owned?: SshConnection):
     Promise<NetconfClient> {
-    const profile = opts.profile ?? NETCONF_PROFILES.generic;
+    const profile = opts.profile ?? STANDARD_PROFILE;
     const session = await NetconfSession.start(ch, { ...opts, profile });
     return new NetconfClient(session, owned);
   }

@@ -11,7 +11,10 @@ import { NS_BASE, childrenNamed, child, parseXml } from './xml.js';
 export const BASE_10 = 'urn:ietf:params:netconf:base:1.0';
 export const BASE_11 = 'urn:ietf:params:netconf:base:1.1';
 
-/** Per-platform client behaviour at session start (data lives in src/platforms/netconf-profiles.ts). */
+/**
+ * Per-platform client behaviour at session start. The platform data lives in src/platforms/netconf-profiles.ts
+ * and the switch driver registry passes the right one in; the transport never looks platforms up itself.
+ */
 export interface NetconfProfile {
   readonly name: string;
   /** Offer base:1.0 (false for servers that must be talked to in 1.1 only). */
@@ -25,6 +28,14 @@ export interface NetconfProfile {
   /** Free-text platform notes surfaced in errors. */
   readonly notes?: string;
 }
+
+/**
+ * The protocol's own profile (RFC 6241/6242): offers base:1.0 and base:1.1, no extra capabilities, port 830.
+ * A session started without a profile uses it; src/platforms/netconf-profiles.ts names it `generic`.
+ */
+export const STANDARD_PROFILE: NetconfProfile = {
+  name: 'generic', offerBase10: true, offerBase11: true, extraCapabilities: [], defaultPort: 830,
+};
 
 /** Renders the client hello (no session-id: a client hello with one must be refused by servers). */
 export function buildClientHello(profile: NetconfProfile): string {
