@@ -53,3 +53,32 @@ test('reader: malformed documents are ProtocolErrors, deep nesting is bounded', 
   const ok = `${'<b>'.repeat(MAX_XML_DEPTH)}${'</b>'.repeat(MAX_XML_DEPTH)}`;
   expect(parseXml(ok).name).toBe('b');
 });
+
+test('a serialised subtree declares the prefixes it uses that were bound on ancestors outside it', () => {
+  const reply = parseXml('<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" xmlns:rt="urn:rt" ' +
+    'xmlns:m="urn:m" xmlns:unused="urn:u"><data><routing xmlns="urn:rt"><type>rt:static</type><x m:a="1"/>' +
+    '<y>2001:db8::1</y></routing>' +
+    '</data></rpc-reply>');
+  const routing = child(child(reply, 'data'), 'routing');
+  if (routing === undefined) throw new Error('no routing');
+  const want = '<routing xmlns="urn:rt" xmlns:rt="urn:rt" xmlns:m="urn:m"><type>rt:static</type><x m:a="1"/>' +
+    '<y>2001:db8::1</y></routing>';
+  expect(serializeXml(routing)).toBe(want);
+  expect(child(parseXml(serializeXml(routing)), 'x')?.attrs['m:a']).toBe('1');
+  // A copy with attributes added (a checkpoint restore marks `nc:operation`) keeps them too.
+  const marked = { ...routing, attrs: { ...routing.attrs, 'xmlns:nc': 'urn:nc', 'nc:operation': 'replace' } };
+  const markedWant = want.replace('xmlns:m="urn:m"', 'xmlns:m="urn:m" xmlns:nc="urn:nc" nc:operation="replace"');
+  expect(serializeXml(marked)).toBe(markedWant);
+  // Declared on the subtree's root already: not repeated. Hand-built nodes without a scope: as before.
+  expect(serializeXml(parseXml('<a xmlns:p="urn:p"><b>p:x</b></a>'))).toBe('<a xmlns:p="urn:p"><b>p:x</b></a>');
+  const built = { name: 'a', ns: 'urn:a', attrs: {}, children: [], text: 'p:x' };
+  expect(serializeXml(built)).toBe('<a xmlns="urn:a">p:x</a>');
+});
+
+test('an element in no namespace under a default namespace is written with xmlns=""', () => {
+  const n = parseXml('<p:a xmlns:p="urn:p"><b/><p:c/></p:a>');
+  const xml = serializeXml(n);
+  expect(xml).toBe('<a xmlns="urn:p" xmlns:p="urn:p"><b xmlns=""/><c/></a>');
+  expect(child(parseXml(xml), 'b')?.ns ?? '').toBe(''); // no namespace (the reader keeps xmlns="" as '')
+  expect(child(parseXml(xml), 'c')?.ns).toBe('urn:p');
+});
