@@ -1,6 +1,8 @@
 // Lint: typescript-eslint (type-aware) plus the import-boundary rules of the architecture guide.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 /** One importer per external library: `lib` may only be imported from `allowed`. */
 const soleImporters = [
@@ -16,7 +18,9 @@ const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns 
 const nodeBuiltins = { group: ['node:*'], message: 'pure module: no node:* imports (take time and I/O as arguments)' };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'reports/', 'test-results/', 'playwright-report/', '.vmmi/', 'lab-assets/**/*.c'] },
+  // test/fixtures/lint/ holds deliberate violations, linted only by src/lint/no-cycle.test.ts.
+  { ignores: ['node_modules/', 'reports/', 'test-results/', 'playwright-report/', '.vmmi/', 'lab-assets/**/*.c',
+    'test/fixtures/lint/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -33,6 +37,20 @@ export default tseslint.config(
   {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  // No import cycles anywhere (src/, suites/, bench/, scripts/, test/): a cycle makes module load order decide
+  // what is initialised. The TypeScript resolver maps the `.js` specifiers of NodeNext to the `.ts` files.
+  // import-x/no-cycle skips `import type` edges and has no option to count them: with verbatimModuleSyntax they
+  // are erased before run time, so they cannot make a load-order cycle. src/lint/no-cycle.test.ts counts them
+  // too (the whole import graph, type-only edges included, has no cycle). No maxDepth: the full graph is cheap.
+  {
+    files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })],
+    },
+    rules: { 'import-x/no-cycle': 'error' },
   },
   // Composition roots, scripts, suites and benches may print.
   { files: ['src/cli/**', 'scripts/**', 'bench/**', 'suites/**', 'src/**/*.test.ts', 'src/playwright/**', 'src/lab/agent/**'],
@@ -63,7 +81,10 @@ export default tseslint.config(
   { files: ['src/lab/**/*.ts'], ignores: ['**/*.test.ts'],
     rules: restrict([{ group: ['../drivers/*', '../../drivers/*', '../playwright/*', '../cli/*'], message: 'lab/ never imports drivers/: it only builds what a Testbed describes' }]) },
   { files: ['src/transports/**/*.ts'], ignores: ['**/*.test.ts'],
-    rules: restrict([{ group: ['../drivers/*', '../../drivers/*', '../../../drivers/*'], message: 'transports/ never imports drivers/' }]) },
+    rules: restrict([{ group: ['../drivers/*', '../../drivers/*', '../../../drivers/*'], message: 'transports/ never imports drivers/' },
+      { group: ['../platforms/*', '../../platforms/*', '../../../platforms/*', '!../platforms/cli-platform.js'],
+        message: 'transports/ takes platform data (NETCONF profile, CLI platform) from the caller, not platforms/' },
+    ]) },
   { files: ['suites/**/*.ts'],
     rules: restrict([{ group: ['../src/*', '../../src/*', '!../../src/index.js', '!../src/index.js'], message: 'suites import only the package entry (src/index.ts)' }]) },
 );
