@@ -19,7 +19,7 @@ export { Secret } from './model/secret.js';
 export { runMigration, type MigrationResult, type AttemptResult, type MigrationDrivers } from './migration/run.js';
 export { planMigration, formatPlan, type MigrationPlan } from './migration/plan.js';
 export { openTestbed, labNs, type OpenedTestbed } from './harness/open.js';
-export type { NetworkDevice } from './migration/types.js';
+export type { NetworkDevice, FlowMeasurement } from './migration/types.js';
 export { toRunRecords } from './harness/run-record.js';
 export { setLabWan, type WanSettings, type WanState } from './harness/lab-control.js';
 export { metricOf, effectiveVerdict, type RunRecord, type Metric, type MetricName } from './report/model.js';

@@ -85,5 +85,5 @@ test('migrate command runs the executor over injected drivers and prints the run
   expect(text).toMatch(/timeline:\n[\s\S]*resumed[\s\S]*switchover-begin/);
   expect(text).toContain('decomposition:');
   expect(text).toContain('conformance:');
-  expect(text).toContain('hypervisor_blackout_event_gap_ms');
+  expect(text).toContain('event_gap_ms');
 });

@@ -6,7 +6,7 @@
  */
 import { isVmmiError } from '../errors/vmmi-error.js';
 import type {
-  HypervisorDriver, HypervisorEvent, JobStats as DriverJobStats, MigrationHandle,
+  HypervisorDriver, HypervisorEvent, DriverJobStats, MigrationHandle,
 } from '../drivers/hypervisor/types.js';
 import type {
   DomainState, HostEvent, HostEventKind, HostEventStream, JobStats, MigrationHost, MigrationJob,

@@ -13,7 +13,7 @@ import type { HypervisorDriver } from '../drivers/hypervisor/types.js';
 import { openSwitchDriver } from '../drivers/switch/registry.js';
 import type { SwitchDriver } from '../drivers/switch/types.js';
 import type { MigrationDrivers, RunMigrationOptions } from '../migration/run.js';
-import type { ConflictProbe, GuestCheck, MemoryIntegrity, NetworkDevice } from '../migration/types.js';
+import type { ConflictProbe, GuestCheck, MemoryIntegrity, NetworkDevice, ProbeSession } from '../migration/types.js';
 import { checkMemoryIntegrity } from '../probes/guest-control/query.js';
 import type { IoOptions } from '../util/abort.js';
 import type { Subnet, Testbed, Vm } from '../model/testbed.js';
@@ -26,12 +26,12 @@ import { createLabTunnelDriver } from '../tunnel/lab-driver.js';
 import { stamp } from '../util/stamp.js';
 import { asMigrationHost, type MigrationProgressLine } from './migration-host.js';
 import { asNetworkDevice } from './network-device.js';
-import { createProbeSession, type MeasuringProbeSession } from './probe-session.js';
+import { createProbeSession } from './probe-session.js';
 
 export interface OpenedTestbed {
   readonly drivers: MigrationDrivers;
   readonly options: Omit<RunMigrationOptions, 'signal'>;
-  readonly probes: MeasuringProbeSession;
+  readonly probes: ProbeSession;
   readonly hypervisors: ReadonlyMap<string, HypervisorDriver>;
   /** Opens (once) and returns the switch driver of `name`. */
   switchDriver(name: string): Promise<SwitchDriver>;

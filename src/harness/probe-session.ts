@@ -4,13 +4,14 @@
  * returns is the trigger the loss-before-trigger and no-baseline rules are judged against. `stop`
  * keeps a tail window for RTT-after and the stable-rate point, then ends the agents: an end the
  * controller asked for is a complete run whose planned count is what was sent, while an agent that
- * died, never started or timed out stays ERRORED.
+ * died, never started or timed out stays ERRORED. It collects samples and hands them to measure/;
+ * the executor carries the results to the report.
  */
-import { summarizeFlow, type FlowResult } from '../measure/summarize.js';
-import type { FlowResultLike, FlowSpec, ProbeSession, TcpSessionLike } from '../migration/types.js';
+import { summarizeFlow } from '../measure/summarize.js';
+import type { FlowMeasurement, FlowSpec, ProbeSession, TcpSessionLike } from '../migration/types.js';
 import type { AgentFlowConfig } from '../probes/udp/agent.js';
 import { runTcpSessionAt, type TcpSessionOutcome } from '../probes/tcp-session/run.js';
-import { startUdpProbe, type ProbePlacement, type UdpProbeHandle, type UdpProbeResult } from '../probes/udp/run.js';
+import { startUdpProbe, type ProbePlacement, type UdpProbeHandle } from '../probes/udp/run.js';
 import { sleep, withDeadline, type IoOptions } from '../util/abort.js';
 import { monoMs } from '../util/stamp.js';
 
@@ -25,21 +26,6 @@ export interface ProbeSessionOptions {
   readonly maxDurationMs: number;
   readonly drainMs: number;
   readonly payloadBytes: number;
-}
-
-/** Everything one flow measured: the executor's view plus the full measurement for the report. */
-export interface MeasuredFlow {
-  readonly spec: FlowSpec;
-  readonly like: FlowResultLike;
-  readonly full: FlowResult;
-  /** Added to sample times to put them on the controller's monotonic clock, ms (0: samples are absolute). */
-  readonly baseMonoMs: number;
-  readonly triggerMonoMs: number;
-}
-
-export interface MeasuringProbeSession extends ProbeSession {
-  /** Results of the last stop(), with the full per-flow measurement. */
-  readonly measured: readonly MeasuredFlow[];
 }
 
 interface Running {
@@ -67,36 +53,11 @@ function tcpLike(o: TcpSessionOutcome): TcpSessionLike {
     resets: r.resets, reconnects: r.reconnects, sent: r.sent, echoed: r.echoed };
 }
 
-const nsOf = (baseMonoMs: number, relMs: number): bigint => BigInt(Math.round((baseMonoMs + relMs) * 1e6));
-
-function toLike(f: FlowSpec, full: FlowResult, res: UdpProbeResult, base: number, triggerRel: number): FlowResultLike {
-  const samples = res.flows.find((x) => x.spec.name === f.name)?.samples ?? [];
-  const before = samples.filter((s) => s.txMs < triggerRel);
-  const outage = full.episodes.filter((e) => e.startMs >= triggerRel).reduce<typeof full.episodes[number] | undefined>(
-    (a, e) => (a === undefined || e.lost > a.lost ? e : a), undefined);
-  const firstAfter = outage === undefined ? undefined
-    : samples.find((s) => s.txMs >= outage.endMs && s.rxMs !== undefined)?.rxMs;
-  const failed = res.failure ?? (full.health.status === 'errored' ? full.health.reasons.map((r) => r.detail).join('; ') : undefined);
-  return {
-    flow: f.name, family: f.family, ratePps: f.ratePps, achievedPps: full.achievedRatePps,
-    sent: full.counts.sent, received: full.counts.received,
-    episodes: full.episodes.map((e) => ({ firstSeq: e.firstSeq, lost: e.lost, startNs: nsOf(base, e.startMs), endNs: nsOf(base, e.endMs) })),
-    baselineReplies: before.filter((s) => s.rxMs !== undefined).length,
-    lossBeforeTrigger: before.filter((s) => s.rxMs === undefined).length,
-    ...(firstAfter === undefined ? {} : { firstReplyAfterNs: nsOf(base, firstAfter) }),
-    ...(full.rate?.recoveryMs === undefined ? {} : { stableAfterNs: nsOf(base, full.rate.recoveryMs) }),
-    ...(full.rttStep === undefined ? {} : { rttBeforeMs: full.rttStep.beforeMedianMs, rttAfterMs: full.rttStep.afterMedianMs }),
-    ...(failed === undefined ? {} : { failed }),
-  };
-}
-
-export function createProbeSession(o: ProbeSessionOptions): MeasuringProbeSession {
+export function createProbeSession(o: ProbeSessionOptions): ProbeSession {
   let running: Running[] = [];
   let sessions: RunningSession[] = [];
   let triggerMono = 0;
-  let measured: MeasuredFlow[] = [];
   return {
-    get measured() { return measured; },
     async start(flows, io: IoOptions) {
       const byHost = new Map<string, (FlowSpec & { id: number })[]>();
       flows.forEach((f, i) => byHost.set(f.from, [...(byHost.get(f.from) ?? []), { ...f, id: i + 1 }]));
@@ -136,7 +97,7 @@ export function createProbeSession(o: ProbeSessionOptions): MeasuringProbeSessio
           .catch((e: unknown) => ({ ok: false as const, failure: e instanceof Error ? e.message : String(e), where: '' }))));
       }
       sessions = [];
-      const out: MeasuredFlow[] = [];
+      const out: FlowMeasurement[] = [];
       for (const r of running) {
         const res = await withDeadline(r.handle.done, 'probe results', io);
         // Collected samples are already on the host's CLOCK_MONOTONIC in ms, the controller's clock.
@@ -150,14 +111,14 @@ export function createProbeSession(o: ProbeSessionOptions): MeasuringProbeSessio
             : { ...got.spec, plannedPackets: end?.sent ?? got.spec.plannedPackets };
           const full = summarizeFlow({ spec, samples: got?.samples ?? [], triggerMs: triggerRel,
             end: got === undefined ? { reason: 'error', detail: res.failure ?? `flow ${f.name} missing from the probe output`, sent: 0 } : end });
-          const like = toLike(f, full, res, base, triggerRel);
           const session = tcp.get(f.name);
-          out.push({ spec: f, like: session === undefined ? like : { ...like, tcp: session }, full, baseMonoMs: base, triggerMonoMs: triggerMono });
+          out.push({ spec: f, result: full, baseMonoMs: base,
+            ...(res.failure === undefined ? {} : { failed: res.failure }),
+            ...(session === undefined ? {} : { tcp: session }) });
         }
       }
       running = [];
-      measured = out;
-      return out.map((m) => m.like);
+      return out;
     },
   };
 }

@@ -1,9 +1,9 @@
 import { combineHealth } from './health.js';
 import type { FlowResult } from './summarize.js';
-import type { MeasurementHealth, Metric } from './types.js';
+import type { MeasurementHealth, Metric, MetricName } from './types.js';
 
 export interface MetricSpread {
-  readonly name: string;
+  readonly name: MetricName;
   readonly min: number;
   readonly avg: number;
   readonly max: number;
@@ -11,7 +11,7 @@ export interface MetricSpread {
   readonly flows: number;
   /** Coarsest resolution among the contributing flows, ms. */
   readonly resolutionMs: number;
-  readonly method: Metric['method'];
+  readonly method: string;
 }
 
 export interface FlowsSummary {
@@ -25,14 +25,16 @@ export interface FlowsSummary {
 /** Aggregates per-flow results; errored flows never feed a figure but keep the run's health errored. */
 export function aggregateFlows(results: readonly FlowResult[]): FlowsSummary {
   const usable = results.filter((r) => r.health.status !== 'errored');
-  const byName = new Map<string, Metric[]>();
-  for (const r of usable) for (const m of r.metrics) byName.set(m.name, [...(byName.get(m.name) ?? []), m]);
+  const byName = new Map<MetricName, (Metric & { readonly value: number })[]>();
+  for (const r of usable) {
+    for (const m of r.metrics) if (m.value !== null) byName.set(m.name, [...(byName.get(m.name) ?? []), { ...m, value: m.value }]);
+  }
   const spread = [...byName.entries()].map(([name, ms]): MetricSpread => {
     const v = ms.map((m) => m.value);
     return {
       name, flows: ms.length, method: (ms[0] as Metric).method,
       min: Math.min(...v), max: Math.max(...v), avg: v.reduce((a, b) => a + b, 0) / v.length,
-      resolutionMs: Math.max(...ms.map((m) => m.resolutionMs)),
+      resolutionMs: Math.max(...ms.map((m) => m.resolutionMs ?? 0)),
     };
   });
   const health = results.length === 0

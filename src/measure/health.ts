@@ -1,6 +1,13 @@
-import type { FlowSpec, HealthReason, LossEpisode, MeasurementHealth, ProbeEnd, ProbeSample } from './types.js';
+/**
+ * Measurement health (pure), measurement.md §6: a verdict separate from the test verdict; `errored`
+ * overrides pass/fail. `assessFlowHealth` judges one probe flow from its samples; `assessHealth`
+ * judges a whole run from its flows and the guest's state after the move.
+ */
+import type {
+  FlowSpec, HealthReason, HealthStatus, LossEpisode, MeasurementHealth, ProbeEnd, ProbeSample,
+} from './types.js';
 
-export interface HealthInput {
+export interface FlowHealthInput {
   readonly spec: FlowSpec;
   /** How the probe ended; undefined = no probe result at all (missing, never started). */
   readonly end: ProbeEnd | undefined;
@@ -24,7 +31,7 @@ export interface HealthInput {
  * failed or stopped probe, an empty stream, a flow without baseline replies or with loss before the
  * trigger never yields a usable number.
  */
-export function assessHealth(h: HealthInput): MeasurementHealth {
+export function assessFlowHealth(h: FlowHealthInput): MeasurementHealth {
   const r: HealthReason[] = [];
   const err = (rule: HealthReason['rule'], detail: string): void => void r.push({ rule, status: 'errored', detail });
   const deg = (rule: HealthReason['rule'], detail: string): void => void r.push({ rule, status: 'degraded', detail });
@@ -91,4 +98,82 @@ function finish(reasons: readonly HealthReason[]): MeasurementHealth {
 /** True only for a usable measurement: errored never passes, whatever the numbers say. */
 export function healthAllowsVerdict(h: MeasurementHealth): boolean {
   return h.status !== 'errored';
+}
+
+/** What the run-level assessment needs of one flow (the executor's per-flow view). */
+export interface FlowHealthFacts {
+  readonly flow: string;
+  readonly ratePps: number;
+  readonly achievedPps: number;
+  /** Replies received before the trigger (0 → the flow's numbers are ERRORED). */
+  readonly baselineReplies: number;
+  readonly lossBeforeTrigger: number;
+  /** Set when the probe tool failed, was missing or stubbed. */
+  readonly failed?: string;
+  /** The flow's TCP session-survival probe, when it had one. */
+  readonly tcp?: { readonly ok: true } | { readonly ok: false; readonly failure: string };
+}
+
+/** Health of a whole run, with every reason; `infrastructure` marks a guest that failed, not the network. */
+export interface HealthVerdict {
+  readonly health: HealthStatus;
+  readonly reasons: readonly string[];
+  /** The guest did not answer after the move: an infrastructure failure, not a network FAIL. */
+  readonly infrastructure: boolean;
+}
+
+export interface HealthInput {
+  readonly flows: readonly FlowHealthFacts[];
+  /** undefined when verify never ran (e.g. a rollback before the move). */
+  readonly guestAnswered?: boolean;
+  /** Host on which the guest was reset during the run (a reboot or panic): infrastructure failure. */
+  readonly guestRebootedOn?: string;
+  /** Whether the cross-host values rest on known clock sync. */
+  readonly clockSyncKnown: boolean;
+  /** Observers were expected (a run that reached the migration). */
+  readonly expectFlows: boolean;
+  /** The guest's memory-integrity verdict after the move, when one was asked for. */
+  readonly memoryIntegrity?: {
+    readonly status: 'ok' | 'corrupt' | 'unchecked' | 'unknown';
+    readonly detail: string;
+    readonly method?: string;
+    readonly firstBadPage?: number;
+  };
+}
+
+/**
+ * Health of a run: a flow with no baseline, loss before the trigger or a failed or stubbed probe, and
+ * a guest that stops answering or is reset after the move (infrastructure failure, retried on a fresh
+ * VM) are ERRORED; a low send rate, a session probe without a result, unknown clock sync and a memory
+ * check without a verdict degrade it.
+ */
+export function assessHealth(input: HealthInput): HealthVerdict {
+  const errored: string[] = [];
+  const degraded: string[] = [];
+  if (input.expectFlows && input.flows.length === 0) errored.push('no probe flow results');
+  for (const f of input.flows) {
+    if (f.failed !== undefined) errored.push(`${f.flow}: probe failed: ${f.failed}`);
+    else if (f.baselineReplies === 0) errored.push(`${f.flow}: no baseline traffic before the trigger`);
+    else if (f.lossBeforeTrigger > 0) {
+      errored.push(`${f.flow}: ${f.lossBeforeTrigger} packet(s) lost before the trigger`);
+    }
+    if (f.achievedPps < f.ratePps) {
+      degraded.push(`${f.flow}: achieved ${f.achievedPps} pps < configured ${f.ratePps} pps`);
+    }
+    // The UDP figures stand without it; the run only lacks its session-survival figure.
+    if (f.tcp?.ok === false) degraded.push(`${f.flow}: TCP session probe: ${f.tcp.failure}`);
+  }
+  const infrastructure = input.guestAnswered === false || input.guestRebootedOn !== undefined;
+  if (input.guestRebootedOn !== undefined) {
+    errored.push(`guest was reset on ${input.guestRebootedOn} during the run (infrastructure failure)`);
+  } else if (infrastructure) {
+    errored.push('guest does not answer its reflector after the move (infrastructure failure)');
+  }
+  if (!input.clockSyncKnown) degraded.push('clock sync unknown: cross-host values excluded from verdicts');
+  // A checker that gave no verdict is a gap in what the run shows, never a silent ok.
+  if (input.memoryIntegrity?.status === 'unknown') {
+    degraded.push(`memory integrity unknown: ${input.memoryIntegrity.detail}`);
+  }
+  const health: HealthStatus = errored.length > 0 ? 'errored' : degraded.length > 0 ? 'degraded' : 'ok';
+  return { health, reasons: [...errored, ...degraded], infrastructure };
 }

@@ -1,11 +1,15 @@
 import { lossEpisodes } from './episodes.js';
+import { methodText } from './format.js';
 import { longestGap, timestampGaps, type TimestampGap } from './gap.js';
-import { assessHealth } from './health.js';
+import { assessFlowHealth } from './health.js';
 import { countLoss, lossDerivedDowntimeMs, type LossCount } from './loss.js';
 import { rateConvergence, type RateConvergence } from './rate.js';
 import { reorderStats, type ReorderStats } from './reorder.js';
 import { rttStats, rttStep, type RttStats, type RttStep } from './rtt.js';
-import type { FlowSpec, LossEpisode, MeasureMethod, MeasurementHealth, Metric, MetricUnit, ProbeEnd, ProbeSample } from './types.js';
+import { createMetric } from './metric-catalogue.js';
+import type {
+  FlowSpec, LossEpisode, MeasureMethod, MeasurementHealth, Metric, MetricName, ProbeEnd, ProbeSample,
+} from './types.js';
 import { bySeq } from './util.js';
 
 export interface SummarizeInput {
@@ -36,6 +40,10 @@ export interface FlowResult {
   readonly rate: RateConvergence | undefined;
   readonly rtt: RttStats | undefined;
   readonly rttStep: RttStep | undefined;
+  /** Counts of the packets sent before the trigger (the baseline); undefined without a trigger. */
+  readonly baseline: LossCount | undefined;
+  /** Arrival stamp of the first reply after the largest episode that began at or after the trigger, ms. */
+  readonly firstReplyAfterMs: number | undefined;
   readonly metrics: readonly Metric[];
 }
 
@@ -46,7 +54,7 @@ export function summarizeFlow(i: SummarizeInput): FlowResult {
   const resolutionMs = 1000 / achievedRatePps;
   const episodes = lossEpisodes(samples, resolutionMs);
   const gaps = timestampGaps(samples, resolutionMs);
-  const health = assessHealth({
+  const health = assessFlowHealth({
     spec: i.spec, end: i.end, samples, episodes, triggerMs: i.triggerMs, achievedRatePps, maxTxIntervalMs,
     ...(i.minBaselineMs === undefined ? {} : { minBaselineMs: i.minBaselineMs }),
     ...(i.guestHealthy === undefined ? {} : { guestHealthy: i.guestHealthy }),
@@ -60,35 +68,75 @@ export function summarizeFlow(i: SummarizeInput): FlowResult {
   const step = i.triggerMs === undefined ? undefined
     : rttStep(samples, i.triggerMs, { windowMs: i.rttWindowMs ?? 1000, afterFromMs: lastEp?.endMs ?? i.triggerMs });
 
-  const clock = i.spec.clock;
+  const baseline = i.triggerMs === undefined ? undefined : countLoss(samples, -Infinity, i.triggerMs);
+  const metrics = flowMetrics(i, {
+    resolutionMs, achievedRatePps, episodes, gaps, counts, lostAfter: after.lost, rate, rtt, step,
+  });
+  return {
+    flow: i.spec.name, health, counts, achievedRatePps, resolutionMs, episodes, gaps, rate, rtt, rttStep: step,
+    baseline,
+    firstReplyAfterMs: firstReplyAfter(samples, episodes, i.triggerMs), metrics,
+  };
+}
+
+/** Arrival of the first reply sent after the largest episode that began at or after the trigger. */
+function firstReplyAfter(sorted: readonly ProbeSample[], episodes: readonly LossEpisode[],
+  triggerMs: number | undefined): number | undefined {
+  if (triggerMs === undefined) return undefined;
+  const outage = episodes.filter((e) => e.startMs >= triggerMs)
+    .reduce<LossEpisode | undefined>((a, e) => (a === undefined || e.lost > a.lost ? e : a), undefined);
+  return outage === undefined ? undefined : sorted.find((s) => s.txMs >= outage.endMs && s.rxMs !== undefined)?.rxMs;
+}
+
+interface Computed {
+  readonly resolutionMs: number;
+  readonly achievedRatePps: number;
+  readonly episodes: readonly LossEpisode[];
+  readonly gaps: readonly TimestampGap[];
+  readonly counts: LossCount & ReorderStats;
+  readonly lostAfter: number;
+  readonly rate: RateConvergence | undefined;
+  readonly rtt: RttStats | undefined;
+  readonly step: RttStep | undefined;
+}
+
+/** The flow's figures as labelled metrics (names from the metric catalogue). */
+function flowMetrics(i: SummarizeInput, c: Computed): Metric[] {
+  const { resolutionMs, episodes, counts, rate, rtt, step } = c;
   const m: Metric[] = [];
-  const add = (name: string, value: number, unit: MetricUnit, method: MeasureMethod, res: number): void =>
-    void m.push({ name, value, unit, method, resolutionMs: res, clock });
-  const relevant = i.triggerMs === undefined ? gaps : gaps.filter((g) => g.startTxMs >= (i.triggerMs as number) - resolutionMs);
+  const add = (name: MetricName, value: number, method: MeasureMethod, res: number): void =>
+    void m.push(createMetric(name, value, methodText(method, c.achievedRatePps), res, i.spec.clock));
+  const relevant = i.triggerMs === undefined ? c.gaps
+    : c.gaps.filter((g) => g.startTxMs >= (i.triggerMs as number) - resolutionMs);
   const lgTx = longestGap(relevant, 'tx');
   const lgRx = longestGap(relevant, 'rx');
   if (!episodes.some((e) => e.open) || lgTx !== undefined) {
-    add('downtime_gap_tx_ms', lgTx?.downtimeTxMs ?? 0, 'ms', 'gap_tx', resolutionMs);
-    add('downtime_gap_rx_ms', lgRx?.downtimeRxMs ?? 0, 'ms', 'gap_rx', resolutionMs);
-    add('outage_total_gap_tx_ms', relevant.reduce((a, g) => a + g.downtimeTxMs, 0), 'ms', 'gap_tx', resolutionMs * Math.max(1, relevant.length));
+    add('gap_tx_ms', lgTx?.downtimeTxMs ?? 0, 'gap_tx', resolutionMs);
+    add('gap_rx_ms', lgRx?.downtimeRxMs ?? 0, 'gap_rx', resolutionMs);
+    const total = relevant.reduce((a, g) => a + g.downtimeTxMs, 0);
+    add('outage_total_gap_tx_ms', total, 'gap_tx', resolutionMs * Math.max(1, relevant.length));
   }
-  add('downtime_loss_ms', lossDerivedDowntimeMs(after.lost, achievedRatePps), 'ms', 'loss-derived', resolutionMs);
-  if (rate?.convergenceMs !== undefined) add('convergence_rate_ms', rate.convergenceMs, 'ms', 'rate-derived', rate.binMs);
-  add('sent', counts.sent, 'count', 'count', 0);
-  add('lost', counts.lost, 'count', 'count', 0);
-  add('loss_pct', counts.lossPct, 'pct', 'count', 0);
-  add('episodes', episodes.length, 'count', 'count', 0);
-  add('duplicates', counts.duplicates, 'count', 'count', 0);
-  add('reordered', counts.reordered, 'count', 'count', 0);
-  add('achieved_rate_pps', achievedRatePps, 'pps', 'count', 0);
+  add('loss_derived_ms', lossDerivedDowntimeMs(c.lostAfter, c.achievedRatePps), 'loss-derived', resolutionMs);
+  if (rate?.convergenceMs !== undefined) add('rate_derived_ms', rate.convergenceMs, 'rate-derived', rate.binMs);
+  add('packets_sent', counts.sent, 'count', 0);
+  add('packets_lost', counts.lost, 'count', 0);
+  add('loss_pct', counts.lossPct, 'count', 0);
+  add('episodes_count', episodes.length, 'count', 0);
+  add('duplicates', counts.duplicates, 'count', 0);
+  add('reordered', counts.reordered, 'count', 0);
+  add('achieved_rate_pps', c.achievedRatePps, 'count', 0);
   if (rtt !== undefined) {
-    add('rtt_min_ms', rtt.minMs, 'ms', 'rtt', 0);
-    add('rtt_median_ms', rtt.medianMs, 'ms', 'rtt', 0);
-    add('rtt_p99_ms', rtt.p99Ms, 'ms', 'rtt', 0);
-    add('rtt_max_ms', rtt.maxMs, 'ms', 'rtt', 0);
+    add('rtt_min_ms', rtt.minMs, 'rtt', 0);
+    add('rtt_median_ms', rtt.medianMs, 'rtt', 0);
+    add('rtt_p99_ms', rtt.p99Ms, 'rtt', 0);
+    add('rtt_max_ms', rtt.maxMs, 'rtt', 0);
   }
-  if (step !== undefined) add('rtt_step_ms', step.stepMs, 'ms', 'rtt-step', 0);
-  return { flow: i.spec.name, health, counts, achievedRatePps, resolutionMs, episodes, gaps, rate, rtt, rttStep: step, metrics: m };
+  if (step !== undefined) {
+    add('rtt_before_ms', step.beforeMedianMs, 'rtt', 0);
+    add('rtt_after_ms', step.afterMedianMs, 'rtt', 0);
+    add('rtt_step_ms', step.stepMs, 'rtt-step', 0);
+  }
+  return m;
 }
 
 /** Achieved send rate over the send window and the largest send interval (pacing stall). */

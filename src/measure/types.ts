@@ -1,5 +1,5 @@
 /**
- * Data-plane measurement types. Every number vmmi reports is a {@link Metric}: it names its method,
+ * Data-plane measurement types. Every number vmmi reports is a `Metric` (metric-catalogue.ts): it names its method,
  * its resolution and the clock it was taken on, so a report cell reads
  * `26 ms ± 1 ms, loss-derived @1 kpps, clock host-monotonic`.
  */
@@ -15,18 +15,7 @@ export type MeasureMethod =
   | 'count' // plain counters (sent, lost, duplicates, reordered)
   | 'coarse'; // ICMP ping fallback: resolution = ping interval
 
-export type MetricUnit = 'ms' | 'pps' | 'pct' | 'count';
-
-export interface Metric {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: MetricUnit;
-  readonly method: MeasureMethod;
-  /** ± uncertainty of the value from sampling alone (1/R, Δ or the ping interval), ms. */
-  readonly resolutionMs: number;
-  /** Clock source of the stamps the value was computed from. */
-  readonly clock: string;
-}
+export type { Metric, MetricName, MetricUnit, ReportMetricName } from './metric-catalogue.js';
 
 /**
  * One probe packet of one flow. Times are ms on the probe's monotonic clock (`clock` of the flow).

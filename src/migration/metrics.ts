@@ -1,28 +1,22 @@
 /**
  * Metrics of one run (pure), each naming its method, resolution and clock (measurement.md): hypervisor
  * blackout (QEMU downtime and the SUSPENDED→RESUMED event gap), control-plane reconvergence (dst
- * RESUMED → route change at the gateway), data-plane recovery (→ first reply, → stable rate), outage
- * and loss per flow, RTT before/after, migration total/setup time, memory transferred, iterations.
+ * RESUMED → route change at the gateway), data-plane recovery (→ first reply, → stable rate), the
+ * per-flow figures measure/ computed (outage, loss, RTT), session survival, migration total/setup
+ * time, memory transferred, iterations. Names come from measure/'s metric catalogue.
  */
+import { createMetric, type Metric, type MetricName } from '../measure/metric-catalogue.js';
 import { CONTROLLER_CLOCK } from '../util/stamp.js';
+import { flowView } from './flow-view.js';
 import { findEvent, msBetween } from './timeline.js';
-import type { FlowResultLike, JobStats, TimelineEvent } from './types.js';
+import type { FlowMeasurement, JobStats, TimelineEvent } from './types.js';
 
-export interface Metric {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: 'ms' | 'packets' | 'bytes' | 'count' | 'pct';
-  readonly method: string;
-  readonly resolutionMs: number;
-  readonly clock: string;
-  /** Probe flow the value belongs to, for per-flow metrics. */
-  readonly flow?: string;
-}
+export type { Metric } from '../measure/metric-catalogue.js';
 
 export interface MetricsInput {
   readonly timeline: readonly TimelineEvent[];
   readonly stats?: JobStats;
-  readonly flows: readonly FlowResultLike[];
+  readonly flows: readonly FlowMeasurement[];
   readonly source: string;
   readonly destination: string;
   /** Router whose route change ends control-plane reconvergence. */
@@ -33,50 +27,42 @@ export interface MetricsInput {
 
 const HYPERVISOR_CLOCK = 'libvirt (source and destination host clocks; exact when they share one)';
 
-function perFlow(f: FlowResultLike, resumed: TimelineEvent | undefined): Metric[] {
-  const rate = f.achievedPps > 0 ? f.achievedPps : f.ratePps;
+function perFlow(f: FlowMeasurement, resumed: TimelineEvent | undefined): Metric[] {
+  const v = flowView(f);
+  const rate = v.achievedPps > 0 ? v.achievedPps : v.ratePps;
   const res = 1000 / rate;
-  const m = (name: string, value: number, unit: Metric['unit'], method: string, resolutionMs: number): Metric =>
-    ({ name, value, unit, method, resolutionMs, clock: CONTROLLER_CLOCK, flow: f.flow });
-  const out: Metric[] = [];
-  const lost = f.sent - f.received;
-  out.push(m('loss_packets', lost, 'packets', 'sent − received sequence numbers (RFC 3357)', 0));
-  out.push(m('loss_episodes', f.episodes.length, 'count', 'maximal runs of lost sequence numbers', 0));
-  out.push(m('outage_loss_derived_ms', (lost / rate) * 1000, 'ms', `loss-derived L/R @${rate} pps (RFC 6412)`, res));
-  const longest = f.episodes.reduce((mx, e) => Math.max(mx, Number(e.endNs - e.startNs) / 1e6), 0);
-  if (f.episodes.length > 0) out.push(m('outage_gap_tx_ms', longest, 'ms', 'longest gap of send timestamps around an episode (RFC 6201)', res));
-  if (resumed !== undefined && f.firstReplyAfterNs !== undefined) {
-    out.push(m('recovery_first_reply_ms', Number(f.firstReplyAfterNs - resumed.t.monoNs) / 1e6, 'ms',
-      'dst RESUMED → first probe reply', res));
+  const m = (name: MetricName, value: number, method: string, resolutionMs: number): Metric =>
+    ({ ...createMetric(name, value, method, resolutionMs, CONTROLLER_CLOCK), flow: v.flow });
+  // Outage, loss and RTT figures: measure/'s, unchanged, tagged with their flow.
+  const out: Metric[] = f.result.metrics.map((x) => ({ ...x, flow: v.flow }));
+  if (resumed !== undefined && v.firstReplyAfterNs !== undefined) {
+    const ms = Number(v.firstReplyAfterNs - resumed.t.monoNs) / 1e6;
+    out.push(m('first_reply_ms', ms, 'dst RESUMED → first probe reply', res));
   }
-  if (resumed !== undefined && f.stableAfterNs !== undefined) {
-    out.push(m('recovery_stable_rate_ms', Number(f.stableAfterNs - resumed.t.monoNs) / 1e6, 'ms',
+  if (resumed !== undefined && v.stableAfterNs !== undefined) {
+    out.push(m('stable_rate_ms', Number(v.stableAfterNs - resumed.t.monoNs) / 1e6,
       'dst RESUMED → rate stays ≥ 95 % of baseline (RFC 6413)', Math.max(10, 10_000 / rate)));
   }
-  if (f.rttBeforeMs !== undefined) out.push(m('rtt_before_ms', f.rttBeforeMs, 'ms', 'median RTT before the outage', 0.001));
-  if (f.rttAfterMs !== undefined) out.push(m('rtt_after_ms', f.rttAfterMs, 'ms', 'median RTT after the outage', 0.001));
-  if (f.rttBeforeMs !== undefined && f.rttAfterMs !== undefined) {
-    out.push(m('rtt_step_ms', f.rttAfterMs - f.rttBeforeMs, 'ms', 'median RTT after − before (tromboning)', 0.001));
-  }
-  if (f.tcp?.ok === true) {
-    const t = f.tcp;
-    out.push(m('tcp_survived', t.survived ? 1 : 0, 'count',
-      `one TCP connection to the echo port across the run, every message echoed in order (${t.echoed}/${t.sent}, ${t.resets} resets, ${t.reconnects} reconnects)`, 0));
-    out.push(m('tcp_longest_stall_ms', t.longestStallMs, 'ms', `longest interval without an echo while messages were outstanding (message every ${t.intervalMs} ms)`, t.intervalMs));
+  if (v.tcp?.ok === true) {
+    const t = v.tcp;
+    out.push(m('tcp_survived', t.survived ? 1 : 0, 'one TCP connection to the echo port across the run, every message '
+      + `echoed in order (${t.echoed}/${t.sent}, ${t.resets} resets, ${t.reconnects} reconnects)`, 0));
+    out.push(m('tcp_longest_stall_ms', t.longestStallMs, 'longest interval without an echo while messages were '
+      + `outstanding (message every ${t.intervalMs} ms)`, t.intervalMs));
   }
   return out;
 }
 
 function fromStats(s: JobStats): Metric[] {
-  const m = (name: string, v: number | undefined, unit: Metric['unit'], method: string, resolutionMs: number): Metric[] =>
-    (v === undefined ? [] : [{ name, value: v, unit, method, resolutionMs, clock: HYPERVISOR_CLOCK }]);
+  const m = (name: MetricName, v: number | undefined, method: string, resolutionMs: number): Metric[] =>
+    (v === undefined ? [] : [createMetric(name, v, method, resolutionMs, HYPERVISOR_CLOCK)]);
   return [
-    ...m('hypervisor_blackout_qemu_ms', s.downtimeMs, 'ms', 'libvirt job stats downtime (src stop → dst resume)', 1),
-    ...m('hypervisor_blackout_qemu_net_ms', s.downtimeNetMs, 'ms', 'libvirt job stats downtime_net', 1),
-    ...m('migration_total_ms', s.timeElapsedMs, 'ms', 'libvirt job stats time_elapsed', 1),
-    ...m('migration_setup_ms', s.setupTimeMs, 'ms', 'libvirt job stats setup_time', 1),
-    ...m('memory_transferred_bytes', s.memoryProcessedBytes, 'bytes', 'libvirt job stats memory_processed', 0),
-    ...m('memory_iterations', s.memoryIterations, 'count', 'libvirt job stats memory_iteration', 0),
+    ...m('hypervisor_downtime_ms', s.downtimeMs, 'libvirt job stats downtime (src stop → dst resume)', 1),
+    ...m('hypervisor_downtime_net_ms', s.downtimeNetMs, 'libvirt job stats downtime_net', 1),
+    ...m('migration_total_ms', s.timeElapsedMs, 'libvirt job stats time_elapsed', 1),
+    ...m('setup_ms', s.setupTimeMs, 'libvirt job stats setup_time', 1),
+    ...m('memory_transferred_bytes', s.memoryProcessedBytes, 'libvirt job stats memory_processed', 0),
+    ...m('iterations', s.memoryIterations, 'libvirt job stats memory_iteration', 0),
   ];
 }
 
@@ -86,23 +72,25 @@ export function assembleMetrics(input: MetricsInput): Metric[] {
   const suspended = findEvent(tl, { kind: 'suspended', host: input.source });
   const resumed = findEvent(tl, { kind: 'resumed', host: input.destination });
   if (suspended !== undefined && resumed !== undefined) {
-    out.push({ name: 'hypervisor_blackout_event_gap_ms', value: msBetween(suspended, resumed), unit: 'ms',
-      method: 'src SUSPENDED → dst RESUMED lifecycle events, stamped on receipt', resolutionMs: 0.001, clock: CONTROLLER_CLOCK });
+    out.push(createMetric('event_gap_ms', msBetween(suspended, resumed),
+      'src SUSPENDED → dst RESUMED lifecycle events, stamped on receipt', 0.001, CONTROLLER_CLOCK));
   }
   if (resumed !== undefined && input.gateway !== undefined) {
     const gw = input.gateway;
-    const change = tl.find((e) => e.host === gw && (e.kind === 'route-add' || e.kind === 'route-del') && e.t.monoNs >= resumed.t.monoNs);
+    const change = tl.find((e) => e.host === gw && (e.kind === 'route-add' || e.kind === 'route-del')
+      && e.t.monoNs >= resumed.t.monoNs);
     if (change !== undefined) {
-      out.push({ name: 'control_plane_reconvergence_ms', value: msBetween(resumed, change), unit: 'ms',
-        method: `dst RESUMED → ${change.kind} at ${gw}`, resolutionMs: input.routeResolutionMs + (change.uncertaintyMs ?? 0),
-        clock: change.uncertaintyMs === undefined ? CONTROLLER_CLOCK : `${CONTROLLER_CLOCK}; router clock ±${change.uncertaintyMs} ms` });
+      out.push(createMetric('reconvergence_ms', msBetween(resumed, change), `dst RESUMED → ${change.kind} at ${gw}`,
+        input.routeResolutionMs + (change.uncertaintyMs ?? 0),
+        change.uncertaintyMs === undefined ? CONTROLLER_CLOCK
+          : `${CONTROLLER_CLOCK}; router clock ±${change.uncertaintyMs} ms`));
     }
   }
   const call = findEvent(tl, { kind: 'migrate-call' });
   const ret = findEvent(tl, { kind: 'migrate-returned' });
   if (call !== undefined && ret !== undefined) {
-    out.push({ name: 'migrate_call_wall_ms', value: msBetween(call, ret), unit: 'ms',
-      method: 'controller: migrate call → job end', resolutionMs: 0.001, clock: CONTROLLER_CLOCK });
+    out.push(createMetric('migrate_call_wall_ms', msBetween(call, ret), 'controller: migrate call → job end', 0.001,
+      CONTROLLER_CLOCK));
   }
   for (const f of input.flows) out.push(...perFlow(f, resumed));
   return out;
@@ -110,8 +98,8 @@ export function assembleMetrics(input: MetricsInput): Metric[] {
 
 export function formatMetrics(ms: readonly Metric[]): string {
   return ms.map((m) => {
-    const v = m.unit === 'ms' ? m.value.toFixed(3) : String(m.value);
-    const res = m.resolutionMs > 0 ? ` ± ${m.resolutionMs} ms` : '';
+    const v = m.value === null ? 'not measured' : m.unit === 'ms' ? m.value.toFixed(3) : String(m.value);
+    const res = m.resolutionMs !== null && m.resolutionMs > 0 ? ` ± ${m.resolutionMs} ms` : '';
     return `${(m.flow === undefined ? m.name : `${m.name}[${m.flow}]`).padEnd(44)} ${v} ${m.unit}${res}  (${m.method})`;
   }).join('\n');
 }

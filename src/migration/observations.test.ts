@@ -1,11 +1,12 @@
 import { expect, test } from '@playwright/test';
 import { checkConformance } from './conformance.js';
 import { decompose } from './decompose.js';
-import { assessHealth } from './health.js';
+import { assessHealth } from '../measure/health.js';
+import { measuredFlow } from './fixtures/measured-flow.js';
 import { assembleMetrics } from './metrics.js';
 import { edge } from './strategies/ops.js';
 import { flowEvents, formatTimeline, mergeTimeline, routeEvents, toControllerClock } from './timeline.js';
-import type { FlowResultLike, TimelineEvent } from './types.js';
+import type { FlowResultLike, FlowSpec, TimelineEvent } from './types.js';
 
 // A cross-subnet BGP move shaped like the lab's measurements (embedded-lab.md §10): blackout 200 ms,
 // route at torB 5 ms after RESUMED, coreA +175 ms later, outage ≈ 378 ms.
@@ -29,6 +30,11 @@ const flow: FlowResultLike = {
   episodes: [{ firstSeq: 620, lost: 377, startNs: at(619).monoNs, endNs: at(997).monoNs }],
   firstReplyAfterNs: at(1003).monoNs, stableAfterNs: at(1010).monoNs,
 };
+// The same flow as measure/ sees it: 1 kpps from 100 ms before the trigger (migrate call at 100 ms),
+// packets sent 619 → 996 ms lost (377), RTT 0.3 ms before and 60.4 ms after. Controller ms = 1000 + t.
+const spec: FlowSpec = { name: 'client→vm1 v4', from: 'client', target: '198.18.10.100', family: 4, port: 9, ratePps: 1000 };
+const shape = { triggerMs: 1100, endMs: 6000, outage: { fromMs: 1619, toMs: 1996 }, rttBeforeMs: 0.3, rttAfterMs: 60.4 };
+const measured = measuredFlow(spec, shape);
 const timeline = mergeTimeline([{ events: [...hyper, ...ctrl] }, { events: routes }, { events: flowEvents([flow], at(0)) }]);
 
 test('timeline: streams merged in controller-monotonic order; remote clocks mapped with their uncertainty', () => {
@@ -110,24 +116,28 @@ test('conformance: order, bounds, missing and optional edges', () => {
 });
 
 test('metrics: every value names method, resolution and clock; reconvergence ends at the gateway', () => {
-  const ms = assembleMetrics({ timeline, flows: [flow], source: 'hv1', destination: 'hv3', gateway: 'coreA',
+  const ms = assembleMetrics({ timeline, flows: [measured], source: 'hv1', destination: 'hv3', gateway: 'coreA',
     routeResolutionMs: 1, stats: { downtimeMs: 198, timeElapsedMs: 550, setupTimeMs: 4, memoryProcessedBytes: 92e6, memoryIterations: 2 } });
-  const get = (n: string): number | undefined => ms.find((m) => m.name === n)?.value;
-  expect(get('hypervisor_blackout_qemu_ms')).toBe(198);
-  expect(get('hypervisor_blackout_event_gap_ms')).toBeCloseTo(200, 6);
-  expect(get('control_plane_reconvergence_ms')).toBeCloseTo(181, 6);
-  expect(get('recovery_first_reply_ms')).toBeCloseTo(183, 6);
-  expect(get('recovery_stable_rate_ms')).toBeCloseTo(190, 6);
-  expect(get('outage_gap_tx_ms')).toBeCloseTo(378, 6);
-  expect(get('outage_loss_derived_ms')).toBeCloseTo(377, 6);
-  expect(get('loss_packets')).toBe(377);
+  const get = (n: string): number | null | undefined => ms.find((m) => m.name === n)?.value;
+  expect(get('hypervisor_downtime_ms')).toBe(198);
+  expect(get('event_gap_ms')).toBeCloseTo(200, 6);
+  expect(get('reconvergence_ms')).toBeCloseTo(181, 6);
+  // First reply: the packet sent at 996 ms arrives 60.4 ms later, 236.4 ms after RESUMED (820).
+  expect(get('first_reply_ms')).toBeCloseTo(236.4, 6);
+  expect(Math.abs((get('stable_rate_ms') as number) - 176)).toBeLessThanOrEqual(10);
+  // Gap 618 → 996 ms at 1 ms spacing: 377 ms once the edge interval is taken off.
+  expect(get('gap_tx_ms')).toBeCloseTo(377, 6);
+  expect(get('loss_derived_ms')).toBeCloseTo(377, 6);
+  expect(get('packets_lost')).toBe(377);
+  expect(get('episodes_count')).toBe(1);
   expect(get('rtt_step_ms')).toBeCloseTo(60.1, 6);
   expect(get('migrate_call_wall_ms')).toBeCloseTo(3200, 6);
-  expect(get('memory_iterations')).toBe(2);
-  expect(ms.find((m) => m.name === 'outage_gap_tx_ms')?.resolutionMs).toBe(1);
+  expect(get('iterations')).toBe(2);
+  expect(ms.find((m) => m.name === 'gap_tx_ms')).toMatchObject({ resolutionMs: 1, flow: spec.name, unit: 'ms' });
+  expect(ms.find((m) => m.name === 'packets_lost')?.unit).toBe('packets');
   // An achieved rate below the configured one coarsens the resolution.
-  const slow = assembleMetrics({ timeline, flows: [{ ...flow, achievedPps: 500 }], source: 'hv1', destination: 'hv3', routeResolutionMs: 1 });
-  expect(slow.find((m) => m.name === 'outage_gap_tx_ms')?.resolutionMs).toBe(2);
+  const slow = assembleMetrics({ timeline, flows: [measuredFlow(spec, { ...shape, ratePps: 500 })], source: 'hv1', destination: 'hv3', routeResolutionMs: 1 });
+  expect(slow.find((m) => m.name === 'gap_tx_ms')?.resolutionMs).toBe(2);
   for (const m of ms) {
     expect(m.method.length).toBeGreaterThan(5);
     expect(m.clock.length).toBeGreaterThan(5);
@@ -157,13 +167,13 @@ test('health: a memory check without a verdict degrades the run; ok and unchecke
 
 test('TCP session figures: survived and longest stall per flow; a session probe without a result degrades the run', () => {
   const tcp = { ok: true as const, survived: true, longestStallMs: 412.5, intervalMs: 10, resets: 0, reconnects: 0, sent: 900, echoed: 900 };
-  const ms = assembleMetrics({ timeline: [], flows: [{ ...flow, tcp }], source: 'hv1', destination: 'hv3', routeResolutionMs: 1 });
+  const ms = assembleMetrics({ timeline: [], flows: [measuredFlow(spec, { ...shape, tcp })], source: 'hv1', destination: 'hv3', routeResolutionMs: 1 });
   expect(ms.find((m) => m.name === 'tcp_survived')).toMatchObject({ value: 1, flow: flow.flow, resolutionMs: 0 });
   expect(ms.find((m) => m.name === 'tcp_longest_stall_ms')).toMatchObject({ value: 412.5, resolutionMs: 10 });
-  const broken = assembleMetrics({ timeline: [], flows: [{ ...flow, tcp: { ...tcp, survived: false, resets: 1 } }], source: 'hv1', destination: 'hv3', routeResolutionMs: 1 });
+  const broken = assembleMetrics({ timeline: [], flows: [measuredFlow(spec, { ...shape, tcp: { ...tcp, survived: false, resets: 1 } })], source: 'hv1', destination: 'hv3', routeResolutionMs: 1 });
   expect(broken.find((m) => m.name === 'tcp_survived')?.value).toBe(0);
   const none = { ...flow, tcp: { ok: false as const, failure: 'never connected: ECONNREFUSED' } };
-  expect(assembleMetrics({ timeline: [], flows: [none], source: 'hv1', destination: 'hv3', routeResolutionMs: 1 })
+  expect(assembleMetrics({ timeline: [], flows: [measuredFlow(spec, { ...shape, tcp: none.tcp })], source: 'hv1', destination: 'hv3', routeResolutionMs: 1 })
     .some((m) => m.name.startsWith('tcp_'))).toBe(false);
   const h = assessHealth({ flows: [none], clockSyncKnown: true, expectFlows: true, guestAnswered: true });
   expect(h.health).toBe('degraded');

@@ -16,7 +16,7 @@ import { batchByDevice, devicesOf, invertOps } from './strategies/ops.js';
 import type { DeviceOp } from './strategies/types.js';
 import { controllerEvent, hostEvent } from './timeline.js';
 import type {
-  GuestCheck, FlowResultLike, HostEvent, HostEventStream, JobStats, MemoryIntegrity, MigrationHost, NetworkDevice, RouteChange, TimelineEvent,
+  GuestCheck, FlowMeasurement, HostEvent, HostEventStream, JobStats, MemoryIntegrity, MigrationHost, NetworkDevice, RouteChange, TimelineEvent,
 } from './types.js';
 
 const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -32,7 +32,7 @@ export class AttemptRecorder {
   readonly queue = new EventQueue();
   readonly notes: string[] = [];
   stats?: JobStats;
-  flows: readonly FlowResultLike[] = [];
+  flows: readonly FlowMeasurement[] = [];
   routeChanges: readonly RouteChange[] = [];
   /** Neighbour/FDB events concerning the VM (from the route monitor, when it offers them). */
   l2Events: readonly TimelineEvent[] = [];

@@ -10,11 +10,13 @@ import { checkConformance, type Conformance } from './conformance.js';
 import { decompose, type Decomposition } from './decompose.js';
 import { MigrationError, UsageError } from '../errors/classes.js';
 import { IllegalTransitionError, PrecheckError } from './errors.js';
-import { assessHealth, type HealthVerdict } from './health.js';
 import {
   initial, isTerminal, outcomeOf, transition,
   type Effect, type Failure, type Machine, type MachineEvent, type MigrationState, type Outcome, type VmLocation,
 } from './machine.js';
+import { assessHealth, type HealthVerdict } from '../measure/health.js';
+import { createMetric } from '../measure/metric-catalogue.js';
+import { flowView } from './flow-view.js';
 import { assembleMetrics, type Metric } from './metrics.js';
 import { planMigration, type MigrationPlan } from './plan.js';
 import type { MigrationDrivers } from './drivers.js';
@@ -22,7 +24,7 @@ import type { JournalHandle, RunJournal } from './journal.js';
 import { AttemptRecorder } from './run-effects.js';
 import type { Family } from './strategies/types.js';
 import { flowEvents, mergeTimeline, routeEvents } from './timeline.js';
-import type { FlowSpec, JobStats, MemoryIntegrity, TimelineEvent } from './types.js';
+import type { FlowMeasurement, FlowSpec, JobStats, MemoryIntegrity, TimelineEvent } from './types.js';
 
 export type { MigrationDrivers } from './drivers.js';
 
@@ -90,6 +92,8 @@ export interface AttemptResult {
   readonly health: HealthVerdict;
   readonly stats?: JobStats;
   readonly metrics: readonly Metric[];
+  /** The probe flows of this attempt, measure/'s full results (empty when the probes never ran). */
+  readonly flows: readonly FlowMeasurement[];
   readonly timeline: readonly TimelineEvent[];
   readonly decomposition?: Decomposition;
   /** Only for migrated runs; undefined after a rollback. */
@@ -216,16 +220,17 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
   }
   const prefixes = new Set(plan.strategy.switchover.concat(plan.strategy.prepare).flatMap((o) => ('prefix' in o ? [o.prefix] : [])));
   const routes = rec.routeChanges.filter((c) => prefixes.size === 0 || prefixes.has(c.prefix));
+  const views = rec.flows.map(flowView);
   const timeline = mergeTimeline([{ events: rec.events }, { events: routeEvents(routes) }, { events: rec.l2Events },
-    { events: flowEvents(rec.flows, anchor) }]);
+    { events: flowEvents(views, anchor) }]);
   const outcome = outcomeOf(m) ?? 'failed';
   const metrics = assembleMetrics({ timeline, flows: rec.flows, source: plan.source, destination: plan.destination,
     routeResolutionMs: options.routeResolutionMs ?? 1, ...(rec.stats === undefined ? {} : { stats: rec.stats }),
     ...(plan.strategy.gateway === undefined ? {} : { gateway: plan.strategy.gateway }) })
     .concat(Object.entries(plan.strategy.extraRttMs ?? {}).map(([peer, value]) => ({
-      name: 'expected_extra_rtt_ms', value, unit: 'ms' as const, flow: peer, resolutionMs: 0, clock: 'topology (link delays)',
-      method: `${plan.strategy.strategy}: RTT via the strategy's path − direct RTT, from testbed link delays` })));
-  const health = assessHealth({ flows: rec.flows, clockSyncKnown: options.clockSyncKnown ?? true, expectFlows: m.ctx.observers,
+      ...createMetric('expected_extra_rtt_ms', value, `${plan.strategy.strategy}: RTT via the strategy's path − direct RTT, from testbed link delays`,
+        0, 'topology (link delays)'), flow: peer })));
+  const health = assessHealth({ flows: views, clockSyncKnown: options.clockSyncKnown ?? true, expectFlows: m.ctx.observers,
     ...(rec.guestAnswered === undefined ? {} : { guestAnswered: rec.guestAnswered }),
     ...(rec.guestRebootedOn === undefined ? {} : { guestRebootedOn: rec.guestRebootedOn }),
     ...(rec.memoryIntegrity === undefined ? {} : { memoryIntegrity: rec.memoryIntegrity }) });
@@ -234,7 +239,7 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
   return {
     attempt, vm: plan.vm.name, source: plan.source, destination: plan.destination, strategy: plan.strategy.strategy,
     outcome, state: m.state, residue: m.ctx.residue, abortRequested: m.ctx.abortRequested, health, metrics, timeline,
-    notes: rec.notes,
+    flows: rec.flows, notes: rec.notes,
     ...(m.ctx.failure === undefined ? {} : { failure: m.ctx.failure }),
     ...(error === undefined ? {} : { error }),
     ...(m.ctx.vmOn === undefined ? {} : { vmOn: m.ctx.vmOn }),

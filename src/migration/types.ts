@@ -3,6 +3,7 @@
  * monitors built elsewhere are adapted to these narrow shapes by the composition root; nothing in
  * `migration/` imports them. Every method takes an IoOptions with a deadline and an AbortSignal.
  */
+import type { FlowResult } from '../measure/summarize.js';
 import type { IoOptions } from '../util/abort.js';
 import type { Stamp } from '../util/stamp.js';
 import type { DeviceOp } from './strategies/types.js';
@@ -167,8 +168,23 @@ export interface EpisodeLike {
 }
 
 /**
- * Per-flow result as the probes/measure layer computes it (the executor only carries it; the math
- * lives in measure/). Times are controller-monotonic ns.
+ * One probe flow as measured: measure/'s full result, carried unchanged from the probe session through
+ * the attempt result to the report. The executor derives its own view (flow-view.ts) from it.
+ */
+export interface FlowMeasurement {
+  readonly spec: FlowSpec;
+  readonly result: FlowResult;
+  /** Added to the result's times (ms) to put them on the controller's monotonic clock (0: already on it). */
+  readonly baseMonoMs: number;
+  /** Set when the probe tool failed, was missing or stubbed. */
+  readonly failed?: string;
+  /** The flow's TCP session-survival probe, when the flow asked for one. */
+  readonly tcp?: TcpSessionLike;
+}
+
+/**
+ * The executor's view of one flow (flow-view.ts derives it from a FlowMeasurement; the math lives in
+ * measure/). Times are controller-monotonic ns.
  */
 export interface FlowResultLike {
   readonly flow: string;
@@ -196,8 +212,8 @@ export interface FlowResultLike {
 
 export interface ProbeSession {
   start(flows: readonly FlowSpec[], io: IoOptions): Promise<void>;
-  /** Stops sending, drains late replies and returns one result per flow. */
-  stop(io: IoOptions): Promise<readonly FlowResultLike[]>;
+  /** Stops sending, drains late replies and returns one measurement per flow. */
+  stop(io: IoOptions): Promise<readonly FlowMeasurement[]>;
 }
 
 /** Guest health: does the VM answer its reflector? */

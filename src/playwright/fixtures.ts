@@ -69,7 +69,7 @@ interface TestFixtures {
   hypervisors: OpenedTestbed['hypervisors'];
   /** Opens (once per worker) the switch driver of a device by name. */
   switches: OpenedTestbed['switchDriver'];
-  /** The UDP probe session the migrations use; `measured` holds the last run's flows. */
+  /** The UDP probe session the migrations use (flow measurements travel in each attempt's result). */
   probes: OpenedTestbed['probes'];
   migrate: (req: MigrateRequest) => Promise<MigrateOutcome>;
   /** Where `vm` runs now (undefined: on no hypervisor). */
@@ -178,7 +178,7 @@ async function runOne(tb: Testbed, o: OpenedTestbed, req: MigrateRequest, testIn
   for (const fam of families) {
     const params = scenarioParams(tb, from, req.to, strategy, fam, req.variant);
     let records: RunRecord[] = toRunRecords(result, {
-      runId: randomUUID(), params, vm, startedWall, measured: o.probes.measured, verdict: () => 'pass',
+      runId: randomUUID(), params, vm, startedWall, verdict: () => 'pass',
     });
     const last = records[records.length - 1];
     const verdict = judge(tb, result, last, strategy);

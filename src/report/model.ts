@@ -9,7 +9,7 @@ import { detectChangePoints, type ChangePoint, type TrendOptions, type TrendPoin
  */
 
 export type {
-  Metric, MetricName, RunManifest, RunRecord, Episode, TimelineEvent, DecompositionPart, RateSeries,
+  Metric, MetricName, ReportMetricName, RunManifest, RunRecord, Episode, TimelineEvent, DecompositionPart, RateSeries,
   ScenarioParams, ManifestFacts, DeviceVersions, ClockSource, Verdict, Health, AddressFamily,
 } from './record.js';
 export { METRIC_NAMES, createRunRecord, scenarioName, metricUnit } from './record.js';

@@ -14,7 +14,7 @@ import {
 type Obj = Record<string, unknown>;
 
 function fail(path: string, what: string): never {
-  throw new ReportError(what, { path, hint: 'fix the code that builds the RunRecord (see src/report/record.ts)' });
+  throw new ReportError(what, { path, hint: 'fix the code that builds the RunRecord (see src/report/record.ts; metric names and units: src/measure/metric-catalogue.ts)' });
 }
 
 function obj(v: unknown, path: string): Obj {
@@ -74,17 +74,15 @@ function strArr(o: Obj, k: string, path: string): string[] {
 function parseMetric(v: unknown, p: string): Metric {
   const o = obj(v, p);
   const q = `${p}.`;
-  const m: Metric = {
-    name: oneOf(o, 'name', q, METRIC_NAMES),
-    value: numOrNull(o, 'value', q),
-    unit: str(o, 'unit', q),
-    method: str(o, 'method', q),
-    resolutionMs: numOrNull(o, 'resolutionMs', q),
-    clock: str(o, 'clock', q),
-  };
-  if (m.unit !== metricUnit(m.name)) {
-    fail(`${q}unit`, `"${m.unit}" does not match ${m.name} (expected "${metricUnit(m.name)}")`);
+  const name = oneOf(o, 'name', q, METRIC_NAMES);
+  const unit = str(o, 'unit', q);
+  if (unit !== metricUnit(name)) {
+    fail(`${q}unit`, `"${unit}" does not match ${name} (expected "${metricUnit(name)}")`);
   }
+  const m: Metric = {
+    name, value: numOrNull(o, 'value', q), unit: metricUnit(name), method: str(o, 'method', q),
+    resolutionMs: numOrNull(o, 'resolutionMs', q), clock: str(o, 'clock', q),
+  };
   if (m.name === 'tcp_survived' && m.value !== null && m.value !== 0 && m.value !== 1) {
     fail(`${q}value`, 'tcp_survived is 1 (survived) or 0');
   }

@@ -4,60 +4,14 @@
  * plain data (no Dates, no bigints) and is validated by `parseRunRecord` on the way in.
  */
 
+import type { Metric } from '../measure/metric-catalogue.js';
+
 /**
- * Every metric a run may carry, in the FIXED column order of `runs.csv` (docs/report-columns.md).
- * Append new names at the end; never reorder or rename (CSV consumers key on the column names).
+ * Metrics, their names, units and the FIXED runs.csv column order (docs/report-columns.md) are
+ * declared once, in measure/'s metric catalogue; the report uses them as they are.
  */
-export const METRIC_NAMES = [
-  'hypervisor_downtime_ms',
-  'event_gap_ms',
-  'gap_tx_ms',
-  'gap_rx_ms',
-  'loss_derived_ms',
-  'rate_derived_ms',
-  'packets_lost',
-  'loss_pct',
-  'episodes_count',
-  'reconvergence_ms',
-  'first_reply_ms',
-  'stable_rate_ms',
-  'rtt_before_ms',
-  'rtt_after_ms',
-  'rtt_step_ms',
-  'tcp_survived',
-  'tcp_longest_stall_ms',
-  'migration_total_ms',
-  'setup_ms',
-  'memory_transferred_bytes',
-  'iterations',
-] as const;
-export type MetricName = (typeof METRIC_NAMES)[number];
-
-/** The unit each metric name implies; `parseRunRecord` rejects a metric whose unit disagrees. */
-export function metricUnit(name: MetricName): string {
-  if (name.endsWith('_ms')) return 'ms';
-  if (name.endsWith('_pct')) return 'pct';
-  if (name.endsWith('_bytes')) return 'bytes';
-  if (name === 'packets_lost') return 'packets';
-  if (name === 'tcp_survived') return 'bool';
-  return 'count';
-}
-
-/** One measured value with how it was measured. Units live in the name (`_ms`, `_pct`, `_bytes`). */
-export interface Metric {
-  readonly name: MetricName;
-  /** null: the metric applies but could not be measured (e.g. no recovery); absent metrics are omitted. */
-  readonly value: number | null;
-  /** Unit spelled out (`ms`, `packets`, `pct`, `bytes`, `count`, `bool`); must equal `metricUnit(name)`. */
-  readonly unit: string;
-  /** How it was obtained: `qemu-job-stats`, `libvirt-events`, `loss-derived @1 kpps`, `rate-derived`... */
-  readonly method: string;
-  /** Resolution (grain) of the value in ms, e.g. 1 for 1 kpps probes; null when not time-based. */
-  readonly resolutionMs: number | null;
-  /** Clock the value's stamps come from, with sync and uncertainty (`controller-monotonic`, `ptp ±0.2 ms`). */
-  readonly clock: string;
-  readonly note?: string;
-}
+export { METRIC_NAMES, metricUnit } from '../measure/metric-catalogue.js';
+export type { Metric, MetricName, ReportMetricName } from '../measure/metric-catalogue.js';
 
 export const VERDICTS = ['pass', 'fail', 'errored', 'skipped'] as const;
 export type Verdict = (typeof VERDICTS)[number];

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { effectiveVerdict, metricOf } from './model.js';
-import { METRIC_NAMES, isUnstable, type RunRecord } from './record.js';
+import { METRIC_NAMES, isUnstable, type ReportMetricName, type RunRecord } from './record.js';
 
 /**
  * CSV renderers (pure; sole csv-stringify importer). Column names and order are a published contract:
@@ -14,14 +14,53 @@ import { METRIC_NAMES, isUnstable, type RunRecord } from './record.js';
 
 type Cell = string | number;
 
-/** runs.csv columns, in order. */
-export const RUN_COLUMNS: readonly string[] = [
-  'run_id', 'started_wall', 'scenario', 'strategy', 'vm', 'source', 'destination', 'address_family',
-  ...METRIC_NAMES.flatMap((n) => [n, `${n}_method`, `${n}_resolution_ms`]),
-  'verdict', 'reported_verdict', 'health', 'health_reasons', 'attempt', 'attempt_of', 'unstable',
-  'conformance_ok', 'conformance_violations', 'decomposition', 'episodes', 'error',
-  'memory_integrity', 'memory_integrity_detail',
+/** One runs.csv column: its name and how a record fills it. */
+interface RunColumn {
+  readonly name: string;
+  readonly cell: (r: RunRecord) => Cell;
+}
+
+const col = (name: string, cell: (r: RunRecord) => Cell): RunColumn => ({ name, cell });
+
+/** The three columns of a metric: value, method, resolution (all empty when the record lacks it). */
+function metricColumns(n: ReportMetricName): RunColumn[] {
+  return [
+    col(n, (r) => metricOf(r, n)?.value ?? ''),
+    col(`${n}_method`, (r) => text(metricOf(r, n)?.method)),
+    col(`${n}_resolution_ms`, (r) => metricOf(r, n)?.resolutionMs ?? ''),
+  ];
+}
+
+/** runs.csv, in column order: the ONE declaration both the header and every row come from. */
+const RUN_TABLE: readonly RunColumn[] = [
+  col('run_id', (r) => text(r.runId)),
+  col('started_wall', (r) => text(r.startedWall)),
+  col('scenario', (r) => text(r.scenario)),
+  col('strategy', (r) => text(r.strategy)),
+  col('vm', (r) => text(r.vm)),
+  col('source', (r) => text(r.source)),
+  col('destination', (r) => text(r.destination)),
+  col('address_family', (r) => r.addressFamily),
+  ...METRIC_NAMES.flatMap(metricColumns),
+  col('verdict', (r) => effectiveVerdict(r)),
+  col('reported_verdict', (r) => r.verdict),
+  col('health', (r) => r.health),
+  col('health_reasons', (r) => text(r.healthReasons.join('; '))),
+  col('attempt', (r) => r.attempt),
+  col('attempt_of', (r) => r.attemptOf),
+  col('unstable', (r) => (isUnstable(r) ? 'true' : 'false')),
+  col('conformance_ok', (r) => (r.conformance.ok ? 'true' : 'false')),
+  col('conformance_violations', (r) => text(r.conformance.violations.join('; '))),
+  col('decomposition', (r) => text(r.decomposition.map((d) => `${d.component}=${d.ms}`).join('; '))),
+  col('episodes', (r) => r.episodes.length),
+  col('error', (r) => text(r.error)),
+  col('memory_integrity', (r) => r.memoryIntegrity?.status ?? ''),
+  col('memory_integrity_detail', (r) => text(r.memoryIntegrity === undefined ? undefined
+    : `${r.memoryIntegrity.detail} (${r.memoryIntegrity.method})`)),
 ];
+
+/** runs.csv columns, in order. */
+export const RUN_COLUMNS: readonly string[] = RUN_TABLE.map((c) => c.name);
 
 export const EPISODE_COLUMNS: readonly string[] = [
   'run_id', 'scenario', 'attempt', 'flow', 'start_ms', 'end_ms', 'duration_ms', 'first_seq', 'last_seq', 'lost',
@@ -51,19 +90,7 @@ function csv(columns: readonly string[], rows: readonly Cell[][]): string {
 }
 
 export function runRow(r: RunRecord): Cell[] {
-  const metricCells = METRIC_NAMES.flatMap((n): Cell[] => {
-    const m = metricOf(r, n);
-    if (m === undefined) return ['', '', ''];
-    return [m.value ?? '', text(m.method), m.resolutionMs ?? ''];
-  });
-  return [
-    text(r.runId), text(r.startedWall), text(r.scenario), text(r.strategy), text(r.vm), text(r.source),
-    text(r.destination), r.addressFamily, ...metricCells,
-    effectiveVerdict(r), r.verdict, r.health, text(r.healthReasons.join('; ')), r.attempt, r.attemptOf,
-    isUnstable(r) ? 'true' : 'false', r.conformance.ok ? 'true' : 'false', text(r.conformance.violations.join('; ')),
-    text(r.decomposition.map((d) => `${d.component}=${d.ms}`).join('; ')), r.episodes.length, text(r.error),
-    r.memoryIntegrity?.status ?? '', text(r.memoryIntegrity === undefined ? undefined : `${r.memoryIntegrity.detail} (${r.memoryIntegrity.method})`),
-  ];
+  return RUN_TABLE.map((c) => c.cell(r));
 }
 
 /** One row per migration attempt. */

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { REPORT_METRICS } from '../measure/metric-catalogue.js';
 import { METRIC_NAMES } from './record.js';
 import { EPISODE_COLUMNS, RUN_COLUMNS, TIMELINE_COLUMNS } from './render-csv.js';
 
@@ -28,9 +29,22 @@ test('runs.csv columns in the doc match the code, metrics in their fixed order',
   const documented = tableNames('## runs.csv', 1).flatMap((n) =>
     n === '<metric>' ? METRIC_NAMES.flatMap((m) => [m, `${m}_method`, `${m}_resolution_ms`]) : [n]);
   expect(documented).toEqual([...RUN_COLUMNS]);
-  expect(doc).toContain(`| 9–${8 + METRIC_NAMES.length * 3} |`);
-  expect(doc).toContain(`| ${RUN_COLUMNS.indexOf('error') + 1} | \`error\` |`);
-  expect(doc).toContain(`| ${RUN_COLUMNS.length} | \`memory_integrity_detail\` |`);
+  // Columns after the metric block are numbered from its end M, so appending a metric leaves them be.
+  const m = 8 + METRIC_NAMES.length * 3;
+  expect(RUN_COLUMNS[m - 1]).toBe(`${METRIC_NAMES.at(-1)}_resolution_ms`);
+  expect(doc).toContain('| 9–M | `<metric>`');
+  expect(doc).toContain('(M = 8 + 3 × the number of metrics)');
+  expect(doc).toContain(`| M+${RUN_COLUMNS.indexOf('verdict') + 1 - m} | \`verdict\` |`);
+  expect(doc).toContain(`| M+${RUN_COLUMNS.indexOf('error') + 1 - m} | \`error\` |`);
+  expect(doc).toContain(`| M+${RUN_COLUMNS.length - m} | \`memory_integrity_detail\` |`);
+});
+
+test('each metric row of the doc gives the unit and meaning the metric catalogue declares', () => {
+  const at = doc.indexOf('| metric | unit | meaning |');
+  const lines = doc.slice(at).split('\n').slice(2);
+  const rows = lines.slice(0, lines.findIndex((l) => !l.startsWith('|')));
+  const cells = rows.map((l) => l.split(' | ').map((c) => c.replace(/^\| |\s*\|$/g, '')));
+  expect(cells).toEqual(REPORT_METRICS.map((r) => [`\`${r.name}\``, r.unit, r.description]));
 });
 
 test('episodes.csv and timeline.csv columns in the doc match the code', () => {

@@ -7,7 +7,7 @@
 export { LibvirtRpcDriver, createLibvirtRpcDriver } from '../../src/drivers/hypervisor/libvirt-rpc.js';
 export { VirshDriver, createVirshDriver } from '../../src/drivers/hypervisor/virsh.js';
 export { openHypervisorDriver } from '../../src/drivers/hypervisor/registry.js';
-export type { HypervisorDriver, HypervisorEvent, MigrationResult } from '../../src/drivers/hypervisor/types.js';
+export type { HypervisorDriver, HypervisorEvent, MigrationJobOutcome } from '../../src/drivers/hypervisor/types.js';
 export { type LibvirtdHandle, renderLibvirtdConf, renderQemuConf, startLibvirtd } from '../../src/lab/libvirtd.js';
 export { connectLibvirt } from '../../src/transports/libvirt/client.js';
 export { LibvirtError } from '../../src/errors/classes.js';

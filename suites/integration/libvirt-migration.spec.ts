@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import {
-  type HypervisorDriver, type HypervisorEvent, type LibvirtdHandle, LibvirtRpcDriver, type MigrationResult, VirshDriver,
+  type HypervisorDriver, type HypervisorEvent, type LibvirtdHandle, LibvirtRpcDriver, type MigrationJobOutcome, VirshDriver,
   runLocal, startLibvirtd,
 } from './libvirt-imports.js';
 
@@ -98,7 +98,7 @@ async function migrateChecked(src: HypervisorDriver, dst: HypervisorDriver, dstP
   return { r, progress };
 }
 
-function summary(r: MigrationResult): string {
+function summary(r: MigrationJobOutcome): string {
   const f = r.destinationStats?.fields ?? {};
   return `perform ${r.performMs.toFixed(0)} ms, qemu downtime ${r.qemuDowntimeMs} ms, event gap ${r.eventGapMs?.toFixed(1)} ms, `
     + `setup ${f['setup_time']} ms, processed ${f['memory_processed']} B, iterations ${f['memory_iteration']}`;

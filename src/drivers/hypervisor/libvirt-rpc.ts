@@ -12,9 +12,9 @@ import {
 import type { TypedParam } from '../../transports/libvirt/xdr.js';
 import type { IoOptions } from '../../util/abort.js';
 import { EventHub } from './event-hub.js';
-import { runMigration } from './migrate-recipe.js';
+import { startMigrationJob } from './migrate-recipe.js';
 import type {
-  DomainInfo, DomainRef, DomainSpec, DomainState, HypervisorDriver, HypervisorEvent, JobStats, JobStatsOptions,
+  DomainInfo, DomainRef, DomainSpec, DomainState, HypervisorDriver, HypervisorEvent, DriverJobStats, JobStatsOptions,
   MigrateOptions, MigrationHandle, MigrationPrimitives,
 } from './types.js';
 
@@ -26,7 +26,7 @@ export interface LibvirtRpcDriverOptions extends LibvirtClientOptions {
 /** VIR_DOMAIN_XML_INACTIVE. */
 const XML_INACTIVE = 2;
 
-export function toJobStats(type: number, params: readonly TypedParam[]): JobStats {
+export function toJobStats(type: number, params: readonly TypedParam[]): DriverJobStats {
   const raw = paramsToRecord(params);
   const fields: Record<string, number | string | boolean> = {};
   for (const [k, v] of Object.entries(raw)) fields[k] = typeof v === 'bigint' ? Number(v) : v;
@@ -145,7 +145,7 @@ export class LibvirtRpcDriver implements HypervisorDriver {
     return this.client.call(Proc.CONNECT_GET_HOSTNAME, undefined, opts);
   }
 
-  async jobStats(d: DomainSpec, opts: JobStatsOptions = {}): Promise<JobStats> {
+  async jobStats(d: DomainSpec, opts: JobStatsOptions = {}): Promise<DriverJobStats> {
     const flags = opts.completed === true ? JobStatsFlag.COMPLETED | (opts.keep === false ? 0 : JobStatsFlag.KEEP_COMPLETED) : 0;
     const r = await this.client.call(Proc.DOMAIN_GET_JOB_STATS, { dom: await this.#dom(d, opts), flags }, opts);
     return toJobStats(r.type, r.params);
@@ -169,7 +169,7 @@ export class LibvirtRpcDriver implements HypervisorDriver {
   };
 
   migrate(d: DomainSpec, destinationUri: string, opts: MigrateOptions = {}): MigrationHandle {
-    return runMigration(this.primitives, d, destinationUri, opts);
+    return startMigrationJob(this.primitives, d, destinationUri, opts);
   }
 
   events(opts: { readonly signal?: AbortSignal } = {}): AsyncIterableIterator<HypervisorEvent> {

@@ -3,13 +3,13 @@ import { LibvirtError, TimeoutError } from '../../errors/classes.js';
 import { sleep } from '../../util/abort.js';
 import type { Stamp } from '../../util/stamp.js';
 import { EventHub } from './event-hub.js';
-import { runMigration } from './migrate-recipe.js';
-import type { HypervisorDriver, HypervisorEvent, JobStats, MigrationPrimitives } from './types.js';
+import { startMigrationJob } from './migrate-recipe.js';
+import type { HypervisorDriver, HypervisorEvent, DriverJobStats, MigrationPrimitives } from './types.js';
 
 const at = (ms: number): Stamp => ({ wallMs: 1_700_000_000_000 + ms, monoNs: BigInt(ms) * 1_000_000n });
 const dom = { name: 'vm1', uuid: '6c61622d-6876-4000-8000-0000000000aa' };
 
-function fakeHost(host: string, log: string[], stats: (o: { completed?: boolean; keep?: boolean }) => JobStats) {
+function fakeHost(host: string, log: string[], stats: (o: { completed?: boolean; keep?: boolean }) => DriverJobStats) {
   const hub = new EventHub<HypervisorEvent>();
   const driver = {
     host,
@@ -27,8 +27,8 @@ function fakeHost(host: string, log: string[], stats: (o: { completed?: boolean;
 
 test('recipe: subscribe both, set downtime, perform with bandwidth, collect stats and the event gap', async () => {
   const log: string[] = [];
-  const completed: JobStats = { type: 'completed', typeCode: 3, fields: { operation: 4, downtime: 17, setup_time: 1 } };
-  const running: JobStats = { type: 'unbounded', typeCode: 2, fields: { memory_processed: 1000 } };
+  const completed: DriverJobStats = { type: 'completed', typeCode: 3, fields: { operation: 4, downtime: 17, setup_time: 1 } };
+  const running: DriverJobStats = { type: 'unbounded', typeCode: 2, fields: { memory_processed: 1000 } };
   const src = fakeHost('hv1', log, () => running);
   const dst = fakeHost('hv2', log, (o) => (o.completed === true ? completed : running));
   const p: MigrationPrimitives = {
@@ -45,8 +45,8 @@ test('recipe: subscribe both, set downtime, perform with bandwidth, collect stat
     },
     abortJob: async () => undefined,
   };
-  const m = runMigration(p, 'vm1', 'qemu+tcp://198.18.10.12/system', { destination: dst.driver, pollIntervalMs: 20, persistDest: true });
-  const progress: JobStats[] = [];
+  const m = startMigrationJob(p, 'vm1', 'qemu+tcp://198.18.10.12/system', { destination: dst.driver, pollIntervalMs: 20, persistDest: true });
+  const progress: DriverJobStats[] = [];
   for await (const x of m.progress) progress.push(x.stats);
   // The source's job-completed event arrives after the perform reply; the recipe waits for it.
   setTimeout(() => src.hub.publish({ kind: 'job-completed', host: 'hv1', domain: dom, at: at(130),
@@ -78,7 +78,7 @@ test('recipe: a failed perform rejects the result with the libvirt error and end
     },
     abortJob: async () => void log.push('abort'),
   };
-  const m = runMigration(p, 'vm1', 'qemu+tcp://198.18.10.12/system', { bandwidthMiBs: 5, maxDowntimeMs: 50 });
+  const m = startMigrationJob(p, 'vm1', 'qemu+tcp://198.18.10.12/system', { bandwidthMiBs: 5, maxDowntimeMs: 50 });
   for await (const _ of m.progress) throw new Error('no progress expected');
   await expect(m.result).rejects.toMatchObject({ code: 'LIBVIRT', libvirtName: 'aborted' });
   await m.abort();
@@ -88,7 +88,7 @@ test('recipe: a failed perform rejects the result with the libvirt error and end
 test('recipe: non-p2p migration is refused as unsupported', async () => {
   const src = fakeHost('hv1', [], () => ({ type: 'none', typeCode: 0, fields: {} }));
   const p = { driver: src.driver, setMaxDowntime: async () => undefined, perform: async () => undefined, abortJob: async () => undefined };
-  await expect(runMigration(p, 'vm1', 'qemu+tcp://x/system', { p2p: false }).result).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+  await expect(startMigrationJob(p, 'vm1', 'qemu+tcp://x/system', { p2p: false }).result).rejects.toMatchObject({ code: 'UNSUPPORTED' });
 });
 
 test('recipe: a perform that times out cancels the job in the daemon', async () => {
@@ -103,7 +103,7 @@ test('recipe: a perform that times out cancels the job in the daemon', async () 
     },
     abortJob: async () => void log.push('abortJob'),
   };
-  const m = runMigration(p, 'vm1', 'qemu+tcp://198.18.10.12/system', { timeoutMs: 50, pollIntervalMs: 1_000 });
+  const m = startMigrationJob(p, 'vm1', 'qemu+tcp://198.18.10.12/system', { timeoutMs: 50, pollIntervalMs: 1_000 });
   await expect(m.result).rejects.toMatchObject({ code: 'TIMEOUT' });
   expect(log).toEqual(['hv1:eventsReady', 'abortJob']);
 });
@@ -112,5 +112,5 @@ test('recipe: source and destination with the same host name are refused (their 
   const a = fakeHost('local', [], () => ({ type: 'none', typeCode: 0, fields: {} }));
   const b = fakeHost('local', [], () => ({ type: 'none', typeCode: 0, fields: {} }));
   const p = { driver: a.driver, setMaxDowntime: async () => undefined, perform: async () => undefined, abortJob: async () => undefined };
-  await expect(runMigration(p, 'vm1', 'qemu+tcp://x/system', { destination: b.driver }).result).rejects.toMatchObject({ code: 'USAGE' });
+  await expect(startMigrationJob(p, 'vm1', 'qemu+tcp://x/system', { destination: b.driver }).result).rejects.toMatchObject({ code: 'USAGE' });
 });

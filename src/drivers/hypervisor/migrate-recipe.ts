@@ -14,8 +14,8 @@ import { sleep } from '../../util/abort.js';
 import { type Stamp, diffMs, stamp } from '../../util/stamp.js';
 import { EventHub } from './event-hub.js';
 import type {
-  DomainSpec, HypervisorDriver, HypervisorEvent, JobStats, MigrateOptions, MigrationHandle, MigrationPrimitives,
-  MigrationProgress, MigrationResult,
+  DomainSpec, HypervisorDriver, HypervisorEvent, DriverJobStats, MigrateOptions, MigrationHandle, MigrationPrimitives,
+  MigrationProgress, MigrationJobOutcome,
 } from './types.js';
 
 export const DEFAULT_BANDWIDTH_MIBS = 1024;
@@ -86,7 +86,7 @@ async function pollProgress(src: HypervisorDriver, dom: DomainSpec, hub: EventHu
 }
 
 async function run(p: MigrationPrimitives, dom: DomainSpec, destinationUri: string, o: MigrateOptions,
-  hub: EventHub<MigrationProgress>): Promise<MigrationResult> {
+  hub: EventHub<MigrationProgress>): Promise<MigrationJobOutcome> {
   const src = p.driver;
   const dst = o.destination;
   const name = typeof dom === 'string' ? dom : dom.name;
@@ -134,7 +134,7 @@ async function run(p: MigrationPrimitives, dom: DomainSpec, destinationUri: stri
       dst === undefined ? undefined : timeline.waitFor(dst.host, (e) => isLife(e, 'resumed', 'migrated'), TRAILING_EVENTS_MS),
     ]);
     const suspended = timeline.find(src.host, (e) => isLife(e, 'suspended', 'migrated'));
-    let destinationStats: JobStats | undefined;
+    let destinationStats: DriverJobStats | undefined;
     if (dst !== undefined) {
       destinationStats = await dst.jobStats(name, { completed: true, keep: true, timeoutMs: 10_000 }).catch(() => undefined);
     }
@@ -154,13 +154,13 @@ async function run(p: MigrationPrimitives, dom: DomainSpec, destinationUri: stri
   }
 }
 
-function gap(s: Stamp | undefined, r: Stamp | undefined): Partial<MigrationResult> {
+function gap(s: Stamp | undefined, r: Stamp | undefined): Partial<MigrationJobOutcome> {
   if (s === undefined || r === undefined) return {};
   return { suspendedAt: s, resumedAt: r, eventGapMs: diffMs(s, r) };
 }
 
 /** Runs the recipe; `progress` yields polled source job stats until the migration ends. */
-export function runMigration(p: MigrationPrimitives, dom: DomainSpec, destinationUri: string, o: MigrateOptions = {}): MigrationHandle {
+export function startMigrationJob(p: MigrationPrimitives, dom: DomainSpec, destinationUri: string, o: MigrateOptions = {}): MigrationHandle {
   const hub = new EventHub<MigrationProgress>();
   const progress = hub.subscribe();
   const result = run(p, dom, destinationUri, o, hub);

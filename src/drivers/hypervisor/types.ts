@@ -41,7 +41,7 @@ export interface DomainInfo {
  * params by name (`time_elapsed` ms, `downtime` ms, `setup_time` ms, `memory_processed` bytes,
  * `memory_iteration`, `operation` 4 = migration in / 5 = out, …). Hypers are numbers (exact below 2^53).
  */
-export interface JobStats {
+export interface DriverJobStats {
   readonly type: JobTypeName;
   readonly typeCode: number;
   readonly fields: Readonly<Record<string, number | string | boolean>>;
@@ -70,7 +70,7 @@ export interface MigrationIterationEvent extends EventBase {
 
 export interface JobCompletedEvent extends EventBase {
   readonly kind: 'job-completed';
-  readonly stats: JobStats;
+  readonly stats: DriverJobStats;
 }
 
 /**
@@ -103,17 +103,17 @@ export interface MigrateOptions extends IoOptions {
 
 export interface MigrationProgress {
   readonly at: Stamp;
-  readonly stats: JobStats;
+  readonly stats: DriverJobStats;
 }
 
-export interface MigrationResult {
+export interface MigrationJobOutcome {
   readonly domain: string;
   /** Wall time of the perform call, ms. */
   readonly performMs: number;
   /** Source side, from the source's job-completed event (the only copy once a transient source is gone). */
-  readonly sourceStats?: JobStats;
+  readonly sourceStats?: DriverJobStats;
   /** Destination side, from completed job stats read with KEEP_COMPLETED. */
-  readonly destinationStats?: JobStats;
+  readonly destinationStats?: DriverJobStats;
   /** QEMU's downtime (ms): destination stats, else source stats. Depends on host clock sync. */
   readonly qemuDowntimeMs?: number;
   /** Source SUSPENDED/MIGRATED → destination RESUMED/MIGRATED, both stamped by this controller (ms). */
@@ -128,7 +128,7 @@ export interface MigrationHandle {
   /** Job stats polled on the source while the migration runs; ends when it ends. */
   readonly progress: AsyncIterable<MigrationProgress>;
   /** Resolves when the migration completed; rejects with LibvirtError (e.g. `aborted`) or TimeoutError. */
-  readonly result: Promise<MigrationResult>;
+  readonly result: Promise<MigrationJobOutcome>;
   /** Asks the source to cancel the job; the guest keeps running on the source. */
   abort(opts?: IoOptions): Promise<void>;
 }
@@ -156,7 +156,7 @@ export interface HypervisorDriver {
   /** libvirt version as `major*1e6 + minor*1e3 + micro`, for run manifests. */
   libVersion(opts?: IoOptions): Promise<number>;
   hostname(opts?: IoOptions): Promise<string>;
-  jobStats(dom: DomainSpec, opts?: JobStatsOptions): Promise<JobStats>;
+  jobStats(dom: DomainSpec, opts?: JobStatsOptions): Promise<DriverJobStats>;
   /** Peer-to-peer live migration to `destinationUri` (as the *source daemon* reaches the destination). */
   migrate(dom: DomainSpec, destinationUri: string, opts?: MigrateOptions): MigrationHandle;
   /** Events of all domains from now on; ends when the signal fires or the driver closes. */

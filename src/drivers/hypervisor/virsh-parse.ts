@@ -4,7 +4,7 @@
  * libvirt enums in transports/libvirt/enums.ts.
  */
 import { detailName, jobTypeName, lifecycleName, reasonName, stateName } from '../../transports/libvirt/enums.js';
-import type { DomainInfo, DomainRef, DomainState, JobStats } from './types.js';
+import type { DomainInfo, DomainRef, DomainState, DriverJobStats } from './types.js';
 
 const VIRSH_STATES = ['no state', 'running', 'idle', 'paused', 'in shutdown', 'shut off', 'crashed', 'pmsuspended'];
 const VIRSH_REASONS: Readonly<Record<number, readonly string[]>> = {
@@ -74,7 +74,7 @@ export function parseDomInfo(text: string): { ref: DomainRef; info: DomainInfo }
 }
 
 /** `domjobinfo --rawstats`: `Job type: 3` then exact `key: value` lines. */
-export function parseJobInfoRaw(text: string): JobStats {
+export function parseJobInfoRaw(text: string): DriverJobStats {
   const kv = parseKeyValues(text);
   const typeCode = Number(kv['Job type'] ?? NaN);
   if (!Number.isInteger(typeCode)) throw new SyntaxError(`unexpected virsh domjobinfo output: ${JSON.stringify(text.slice(0, 200))}`);
@@ -98,7 +98,7 @@ export type VirshEventRecord =
   | { kind: 'lifecycle'; domain: string; event: ReturnType<typeof lifecycleName>; eventCode: number; detail: string; detailCode: number; virshTime: string }
   | { kind: 'reboot'; domain: string; virshTime: string }
   | { kind: 'migration-iteration'; domain: string; iteration: number; virshTime: string }
-  | { kind: 'job-completed'; domain: string; stats: JobStats; virshTime: string };
+  | { kind: 'job-completed'; domain: string; stats: DriverJobStats; virshTime: string };
 
 // Events with a payload end `for domain 'X': …`; generic ones (reboot) end at the domain's quote.
 const EVENT_LINE = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d{4}): event '([^']+)' for domain '(.*?)'(?::\s?(.*))?$/;

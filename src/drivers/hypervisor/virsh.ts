@@ -17,9 +17,9 @@ import { MigrateFlag } from '../../transports/libvirt/enums.js';
 import { type IoOptions, sleep, withDeadline } from '../../util/abort.js';
 import { type Stamp, stamp } from '../../util/stamp.js';
 import { EventHub } from './event-hub.js';
-import { runMigration } from './migrate-recipe.js';
+import { startMigrationJob } from './migrate-recipe.js';
 import type {
-  DomainInfo, DomainRef, DomainSpec, DomainState, HypervisorDriver, HypervisorEvent, JobStats, JobStatsOptions,
+  DomainInfo, DomainRef, DomainSpec, DomainState, HypervisorDriver, HypervisorEvent, DriverJobStats, JobStatsOptions,
   MigrateOptions, MigrationHandle, MigrationPrimitives,
 } from './types.js';
 import { parseDaemonVersion, parseDomInfo, parseDomState, parseJobInfoRaw, parseVirshEvents } from './virsh-parse.js';
@@ -110,7 +110,7 @@ export class VirshDriver implements HypervisorDriver {
   async hostname(opts?: IoOptions): Promise<string> {
     return (await this.#run(['hostname'], opts)).trim();
   }
-  async jobStats(d: DomainSpec, opts: JobStatsOptions = {}): Promise<JobStats> {
+  async jobStats(d: DomainSpec, opts: JobStatsOptions = {}): Promise<DriverJobStats> {
     const extra = opts.completed === true ? ['--completed', ...(opts.keep === false ? [] : ['--keep-completed'])] : [];
     return parseJobInfoRaw(await this.#run(['domjobinfo', domArg(d), ...extra, '--rawstats'], opts));
   }
@@ -134,7 +134,7 @@ export class VirshDriver implements HypervisorDriver {
   };
 
   migrate(d: DomainSpec, destinationUri: string, opts: MigrateOptions = {}): MigrationHandle {
-    return runMigration(this.primitives, d, destinationUri, opts);
+    return startMigrationJob(this.primitives, d, destinationUri, opts);
   }
 
   events(opts: { readonly signal?: AbortSignal } = {}): AsyncIterableIterator<HypervisorEvent> {

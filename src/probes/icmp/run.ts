@@ -46,6 +46,6 @@ export function pingResult(run: PingRun, o: PingOptions, triggerMs?: number): Fl
   const r = summarizeFlow({ spec, samples: run.samples, end, ...(triggerMs === undefined ? {} : { triggerMs }) });
   return {
     ...r,
-    metrics: r.metrics.map((m) => (m.unit === 'ms' ? { ...m, method: 'coarse' as const, resolutionMs: Math.max(m.resolutionMs, o.intervalMs) } : m)),
+    metrics: r.metrics.map((m) => (m.unit === 'ms' ? { ...m, method: 'coarse' as const, resolutionMs: Math.max(m.resolutionMs ?? 0, o.intervalMs) } : m)),
   };
 }
