@@ -37,14 +37,26 @@ function fakeDriver(o: { failOn?: string } = {}): SwitchDriver & { calls: string
       return Promise.resolve();
     },
     readAddresses: () => Promise.resolve([...addrs]),
-    addAddress: (a: InterfaceAddress) => { call(`+addr ${a.iface} ${a.cidr}`); addrs.push(a); return Promise.resolve(); },
+    addAddress: (a: InterfaceAddress) => {
+      call(`+addr ${a.iface} ${a.cidr}`);
+      addrs.push(a);
+      return Promise.resolve();
+    },
     removeAddress: (a: InterfaceAddress) => {
       call(`-addr ${a.iface} ${a.cidr}`);
       addrs.splice(addrs.findIndex((x) => x.iface === a.iface && x.cidr === a.cidr), 1);
       return Promise.resolve();
     },
-    configureTunnel: (t: TunnelEndpoint) => { call(`+vni ${t.vni} ${t.bridge ?? '-'}`); vnis.push(t.vni); return Promise.resolve(); },
-    removeTunnel: (t: TunnelEndpoint) => { call(`-vni ${t.vni}`); vnis.splice(vnis.indexOf(t.vni), 1); return Promise.resolve(); },
+    configureTunnel: (t: TunnelEndpoint) => {
+      call(`+vni ${t.vni} ${t.bridge ?? '-'}`);
+      vnis.push(t.vni);
+      return Promise.resolve();
+    },
+    removeTunnel: (t: TunnelEndpoint) => {
+      call(`-vni ${t.vni}`);
+      vnis.splice(vnis.indexOf(t.vni), 1);
+      return Promise.resolve();
+    },
     readTunnels: () => Promise.resolve([...vnis]),
   } as SwitchDriver & { calls: string[] };
 }
@@ -60,17 +72,19 @@ test('a host route resolves its next hop by neighbour and its device by the subn
   expect(hostRouteOf(lookups, route as Extract<DeviceOp, { prefix: string }>)).toEqual({
     prefix: '198.18.10.100/32', description: 'vmmi add-host-route', nextHop: '198.18.30.0', device: 'br100' });
   expect(hostRouteOf(lookups, { op: 'bgp-announce', device: 'torB', prefix: '2001:2:0:10::100/128', family: 6,
-    dev: { subnet: 'siteB', port: 'hv3' } })).toEqual({ prefix: '2001:2:0:10::100/128', description: 'vmmi bgp-announce', device: 'hv3' });
+    dev: { subnet: 'siteB', port: 'hv3' } }))
+    .toEqual({ prefix: '2001:2:0:10::100/128', description: 'vmmi bgp-announce', device: 'hv3' });
   expect(hostRouteOf(lookups, { op: 'remove-host-route', device: 'torB', prefix: '198.18.10.100/32', family: 4,
-    nextHop: { device: 'x', address: '192.0.2.1' } })).toEqual({ prefix: '198.18.10.100/32', description: 'vmmi remove-host-route',
-    nextHop: '192.0.2.1' });
+    nextHop: { device: 'x', address: '192.0.2.1' } }))
+    .toEqual({ prefix: '198.18.10.100/32', description: 'vmmi remove-host-route', nextHop: '192.0.2.1' });
 });
 
 test('ops already in place are not recorded, so rollback removes only what the transaction added', async () => {
   const driver = fakeDriver();
   const dev = asNetworkDevice(driver, lookups);
   const tx = await dev.applyTransaction([attach, gw4, gw6, route], io);
-  expect(driver.calls).toEqual(['+vni 100 br100', '+addr gw100 2001:2:0:10::1/128', '+route 198.18.10.100/32 198.18.30.0 br100']);
+  expect(driver.calls)
+    .toEqual(['+vni 100 br100', '+addr gw100 2001:2:0:10::1/128', '+route 198.18.10.100/32 198.18.30.0 br100']);
   await dev.rollback(tx, io);
   // Inverse order, except that route ops run after the others of the same call.
   expect(driver.calls.slice(3)).toEqual(['-addr gw100 2001:2:0:10::1/128', '-vni 100', '-route 198.18.10.100/32']);
@@ -81,12 +95,15 @@ test('a failing op undoes what the transaction applied before it, then reports t
   const driver = fakeDriver({ failOn: '+route' });
   const dev = asNetworkDevice(driver, lookups);
   await expect(dev.applyTransaction([attach, gw6, route], io)).rejects.toThrow(/refused: \+route/);
-  expect(driver.calls).toEqual(['+vni 100 br100', '+addr gw100 2001:2:0:10::1/128', '-addr gw100 2001:2:0:10::1/128', '-vni 100']);
+  expect(driver.calls)
+    .toEqual(['+vni 100 br100', '+addr gw100 2001:2:0:10::1/128', '-addr gw100 2001:2:0:10::1/128', '-vni 100']);
 });
 
 test('an op the device cannot carry is refused by kind', async () => {
   const dev = asNetworkDevice(fakeDriver(), lookups);
-  await expect(dev.applyTransaction([{ ...gw4, subnet: 'nowhere' }], io)).rejects.toThrow(/no interface serves subnet nowhere/);
-  await expect(dev.applyTransaction([{ op: 'tunnel-start', device: 'torB', tunnel: 't', role: 'encap', local: 'a', remote: 'b' }], io))
+  await expect(dev.applyTransaction([{ ...gw4, subnet: 'nowhere' }], io))
+    .rejects.toThrow(/no interface serves subnet nowhere/);
+  const tunnel: DeviceOp = { op: 'tunnel-start', device: 'torB', tunnel: 't', role: 'encap', local: 'a', remote: 'b' };
+  await expect(dev.applyTransaction([tunnel], io))
     .rejects.toThrow(/tunnel-start is not supported on frr-ssh/);
 });
