@@ -34,6 +34,24 @@ export function lossEpisodes(samples: readonly ProbeSample[], intervalMs: number
   return out;
 }
 
+/** RFC 3357 loss-period statistics of one flow's episodes. */
+export interface LossPeriodStats {
+  /** Longest loss period, packets (0 without loss). */
+  readonly maxPeriodPackets: number;
+  /** Shortest loss distance between consecutive periods, sequence numbers; undefined with fewer than two. */
+  readonly minDistance: number | undefined;
+}
+
+export function lossPeriodStats(episodes: readonly LossEpisode[]): LossPeriodStats {
+  let maxPeriodPackets = 0;
+  let minDistance: number | undefined;
+  for (const e of episodes) {
+    maxPeriodPackets = Math.max(maxPeriodPackets, e.lost);
+    if (e.lossDistance !== undefined) minDistance = Math.min(minDistance ?? Infinity, e.lossDistance);
+  }
+  return { maxPeriodPackets, minDistance };
+}
+
 /** Episodes in the compact report form `[startMs − originMs, lengthMs]`. */
 export function episodePairs(episodes: readonly LossEpisode[], originMs: number): [number, number][] {
   return episodes.map((e) => [e.startMs - originMs, e.endMs - e.startMs]);

@@ -64,6 +64,21 @@ test('several episodes are all listed with RFC 3357 loss distances', () => {
   expect(metric(r, 'episodes_count')).toBe(3);
 });
 
+test('RFC 3357 loss-period statistics: longest period in packets, shortest loss distance', () => {
+  const lost = (q: number): boolean => (q >= 1200 && q < 1250) || (q >= 1300 && q < 1320) || (q >= 2000 && q < 2005);
+  const r = summarizeFlow({ spec: spec(1000, 3000), samples: stream(1000, 3000, { lost }), end: end(3000), triggerMs: 6000 });
+  expect(metric(r, 'loss_period_max_packets')).toBe(50);
+  expect(metric(r, 'loss_distance_min')).toBe(51);
+  expect(r.metrics.find((m) => m.name === 'loss_period_max_packets')).toMatchObject({ unit: 'packets', resolutionMs: 0 });
+  // One period has no distance; no loss at all has a longest period of 0.
+  const one = summarizeFlow({ spec: spec(1000, 3000), samples: stream(1000, 3000, { lost: (q) => q >= 1200 && q < 1210 }),
+    end: end(3000), triggerMs: 6000 });
+  expect(metric(one, 'loss_period_max_packets')).toBe(10);
+  expect(metric(one, 'loss_distance_min')).toBeUndefined();
+  const none = summarizeFlow({ spec: spec(1000, 3000), samples: stream(1000, 3000), end: end(3000), triggerMs: 6000 });
+  expect(metric(none, 'loss_period_max_packets')).toBe(0);
+});
+
 test('gap edges: send-side width is 1/R at steady pacing and shows a sender pause on an edge', () => {
   const s = stream(1000, 3000, { lost: (q) => q >= 1500 && q < 1600 });
   const [g] = timestampGaps(s, 1);

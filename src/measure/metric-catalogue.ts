@@ -44,6 +44,11 @@ export const REPORT_METRICS = [
   { name: 'setup_ms', unit: 'ms', description: 'migration setup time (libvirt setup_time)' },
   { name: 'memory_transferred_bytes', unit: 'bytes', description: 'guest memory transferred' },
   { name: 'iterations', unit: 'count', description: 'pre-copy iterations' },
+  { name: 'loss_period_max_packets', unit: 'packets', description: 'longest loss period (RFC 3357), packets' },
+  {
+    name: 'loss_distance_min', unit: 'count',
+    description: 'shortest loss distance between two loss periods (RFC 3357), sequence numbers; absent with fewer than two',
+  },
 ] as const satisfies readonly MetricInfo[];
 
 /** Metrics without a runs.csv column. */

@@ -1,4 +1,4 @@
-import { lossEpisodes } from './episodes.js';
+import { lossEpisodes, lossPeriodStats } from './episodes.js';
 import { methodText } from './format.js';
 import { longestGap, timestampGaps, type TimestampGap } from './gap.js';
 import { assessFlowHealth } from './health.js';
@@ -125,6 +125,9 @@ function flowMetrics(i: SummarizeInput, c: Computed): Metric[] {
   add('duplicates', counts.duplicates, 'count', 0);
   add('reordered', counts.reordered, 'count', 0);
   add('achieved_rate_pps', c.achievedRatePps, 'count', 0);
+  const periods = lossPeriodStats(episodes);
+  add('loss_period_max_packets', periods.maxPeriodPackets, 'count', 0);
+  if (periods.minDistance !== undefined) add('loss_distance_min', periods.minDistance, 'count', 0);
   if (rtt !== undefined) {
     add('rtt_min_ms', rtt.minMs, 'rtt', 0);
     add('rtt_median_ms', rtt.medianMs, 'rtt', 0);
