@@ -150,105 +150,135 @@ export function routeArgv(verb: 'replace' | 'del', r: RouteSpec): string[] {
   return argv;
 }
 
+/** Addresses (`dev addr/len`), bridges, ports (`port bridge`) and VXLAN devices. */
+interface KindSets {
+  readonly addr: Set<string>; readonly bridges: Set<string>; readonly ports: Set<string>; readonly tunnels: Set<string>;
+}
+
+/** What one reconcile pass works on: the links, the commands so far, what the agent owns and what the config wants. */
+interface Pass {
+  readonly links: ReadonlyMap<string, ActualLink>;
+  readonly cmds: string[][];
+  /** Updated as the pass adds and removes. */
+  readonly owned: KindSets;
+  readonly want: KindSets;
+}
+
 /** Commands that take the kernel from `actual` to `desired`, plus the new ownership record. */
 export function reconcile(desired: DesiredConfig, actual: ActualState, owned: Owned = NO_OWNED): ReconcilePlan {
-  const cmds: string[][] = [];
   const problems: string[] = [];
-  const links = new Map(actual.links.map((l) => [l.name, l]));
-  const ownedAddr = new Set(owned.addresses);
-  const ownedBridges = new Set(owned.bridges);
-  const ownedPorts = new Set(owned.ports);
-  const ownedTunnels = new Set(owned.tunnels ?? []);
-  const wantTunnels = new Set<string>();
-  const wantAddr = new Set<string>();
-  const wantBridges = new Set<string>();
-  const wantPorts = new Set<string>();
+  const p: Pass = {
+    links: new Map(actual.links.map((l) => [l.name, l])),
+    cmds: [],
+    owned: {
+      addr: new Set(owned.addresses), bridges: new Set(owned.bridges), ports: new Set(owned.ports),
+      tunnels: new Set(owned.tunnels ?? []),
+    },
+    want: { addr: new Set(), bridges: new Set(), ports: new Set(), tunnels: new Set() },
+  };
 
   // Bridges first: ports and addresses may refer to them.
   for (const i of desired.interfaces.filter((x) => x.isBridge)) {
-    wantBridges.add(i.name);
-    if (!links.has(i.name)) {
-      cmds.push(['ip', 'link', 'add', 'name', i.name, 'type', 'bridge']);
-      ownedBridges.add(i.name);
+    p.want.bridges.add(i.name);
+    if (!p.links.has(i.name)) {
+      p.cmds.push(['ip', 'link', 'add', 'name', i.name, 'type', 'bridge']);
+      p.owned.bridges.add(i.name);
     }
   }
   for (const i of desired.interfaces) {
-    const l = links.get(i.name);
-    if (i.vxlan !== undefined) {
-      wantTunnels.add(i.name);
-      if (l === undefined) {
-        cmds.push(['ip', 'link', 'add', 'name', i.name, 'type', 'vxlan', 'id', String(i.vxlan.id), 'local', i.vxlan.local,
-          'dstport', String(i.vxlan.dstport), 'nolearning']);
-        ownedTunnels.add(i.name);
-      }
-    }
-    if (l === undefined && !i.isBridge && i.vxlan === undefined) {
-      problems.push(`interface ${i.name} does not exist on this switch`);
-      continue;
-    }
-    if (i.bridge !== undefined) {
-      wantPorts.add(`${i.name} ${i.bridge}`);
-      if (l?.master !== i.bridge) {
-        cmds.push(['ip', 'link', 'set', 'dev', i.name, 'master', i.bridge]);
-        // A VXLAN port must not learn: remote MACs come from EVPN (zebra installs them). Joining the
-        // segment also forgets the bridge's learned locations: a MAC still aged-in on a local port
-        // from a VM that left would be advertised as local (MAC mobility, higher sequence) and pull
-        // that VM's traffic here until it aged out.
-        if (i.vxlan !== undefined) {
-          cmds.push(['ip', 'link', 'set', 'dev', i.name, 'type', 'bridge_slave', 'learning', 'off']);
-          cmds.push(['bridge', 'fdb', 'flush', 'dev', i.bridge, 'dynamic']);
-        }
-        ownedPorts.add(`${i.name} ${i.bridge}`);
-      }
-    }
-    const up = l?.up ?? false;
-    if (i.enabled && !up) cmds.push(['ip', 'link', 'set', 'dev', i.name, 'up']);
-    if (!i.enabled && up) cmds.push(['ip', 'link', 'set', 'dev', i.name, 'down']);
-    const have = new Set((l?.addresses ?? []).map(normPrefix));
-    for (const a of i.addresses.map(normPrefix)) {
-      wantAddr.add(`${i.name} ${a}`);
-      if (!have.has(a)) {
-        cmds.push(['ip', 'addr', 'add', a, 'dev', i.name]);
-        ownedAddr.add(`${i.name} ${a}`);
-      }
-    }
+    const problem = reconcileInterface(p, i);
+    if (problem !== undefined) problems.push(problem);
   }
-  for (const key of [...ownedAddr]) {
-    if (wantAddr.has(key)) continue;
-    const [dev, a] = key.split(' ') as [string, string];
-    if (links.get(dev)?.addresses.map(normPrefix).includes(a)) cmds.push(['ip', 'addr', 'del', a, 'dev', dev]);
-    ownedAddr.delete(key);
-  }
-  for (const key of [...ownedPorts]) {
-    if (wantPorts.has(key)) continue;
-    const [port, br] = key.split(' ') as [string, string];
-    if (links.get(port)?.master === br) cmds.push(['ip', 'link', 'set', 'dev', port, 'nomaster']);
-    ownedPorts.delete(key);
-  }
-  for (const t of [...ownedTunnels]) {
-    if (wantTunnels.has(t)) continue;
-    if (links.has(t)) cmds.push(['ip', 'link', 'del', 'dev', t]);
-    ownedTunnels.delete(t);
-  }
-  for (const br of [...ownedBridges]) {
-    if (wantBridges.has(br)) continue;
-    if (links.has(br)) cmds.push(['ip', 'link', 'del', 'dev', br]);
-    ownedBridges.delete(br);
-  }
-
-  const sameDst = (a: RouteSpec, b: RouteSpec): boolean => normPrefix(a.dst) === normPrefix(b.dst);
-  const satisfies = (h: RouteSpec, w: RouteSpec): boolean =>
-    sameDst(h, w) && (w.via === undefined || w.via === h.via) && (w.dev === undefined || w.dev === h.dev);
-  for (const h of actual.routes) if (!desired.routes.some((w) => sameDst(h, w))) cmds.push(routeArgv('del', h));
-  for (const w of desired.routes) if (!actual.routes.some((h) => satisfies(h, w))) cmds.push(routeArgv('replace', w));
+  removeUnwanted(p);
+  reconcileRoutes(p.cmds, desired.routes, actual.routes);
+  const o = p.owned;
   return {
-    commands: cmds,
+    commands: p.cmds,
     owned: {
-      addresses: [...ownedAddr].sort(), bridges: [...ownedBridges].sort(), ports: [...ownedPorts].sort(),
-      ...(ownedTunnels.size === 0 ? {} : { tunnels: [...ownedTunnels].sort() }),
+      addresses: [...o.addr].sort(), bridges: [...o.bridges].sort(), ports: [...o.ports].sort(),
+      ...(o.tunnels.size === 0 ? {} : { tunnels: [...o.tunnels].sort() }),
     },
     problems,
   };
+}
+
+/** One configured interface: VXLAN device, bridge membership, admin state, addresses; a problem when it cannot be. */
+function reconcileInterface(p: Pass, i: DesiredInterface): string | undefined {
+  const { cmds } = p;
+  const l = p.links.get(i.name);
+  if (i.vxlan !== undefined) {
+    p.want.tunnels.add(i.name);
+    if (l === undefined) {
+      cmds.push(['ip', 'link', 'add', 'name', i.name, 'type', 'vxlan', 'id', String(i.vxlan.id), 'local', i.vxlan.local,
+        'dstport', String(i.vxlan.dstport), 'nolearning']);
+      p.owned.tunnels.add(i.name);
+    }
+  }
+  if (l === undefined && !i.isBridge && i.vxlan === undefined) {
+    return `interface ${i.name} does not exist on this switch`;
+  }
+  if (i.bridge !== undefined) {
+    p.want.ports.add(`${i.name} ${i.bridge}`);
+    if (l?.master !== i.bridge) {
+      cmds.push(['ip', 'link', 'set', 'dev', i.name, 'master', i.bridge]);
+      // A VXLAN port must not learn: remote MACs come from EVPN (zebra installs them). Joining the
+      // segment also forgets the bridge's learned locations: a MAC still aged-in on a local port
+      // from a VM that left would be advertised as local (MAC mobility, higher sequence) and pull
+      // that VM's traffic here until it aged out.
+      if (i.vxlan !== undefined) {
+        cmds.push(['ip', 'link', 'set', 'dev', i.name, 'type', 'bridge_slave', 'learning', 'off']);
+        cmds.push(['bridge', 'fdb', 'flush', 'dev', i.bridge, 'dynamic']);
+      }
+      p.owned.ports.add(`${i.name} ${i.bridge}`);
+    }
+  }
+  const up = l?.up ?? false;
+  if (i.enabled && !up) cmds.push(['ip', 'link', 'set', 'dev', i.name, 'up']);
+  if (!i.enabled && up) cmds.push(['ip', 'link', 'set', 'dev', i.name, 'down']);
+  const have = new Set((l?.addresses ?? []).map(normPrefix));
+  for (const a of i.addresses.map(normPrefix)) {
+    p.want.addr.add(`${i.name} ${a}`);
+    if (!have.has(a)) {
+      cmds.push(['ip', 'addr', 'add', a, 'dev', i.name]);
+      p.owned.addr.add(`${i.name} ${a}`);
+    }
+  }
+  return undefined;
+}
+
+/** Takes back what the agent added and the config no longer has: addresses, ports, tunnels, then bridges. */
+function removeUnwanted({ links, cmds, owned, want }: Pass): void {
+  for (const key of [...owned.addr]) {
+    if (want.addr.has(key)) continue;
+    const [dev, a] = key.split(' ') as [string, string];
+    if (links.get(dev)?.addresses.map(normPrefix).includes(a)) cmds.push(['ip', 'addr', 'del', a, 'dev', dev]);
+    owned.addr.delete(key);
+  }
+  for (const key of [...owned.ports]) {
+    if (want.ports.has(key)) continue;
+    const [port, br] = key.split(' ') as [string, string];
+    if (links.get(port)?.master === br) cmds.push(['ip', 'link', 'set', 'dev', port, 'nomaster']);
+    owned.ports.delete(key);
+  }
+  for (const t of [...owned.tunnels]) {
+    if (want.tunnels.has(t)) continue;
+    if (links.has(t)) cmds.push(['ip', 'link', 'del', 'dev', t]);
+    owned.tunnels.delete(t);
+  }
+  for (const br of [...owned.bridges]) {
+    if (want.bridges.has(br)) continue;
+    if (links.has(br)) cmds.push(['ip', 'link', 'del', 'dev', br]);
+    owned.bridges.delete(br);
+  }
+}
+
+/** Static routes: foreign destinations deleted, missing or different ones replaced. */
+function reconcileRoutes(cmds: string[][], desired: readonly RouteSpec[], actual: readonly RouteSpec[]): void {
+  const sameDst = (a: RouteSpec, b: RouteSpec): boolean => normPrefix(a.dst) === normPrefix(b.dst);
+  const satisfies = (h: RouteSpec, w: RouteSpec): boolean =>
+    sameDst(h, w) && (w.via === undefined || w.via === h.via) && (w.dev === undefined || w.dev === h.dev);
+  for (const h of actual) if (!desired.some((w) => sameDst(h, w))) cmds.push(routeArgv('del', h));
+  for (const w of desired) if (!actual.some((h) => satisfies(h, w))) cmds.push(routeArgv('replace', w));
 }
 
 /** Reads `ip -j link`, `ip -j addr` output and static routes (`ip -j route show proto static`). */
