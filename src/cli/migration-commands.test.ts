@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { fakeWorld, type FakeWorld } from '../migration/fixtures/fakes.js';
+import { fakeWorld, type FakeWorld } from '../../test/fakes/migration-world.js';
 import { createMigrateCommand } from './migrate.js';
 import { planCommand } from './plan.js';
 

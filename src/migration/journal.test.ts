@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { deviceConfigs, worldWith, type FakeWorld } from './fixtures/fakes.js';
+import { deviceConfigs, worldWith, type FakeWorld } from '../../test/fakes/migration-world.js';
 import { labTestbed } from './fixtures/lab-testbed.js';
 import { outstandingOps, planRecovery, type JournalHandle, type JournalHeader, type JournalStep, type RunJournal } from './journal.js';
 import { runMigration, type RunMigrationOptions } from './run.js';

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { IpConflictError } from './errors.js';
-import { deviceConfigs, fakeWorld, worldWith, type FakeWorld } from './fixtures/fakes.js';
+import { deviceConfigs, fakeWorld, worldWith, type FakeWorld } from '../../test/fakes/migration-world.js';
 import { labTestbed } from './fixtures/lab-testbed.js';
 import { runMigration, type RunMigrationOptions } from './run.js';
 import { formatTimeline } from './timeline.js';
