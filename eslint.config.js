@@ -61,7 +61,8 @@ export default tseslint.config(
   // what is initialised. The TypeScript resolver maps the `.js` specifiers of NodeNext to the `.ts` files.
   // import-x/no-cycle skips `import type` edges and has no option to count them: with verbatimModuleSyntax they
   // are erased before run time, so they cannot make a load-order cycle. src/lint/no-cycle.test.ts counts them
-  // too (the whole import graph, type-only edges included, has no cycle). No maxDepth: the full graph is cheap.
+  // too (the whole import graph, type-only edges included, has no cycle). No maxDepth: walking the whole graph
+  // (each file parsed once more, without types) costs about a tenth of the CPU time of `npx eslint .`.
   {
     files: ['**/*.ts'],
     plugins: { 'import-x': importX },
