@@ -16,6 +16,7 @@ import { labStatus } from '../lab/status.js';
 import { planLab, type LabPlan } from '../lab/topology.js';
 import { labUp, type LabGlue } from '../lab/up.js';
 import type { Command } from './command.js';
+import { defined } from '../model/defined.js';
 
 /**
  * `vmmi lab up | down | status | doctor [--testbed FILE] [--prefix P]`: the emulated lab's
@@ -50,7 +51,7 @@ function parseArgs(args: readonly string[]): LabArgs {
   }
   if (sub === undefined || !['up', 'down', 'status', 'doctor'].includes(sub)) throw new UsageError(`usage: ${USAGE}`);
   if (place.size > 0 && sub !== 'up') throw new UsageError(`--place is for lab up only; usage: ${USAGE}`);
-  return { sub, testbed, place, ...(prefix === undefined ? {} : { prefix }) };
+  return { sub, testbed, place, ...defined({ prefix }) };
 }
 
 /**

@@ -8,6 +8,7 @@ import { runMigration, type MigrationDrivers, type RunMigrationOptions } from '.
 import type { Testbed } from '../model/testbed.js';
 import type { Command } from './command.js';
 import { parseMoveArgs } from './move-args.js';
+import { defined } from '../model/defined.js';
 
 const USAGE = 'vmmi migrate VM --to HOST [--from HOST] [--strategy S] [--family 4|6] [--testbed testbeds/local.yaml]';
 
@@ -62,9 +63,7 @@ export function createMigrateCommand(openDrivers: DriverFactory): Command {
         }
         const result = await runMigration(testbed, {
           vm, to: values.to,
-          ...(from === undefined ? {} : { from }),
-          ...(strategy === undefined ? {} : { strategy }),
-          ...(families === undefined ? {} : { families }),
+          ...defined({ from, strategy, families }),
         }, opened.drivers, { ...opened.options, signal: ac.signal, journal: fileJournal(), runId: randomUUID() });
         console.log(formatResult(result));
         return result.verdict === 'migrated' && result.health.health !== 'errored' ? 0 : 1;

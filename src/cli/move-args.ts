@@ -3,6 +3,7 @@ import { UsageError } from '../errors/classes.js';
 import type { Family } from '../migration/strategies/types.js';
 import { MIGRATION_STRATEGIES, type MigrationStrategy } from '../model/testbed.js';
 import { parseCommandArgs } from './args.js';
+import { defined } from '../model/defined.js';
 
 export function parseFamilies(raw: readonly string[] | undefined): Family[] | undefined {
   if (raw === undefined || raw.length === 0) return undefined;
@@ -43,8 +44,6 @@ export function parseMoveArgs(args: readonly string[], usage: string): MoveArgs 
   const families = parseFamilies(values.family);
   return {
     vm, to: values.to, testbed: values.testbed ?? 'testbeds/local.yaml',
-    ...(values.from === undefined ? {} : { from: values.from }),
-    ...(strategy === undefined ? {} : { strategy }),
-    ...(families === undefined ? {} : { families }),
+    ...defined({ from: values.from, strategy, families }),
   };
 }

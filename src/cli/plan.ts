@@ -2,6 +2,7 @@ import { loadTestbed } from '../inventory/load.js';
 import { formatPlan, planMigration } from '../migration/plan.js';
 import type { Command } from './command.js';
 import { parseMoveArgs } from './move-args.js';
+import { defined } from '../model/defined.js';
 
 const USAGE = 'vmmi plan VM --to HOST [--from HOST] [--strategy S] [--family 4|6] [--testbed testbeds/local.yaml]';
 
@@ -14,9 +15,7 @@ export const planCommand: Command = {
     if (move === undefined) return 0;
     const testbed = await loadTestbed(move.testbed);
     const plan = planMigration(testbed, move.vm, move.to, {
-      ...(move.from === undefined ? {} : { from: move.from }),
-      ...(move.strategy === undefined ? {} : { strategy: move.strategy }),
-      ...(move.families === undefined ? {} : { families: move.families }),
+      ...defined({ from: move.from, strategy: move.strategy, families: move.families }),
     });
     console.log(formatPlan(plan));
     return 0;

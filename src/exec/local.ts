@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { CommandError } from '../errors/classes.js';
 import type { CommandResult, CommandRunner, RunOptions } from './types.js';
+import { defined } from '../model/defined.js';
 
 /** Default hard limit of a local command (ms). */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 60_000;
@@ -13,9 +14,9 @@ export async function runLocal(argv: readonly string[], options: RunOptions = {}
   const r = await execa(file, args, {
     reject: false,
     timeout: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
-    ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
+    ...defined({ cancelSignal: options.signal }),
     ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
-    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    ...defined({ cwd: options.cwd }),
     env: { LC_ALL: 'C', ...options.env },
     stripFinalNewline: false,
     encoding: 'utf8',

@@ -6,6 +6,7 @@
  */
 import { CommandError } from '../errors/classes.js';
 import { spawnPiped } from './spawn.js';
+import { defined } from '../model/defined.js';
 
 export interface StreamingProcess {
   readonly pid: number;
@@ -27,7 +28,7 @@ export interface SpawnStreamOptions {
 export function spawnStream(argv: readonly string[], o: SpawnStreamOptions): StreamingProcess {
   const [file] = argv;
   if (file === undefined) throw new CommandError('empty argv', argv, undefined, '');
-  const child = spawnPiped(argv, { stdin: 'ignore', ...(o.env === undefined ? {} : { env: o.env }) });
+  const child = spawnPiped(argv, { stdin: 'ignore', ...defined({ env: o.env }) });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
     child.once('error', () => resolve({ code: null, signal: null }));

@@ -11,6 +11,7 @@ import {
 import { closeSync, openSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import { defined } from '../model/defined.js';
 
 export type { ChildProcess, ChildProcessByStdio, ChildProcessWithoutNullStreams };
 
@@ -74,7 +75,7 @@ export function spawnDetached(argv: readonly string[], logFile: string, env?: Re
     const child = spawn(file, args, {
       detached: true,
       stdio: ['ignore', fd, fd],
-      env: childEnv({ ...(env === undefined ? {} : { env }) }),
+      env: childEnv({ ...defined({ env }) }),
     });
     child.on('error', () => undefined); // reported below through the missing pid or the log
     child.unref();
@@ -100,7 +101,6 @@ export async function execFileText(argv: readonly string[], o: ExecFileOptions =
   const [file, args] = fileAndArgs(argv);
   return promisify(execFile)(file, args, {
     ...cwdOf(o), env: childEnv(o), encoding: 'utf8',
-    ...(o.timeoutMs === undefined ? {} : { timeout: o.timeoutMs }),
-    ...(o.maxBuffer === undefined ? {} : { maxBuffer: o.maxBuffer }),
+    ...defined({ timeout: o.timeoutMs, maxBuffer: o.maxBuffer }),
   });
 }

@@ -8,6 +8,7 @@ import { mkdir, open, readdir, readFile, rename, type FileHandle } from 'node:fs
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { JournalHandle, JournalHeader, JournalStep, RunJournal } from '../migration/journal.js';
+import { defined } from '../model/defined.js';
 
 /** `VMMI_STATE_DIR`, or `.vmmi/state` under the working directory. */
 export function stateDir(): string {
@@ -57,7 +58,7 @@ export function fileJournal(dir = join(stateDir(), 'journal')): RunJournal {
       const path = join(dir, `${header.runId.replace(/[^A-Za-z0-9._-]/g, '_')}.jsonl`);
       const fh = await open(path, 'wx', 0o600);
       const startTicks = processStartTicks(process.pid);
-      const h: JournalHeader = { ...header, writer: { pid: header.writer.pid, ...(startTicks === undefined ? {} : { startTicks }) } };
+      const h: JournalHeader = { ...header, writer: { pid: header.writer.pid, ...defined({ startTicks }) } };
       await fh.write(`${JSON.stringify(h)}\n`);
       await fh.datasync();
       return new FileJournalHandle(fh, path, join(dir, 'done'));

@@ -12,6 +12,7 @@ import type {
   DomainState, HostEvent, HostEventKind, HostEventStream, JobStats, MigrationHost, MigrationJob,
 } from '../migration/types.js';
 import type { IoOptions } from '../util/abort.js';
+import { defined } from '../model/defined.js';
 
 /** Maps driver events to the executor's kinds; undefined for events the executor does not use. */
 export function toHostEvent(e: HypervisorEvent): HostEvent | undefined {
@@ -118,9 +119,7 @@ export function asMigrationHost(driver: HypervisorDriver, peers: (migrationUri: 
         live: params.live, p2p: params.p2p, bandwidthMiBs: params.bandwidthMiBs, maxDowntimeMs: params.maxDowntimeMs,
         // The definition moves with the guest, so a VM is defined on exactly one host at a time.
         persistDest: true, undefineSource: true,
-        ...(destination === undefined ? {} : { destination }),
-        ...(io.timeoutMs === undefined ? {} : { timeoutMs: io.timeoutMs }),
-        ...(io.signal === undefined ? {} : { signal: io.signal }),
+        ...defined({ destination, timeoutMs: io.timeoutMs, signal: io.signal }),
       });
       running.set(domain, handle);
       if (onProgress !== undefined) {

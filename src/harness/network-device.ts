@@ -21,6 +21,7 @@ import type { DeviceOp, OnLink } from '../migration/strategies/types.js';
 import type { HostRoute, NetworkDevice, TxHandle } from '../migration/types.js';
 import type { IoOptions } from '../util/abort.js';
 import type { LabTunnelDriver } from '../tunnel/lab-driver.js';
+import { defined } from '../model/defined.js';
 
 export interface NetworkDeviceOptions {
   /** Address of neighbour `device` on the link toward it, when a strategy names only the device. */
@@ -103,11 +104,11 @@ function directAccess(driver: SwitchDriver): Omit<NetworkDevice, 'name' | 'apply
     async readRoutes(io) {
       return (await driver.readRoutes(io)).map((r) => ({
         prefix: r.prefix, protocol: r.protocol,
-        ...(r.nextHops[0] === undefined ? {} : { nextHop: r.nextHops[0] }), ...(r.device === undefined ? {} : { dev: r.device }),
+        ...defined({ nextHop: r.nextHops[0], dev: r.device }),
       }));
     },
     async readNeighbors(io) {
-      return (await driver.readNeighbors(io)).map((n) => ({ address: n.ip, mac: n.mac, ...(n.device === undefined ? {} : { dev: n.device }) }));
+      return (await driver.readNeighbors(io)).map((n) => ({ address: n.ip, mac: n.mac, ...defined({ dev: n.device }) }));
     },
   };
 }
@@ -194,7 +195,7 @@ export function hostRouteOf(o: RouteLookups, op: RouteOp): DriverHostRoute {
   const dev = onLinkInterface(o, op.dev);
   return {
     prefix: op.prefix, description: `vmmi ${op.op}`,
-    ...(nextHop === undefined ? {} : { nextHop }), ...(dev === undefined ? {} : { device: dev }),
+    ...defined({ nextHop, device: dev }),
   };
 }
 

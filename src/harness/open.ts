@@ -27,6 +27,7 @@ import { stamp } from '../util/stamp.js';
 import { asMigrationHost, type MigrationProgressLine } from './migration-host.js';
 import { asNetworkDevice } from './network-device.js';
 import { createProbeSession } from './probe-session.js';
+import { defined } from '../model/defined.js';
 
 export interface OpenedTestbed {
   readonly drivers: MigrationDrivers;
@@ -91,14 +92,14 @@ export function guestCheck(tb: Testbed, vm: Vm): GuestCheck {
         // Any family answering is a live guest: a move may have re-routed only the family it measured.
         for (const t of targets) {
           const r = await udpEcho(labNs(tb, host.netns), t, vm.reflectorPort, {
-            count: 10, intervalMs: 50, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+            count: 10, intervalMs: 50, ...defined({ signal: io.signal }) });
           if (r.ok) return true;
         }
         return false;
       }
       const r = await runUdpProbe(placementOf(tb, host.name), {
         drainMs: 300, flows: [{ id: 1, name: `health ${vm.name}`, target, port: vm.reflectorPort, ratePps: 100, durationMs: 200 }],
-      }, { timeoutMs: io.timeoutMs ?? 10_000, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+      }, { timeoutMs: io.timeoutMs ?? 10_000, ...defined({ signal: io.signal }) });
       return r.flows.some((f) => f.samples.some((s) => s.rxMs !== undefined));
     },
     ...(vm.controlPort === 0 ? {} : { memoryIntegrity: (io: IoOptions) => memoryIntegrityOf(tb, vm, io) }),
@@ -122,7 +123,7 @@ async function memoryIntegrityOf(tb: Testbed, vm: Vm, io: IoOptions): Promise<Me
   let last: MemoryIntegrity = { status: 'unknown', method: 'guest memcheck', detail: 'the VM has no address' };
   for (const address of addresses) {
     last = await checkMemoryIntegrity({ runner, address, port: vm.controlPort }, { budgetMs: io.timeoutMs ?? 5000,
-      ...(io.signal === undefined ? {} : { signal: io.signal }) });
+      ...defined({ signal: io.signal }) });
     if (last.status !== 'unknown') return last;
   }
   return last;
@@ -137,7 +138,7 @@ function labConflicts(tb: Testbed): ConflictProbe {
       if (hv === undefined) return undefined;
       // The executor asks about the moving VM's own addresses: its replies and records are not conflicts.
       const excludeVm = tb.vms.find((v) => [v.ipv4, v.ipv6].some((a) => a?.split('/')[0] === address.split('/')[0]))?.name;
-      const probe = createConflictProbe({ runner: netnsRunner(labNs(tb, hv.name)), dev: 'br0', testbed: tb, ...(excludeVm === undefined ? {} : { excludeVm }) });
+      const probe = createConflictProbe({ runner: netnsRunner(labNs(tb, hv.name)), dev: 'br0', testbed: tb, ...defined({ excludeVm }) });
       return probe.whoHolds(address, subnetName, io);
     },
   };
@@ -179,7 +180,7 @@ export async function openTestbed(tb: Testbed, signal?: AbortSignal, opts: OpenT
     if (sw === undefined) return Promise.reject(new UsageError(`unknown switch "${name}"`));
     let p = switches.get(name);
     if (p === undefined) {
-      p = openSwitchDriver(sw, { pool, timeoutMs: 20_000, ...(signal === undefined ? {} : { signal }) });
+      p = openSwitchDriver(sw, { pool, timeoutMs: 20_000, ...defined({ signal }) });
       p.catch(() => switches.delete(name));
       switches.set(name, p);
     }
@@ -194,7 +195,7 @@ export async function openTestbed(tb: Testbed, signal?: AbortSignal, opts: OpenT
     let d = devices.get(name);
     if (d === undefined) d = lazyDevice(name, async () => asNetworkDevice(await switchDriver(name), {
       subnetInterface: (s) => subnetInterface(tb, s), gatewayInterface: (s) => gatewayInterface(tb, s), neighborAddress: (n, f) => neighborAddress(tb, name, n, f),
-      ...(tunnels === undefined ? {} : { tunnels }),
+      ...defined({ tunnels }),
     }), () => {
       // The session died (device rebooted, sshd restarted, link cut): the next call opens a new one.
       const dead = switches.get(name);

@@ -14,6 +14,7 @@ import { runTcpSessionAt, type TcpSessionOutcome } from '../probes/tcp-session/r
 import { startUdpProbe, type ProbePlacement, type UdpProbeHandle } from '../probes/udp/run.js';
 import { sleep, withDeadline, type IoOptions } from '../util/abort.js';
 import { monoMs } from '../util/stamp.js';
+import { defined } from '../model/defined.js';
 
 export interface ProbeSessionOptions {
   /** Where probes toward the VM run for a traffic host. */
@@ -113,8 +114,7 @@ export function createProbeSession(o: ProbeSessionOptions): ProbeSession {
             end: got === undefined ? { reason: 'error', detail: res.failure ?? `flow ${f.name} missing from the probe output`, sent: 0 } : end });
           const session = tcp.get(f.name);
           out.push({ spec: f, result: full, baseMonoMs: base,
-            ...(res.failure === undefined ? {} : { failed: res.failure }),
-            ...(session === undefined ? {} : { tcp: session }) });
+            ...defined({ failed: res.failure, tcp: session }) });
         }
       }
       running = [];

@@ -10,6 +10,7 @@ import type { FlowMeasurement, TimelineEvent as RunEvent } from '../migration/ty
 import {
   createRunRecord, type AddressFamily, type Metric, type RunRecord, type ScenarioParams,
 } from '../report/model.js';
+import { defined } from '../model/defined.js';
 
 export interface RecordContext {
   readonly runId: string;
@@ -80,7 +81,7 @@ export function toRunRecords(result: MigrationResult, ctx: RecordContext): RunRe
         flow: flow.spec.name,
         samples: flow.result.rate.bins.map((b) => ({ tMs: rel(b.startMs), pps: flow.result.rate?.basis === 'tx' ? b.value * flow.result.achievedRatePps : b.value })),
       }],
-      ...(a.memoryIntegrity === undefined ? {} : { memoryIntegrity: a.memoryIntegrity }),
+      ...defined({ memoryIntegrity: a.memoryIntegrity }),
       ...(a.error === undefined ? {} : { error: a.error.message }),
     });
   });

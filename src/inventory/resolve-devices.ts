@@ -2,6 +2,7 @@
 import type { Secret } from '../model/secret.js';
 import type { Credentials, HostKeyPolicy, Hypervisor, Switch, TrafficHost } from '../model/testbed.js';
 import type { RawCredentials, RawHostKey, RawHypervisorFields, RawSwitchFields, RawTestbed } from './schema.js';
+import { defined } from '../model/defined.js';
 
 export type Path = readonly (string | number)[];
 export interface Issue { readonly path: Path; readonly message: string }
@@ -39,9 +40,7 @@ export function resolveCredentials(ctx: Ctx, path: Path, raw: RawCredentials | u
   const passphrase = secretField(ctx, [...path, 'passphrase'], raw.passphrase);
   return {
     username: raw.username,
-    ...(password === undefined ? {} : { password }),
-    ...(privateKey === undefined ? {} : { privateKey }),
-    ...(passphrase === undefined ? {} : { passphrase }),
+    ...defined({ password, privateKey, passphrase }),
   };
 }
 
@@ -100,10 +99,7 @@ export function resolveSwitches(ctx: Ctx, raw: RawTestbed): Switch[] {
     out.push({
       name, site: m.site as string, role: m.role as Switch['role'], kind: m.kind as Switch['kind'],
       address: m.address as string, port: m.port ?? DEFAULT_PORTS[m.kind as string] ?? 830, credentials, hostKey,
-      ...(m.cli === undefined ? {} : { cli: m.cli }),
-      ...(m.asn === undefined ? {} : { asn: m.asn }),
-      ...(m.routerId === undefined ? {} : { routerId: m.routerId }),
-      ...(node.group === undefined ? {} : { group: node.group }),
+      ...defined({ cli: m.cli, asn: m.asn, routerId: m.routerId, group: node.group }),
     });
   }
   return out;
@@ -127,9 +123,7 @@ export function resolveHypervisors(ctx: Ctx, raw: RawTestbed): Hypervisor[] {
     out.push({
       name, site: m.site as string, uri: m.uri as string, migrationUri: m.migrationUri ?? (m.uri as string),
       driver: m.driver ?? 'libvirt-rpc', address: m.address as string,
-      ...(credentials === undefined ? {} : { credentials }),
-      ...(hostKey === undefined ? {} : { hostKey }),
-      ...(node.group === undefined ? {} : { group: node.group }),
+      ...defined({ credentials, hostKey, group: node.group }),
     });
   }
   return out;
@@ -149,10 +143,8 @@ export function resolveTrafficHosts(ctx: Ctx, raw: RawTestbed): TrafficHost[] {
     const hostKey = resolveHostKey(ctx, [...path, 'hostKey'], t.hostKey);
     out.push({
       name, kind: t.kind,
-      ...(t.site === undefined ? {} : { site: t.site }), ...(t.netns === undefined ? {} : { netns: t.netns }),
-      ...(t.address === undefined ? {} : { address: t.address }), ...(t.ipv4 === undefined ? {} : { ipv4: t.ipv4 }),
-      ...(t.ipv6 === undefined ? {} : { ipv6: t.ipv6 }), ...(credentials === undefined ? {} : { credentials }),
-      ...(hostKey === undefined ? {} : { hostKey }), probeByDefault: t.probeByDefault,
+      ...defined({ site: t.site, netns: t.netns, address: t.address, ipv4: t.ipv4 }),
+      ...defined({ ipv6: t.ipv6, credentials, hostKey }), probeByDefault: t.probeByDefault,
     });
   }
   return out;

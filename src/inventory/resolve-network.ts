@@ -3,10 +3,11 @@ import type { Link, LinkEndpoint, Subnet, Vm } from '../model/testbed.js';
 import { contains, hostPart, isNetwork, overlaps, parseCidr, parseIp, type Cidr } from './ip.js';
 import type { Ctx, Path } from './resolve-devices.js';
 import type { RawEndpoint, RawLink, RawTestbed } from './schema.js';
+import { defined } from '../model/defined.js';
 
 function endpointOf(e: RawEndpoint): LinkEndpoint {
   if (typeof e !== 'string') {
-    return { device: e.device, port: e.port, ...(e.ipv4 === undefined ? {} : { ipv4: e.ipv4 }), ...(e.ipv6 === undefined ? {} : { ipv6: e.ipv6 }) };
+    return { device: e.device, port: e.port, ...defined({ ipv4: e.ipv4, ipv6: e.ipv6 }) };
   }
   const [device = '', port = ''] = e.split(':');
   return { device, port };
@@ -38,7 +39,7 @@ export function resolveLinks(ctx: Ctx, raw: RawTestbed, devices: ReadonlySet<str
     names.add(name);
     const impairment = obj.impairment;
     out.push({ name, endpoints: eps, wan: obj.wan ?? impairment !== undefined,
-      ...(impairment === undefined ? {} : { impairment }) });
+      ...defined({ impairment }) });
   });
   return out;
 }
@@ -72,8 +73,7 @@ export function resolveSubnets(ctx: Ctx, raw: RawTestbed, sites: ReadonlySet<str
       }
       seen.push({ name, af, cidr });
     }
-    out.push({ name, site: s.site, ...(s.ipv4 === undefined ? {} : { ipv4: s.ipv4 }),
-      ...(s.ipv6 === undefined ? {} : { ipv6: s.ipv6 }), ...(s.vni === undefined ? {} : { vni: s.vni }) });
+    out.push({ name, site: s.site, ...defined({ ipv4: s.ipv4, ipv6: s.ipv6, vni: s.vni }) });
   }
   return out;
 }
@@ -123,7 +123,7 @@ export function resolveVms(ctx: Ctx, raw: RawTestbed, hypervisors: ReadonlySet<s
     else macs.set(mac, name);
     out.push({ name, home: v.home, subnet: v.subnet, mac: v.mac, memoryMiB: v.memoryMiB, vcpus: v.vcpus,
       reflectorPort: v.reflectorPort, tcpEchoPort: v.tcpEchoPort, controlPort: v.controlPort,
-      ...(v.ipv4 === undefined ? {} : { ipv4: v.ipv4 }), ...(v.ipv6 === undefined ? {} : { ipv6: v.ipv6 }) });
+      ...defined({ ipv4: v.ipv4, ipv6: v.ipv6 }) });
   }
   return out;
 }

@@ -9,6 +9,7 @@ import {
 } from './resolve-devices.js';
 import { resolveLinks, resolveSubnets, resolveVms, unknownSite } from './resolve-network.js';
 import type { RawTestbed } from './schema.js';
+import { defined } from '../model/defined.js';
 
 export type { Issue, Path, SecretResolver } from './resolve-devices.js';
 
@@ -89,15 +90,14 @@ export function resolveTestbed(input: RawTestbed, options: ResolveOptions): Reso
   const d = raw.defaults;
   const testbed: Testbed = {
     name: raw.name,
-    ...(raw.description === undefined ? {} : { description: raw.description }),
-    ...(options.file === undefined ? {} : { file: options.file }),
-    ...(options.sha256 === undefined ? {} : { sha256: options.sha256 }),
+    ...defined({ description: raw.description, file: options.file }),
+    ...defined({ sha256: options.sha256 }),
     sites: Object.entries(raw.sites).map(([name, s]) => ({ name, ...(s?.description === undefined ? {} : { description: s.description }) })),
     hypervisors, switches, links, subnets, vms, trafficHosts,
     migration: d.migration, probe: d.probe, thresholds: d.thresholds,
     ...(raw.lab === undefined ? {} : {
       lab: { prefix: options.labPrefix ?? raw.lab.prefix, dir: labDir ?? raw.lab.dir,
-        ...(raw.lab.wanLink === undefined ? {} : { wanLink: raw.lab.wanLink }) },
+        ...defined({ wanLink: raw.lab.wanLink }) },
     }),
   };
   return { ok: true, testbed: deepFreeze(testbed) };

@@ -11,6 +11,7 @@ import type {
   FlowSpec, LossEpisode, MeasureMethod, MeasurementHealth, Metric, MetricName, ProbeEnd, ProbeSample,
 } from './types.js';
 import { bySeq } from './util.js';
+import { defined } from '../model/defined.js';
 
 export interface SummarizeInput {
   readonly spec: FlowSpec;
@@ -56,13 +57,12 @@ export function summarizeFlow(i: SummarizeInput): FlowResult {
   const gaps = timestampGaps(samples, resolutionMs);
   const health = assessFlowHealth({
     spec: i.spec, end: i.end, samples, episodes, triggerMs: i.triggerMs, achievedRatePps, maxTxIntervalMs,
-    ...(i.minBaselineMs === undefined ? {} : { minBaselineMs: i.minBaselineMs }),
-    ...(i.guestHealthy === undefined ? {} : { guestHealthy: i.guestHealthy }),
+    ...defined({ minBaselineMs: i.minBaselineMs, guestHealthy: i.guestHealthy }),
   });
   const counts = { ...countLoss(samples), ...reorderStats(samples) };
   const after = i.triggerMs === undefined ? counts : countLoss(samples, i.triggerMs);
   const rate = i.triggerMs === undefined || samples.length === 0 ? undefined
-    : rateConvergence(samples, { triggerMs: i.triggerMs, ratePps: achievedRatePps, ...(i.binMs === undefined ? {} : { binMs: i.binMs }) });
+    : rateConvergence(samples, { triggerMs: i.triggerMs, ratePps: achievedRatePps, ...defined({ binMs: i.binMs }) });
   const rtt = rttStats(samples);
   const lastEp = [...episodes].reverse().find((e) => i.triggerMs === undefined || e.startMs >= i.triggerMs);
   const step = i.triggerMs === undefined ? undefined

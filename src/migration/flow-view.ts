@@ -3,6 +3,7 @@
  * the few facts the timeline, health and recovery metrics need. No measurement math here.
  */
 import type { FlowMeasurement, FlowResultLike } from './types.js';
+import { defined } from '../model/defined.js';
 
 const nsOf = (baseMonoMs: number, ms: number): bigint => BigInt(Math.round((baseMonoMs + ms) * 1e6));
 
@@ -22,7 +23,6 @@ export function flowView(m: FlowMeasurement): FlowResultLike {
     ...(r.firstReplyAfterMs === undefined ? {} : { firstReplyAfterNs: nsOf(base, r.firstReplyAfterMs) }),
     ...(r.rate?.recoveryMs === undefined ? {} : { stableAfterNs: nsOf(base, r.rate.recoveryMs) }),
     ...(r.rttStep === undefined ? {} : { rttBeforeMs: r.rttStep.beforeMedianMs, rttAfterMs: r.rttStep.afterMedianMs }),
-    ...(failed === undefined ? {} : { failed }),
-    ...(m.tcp === undefined ? {} : { tcp: m.tcp }),
+    ...defined({ failed, tcp: m.tcp }),
   };
 }

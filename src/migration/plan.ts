@@ -8,6 +8,7 @@ import { batchByDevice, describeOp, invertOps } from './strategies/ops.js';
 import { getStrategy } from './strategies/registry.js';
 import { resolveMove } from './topology.js';
 import type { DeviceOp, Family, StrategyPlan } from './strategies/types.js';
+import { defined } from '../model/defined.js';
 
 export type Phase = 'prepare' | 'switchover' | 'cleanup';
 export const PHASES: readonly Phase[] = ['prepare', 'switchover', 'cleanup'];
@@ -71,7 +72,7 @@ export function planMigration(testbed: Testbed, vmName: string, to: string, opti
   const dstSubnet = resolveMove({ testbed, vm, source, destination: to, families }).dstSubnet?.name;
   return {
     testbed, vm, source, destination: to, families, strategy: plan, transactions, diffs, rollback,
-    ...(dstSubnet === undefined ? {} : { destinationSubnet: dstSubnet }),
+    ...defined({ destinationSubnet: dstSubnet }),
   };
 }
 

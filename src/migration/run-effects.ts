@@ -18,6 +18,7 @@ import { controllerEvent, hostEvent } from './timeline.js';
 import type {
   GuestCheck, FlowMeasurement, HostEvent, HostEventStream, JobStats, MemoryIntegrity, MigrationHost, NetworkDevice, RouteChange, TimelineEvent,
 } from './types.js';
+import { defined } from '../model/defined.js';
 
 const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 /** Bound of the wait for a transaction's routes to show at its router before the next transaction (ms). */
@@ -291,7 +292,7 @@ export class AttemptRecorder {
       mi = { status: 'unknown', detail: `memory checker query failed: ${msg(e)}`, method: 'guest memcheck' };
     }
     this.memoryIntegrity = mi;
-    this.mark(this.vm.name, `memory-${mi.status}`, { detail: mi.detail, ...(mi.firstBadPage === undefined ? {} : { page: mi.firstBadPage }) });
+    this.mark(this.vm.name, `memory-${mi.status}`, { detail: mi.detail, ...defined({ page: mi.firstBadPage }) });
     if (mi.status === 'corrupt') {
       return [{ type: 'verify-failed', reason: `guest ${this.vm.name}'s memory is corrupt after the move (${mi.detail})` }];
     }

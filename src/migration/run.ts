@@ -25,6 +25,7 @@ import { AttemptRecorder } from './run-effects.js';
 import type { Family } from './strategies/types.js';
 import { flowEvents, mergeTimeline, routeEvents } from './timeline.js';
 import type { FlowMeasurement, FlowSpec, JobStats, MemoryIntegrity, TimelineEvent } from './types.js';
+import { defined } from '../model/defined.js';
 
 export type { MigrationDrivers } from './drivers.js';
 
@@ -196,9 +197,9 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
   const deadlines = { ...DEFAULT_DEADLINES_MS, migrate: tb.migration.timeoutMs, ...options.deadlinesMs };
   const journal = await openJournal(plan, attempt, options);
   const rec = new AttemptRecorder({
-    ...(journal === undefined ? {} : { journal }),
+    ...defined({ journal }),
     plan, drivers, flows: options.flows ?? probeFlows(tb, plan.vm, plan.families, options.trafficHosts),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...defined({ signal: options.signal }),
     params: { destinationUri: tb.hypervisors.find((h) => h.name === plan.destination)?.migrationUri ?? '',
       bandwidthMiBs: tb.migration.bandwidthMiBs, maxDowntimeMs: tb.migration.maxDowntimeMs, live: true, p2p: true },
     verify: options.verify ?? { timeoutMs: 10_000, intervalMs: 200 },
@@ -225,27 +226,21 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
     { events: flowEvents(views, anchor) }]);
   const outcome = outcomeOf(m) ?? 'failed';
   const metrics = assembleMetrics({ timeline, flows: rec.flows, source: plan.source, destination: plan.destination,
-    routeResolutionMs: options.routeResolutionMs ?? 1, ...(rec.stats === undefined ? {} : { stats: rec.stats }),
-    ...(plan.strategy.gateway === undefined ? {} : { gateway: plan.strategy.gateway }) })
+    routeResolutionMs: options.routeResolutionMs ?? 1, ...defined({ stats: rec.stats, gateway: plan.strategy.gateway }) })
     .concat(Object.entries(plan.strategy.extraRttMs ?? {}).map(([peer, value]) => ({
       ...createMetric('expected_extra_rtt_ms', value, `${plan.strategy.strategy}: RTT via the strategy's path − direct RTT, from testbed link delays`,
         0, 'topology (link delays)'), flow: peer })));
   const health = assessHealth({ flows: views, clockSyncKnown: options.clockSyncKnown ?? true, expectFlows: m.ctx.observers,
-    ...(rec.guestAnswered === undefined ? {} : { guestAnswered: rec.guestAnswered }),
-    ...(rec.guestRebootedOn === undefined ? {} : { guestRebootedOn: rec.guestRebootedOn }),
-    ...(rec.memoryIntegrity === undefined ? {} : { memoryIntegrity: rec.memoryIntegrity }) });
+    ...defined({ guestAnswered: rec.guestAnswered, guestRebootedOn: rec.guestRebootedOn }),
+    ...defined({ memoryIntegrity: rec.memoryIntegrity }) });
   const error = rec.error ?? failureError(m.ctx.failure, plan);
   await closeJournal(journal, outcome, m.ctx.residue, rec.notes);
   return {
     attempt, vm: plan.vm.name, source: plan.source, destination: plan.destination, strategy: plan.strategy.strategy,
     outcome, state: m.state, residue: m.ctx.residue, abortRequested: m.ctx.abortRequested, health, metrics, timeline,
     flows: rec.flows, notes: rec.notes,
-    ...(m.ctx.failure === undefined ? {} : { failure: m.ctx.failure }),
-    ...(error === undefined ? {} : { error }),
-    ...(m.ctx.vmOn === undefined ? {} : { vmOn: m.ctx.vmOn }),
-    ...(m.ctx.trigger === undefined ? {} : { trigger: m.ctx.trigger }),
-    ...(rec.stats === undefined ? {} : { stats: rec.stats }),
-    ...(rec.memoryIntegrity === undefined ? {} : { memoryIntegrity: rec.memoryIntegrity }),
+    ...defined({ failure: m.ctx.failure, error, vmOn: m.ctx.vmOn, trigger: m.ctx.trigger }),
+    ...defined({ stats: rec.stats, memoryIntegrity: rec.memoryIntegrity }),
     ...(m.ctx.observers ? { decomposition: decompose({ timeline, source: plan.source, destination: plan.destination,
       routers: plan.strategy.watchRouters }) } : {}),
     ...(outcome === 'migrated' ? { conformance: checkConformance(timeline, plan.strategy.expectedOrder) } : {}),
@@ -260,7 +255,7 @@ async function openJournal(plan: MigrationPlan, attempt: number, options: RunMig
       runId: `${options.runId ?? 'run'}-${attempt}`, vm: plan.vm.name, source: plan.source, destination: plan.destination,
       strategy: plan.strategy.strategy,
       ops: { prepare: plan.strategy.prepare, switchover: plan.strategy.switchover, cleanup: plan.strategy.cleanup },
-      testbed: { ...(tb.file === undefined ? {} : { file: tb.file }), ...(tb.sha256 === undefined ? {} : { sha256: tb.sha256 }) },
+      testbed: { ...defined({ file: tb.file, sha256: tb.sha256 }) },
       writer: { pid: process.pid }, startedWall: new Date().toISOString(),
     });
   } catch (e) {
@@ -294,8 +289,7 @@ async function closeJournal(journal: JournalHandle | undefined, outcome: Outcome
 export async function runMigration(testbed: Testbed, request: MigrationRequest, drivers: MigrationDrivers,
   options: RunMigrationOptions = {}): Promise<MigrationResult> {
   const planFor = (vm: string, from?: string): MigrationPlan => planMigration(testbed, vm, request.to, {
-    ...(from === undefined ? {} : { from }), ...(request.families === undefined ? {} : { families: request.families }),
-    ...(request.strategy === undefined ? {} : { strategy: request.strategy }),
+    ...defined({ from, families: request.families, strategy: request.strategy }),
   });
   const attempts: AttemptResult[] = [await runAttempt(planFor(request.vm, request.from), 1, drivers, options)];
   const first = attempts[0];
@@ -304,8 +298,7 @@ export async function runMigration(testbed: Testbed, request: MigrationRequest, 
     if (target !== undefined) {
       const tb = { ...testbed, vms: [...testbed.vms.filter((v) => v.name !== target.vm.name), target.vm] };
       const plan = planMigration(tb, target.vm.name, request.to, { from: target.from,
-        ...(request.families === undefined ? {} : { families: request.families }),
-        ...(request.strategy === undefined ? {} : { strategy: request.strategy }) });
+        ...defined({ families: request.families, strategy: request.strategy }) });
       attempts.push(await runAttempt(plan, 2, drivers, options));
     }
   }
@@ -314,8 +307,7 @@ export async function runMigration(testbed: Testbed, request: MigrationRequest, 
   return {
     verdict: last.outcome, health: last.health, unstable: attempts.length > 1, metrics: last.metrics, timeline: last.timeline,
     attempts,
-    ...(last.decomposition === undefined ? {} : { decomposition: last.decomposition }),
-    ...(last.conformance === undefined ? {} : { conformance: last.conformance }),
+    ...defined({ decomposition: last.decomposition, conformance: last.conformance }),
   };
 }
 

@@ -6,6 +6,7 @@
 import type { Stamp } from '../util/stamp.js';
 import type { EventMatch } from './strategies/types.js';
 import type { FlowResultLike, HostEvent, RouteChange, TimelineEvent, TimelineSource } from './types.js';
+import { defined } from '../model/defined.js';
 
 /** controllerWall = remoteWall + offsetMs (± uncertaintyMs); `anchor` ties controller wall to mono. */
 export interface ClockMapping {
@@ -49,12 +50,12 @@ export function mergeTimeline(streams: readonly ObserverStream[]): TimelineEvent
 
 export function hostEvent(e: HostEvent, role: 'source' | 'destination'): TimelineEvent {
   return { t: e.t, source: 'hypervisor', host: e.host, kind: e.kind,
-    detail: { domain: e.domain, role, ...(e.detail === undefined ? {} : { detail: e.detail }) } };
+    detail: { domain: e.domain, role, ...defined({ detail: e.detail }) } };
 }
 
 export function controllerEvent(t: Stamp, host: string, kind: string,
   detail?: Readonly<Record<string, string | number | boolean>>): TimelineEvent {
-  return { t, source: 'controller', host, kind, ...(detail === undefined ? {} : { detail }) };
+  return { t, source: 'controller', host, kind, ...defined({ detail }) };
 }
 
 /** Route changes; each carries its own offset (0 for controller-stamped local monitors). */
@@ -63,8 +64,8 @@ export function routeEvents(changes: readonly RouteChange[]): TimelineEvent[] {
     const offset = c.offsetMs ?? 0;
     const t = offset === 0 ? c.t : { wallMs: c.t.wallMs + offset, monoNs: c.t.monoNs + BigInt(Math.round(offset * 1e6)) };
     return { t, source: 'control-plane', host: c.router, kind: `route-${c.action}`,
-      detail: { prefix: c.prefix, ...(c.nextHop === undefined ? {} : { nextHop: c.nextHop }) },
-      ...(c.uncertaintyMs === undefined ? {} : { uncertaintyMs: c.uncertaintyMs }) };
+      detail: { prefix: c.prefix, ...defined({ nextHop: c.nextHop }) },
+      ...defined({ uncertaintyMs: c.uncertaintyMs }) };
   });
 }
 

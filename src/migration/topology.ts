@@ -4,6 +4,7 @@
  */
 import { UnsupportedError } from '../errors/classes.js';
 import type { Hypervisor, Subnet, Switch, Testbed, Vm } from '../model/testbed.js';
+import { defined } from '../model/defined.js';
 
 /** IP address family. */
 export type Family = 4 | 6;
@@ -96,7 +97,7 @@ export function resolveMove(ctx: MoveContext): ResolvedMove {
   }
   return {
     vm: ctx.vm, src, dst, home, homeTor, prefixes,
-    ...(dstSubnet === undefined ? {} : { dstSubnet }),
+    ...defined({ dstSubnet }),
     srcTor: torOf(tb, src), dstTor: torOf(tb, dst), sameSite: src.site === dst.site,
   };
 }
@@ -130,7 +131,7 @@ export function routesToward(tb: Testbed, target: string): Map<string, { dist: n
     let hop = p.via;
     while (!switches.has(hop)) hop = parent.get(hop)?.via ?? target;
     const port = (adj.get(node) ?? []).find((a) => a.peer === p.via)?.port;
-    out.set(node, { dist: p.dist, next: hop, ...(port === undefined ? {} : { port }) });
+    out.set(node, { dist: p.dist, next: hop, ...defined({ port }) });
   }
   return out;
 }

@@ -19,6 +19,7 @@ import type { MigrationStrategy, Testbed } from '../model/testbed.js';
 import { metricOf, type RunRecord, type ScenarioParams } from '../report/model.js';
 import { insecureHostKeyConnections } from '../transports/ssh.js';
 import { recordManifestFacts, recordRun } from './attachments.js';
+import { defined } from '../model/defined.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -101,7 +102,7 @@ function scenarioParams(tb: Testbed, from: string, to: string, strategy: string,
   const site = (h: string): string | undefined => tb.hypervisors.find((x) => x.name === h)?.site;
   return {
     topology: site(from) === site(to) ? 'same-subnet' : 'cross-subnet', strategy,
-    addressFamily: family === 4 ? 'ipv4' : 'ipv6', ...(variant === undefined ? {} : { variant }),
+    addressFamily: family === 4 ? 'ipv4' : 'ipv6', ...defined({ variant }),
   };
 }
 
@@ -169,7 +170,7 @@ async function runOne(tb: Testbed, o: OpenedTestbed, req: MigrateRequest, testIn
   const startedWall = new Date().toISOString();
   const result = await base.step(`migrate ${vm} ${from} → ${req.to} (${strategy}, IPv${families.join('+IPv')})`, () =>
     runMigration(tb, { vm, to: req.to, from, strategy, families }, ov.drivers ?? o.drivers, {
-      ...o.options, journal: fileJournal(), runId: randomUUID(), ...(req.trafficHosts === undefined ? {} : { trafficHosts: req.trafficHosts }),
+      ...o.options, journal: fileJournal(), runId: randomUUID(), ...defined({ trafficHosts: req.trafficHosts }),
       ...(tb.lab === undefined || ov.freshVmRetry === false ? {} : { freshVm: (failed) => freshLabVm(tb, o, vm, failed.source) }),
       ...ov.options,
     }));

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { runLocal } from '../exec/local.js';
 import type { ParamMap, RunManifest } from '../report/record.js';
 import { CONTROLLER_CLOCK } from '../util/stamp.js';
+import { defined } from '../model/defined.js';
 
 /**
  * Facts about the controller side of a suite run for the manifest: vmmi version and git commit, the
@@ -29,7 +30,7 @@ async function vmmiVersion(): Promise<string> {
 async function git(args: readonly string[], signal?: AbortSignal): Promise<string | null> {
   try {
     const r = await runLocal(['git', '-C', REPO_ROOT, ...args], {
-      timeoutMs: LOOKUP_TIMEOUT_MS, ...(signal === undefined ? {} : { signal }),
+      timeoutMs: LOOKUP_TIMEOUT_MS, ...defined({ signal }),
     });
     return r.failed ? null : r.stdout.trim();
   } catch {

@@ -10,6 +10,7 @@ import { mergeManifestFacts, type ManifestFacts, type RunManifest, type RunRecor
 import { writeReport, type ReportPaths } from '../report/write.js';
 import { decodeAttachment } from './attachments.js';
 import { collectControllerManifest } from './manifest.js';
+import { defined } from '../model/defined.js';
 
 /**
  * vmmi's Playwright reporter. `onTestEnd` decodes vmmi attachments into records keyed by test id + retry
@@ -138,7 +139,7 @@ export default class VmmiReporter implements Reporter {
       for (const r of records) this.history?.append(r, this.suiteId);
       const model = buildReportModel(records, {
         generatedWall: new Date().toISOString(), manifest, history: history.records,
-        ...(this.options.title === undefined ? {} : { title: this.options.title }),
+        ...defined({ title: this.options.title }),
       });
       const paths = await writeReport(model, { outDir: this.outputDir, now: new Date() });
       this.announce(paths, records.length);

@@ -16,6 +16,7 @@ import { spawnPiped, type ChildProcess } from '../exec/spawn.js';
 import type { CommandRunner } from '../exec/types.js';
 import { withDeadline, type IoOptions } from '../util/abort.js';
 import { flowIdOf, parseCounters, portOf, tunIfName, type AgentCounters } from './header.js';
+import { defined } from '../model/defined.js';
 
 export const AGENT_COMM = 'tunagent';
 
@@ -94,10 +95,10 @@ export class TunnelAgent {
     });
     try {
       await withDeadline(ready, `tunnel agent ${ifname} start in ${spec.ns}`,
-        { timeoutMs: io.timeoutMs ?? 5000, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+        { timeoutMs: io.timeoutMs ?? 5000, ...defined({ signal: io.signal }) });
       // Decapsulated packets arrive on the tun with sources routed elsewhere: strict rp_filter drops them.
       await runChecked(['ip', 'netns', 'exec', spec.ns, 'sysctl', '-qw', `net.ipv4.conf.${ifname}.rp_filter=0`],
-        { timeoutMs: io.timeoutMs ?? 5000, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+        { timeoutMs: io.timeoutMs ?? 5000, ...defined({ signal: io.signal }) });
     } catch (e) {
       await a.stop({ timeoutMs: 2000 }).catch(() => undefined);
       throw e;
@@ -121,7 +122,7 @@ export class TunnelAgent {
     await this.signal('SIGUSR1');
     try {
       return await withDeadline(next, `tunnel agent ${this.ifname} counters`, { timeoutMs: io.timeoutMs ?? 2000,
-        ...(io.signal === undefined ? {} : { signal: io.signal }) });
+        ...defined({ signal: io.signal }) });
     } finally {
       off?.();
     }
@@ -158,7 +159,7 @@ export class TunnelAgent {
 }
 
 /** Routes applied with a CommandRunner in the router's namespace (or over SSH on a Linux router). */
-const runOpts = (io: IoOptions): IoOptions => ({ timeoutMs: io.timeoutMs ?? 5000, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+const runOpts = (io: IoOptions): IoOptions => ({ timeoutMs: io.timeoutMs ?? 5000, ...defined({ signal: io.signal }) });
 
 async function ipRoute(runner: CommandRunner, args: readonly string[], io: IoOptions, okIfMissing = false): Promise<void> {
   const argv = ['ip', ...args];

@@ -16,6 +16,7 @@
  * Receivers drop datagrams with a wrong magic, version, flow id or peer address, or an inner
  * packet that is not IPv4/IPv6, and count every case.
  */
+import { defined } from '../model/defined.js';
 
 export const TUNNEL_MAGIC = 0x564d544e;
 export const TUNNEL_VERSION = 1;
@@ -113,5 +114,5 @@ export function parseCounters(line: string): AgentCounters | undefined {
     else if (k === 'tun') tun = v;
     else if (/^\d+$/.test(v)) values[k] = Number(v);
   }
-  return { ...(why === undefined ? {} : { why }), ...(tun === undefined ? {} : { tun }), values };
+  return { ...defined({ why, tun }), values };
 }

@@ -12,6 +12,7 @@ import type { IoOptions } from '../util/abort.js';
 import type { AgentCounters } from './header.js';
 import { TunnelAgent, captureIntoTunnel, deliverFromTunnel, releaseCapture, removeDelivery, stopDelivery } from './agent.js';
 import { tunIfName } from './header.js';
+import { defined } from '../model/defined.js';
 
 export interface LabTunnelDriverOptions {
   /** Namespace of a device (`torA` → `vmmi-torA`). */
@@ -52,7 +53,7 @@ export function createLabTunnelDriver(o: LabTunnelDriverOptions): LabTunnelDrive
           const k = key(op.device, op.tunnel);
           if (agents.get(k)?.running === true) return;
           const a = await TunnelAgent.start({ ns: o.nsOf(op.device), tunnel: op.tunnel, local: op.local, remote: op.remote,
-            maxLifetimeMs: o.maxLifetimeMs, ...(o.binary === undefined ? {} : { binary: o.binary }) }, io);
+            maxLifetimeMs: o.maxLifetimeMs, ...defined({ binary: o.binary }) }, io);
           agents.set(k, a);
           return;
         }

@@ -17,6 +17,7 @@ import type {
   DomainSpec, HypervisorDriver, HypervisorEvent, DriverJobStats, MigrateOptions, MigrationHandle, MigrationPrimitives,
   MigrationProgress, MigrationJobOutcome,
 } from './types.js';
+import { defined } from '../../model/defined.js';
 
 export const DEFAULT_BANDWIDTH_MIBS = 1024;
 export const DEFAULT_MAX_DOWNTIME_MS = 300;
@@ -105,7 +106,7 @@ async function run(p: MigrationPrimitives, dom: DomainSpec, destinationUri: stri
     timeline.pump(src.events({ signal: stopEvents.signal }));
     if (dst !== undefined) timeline.pump(dst.events({ signal: stopEvents.signal }));
     await Promise.all([src.eventsReady({ timeoutMs: 10_000 }), dst?.eventsReady({ timeoutMs: 10_000 })]);
-    const io = { ...(o.signal === undefined ? {} : { signal: o.signal }) };
+    const io = { ...defined({ signal: o.signal }) };
     await p.setMaxDowntime(dom, o.maxDowntimeMs ?? DEFAULT_MAX_DOWNTIME_MS, { ...io, timeoutMs: 10_000 });
 
     const finished = new AbortController();
@@ -143,8 +144,7 @@ async function run(p: MigrationPrimitives, dom: DomainSpec, destinationUri: stri
     return {
       // Iterators of different hosts interleave arbitrarily; receipt stamps give the true order.
       domain: name, performMs, events: [...timeline.events].sort((a, b) => (a.at.monoNs < b.at.monoNs ? -1 : a.at.monoNs > b.at.monoNs ? 1 : 0)),
-      ...(sourceStats === undefined ? {} : { sourceStats }),
-      ...(destinationStats === undefined ? {} : { destinationStats }),
+      ...defined({ sourceStats, destinationStats }),
       ...(typeof downtime === 'number' ? { qemuDowntimeMs: downtime } : {}),
       ...gap(suspended?.at, resumed?.at),
     };

@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import type { CommandResult, CommandRunner, RunOptions } from '../../exec/types.js';
 import { MigrateFlag } from '../../transports/libvirt/enums.js';
 import { VirshDriver } from './virsh.js';
+import { defined } from '../../model/defined.js';
 
 /** Records argv and answers from a table keyed by the virsh subcommand. */
 function fakeRunner(answers: Record<string, Partial<CommandResult>>): { runner: CommandRunner; calls: Array<{ argv: readonly string[]; o?: RunOptions }> } {
@@ -9,7 +10,7 @@ function fakeRunner(answers: Record<string, Partial<CommandResult>>): { runner: 
   const runner: CommandRunner = {
     where: 'fake',
     run: async (argv, o) => {
-      calls.push({ argv, ...(o === undefined ? {} : { o }) });
+      calls.push({ argv, ...defined({ o }) });
       const a = answers[argv[3] ?? ''] ?? {};
       return { argv, stdout: '', stderr: '', exitCode: a.failed === true ? 1 : 0, durationMs: 1, failed: false, timedOut: false, ...a };
     },

@@ -23,6 +23,7 @@ import type {
   MigrateOptions, MigrationHandle, MigrationPrimitives,
 } from './types.js';
 import { parseDaemonVersion, parseDomInfo, parseDomState, parseJobInfoRaw, parseVirshEvents } from './virsh-parse.js';
+import { defined } from '../../model/defined.js';
 
 export interface VirshDriverOptions {
   /** Name in events and errors (default: the URI's host, or `local`). */
@@ -55,8 +56,7 @@ export class VirshDriver implements HypervisorDriver {
     const argv = [this.#o.virsh ?? 'virsh', '-c', this.uri, ...args];
     const ro: RunOptions = {
       timeoutMs: opts.timeoutMs ?? this.#o.timeoutMs ?? 60_000, env: { LC_ALL: 'C' },
-      ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-      ...(opts.input === undefined ? {} : { input: opts.input }),
+      ...defined({ signal: opts.signal, input: opts.input }),
     };
     const r = this.#o.runner === undefined ? await runLocal(argv, ro) : await this.#o.runner.run(argv, ro);
     if (r.failed) throw classifyVirshError(r, { device: this.host, operation: `virsh ${args[0] ?? ''}` });

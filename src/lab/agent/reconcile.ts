@@ -1,4 +1,5 @@
 import { child, childrenNamed, textAt, type XNode } from '../../transports/netconf/xml.js';
+import { defined } from '../../model/defined.js';
 
 /**
  * The data-plane agent's decisions, pure: running config (ietf-interfaces + ietf-ip + ietf-routing
@@ -118,9 +119,9 @@ export function parseRunningConfig(data: XNode | undefined): DesiredConfig {
       name,
       enabled: textAt(ifc, 'enabled') !== 'false',
       isBridge: /(?:^|:)bridge$/.test(type),
-      ...(bridge === undefined ? {} : { bridge }),
+      ...defined({ bridge }),
       addresses: [...addressesOf(ifc, 'ipv4'), ...addressesOf(ifc, 'ipv6')],
-      ...(vxlan === undefined ? {} : { vxlan }),
+      ...defined({ vxlan }),
     }];
   });
   const routes: RouteSpec[] = [];

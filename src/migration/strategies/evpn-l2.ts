@@ -12,6 +12,7 @@ import { UnsupportedError } from '../../errors/classes.js';
 import { endpointOf, resolveMove } from '../topology.js';
 import { commonEdges, edge, gatewayOf } from './ops.js';
 import type { DeviceOp, MoveContext, Strategy, StrategyPlan } from './types.js';
+import { defined } from '../../model/defined.js';
 
 export const evpnL2: Strategy = {
   name: 'evpn-l2',
@@ -46,7 +47,7 @@ export const evpnL2: Strategy = {
     return {
       strategy: 'evpn-l2', prepare, switchover: [], cleanup,
       watchRouters: [...new Set([m.srcTor.name, m.dstTor.name])],
-      ...(gateway === undefined ? {} : { gateway }),
+      ...defined({ gateway }),
       notes: [`VNI ${vni} on ${m.dstTor.name}; MAC mobility by EVPN, no push at switchover`,
         cleanup.length > 0 ? `cleanup detaches VNI ${vni} from ${m.srcTor.name}: the VM left that site`
           : 'cleanup leaves the VNI attached where it was before'],

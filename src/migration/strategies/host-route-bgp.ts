@@ -8,6 +8,7 @@ import type { Switch } from '../../model/testbed.js';
 import { resolveMove, torPortToward } from '../topology.js';
 import { commonEdges, edge, gatewayOf } from './ops.js';
 import type { DeviceOp, ExpectedEdge, MoveContext, Strategy, StrategyPlan } from './types.js';
+import { defined } from '../../model/defined.js';
 
 function needBgp(tor: Switch): void {
   if (tor.asn === undefined) {
@@ -23,7 +24,7 @@ export const hostRouteBgp: Strategy = {
     const m = resolveMove(ctx);
     const tb = ctx.testbed;
     const gateway = gatewayOf(tb, m.home.site);
-    const base = { strategy: 'host-route-bgp' as const, prepare: [], cleanup: [], ...(gateway === undefined ? {} : { gateway }) };
+    const base = { strategy: 'host-route-bgp' as const, prepare: [], cleanup: [], ...defined({ gateway }) };
     if (m.sameSite) {
       return { ...base, switchover: [], watchRouters: [], notes: ['same site: one L2 segment, no route change'],
         expectedOrder: commonEdges(tb, m.src.name, m.dst.name, false) };
@@ -34,7 +35,7 @@ export const hostRouteBgp: Strategy = {
     if (withdraw) needBgp(m.srcTor);
     const switchover: DeviceOp[] = [];
     const port = torPortToward(tb, m.dstTor.name, m.dst.name);
-    const dev = { ...(m.dstSubnet === undefined ? {} : { subnet: m.dstSubnet.name }), ...(port === undefined ? {} : { port }) };
+    const dev = { ...(m.dstSubnet === undefined ? {} : { subnet: m.dstSubnet.name }), ...defined({ port }) };
     if (announce) for (const p of m.prefixes) switchover.push({ op: 'bgp-announce', device: m.dstTor.name, prefix: p.prefix, family: p.family, dev });
     if (withdraw) for (const p of m.prefixes) switchover.push({ op: 'bgp-withdraw', device: m.srcTor.name, prefix: p.prefix, family: p.family });
     const expectedOrder: ExpectedEdge[] = [...commonEdges(tb, m.src.name, m.dst.name, true)];

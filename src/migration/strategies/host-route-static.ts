@@ -7,6 +7,7 @@
 import { byDistance, resolveMove, routesToward, torPortToward } from '../topology.js';
 import { commonEdges, edge, gatewayOf } from './ops.js';
 import type { DeviceOp, ExpectedEdge, MoveContext, Strategy, StrategyPlan } from './types.js';
+import { defined } from '../../model/defined.js';
 
 export const hostRouteStatic: Strategy = {
   name: 'host-route-static',
@@ -31,10 +32,10 @@ export const hostRouteStatic: Strategy = {
     const towardSource = (router: string): Pick<Extract<DeviceOp, { op: 'remove-host-route' }>, 'nextHop' | 'dev'> => {
       if (router === m.srcTor.name) {
         const port = torPortToward(tb, router, m.src.name);
-        return { dev: { ...(srcSubnet === undefined ? {} : { subnet: srcSubnet.name }), ...(port === undefined ? {} : { port }) } };
+        return { dev: { ...(srcSubnet === undefined ? {} : { subnet: srcSubnet.name }), ...defined({ port }) } };
       }
       const r = srcRoutes.get(router);
-      return r?.next === undefined ? {} : { nextHop: { device: r.next, ...(r.port === undefined ? {} : { port: r.port }) } };
+      return r?.next === undefined ? {} : { nextHop: { device: r.next, ...defined({ port: r.port }) } };
     };
     const switchover: DeviceOp[] = [];
     for (const router of order) {
@@ -46,9 +47,9 @@ export const hostRouteStatic: Strategy = {
         } else if (router === m.dstTor.name) {
           const port = torPortToward(tb, router, m.dst.name);
           switchover.push({ op: 'add-host-route', ...common,
-            dev: { ...(m.dstSubnet === undefined ? {} : { subnet: m.dstSubnet.name }), ...(port === undefined ? {} : { port }) } });
+            dev: { ...(m.dstSubnet === undefined ? {} : { subnet: m.dstSubnet.name }), ...defined({ port }) } });
         } else if (r?.next !== undefined) {
-          switchover.push({ op: 'add-host-route', ...common, nextHop: { device: r.next, ...(r.port === undefined ? {} : { port: r.port }) } });
+          switchover.push({ op: 'add-host-route', ...common, nextHop: { device: r.next, ...defined({ port: r.port }) } });
         }
       }
     }

@@ -6,6 +6,7 @@ import { UnsupportedError } from '../../errors/classes.js';
 import { resolveMove } from '../topology.js';
 import { commonEdges, gatewayOf } from './ops.js';
 import type { MoveContext, Strategy, StrategyPlan } from './types.js';
+import { defined } from '../../model/defined.js';
 
 export const l2: Strategy = {
   name: 'l2',
@@ -21,7 +22,7 @@ export const l2: Strategy = {
     const gateway = gatewayOf(ctx.testbed, m.home.site);
     return {
       strategy: 'l2', prepare: [], switchover: [], cleanup: [], watchRouters: [],
-      ...(gateway === undefined ? {} : { gateway }),
+      ...defined({ gateway }),
       notes: [m.sameSite ? 'same site: the guest RARP moves the MAC' : `assumes subnet ${m.home.name} is stretched to site ${m.dst.site} with VNI ${m.home.vni ?? ''} (evpn-l2 attaches it)`],
       expectedOrder: commonEdges(ctx.testbed, m.src.name, m.dst.name, false),
     };

@@ -10,6 +10,7 @@ import type { Testbed } from '../../model/testbed.js';
 import { endpointOf, pathDelayMs, resolveMove, torPortToward, type ResolvedMove } from '../topology.js';
 import { commonEdges, edge, gatewayOf } from './ops.js';
 import type { DeviceOp, MoveContext, Strategy, StrategyPlan } from './types.js';
+import { defined } from '../../model/defined.js';
 
 const tunnelName = (vm: string, site: string): string => `vmmi-${vm}-${site}`;
 
@@ -58,7 +59,7 @@ export const tunnel: Strategy = {
     const port = torPortToward(tb, m.dstTor.name, m.dst.name);
     // The delivery route only serves what leaves the tunnel: announced, it would draw the destination
     // site's traffic straight to the VM and hide the roundabout the strategy is about.
-    const dev = { ...(m.dstSubnet === undefined ? {} : { subnet: m.dstSubnet.name }), ...(port === undefined ? {} : { port }),
+    const dev = { ...(m.dstSubnet === undefined ? {} : { subnet: m.dstSubnet.name }), ...defined({ port }),
       fromTunnel: tunnelName(m.vm.name, m.dst.site) };
     // One transaction per device: delivery at the destination first, then the anchor's capture, then
     // the old delivery route (all families of a device together).

@@ -23,6 +23,7 @@ import { VmmiError } from '../../errors/vmmi-error.js';
 import { pollUntil, type IoOptions } from '../../util/abort.js';
 import { parseArping, parseDadState, parseNeighMac, type DadState } from './parse.js';
 import { recordHolders, vmByMac, type RecordHolder } from './records.js';
+import { defined } from '../../model/defined.js';
 
 export interface ConflictProbeOptions {
   /** Runs on a host attached to the destination subnet (netnsRunner in the lab, SSH elsewhere). */
@@ -67,7 +68,7 @@ export interface LiveConflictProbe extends ConflictProbe {
 
 export function createConflictProbe(o: ConflictProbeOptions): LiveConflictProbe {
   const run = async (argv: readonly string[], io: IoOptions, timeoutMs = 5000): Promise<CommandResult> =>
-    o.runner.run(argv, { timeoutMs, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+    o.runner.run(argv, { timeoutMs, ...defined({ signal: io.signal }) });
   const must = async (argv: readonly string[], io: IoOptions): Promise<CommandResult> => {
     const r = await run(argv, io);
     if (r.failed) {
@@ -113,7 +114,7 @@ export function createConflictProbe(o: ConflictProbeOptions): LiveConflictProbe 
         const s = parseDadState((await must(['ip', '-6', '-o', 'addr', 'show', 'dev', pif], io)).stdout, address);
         return s === 'tentative' ? undefined : s;
       }, `IPv6 DAD of ${address}`, { timeoutMs: (tx + 1) * retrans + 3000, intervalMs: 40,
-        ...(io.signal === undefined ? {} : { signal: io.signal }) });
+        ...defined({ signal: io.signal }) });
       if (state !== 'dadfailed') return [];
       // Defended: learn the defender's MAC with one ordinary NS from the link-local address.
       await must(['ip', '-6', 'addr', 'del', `${address}/128`, 'dev', pif], io);
@@ -138,17 +139,17 @@ export function createConflictProbe(o: ConflictProbeOptions): LiveConflictProbe 
     const ownMac = tb?.vms.find((v) => v.name === o.excludeVm)?.mac.toLowerCase();
     const macs = (family === 4 ? await arp(address, io) : await dad(address, io)).filter((m) => m !== ownMac);
     const done = (holder?: ConflictHolder): ConflictResult =>
-      ({ address, family, macs, records, durationMs: Date.now() - t0, ...(holder === undefined ? {} : { holder }) });
+      ({ address, family, macs, records, durationMs: Date.now() - t0, ...defined({ holder }) });
     const mac = macs[0];
     if (mac !== undefined) {
       const name = (tb === undefined || mac === 'unknown' ? undefined : vmByMac(tb, mac)) ?? records[0]?.name;
       return done({ address, via: family === 4 ? 'arp' : 'dad', ...(mac === 'unknown' ? {} : { mac }),
-        ...(name === undefined ? {} : { name }) });
+        ...defined({ name }) });
     }
     const rec = records[0];
     if (rec !== undefined) {
       return done({ address, via: 'testbed', name: `${rec.name} (testbed record, ${subnet})`,
-        ...(rec.mac === undefined ? {} : { mac: rec.mac }) });
+        ...defined({ mac: rec.mac }) });
     }
     return done();
   }

@@ -9,6 +9,7 @@ import type { IoOptions } from '../../util/abort.js';
 import { sleep } from '../../util/abort.js';
 import type { MemoryIntegrity } from '../../migration/types.js';
 import { integrityVerdict, parseMemcheckReply, type MemcheckReport } from './memcheck.js';
+import { defined } from '../../model/defined.js';
 
 const REQUEST = `
 const dgram = await import('node:dgram');
@@ -33,7 +34,7 @@ export async function guestControlRequest(t: GuestControlTarget, command: string
   const wait = o.waitMs ?? 500;
   for (let i = 0; i < (o.tries ?? 3); i++) {
     const r = await t.runner.run([process.execPath, '--input-type=module', '-e', REQUEST, t.address, String(t.port), command, String(wait)],
-      { timeoutMs: Math.min(o.timeoutMs ?? 10_000, wait + 5000), ...(o.signal === undefined ? {} : { signal: o.signal }) });
+      { timeoutMs: Math.min(o.timeoutMs ?? 10_000, wait + 5000), ...defined({ signal: o.signal }) });
     const line = r.stdout.trim();
     if (line !== '' && line !== 'timeout' && !line.startsWith('vmmi-socket-error ')) return line;
   }
@@ -53,7 +54,7 @@ export async function queryMemcheck(t: GuestControlTarget, io: IoOptions = {}): 
 export async function checkMemoryIntegrity(t: GuestControlTarget, o: IoOptions & { budgetMs?: number; intervalMs?: number } = {}): Promise<MemoryIntegrity> {
   const budget = o.budgetMs ?? 5000;
   const t0 = Date.now();
-  const io = { timeoutMs: budget, ...(o.signal === undefined ? {} : { signal: o.signal }) };
+  const io = { timeoutMs: budget, ...defined({ signal: o.signal }) };
   const first = await queryMemcheck(t, io);
   if (first === undefined || first.state !== 'ok') return integrityVerdict(first, undefined);
   let last: MemcheckReport | undefined;

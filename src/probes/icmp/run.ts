@@ -2,6 +2,7 @@ import type { CommandRunner } from '../../exec/types.js';
 import { summarizeFlow, type FlowResult } from '../../measure/summarize.js';
 import type { ProbeSample } from '../../measure/types.js';
 import { parsePing, pingSamples, pingSpec, type PingReply } from './parse.js';
+import { defined } from '../../model/defined.js';
 
 export interface PingOptions {
   readonly target: string;
@@ -27,7 +28,7 @@ export async function runPing(runner: CommandRunner, o: PingOptions): Promise<Pi
   const argv = ['ping', ...(o.target.includes(':') ? ['-6'] : []), '-D', '-n', '-i', String(o.intervalMs / 1000),
     '-c', String(o.count), '-W', String(o.waitS ?? 1), o.target];
   const timeoutMs = o.count * o.intervalMs + (o.waitS ?? 1) * 1000 + 10_000;
-  const r = await runner.run(argv, { timeoutMs, ...(o.signal === undefined ? {} : { signal: o.signal }) });
+  const r = await runner.run(argv, { timeoutMs, ...defined({ signal: o.signal }) });
   const replies = parsePing(r.stdout);
   let failure: string | undefined;
   if (r.timedOut) failure = `ping timed out after ${timeoutMs} ms`;
@@ -43,7 +44,7 @@ export async function runPing(runner: CommandRunner, o: PingOptions): Promise<Pi
 export function pingResult(run: PingRun, o: PingOptions, triggerMs?: number): FlowResult {
   const spec = pingSpec(o.name ?? `icmp-${o.target}`, o.intervalMs, o.count);
   const end = run.failure === undefined ? { reason: 'complete' as const, sent: o.count } : { reason: 'error' as const, detail: run.failure, sent: 0 };
-  const r = summarizeFlow({ spec, samples: run.samples, end, ...(triggerMs === undefined ? {} : { triggerMs }) });
+  const r = summarizeFlow({ spec, samples: run.samples, end, ...defined({ triggerMs }) });
   return {
     ...r,
     metrics: r.metrics.map((m) => (m.unit === 'ms' ? { ...m, method: 'coarse' as const, resolutionMs: Math.max(m.resolutionMs ?? 0, o.intervalMs) } : m)),

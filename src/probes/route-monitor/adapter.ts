@@ -7,6 +7,7 @@
 import type { RouteChange, RouteExpectation, RouteMonitor, TimelineEvent } from '../../migration/types.js';
 import type { IoOptions } from '../../util/abort.js';
 import { NetnsMonitor, type MonitorRecord } from './run.js';
+import { defined } from '../../model/defined.js';
 
 export interface LabRouteMonitorOptions {
   /** Namespace of a router (`torB` → `vmmi-torB`). */
@@ -29,7 +30,7 @@ export function toRouteChanges(records: readonly MonitorRecord[]): RouteChange[]
     const nextHop = r.via ?? (hops !== undefined && hops !== '' ? hops : r.dev);
     const lag = r.kernelWallMs === undefined ? undefined : Math.max(0, r.t.wallMs - r.kernelWallMs);
     out.push({ t: r.t, router: r.router, prefix: r.prefix, action: r.kind === 'del' ? 'del' : 'add',
-      ...(nextHop === undefined ? {} : { nextHop }),
+      ...defined({ nextHop }),
       offsetMs: 0, ...(lag === undefined ? {} : { uncertaintyMs: Math.round(lag * 1000) / 1000 }) });
   }
   return out;
@@ -49,9 +50,7 @@ export function toL2TimelineEvents(records: readonly MonitorRecord[]): TimelineE
   };
   return records.filter((r) => r.object !== 'route').map((r) => ({
     t: r.t, source: 'control-plane' as const, host: r.router, kind: kindOf(r),
-    detail: { address: r.prefix, ...(r.dev === undefined ? {} : { dev: r.dev }),
-      ...(r.lladdr === undefined ? {} : { lladdr: r.lladdr }), ...(r.state === undefined ? {} : { state: r.state }),
-      ...(r.previous === undefined ? {} : { previous: r.previous }) },
+    detail: { address: r.prefix, ...defined({ dev: r.dev, lladdr: r.lladdr, state: r.state, previous: r.previous }) },
   }));
 }
 
@@ -89,7 +88,7 @@ export function createLabRouteMonitor(o: LabRouteMonitorOptions): LabRouteMonito
     async start(routers: readonly string[], io: IoOptions): Promise<void> {
       const started = await Promise.allSettled(routers.map(async (r) => {
         const m = await NetnsMonitor.start({ ns: o.nsOf(r), router: r, maxLifetimeMs: o.maxLifetimeMs,
-          ...(o.fdb === undefined ? {} : { fdb: o.fdb }) }, io);
+          ...defined({ fdb: o.fdb }) }, io);
         monitors.set(r, m);
       }));
       const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');

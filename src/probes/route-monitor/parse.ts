@@ -8,6 +8,7 @@
  * parser therefore yields `add`/`del` only; {@link ChangeTracker} turns an `add` for a key that is
  * already present into `replace` (a route `replace`, a neighbour state change, an FDB MAC move).
  */
+import { defined } from '../../model/defined.js';
 
 export type MonitorObject = 'route' | 'neigh' | 'fdb';
 export type MonitorFamily = 4 | 6 | 'bridge';
@@ -105,9 +106,8 @@ function parseRoute(body: string, deleted: boolean, forceV6: boolean): MonitorEv
   const proto = after(t, 'proto');
   return {
     object: 'route', kind: deleted ? 'del' : 'add', family, prefix: normalizePrefix(dst, family),
-    ...(via === undefined ? {} : { via }), ...(dev === undefined ? {} : { dev }),
-    ...(proto === undefined ? {} : { proto }), ...(type === undefined || type === 'unicast' ? {} : { type }),
-    ...(table === undefined ? {} : { table }), ...(metricS === undefined ? {} : { metric: Number(metricS) }),
+    ...defined({ via, dev, proto }), ...(type === undefined || type === 'unicast' ? {} : { type }),
+    ...defined({ table }), ...(metricS === undefined ? {} : { metric: Number(metricS) }),
     raw: body,
   };
 }
@@ -125,7 +125,7 @@ function parseNeigh(body: string, deleted: boolean): MonitorEvent | undefined {
   const flags = t.filter((x) => x === 'router' || x === 'proxy' || x === 'extern_learn');
   return {
     object: bridge ? 'fdb' : 'neigh', kind: deleted ? 'del' : 'add', family: bridge ? 'bridge' : isV6(addr) ? 6 : 4,
-    prefix: addr, ...(dev === undefined ? {} : { dev }), ...(lladdr === undefined ? {} : { lladdr }),
+    prefix: addr, ...defined({ dev, lladdr }),
     ...(states.length === 0 ? {} : { state: states.join(',') }), ...(flags.length === 0 ? {} : { flags }),
     raw: body,
   };
@@ -143,8 +143,7 @@ export function parseFdb(body: string, deleted: boolean): MonitorEvent | undefin
   const flags = t.filter((x) => ['static', 'permanent', 'self', 'extern_learn', 'offload', 'sticky', 'dynamic'].includes(x));
   return {
     object: 'fdb', kind: deleted ? 'del' : 'add', family: 'bridge', prefix: mac.toLowerCase(),
-    ...(dev === undefined ? {} : { dev }), ...(master === undefined ? {} : { master }),
-    ...(dst === undefined ? {} : { dst }), ...(vlan === undefined ? {} : { table: `vlan ${vlan}` }),
+    ...defined({ dev, master, dst }), ...(vlan === undefined ? {} : { table: `vlan ${vlan}` }),
     ...(flags.length === 0 ? {} : { flags }), raw: body,
   };
 }
@@ -270,7 +269,7 @@ export function createChangeTracker(): ChangeTracker {
       present.set(k, e);
       if (old === undefined) return e;
       const previous = e.object === 'fdb' ? old.dev : e.object === 'neigh' ? old.state ?? old.lladdr : old.via ?? old.dev;
-      return { ...e, kind: 'replace', ...(previous === undefined ? {} : { previous }) };
+      return { ...e, kind: 'replace', ...defined({ previous }) };
     },
     has: (k) => present.has(k),
     get: (k) => present.get(k),

@@ -17,6 +17,7 @@ import { stamp, type Stamp } from '../../util/stamp.js';
 import {
   createChangeTracker, createLineParser, normalizePrefix, parseMonitorText, type MonitorEvent, type MonitorObject,
 } from './parse.js';
+import { defined } from '../../model/defined.js';
 
 /** A monitor event with the controller receipt stamp and where it was seen. */
 export interface MonitorRecord extends MonitorEvent {
@@ -107,7 +108,7 @@ export class NetnsMonitor {
       for (const c of m.children) {
         const pid = c.proc.pid ?? 0;
         await pollUntil(async () => ((await netlinkSubscribed(pid)) ? true : c.proc.exitCode !== null ? false : undefined),
-          `monitor subscription in ${opts.ns}`, { timeoutMs, intervalMs: 5, ...(io.signal === undefined ? {} : { signal: io.signal }) })
+          `monitor subscription in ${opts.ns}`, { timeoutMs, intervalMs: 5, ...defined({ signal: io.signal }) })
           .then((ok) => {
             if (!ok) throw new VmmiError('PROBE', `monitor in ${opts.ns} exited at start: ${c.stderr.trim()}`,
               { hint: 'check that the namespace exists and iproute2 is installed' });
@@ -158,7 +159,7 @@ export class NetnsMonitor {
   private async seed(io: IoOptions): Promise<void> {
     const run = async (argv: string[], object: MonitorObject, v6 = false): Promise<MonitorEvent[]> => {
       const r = await runLocal(['ip', 'netns', 'exec', this.opts.ns, ...argv], { timeoutMs: io.timeoutMs ?? 5000,
-        ...(io.signal === undefined ? {} : { signal: io.signal }) });
+        ...defined({ signal: io.signal }) });
       return r.failed ? [] : parseMonitorText(r.stdout, { defaultObject: object, ipv6Only: v6 });
     };
     const seeds = await Promise.all([
@@ -204,7 +205,7 @@ export class NetnsMonitor {
     });
     try {
       return await withDeadline(hit, `route ${want} ${o.present ? 'present' : 'absent'} in ${this.opts.ns}`,
-        { timeoutMs: o.timeoutMs ?? 10_000, ...(o.signal === undefined ? {} : { signal: o.signal }) });
+        { timeoutMs: o.timeoutMs ?? 10_000, ...defined({ signal: o.signal }) });
     } finally {
       off?.();
     }

@@ -2,6 +2,7 @@ import type { AgentMainConfig } from '../udp/agent-main.js';
 import { placementArgv, REPO_ROOT, type ProbePlacement } from '../udp/run.js';
 import { spawnLocal } from '../udp/spawn.js';
 import { runTcpSession, type TcpSessionOptions, type TcpSessionResult } from './session.js';
+import { defined } from '../../model/defined.js';
 
 /** Session result, or the reason there is none (a missing session probe is ERRORED, never survived). */
 export type TcpSessionOutcome =
@@ -18,7 +19,7 @@ export async function runTcpSessionAt(placement: ProbePlacement, o: Omit<TcpSess
   const where = placement.kind === 'netns' ? `netns:${placement.netns}` : placement.kind === 'ssh' ? `ssh:${placement.host}` : placement.kind;
   if (placement.kind === 'in-process') {
     try {
-      return { ok: true, result: await runTcpSession({ ...o, ...(signal === undefined ? {} : { signal }) }), where };
+      return { ok: true, result: await runTcpSession({ ...o, ...defined({ signal }) }), where };
     } catch (e) {
       return { ok: false, failure: e instanceof Error ? e.message : String(e), where };
     }

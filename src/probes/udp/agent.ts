@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { encodeProbe, decodeProbe } from './wire.js';
 import { round4, type AgentRecord, type EndRecord } from './records.js';
+import { defined } from '../../model/defined.js';
 
 /** One paced flow of the agent. */
 export interface AgentFlowConfig {
@@ -98,7 +99,7 @@ export async function runAgent(cfg: AgentConfig, emit: (r: AgentRecord) => void,
   const cpu = process.cpuUsage(cpu0);
   const end: EndRecord = {
     t: 'end', reason: sockError === undefined ? reason : 'error',
-    ...(sockError === undefined ? {} : { detail: sockError }),
+    ...defined({ detail: sockError }),
     sent: Object.fromEntries(flows.map((f) => [String(f.cfg.id), f.seq])),
     sendErrors: Object.fromEntries(flows.map((f) => [String(f.cfg.id), f.sendErrors])),
     invalid, endMonoMs: monoMs(), endWallMs: Date.now(), cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000,

@@ -18,6 +18,7 @@ import {
 import { type DialOptions, dialLibvirt } from './socket.js';
 import { parseLibvirtUri } from './uri.js';
 import { XdrDecoder, XdrEncoder } from './xdr.js';
+import { defined } from '../../model/defined.js';
 
 export interface LibvirtClientOptions extends DialOptions {
   /** Name for error messages (defaults to the URI's host or socket). */
@@ -121,7 +122,7 @@ export class LibvirtClient {
     this.stats.calls++;
     const m = await withDeadline(reply, p.name, {
       timeoutMs: opts.timeoutMs ?? this.#opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
-      ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+      ...defined({ signal: opts.signal }),
       ctx: { ...this.#ctx, operation: p.name },
       onCancel: () => this.#pending.delete(serial),
     });

@@ -13,6 +13,7 @@ import { withDeadline, type IoOptions } from '../../util/abort.js';
 import { sshConnect } from '../ssh.js';
 import { type SshAccess, resolveSshAccess } from './ssh-access.js';
 import { type ParsedLibvirtUri, sshRemoteArgv } from './uri.js';
+import { defined } from '../../model/defined.js';
 
 export type { SshAccess } from './ssh-access.js';
 
@@ -94,7 +95,7 @@ async function dialTls(u: ParsedLibvirtUri, o: DialOptions, ctx: VmmiErrorOption
   const key = await readPem(files.keyFile, 'client key', ctx);
   const sock = tlsConnect({
     host, port: u.port ?? 16514, cert, key, rejectUnauthorized: !u.noVerify,
-    ...(ca === undefined ? {} : { ca }),
+    ...defined({ ca }),
     ...(isIP(host) === 0 ? { servername: host } : {}),
   });
   const stream = await connected(sock, 'secureConnect', u, o, ctx);
@@ -140,7 +141,7 @@ function serverAcceptance(sock: TLSSocket, ctx: VmmiErrorOptions): Promise<Duple
 const defaultSshOpener = (u: ParsedLibvirtUri, given: SshAccess | undefined, ctx: VmmiErrorOptions): SshExecOpener => async (req) => {
   const { credentials, hostKey } = await resolveSshAccess(u, given, ctx);
   const conn = await sshConnect({ host: req.host, port: req.port, credentials, hostKey },
-    { ...(req.timeoutMs === undefined ? {} : { timeoutMs: req.timeoutMs }), ...(req.signal === undefined ? {} : { signal: req.signal }) });
+    { ...defined({ timeoutMs: req.timeoutMs, signal: req.signal }) });
   try {
     const stream = await conn.execStream(req.argv, req);
     // The SSH connection exists only for this stream: close it with the stream.
@@ -170,7 +171,7 @@ export async function dialLibvirt(u: ParsedLibvirtUri, o: DialOptions = {}): Pro
     case 'libssh2': {
       const open = o.openSshExecStream ?? defaultSshOpener(u, o.ssh, ctx);
       return open({ host: u.host ?? '', port: u.port ?? 22, user: u.user, argv: sshRemoteArgv(u),
-        ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }), ...(o.signal === undefined ? {} : { signal: o.signal }) });
+        ...defined({ timeoutMs: o.timeoutMs, signal: o.signal }) });
     }
     case 'ext':
       throw new UnsupportedError('the ext transport (arbitrary local command) is not supported', {

@@ -4,6 +4,7 @@
  * params) to CONNECT_OPEN, as libvirt's remote driver does.
  */
 import { UsageError } from '../../errors/classes.js';
+import { defined } from '../../model/defined.js';
 
 export const LIBVIRT_TRANSPORTS = ['unix', 'tcp', 'tls', 'ssh', 'libssh', 'libssh2', 'ext'] as const;
 export type LibvirtTransport = (typeof LIBVIRT_TRANSPORTS)[number];
@@ -132,11 +133,8 @@ export function parseLibvirtUri(uri: string, opts: { readonly readonly?: boolean
     socketPath: params['socket'] ?? (opts.readonly === true ? DEFAULT_SOCKET_RO : DEFAULT_SOCKET),
     noVerify: flag(params['no_verify']),
     netcat: params['netcat'] ?? 'nc',
-    ...(user === undefined ? {} : { user }),
-    ...(host === undefined ? {} : { host }),
-    ...(port === undefined ? {} : { port }),
-    ...(params['pkipath'] === undefined ? {} : { pkiPath: params['pkipath'] }),
-    ...(params['keyfile'] === undefined ? {} : { keyFile: params['keyfile'] }),
+    ...defined({ user, host, port, pkiPath: params['pkipath'] }),
+    ...defined({ keyFile: params['keyfile'] }),
   };
 }
 

@@ -5,6 +5,7 @@
 import { NetconfRpcError } from '../../errors/classes.js';
 import type { RpcErrorInfo } from '../../errors/classes.js';
 import { child, type XNode } from './xml.js';
+import { defined } from '../../model/defined.js';
 
 export type { RpcErrorInfo } from '../../errors/classes.js';
 
@@ -46,5 +47,5 @@ export function splitSeverity(all: readonly RpcErrorInfo[]): { errors: RpcErrorI
 
 /** Builds the error thrown for a failed RPC; `operation` is the RPC name. */
 export function toRpcError(errors: readonly RpcErrorInfo[], operation: string, device?: string): NetconfRpcError {
-  return new NetconfRpcError(errors, { operation, ...(device === undefined ? {} : { device }) });
+  return new NetconfRpcError(errors, { operation, ...defined({ device }) });
 }
