@@ -50,7 +50,10 @@ async function guestBootMs(): Promise<number> {
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('run as root');
   await mkdir('/tmp/vmmib-testbed', { recursive: true });
-  await writeFile(FILE, (await readFile(new URL('../testbeds/local.yaml', import.meta.url), 'utf8')).replaceAll('198.19.0.', '198.19.2.'));
+  await writeFile(
+    FILE,
+    (await readFile(new URL('../testbeds/local.yaml', import.meta.url), 'utf8')).replaceAll('198.19.0.', '198.19.2.'),
+  );
   const tb = await loadTestbed(FILE, { labPrefix: PREFIX, labDir: DIR });
   const plan = planLab(tb, { assetsDir: ASSETS_DIR });
   await labDown(plan);
@@ -62,7 +65,8 @@ async function main(): Promise<void> {
   const down = async (): Promise<number> => {
     const t0 = performance.now();
     const r = await labDown(plan);
-    if (r.after.namespaces.length + r.after.processes.length > 0) throw new Error(`teardown left ${JSON.stringify(r.after)}`);
+    if (r.after.namespaces.length + r.after.processes.length > 0)
+      throw new Error(`teardown left ${JSON.stringify(r.after)}`);
     return performance.now() - t0;
   };
   const load0 = loadAvg();
@@ -82,11 +86,17 @@ async function main(): Promise<void> {
   const warm = median(warms);
   const f = (ms: number): string => `${(ms / 1000).toFixed(2).padStart(6)} s`;
   const all = (xs: readonly number[]): string => xs.map((x) => (x / 1000).toFixed(2)).join(' / ');
-  console.log(`lab bring-up (prefix ${PREFIX}; load average ${load0} → ${loadAvg()} on ${cpus().length} cores; medians of 3)`);
+  console.log(
+    `lab bring-up (prefix ${PREFIX}; load average ${load0} → ${loadAvg()} on ${cpus().length} cores; medians of 3)`,
+  );
   console.log(`  one guest boot (plain QEMU, TCG)   ${f(boot)}   reference (${all(boots)} s)`);
   console.log(`  lab up, cold capability cache      ${f(cold)}   ratio ${(cold / boot).toFixed(2)}×`);
-  console.log(`  lab up, warm capability cache      ${f(warm)}   ratio ${(warm / boot).toFixed(2)}× (target ≤ 2×) ${warm / boot <= 2 ? 'MET' : 'MISSED'} (${all(warms)} s)`);
-  console.log(`  teardown                           ${f(Math.max(...downs))} worst  (target ≤ 3 s) ${Math.max(...downs) <= 3000 ? 'MET' : 'MISSED'} (${all(downs)} s)`);
+  console.log(
+    `  lab up, warm capability cache      ${f(warm)}   ratio ${(warm / boot).toFixed(2)}× (target ≤ 2×) ${warm / boot <= 2 ? 'MET' : 'MISSED'} (${all(warms)} s)`,
+  );
+  console.log(
+    `  teardown                           ${f(Math.max(...downs))} worst  (target ≤ 3 s) ${Math.max(...downs) <= 3000 ? 'MET' : 'MISSED'} (${all(downs)} s)`,
+  );
 }
 
 await main();

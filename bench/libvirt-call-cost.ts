@@ -42,14 +42,18 @@ try {
   await rpc.close();
   const row = (k: string, a: number, b: number): string =>
     `${k.padEnd(14)}${a.toFixed(3).padStart(12)}${b.toFixed(3).padStart(12)}${(b / a).toFixed(1).padStart(10)}×`;
-  console.log(`libvirt state read, ${CALLS} sequential calls, libvirtd ${await virsh.libVersion()} test driver over a unix socket`);
+  console.log(
+    `libvirt state read, ${CALLS} sequential calls, libvirtd ${await virsh.libVersion()} test driver over a unix socket`,
+  );
   console.log(`${''.padEnd(14)}${'rpc ms'.padStart(12)}${'virsh ms'.padStart(12)}${'ratio'.padStart(11)}`);
   console.log(row('total', r.totalMs, v.totalMs));
   console.log(row('mean/call', r.meanMs, v.meanMs));
   console.log(row('p50/call', r.p50Ms, v.p50Ms));
   console.log(row('p95/call', r.p95Ms, v.p95Ms));
   const ratio = v.meanMs / r.meanMs;
-  console.log(`target: rpc ≥ ${TARGET_RATIO}× cheaper per call → ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'} (${ratio.toFixed(0)}×)`);
+  console.log(
+    `target: rpc ≥ ${TARGET_RATIO}× cheaper per call → ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'} (${ratio.toFixed(0)}×)`,
+  );
 } finally {
   await daemon.stop();
   await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });

@@ -42,16 +42,35 @@ interface Variant {
   readonly emulator?: string;
 }
 
-const stripAddresses = (x: string): string => x.replace(/\s*<controller[^>]*(\/>|>[\s\S]*?<\/controller>)/g, '').replace(/\s*<address [^>]*\/>/g, '');
+const stripAddresses = (x: string): string =>
+  x.replace(/\s*<controller[^>]*(\/>|>[\s\S]*?<\/controller>)/g, '').replace(/\s*<address [^>]*\/>/g, '');
 const VARIANTS: readonly Variant[] = [
   { name: 'baseline', what: 'pc-i440fx-7.2, memory-backend-ram, qemu64, 4096 MiB/s, 300 ms, back to back' },
   { name: 'probe-traffic', what: 'baseline + 1000 pps UDP echo to the guest during every move', trafficPps: 1000 },
-  { name: 'memfd', what: 'memory-backend-memfd', xml: (x) => x.replace('</currentMemory>', "</currentMemory>\n  <memoryBacking><source type='memfd'/></memoryBacking>") },
+  {
+    name: 'memfd',
+    what: 'memory-backend-memfd',
+    xml: (x) =>
+      x.replace('</currentMemory>', "</currentMemory>\n  <memoryBacking><source type='memfd'/></memoryBacking>"),
+  },
   { name: 'q35', what: 'machine q35', xml: (x) => stripAddresses(x.replace(/machine='[^']*'/, "machine='q35'")) },
-  { name: 'tb-size', what: 'TCG translation cache 256 MiB', xml: (x) => x.replace('<clock', "<features><tcg><tb-cache unit='MiB'>256</tb-cache></tcg></features>\n  <clock") },
-  // libvirt has no setting for it: VMMI_QEMU_SINGLE names a wrapper that turns libvirt's `-accel tcg` into `-accel tcg,thread=single`.
-  { name: 'thread-single', what: 'TCG thread=single (wrapper around the QEMU binary)', emulator: process.env.VMMI_QEMU_SINGLE ?? '' },
-  { name: 'cpu-max', what: 'CPU model max', xml: (x) => x.replace(/<cpu[\s\S]*?<\/cpu>/, "<cpu mode='maximum' check='none'/>") },
+  {
+    name: 'tb-size',
+    what: 'TCG translation cache 256 MiB',
+    xml: (x) => x.replace('<clock', "<features><tcg><tb-cache unit='MiB'>256</tb-cache></tcg></features>\n  <clock"),
+  },
+  // libvirt has no setting for it: VMMI_QEMU_SINGLE names a wrapper that turns libvirt's `-accel tcg` into
+  // `-accel tcg,thread=single`.
+  {
+    name: 'thread-single',
+    what: 'TCG thread=single (wrapper around the QEMU binary)',
+    emulator: process.env.VMMI_QEMU_SINGLE ?? '',
+  },
+  {
+    name: 'cpu-max',
+    what: 'CPU model max',
+    xml: (x) => x.replace(/<cpu[\s\S]*?<\/cpu>/, "<cpu mode='maximum' check='none'/>"),
+  },
   { name: 'bw-64', what: 'bandwidth 64 MiB/s', bandwidthMiBs: 64 },
   { name: 'downtime-30', what: 'max downtime 30 ms', maxDowntimeMs: 30 },
   { name: 'pause-3s', what: 'baseline, 3 s pause after every move', pauseMs: 3000 },
@@ -59,26 +78,38 @@ const VARIANTS: readonly Variant[] = [
   // The one change that is not a setting: the system's QEMU, 10.0 from Debian bookworm-backports, which
   // carries the upstream fix of TCG's dirty tracking (commit 03bfc2188f, QEMU 9.0); run the others with
   // --emulator naming a QEMU 7.2 (bookworm's, unpacked with dpkg -x) to compare.
-  { name: 'qemu-10', what: 'the system QEMU (bookworm-backports 10.0: TCG dirty-tracking fix)', emulator: '/usr/bin/qemu-system-x86_64' },
+  {
+    name: 'qemu-10',
+    what: 'the system QEMU (bookworm-backports 10.0: TCG dirty-tracking fix)',
+    emulator: '/usr/bin/qemu-system-x86_64',
+  },
 ];
 
-const { values } = parseArgs({ options: {
-  moves: { type: 'string', default: '100' }, variants: { type: 'string' }, testbed: { type: 'string', default: 'testbeds/local.yaml' },
-  log: { type: 'string', default: 'reports/memory-integrity-matrix.log' },
-  emulator: { type: 'string' }, machine: { type: 'string' }, xml: { type: 'string' },
-} });
+const { values } = parseArgs({
+  options: {
+    moves: { type: 'string', default: '100' },
+    variants: { type: 'string' },
+    testbed: { type: 'string', default: 'testbeds/local.yaml' },
+    log: { type: 'string', default: 'reports/memory-integrity-matrix.log' },
+    emulator: { type: 'string' },
+    machine: { type: 'string' },
+    xml: { type: 'string' },
+  },
+});
 const moves = Number(values.moves);
 const chosen = values.variants === undefined ? VARIANTS : values.variants.split(',').map((n) => {
   const v = VARIANTS.find((x) => x.name === n);
   if (v === undefined) throw new Error(`unknown variant "${n}"; variants: ${VARIANTS.map((x) => x.name).join(', ')}`);
-  if (v.emulator === '') throw new Error(`variant ${n} needs its QEMU wrapper: set VMMI_QEMU_SINGLE (see docs/memory-integrity.md)`);
+  if (v.emulator === '')
+    throw new Error(`variant ${n} needs its QEMU wrapper: set VMMI_QEMU_SINGLE (see docs/memory-integrity.md)`);
   return v;
 });
 const tb = await loadTestbed(values.testbed);
 if (tb.lab === undefined) throw new Error(`${values.testbed} has no lab section: this bench drives the emulated lab`);
 const lab = tb.lab;
 const vm = tb.vms[0];
-if (vm === undefined || vm.controlPort === 0) throw new Error('the first VM needs a controlPort (the memory checker is asked through it)');
+if (vm === undefined || vm.controlPort === 0)
+  throw new Error('the first VM needs a controlPort (the memory checker is asked through it)');
 const hosts = tb.hypervisors.map((h) => h.name);
 const sock = (hv: string): string => `qemu+unix:///system?socket=${lab.dir}/${hv}/run/libvirt-sock`;
 const migUri = (hv: string): string => tb.hypervisors.find((h) => h.name === hv)?.migrationUri ?? '';
@@ -88,7 +119,12 @@ const serial = (hv: string): string => `${lab.dir}/${hv}/log/qemu/${vm.name}.ser
 const linkLocal = (() => {
   const b = vm.mac.split(':').map((h) => parseInt(h, 16));
   b[0] = (b[0] ?? 0) ^ 2;
-  const w = [(b[0] << 8) | (b[1] ?? 0), ((b[2] ?? 0) << 8) | 0xff, 0xfe00 | (b[3] ?? 0), ((b[4] ?? 0) << 8) | (b[5] ?? 0)];
+  const w = [
+    (b[0] << 8) | (b[1] ?? 0),
+    ((b[2] ?? 0) << 8) | 0xff,
+    0xfe00 | (b[3] ?? 0),
+    ((b[4] ?? 0) << 8) | (b[5] ?? 0),
+  ];
   return `fe80::${w.map((x) => x.toString(16)).join(':')}`;
 })();
 const log = (line: string): void => { appendFileSync(values.log, `${new Date().toISOString()} ${line}\n`); };
@@ -101,8 +137,11 @@ async function virsh(hv: string, args: readonly string[], timeoutMs = 120_000): 
 
 /** One request to the guest's control port from `hv`'s namespace; undefined when nothing answers. */
 async function ask(hv: string, cmd: string): Promise<MemcheckReport | undefined> {
-  const line = await guestControlRequest({ runner: netnsRunner(ns(hv)), address: `${linkLocal}%br0`, port: vm?.controlPort ?? 0 }, cmd,
-    { waitMs: 500, tries: 1, timeoutMs: 5000 });
+  const line = await guestControlRequest(
+    { runner: netnsRunner(ns(hv)), address: `${linkLocal}%br0`, port: vm?.controlPort ?? 0 },
+    cmd,
+    { waitMs: 500, tries: 1, timeoutMs: 5000 },
+  );
   return line?.startsWith('memcheck ') === true ? parseMemcheckReply(line) : undefined;
 }
 
@@ -131,12 +170,17 @@ async function qemuPid(hv: string): Promise<number | undefined> {
 async function setNice(hv: string, nice: number): Promise<void> {
   const pid = await qemuPid(hv);
   if (pid !== undefined) {
-    try { appendFileSync(`/proc/${pid}/autogroup`, String(nice)); } catch { /* no autogroup: renice below still ranks it */ }
+    try {
+      appendFileSync(`/proc/${pid}/autogroup`, String(nice));
+    } catch {
+      /* no autogroup: renice below still ranks it */
+    }
     await runLocal(['renice', '-n', String(nice), '-p', String(pid)], { timeoutMs: 5000 });
   }
 }
 
-const PANIC = /Kernel panic|kernel BUG|general protection fault|stack-protector|scheduling while atomic|BUG: unable to handle/g;
+const PANIC =
+  /Kernel panic|kernel BUG|general protection fault|stack-protector|scheduling while atomic|BUG: unable to handle/g;
 const serialSize = (hv: string): number => { try { return statSync(serial(hv)).size; } catch { return 0; } };
 function panicsSince(offsets: Map<string, number>): string[] {
   return hosts.flatMap((hv) => {
@@ -179,8 +223,22 @@ const iv = setInterval(() => { for (let i = 0; i < Number(pps) / 100 && n < max;
 process.on('SIGTERM', () => { clearInterval(iv); s.close(); process.exit(0); });
 `;
   const ac = new AbortController();
-  void runLocal(['ip', 'netns', 'exec', ns(hv), process.execPath, '--input-type=module', '-e', script, `${linkLocal}%br0`,
-    String(vm?.reflectorPort), String(pps)], { timeoutMs: 65_000, signal: ac.signal }).catch(() => undefined);
+  void runLocal(
+    [
+      'ip',
+      'netns',
+      'exec',
+      ns(hv),
+      process.execPath,
+      '--input-type=module',
+      '-e',
+      script,
+      `${linkLocal}%br0`,
+      String(vm?.reflectorPort),
+      String(pps),
+    ],
+    { timeoutMs: 65_000, signal: ac.signal },
+  ).catch(() => undefined);
   return { stop: () => ac.abort() };
 }
 
@@ -198,9 +256,12 @@ const labXml = values.xml !== undefined ? readFileSync(values.xml, 'utf8') : awa
   }
   throw new Error(`${vm.name} is defined on no hypervisor: run vmmi lab up first`);
 })();
-const baseXml = values.machine === undefined ? labXml : labXml.replace(/machine='[^']*'/, `machine='${values.machine}'`);
-console.log(`memory integrity over plain libvirt migrations: ${moves} moves per variant, round ${hosts.join(' → ')} → ${hosts[0]}; `
-  + `QEMU ${values.emulator ?? 'of the system'}, machine ${values.machine ?? 'as defined'}`);
+const baseXml =
+  values.machine === undefined ? labXml : labXml.replace(/machine='[^']*'/, `machine='${values.machine}'`);
+console.log(
+  `memory integrity over plain libvirt migrations: ${moves} moves per variant, round ${hosts.join(' → ')} → ${hosts[0]}; ` +
+    `QEMU ${values.emulator ?? 'of the system'}, machine ${values.machine ?? 'as defined'}`,
+);
 console.log('variant        moves  corrupt  resets  failed  bad moves (Wilson 95 %)   what');
 for (const v of chosen) {
   await freshGuest(v, baseXml);
@@ -214,8 +275,17 @@ for (const v of chosen) {
     const to = hosts[(at + 1) % hosts.length] ?? 'hv2';
     const traffic = v.trafficPps === undefined ? undefined : startTraffic(from, v.trafficPps);
     try {
-      if (v.maxDowntimeMs !== undefined) await virsh(from, ['migrate-setmaxdowntime', vm.name, String(v.maxDowntimeMs)]);
-      await virsh(from, ['migrate', '--live', '--p2p', '--bandwidth', String(v.bandwidthMiBs ?? tb.migration.bandwidthMiBs), vm.name, migUri(to)]);
+      if (v.maxDowntimeMs !== undefined)
+        await virsh(from, ['migrate-setmaxdowntime', vm.name, String(v.maxDowntimeMs)]);
+      await virsh(from, [
+        'migrate',
+        '--live',
+        '--p2p',
+        '--bandwidth',
+        String(v.bandwidthMiBs ?? tb.migration.bandwidthMiBs),
+        vm.name,
+        migUri(to),
+      ]);
     } catch (e) {
       failed++;
       log(`${v.name} move ${i + 1} ${from}→${to}: migration failed: ${(e as Error).message}`);

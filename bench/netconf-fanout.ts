@@ -98,6 +98,48 @@ const fmt = (c: CpuSnapshot): string =>
   `vmmi ${c.vmmi.toFixed(2)} + sshd ${c.sshd.toFixed(2)} + netconf-subsystem ${c['netconf-subsystem'].toFixed(2)} + ` +
   `netconfd ${c.netconfd.toFixed(2)} = ${total(c).toFixed(2)} ms`;
 
+interface Figures {
+  readonly connectAll: number;
+  readonly single: readonly number[];
+  readonly singleMs: number;
+  readonly rounds: readonly number[];
+  readonly parallelMs: number;
+  readonly rpcsPerTx: number;
+  readonly rttPerTx: number;
+  readonly cpuSingle: CpuSnapshot;
+  readonly cpuParallel: CpuSnapshot;
+}
+
+/** Prints each figure with its reference and ratio, and the CPU bound that explains the parallel time. */
+function printFigures(f: Figures): void {
+  const { connectAll, single, singleMs, rounds, parallelMs, rpcsPerTx, rttPerTx, cpuSingle, cpuParallel } = f;
+  const cores = availableParallelism();
+  console.log(`connect (SSH + hello) to ${COUNT} switches in parallel: ${connectAll.toFixed(0)} ms`);
+  console.log(
+    `one transaction on one switch (median of 5): ${singleMs.toFixed(1)} ms  [${single.map((x) => x.toFixed(0)).join(', ')}]`,
+  );
+  console.log(
+    `one transaction on each of ${COUNT} switches in parallel (median of 3): ${parallelMs.toFixed(1)} ms  ` +
+      `[${rounds.map((x) => x.toFixed(0)).join(', ')}]`,
+  );
+  console.log(`ratio parallel/single = ${(parallelMs / singleMs).toFixed(2)}× (target ≤ 3×)`);
+  console.log(`per transaction: ${rpcsPerTx.toFixed(1)} RPCs in ${rttPerTx.toFixed(1)} round trips`);
+  console.log(`CPU per transaction, one switch busy (mean of ${CPU_SAMPLES}): ${fmt(cpuSingle)}`);
+  console.log(`CPU per transaction, ${COUNT} switches busy (mean of ${3 * COUNT}): ${fmt(cpuParallel)}`);
+  // The bound: all processes of all switches share this machine's cores.
+  const floorMs = (COUNT * total(cpuSingle)) / cores;
+  const floorClient = (COUNT * cpuSingle.vmmi) / cores;
+  console.log(
+    `bound: ${COUNT} transactions × ${total(cpuSingle).toFixed(2)} ms CPU / ${cores} cores = ${floorMs.toFixed(0)} ms at best, ` +
+      `i.e. ≥ ${(floorMs / singleMs).toFixed(1)}× the single-switch time before any contention; ≤ 3× would need ≤ ` +
+      `${((3 * singleMs * cores) / COUNT).toFixed(2)} ms CPU per transaction across all four processes`,
+  );
+  console.log(
+    `vmmi's own share: ${COUNT} × ${cpuSingle.vmmi.toFixed(2)} ms / ${cores} cores = ${floorClient.toFixed(0)} ms ` +
+      `(${(floorClient / singleMs).toFixed(1)}× single): the floor when each switch has its own CPU, as real switches do`,
+  );
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'vmmi-bench-fan-'));
   const switches: NetconfSwitch[] = [];
@@ -107,8 +149,17 @@ async function main(): Promise<void> {
     const ports = Array.from({ length: COUNT }, (_, i) => BASE_PORT + i);
     let t = performance.now();
     for (const port of ports) {
-      switches.push(await startNetconfSwitch({ dir: join(dir, `sw${port}`), name: `sw${port}`, listenAddr: '127.0.0.1', port,
-        hostKeyDir: keys.dir, authorizedKeysFile: keys.authorizedKeys, logLevel: 'warn' }));
+      switches.push(
+        await startNetconfSwitch({
+          dir: join(dir, `sw${port}`),
+          name: `sw${port}`,
+          listenAddr: '127.0.0.1',
+          port,
+          hostKeyDir: keys.dir,
+          authorizedKeysFile: keys.authorizedKeys,
+          logLevel: 'warn',
+        }),
+      );
     }
     console.log(`${COUNT} switches started in ${(performance.now() - t).toFixed(0)} ms`);
     const kh = join(dir, 'known_hosts');
@@ -118,8 +169,15 @@ async function main(): Promise<void> {
     let roundTrips = 0;
     const open = async (port: number): Promise<NetconfSwitchDriver> => {
       const client = await NetconfClient.connect(
-        { name: `sw${port}`, host: '127.0.0.1', port, credentials: { username: 'root', privateKey }, hostKey: { kind: 'known-hosts', file: kh } },
-        { rpcTimeoutMs: 60_000, helloTimeoutMs: 60_000, timeoutMs: 60_000 });
+        {
+          name: `sw${port}`,
+          host: '127.0.0.1',
+          port,
+          credentials: { username: 'root', privateKey },
+          hostKey: { kind: 'known-hosts', file: kh },
+        },
+        { rpcTimeoutMs: 60_000, helloTimeoutMs: 60_000, timeoutMs: 60_000 },
+      );
       // Instrument: an RPC sent while nothing is outstanding on its session starts a new round trip.
       const s = client.session;
       const rpc = s.rpc.bind(s);
@@ -127,7 +185,11 @@ async function main(): Promise<void> {
         if (s.inFlight === 0) roundTrips++;
         return rpc(...a);
       };
-      return createNetconfDriver(client, netconfIetf, { device: `sw${port}`, confirmTimeoutS: 120, onTransaction: (r) => results.push(r) });
+      return createNetconfDriver(client, netconfIetf, {
+        device: `sw${port}`,
+        confirmTimeoutS: 120,
+        onTransaction: (r) => results.push(r),
+      });
     };
     t = performance.now();
     drivers.push(...(await Promise.all(ports.map(open))));
@@ -135,7 +197,10 @@ async function main(): Promise<void> {
     const [first] = drivers;
     const [firstSw] = switches;
     if (first === undefined || firstSw === undefined) throw new Error('no switch');
-    const route = (i: number, k: number) => ({ prefix: `198.18.${100 + (k % 100)}.${(i % 250) + 1}/32`, nextHop: '198.18.0.1' });
+    const route = (i: number, k: number) => ({
+      prefix: `198.18.${100 + (k % 100)}.${(i % 250) + 1}/32`,
+      nextHop: '198.18.0.1',
+    });
     const table = await processTable();
     const procs = switches.map((sw) => switchProcs(sw, table));
     // Warm-up, untimed: JIT of the client and first-transaction work on every session, so single
@@ -167,23 +232,7 @@ async function main(): Promise<void> {
     }
     const cpuParallel = perTx(p0, await snapshot(procs), 3 * COUNT);
     const parallelMs = median(rounds);
-    const cores = availableParallelism();
-    console.log(`connect (SSH + hello) to ${COUNT} switches in parallel: ${connectAll.toFixed(0)} ms`);
-    console.log(`one transaction on one switch (median of 5): ${singleMs.toFixed(1)} ms  [${single.map((x) => x.toFixed(0)).join(', ')}]`);
-    console.log(`one transaction on each of ${COUNT} switches in parallel (median of 3): ${parallelMs.toFixed(1)} ms  ` +
-      `[${rounds.map((x) => x.toFixed(0)).join(', ')}]`);
-    console.log(`ratio parallel/single = ${(parallelMs / singleMs).toFixed(2)}× (target ≤ 3×)`);
-    console.log(`per transaction: ${rpcsPerTx.toFixed(1)} RPCs in ${rttPerTx.toFixed(1)} round trips`);
-    console.log(`CPU per transaction, one switch busy (mean of ${CPU_SAMPLES}): ${fmt(cpuSingle)}`);
-    console.log(`CPU per transaction, ${COUNT} switches busy (mean of ${3 * COUNT}): ${fmt(cpuParallel)}`);
-    // The bound: all processes of all switches share this machine's cores.
-    const floorMs = (COUNT * total(cpuSingle)) / cores;
-    const floorClient = (COUNT * cpuSingle.vmmi) / cores;
-    console.log(`bound: ${COUNT} transactions × ${total(cpuSingle).toFixed(2)} ms CPU / ${cores} cores = ${floorMs.toFixed(0)} ms at best, ` +
-      `i.e. ≥ ${(floorMs / singleMs).toFixed(1)}× the single-switch time before any contention; ≤ 3× would need ≤ ` +
-      `${((3 * singleMs * cores) / COUNT).toFixed(2)} ms CPU per transaction across all four processes`);
-    console.log(`vmmi's own share: ${COUNT} × ${cpuSingle.vmmi.toFixed(2)} ms / ${cores} cores = ${floorClient.toFixed(0)} ms ` +
-      `(${(floorClient / singleMs).toFixed(1)}× single): the floor when each switch has its own CPU, as real switches do`);
+    printFigures({ connectAll, single, singleMs, rounds, parallelMs, rpcsPerTx, rttPerTx, cpuSingle, cpuParallel });
   } finally {
     await Promise.all(drivers.map((d) => d.close().catch(() => undefined)));
     await Promise.all(switches.map((s) => s.stop()));

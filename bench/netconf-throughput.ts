@@ -78,7 +78,9 @@ async function vmmi(connect: () => Promise<NetconfClient>, parse: boolean): Prom
   }
   const seq: Row = { client: label, mode: 'sequential', n: N, ms: performance.now() - t0, lat };
   t0 = performance.now();
-  const all = await Promise.all(Array.from({ length: N }, () => c.getConfig('running').then((r) => (parse ? r.data : r))));
+  const all = await Promise.all(
+    Array.from({ length: N }, () => c.getConfig('running').then((r) => (parse ? r.data : r))),
+  );
   const pipe: Row = { client: label, mode: 'pipelined', n: all.length, ms: performance.now() - t0, lat: [] };
   await c.close();
   return [seq, pipe];
@@ -87,22 +89,42 @@ async function vmmi(connect: () => Promise<NetconfClient>, parse: boolean): Prom
 async function ncclient(script: string, key: string, tick: string): Promise<Row[]> {
   const out: Row[] = [];
   for (const mode of ['sequential', 'pipelined']) {
-    const r = await runLocal(['/usr/bin/python3', script, String(PORT), key, String(N), mode, tick], { timeoutMs: 600_000 });
+    const r = await runLocal(['/usr/bin/python3', script, String(PORT), key, String(N), mode, tick], {
+      timeoutMs: 600_000,
+    });
     if (r.failed) throw new Error(`ncclient ${mode}: ${r.stderr.slice(-500)}`);
     const j = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { ms: number; lat: number[] };
-    out.push({ client: `ncclient ${tick === 'stock' ? 'stock (TICK 0.1 s)' : 'TICK=1ms'}`, mode, n: N, ms: j.ms, lat: j.lat });
+    out.push({
+      client: `ncclient ${tick === 'stock' ? 'stock (TICK 0.1 s)' : 'TICK=1ms'}`,
+      mode,
+      n: N,
+      ms: j.ms,
+      lat: j.lat,
+    });
   }
   return out;
 }
 
-interface NodeNetconfClient { open(cb: (err?: Error) => void): void; rpc(req: unknown, cb: (err: Error | null, r: unknown) => void): void; close(): void }
+interface NodeNetconfClient {
+  open(cb: (err?: Error) => void): void;
+  rpc(req: unknown, cb: (err: Error | null, r: unknown) => void): void;
+  close(): void;
+}
 
 async function nodeNetconf(keyFile: string): Promise<Row[]> {
   const req = createRequire(join(NODE_NETCONF, 'package.json'));
   const netconf = req(NODE_NETCONF) as { Client: new (p: Record<string, unknown>) => NodeNetconfClient };
-  const cl = new netconf.Client({ host: '127.0.0.1', port: PORT, username: 'root', pkey: await readFile(keyFile, 'utf8') });
+  const cl = new netconf.Client({
+    host: '127.0.0.1',
+    port: PORT,
+    username: 'root',
+    pkey: await readFile(keyFile, 'utf8'),
+  });
   await new Promise<void>((res, rej) => cl.open((err) => (err ? rej(err) : res())));
-  const call = (): Promise<unknown> => new Promise((res, rej) => cl.rpc({ 'get-config': { source: { running: null } } }, (err, r) => (err ? rej(err) : res(r))));
+  const call = (): Promise<unknown> =>
+    new Promise((res, rej) =>
+      cl.rpc({ 'get-config': { source: { running: null } } }, (err, r) => (err ? rej(err) : res(r))),
+    );
   const lat: number[] = [];
   let t0 = performance.now();
   for (let i = 0; i < N; i++) {
@@ -131,12 +153,31 @@ async function main(): Promise<void> {
     const kh = join(dir, 'known_hosts');
     await writeKnownHosts(kh, [{ host: '127.0.0.1', port: PORT, publicKeys: keys.hostPublicKeys }]);
     const privateKey = new Secret('${file:client_ed25519}', await readFile(keys.clientEd25519, 'utf8'));
-    const connect = (): Promise<NetconfClient> => NetconfClient.connect({ host: '127.0.0.1', port: PORT, credentials: { username: 'root', privateKey },
-      hostKey: { kind: 'known-hosts', file: kh } }, { rpcTimeoutMs: 120_000 });
+    const connect = (): Promise<NetconfClient> =>
+      NetconfClient.connect(
+        {
+          host: '127.0.0.1',
+          port: PORT,
+          credentials: { username: 'root', privateKey },
+          hostKey: { kind: 'known-hosts', file: kh },
+        },
+        { rpcTimeoutMs: 120_000 },
+      );
     const setup = await connect(); // a small realistic running config (~1.3 KB reply)
-    await setup.editConfig(el('interfaces', { xmlns: 'urn:ietf:params:xml:ns:yang:ietf-interfaces' },
-      ...Array.from({ length: 8 }, (_, i) => e('interface', e('name', `swp${i + 1}`), e('description', `port ${i + 1} to hv${i % 3}`),
-        el('type', { 'xmlns:ianaift': 'urn:ietf:params:xml:ns:yang:iana-if-type' }, 'ianaift:ethernetCsmacd')))));
+    await setup.editConfig(
+      el(
+        'interfaces',
+        { xmlns: 'urn:ietf:params:xml:ns:yang:ietf-interfaces' },
+        ...Array.from({ length: 8 }, (_, i) =>
+          e(
+            'interface',
+            e('name', `swp${i + 1}`),
+            e('description', `port ${i + 1} to hv${i % 3}`),
+            el('type', { 'xmlns:ianaift': 'urn:ietf:params:xml:ns:yang:iana-if-type' }, 'ianaift:ethernetCsmacd'),
+          ),
+        ),
+      ),
+    );
     await setup.commit();
     const size = Buffer.byteLength((await setup.getConfig('running')).reply.xml);
     await setup.close();
@@ -174,14 +215,18 @@ function report(all: readonly Row[]): void {
   console.log('client                     mode        n     total ms    rps     mean ms  p99 ms');
   for (const r of rows) {
     const mean = r.lat.length > 0 ? r.lat.reduce((a, b) => a + b, 0) / r.lat.length : NaN;
-    console.log(`${r.client.padEnd(26)} ${r.mode.padEnd(11)} ${String(r.n).padStart(4)} ${r.ms.toFixed(0).padStart(10)} ` +
-      `${rps(r).toFixed(0).padStart(7)} ${mean.toFixed(2).padStart(9)} ${pct(r.lat, 99).toFixed(2).padStart(7)}${r.note ? `  (${r.note})` : ''}`);
+    console.log(
+      `${r.client.padEnd(26)} ${r.mode.padEnd(11)} ${String(r.n).padStart(4)} ${r.ms.toFixed(0).padStart(10)} ` +
+        `${rps(r).toFixed(0).padStart(7)} ${mean.toFixed(2).padStart(9)} ${pct(r.lat, 99).toFixed(2).padStart(7)}${r.note ? `  (${r.note})` : ''}`,
+    );
   }
   for (const m of ['sequential', 'pipelined']) {
     const v = rps(find('vmmi (parsed)', m));
     const ratio = (c: string): string => (find(c, m) ? `${(v / rps(find(c, m))).toFixed(1)}×` : 'n/a');
-    console.log(`ratio ${m}: vmmi(parsed) / ncclient TICK=1ms = ${ratio('ncclient TICK')}, / ncclient stock = ${ratio('ncclient stock')}, ` +
-      `/ node-netconf = ${ratio('node-netconf')}  (targets ≥ 3× tuned ncclient, ≥ 1.5× node-netconf)`);
+    console.log(
+      `ratio ${m}: vmmi(parsed) / ncclient TICK=1ms = ${ratio('ncclient TICK')}, / ncclient stock = ${ratio('ncclient stock')}, ` +
+        `/ node-netconf = ${ratio('node-netconf')}  (targets ≥ 3× tuned ncclient, ≥ 1.5× node-netconf)`,
+    );
   }
 }
 

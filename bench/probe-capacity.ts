@@ -23,8 +23,20 @@ interface Place {
 
 async function measure(p: Place, rate: number): Promise<{ lost: number; line: string }> {
   const refl = await startReflectorAt(p.reflectorAt, { host: '::', udpPort: 0, lifetimeMs: DURATION_MS + 30_000 });
-  const cfg = { flows: [{ id: 1, name: `${p.name}-${rate}`, target: p.target, port: refl.udpPort, ratePps: rate, durationMs: DURATION_MS }], drainMs: 500,
-    ...(process.env.QUANTUM_MS === undefined ? {} : { quantumMs: Number(process.env.QUANTUM_MS) }) };
+  const cfg = {
+    flows: [
+      {
+        id: 1,
+        name: `${p.name}-${rate}`,
+        target: p.target,
+        port: refl.udpPort,
+        ratePps: rate,
+        durationMs: DURATION_MS,
+      },
+    ],
+    drainMs: 500,
+    ...(process.env.QUANTUM_MS === undefined ? {} : { quantumMs: Number(process.env.QUANTUM_MS) }),
+  };
   const res = await runUdpProbe(p.probeAt, cfg);
   const rep = await refl.stop();
   const [r] = flowResults(cfg, res);
@@ -34,9 +46,17 @@ async function measure(p: Place, rate: number): Promise<{ lost: number; line: st
   const agentCpu = (res.end?.cpuUserMs ?? NaN) + (res.end?.cpuSystemMs ?? NaN);
   const reflCpu = (rep?.cpuUserMs ?? NaN) + (rep?.cpuSystemMs ?? NaN);
   const lost = res.failure === undefined ? r.counts.lost : Infinity;
-  const line = [p.name.padEnd(9), String(rate).padStart(7), String(r.counts.sent).padStart(7), String(lost).padStart(7),
-    r.achievedRatePps.toFixed(0).padStart(8), (r.rtt?.p99Ms.toFixed(2) ?? '-').padStart(9),
-    (agentCpu / sec / kpps).toFixed(1).padStart(10), (reflCpu / sec / kpps).toFixed(1).padStart(10), r.health.status].join(' ');
+  const line = [
+    p.name.padEnd(9),
+    String(rate).padStart(7),
+    String(r.counts.sent).padStart(7),
+    String(lost).padStart(7),
+    r.achievedRatePps.toFixed(0).padStart(8),
+    (r.rtt?.p99Ms.toFixed(2) ?? '-').padStart(9),
+    (agentCpu / sec / kpps).toFixed(1).padStart(10),
+    (reflCpu / sec / kpps).toFixed(1).padStart(10),
+    r.health.status,
+  ].join(' ');
   return { lost, line };
 }
 
@@ -51,15 +71,27 @@ async function place(p: Place): Promise<number> {
   return best;
 }
 
-console.log(`${'place'.padEnd(9)} ${'rate'.padStart(7)} ${'sent'.padStart(7)} ${'lost'.padStart(7)} ${'achieved'.padStart(8)} ` +
-  `${'rtt p99'.padStart(9)} ${'agent'.padStart(10)} ${'reflector'.padStart(10)} health   (CPU in ms per s per kpps)`);
+console.log(
+  `${'place'.padEnd(9)} ${'rate'.padStart(7)} ${'sent'.padStart(7)} ${'lost'.padStart(7)} ${'achieved'.padStart(8)} ` +
+    `${'rtt p99'.padStart(9)} ${'agent'.padStart(10)} ${'reflector'.padStart(10)} health   (CPU in ms per s per kpps)`,
+);
 // Probe and reflector in their own sessions at autogroup nice −10 (as the specs run them); NICE= unset → 0.
 const nice = process.env.NICE === '' ? undefined : Number(process.env.NICE ?? -10);
-const lo = await place({ name: 'loopback', probeAt: { kind: 'local', nice }, reflectorAt: { kind: 'local', nice }, target: '127.0.0.1' });
+const lo = await place({
+  name: 'loopback',
+  probeAt: { kind: 'local', nice },
+  reflectorAt: { kind: 'local', nice },
+  target: '127.0.0.1',
+});
 const pair = await createNetnsPair(`b${process.pid % 100000}`);
 let ns = 0;
 try {
-  ns = await place({ name: 'netns', probeAt: { kind: 'netns', netns: pair.client, nice }, reflectorAt: { kind: 'netns', netns: pair.reflector, nice }, target: pair.reflectorV4 });
+  ns = await place({
+    name: 'netns',
+    probeAt: { kind: 'netns', netns: pair.client, nice },
+    reflectorAt: { kind: 'netns', netns: pair.reflector, nice },
+    target: pair.reflectorV4,
+  });
 } finally {
   await destroyNetnsPair(pair);
 }

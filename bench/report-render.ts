@@ -18,12 +18,15 @@ for (const n of [10, 50, 200]) {
   const a = performance.now();
   const model = buildReportModel(runs, { generatedWall: new Date(t0).toISOString(), history });
   const b = performance.now();
-  const csv = renderRunsCsv(model.runs).length + renderEpisodesCsv(model.runs).length + renderTimelineCsv(model.runs).length;
+  const csv =
+    renderRunsCsv(model.runs).length + renderEpisodesCsv(model.runs).length + renderTimelineCsv(model.runs).length;
   const c = performance.now();
   const html = renderHtml(model);
   const d = performance.now();
   const total = d - a;
-  console.log(`${String(n).padStart(4)} attempts + 180 nights history: model ${(b - a).toFixed(1)} ms, CSV ${(c - b).toFixed(1)} ms `
-    + `(${(csv / 1024).toFixed(0)} KiB), HTML ${(d - c).toFixed(1)} ms (${(html.length / 1024).toFixed(0)} KiB); `
-    + `total ${total.toFixed(0)} ms vs 1000 ms budget = ${(total / 1000).toFixed(2)}×`);
+  console.log(
+    `${String(n).padStart(4)} attempts + 180 nights history: model ${(b - a).toFixed(1)} ms, CSV ${(c - b).toFixed(1)} ms ` +
+      `(${(csv / 1024).toFixed(0)} KiB), HTML ${(d - c).toFixed(1)} ms (${(html.length / 1024).toFixed(0)} KiB); ` +
+      `total ${total.toFixed(0)} ms vs 1000 ms budget = ${(total / 1000).toFixed(2)}×`,
+  );
 }

@@ -24,7 +24,9 @@ function failedTests(suites: JsonSuite[] | undefined, path: string[] = []): stri
         if (t.status !== 'unexpected') continue;
         const last = [...(t.results ?? [])].reverse().find((r) => r.error?.message !== undefined);
         const msg = stripAnsi(last?.error?.message ?? '').split('\n').find((l) => l.trim() !== '') ?? 'no message';
-        out.push(`  [${t.projectName ?? '?'}] ${[...here, spec.title].join(' › ')}${spec.line !== undefined ? ` (line ${spec.line})` : ''}\n      ${msg.trim().slice(0, 300)}`);
+        out.push(
+          `  [${t.projectName ?? '?'}] ${[...here, spec.title].join(' › ')}${spec.line !== undefined ? ` (line ${spec.line})` : ''}\n      ${msg.trim().slice(0, 300)}`,
+        );
       }
     }
     out.push(...failedTests(s.suites, here));

@@ -2,7 +2,15 @@
  * vmmi's public API. Suites import from here only; internal folders have no barrels.
  */
 export {
-  test, expect, judge, vmmiCli, migrateRecorded, type MigrateRequest, type MigrateOutcome, type MigrateOverrides, type LabState,
+  test,
+  expect,
+  judge,
+  vmmiCli,
+  migrateRecorded,
+  type MigrateRequest,
+  type MigrateOutcome,
+  type MigrateOverrides,
+  type LabState,
 } from './playwright/fixtures.js';
 export { recoverRuns, formatRecovery, type RecoveryOutcome } from './harness/recover.js';
 export { fileJournal, openJournals, stateDir } from './harness/journal-file.js';
@@ -32,5 +40,10 @@ export { errorRatio, runCalibration, type CalibrationRun, type CalibrationRow } 
 export { spawnLocal } from './probes/udp/spawn.js';
 export { NetconfClient } from './transports/netconf/client.js';
 export { SshPool } from './transports/ssh.js';
-export { guestControlRequest, queryMemcheck, checkMemoryIntegrity, type GuestControlTarget } from './probes/guest-control/query.js';
+export {
+  guestControlRequest,
+  queryMemcheck,
+  checkMemoryIntegrity,
+  type GuestControlTarget,
+} from './probes/guest-control/query.js';
 export { parseMemcheckReply, integrityVerdict, type MemcheckReport } from './probes/guest-control/memcheck.js';

@@ -38,7 +38,8 @@ function parseArgs(args: readonly string[]): LabArgs {
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const v = rest[i + 1];
-    if ((a === '--testbed' || a === '--prefix' || a === '--place') && v === undefined) throw new UsageError(`${a} needs a value; usage: ${USAGE}`);
+    if ((a === '--testbed' || a === '--prefix' || a === '--place') && v === undefined)
+      throw new UsageError(`${a} needs a value; usage: ${USAGE}`);
     if (a === '--testbed') testbed = v as string;
     else if (a === '--prefix') prefix = v as string;
     else if (a === '--place') {
@@ -62,9 +63,14 @@ function parseArgs(args: readonly string[]): LabArgs {
 function bootHosts(tb: Testbed, plan: LabPlan, place: ReadonlyMap<string, string>): Map<string, string> {
   const hosts = new Map(plan.vms.map((v) => [v.name, v.home]));
   for (const [vm, host] of place) {
-    if (!hosts.has(vm)) throw new UsageError(`--place ${vm}=${host}: no VM "${vm}" in testbed ${tb.name}`, { hint: `VMs: ${[...hosts.keys()].join(', ')}` });
+    if (!hosts.has(vm))
+      throw new UsageError(`--place ${vm}=${host}: no VM "${vm}" in testbed ${tb.name}`, {
+        hint: `VMs: ${[...hosts.keys()].join(', ')}`,
+      });
     if (!plan.hypervisors.some((h) => h.name === host)) {
-      throw new UsageError(`--place ${vm}=${host}: "${host}" is not a lab hypervisor`, { hint: `hypervisors: ${plan.hypervisors.map((h) => h.name).join(', ')}` });
+      throw new UsageError(`--place ${vm}=${host}: "${host}" is not a lab hypervisor`, {
+        hint: `hypervisors: ${plan.hypervisors.map((h) => h.name).join(', ')}`,
+      });
     }
     hosts.set(vm, host);
   }
@@ -72,15 +78,24 @@ function bootHosts(tb: Testbed, plan: LabPlan, place: ReadonlyMap<string, string
 }
 
 const print = (e: ProgressEvent): void =>
-  console.log(`${e.ok ? '  ok ' : 'FAIL '} ${e.step.padEnd(36)} ${(e.ms / 1000).toFixed(2).padStart(6)} s  ${e.detail}`);
+  console.log(
+    `${e.ok ? '  ok ' : 'FAIL '} ${e.step.padEnd(36)} ${(e.ms / 1000).toFixed(2).padStart(6)} s  ${e.detail}`,
+  );
 
-async function withDrivers<T>(tb: Testbed, plan: LabPlan, fn: (d: Map<string, HypervisorDriver>) => Promise<T>): Promise<T> {
+async function withDrivers<T>(
+  tb: Testbed,
+  plan: LabPlan,
+  fn: (d: Map<string, HypervisorDriver>) => Promise<T>,
+): Promise<T> {
   const drivers = new Map<string, HypervisorDriver>();
   try {
     for (const hv of plan.hypervisors) {
       const h = tb.hypervisors.find((x) => x.name === hv.name);
       const spec = h ?? { name: hv.name, uri: hvUnixUri(hv) };
-      drivers.set(hv.name, await openHypervisorDriver(h?.driver ?? 'libvirt-rpc', spec, { rpc: { callTimeoutMs: 30_000 } }));
+      drivers.set(
+        hv.name,
+        await openHypervisorDriver(h?.driver ?? 'libvirt-rpc', spec, { rpc: { callTimeoutMs: 30_000 } }),
+      );
     }
     return await fn(drivers);
   } finally {
@@ -109,13 +124,18 @@ export function labGlue(tb: Testbed, bootAt: ReadonlyMap<string, string> = new M
         const at = bootAt.get(vm.name) ?? vm.home;
         const hv = plan.hypervisors.find((h) => h.name === at);
         const d = drivers.get(at);
-        if (hv === undefined || d === undefined) throw new LabError(`${at} is not a lab hypervisor`, { device: vm.name });
+        if (hv === undefined || d === undefined)
+          throw new LabError(`${at} is not a lab hypervisor`, { device: vm.name });
         const offset = await serialOffset(hv, vm.name);
         try {
           await d.define(vm.xml, { timeoutMs: 30_000 });
           await d.start(vm.name, { timeoutMs: 30_000 });
         } catch (e) {
-          throw new LabError(`define/start failed: ${(e as Error).message}`, { device: vm.name, operation: `start on ${hv.name}`, cause: e });
+          throw new LabError(`define/start failed: ${(e as Error).message}`, {
+            device: vm.name,
+            operation: `start on ${hv.name}`,
+            cause: e,
+          });
         }
         const boosted = await setGuestPriority(hv, vm.name, -10);
         let line: string;
@@ -131,13 +151,25 @@ export function labGlue(tb: Testbed, bootAt: ReadonlyMap<string, string> = new M
     netconfHello: async (plan) => Promise.all(tb.switches.map(async (sw): Promise<CheckResult> => {
       const t0 = performance.now();
       try {
-        const c = await NetconfClient.connect({ name: sw.name, host: sw.address, port: sw.port, credentials: sw.credentials, hostKey: sw.hostKey },
-          { timeoutMs: 10_000 });
+        const c = await NetconfClient.connect(
+          { name: sw.name, host: sw.address, port: sw.port, credentials: sw.credentials, hostKey: sw.hostKey },
+          { timeoutMs: 10_000 },
+        );
         const caps = c.capabilities.length;
         await c.close();
-        return { node: sw.name, check: 'NETCONF hello (host key verified)', ok: true, detail: `${caps} capabilities in ${(performance.now() - t0).toFixed(0)} ms` };
+        return {
+          node: sw.name,
+          check: 'NETCONF hello (host key verified)',
+          ok: true,
+          detail: `${caps} capabilities in ${(performance.now() - t0).toFixed(0)} ms`,
+        };
       } catch (e) {
-        return { node: sw.name, check: `NETCONF hello ${sw.address}:${sw.port}`, ok: false, detail: (e as Error).message };
+        return {
+          node: sw.name,
+          check: `NETCONF hello ${sw.address}:${sw.port}`,
+          ok: false,
+          detail: (e as Error).message,
+        };
       }
     })).then((r) => (plan.switches.length === 0 ? [] : r)),
   };
@@ -148,7 +180,9 @@ function reportTeardown(r: TeardownResult): number {
   const left = [...a.namespaces.map((n) => `namespace ${n}`), ...a.processes.map((p) => `process ${p}`),
     ...a.mounts.map((m) => `mount ${m}`), ...a.links.map((l) => `link ${l}`)];
   if (left.length === 0) {
-    console.log(`lab down: nothing left (${r.killed} processes stopped${r.forced > 0 ? `, ${r.forced} by SIGKILL` : ''})`);
+    console.log(
+      `lab down: nothing left (${r.killed} processes stopped${r.forced > 0 ? `, ${r.forced} by SIGKILL` : ''})`,
+    );
     return 0;
   }
   console.error(`lab down: left behind:\n  ${left.join('\n  ')}`);
@@ -164,7 +198,11 @@ export const labCommand: Command = {
       return 0;
     }
     const a = parseArgs(args);
-    if (process.getuid?.() !== 0) throw new LabError('the emulated lab needs root (network namespaces, libvirtd, FRR)', { operation: `lab ${a.sub}`, hint: 'run as root' });
+    if (process.getuid?.() !== 0)
+      throw new LabError('the emulated lab needs root (network namespaces, libvirtd, FRR)', {
+        operation: `lab ${a.sub}`,
+        hint: 'run as root',
+      });
     // Another prefix is another lab: it gets its own state directory unless VMMI_LAB_DIR says otherwise.
     const tb = await loadTestbed(a.testbed, a.prefix === undefined ? {}
       : { labPrefix: a.prefix, labDir: process.env.VMMI_LAB_DIR ?? `/var/lib/vmmi/lab/${a.prefix}` });
@@ -172,11 +210,17 @@ export const labCommand: Command = {
     switch (a.sub) {
       case 'up': {
         const bootAt = bootHosts(tb, plan, a.place); // a bad --place is refused before anything changes
-        const b = await runLocal([`${REPO}/scripts/build-lab-assets`], { timeoutMs: 600_000, env: { VMMI_ASSETS_DIR: ASSETS_DIR } });
-        if (b.failed) throw new LabError(`scripts/build-lab-assets failed: ${b.stderr.trim()}`, { operation: 'lab up' });
+        const b = await runLocal([`${REPO}/scripts/build-lab-assets`], {
+          timeoutMs: 600_000,
+          env: { VMMI_ASSETS_DIR: ASSETS_DIR },
+        });
+        if (b.failed)
+          throw new LabError(`scripts/build-lab-assets failed: ${b.stderr.trim()}`, { operation: 'lab up' });
         console.log(`lab up: ${tb.name} (prefix ${plan.prefix}, state ${plan.dir})`);
         const r = await labUp(tb, { assetsDir: ASSETS_DIR, glue: labGlue(tb, bootAt), progress: print });
-        console.log(`lab up: ready in ${(r.totalMs / 1000).toFixed(2)} s (${r.health.results.length} health checks passed)`);
+        console.log(
+          `lab up: ready in ${(r.totalMs / 1000).toFixed(2)} s (${r.health.results.length} health checks passed)`,
+        );
         return 0;
       }
       case 'down':
@@ -184,21 +228,29 @@ export const labCommand: Command = {
       case 'doctor': {
         const r = await labDoctor(plan, print);
         const b = r.before;
-        console.log(`lab doctor: found ${b.namespaces.length} namespaces, ${b.processes.length} processes, ${b.mounts.length} mounts, ${b.links.length} links`);
+        console.log(
+          `lab doctor: found ${b.namespaces.length} namespaces, ${b.processes.length} processes, ${b.mounts.length} mounts, ${b.links.length} links`,
+        );
         for (const p of b.processes) console.log(`  process ${p}`);
         // Interrupted runs on this lab: the lab they changed is gone, so their journals are retired
         // (recorded, not recovered) and say so; other testbeds' journals are left to `vmmi recover`.
         for (const j of await openJournals()) {
           if (j.header.testbed.sha256 !== tb.sha256 || writerAlive(j.header)) continue;
           await retireJournal(j, 'lab torn down by vmmi lab doctor: nothing left to recover');
-          console.log(`  run journal ${j.header.runId} (${j.header.vm} ${j.header.source} → ${j.header.destination}): retired, its lab is gone`);
+          console.log(
+            `  run journal ${j.header.runId} (${j.header.vm} ${j.header.source} → ${j.header.destination}): retired, its lab is gone`,
+          );
         }
         return reportTeardown(r);
       }
       default: {
         const s = await labStatus(plan);
-        const vms = s.state === 'down' ? [] : await withDrivers(tb, plan, async (d) =>
-          Promise.all(plan.vms.map(async (v) => `${v.name}: ${(await whereRuns(d, v.name)) ?? 'not running'}`))).catch((e: unknown) => [`guests: ${(e as Error).message}`]);
+        const vms =
+          s.state === 'down'
+            ? []
+            : await withDrivers(tb, plan, async (d) =>
+                Promise.all(plan.vms.map(async (v) => `${v.name}: ${(await whereRuns(d, v.name)) ?? 'not running'}`)),
+              ).catch((e: unknown) => [`guests: ${(e as Error).message}`]);
         console.log(`lab ${s.prefix}: ${s.state}`);
         for (const n of s.nodes) console.log(`  ${n.ok ? 'ok  ' : 'FAIL'} ${n.node.padEnd(8)} ${n.items.join(', ')}`);
         for (const v of vms) console.log(`       ${v}`);

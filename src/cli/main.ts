@@ -24,7 +24,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.error(redact(`vmmi ${group}: ${e.message}`));
       return e.code === 'USAGE' || e.code === 'INVENTORY_INVALID' || e.code === 'INVENTORY_READ' ? 2 : 1;
     }
-    console.error(redact(`vmmi ${group}: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+    console.error(
+      redact(`vmmi ${group}: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+    );
     return 1;
   }
 }

@@ -49,17 +49,30 @@ export function createMigrateCommand(openDrivers: DriverFactory): Command {
       try {
         // A run interrupted earlier (controller killed) is recovered first; one that still needs a
         // human blocks new migrations on this testbed.
-        const recovered = await recoverRuns(testbed, opened.drivers, { signal: ac.signal, log: (l) => console.error(l) });
+        const recovered = await recoverRuns(testbed, opened.drivers, {
+          signal: ac.signal,
+          log: (l) => console.error(l),
+        });
         const stuck = recovered.filter((r) => !r.done && r.decision.action !== 'skipped');
         if (stuck.length > 0) {
-          throw new MigrationError(`an interrupted run needs attention before a new migration: ${formatRecovery(stuck)}`, {
-            operation: 'recover', hint: 'fix what the line says, then run vmmi recover',
-          });
+          throw new MigrationError(
+            `an interrupted run needs attention before a new migration: ${formatRecovery(stuck)}`,
+            {
+              operation: 'recover',
+              hint: 'fix what the line says, then run vmmi recover',
+            },
+          );
         }
         // Without --from, the source is wherever the VM runs now (not necessarily its home).
         let from = values.from;
         for (const hv of from === undefined ? testbed.hypervisors : []) {
-          if (await opened.drivers.host(hv.name).isRunning(vm, { timeoutMs: 10_000 }).catch(() => false)) from = hv.name;
+          if (
+            await opened.drivers
+              .host(hv.name)
+              .isRunning(vm, { timeoutMs: 10_000 })
+              .catch(() => false)
+          )
+            from = hv.name;
         }
         const result = await runMigration(testbed, {
           vm, to: values.to,

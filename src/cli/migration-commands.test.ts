@@ -40,8 +40,12 @@ test('plan usage errors are UsageErrors (exit 2) naming what is wrong', async ()
   expect(bad.code).toBe('USAGE');
   expect(bad.message).toContain('unknown strategy "lisp"; supported: l2, host-route-static');
   expect((await fails(['vm1', '--testbed', tbFile])).code).toBe('USAGE');
-  expect((await fails(['vm1', '--to', 'hv9', '--testbed', tbFile])).message).toContain('unknown destination hypervisor "hv9"');
-  expect((await fails(['vm1', '--to', 'hv3', '--family', '5', '--testbed', tbFile])).message).toContain('--family must be 4 or 6');
+  expect((await fails(['vm1', '--to', 'hv9', '--testbed', tbFile])).message).toContain(
+    'unknown destination hypervisor "hv9"',
+  );
+  expect((await fails(['vm1', '--to', 'hv3', '--family', '5', '--testbed', tbFile])).message).toContain(
+    '--family must be 4 or 6',
+  );
 });
 
 // The migrate command recovers interrupted runs from the state directory before it starts: this file
@@ -64,8 +68,14 @@ test('migrate command runs the executor over injected drivers and prints the run
   const cmd = createMigrateCommand((tb) => {
     world = fakeWorld(tb);
     world.cluster.place('vm1', 'hv1');
-    return Promise.resolve({ drivers: world.drivers, options: { verify: { timeoutMs: 300, intervalMs: 20 }, holdMs: 50 },
-      close: () => { closed = true; return Promise.resolve(); } });
+    return Promise.resolve({
+      drivers: world.drivers,
+      options: { verify: { timeoutMs: 300, intervalMs: 20 }, holdMs: 50 },
+      close: () => {
+        closed = true;
+        return Promise.resolve();
+      },
+    });
   });
   const out: string[] = [];
   const log = console.log;

@@ -51,7 +51,9 @@ export const reportCommand: Command = {
     const now = new Date();
     const parsed = parseReportArgs(args, now.getTime());
     if (parsed === 'help') {
-      console.log(`usage: ${USAGE}\n\n  --since    only attempts started at/after an ISO time or within an age (7d, 12h)\n  --history  SQLite history file (default reports/history.sqlite)\n  --out      parent folder of the report folder (default reports)`);
+      console.log(
+        `usage: ${USAGE}\n\n  --since    only attempts started at/after an ISO time or within an age (7d, 12h)\n  --history  SQLite history file (default reports/history.sqlite)\n  --out      parent folder of the report folder (default reports)`,
+      );
       return Promise.resolve(0);
     }
     const historyFile = resolve(parsed.history);
@@ -75,7 +77,9 @@ async function regenerate(historyFile: string, a: ReportArgs, now: Date): Promis
     });
     const paths = await writeReport(model, { outDir: resolve(a.out), now });
     if (q.records.length === 0) console.error(`vmmi report: no migration attempts in ${historyFile} (${since})`);
-    console.log(`vmmi report: ${q.records.length} attempt(s) from ${historyFile} (${since})\n  HTML ${paths.html}\n  CSV  ${paths.runsCsv}\n       ${paths.episodesCsv}\n       ${paths.timelineCsv}`);
+    console.log(
+      `vmmi report: ${q.records.length} attempt(s) from ${historyFile} (${since})\n  HTML ${paths.html}\n  CSV  ${paths.runsCsv}\n       ${paths.episodesCsv}\n       ${paths.timelineCsv}`,
+    );
     return q.skipped.length > 0 ? 1 : 0;
   } finally {
     store.close();

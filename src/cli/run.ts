@@ -11,7 +11,10 @@ const USAGE = 'vmmi run [--testbed testbeds/local.yaml] [--grep PATTERN] [--out 
 
 /** Newest report folder under `out` (the reporter names them by time). */
 async function newestReport(out: string): Promise<string | undefined> {
-  const names = (await readdir(out, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const names = (await readdir(out, { withFileTypes: true }).catch(() => []))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   return names.at(-1) === undefined ? undefined : join(out, names.at(-1) as string);
 }
 
@@ -50,7 +53,9 @@ export const runCommand: Command = {
     const folder = await newestReport(out);
     if (folder !== undefined) {
       console.log(`vmmi run: HTML report ${join(folder, 'index.html')}`);
-      console.log(`vmmi run: CSV ${join(folder, 'runs.csv')}, ${join(folder, 'episodes.csv')}, ${join(folder, 'timeline.csv')}`);
+      console.log(
+        `vmmi run: CSV ${join(folder, 'runs.csv')}, ${join(folder, 'episodes.csv')}, ${join(folder, 'timeline.csv')}`,
+      );
       console.log(`vmmi run: JUnit ${join(out, 'junit.xml')}, history ${join(out, 'history.sqlite')}`);
     }
     return code;

@@ -4,9 +4,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const repo = join(import.meta.dirname, '../..');
-const run = async (args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> => {
+const run = async (
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> => {
   try {
-    const r = await promisify(execFile)('node', [join(repo, 'bin/vmmi.js'), ...args], { cwd: repo, env: { ...process.env, ...env } });
+    const r = await promisify(execFile)('node', [join(repo, 'bin/vmmi.js'), ...args], {
+      cwd: repo,
+      env: { ...process.env, ...env },
+    });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -23,7 +29,9 @@ test('validate exits 0 for the shipped testbeds', async () => {
 });
 
 test('validate exits 2 with file:line:col  path: message and no stack trace', async () => {
-  const r = await run(['testbed', 'validate', 'test/fixtures/testbeds/bad/unknown-link-device.yaml'], { VMMI_TEST_PW: 'x-secret-x' });
+  const r = await run(['testbed', 'validate', 'test/fixtures/testbeds/bad/unknown-link-device.yaml'], {
+    VMMI_TEST_PW: 'x-secret-x',
+  });
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(/unknown-link-device\.yaml:\d+:\d+ {2}links\[1\]\.endpoints\[1\]: unknown device "leaf9"/);
   expect(r.stderr).not.toMatch(/\n\s+at /);

@@ -36,8 +36,10 @@ export const testbedCommand: Command = {
     }
     if (sub === 'validate') {
       const t = r.testbed;
-      console.log(`${file}: valid — ${t.sites.length} sites, ${t.hypervisors.length} hypervisors, ${t.switches.length} switches, ` +
-        `${t.links.length} links, ${t.subnets.length} subnets, ${t.vms.length} VMs`);
+      console.log(
+        `${file}: valid — ${t.sites.length} sites, ${t.hypervisors.length} hypervisors, ${t.switches.length} switches, ` +
+          `${t.links.length} links, ${t.subnets.length} subnets, ${t.vms.length} VMs`,
+      );
     } else {
       // Secret's toJSON prints its reference; redact() is a second guard for anything resolved.
       console.log(redact(JSON.stringify(r.testbed, null, 2)));

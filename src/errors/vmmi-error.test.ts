@@ -4,7 +4,12 @@ import { VmmiError, isVmmiError, toVmmiError } from './vmmi-error.js';
 
 test('message carries device, operation and hint; cause is kept', () => {
   const cause = new Error('ECONNREFUSED');
-  const e = new VmmiError('CONNECTION', 'connection refused', { device: 'torA', operation: 'connect', hint: 'is sshd running?', cause });
+  const e = new VmmiError('CONNECTION', 'connection refused', {
+    device: 'torA',
+    operation: 'connect',
+    hint: 'is sshd running?',
+    cause,
+  });
   expect(e.message).toBe('torA: connect failed: connection refused. is sshd running?');
   expect(e.code).toBe('CONNECTION');
   expect(e.cause).toBe(cause);

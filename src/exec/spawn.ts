@@ -68,7 +68,11 @@ export function spawnInherited(argv: readonly string[], o: SpawnOptions = {}): C
  * appended to `logFile`. Returns its PID; `ip netns exec`, `unshare` and `sh -c exec` all exec in
  * place, so the PID stays the daemon's.
  */
-export function spawnDetached(argv: readonly string[], logFile: string, env?: Readonly<Record<string, string>>): number {
+export function spawnDetached(
+  argv: readonly string[],
+  logFile: string,
+  env?: Readonly<Record<string, string>>,
+): number {
   const [file, args] = fileAndArgs(argv);
   const fd = openSync(logFile, 'a');
   try {
@@ -97,10 +101,15 @@ export interface ExecFileOptions extends SpawnOptions {
  * Runs argv to completion and resolves with its output; rejects (Node's execFile error, carrying
  * stdout, stderr and code) when it fails, times out or overflows `maxBuffer`.
  */
-export async function execFileText(argv: readonly string[], o: ExecFileOptions = {}): Promise<{ stdout: string; stderr: string }> {
+export async function execFileText(
+  argv: readonly string[],
+  o: ExecFileOptions = {},
+): Promise<{ stdout: string; stderr: string }> {
   const [file, args] = fileAndArgs(argv);
   return promisify(execFile)(file, args, {
-    ...cwdOf(o), env: childEnv(o), encoding: 'utf8',
+    ...cwdOf(o),
+    env: childEnv(o),
+    encoding: 'utf8',
     ...defined({ timeout: o.timeoutMs, maxBuffer: o.maxBuffer }),
   });
 }

@@ -14,6 +14,10 @@ const ASSETS = process.env.VMMI_ASSETS_DIR ?? '/var/lib/vmmi/assets';
 
 /** Sets the WAN impairment of the emulated lab (one way, both directions); `{ cut: true }` drops all. */
 export function setLabWan(tb: Testbed, s: WanSettings, io: IoOptions = {}): Promise<WanState> {
-  if (tb.lab === undefined) throw new LabError('WAN impairment is a knob of the emulated lab only', { operation: 'set WAN', hint: 'impair hardware WAN links with your own tools' });
+  if (tb.lab === undefined)
+    throw new LabError('WAN impairment is a knob of the emulated lab only', {
+      operation: 'set WAN',
+      hint: 'impair hardware WAN links with your own tools',
+    });
   return setWan(planLab(tb, { assetsDir: ASSETS }), s, io);
 }

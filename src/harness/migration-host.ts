@@ -20,7 +20,12 @@ export function toHostEvent(e: HypervisorEvent): HostEvent | undefined {
   if (e.kind === 'migration-iteration') return { ...base, kind: 'iteration', detail: String(e.iteration) };
   if (e.kind === 'job-completed') return { ...base, kind: 'job-completed' };
   if (e.kind === 'reboot') return { ...base, kind: 'reboot' };
-  const map: Partial<Record<string, HostEventKind>> = { started: 'started', suspended: 'suspended', resumed: 'resumed', stopped: 'stopped' };
+  const map: Partial<Record<string, HostEventKind>> = {
+    started: 'started',
+    suspended: 'suspended',
+    resumed: 'resumed',
+    stopped: 'stopped',
+  };
   const kind = map[e.event];
   if (kind === undefined) return undefined;
   if (kind === 'stopped' && e.detail === 'failed') return { ...base, kind: 'job-failed', detail: e.detail };
@@ -79,14 +84,21 @@ export interface MigrationProgressLine {
 }
 
 /** Progress from libvirt job stats (memory_total/processed/remaining, memory_bps, memory_iteration). */
-export function progressLine(host: string, domain: string, f: Readonly<Record<string, number | string | boolean>>): MigrationProgressLine | undefined {
+export function progressLine(
+  host: string,
+  domain: string,
+  f: Readonly<Record<string, number | string | boolean>>,
+): MigrationProgressLine | undefined {
   const n = (k: string): number | undefined => (typeof f[k] === 'number' ? (f[k] as number) : undefined);
   const total = n('memory_total') ?? n('data_total');
   const remaining = n('memory_remaining') ?? n('data_remaining');
   if (total === undefined || remaining === undefined || total <= 0) return undefined;
   const bps = n('memory_bps');
   return {
-    host, domain, percent: Math.max(0, Math.min(100, (100 * (total - remaining)) / total)), iteration: n('memory_iteration') ?? 0,
+    host,
+    domain,
+    percent: Math.max(0, Math.min(100, (100 * (total - remaining)) / total)),
+    iteration: n('memory_iteration') ?? 0,
     downtimeEstimateMs: bps === undefined || bps <= 0 ? undefined : (remaining / bps) * 1000,
   };
 }
@@ -100,7 +112,8 @@ export function asMigrationHost(driver: HypervisorDriver, peers: (migrationUri: 
       try {
         return stateOf((await driver.state(domain, io)).state);
       } catch (e) {
-        if (isVmmiError(e) && e.code === 'LIBVIRT' && (e as { libvirtName?: string }).libvirtName === 'no-domain') return 'absent';
+        if (isVmmiError(e) && e.code === 'LIBVIRT' && (e as { libvirtName?: string }).libvirtName === 'no-domain')
+          return 'absent';
         throw e;
       }
     },

@@ -95,11 +95,25 @@ function directAccess(driver: SwitchDriver): Omit<NetworkDevice, 'name' | 'apply
     snapshotRunning: async (io) => canonicalConfig(await driver.readRunningConfig(io)),
     async addHostRoute(route: HostRoute, io) {
       if (!hasHostRoutes(driver)) throw new UnsupportedError(`${driver.kind} cannot set host routes`, { device });
-      await driver.addHostRoute({ prefix: route.prefix, ...(route.nextHop ? { nextHop: route.nextHop } : {}), ...(route.dev ? { device: route.dev } : {}) }, io);
+      await driver.addHostRoute(
+        {
+          prefix: route.prefix,
+          ...(route.nextHop ? { nextHop: route.nextHop } : {}),
+          ...(route.dev ? { device: route.dev } : {}),
+        },
+        io,
+      );
     },
     async removeHostRoute(route: HostRoute, io) {
       if (!hasHostRoutes(driver)) throw new UnsupportedError(`${driver.kind} cannot set host routes`, { device });
-      await driver.removeHostRoute({ prefix: route.prefix, ...(route.nextHop ? { nextHop: route.nextHop } : {}), ...(route.dev ? { device: route.dev } : {}) }, io);
+      await driver.removeHostRoute(
+        {
+          prefix: route.prefix,
+          ...(route.nextHop ? { nextHop: route.nextHop } : {}),
+          ...(route.dev ? { device: route.dev } : {}),
+        },
+        io,
+      );
     },
     async readRoutes(io) {
       return (await driver.readRoutes(io)).map((r) => ({
@@ -108,7 +122,11 @@ function directAccess(driver: SwitchDriver): Omit<NetworkDevice, 'name' | 'apply
       }));
     },
     async readNeighbors(io) {
-      return (await driver.readNeighbors(io)).map((n) => ({ address: n.ip, mac: n.mac, ...defined({ dev: n.device }) }));
+      return (await driver.readNeighbors(io)).map((n) => ({
+        address: n.ip,
+        mac: n.mac,
+        ...defined({ dev: n.device }),
+      }));
     },
   };
 }

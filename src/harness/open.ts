@@ -65,7 +65,8 @@ export function gatewayInterface(tb: Testbed, subnetName: string): string | unde
 export function neighborAddress(tb: Testbed, device: string, neighbor: string, family: 4 | 6): string | undefined {
   for (const l of tb.links) {
     const [a, b] = l.endpoints;
-    const far = a.device === device && b.device === neighbor ? b : b.device === device && a.device === neighbor ? a : undefined;
+    const far =
+      a.device === device && b.device === neighbor ? b : b.device === device && a.device === neighbor ? a : undefined;
     const addr = far === undefined ? undefined : family === 4 ? far.ipv4 : far.ipv6;
     if (addr !== undefined) return addr.split('/')[0];
   }
@@ -74,7 +75,10 @@ export function neighborAddress(tb: Testbed, device: string, neighbor: string, f
 
 function placementOf(tb: Testbed, hostName: string): ProbePlacement {
   const h = tb.trafficHosts.find((t) => t.name === hostName);
-  if (h === undefined) throw new UsageError(`unknown traffic host "${hostName}"; traffic hosts: ${tb.trafficHosts.map((t) => t.name).join(', ')}`);
+  if (h === undefined)
+    throw new UsageError(
+      `unknown traffic host "${hostName}"; traffic hosts: ${tb.trafficHosts.map((t) => t.name).join(', ')}`,
+    );
   if (h.kind === 'netns' && h.netns !== undefined) return { kind: 'netns', netns: labNs(tb, h.netns) };
   return placementFor(h);
 }
@@ -97,9 +101,14 @@ export function guestCheck(tb: Testbed, vm: Vm): GuestCheck {
         }
         return false;
       }
-      const r = await runUdpProbe(placementOf(tb, host.name), {
-        drainMs: 300, flows: [{ id: 1, name: `health ${vm.name}`, target, port: vm.reflectorPort, ratePps: 100, durationMs: 200 }],
-      }, { timeoutMs: io.timeoutMs ?? 10_000, ...defined({ signal: io.signal }) });
+      const r = await runUdpProbe(
+        placementOf(tb, host.name),
+        {
+          drainMs: 300,
+          flows: [{ id: 1, name: `health ${vm.name}`, target, port: vm.reflectorPort, ratePps: 100, durationMs: 200 }],
+        },
+        { timeoutMs: io.timeoutMs ?? 10_000, ...defined({ signal: io.signal }) },
+      );
       return r.flows.some((f) => f.samples.some((s) => s.rxMs !== undefined));
     },
     ...(vm.controlPort === 0 ? {} : { memoryIntegrity: (io: IoOptions) => memoryIntegrityOf(tb, vm, io) }),
@@ -116,8 +125,11 @@ async function memoryIntegrityOf(tb: Testbed, vm: Vm, io: IoOptions): Promise<Me
     : host.kind === 'netns' && host.netns !== undefined ? netnsRunner(labNs(tb, host.netns))
       : host.kind === 'local' ? localRunner : undefined;
   if (runner === undefined) {
-    return { status: 'unknown', method: 'guest memcheck',
-      detail: `the first traffic host (${host?.name ?? 'none'}, kind ${host?.kind ?? '-'}) cannot send to the guest's control port` };
+    return {
+      status: 'unknown',
+      method: 'guest memcheck',
+      detail: `the first traffic host (${host?.name ?? 'none'}, kind ${host?.kind ?? '-'}) cannot send to the guest's control port`,
+    };
   }
   const addresses = [vm.ipv4, vm.ipv6].flatMap((a) => (a === undefined ? [] : [a.split('/')[0] as string]));
   let last: MemoryIntegrity = { status: 'unknown', method: 'guest memcheck', detail: 'the VM has no address' };
@@ -137,8 +149,15 @@ function labConflicts(tb: Testbed): ConflictProbe {
       const hv = tb.hypervisors.find((h) => h.site === subnet?.site) ?? tb.hypervisors[0];
       if (hv === undefined) return undefined;
       // The executor asks about the moving VM's own addresses: its replies and records are not conflicts.
-      const excludeVm = tb.vms.find((v) => [v.ipv4, v.ipv6].some((a) => a?.split('/')[0] === address.split('/')[0]))?.name;
-      const probe = createConflictProbe({ runner: netnsRunner(labNs(tb, hv.name)), dev: 'br0', testbed: tb, ...defined({ excludeVm }) });
+      const excludeVm = tb.vms.find((v) =>
+        [v.ipv4, v.ipv6].some((a) => a?.split('/')[0] === address.split('/')[0]),
+      )?.name;
+      const probe = createConflictProbe({
+        runner: netnsRunner(labNs(tb, hv.name)),
+        dev: 'br0',
+        testbed: tb,
+        ...defined({ excludeVm }),
+      });
       return probe.whoHolds(address, subnetName, io);
     },
   };
@@ -159,10 +178,9 @@ export function progressPrinter(out: NodeJS.WriteStream = process.stderr): (p: M
   };
 }
 
-export async function openTestbed(tb: Testbed, signal?: AbortSignal, opts: OpenTestbedOptions = {}): Promise<OpenedTestbed> {
+/** Opens a driver for every hypervisor of the testbed; on any failure closes those already open. */
+async function openHypervisors(tb: Testbed): Promise<Map<string, HypervisorDriver>> {
   const hypervisors = new Map<string, HypervisorDriver>();
-  const pool = new SshPool();
-  const switches = new Map<string, Promise<SwitchDriver>>();
   try {
     for (const hv of tb.hypervisors) {
       hypervisors.set(hv.name, await openHypervisorDriver(hv.driver, hv, {}));
@@ -171,6 +189,17 @@ export async function openTestbed(tb: Testbed, signal?: AbortSignal, opts: OpenT
     await Promise.all([...hypervisors.values()].map((d) => d.close().catch(() => undefined)));
     throw e;
   }
+  return hypervisors;
+}
+
+export async function openTestbed(
+  tb: Testbed,
+  signal?: AbortSignal,
+  opts: OpenTestbedOptions = {},
+): Promise<OpenedTestbed> {
+  const hypervisors = await openHypervisors(tb);
+  const pool = new SshPool();
+  const switches = new Map<string, Promise<SwitchDriver>>();
   const byUri = (uri: string): HypervisorDriver | undefined => {
     const hv = tb.hypervisors.find((h) => h.migrationUri === uri || h.uri === uri);
     return hv === undefined ? undefined : hypervisors.get(hv.name);
@@ -188,32 +217,51 @@ export async function openTestbed(tb: Testbed, signal?: AbortSignal, opts: OpenT
   };
   const budgetMs = tb.migration.timeoutMs + 60_000;
   const lab = tb.lab !== undefined;
-  const tunnels = lab ? createLabTunnelDriver({ nsOf: (d) => labNs(tb, d), runnerOf: (d) => netnsRunner(labNs(tb, d)), maxLifetimeMs: budgetMs * 4,
-    interfaceOf: (_d, dev) => (dev.subnet === undefined ? undefined : subnetInterface(tb, dev.subnet)) ?? dev.port }) : undefined;
+  const tunnels = lab
+    ? createLabTunnelDriver({
+        nsOf: (d) => labNs(tb, d),
+        runnerOf: (d) => netnsRunner(labNs(tb, d)),
+        maxLifetimeMs: budgetMs * 4,
+        interfaceOf: (_d, dev) => (dev.subnet === undefined ? undefined : subnetInterface(tb, dev.subnet)) ?? dev.port,
+      })
+    : undefined;
   const devices = new Map<string, NetworkDevice>();
   const device = (name: string): NetworkDevice => {
     let d = devices.get(name);
-    if (d === undefined) d = lazyDevice(name, async () => asNetworkDevice(await switchDriver(name), {
-      subnetInterface: (s) => subnetInterface(tb, s), gatewayInterface: (s) => gatewayInterface(tb, s), neighborAddress: (n, f) => neighborAddress(tb, name, n, f),
-      ...defined({ tunnels }),
-    }), () => {
-      // The session died (device rebooted, sshd restarted, link cut): the next call opens a new one.
-      const dead = switches.get(name);
-      switches.delete(name);
-      void dead?.then((x) => x.close()).catch(() => undefined);
-    });
+    if (d === undefined)
+      d = lazyDevice(
+        name,
+        async () =>
+          asNetworkDevice(await switchDriver(name), {
+            subnetInterface: (s) => subnetInterface(tb, s),
+            gatewayInterface: (s) => gatewayInterface(tb, s),
+            neighborAddress: (n, f) => neighborAddress(tb, name, n, f),
+            ...defined({ tunnels }),
+          }),
+        () => {
+          // The session died (device rebooted, sshd restarted, link cut): the next call opens a new one.
+          const dead = switches.get(name);
+          switches.delete(name);
+          void dead?.then((x) => x.close()).catch(() => undefined);
+        },
+      );
     devices.set(name, d);
     return d;
   };
   const probes = createProbeSession({
-    placementOf: (h) => placementOf(tb, h), baselineMs: Math.max(1000, tb.probe.baselineMs), tailMs: 1500,
-    maxDurationMs: budgetMs, drainMs: tb.probe.drainMs, payloadBytes: tb.probe.payloadBytes,
+    placementOf: (h) => placementOf(tb, h),
+    baselineMs: Math.max(1000, tb.probe.baselineMs),
+    tailMs: 1500,
+    maxDurationMs: budgetMs,
+    drainMs: tb.probe.drainMs,
+    payloadBytes: tb.probe.payloadBytes,
   });
   const routes = createLabRouteMonitor({ nsOf: (r) => labNs(tb, r), maxLifetimeMs: budgetMs, fdb: true });
   const drivers: MigrationDrivers = {
     host(name) {
       const d = hypervisors.get(name);
-      if (d === undefined) throw new UsageError(`unknown hypervisor "${name}"; hypervisors: ${[...hypervisors.keys()].join(', ')}`);
+      if (d === undefined)
+        throw new UsageError(`unknown hypervisor "${name}"; hypervisors: ${[...hypervisors.keys()].join(', ')}`);
       return asMigrationHost(d, byUri, opts.onProgress);
     },
     device,
@@ -224,12 +272,17 @@ export async function openTestbed(tb: Testbed, signal?: AbortSignal, opts: OpenT
     now: stamp,
   };
   return {
-    drivers, probes, hypervisors, switchDriver,
+    drivers,
+    probes,
+    hypervisors,
+    switchDriver,
     options: { routeResolutionMs: 1, clockSyncKnown: lab, verify: { timeoutMs: 30_000, intervalMs: 500 } },
     async close() {
       await tunnels?.stopAll({ timeoutMs: 10_000 }).catch(() => undefined);
       const sws = await Promise.allSettled([...switches.values()]);
-      await Promise.all(sws.map((s) => (s.status === 'fulfilled' ? s.value.close().catch(() => undefined) : undefined)));
+      await Promise.all(
+        sws.map((s) => (s.status === 'fulfilled' ? s.value.close().catch(() => undefined) : undefined)),
+      );
       await pool.closeAll();
       await Promise.all([...hypervisors.values()].map((d) => d.close().catch(() => undefined)));
     },

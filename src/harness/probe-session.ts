@@ -49,7 +49,11 @@ const TCP_INTERVAL_MS = 10;
 function tcpLike(o: TcpSessionOutcome): TcpSessionLike {
   if (!o.ok) return { ok: false, failure: o.failure };
   const r = o.result;
-  if (!r.everConnected) return { ok: false, failure: `never connected (${o.where}): ${r.errors.slice(0, 3).join('; ') || 'no error reported'}` };
+  if (!r.everConnected)
+    return {
+      ok: false,
+      failure: `never connected (${o.where}): ${r.errors.slice(0, 3).join('; ') || 'no error reported'}`,
+    };
   return { ok: true, survived: r.survived, longestStallMs: r.longestStallMs, intervalMs: r.intervalMs,
     resets: r.resets, reconnects: r.reconnects, sent: r.sent, echoed: r.echoed };
 }
@@ -68,7 +72,12 @@ export function createProbeSession(o: ProbeSessionOptions): ProbeSession {
           flows: fs.map((f) => ({ id: f.id, name: f.name, target: f.target, port: f.port, ratePps: f.ratePps,
             durationMs: o.maxDurationMs, payloadBytes: o.payloadBytes })),
         };
-        return { host, flows: fs, cfg, handle: startUdpProbe(o.placementOf(host), cfg, { timeoutMs: o.maxDurationMs + 30_000 }) };
+        return {
+          host,
+          flows: fs,
+          cfg,
+          handle: startUdpProbe(o.placementOf(host), cfg, { timeoutMs: o.maxDurationMs + 30_000 }),
+        };
       });
       // The session connects during the baseline, so a connection that cannot be made shows before the trigger.
       sessions = flows.filter((f) => f.tcpPort !== undefined).map((f) => {
@@ -94,8 +103,16 @@ export function createProbeSession(o: ProbeSessionOptions): ProbeSession {
       for (const s of sessions) s.stop.abort();
       const tcp = new Map<string, TcpSessionLike>();
       for (const s of sessions) {
-        tcp.set(s.flow, tcpLike(await withDeadline(s.outcome, 'TCP session probe results', io)
-          .catch((e: unknown) => ({ ok: false as const, failure: e instanceof Error ? e.message : String(e), where: '' }))));
+        tcp.set(
+          s.flow,
+          tcpLike(
+            await withDeadline(s.outcome, 'TCP session probe results', io).catch((e: unknown) => ({
+              ok: false as const,
+              failure: e instanceof Error ? e.message : String(e),
+              where: '',
+            })),
+          ),
+        );
       }
       sessions = [];
       const out: FlowMeasurement[] = [];
@@ -107,11 +124,21 @@ export function createProbeSession(o: ProbeSessionOptions): ProbeSession {
         for (const f of r.flows) {
           const got = res.flows.find((x) => x.spec.name === f.name);
           // A stop the controller asked for ends the run: what was sent is what was planned.
-          const end = got?.end?.reason === 'aborted' && res.failure === undefined ? { ...got.end, reason: 'complete' as const } : got?.end;
+          const end =
+            got?.end?.reason === 'aborted' && res.failure === undefined
+              ? { ...got.end, reason: 'complete' as const }
+              : got?.end;
           const spec = got === undefined ? { name: f.name, ratePps: f.ratePps, plannedPackets: 1, clock: res.clock }
             : { ...got.spec, plannedPackets: end?.sent ?? got.spec.plannedPackets };
-          const full = summarizeFlow({ spec, samples: got?.samples ?? [], triggerMs: triggerRel,
-            end: got === undefined ? { reason: 'error', detail: res.failure ?? `flow ${f.name} missing from the probe output`, sent: 0 } : end });
+          const full = summarizeFlow({
+            spec,
+            samples: got?.samples ?? [],
+            triggerMs: triggerRel,
+            end:
+              got === undefined
+                ? { reason: 'error', detail: res.failure ?? `flow ${f.name} missing from the probe output`, sent: 0 }
+                : end,
+          });
           const session = tcp.get(f.name);
           out.push({ spec: f, result: full, baseMonoMs: base,
             ...defined({ failed: res.failure, tcp: session }) });

@@ -33,13 +33,24 @@ export interface RecoverOptions {
 const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** States of `vm` on every hypervisor, polled until no copy is paused (a migration still under way). */
-async function settledStates(tb: Testbed, drivers: MigrationDrivers, vm: string, o: RecoverOptions): Promise<Map<string, DomainState>> {
+async function settledStates(
+  tb: Testbed,
+  drivers: MigrationDrivers,
+  vm: string,
+  o: RecoverOptions,
+): Promise<Map<string, DomainState>> {
   const deadline = Date.now() + (o.settleTimeoutMs ?? 180_000);
   let last = '';
   for (;;) {
     const states = new Map<string, DomainState>();
     for (const hv of tb.hypervisors) {
-      states.set(hv.name, await drivers.host(hv.name).domainState(vm, { timeoutMs: 15_000 }).catch(() => 'other' as const));
+      states.set(
+        hv.name,
+        await drivers
+          .host(hv.name)
+          .domainState(vm, { timeoutMs: 15_000 })
+          .catch(() => 'other' as const),
+      );
     }
     const key = JSON.stringify([...states]);
     const paused = [...states.values()].includes('paused');
@@ -57,14 +68,30 @@ function foundOn(states: ReadonlyMap<string, DomainState>): FoundOn {
   return { kind: 'several', hosts };
 }
 
-async function recoverOne(tb: Testbed, drivers: MigrationDrivers, j: OpenJournal, o: RecoverOptions): Promise<RecoveryOutcome> {
+async function recoverOne(
+  tb: Testbed,
+  drivers: MigrationDrivers,
+  j: OpenJournal,
+  o: RecoverOptions,
+): Promise<RecoveryOutcome> {
   const base = { runId: j.header.runId, vm: j.header.vm };
   const log = o.log ?? (() => undefined);
   if (j.header.testbed.sha256 !== undefined && tb.sha256 !== undefined && j.header.testbed.sha256 !== tb.sha256) {
-    return { ...base, decision: { action: 'skipped', why: `written for another testbed (${j.header.testbed.file ?? j.header.testbed.sha256})` }, done: false };
+    return {
+      ...base,
+      decision: {
+        action: 'skipped',
+        why: `written for another testbed (${j.header.testbed.file ?? j.header.testbed.sha256})`,
+      },
+      done: false,
+    };
   }
   if (writerAlive(j.header)) {
-    return { ...base, decision: { action: 'skipped', why: `its controller (pid ${j.header.writer.pid}) still runs` }, done: false };
+    return {
+      ...base,
+      decision: { action: 'skipped', why: `its controller (pid ${j.header.writer.pid}) still runs` },
+      done: false,
+    };
   }
   const states = await settledStates(tb, drivers, j.header.vm, o);
   const decision = planRecovery(j.header, j.steps, foundOn(states));
@@ -85,7 +112,11 @@ async function recoverOne(tb: Testbed, drivers: MigrationDrivers, j: OpenJournal
 }
 
 /** Recovers every open journal of `tb`; returns one outcome per journal found. */
-export async function recoverRuns(tb: Testbed, drivers: MigrationDrivers, o: RecoverOptions = {}): Promise<RecoveryOutcome[]> {
+export async function recoverRuns(
+  tb: Testbed,
+  drivers: MigrationDrivers,
+  o: RecoverOptions = {},
+): Promise<RecoveryOutcome[]> {
   const out: RecoveryOutcome[] = [];
   for (const j of await openJournals(o.dir)) out.push(await recoverOne(tb, drivers, j, o));
   return out;
@@ -94,5 +125,10 @@ export async function recoverRuns(tb: Testbed, drivers: MigrationDrivers, o: Rec
 /** One line per outcome, for terminals and test logs. */
 export function formatRecovery(rs: readonly RecoveryOutcome[]): string {
   if (rs.length === 0) return 'recover: no interrupted run';
-  return rs.map((r) => `recover ${r.runId} (${r.vm}): ${r.decision.action}${r.done ? ' done' : ''}: ${r.decision.why}${r.error === undefined ? '' : `; error: ${r.error}`}`).join('\n');
+  return rs
+    .map(
+      (r) =>
+        `recover ${r.runId} (${r.vm}): ${r.decision.action}${r.done ? ' done' : ''}: ${r.decision.why}${r.error === undefined ? '' : `; error: ${r.error}`}`,
+    )
+    .join('\n');
 }

@@ -60,27 +60,58 @@ export function toRunRecords(result: MigrationResult, ctx: RecordContext): RunRe
     const healthOf = a.health.health;
     const failedRun = a.outcome !== 'migrated';
     return createRunRecord({
-      runId: ctx.runId, params: ctx.params, vm: a.vm, source: a.source, destination: a.destination,
-      startedWall: ctx.startedWall, metrics,
+      runId: ctx.runId,
+      params: ctx.params,
+      vm: a.vm,
+      source: a.source,
+      destination: a.destination,
+      startedWall: ctx.startedWall,
+      metrics,
       // A refusal and a corrupt guest are findings about the system under test (fail); other failed runs
       // are measurements that could not be made (errored).
-      verdict: failedRun ? (a.outcome === 'refused' || a.memoryIntegrity?.status === 'corrupt' ? 'fail' : 'errored')
-        : last ? ctx.verdict(result) : 'errored',
-      health: healthOf, healthReasons: a.health.reasons,
-      attempt: a.attempt, attemptOf: attempts,
+      verdict: failedRun
+        ? a.outcome === 'refused' || a.memoryIntegrity?.status === 'corrupt'
+          ? 'fail'
+          : 'errored'
+        : last
+          ? ctx.verdict(result)
+          : 'errored',
+      health: healthOf,
+      healthReasons: a.health.reasons,
+      attempt: a.attempt,
+      attemptOf: attempts,
       episodes: (flow?.result.episodes ?? []).map((e) => ({
-        flow: flow?.spec.name ?? '', startMs: rel(e.startMs), endMs: rel(e.endMs), firstSeq: e.firstSeq, lastSeq: e.lastSeq, lost: e.lost,
+        flow: flow?.spec.name ?? '',
+        startMs: rel(e.startMs),
+        endMs: rel(e.endMs),
+        firstSeq: e.firstSeq,
+        lastSeq: e.lastSeq,
+        lost: e.lost,
       })),
       timeline: events,
-      decomposition: d === undefined ? [] : [
-        ...d.components.map((c) => ({ component: c.name, ms: c.inOutageMs })),
-        ...(d.residualMs === undefined ? [] : [{ component: 'residual', ms: d.residualMs }]),
-      ],
-      conformance: { ok: a.conformance?.ok ?? false, violations: (a.conformance?.violations ?? []).map((v) => v.message ?? v.label) },
-      rates: flow?.result.rate === undefined ? [] : [{
-        flow: flow.spec.name,
-        samples: flow.result.rate.bins.map((b) => ({ tMs: rel(b.startMs), pps: flow.result.rate?.basis === 'tx' ? b.value * flow.result.achievedRatePps : b.value })),
-      }],
+      decomposition:
+        d === undefined
+          ? []
+          : [
+              ...d.components.map((c) => ({ component: c.name, ms: c.inOutageMs })),
+              ...(d.residualMs === undefined ? [] : [{ component: 'residual', ms: d.residualMs }]),
+            ],
+      conformance: {
+        ok: a.conformance?.ok ?? false,
+        violations: (a.conformance?.violations ?? []).map((v) => v.message ?? v.label),
+      },
+      rates:
+        flow?.result.rate === undefined
+          ? []
+          : [
+              {
+                flow: flow.spec.name,
+                samples: flow.result.rate.bins.map((b) => ({
+                  tMs: rel(b.startMs),
+                  pps: flow.result.rate?.basis === 'tx' ? b.value * flow.result.achievedRatePps : b.value,
+                })),
+              },
+            ],
       ...defined({ memoryIntegrity: a.memoryIntegrity }),
       ...(a.error === undefined ? {} : { error: a.error.message }),
     });

@@ -20,15 +20,24 @@ async function debVersions(pkgs: readonly string[]): Promise<Record<string, stri
   return out;
 }
 
-export async function readDeviceVersions(tb: Testbed, hypervisors: ReadonlyMap<string, HypervisorDriver>): Promise<DeviceVersions[]> {
+export async function readDeviceVersions(
+  tb: Testbed,
+  hypervisors: ReadonlyMap<string, HypervisorDriver>,
+): Promise<DeviceVersions[]> {
   const kernel = (await runLocal(['uname', '-r'], { timeoutMs: 5000 })).stdout.trim();
-  const lab = tb.lab !== undefined ? await debVersions(['qemu-system-x86', 'libvirt-daemon', 'frr', 'netconfd', 'openssh-server']) : {};
+  const lab =
+    tb.lab !== undefined
+      ? await debVersions(['qemu-system-x86', 'libvirt-daemon', 'frr', 'netconfd', 'openssh-server'])
+      : {};
   const out: DeviceVersions[] = [];
   for (const hv of tb.hypervisors) {
     const d = hypervisors.get(hv.name);
     try {
       if (d === undefined) throw new Error('driver not open');
-      const versions: Record<string, string> = { libvirt: fmtLib(await d.libVersion({ timeoutMs: 5000 })), hostname: await d.hostname({ timeoutMs: 5000 }) };
+      const versions: Record<string, string> = {
+        libvirt: fmtLib(await d.libVersion({ timeoutMs: 5000 })),
+        hostname: await d.hostname({ timeoutMs: 5000 }),
+      };
       if (tb.lab !== undefined) Object.assign(versions, { qemu: lab['qemu-system-x86'] ?? 'unknown', kernel });
       out.push({ device: hv.name, role: 'hypervisor', versions });
     } catch (e) {
@@ -37,7 +46,16 @@ export async function readDeviceVersions(tb: Testbed, hypervisors: ReadonlyMap<s
   }
   for (const sw of tb.switches) {
     if (tb.lab !== undefined) {
-      out.push({ device: sw.name, role: sw.role, versions: { frr: lab.frr ?? 'unknown', netconfd: lab.netconfd ?? 'unknown', kernel, source: 'emulated switch: package versions on the lab host' } });
+      out.push({
+        device: sw.name,
+        role: sw.role,
+        versions: {
+          frr: lab.frr ?? 'unknown',
+          netconfd: lab.netconfd ?? 'unknown',
+          kernel,
+          source: 'emulated switch: package versions on the lab host',
+        },
+      });
     } else {
       out.push({ device: sw.name, role: sw.role, versions: {}, error: `${sw.kind} driver has no version query yet` });
     }

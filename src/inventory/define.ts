@@ -12,10 +12,21 @@ import { parseRaw, type TestbedInput } from './schema.js';
 
 export type { TestbedInput } from './schema.js';
 
-export function defineTestbed(input: TestbedInput, env: Readonly<Record<string, string | undefined>> = process.env): Testbed {
+export function defineTestbed(
+  input: TestbedInput,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Testbed {
   const raw = parseRaw(input);
-  if (!raw.ok) throw new InventoryError(raw.issues.map((i) => ({ path: fmtPath(i.path), message: i.message })), { operation: 'defineTestbed' });
+  if (!raw.ok)
+    throw new InventoryError(
+      raw.issues.map((i) => ({ path: fmtPath(i.path), message: i.message })),
+      { operation: 'defineTestbed' },
+    );
   const r = resolveTestbed(raw.value, { resolveSecret: fileEnvResolver(process.cwd(), env, raw.value.lab?.dir) });
-  if (!r.ok) throw new InventoryError(r.issues.map((i) => ({ path: fmtPath(i.path), message: i.message })), { operation: 'defineTestbed' });
+  if (!r.ok)
+    throw new InventoryError(
+      r.issues.map((i) => ({ path: fmtPath(i.path), message: i.message })),
+      { operation: 'defineTestbed' },
+    );
   return r.testbed;
 }

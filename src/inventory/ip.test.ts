@@ -3,14 +3,16 @@ import { contains, formatIpv6, isMac, isNetwork, overlaps, parseCidr, parseIpv4,
 
 test('IPv4 parsing accepts dotted quads only', () => {
   expect(parseIpv4('198.18.10.1')).toBe(0xc6120a01n);
-  for (const bad of ['198.18.10', '256.1.1.1', '01.2.3.4', '1.2.3.4.5', '', 'a.b.c.d']) expect(parseIpv4(bad)).toBeUndefined();
+  for (const bad of ['198.18.10', '256.1.1.1', '01.2.3.4', '1.2.3.4.5', '', 'a.b.c.d'])
+    expect(parseIpv4(bad)).toBeUndefined();
 });
 
 test('IPv6 parsing handles compression and embedded IPv4', () => {
   expect(parseIpv6('2001:2::1')).toBe((0x2001n << 112n) | (0x2n << 96n) | 1n);
   expect(parseIpv6('::')).toBe(0n);
   expect(parseIpv6('::ffff:198.18.0.1')).toBe((0xffffn << 32n) | 0xc6120001n);
-  for (const bad of ['2001:::1', '1:2:3:4:5:6:7:8:9', 'g::1', '1::2::3', '12345::', ':1']) expect(parseIpv6(bad)).toBeUndefined();
+  for (const bad of ['2001:::1', '1:2:3:4:5:6:7:8:9', 'g::1', '1::2::3', '12345::', ':1'])
+    expect(parseIpv6(bad)).toBeUndefined();
   expect(formatIpv6(parseIpv6('2001:2:0:10:0:0:0:100') ?? 0n)).toBe('2001:2:0:10::100');
 });
 

@@ -12,14 +12,22 @@ const repo = join(import.meta.dirname, '../..');
 test('the shipped testbeds load', async () => {
   const local = await loadTestbed(join(repo, 'testbeds/local.yaml'));
   expect(local.hypervisors.map((h) => h.name)).toEqual(['hv1', 'hv2', 'hv3']);
-  expect(local.switches.map((s) => `${s.name}:${s.role}`)).toEqual(['torA:tor', 'torB:tor', 'coreA:core', 'coreB:core']);
+  expect(local.switches.map((s) => `${s.name}:${s.role}`)).toEqual([
+    'torA:tor',
+    'torB:tor',
+    'coreA:core',
+    'coreB:core',
+  ]);
   expect(local.links.find((l) => l.name === 'wan')?.wan).toBe(true);
   expect(local.lab?.dir).toBe('/var/lib/vmmi/lab/vmmi');
   expect(local.hypervisors[0]?.uri).toBe('qemu+unix:///system?socket=/var/lib/vmmi/lab/vmmi/hv1/run/libvirt-sock');
   expect(local.sha256).toMatch(/^[0-9a-f]{64}$/);
   expect(Object.isFrozen(local.vms)).toBe(true);
   const phys = await loadTestbed(join(repo, 'testbeds/examples/physical.yaml'));
-  expect(phys.switches.find((s) => s.name === 'wan-a')?.hostKey).toEqual({ kind: 'fingerprint', sha256: 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU' });
+  expect(phys.switches.find((s) => s.name === 'wan-a')?.hostKey).toEqual({
+    kind: 'fingerprint',
+    sha256: 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU',
+  });
   expect(phys.switches.find((s) => s.name === 'leaf-a1')?.hostKey.kind).toBe('known-hosts');
 });
 
@@ -77,20 +85,28 @@ test('defineTestbed builds the same model in code and rejects bad input with pat
   });
   expect(t.vms[0]?.reflectorPort).toBe(7);
   expect(t.migration.bandwidthMiBs).toBe(4096);
-  expect(() => defineTestbed({ name: 'x', sites: {}, hypervisors: { h: { site: 'nope', address: '198.18.0.9', uri: 'qemu:///system' } } }))
-    .toThrow(/hypervisors\.h\.site: unknown site "nope"/);
+  expect(() =>
+    defineTestbed({
+      name: 'x',
+      sites: {},
+      hypervisors: { h: { site: 'nope', address: '198.18.0.9', uri: 'qemu:///system' } },
+    }),
+  ).toThrow(/hypervisors\.h\.site: unknown site "nope"/);
 });
 
 test('JSON Schema export describes the document', () => {
   const s = testbedJsonSchema() as { properties: Record<string, unknown>; required: string[] };
-  expect(Object.keys(s.properties)).toEqual(expect.arrayContaining(['hypervisors', 'switches', 'links', 'vms', 'subnets']));
+  expect(Object.keys(s.properties)).toEqual(
+    expect.arrayContaining(['hypervisors', 'switches', 'links', 'vms', 'subnets']),
+  );
   expect(s.required).toContain('name');
 });
 
-test('a secret file below the lab directory is read on every use: a rebuilt lab\'s new key is what gets offered', async () => {
+test("a secret file below the lab directory is read on every use: a rebuilt lab's new key is what gets offered", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'vmmi-labsecret-'));
   const labDir = join(dir, 'lab');
-  const text = (await import('node:fs')).readFileSync(join(repo, 'testbeds/local.yaml'), 'utf8')
+  const text = (await import('node:fs'))
+    .readFileSync(join(repo, 'testbeds/local.yaml'), 'utf8')
     .replace('dir: /var/lib/vmmi/lab/vmmi', `dir: ${labDir}`);
   const file = join(dir, 'tb.yaml');
   writeFileSync(file, text);

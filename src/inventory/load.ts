@@ -49,7 +49,10 @@ export async function validateTestbedFile(file: string, options: LoadOptions = {
 }
 
 /** Validates testbed text; `file` names it in messages and anchors relative `${file:...}` paths. */
-/** Testbed files are small; these bounds keep hostile input from costing seconds (quadratic key checks) or the stack. */
+/**
+ * Testbed files are small; these bounds keep hostile input from costing seconds (quadratic key checks) or the
+ * stack.
+ */
 export const MAX_TESTBED_BYTES = 256 * 1024;
 export const MAX_TESTBED_LINES = 5000;
 export const MAX_NESTING = 64;
@@ -74,11 +77,14 @@ function nestingOf(text: string): number {
 
 function sizeProblem(text: string, shown: string): InventoryIssue | undefined {
   const bytes = Buffer.byteLength(text);
-  if (bytes > MAX_TESTBED_BYTES) return { file: shown, path: '', message: `testbed file is ${bytes} bytes; the limit is ${MAX_TESTBED_BYTES}` };
+  if (bytes > MAX_TESTBED_BYTES)
+    return { file: shown, path: '', message: `testbed file is ${bytes} bytes; the limit is ${MAX_TESTBED_BYTES}` };
   const lines = text.split('\n').length;
-  if (lines > MAX_TESTBED_LINES) return { file: shown, path: '', message: `testbed file has ${lines} lines; the limit is ${MAX_TESTBED_LINES}` };
+  if (lines > MAX_TESTBED_LINES)
+    return { file: shown, path: '', message: `testbed file has ${lines} lines; the limit is ${MAX_TESTBED_LINES}` };
   const depth = nestingOf(text);
-  if (depth > MAX_NESTING) return { file: shown, path: '', message: `testbed nesting is ${depth} levels deep; the limit is ${MAX_NESTING}` };
+  if (depth > MAX_NESTING)
+    return { file: shown, path: '', message: `testbed nesting is ${depth} levels deep; the limit is ${MAX_NESTING}` };
   return undefined;
 }
 
@@ -93,15 +99,33 @@ export function validateTestbedText(text: string, file: string, options: LoadOpt
     // Later YAML errors are mostly consequences of the first: report the first three.
     return { ok: false, issues: doc.errors.slice(0, 3).map((e) => {
       const pos = lc.linePos(e.pos[0]);
-      return { file: shown, line: pos.line, col: pos.col, path: '', message: `YAML syntax: ${e.message.split('\n')[0] ?? e.code}` };
+      return {
+        file: shown,
+        line: pos.line,
+        col: pos.col,
+        path: '',
+        message: `YAML syntax: ${e.message.split('\n')[0] ?? e.code}`,
+      };
     }) };
   }
   const dup = duplicateKey(doc);
   if (dup !== undefined) {
     const pos = lc.linePos(dup.offset);
-    return { ok: false, issues: [{ file: shown, line: pos.line, col: pos.col, path: '', message: `YAML syntax: Map keys must be unique ("${dup.key}" appears twice)` }] };
+    return {
+      ok: false,
+      issues: [
+        {
+          file: shown,
+          line: pos.line,
+          col: pos.col,
+          path: '',
+          message: `YAML syntax: Map keys must be unique ("${dup.key}" appears twice)`,
+        },
+      ],
+    };
   }
-  const at = (issues: readonly Issue[]): InventoryIssue[] => issues.map((i) => ({ ...position(doc, lc, i.path), file: shown, path: fmtPath(i.path), message: i.message }));
+  const at = (issues: readonly Issue[]): InventoryIssue[] =>
+    issues.map((i) => ({ ...position(doc, lc, i.path), file: shown, path: fmtPath(i.path), message: i.message }));
   let js: unknown;
   try {
     js = doc.toJS({ maxAliasCount: 100 });
@@ -116,7 +140,11 @@ export function validateTestbedText(text: string, file: string, options: LoadOpt
     file: shown,
     sha256: createHash('sha256').update(text).digest('hex'),
     resolvePath: (p) => resolvePath(dirname(resolvePath(file)), p),
-    resolveSecret: fileEnvResolver(dirname(resolvePath(file)), env, options.labDir ?? env.VMMI_LAB_DIR ?? raw.value.lab?.dir),
+    resolveSecret: fileEnvResolver(
+      dirname(resolvePath(file)),
+      env,
+      options.labDir ?? env.VMMI_LAB_DIR ?? raw.value.lab?.dir,
+    ),
     ...withDefined('labDir', options.labDir ?? env.VMMI_LAB_DIR),
     ...withDefined('labPrefix', options.labPrefix ?? env.VMMI_LAB_PREFIX),
   });
@@ -166,14 +194,19 @@ const REF = /^\$\{(env|file):([^}]+)\}$/;
  * `${env:NAME}` must be set at load. `${file:path}` must exist at load, except below the lab's state
  * directory: the emulated lab writes those files (keys) at `lab up`, so they are read on first use.
  */
-export function fileEnvResolver(baseDir: string, env: Readonly<Record<string, string | undefined>>, labDir?: string): SecretResolver {
+export function fileEnvResolver(
+  baseDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+  labDir?: string,
+): SecretResolver {
   return (ref) => {
     const m = REF.exec(ref);
     if (m === null) return { ok: false, message: `malformed secret reference ${ref}` };
     const [, kind, arg = ''] = m;
     if (kind === 'env') {
       const v = env[arg];
-      if (v === undefined || v === '') return { ok: false, message: `environment variable ${arg} is not set (referenced as ${ref})` };
+      if (v === undefined || v === '')
+        return { ok: false, message: `environment variable ${arg} is not set (referenced as ${ref})` };
       registerSecret(v);
       return { ok: true, secret: new Secret(ref, v) };
     }
@@ -187,12 +220,15 @@ export function fileEnvResolver(baseDir: string, env: Readonly<Record<string, st
         return v;
       } catch (e) {
         throw new VmmiError('SECRET_UNRESOLVED', `cannot read secret file ${path}: ${(e as Error).message}`, {
-          hint: labDir !== undefined && path.startsWith(labDir) ? 'bring the lab up first (vmmi lab up)' : 'check the path', cause: e,
+          hint:
+            labDir !== undefined && path.startsWith(labDir) ? 'bring the lab up first (vmmi lab up)' : 'check the path',
+          cause: e,
         });
       }
     };
     // Below the lab's state directory: made by `vmmi lab up`, made anew when the lab is rebuilt.
-    if (labDir !== undefined && path.startsWith(`${labDir}/`)) return { ok: true, secret: new Secret(ref, read, { reread: true }) };
+    if (labDir !== undefined && path.startsWith(`${labDir}/`))
+      return { ok: true, secret: new Secret(ref, read, { reread: true }) };
     if (!existsSync(path)) return { ok: false, message: `secret file ${path} does not exist (referenced as ${ref})` };
     try {
       return { ok: true, secret: new Secret(ref, read()) };

@@ -57,13 +57,22 @@ export function resolveHostKey(ctx: Ctx, path: Path, raw: RawHostKey | undefined
 }
 
 /** Merges defaults → group → node; objects are replaced wholesale (a host-key policy never mixes). */
-function inherit<T extends object>(ctx: Ctx, raw: RawTestbed, path: Path, defaults: T | undefined, node: T & { group?: string | undefined }): T {
+function inherit<T extends object>(
+  ctx: Ctx,
+  raw: RawTestbed,
+  path: Path,
+  defaults: T | undefined,
+  node: T & { group?: string | undefined },
+): T {
   let merged: T = { ...(defaults ?? ({} as T)) };
   if (node.group !== undefined) {
     const g = raw.groups?.[node.group];
     if (g === undefined) {
       const known = Object.keys(raw.groups ?? {});
-      ctx.issues.push({ path: [...path, 'group'], message: `unknown group "${node.group}"; groups: ${known.join(', ') || '(none defined)'}` });
+      ctx.issues.push({
+        path: [...path, 'group'],
+        message: `unknown group "${node.group}"; groups: ${known.join(', ') || '(none defined)'}`,
+      });
     } else {
       merged = { ...merged, ...stripUndefined(g as T) };
     }
@@ -77,7 +86,10 @@ function stripUndefined<T extends object>(o: T): T {
 
 function requireField<T>(ctx: Ctx, path: Path, field: string, value: T | undefined, where: string): value is T {
   if (value !== undefined) return true;
-  ctx.issues.push({ path: [...path, field], message: `required field is missing (set it here, on the ${where}'s group or in defaults.${where})` });
+  ctx.issues.push({
+    path: [...path, field],
+    message: `required field is missing (set it here, on the ${where}'s group or in defaults.${where})`,
+  });
   return false;
 }
 
@@ -91,9 +103,12 @@ export function resolveSwitches(ctx: Ctx, raw: RawTestbed): Switch[] {
     const credentials = resolveCredentials(ctx, [...path, 'credentials'], m.credentials);
     const hostKey = resolveHostKey(ctx, [...path, 'hostKey'], m.hostKey);
     const ok = [
-      requireField(ctx, path, 'site', m.site, 'switch'), requireField(ctx, path, 'role', m.role, 'switch'),
-      requireField(ctx, path, 'kind', m.kind, 'switch'), requireField(ctx, path, 'address', m.address, 'switch'),
-      requireField(ctx, path, 'credentials', m.credentials, 'switch'), requireField(ctx, path, 'hostKey', m.hostKey, 'switch'),
+      requireField(ctx, path, 'site', m.site, 'switch'),
+      requireField(ctx, path, 'role', m.role, 'switch'),
+      requireField(ctx, path, 'kind', m.kind, 'switch'),
+      requireField(ctx, path, 'address', m.address, 'switch'),
+      requireField(ctx, path, 'credentials', m.credentials, 'switch'),
+      requireField(ctx, path, 'hostKey', m.hostKey, 'switch'),
     ].every(Boolean);
     if (!ok || credentials === undefined || hostKey === undefined) continue;
     out.push({
@@ -118,7 +133,10 @@ export function resolveHypervisors(ctx: Ctx, raw: RawTestbed): Hypervisor[] {
     ].every(Boolean);
     if (!ok) continue;
     if ((m.uri as string).startsWith('qemu+ssh') && hostKey === undefined && m.hostKey === undefined) {
-      ctx.issues.push({ path: [...path, 'hostKey'], message: 'an ssh libvirt URI needs a hostKey policy (knownHosts or fingerprint)' });
+      ctx.issues.push({
+        path: [...path, 'hostKey'],
+        message: 'an ssh libvirt URI needs a hostKey policy (knownHosts or fingerprint)',
+      });
     }
     out.push({
       name, site: m.site as string, uri: m.uri as string, migrationUri: m.migrationUri ?? (m.uri as string),
@@ -133,11 +151,15 @@ export function resolveTrafficHosts(ctx: Ctx, raw: RawTestbed): TrafficHost[] {
   const out: TrafficHost[] = [];
   for (const [name, t] of Object.entries(raw.trafficHosts ?? {})) {
     const path = ['trafficHosts', name];
-    if (t.kind === 'netns' && t.netns === undefined) ctx.issues.push({ path: [...path, 'netns'], message: 'a netns traffic host needs its namespace name' });
+    if (t.kind === 'netns' && t.netns === undefined)
+      ctx.issues.push({ path: [...path, 'netns'], message: 'a netns traffic host needs its namespace name' });
     if (t.kind === 'ssh') {
-      if (t.address === undefined) ctx.issues.push({ path: [...path, 'address'], message: 'an ssh traffic host needs an address' });
-      if (t.credentials === undefined) ctx.issues.push({ path: [...path, 'credentials'], message: 'an ssh traffic host needs credentials' });
-      if (t.hostKey === undefined) ctx.issues.push({ path: [...path, 'hostKey'], message: 'an ssh traffic host needs a hostKey policy' });
+      if (t.address === undefined)
+        ctx.issues.push({ path: [...path, 'address'], message: 'an ssh traffic host needs an address' });
+      if (t.credentials === undefined)
+        ctx.issues.push({ path: [...path, 'credentials'], message: 'an ssh traffic host needs credentials' });
+      if (t.hostKey === undefined)
+        ctx.issues.push({ path: [...path, 'hostKey'], message: 'an ssh traffic host needs a hostKey policy' });
     }
     const credentials = resolveCredentials(ctx, [...path, 'credentials'], t.credentials);
     const hostKey = resolveHostKey(ctx, [...path, 'hostKey'], t.hostKey);

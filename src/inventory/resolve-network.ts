@@ -24,11 +24,15 @@ export function resolveLinks(ctx: Ctx, raw: RawTestbed, devices: ReadonlySet<str
     eps.forEach((ep, j) => {
       const epPath = [...path, 'endpoints', j];
       if (!devices.has(ep.device)) {
-        ctx.issues.push({ path: epPath, message: `unknown device "${ep.device}" (not a hypervisor, switch or traffic host)` });
+        ctx.issues.push({
+          path: epPath,
+          message: `unknown device "${ep.device}" (not a hypervisor, switch or traffic host)`,
+        });
       }
       const key = `${ep.device}:${ep.port}`;
       const prev = used.get(key);
-      if (prev !== undefined) ctx.issues.push({ path: epPath, message: `port ${key} is already used by ${fmtPath(prev)}` });
+      if (prev !== undefined)
+        ctx.issues.push({ path: epPath, message: `port ${key} is already used by ${fmtPath(prev)}` });
       else used.set(key, epPath);
     });
     if (eps[0].device === eps[1].device && eps[0].device !== '') {
@@ -54,7 +58,8 @@ export function resolveSubnets(ctx: Ctx, raw: RawTestbed, sites: ReadonlySet<str
   for (const [name, s] of Object.entries(raw.subnets ?? {})) {
     const path = ['subnets', name];
     if (!sites.has(s.site)) ctx.issues.push({ path: [...path, 'site'], message: unknownSite(s.site, sites) });
-    if (s.ipv4 === undefined && s.ipv6 === undefined) ctx.issues.push({ path, message: 'a subnet needs an ipv4 and/or ipv6 plan' });
+    if (s.ipv4 === undefined && s.ipv6 === undefined)
+      ctx.issues.push({ path, message: 'a subnet needs an ipv4 and/or ipv6 plan' });
     for (const af of ['ipv4', 'ipv6'] as const) {
       const plan = s[af];
       if (plan === undefined) continue;
@@ -65,11 +70,17 @@ export function resolveSubnets(ctx: Ctx, raw: RawTestbed, sites: ReadonlySet<str
       }
       const gw = parseIp(plan.gateway);
       if (gw !== undefined && !contains(cidr, gw.family, gw.addr)) {
-        ctx.issues.push({ path: [...path, af, 'gateway'], message: `gateway ${plan.gateway} is outside the prefix ${plan.prefix}` });
+        ctx.issues.push({
+          path: [...path, af, 'gateway'],
+          message: `gateway ${plan.gateway} is outside the prefix ${plan.prefix}`,
+        });
       }
       const clash = seen.find((o) => o.af === af && overlaps(o.cidr, cidr));
       if (clash !== undefined) {
-        ctx.issues.push({ path: [...path, af, 'prefix'], message: `prefix ${plan.prefix} overlaps subnet "${clash.name}"` });
+        ctx.issues.push({
+          path: [...path, af, 'prefix'],
+          message: `prefix ${plan.prefix} overlaps subnet "${clash.name}"`,
+        });
       }
       seen.push({ name, af, cidr });
     }
@@ -82,7 +93,12 @@ export function unknownSite(site: string, sites: ReadonlySet<string>): string {
   return `unknown site "${site}"; sites: ${[...sites].join(', ') || '(none defined)'}`;
 }
 
-export function resolveVms(ctx: Ctx, raw: RawTestbed, hypervisors: ReadonlySet<string>, subnets: readonly Subnet[]): Vm[] {
+export function resolveVms(
+  ctx: Ctx,
+  raw: RawTestbed,
+  hypervisors: ReadonlySet<string>,
+  subnets: readonly Subnet[],
+): Vm[] {
   const out: Vm[] = [];
   const addrs = new Map<string, string>();
   const macs = new Map<string, string>();
@@ -93,11 +109,15 @@ export function resolveVms(ctx: Ctx, raw: RawTestbed, hypervisors: ReadonlySet<s
   for (const [name, v] of Object.entries(raw.vms ?? {})) {
     const path = ['vms', name];
     if (!hypervisors.has(v.home)) {
-      ctx.issues.push({ path: [...path, 'home'], message: `unknown hypervisor "${v.home}"; hypervisors: ${[...hypervisors].join(', ')}` });
+      ctx.issues.push({
+        path: [...path, 'home'],
+        message: `unknown hypervisor "${v.home}"; hypervisors: ${[...hypervisors].join(', ')}`,
+      });
     }
     const subnet = subnets.find((s) => s.name === v.subnet);
     if (subnet === undefined) ctx.issues.push({ path: [...path, 'subnet'], message: `unknown subnet "${v.subnet}"` });
-    if (v.ipv4 === undefined && v.ipv6 === undefined) ctx.issues.push({ path, message: 'a VM needs an ipv4 and/or ipv6 address' });
+    if (v.ipv4 === undefined && v.ipv6 === undefined)
+      ctx.issues.push({ path, message: 'a VM needs an ipv4 and/or ipv6 address' });
     for (const af of ['ipv4', 'ipv6'] as const) {
       const a = v[af];
       if (a === undefined) continue;
@@ -109,21 +129,35 @@ export function resolveVms(ctx: Ctx, raw: RawTestbed, hypervisors: ReadonlySet<s
       } else if (plan !== undefined) {
         const p = parseCidr(plan.prefix);
         if (p !== undefined && (!contains(p, cidr.family, cidr.addr) || p.len !== cidr.len)) {
-          ctx.issues.push({ path: [...path, af], message: `address ${a} is outside its subnet ${plan.prefix} ("${subnet?.name}")` });
+          ctx.issues.push({
+            path: [...path, af],
+            message: `address ${a} is outside its subnet ${plan.prefix} ("${subnet?.name}")`,
+          });
         }
       }
       const key = canonical(hostPart(a));
       const holder = addrs.get(key);
-      if (holder !== undefined) ctx.issues.push({ path: [...path, af], message: `address ${hostPart(a)} is already used by ${holder}` });
+      if (holder !== undefined)
+        ctx.issues.push({ path: [...path, af], message: `address ${hostPart(a)} is already used by ${holder}` });
       else addrs.set(key, `VM "${name}"`);
     }
     const mac = v.mac.toLowerCase();
     const macHolder = macs.get(mac);
-    if (macHolder !== undefined) ctx.issues.push({ path: [...path, 'mac'], message: `MAC ${v.mac} is already used by VM "${macHolder}"` });
+    if (macHolder !== undefined)
+      ctx.issues.push({ path: [...path, 'mac'], message: `MAC ${v.mac} is already used by VM "${macHolder}"` });
     else macs.set(mac, name);
-    out.push({ name, home: v.home, subnet: v.subnet, mac: v.mac, memoryMiB: v.memoryMiB, vcpus: v.vcpus,
-      reflectorPort: v.reflectorPort, tcpEchoPort: v.tcpEchoPort, controlPort: v.controlPort,
-      ...defined({ ipv4: v.ipv4, ipv6: v.ipv6 }) });
+    out.push({
+      name,
+      home: v.home,
+      subnet: v.subnet,
+      mac: v.mac,
+      memoryMiB: v.memoryMiB,
+      vcpus: v.vcpus,
+      reflectorPort: v.reflectorPort,
+      tcpEchoPort: v.tcpEchoPort,
+      controlPort: v.controlPort,
+      ...defined({ ipv4: v.ipv4, ipv6: v.ipv6 }),
+    });
   }
   return out;
 }

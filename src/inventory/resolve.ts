@@ -71,19 +71,31 @@ export function resolveTestbed(input: RawTestbed, options: ResolveOptions): Reso
   for (const n of Object.keys(raw.trafficHosts ?? {})) claim('traffic host', n, ['trafficHosts', n]);
   for (const n of Object.keys(raw.vms ?? {})) claim('VM', n, ['vms', n]);
 
-  for (const [kind, list] of [['hypervisors', hypervisors], ['switches', switches], ['trafficHosts', trafficHosts]] as const) {
+  for (const [kind, list] of [
+    ['hypervisors', hypervisors],
+    ['switches', switches],
+    ['trafficHosts', trafficHosts],
+  ] as const) {
     for (const d of list) {
-      if (d.site !== undefined && !sites.has(d.site)) issues.push({ path: [kind, d.name, 'site'], message: unknownSite(d.site, sites) });
+      if (d.site !== undefined && !sites.has(d.site))
+        issues.push({ path: [kind, d.name, 'site'], message: unknownSite(d.site, sites) });
     }
   }
 
-  const devices = new Set([...Object.keys(raw.hypervisors), ...Object.keys(raw.switches ?? {}), ...Object.keys(raw.trafficHosts ?? {})]);
+  const devices = new Set([
+    ...Object.keys(raw.hypervisors),
+    ...Object.keys(raw.switches ?? {}),
+    ...Object.keys(raw.trafficHosts ?? {}),
+  ]);
   const links = resolveLinks(ctx, raw, devices);
   const subnets = resolveSubnets(ctx, raw, sites);
   const vms = resolveVms(ctx, raw, new Set(Object.keys(raw.hypervisors)), subnets);
 
   if (raw.lab?.wanLink !== undefined && !links.some((l) => l.name === raw.lab?.wanLink)) {
-    issues.push({ path: ['lab', 'wanLink'], message: `unknown link "${raw.lab.wanLink}"; links: ${links.map((l) => l.name).join(', ')}` });
+    issues.push({
+      path: ['lab', 'wanLink'],
+      message: `unknown link "${raw.lab.wanLink}"; links: ${links.map((l) => l.name).join(', ')}`,
+    });
   }
   if (issues.length > 0) return { ok: false, issues };
 
@@ -92,13 +104,28 @@ export function resolveTestbed(input: RawTestbed, options: ResolveOptions): Reso
     name: raw.name,
     ...defined({ description: raw.description, file: options.file }),
     ...defined({ sha256: options.sha256 }),
-    sites: Object.entries(raw.sites).map(([name, s]) => ({ name, ...(s?.description === undefined ? {} : { description: s.description }) })),
-    hypervisors, switches, links, subnets, vms, trafficHosts,
-    migration: d.migration, probe: d.probe, thresholds: d.thresholds,
-    ...(raw.lab === undefined ? {} : {
-      lab: { prefix: options.labPrefix ?? raw.lab.prefix, dir: labDir ?? raw.lab.dir,
-        ...defined({ wanLink: raw.lab.wanLink }) },
-    }),
+    sites: Object.entries(raw.sites).map(([name, s]) => ({
+      name,
+      ...(s?.description === undefined ? {} : { description: s.description }),
+    })),
+    hypervisors,
+    switches,
+    links,
+    subnets,
+    vms,
+    trafficHosts,
+    migration: d.migration,
+    probe: d.probe,
+    thresholds: d.thresholds,
+    ...(raw.lab === undefined
+      ? {}
+      : {
+          lab: {
+            prefix: options.labPrefix ?? raw.lab.prefix,
+            dir: labDir ?? raw.lab.dir,
+            ...defined({ wanLink: raw.lab.wanLink }),
+          },
+        }),
   };
   return { ok: true, testbed: deepFreeze(testbed) };
 }

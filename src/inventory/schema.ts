@@ -22,10 +22,20 @@ const ipAny = fmt((v) => parseIp(v) !== undefined, 'IP address');
 const cidr4 = fmt((v) => parseCidr(v)?.family === 4, 'IPv4 prefix (addr/len)');
 const cidr6 = fmt((v) => parseCidr(v)?.family === 6, 'IPv6 prefix (addr/len)');
 const mac = fmt(isMac, 'MAC address (xx:xx:xx:xx:xx:xx)');
-const LIBVIRT_URI = /^[a-z][a-z0-9]*(\+(unix|tcp|tls|ssh|libssh|libssh2|ext))?:\/\/([^/?#\s]*)(\/[^?#\s]*)?(\?[^#\s]*)?$/;
-const libvirtUri = fmt((v) => LIBVIRT_URI.test(v), 'libvirt URI (driver[+transport]://[user@][host][:port]/path[?params])');
-const port = z.number({ error: 'expected a port number' }).int().min(1, 'port must be 1-65535').max(65535, 'port must be 1-65535');
-const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,62}$/, 'names start with a letter and use letters, digits, _ . -');
+const LIBVIRT_URI =
+  /^[a-z][a-z0-9]*(\+(unix|tcp|tls|ssh|libssh|libssh2|ext))?:\/\/([^/?#\s]*)(\/[^?#\s]*)?(\?[^#\s]*)?$/;
+const libvirtUri = fmt(
+  (v) => LIBVIRT_URI.test(v),
+  'libvirt URI (driver[+transport]://[user@][host][:port]/path[?params])',
+);
+const port = z
+  .number({ error: 'expected a port number' })
+  .int()
+  .min(1, 'port must be 1-65535')
+  .max(65535, 'port must be 1-65535');
+const name = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,62}$/, 'names start with a letter and use letters, digits, _ . -');
 const positive = z.number().positive();
 const nonNeg = z.number().min(0);
 
@@ -38,7 +48,10 @@ const credentials = z.strictObject({
 
 const hostKey = z.strictObject({
   knownHosts: z.string().min(1).optional(),
-  fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'fingerprint must look like SHA256:<base64, 43 chars>').optional(),
+  fingerprint: z
+    .string()
+    .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'fingerprint must look like SHA256:<base64, 43 chars>')
+    .optional(),
   insecureAcceptAnyHostKey: z.literal(true).optional(),
 });
 
@@ -73,7 +86,12 @@ const hypervisorFields = {
   hostKey: hostKey.optional(),
 };
 
-const endpointObject = z.strictObject({ device: z.string(), port: z.string().min(1), ipv4: cidr4.optional(), ipv6: cidr6.optional() });
+const endpointObject = z.strictObject({
+  device: z.string(),
+  port: z.string().min(1),
+  ipv4: cidr4.optional(),
+  ipv6: cidr6.optional(),
+});
 /** `device:port` shorthand or the object form. */
 const endpoint = z.union([
   z.string().regex(/^[^:\s]+:[^:\s]+$/, 'endpoint shorthand is "device:port"'),
@@ -134,24 +152,45 @@ const group = z.strictObject({ ...switchFields, ...hypervisorFields, group: z.un
 export const rawTestbedSchema = z.strictObject({
   name,
   description: z.string().optional(),
-  lab: z.strictObject({ prefix: z.string().regex(/^[a-z][a-z0-9]{0,7}$/, 'lab prefix: 1-8 lowercase letters/digits (namespace names stay short)'), dir: z.string().startsWith('/', 'lab dir must be absolute'), wanLink: z.string().optional() }).optional(),
-  defaults: z.strictObject({
-    migration: z.strictObject({
-      bandwidthMiBs: positive.default(4096), maxDowntimeMs: positive.default(300),
-      strategy: kindEnum(MIGRATION_STRATEGIES, 'migration strategy').default('host-route-static'),
-      timeoutMs: positive.default(120000),
-    }).prefault({}),
-    probe: z.strictObject({
-      ratePps: positive.max(100000).default(1000), baselineMs: nonNeg.default(1000), drainMs: nonNeg.default(500),
-      payloadBytes: z.number().int().min(16).max(1400).default(16),
-    }).prefault({}),
-    thresholds: z.strictObject({
-      maxOutageMs: positive.default(5000), maxLossPct: nonNeg.max(100).default(100),
-      maxReconvergenceMs: positive.default(5000), maxRttStepMs: positive.default(5),
-    }).prefault({}),
-    switch: z.strictObject(switchFields).optional(),
-    hypervisor: z.strictObject(hypervisorFields).optional(),
-  }).prefault({}),
+  lab: z
+    .strictObject({
+      prefix: z
+        .string()
+        .regex(/^[a-z][a-z0-9]{0,7}$/, 'lab prefix: 1-8 lowercase letters/digits (namespace names stay short)'),
+      dir: z.string().startsWith('/', 'lab dir must be absolute'),
+      wanLink: z.string().optional(),
+    })
+    .optional(),
+  defaults: z
+    .strictObject({
+      migration: z
+        .strictObject({
+          bandwidthMiBs: positive.default(4096),
+          maxDowntimeMs: positive.default(300),
+          strategy: kindEnum(MIGRATION_STRATEGIES, 'migration strategy').default('host-route-static'),
+          timeoutMs: positive.default(120000),
+        })
+        .prefault({}),
+      probe: z
+        .strictObject({
+          ratePps: positive.max(100000).default(1000),
+          baselineMs: nonNeg.default(1000),
+          drainMs: nonNeg.default(500),
+          payloadBytes: z.number().int().min(16).max(1400).default(16),
+        })
+        .prefault({}),
+      thresholds: z
+        .strictObject({
+          maxOutageMs: positive.default(5000),
+          maxLossPct: nonNeg.max(100).default(100),
+          maxReconvergenceMs: positive.default(5000),
+          maxRttStepMs: positive.default(5),
+        })
+        .prefault({}),
+      switch: z.strictObject(switchFields).optional(),
+      hypervisor: z.strictObject(hypervisorFields).optional(),
+    })
+    .prefault({}),
   groups: z.record(name, group).optional(),
   sites: z.record(name, z.strictObject({ description: z.string().optional() }).nullable()),
   hypervisors: z.record(name, z.strictObject(hypervisorFields)),

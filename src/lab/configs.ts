@@ -152,15 +152,26 @@ export function switchStartupXml(ifaces: readonly SwitchInterface[]): string {
       const [addr, len] = a.split('/');
       return `<address><ip>${esc(addr ?? '')}</ip><prefix-length>${esc(len ?? '')}</prefix-length></address>`;
     }).join('')}</${fam}>`);
-  const body = ifaces.map((i) => '<interface>'
-    + `<name>${esc(i.name)}</name>`
-    + (i.vxlan !== undefined
-      ? `<description>vxlan id=${i.vxlan.vni} local=${esc(i.vxlan.local)} dstport=4789${i.master === undefined ? '' : ` bridge=${esc(i.master)}`}</description>`
-      : i.master === undefined ? '' : `<description>bridge=${esc(i.master)}</description>`)
-    + `<type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:${i.bridge ? 'bridge' : i.vxlan ? 'tunnel' : 'ethernetCsmacd'}</type>`
-    + '<enabled>true</enabled>'
-    + ip('ipv4', i.addresses.filter((a) => !isV6(a))) + ip('ipv6', i.addresses.filter(isV6))
-    + '</interface>').join('\n    ');
+  const body = ifaces
+    .map(
+      (i) =>
+        '<interface>' +
+        `<name>${esc(i.name)}</name>` +
+        (i.vxlan !== undefined
+          ? `<description>vxlan id=${i.vxlan.vni} local=${esc(i.vxlan.local)} dstport=4789${i.master === undefined ? '' : ` bridge=${esc(i.master)}`}</description>`
+          : i.master === undefined
+            ? ''
+            : `<description>bridge=${esc(i.master)}</description>`) +
+        `<type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:${i.bridge ? 'bridge' : i.vxlan ? 'tunnel' : 'ethernetCsmacd'}</type>` +
+        '<enabled>true</enabled>' +
+        ip(
+          'ipv4',
+          i.addresses.filter((a) => !isV6(a)),
+        ) +
+        ip('ipv6', i.addresses.filter(isV6)) +
+        '</interface>',
+    )
+    .join('\n    ');
   return `<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
   <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces">
     ${body}

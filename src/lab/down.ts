@@ -55,7 +55,9 @@ export async function labMounts(plan: LabPlan): Promise<string[]> {
 
 export async function findLeftovers(plan: LabPlan, known?: Map<number, string>): Promise<Leftovers> {
   const procs = known ?? await labProcesses(plan);
-  const processes = await Promise.all([...procs].map(async ([pid, why]) => `${pid} ${(await readComm(pid)) ?? '?'} (${why})`));
+  const processes = await Promise.all(
+    [...procs].map(async ([pid, why]) => `${pid} ${(await readComm(pid)) ?? '?'} (${why})`),
+  );
   const root = await linkNames(undefined);
   const links = plan.switches.map((s) => s.rootDev).filter((d) => root.has(d));
   return { namespaces: await labNamespaces(plan), processes, mounts: await labMounts(plan), links };
@@ -111,7 +113,10 @@ export async function teardown(plan: LabPlan, progress?: Progress): Promise<Tear
     const left = await deleteNamespaces(await labNamespaces(plan)); // retries one by one, reports failures
     await deleteRootLinks(plan);
     await removeNetnsEtc(plan.prefix);
-    return { value: undefined, detail: left.length === 0 ? `${names.length} namespaces` : `not deleted: ${left.join('; ')}` };
+    return {
+      value: undefined,
+      detail: left.length === 0 ? `${names.length} namespaces` : `not deleted: ${left.join('; ')}`,
+    };
   });
   // Mounts of namespaces that `ip netns del` could not remove (e.g. a half-created one).
   for (const m of await labMounts(plan)) await runLocal(['umount', '-l', m]);
@@ -122,8 +127,10 @@ export async function teardown(plan: LabPlan, progress?: Progress): Promise<Tear
   const after = await findLeftovers(plan);
   const stillAlive = (await Promise.all(procs.map(async (p) => ((await isAlive(p)) ? p : -1)))).filter((p) => p > 0);
   return {
-    before, after: stillAlive.length > 0 ? { ...after, processes: [...after.processes, ...stillAlive.map(String)] } : after,
-    killed: procs.length, forced: forced.length,
+    before,
+    after: stillAlive.length > 0 ? { ...after, processes: [...after.processes, ...stillAlive.map(String)] } : after,
+    killed: procs.length,
+    forced: forced.length,
   };
 }
 

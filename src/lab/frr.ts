@@ -19,7 +19,10 @@ async function frrIds(): Promise<{ uid: number; gid: number }> {
   const r = await runLocal(['id', '-u', 'frr']);
   const g = await runLocal(['id', '-g', 'frr']);
   if (r.failed || g.failed) {
-    throw new LabError('user "frr" does not exist', { operation: 'start FRR', hint: 'run scripts/setup (installs frr)' });
+    throw new LabError('user "frr" does not exist', {
+      operation: 'start FRR',
+      hint: 'run scripts/setup (installs frr)',
+    });
   }
   return { uid: Number(r.stdout.trim()), gid: Number(g.stdout.trim()) };
 }
@@ -56,7 +59,11 @@ export async function ensureRouters(plan: LabPlan, opts: IoOptions = {}): Promis
 /** `vtysh -c CMD` against one router's daemons. */
 export async function vtysh(plan: LabPlan, router: string, cmd: string, opts: IoOptions = {}): Promise<string> {
   const r = await runLocal(['vtysh', '--vty_socket', frrDir(plan, router), '-c', cmd], { timeoutMs: 5000, ...opts });
-  if (r.failed) throw new LabError(`vtysh -c '${cmd}': ${(r.stderr || r.stdout).trim()}`, { device: router, operation: 'query FRR' });
+  if (r.failed)
+    throw new LabError(`vtysh -c '${cmd}': ${(r.stderr || r.stdout).trim()}`, {
+      device: router,
+      operation: 'query FRR',
+    });
   return r.stdout;
 }
 
@@ -76,24 +83,46 @@ export async function bgpSessions(plan: LabPlan, opts: IoOptions = {}): Promise<
         Record<string, { peers?: Record<string, { state?: string }> }>;
       peers = { ...j.ipv4Unicast?.peers, ...j.ipv6Unicast?.peers };
     } catch (e) {
-      return r.neighbors.map((n) => ({ router: r.node, peer: n.peer, address: n.address, state: `unknown (${(e as Error).message.slice(0, 80)})` }));
+      return r.neighbors.map((n) => ({
+        router: r.node,
+        peer: n.peer,
+        address: n.address,
+        state: `unknown (${(e as Error).message.slice(0, 80)})`,
+      }));
     }
-    return r.neighbors.map((n) => ({ router: r.node, peer: n.peer, address: n.address, state: peers[n.address]?.state ?? 'absent' }));
+    return r.neighbors.map((n) => ({
+      router: r.node,
+      peer: n.peer,
+      address: n.address,
+      state: peers[n.address]?.state ?? 'absent',
+    }));
   }));
   return all.flat();
 }
 
 /** Waits until every planned session is Established; throws naming the ones that are not. */
-export async function waitBgpEstablished(plan: LabPlan, timeoutMs: number, opts: IoOptions = {}): Promise<BgpSession[]> {
+export async function waitBgpEstablished(
+  plan: LabPlan,
+  timeoutMs: number,
+  opts: IoOptions = {},
+): Promise<BgpSession[]> {
   let last: BgpSession[] = [];
   try {
-    return await pollUntil(async () => {
-      last = await bgpSessions(plan, opts);
-      return last.every((s) => s.state === 'Established') ? last : undefined;
-    }, 'BGP sessions established', { timeoutMs, intervalMs: 200, ...(opts.signal ? { signal: opts.signal } : {}) });
+    return await pollUntil(
+      async () => {
+        last = await bgpSessions(plan, opts);
+        return last.every((s) => s.state === 'Established') ? last : undefined;
+      },
+      'BGP sessions established',
+      { timeoutMs, intervalMs: 200, ...(opts.signal ? { signal: opts.signal } : {}) },
+    );
   } catch {
-    const bad = last.filter((s) => s.state !== 'Established').map((s) => `${s.router}→${s.peer} ${s.address}: ${s.state}`);
-    throw new LabError(`BGP sessions not established after ${timeoutMs} ms: ${bad.join('; ')}`,
-      { operation: 'wait for BGP', hint: `see ${plan.dir}/frr/<router>/bgpd.log` });
+    const bad = last
+      .filter((s) => s.state !== 'Established')
+      .map((s) => `${s.router}→${s.peer} ${s.address}: ${s.state}`);
+    throw new LabError(`BGP sessions not established after ${timeoutMs} ms: ${bad.join('; ')}`, {
+      operation: 'wait for BGP',
+      hint: `see ${plan.dir}/frr/<router>/bgpd.log`,
+    });
   }
 }

@@ -7,7 +7,12 @@ test('the verdict passes only when every check passed, and names node and reason
       { router: 'torA', peer: 'coreA', address: '198.18.30.0', state: 'Established' },
       { router: 'coreA', peer: 'coreB', address: '198.18.31.1', state: 'Active' },
     ]),
-    { node: 'vm1', check: 'reflector IPv6 2001:2:0:10::100:7 from client', ok: false, detail: 'no echo to 20 datagram(s)' },
+    {
+      node: 'vm1',
+      check: 'reflector IPv6 2001:2:0:10::100:7 from client',
+      ok: false,
+      detail: 'no echo to 20 datagram(s)',
+    },
   ];
   const v = healthVerdict(results);
   expect(v.ok).toBe(false);

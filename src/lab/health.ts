@@ -67,11 +67,29 @@ export async function udpEcho(ns: string, address: string, port: number,
   o: { count?: number; intervalMs?: number } & IoOptions = {}): Promise<{ ok: boolean; detail: string }> {
   const count = o.count ?? 20;
   const interval = o.intervalMs ?? 100;
-  const r = await runLocal(['ip', 'netns', 'exec', ns, process.execPath, '--input-type=module', '-e', UDP_CHECK,
-    address, String(port), String(count), String(interval)], { timeoutMs: count * interval + 5000, ...(o.signal ? { signal: o.signal } : {}) });
+  const r = await runLocal(
+    [
+      'ip',
+      'netns',
+      'exec',
+      ns,
+      process.execPath,
+      '--input-type=module',
+      '-e',
+      UDP_CHECK,
+      address,
+      String(port),
+      String(count),
+      String(interval),
+    ],
+    { timeoutMs: count * interval + 5000, ...(o.signal ? { signal: o.signal } : {}) },
+  );
   const line = r.stdout.trim().split('\n').pop() ?? '';
   if (line.startsWith('ok ')) return { ok: true, detail: `echo in ${line.slice(3)} ms` };
-  return { ok: false, detail: line.startsWith('fail ') ? line.slice(5) : `checker failed: ${r.stderr.trim().slice(0, 200)}` };
+  return {
+    ok: false,
+    detail: line.startsWith('fail ') ? line.slice(5) : `checker failed: ${r.stderr.trim().slice(0, 200)}`,
+  };
 }
 
 export interface ReflectorTarget {
@@ -82,15 +100,22 @@ export interface ReflectorTarget {
 }
 
 /** Every VM's reflector from the client namespace, over IPv4 and IPv6 (each address it has). */
-export async function checkReflectors(plan: LabPlan, vms: readonly ReflectorTarget[], opts: IoOptions = {}): Promise<CheckResult[]> {
+export async function checkReflectors(
+  plan: LabPlan,
+  vms: readonly ReflectorTarget[],
+  opts: IoOptions = {},
+): Promise<CheckResult[]> {
   const ns = plan.clientNs;
-  if (ns === undefined) return [{ node: 'client', check: 'reflector', ok: false, detail: 'the testbed has no netns traffic host' }];
+  if (ns === undefined)
+    return [{ node: 'client', check: 'reflector', ok: false, detail: 'the testbed has no netns traffic host' }];
   const jobs = vms.flatMap((vm) => [
     ...(vm.ipv4 ? [{ vm: vm.vm, fam: 'IPv4', addr: hostOf(vm.ipv4), port: vm.port }] : []),
     ...(vm.ipv6 ? [{ vm: vm.vm, fam: 'IPv6', addr: hostOf(vm.ipv6), port: vm.port }] : []),
   ]);
-  return Promise.all(jobs.map(async (j): Promise<CheckResult> => {
-    const r = await udpEcho(ns, j.addr, j.port, opts);
-    return { node: j.vm, check: `reflector ${j.fam} ${j.addr}:${j.port} from client`, ok: r.ok, detail: r.detail };
-  }));
+  return Promise.all(
+    jobs.map(async (j): Promise<CheckResult> => {
+      const r = await udpEcho(ns, j.addr, j.port, opts);
+      return { node: j.vm, check: `reflector ${j.fam} ${j.addr}:${j.port} from client`, ok: r.ok, detail: r.detail };
+    }),
+  );
 }

@@ -55,7 +55,11 @@ export async function ensureHypervisors(plan: LabPlan, opts: IoOptions = {}): Pr
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
     } catch (e) {
-      throw new LabError(`libvirtd did not start: ${(e as Error).message}`, { device: hv.name, operation: 'start hypervisor', cause: e });
+      throw new LabError(`libvirtd did not start: ${(e as Error).message}`, {
+        device: hv.name,
+        operation: 'start hypervisor',
+        cause: e,
+      });
     }
     started.push(hv.name);
   }));
@@ -70,16 +74,27 @@ export async function stopHypervisors(plan: LabPlan): Promise<void> {
  * Waits until a guest's serial log (on whichever host runs it now) shows `LAB-GUEST-READY` after
  * byte `fromOffset`; returns the line.
  */
-export async function waitGuestReady(hv: HypervisorPlan, vm: string, fromOffset: number, timeoutMs: number): Promise<string> {
+export async function waitGuestReady(
+  hv: HypervisorPlan,
+  vm: string,
+  fromOffset: number,
+  timeoutMs: number,
+): Promise<string> {
   try {
-    return await pollUntil(async () => {
-      const text = await readFile(serialLog(hv, vm), 'utf8').catch(() => '');
-      const m = /LAB-GUEST-READY[^\r\n]*/.exec(text.slice(fromOffset));
-      return m?.[0];
-    }, `${vm} ready`, { timeoutMs, intervalMs: 50 });
+    return await pollUntil(
+      async () => {
+        const text = await readFile(serialLog(hv, vm), 'utf8').catch(() => '');
+        const m = /LAB-GUEST-READY[^\r\n]*/.exec(text.slice(fromOffset));
+        return m?.[0];
+      },
+      `${vm} ready`,
+      { timeoutMs, intervalMs: 50 },
+    );
   } catch {
     throw new LabError(`guest did not print LAB-GUEST-READY within ${timeoutMs} ms`, {
-      device: vm, operation: `boot on ${hv.name}`, hint: `see ${serialLog(hv, vm)}`,
+      device: vm,
+      operation: `boot on ${hv.name}`,
+      hint: `see ${serialLog(hv, vm)}`,
     });
   }
 }

@@ -32,7 +32,12 @@ export interface StartLibvirtdOptions {
   /** Listen on TCP (auth none: loopback or lab namespaces only). Without it only the unix socket. */
   readonly tcpPort?: number;
   /** Also listen on TLS (auth none: the client certificate is the credential), on `listenAddr`. */
-  readonly tls?: { readonly port: number; readonly caFile: string; readonly certFile: string; readonly keyFile: string };
+  readonly tls?: {
+    readonly port: number;
+    readonly caFile: string;
+    readonly certFile: string;
+    readonly keyFile: string;
+  };
   /** Distinct per daemon: machines with DMI give every daemon the same SMBIOS UUID otherwise. */
   readonly hostUuid: string;
   /** qemu.conf migration_address and migration_host (not 127.0.0.1, which libvirt rejects). */
@@ -83,8 +88,16 @@ export function renderLibvirtdConf(o: StartLibvirtdOptions): string {
 }
 
 export function renderQemuConf(o: StartLibvirtdOptions): string {
-  const L = ['user = "root"', 'group = "root"', 'dynamic_ownership = 0', 'remember_owner = 0', 'security_driver = "none"',
-    'cgroup_controllers = [ ]', 'namespaces = [ ]', 'stdio_handler = "file"'];
+  const L = [
+    'user = "root"',
+    'group = "root"',
+    'dynamic_ownership = 0',
+    'remember_owner = 0',
+    'security_driver = "none"',
+    'cgroup_controllers = [ ]',
+    'namespaces = [ ]',
+    'stdio_handler = "file"',
+  ];
   if (o.migrationAddress !== undefined) {
     L.push(`migration_address = "${o.migrationAddress}"`, `migration_host = "${o.migrationAddress}"`);
   }
@@ -100,8 +113,12 @@ async function checkPrerequisites(o: StartLibvirtdOptions): Promise<void> {
   if (!(await exists(LIBVIRTD))) {
     throw new LabError(`${LIBVIRTD} not found`, { hint: 'run scripts/setup as root (installs libvirt-daemon)' });
   }
-  if (process.getuid?.() !== 0) throw new LabError('starting libvirtd needs root', { hint: 'run the lab or integration specs as root' });
-  if (o.driver === 'qemu' && !(await readFile('/etc/passwd', 'utf8')).split('\n').some((l) => l.startsWith('libvirt-qemu:'))) {
+  if (process.getuid?.() !== 0)
+    throw new LabError('starting libvirtd needs root', { hint: 'run the lab or integration specs as root' });
+  if (
+    o.driver === 'qemu' &&
+    !(await readFile('/etc/passwd', 'utf8')).split('\n').some((l) => l.startsWith('libvirt-qemu:'))
+  ) {
     throw new LabError("user 'libvirt-qemu' is missing: the QEMU driver refuses to initialise without it", {
       hint: 'run scripts/setup, or: useradd --system --gid kvm libvirt-qemu',
     });
@@ -160,8 +177,9 @@ export async function startLibvirtd(o: StartLibvirtdOptions): Promise<LibvirtdHa
 
   // Paths go in as positional args ($1…), never spliced into the script text.
   const binds = MOUNTS.map(([, target], i) => `mkdir -p ${target} && mount --bind "$${i + 1}" ${target}`).join(' && ');
-  const script = `set -e; ${o.hostname === undefined ? '' : `hostname "$6" && `}${binds} && `
-    + `exec ${LIBVIRTD} ${o.tcpPort === undefined && o.tls === undefined ? '' : '--listen '}--pid-file /run/libvirt/libvirtd.pid`;
+  const script =
+    `set -e; ${o.hostname === undefined ? '' : `hostname "$6" && `}${binds} && ` +
+    `exec ${LIBVIRTD} ${o.tcpPort === undefined && o.tls === undefined ? '' : '--listen '}--pid-file /run/libvirt/libvirtd.pid`;
   const argv = [
     ...(o.netns === undefined ? [] : ['ip', 'netns', 'exec', o.netns]),
     'unshare', '--mount', ...(o.hostname === undefined ? [] : ['--uts']), '--propagation', 'private',

@@ -19,13 +19,22 @@ export async function linkNames(ns: string | undefined, opts: IoOptions = {}): P
 }
 
 /** Runs `lines` as one `ip -batch` in `ns`; a failing line is reported with the node it concerns. */
-async function batch(ns: string | undefined, lines: readonly string[], node: string, what: string, opts: IoOptions): Promise<void> {
+async function batch(
+  ns: string | undefined,
+  lines: readonly string[],
+  node: string,
+  what: string,
+  opts: IoOptions,
+): Promise<void> {
   if (lines.length === 0) return;
   const r = await runLocal([...ipIn(ns), '-batch', '-'], { ...opts, input: `${lines.join('\n')}\n` });
   if (!r.failed) return;
   const m = /Command failed -:(\d+)/.exec(r.stderr);
   const line = m === null ? undefined : lines[Number(m[1]) - 1];
-  throw new LabError(`ip ${line ?? lines.join('; ')}: ${r.stderr.trim().split('\n')[0] ?? ''}`, { device: node, operation: what });
+  throw new LabError(`ip ${line ?? lines.join('; ')}: ${r.stderr.trim().split('\n')[0] ?? ''}`, {
+    device: node,
+    operation: what,
+  });
 }
 
 export async function ensureVeths(plan: LabPlan, opts: IoOptions = {}): Promise<number> {
@@ -51,7 +60,10 @@ export async function ensureVeths(plan: LabPlan, opts: IoOptions = {}): Promise<
     const ethtool = ['ethtool', '-K', e.dev, 'tx', 'off', 'tso', 'off', 'gso', 'off', 'gro', 'off'];
     const r = await runLocal(e.ns === undefined ? ethtool : ['ip', 'netns', 'exec', e.ns, ...ethtool], opts);
     if (r.failed && !/unchanged|Could not change any/.test(r.stderr)) {
-      throw new LabError(`ethtool -K ${e.dev}: ${r.stderr.trim()}`, { device: e.ns ?? 'root', operation: 'turn offloads off' });
+      throw new LabError(`ethtool -K ${e.dev}: ${r.stderr.trim()}`, {
+        device: e.ns ?? 'root',
+        operation: 'turn offloads off',
+      });
     }
   }));
   return lines.length;
@@ -68,7 +80,8 @@ export async function ensureL2L3(plan: LabPlan, opts: IoOptions = {}): Promise<v
     for (const v of plan.veths) for (const e of [v.a, v.b]) if (e.ns === ns) devs.add(e.dev);
     // VXLAN endpoints before the bridges that take them as ports; no learning (EVPN fills the table).
     for (const x of plan.vxlans.filter((v) => v.ns === ns)) {
-      if (!present.has(x.name)) lines.push(`link add name ${x.name} type vxlan id ${x.vni} local ${x.local} dstport 4789 nolearning`);
+      if (!present.has(x.name))
+        lines.push(`link add name ${x.name} type vxlan id ${x.vni} local ${x.local} dstport 4789 nolearning`);
       devs.add(x.name);
     }
     for (const br of plan.bridges.filter((b) => b.ns === ns)) {
@@ -85,7 +98,9 @@ export async function ensureL2L3(plan: LabPlan, opts: IoOptions = {}): Promise<v
       devs.add(br.name);
       if (br.gateway !== undefined) {
         if (!present.has(br.gateway.name)) {
-          lines.push(`link add link ${br.name} name ${br.gateway.name} address ${br.gateway.mac} type macvlan mode private`);
+          lines.push(
+            `link add link ${br.name} name ${br.gateway.name} address ${br.gateway.mac} type macvlan mode private`,
+          );
         }
         devs.add(br.gateway.name);
       }
@@ -98,8 +113,25 @@ export async function ensureL2L3(plan: LabPlan, opts: IoOptions = {}): Promise<v
     // flooding them as unknown unicast to every port, VXLAN included.
     for (const br of plan.bridges.filter((b) => b.ns === ns)) {
       if (br.gateway === undefined) continue;
-      const r = await runLocal(['bridge', ...(ns === undefined ? [] : ['-n', ns]), 'fdb', 'replace', br.gateway.mac, 'dev', br.name, 'self', 'local'], opts);
-      if (r.failed) throw new LabError(`bridge fdb replace ${br.gateway.mac} dev ${br.name}: ${r.stderr.trim()}`, { device: node, operation: 'anycast gateway MAC' });
+      const r = await runLocal(
+        [
+          'bridge',
+          ...(ns === undefined ? [] : ['-n', ns]),
+          'fdb',
+          'replace',
+          br.gateway.mac,
+          'dev',
+          br.name,
+          'self',
+          'local',
+        ],
+        opts,
+      );
+      if (r.failed)
+        throw new LabError(`bridge fdb replace ${br.gateway.mac} dev ${br.name}: ${r.stderr.trim()}`, {
+          device: node,
+          operation: 'anycast gateway MAC',
+        });
     }
   }));
 }
@@ -112,7 +144,10 @@ export async function missingAddresses(plan: LabPlan, opts: IoOptions = {}): Pro
     const r = await runLocal([...ipIn(ns), '-j', 'addr', 'show'], opts);
     const have = new Set<string>();
     if (!r.failed && r.stdout.trim() !== '') {
-      for (const l of JSON.parse(r.stdout) as { ifname: string; addr_info?: { local: string; prefixlen: number }[] }[]) {
+      for (const l of JSON.parse(r.stdout) as {
+        ifname: string;
+        addr_info?: { local: string; prefixlen: number }[];
+      }[]) {
         for (const a of l.addr_info ?? []) have.add(`${l.ifname} ${a.local}/${a.prefixlen}`);
       }
     }

@@ -24,7 +24,9 @@ test('a live owner makes a second operation fail with LAB_BUSY naming it', async
   await writeFile(lockPath('vmmiu', dir), `${process.ppid} lab up\n`);
   const err = await acquireLabLock('vmmiu', 'lab up', dir).catch((e: unknown) => e);
   expect(err).toMatchObject({ code: 'LAB_BUSY' });
-  expect(String((err as Error).message)).toMatch(new RegExp(`lab "vmmiu" is busy: \`lab up\` is running as PID ${process.ppid}`));
+  expect(String((err as Error).message)).toMatch(
+    new RegExp(`lab "vmmiu" is busy: \`lab up\` is running as PID ${process.ppid}`),
+  );
 });
 
 test('the lock of a killed owner is taken over', async () => {

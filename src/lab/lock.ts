@@ -37,10 +37,11 @@ export async function acquireLabLock(prefix: string, operation: string, dir = LO
     const owner = await readOwner(path);
     if (owner !== undefined && owner.pid !== process.pid && (await isAlive(owner.pid))) {
       const comm = (await readComm(owner.pid)) ?? '?';
-      throw new LabError(
-        `lab "${prefix}" is busy: \`${owner.operation}\` is running as PID ${owner.pid} (${comm})`,
-        { code: 'LAB_BUSY', operation: operation, hint: `wait for it to finish, or use another lab.prefix (VMMI_LAB_PREFIX); lock file ${path}` },
-      );
+      throw new LabError(`lab "${prefix}" is busy: \`${owner.operation}\` is running as PID ${owner.pid} (${comm})`, {
+        code: 'LAB_BUSY',
+        operation: operation,
+        hint: `wait for it to finish, or use another lab.prefix (VMMI_LAB_PREFIX); lock file ${path}`,
+      });
     }
     await rm(path, { force: true }); // stale: its owner was killed
   }

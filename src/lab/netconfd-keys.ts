@@ -21,8 +21,22 @@ export interface LabKeys {
 async function keygen(file: string, type: 'ed25519' | 'rsa', rsaBits = 3072): Promise<void> {
   await rm(file, { force: true });
   await rm(`${file}.pub`, { force: true });
-  await runChecked(['ssh-keygen', '-q', '-t', type, ...(type === 'rsa' ? ['-b', String(rsaBits)] : []), '-N', '', '-C', 'vmmi-lab',
-    '-f', file], { timeoutMs: 30_000 });
+  await runChecked(
+    [
+      'ssh-keygen',
+      '-q',
+      '-t',
+      type,
+      ...(type === 'rsa' ? ['-b', String(rsaBits)] : []),
+      '-N',
+      '',
+      '-C',
+      'vmmi-lab',
+      '-f',
+      file,
+    ],
+    { timeoutMs: 30_000 },
+  );
 }
 
 /**
@@ -39,8 +53,12 @@ export async function generateLabKeys(dir: string, opts: { rsaBits?: number } = 
     clientRsa: join(dir, 'client_rsa'),
     authorizedKeys: join(dir, 'authorized_keys'),
   };
-  await Promise.all([keygen(k.hostEd25519, 'ed25519'), keygen(k.hostRsa, 'rsa', opts.rsaBits), keygen(k.clientEd25519, 'ed25519'),
-    keygen(k.clientRsa, 'rsa', opts.rsaBits)]);
+  await Promise.all([
+    keygen(k.hostEd25519, 'ed25519'),
+    keygen(k.hostRsa, 'rsa', opts.rsaBits),
+    keygen(k.clientEd25519, 'ed25519'),
+    keygen(k.clientRsa, 'rsa', opts.rsaBits),
+  ]);
   const pub = async (f: string): Promise<string> => (await readFile(`${f}.pub`, 'utf8')).trim();
   await writeFile(k.authorizedKeys, `${await pub(k.clientEd25519)}\n${await pub(k.clientRsa)}\n`, { mode: 0o600 });
   return { ...k, hostPublicKeys: [await pub(k.hostEd25519), await pub(k.hostRsa)] };

@@ -97,14 +97,26 @@ export async function startNetconfSwitch(o: NetconfSwitchOptions): Promise<Netco
   await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
   await rm(sock, { force: true });
   const startup = join(o.dir, 'startup-cfg.xml');
-  await writeFile(startup, '<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>\n', { flag: 'wx' }).catch(() => undefined);
+  await writeFile(startup, '<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>\n', { flag: 'wx' }).catch(
+    () => undefined,
+  );
   await writeFile(join(o.dir, 'sshd_config'), sshdConfig(o, sock));
   throwIfAborted(o.signal, ctx);
 
-  const netconfd = ['/usr/sbin/netconfd', `--ncxserver-sockname=${sock}`, `--startup=${startup}`, '--with-startup=true',
-    `--yuma-home=${o.dir}`, `--port=${o.port}`, '--superuser=root', '--access-control=off', `--target=${o.target ?? 'candidate'}`,
+  const netconfd = [
+    '/usr/sbin/netconfd',
+    `--ncxserver-sockname=${sock}`,
+    `--startup=${startup}`,
+    '--with-startup=true',
+    `--yuma-home=${o.dir}`,
+    `--port=${o.port}`,
+    '--superuser=root',
+    '--access-control=off',
+    `--target=${o.target ?? 'candidate'}`,
     ...[...MODULES, ...(o.extraModules ?? [])].map((m) => `--module=${m}`),
-    `--log=${join(o.dir, 'netconfd.log')}`, `--log-level=${o.logLevel ?? 'info'}`];
+    `--log=${join(o.dir, 'netconfd.log')}`,
+    `--log-level=${o.logLevel ?? 'info'}`,
+  ];
   const nosil = ['setsid', 'unshare', '-m', '--propagation', 'private', 'sh', '-c',
     'mount --bind "$1" "$2" && shift 2 && exec "$@"', 'sh', empty, SIL_DIR, ...netconfd];
   const ncPidFile = join(o.dir, 'netconfd.pid');
@@ -124,7 +136,10 @@ export async function startNetconfSwitch(o: NetconfSwitchOptions): Promise<Netco
   } catch (e) {
     await sw.stop();
     const log = await readFile(join(o.dir, 'netconfd.out'), 'utf8').catch(() => '');
-    throw new LabError(`${(e as Error).message}${log === '' ? '' : `; netconfd output: ${log.slice(-400)}`}`, { ...ctx, cause: e });
+    throw new LabError(`${(e as Error).message}${log === '' ? '' : `; netconfd output: ${log.slice(-400)}`}`, {
+      ...ctx,
+      cause: e,
+    });
   }
 }
 
@@ -137,7 +152,8 @@ async function exists(p: string): Promise<boolean> {
 }
 
 function aliveOrThrow(pid: number, o: NetconfSwitchOptions): undefined {
-  if (!alive(pid)) throw new LabError(`netconfd exited during start (see ${join(o.dir, 'netconfd.log')})`, { device: o.name });
+  if (!alive(pid))
+    throw new LabError(`netconfd exited during start (see ${join(o.dir, 'netconfd.log')})`, { device: o.name });
   return undefined;
 }
 

@@ -39,7 +39,10 @@ export async function ensureNamespaces(nodes: readonly NodePlan[], opts: IoOptio
     const m = /Command failed -:(\d+)/.exec(r.stderr);
     const line = m === null ? undefined : lines[Number(m[1]) - 1];
     const node = nodes.find((n) => line?.includes(` ${n.ns}`))?.node ?? 'namespaces';
-    throw new LabError(`ip ${line ?? 'netns'}: ${r.stderr.trim().split('\n')[0] ?? ''}`, { device: node, operation: 'create namespace' });
+    throw new LabError(`ip ${line ?? 'netns'}: ${r.stderr.trim().split('\n')[0] ?? ''}`, {
+      device: node,
+      operation: 'create namespace',
+    });
   }
   return missing.length;
 }
@@ -50,19 +53,28 @@ export async function ensureNamespaces(nodes: readonly NodePlan[], opts: IoOptio
  * unreachable from the namespaces: each lookup would stall ~5 s, libvirtd looks its hostname up
  * several times per migration).
  */
-export async function ensureNetnsEtc(nodes: readonly NodePlan[], hosts: readonly (readonly [string, string])[]): Promise<void> {
-  const text = ['127.0.0.1 localhost', '::1 localhost', ...hosts.map(([addr, name]) => `${addr} ${name}`), ''].join('\n');
-  await Promise.all(nodes.map(async (n) => {
-    await mkdir(`/etc/netns/${n.ns}`, { recursive: true });
-    await writeFile(`/etc/netns/${n.ns}/hosts`, text);
-    await writeFile(`/etc/netns/${n.ns}/resolv.conf`, 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n');
-  }));
+export async function ensureNetnsEtc(
+  nodes: readonly NodePlan[],
+  hosts: readonly (readonly [string, string])[],
+): Promise<void> {
+  const text = ['127.0.0.1 localhost', '::1 localhost', ...hosts.map(([addr, name]) => `${addr} ${name}`), ''].join(
+    '\n',
+  );
+  await Promise.all(
+    nodes.map(async (n) => {
+      await mkdir(`/etc/netns/${n.ns}`, { recursive: true });
+      await writeFile(`/etc/netns/${n.ns}/hosts`, text);
+      await writeFile(`/etc/netns/${n.ns}/resolv.conf`, 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n');
+    }),
+  );
 }
 
 /** Removes /etc/netns/<prefix>-* (files of the run). */
 export async function removeNetnsEtc(prefix: string): Promise<void> {
   const all = await readdir('/etc/netns').catch(() => [] as string[]);
-  await Promise.all(all.filter((d) => d.startsWith(`${prefix}-`)).map((d) => rm(`/etc/netns/${d}`, { recursive: true, force: true })));
+  await Promise.all(
+    all.filter((d) => d.startsWith(`${prefix}-`)).map((d) => rm(`/etc/netns/${d}`, { recursive: true, force: true })),
+  );
 }
 
 /** Deletes the given namespaces that exist; returns the ones that could not be deleted. */

@@ -21,7 +21,12 @@ export function stepper(progress?: Progress): Step {
       progress?.({ step: name, ms: performance.now() - t0, ok: true, detail: r.detail });
       return r.value;
     } catch (e) {
-      progress?.({ step: name, ms: performance.now() - t0, ok: false, detail: e instanceof Error ? e.message : String(e) });
+      progress?.({
+        step: name,
+        ms: performance.now() - t0,
+        ok: false,
+        detail: e instanceof Error ? e.message : String(e),
+      });
       throw e;
     }
   };

@@ -56,7 +56,9 @@ export async function labStatus(plan: LabPlan): Promise<LabStatus> {
     }
     if (plan.wan !== undefined && n.ns === plan.wan.ns) {
       const w = await wanState(plan).catch(() => undefined);
-      items.push(`wan: ${w === undefined ? 'unknown' : `${w.mode} ${w.running ? 'running' : 'down'}`}${w?.fields.delay_us ? ` delay ${Number(w.fields.delay_us) / 1000} ms cut=${w.fields.cut}` : ''}`);
+      items.push(
+        `wan: ${w === undefined ? 'unknown' : `${w.mode} ${w.running ? 'running' : 'down'}`}${w?.fields.delay_us ? ` delay ${Number(w.fields.delay_us) / 1000} ms cut=${w.fields.cut}` : ''}`,
+      );
       if (w?.running !== true) ok = false;
       else present++;
     }
@@ -67,7 +69,8 @@ export async function labStatus(plan: LabPlan): Promise<LabStatus> {
     for (const [sw, r] of agents) if (!r) problems.push(`${sw}: data-plane agent not ready`);
     for (const m of await missingAddresses(plan)) problems.push(`address missing: ${m}`);
     const sessions = await bgpSessions(plan).catch(() => []);
-    for (const s of sessions) if (s.state !== 'Established') problems.push(`${s.router}→${s.peer} BGP ${s.address}: ${s.state}`);
+    for (const s of sessions)
+      if (s.state !== 'Established') problems.push(`${s.router}→${s.peer} BGP ${s.address}: ${s.state}`);
   }
   const allOk = nodes.every((n) => n.ok) && problems.length === 0;
   return { prefix: plan.prefix, state: present === 0 ? 'down' : allOk ? 'up' : 'partial', nodes, problems };

@@ -28,7 +28,9 @@ async function ensureKeys(plan: LabPlan): Promise<string[]> {
   const dir = keysDir(plan);
   if (existsSync(`${dir}/client_ed25519`) && existsSync(`${dir}/host_ed25519.pub`) && existsSync(`${dir}/host_rsa.pub`)
     && existsSync(`${dir}/authorized_keys`)) {
-    return Promise.all(['host_ed25519', 'host_rsa'].map(async (k) => (await readFile(`${dir}/${k}.pub`, 'utf8')).trim()));
+    return Promise.all(
+      ['host_ed25519', 'host_rsa'].map(async (k) => (await readFile(`${dir}/${k}.pub`, 'utf8')).trim()),
+    );
   }
   // RSA 2048, not the library's 3072 default: a lab's keys are throwaway (new ones per lab, local
   // namespaces only) and 3072-bit generation took 0.8–1.9 s of CPU, twice, during the guest's boot.
@@ -39,13 +41,23 @@ function cliSshdConfig(plan: LabPlan, s: SwitchPlan, port: number): string {
   const k = keysDir(plan);
   const d = swDir(plan, s.name);
   return [
-    `Port ${port}`, 'ListenAddress 0.0.0.0', `HostKey ${k}/host_ed25519`, `HostKey ${k}/host_rsa`, `PidFile ${d}/cli-sshd.pid`,
-    `AuthorizedKeysFile ${k}/authorized_keys`, 'StrictModes no', 'PermitRootLogin yes', 'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no', 'UsePAM no', 'MaxSessions 20',
+    `Port ${port}`,
+    'ListenAddress 0.0.0.0',
+    `HostKey ${k}/host_ed25519`,
+    `HostKey ${k}/host_rsa`,
+    `PidFile ${d}/cli-sshd.pid`,
+    `AuthorizedKeysFile ${k}/authorized_keys`,
+    'StrictModes no',
+    'PermitRootLogin yes',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'UsePAM no',
+    'MaxSessions 20',
     // Every session is the router's CLI, as on a switch: vtysh against this namespace's FRR;
     // `ssh switch "show ..."` runs that one command, a shell session gets the interactive prompt.
-    `ForceCommand if [ -n "$SSH_ORIGINAL_COMMAND" ]; then exec /usr/bin/vtysh --vty_socket ${frrDir(plan, s.name)}`
-      + ` -c "$SSH_ORIGINAL_COMMAND"; else exec /usr/bin/vtysh --vty_socket ${frrDir(plan, s.name)}; fi`, '',
+    `ForceCommand if [ -n "$SSH_ORIGINAL_COMMAND" ]; then exec /usr/bin/vtysh --vty_socket ${frrDir(plan, s.name)}` +
+      ` -c "$SSH_ORIGINAL_COMMAND"; else exec /usr/bin/vtysh --vty_socket ${frrDir(plan, s.name)}; fi`,
+    '',
   ].join('\n');
 }
 
@@ -54,8 +66,16 @@ async function ensureCli(plan: LabPlan, s: SwitchPlan, opts: IoOptions): Promise
   const d = swDir(plan, s.name);
   if ((await verifiedPid(`${d}/cli-sshd.pid`, ['sshd'])) !== undefined) return;
   await writeFile(`${d}/cli-sshd_config`, cliSshdConfig(plan, s, s.cliPort));
-  const r = await runLocal(['ip', 'netns', 'exec', s.ns, '/usr/sbin/sshd', '-f', `${d}/cli-sshd_config`, '-E', `${d}/cli-sshd.log`], opts);
-  if (r.failed) throw new LabError(`CLI sshd: ${r.stderr.trim()}`, { device: s.name, operation: 'start CLI sshd', hint: `see ${d}/cli-sshd.log` });
+  const r = await runLocal(
+    ['ip', 'netns', 'exec', s.ns, '/usr/sbin/sshd', '-f', `${d}/cli-sshd_config`, '-E', `${d}/cli-sshd.log`],
+    opts,
+  );
+  if (r.failed)
+    throw new LabError(`CLI sshd: ${r.stderr.trim()}`, {
+      device: s.name,
+      operation: 'start CLI sshd',
+      hint: `see ${d}/cli-sshd.log`,
+    });
 }
 
 async function ensureAgent(plan: LabPlan, s: SwitchPlan): Promise<void> {

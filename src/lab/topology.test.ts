@@ -12,7 +12,8 @@ const addrs = (p: LabPlan, ns: string | undefined, dev: string): string[] =>
 test('ten prefixed namespaces, one per node (a client at each site) plus the WAN relay', async () => {
   const p = planLab(await load(), { assetsDir: '/assets' });
   expect(p.nodes.map((n) => n.ns).sort()).toEqual(
-    ['client', 'clientB', 'coreA', 'coreB', 'hv1', 'hv2', 'hv3', 'torA', 'torB', 'wan'].map((n) => `vmmiu-${n}`).sort());
+    ['client', 'clientB', 'coreA', 'coreB', 'hv1', 'hv2', 'hv3', 'torA', 'torB', 'wan'].map((n) => `vmmiu-${n}`).sort(),
+  );
   expect(p.clientNs).toBe('vmmiu-client');
   expect(p.dir).toBe('/tmp/vmmiu-lab');
 });
@@ -28,24 +29,46 @@ test('the WAN link is split by the relay namespace with offloads off on all four
   expect(addrs(p, 'vmmiu-coreA', 'to-wan')).toEqual(['198.18.31.0/31', '2001:2:0:31::/127']);
 });
 
-test('TOR bridges have their own MAC and address; the anycast gateway macvlan holds both sites\' gateways as /32 and /128', async () => {
+test("TOR bridges have their own MAC and address; the anycast gateway macvlan holds both sites' gateways as /32 and /128", async () => {
   const p = planLab(await load(), { assetsDir: '/assets' });
   const torA = p.bridges.find((b) => b.ns === 'vmmiu-torA');
   const torB = p.bridges.find((b) => b.ns === 'vmmiu-torB');
-  expect(torA).toEqual({ ns: 'vmmiu-torA', name: 'br100', mac: '02:00:c6:13:01:01', ports: ['vxlan100', 'hv1', 'hv2'],
-    gateway: { name: 'gw100', mac: ANYCAST_MAC } });
-  expect(torB).toEqual({ ns: 'vmmiu-torB', name: 'br101', mac: '02:00:c6:13:02:02', ports: ['hv3'], gateway: { name: 'gw101', mac: ANYCAST_MAC } });
+  expect(torA).toEqual({
+    ns: 'vmmiu-torA',
+    name: 'br100',
+    mac: '02:00:c6:13:01:01',
+    ports: ['vxlan100', 'hv1', 'hv2'],
+    gateway: { name: 'gw100', mac: ANYCAST_MAC },
+  });
+  expect(torB).toEqual({
+    ns: 'vmmiu-torB',
+    name: 'br101',
+    mac: '02:00:c6:13:02:02',
+    ports: ['hv3'],
+    gateway: { name: 'gw101', mac: ANYCAST_MAC },
+  });
   // The VMs' subnet is an L2VNI at its home TOR (VTEP = router id); site B's subnet holds no VM: no VNI.
   expect(p.vxlans).toEqual([{ ns: 'vmmiu-torA', name: 'vxlan100', vni: 100, local: '198.18.30.1', bridge: 'br100' }]);
   const startA = p.switches.find((s) => s.name === 'torA')?.startupXml ?? '';
-  expect(startA).toContain('<name>vxlan100</name><description>vxlan id=100 local=198.18.30.1 dstport=4789 bridge=br100</description>'
-    + '<type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:tunnel</type>');
-  expect(p.routers.find((r) => r.node === 'torB')?.files['bgpd.conf']).toContain('  advertise-all-vni\n  autort rfc8365-compatible\n');
+  expect(startA).toContain(
+    '<name>vxlan100</name><description>vxlan id=100 local=198.18.30.1 dstport=4789 bridge=br100</description>' +
+      '<type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:tunnel</type>',
+  );
+  expect(p.routers.find((r) => r.node === 'torB')?.files['bgpd.conf']).toContain(
+    '  advertise-all-vni\n  autort rfc8365-compatible\n',
+  );
   expect(addrs(p, 'vmmiu-torB', 'br101')).toEqual(['198.18.11.254/24', '2001:2:0:11::254/64']);
-  expect(addrs(p, 'vmmiu-torB', 'gw101')).toEqual(['198.18.11.1/32', '2001:2:0:11::1/128', '198.18.10.1/32', '2001:2:0:10::1/128']);
+  expect(addrs(p, 'vmmiu-torB', 'gw101')).toEqual([
+    '198.18.11.1/32',
+    '2001:2:0:11::1/128',
+    '198.18.10.1/32',
+    '2001:2:0:10::1/128',
+  ]);
   expect(addrs(p, 'vmmiu-hv3', 'br0')).toEqual(['198.18.11.13/24', '2001:2:0:11::13/64']);
   expect(p.routes.filter((r) => r.ns === 'vmmiu-hv3')).toEqual([
-    { ns: 'vmmiu-hv3', dst: 'default', via: '198.18.11.1' }, { ns: 'vmmiu-hv3', dst: '::/0', via: '2001:2:0:11::1' }]);
+    { ns: 'vmmiu-hv3', dst: 'default', via: '198.18.11.1' },
+    { ns: 'vmmiu-hv3', dst: '::/0', via: '2001:2:0:11::1' },
+  ]);
 });
 
 test('management veths: controller side .1/.5/.9/.13 in the root namespace', async () => {
@@ -66,8 +89,12 @@ test('BGP: eBGP v4 and v6 sessions along every router link; TORs redistribute ke
   expect(conf).toContain('frr defaults datacenter');
   expect(conf).toContain('router bgp 65102');
   // Every gateway is anycast (own site's and the other's): never advertised.
-  expect(conf).toContain('ip prefix-list ANYCAST4 seq 5 permit 198.18.11.1/32\nip prefix-list ANYCAST4 seq 10 permit 198.18.10.1/32');
-  expect(conf).toMatch(/address-family ipv4 unicast\n {2}neighbor 198\.18\.30\.2 activate\n {2}redistribute connected route-map NO-ANYCAST4\n {2}redistribute kernel/);
+  expect(conf).toContain(
+    'ip prefix-list ANYCAST4 seq 5 permit 198.18.11.1/32\nip prefix-list ANYCAST4 seq 10 permit 198.18.10.1/32',
+  );
+  expect(conf).toMatch(
+    /address-family ipv4 unicast\n {2}neighbor 198\.18\.30\.2 activate\n {2}redistribute connected route-map NO-ANYCAST4\n {2}redistribute kernel/,
+  );
   expect(conf).toMatch(/address-family l2vpn evpn\n {2}neighbor 198\.18\.30\.2 activate\n {2}advertise-all-vni/);
   expect(coreA?.files['bgpd.conf']).not.toContain('redistribute kernel');
 });

@@ -31,7 +31,13 @@ export interface BridgePlan {
   readonly gateway?: { readonly name: string; readonly mac: string };
 }
 /** A TOR's VXLAN endpoint for a stretched segment (L2VNI), a port of the segment's bridge. */
-export interface VxlanPlan { readonly ns: string; readonly name: string; readonly vni: number; readonly local: string; readonly bridge: string }
+export interface VxlanPlan {
+  readonly ns: string;
+  readonly name: string;
+  readonly vni: number;
+  readonly local: string;
+  readonly bridge: string;
+}
 export interface AddrPlan { readonly ns: string | undefined; readonly dev: string; readonly cidr: string }
 export interface RoutePlan { readonly ns: string; readonly dst: string; readonly via: string }
 export interface RouterPlan {
@@ -44,7 +50,13 @@ export interface HypervisorPlan {
   readonly name: string; readonly ns: string; readonly address: string; readonly dir: string;
   readonly hostUuid: string; readonly files: Readonly<Record<'libvirtd.conf' | 'qemu.conf', string>>;
 }
-export interface VmPlan { readonly name: string; readonly home: string; readonly xml: string; readonly ipv4?: string; readonly ipv6?: string }
+export interface VmPlan {
+  readonly name: string;
+  readonly home: string;
+  readonly xml: string;
+  readonly ipv4?: string;
+  readonly ipv6?: string;
+}
 export interface SwitchPlan {
   readonly name: string; readonly ns: string; readonly rootDev: string; readonly address: string;
   readonly controller: string; readonly len: number;
@@ -263,7 +275,13 @@ function planLinks(ctx: PlanCtx, acc: PlanAcc): { neighbors: Neighbors; wan: Wan
       acc.veths.push({ a: { ns: nx.ns, dev: x.port }, b: { ns: nsOf('wan'), dev: devs[0] }, offloadsOff: true });
       acc.veths.push({ a: { ns: ny.ns, dev: y.port }, b: { ns: nsOf('wan'), dev: devs[1] }, offloadsOff: true });
       const imp = link.impairment ?? { delayMs: 0, jitterMs: 0, lossPct: 0, rateMbit: 0 };
-      wan = { link: link.name, ns: nsOf('wan'), devs, impairment: { ...imp }, controlSocket: `${lab.dir}/wan/relay.sock` };
+      wan = {
+        link: link.name,
+        ns: nsOf('wan'),
+        devs,
+        impairment: { ...imp },
+        controlSocket: `${lab.dir}/wan/relay.sock`,
+      };
       return;
     }
     acc.veths.push({ a: { ns: nx.ns, dev: x.port }, b: { ns: ny.ns, dev: y.port }, offloadsOff: false });
@@ -348,11 +366,24 @@ function planRouters(ctx: PlanCtx, neighbors: Neighbors, anycastOf: ReadonlyMap<
     const routerId = sw.routerId ?? fail(`switch ${sw.name}: routerId is required for BGP`);
     const frrDir = `${lab.dir}/frr/${sw.name}`;
     return {
-      node: sw.name, ns: ctx.nsOf(sw.name), tor, asn: sw.asn, routerId, neighbors: nbrs,
+      node: sw.name,
+      ns: ctx.nsOf(sw.name),
+      tor,
+      asn: sw.asn,
+      routerId,
+      neighbors: nbrs,
       files: {
         'zebra.conf': zebraConf(sw.name, frrDir),
         'staticd.conf': staticdConf(sw.name, frrDir),
-        'bgpd.conf': bgpdConf({ name: sw.name, asn: sw.asn, routerId, tor, neighbors: nbrs, anycast: anycastOf.get(sw.name) ?? [], frrDir }),
+        'bgpd.conf': bgpdConf({
+          name: sw.name,
+          asn: sw.asn,
+          routerId,
+          tor,
+          neighbors: nbrs,
+          anycast: anycastOf.get(sw.name) ?? [],
+          frrDir,
+        }),
       },
     };
   });
@@ -372,7 +403,17 @@ function planSwitches(ctx: PlanCtx, acc: PlanAcc): SwitchPlan[] {
     veths.push({ a: { ns: undefined, dev: rootDev }, b: { ns, dev: SWITCH_MGMT_DEV }, offloadsOff: false });
     addresses.push({ ns: undefined, dev: rootDev, cidr: `${controller}/${len}` });
     addresses.push({ ns, dev: SWITCH_MGMT_DEV, cidr: `${sw.address}/${len}` });
-    return { name: sw.name, ns, rootDev, address: sw.address, controller, len, port: sw.port, cliPort: sw.cli?.port, startupXml: '' };
+    return {
+      name: sw.name,
+      ns,
+      rootDev,
+      address: sw.address,
+      controller,
+      len,
+      port: sw.port,
+      cliPort: sw.cli?.port,
+      startupXml: '',
+    };
   }).map((s): SwitchPlan => ({ ...s, startupXml: switchStartup(s.ns, acc) }));
 }
 

@@ -46,13 +46,22 @@ const REQUIRED = ['/usr/sbin/libvirtd', '/usr/bin/qemu-system-x86_64', '/usr/lib
   '/usr/lib/frr/staticd', '/usr/bin/vtysh', '/usr/sbin/netconfd', '/usr/sbin/sshd', '/usr/sbin/ethtool'];
 
 async function preflight(plan: LabPlan, assetsDir: string): Promise<void> {
-  if (process.getuid?.() !== 0) throw new LabError('the emulated lab needs root', { operation: 'lab up', hint: 'run as root (sudo)' });
+  if (process.getuid?.() !== 0)
+    throw new LabError('the emulated lab needs root', { operation: 'lab up', hint: 'run as root (sudo)' });
   const missing: string[] = [];
-  for (const f of [...REQUIRED, `${assetsDir}/guest-vmlinuz`, `${assetsDir}/guest-initrd.gz`, `${assetsDir}/wanrelay`]) {
+  for (const f of [
+    ...REQUIRED,
+    `${assetsDir}/guest-vmlinuz`,
+    `${assetsDir}/guest-initrd.gz`,
+    `${assetsDir}/wanrelay`,
+  ]) {
     await access(f).catch(() => missing.push(f));
   }
   if (missing.length > 0) {
-    throw new LabError(`missing: ${missing.join(', ')}`, { operation: 'lab up', hint: 'run scripts/setup as root (packages, guest image, helpers)' });
+    throw new LabError(`missing: ${missing.join(', ')}`, {
+      operation: 'lab up',
+      hint: 'run scripts/setup as root (packages, guest image, helpers)',
+    });
   }
   await mkdir(plan.dir, { recursive: true });
 }
@@ -65,7 +74,10 @@ export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> 
   try {
     await step('preflight', async () => {
       await preflight(plan, o.assetsDir);
-      await writeFile(`${plan.dir}/lab.json`, JSON.stringify({ prefix: plan.prefix, namespaces: plan.nodes.map((n) => n.ns), owner: process.pid }));
+      await writeFile(
+        `${plan.dir}/lab.json`,
+        JSON.stringify({ prefix: plan.prefix, namespaces: plan.nodes.map((n) => n.ns), owner: process.pid }),
+      );
       return { value: undefined, detail: `plan: ${plan.nodes.length} namespaces, ${plan.veths.length} veth pairs` };
     });
     await step('namespaces', async () => {
@@ -84,26 +96,45 @@ export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> 
     let switchChecks: CheckResult[] = [];
     await Promise.all([
       (async () => {
-        await step('hypervisors (libvirtd)', async () => ({ value: undefined, detail: `started: ${(await ensureHypervisors(plan, o)).join(' ') || 'none (running)'}` }));
+        await step('hypervisors (libvirtd)', async () => ({
+          value: undefined,
+          detail: `started: ${(await ensureHypervisors(plan, o)).join(' ') || 'none (running)'}`,
+        }));
         await step('guests', async () => ({ value: undefined, detail: await o.glue.ensureVms(plan, o.signal) }));
       })(),
       step('WAN link', async () => ({ value: undefined, detail: `mode ${await ensureWan(plan, o.assetsDir, o)}` })),
       (async () => {
-        await step('routers (FRR)', async () => ({ value: undefined, detail: `${await ensureRouters(plan, o)} daemons started` }));
+        await step('routers (FRR)', async () => ({
+          value: undefined,
+          detail: `${await ensureRouters(plan, o)} daemons started`,
+        }));
         await step('BGP established', async () => {
           const s = await waitBgpEstablished(plan, o.bgpTimeoutMs ?? 30_000, o);
           return { value: undefined, detail: `${s.length} sessions` };
         });
       })(),
       (async () => {
-        await step('switches (netconfd, sshd, agents)', async () => ({ value: undefined, detail: `started: ${(await ensureSwitches(plan, o)).join(' ') || 'none (running)'}` }));
+        await step('switches (netconfd, sshd, agents)', async () => ({
+          value: undefined,
+          detail: `started: ${(await ensureSwitches(plan, o)).join(' ') || 'none (running)'}`,
+        }));
         switchChecks = await step('switches answer (hello, agents)', async () => {
-          const [ready, hello] = await Promise.all([pollUntil(async () => {
-            const m = await agentsReady(plan);
-            return [...m.values()].every(Boolean) ? m : undefined;
-          }, 'agents ready', { timeoutMs: 15_000, intervalMs: 50 }).catch(() => agentsReady(plan)), o.glue.netconfHello(plan, o.signal)]);
+          const [ready, hello] = await Promise.all([
+            pollUntil(
+              async () => {
+                const m = await agentsReady(plan);
+                return [...m.values()].every(Boolean) ? m : undefined;
+              },
+              'agents ready',
+              { timeoutMs: 15_000, intervalMs: 50 },
+            ).catch(() => agentsReady(plan)),
+            o.glue.netconfHello(plan, o.signal),
+          ]);
           const agents: CheckResult[] = [...ready].map(([sw, ok]) => ({
-            node: sw, check: 'data-plane agent', ok, detail: ok ? 'subscribed' : `not ready (see ${plan.dir}/sw/${sw}/agent.log)`,
+            node: sw,
+            check: 'data-plane agent',
+            ok,
+            detail: ok ? 'subscribed' : `not ready (see ${plan.dir}/sw/${sw}/agent.log)`,
           }));
           const results = [...hello, ...agents];
           return { value: results, detail: `${results.filter((r) => r.ok).length}/${results.length} ok` };
@@ -111,8 +142,20 @@ export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> 
       })(),
     ]);
     const health = await step('health gate', async () => {
-      const vms = tb.vms.map((v) => ({ vm: v.name, port: v.reflectorPort, ...(v.ipv4 ? { ipv4: v.ipv4 } : {}), ...(v.ipv6 ? { ipv6: v.ipv6 } : {}) }));
-      const [bgp, refl] = await Promise.all([checkBgp(plan, o), checkReflectors(plan, vms.filter((v) => v.port > 0), o)]);
+      const vms = tb.vms.map((v) => ({
+        vm: v.name,
+        port: v.reflectorPort,
+        ...(v.ipv4 ? { ipv4: v.ipv4 } : {}),
+        ...(v.ipv6 ? { ipv6: v.ipv6 } : {}),
+      }));
+      const [bgp, refl] = await Promise.all([
+        checkBgp(plan, o),
+        checkReflectors(
+          plan,
+          vms.filter((v) => v.port > 0),
+          o,
+        ),
+      ]);
       const v = healthVerdict([...bgp, ...refl, ...switchChecks]);
       if (!v.ok) throw new LabError(`health gate failed:\n  ${v.failures.join('\n  ')}`, { operation: 'lab up' });
       return { value: v, detail: `${v.results.length} checks passed` };

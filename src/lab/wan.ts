@@ -45,14 +45,22 @@ async function netemWorks(w: WanPlan, opts: IoOptions): Promise<boolean> {
 }
 
 /** Starts the WAN emulation if it is not running; returns the mode in use. */
-export async function ensureWan(plan: LabPlan, assetsDir: string, opts: IoOptions = {}): Promise<'relay' | 'netem' | 'none'> {
+export async function ensureWan(
+  plan: LabPlan,
+  assetsDir: string,
+  opts: IoOptions = {},
+): Promise<'relay' | 'netem' | 'none'> {
   const w = plan.wan;
   if (w === undefined) return 'none';
   await mkdir(wanDir(plan), { recursive: true });
   if ((await verifiedPid(pidFile(plan), ['wanrelay'])) !== undefined) return 'relay';
   if (process.env.VMMI_LAB_WAN !== 'relay' && (await netemWorks(w, opts))) {
-    const lines = ['link add name brwan type bridge', 'link set dev brwan type bridge forward_delay 0 stp_state 0',
-      ...w.devs.map((d) => `link set dev ${d} master brwan`), 'link set dev brwan up'];
+    const lines = [
+      'link add name brwan type bridge',
+      'link set dev brwan type bridge forward_delay 0 stp_state 0',
+      ...w.devs.map((d) => `link set dev ${d} master brwan`),
+      'link set dev brwan up',
+    ];
     await runLocal(['ip', '-n', w.ns, '-force', '-batch', '-'], { ...opts, input: `${lines.join('\n')}\n` });
     await writeFile(modeFile(plan), 'netem\n');
     await setWan(plan, w.impairment, opts);
@@ -60,20 +68,52 @@ export async function ensureWan(plan: LabPlan, assetsDir: string, opts: IoOption
   }
   const relay = `${assetsDir}/wanrelay`;
   if (!existsSync(relay)) {
-    throw new LabError(`${relay} missing`, { device: 'wan', operation: 'start WAN relay', hint: 'run scripts/build-lab-assets' });
+    throw new LabError(`${relay} missing`, {
+      device: 'wan',
+      operation: 'start WAN relay',
+      hint: 'run scripts/build-lab-assets',
+    });
   }
   const i = w.impairment;
   await rm(w.controlSocket, { force: true });
-  const pid = spawnDetached(['ip', 'netns', 'exec', w.ns, relay, w.devs[0], w.devs[1],
-    '-d', String(Math.round(i.delayMs * 1000)), '-j', String(Math.round(i.jitterMs * 1000)),
-    '-l', String(Math.round(i.lossPct * 10000)), '-r', String(Math.round(i.rateMbit * 1000)),
-    '-t', String(RELAY_MAX_S), '-q', '1024', '-s', w.controlSocket], `${wanDir(plan)}/relay.log`);
+  const pid = spawnDetached(
+    [
+      'ip',
+      'netns',
+      'exec',
+      w.ns,
+      relay,
+      w.devs[0],
+      w.devs[1],
+      '-d',
+      String(Math.round(i.delayMs * 1000)),
+      '-j',
+      String(Math.round(i.jitterMs * 1000)),
+      '-l',
+      String(Math.round(i.lossPct * 10000)),
+      '-r',
+      String(Math.round(i.rateMbit * 1000)),
+      '-t',
+      String(RELAY_MAX_S),
+      '-q',
+      '1024',
+      '-s',
+      w.controlSocket,
+    ],
+    `${wanDir(plan)}/relay.log`,
+  );
   await writeFile(pidFile(plan), `${pid}\n`);
   await writeFile(modeFile(plan), 'relay\n');
-  await pollUntil(() => (existsSync(w.controlSocket) ? true : undefined), 'WAN relay control socket', { timeoutMs: 3000, intervalMs: 10 })
-    .catch(() => {
-      throw new LabError(`relay did not open ${w.controlSocket}`, { device: 'wan', operation: 'start WAN relay', hint: `see ${wanDir(plan)}/relay.log` });
+  await pollUntil(() => (existsSync(w.controlSocket) ? true : undefined), 'WAN relay control socket', {
+    timeoutMs: 3000,
+    intervalMs: 10,
+  }).catch(() => {
+    throw new LabError(`relay did not open ${w.controlSocket}`, {
+      device: 'wan',
+      operation: 'start WAN relay',
+      hint: `see ${wanDir(plan)}/relay.log`,
     });
+  });
   return 'relay';
 }
 
@@ -88,7 +128,11 @@ async function relayCommand(sock: string, cmd: string, opts: IoOptions): Promise
     c.on('end', () => resolve(out));
     c.on('error', reject);
   }), 'WAN relay control', { timeoutMs: opts.timeoutMs ?? 2000, ...(opts.signal ? { signal: opts.signal } : {}) });
-  if (!reply.startsWith('ok ')) throw new LabError(`relay answered "${reply.trim()}" to "${cmd}"`, { device: 'wan', operation: 'control WAN relay' });
+  if (!reply.startsWith('ok '))
+    throw new LabError(`relay answered "${reply.trim()}" to "${cmd}"`, {
+      device: 'wan',
+      operation: 'control WAN relay',
+    });
   return Object.fromEntries(reply.slice(3).trim().split(/\s+/).map((kv) => kv.split('=') as [string, string]));
 }
 
@@ -107,8 +151,22 @@ export async function setWan(plan: LabPlan, s: WanSettings, opts: IoOptions = {}
   if ((await mode(plan)) === 'netem') {
     const loss = s.cut === true ? 100 : (s.lossPct ?? w.impairment.lossPct);
     for (const dev of w.devs) {
-      const argv = ['tc', '-n', w.ns, 'qdisc', 'replace', 'dev', dev, 'root', 'netem',
-        'delay', `${s.delayMs ?? w.impairment.delayMs}ms`, `${s.jitterMs ?? w.impairment.jitterMs}ms`, 'loss', `${loss}%`];
+      const argv = [
+        'tc',
+        '-n',
+        w.ns,
+        'qdisc',
+        'replace',
+        'dev',
+        dev,
+        'root',
+        'netem',
+        'delay',
+        `${s.delayMs ?? w.impairment.delayMs}ms`,
+        `${s.jitterMs ?? w.impairment.jitterMs}ms`,
+        'loss',
+        `${loss}%`,
+      ];
       const rate = s.rateMbit ?? w.impairment.rateMbit;
       if (rate > 0) argv.push('rate', `${rate}mbit`);
       const r = await runLocal(argv, opts);
@@ -132,6 +190,7 @@ export async function wanState(plan: LabPlan, opts: IoOptions = {}): Promise<Wan
     const r = await runLocal(['tc', '-n', w.ns, 'qdisc', 'show', 'dev', w.devs[0]], opts);
     return { mode: 'netem', running: !r.failed && r.stdout.includes('netem'), fields: { qdisc: r.stdout.trim() } };
   }
-  if ((await verifiedPid(pidFile(plan), ['wanrelay'])) === undefined) return { mode: 'relay', running: false, fields: {} };
+  if ((await verifiedPid(pidFile(plan), ['wanrelay'])) === undefined)
+    return { mode: 'relay', running: false, fields: {} };
   return { mode: 'relay', running: true, fields: await relayCommand(w.controlSocket, 'stats', opts) };
 }

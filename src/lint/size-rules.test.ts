@@ -49,3 +49,30 @@ test('tests and specs are exempt: a long test body is no finding', async () => {
   expect(await sizeMessages(fn(116), 'src/x/long.test.ts')).toEqual([]);
   expect(await sizeMessages(fn(116), 'bench/long.spec.ts')).toEqual([]);
 });
+
+async function lengthMessages(code: string, filePath: string): Promise<ESLint.LintResult['messages']> {
+  const eslint = new ESLint({ cwd: repo, overrideConfig: tseslint.configs.disableTypeChecked });
+  const [result] = await eslint.lintText(code, { filePath: join(repo, filePath) });
+  expect(result?.messages.filter((m) => m.fatal === true), 'the file parses').toEqual([]);
+  return result?.messages.filter((m) => m.ruleId === 'max-len') ?? [];
+}
+
+test('a code line over 120 characters is reported by max-len, in src/, tests and suites alike', async () => {
+  const names = Array.from({ length: 12 }, (_, i) => `alpha${i}`);
+  const code = `export const sum = (${names.map((n) => `${n}: number`).join(', ')}): number => 0;\n`;
+  expect(code.length).toBeGreaterThan(121);
+  for (const path of ['src/x/wide.ts', 'src/x/wide.test.ts', 'suites/x/wide.spec.ts']) {
+    const messages = await lengthMessages(code, path);
+    expect(messages, path).toHaveLength(1);
+    expect(messages[0]?.message).toMatch(/^This line has a length of \d+\. Maximum allowed is 120\.$/);
+  }
+  expect(await lengthMessages(`export const sum = (${names.slice(0, 4).join(', ')}) => 0;\n`, 'src/x/ok.ts'))
+    .toEqual([]);
+});
+
+test('max-len: a whole string or template literal is an exception (a message stays greppable), a long comment is not', async () => {
+  const message = 'x'.repeat(130);
+  expect(await lengthMessages(`export const m = '${message}';\n`, 'src/x/message.ts')).toEqual([]);
+  expect(await lengthMessages(`export const m = \`${message}\`;\n`, 'src/x/template.ts')).toEqual([]);
+  expect(await lengthMessages(`// ${message}\nexport const n = 1;\n`, 'src/x/comment.ts')).toHaveLength(1);
+});

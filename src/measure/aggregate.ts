@@ -27,7 +27,8 @@ export function aggregateFlows(results: readonly FlowResult[]): FlowsSummary {
   const usable = results.filter((r) => r.health.status !== 'errored');
   const byName = new Map<MetricName, (Metric & { readonly value: number })[]>();
   for (const r of usable) {
-    for (const m of r.metrics) if (m.value !== null) byName.set(m.name, [...(byName.get(m.name) ?? []), { ...m, value: m.value }]);
+    for (const m of r.metrics)
+      if (m.value !== null) byName.set(m.name, [...(byName.get(m.name) ?? []), { ...m, value: m.value }]);
   }
   const spread = [...byName.entries()].map(([name, ms]): MetricSpread => {
     const v = ms.map((m) => m.value);
@@ -37,8 +38,12 @@ export function aggregateFlows(results: readonly FlowResult[]): FlowsSummary {
       resolutionMs: Math.max(...ms.map((m) => m.resolutionMs ?? 0)),
     };
   });
-  const health = results.length === 0
-    ? { status: 'errored' as const, reasons: [{ rule: 'empty-stream' as const, status: 'errored' as const, detail: 'no flow results' }] }
-    : combineHealth(results.map((r) => r.health));
+  const health =
+    results.length === 0
+      ? {
+          status: 'errored' as const,
+          reasons: [{ rule: 'empty-stream' as const, status: 'errored' as const, detail: 'no flow results' }],
+        }
+      : combineHealth(results.map((r) => r.health));
   return { health, spread, excluded: results.filter((r) => r.health.status === 'errored').map((r) => r.flow) };
 }

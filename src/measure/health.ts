@@ -67,13 +67,19 @@ export function assessFlowHealth(h: FlowHealthInput): MeasurementHealth {
   }
   const ratio = h.achievedRatePps / h.spec.ratePps;
   if (ratio < (h.minRateRatio ?? 0.98)) {
-    deg('rate-below-configured', `${name}: achieved ${h.achievedRatePps.toFixed(0)} pps of ${h.spec.ratePps} pps configured; ` +
-      `resolution recomputed from the achieved rate`);
+    deg(
+      'rate-below-configured',
+      `${name}: achieved ${h.achievedRatePps.toFixed(0)} pps of ${h.spec.ratePps} pps configured; ` +
+        `resolution recomputed from the achieved rate`,
+    );
   }
   const interval = 1000 / h.spec.ratePps;
   const stallLimit = Math.max(10 * interval, 5);
   if (h.maxTxIntervalMs > stallLimit) {
-    deg('sender-stall', `${name}: sender paused ${h.maxTxIntervalMs.toFixed(2)} ms (> ${stallLimit} ms); gaps may include it`);
+    deg(
+      'sender-stall',
+      `${name}: sender paused ${h.maxTxIntervalMs.toFixed(2)} ms (> ${stallLimit} ms); gaps may include it`,
+    );
   }
   const open = h.episodes.find((e) => e.open && e.startMs >= (h.triggerMs ?? -Infinity));
   if (open !== undefined) {
@@ -81,7 +87,8 @@ export function assessFlowHealth(h: FlowHealthInput): MeasurementHealth {
     if (h.guestHealthy === false) err('no-recovery', `${msg}; guest failed its health check (infrastructure)`);
     else deg('no-recovery', msg);
   }
-  if (h.spec.remoteClock === true) deg('clock-unknown', `${name}: stamps from ${h.spec.clock}; cross-host values excluded`);
+  if (h.spec.remoteClock === true)
+    deg('clock-unknown', `${name}: stamps from ${h.spec.clock}; cross-host values excluded`);
   return finish(r);
 }
 

@@ -32,7 +32,9 @@ export interface InjectedOutage {
 export function injectedOutage(requestedMs: number, on: Bracket, off: Bracket): InjectedOutage {
   const ordered = on.beforeMs <= on.afterMs && on.afterMs <= off.beforeMs && off.beforeMs <= off.afterMs;
   if (!ordered || ![on.beforeMs, on.afterMs, off.beforeMs, off.afterMs].every(Number.isFinite)) {
-    throw new RangeError(`outage brackets out of order: on [${on.beforeMs}, ${on.afterMs}], off [${off.beforeMs}, ${off.afterMs}]`);
+    throw new RangeError(
+      `outage brackets out of order: on [${on.beforeMs}, ${on.afterMs}], off [${off.beforeMs}, ${off.afterMs}]`,
+    );
   }
   const minMs = off.beforeMs - on.afterMs;
   const maxMs = off.afterMs - on.beforeMs;

@@ -28,16 +28,24 @@ function stream(pps: number, n: number, o: StreamOpts = {}): ProbeSample[] {
   return raw.map((s) => ({ flow: 'f', dupCount: 0, arrival: pos.get(s.seq), ...s }));
 }
 
-const spec = (pps: number, n: number): FlowSpec => ({ name: 'f', ratePps: pps, plannedPackets: n, clock: 'test-clock' });
+const spec = (pps: number, n: number): FlowSpec => ({
+  name: 'f',
+  ratePps: pps,
+  plannedPackets: n,
+  clock: 'test-clock',
+});
 const end = (sent: number) => ({ reason: 'complete' as const, sent });
-const metric = (r: ReturnType<typeof summarizeFlow>, name: string): number | null | undefined => r.metrics.find((m) => m.name === name)?.value;
+const metric = (r: ReturnType<typeof summarizeFlow>, name: string): number | null | undefined =>
+  r.metrics.find((m) => m.name === name)?.value;
 
 test('single outage: episode, gap_tx, gap_rx, loss- and rate-derived agree within 1/R', () => {
   const s = stream(1000, 3000, { lost: (q) => q >= 1500 && q < 1600 });
   const trigger = 5000 + 1400;
   const r = summarizeFlow({ spec: spec(1000, 3000), samples: s, end: end(3000), triggerMs: trigger });
   expect(r.health.status).toBe('ok');
-  expect(r.episodes).toEqual([{ firstSeq: 1500, lastSeq: 1599, lost: 100, startMs: 6500, endMs: 6600, lossDistance: undefined, open: false }]);
+  expect(r.episodes).toEqual([
+    { firstSeq: 1500, lastSeq: 1599, lost: 100, startMs: 6500, endMs: 6600, lossDistance: undefined, open: false },
+  ]);
   expect(r.gaps).toHaveLength(1);
   expect(r.gaps[0]?.gapTxMs).toBeCloseTo(101, 6);
   expect(metric(r, 'gap_tx_ms')).toBeCloseTo(100, 6);
@@ -66,13 +74,25 @@ test('several episodes are all listed with RFC 3357 loss distances', () => {
 
 test('RFC 3357 loss-period statistics: longest period in packets, shortest loss distance', () => {
   const lost = (q: number): boolean => (q >= 1200 && q < 1250) || (q >= 1300 && q < 1320) || (q >= 2000 && q < 2005);
-  const r = summarizeFlow({ spec: spec(1000, 3000), samples: stream(1000, 3000, { lost }), end: end(3000), triggerMs: 6000 });
+  const r = summarizeFlow({
+    spec: spec(1000, 3000),
+    samples: stream(1000, 3000, { lost }),
+    end: end(3000),
+    triggerMs: 6000,
+  });
   expect(metric(r, 'loss_period_max_packets')).toBe(50);
   expect(metric(r, 'loss_distance_min')).toBe(51);
-  expect(r.metrics.find((m) => m.name === 'loss_period_max_packets')).toMatchObject({ unit: 'packets', resolutionMs: 0 });
+  expect(r.metrics.find((m) => m.name === 'loss_period_max_packets')).toMatchObject({
+    unit: 'packets',
+    resolutionMs: 0,
+  });
   // One period has no distance; no loss at all has a longest period of 0.
-  const one = summarizeFlow({ spec: spec(1000, 3000), samples: stream(1000, 3000, { lost: (q) => q >= 1200 && q < 1210 }),
-    end: end(3000), triggerMs: 6000 });
+  const one = summarizeFlow({
+    spec: spec(1000, 3000),
+    samples: stream(1000, 3000, { lost: (q) => q >= 1200 && q < 1210 }),
+    end: end(3000),
+    triggerMs: 6000,
+  });
   expect(metric(one, 'loss_period_max_packets')).toBe(10);
   expect(metric(one, 'loss_distance_min')).toBeUndefined();
   const none = summarizeFlow({ spec: spec(1000, 3000), samples: stream(1000, 3000), end: end(3000), triggerMs: 6000 });
@@ -86,7 +106,9 @@ test('gap edges: send-side width is 1/R at steady pacing and shows a sender paus
   expect(g?.endEdgeTxMs).toBeCloseTo(1, 6);
   // The sender paused 7 ms before sending seq 1600 (the first answered after the outage): the gap
   // holds that pause, and the end edge says so.
-  const paused = s.map((x) => (x.seq >= 1600 ? { ...x, txMs: x.txMs + 7, rxMs: x.rxMs === undefined ? undefined : x.rxMs + 7 } : x));
+  const paused = s.map((x) =>
+    x.seq >= 1600 ? { ...x, txMs: x.txMs + 7, rxMs: x.rxMs === undefined ? undefined : x.rxMs + 7 } : x,
+  );
   const [h] = timestampGaps(paused, 1);
   // downtime_tx does not take the pause for outage: 108 ms gap − (1 + 8)/2 ms of edges.
   expect(h?.downtimeTxMs).toBeCloseTo(103.5, 6);
@@ -140,7 +162,11 @@ test('empty stream and missing probe are ERRORED', () => {
   expect(r.health.status).toBe('errored');
   expect(r.health.reasons.map((x) => x.rule).sort()).toEqual(['empty-stream', 'probe-failed']);
   expect(r.rtt).toBeUndefined();
-  const failed = summarizeFlow({ spec: spec(1000, 1000), samples: stream(1000, 1000), end: { reason: 'error', detail: 'spawn ENOENT', sent: 1000 } });
+  const failed = summarizeFlow({
+    spec: spec(1000, 1000),
+    samples: stream(1000, 1000),
+    end: { reason: 'error', detail: 'spawn ENOENT', sent: 1000 },
+  });
   expect(failed.health.status).toBe('errored');
 });
 
@@ -184,6 +210,9 @@ test('rate-derived: event and recovery instants within ±Δ, Δ raised to 10/R',
 test('RTT statistics and health combination', () => {
   const s = stream(1000, 100, { rtt: (q) => q + 1 });
   expect(rttStats(s)).toEqual({ count: 100, minMs: 1, medianMs: 50.5, p99Ms: 99, maxMs: 100 });
-  const h = combineHealth([{ status: 'ok', reasons: [] }, { status: 'degraded', reasons: [{ rule: 'clock-unknown', status: 'degraded', detail: 'x' }] }]);
+  const h = combineHealth([
+    { status: 'ok', reasons: [] },
+    { status: 'degraded', reasons: [{ rule: 'clock-unknown', status: 'degraded', detail: 'x' }] },
+  ]);
   expect(h.status).toBe('degraded');
 });

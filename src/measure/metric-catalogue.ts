@@ -32,7 +32,8 @@ export const REPORT_METRICS = [
   { name: 'reconvergence_ms', unit: 'ms', description: 'destination RESUMED → route change at the gateway' },
   { name: 'first_reply_ms', unit: 'ms', description: 'destination RESUMED → first reply after the outage' },
   {
-    name: 'stable_rate_ms', unit: 'ms',
+    name: 'stable_rate_ms',
+    unit: 'ms',
     description: 'destination RESUMED → reply rate back to ≥ 95 % of the pre-event rate',
   },
   { name: 'rtt_before_ms', unit: 'ms', description: 'median RTT before the outage' },
@@ -46,8 +47,10 @@ export const REPORT_METRICS = [
   { name: 'iterations', unit: 'count', description: 'pre-copy iterations' },
   { name: 'loss_period_max_packets', unit: 'packets', description: 'longest loss period (RFC 3357), packets' },
   {
-    name: 'loss_distance_min', unit: 'count',
-    description: 'shortest loss distance between two loss periods (RFC 3357), sequence numbers; absent with fewer than two',
+    name: 'loss_distance_min',
+    unit: 'count',
+    description:
+      'shortest loss distance between two loss periods (RFC 3357), sequence numbers; absent with fewer than two',
   },
 ] as const satisfies readonly MetricInfo[];
 

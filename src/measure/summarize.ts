@@ -143,7 +143,10 @@ function flowMetrics(i: SummarizeInput, c: Computed): Metric[] {
 }
 
 /** Achieved send rate over the send window and the largest send interval (pacing stall). */
-export function sendStats(sortedBySeq: readonly ProbeSample[], fallbackPps: number): { achievedRatePps: number; maxTxIntervalMs: number } {
+export function sendStats(
+  sortedBySeq: readonly ProbeSample[],
+  fallbackPps: number,
+): { achievedRatePps: number; maxTxIntervalMs: number } {
   let maxTxIntervalMs = 0;
   for (let k = 1; k < sortedBySeq.length; k++) {
     const d = (sortedBySeq[k] as ProbeSample).txMs - (sortedBySeq[k - 1] as ProbeSample).txMs;
@@ -151,6 +154,7 @@ export function sendStats(sortedBySeq: readonly ProbeSample[], fallbackPps: numb
   }
   const first = sortedBySeq[0];
   const last = sortedBySeq[sortedBySeq.length - 1];
-  if (first === undefined || last === undefined || last.txMs <= first.txMs) return { achievedRatePps: fallbackPps, maxTxIntervalMs };
+  if (first === undefined || last === undefined || last.txMs <= first.txMs)
+    return { achievedRatePps: fallbackPps, maxTxIntervalMs };
   return { achievedRatePps: ((sortedBySeq.length - 1) * 1000) / (last.txMs - first.txMs), maxTxIntervalMs };
 }

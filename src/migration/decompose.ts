@@ -56,9 +56,12 @@ function outageAround(tl: readonly TimelineEvent[], atNs: bigint | undefined, fl
   { flow: string; startNs: bigint; endNs: bigint } | undefined {
   for (const s of tl) {
     if (s.kind !== 'outage-start' || (flow !== undefined && s.host !== flow)) continue;
-    const end = tl.find((e) => e.kind === 'outage-end' && e.host === s.host && e.detail?.['firstSeq'] === s.detail?.['firstSeq']);
+    const end = tl.find(
+      (e) => e.kind === 'outage-end' && e.host === s.host && e.detail?.['firstSeq'] === s.detail?.['firstSeq'],
+    );
     if (end === undefined) continue;
-    if (atNs === undefined || (s.t.monoNs <= atNs && atNs <= end.t.monoNs)) return { flow: s.host, startNs: s.t.monoNs, endNs: end.t.monoNs };
+    if (atNs === undefined || (s.t.monoNs <= atNs && atNs <= end.t.monoNs))
+      return { flow: s.host, startNs: s.t.monoNs, endNs: end.t.monoNs };
   }
   return undefined;
 }
@@ -98,12 +101,19 @@ export function decompose(input: DecomposeInput): Decomposition {
     raw.push({ name: 'l2-announce', observer: 'control-plane', startNs: resumed.t.monoNs, endNs: end });
     const lastEvpn = tl.filter((e) => e.kind === 'evpn-update' && e.t.monoNs >= macMove.t.monoNs).at(-1);
     if (lastEvpn !== undefined) {
-      raw.push({ name: 'overlay-control', observer: 'control-plane', startNs: macMove.t.monoNs, endNs: lastEvpn.t.monoNs });
+      raw.push({
+        name: 'overlay-control',
+        observer: 'control-plane',
+        startNs: macMove.t.monoNs,
+        endNs: lastEvpn.t.monoNs,
+      });
     }
   }
   if (after !== undefined) {
     const routers = new Set(input.routers);
-    const changes = tl.filter((e) => (e.kind === 'route-add' || e.kind === 'route-del') && routers.has(e.host) && e.t.monoNs >= after);
+    const changes = tl.filter(
+      (e) => (e.kind === 'route-add' || e.kind === 'route-del') && routers.has(e.host) && e.t.monoNs >= after,
+    );
     const origin = findEvent(tl, { kind: 'switchover-begin' }, after) ?? changes[0];
     const last = changes.at(-1);
     if (origin !== undefined && last !== undefined && last.t.monoNs >= origin.t.monoNs) {
@@ -128,13 +138,22 @@ export function decompose(input: DecomposeInput): Decomposition {
   const attributedMs = unionMs(components.map((c) => clip(c.startNs, c.endNs)));
   const overlapMs = components.reduce((s, c) => s + c.inOutageMs, 0) - attributedMs;
   const outageMs = ms(outage.startNs, outage.endNs);
-  return { flow: outage.flow, outageMs, components, attributedMs, overlapMs, residualMs: outageMs - attributedMs, notes };
+  return {
+    flow: outage.flow,
+    outageMs,
+    components,
+    attributedMs,
+    overlapMs,
+    residualMs: outageMs - attributedMs,
+    notes,
+  };
 }
 
 export function formatDecomposition(d: Decomposition): string {
   const f = (x: number | undefined): string => (x === undefined ? 'n/a' : `${x.toFixed(1)} ms`);
   const lines = [`outage ${f(d.outageMs)}${d.flow === undefined ? '' : ` (flow ${d.flow})`}`];
-  for (const c of d.components) lines.push(`  ${c.name.padEnd(16)} ${f(c.inOutageMs).padStart(10)} in outage (${f(c.ms)} total, ${c.observer})`);
+  for (const c of d.components)
+    lines.push(`  ${c.name.padEnd(16)} ${f(c.inOutageMs).padStart(10)} in outage (${f(c.ms)} total, ${c.observer})`);
   lines.push(`  ${'overlap'.padEnd(16)} ${f(d.overlapMs).padStart(10)}`);
   lines.push(`  ${'residual'.padEnd(16)} ${f(d.residualMs).padStart(10)}`);
   for (const n of d.notes) lines.push(`  note: ${n}`);

@@ -7,8 +7,10 @@ export class IllegalTransitionError extends MigrationError {
   readonly state: string;
   readonly event: string;
   constructor(state: string, event: string, accepted: readonly string[]) {
-    super(`event "${event}" is not accepted in state "${state}" (accepted: ${accepted.join(', ') || 'none'})`,
-      { operation: 'transition', hint: 'this is a bug in the executor feeding the machine; report it with the timeline' });
+    super(`event "${event}" is not accepted in state "${state}" (accepted: ${accepted.join(', ') || 'none'})`, {
+      operation: 'transition',
+      hint: 'this is a bug in the executor feeding the machine; report it with the timeline',
+    });
     this.state = state;
     this.event = event;
   }

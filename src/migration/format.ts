@@ -11,12 +11,16 @@ function formatAttempt(a: AttemptResult): string {
     + `, VM on ${a.vmOn ?? 'unknown'}, health ${a.health.health}`,
   ];
   if (a.failure !== undefined) lines.push(`  failed in ${a.failure.step} (${a.failure.kind}): ${a.failure.reason}`);
-  if (a.trigger === 'job-completed') lines.push('  switchover was triggered by the job end: the RESUMED event was not seen');
+  if (a.trigger === 'job-completed')
+    lines.push('  switchover was triggered by the job end: the RESUMED event was not seen');
   if (a.abortRequested) lines.push('  abort was requested');
   for (const r of a.residue) lines.push(`  RESIDUE: ${r}`);
   for (const r of a.health.reasons) lines.push(`  health: ${r}`);
   for (const n of a.notes) lines.push(`  note: ${n}`);
-  if (a.memoryIntegrity !== undefined) lines.push(`  memory integrity: ${a.memoryIntegrity.status}: ${a.memoryIntegrity.detail} (${a.memoryIntegrity.method})`);
+  if (a.memoryIntegrity !== undefined)
+    lines.push(
+      `  memory integrity: ${a.memoryIntegrity.status}: ${a.memoryIntegrity.detail} (${a.memoryIntegrity.method})`,
+    );
   lines.push('timeline:', formatTimeline(a.timeline));
   if (a.decomposition !== undefined) lines.push('decomposition:', formatDecomposition(a.decomposition));
   if (a.conformance !== undefined) lines.push(formatConformance(a.conformance));

@@ -1,7 +1,14 @@
 import { expect, test } from '@playwright/test';
 import { deviceConfigs, worldWith, type FakeWorld } from '../../test/fakes/migration-world.js';
 import { labTestbed } from './fixtures/lab-testbed.js';
-import { outstandingOps, planRecovery, type JournalHandle, type JournalHeader, type JournalStep, type RunJournal } from './journal.js';
+import {
+  outstandingOps,
+  planRecovery,
+  type JournalHandle,
+  type JournalHeader,
+  type JournalStep,
+  type RunJournal,
+} from './journal.js';
 import { runMigration, type RunMigrationOptions } from './run.js';
 import { batchByDevice } from './strategies/ops.js';
 import type { MigrationStrategy } from '../model/testbed.js';
@@ -41,7 +48,11 @@ for (const strategy of ['host-route-static', 'host-route-bgp', 'tunnel'] as Migr
     const initial = await configs(world());
     const w = world();
     const journal = memoryJournal();
-    const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy, families: [4] }, w.drivers, { ...fast, journal, runId: 'r1' });
+    const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy, families: [4] }, w.drivers, {
+      ...fast,
+      journal,
+      runId: 'r1',
+    });
     expect(r.verdict).toBe('migrated');
     expect(journal.closed).toBe('migrated');
     const header = journal.header as JournalHeader;
@@ -58,10 +69,15 @@ for (const strategy of ['host-route-static', 'host-route-bgp', 'tunnel'] as Migr
       const prefix = journal.steps.slice(0, k);
       for (const on of ['hv1', 'hv3']) {
         const c = world();
-        await applyOps(c, prefix.flatMap((s) => (s.step === 'tx-applied' ? s.ops : [])));
+        await applyOps(
+          c,
+          prefix.flatMap((s) => (s.step === 'tx-applied' ? s.ops : [])),
+        );
         const d = planRecovery(header, prefix, { kind: 'one', host: on });
         if (d.action === 'roll-back' || d.action === 'roll-forward') await applyOps(c, d.ops);
-        expect(await configs(c), `crash after ${k} steps, VM on ${on}: ${d.action}`).toEqual(on === 'hv1' ? initial : moved);
+        expect(await configs(c), `crash after ${k} steps, VM on ${on}: ${d.action}`).toEqual(
+          on === 'hv1' ? initial : moved,
+        );
       }
     }
   });
@@ -72,7 +88,10 @@ test('a run rolled back by a device refusal journals the rollback and is retired
   const torA = w.devices.get('torA');
   if (torA) torA.rejectOn = (op) => op.op === 'add-host-route' || op.op === 'remove-host-route';
   const journal = memoryJournal();
-  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, w.drivers, { ...fast, journal });
+  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, w.drivers, {
+    ...fast,
+    journal,
+  });
   expect(r.verdict).toBe('rolled-back');
   expect(journal.closed).toBe('rolled-back');
   const applied = journal.steps.filter((s) => s.step === 'tx-applied').length;
@@ -83,9 +102,19 @@ test('a run rolled back by a device refusal journals the rollback and is retired
 
 test('recovery refuses to act when the VM runs twice or on an unrelated host, and reports a lost VM', () => {
   const header: JournalHeader = {
-    runId: 'x', vm: 'vm1', source: 'hv1', destination: 'hv3', strategy: 'host-route-static',
-    ops: { prepare: [{ op: 'add-host-route', device: 'torB', prefix: '198.18.10.100/32', family: 4 }], switchover: [], cleanup: [] },
-    testbed: {}, writer: { pid: 1 }, startedWall: '',
+    runId: 'x',
+    vm: 'vm1',
+    source: 'hv1',
+    destination: 'hv3',
+    strategy: 'host-route-static',
+    ops: {
+      prepare: [{ op: 'add-host-route', device: 'torB', prefix: '198.18.10.100/32', family: 4 }],
+      switchover: [],
+      cleanup: [],
+    },
+    testbed: {},
+    writer: { pid: 1 },
+    startedWall: '',
   };
   const steps: JournalStep[] = [{ step: 'tx-applied', phase: 'prepare', device: 'torB', ops: header.ops.prepare }];
   expect(planRecovery(header, steps, { kind: 'several', hosts: ['hv1', 'hv3'] }).action).toBe('manual');
@@ -100,8 +129,12 @@ test('a journal that cannot be opened refuses the run before anything changes', 
   const w = world();
   const before = await configs(w);
   const journal: RunJournal = { open: () => Promise.reject(new Error('EROFS: read-only file system')) };
-  await expect(runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, w.drivers, { ...fast, journal }))
-    .rejects.toThrow(/run journal.*read-only/);
+  await expect(
+    runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, w.drivers, {
+      ...fast,
+      journal,
+    }),
+  ).rejects.toThrow(/run journal.*read-only/);
   expect(await configs(w)).toEqual(before);
   expect(w.cluster.where('vm1')).toEqual(['hv1']);
 });

@@ -29,7 +29,12 @@ export interface JournalHeader {
 }
 
 export type JournalStep =
-  | { readonly step: 'tx-applied'; readonly phase: NetworkPhase; readonly device: string; readonly ops: readonly DeviceOp[] }
+  | {
+      readonly step: 'tx-applied';
+      readonly phase: NetworkPhase;
+      readonly device: string;
+      readonly ops: readonly DeviceOp[];
+    }
   | { readonly step: 'tx-rolled-back'; readonly device: string; readonly ops: readonly DeviceOp[] }
   | { readonly step: 'migrate-started' }
   | { readonly step: 'ended'; readonly outcome: string; readonly residue: readonly string[] };
@@ -47,7 +52,10 @@ export interface RunJournal {
 }
 
 /** Where the VM was found on the testbed's hypervisors during recovery. */
-export type FoundOn = { readonly kind: 'one'; readonly host: string } | { readonly kind: 'none' } | { readonly kind: 'several'; readonly hosts: readonly string[] };
+export type FoundOn =
+  | { readonly kind: 'one'; readonly host: string }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'several'; readonly hosts: readonly string[] };
 
 export type RecoveryDecision =
   | { readonly action: 'nothing'; readonly why: string }
@@ -84,11 +92,17 @@ export function outstandingOps(steps: readonly JournalStep[]): DeviceOp[] {
 export function planRecovery(header: JournalHeader, steps: readonly JournalStep[], found: FoundOn): RecoveryDecision {
   const outstanding = outstandingOps(steps);
   if (found.kind === 'several') {
-    return { action: 'manual', why: `VM ${header.vm} runs on ${found.hosts.join(' and ')}: stop one copy by hand, then run vmmi recover again` };
+    return {
+      action: 'manual',
+      why: `VM ${header.vm} runs on ${found.hosts.join(' and ')}: stop one copy by hand, then run vmmi recover again`,
+    };
   }
   const on = found.kind === 'one' ? found.host : undefined;
   if (on !== undefined && on !== header.source && on !== header.destination) {
-    return { action: 'manual', why: `VM ${header.vm} runs on ${on}, neither source ${header.source} nor destination ${header.destination}` };
+    return {
+      action: 'manual',
+      why: `VM ${header.vm} runs on ${on}, neither source ${header.source} nor destination ${header.destination}`,
+    };
   }
   if (on === header.destination) {
     const all = [...header.ops.prepare, ...header.ops.switchover, ...header.ops.cleanup];
@@ -103,10 +117,18 @@ export function planRecovery(header: JournalHeader, steps: readonly JournalStep[
     });
     return remaining.length === 0
       ? { action: 'nothing', why: `VM ${header.vm} runs on ${on} and every network change of the plan is committed` }
-      : { action: 'roll-forward', why: `VM ${header.vm} runs on destination ${on}: completing the network changes`, ops: remaining };
+      : {
+          action: 'roll-forward',
+          why: `VM ${header.vm} runs on destination ${on}: completing the network changes`,
+          ops: remaining,
+        };
   }
   const where = on === undefined ? `runs on no hypervisor (reported as lost)` : `runs on source ${on}`;
   return outstanding.length === 0
     ? { action: 'nothing', why: `VM ${header.vm} ${where}; no network change outstanding` }
-    : { action: 'roll-back', why: `VM ${header.vm} ${where}: undoing ${outstanding.length} network change(s)`, ops: invertOps(outstanding) };
+    : {
+        action: 'roll-back',
+        why: `VM ${header.vm} ${where}: undoing ${outstanding.length} network change(s)`,
+        ops: invertOps(outstanding),
+      };
 }

@@ -19,11 +19,17 @@ function run(...events: MachineEvent[]): { m: Machine; effects: readonly Effect[
 }
 
 const toPrepare: MachineEvent[] = [{ type: 'precheck-ok' }];
-const toObservers: MachineEvent[] = [...toPrepare, { type: 'network-applied', phase: 'prepare', applied: [tx('prepare', 'torB')] }];
+const toObservers: MachineEvent[] = [
+  ...toPrepare,
+  { type: 'network-applied', phase: 'prepare', applied: [tx('prepare', 'torB')] },
+];
 const toMigrate: MachineEvent[] = [...toObservers, { type: 'observers-started' }];
 const migrating: MachineEvent[] = [...toMigrate, { type: 'migration-started' }];
 const toSwitchover: MachineEvent[] = [...migrating, { type: 'dst-resumed' }];
-const switched: MachineEvent[] = [...toSwitchover, { type: 'network-applied', phase: 'switchover', applied: [tx('switchover', 'coreA')] }];
+const switched: MachineEvent[] = [
+  ...toSwitchover,
+  { type: 'network-applied', phase: 'switchover', applied: [tx('switchover', 'coreA')] },
+];
 const toVerify: MachineEvent[] = [...switched, { type: 'migration-completed' }];
 const toCleanup: MachineEvent[] = [...toVerify, { type: 'verify-ok' }];
 
@@ -59,14 +65,20 @@ test('happy path: every forward transition and its effects', () => {
     ['done', [{ kind: 'stop-observers' }]],
   ]);
   expect(step.machine.ctx.trigger).toBe('dst-resumed');
-  expect(step.machine.ctx.applied.map((a) => a.handle.id)).toEqual(['prepare-torB', 'switchover-coreA', 'cleanup-torA']);
+  expect(step.machine.ctx.applied.map((a) => a.handle.id)).toEqual([
+    'prepare-torB',
+    'switchover-coreA',
+    'cleanup-torA',
+  ]);
   expect(outcomeOf(step.machine)).toBe('migrated');
 });
 
 test('job completion before the switchover commit waits for both; completion without RESUMED still switches', () => {
   const early = run(...toSwitchover, { type: 'migration-completed' });
   expect(early.m.state).toBe('switchover');
-  expect(transition(early.m, { type: 'network-applied', phase: 'switchover', applied: [] }).machine.state).toBe('verify');
+  expect(transition(early.m, { type: 'network-applied', phase: 'switchover', applied: [] }).machine.state).toBe(
+    'verify',
+  );
   const noEvent = run(...migrating, { type: 'migration-completed' });
   expect(noEvent.m.state).toBe('switchover');
   expect(noEvent.m.ctx.trigger).toBe('job-completed');
@@ -143,19 +155,32 @@ function failureFor(state: MigrationState): MachineEvent {
 
 test('a partial prepare is rolled back: the committed part only, newest first', () => {
   const { m, effects } = run(...toPrepare, {
-    type: 'network-failed', phase: 'prepare', reason: 'torB rejected', applied: [tx('prepare', 'coreB'), tx('prepare', 'coreA')],
+    type: 'network-failed',
+    phase: 'prepare',
+    reason: 'torB rejected',
+    applied: [tx('prepare', 'coreB'), tx('prepare', 'coreA')],
   });
   expect(m.ctx.failure).toMatchObject({ step: 'prepare-network', kind: 'network', reason: 'torB rejected' });
   expect(effects[0]?.kind === 'rollback-network' && effects[0].txs.map((t) => t.device)).toEqual(['coreA', 'coreB']);
 });
 
 test('rollback ends failed when residue remains or the VM is on no host / both hosts', () => {
-  const base = run(...toPrepare, { type: 'network-failed', phase: 'prepare', reason: 'x', applied: [tx('prepare', 'torB')] }).m;
-  const residue = transition(transition(base, { type: 'network-rolled-back', residue: ['torB: diff not empty'] }).machine,
-    { type: 'vm-located', on: 'source' });
+  const base = run(...toPrepare, {
+    type: 'network-failed',
+    phase: 'prepare',
+    reason: 'x',
+    applied: [tx('prepare', 'torB')],
+  }).m;
+  const residue = transition(
+    transition(base, { type: 'network-rolled-back', residue: ['torB: diff not empty'] }).machine,
+    { type: 'vm-located', on: 'source' },
+  );
   expect(residue.machine.state).toBe('failed');
   for (const on of ['none', 'both'] as const) {
-    const located = transition(transition(base, { type: 'network-rolled-back', residue: [] }).machine, { type: 'vm-located', on });
+    const located = transition(transition(base, { type: 'network-rolled-back', residue: [] }).machine, {
+      type: 'vm-located',
+      on,
+    });
     expect(located.machine.state).toBe('failed');
     expect(outcomeOf(located.machine)).toBe('failed');
   }
@@ -168,7 +193,12 @@ test('failure after the resume waits for the job to end instead of aborting it',
   expect(m.state).toBe('rolling-back');
   expect(m.ctx.failure?.kind).toBe('migration');
   expect(effects[0]?.kind).toBe('rollback-network');
-  const net = run(...toSwitchover, { type: 'network-failed', phase: 'switchover', applied: [], reason: 'coreA rejected' });
+  const net = run(...toSwitchover, {
+    type: 'network-failed',
+    phase: 'switchover',
+    applied: [],
+    reason: 'coreA rejected',
+  });
   expect(net.effects).toEqual([]);
   expect(net.m.ctx.rollbackStep).toBe('await-migration');
   expect(transition(net.m, { type: 'migration-completed' }).effects[0]?.kind).toBe('rollback-network');
@@ -191,7 +221,11 @@ const illegal: Array<[string, MachineEvent[], MachineEvent]> = [
   ['switchover', toSwitchover, { type: 'network-applied', phase: 'cleanup', applied: [] }],
   ['verify', toVerify, { type: 'dst-resumed' }],
   ['cleanup', toCleanup, { type: 'verify-ok' }],
-  ['rolling-back', [...toPrepare, { type: 'step-timeout', step: 'prepare-network', afterMs: 1 }], { type: 'verify-ok' }],
+  [
+    'rolling-back',
+    [...toPrepare, { type: 'step-timeout', step: 'prepare-network', afterMs: 1 }],
+    { type: 'verify-ok' },
+  ],
 ];
 for (const [state, path, event] of illegal) {
   test(`illegal in ${state}: ${event.type} is rejected with a typed error`, () => {
@@ -221,7 +255,12 @@ test('terminal states accept nothing', () => {
 
 test('a rollback that finds the VM on the destination migrates it back before calling the run rolled back', () => {
   const rolled = (last: MachineEvent): Machine => {
-    let m = run(...toSwitchover, { type: 'network-failed', phase: 'switchover', applied: [], reason: 'coreA rejected' }).m;
+    let m = run(...toSwitchover, {
+      type: 'network-failed',
+      phase: 'switchover',
+      applied: [],
+      reason: 'coreA rejected',
+    }).m;
     m = transition(m, { type: 'migration-completed' }).machine;
     m = transition(m, { type: 'network-rolled-back', residue: [] }).machine;
     const located = transition(m, { type: 'vm-located', on: 'destination' });
@@ -233,7 +272,10 @@ test('a rollback that finds the VM on the destination migrates it back before ca
   const ok = transition(rolled({ type: 'moved-back' }), { type: 'vm-located', on: 'source' });
   expect(ok.machine.state).toBe('rolled-back');
   expect(ok.machine.ctx.residue).toEqual([]);
-  const stuck = transition(rolled({ type: 'move-back-failed', reason: 'hv1 refused' }), { type: 'vm-located', on: 'destination' });
+  const stuck = transition(rolled({ type: 'move-back-failed', reason: 'hv1 refused' }), {
+    type: 'vm-located',
+    on: 'destination',
+  });
   expect(stuck.machine.state).toBe('failed');
   expect(stuck.machine.ctx.residue.join('\n')).toMatch(/back failed: hv1 refused[\s\S]*stayed on the destination/);
 });

@@ -38,7 +38,12 @@ export type MachineEvent =
   | { readonly type: 'precheck-ok' }
   | { readonly type: 'precheck-failed'; readonly reason: string; readonly conflicts?: readonly Conflict[] }
   | { readonly type: 'network-applied'; readonly phase: NetworkPhase; readonly applied: readonly AppliedTx[] }
-  | { readonly type: 'network-failed'; readonly phase: NetworkPhase; readonly applied: readonly AppliedTx[]; readonly reason: string }
+  | {
+      readonly type: 'network-failed';
+      readonly phase: NetworkPhase;
+      readonly applied: readonly AppliedTx[];
+      readonly reason: string;
+    }
   | { readonly type: 'observers-started' }
   | { readonly type: 'observers-failed'; readonly reason: string }
   | { readonly type: 'migration-started' }
@@ -118,7 +123,10 @@ export function initial(ops: Readonly<Record<NetworkPhase, readonly DeviceOp[]>>
   return { machine: { state: 'precheck', ctx }, effects: [{ kind: 'precheck' }] };
 }
 
-const go = (state: MigrationState, ctx: MachineContext, ...effects: Effect[]): Step => ({ machine: { state, ctx }, effects });
+const go = (state: MigrationState, ctx: MachineContext, ...effects: Effect[]): Step => ({
+  machine: { state, ctx },
+  effects,
+});
 
 function finish(state: 'done' | 'rolled-back' | 'failed', ctx: MachineContext): Step {
   return ctx.observers ? go(state, ctx, { kind: 'stop-observers' }) : go(state, ctx);
@@ -156,16 +164,26 @@ type Handler = (m: Machine, e: MachineEvent) => Step | undefined;
 /** Handlers per non-terminal state; `undefined` from a handler means "not accepted here". */
 const handlers: Readonly<Record<MigrationState, Handler>> = {
   precheck: (m, e) => {
-    if (e.type === 'precheck-ok') return go('prepare-network', m.ctx, { kind: 'apply-network', phase: 'prepare', ops: m.ctx.ops.prepare });
+    if (e.type === 'precheck-ok')
+      return go('prepare-network', m.ctx, { kind: 'apply-network', phase: 'prepare', ops: m.ctx.ops.prepare });
     if (e.type === 'precheck-failed') {
-      const failure: Failure = { step: 'precheck', kind: 'refused', reason: e.reason, ...(e.conflicts ? { conflicts: e.conflicts } : {}) };
+      const failure: Failure = {
+        step: 'precheck',
+        kind: 'refused',
+        reason: e.reason,
+        ...(e.conflicts ? { conflicts: e.conflicts } : {}),
+      };
       return go('rolled-back', { ...m.ctx, failure, vmOn: 'source' });
     }
     return undefined;
   },
   'prepare-network': (m, e) => {
     if (e.type === 'network-applied' && e.phase === 'prepare') {
-      return go('start-observers', { ...m.ctx, applied: [...m.ctx.applied, ...e.applied] }, { kind: 'start-observers' });
+      return go(
+        'start-observers',
+        { ...m.ctx, applied: [...m.ctx.applied, ...e.applied] },
+        { kind: 'start-observers' },
+      );
     }
     return undefined;
   },
@@ -177,31 +195,43 @@ const handlers: Readonly<Record<MigrationState, Handler>> = {
   migrate: (m, e) => {
     const ctx = m.ctx;
     switch (e.type) {
-      case 'migration-started': return go('migrate', { ...ctx, migrating: true });
-      case 'dst-resumed': return toSwitchover({ ...ctx, resumed: true }, 'dst-resumed');
-      case 'migration-completed': return toSwitchover({ ...ctx, migrating: false, completed: true }, 'job-completed');
-      case 'migration-failed': return rollback({ ...m, ctx: { ...ctx, migrating: false } }, { kind: 'migration', reason: e.reason });
+      case 'migration-started':
+        return go('migrate', { ...ctx, migrating: true });
+      case 'dst-resumed':
+        return toSwitchover({ ...ctx, resumed: true }, 'dst-resumed');
+      case 'migration-completed':
+        return toSwitchover({ ...ctx, migrating: false, completed: true }, 'job-completed');
+      case 'migration-failed':
+        return rollback({ ...m, ctx: { ...ctx, migrating: false } }, { kind: 'migration', reason: e.reason });
       case 'migration-aborted':
         return rollback({ ...m, ctx: { ...ctx, migrating: false } }, { kind: 'aborted', reason: 'migration aborted' });
       case 'abort':
         if (!ctx.migrating) return rollback(m, { kind: 'aborted', reason: e.reason ?? 'abort requested' });
         return go('migrate', { ...ctx, abortRequested: true }, { kind: 'abort-migration' });
-      default: return undefined;
+      default:
+        return undefined;
     }
   },
   switchover: (m, e) => {
     const ctx = m.ctx;
     switch (e.type) {
       case 'network-applied':
-        return e.phase === 'switchover' ? afterSwitchover({ ...ctx, switched: true, applied: [...ctx.applied, ...e.applied] }) : undefined;
-      case 'migration-completed': return afterSwitchover({ ...ctx, migrating: false, completed: true });
-      case 'dst-resumed': return go('switchover', { ...ctx, resumed: true });
-      case 'migration-failed': return rollback({ ...m, ctx: { ...ctx, migrating: false } }, { kind: 'migration', reason: e.reason });
-      default: return undefined;
+        return e.phase === 'switchover'
+          ? afterSwitchover({ ...ctx, switched: true, applied: [...ctx.applied, ...e.applied] })
+          : undefined;
+      case 'migration-completed':
+        return afterSwitchover({ ...ctx, migrating: false, completed: true });
+      case 'dst-resumed':
+        return go('switchover', { ...ctx, resumed: true });
+      case 'migration-failed':
+        return rollback({ ...m, ctx: { ...ctx, migrating: false } }, { kind: 'migration', reason: e.reason });
+      default:
+        return undefined;
     }
   },
   verify: (m, e) => {
-    if (e.type === 'verify-ok') return go('cleanup', m.ctx, { kind: 'apply-network', phase: 'cleanup', ops: m.ctx.ops.cleanup });
+    if (e.type === 'verify-ok')
+      return go('cleanup', m.ctx, { kind: 'apply-network', phase: 'cleanup', ops: m.ctx.ops.cleanup });
     if (e.type === 'verify-failed') return rollback(m, { kind: 'verify', reason: e.reason });
     return undefined;
   },
@@ -216,7 +246,8 @@ const handlers: Readonly<Record<MigrationState, Handler>> = {
     if (e.type === 'abort' || e.type === 'dst-resumed' || e.type === 'migration-started') {
       return go('rolling-back', e.type === 'dst-resumed' ? { ...ctx, resumed: true } : ctx);
     }
-    if (e.type === 'step-timeout') return finish('failed', { ...ctx, residue: [...ctx.residue, `rollback timed out in step ${e.step}`] });
+    if (e.type === 'step-timeout')
+      return finish('failed', { ...ctx, residue: [...ctx.residue, `rollback timed out in step ${e.step}`] });
     if (ctx.rollbackStep === 'await-migration'
       && (e.type === 'migration-aborted' || e.type === 'migration-failed' || e.type === 'migration-completed')) {
       return rollbackNetwork({ ...ctx, migrating: false, completed: e.type === 'migration-completed' });
@@ -228,14 +259,26 @@ const handlers: Readonly<Record<MigrationState, Handler>> = {
       // The network now serves the source: a VM that already runs on the destination goes back, or
       // it would be unreachable ("rolled back" means the testbed is as before the run).
       if (e.on === 'destination' && ctx.movedBack !== true) {
-        return go('rolling-back', { ...ctx, rollbackStep: 'move-back', movedBack: true, vmOn: e.on }, { kind: 'migrate-back' });
+        return go(
+          'rolling-back',
+          { ...ctx, rollbackStep: 'move-back', movedBack: true, vmOn: e.on },
+          { kind: 'migrate-back' },
+        );
       }
       const clean = ctx.residue.length === 0 && e.on === 'source';
-      return finish(clean ? 'rolled-back' : 'failed', { ...ctx, vmOn: e.on,
-        ...(e.on === 'destination' ? { residue: [...ctx.residue, 'VM stayed on the destination while the network was rolled back to the source'] } : {}) });
+      return finish(clean ? 'rolled-back' : 'failed', {
+        ...ctx,
+        vmOn: e.on,
+        ...(e.on === 'destination'
+          ? {
+              residue: [...ctx.residue, 'VM stayed on the destination while the network was rolled back to the source'],
+            }
+          : {}),
+      });
     }
     if (ctx.rollbackStep === 'move-back' && (e.type === 'moved-back' || e.type === 'move-back-failed')) {
-      const residue = e.type === 'move-back-failed' ? [...ctx.residue, `migrating the VM back failed: ${e.reason}`] : ctx.residue;
+      const residue =
+        e.type === 'move-back-failed' ? [...ctx.residue, `migrating the VM back failed: ${e.reason}`] : ctx.residue;
       return go('rolling-back', { ...ctx, residue, rollbackStep: 'locate' }, { kind: 'locate-vm' });
     }
     return undefined;
@@ -249,9 +292,13 @@ const handlers: Readonly<Record<MigrationState, Handler>> = {
 function common(m: Machine, e: MachineEvent): Step | undefined {
   if (TERMINAL_STATES.includes(m.state) || m.state === 'rolling-back') return undefined;
   if (e.type === 'network-failed') {
-    return rollback({ ...m, ctx: { ...m.ctx, applied: [...m.ctx.applied, ...e.applied] } }, { kind: 'network', reason: e.reason });
+    return rollback(
+      { ...m, ctx: { ...m.ctx, applied: [...m.ctx.applied, ...e.applied] } },
+      { kind: 'network', reason: e.reason },
+    );
   }
-  if (e.type === 'step-timeout') return rollback(m, { kind: 'timeout', reason: `step ${e.step} exceeded ${e.afterMs} ms` });
+  if (e.type === 'step-timeout')
+    return rollback(m, { kind: 'timeout', reason: `step ${e.step} exceeded ${e.afterMs} ms` });
   if (e.type === 'abort' && m.state !== 'migrate') {
     // Once the VM resumed on the destination, finishing is the safe way to stop.
     if (m.ctx.resumed || m.ctx.completed) return go(m.state, { ...m.ctx, abortRequested: true });
@@ -268,13 +315,27 @@ export function transition(m: Machine, e: MachineEvent): Step {
 }
 
 const ALL_EVENTS: readonly MachineEvent[] = [
-  { type: 'precheck-ok' }, { type: 'precheck-failed', reason: '' }, { type: 'observers-started' },
-  { type: 'observers-failed', reason: '' }, { type: 'migration-started' }, { type: 'dst-resumed' },
-  { type: 'migration-completed' }, { type: 'migration-failed', reason: '' }, { type: 'migration-aborted' },
-  { type: 'verify-ok' }, { type: 'verify-failed', reason: '' }, { type: 'network-rolled-back', residue: [] },
-  { type: 'vm-located', on: 'source' }, { type: 'moved-back' }, { type: 'move-back-failed', reason: '' }, { type: 'abort' }, { type: 'step-timeout', step: 'precheck', afterMs: 0 },
+  { type: 'precheck-ok' },
+  { type: 'precheck-failed', reason: '' },
+  { type: 'observers-started' },
+  { type: 'observers-failed', reason: '' },
+  { type: 'migration-started' },
+  { type: 'dst-resumed' },
+  { type: 'migration-completed' },
+  { type: 'migration-failed', reason: '' },
+  { type: 'migration-aborted' },
+  { type: 'verify-ok' },
+  { type: 'verify-failed', reason: '' },
+  { type: 'network-rolled-back', residue: [] },
+  { type: 'vm-located', on: 'source' },
+  { type: 'moved-back' },
+  { type: 'move-back-failed', reason: '' },
+  { type: 'abort' },
+  { type: 'step-timeout', step: 'precheck', afterMs: 0 },
   ...(['prepare', 'switchover', 'cleanup'] as const).flatMap((phase) => [
-    { type: 'network-applied' as const, phase, applied: [] }, { type: 'network-failed' as const, phase, applied: [], reason: '' }]),
+    { type: 'network-applied' as const, phase, applied: [] },
+    { type: 'network-failed' as const, phase, applied: [], reason: '' },
+  ]),
 ];
 
 /** Event types the machine accepts in its current state (for error messages and tests). */

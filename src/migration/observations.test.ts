@@ -12,8 +12,16 @@ import type { FlowResultLike, FlowSpec, TimelineEvent } from './types.js';
 // route at torB 5 ms after RESUMED, coreA +175 ms later, outage ≈ 378 ms.
 const T0 = 1_000_000_000n;
 const WALL0 = 1_760_000_000_000;
-const at = (ms: number): { monoNs: bigint; wallMs: number } => ({ monoNs: T0 + BigInt(Math.round(ms * 1e6)), wallMs: WALL0 + ms });
-const ev = (ms: number, source: TimelineEvent['source'], host: string, kind: string): TimelineEvent => ({ t: at(ms), source, host, kind });
+const at = (ms: number): { monoNs: bigint; wallMs: number } => ({
+  monoNs: T0 + BigInt(Math.round(ms * 1e6)),
+  wallMs: WALL0 + ms,
+});
+const ev = (ms: number, source: TimelineEvent['source'], host: string, kind: string): TimelineEvent => ({
+  t: at(ms),
+  source,
+  host,
+  kind,
+});
 
 const hyper = [ev(620, 'hypervisor', 'hv1', 'suspended'), ev(820, 'hypervisor', 'hv3', 'resumed'),
   ev(2000, 'hypervisor', 'hv1', 'stopped')];
@@ -32,10 +40,27 @@ const flow: FlowResultLike = {
 };
 // The same flow as measure/ sees it: 1 kpps from 100 ms before the trigger (migrate call at 100 ms),
 // packets sent 619 → 996 ms lost (377), RTT 0.3 ms before and 60.4 ms after. Controller ms = 1000 + t.
-const spec: FlowSpec = { name: 'client→vm1 v4', from: 'client', target: '198.18.10.100', family: 4, port: 9, ratePps: 1000 };
-const shape = { triggerMs: 1100, endMs: 6000, outage: { fromMs: 1619, toMs: 1996 }, rttBeforeMs: 0.3, rttAfterMs: 60.4 };
+const spec: FlowSpec = {
+  name: 'client→vm1 v4',
+  from: 'client',
+  target: '198.18.10.100',
+  family: 4,
+  port: 9,
+  ratePps: 1000,
+};
+const shape = {
+  triggerMs: 1100,
+  endMs: 6000,
+  outage: { fromMs: 1619, toMs: 1996 },
+  rttBeforeMs: 0.3,
+  rttAfterMs: 60.4,
+};
 const measured = measuredFlow(spec, shape);
-const timeline = mergeTimeline([{ events: [...hyper, ...ctrl] }, { events: routes }, { events: flowEvents([flow], at(0)) }]);
+const timeline = mergeTimeline([
+  { events: [...hyper, ...ctrl] },
+  { events: routes },
+  { events: flowEvents([flow], at(0)) },
+]);
 
 test('timeline: streams merged in controller-monotonic order; remote clocks mapped with their uncertainty', () => {
   const kinds = timeline.map((e) => e.kind);
@@ -43,8 +68,16 @@ test('timeline: streams merged in controller-monotonic order; remote clocks mapp
   // A switch 250 ms behind the controller reports a route change at its 600 ms: controller 850 ms.
   const mapping = { offsetMs: 250, uncertaintyMs: 2, anchor: at(0) };
   expect(toControllerClock(WALL0 + 600, mapping)).toEqual(at(850));
-  const merged = mergeTimeline([{ events: hyper }, { events: [ev(600, 'control-plane', 'torB', 'route-add')], clock: mapping }]);
-  expect(merged.map((e) => `${e.kind}@${e.host}`)).toEqual(['suspended@hv1', 'resumed@hv3', 'route-add@torB', 'stopped@hv1']);
+  const merged = mergeTimeline([
+    { events: hyper },
+    { events: [ev(600, 'control-plane', 'torB', 'route-add')], clock: mapping },
+  ]);
+  expect(merged.map((e) => `${e.kind}@${e.host}`)).toEqual([
+    'suspended@hv1',
+    'resumed@hv3',
+    'route-add@torB',
+    'stopped@hv1',
+  ]);
   expect(merged[2]?.uncertaintyMs).toBe(2);
   expect(formatTimeline(merged)).toContain('+   230.000 ms ±2 ms  control-plane torB     route-add');
 });
@@ -65,28 +98,60 @@ test('decomposition: blackout and L3 route attributed inside the outage, residua
 });
 
 test('decomposition: L2 announce and overlay control from MAC move and EVPN updates; overlaps counted once', () => {
-  const evpn = mergeTimeline([{ events: [...hyper, ev(835, 'control-plane', 'torB', 'mac-move'),
-    ev(900, 'control-plane', 'torA', 'evpn-update'), ev(910, 'control-plane', 'coreA', 'evpn-update'),
-    ev(830, 'controller', 'controller', 'switchover-begin'), ev(840, 'control-plane', 'torB', 'route-add')] },
-  { events: flowEvents([{ ...flow, episodes: [{ firstSeq: 1, lost: 300, startNs: at(619).monoNs, endNs: at(950).monoNs }] }], at(0)) }]);
+  const evpn = mergeTimeline([
+    {
+      events: [
+        ...hyper,
+        ev(835, 'control-plane', 'torB', 'mac-move'),
+        ev(900, 'control-plane', 'torA', 'evpn-update'),
+        ev(910, 'control-plane', 'coreA', 'evpn-update'),
+        ev(830, 'controller', 'controller', 'switchover-begin'),
+        ev(840, 'control-plane', 'torB', 'route-add'),
+      ],
+    },
+    {
+      events: flowEvents(
+        [{ ...flow, episodes: [{ firstSeq: 1, lost: 300, startNs: at(619).monoNs, endNs: at(950).monoNs }] }],
+        at(0),
+      ),
+    },
+  ]);
   const d = decompose({ timeline: evpn, source: 'hv1', destination: 'hv3', routers: ['torB'] });
   expect(d.components.map((x) => [x.name, Math.round(x.ms)])).toEqual(
     [['blackout', 200], ['l2-announce', 15], ['overlay-control', 75], ['l3-route', 10]]);
   // Outage 619 → 950 (331 ms); union 620 → 910 (290 ms); the L3 interval lies inside the overlay one.
   expect(d.overlapMs).toBeCloseTo(10, 6);
   expect(d.residualMs).toBeCloseTo(41, 6);
-  const none = decompose({ timeline: mergeTimeline([{ events: hyper }]), source: 'hv1', destination: 'hv3', routers: [] });
+  const none = decompose({
+    timeline: mergeTimeline([{ events: hyper }]),
+    source: 'hv1',
+    destination: 'hv3',
+    routers: [],
+  });
   expect(none.residualMs).toBeUndefined();
   expect(none.notes[0]).toContain('no data-plane outage');
 });
 
 test('decomposition: a RARP seen before the RESUMED event and a reply before it are still attributed', () => {
   // Same-site return: the MAC moves 2 ms and the first reply comes 1 ms before RESUMED is received.
-  const tl = mergeTimeline([{ events: [...hyper, ev(818, 'control-plane', 'torA', 'mac-move'), ev(980, 'control-plane', 'torB', 'evpn-update')] },
-    { events: flowEvents([{ ...flow, episodes: [{ firstSeq: 1, lost: 200, startNs: at(615).monoNs, endNs: at(819).monoNs }] }], at(0)) }]);
+  const tl = mergeTimeline([
+    {
+      events: [...hyper, ev(818, 'control-plane', 'torA', 'mac-move'), ev(980, 'control-plane', 'torB', 'evpn-update')],
+    },
+    {
+      events: flowEvents(
+        [{ ...flow, episodes: [{ firstSeq: 1, lost: 200, startNs: at(615).monoNs, endNs: at(819).monoNs }] }],
+        at(0),
+      ),
+    },
+  ]);
   const d = decompose({ timeline: tl, source: 'hv1', destination: 'hv3', routers: [] });
   expect(d.outageMs).toBeCloseTo(204, 6);
-  expect(d.components.map((x) => [x.name, Math.round(x.ms)])).toEqual([['blackout', 200], ['l2-announce', 0], ['overlay-control', 162]]);
+  expect(d.components.map((x) => [x.name, Math.round(x.ms)])).toEqual([
+    ['blackout', 200],
+    ['l2-announce', 0],
+    ['overlay-control', 162],
+  ]);
   expect(d.residualMs).toBeCloseTo(5, 6);
 });
 
@@ -105,7 +170,13 @@ test('conformance: order, bounds, missing and optional edges', () => {
   const c = checkConformance(bad, [
     edge('switchover keyed to RESUMED', { kind: 'resumed', host: 'hv3' }, { kind: 'switchover-begin' }, 0, 100),
     edge('not keyed to the return', { kind: 'switchover-begin' }, { kind: 'migrate-returned' }, 0, Infinity, false),
-    edge('old withdrawn only after new announced', { kind: 'route-add', host: 'torC' }, { kind: 'route-del', host: 'torB' }, 0, 1000),
+    edge(
+      'old withdrawn only after new announced',
+      { kind: 'route-add', host: 'torC' },
+      { kind: 'route-del', host: 'torB' },
+      0,
+      1000,
+    ),
     edge('route at the gateway', { kind: 'route-add', host: 'torC' }, { kind: 'route-add', host: 'coreA' }, 0, 1000),
   ]);
   expect(c.ok).toBe(false);
@@ -116,8 +187,15 @@ test('conformance: order, bounds, missing and optional edges', () => {
 });
 
 test('metrics: every value names method, resolution and clock; reconvergence ends at the gateway', () => {
-  const ms = assembleMetrics({ timeline, flows: [measured], source: 'hv1', destination: 'hv3', gateway: 'coreA',
-    routeResolutionMs: 1, stats: { downtimeMs: 198, timeElapsedMs: 550, setupTimeMs: 4, memoryProcessedBytes: 92e6, memoryIterations: 2 } });
+  const ms = assembleMetrics({
+    timeline,
+    flows: [measured],
+    source: 'hv1',
+    destination: 'hv3',
+    gateway: 'coreA',
+    routeResolutionMs: 1,
+    stats: { downtimeMs: 198, timeElapsedMs: 550, setupTimeMs: 4, memoryProcessedBytes: 92e6, memoryIterations: 2 },
+  });
   const get = (n: string): number | null | undefined => ms.find((m) => m.name === n)?.value;
   expect(get('hypervisor_downtime_ms')).toBe(198);
   expect(get('event_gap_ms')).toBeCloseTo(200, 6);
@@ -136,7 +214,13 @@ test('metrics: every value names method, resolution and clock; reconvergence end
   expect(ms.find((m) => m.name === 'gap_tx_ms')).toMatchObject({ resolutionMs: 1, flow: spec.name, unit: 'ms' });
   expect(ms.find((m) => m.name === 'packets_lost')?.unit).toBe('packets');
   // An achieved rate below the configured one coarsens the resolution.
-  const slow = assembleMetrics({ timeline, flows: [measuredFlow(spec, { ...shape, ratePps: 500 })], source: 'hv1', destination: 'hv3', routeResolutionMs: 1 });
+  const slow = assembleMetrics({
+    timeline,
+    flows: [measuredFlow(spec, { ...shape, ratePps: 500 })],
+    source: 'hv1',
+    destination: 'hv3',
+    routeResolutionMs: 1,
+  });
   expect(slow.find((m) => m.name === 'gap_tx_ms')?.resolutionMs).toBe(2);
   for (const m of ms) {
     expect(m.method.length).toBeGreaterThan(5);
@@ -145,11 +229,18 @@ test('metrics: every value names method, resolution and clock; reconvergence end
 });
 
 test('health: no baseline or pre-trigger loss is ERRORED, low send rate degraded, silent guest is infrastructure', () => {
-  expect(assessHealth({ flows: [flow], clockSyncKnown: true, expectFlows: true, guestAnswered: true }).health).toBe('ok');
-  expect(assessHealth({ flows: [{ ...flow, baselineReplies: 0 }], clockSyncKnown: true, expectFlows: true }).health).toBe('errored');
-  expect(assessHealth({ flows: [{ ...flow, lossBeforeTrigger: 3 }], clockSyncKnown: true, expectFlows: true }).reasons[0])
-    .toContain('3 packet(s) lost before the trigger');
-  expect(assessHealth({ flows: [{ ...flow, achievedPps: 900 }], clockSyncKnown: true, expectFlows: true }).health).toBe('degraded');
+  expect(assessHealth({ flows: [flow], clockSyncKnown: true, expectFlows: true, guestAnswered: true }).health).toBe(
+    'ok',
+  );
+  expect(
+    assessHealth({ flows: [{ ...flow, baselineReplies: 0 }], clockSyncKnown: true, expectFlows: true }).health,
+  ).toBe('errored');
+  expect(
+    assessHealth({ flows: [{ ...flow, lossBeforeTrigger: 3 }], clockSyncKnown: true, expectFlows: true }).reasons[0],
+  ).toContain('3 packet(s) lost before the trigger');
+  expect(assessHealth({ flows: [{ ...flow, achievedPps: 900 }], clockSyncKnown: true, expectFlows: true }).health).toBe(
+    'degraded',
+  );
   expect(assessHealth({ flows: [], clockSyncKnown: true, expectFlows: true }).health).toBe('errored');
   const silent = assessHealth({ flows: [flow], clockSyncKnown: false, expectFlows: true, guestAnswered: false });
   expect(silent).toMatchObject({ health: 'errored', infrastructure: true });
@@ -157,24 +248,59 @@ test('health: no baseline or pre-trigger loss is ERRORED, low send rate degraded
 
 test('health: a memory check without a verdict degrades the run; ok and unchecked do not; corrupt is not infrastructure', () => {
   const base = { flows: [flow], clockSyncKnown: true, expectFlows: true, guestAnswered: true };
-  const unknown = assessHealth({ ...base, memoryIntegrity: { status: 'unknown', detail: 'the guest control port did not answer', method: 'guest memcheck' } });
+  const unknown = assessHealth({
+    ...base,
+    memoryIntegrity: { status: 'unknown', detail: 'the guest control port did not answer', method: 'guest memcheck' },
+  });
   expect(unknown).toMatchObject({ health: 'degraded', infrastructure: false });
   expect(unknown.reasons).toContain('memory integrity unknown: the guest control port did not answer');
   expect(assessHealth({ ...base, memoryIntegrity: { status: 'ok', detail: '', method: 'm' } }).health).toBe('ok');
-  expect(assessHealth({ ...base, memoryIntegrity: { status: 'unchecked', detail: '', method: 'm' } }).health).toBe('ok');
-  expect(assessHealth({ ...base, memoryIntegrity: { status: 'corrupt', detail: 'page 1', method: 'm' } }).infrastructure).toBe(false);
+  expect(assessHealth({ ...base, memoryIntegrity: { status: 'unchecked', detail: '', method: 'm' } }).health).toBe(
+    'ok',
+  );
+  expect(
+    assessHealth({ ...base, memoryIntegrity: { status: 'corrupt', detail: 'page 1', method: 'm' } }).infrastructure,
+  ).toBe(false);
 });
 
 test('TCP session figures: survived and longest stall per flow; a session probe without a result degrades the run', () => {
-  const tcp = { ok: true as const, survived: true, longestStallMs: 412.5, intervalMs: 10, resets: 0, reconnects: 0, sent: 900, echoed: 900 };
-  const ms = assembleMetrics({ timeline: [], flows: [measuredFlow(spec, { ...shape, tcp })], source: 'hv1', destination: 'hv3', routeResolutionMs: 1 });
+  const tcp = {
+    ok: true as const,
+    survived: true,
+    longestStallMs: 412.5,
+    intervalMs: 10,
+    resets: 0,
+    reconnects: 0,
+    sent: 900,
+    echoed: 900,
+  };
+  const ms = assembleMetrics({
+    timeline: [],
+    flows: [measuredFlow(spec, { ...shape, tcp })],
+    source: 'hv1',
+    destination: 'hv3',
+    routeResolutionMs: 1,
+  });
   expect(ms.find((m) => m.name === 'tcp_survived')).toMatchObject({ value: 1, flow: flow.flow, resolutionMs: 0 });
   expect(ms.find((m) => m.name === 'tcp_longest_stall_ms')).toMatchObject({ value: 412.5, resolutionMs: 10 });
-  const broken = assembleMetrics({ timeline: [], flows: [measuredFlow(spec, { ...shape, tcp: { ...tcp, survived: false, resets: 1 } })], source: 'hv1', destination: 'hv3', routeResolutionMs: 1 });
+  const broken = assembleMetrics({
+    timeline: [],
+    flows: [measuredFlow(spec, { ...shape, tcp: { ...tcp, survived: false, resets: 1 } })],
+    source: 'hv1',
+    destination: 'hv3',
+    routeResolutionMs: 1,
+  });
   expect(broken.find((m) => m.name === 'tcp_survived')?.value).toBe(0);
   const none = { ...flow, tcp: { ok: false as const, failure: 'never connected: ECONNREFUSED' } };
-  expect(assembleMetrics({ timeline: [], flows: [measuredFlow(spec, { ...shape, tcp: none.tcp })], source: 'hv1', destination: 'hv3', routeResolutionMs: 1 })
-    .some((m) => m.name.startsWith('tcp_'))).toBe(false);
+  expect(
+    assembleMetrics({
+      timeline: [],
+      flows: [measuredFlow(spec, { ...shape, tcp: none.tcp })],
+      source: 'hv1',
+      destination: 'hv3',
+      routeResolutionMs: 1,
+    }).some((m) => m.name.startsWith('tcp_')),
+  ).toBe(false);
   const h = assessHealth({ flows: [none], clockSyncKnown: true, expectFlows: true, guestAnswered: true });
   expect(h.health).toBe('degraded');
   expect(h.reasons.join('; ')).toContain('TCP session probe: never connected: ECONNREFUSED');

@@ -45,10 +45,14 @@ export function vmFamilies(vm: Vm): Family[] {
 export function planMigration(testbed: Testbed, vmName: string, to: string, options: PlanOptions = {}): MigrationPlan {
   const vm = testbed.vms.find((v) => v.name === vmName);
   if (vm === undefined) {
-    throw new UsageError(`unknown VM "${vmName}"; testbed "${testbed.name}" has: ${testbed.vms.map((v) => v.name).join(', ')}`);
+    throw new UsageError(
+      `unknown VM "${vmName}"; testbed "${testbed.name}" has: ${testbed.vms.map((v) => v.name).join(', ')}`,
+    );
   }
   if (!testbed.hypervisors.some((h) => h.name === to)) {
-    throw new UsageError(`unknown destination hypervisor "${to}"; known: ${testbed.hypervisors.map((h) => h.name).join(', ')}`);
+    throw new UsageError(
+      `unknown destination hypervisor "${to}"; known: ${testbed.hypervisors.map((h) => h.name).join(', ')}`,
+    );
   }
   const source = options.from ?? vm.home;
   if (source === to) throw new UsageError(`VM "${vm.name}" already runs on "${to}"; pick another destination`);

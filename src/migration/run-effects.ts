@@ -16,7 +16,16 @@ import { batchByDevice, devicesOf, invertOps } from './strategies/ops.js';
 import type { DeviceOp } from './strategies/types.js';
 import { controllerEvent, hostEvent } from './timeline.js';
 import type {
-  GuestCheck, FlowMeasurement, HostEvent, HostEventStream, JobStats, MemoryIntegrity, MigrationHost, NetworkDevice, RouteChange, TimelineEvent,
+  GuestCheck,
+  FlowMeasurement,
+  HostEvent,
+  HostEventStream,
+  JobStats,
+  MemoryIntegrity,
+  MigrationHost,
+  NetworkDevice,
+  RouteChange,
+  TimelineEvent,
 } from './types.js';
 import { defined } from '../model/defined.js';
 
@@ -58,9 +67,15 @@ export class AttemptRecorder {
     }
   }
 
-  private get vm(): Vm { return this.env.plan.vm; }
-  private get src(): MigrationHost { return this.env.drivers.host(this.env.plan.source); }
-  private get dst(): MigrationHost { return this.env.drivers.host(this.env.plan.destination); }
+  private get vm(): Vm {
+    return this.env.plan.vm;
+  }
+  private get src(): MigrationHost {
+    return this.env.drivers.host(this.env.plan.source);
+  }
+  private get dst(): MigrationHost {
+    return this.env.drivers.host(this.env.plan.destination);
+  }
   private io(step: string, abortable: boolean): { timeoutMs: number; signal?: AbortSignal } {
     const timeoutMs = this.env.callTimeoutMs(step);
     return abortable && this.env.signal !== undefined ? { timeoutMs, signal: this.env.signal } : { timeoutMs };
@@ -71,16 +86,26 @@ export class AttemptRecorder {
 
   run(effect: Effect): Promise<MachineEvent[]> {
     switch (effect.kind) {
-      case 'precheck': return this.precheck();
-      case 'apply-network': return this.apply(effect.phase, effect.ops);
-      case 'start-observers': return this.startObservers();
-      case 'migrate': return this.migrate();
-      case 'abort-migration': return this.abortMigration();
-      case 'verify': return this.verifyGuest();
-      case 'rollback-network': return this.rollback(effect.txs);
-      case 'locate-vm': return this.locate();
-      case 'migrate-back': return this.migrateBack();
-      case 'stop-observers': return this.stopObservers();
+      case 'precheck':
+        return this.precheck();
+      case 'apply-network':
+        return this.apply(effect.phase, effect.ops);
+      case 'start-observers':
+        return this.startObservers();
+      case 'migrate':
+        return this.migrate();
+      case 'abort-migration':
+        return this.abortMigration();
+      case 'verify':
+        return this.verifyGuest();
+      case 'rollback-network':
+        return this.rollback(effect.txs);
+      case 'locate-vm':
+        return this.locate();
+      case 'migrate-back':
+        return this.migrateBack();
+      case 'stop-observers':
+        return this.stopObservers();
     }
   }
 
@@ -88,10 +113,12 @@ export class AttemptRecorder {
     const io = this.io('precheck', true);
     const fail = (reason: string): MachineEvent[] => [{ type: 'precheck-failed', reason }];
     try {
-      if (!(await this.src.isRunning(this.vm.name, io))) return fail(`VM "${this.vm.name}" is not running on ${this.src.name}`);
+      if (!(await this.src.isRunning(this.vm.name, io)))
+        return fail(`VM "${this.vm.name}" is not running on ${this.src.name}`);
       const there = await this.dst.domainState(this.vm.name, io);
       // An inactive definition on the destination is fine; an active copy would mean two running VMs.
-      if (there === 'running' || there === 'paused') return fail(`VM "${this.vm.name}" is already ${there} on ${this.dst.name}`);
+      if (there === 'running' || there === 'paused')
+        return fail(`VM "${this.vm.name}" is already ${there} on ${this.dst.name}`);
       const free = await this.dst.freeMemoryMiB?.(io);
       if (free !== undefined && free < this.vm.memoryMiB) {
         return fail(`${this.dst.name} has ${free} MiB free, VM "${this.vm.name}" needs ${this.vm.memoryMiB} MiB`);
@@ -126,7 +153,11 @@ export class AttemptRecorder {
       const a = f === 4 ? this.vm.ipv4 : this.vm.ipv6;
       return a === undefined ? [] : [{ family: f, address: a.split('/')[0] ?? a }];
     });
-    const out = recordConflicts(plan.testbed, this.vm, addrs.map((a) => a.address));
+    const out = recordConflicts(
+      plan.testbed,
+      this.vm,
+      addrs.map((a) => a.address),
+    );
     const subnet = plan.destinationSubnet ?? this.vm.subnet;
     for (const a of addrs) {
       const c = probeConflict(this.vm, a.family, await this.env.drivers.conflicts.whoHolds(a.address, subnet, io));
@@ -156,9 +187,13 @@ export class AttemptRecorder {
         // by route, so part of it may be in force and the driver could not undo it on a dead session.
         // Its inverse joins the rollback (on a new session); inverse host-route ops are idempotent.
         const unknown = isVmmiError(e) && (e.code === 'CONNECTION' || e.code === 'TIMEOUT');
-        const partial: AppliedTx[] = unknown ? [{ phase, device: tx.device, ops: tx.ops, handle: { device: tx.device, id: `${tx.device}#unknown` } }] : [];
+        const partial: AppliedTx[] = unknown
+          ? [{ phase, device: tx.device, ops: tx.ops, handle: { device: tx.device, id: `${tx.device}#unknown` } }]
+          : [];
         if (unknown) await this.journal({ step: 'tx-applied', phase, device: tx.device, ops: tx.ops });
-        return [{ type: 'network-failed', phase, applied: [...applied, ...partial], reason: `${tx.device}: ${msg(e)}` }];
+        return [
+          { type: 'network-failed', phase, applied: [...applied, ...partial], reason: `${tx.device}: ${msg(e)}` },
+        ];
       }
     }
     return [{ type: 'network-applied', phase, applied }];
@@ -171,15 +206,23 @@ export class AttemptRecorder {
    * the next hop points at it) holds in the forwarding tables, not just in the commits. Bounded; a
    * router that does not show them in time is marked and the move goes on.
    */
-  private async awaitInstalled(phase: NetworkPhase, device: string, ops: readonly DeviceOp[], since: bigint): Promise<void> {
+  private async awaitInstalled(
+    phase: NetworkPhase,
+    device: string,
+    ops: readonly DeviceOp[],
+    since: bigint,
+  ): Promise<void> {
     const wait = this.env.drivers.routes.waitForRoutes;
     if (wait === undefined || !this.env.plan.strategy.watchRouters.includes(device)) return;
-    const expect = ops.flatMap((o) => ((o.op === 'add-host-route' || o.op === 'bgp-announce')
-      ? [{ prefix: o.prefix, action: 'add' as const }] : []));
+    const expect = ops.flatMap((o) =>
+      o.op === 'add-host-route' || o.op === 'bgp-announce' ? [{ prefix: o.prefix, action: 'add' as const }] : [],
+    );
     if (expect.length === 0) return;
     const t0 = performance.now();
     const ok = await wait.call(this.env.drivers.routes, device, expect, since, INSTALL_WAIT_MS, this.env.signal);
-    this.mark(device, ok ? `${phase}-installed` : `${phase}-install-timeout`, { ms: Math.round((performance.now() - t0) * 10) / 10 });
+    this.mark(device, ok ? `${phase}-installed` : `${phase}-install-timeout`, {
+      ms: Math.round((performance.now() - t0) * 10) / 10,
+    });
   }
 
   private async startObservers(): Promise<MachineEvent[]> {
@@ -225,15 +268,18 @@ export class AttemptRecorder {
       return [{ type: 'migration-failed', reason: `${this.src.name}: migrate: ${msg(e)}` }];
     }
     void this.pump(job.events, 'source');
-    job.done.then((stats) => {
-      this.stats = stats;
-      this.mark(this.src.name, 'migrate-returned');
-      this.queue.push({ type: 'migration-completed' });
-    }, (e: unknown) => {
-      this.mark(this.src.name, 'migrate-returned', { error: msg(e) });
-      const aborted = isVmmiError(e) && e.code === 'ABORTED';
-      this.queue.push(aborted ? { type: 'migration-aborted' } : { type: 'migration-failed', reason: msg(e) });
-    });
+    job.done.then(
+      (stats) => {
+        this.stats = stats;
+        this.mark(this.src.name, 'migrate-returned');
+        this.queue.push({ type: 'migration-completed' });
+      },
+      (e: unknown) => {
+        this.mark(this.src.name, 'migrate-returned', { error: msg(e) });
+        const aborted = isVmmiError(e) && e.code === 'ABORTED';
+        this.queue.push(aborted ? { type: 'migration-aborted' } : { type: 'migration-failed', reason: msg(e) });
+      },
+    );
     return [{ type: 'migration-started' }];
   }
 
@@ -270,7 +316,12 @@ export class AttemptRecorder {
     this.guestAnswered = false;
     if (this.guestRebootedOn !== undefined) {
       this.mark(this.vm.name, 'guest-rebooted', { on: this.guestRebootedOn });
-      return [{ type: 'verify-failed', reason: `guest ${this.vm.name} was reset on ${this.guestRebootedOn} during the migration (it rebooted: its state is lost)` }];
+      return [
+        {
+          type: 'verify-failed',
+          reason: `guest ${this.vm.name} was reset on ${this.guestRebootedOn} during the migration (it rebooted: its state is lost)`,
+        },
+      ];
     }
     this.mark(this.vm.name, 'guest-silent', { afterMs: timeoutMs });
     return [{ type: 'verify-failed', reason: `guest ${this.vm.name} did not answer within ${timeoutMs} ms (${last})` }];
@@ -282,7 +333,11 @@ export class AttemptRecorder {
    */
   private async verifyMemory(guest: GuestCheck, budgetMs: number): Promise<MachineEvent[]> {
     if (guest.memoryIntegrity === undefined) {
-      this.memoryIntegrity = { status: 'unchecked', detail: 'the testbed gives the VM no control port', method: 'guest memcheck' };
+      this.memoryIntegrity = {
+        status: 'unchecked',
+        detail: 'the testbed gives the VM no control port',
+        method: 'guest memcheck',
+      };
       return [{ type: 'verify-ok' }];
     }
     let mi: MemoryIntegrity;
@@ -294,7 +349,9 @@ export class AttemptRecorder {
     this.memoryIntegrity = mi;
     this.mark(this.vm.name, `memory-${mi.status}`, { detail: mi.detail, ...defined({ page: mi.firstBadPage }) });
     if (mi.status === 'corrupt') {
-      return [{ type: 'verify-failed', reason: `guest ${this.vm.name}'s memory is corrupt after the move (${mi.detail})` }];
+      return [
+        { type: 'verify-failed', reason: `guest ${this.vm.name}'s memory is corrupt after the move (${mi.detail})` },
+      ];
     }
     return [{ type: 'verify-ok' }];
   }
@@ -331,7 +388,11 @@ export class AttemptRecorder {
    * Fallback when a transaction's own rollback failed (e.g. the session that made it was lost and the
    * device reconnected): undo it as a new transaction of the inverse ops. Returns what is left, or undefined.
    */
-  private async inverseRoutes(dev: NetworkDevice, tx: AppliedTx, io: { timeoutMs: number }): Promise<string | undefined> {
+  private async inverseRoutes(
+    dev: NetworkDevice,
+    tx: AppliedTx,
+    io: { timeoutMs: number },
+  ): Promise<string | undefined> {
     try {
       await dev.applyTransaction(invertOps(tx.ops), io);
       this.mark(tx.device, 'rollback-inverse', { tx: tx.handle.id });
@@ -347,7 +408,11 @@ export class AttemptRecorder {
     if (uri === undefined) return [{ type: 'move-back-failed', reason: `${this.src.name} has no migration URI` }];
     this.mark(this.dst.name, 'migrate-back-call', { to: this.src.name });
     try {
-      const job = await this.dst.migrate(this.vm.name, { ...this.env.params, destinationUri: uri }, this.io('rolling-back', false));
+      const job = await this.dst.migrate(
+        this.vm.name,
+        { ...this.env.params, destinationUri: uri },
+        this.io('rolling-back', false),
+      );
       void (async () => {
         try {
           for await (const ev of job.events) void ev;
@@ -367,13 +432,16 @@ export class AttemptRecorder {
   private async locate(): Promise<MachineEvent[]> {
     const io = this.io('rolling-back', false);
     const ask = async (h: MigrationHost): Promise<boolean | undefined> => {
-      try { return await h.isRunning(this.vm.name, io); } catch (e) {
+      try {
+        return await h.isRunning(this.vm.name, io);
+      } catch (e) {
         this.notes.push(`cannot ask ${h.name} whether ${this.vm.name} runs: ${msg(e)}`);
         return undefined;
       }
     };
     const [s, d] = [await ask(this.src), await ask(this.dst)];
-    const on: VmLocation = s === true && d === true ? 'both' : s === true ? 'source' : d === true ? 'destination' : 'none';
+    const on: VmLocation =
+      s === true && d === true ? 'both' : s === true ? 'source' : d === true ? 'destination' : 'none';
     this.mark('controller', 'vm-located', { on });
     return [{ type: 'vm-located', on }];
   }
@@ -385,11 +453,24 @@ export class AttemptRecorder {
       await sleep(this.env.holdMs, this.env.signal).catch(() => undefined);
     }
     this.dstWatch?.close();
-    try { this.flows = await this.env.drivers.probes.stop(io); } catch (e) { this.notes.push(`probes: ${msg(e)}`); }
-    try { this.routeChanges = await this.env.drivers.routes.stop(io); } catch (e) { this.notes.push(`route monitor: ${msg(e)}`); }
-    const mine = new Set([this.vm.mac, this.vm.ipv4, this.vm.ipv6].flatMap((a) => (a === undefined ? [] : [a.split('/')[0]?.toLowerCase()])));
-    this.l2Events = (this.env.drivers.routes.timelineEvents?.() ?? [])
-      .filter((e) => mine.has(String(e.detail?.['address'] ?? '').toLowerCase()));
+    try {
+      this.flows = await this.env.drivers.probes.stop(io);
+    } catch (e) {
+      this.notes.push(`probes: ${msg(e)}`);
+    }
+    try {
+      this.routeChanges = await this.env.drivers.routes.stop(io);
+    } catch (e) {
+      this.notes.push(`route monitor: ${msg(e)}`);
+    }
+    const mine = new Set(
+      [this.vm.mac, this.vm.ipv4, this.vm.ipv6].flatMap((a) =>
+        a === undefined ? [] : [a.split('/')[0]?.toLowerCase()],
+      ),
+    );
+    this.l2Events = (this.env.drivers.routes.timelineEvents?.() ?? []).filter((e) =>
+      mine.has(String(e.detail?.['address'] ?? '').toLowerCase()),
+    );
     return [];
   }
 

@@ -18,7 +18,12 @@ const configs = deviceConfigs;
 
 test('success: host-route-static hv1 → hv3, switchover keyed to dst RESUMED, full observations', async () => {
   const w = world();
-  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, w.drivers, fast);
+  const r = await runMigration(
+    tb,
+    { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] },
+    w.drivers,
+    fast,
+  );
   expect(r.verdict, formatTimeline(r.timeline)).toBe('migrated');
   expect(w.cluster.where('vm1')).toEqual(['hv3']);
   expect(r.health.health).toBe('ok');
@@ -108,10 +113,17 @@ test('the VM answering with its own MAC on a shared segment is not a conflict; t
   w.holders.set('198.18.10.100', { address: '198.18.10.100', mac: '52:54:00:12:0A:64' });
   const ok = await runMigration(tb, { vm: 'vm1', to: 'hv2', strategy: 'l2', families: [4] }, w.drivers, fast);
   expect(ok.verdict).toBe('migrated');
-  const clash = labTestbed({ vms: [...tb.vms, { ...tb.vms[0]!, name: 'vm2', home: 'hv3', subnet: 'netB', ipv4: '198.18.10.100/24' }] });
+  const clash = labTestbed({
+    vms: [...tb.vms, { ...tb.vms[0]!, name: 'vm2', home: 'hv3', subnet: 'netB', ipv4: '198.18.10.100/24' }],
+  });
   const w2 = fakeWorld(clash);
   w2.cluster.place('vm1', 'hv1');
-  const r = await runMigration(clash, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, w2.drivers, fast);
+  const r = await runMigration(
+    clash,
+    { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] },
+    w2.drivers,
+    fast,
+  );
   expect(r.verdict).toBe('refused');
   expect(r.attempts[0]?.error?.message).toContain('198.18.10.100 is held by VM vm2 (testbed)');
 });
@@ -129,7 +141,9 @@ test('guest silent after the move: infrastructure failure, retried once on a fre
     },
   });
   expect(r.attempts.map((a) => [a.vm, a.outcome, a.health.health])).toEqual([
-    ['vm1', 'rolled-back', 'errored'], ['vm1b', 'migrated', 'ok']]);
+    ['vm1', 'rolled-back', 'errored'],
+    ['vm1b', 'migrated', 'ok'],
+  ]);
   expect(r.attempts[0]?.failure?.kind).toBe('verify');
   expect(r.unstable).toBe(true);
   expect(r.verdict).toBe('migrated');
@@ -138,14 +152,29 @@ test('guest silent after the move: infrastructure failure, retried once on a fre
 test('guest memory corrupt after the move: a migration-correctness failure, never retried as infrastructure', async () => {
   const w = world();
   let asked = 0;
-  const drivers = { ...w.drivers, guest: () => ({
-    answers: () => Promise.resolve(true),
-    memoryIntegrity: () => { asked++; return Promise.resolve({ status: 'corrupt' as const, firstBadPage: 77, method: 'guest memcheck: test',
-      detail: '1 bad page(s); first: page 77 word 256 expected 0x1 found 0x2 at guest uptime 5 ms' }); },
-  }) };
+  const drivers = {
+    ...w.drivers,
+    guest: () => ({
+      answers: () => Promise.resolve(true),
+      memoryIntegrity: () => {
+        asked++;
+        return Promise.resolve({
+          status: 'corrupt' as const,
+          firstBadPage: 77,
+          method: 'guest memcheck: test',
+          detail: '1 bad page(s); first: page 77 word 256 expected 0x1 found 0x2 at guest uptime 5 ms',
+        });
+      },
+    }),
+  };
   let retried = false;
   const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, drivers, {
-    ...fast, freshVm: () => { retried = true; return Promise.resolve(undefined); } });
+    ...fast,
+    freshVm: () => {
+      retried = true;
+      return Promise.resolve(undefined);
+    },
+  });
   expect(asked).toBe(1);
   expect(retried).toBe(false);
   expect(r.attempts).toHaveLength(1);
@@ -159,23 +188,46 @@ test('guest memory corrupt after the move: a migration-correctness failure, neve
 
 test('memory integrity: ok is recorded; a VM without a control port is unchecked, not ok', async () => {
   const w = world();
-  const drivers = { ...w.drivers, guest: () => ({
-    answers: () => Promise.resolve(true),
-    memoryIntegrity: () => Promise.resolve({ status: 'ok' as const, method: 'guest memcheck: test', detail: '2 full pass(es) after the move' }),
-  }) };
-  const ok = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, drivers, fast);
+  const drivers = {
+    ...w.drivers,
+    guest: () => ({
+      answers: () => Promise.resolve(true),
+      memoryIntegrity: () =>
+        Promise.resolve({
+          status: 'ok' as const,
+          method: 'guest memcheck: test',
+          detail: '2 full pass(es) after the move',
+        }),
+    }),
+  };
+  const ok = await runMigration(
+    tb,
+    { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] },
+    drivers,
+    fast,
+  );
   expect(ok.verdict).toBe('migrated');
   expect(ok.attempts[0]?.memoryIntegrity?.status).toBe('ok');
   const w2 = world();
-  const plain = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, w2.drivers, fast);
+  const plain = await runMigration(
+    tb,
+    { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] },
+    w2.drivers,
+    fast,
+  );
   expect(plain.verdict).toBe('migrated');
-  expect(plain.attempts[0]?.memoryIntegrity).toMatchObject({ status: 'unchecked', detail: 'the testbed gives the VM no control port' });
+  expect(plain.attempts[0]?.memoryIntegrity).toMatchObject({
+    status: 'unchecked',
+    detail: 'the testbed gives the VM no control port',
+  });
 });
 
 test('guest reset on the destination right after the move: verify fails although it answers, infrastructure failure', async () => {
   const w = world({ outcome: 'complete', rebootDstAtMs: 40 }); // fires right after the resume (same instant, later timer)
-  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, w.drivers,
-    { ...fast, verify: { timeoutMs: 300, intervalMs: 20 } });
+  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, w.drivers, {
+    ...fast,
+    verify: { timeoutMs: 300, intervalMs: 20 },
+  });
   const a = r.attempts[0];
   expect(a?.failure?.kind).toBe('verify');
   expect(a?.failure?.reason).toContain('was reset on hv3');
@@ -199,14 +251,22 @@ test('evpn-l2: the VM MAC relearned at the TOR becomes the L2-announce term; oth
   const w = world();
   w.guestAnswers = () => {
     if (w.l2.length === 0) {
-      const fdb = (address: string): TimelineEvent => ({ t: stamp(), source: 'control-plane', host: 'torB', kind: 'fdb-replace', detail: { address } });
+      const fdb = (address: string): TimelineEvent => ({
+        t: stamp(),
+        source: 'control-plane',
+        host: 'torB',
+        kind: 'fdb-replace',
+        detail: { address },
+      });
       w.l2.push(fdb('02:00:00:00:00:01'), fdb('52:54:00:12:0a:64'));
     }
     return true;
   };
   const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'evpn-l2', families: [4] }, w.drivers, fast);
   expect(r.verdict).toBe('migrated');
-  expect(r.timeline.filter((e) => e.kind === 'fdb-replace').map((e) => e.detail?.['address'])).toEqual(['52:54:00:12:0a:64']);
+  expect(r.timeline.filter((e) => e.kind === 'fdb-replace').map((e) => e.detail?.['address'])).toEqual([
+    '52:54:00:12:0a:64',
+  ]);
   expect(r.decomposition?.components.map((c) => c.name)).toContain('l2-announce');
   expect((await configs(w))['torB']).toContain('EVPN attach VNI 100');
 });
@@ -215,7 +275,10 @@ test('abort before anything was applied: rolled back as aborted, nothing touched
   const w = world();
   const ac = new AbortController();
   ac.abort();
-  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'tunnel' }, w.drivers, { ...fast, signal: ac.signal });
+  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'tunnel' }, w.drivers, {
+    ...fast,
+    signal: ac.signal,
+  });
   expect(r.verdict).toBe('rolled-back');
   expect(r.attempts[0]?.failure?.kind).toBe('aborted');
   expect(r.attempts[0]?.error?.message).toContain('aborted');
@@ -238,7 +301,12 @@ test('a router refuses its switchover after the VM resumed on the destination: t
   const before = await configs(w);
   const torA = w.devices.get('torA');
   if (torA) torA.rejectOn = () => true;
-  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, w.drivers, fast);
+  const r = await runMigration(
+    tb,
+    { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] },
+    w.drivers,
+    fast,
+  );
   expect(r.verdict).toBe('rolled-back');
   expect(r.attempts[0]?.failure).toMatchObject({ step: 'switchover', kind: 'network' });
   expect(r.timeline.some((e) => e.kind === 'migrate-back-call' && e.host === 'hv3')).toBe(true);
@@ -258,23 +326,43 @@ test('between ordered transactions the executor waits for the routes to show at 
       const d = base(n);
       const apply = d.applyTransaction.bind(d);
       // A proxy keeps the fake device's class methods; only its commits are noted.
-      return new Proxy(d, { get: (t, k, rcv) => (k === 'applyTransaction'
-        ? (...a: Parameters<typeof apply>) => { deviceCommits.push(n); return apply(...a); }
-        : Reflect.get(t, k, rcv)) });
+      return new Proxy(d, {
+        get: (t, k, rcv) =>
+          k === 'applyTransaction'
+            ? (...a: Parameters<typeof apply>) => {
+                deviceCommits.push(n);
+                return apply(...a);
+              }
+            : Reflect.get(t, k, rcv),
+      });
     },
     routes: {
       ...w.drivers.routes,
       waitForRoutes: async (router: string, expect: readonly { prefix: string; action: string }[]) => {
-        calls.push(`${router} after ${deviceCommits.at(-1)}: ${expect.map((x) => `${x.action} ${x.prefix}`).join(', ')}`);
+        calls.push(
+          `${router} after ${deviceCommits.at(-1)}: ${expect.map((x) => `${x.action} ${x.prefix}`).join(', ')}`,
+        );
         return router !== 'coreA';
       },
     },
   };
-  const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] }, drivers, fast);
+  const r = await runMigration(
+    tb,
+    { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] },
+    drivers,
+    fast,
+  );
   expect(r.verdict, formatTimeline(r.timeline)).toBe('migrated');
   // Every transaction but the last waits for its own router, right after its commit.
-  expect(calls).toEqual(['torB after torB: add 198.18.10.100/32', 'coreB after coreB: add 198.18.10.100/32',
-    'coreA after coreA: add 198.18.10.100/32']);
+  expect(calls).toEqual([
+    'torB after torB: add 198.18.10.100/32',
+    'coreB after coreB: add 198.18.10.100/32',
+    'coreA after coreA: add 198.18.10.100/32',
+  ]);
   const kinds = r.timeline.filter((e) => e.kind.startsWith('switchover-install')).map((e) => `${e.kind}@${e.host}`);
-  expect(kinds).toEqual(['switchover-installed@torB', 'switchover-installed@coreB', 'switchover-install-timeout@coreA']);
+  expect(kinds).toEqual([
+    'switchover-installed@torB',
+    'switchover-installed@coreB',
+    'switchover-install-timeout@coreA',
+  ]);
 });

@@ -124,10 +124,15 @@ export interface MigrationResult {
 export function probeFlows(tb: Testbed, vm: Vm, families: readonly Family[], hosts?: readonly string[]): FlowSpec[] {
   for (const n of hosts ?? []) {
     if (!tb.trafficHosts.some((h) => h.name === n)) {
-      throw new UsageError(`unknown traffic host "${n}"`, { hint: `traffic hosts: ${tb.trafficHosts.map((h) => h.name).join(', ')}` });
+      throw new UsageError(`unknown traffic host "${n}"`, {
+        hint: `traffic hosts: ${tb.trafficHosts.map((h) => h.name).join(', ')}`,
+      });
     }
   }
-  const chosen = hosts === undefined ? tb.trafficHosts.filter((h) => h.probeByDefault) : tb.trafficHosts.filter((h) => hosts.includes(h.name));
+  const chosen =
+    hosts === undefined
+      ? tb.trafficHosts.filter((h) => h.probeByDefault)
+      : tb.trafficHosts.filter((h) => hosts.includes(h.name));
   return chosen.flatMap((h) => families.flatMap((f) => {
     const target = (f === 4 ? vm.ipv4 : vm.ipv6)?.split('/')[0];
     return target === undefined ? [] : [{ name: `${h.name}→${vm.name} v${f}`, from: h.name, target, family: f,
@@ -175,7 +180,11 @@ async function drive(rec: AttemptRecorder, first: { machine: Machine; effects: r
     const fromQueue = ev === undefined;
     if (ev === undefined) {
       const limit = deadline(m.state);
-      ev = await rec.queue.next(limit - (Date.now() - entered)) ?? { type: 'step-timeout', step: m.state, afterMs: limit };
+      ev = (await rec.queue.next(limit - (Date.now() - entered))) ?? {
+        type: 'step-timeout',
+        step: m.state,
+        afterMs: limit,
+      };
       if (ev.type === 'abort' && abortDelivered) continue;
       if (ev.type === 'abort') abortDelivered = true;
     }
@@ -210,7 +219,12 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted === true) onAbort();
   const anchor = drivers.now();
-  rec.mark('controller', 'run-start', { attempt, vm: plan.vm.name, to: plan.destination, strategy: plan.strategy.strategy });
+  rec.mark('controller', 'run-start', {
+    attempt,
+    vm: plan.vm.name,
+    to: plan.destination,
+    strategy: plan.strategy.strategy,
+  });
   let m: Machine;
   try {
     m = await drive(rec, initial({ prepare: plan.strategy.prepare, switchover: plan.strategy.switchover,
@@ -219,20 +233,40 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
     options.signal?.removeEventListener('abort', onAbort);
     rec.close();
   }
-  const prefixes = new Set(plan.strategy.switchover.concat(plan.strategy.prepare).flatMap((o) => ('prefix' in o ? [o.prefix] : [])));
+  const prefixes = new Set(
+    plan.strategy.switchover.concat(plan.strategy.prepare).flatMap((o) => ('prefix' in o ? [o.prefix] : [])),
+  );
   const routes = rec.routeChanges.filter((c) => prefixes.size === 0 || prefixes.has(c.prefix));
   const views = rec.flows.map(flowView);
   const timeline = mergeTimeline([{ events: rec.events }, { events: routeEvents(routes) }, { events: rec.l2Events },
     { events: flowEvents(views, anchor) }]);
   const outcome = outcomeOf(m) ?? 'failed';
-  const metrics = assembleMetrics({ timeline, flows: rec.flows, source: plan.source, destination: plan.destination,
-    routeResolutionMs: options.routeResolutionMs ?? 1, ...defined({ stats: rec.stats, gateway: plan.strategy.gateway }) })
-    .concat(Object.entries(plan.strategy.extraRttMs ?? {}).map(([peer, value]) => ({
-      ...createMetric('expected_extra_rtt_ms', value, `${plan.strategy.strategy}: RTT via the strategy's path − direct RTT, from testbed link delays`,
-        0, 'topology (link delays)'), flow: peer })));
-  const health = assessHealth({ flows: views, clockSyncKnown: options.clockSyncKnown ?? true, expectFlows: m.ctx.observers,
+  const metrics = assembleMetrics({
+    timeline,
+    flows: rec.flows,
+    source: plan.source,
+    destination: plan.destination,
+    routeResolutionMs: options.routeResolutionMs ?? 1,
+    ...defined({ stats: rec.stats, gateway: plan.strategy.gateway }),
+  }).concat(
+    Object.entries(plan.strategy.extraRttMs ?? {}).map(([peer, value]) => ({
+      ...createMetric(
+        'expected_extra_rtt_ms',
+        value,
+        `${plan.strategy.strategy}: RTT via the strategy's path − direct RTT, from testbed link delays`,
+        0,
+        'topology (link delays)',
+      ),
+      flow: peer,
+    })),
+  );
+  const health = assessHealth({
+    flows: views,
+    clockSyncKnown: options.clockSyncKnown ?? true,
+    expectFlows: m.ctx.observers,
     ...defined({ guestAnswered: rec.guestAnswered, guestRebootedOn: rec.guestRebootedOn }),
-    ...defined({ memoryIntegrity: rec.memoryIntegrity }) });
+    ...defined({ memoryIntegrity: rec.memoryIntegrity }),
+  });
   const error = rec.error ?? failureError(m.ctx.failure, plan);
   await closeJournal(journal, outcome, m.ctx.residue, rec.notes);
   return {
@@ -247,20 +281,30 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
   };
 }
 
-async function openJournal(plan: MigrationPlan, attempt: number, options: RunMigrationOptions): Promise<JournalHandle | undefined> {
+async function openJournal(
+  plan: MigrationPlan,
+  attempt: number,
+  options: RunMigrationOptions,
+): Promise<JournalHandle | undefined> {
   if (options.journal === undefined) return undefined;
   const tb = plan.testbed;
   try {
     return await options.journal.open({
-      runId: `${options.runId ?? 'run'}-${attempt}`, vm: plan.vm.name, source: plan.source, destination: plan.destination,
+      runId: `${options.runId ?? 'run'}-${attempt}`,
+      vm: plan.vm.name,
+      source: plan.source,
+      destination: plan.destination,
       strategy: plan.strategy.strategy,
       ops: { prepare: plan.strategy.prepare, switchover: plan.strategy.switchover, cleanup: plan.strategy.cleanup },
       testbed: { ...defined({ file: tb.file, sha256: tb.sha256 }) },
-      writer: { pid: process.pid }, startedWall: new Date().toISOString(),
+      writer: { pid: process.pid },
+      startedWall: new Date().toISOString(),
     });
   } catch (e) {
     throw new MigrationError(`cannot open the run journal: ${(e as Error).message}`, {
-      operation: 'journal', hint: 'check that the state directory (VMMI_STATE_DIR, default .vmmi/state) is writable', cause: e,
+      operation: 'journal',
+      hint: 'check that the state directory (VMMI_STATE_DIR, default .vmmi/state) is writable',
+      cause: e,
     });
   }
 }
@@ -269,7 +313,12 @@ async function openJournal(plan: MigrationPlan, attempt: number, options: RunMig
  * Retires the journal when the attempt left the testbed consistent; otherwise records how it ended
  * and leaves it open, so the next vmmi command retries the recovery.
  */
-async function closeJournal(journal: JournalHandle | undefined, outcome: Outcome, residue: readonly string[], notes: string[]): Promise<void> {
+async function closeJournal(
+  journal: JournalHandle | undefined,
+  outcome: Outcome,
+  residue: readonly string[],
+  notes: string[],
+): Promise<void> {
   if (journal === undefined) return;
   try {
     if (outcome !== 'failed' && residue.length === 0) await journal.close(outcome);
@@ -305,7 +354,11 @@ export async function runMigration(testbed: Testbed, request: MigrationRequest, 
   const last = attempts[attempts.length - 1] ?? first;
   if (last === undefined) throw new Error('unreachable: no attempt ran');
   return {
-    verdict: last.outcome, health: last.health, unstable: attempts.length > 1, metrics: last.metrics, timeline: last.timeline,
+    verdict: last.outcome,
+    health: last.health,
+    unstable: attempts.length > 1,
+    metrics: last.metrics,
+    timeline: last.timeline,
     attempts,
     ...defined({ decomposition: last.decomposition, conformance: last.conformance }),
   };

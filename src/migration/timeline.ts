@@ -62,7 +62,8 @@ export function controllerEvent(t: Stamp, host: string, kind: string,
 export function routeEvents(changes: readonly RouteChange[]): TimelineEvent[] {
   return changes.map((c) => {
     const offset = c.offsetMs ?? 0;
-    const t = offset === 0 ? c.t : { wallMs: c.t.wallMs + offset, monoNs: c.t.monoNs + BigInt(Math.round(offset * 1e6)) };
+    const t =
+      offset === 0 ? c.t : { wallMs: c.t.wallMs + offset, monoNs: c.t.monoNs + BigInt(Math.round(offset * 1e6)) };
     return { t, source: 'control-plane', host: c.router, kind: `route-${c.action}`,
       detail: { prefix: c.prefix, ...defined({ nextHop: c.nextHop }) },
       ...defined({ uncertaintyMs: c.uncertaintyMs }) };

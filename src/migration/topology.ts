@@ -58,7 +58,8 @@ function adjacency(tb: Testbed): Map<string, Adj[]> {
 }
 
 function must<T>(v: T | undefined, what: string): T {
-  if (v === undefined) throw new UnsupportedError(`${what} not found in the testbed`, { hint: 'check the testbed file' });
+  if (v === undefined)
+    throw new UnsupportedError(`${what} not found in the testbed`, { hint: 'check the testbed file' });
   return v;
 }
 
@@ -83,8 +84,14 @@ function hostPrefix(addr: string, family: Family): { prefix: string; address: st
 export function resolveMove(ctx: MoveContext): ResolvedMove {
   const tb = ctx.testbed;
   const src = must(tb.hypervisors.find((h) => h.name === ctx.source), `source hypervisor "${ctx.source}"`);
-  const dst = must(tb.hypervisors.find((h) => h.name === ctx.destination), `destination hypervisor "${ctx.destination}"`);
-  const home = must(tb.subnets.find((s) => s.name === ctx.vm.subnet), `subnet "${ctx.vm.subnet}" of VM "${ctx.vm.name}"`);
+  const dst = must(
+    tb.hypervisors.find((h) => h.name === ctx.destination),
+    `destination hypervisor "${ctx.destination}"`,
+  );
+  const home = must(
+    tb.subnets.find((s) => s.name === ctx.vm.subnet),
+    `subnet "${ctx.vm.subnet}" of VM "${ctx.vm.name}"`,
+  );
   const homeTor = must(tb.switches.find((s) => s.role === 'tor' && s.site === home.site), `TOR of site "${home.site}"`);
   const dstSubnet = home.site === dst.site ? home : tb.subnets.find((s) => s.site === dst.site);
   const prefixes: { family: Family; prefix: string; address: string }[] = [];
@@ -93,7 +100,9 @@ export function resolveMove(ctx: MoveContext): ResolvedMove {
     if (a !== undefined) prefixes.push({ family: f, ...hostPrefix(a, f) });
   }
   if (prefixes.length === 0) {
-    throw new UnsupportedError(`VM "${ctx.vm.name}" has no address in the requested families (${ctx.families.join(', ')})`);
+    throw new UnsupportedError(
+      `VM "${ctx.vm.name}" has no address in the requested families (${ctx.families.join(', ')})`,
+    );
   }
   return {
     vm: ctx.vm, src, dst, home, homeTor, prefixes,

@@ -277,7 +277,13 @@ export interface RouteMonitor {
    * (controller clock), false when `timeoutMs` passes first. The executor uses it to keep the
    * strategy's order across devices whose committed config reaches the forwarding table later.
    */
-  waitForRoutes?(router: string, expect: readonly RouteExpectation[], sinceNs: bigint, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  waitForRoutes?(
+    router: string,
+    expect: readonly RouteExpectation[],
+    sinceNs: bigint,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<boolean>;
 }
 
 /** A route change a router is expected to show (prefix with its length). */

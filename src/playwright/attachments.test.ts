@@ -1,6 +1,12 @@
 import { expect, test } from '@playwright/test';
 import { sampleRecord } from '../../test/fixtures/report/sample-records.js';
-import { MANIFEST_CONTENT_TYPE, MEASUREMENT_CONTENT_TYPE, decodeAttachment, recordManifestFacts, recordRun } from './attachments.js';
+import {
+  MANIFEST_CONTENT_TYPE,
+  MEASUREMENT_CONTENT_TYPE,
+  decodeAttachment,
+  recordManifestFacts,
+  recordRun,
+} from './attachments.js';
 
 test('recordRun attaches a validated record that decodes back to the same record', async () => {
   const testInfo = test.info();
@@ -21,7 +27,9 @@ test('a malformed record fails in the spec that records it, naming the field', a
 });
 
 test('decode: other content types are ignored; broken JSON is a ReportError', async () => {
-  expect(await decodeAttachment({ name: 'trace', contentType: 'application/zip', body: Buffer.from('x') })).toEqual({ kind: 'other' });
+  expect(await decodeAttachment({ name: 'trace', contentType: 'application/zip', body: Buffer.from('x') })).toEqual({
+    kind: 'other',
+  });
   await expect(decodeAttachment({ name: 'm', contentType: MEASUREMENT_CONTENT_TYPE, body: Buffer.from('{') }))
     .rejects.toMatchObject({ code: 'REPORT' });
   await expect(decodeAttachment({ name: 'm', contentType: MEASUREMENT_CONTENT_TYPE }))

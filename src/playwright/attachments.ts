@@ -58,13 +58,17 @@ export async function decodeAttachment(a: AttachmentLike): Promise<Decoded> {
     else if (a.path !== undefined) text = await readFile(a.path, 'utf8');
     else throw new Error('attachment has neither body nor path');
   } catch (e) {
-    throw new ReportError(`cannot read attachment "${a.name}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new ReportError(`cannot read attachment "${a.name}": ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new ReportError(`attachment "${a.name}" is not JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new ReportError(`attachment "${a.name}" is not JSON: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
   }
   return a.contentType === MEASUREMENT_CONTENT_TYPE
     ? { kind: 'run', record: parseRunRecord(json) }

@@ -120,7 +120,12 @@ async function locateVm(o: OpenedTestbed, vm: string): Promise<string | undefine
  * `vmmi lab up --place` boots a fresh one at the failed attempt's source: the attempt's rollback
  * restored the network that serves the VM there, which need not be its home.
  */
-async function freshLabVm(tb: Testbed, o: OpenedTestbed, vm: string, source: string): Promise<{ vm: Testbed['vms'][number]; from: string } | undefined> {
+async function freshLabVm(
+  tb: Testbed,
+  o: OpenedTestbed,
+  vm: string,
+  source: string,
+): Promise<{ vm: Testbed['vms'][number]; from: string } | undefined> {
   const spec = tb.vms.find((v) => v.name === vm);
   if (spec === undefined || tb.file === undefined) return undefined;
   for (const d of o.hypervisors.values()) {
@@ -158,10 +163,16 @@ export async function migrateRecorded(tb: Testbed, o: OpenedTestbed, req: Migrat
   return runOne(tb, o, req, testInfo, overrides);
 }
 
-async function runOne(tb: Testbed, o: OpenedTestbed, req: MigrateRequest, testInfo: TestInfo, ov: MigrateOverrides = {}): Promise<MigrateOutcome> {
+async function runOne(
+  tb: Testbed,
+  o: OpenedTestbed,
+  req: MigrateRequest,
+  testInfo: TestInfo,
+  ov: MigrateOverrides = {},
+): Promise<MigrateOutcome> {
   const vm = req.vm ?? tb.vms[0]?.name;
   if (vm === undefined) throw new Error('the testbed has no VM');
-  const from = req.from ?? await locateVm(o, vm) ?? tb.vms.find((v) => v.name === vm)?.home ?? '';
+  const from = req.from ?? (await locateVm(o, vm)) ?? tb.vms.find((v) => v.name === vm)?.home ?? '';
   const strategy = req.strategy ?? tb.migration.strategy;
   const family = req.family ?? 4;
   const spec = tb.vms.find((v) => v.name === vm);
@@ -170,16 +181,26 @@ async function runOne(tb: Testbed, o: OpenedTestbed, req: MigrateRequest, testIn
   const startedWall = new Date().toISOString();
   const result = await base.step(`migrate ${vm} ${from} → ${req.to} (${strategy}, IPv${families.join('+IPv')})`, () =>
     runMigration(tb, { vm, to: req.to, from, strategy, families }, ov.drivers ?? o.drivers, {
-      ...o.options, journal: fileJournal(), runId: randomUUID(), ...defined({ trafficHosts: req.trafficHosts }),
-      ...(tb.lab === undefined || ov.freshVmRetry === false ? {} : { freshVm: (failed) => freshLabVm(tb, o, vm, failed.source) }),
+      ...o.options,
+      journal: fileJournal(),
+      runId: randomUUID(),
+      ...defined({ trafficHosts: req.trafficHosts }),
+      ...(tb.lab === undefined || ov.freshVmRetry === false
+        ? {}
+        : { freshVm: (failed) => freshLabVm(tb, o, vm, failed.source) }),
       ...ov.options,
-    }));
+    }),
+  );
   const byFamily = new Map<4 | 6, RunRecord>();
   let mine: RunRecord[] = [];
   for (const fam of families) {
     const params = scenarioParams(tb, from, req.to, strategy, fam, req.variant);
     let records: RunRecord[] = toRunRecords(result, {
-      runId: randomUUID(), params, vm, startedWall, verdict: () => 'pass',
+      runId: randomUUID(),
+      params,
+      vm,
+      startedWall,
+      verdict: () => 'pass',
     });
     const last = records[records.length - 1];
     const verdict = judge(tb, result, last, strategy);
@@ -212,7 +233,11 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   opened: [async ({ testbed, lab }, use) => {
     void lab;
     // Live progress on the terminal of `vmmi run` (the list reporter prints test lines to stdout).
-    const o = await openTestbed(testbed, undefined, process.env.VMMI_PROGRESS === '0' ? {} : { onProgress: progressPrinter() });
+    const o = await openTestbed(
+      testbed,
+      undefined,
+      process.env.VMMI_PROGRESS === '0' ? {} : { onProgress: progressPrinter() },
+    );
     try {
       // A run interrupted by a killed controller is finished before this worker migrates anything.
       const recovered = await recoverRuns(testbed, o.drivers, { log: (l) => console.log(l) });
@@ -232,12 +257,33 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     await recordManifestFacts(testInfo, {
       testbed: { file: testbed.file ?? null, sha256: testbed.sha256 ?? null },
       devices: await readDeviceVersions(testbed, opened.hypervisors),
-      migrationParameters: { bandwidthMiBs: testbed.migration.bandwidthMiBs, maxDowntimeMs: testbed.migration.maxDowntimeMs,
-        strategy: testbed.migration.strategy, live: true, p2p: true, timeoutMs: testbed.migration.timeoutMs },
-      probeParameters: { ratePps: testbed.probe.ratePps, baselineMs: testbed.probe.baselineMs, drainMs: testbed.probe.drainMs,
-        payloadBytes: testbed.probe.payloadBytes, transport: 'udp', reflector: 'guest udprefl (echo)' },
-      clocks: [{ host: 'controller', source: 'controller-monotonic', offsetMs: 0, uncertaintyMs: 0 },
-        ...(testbed.lab === undefined ? [] : testbed.hypervisors.map((h) => ({ host: h.name, source: 'shared-host-clock', offsetMs: 0, uncertaintyMs: 0 })))],
+      migrationParameters: {
+        bandwidthMiBs: testbed.migration.bandwidthMiBs,
+        maxDowntimeMs: testbed.migration.maxDowntimeMs,
+        strategy: testbed.migration.strategy,
+        live: true,
+        p2p: true,
+        timeoutMs: testbed.migration.timeoutMs,
+      },
+      probeParameters: {
+        ratePps: testbed.probe.ratePps,
+        baselineMs: testbed.probe.baselineMs,
+        drainMs: testbed.probe.drainMs,
+        payloadBytes: testbed.probe.payloadBytes,
+        transport: 'udp',
+        reflector: 'guest udprefl (echo)',
+      },
+      clocks: [
+        { host: 'controller', source: 'controller-monotonic', offsetMs: 0, uncertaintyMs: 0 },
+        ...(testbed.lab === undefined
+          ? []
+          : testbed.hypervisors.map((h) => ({
+              host: h.name,
+              source: 'shared-host-clock',
+              offsetMs: 0,
+              uncertaintyMs: 0,
+            }))),
+      ],
       insecureHostKeys: insecureHostKeyConnections(),
     });
     await use((req) => runOne(testbed, opened, req, testInfo));

@@ -40,7 +40,8 @@ function validateOptions(o: VmmiReporterOptions): void {
   const str = (k: keyof VmmiReporterOptions, nullable: boolean): void => {
     const v = o[k];
     if (v === undefined || (nullable && v === null)) return;
-    if (typeof v !== 'string' || v === '') throw new TypeError(`vmmi reporter option ${k}: expected a path, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string' || v === '')
+      throw new TypeError(`vmmi reporter option ${k}: expected a path, got ${JSON.stringify(v)}`);
   };
   str('outputDir', false);
   str('historyFile', true);
@@ -101,7 +102,12 @@ export default class VmmiReporter implements Reporter {
   onTestEnd(test: TestCase, result: TestResult): void {
     this.runsPerTest.set(test.id, Math.max(this.runsPerTest.get(test.id) ?? 0, result.retry + 1));
     const decoding = Promise.all(result.attachments.map((a) => decodeAttachment(a).catch((e: unknown) => {
-      this.fail(`${test.titlePath().filter((t) => t !== '').join(' › ')}: ${e instanceof Error ? e.message : String(e)}`);
+      this.fail(
+        `${test
+          .titlePath()
+          .filter((t) => t !== '')
+          .join(' › ')}: ${e instanceof Error ? e.message : String(e)}`,
+      );
       return { kind: 'other' as const };
     })));
     this.pending.push(decoding.then((decoded) => this.guard('onTestEnd', () => {
@@ -167,7 +173,9 @@ export default class VmmiReporter implements Reporter {
   }
 
   private announce(p: ReportPaths, n: number): void {
-    console.log(`\nvmmi report (${n} migration attempt${n === 1 ? '' : 's'}):\n  HTML     ${p.html}\n  CSV      ${p.runsCsv}\n           ${p.episodesCsv}\n           ${p.timelineCsv}\n  manifest ${p.manifest}${this.historyFile === null ? '' : `\n  history  ${this.historyFile}`}`);
+    console.log(
+      `\nvmmi report (${n} migration attempt${n === 1 ? '' : 's'}):\n  HTML     ${p.html}\n  CSV      ${p.runsCsv}\n           ${p.episodesCsv}\n           ${p.timelineCsv}\n  manifest ${p.manifest}${this.historyFile === null ? '' : `\n  history  ${this.historyFile}`}`,
+    );
   }
 
   private guard(hook: string, f: () => void): void {

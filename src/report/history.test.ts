@@ -58,7 +58,9 @@ test('a corrupt row is reported as skipped, not dropped silently', () => {
 test('a history file from a newer schema is refused with a typed error', () => {
   const file = join(dir, 'h.sqlite');
   const raw = new Database(file);
-  raw.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '99')");
+  raw.exec(
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '99')",
+  );
   raw.close();
   expect(() => HistoryStore.open(file)).toThrow(/schema version 99 is newer/);
   try {

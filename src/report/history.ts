@@ -76,14 +76,21 @@ export class HistoryStore {
       { value: string } | undefined;
     const version = row === undefined ? 0 : Number(row.value);
     if (version > HISTORY_SCHEMA_VERSION) {
-      throw new ReportError(`history schema version ${version} is newer than this vmmi supports (${HISTORY_SCHEMA_VERSION})`, {
-        device: this.file, operation: 'open history', hint: 'upgrade vmmi or use another --history file',
-      });
+      throw new ReportError(
+        `history schema version ${version} is newer than this vmmi supports (${HISTORY_SCHEMA_VERSION})`,
+        {
+          device: this.file,
+          operation: 'open history',
+          hint: 'upgrade vmmi or use another --history file',
+        },
+      );
     }
     if (version < 1) {
       this.db.transaction(() => {
         this.db.exec(SCHEMA_V1);
-        this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(HISTORY_SCHEMA_VERSION));
+        this.db
+          .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)")
+          .run(String(HISTORY_SCHEMA_VERSION));
       })();
     }
   }
@@ -125,7 +132,10 @@ export class HistoryStore {
     }
     const sql = `SELECT id, record_json FROM runs ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
       ORDER BY started_ms, id`;
-    const rows = this.read('query runs', () => this.db.prepare(sql).all(...args) as { id: number; record_json: string }[]);
+    const rows = this.read(
+      'query runs',
+      () => this.db.prepare(sql).all(...args) as { id: number; record_json: string }[],
+    );
     const records: RunRecord[] = [];
     const skipped: { id: number; error: string }[] = [];
     for (const row of rows) {

@@ -86,8 +86,10 @@ export function renderTrend(t: TrendView, o: TrendChartOptions = {}): Raw {
   });
   const first = t.points[0];
   const last = t.points[t.points.length - 1];
-  const dates = first === undefined || last === undefined ? EMPTY
-    : html`<text class="tick" x="${left + 8}" y="${bottom + 16}">${first.startedWall.slice(0, 10)}</text><text class="tick" x="${W - right - 8}" y="${bottom + 16}" text-anchor="end">${last.startedWall.slice(0, 10)}</text><text class="tick" x="${px((left + W - right) / 2)}" y="${bottom + 16}" text-anchor="middle">${`${t.points.length} runs`}</text>`;
+  const dates =
+    first === undefined || last === undefined
+      ? EMPTY
+      : html`<text class="tick" x="${left + 8}" y="${bottom + 16}">${first.startedWall.slice(0, 10)}</text><text class="tick" x="${W - right - 8}" y="${bottom + 16}" text-anchor="end">${last.startedWall.slice(0, 10)}</text><text class="tick" x="${px((left + W - right) / 2)}" y="${bottom + 16}" text-anchor="middle">${`${t.points.length} runs`}</text>`;
   const body = html`${yAxis(ys, left, W - right, (v) => formatNumber(v))}${join(refs)}${join(flags)}${polyline(pts, '#2563eb')}${join(dots)}${dates}`;
   return svg(W, H, `trend of ${t.metric} for ${t.scenario}`, body, 'chart trend');
 }

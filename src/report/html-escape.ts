@@ -19,7 +19,10 @@ export function esc(value: string | number): string {
  * break a JavaScript string literal; `JSON.parse` of the element text returns the original data.
  */
 export function jsonForScript(data: unknown): string {
-  return JSON.stringify(data).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(data).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Template tag that escapes every interpolated value; use `raw()` for already-built markup. */

@@ -55,7 +55,12 @@ function isoOf(ms: number): string {
   return Number.isNaN(d.getTime()) ? 'wall time unknown' : d.toISOString();
 }
 
-function lane(source: TimelineSource, events: readonly TimelineEvent[], xs: Scale, top: number): { body: Raw; height: number } {
+function lane(
+  source: TimelineSource,
+  events: readonly TimelineEvent[],
+  xs: Scale,
+  top: number,
+): { body: Raw; height: number } {
   const placed = placeLabels(events, xs, 4);
   const rows = Math.max(1, ...placed.map((p) => p.row + 1));
   const height = rows * ROW_H + LANE_PAD * 2;

@@ -106,9 +106,11 @@ export function buildTrends(all: readonly RunRecord[], metrics: readonly MetricN
       const points: TrendPoint[] = [];
       for (const r of sorted) {
         const m = r.scenario === scenario && r.health !== 'errored' ? metricOf(r, metric) : undefined;
-        if (m !== undefined && m.value !== null) points.push({ runId: r.runId, startedWall: r.startedWall, value: m.value });
+        if (m !== undefined && m.value !== null)
+          points.push({ runId: r.runId, startedWall: r.startedWall, value: m.value });
       }
-      if (points.length >= 2) views.push({ scenario, metric, points, changePoints: detectChangePoints(points, options) });
+      if (points.length >= 2)
+        views.push({ scenario, metric, points, changePoints: detectChangePoints(points, options) });
     }
   }
   return views;
@@ -138,7 +140,8 @@ export function formatMetricCell(m: Metric): string {
 export function formatValue(m: Metric): string {
   if (m.value === null) return 'not measured';
   if (m.name === 'tcp_survived') return m.value === 1 ? 'yes' : 'no';
-  if (m.unit === 'bytes' && m.value >= 1024 * 1024) return `${formatNumber(m.value)} bytes (${formatNumber(m.value / 1048576)} MiB)`;
+  if (m.unit === 'bytes' && m.value >= 1024 * 1024)
+    return `${formatNumber(m.value)} bytes (${formatNumber(m.value / 1048576)} MiB)`;
   const unit = m.unit === 'count' ? '' : m.unit === 'pct' ? ' %' : ` ${m.unit}`;
   const res = m.resolutionMs === null ? '' : ` ± ${formatNumber(m.resolutionMs)} ms`;
   return `${formatNumber(m.value)}${unit}${res}`;

@@ -34,7 +34,16 @@ test('scenario names are derived from parameters, variant keys sorted', () => {
 });
 
 test('a hand-typed scenario that disagrees with its parameters is rejected', () => {
-  expectReportError(() => parseRunRecord(mutate((o) => { o.scenario = 'compr-xbzrle-cache-20'; })), 'scenario', /does not match/);
+  expectReportError(
+    () =>
+      parseRunRecord(
+        mutate((o) => {
+          o.scenario = 'compr-xbzrle-cache-20';
+        }),
+      ),
+    'scenario',
+    /does not match/,
+  );
   expectReportError(() => parseRunRecord(mutate((o) => { o.strategy = 'l2'; })), 'strategy', /differs/);
 });
 
@@ -78,12 +87,23 @@ test('unknown extra fields are dropped', () => {
 test('manifest facts: parameter maps must hold scalars', () => {
   expect(parseManifestFacts({ probeParameters: { rate_pps: 1000 }, insecureHostKeys: ['torA'] }))
     .toEqual({ probeParameters: { rate_pps: 1000 }, insecureHostKeys: ['torA'] });
-  expectReportError(() => parseManifestFacts({ migrationParameters: { a: { b: 1 } } }), 'migrationParameters.a', /scalar/);
+  expectReportError(
+    () => parseManifestFacts({ migrationParameters: { a: { b: 1 } } }),
+    'migrationParameters.a',
+    /scalar/,
+  );
 });
 
 test('memory integrity survives a round trip; a bad status or page is refused with its path', () => {
-  const r = { ...sampleRecord(), memoryIntegrity: { status: 'corrupt' as const, firstBadPage: 77, detail: 'page 77', method: 'guest memcheck' } };
+  const r = {
+    ...sampleRecord(),
+    memoryIntegrity: { status: 'corrupt' as const, firstBadPage: 77, detail: 'page 77', method: 'guest memcheck' },
+  };
   expect(parseRunRecord(JSON.parse(JSON.stringify(r)))).toEqual(r);
-  expect(() => parseRunRecord({ ...r, memoryIntegrity: { ...r.memoryIntegrity, status: 'fine' } })).toThrow(/memoryIntegrity.status/);
-  expect(() => parseRunRecord({ ...r, memoryIntegrity: { ...r.memoryIntegrity, firstBadPage: -1 } })).toThrow(/memoryIntegrity.firstBadPage/);
+  expect(() => parseRunRecord({ ...r, memoryIntegrity: { ...r.memoryIntegrity, status: 'fine' } })).toThrow(
+    /memoryIntegrity.status/,
+  );
+  expect(() => parseRunRecord({ ...r, memoryIntegrity: { ...r.memoryIntegrity, firstBadPage: -1 } })).toThrow(
+    /memoryIntegrity.firstBadPage/,
+  );
 });

@@ -1,8 +1,22 @@
 import { ReportError } from '../errors/classes.js';
 import {
-  ADDRESS_FAMILIES, HEALTHS, MEMORY_INTEGRITY_STATES, METRIC_NAMES, TIMELINE_SOURCES, VERDICTS, metricUnit, scenarioName,
-  type DecompositionPart, type Episode, type ManifestFacts, type MemoryIntegrityRecord, type Metric, type RateSeries, type RunRecord,
-  type ScenarioParams, type TimelineEvent,
+  ADDRESS_FAMILIES,
+  HEALTHS,
+  MEMORY_INTEGRITY_STATES,
+  METRIC_NAMES,
+  TIMELINE_SOURCES,
+  VERDICTS,
+  metricUnit,
+  scenarioName,
+  type DecompositionPart,
+  type Episode,
+  type ManifestFacts,
+  type MemoryIntegrityRecord,
+  type Metric,
+  type RateSeries,
+  type RunRecord,
+  type ScenarioParams,
+  type TimelineEvent,
 } from './record.js';
 
 /**
@@ -14,7 +28,10 @@ import {
 type Obj = Record<string, unknown>;
 
 function fail(path: string, what: string): never {
-  throw new ReportError(what, { path, hint: 'fix the code that builds the RunRecord (see src/report/record.ts; metric names and units: src/measure/metric-catalogue.ts)' });
+  throw new ReportError(what, {
+    path,
+    hint: 'fix the code that builds the RunRecord (see src/report/record.ts; metric names and units: src/measure/metric-catalogue.ts)',
+  });
 }
 
 function obj(v: unknown, path: string): Obj {
@@ -184,8 +201,11 @@ export function parseRunRecord(v: unknown): RunRecord {
 
 function parseIntegrity(v: unknown): MemoryIntegrityRecord {
   const m = obj(v, 'memoryIntegrity');
-  const base = { status: oneOf(m, 'status', 'memoryIntegrity.', MEMORY_INTEGRITY_STATES), detail: str(m, 'detail', 'memoryIntegrity.'),
-    method: str(m, 'method', 'memoryIntegrity.') };
+  const base = {
+    status: oneOf(m, 'status', 'memoryIntegrity.', MEMORY_INTEGRITY_STATES),
+    detail: str(m, 'detail', 'memoryIntegrity.'),
+    method: str(m, 'method', 'memoryIntegrity.'),
+  };
   if (m.firstBadPage === undefined) return base;
   return { ...base, firstBadPage: int(m, 'firstBadPage', 'memoryIntegrity.', 0) };
 }
@@ -218,7 +238,8 @@ export function parseManifestFacts(v: unknown): ManifestFacts {
       return error === undefined ? base : { ...base, error };
     });
   }
-  if (o.migrationParameters !== undefined) out.migrationParameters = scalarMap(o.migrationParameters, 'migrationParameters');
+  if (o.migrationParameters !== undefined)
+    out.migrationParameters = scalarMap(o.migrationParameters, 'migrationParameters');
   if (o.probeParameters !== undefined) out.probeParameters = scalarMap(o.probeParameters, 'probeParameters');
   if (o.clocks !== undefined) {
     out.clocks = arr(o, 'clocks', '', (c, p) => {

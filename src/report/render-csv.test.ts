@@ -14,9 +14,21 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; } else cell += c;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += c;
   }
   return rows;
 }
@@ -29,8 +41,21 @@ function asObjects(text: string): Record<string, string>[] {
 test('runs.csv: fixed column order, three columns per metric', () => {
   const [head] = parseCsv(renderRunsCsv([sampleRecord()]));
   expect(head).toEqual([...RUN_COLUMNS]);
-  expect(head!.slice(0, 8)).toEqual(['run_id', 'started_wall', 'scenario', 'strategy', 'vm', 'source', 'destination', 'address_family']);
-  expect(head!.slice(8, 11)).toEqual(['hypervisor_downtime_ms', 'hypervisor_downtime_ms_method', 'hypervisor_downtime_ms_resolution_ms']);
+  expect(head!.slice(0, 8)).toEqual([
+    'run_id',
+    'started_wall',
+    'scenario',
+    'strategy',
+    'vm',
+    'source',
+    'destination',
+    'address_family',
+  ]);
+  expect(head!.slice(8, 11)).toEqual([
+    'hypervisor_downtime_ms',
+    'hypervisor_downtime_ms_method',
+    'hypervisor_downtime_ms_resolution_ms',
+  ]);
   expect(head!.length).toBe(8 + METRIC_NAMES.length * 3 + 14);
   expect(head!.indexOf('verdict')).toBe(8 + METRIC_NAMES.length * 3);
 });
@@ -57,7 +82,12 @@ test('runs.csv: values at full precision; absent metrics empty; null values keep
 });
 
 test('runs.csv: measurement health errored overrides the reported pass; retries marked unstable', () => {
-  const r = sampleRecord({ health: 'errored', healthReasons: ['no baseline traffic on flow a', 'b'], attempt: 2, attemptOf: 2 });
+  const r = sampleRecord({
+    health: 'errored',
+    healthReasons: ['no baseline traffic on flow a', 'b'],
+    attempt: 2,
+    attemptOf: 2,
+  });
   const [row] = asObjects(renderRunsCsv([r]));
   expect(row!.verdict).toBe('errored');
   expect(row!.reported_verdict).toBe('pass');
@@ -87,7 +117,12 @@ test('episodes.csv and timeline.csv: one row per episode / event, stable columns
   expect(parseCsv(renderTimelineCsv(runs))[0]).toEqual([...TIMELINE_COLUMNS]);
   expect(tl).toHaveLength(16);
   const resumed = tl.find((e) => e.run_id === 'a' && e.kind === 'RESUMED');
-  expect(resumed).toMatchObject({ t_ms: '800', source: 'hypervisor', host: 'hv2', wall_iso: '2026-11-25T06:00:00.800Z' });
+  expect(resumed).toMatchObject({
+    t_ms: '800',
+    source: 'hypervisor',
+    host: 'hv2',
+    wall_iso: '2026-11-25T06:00:00.800Z',
+  });
 });
 
 test('no runs: header only', () => {
@@ -95,11 +130,21 @@ test('no runs: header only', () => {
 });
 
 test('runs.csv: memory integrity status and detail with method; empty for records without it', () => {
-  const corrupt = { ...sampleRecord({ runId: 'c' }), verdict: 'fail' as const, memoryIntegrity: { status: 'corrupt' as const, firstBadPage: 77,
-    detail: '1 bad page(s); first: page 77 word 256 expected 0x1 found 0x2', method: 'guest memcheck: 16 MiB pattern' } };
+  const corrupt = {
+    ...sampleRecord({ runId: 'c' }),
+    verdict: 'fail' as const,
+    memoryIntegrity: {
+      status: 'corrupt' as const,
+      firstBadPage: 77,
+      detail: '1 bad page(s); first: page 77 word 256 expected 0x1 found 0x2',
+      method: 'guest memcheck: 16 MiB pattern',
+    },
+  };
   const rows = asObjects(renderRunsCsv([corrupt, sampleRecord({ runId: 'old' })]));
   expect(rows[0]?.memory_integrity).toBe('corrupt');
-  expect(rows[0]?.memory_integrity_detail).toBe('1 bad page(s); first: page 77 word 256 expected 0x1 found 0x2 (guest memcheck: 16 MiB pattern)');
+  expect(rows[0]?.memory_integrity_detail).toBe(
+    '1 bad page(s); first: page 77 word 256 expected 0x1 found 0x2 (guest memcheck: 16 MiB pattern)',
+  );
   expect(rows[0]?.verdict).toBe('fail');
   expect(rows[1]?.memory_integrity).toBe('');
   expect(rows[1]?.memory_integrity_detail).toBe('');

@@ -58,7 +58,8 @@ test('sections: summary, timeline lanes with rate plot, decomposition, trends wi
   const h = page();
   expect(h).toContain('<table class="summary">');
   expect(h.match(/<svg class="chart timeline"/g)).toHaveLength(2);
-  for (const lane of ['hypervisor', 'control plane', 'data plane', 'reply rate (pps)']) expect(h).toContain(`>${lane}</text>`);
+  for (const lane of ['hypervisor', 'control plane', 'data plane', 'reply rate (pps)'])
+    expect(h).toContain(`>${lane}</text>`);
   expect(h).toContain('>SUSPENDED</text>');
   expect(h.match(/<svg class="chart decomposition"/g)).toHaveLength(2);
   expect(h).toContain('class="chart trend"');
@@ -76,9 +77,24 @@ test('an empty run list still renders a valid page', () => {
 });
 
 test('memory integrity: a corrupt guest is shown with its first bad page, escaped; ok runs say so', () => {
-  const corrupt = { ...sampleRecord({ runId: 'c' }), verdict: 'fail' as const,
-    memoryIntegrity: { status: 'corrupt' as const, firstBadPage: 77, detail: 'page 77 <found> 0x2', method: 'guest memcheck: 16 MiB' } };
-  const ok = { ...sampleRecord({ runId: 'o' }), memoryIntegrity: { status: 'ok' as const, detail: '2 full pass(es) after the move', method: 'guest memcheck: 16 MiB' } };
+  const corrupt = {
+    ...sampleRecord({ runId: 'c' }),
+    verdict: 'fail' as const,
+    memoryIntegrity: {
+      status: 'corrupt' as const,
+      firstBadPage: 77,
+      detail: 'page 77 <found> 0x2',
+      method: 'guest memcheck: 16 MiB',
+    },
+  };
+  const ok = {
+    ...sampleRecord({ runId: 'o' }),
+    memoryIntegrity: {
+      status: 'ok' as const,
+      detail: '2 full pass(es) after the move',
+      method: 'guest memcheck: 16 MiB',
+    },
+  };
   const h = renderHtml(buildReportModel([corrupt, ok], { generatedWall: '2026-11-25T07:00:00.000Z' }));
   expect(h).toContain('<strong>guest memory corrupt</strong>: page 77 &lt;found&gt; 0x2');
   expect(h).toContain('guest memory intact: 2 full pass(es) after the move');

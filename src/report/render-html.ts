@@ -29,8 +29,10 @@ function unitOf(metric: string): string {
 function header(m: ReportModel): Raw {
   const s = m.summary;
   const man = m.manifest;
-  const facts = man === null ? EMPTY
-    : html`<div class="facts">vmmi ${man.vmmi.version} · commit ${(man.vmmi.gitCommit ?? 'unknown').slice(0, 12)} · testbed ${man.testbed.file ?? 'unknown'} · started ${man.startedWall}</div>`;
+  const facts =
+    man === null
+      ? EMPTY
+      : html`<div class="facts">vmmi ${man.vmmi.version} · commit ${(man.vmmi.gitCommit ?? 'unknown').slice(0, 12)} · testbed ${man.testbed.file ?? 'unknown'} · started ${man.startedWall}</div>`;
   const count = (label: string, n: number, kind: string): Raw =>
     html`<div class="${`count c-${kind}${n > 0 ? '' : ' zero'}`}"><div class="n">${n}</div><div class="l">${label}</div></div>`;
   return html`<header><h1>${m.title}</h1><div class="facts">generated ${m.generatedWall}</div>${facts}<div class="counts">${count('attempts', s.total, 'total')}${count('pass', s.pass, 'pass')}${count('fail', s.fail, 'fail')}${count('errored', s.errored, 'errored')}${count('skipped', s.skipped, 'skipped')}${count('unstable', s.unstable, 'unstable')}${count('health not ok', s.unhealthy, 'degraded')}</div></header>`;
@@ -60,9 +62,12 @@ function runSection(r: RunRecord, i: number): Raw {
   const conformance = r.conformance.ok ? html`<p class="ok">event order conforms</p>`
     : html`<div class="warn"><strong>event-order violations</strong><ul>${violations}</ul></div>`;
   const mi = r.memoryIntegrity;
-  const memory = mi === undefined ? EMPTY : mi.status === 'ok'
-    ? html`<p class="ok">guest memory intact: ${mi.detail} <span class="muted">(${mi.method})</span></p>`
-    : html`<div class="${mi.status === 'corrupt' ? 'warn' : 'muted'}"><strong>guest memory ${mi.status}</strong>: ${mi.detail} <span class="muted">(${mi.method})</span></div>`;
+  const memory =
+    mi === undefined
+      ? EMPTY
+      : mi.status === 'ok'
+        ? html`<p class="ok">guest memory intact: ${mi.detail} <span class="muted">(${mi.method})</span></p>`
+        : html`<div class="${mi.status === 'corrupt' ? 'warn' : 'muted'}"><strong>guest memory ${mi.status}</strong>: ${mi.detail} <span class="muted">(${mi.method})</span></div>`;
   return html`<section class="run" id="${runAnchor(i)}">${runHeading(r)}${error}${reasons}${conformance}${memory}
 <h3>timeline</h3>${chartOrNote(renderTimeline(r), 'No timeline events recorded.')}
 <h3>outage decomposition</h3>${chartOrNote(renderDecomposition(r.decomposition), 'Not decomposed.')}
@@ -75,9 +80,14 @@ function trendsSection(m: ReportModel): Raw {
     return html`<p class="muted">No history yet: trend charts appear once a scenario has run at least twice.</p>`;
   }
   const flagged = m.trends.filter((t) => t.changePoints.length > 0);
-  const alerts = flagged.length === 0 ? html`<p class="ok">No change points detected.</p>`
-    : html`<div class="warn"><strong>change points</strong><ul>${join(flagged.flatMap((t) => t.changePoints.map((c) => html`<li>${t.scenario} · <span class="mono">${t.metric}</span>: ${c.shift > 0 ? '+' : ''}${formatNumber(c.shift)}${unitOf(t.metric)} (median ${formatNumber(c.medianBefore)} → ${formatNumber(c.medianAfter)}${unitOf(t.metric)}); first run after the shift: <strong>${c.runId}</strong> (${c.startedWall})</li>`)))}</ul></div>`;
-  const charts = m.trends.map((t) => html`<figure class="trendfig"><figcaption><span class="mono">${t.metric}</span> · ${t.scenario}</figcaption>${renderTrend(t, { references: t.metric.endsWith('_ms') ? REFERENCES : [] })}</figure>`);
+  const alerts =
+    flagged.length === 0
+      ? html`<p class="ok">No change points detected.</p>`
+      : html`<div class="warn"><strong>change points</strong><ul>${join(flagged.flatMap((t) => t.changePoints.map((c) => html`<li>${t.scenario} · <span class="mono">${t.metric}</span>: ${c.shift > 0 ? '+' : ''}${formatNumber(c.shift)}${unitOf(t.metric)} (median ${formatNumber(c.medianBefore)} → ${formatNumber(c.medianAfter)}${unitOf(t.metric)}); first run after the shift: <strong>${c.runId}</strong> (${c.startedWall})</li>`)))}</ul></div>`;
+  const charts = m.trends.map(
+    (t) =>
+      html`<figure class="trendfig"><figcaption><span class="mono">${t.metric}</span> · ${t.scenario}</figcaption>${renderTrend(t, { references: t.metric.endsWith('_ms') ? REFERENCES : [] })}</figure>`,
+  );
   return html`${alerts}<div class="trends">${join(charts)}</div>`;
 }
 

@@ -104,7 +104,8 @@ export function detectChangePoints(points: readonly TrendPoint[], options: Trend
   for (let i = w; i + w <= x.length; i++) {
     const s = evaluate(x, i, w, o);
     const last = current[current.length - 1];
-    const sameDirection = last === undefined || s === null || Math.sign(s.after - s.before) === Math.sign(last.after - last.before);
+    const sameDirection =
+      last === undefined || s === null || Math.sign(s.after - s.before) === Math.sign(last.after - last.before);
     if (s !== null && (last === undefined || (last.i === i - 1 && sameDirection))) {
       current.push(s);
       continue;

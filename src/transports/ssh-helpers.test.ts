@@ -18,10 +18,17 @@ test('known_hosts: plain, [host]:port, hashed, wildcard, negation, revoked, CA l
   const blob = Buffer.from('key-one');
   const b64 = blob.toString('base64');
   const salt = Buffer.from('0123456789abcdefghij');
-  const h = (name: string): string => `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
+  const h = (name: string): string =>
+    `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
   const text = [
-    '# comment', '', `sw1.lab ssh-ed25519 ${b64}`, `[198.18.0.1]:830 ssh-ed25519 ${b64}`, `${h('[198.18.0.2]:830')} ssh-rsa ${b64}`,
-    `*.lab,!bad.lab ecdsa-sha2-nistp256 ${b64}`, `@revoked sw1.lab ssh-rsa ${b64}`, `@cert-authority *.lab ssh-ed25519 ${b64}`,
+    '# comment',
+    '',
+    `sw1.lab ssh-ed25519 ${b64}`,
+    `[198.18.0.1]:830 ssh-ed25519 ${b64}`,
+    `${h('[198.18.0.2]:830')} ssh-rsa ${b64}`,
+    `*.lab,!bad.lab ecdsa-sha2-nistp256 ${b64}`,
+    `@revoked sw1.lab ssh-rsa ${b64}`,
+    `@cert-authority *.lab ssh-ed25519 ${b64}`,
   ].join('\n');
   expect(knownHostKeys(text, 'sw1.lab', 22, 'kh').map((k) => [k.keyType, k.revoked, k.where]))
     .toEqual([['ssh-ed25519', false, 'kh:3'], ['ecdsa-sha2-nistp256', false, 'kh:6'], ['ssh-rsa', true, 'kh:7']]);

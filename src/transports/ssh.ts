@@ -12,7 +12,13 @@ import { AuthError, ConnectionError, HostKeyError } from '../errors/classes.js';
 import { isVmmiError, type VmmiErrorOptions } from '../errors/vmmi-error.js';
 import type { Credentials, HostKeyPolicy } from '../model/testbed.js';
 import { withDeadline, type IoOptions } from '../util/abort.js';
-import { algorithmsFor, fingerprintOf, knownHostKeys, normaliseFingerprint, type KnownHostKey } from './ssh-known-hosts.js';
+import {
+  algorithmsFor,
+  fingerprintOf,
+  knownHostKeys,
+  normaliseFingerprint,
+  type KnownHostKey,
+} from './ssh-known-hosts.js';
 
 export { quoteArgv } from './ssh-quote.js';
 import { quoteArgv } from './ssh-quote.js';
@@ -87,7 +93,8 @@ export class SshConnection {
 
   #open(what: string, opts: IoOptions, start: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void):
     Promise<ClientChannel> {
-    if (this.#closed) return Promise.reject(new ConnectionError('SSH connection is closed', { ...this.#ctx, operation: what }));
+    if (this.#closed)
+      return Promise.reject(new ConnectionError('SSH connection is closed', { ...this.#ctx, operation: what }));
     let opened: ClientChannel | undefined;
     const p = new Promise<ClientChannel>((resolve, reject) => {
       start((err, ch) => {
@@ -166,7 +173,11 @@ async function buildVerifier(t: SshTarget, ctx: VmmiErrorOptions): Promise<Verif
   const policy = t.hostKey;
   const base = { failure: () => failure, presented: () => presented };
   if (policy.kind === 'insecure-accept-any-host-key') {
-    return { ...base, algorithms: undefined, verify: (k) => ((presented = fingerprintOf(k)), insecure.add(label(t)), true) };
+    return {
+      ...base,
+      algorithms: undefined,
+      verify: (k) => ((presented = fingerprintOf(k)), insecure.add(label(t)), true),
+    };
   }
   if (policy.kind === 'fingerprint') {
     const want = normaliseFingerprint(policy.sha256);
@@ -187,17 +198,26 @@ async function buildVerifier(t: SshTarget, ctx: VmmiErrorOptions): Promise<Verif
   try {
     text = await readFile(policy.file, 'utf8');
   } catch (e) {
-    throw new HostKeyError(`cannot read known_hosts file ${policy.file}: ${(e as Error).message}`, { ...ctx, cause: e });
+    throw new HostKeyError(`cannot read known_hosts file ${policy.file}: ${(e as Error).message}`, {
+      ...ctx,
+      cause: e,
+    });
   }
   const keys = knownHostKeys(text, t.host, t.port, policy.file);
   const usable = keys.filter((k) => !k.revoked);
   if (usable.length === 0) {
     throw new HostKeyError(`no key for ${t.port === 22 ? t.host : `[${t.host}]:${t.port}`} in ${policy.file}`, {
-      ...ctx, operation: 'connect', hint: `add it after checking out of band: ssh-keyscan -p ${t.port} ${t.host} >> ${policy.file}`,
+      ...ctx,
+      operation: 'connect',
+      hint: `add it after checking out of band: ssh-keyscan -p ${t.port} ${t.host} >> ${policy.file}`,
     });
   }
   const algorithms = [...new Set(usable.flatMap((k) => algorithmsFor(k.keyType)))];
-  return { ...base, algorithms, verify: (k) => checkKnown(k, keys, policy.file, ctx, (fp, f) => ((presented = fp), (failure = f))) };
+  return {
+    ...base,
+    algorithms,
+    verify: (k) => checkKnown(k, keys, policy.file, ctx, (fp, f) => ((presented = fp), (failure = f))),
+  };
 }
 
 function checkKnown(key: Buffer, keys: readonly KnownHostKey[], file: string, ctx: VmmiErrorOptions,
@@ -209,11 +229,19 @@ function checkKnown(key: Buffer, keys: readonly KnownHostKey[], file: string, ct
     return true;
   }
   const expected = keys.filter((k) => !k.revoked).map((k) => `${k.keyType} ${fingerprintOf(k.blob)} (${k.where})`);
-  note(fp, new HostKeyError(
-    hit?.revoked === true ? `server presented revoked key ${fp} (${hit.where})`
-      : `host key mismatch: server presented ${fp}, ${file} expects ${expected.join('; ')}`,
-    { ...ctx, operation: 'connect', hint: 'possible man-in-the-middle; if the device was re-keyed, fix the known_hosts entry' },
-  ));
+  note(
+    fp,
+    new HostKeyError(
+      hit?.revoked === true
+        ? `server presented revoked key ${fp} (${hit.where})`
+        : `host key mismatch: server presented ${fp}, ${file} expects ${expected.join('; ')}`,
+      {
+        ...ctx,
+        operation: 'connect',
+        hint: 'possible man-in-the-middle; if the device was re-keyed, fix the known_hosts entry',
+      },
+    ),
+  );
   return false;
 }
 
@@ -243,14 +271,21 @@ export async function sshConnect(target: SshTarget, opts: SshConnectOptions = {}
       resolve(new SshConnection(target, client, verifier.presented()));
     });
     client.once('error', (err: Error & { level?: string }) => reject(mapError(err, verifier.failure(), target, ctx)));
-    client.once('close', () => reject(verifier.failure() ?? new ConnectionError('connection closed during handshake', ctx)));
+    client.once('close', () =>
+      reject(verifier.failure() ?? new ConnectionError('connection closed during handshake', ctx)),
+    );
   });
   try {
     client.connect(config);
   } catch (e) {
     throw new ConnectionError(`bad SSH configuration: ${(e as Error).message}`, { ...ctx, cause: e });
   }
-  return withDeadline(ready, 'ssh connect', { timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}), ctx, onCancel: () => client.end() });
+  return withDeadline(ready, 'ssh connect', {
+    timeoutMs,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ctx,
+    onCancel: () => client.end(),
+  });
 }
 
 function mapError(err: Error & { level?: string }, hostKey: HostKeyError | undefined, t: SshTarget,

@@ -161,10 +161,18 @@ export class TunnelAgent {
 /** Routes applied with a CommandRunner in the router's namespace (or over SSH on a Linux router). */
 const runOpts = (io: IoOptions): IoOptions => ({ timeoutMs: io.timeoutMs ?? 5000, ...defined({ signal: io.signal }) });
 
-async function ipRoute(runner: CommandRunner, args: readonly string[], io: IoOptions, okIfMissing = false): Promise<void> {
+async function ipRoute(
+  runner: CommandRunner,
+  args: readonly string[],
+  io: IoOptions,
+  okIfMissing = false,
+): Promise<void> {
   const argv = ['ip', ...args];
   const r = await runner.run(argv, runOpts(io));
-  if (r.failed && !(okIfMissing && /No such process|Cannot find device|No such device|does not exist|Nothing to flush/.test(r.stderr))) {
+  if (
+    r.failed &&
+    !(okIfMissing && /No such process|Cannot find device|No such device|does not exist|Nothing to flush/.test(r.stderr))
+  ) {
     throw new VmmiError('COMMAND', `${argv.join(' ')} on ${runner.where} failed: ${r.stderr.trim()}`);
   }
 }
@@ -175,12 +183,22 @@ const famFlag = (prefix: string): string[] => (prefix.includes(':') ? ['-6'] : [
  * Source site: keep attracting the VM's address and steer it into the tunnel
  * (`ip route replace <vm>/32 dev <tun>`).
  */
-export async function captureIntoTunnel(runner: CommandRunner, prefix: string, ifname: string, io: IoOptions = {}): Promise<void> {
+export async function captureIntoTunnel(
+  runner: CommandRunner,
+  prefix: string,
+  ifname: string,
+  io: IoOptions = {},
+): Promise<void> {
   await ipRoute(runner, [...famFlag(prefix), 'route', 'replace', prefix, 'dev', ifname], io);
 }
 
 /** Undoes captureIntoTunnel; a route already gone (agent stopped) is not an error. */
-export async function releaseCapture(runner: CommandRunner, prefix: string, ifname: string, io: IoOptions = {}): Promise<void> {
+export async function releaseCapture(
+  runner: CommandRunner,
+  prefix: string,
+  ifname: string,
+  io: IoOptions = {},
+): Promise<void> {
   await ipRoute(runner, [...famFlag(prefix), 'route', 'del', prefix, 'dev', ifname], io, true);
 }
 
@@ -200,7 +218,13 @@ export function deliveryTable(ifname: string): number {
  * (`ip rule iif <tun>`): the delivery stays local to the TOR, the rest of the network still reaches
  * the VM through the anchor, which is the tunnel's traffic roundabout.
  */
-export async function deliverFromTunnel(runner: CommandRunner, prefix: string, ifname: string, bridge: string, io: IoOptions = {}): Promise<void> {
+export async function deliverFromTunnel(
+  runner: CommandRunner,
+  prefix: string,
+  ifname: string,
+  bridge: string,
+  io: IoOptions = {},
+): Promise<void> {
   const table = String(deliveryTable(ifname));
   const rules = await runner.run(['ip', ...famFlag(prefix), 'rule', 'show', 'iif', ifname], runOpts(io));
   if (!new RegExp(`lookup ${table}\\b`).test(rules.stdout)) {
@@ -210,7 +234,12 @@ export async function deliverFromTunnel(runner: CommandRunner, prefix: string, i
 }
 
 /** Undoes deliverFromTunnel for one prefix; the rule goes with the tunnel (`removeDelivery`). */
-export async function stopDelivery(runner: CommandRunner, prefix: string, ifname: string, io: IoOptions = {}): Promise<void> {
+export async function stopDelivery(
+  runner: CommandRunner,
+  prefix: string,
+  ifname: string,
+  io: IoOptions = {},
+): Promise<void> {
   await ipRoute(runner, [...famFlag(prefix), 'route', 'del', prefix, 'table', String(deliveryTable(ifname))], io, true);
 }
 

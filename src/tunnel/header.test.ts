@@ -17,7 +17,11 @@ test('golden bytes of the 16-byte control header', () => {
 test('round trip for IPv4 and IPv6 inner packets and a keepalive', () => {
   for (const [inner, fam] of [[ipv4, 4], [ipv6, 6]] as const) {
     const r = decodeDatagram(encodeDatagram({ flowId: 7, seq: 42 }, inner));
-    expect(r).toMatchObject({ ok: true, header: { version: 1, flags: 0, flowId: 7, seq: 42, headerBytes: 16 }, innerFamily: fam });
+    expect(r).toMatchObject({
+      ok: true,
+      header: { version: 1, flags: 0, flowId: 7, seq: 42, headerBytes: 16 },
+      innerFamily: fam,
+    });
     if (r.ok) expect(Array.from(r.inner)).toEqual(Array.from(inner));
   }
   const ka = decodeDatagram(encodeDatagram({ flowId: 7, seq: 1, flags: FLAG_KEEPALIVE }, new Uint8Array()));
@@ -32,8 +36,14 @@ test('rejects short, foreign, future-version and non-IP datagrams; skips a longe
   const v2 = encodeDatagram({ flowId: 1, seq: 0 }, ipv4);
   v2[4] = 2;
   expect(decodeDatagram(v2)).toEqual({ ok: false, reason: 'version' });
-  expect(decodeDatagram(encodeDatagram({ flowId: 1, seq: 0 }, Uint8Array.from([0x45, 0, 0])))).toEqual({ ok: false, reason: 'inner' });
-  expect(decodeDatagram(encodeDatagram({ flowId: 1, seq: 0 }, Uint8Array.from([0x20, ...ipv4.subarray(1)])))).toEqual({ ok: false, reason: 'inner' });
+  expect(decodeDatagram(encodeDatagram({ flowId: 1, seq: 0 }, Uint8Array.from([0x45, 0, 0])))).toEqual({
+    ok: false,
+    reason: 'inner',
+  });
+  expect(decodeDatagram(encodeDatagram({ flowId: 1, seq: 0 }, Uint8Array.from([0x20, ...ipv4.subarray(1)])))).toEqual({
+    ok: false,
+    reason: 'inner',
+  });
   // a version-1 sender with a 20-byte header: the receiver starts the inner packet at 20
   const long = new Uint8Array(20 + ipv6.length);
   long.set(encodeDatagram({ flowId: 9, seq: 3 }, new Uint8Array()).subarray(0, 16));

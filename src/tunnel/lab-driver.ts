@@ -10,7 +10,14 @@ import type { DeviceOp, OnLink } from '../migration/strategies/types.js';
 import type { CommandRunner } from '../exec/types.js';
 import type { IoOptions } from '../util/abort.js';
 import type { AgentCounters } from './header.js';
-import { TunnelAgent, captureIntoTunnel, deliverFromTunnel, releaseCapture, removeDelivery, stopDelivery } from './agent.js';
+import {
+  TunnelAgent,
+  captureIntoTunnel,
+  deliverFromTunnel,
+  releaseCapture,
+  removeDelivery,
+  stopDelivery,
+} from './agent.js';
 import { tunIfName } from './header.js';
 import { defined } from '../model/defined.js';
 
@@ -45,15 +52,27 @@ export function createLabTunnelDriver(o: LabTunnelDriverOptions): LabTunnelDrive
     agents,
     handles(op: DeviceOp): boolean {
       if (op.op === 'tunnel-start' || op.op === 'tunnel-stop') return true;
-      return (op.op === 'add-host-route' || op.op === 'remove-host-route') && (op.dev?.tunnel !== undefined || op.dev?.fromTunnel !== undefined);
+      return (
+        (op.op === 'add-host-route' || op.op === 'remove-host-route') &&
+        (op.dev?.tunnel !== undefined || op.dev?.fromTunnel !== undefined)
+      );
     },
     async apply(op: DeviceOp, io: IoOptions): Promise<void> {
       switch (op.op) {
         case 'tunnel-start': {
           const k = key(op.device, op.tunnel);
           if (agents.get(k)?.running === true) return;
-          const a = await TunnelAgent.start({ ns: o.nsOf(op.device), tunnel: op.tunnel, local: op.local, remote: op.remote,
-            maxLifetimeMs: o.maxLifetimeMs, ...defined({ binary: o.binary }) }, io);
+          const a = await TunnelAgent.start(
+            {
+              ns: o.nsOf(op.device),
+              tunnel: op.tunnel,
+              local: op.local,
+              remote: op.remote,
+              maxLifetimeMs: o.maxLifetimeMs,
+              ...defined({ binary: o.binary }),
+            },
+            io,
+          );
           agents.set(k, a);
           return;
         }
@@ -71,11 +90,13 @@ export function createLabTunnelDriver(o: LabTunnelDriverOptions): LabTunnelDrive
           if (from !== undefined) {
             if (op.op === 'remove-host-route') return stopDelivery(runner, op.prefix, tunIfName(from), io);
             const iface = op.dev === undefined ? undefined : o.interfaceOf(op.device, op.dev);
-            if (iface === undefined) throw new TypeError(`${op.op} ${op.prefix} on ${op.device}: no interface to deliver on`);
+            if (iface === undefined)
+              throw new TypeError(`${op.op} ${op.prefix} on ${op.device}: no interface to deliver on`);
             return deliverFromTunnel(runner, op.prefix, tunIfName(from), iface, io);
           }
           const tunnel = op.dev?.tunnel;
-          if (tunnel === undefined) throw new TypeError(`${op.op} on ${op.device} has no tunnel: not a tunnel-driver op`);
+          if (tunnel === undefined)
+            throw new TypeError(`${op.op} on ${op.device} has no tunnel: not a tunnel-driver op`);
           if (op.op === 'add-host-route') await captureIntoTunnel(runner, op.prefix, tunIfName(tunnel), io);
           else await releaseCapture(runner, op.prefix, tunIfName(tunnel), io);
           return;

@@ -21,19 +21,33 @@ test('measurement calibration on the lab path', async ({ testbed, lab }) => {
   // wider bound.
   const rates = process.env.VMMI_CALIBRATE_10K === '1' ? [1000, 10000] : [1000];
   for (const ratePps of rates) {
-    const run = await runCalibration({
-      probeAt: { kind: 'netns', netns: client }, pingRunner: netnsRunner(client), target, port: testbed.vms[0]?.reflectorPort ?? 7,
-      injector: {
-        spawner: spawnLocal, argvPrefix: ['ip', 'netns', 'exec', client], hook: 'output', matches: [`ip daddr ${target}`], table: 'vmmi_calib',
-        // Real-time priority keeps the edge stamps next to the commit while the lab loads the host.
-        fifoPriority: 10,
+    const run = await runCalibration(
+      {
+        probeAt: { kind: 'netns', netns: client },
+        pingRunner: netnsRunner(client),
+        target,
+        port: testbed.vms[0]?.reflectorPort ?? 7,
+        injector: {
+          spawner: spawnLocal,
+          argvPrefix: ['ip', 'netns', 'exec', client],
+          hook: 'output',
+          matches: [`ip daddr ${target}`],
+          table: 'vmmi_calib',
+          // Real-time priority keeps the edge stamps next to the commit while the lab loads the host.
+          fifoPriority: 10,
+        },
       },
-    }, { ratePps, outagesMs: OUTAGES_MS });
-    console.log(`calibration @${ratePps} pps: error ratio ping/vmmi ${errorRatio(run.rows)?.toFixed(1)}× over ${run.rows.length} outages (target ≥ 10×)`);
+      { ratePps, outagesMs: OUTAGES_MS },
+    );
+    console.log(
+      `calibration @${ratePps} pps: error ratio ping/vmmi ${errorRatio(run.rows)?.toFixed(1)}× over ${run.rows.length} outages (target ≥ 10×)`,
+    );
     expect(run.injector.exit, 'the injector deleted its table on exit').toEqual({ reason: 'quit', cleaned: true });
     for (const r of run.rows) {
-      console.log(`calibration @${ratePps} pps: injected ${r.outage.injectedMs.toFixed(3)} ± ${r.outage.uncertaintyMs.toFixed(3)} ms, vmmi ${r.vmmiMs?.toFixed(2)} ms ` +
-        `(err ${r.vmmiErrMs?.toFixed(2)}), ping ${r.pingMs?.toFixed(2)} ms (err ${r.pingErrMs?.toFixed(2)})`);
+      console.log(
+        `calibration @${ratePps} pps: injected ${r.outage.injectedMs.toFixed(3)} ± ${r.outage.uncertaintyMs.toFixed(3)} ms, vmmi ${r.vmmiMs?.toFixed(2)} ms ` +
+          `(err ${r.vmmiErrMs?.toFixed(2)}), ping ${r.pingMs?.toFixed(2)} ms (err ${r.pingErrMs?.toFixed(2)})`,
+      );
       expect(r.vmmiMs, 'vmmi found the outage').toBeDefined();
       // The bounds already hold the reference's own uncertainty and 1/R + 0.5 ms; on the lab path the
       // reply crosses four routers and a relay, so one more probe interval of receive-side scheduling is

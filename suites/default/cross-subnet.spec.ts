@@ -4,7 +4,8 @@ import { expect, setLabWan, test, type MigrationStrategy, type RunRecord } from 
 // its own way. Thresholds come from the testbed (defaults.thresholds), never from this file.
 const STRATEGIES: readonly MigrationStrategy[] = ['host-route-static', 'host-route-bgp', 'tunnel', 'evpn-l2'];
 
-const value = (r: RunRecord | undefined, name: string): number | null | undefined => r?.metrics.find((m) => m.name === name)?.value;
+const value = (r: RunRecord | undefined, name: string): number | null | undefined =>
+  r?.metrics.find((m) => m.name === name)?.value;
 
 test.describe('cross subnet', () => {
   for (const strategy of STRATEGIES) {
@@ -24,27 +25,41 @@ test.describe('cross subnet', () => {
           expect(value(r, 'packets_lost'), `IPv${fam} loss measured`).toEqual(expect.any(Number));
         }
         // The TCP session to the guest's echo port rides the move out (the VM keeps its address).
-        expect(value(out.record, 'tcp_survived'), `TCP session across the move (${out.record.healthReasons.join('; ')})`).toBe(1);
+        expect(
+          value(out.record, 'tcp_survived'),
+          `TCP session across the move (${out.record.healthReasons.join('; ')})`,
+        ).toBe(1);
         const a = out.result.attempts.at(-1);
         if (to === away) {
           const rtt = value(out.record, 'rtt_after_ms');
-          console.log(`${strategy} ${start} → ${to}: timeline\n${out.record.timeline.map((e) => `  ${e.tMs.toFixed(1).padStart(8)} ms  ${e.source.padEnd(13)} ${e.host.padEnd(10)} ${e.kind} ${e.detail}`).join('\n')}`);
-          console.log(`${strategy}: decomposition ${out.record.decomposition.map((d) => `${d.component} ${d.ms?.toFixed(1)} ms`).join(', ')}; ` +
-            `conformance ${a?.conformance?.ok === true ? 'ok' : `VIOLATED: ${a?.conformance?.violations.map((v) => v.message ?? v.label).join('; ')}`}; ` +
-            `RTT after ${rtt} ms, TCP longest stall ${value(out.record, 'tcp_longest_stall_ms')} ms`);
+          console.log(
+            `${strategy} ${start} → ${to}: timeline\n${out.record.timeline.map((e) => `  ${e.tMs.toFixed(1).padStart(8)} ms  ${e.source.padEnd(13)} ${e.host.padEnd(10)} ${e.kind} ${e.detail}`).join('\n')}`,
+          );
+          console.log(
+            `${strategy}: decomposition ${out.record.decomposition.map((d) => `${d.component} ${d.ms?.toFixed(1)} ms`).join(', ')}; ` +
+              `conformance ${a?.conformance?.ok === true ? 'ok' : `VIOLATED: ${a?.conformance?.violations.map((v) => v.message ?? v.label).join('; ')}`}; ` +
+              `RTT after ${rtt} ms, TCP longest stall ${value(out.record, 'tcp_longest_stall_ms')} ms`,
+          );
         }
         if (strategy === 'evpn-l2') {
           // EVPN's own order: the MAC is learned at the new TOR after the source stopped, and the old
           // TOR re-points it at the VXLAN tunnel (type-2 with a higher sequence), within the edge bounds.
           expect(a?.conformance?.ok, a?.conformance?.violations.map((v) => v.message ?? v.label).join('; ')).toBe(true);
-          expect(out.record.decomposition.map((d) => d.component)).toEqual(expect.arrayContaining(['blackout', 'overlay-control']));
+          expect(out.record.decomposition.map((d) => d.component)).toEqual(
+            expect.arrayContaining(['blackout', 'overlay-control']),
+          );
         }
       }
       expect(await locate()).toBe(start);
     });
   }
 
-  test('tunnel: traffic from the destination site goes round by the old site (RTT after vs host routes)', async ({ migrate, locate, testbed, lab }) => {
+  test('tunnel: traffic from the destination site goes round by the old site (RTT after vs host routes)', async ({
+    migrate,
+    locate,
+    testbed,
+    lab,
+  }) => {
     void lab;
     // From a traffic host at the new site, host routes deliver locally after the move, while the
     // tunnel's traffic still enters at the old site and comes back through the agents: two more WAN
@@ -52,11 +67,20 @@ test.describe('cross subnet', () => {
     const dstSite = testbed.hypervisors.find((h) => h.name === 'hv3')?.site;
     const far = testbed.trafficHosts.find((h) => h.site === dstSite);
     const vm = testbed.vms[0]?.name ?? 'vm1';
-    test.skip(testbed.lab === undefined || far === undefined, 'needs the emulated lab (WAN delay) and a traffic host at the destination site');
+    test.skip(
+      testbed.lab === undefined || far === undefined,
+      'needs the emulated lab (WAN delay) and a traffic host at the destination site',
+    );
     const D = 5;
     const rttAfterFromFar = async (strategy: MigrationStrategy): Promise<number> => {
-      if ((await locate()) === 'hv3') expect((await migrate({ to: 'hv1', strategy: 'host-route-static' })).result.verdict).toBe('migrated');
-      const out = await migrate({ to: 'hv3', strategy, trafficHosts: [far?.name ?? ''], variant: { wan_delay_ms: D, roundabout: 'from destination site' } });
+      if ((await locate()) === 'hv3')
+        expect((await migrate({ to: 'hv1', strategy: 'host-route-static' })).result.verdict).toBe('migrated');
+      const out = await migrate({
+        to: 'hv3',
+        strategy,
+        trafficHosts: [far?.name ?? ''],
+        variant: { wan_delay_ms: D, roundabout: 'from destination site' },
+      });
       const a = out.result.attempts.at(-1);
       expect(out.result.verdict, a?.failure?.reason).toBe('migrated');
       const rtt = a?.metrics.find((m) => m.name === 'rtt_after_ms' && m.flow === `${far?.name}→${vm} v4`)?.value;
@@ -68,8 +92,10 @@ test.describe('cross subnet', () => {
     try {
       const direct = await rttAfterFromFar('host-route-static');
       const tunnel = await rttAfterFromFar('tunnel');
-      console.log(`RTT after the move from ${far?.name} (WAN ${D} ms one way): tunnel ${tunnel.toFixed(2)} ms, host route ${direct.toFixed(2)} ms ` +
-        `(+${(tunnel - direct).toFixed(2)} ms; two WAN crossings = ${2 * D} ms)`);
+      console.log(
+        `RTT after the move from ${far?.name} (WAN ${D} ms one way): tunnel ${tunnel.toFixed(2)} ms, host route ${direct.toFixed(2)} ms ` +
+          `(+${(tunnel - direct).toFixed(2)} ms; two WAN crossings = ${2 * D} ms)`,
+      );
       expect(tunnel - direct).toBeGreaterThan(1.5 * D);
     } finally {
       await setLabWan(testbed, { delayMs: 0 });

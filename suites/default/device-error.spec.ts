@@ -5,7 +5,8 @@ import { expect, NetconfClient, test } from '../../src/index.js';
 // on exactly one hypervisor.
 test('a device error mid-transaction rolls back with no residue', async ({ migrate, locate, testbed, lab }) => {
   void lab;
-  const victim = testbed.switches.find((s) => s.role === 'core' && s.site === testbed.sites[0]?.name) ?? testbed.switches[0];
+  const victim =
+    testbed.switches.find((s) => s.role === 'core' && s.site === testbed.sites[0]?.name) ?? testbed.switches[0];
   if (victim === undefined) throw new Error('the testbed has no switch');
   const start = (await locate()) ?? 'hv1';
   const away = start === 'hv3' ? 'hv1' : 'hv3';

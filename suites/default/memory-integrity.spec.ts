@@ -1,17 +1,36 @@
-import { checkMemoryIntegrity, expect, guestControlRequest, labNs, netnsRunner, runLocal, test } from '../../src/index.js';
+import {
+  checkMemoryIntegrity,
+  expect,
+  guestControlRequest,
+  labNs,
+  netnsRunner,
+  runLocal,
+  test,
+} from '../../src/index.js';
 
 // Every move asks the guest's memory checker (lab-assets/memcheck.c) whether its pattern survived.
 // The self-test corrupts one page inside the guest on request: the next move must report that page as
 // corrupt and fail as a migration-correctness failure (verdict fail, one attempt, no fresh-VM retry).
 test.describe('guest memory integrity', () => {
-  test('a move keeps the guest memory intact; a corrupted page is caught and named', async ({ migrate, locate, lab, testbed, hypervisors }) => {
+  test('a move keeps the guest memory intact; a corrupted page is caught and named', async ({
+    migrate,
+    locate,
+    lab,
+    testbed,
+    hypervisors,
+  }) => {
     test.skip(testbed.lab === undefined, 'the self-test drives the emulated lab guest through its control port');
     void lab;
     const vm = testbed.vms[0];
     const client = testbed.trafficHosts[0];
-    if (vm === undefined || client?.netns === undefined || vm.ipv4 === undefined) throw new Error('the lab testbed needs vm1 and a netns client');
+    if (vm === undefined || client?.netns === undefined || vm.ipv4 === undefined)
+      throw new Error('the lab testbed needs vm1 and a netns client');
     expect(vm.controlPort, 'the lab VM has a control port').toBeGreaterThan(0);
-    const target = { runner: netnsRunner(labNs(testbed, client.netns)), address: vm.ipv4.split('/')[0] as string, port: vm.controlPort };
+    const target = {
+      runner: netnsRunner(labNs(testbed, client.netns)),
+      address: vm.ipv4.split('/')[0] as string,
+      port: vm.controlPort,
+    };
 
     // Same-segment moves (l2) between hv1 and hv2: a VM left at site B by an earlier spec comes home first.
     if (!['hv1', 'hv2'].includes((await locate()) ?? vm.home)) {
@@ -27,7 +46,9 @@ test.describe('guest memory integrity', () => {
 
     // Self-test: one word of page 1234 flipped inside the guest, its pattern record left as it was.
     const page = 1234;
-    expect(await guestControlRequest(target, `memcheck-corrupt ${page}`)).toMatch(new RegExp(`^memcheck-corrupt seq=\\d+ page=${page}$`));
+    expect(await guestControlRequest(target, `memcheck-corrupt ${page}`)).toMatch(
+      new RegExp(`^memcheck-corrupt seq=\\d+ page=${page}$`),
+    );
     const bad = await migrate({ to: here, strategy: 'l2' });
     expect(bad.result.attempts, 'a corrupt guest is not retried on a fresh VM').toHaveLength(1);
     expect(bad.result.verdict).not.toBe('migrated');
@@ -45,8 +66,19 @@ test.describe('guest memory integrity', () => {
       if (s.state !== 'shutoff') await d.destroy(vm.name, { timeoutMs: 30_000 });
       await d.undefine(vm.name, { timeoutMs: 30_000 }).catch(() => undefined);
     }
-    const up = await runLocal([process.execPath, 'bin/vmmi.js', 'lab', 'up', '--testbed', testbed.file ?? 'testbeds/local.yaml', '--place', `${vm.name}=${at}`],
-      { timeoutMs: 300_000 });
+    const up = await runLocal(
+      [
+        process.execPath,
+        'bin/vmmi.js',
+        'lab',
+        'up',
+        '--testbed',
+        testbed.file ?? 'testbeds/local.yaml',
+        '--place',
+        `${vm.name}=${at}`,
+      ],
+      { timeoutMs: 300_000 },
+    );
     expect(up.exitCode, up.stderr + up.stdout).toBe(0);
     expect((await checkMemoryIntegrity(target)).status).toBe('ok');
   });

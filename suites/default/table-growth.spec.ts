@@ -31,15 +31,26 @@ test('table growth at the TORs over a batch of migrations', async ({ migrate, lo
   const moved = async (to: string): Promise<void> => {
     const out = await migrate({ to, strategy: 'host-route-bgp', variant: { batch: 'table-growth' } });
     const a = out.result.attempts.at(-1);
-    expect(out.result.verdict, `move to ${to}: ${a?.failure?.step ?? ''} ${a?.failure?.reason ?? out.record.error ?? ''}`).toBe('migrated');
+    expect(
+      out.result.verdict,
+      `move to ${to}: ${a?.failure?.step ?? ''} ${a?.failure?.reason ?? out.record.error ?? ''}`,
+    ).toBe('migrated');
   };
   await moved(away);
   const during = await snap();
   await moved(start);
   const after = await snap();
-  await test.info().attach('table-counts.json', { body: JSON.stringify({ before, during, after }, null, 2), contentType: 'application/json' });
+  await test
+    .info()
+    .attach('table-counts.json', {
+      body: JSON.stringify({ before, during, after }, null, 2),
+      contentType: 'application/json',
+    });
   for (const t of tors) {
-    test.info().annotations.push({ type: `tables ${t}`, description: `before ${JSON.stringify(before[t])} during ${JSON.stringify(during[t])} after ${JSON.stringify(after[t])}` });
+    test.info().annotations.push({
+      type: `tables ${t}`,
+      description: `before ${JSON.stringify(before[t])} during ${JSON.stringify(during[t])} after ${JSON.stringify(after[t])}`,
+    });
     // Host routes come and go with the VM: after the round trip the route table is back to its size.
     expect(after[t]?.routes, `${t} routes`).toBe(before[t]?.routes);
   }

@@ -5,13 +5,21 @@ test.describe('WAN', () => {
   test.skip(({ testbed }) => testbed.lab === undefined, 'WAN impairment is set by the emulated lab relay');
 
   for (const w of [{ delayMs: 30, lossPct: 0 }, { delayMs: 10, lossPct: 1 }]) {
-    test(`host-route-static across a WAN with ${w.delayMs} ms one-way delay and ${w.lossPct} % loss`, async ({ migrate, locate, testbed, lab }) => {
+    test(`host-route-static across a WAN with ${w.delayMs} ms one-way delay and ${w.lossPct} % loss`, async ({
+      migrate,
+      locate,
+      testbed,
+      lab,
+    }) => {
       void lab;
       await setLabWan(testbed, { delayMs: w.delayMs, lossPct: w.lossPct });
       try {
         const start = (await locate()) ?? 'hv1';
-        const out = await migrate({ to: start === 'hv3' ? 'hv1' : 'hv3', strategy: 'host-route-static',
-          variant: { wan_delay_ms: w.delayMs, wan_loss_pct: w.lossPct } });
+        const out = await migrate({
+          to: start === 'hv3' ? 'hv1' : 'hv3',
+          strategy: 'host-route-static',
+          variant: { wan_delay_ms: w.delayMs, wan_loss_pct: w.lossPct },
+        });
         expect(out.result.verdict, out.record.error).toBe('migrated');
         if (w.lossPct === 0) {
           expect(out.record.health, out.record.healthReasons.join('; ')).not.toBe('errored');

@@ -56,7 +56,10 @@ export function residueOf(before: Record<string, string>, after: Record<string, 
 export function residueLines(before: string, after: string, max = 6): string[] {
   const b = new Set(before.split('\n'));
   const a = new Set(after.split('\n'));
-  return [...[...a].filter((l) => !b.has(l)).map((l) => `+ ${l}`), ...[...b].filter((l) => !a.has(l)).map((l) => `- ${l}`)].slice(0, max);
+  return [
+    ...[...a].filter((l) => !b.has(l)).map((l) => `+ ${l}`),
+    ...[...b].filter((l) => !a.has(l)).map((l) => `- ${l}`),
+  ].slice(0, max);
 }
 
 /** PIDs whose /proc cmdline contains every one of `needles` (no pkill: namespaces do not isolate PIDs). */
@@ -161,7 +164,10 @@ export function readRows(): FaultRow[] {
 /** The README table: one line per fault, runs summed. */
 export function matrixTable(rows: readonly FaultRow[]): string {
   const faults = [...new Set(rows.map((r) => r.fault))];
-  const lines = ['| fault | runs | VM lost | VM twice | residue | results kept | verdict |', '|---|---|---|---|---|---|---|'];
+  const lines = [
+    '| fault | runs | VM lost | VM twice | residue | results kept | verdict |',
+    '|---|---|---|---|---|---|---|',
+  ];
   for (const f of faults) {
     const rs = rows.filter((r) => r.fault === f);
     const verdicts = [...new Set(rs.map((r) => r.verdict.split(':')[0]))].join(', ');

@@ -12,13 +12,35 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestInfo } from '@playwright/test';
 import {
-  expect, formatRecovery, labNs, migrateRecorded, NetconfClient, openJournals, openTestbed, planMigration, recoverRuns, setLabWan,
-  test, vmmiCli,
-  type MigrateOutcome, type NetworkDevice, type OpenedTestbed, type Testbed,
+  expect,
+  formatRecovery,
+  labNs,
+  migrateRecorded,
+  NetconfClient,
+  openJournals,
+  openTestbed,
+  planMigration,
+  recoverRuns,
+  setLabWan,
+  test,
+  vmmiCli,
+  type MigrateOutcome,
+  type NetworkDevice,
+  type OpenedTestbed,
+  type Testbed,
 } from '../../src/index.js';
 import { HistoryStore } from './fault-imports.js';
 import {
-  blockManagement, census, dropNetconfSessions, libvirtdPid, recordRow, residueLines, residueOf, setLink, snapshotSwitches, unblockManagement,
+  blockManagement,
+  census,
+  dropNetconfSessions,
+  libvirtdPid,
+  recordRow,
+  residueLines,
+  residueOf,
+  setLink,
+  snapshotSwitches,
+  unblockManagement,
   type FaultRow,
 } from './fault-kit.js';
 
@@ -30,10 +52,20 @@ const STRATEGY = 'host-route-static' as const;
 
 
 /** Resolves when the source reports migration progress of at least `percent`. */
-function progressGate(percent: number): { onProgress: (p: { host: string; percent: number }) => void; reached: Promise<void> } {
+function progressGate(percent: number): {
+  onProgress: (p: { host: string; percent: number }) => void;
+  reached: Promise<void>;
+} {
   let fire!: () => void;
-  const reached = new Promise<void>((r) => { fire = r; });
-  return { onProgress: (p) => { if (p.percent >= percent) fire(); }, reached };
+  const reached = new Promise<void>((r) => {
+    fire = r;
+  });
+  return {
+    onProgress: (p) => {
+      if (p.percent >= percent) fire();
+    },
+    reached,
+  };
 }
 
 function open(tb: Testbed, onProgress?: (p: { host: string; percent: number }) => void): Promise<OpenedTestbed> {
@@ -123,12 +155,21 @@ async function faultRun(fault: string, run: number, tb: Testbed, file: string, i
   const residue = residueOf(reference, after);
   const leftOpen = (await openJournals()).map((j) => j.header.runId).filter((id) => !openBefore.has(id));
   const row: FaultRow = {
-    fault, run, vmLost: on.length === 0, vmTwice: on.length > 1, residue, resultsKept: seen.resultsKept,
-    verdict: seen.verdict, ok: on.length === 1 && residue.length === 0 && seen.resultsKept && leftOpen.length === 0 && seen.ok(on),
+    fault,
+    run,
+    vmLost: on.length === 0,
+    vmTwice: on.length > 1,
+    residue,
+    resultsKept: seen.resultsKept,
+    verdict: seen.verdict,
+    ok: on.length === 1 && residue.length === 0 && seen.resultsKept && leftOpen.length === 0 && seen.ok(on),
   };
   recordRow(row);
-  console.log(`${fault} #${run}: VM on [${on.join(', ')}], residue [${residue.join(', ')}], open journals [${leftOpen.join(', ')}], ${seen.verdict}`);
-  for (const sw of residue) console.log(`  ${sw}:\n    ${residueLines(reference[sw] ?? '', after[sw] ?? '').join('\n    ')}`);
+  console.log(
+    `${fault} #${run}: VM on [${on.join(', ')}], residue [${residue.join(', ')}], open journals [${leftOpen.join(', ')}], ${seen.verdict}`,
+  );
+  for (const sw of residue)
+    console.log(`  ${sw}:\n    ${residueLines(reference[sw] ?? '', after[sw] ?? '').join('\n    ')}`);
   expect.soft(on, `${fault} #${run}: the VM runs on exactly one hypervisor`).toHaveLength(1);
   expect.soft(residue, `${fault} #${run}: no config residue`).toEqual([]);
   expect.soft(leftOpen, `${fault} #${run}: no run journal left open`).toEqual([]);
@@ -153,7 +194,8 @@ function lastSwitchover(tb: Testbed): Testbed['switches'][number] {
   const plan = planMigration(tb, VM, AWAY, { strategy: STRATEGY });
   const name = plan.strategy.switchover.at(-1)?.device;
   const sw = tb.switches.find((s) => s.name === name);
-  if (sw === undefined) throw new Error(`the strategy's last switchover op names no switch of the testbed (${name ?? 'none'})`);
+  if (sw === undefined)
+    throw new Error(`the strategy's last switchover op names no switch of the testbed (${name ?? 'none'})`);
   return sw;
 }
 
@@ -168,8 +210,11 @@ async function migrateWithFault(tb: Testbed, info: TestInfo, variant: string, in
   const o = await open(tb, gate.onProgress);
   try {
     let ended = false;
-    const p = migrateRecorded(tb, o, { to: AWAY, strategy: STRATEGY, variant: { fault: variant } }, info, { freshVmRetry: false })
-      .finally(() => { ended = true; });
+    const p = migrateRecorded(tb, o, { to: AWAY, strategy: STRATEGY, variant: { fault: variant } }, info, {
+      freshVmRetry: false,
+    }).finally(() => {
+      ended = true;
+    });
     await Promise.race([gate.reached, p.then(() => undefined)]);
     const injected = !ended;
     try {
@@ -198,8 +243,13 @@ test('destination libvirtd killed mid-migration', async ({ testbed, testbedFile,
       await vmmiCli(['lab', 'up', '--testbed', testbedFile], 600_000);
       const v = verdictOf(out);
       return {
-        verdict: injected ? v : `not injected (migration ended first): ${v}`, resultsKept: kept(out),
-        ok: (on) => injected && (out.result.verdict === 'migrated' ? on[0] === AWAY : on[0] === home(testbed) && /hv3|libvirt|connect|closed|migrat/i.test(v)),
+        verdict: injected ? v : `not injected (migration ended first): ${v}`,
+        resultsKept: kept(out),
+        ok: (on) =>
+          injected &&
+          (out.result.verdict === 'migrated'
+            ? on[0] === AWAY
+            : on[0] === home(testbed) && /hv3|libvirt|connect|closed|migrat/i.test(v)),
       };
     });
   }
@@ -209,18 +259,34 @@ test('WAN cut mid-migration, then restored', async ({ testbed, testbedFile, lab 
   void lab;
   test.setTimeout(RUNS * 300_000 + 300_000);
   for (let i = 1; i <= RUNS; i++) {
-    await faultRun('WAN cut mid-migration (relay drops all), restored after 4 s', i, testbed, testbedFile, info, async () => {
-      const { out, injected } = await migrateWithFault(testbed, info, 'wan-cut', async () => {
-        await setLabWan(testbed, { cut: true }, { timeoutMs: 10_000 });
-        await new Promise((r) => setTimeout(r, 4000));
-      }, async () => { await setLabWan(testbed, { cut: false }, { timeoutMs: 10_000 }); });
-      const v = verdictOf(out);
-      return {
-        verdict: injected ? v : `not injected (migration ended first): ${v}`, resultsKept: kept(out),
-        // Either the migration rode out the cut (TCP retransmits) or it failed and rolled back.
-        ok: (on) => injected && (out.result.verdict === 'migrated' ? on[0] === AWAY : on[0] === home(testbed)),
-      };
-    });
+    await faultRun(
+      'WAN cut mid-migration (relay drops all), restored after 4 s',
+      i,
+      testbed,
+      testbedFile,
+      info,
+      async () => {
+        const { out, injected } = await migrateWithFault(
+          testbed,
+          info,
+          'wan-cut',
+          async () => {
+            await setLabWan(testbed, { cut: true }, { timeoutMs: 10_000 });
+            await new Promise((r) => setTimeout(r, 4000));
+          },
+          async () => {
+            await setLabWan(testbed, { cut: false }, { timeoutMs: 10_000 });
+          },
+        );
+        const v = verdictOf(out);
+        return {
+          verdict: injected ? v : `not injected (migration ended first): ${v}`,
+          resultsKept: kept(out),
+          // Either the migration rode out the cut (TCP retransmits) or it failed and rolled back.
+          ok: (on) => injected && (out.result.verdict === 'migrated' ? on[0] === AWAY : on[0] === home(testbed)),
+        };
+      },
+    );
   }
 });
 
@@ -229,33 +295,61 @@ test('a switch rejects its part of the switchover (rpc-error)', async ({ testbed
   test.setTimeout(RUNS * 300_000 + 300_000);
   const victim = lastSwitchover(testbed);
   for (let i = 1; i <= RUNS; i++) {
-    await faultRun(`rpc-error from ${victim.name} mid-transaction (candidate locked)`, i, testbed, testbedFile, info, async () => {
-      const holder = await NetconfClient.connect({ name: victim.name, host: victim.address, port: victim.port,
-        credentials: victim.credentials, hostKey: victim.hostKey }, { timeoutMs: 15_000 });
-      const o = await open(testbed);
-      let out: MigrateOutcome;
-      try {
-        // The lock is taken once the precheck has read the configs: the run fails inside the switchover.
-        const drivers = { ...o.drivers, device: (n: string): NetworkDevice => {
-          const d = o.drivers.device(n);
-          if (n !== victim.name) return d;
-          return { ...d, applyTransaction: async (ops, io) => {
-            await holder.lock('candidate', { timeoutMs: 10_000 }).catch(() => undefined);
-            return d.applyTransaction(ops, io);
-          } };
-        } };
-        out = await migrateRecorded(testbed, o, { to: AWAY, strategy: STRATEGY, variant: { fault: 'rpc-error' } }, info, { drivers, freshVmRetry: false });
-      } finally {
-        await holder.unlock('candidate', { timeoutMs: 10_000 }).catch(() => undefined);
-        await holder.close();
-        await o.close();
-      }
-      const v = verdictOf(out);
-      return {
-        verdict: v, resultsKept: kept(out),
-        ok: (on) => out.result.verdict !== 'migrated' && on[0] === home(testbed) && /lock|in-use|denied/i.test(v),
-      };
-    });
+    await faultRun(
+      `rpc-error from ${victim.name} mid-transaction (candidate locked)`,
+      i,
+      testbed,
+      testbedFile,
+      info,
+      async () => {
+        const holder = await NetconfClient.connect(
+          {
+            name: victim.name,
+            host: victim.address,
+            port: victim.port,
+            credentials: victim.credentials,
+            hostKey: victim.hostKey,
+          },
+          { timeoutMs: 15_000 },
+        );
+        const o = await open(testbed);
+        let out: MigrateOutcome;
+        try {
+          // The lock is taken once the precheck has read the configs: the run fails inside the switchover.
+          const drivers = {
+            ...o.drivers,
+            device: (n: string): NetworkDevice => {
+              const d = o.drivers.device(n);
+              if (n !== victim.name) return d;
+              return {
+                ...d,
+                applyTransaction: async (ops, io) => {
+                  await holder.lock('candidate', { timeoutMs: 10_000 }).catch(() => undefined);
+                  return d.applyTransaction(ops, io);
+                },
+              };
+            },
+          };
+          out = await migrateRecorded(
+            testbed,
+            o,
+            { to: AWAY, strategy: STRATEGY, variant: { fault: 'rpc-error' } },
+            info,
+            { drivers, freshVmRetry: false },
+          );
+        } finally {
+          await holder.unlock('candidate', { timeoutMs: 10_000 }).catch(() => undefined);
+          await holder.close();
+          await o.close();
+        }
+        const v = verdictOf(out);
+        return {
+          verdict: v,
+          resultsKept: kept(out),
+          ok: (on) => out.result.verdict !== 'migrated' && on[0] === home(testbed) && /lock|in-use|denied/i.test(v),
+        };
+      },
+    );
   }
 });
 
@@ -280,7 +374,13 @@ test('the NETCONF session drops mid-transaction', async ({ testbed, testbedFile,
             return p;
           } };
         } };
-        out = await migrateRecorded(testbed, o, { to: AWAY, strategy: STRATEGY, variant: { fault: 'session-drop' } }, info, { drivers, freshVmRetry: false });
+        out = await migrateRecorded(
+          testbed,
+          o,
+          { to: AWAY, strategy: STRATEGY, variant: { fault: 'session-drop' } },
+          info,
+          { drivers, freshVmRetry: false },
+        );
       } finally {
         await o.close();
       }
@@ -294,13 +394,26 @@ test('the NETCONF session drops mid-transaction', async ({ testbed, testbedFile,
 });
 
 /** Spawns `vmmi <args>` in its own process group, collecting its output. */
-function spawnVmmi(args: readonly string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; exited: Promise<{ code: number | null; signal: string | null }> } {
-  const child = spawn(process.execPath, [join(REPO, 'bin/vmmi.js'), ...args], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, VMMI_PROGRESS: '1', FORCE_COLOR: '0', ...env } });
+function spawnVmmi(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; output: () => string; exited: Promise<{ code: number | null; signal: string | null }> } {
+  const child = spawn(process.execPath, [join(REPO, 'bin/vmmi.js'), ...args], {
+    cwd: REPO,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, VMMI_PROGRESS: '1', FORCE_COLOR: '0', ...env },
+  });
   let out = '';
-  child.stdout?.on('data', (b: Buffer) => { out += b.toString(); });
-  child.stderr?.on('data', (b: Buffer) => { out += b.toString(); });
-  const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  child.stdout?.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  child.stderr?.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
+    child.on('exit', (code, signal) => r({ code, signal })),
+  );
   // Colour codes (a worker's FORCE_COLOR is inherited) would split the reporter's "✓  1" marks.
   // eslint-disable-next-line no-control-regex
   return { child, output: () => out.replace(/\u001b\[[0-9;]*m/g, ''), exited };
@@ -317,7 +430,9 @@ async function waitFor(output: () => string, pred: (s: string) => boolean, ms: n
 }
 
 const progressAtLeast = (s: string, host: string, pct: number, after = 0): boolean =>
-  [...s.slice(after).matchAll(new RegExp(`migrate ${VM} on ${host}:\\s+(\\d+) %`, 'g'))].some((m) => Number(m[1]) >= pct);
+  [...s.slice(after).matchAll(new RegExp(`migrate ${VM} on ${host}:\\s+(\\d+) %`, 'g'))].some(
+    (m) => Number(m[1]) >= pct,
+  );
 
 test('the controller gets SIGINT during a migration', async ({ testbed, testbedFile, lab }, info) => {
   void lab;
@@ -325,10 +440,24 @@ test('the controller gets SIGINT during a migration', async ({ testbed, testbedF
   for (let i = 1; i <= RUNS; i++) {
     await faultRun('controller SIGINT during migration', i, testbed, testbedFile, info, async () => {
       // IPv4 like every other case here (the reference configs are those of an IPv4 move).
-      const c = spawnVmmi(['migrate', VM, '--to', AWAY, '--strategy', STRATEGY, '--family', '4', '--testbed', testbedFile]);
+      const c = spawnVmmi([
+        'migrate',
+        VM,
+        '--to',
+        AWAY,
+        '--strategy',
+        STRATEGY,
+        '--family',
+        '4',
+        '--testbed',
+        testbedFile,
+      ]);
       const hit = await waitFor(c.output, (s) => progressAtLeast(s, home(testbed), 15), 120_000);
       if (hit) c.child.kill('SIGINT');
-      const { code } = await Promise.race([c.exited, new Promise<{ code: null }>((r) => setTimeout(() => r({ code: null }), 240_000))]);
+      const { code } = await Promise.race([
+        c.exited,
+        new Promise<{ code: null }>((r) => setTimeout(() => r({ code: null }), 240_000)),
+      ]);
       if (code === null) process.kill(-(c.child.pid ?? 0), 'SIGKILL');
       const text = c.output();
       const verdict = `exit ${code ?? 'hung'}: ${/interrupt/.test(text) ? 'interrupt seen, ' : ''}${(/verdict[^\n]*/i.exec(text)?.[0] ?? text.trim().split('\n').at(-1) ?? '').slice(0, 160)}`;
@@ -341,38 +470,70 @@ test('the controller gets SIGINT during a migration', async ({ testbed, testbedF
   }
 });
 
-test('the controller gets SIGKILL during a migration; the next vmmi command recovers', async ({ testbed, testbedFile, lab }, info) => {
+test('the controller gets SIGKILL during a migration; the next vmmi command recovers', async ({
+  testbed,
+  testbedFile,
+  lab,
+}, info) => {
   void lab;
   test.setTimeout(RUNS * 600_000 + 300_000);
   for (let i = 1; i <= RUNS; i++) {
-    await faultRun('controller SIGKILL during migration, then vmmi recover', i, testbed, testbedFile, info, async () => {
-      const out = mkdtempSync(join(tmpdir(), 'vmmi-fault-run-'));
-      // Two scenarios: the first finishes (its results must survive), the kill lands in the second.
-      // Both scenarios move vm1 hv1 ↔ hv3 by host-route-static over IPv4; the second runs with a 30 ms WAN.
-      const c = spawnVmmi(['run', '--testbed', testbedFile, '--out', out, '--grep', 'host-route-static: vm1 moves|30 ms one-way']);
-      const firstDone = await waitFor(c.output, (s) => /✓\s+1 /.test(s), 400_000);
-      const mark = c.output().length;
-      const hit = firstDone && await waitFor(c.output, (s) => progressAtLeast(s, home(testbed), 15, mark), 200_000);
-      try { process.kill(-(c.child.pid ?? 0), 'SIGKILL'); } catch { /* the run had ended by itself */ }
-      await c.exited;
-      // The killed scenario had delayed the WAN: the lab's own setting comes back (not a switch config).
-      await setLabWan(testbed, { delayMs: 0, lossPct: 0, cut: false }, { timeoutMs: 10_000 });
-      const rec = await vmmiCli(['recover', '--testbed', testbedFile], 400_000).then((s) => ({ ok: true, s }), (e: Error) => ({ ok: false, s: e.message }));
-      let records = 0;
-      try {
-        const h = HistoryStore.open(join(out, 'history.sqlite'));
-        records = h.query({}).records.length;
-        h.close();
-      } catch {
-        records = 0;
-      }
-      const line = rec.s.split('\n').filter((l) => l.startsWith('recover ')).at(-1) ?? rec.s.split('\n')[0] ?? '';
-      return {
-        verdict: `${hit ? '' : 'not injected: '}recover exit ${rec.ok ? 0 : 1}: ${line.slice(0, 200)}; ${records} finished-run records on disk`,
-        resultsKept: records >= 2,
-        ok: () => hit && rec.ok,
-      };
-    });
+    await faultRun(
+      'controller SIGKILL during migration, then vmmi recover',
+      i,
+      testbed,
+      testbedFile,
+      info,
+      async () => {
+        const out = mkdtempSync(join(tmpdir(), 'vmmi-fault-run-'));
+        // Two scenarios: the first finishes (its results must survive), the kill lands in the second.
+        // Both scenarios move vm1 hv1 ↔ hv3 by host-route-static over IPv4; the second runs with a 30 ms WAN.
+        const c = spawnVmmi([
+          'run',
+          '--testbed',
+          testbedFile,
+          '--out',
+          out,
+          '--grep',
+          'host-route-static: vm1 moves|30 ms one-way',
+        ]);
+        const firstDone = await waitFor(c.output, (s) => /✓\s+1 /.test(s), 400_000);
+        const mark = c.output().length;
+        const hit = firstDone && (await waitFor(c.output, (s) => progressAtLeast(s, home(testbed), 15, mark), 200_000));
+        try {
+          process.kill(-(c.child.pid ?? 0), 'SIGKILL');
+        } catch {
+          /* the run had ended by itself */
+        }
+        await c.exited;
+        // The killed scenario had delayed the WAN: the lab's own setting comes back (not a switch config).
+        await setLabWan(testbed, { delayMs: 0, lossPct: 0, cut: false }, { timeoutMs: 10_000 });
+        const rec = await vmmiCli(['recover', '--testbed', testbedFile], 400_000).then(
+          (s) => ({ ok: true, s }),
+          (e: Error) => ({ ok: false, s: e.message }),
+        );
+        let records = 0;
+        try {
+          const h = HistoryStore.open(join(out, 'history.sqlite'));
+          records = h.query({}).records.length;
+          h.close();
+        } catch {
+          records = 0;
+        }
+        const line =
+          rec.s
+            .split('\n')
+            .filter((l) => l.startsWith('recover '))
+            .at(-1) ??
+          rec.s.split('\n')[0] ??
+          '';
+        return {
+          verdict: `${hit ? '' : 'not injected: '}recover exit ${rec.ok ? 0 : 1}: ${line.slice(0, 200)}; ${records} finished-run records on disk`,
+          resultsKept: records >= 2,
+          ok: () => hit && rec.ok,
+        };
+      },
+    );
   }
 });
 
@@ -388,13 +549,23 @@ test('the probe host is down: the run is ERRORED, never PASS', async ({ testbed,
       let out: MigrateOutcome;
       try {
         await setLink(ns, 'eth0', false);
-        out = await migrateRecorded(testbed, o, { to: AWAY, strategy: STRATEGY, variant: { fault: 'probe-host-down' } }, info, { freshVmRetry: false });
+        out = await migrateRecorded(
+          testbed,
+          o,
+          { to: AWAY, strategy: STRATEGY, variant: { fault: 'probe-host-down' } },
+          info,
+          { freshVmRetry: false },
+        );
       } finally {
         await setLink(ns, 'eth0', true);
         await o.close();
       }
       const v = verdictOf(out);
-      return { verdict: v, resultsKept: kept(out), ok: () => out.record.verdict !== 'pass' && out.result.health.health === 'errored' };
+      return {
+        verdict: v,
+        resultsKept: kept(out),
+        ok: () => out.record.verdict !== 'pass' && out.result.health.health === 'errored',
+      };
     });
   }
 });
@@ -410,7 +581,13 @@ test('a switch is unreachable at precheck: refused, nothing touched', async ({ t
       try {
         const o = await open(testbed);
         try {
-          out = await migrateRecorded(testbed, o, { to: AWAY, strategy: STRATEGY, variant: { fault: 'switch-unreachable' } }, info, { freshVmRetry: false });
+          out = await migrateRecorded(
+            testbed,
+            o,
+            { to: AWAY, strategy: STRATEGY, variant: { fault: 'switch-unreachable' } },
+            info,
+            { freshVmRetry: false },
+          );
         } finally {
           await o.close();
         }
@@ -418,7 +595,11 @@ test('a switch is unreachable at precheck: refused, nothing touched', async ({ t
         await unblockManagement(testbed);
       }
       const v = verdictOf(out);
-      return { verdict: v, resultsKept: kept(out), ok: (on) => out.result.verdict === 'refused' && on[0] === home(testbed) && v.includes(victim.name) };
+      return {
+        verdict: v,
+        resultsKept: kept(out),
+        ok: (on) => out.result.verdict === 'refused' && on[0] === home(testbed) && v.includes(victim.name),
+      };
     });
   }
 });

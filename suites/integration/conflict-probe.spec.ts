@@ -14,7 +14,8 @@ import { createConflictProbe } from '../../src/probes/conflict/probe.js';
 const P = `vmmicf-${process.pid}-`;
 const SQUAT_MAC = '02:00:c6:12:fb:07';
 const SELF_MAC = '02:00:c6:12:fb:64';
-const ns = (n: string, ...argv: string[]): Promise<unknown> => runChecked(['ip', 'netns', 'exec', P + n, ...argv], { timeoutMs: 10_000 });
+const ns = (n: string, ...argv: string[]): Promise<unknown> =>
+  runChecked(['ip', 'netns', 'exec', P + n, ...argv], { timeoutMs: 10_000 });
 
 /** Only what the probe reads of a testbed: VM records (vm9 owns the squatter's MAC, vm3 only a record). */
 const testbed = {
@@ -35,7 +36,21 @@ test.beforeAll(async () => {
   await ns('dst', 'ip', 'link', 'set', 'dev', 'br0', 'up');
   for (const [n, mac, v4, v6] of [['squat', SQUAT_MAC, '198.18.251.7/24', '2001:2:0:251::7/64'],
     ['self', SELF_MAC, '198.18.251.100/24', '2001:2:0:251::100/64']] as const) {
-    await runChecked(['ip', 'link', 'add', `to-${n}`, 'netns', P + 'dst', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', P + n]);
+    await runChecked([
+      'ip',
+      'link',
+      'add',
+      `to-${n}`,
+      'netns',
+      P + 'dst',
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'netns',
+      P + n,
+    ]);
     await ns('dst', 'ip', 'link', 'set', 'dev', `to-${n}`, 'master', 'br0');
     await ns('dst', 'ip', 'link', 'set', 'dev', `to-${n}`, 'up');
     await ns(n, 'ip', 'link', 'set', 'dev', 'eth0', 'address', mac);
@@ -78,7 +93,12 @@ test('the moving VM answering for its own address is no conflict; a testbed reco
   expect(await probe.whoHolds('198.18.251.100', 's', io)).toBeUndefined();
   expect(await probe.whoHolds('2001:2:0:251::100', 's', io)).toBeUndefined();
   const rec = await probe.whoHolds('2001:2:0:251::30', 'siteX-vms', io);
-  expect(rec).toEqual({ address: '2001:2:0:251::30', via: 'testbed', name: 'vm3 (testbed record, siteX-vms)', mac: '02:00:c6:12:fb:1e' });
+  expect(rec).toEqual({
+    address: '2001:2:0:251::30',
+    via: 'testbed',
+    name: 'vm3 (testbed record, siteX-vms)',
+    mac: '02:00:c6:12:fb:1e',
+  });
 });
 
 test('a probe on a missing interface fails with a typed error naming what to do', async () => {

@@ -27,11 +27,28 @@ test.beforeAll(async () => {
   await run(['ip', 'netns', 'add', NS]);
   await run(['ip', '-n', NS, 'link', 'set', 'lo', 'up']);
   await run(['ip', '-n', NS, 'addr', 'add', '198.18.31.2/24', 'dev', 'lo']);
-  for (const d of ['zebra', 'staticd']) await writeFile(join(frrDir, `${d}.conf`), `hostname frrt\nlog file ${frrDir}/${d}.log\n!\n`);
+  for (const d of ['zebra', 'staticd'])
+    await writeFile(join(frrDir, `${d}.conf`), `hostname frrt\nlog file ${frrDir}/${d}.log\n!\n`);
   await run(['chown', '-R', 'frr:frr', frrDir]);
   for (const d of ['zebra', 'staticd']) {
-    await run(['ip', 'netns', 'exec', NS, `/usr/lib/frr/${d}`, '-d', '-f', join(frrDir, `${d}.conf`), '-i', join(frrDir, `${d}.pid`),
-      '-z', join(frrDir, 'zserv.api'), '--vty_socket', frrDir, '-P', '0']);
+    await run([
+      'ip',
+      'netns',
+      'exec',
+      NS,
+      `/usr/lib/frr/${d}`,
+      '-d',
+      '-f',
+      join(frrDir, `${d}.conf`),
+      '-i',
+      join(frrDir, `${d}.pid`),
+      '-z',
+      join(frrDir, 'zserv.api'),
+      '--vty_socket',
+      frrDir,
+      '-P',
+      '0',
+    ]);
   }
 });
 
@@ -45,24 +62,44 @@ test.afterAll(async () => {
 });
 
 test('host routes through vtysh: add (non-canonical IPv6 input), verify, read back, remove without residue', async () => {
-  const conn = await sshConnect({ name: 'frrt', host: '127.0.0.1', port: lab.port, credentials: lab.switchModel.credentials,
-    hostKey: lab.switchModel.hostKey });
+  const conn = await sshConnect({
+    name: 'frrt',
+    host: '127.0.0.1',
+    port: lab.port,
+    credentials: lab.switchModel.credentials,
+    hostKey: lab.switchModel.hostKey,
+  });
   const changes: { description: string; same: boolean; rolledBack: boolean }[] = [];
-  const d = createFrrSshDriver(conn, { device: 'frrt', vtysh: `vtysh --vty_socket ${frrDir}`, linux: null,
-    onChange: (c) => changes.push({ description: c.description, same: c.diff.same, rolledBack: c.rolledBack }) });
+  const d = createFrrSshDriver(conn, {
+    device: 'frrt',
+    vtysh: `vtysh --vty_socket ${frrDir}`,
+    linux: null,
+    onChange: (c) => changes.push({ description: c.description, same: c.diff.same, rolledBack: c.rolledBack }),
+  });
   try {
     const before = await d.readRunningConfig();
     await d.addHostRoute({ prefix: '198.18.30.5/32', nextHop: '198.18.31.1' });
     await d.addHostRoute({ prefix: '2001:2:0:30:0:0:0:5/128', device: 'lo' });
     expect(await d.readRunningConfig()).toContain('ip route 198.18.30.5/32 198.18.31.1');
     const routes = await d.readRoutes();
-    expect(routes.find((r) => r.prefix === '198.18.30.5/32')).toMatchObject({ protocol: 'static', nextHops: ['198.18.31.1'] });
+    expect(routes.find((r) => r.prefix === '198.18.30.5/32')).toMatchObject({
+      protocol: 'static',
+      nextHops: ['198.18.31.1'],
+    });
     expect(routes.some((r) => r.prefix === '2001:2:0:30::5/128')).toBe(true);
-    expect(changes.map((c) => [c.same, c.rolledBack])).toEqual([[false, false], [false, false]]);
+    expect(changes.map((c) => [c.same, c.rolledBack])).toEqual([
+      [false, false],
+      [false, false],
+    ]);
     await d.removeHostRoute({ prefix: '198.18.30.5/32', nextHop: '198.18.31.1' });
     await d.removeHostRoute({ prefix: '2001:2:0:30::5/128', device: 'lo' });
     expect(await d.readRunningConfig()).toBe(before);
-    expect(await d.readNeighbors().then(() => undefined, (x: unknown) => x)).toMatchObject({ code: 'UNSUPPORTED' });
+    expect(
+      await d.readNeighbors().then(
+        () => undefined,
+        (x: unknown) => x,
+      ),
+    ).toMatchObject({ code: 'UNSUPPORTED' });
   } finally {
     await d.close();
     conn.close();

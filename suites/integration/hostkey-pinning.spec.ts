@@ -82,7 +82,10 @@ test('the right key connects (pinned fingerprint and known_hosts)', async () => 
   const [type, b64] = s.hostKey.publicLine.split(/\s+/);
   const file = join(s.dir, 'known_hosts_right');
   await writeFile(file, `[127.0.0.1]:${s.port} ${type} ${b64}\n`);
-  for (const policy of [{ kind: 'fingerprint', sha256: s.hostKey.fingerprint }, { kind: 'known-hosts', file }] as const) {
+  for (const policy of [
+    { kind: 'fingerprint', sha256: s.hostKey.fingerprint },
+    { kind: 'known-hosts', file },
+  ] as const) {
     const c = await sshConnect(await target(policy), { timeoutMs: 10_000 });
     try {
       expect(c.hostKeyFingerprint).toBe(s.hostKey.fingerprint);

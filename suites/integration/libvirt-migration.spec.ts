@@ -9,8 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import {
-  type HypervisorDriver, type HypervisorEvent, type LibvirtdHandle, LibvirtRpcDriver, type MigrationJobOutcome, VirshDriver,
-  runLocal, startLibvirtd,
+  type HypervisorDriver,
+  type HypervisorEvent,
+  type LibvirtdHandle,
+  LibvirtRpcDriver,
+  type MigrationJobOutcome,
+  VirshDriver,
+  runLocal,
+  startLibvirtd,
 } from './libvirt-imports.js';
 
 test.describe.configure({ mode: 'serial', timeout: 120_000 });
@@ -72,7 +78,9 @@ test.afterAll(async () => {
  * whether they fall inside the result's window varies: they are left out of the comparison.
  */
 function transitions(events: readonly HypervisorEvent[], host: string): string[] {
-  return events.flatMap((e) => (e.kind === 'lifecycle' && e.host === host && !e.event.endsWith('defined') ? [`${e.event}/${e.detail}`] : []));
+  return events.flatMap((e) =>
+    e.kind === 'lifecycle' && e.host === host && !e.event.endsWith('defined') ? [`${e.event}/${e.detail}`] : [],
+  );
 }
 
 async function migrateChecked(src: HypervisorDriver, dst: HypervisorDriver, dstPort: number, bandwidthMiBs: number) {
@@ -92,7 +100,10 @@ async function migrateChecked(src: HypervisorDriver, dst: HypervisorDriver, dstP
   expect(r.eventGapMs).toBeLessThan(10_000);
   // QEMU >= 8 quits after a completed outgoing migration with a SHUTDOWN event, which libvirt >= 10 passes
   // on as shutdown/host between the two: it is the source process ending, never a guest shutdown.
-  expect(transitions(r.events, src.host).filter((t) => t !== 'shutdown/host')).toEqual(['suspended/migrated', 'stopped/migrated']);
+  expect(transitions(r.events, src.host).filter((t) => t !== 'shutdown/host')).toEqual([
+    'suspended/migrated',
+    'stopped/migrated',
+  ]);
   expect(transitions(r.events, dst.host)).toEqual(['started/migrated', 'resumed/migrated']);
   expect(r.events.some((e) => e.kind === 'migration-iteration' && e.host === src.host)).toBe(true);
   return { r, progress };
@@ -100,8 +111,10 @@ async function migrateChecked(src: HypervisorDriver, dst: HypervisorDriver, dstP
 
 function summary(r: MigrationJobOutcome): string {
   const f = r.destinationStats?.fields ?? {};
-  return `perform ${r.performMs.toFixed(0)} ms, qemu downtime ${r.qemuDowntimeMs} ms, event gap ${r.eventGapMs?.toFixed(1)} ms, `
-    + `setup ${f['setup_time']} ms, processed ${f['memory_processed']} B, iterations ${f['memory_iteration']}`;
+  return (
+    `perform ${r.performMs.toFixed(0)} ms, qemu downtime ${r.qemuDowntimeMs} ms, event gap ${r.eventGapMs?.toFixed(1)} ms, ` +
+    `setup ${f['setup_time']} ms, processed ${f['memory_processed']} B, iterations ${f['memory_iteration']}`
+  );
 }
 
 const rpcTransitions: Record<string, string[][]> = {};
@@ -126,7 +139,12 @@ test('RPC driver: abort leaves the guest running on the source', async () => {
   void (async () => {
     for await (const e of hv2.events({ signal: stop.signal })) if (e.domain.name === GUEST) seen.push(e);
   })();
-  const m = hv1.migrate(GUEST, uriOf(16610), { destination: hv2, bandwidthMiBs: 1, pollIntervalMs: 50, timeoutMs: 60_000 });
+  const m = hv1.migrate(GUEST, uriOf(16610), {
+    destination: hv2,
+    bandwidthMiBs: 1,
+    pollIntervalMs: 50,
+    timeoutMs: 60_000,
+  });
   for await (const p of m.progress) {
     expect(p.stats.type).toBe('unbounded');
     await m.abort();
@@ -161,7 +179,8 @@ test('a guest reset reaches both drivers as a reboot event, and the guest keeps 
   const stop = new AbortController();
   const reboots = { rpc: 0, virsh: 0 };
   const collect = async (d: HypervisorDriver, key: keyof typeof reboots): Promise<void> => {
-    for await (const e of d.events({ signal: stop.signal })) if (e.domain.name === GUEST && e.kind === 'reboot') reboots[key]++;
+    for await (const e of d.events({ signal: stop.signal }))
+      if (e.domain.name === GUEST && e.kind === 'reboot') reboots[key]++;
   };
   try {
     void collect(hv1, 'rpc').catch(() => undefined);

@@ -24,7 +24,10 @@ test.beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vmmi-td-'));
   const base = { dir, hostUuid: HOST_UUID, driver: 'test' as const };
   // Short daemon keepalive so the spec sees PINGs within a second.
-  daemon = await startLibvirtd({ ...base, libvirtdConf: `${renderLibvirtdConf(base)}keepalive_interval = 1\nkeepalive_count = 5\n` });
+  daemon = await startLibvirtd({
+    ...base,
+    libvirtdConf: `${renderLibvirtdConf(base)}keepalive_interval = 1\nkeepalive_count = 5\n`,
+  });
   rpc = await LibvirtRpcDriver.connect(daemon.unixUri, { host: 'td' });
   virsh = new VirshDriver(daemon.unixUri, { host: 'td' });
 });
@@ -37,7 +40,9 @@ test.afterAll(async () => {
 });
 
 const life = (evs: readonly HypervisorEvent[], name: string): string[] =>
-  evs.filter((e) => e.kind === 'lifecycle' && e.domain.name === name).map((e) => (e.kind === 'lifecycle' ? `${e.event}/${e.detail}` : ''));
+  evs
+    .filter((e) => e.kind === 'lifecycle' && e.domain.name === name)
+    .map((e) => (e.kind === 'lifecycle' ? `${e.event}/${e.detail}` : ''));
 
 function collect(d: HypervisorDriver, signal: AbortSignal): HypervisorEvent[] {
   const out: HypervisorEvent[] = [];
@@ -91,13 +96,27 @@ for (const via of ['rpc', 'virsh'] as const) {
       await st();
       await d.undefine(name);
       await expect(d.lookup({ name })).rejects.toMatchObject({ code: 'LIBVIRT', libvirtName: 'no-domain' });
-      expect(states).toEqual(['shutoff/unknown', 'running/booted', 'paused/user', 'running/unpaused', 'shutoff/destroyed']);
-      const want = ['defined/added', 'started/booted', 'suspended/paused', 'resumed/unpaused', 'stopped/destroyed', 'undefined/removed'];
+      expect(states).toEqual([
+        'shutoff/unknown',
+        'running/booted',
+        'paused/user',
+        'running/unpaused',
+        'shutoff/destroyed',
+      ]);
+      const want = [
+        'defined/added',
+        'started/booted',
+        'suspended/paused',
+        'resumed/unpaused',
+        'stopped/destroyed',
+        'undefined/removed',
+      ];
       await expect.poll(() => life(seenRpc, name), { timeout: 3_000 }).toEqual(want);
       await expect.poll(() => life(seenVirsh, name), { timeout: 3_000 }).toEqual(want);
       const rpcEv = seenRpc.filter((e) => e.domain.name === name);
       expect(rpcEv.every((e) => e.host === 'td' && e.domain.uuid === ref.uuid)).toBe(true);
-      for (let i = 1; i < rpcEv.length; i++) expect(rpcEv[i]?.at.monoNs).toBeGreaterThanOrEqual(rpcEv[i - 1]?.at.monoNs ?? 0n);
+      for (let i = 1; i < rpcEv.length; i++)
+        expect(rpcEv[i]?.at.monoNs).toBeGreaterThanOrEqual(rpcEv[i - 1]?.at.monoNs ?? 0n);
     } finally {
       stop.abort();
       await d.destroy(name).catch(() => undefined);
@@ -114,7 +133,10 @@ test('errors are typed: no-domain, no-support, unknown procedure, refused connec
     await expect(d.start('test')).rejects.toMatchObject({ code: 'LIBVIRT' });
   }
   const unknownProc = { num: 9999, name: 'UNKNOWN', args: () => undefined, ret: () => undefined };
-  await expect(rpc.client.call(unknownProc, undefined)).rejects.toMatchObject({ libvirtCode: 39, libvirtName: 'no-support' });
+  await expect(rpc.client.call(unknownProc, undefined)).rejects.toMatchObject({
+    libvirtCode: 39,
+    libvirtName: 'no-support',
+  });
   const missing = `test+unix:///default?socket=${join(dir, 'missing-sock')}`;
   await expect(LibvirtRpcDriver.connect(missing)).rejects.toMatchObject({ code: 'CONNECTION' });
   await expect(new VirshDriver(missing).hostname()).rejects.toMatchObject({ code: 'CONNECTION' });
@@ -139,8 +161,12 @@ test('keepalive against the real daemon: its PINGs are answered, ours get PONGs'
     expect(chatty.stats.pingsSent).toBeGreaterThanOrEqual(chatty.stats.pongsReceived);
     for (const c of [quiet, chatty]) {
       expect(c.closed).toBe(false);
-      expect(await c.call({ num: 157, name: 'CONNECT_GET_LIB_VERSION', args: () => undefined, ret: (x) => x.uhyper() }, undefined))
-        .toBeGreaterThan(0n);
+      expect(
+        await c.call(
+          { num: 157, name: 'CONNECT_GET_LIB_VERSION', args: () => undefined, ret: (x) => x.uhyper() },
+          undefined,
+        ),
+      ).toBeGreaterThan(0n);
     }
   } finally {
     await quiet.close();
@@ -149,7 +175,11 @@ test('keepalive against the real daemon: its PINGs are answered, ours get PONGs'
 });
 
 test('daemon killed under a live connection: event iterators and later calls fail with ConnectionError', async () => {
-  const other = await startLibvirtd({ dir: join(dir, 'victim'), hostUuid: '6c61622d-6876-4000-8000-0000000000d2', driver: 'test' });
+  const other = await startLibvirtd({
+    dir: join(dir, 'victim'),
+    hostUuid: '6c61622d-6876-4000-8000-0000000000d2',
+    driver: 'test',
+  });
   try {
     const d = await LibvirtRpcDriver.connect(other.unixUri, { host: 'victim' });
     const events = d.events();

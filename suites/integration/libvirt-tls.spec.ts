@@ -29,8 +29,23 @@ async function makeLeaf(ca: string, dir: string, name: string, ext: string): Pro
   await writeFile(join(dir, `${name}.ext`), ext);
   await run('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
     '-keyout', join(dir, `${name}key.pem`), '-out', join(dir, `${name}.csr`), '-subj', `/CN=vmmi-${name}`]);
-  await run('openssl', ['x509', '-req', '-in', join(dir, `${name}.csr`), '-CA', join(ca, 'cacert.pem'), '-CAkey', join(ca, 'ca.key'),
-    '-CAcreateserial', '-out', join(dir, `${name}cert.pem`), '-days', '2', '-extfile', join(dir, `${name}.ext`)]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    join(dir, `${name}.csr`),
+    '-CA',
+    join(ca, 'cacert.pem'),
+    '-CAkey',
+    join(ca, 'ca.key'),
+    '-CAcreateserial',
+    '-out',
+    join(dir, `${name}cert.pem`),
+    '-days',
+    '2',
+    '-extfile',
+    join(dir, `${name}.ext`),
+  ]);
 }
 
 test.beforeAll(async () => {
@@ -70,12 +85,16 @@ test('tls with a client certificate from pkipath: handshake, calls and events wo
 
 test('a server certificate from another CA is refused; no_verify=1 skips the check', async () => {
   const other = join(root, 'other');
-  await expect(LibvirtRpcDriver.connect(`${daemon?.tlsUri}?pkipath=${other}`)).rejects.toMatchObject({ code: 'CONNECTION' });
+  await expect(LibvirtRpcDriver.connect(`${daemon?.tlsUri}?pkipath=${other}`)).rejects.toMatchObject({
+    code: 'CONNECTION',
+  });
   // The server still verifies the client: present the right client certificate, skip only our check of the server.
   const d = await LibvirtRpcDriver.connect(`${daemon?.tlsUri}?pkipath=${join(root, 'client')}&no_verify=1`);
   await d.close();
   // no_verify does not make the daemon accept a client certificate from a foreign CA.
-  const refused = await LibvirtRpcDriver.connect(`${daemon?.tlsUri}?pkipath=${other}&no_verify=1`, { timeoutMs: 10_000 }).catch((e: unknown) => e);
+  const refused = await LibvirtRpcDriver.connect(`${daemon?.tlsUri}?pkipath=${other}&no_verify=1`, {
+    timeoutMs: 10_000,
+  }).catch((e: unknown) => e);
   expect(refused).toMatchObject({ code: 'CONNECTION' });
   console.log(`foreign client certificate: ${String(refused)}`);
 });

@@ -10,7 +10,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
-import { checkMemoryIntegrity, guestControlRequest, parseMemcheckReply, queryMemcheck, runLocal } from '../../src/index.js';
+import {
+  checkMemoryIntegrity,
+  guestControlRequest,
+  parseMemcheckReply,
+  queryMemcheck,
+  runLocal,
+} from '../../src/index.js';
 
 const ASSETS = process.env.VMMI_ASSETS_DIR ?? '/var/lib/vmmi/assets';
 const MEMCHECK = `${ASSETS}/memcheck`;
@@ -38,9 +44,18 @@ test('the checker verifies its region, the self-test corrupts a named page, the 
   start([MEMCHECK, '-m', '1', '-u', '500', '-v', '4096', '-s', status]);
   start([UDPREFL, '0', '0', '17071', status]);
   const target = { runner: localRunner, address: '127.0.0.1', port: 17071 };
-  await expect.poll(async () => (await queryMemcheck(target))?.passes ?? -1, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+  await expect
+    .poll(async () => (await queryMemcheck(target))?.passes ?? -1, { timeout: 10_000 })
+    .toBeGreaterThanOrEqual(2);
   const first = await queryMemcheck(target);
-  expect(first).toMatchObject({ state: 'ok', pages: 256, pageBytes: 4096, updatePps: 500, verifyPps: 4096, badPages: 0 });
+  expect(first).toMatchObject({
+    state: 'ok',
+    pages: 256,
+    pageBytes: 4096,
+    updatePps: 500,
+    verifyPps: 4096,
+    badPages: 0,
+  });
   expect((await checkMemoryIntegrity(target)).status).toBe('ok');
 
   expect(await guestControlRequest(target, 'memcheck-corrupt 77')).toBe('memcheck-corrupt seq=1 page=77');
@@ -51,18 +66,25 @@ test('the checker verifies its region, the self-test corrupts a named page, the 
   expect(bad?.first?.expected).not.toBe(bad?.first?.found);
   const verdict = await checkMemoryIntegrity(target);
   expect(verdict).toMatchObject({ status: 'corrupt', firstBadPage: 77 });
-  expect(verdict.detail).toMatch(/^1 bad page\(s\); first: page 77 word 256 expected 0x[0-9a-f]{16} found 0x[0-9a-f]{16}/);
+  expect(verdict.detail).toMatch(
+    /^1 bad page\(s\); first: page 77 word 256 expected 0x[0-9a-f]{16} found 0x[0-9a-f]{16}/,
+  );
   expect(verdict.method).toBe('guest memcheck: 1 MiB pattern, 500 page rewrites/s, 4096 page checks/s');
 });
 
 test('no checker running: absent, so the move is unchecked; unknown requests are refused', async () => {
   start([UDPREFL, '0', '0', '17072', join(dir, 'none.stat')]);
   const target = { runner: localRunner, address: '127.0.0.1', port: 17072 };
-  await expect.poll(async () => guestControlRequest(target, 'memcheck', { tries: 1 }), { timeout: 10_000 }).toMatch(/^memcheck state=absent/);
+  await expect
+    .poll(async () => guestControlRequest(target, 'memcheck', { tries: 1 }), { timeout: 10_000 })
+    .toMatch(/^memcheck state=absent/);
   expect(parseMemcheckReply((await guestControlRequest(target, 'memcheck')) ?? '').state).toBe('absent');
   expect((await checkMemoryIntegrity(target)).status).toBe('unchecked');
   expect(await guestControlRequest(target, 'reboot')).toBe('error unknown-request');
   // A port nobody answers on gives no verdict, never ok.
-  const silent = await checkMemoryIntegrity({ runner: localRunner, address: '127.0.0.1', port: 17073 }, { budgetMs: 2000 });
+  const silent = await checkMemoryIntegrity(
+    { runner: localRunner, address: '127.0.0.1', port: 17073 },
+    { budgetMs: 2000 },
+  );
   expect(silent.status).toBe('unknown');
 });

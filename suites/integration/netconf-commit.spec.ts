@@ -9,8 +9,24 @@
 import { test, expect } from '@playwright/test';
 import { startNetconfLab, type NetconfLab } from './netconf-lab.js';
 import {
-  NS_IANAIFT, NS_IF, canonicalConfig, createNetconfDriver, e, el, netconfIetf, nodeOperation, snapshotRunning, transaction, childrenNamed, child, textAt,
-  openSwitchDriver, hasHostRoutes, hasSegments, type NetconfClient, type NetconfNotification,
+  NS_IANAIFT,
+  NS_IF,
+  canonicalConfig,
+  createNetconfDriver,
+  e,
+  el,
+  netconfIetf,
+  nodeOperation,
+  snapshotRunning,
+  transaction,
+  childrenNamed,
+  child,
+  textAt,
+  openSwitchDriver,
+  hasHostRoutes,
+  hasSegments,
+  type NetconfClient,
+  type NetconfNotification,
 } from './netconf-imports.js';
 
 let lab: NetconfLab;
@@ -22,7 +38,11 @@ test.afterAll(async () => {
 });
 
 const iface = (name: string, attrs: Record<string, string> = {}) =>
-  el('interfaces', { xmlns: NS_IF }, el('interface', attrs, e('name', name), el('type', { 'xmlns:ianaift': NS_IANAIFT }, 'ianaift:ethernetCsmacd')));
+  el(
+    'interfaces',
+    { xmlns: NS_IF },
+    el('interface', attrs, e('name', name), el('type', { 'xmlns:ianaift': NS_IANAIFT }, 'ianaift:ethernetCsmacd')),
+  );
 
 async function runningNames(c: NetconfClient): Promise<string[]> {
   const r = await c.getConfig('running', { type: 'subtree', content: el('interfaces', { xmlns: NS_IF }) });
@@ -47,8 +67,14 @@ test('lock contention: second session gets lock-denied naming the holder; releas
   const b = await lab.connect();
   try {
     await a.lock('candidate');
-    const err = await b.lock('candidate').then(() => undefined, (x: unknown) => x);
-    expect(err).toMatchObject({ code: 'NETCONF_RPC', errors: [{ tag: 'lock-denied', info: { 'session-id': String(a.sessionId) } }] });
+    const err = await b.lock('candidate').then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(err).toMatchObject({
+      code: 'NETCONF_RPC',
+      errors: [{ tag: 'lock-denied', info: { 'session-id': String(a.sessionId) } }],
+    });
     await b.killSession(a.sessionId);
     await expect.poll(() => a.session.closed, { timeout: 5000 }).toBe(true);
     await b.lock('candidate');
@@ -66,7 +92,11 @@ test('persistent confirmed commit is rolled back by the device after the client 
   await a.editConfig(iface('cc-gone'));
   await a.commit({ confirmed: true, timeoutS: 2, persist: 'vmmi-test-gone' });
   const start = await nextEvent(events, (n) => n.event.kind === 'confirmed-commit', 5000);
-  expect(start.event).toMatchObject({ kind: 'confirmed-commit', confirmEvent: 'start', changedBy: { sessionId: a.sessionId } });
+  expect(start.event).toMatchObject({
+    kind: 'confirmed-commit',
+    confirmEvent: 'start',
+    changedBy: { sessionId: a.sessionId },
+  });
   expect(await runningNames(watcher)).toContain('cc-gone');
   const t0 = Date.now();
   a.session.destroy(); // vmmi "dies": no cancel, no confirm; persist keeps the commit pending
@@ -85,11 +115,24 @@ test('cancel-commit with persist-id from another session reverts at once; config
   await a.editConfig(iface('cc-cancel'));
   await a.commit({ confirmed: true, timeoutS: 60, persist: 'vmmi-test-cancel' });
   const change = await nextEvent(events, (n) => n.event.kind === 'config-change', 5000);
-  expect(change.event).toMatchObject({ kind: 'config-change', changedBy: { username: 'root', sessionId: a.sessionId } });
-  expect(change.event).toMatchObject({ datastore: 'running', edits: [{ target: '/if:interfaces', operation: 'create' }] });
+  expect(change.event).toMatchObject({
+    kind: 'config-change',
+    changedBy: { username: 'root', sessionId: a.sessionId },
+  });
+  expect(change.event).toMatchObject({
+    datastore: 'running',
+    edits: [{ target: '/if:interfaces', operation: 'create' }],
+  });
   await b.cancelCommit('vmmi-test-cancel');
-  expect((await nextEvent(events, (n) => n.event.kind === 'confirmed-commit' && (n.event as { confirmEvent: string }).confirmEvent !== 'start', 5000)).event)
-    .toMatchObject({ confirmEvent: 'cancel' });
+  expect(
+    (
+      await nextEvent(
+        events,
+        (n) => n.event.kind === 'confirmed-commit' && (n.event as { confirmEvent: string }).confirmEvent !== 'start',
+        5000,
+      )
+    ).event,
+  ).toMatchObject({ confirmEvent: 'cancel' });
   expect(await runningNames(b)).not.toContain('cc-cancel');
   for (const s of [a, b, watcher]) await s.close();
 });
@@ -105,30 +148,64 @@ test('transaction(): commits verified changes; a failed verify rolls back with n
   expect(routes.map((r) => r.prefix)).toEqual(expect.arrayContaining(['198.18.10.100/32', '2001:2::64/128']));
   const mid = await snapshotRunning(c);
   const failed = await transaction(c, [{ description: 'bad verify', config: iface('tx-verify') }], {
-    confirmTimeoutS: 30, verify: async () => 'forced failure' }).then(() => undefined, (x: unknown) => x);
+    confirmTimeoutS: 30,
+    verify: async () => 'forced failure',
+  }).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(failed).toMatchObject({ code: 'CONFIG_REJECTED' });
   expect(await snapshotRunning(c)).toEqual(mid);
   const ac = new AbortController();
   const aborted = transaction(c, [{ description: 'aborted', config: iface('tx-abort') }], {
-    confirmTimeoutS: 30, signal: ac.signal, verify: async () => {
+    confirmTimeoutS: 30,
+    signal: ac.signal,
+    verify: async () => {
       ac.abort();
       return undefined;
-    } }).then(() => undefined, (x: unknown) => x);
+    },
+  }).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(await aborted).toMatchObject({ code: 'ABORTED' });
   expect(await snapshotRunning(c)).toEqual(mid);
   const r = await transaction(c, [{ description: 'ok', config: iface('tx-ok') }], { confirmTimeoutS: 30 });
   expect(r.persistId).toMatch(/^vmmi-/);
   expect(r.diff?.added.some((l) => l.includes('tx-ok'))).toBe(true);
-  expect(r.steps.map((s) => s.name)).toEqual(['snapshot-before', 'lock', 'discard-changes', 'edit: ok', 'confirmed-commit',
-    'confirming-commit', 'unlock', 'snapshot-after']);
-  await transaction(c, [{ description: 'cleanup', config: el('interfaces', { xmlns: NS_IF },
-    el('interface', nodeOperation('remove'), e('name', 'tx-ok'))) }]);
+  expect(r.steps.map((s) => s.name)).toEqual([
+    'snapshot-before',
+    'lock',
+    'discard-changes',
+    'edit: ok',
+    'confirmed-commit',
+    'confirming-commit',
+    'unlock',
+    'snapshot-after',
+  ]);
+  await transaction(c, [
+    {
+      description: 'cleanup',
+      config: el('interfaces', { xmlns: NS_IF }, el('interface', nodeOperation('remove'), e('name', 'tx-ok'))),
+    },
+  ]);
   await d.removeHostRoute?.({ prefix: '2001:2::64/128' });
   await d.removeHostRoute?.({ prefix: '198.18.10.100/32' });
   await d.detachSegment?.({ port: 'swp9' });
-  await transaction(c, [{ description: 'cleanup', config: el('interfaces', { xmlns: NS_IF },
-    el('interface', nodeOperation('remove'), e('name', 'swp9'))) }, { description: 'cleanup routing', config: el('routing',
-    { xmlns: 'urn:ietf:params:xml:ns:yang:ietf-routing' }, el('control-plane-protocols', nodeOperation('remove'))) }]);
+  await transaction(c, [
+    {
+      description: 'cleanup',
+      config: el('interfaces', { xmlns: NS_IF }, el('interface', nodeOperation('remove'), e('name', 'swp9'))),
+    },
+    {
+      description: 'cleanup routing',
+      config: el(
+        'routing',
+        { xmlns: 'urn:ietf:params:xml:ns:yang:ietf-routing' },
+        el('control-plane-protocols', nodeOperation('remove')),
+      ),
+    },
+  ]);
   expect(await snapshotRunning(c)).toEqual(before);
   await d.close();
 });
@@ -157,8 +234,13 @@ test('registry opens the netconf-ietf driver for a resolved Switch; unknown kind
   expect(await d.readRunningConfig()).toContain('<name>swp-reg</name>');
   await d.detachSegment({ port: 'swp-reg' });
   await d.close();
-  const err = await openSwitchDriver({ ...lab.switchModel, kind: 'nope' as never }).then(() => undefined, (x: unknown) => x);
-  expect(String((err as Error).message)).toContain('unknown switch driver kind "nope"; supported: netconf-ietf, frr-ssh');
+  const err = await openSwitchDriver({ ...lab.switchModel, kind: 'nope' as never }).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  expect(String((err as Error).message)).toContain(
+    'unknown switch driver kind "nope"; supported: netconf-ietf, frr-ssh',
+  );
 });
 
 test('no candidate (writable-running): checkpoint transaction restores on failed verify and says so', async () => {
@@ -169,7 +251,12 @@ test('no candidate (writable-running): checkpoint transaction restores on failed
     const d = createNetconfDriver(c, netconfIetf, { device: 'swrun' });
     expect(d.rollback).toBe('checkpoint');
     await d.attachSegment?.({ port: 'swp1' });
-    const r = await d.apply([{ description: 'route', config: el('interfaces', { xmlns: NS_IF }, e('interface', e('name', 'swp1'), e('description', 'changed'))) }]);
+    const r = await d.apply([
+      {
+        description: 'route',
+        config: el('interfaces', { xmlns: NS_IF }, e('interface', e('name', 'swp1'), e('description', 'changed'))),
+      },
+    ]);
     expect(r.mechanism).toBe('checkpoint');
     expect(r.diff?.added).toEqual(['/interfaces/interface[swp1]/description = changed']);
     const mid = await snapshotRunning(c);

@@ -26,8 +26,23 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  NS_IANAIFT, NS_IF, NetconfClient, Secret, child, childrenNamed, e, el, generateLabKeys, isAlive, isVmmiError, runLocal,
-  startNetconfSwitch, textAt, writeKnownHosts, type NetconfNotification, type NetconfSwitch,
+  NS_IANAIFT,
+  NS_IF,
+  NetconfClient,
+  Secret,
+  child,
+  childrenNamed,
+  e,
+  el,
+  generateLabKeys,
+  isAlive,
+  isVmmiError,
+  runLocal,
+  startNetconfSwitch,
+  textAt,
+  writeKnownHosts,
+  type NetconfNotification,
+  type NetconfSwitch,
 } from './netconf-imports.js';
 
 const PORTS = [18480, 18481, 18482, 18483] as const;
@@ -60,12 +75,23 @@ test.beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vmmi-ncc-'));
   const keys = await generateLabKeys(join(dir, 'keys'), { rsaBits: 2048 });
   knownHosts = join(dir, 'known_hosts');
-  await writeKnownHosts(knownHosts, PORTS.map((port) => ({ host: '127.0.0.1', port, publicKeys: keys.hostPublicKeys })));
+  await writeKnownHosts(
+    knownHosts,
+    PORTS.map((port) => ({ host: '127.0.0.1', port, publicKeys: keys.hostPublicKeys })),
+  );
   privateKey = new Secret(`\${file:${keys.clientEd25519}}`, await readFile(keys.clientEd25519, 'utf8'));
   for (const [index, port] of PORTS.entries()) {
     const name = `ncc${index}`;
-    const daemon = await startNetconfSwitch({ dir: join(dir, name), name, listenAddr: '127.0.0.1', port, hostKeyDir: keys.dir,
-      authorizedKeysFile: keys.authorizedKeys, timeoutMs: 60_000, logLevel: 'warn' });
+    const daemon = await startNetconfSwitch({
+      dir: join(dir, name),
+      name,
+      listenAddr: '127.0.0.1',
+      port,
+      hostKeyDir: keys.dir,
+      authorizedKeysFile: keys.authorizedKeys,
+      timeoutMs: 60_000,
+      logLevel: 'warn',
+    });
     switches.push({ index, port, name, daemon });
   }
 });
@@ -79,16 +105,33 @@ test.afterAll(async () => {
 
 function connect(sw: Sw): Promise<NetconfClient> {
   if (privateKey === undefined) throw new Error('keys not generated');
-  return NetconfClient.connect({ name: sw.name, host: '127.0.0.1', port: sw.port, credentials: { username: 'root', privateKey },
-    hostKey: { kind: 'known-hosts', file: knownHosts } },
-  { rpcTimeoutMs: RPC_TIMEOUT_MS, helloTimeoutMs: RPC_TIMEOUT_MS, timeoutMs: RPC_TIMEOUT_MS }).then((c) => {
+  return NetconfClient.connect(
+    {
+      name: sw.name,
+      host: '127.0.0.1',
+      port: sw.port,
+      credentials: { username: 'root', privateKey },
+      hostKey: { kind: 'known-hosts', file: knownHosts },
+    },
+    { rpcTimeoutMs: RPC_TIMEOUT_MS, helloTimeoutMs: RPC_TIMEOUT_MS, timeoutMs: RPC_TIMEOUT_MS },
+  ).then((c) => {
     clients.push(c);
     return c;
   });
 }
 
-const ifaceCfg = (name: string, description: string) => el('interfaces', { xmlns: NS_IF }, el('interface', {}, e('name', name),
-  el('type', { 'xmlns:ianaift': NS_IANAIFT }, 'ianaift:ethernetCsmacd'), e('description', description)));
+const ifaceCfg = (name: string, description: string) =>
+  el(
+    'interfaces',
+    { xmlns: NS_IF },
+    el(
+      'interface',
+      {},
+      e('name', name),
+      el('type', { 'xmlns:ianaift': NS_IANAIFT }, 'ianaift:ethernetCsmacd'),
+      e('description', description),
+    ),
+  );
 const ifaceFilter = (name: string) => ({ type: 'subtree' as const,
   content: el('interfaces', { xmlns: NS_IF }, e('interface', e('name', name))) });
 const seedDescription = (sw: number, k: number) => `seed-${sw}-${k}`;
@@ -112,16 +155,27 @@ async function call<T>(f: () => Promise<T>): Promise<T> {
 
 /** The (name, description) pairs in a get-config reply's `<interfaces>`. */
 function interfacesOf(data: Parameters<typeof child>[0]): { name: string; description: string | undefined }[] {
-  return childrenNamed(child(data, 'interfaces'), 'interface').map((i) => ({ name: textAt(i, 'name') ?? '', description: textAt(i, 'description') }));
+  return childrenNamed(child(data, 'interfaces'), 'interface').map((i) => ({
+    name: textAt(i, 'name') ?? '',
+    description: textAt(i, 'description'),
+  }));
 }
 
 /** Reads one interface from `source` and checks that the reply holds exactly it, with `description`. */
-async function readBack(c: NetconfClient, source: 'running' | 'candidate', name: string, description: string, who: string): Promise<void> {
+async function readBack(
+  c: NetconfClient,
+  source: 'running' | 'candidate',
+  name: string,
+  description: string,
+  who: string,
+): Promise<void> {
   const r = await call(() => c.getConfig(source, ifaceFilter(name)));
   const got = interfacesOf(r.data);
   if (got.length !== 1 || got[0]?.name !== name || got[0]?.description !== description) {
-    tally.problems.push(`${who}: get-config ${source} for ${name} (message-id ${r.reply.messageId}) expected ` +
-      `"${description}", got ${JSON.stringify(got)}`);
+    tally.problems.push(
+      `${who}: get-config ${source} for ${name} (message-id ${r.reply.messageId}) expected ` +
+        `"${description}", got ${JSON.stringify(got)}`,
+    );
   }
 }
 
@@ -189,7 +243,8 @@ async function establishedToPorts(): Promise<string> {
 const tcpHandles = (): number => process.getActiveResourcesInfo().filter((x) => x === 'TCPSocketWrap').length;
 
 type EventKey = string;
-const configKey = (sessionId: number | undefined, name: string) => `change|${sessionId}|/if:interfaces/if:interface[if:name='${name}']|create`;
+const configKey = (sessionId: number | undefined, name: string) =>
+  `change|${sessionId}|/if:interfaces/if:interface[if:name='${name}']|create`;
 
 function keyOf(n: NetconfNotification): EventKey {
   const ev = n.event;
@@ -213,8 +268,21 @@ test('50 concurrent sessions over 4 switches and 3 event streams lose no reply a
     const c = await connect(sw);
     await c.lock('candidate');
     await c.discardChanges();
-    await c.editConfig(el('interfaces', { xmlns: NS_IF }, ...Array.from({ length: SEEDS }, (_, k) => el('interface', {},
-      e('name', `seed-${k}`), el('type', { 'xmlns:ianaift': NS_IANAIFT }, 'ianaift:ethernetCsmacd'), e('description', seedDescription(sw.index, k))))));
+    await c.editConfig(
+      el(
+        'interfaces',
+        { xmlns: NS_IF },
+        ...Array.from({ length: SEEDS }, (_, k) =>
+          el(
+            'interface',
+            {},
+            e('name', `seed-${k}`),
+            el('type', { 'xmlns:ianaift': NS_IANAIFT }, 'ianaift:ethernetCsmacd'),
+            e('description', seedDescription(sw.index, k)),
+          ),
+        ),
+      ),
+    );
     await c.commit();
     await c.unlock('candidate');
     await closeChecked(c, `seed ${sw.name}`);
@@ -256,7 +324,8 @@ test('50 concurrent sessions over 4 switches and 3 event streams lose no reply a
       await Promise.all([
         commitInterface(c, name, marker, who),
         (async () => {
-          for (let b = 0; b < BATCHES; b++) await pipelinedReads(c, sw.index, w + r * PIPELINE * BATCHES + b * PIPELINE, who);
+          for (let b = 0; b < BATCHES; b++)
+            await pipelinedReads(c, sw.index, w + r * PIPELINE * BATCHES + b * PIPELINE, who);
         })(),
       ]);
     }
@@ -269,18 +338,30 @@ test('50 concurrent sessions over 4 switches and 3 event streams lose no reply a
     }
   })();
   const settled = await Promise.allSettled([...work, writing]);
-  const failures = settled.flatMap((s, i) => (s.status === 'rejected' ? [`${i < WORKERS ? `worker ${i}` : 'writer'}: ${String(s.reason)}`] : []));
+  const failures = settled.flatMap((s, i) =>
+    s.status === 'rejected' ? [`${i < WORKERS ? `worker ${i}` : 'writer'}: ${String(s.reason)}`] : [],
+  );
   expect(failures, 'every session finished its RPCs').toEqual([]);
 
   // Running config of every switch holds exactly the seeds plus every commit made there.
   for (const sw of switches) {
     const c = await connect(sw);
-    const all = interfacesOf((await call(() => c.getConfig('running', { type: 'subtree', content: el('interfaces', { xmlns: NS_IF }) }))).data);
+    const all = interfacesOf(
+      (await call(() => c.getConfig('running', { type: 'subtree', content: el('interfaces', { xmlns: NS_IF }) }))).data,
+    );
     const want = [
       ...Array.from({ length: SEEDS }, (_, k) => ({ name: `seed-${k}`, description: seedDescription(sw.index, k) })),
-      ...placement.flatMap((p, w) => (p === sw ? Array.from({ length: ROUNDS }, (_, r) => ({ name: `cc-${w}-r${r}`,
-        description: `m-${token}-${sw.index}-${w}-${r}` })) : [])),
-      ...(sw === sw0 ? Array.from({ length: WRITER_COMMITS }, (_, k) => ({ name: `ev-${k}`, description: `ev-${token}-${k}` })) : []),
+      ...placement.flatMap((p, w) =>
+        p === sw
+          ? Array.from({ length: ROUNDS }, (_, r) => ({
+              name: `cc-${w}-r${r}`,
+              description: `m-${token}-${sw.index}-${w}-${r}`,
+            }))
+          : [],
+      ),
+      ...(sw === sw0
+        ? Array.from({ length: WRITER_COMMITS }, (_, k) => ({ name: `ev-${k}`, description: `ev-${token}-${k}` }))
+        : []),
     ];
     const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
     expect(all.sort(byName), `${sw.name} running config`).toEqual(want.sort(byName));
@@ -291,10 +372,16 @@ test('50 concurrent sessions over 4 switches and 3 event streams lose no reply a
 
   // Every stream: every expected event, once; nothing unexpected (stream sessions' own events aside).
   // Session events of the streams themselves and of the short verify/probe sessions are not counted.
-  const relevant = (n: NetconfNotification) => n.event.kind === 'config-change'
-    || ((n.event.kind === 'session-start' || n.event.kind === 'session-end') && watchedSessions.includes(n.event.changedBy.sessionId ?? -1));
+  const relevant = (n: NetconfNotification) =>
+    n.event.kind === 'config-change' ||
+    ((n.event.kind === 'session-start' || n.event.kind === 'session-end') &&
+      watchedSessions.includes(n.event.changedBy.sessionId ?? -1));
   for (const s of streams) {
-    await expect.poll(() => s.events.filter(relevant).length, { timeout: 120_000, message: `stream ${s.client.sessionId} receives` })
+    await expect
+      .poll(() => s.events.filter(relevant).length, {
+        timeout: 120_000,
+        message: `stream ${s.client.sessionId} receives`,
+      })
       .toBeGreaterThanOrEqual(expected.size);
   }
   await sleep(2_000); // late duplicates would land here
@@ -306,7 +393,11 @@ test('50 concurrent sessions over 4 switches and 3 event streams lose no reply a
     const lost = [...expected].filter(([k]) => !seen.has(k)).map(([, label]) => label);
     const dup = [...seen].filter(([, n]) => n > 1).map(([k, n]) => `${k} ×${n}`);
     const unexpected = [...seen.keys()].filter((k) => !expected.has(k));
-    expect({ lost, dup, unexpected }, `stream on session ${s.client.sessionId}`).toEqual({ lost: [], dup: [], unexpected: [] });
+    expect({ lost, dup, unexpected }, `stream on session ${s.client.sessionId}`).toEqual({
+      lost: [],
+      dup: [],
+      unexpected: [],
+    });
     const writerOrder = keys.filter((k) => k.startsWith(`change|${writer.sessionId}|`));
     expect(writerOrder, 'writer commits arrive in commit order')
       .toEqual(Array.from({ length: WRITER_COMMITS }, (_, k) => configKey(writer.sessionId, `ev-${k}`)));
@@ -319,28 +410,41 @@ test('50 concurrent sessions over 4 switches and 3 event streams lose no reply a
   // netconfd holds no session but the probe's; sshd has no session children; no TCP left.
   for (const sw of switches) {
     const probe = await connect(sw);
-    const mon = await call(() => probe.get({ type: 'subtree', content: el('netconf-state', { xmlns: NS_MON }, e('sessions')) }));
-    const ids = childrenNamed(child(child(mon.data, 'netconf-state'), 'sessions'), 'session').map((x) => Number(textAt(x, 'session-id')));
+    const mon = await call(() =>
+      probe.get({ type: 'subtree', content: el('netconf-state', { xmlns: NS_MON }, e('sessions')) }),
+    );
+    const ids = childrenNamed(child(child(mon.data, 'netconf-state'), 'sessions'), 'session').map((x) =>
+      Number(textAt(x, 'session-id')),
+    );
     expect(ids, `${sw.name}: sessions left in netconfd`).toEqual([probe.sessionId]);
     await closeChecked(probe, `probe ${sw.name}`);
   }
   const wallS = (performance.now() - t0) / 1000;
   for (const sw of switches) {
-    await expect.poll(() => sshdChildren(sw), { timeout: 60_000, message: `${sw.name}: sshd session processes exit` }).toEqual([]);
+    await expect
+      .poll(() => sshdChildren(sw), { timeout: 60_000, message: `${sw.name}: sshd session processes exit` })
+      .toEqual([]);
   }
   await expect.poll(establishedToPorts, { timeout: 60_000, message: 'no TCP connection to the switches' }).toBe('');
-  await expect.poll(tcpHandles, { timeout: 60_000, message: 'controller TCP handles back to the start' }).toBeLessThanOrEqual(tcpBefore);
+  await expect
+    .poll(tcpHandles, { timeout: 60_000, message: 'controller TCP handles back to the start' })
+    .toBeLessThanOrEqual(tcpBefore);
 
   expect(tally.problems, 'mismatched replies').toEqual([]);
   expect(tally.replies, 'every RPC answered').toBe(tally.sent);
   const sessions = WORKERS + 1 + STREAMS;
-  console.log(`netconf concurrency: ${sessions} sessions at once (${WORKERS} workers over ${switches.length} switches, ` +
-    `sshd session processes ${serverChildren.join('/')}, + writer + ${STREAMS} streams), ${tally.sent} RPCs, ${tally.replies} replies ` +
-    `matched and checked (${tally.lockDenied} lock-denied retried, ${tally.commits} commits), 0 lost/mismatched; events per stream ` +
-    `${perStream.join(' / ')} of ${expected.size} expected, 0 lost/duplicated; wall ${wallS.toFixed(1)} s`);
+  console.log(
+    `netconf concurrency: ${sessions} sessions at once (${WORKERS} workers over ${switches.length} switches, ` +
+      `sshd session processes ${serverChildren.join('/')}, + writer + ${STREAMS} streams), ${tally.sent} RPCs, ${tally.replies} replies ` +
+      `matched and checked (${tally.lockDenied} lock-denied retried, ${tally.commits} commits), 0 lost/mismatched; events per stream ` +
+      `${perStream.join(' / ')} of ${expected.size} expected, 0 lost/duplicated; wall ${wallS.toFixed(1)} s`,
+  );
 
   await Promise.all(switches.map((s) => s.daemon.stop()));
   for (const sw of switches) {
-    expect((await isAlive(sw.daemon.netconfdPid)) || (await isAlive(sw.daemon.sshdPid)), `${sw.name} daemons stopped`).toBe(false);
+    expect(
+      (await isAlive(sw.daemon.netconfdPid)) || (await isAlive(sw.daemon.sshdPid)),
+      `${sw.name} daemons stopped`,
+    ).toBe(false);
   }
 });

@@ -5,7 +5,13 @@
  * the NETCONF specs is listed here.
  */
 /* eslint-disable no-restricted-imports */
-export { generateLabKeys, startNetconfSwitch, writeKnownHosts, type NetconfSwitch, type LabKeys } from '../../src/lab/netconfd.js';
+export {
+  generateLabKeys,
+  startNetconfSwitch,
+  writeKnownHosts,
+  type NetconfSwitch,
+  type LabKeys,
+} from '../../src/lab/netconfd.js';
 export { NetconfClient } from '../../src/transports/netconf/client.js';
 export { nodeOperation } from '../../src/transports/netconf/operations.js';
 export { e, el, raw } from '../../src/transports/netconf/xml-build.js';

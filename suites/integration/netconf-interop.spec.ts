@@ -8,7 +8,18 @@ import { test, expect } from '@playwright/test';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startNetconfLab, type NetconfLab } from './netconf-lab.js';
-import { NS_IF, createNetconfDriver, el, e, netconfIetf, runLocal, childrenNamed, child, textAt, nodeOperation } from './netconf-imports.js';
+import {
+  NS_IF,
+  createNetconfDriver,
+  el,
+  e,
+  netconfIetf,
+  runLocal,
+  childrenNamed,
+  child,
+  textAt,
+  nodeOperation,
+} from './netconf-imports.js';
 
 const SCRIPT = `
 import sys
@@ -42,7 +53,10 @@ test.afterAll(async () => {
 });
 
 async function ncclient(...args: string[]): Promise<string> {
-  const r = await runLocal(['/usr/bin/python3', script, '127.0.0.1', String(lab.port), lab.keys.clientEd25519, ...args], { timeoutMs: 60_000 });
+  const r = await runLocal(
+    ['/usr/bin/python3', script, '127.0.0.1', String(lab.port), lab.keys.clientEd25519, ...args],
+    { timeoutMs: 60_000 },
+  );
   if (r.failed) throw new Error(`ncclient ${args.join(' ')} failed: ${r.stderr.slice(-800)}`);
   return r.stdout;
 }
@@ -66,10 +80,15 @@ test('ncclient reads back the host route and port vmmi committed', async () => {
 test('vmmi reads back what ncclient committed', async () => {
   expect((await ncclient('write', 'ncc-if-1')).trim()).toBe('ok');
   const c = await lab.connect();
-  const r = await c.getConfig('running', { type: 'subtree', content: el('interfaces', { xmlns: NS_IF }, e('interface', e('name', 'ncc-if-1'))) });
+  const r = await c.getConfig('running', {
+    type: 'subtree',
+    content: el('interfaces', { xmlns: NS_IF }, e('interface', e('name', 'ncc-if-1'))),
+  });
   const ifs = childrenNamed(child(r.data, 'interfaces'), 'interface');
   expect(ifs.map((i) => [textAt(i, 'name'), textAt(i, 'description')])).toEqual([['ncc-if-1', 'written by ncclient']]);
-  await c.editConfig(el('interfaces', { xmlns: NS_IF }, el('interface', nodeOperation('delete'), e('name', 'ncc-if-1'))));
+  await c.editConfig(
+    el('interfaces', { xmlns: NS_IF }, el('interface', nodeOperation('delete'), e('name', 'ncc-if-1'))),
+  );
   await c.commit();
   await c.close();
 });

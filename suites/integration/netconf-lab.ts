@@ -6,7 +6,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  NetconfClient, Secret, generateLabKeys, startNetconfSwitch, writeKnownHosts, type LabKeys, type NetconfSwitch, type Switch,
+  NetconfClient,
+  Secret,
+  generateLabKeys,
+  startNetconfSwitch,
+  writeKnownHosts,
+  type LabKeys,
+  type NetconfSwitch,
+  type Switch,
 } from './netconf-imports.js';
 
 export interface NetconfLab {
@@ -26,8 +33,17 @@ export async function startNetconfLab(port: number, name = `sw${port}`, target: 
   const dir = await mkdtemp(join(tmpdir(), 'vmmi-nc-'));
   try {
     const keys = await generateLabKeys(join(dir, 'keys'), { rsaBits: 2048 });
-    const sw = await startNetconfSwitch({ dir: join(dir, name), name, listenAddr: '127.0.0.1', port, hostKeyDir: keys.dir,
-      authorizedKeysFile: keys.authorizedKeys, timeoutMs: 10_000, logLevel: 'warn', target });
+    const sw = await startNetconfSwitch({
+      dir: join(dir, name),
+      name,
+      listenAddr: '127.0.0.1',
+      port,
+      hostKeyDir: keys.dir,
+      authorizedKeysFile: keys.authorizedKeys,
+      timeoutMs: 10_000,
+      logLevel: 'warn',
+      target,
+    });
     const knownHosts = join(dir, 'known_hosts');
     await writeKnownHosts(knownHosts, [{ host: '127.0.0.1', port, publicKeys: keys.hostPublicKeys }]);
     const privateKey = new Secret(`\${file:${keys.clientEd25519}}`, await readFile(keys.clientEd25519, 'utf8'));

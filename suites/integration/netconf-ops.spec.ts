@@ -35,7 +35,8 @@ async function rpcError(p: Promise<unknown>): Promise<Record<string, unknown>> {
   try {
     await p;
   } catch (err) {
-    if (isVmmiError(err) && err.code === 'NETCONF_RPC') return { ...(err as unknown as { errors: Record<string, unknown>[] }).errors[0] };
+    if (isVmmiError(err) && err.code === 'NETCONF_RPC')
+      return { ...(err as unknown as { errors: Record<string, unknown>[] }).errors[0] };
     throw err;
   }
   throw new Error('expected an rpc-error');
@@ -76,11 +77,21 @@ test('get and get-config with subtree and XPath filters; get returns state', asy
   await c.editConfig(iface('flt-1', {}, e('description', 'x1')));
   await c.editConfig(iface('flt-2'));
   await c.commit();
-  const sub = await c.getConfig('running', { type: 'subtree', content: el('interfaces', { xmlns: NS_IF }, e('interface', e('name', 'flt-1'))) });
+  const sub = await c.getConfig('running', {
+    type: 'subtree',
+    content: el('interfaces', { xmlns: NS_IF }, e('interface', e('name', 'flt-1'))),
+  });
   expect(childrenNamed(child(sub.data, 'interfaces'), 'interface').map((i) => textAt(i, 'name'))).toEqual(['flt-1']);
-  const xp = await c.getConfig('running', { type: 'xpath', select: "/if:interfaces/if:interface[if:name='flt-2']", namespaces: { if: NS_IF } });
+  const xp = await c.getConfig('running', {
+    type: 'xpath',
+    select: "/if:interfaces/if:interface[if:name='flt-2']",
+    namespaces: { if: NS_IF },
+  });
   expect(childrenNamed(child(xp.data, 'interfaces'), 'interface').map((i) => textAt(i, 'name'))).toEqual(['flt-2']);
-  const state = await c.get({ type: 'subtree', content: el('netconf-state', { xmlns: 'urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring' }, e('sessions')) });
+  const state = await c.get({
+    type: 'subtree',
+    content: el('netconf-state', { xmlns: 'urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring' }, e('sessions')),
+  });
   expect(state.xml()).toContain(`<session-id>${c.sessionId}</session-id>`);
   await c.editConfig(el('interfaces', { xmlns: NS_IF }, el('interface', nodeOperation('delete'), e('name', 'flt-1')),
     el('interface', nodeOperation('delete'), e('name', 'flt-2'))));
@@ -116,10 +127,30 @@ test('copy-config running→startup, delete-config startup, lock/unlock', async 
 });
 
 test('rpc-error fields from real invalid edits', async () => {
-  const ip = await rpcError(c.editConfig(el('routing', { xmlns: 'urn:ietf:params:xml:ns:yang:ietf-routing' },
-    e('control-plane-protocols', e('control-plane-protocol', el('type', { 'xmlns:rt': 'urn:ietf:params:xml:ns:yang:ietf-routing' }, 'rt:static'),
-      e('name', 'err'), e('static-routes', el('ipv4', { xmlns: 'urn:ietf:params:xml:ns:yang:ietf-ipv4-unicast-routing' },
-        e('route', e('destination-prefix', '198.18.1.0/24'), e('next-hop', e('next-hop-address', '999.1.1.1'))))))))));
+  const ip = await rpcError(
+    c.editConfig(
+      el(
+        'routing',
+        { xmlns: 'urn:ietf:params:xml:ns:yang:ietf-routing' },
+        e(
+          'control-plane-protocols',
+          e(
+            'control-plane-protocol',
+            el('type', { 'xmlns:rt': 'urn:ietf:params:xml:ns:yang:ietf-routing' }, 'rt:static'),
+            e('name', 'err'),
+            e(
+              'static-routes',
+              el(
+                'ipv4',
+                { xmlns: 'urn:ietf:params:xml:ns:yang:ietf-ipv4-unicast-routing' },
+                e('route', e('destination-prefix', '198.18.1.0/24'), e('next-hop', e('next-hop-address', '999.1.1.1'))),
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
   expect(ip).toMatchObject({ type: 'protocol', tag: 'invalid-value', severity: 'error', appTag: 'pattern-test-failed',
     message: 'pattern match failed', info: { 'bad-value': '999.1.1.1' } });
   expect(String(ip.path)).toContain('next-hop-address');
@@ -143,8 +174,21 @@ test('host key mismatch is refused before authentication', async () => {
   const wrong = join(lab.dir, 'wrong_known_hosts');
   const other = lab.keys.hostPublicKeys[0]?.replace(/AAAA\S+/, (k) => k.slice(0, -8) + 'AAAAAAAA') ?? '';
   await writeFile(wrong, `[127.0.0.1]:${lab.port} ${other}\n`);
-  const err = await NetconfClient.connect({ name: 'mitm', host: '127.0.0.1', port: lab.port, credentials: lab.switchModel.credentials,
-    hostKey: { kind: 'known-hosts', file: wrong } }, { timeoutMs: 5000 }).then(() => undefined, (x: unknown) => x);
+  const err = await NetconfClient.connect(
+    {
+      name: 'mitm',
+      host: '127.0.0.1',
+      port: lab.port,
+      credentials: lab.switchModel.credentials,
+      hostKey: { kind: 'known-hosts', file: wrong },
+    },
+    { timeoutMs: 5000 },
+  ).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(err).toMatchObject({ code: 'HOST_KEY' });
-  expect(String((err as Error).message)).toMatch(/host key mismatch: server presented SHA256:\S+, .*wrong_known_hosts expects ssh-ed25519/);
+  expect(String((err as Error).message)).toMatch(
+    /host key mismatch: server presented SHA256:\S+, .*wrong_known_hosts expects ssh-ed25519/,
+  );
 });

@@ -41,7 +41,19 @@ interface Started {
 
 /** Starts the binary directly (own stdin to close, own PID to signal); its output lines as they come. */
 function start(extra: readonly string[], limitMs = 20_000): Started {
-  const child = spawn('ip', ['netns', 'exec', NS, bin, '--table', TABLE, '--hook', 'input', '--limit-ms', String(limitMs), ...extra]);
+  const child = spawn('ip', [
+    'netns',
+    'exec',
+    NS,
+    bin,
+    '--table',
+    TABLE,
+    '--hook',
+    'input',
+    '--limit-ms',
+    String(limitMs),
+    ...extra,
+  ]);
   child.stderr.resume();
   const exit = once(child, 'close').then(([code]) => code as number | null);
   const lines: string[] = [];
@@ -130,7 +142,11 @@ test('a table left with a drop in force by a killed run is emptied at start', as
 });
 
 test('matches that could smuggle in other statements and unknown hooks are refused before anything is touched', async () => {
-  for (const extra of [['--match', 'ip saddr 198.18.250.1 accept; flush ruleset'], ['--match', 'tcp dport 22 { }'], ['--hook', 'prerouting', '--match', '']]) {
+  for (const extra of [
+    ['--match', 'ip saddr 198.18.250.1 accept; flush ruleset'],
+    ['--match', 'tcp dport 22 { }'],
+    ['--hook', 'prerouting', '--match', ''],
+  ]) {
     const r = start(extra);
     expect(await r.exit, extra.join(' ')).toBe(2);
     expect(r.lines).toEqual([]);
@@ -140,7 +156,12 @@ test('matches that could smuggle in other statements and unknown hooks are refus
 
 test('controller side: clock check on one CLOCK_MONOTONIC, ordered edge brackets, table removed on close', async () => {
   const inj = await createOutageInjector({
-    spawner: spawnLocal, argvPrefix: ['ip', 'netns', 'exec', NS], binary: bin, table: TABLE, matches: ['ip saddr 198.18.250.1'], limitMs: 20_000,
+    spawner: spawnLocal,
+    argvPrefix: ['ip', 'netns', 'exec', NS],
+    binary: bin,
+    table: TABLE,
+    matches: ['ip saddr 198.18.250.1'],
+    limitMs: 20_000,
   });
   const c = inj.clockCheck;
   expect(c.injectorMs).toBeGreaterThanOrEqual(c.sentMs);
@@ -152,8 +173,10 @@ test('controller side: clock check on one CLOCK_MONOTONIC, ordered edge brackets
   // The switch-off starts no earlier than D after the switch-on started (the injector's own timing).
   expect(o.off.beforeMs - o.on.beforeMs).toBeGreaterThanOrEqual(20);
   expect(o.on.beforeMs).toBeGreaterThan(c.injectorMs);
-  console.log(`pulse 20 ms: injected ${o.injectedMs.toFixed(3)} ms ± ${o.uncertaintyMs.toFixed(3)} ms ` +
-    `(on bracket ${(1000 * (o.on.afterMs - o.on.beforeMs)).toFixed(0)} µs, off ${(1000 * (o.off.afterMs - o.off.beforeMs)).toFixed(0)} µs)`);
+  console.log(
+    `pulse 20 ms: injected ${o.injectedMs.toFixed(3)} ms ± ${o.uncertaintyMs.toFixed(3)} ms ` +
+      `(on bracket ${(1000 * (o.on.afterMs - o.on.beforeMs)).toFixed(0)} µs, off ${(1000 * (o.off.afterMs - o.off.beforeMs)).toFixed(0)} µs)`,
+  );
   expect(await nft('list', 'chain', 'inet', TABLE, 'gate')).not.toContain('drop');
   expect(await inj.close()).toEqual({ reason: 'quit', cleaned: true });
   expect(await tableExists()).toBe(false);

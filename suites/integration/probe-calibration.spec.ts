@@ -1,8 +1,17 @@
 import { expect, test } from '@playwright/test';
 import { readFile, writeFile } from 'node:fs/promises';
 import {
-  buildInjector, createNetnsPair, destroyNetnsPair, errorRatio, netnsRunner, runCalibration, spawnLocal, startReflectorAt,
-  type CalibrationPath, type CalibrationRow, type NetnsPair,
+  buildInjector,
+  createNetnsPair,
+  destroyNetnsPair,
+  errorRatio,
+  netnsRunner,
+  runCalibration,
+  spawnLocal,
+  startReflectorAt,
+  type CalibrationPath,
+  type CalibrationRow,
+  type NetnsPair,
 } from './probe-support.js';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -52,11 +61,16 @@ test.beforeAll(async () => {
     await writeFile(AUTOGROUP, String(NICE));
     ownAutogroupNice = before;
   } catch (e) {
-    console.log(`controller autogroup nice not raised (${e instanceof Error ? e.message : String(e)}); running at the inherited priority`);
+    console.log(
+      `controller autogroup nice not raised (${e instanceof Error ? e.message : String(e)}); running at the inherited priority`,
+    );
   }
   injectorBin = await buildInjector();
   pair = await createNetnsPair(`c${process.pid % 100000}`);
-  const refl = await startReflectorAt({ kind: 'netns', netns: pair.reflector, nice: NICE }, { host: '::', udpPort: 7, lifetimeMs: 110_000 });
+  const refl = await startReflectorAt(
+    { kind: 'netns', netns: pair.reflector, nice: NICE },
+    { host: '::', udpPort: 7, lifetimeMs: 110_000 },
+  );
   stopReflector = () => refl.stop();
 });
 test.afterAll(async () => {
@@ -66,7 +80,9 @@ test.afterAll(async () => {
   if (ownAutogroupNice !== undefined) await writeFile(AUTOGROUP, ownAutogroupNice).catch(() => undefined);
   if (all.length > 0) {
     const off = all.filter((r) => !OUTAGES_MS.includes(r.outage.requestedMs));
-    console.log(`error ratio ping/vmmi over all rows: ${errorRatio(all)?.toFixed(1)}× (target ≥ 10×; off ping's grid ${errorRatio(off)?.toFixed(1)}×)`);
+    console.log(
+      `error ratio ping/vmmi over all rows: ${errorRatio(all)?.toFixed(1)}× (target ≥ 10×; off ping's grid ${errorRatio(off)?.toFixed(1)}×)`,
+    );
   }
 });
 
@@ -77,8 +93,13 @@ function pathOf(p: NetnsPair): CalibrationPath {
     target: p.reflectorV4,
     port: 7,
     injector: {
-      spawner: spawnLocal, argvPrefix: ['ip', 'netns', 'exec', p.reflector], binary: injectorBin, fifoPriority: INJECTOR_FIFO,
-      table: 'vmmiprb_cal', hook: 'input', matches: [`ip saddr ${p.clientV4}`],
+      spawner: spawnLocal,
+      argvPrefix: ['ip', 'netns', 'exec', p.reflector],
+      binary: injectorBin,
+      fifoPriority: INJECTOR_FIFO,
+      table: 'vmmiprb_cal',
+      hook: 'input',
+      matches: [`ip saddr ${p.clientV4}`],
     },
   };
 }
@@ -89,32 +110,51 @@ for (const rate of RATES_PPS) {
     // the row cannot meet the tolerance whatever the network did. Such a row (an edge's send interval
     // wider than the tolerance) is measured once more, and both attempts are printed; a miss with
     // steady edges is not retried.
-    const inBounds = (r: CalibrationRow): boolean => r.vmmiGaps === 1 && r.vmmiMs !== undefined && r.vmmiMs >= r.lowMs && r.vmmiMs <= r.highMs;
+    const inBounds = (r: CalibrationRow): boolean =>
+      r.vmmiGaps === 1 && r.vmmiMs !== undefined && r.vmmiMs >= r.lowMs && r.vmmiMs <= r.highMs;
     const pausedOnEdge = (r: CalibrationRow): boolean => (r.vmmiEdgeTxMs ?? [0, 0]).some((w) => w > r.toleranceMs);
     let run = await runCalibration(pathOf(pair as NetnsPair), { ratePps: rate, outagesMs: ALL_MS });
     const missed = run.rows.filter((r) => !inBounds(r));
     if (missed.length > 0 && missed.every(pausedOnEdge)) {
-      console.log(`R=${rate} pps attempt 1: ${missed.map((r) => `D=${r.outage.requestedMs} ms read ${r.vmmiMs?.toFixed(2)} ms with edge send intervals ` +
-        `${r.vmmiEdgeTxMs?.map((w) => w.toFixed(2)).join('/')} ms`).join('; ')} (sender paused on an edge): measuring again`);
+      console.log(
+        `R=${rate} pps attempt 1: ${missed
+          .map(
+            (r) =>
+              `D=${r.outage.requestedMs} ms read ${r.vmmiMs?.toFixed(2)} ms with edge send intervals ` +
+              `${r.vmmiEdgeTxMs?.map((w) => w.toFixed(2)).join('/')} ms`,
+          )
+          .join('; ')} (sender paused on an edge): measuring again`,
+      );
       run = await runCalibration(pathOf(pair as NetnsPair), { ratePps: rate, outagesMs: ALL_MS });
     }
     all.push(...run.rows);
     const f = (x: number | undefined, d = 2): string => (x === undefined ? '-' : x.toFixed(d));
     const cc = run.injector.clockCheck;
-    console.log(`R=${rate} pps  injector clock ${f(cc.injectorMs - cc.sentMs, 3)} ms after the controller's send, ${f(cc.receivedMs - cc.injectorMs, 3)} ms before its receive (same CLOCK_MONOTONIC)`);
-    console.log(`R=${rate} pps  D_req  injected ±ref  vmmi downtime_tx  err   edges_tx | ping gap−10ms  err   (probe CPU ${f(run.probeCpuMs, 0)} ms, health ${run.probe.health.status})`);
+    console.log(
+      `R=${rate} pps  injector clock ${f(cc.injectorMs - cc.sentMs, 3)} ms after the controller's send, ${f(cc.receivedMs - cc.injectorMs, 3)} ms before its receive (same CLOCK_MONOTONIC)`,
+    );
+    console.log(
+      `R=${rate} pps  D_req  injected ±ref  vmmi downtime_tx  err   edges_tx | ping gap−10ms  err   (probe CPU ${f(run.probeCpuMs, 0)} ms, health ${run.probe.health.status})`,
+    );
     for (const r of run.rows) {
-      console.log(`          ${String(r.outage.requestedMs).padStart(5)}  ${f(r.outage.injectedMs, 3).padStart(8)} ±${f(r.outage.uncertaintyMs, 3)}  ` +
-        `${f(r.vmmiMs).padStart(14)}  ${f(r.vmmiErrMs).padStart(6)} ${(r.vmmiEdgeTxMs ?? []).map((w) => f(w)).join('/').padStart(9)} ` +
-        `| ` +
-        `${f(r.pingMs).padStart(12)}  ${f(r.pingErrMs).padStart(6)}  ` +
-        `strict(±${f(r.toleranceMs)}) ${r.strictOk ? 'ok' : 'MISS'}`);
+      console.log(
+        `          ${String(r.outage.requestedMs).padStart(5)}  ${f(r.outage.injectedMs, 3).padStart(8)} ±${f(r.outage.uncertaintyMs, 3)}  ` +
+          `${f(r.vmmiMs).padStart(14)}  ${f(r.vmmiErrMs).padStart(6)} ${(r.vmmiEdgeTxMs ?? [])
+            .map((w) => f(w))
+            .join('/')
+            .padStart(9)} ` +
+          `| ` +
+          `${f(r.pingMs).padStart(12)}  ${f(r.pingErrMs).padStart(6)}  ` +
+          `strict(±${f(r.toleranceMs)}) ${r.strictOk ? 'ok' : 'MISS'}`,
+      );
     }
     const onGrid = run.rows.filter((r) => OUTAGES_MS.includes(r.outage.requestedMs));
     const offGrid = run.rows.filter((r) => !OUTAGES_MS.includes(r.outage.requestedMs));
-    console.log(`          error ratio ping/vmmi: ${errorRatio(run.rows)?.toFixed(1)}× over all rows; ${errorRatio(onGrid)?.toFixed(1)}× at D on ping's grid, ` +
-      `${errorRatio(offGrid)?.toFixed(1)}× off it; ` +
-      `health reasons: ${run.probe.health.reasons.map((x) => x.detail).join('; ') || 'none'}`);
+    console.log(
+      `          error ratio ping/vmmi: ${errorRatio(run.rows)?.toFixed(1)}× over all rows; ${errorRatio(onGrid)?.toFixed(1)}× at D on ping's grid, ` +
+        `${errorRatio(offGrid)?.toFixed(1)}× off it; ` +
+        `health reasons: ${run.probe.health.reasons.map((x) => x.detail).join('; ') || 'none'}`,
+    );
     expect(run.injector.exit, 'the injector deleted its table on exit').toEqual({ reason: 'quit', cleaned: true });
     expect(run.probe.health.status, run.probe.health.reasons.map((x) => x.detail).join('; ')).not.toBe('errored');
     expect(run.probe.episodes).toHaveLength(ALL_MS.length);

@@ -11,7 +11,12 @@ export { runUdpProbe, startUdpProbe } from '../../src/probes/udp/run.js';
 export { startReflectorAt } from '../../src/probes/udp/run-reflector.js';
 export { flowResults } from '../../src/probes/udp/results.js';
 export { spawnLocal } from '../../src/probes/udp/spawn.js';
-export { runCalibration, errorRatio, type CalibrationPath, type CalibrationRow } from '../../src/probes/calibrate/calibrate.js';
+export {
+  runCalibration,
+  errorRatio,
+  type CalibrationPath,
+  type CalibrationRow,
+} from '../../src/probes/calibrate/calibrate.js';
 export { createOutageInjector } from '../../src/probes/calibrate/nft-outage.js';
 export { runTcpSession } from '../../src/probes/tcp-session/session.js';
 export { runTcpSessionAt } from '../../src/probes/tcp-session/run.js';
@@ -55,7 +60,10 @@ export async function createNetnsPair(tag: string): Promise<NetnsPair> {
   await ip('netns', 'add', p.client);
   await ip('netns', 'add', p.reflector);
   await ip('link', 'add', 'vprbc', 'netns', p.client, 'type', 'veth', 'peer', 'name', 'vprbr', 'netns', p.reflector);
-  for (const [ns, dev, v4, v6] of [[p.client, 'vprbc', p.clientV4, p.clientV6], [p.reflector, 'vprbr', p.reflectorV4, p.reflectorV6]] as const) {
+  for (const [ns, dev, v4, v6] of [
+    [p.client, 'vprbc', p.clientV4, p.clientV6],
+    [p.reflector, 'vprbr', p.reflectorV4, p.reflectorV6],
+  ] as const) {
     await ip('-n', ns, 'link', 'set', 'lo', 'up');
     await ip('-n', ns, 'addr', 'add', `${v4}/24`, 'dev', dev);
     await ip('-n', ns, '-6', 'addr', 'add', `${v6}/64`, 'dev', dev, 'nodad');

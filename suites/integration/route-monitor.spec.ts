@@ -11,8 +11,10 @@ import { NetnsMonitor } from '../../src/probes/route-monitor/run.js';
 import { stamp } from '../../src/util/stamp.js';
 
 const NS = `vmmirm-${process.pid}`;
-const ip = (...a: string[]): Promise<unknown> => runChecked(['ip', 'netns', 'exec', NS, 'ip', ...a], { timeoutMs: 5000 });
-const bridge = (...a: string[]): Promise<unknown> => runChecked(['ip', 'netns', 'exec', NS, 'bridge', ...a], { timeoutMs: 5000 });
+const ip = (...a: string[]): Promise<unknown> =>
+  runChecked(['ip', 'netns', 'exec', NS, 'ip', ...a], { timeoutMs: 5000 });
+const bridge = (...a: string[]): Promise<unknown> =>
+  runChecked(['ip', 'netns', 'exec', NS, 'bridge', ...a], { timeoutMs: 5000 });
 
 test.beforeAll(async () => {
   await runChecked(['ip', 'netns', 'add', NS]);
@@ -68,7 +70,12 @@ test('routes, neighbours and MAC moves are reported in order with receipt and ke
       'neigh del 198.18.250.9',
     ]);
     const byKey = (s: string): (typeof mine)[number] => mine[seq.indexOf(s)]!;
-    expect(byKey('route add 198.18.248.0/24')).toMatchObject({ via: '198.18.250.3', proto: 'static', family: 4, router: 'r1' });
+    expect(byKey('route add 198.18.248.0/24')).toMatchObject({
+      via: '198.18.250.3',
+      proto: 'static',
+      family: 4,
+      router: 'r1',
+    });
     expect(byKey('route replace 198.18.249.7/32')).toMatchObject({ previous: '198.18.250.2', dev: 'br0' });
     expect(byKey('route add 2001:2:0:248::7/128')).toMatchObject({ family: 6, via: '2001:2:0:250::3' });
     expect(byKey('neigh replace 198.18.250.9')).toMatchObject({ lladdr: '02:00:c6:12:fa:0a' });
@@ -81,7 +88,9 @@ test('routes, neighbours and MAC moves are reported in order with receipt and ke
       expect(r.t.wallMs - r.kernelWallMs!).toBeLessThan(1000);
     }
     const lat = mine.map((r) => r.t.wallMs - r.kernelWallMs!).sort((a, b) => a - b);
-    console.log(`route-monitor: ${mine.length} events, receipt − iproute2 stamp median ${lat[lat.length >> 1]?.toFixed(3)} ms, max ${lat[lat.length - 1]?.toFixed(3)} ms`);
+    console.log(
+      `route-monitor: ${mine.length} events, receipt − iproute2 stamp median ${lat[lat.length >> 1]?.toFixed(3)} ms, max ${lat[lat.length - 1]?.toFixed(3)} ms`,
+    );
   } finally {
     await mon.stop();
   }
@@ -94,7 +103,9 @@ test('waitForRoute checks first, then waits; times out with a typed error', asyn
     const pending = mon.waitForRoute('198.18.247.0/24', { present: true, timeoutMs: 3000 });
     await ip('route', 'add', '198.18.247.0/24', 'dev', 'br0');
     expect((await pending)?.kind).toBe('add');
-    await expect(mon.waitForRoute('198.18.246.0/24', { present: true, timeoutMs: 150 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    await expect(mon.waitForRoute('198.18.246.0/24', { present: true, timeoutMs: 150 })).rejects.toMatchObject({
+      code: 'TIMEOUT',
+    });
     const ac = new AbortController();
     const aborted = mon.waitForRoute('198.18.246.0/24', { present: true, timeoutMs: 3000, signal: ac.signal });
     ac.abort();

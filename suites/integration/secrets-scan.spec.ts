@@ -84,9 +84,12 @@ test.afterAll(async () => {
 async function writeTestbed(): Promise<string> {
   const mini = await readFile(join(REPO, 'test/fixtures/testbeds/good-mini.yaml'), 'utf8');
   await writeFile(join(work, 'switch-password'), `${SECRET_FILE}\n`, { mode: 0o600 });
-  const text = mini.replace('${env:VMMI_TEST_PW}', '${env:VMMI_SECRET_PW}')
-    .replace('torB: { group: tors, site: b, address: 198.19.0.6 }',
-      'torB: { group: tors, site: b, address: 198.19.0.6, credentials: { username: root, password: "${file:switch-password}" } }');
+  const text = mini
+    .replace('${env:VMMI_TEST_PW}', '${env:VMMI_SECRET_PW}')
+    .replace(
+      'torB: { group: tors, site: b, address: 198.19.0.6 }',
+      'torB: { group: tors, site: b, address: 198.19.0.6, credentials: { username: root, password: "${file:switch-password}" } }',
+    );
   expect(text).toContain('${file:switch-password}');
   const file = join(work, 'secret-testbed.yaml');
   await writeFile(file, text);
@@ -108,7 +111,9 @@ async function connectError(sw: Switch, port: number, sshdRef: PrivateSshd): Pro
 
 /** Everything a log line or a terminal could show of an error, cause chain included. */
 function errorTexts(e: Error): string {
-  return [e.message, String(e), e.stack ?? '', inspect(e, { depth: 10, showHidden: true }), JSON.stringify(e)].join('\n---\n');
+  return [e.message, String(e), e.stack ?? '', inspect(e, { depth: 10, showHidden: true }), JSON.stringify(e)].join(
+    '\n---\n',
+  );
 }
 
 test('a referenced secret never reaches CLI output, connection errors, logs or report files', async () => {
@@ -158,13 +163,23 @@ test('a referenced secret never reaches CLI output, connection errors, logs or r
   const base = await collectControllerManifest({ startedWall: '2026-11-25T06:00:00.000Z', testbedFile: file,
     runner: { testbed: JSON.stringify(tb), inspected: inspect(tb, { depth: 12 }) } });
   const manifest = mergeManifestFacts(base, {
-    devices: tb.switches.map((sw, i) => ({ device: sw.name, role: sw.role, versions: {}, error: errors[i * 2 + 1]?.message ?? '' })),
+    devices: tb.switches.map((sw, i) => ({
+      device: sw.name,
+      role: sw.role,
+      versions: {},
+      error: errors[i * 2 + 1]?.message ?? '',
+    })),
     migrationParameters: { ...tb.migration },
     insecureHostKeys: [...insecureHostKeyConnections()],
   });
   const runs = [
     sampleRecord({ runId: 'run-ok' }),
-    sampleRecord({ runId: 'run-auth', verdict: 'errored', error: errors[1]?.message ?? '', startedWall: '2026-11-25T06:01:00.000Z' }),
+    sampleRecord({
+      runId: 'run-auth',
+      verdict: 'errored',
+      error: errors[1]?.message ?? '',
+      startedWall: '2026-11-25T06:01:00.000Z',
+    }),
   ];
   const model = buildReportModel(runs, { generatedWall: '2026-11-25T06:02:00.000Z', manifest });
   const paths = await writeReport(model, { outDir: join(outputs, 'reports'), now: new Date('2026-11-25T06:02:00Z') });
@@ -174,10 +189,13 @@ test('a referenced secret never reaches CLI output, connection errors, logs or r
   // 4. Scan. A control file proves the scanner finds each secret in each encoding.
   const control = join(work, 'control');
   await runLocal(['mkdir', '-p', control]);
-  for (const n of needles(SECRET_ENV)) await writeFile(join(control, `env-${n.name}`), Buffer.concat([Buffer.from('x'), n.bytes]));
+  for (const n of needles(SECRET_ENV))
+    await writeFile(join(control, `env-${n.name}`), Buffer.concat([Buffer.from('x'), n.bytes]));
   expect((await scan(control)).hits).toHaveLength(4);
   const result = await scan(outputs);
-  console.log(`secrets scan: ${result.files} files, ${result.bytes} bytes under ${outputs}, ${result.hits.length} hit(s)`);
+  console.log(
+    `secrets scan: ${result.files} files, ${result.bytes} bytes under ${outputs}, ${result.hits.length} hit(s)`,
+  );
   expect(result.files).toBeGreaterThanOrEqual(13);
   expect(result.hits).toEqual([]);
 });

@@ -15,7 +15,13 @@ test.afterAll(async () => {
   await lab?.stop();
 });
 
-const target = () => ({ name: 'sw', host: '127.0.0.1', port: lab.port, credentials: lab.switchModel.credentials, hostKey: lab.switchModel.hostKey });
+const target = () => ({
+  name: 'sw',
+  host: '127.0.0.1',
+  port: lab.port,
+  credentials: lab.switchModel.credentials,
+  hostKey: lab.switchModel.hostKey,
+});
 
 test('exec passes argv through the remote shell unchanged; exit codes and stderr are data', async () => {
   const conn = await sshConnect(target());

@@ -35,11 +35,24 @@ let dir = '';
 let reflector: ChildProcess | undefined;
 let relay: ChildProcess | undefined;
 
-const ns = (n: string, ...argv: string[]): Promise<unknown> => runChecked(['ip', 'netns', 'exec', P + n, ...argv], { timeoutMs: 10_000 });
+const ns = (n: string, ...argv: string[]): Promise<unknown> =>
+  runChecked(['ip', 'netns', 'exec', P + n, ...argv], { timeoutMs: 10_000 });
 
-async function link(x: string, xi: string, y: string, yi: string, x4: string, y4: string, x6: string, y6: string): Promise<void> {
+async function link(
+  x: string,
+  xi: string,
+  y: string,
+  yi: string,
+  x4: string,
+  y4: string,
+  x6: string,
+  y6: string,
+): Promise<void> {
   await runChecked(['ip', 'link', 'add', xi, 'netns', P + x, 'type', 'veth', 'peer', 'name', yi, 'netns', P + y]);
-  for (const [n, i, a4, a6] of [[x, xi, x4, x6], [y, yi, y4, y6]] as const) {
+  for (const [n, i, a4, a6] of [
+    [x, xi, x4, x6],
+    [y, yi, y4, y6],
+  ] as const) {
     await ns(n, 'ip', 'addr', 'add', a4, 'dev', i);
     await ns(n, 'ip', '-6', 'addr', 'add', a6, 'dev', i, 'nodad');
     await ns(n, 'ip', 'link', 'set', 'dev', i, 'up');
@@ -64,26 +77,53 @@ const quantile = (xs: readonly number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 };
-const fmt = (xs: readonly number[]): string => `p10 ${quantile(xs, 0.1).toFixed(3)} / median ${quantile(xs, 0.5).toFixed(3)} ms`;
+const fmt = (xs: readonly number[]): string =>
+  `p10 ${quantile(xs, 0.1).toFixed(3)} / median ${quantile(xs, 0.5).toFixed(3)} ms`;
 
 /** Sends raw datagrams to agent B from agent A's exact address and port (SO_REUSEADDR, as the agent). */
 async function injectFromA(hexes: readonly string[]): Promise<void> {
   const code = `const s = require('node:dgram').createSocket({ type: 'udp4', reuseAddr: true });
 s.bind(${portOf(TUNNEL)}, '198.18.252.6', () => { let k = 0; for (const h of process.argv.slice(1)) s.send(Buffer.from(h, 'hex'), ${portOf(TUNNEL)}, '198.18.252.10', () => { if (++k === process.argv.length - 1) s.close(); }); });`;
-  await runChecked(['ip', 'netns', 'exec', `${P}a`, 'timeout', '10', process.execPath, '-e', code, '--', ...hexes], { timeoutMs: 15_000 });
+  await runChecked(['ip', 'netns', 'exec', `${P}a`, 'timeout', '10', process.execPath, '-e', code, '--', ...hexes], {
+    timeoutMs: 15_000,
+  });
 }
 
 test.beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vmmitn-'));
-  await Promise.all(['tunagent', 'udprefl', 'wanrelay'].map((b) =>
-    runChecked(['gcc', '-O2', '-static', '-o', join(dir, b), new URL(`../../lab-assets/${b}.c`, import.meta.url).pathname], { timeoutMs: 60_000 })));
+  await Promise.all(
+    ['tunagent', 'udprefl', 'wanrelay'].map((b) =>
+      runChecked(
+        ['gcc', '-O2', '-static', '-o', join(dir, b), new URL(`../../lab-assets/${b}.c`, import.meta.url).pathname],
+        { timeoutMs: 60_000 },
+      ),
+    ),
+  );
   for (const n of NS) {
     await runChecked(['ip', 'netns', 'add', P + n]);
     await ns(n, 'ip', 'link', 'set', 'dev', 'lo', 'up');
     await ns(n, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1');
   }
-  await link('cl', 'eth0', 'rl', 'to-cl', '198.18.252.1/30', '198.18.252.2/30', '2001:2:0:252:1::1/80', '2001:2:0:252:1::2/80');
-  await link('rl', 'to-b', 'b', 'to-rl', '198.18.252.9/30', '198.18.252.10/30', '2001:2:0:252:3::1/80', '2001:2:0:252:3::2/80');
+  await link(
+    'cl',
+    'eth0',
+    'rl',
+    'to-cl',
+    '198.18.252.1/30',
+    '198.18.252.2/30',
+    '2001:2:0:252:1::1/80',
+    '2001:2:0:252:1::2/80',
+  );
+  await link(
+    'rl',
+    'to-b',
+    'b',
+    'to-rl',
+    '198.18.252.9/30',
+    '198.18.252.10/30',
+    '2001:2:0:252:3::1/80',
+    '2001:2:0:252:3::2/80',
+  );
   await link('b', 'to-vm', 'vm', 'eth0', '198.18.252.97/27', `${VM4}/27`, '2001:2:0:252:4::1/80', `${VM6}/80`);
   // rl ↔ a through the relay: two veth pairs bridged by wanrelay in `wan` (offloads off, see the lab guide)
   for (const [n, i, w, a4, a6] of [['rl', 'to-wan', 'wanA', '198.18.252.5/30', '2001:2:0:252:2::1/80'],
@@ -96,17 +136,38 @@ test.beforeAll(async () => {
       await ns(m, 'ethtool', '-K', d, 'tx', 'off', 'tso', 'off', 'gso', 'off', 'gro', 'off');
     }
   }
-  relay = spawn('ip', ['netns', 'exec', `${P}wan`, join(dir, 'wanrelay'), 'wanA', 'wanB', '-d', String(WAN_DELAY_US), '-q', '1024', '-t', '90'],
-    { stdio: 'ignore' });
+  relay = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      `${P}wan`,
+      join(dir, 'wanrelay'),
+      'wanA',
+      'wanB',
+      '-d',
+      String(WAN_DELAY_US),
+      '-q',
+      '1024',
+      '-t',
+      '90',
+    ],
+    { stdio: 'ignore' },
+  );
   const dflt = (n: string, v4: string, v6: string): Promise<unknown[]> =>
-    Promise.all([ns(n, 'ip', 'route', 'add', 'default', 'via', v4), ns(n, 'ip', '-6', 'route', 'add', 'default', 'via', v6)]);
+    Promise.all([
+      ns(n, 'ip', 'route', 'add', 'default', 'via', v4),
+      ns(n, 'ip', '-6', 'route', 'add', 'default', 'via', v6),
+    ]);
   await dflt('cl', '198.18.252.2', '2001:2:0:252:1::2');
   await dflt('a', '198.18.252.5', '2001:2:0:252:2::1');
   await dflt('b', '198.18.252.9', '2001:2:0:252:3::1');
   await dflt('vm', '198.18.252.97', '2001:2:0:252:4::1');
   await ns('rl', 'ip', 'route', 'add', '198.18.252.96/27', 'via', '198.18.252.10');
   await ns('rl', 'ip', '-6', 'route', 'add', '2001:2:0:252:4::/80', 'via', '2001:2:0:252:3::2');
-  reflector = spawn('ip', ['netns', 'exec', `${P}vm`, 'timeout', '90', join(dir, 'udprefl'), String(PORT), '0'], { stdio: 'ignore' });
+  reflector = spawn('ip', ['netns', 'exec', `${P}vm`, 'timeout', '90', join(dir, 'udprefl'), String(PORT), '0'], {
+    stdio: 'ignore',
+  });
 });
 
 test.afterAll(async () => {
@@ -122,25 +183,57 @@ test('client → agent A ⇒ agent B → reflector and back, IPv4 and IPv6; roun
   expect(direct4.rtts.length).toBeGreaterThan(190); // baseline must work before the tunnel is judged
   expect(direct6.rtts.length).toBeGreaterThan(190);
 
-  const drv = createLabTunnelDriver({ nsOf: (d) => P + d, runnerOf: (d) => netnsRunner(P + d), maxLifetimeMs: 60_000, binary: join(dir, 'tunagent'),
-    interfaceOf: (_d, dev) => dev.port });
+  const drv = createLabTunnelDriver({
+    nsOf: (d) => P + d,
+    runnerOf: (d) => netnsRunner(P + d),
+    maxLifetimeMs: 60_000,
+    binary: join(dir, 'tunagent'),
+    interfaceOf: (_d, dev) => dev.port,
+  });
   const start = { tunnel: TUNNEL, role: 'decap' as const };
   try {
-    await drv.apply({ op: 'tunnel-start', device: 'b', ...start, local: '198.18.252.10', remote: '198.18.252.6' }, { timeoutMs: 5000 });
-    await drv.apply({ op: 'tunnel-start', device: 'a', ...start, role: 'encap', local: '198.18.252.6', remote: '198.18.252.10' }, { timeoutMs: 5000 });
-    await drv.apply({ op: 'tunnel-start', device: 'a', ...start, role: 'encap', local: '198.18.252.6', remote: '198.18.252.10' }, { timeoutMs: 5000 }); // idempotent
+    await drv.apply(
+      { op: 'tunnel-start', device: 'b', ...start, local: '198.18.252.10', remote: '198.18.252.6' },
+      { timeoutMs: 5000 },
+    );
+    await drv.apply(
+      { op: 'tunnel-start', device: 'a', ...start, role: 'encap', local: '198.18.252.6', remote: '198.18.252.10' },
+      { timeoutMs: 5000 },
+    );
+    await drv.apply(
+      { op: 'tunnel-start', device: 'a', ...start, role: 'encap', local: '198.18.252.6', remote: '198.18.252.10' },
+      { timeoutMs: 5000 },
+    ); // idempotent
     expect(drv.agents.size).toBe(2);
-    for (const [prefix, family] of [[`${VM4}/32`, 4], [`${VM6}/128`, 6]] as const) {
-      await drv.apply({ op: 'add-host-route', device: 'a', prefix, family, dev: { tunnel: TUNNEL } }, { timeoutMs: 5000 });
+    for (const [prefix, family] of [
+      [`${VM4}/32`, 4],
+      [`${VM6}/128`, 6],
+    ] as const) {
+      await drv.apply(
+        { op: 'add-host-route', device: 'a', prefix, family, dev: { tunnel: TUNNEL } },
+        { timeoutMs: 5000 },
+      );
     }
     // B's delivery of what leaves the tunnel: a policy table only the tun's packets look up
-    for (const [prefix, family] of [[`${VM4}/32`, 4], [`${VM6}/128`, 6]] as const) {
-      await drv.apply({ op: 'add-host-route', device: 'b', prefix, family, dev: { port: 'to-vm', fromTunnel: TUNNEL } }, { timeoutMs: 5000 });
+    for (const [prefix, family] of [
+      [`${VM4}/32`, 4],
+      [`${VM6}/128`, 6],
+    ] as const) {
+      await drv.apply(
+        { op: 'add-host-route', device: 'b', prefix, family, dev: { port: 'to-vm', fromTunnel: TUNNEL } },
+        { timeoutMs: 5000 },
+      );
     }
     const table = String(deliveryTable(tunIfName(TUNNEL)));
-    expect((await runChecked(['ip', 'netns', 'exec', `${P}b`, 'ip', 'rule', 'show'])).stdout).toContain(`iif ${tunIfName(TUNNEL)} lookup ${table}`);
-    expect((await runChecked(['ip', 'netns', 'exec', `${P}b`, 'ip', '-6', 'route', 'show', 'table', table])).stdout).toContain(`${VM6} dev to-vm`);
-    expect((await runChecked(['ip', 'netns', 'exec', `${P}b`, 'ip', 'route', 'show', `${VM4}/32`])).stdout.trim()).toBe(''); // main untouched
+    expect((await runChecked(['ip', 'netns', 'exec', `${P}b`, 'ip', 'rule', 'show'])).stdout).toContain(
+      `iif ${tunIfName(TUNNEL)} lookup ${table}`,
+    );
+    expect(
+      (await runChecked(['ip', 'netns', 'exec', `${P}b`, 'ip', '-6', 'route', 'show', 'table', table])).stdout,
+    ).toContain(`${VM6} dev to-vm`);
+    expect((await runChecked(['ip', 'netns', 'exec', `${P}b`, 'ip', 'route', 'show', `${VM4}/32`])).stdout.trim()).toBe(
+      '',
+    ); // main untouched
     // the home site keeps attracting the VM's address (what its routing still announces)
     await ns('rl', 'ip', 'route', 'add', `${VM4}/32`, 'via', '198.18.252.6');
     await ns('rl', 'ip', '-6', 'route', 'add', `${VM6}/128`, 'via', '2001:2:0:252:2::2');
@@ -164,21 +257,37 @@ test('client → agent A ⇒ agent B → reflector and back, IPv4 and IPv6; roun
     const hex = (u: Uint8Array): string => Buffer.from(u).toString('hex');
     const badMagic = encodeDatagram({ flowId: flow, seq: 1_000_000 }, new Uint8Array(20).fill(0x45));
     badMagic[0] = 0x51;
-    await injectFromA([hex(badMagic), hex(encodeDatagram({ flowId: flow + 1, seq: 1_000_000 }, new Uint8Array(20).fill(0x45))),
+    await injectFromA([
+      hex(badMagic),
+      hex(encodeDatagram({ flowId: flow + 1, seq: 1_000_000 }, new Uint8Array(20).fill(0x45))),
       hex(encodeDatagram({ flowId: flow, seq: 1_000_000 }, new Uint8Array(20).fill(0x15))),
-      hex(encodeDatagram({ flowId: flow, seq: 1_000_001, flags: FLAG_KEEPALIVE }, new Uint8Array()))]);
-    await expect.poll(async () => (await drv.agents.get(`b/${TUNNEL}`)!.counters({ timeoutMs: 2000 })).values, { timeout: 3000 })
+      hex(encodeDatagram({ flowId: flow, seq: 1_000_001, flags: FLAG_KEEPALIVE }, new Uint8Array())),
+    ]);
+    await expect
+      .poll(async () => (await drv.agents.get(`b/${TUNNEL}`)!.counters({ timeoutMs: 2000 })).values, { timeout: 3000 })
       .toMatchObject({ drop_magic: 1, drop_flow: 1, drop_inner: 1, keepalive: 1, v4_in: b.values.v4_in });
 
-    const cost = (d: readonly number[], t: readonly number[]): string => (quantile(t, 0.5) - quantile(d, 0.5)).toFixed(3);
+    const cost = (d: readonly number[], t: readonly number[]): string =>
+      (quantile(t, 0.5) - quantile(d, 0.5)).toFixed(3);
     // stopping B's agent takes its delivery table and rules with it
-    await drv.apply({ op: 'tunnel-stop', device: 'b', tunnel: TUNNEL, role: 'decap', local: '198.18.252.10', remote: '198.18.252.6' }, { timeoutMs: 5000 });
-    expect((await runChecked(['ip', 'netns', 'exec', `${P}b`, 'ip', 'rule', 'show'])).stdout).not.toContain(`lookup ${table}`);
-    expect((await runChecked(['ip', 'netns', 'exec', `${P}b`, 'ip', 'route', 'show', 'table', table])).stdout.trim()).toBe('');
-    console.log(`expected roundabout: 2 × ${WAN_DELAY_US / 1000} ms WAN = ${(2 * WAN_DELAY_US) / 1000} ms + agent time`);
-    console.log(`tunnel roundabout (${tun4.rtts.length}+${tun6.rtts.length} probes @500 pps): IPv4 direct ${fmt(direct4.rtts)}, ` +
-      `tunnel ${fmt(tun4.rtts)}, median cost ${cost(direct4.rtts, tun4.rtts)} ms; IPv6 direct ${fmt(direct6.rtts)}, ` +
-      `tunnel ${fmt(tun6.rtts)}, median cost ${cost(direct6.rtts, tun6.rtts)} ms`);
+    await drv.apply(
+      { op: 'tunnel-stop', device: 'b', tunnel: TUNNEL, role: 'decap', local: '198.18.252.10', remote: '198.18.252.6' },
+      { timeoutMs: 5000 },
+    );
+    expect((await runChecked(['ip', 'netns', 'exec', `${P}b`, 'ip', 'rule', 'show'])).stdout).not.toContain(
+      `lookup ${table}`,
+    );
+    expect(
+      (await runChecked(['ip', 'netns', 'exec', `${P}b`, 'ip', 'route', 'show', 'table', table])).stdout.trim(),
+    ).toBe('');
+    console.log(
+      `expected roundabout: 2 × ${WAN_DELAY_US / 1000} ms WAN = ${(2 * WAN_DELAY_US) / 1000} ms + agent time`,
+    );
+    console.log(
+      `tunnel roundabout (${tun4.rtts.length}+${tun6.rtts.length} probes @500 pps): IPv4 direct ${fmt(direct4.rtts)}, ` +
+        `tunnel ${fmt(tun4.rtts)}, median cost ${cost(direct4.rtts, tun4.rtts)} ms; IPv6 direct ${fmt(direct6.rtts)}, ` +
+        `tunnel ${fmt(tun6.rtts)}, median cost ${cost(direct6.rtts, tun6.rtts)} ms`,
+    );
   } finally {
     const final = await drv.stopAll({ timeoutMs: 3000 });
     expect(final[`a/${TUNNEL}`]?.why).toBe('stopped');
@@ -192,14 +301,33 @@ test('client → agent A ⇒ agent B → reflector and back, IPv4 and IPv6; roun
   await ns('rl', 'ip', '-6', 'route', 'del', `${VM6}/128`);
   expect((await probe(VM4, 50)).rtts.length).toBeGreaterThan(45); // direct path again
   // stopping again (rollback replaying an inverse) is a no-op
-  await drv.apply({ op: 'tunnel-stop', device: 'a', tunnel: TUNNEL, role: 'encap', local: '198.18.252.6', remote: '198.18.252.10' }, { timeoutMs: 2000 });
+  await drv.apply(
+    { op: 'tunnel-stop', device: 'a', tunnel: TUNNEL, role: 'encap', local: '198.18.252.6', remote: '198.18.252.10' },
+    { timeoutMs: 2000 },
+  );
 });
 
 test('an agent that cannot start reports why, and leaves nothing behind', async () => {
-  const drv = createLabTunnelDriver({ nsOf: (d) => P + d, runnerOf: (d) => netnsRunner(P + d), maxLifetimeMs: 5000, binary: join(dir, 'tunagent'),
-    interfaceOf: (_d, dev) => dev.port });
-  await expect(drv.apply({ op: 'tunnel-start', device: 'a', tunnel: TUNNEL, role: 'encap', local: '198.18.252.200', remote: '198.18.252.10' },
-    { timeoutMs: 5000 })).rejects.toThrow(/bind local address/);
+  const drv = createLabTunnelDriver({
+    nsOf: (d) => P + d,
+    runnerOf: (d) => netnsRunner(P + d),
+    maxLifetimeMs: 5000,
+    binary: join(dir, 'tunagent'),
+    interfaceOf: (_d, dev) => dev.port,
+  });
+  await expect(
+    drv.apply(
+      {
+        op: 'tunnel-start',
+        device: 'a',
+        tunnel: TUNNEL,
+        role: 'encap',
+        local: '198.18.252.200',
+        remote: '198.18.252.10',
+      },
+      { timeoutMs: 5000 },
+    ),
+  ).rejects.toThrow(/bind local address/);
   expect(drv.agents.size).toBe(0);
   const l = await runLocal(['ip', 'netns', 'exec', `${P}a`, 'ip', 'link', 'show', 'dev', tunIfName(TUNNEL)]);
   expect(l.failed).toBe(true);

@@ -20,7 +20,8 @@ let relayErr = '';
 test.describe.configure({ mode: 'serial' });
 test.skip(process.getuid?.() !== 0 || !existsSync(RELAY), 'needs root and scripts/build-lab-assets');
 
-const sh = async (...argv: string[]): Promise<string> => (await run(argv[0] as string, argv.slice(1), { timeout: 20_000 })).stdout;
+const sh = async (...argv: string[]): Promise<string> =>
+  (await run(argv[0] as string, argv.slice(1), { timeout: 20_000 })).stdout;
 const ping = async (args: string[]): Promise<{ loss: number; max: number; avg: number }> => {
   const r = await run('ip', ['netns', 'exec', `${P}-a`, 'ping', '-q', ...args, '198.18.251.2'], { timeout: 30_000 })
     .catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
@@ -44,12 +45,35 @@ test.beforeAll(async () => {
   }
   await sh('ip', 'link', 'add', 'eth0', 'netns', `${P}-a`, 'type', 'veth', 'peer', 'name', 'ra', 'netns', `${P}-r`);
   await sh('ip', 'link', 'add', 'eth0', 'netns', `${P}-b`, 'type', 'veth', 'peer', 'name', 'rb', 'netns', `${P}-r`);
-  for (const [ns, dev, addr] of [['a', 'eth0', '198.18.251.1/24'], ['b', 'eth0', '198.18.251.2/24'], ['r', 'ra', ''], ['r', 'rb', '']]) {
-    await sh('ip', 'netns', 'exec', `${P}-${ns}`, 'ethtool', '-K', dev as string, 'tx', 'off', 'tso', 'off', 'gso', 'off', 'gro', 'off');
+  for (const [ns, dev, addr] of [
+    ['a', 'eth0', '198.18.251.1/24'],
+    ['b', 'eth0', '198.18.251.2/24'],
+    ['r', 'ra', ''],
+    ['r', 'rb', ''],
+  ]) {
+    await sh(
+      'ip',
+      'netns',
+      'exec',
+      `${P}-${ns}`,
+      'ethtool',
+      '-K',
+      dev as string,
+      'tx',
+      'off',
+      'tso',
+      'off',
+      'gso',
+      'off',
+      'gro',
+      'off',
+    );
     if (addr) await sh('ip', '-n', `${P}-${ns}`, 'addr', 'add', addr, 'dev', dev as string);
     await sh('ip', '-n', `${P}-${ns}`, 'link', 'set', 'dev', dev as string, 'up');
   }
-  relay = spawn('ip', ['netns', 'exec', `${P}-r`, RELAY, 'ra', 'rb', '-t', '120', '-q', '256', '-s', SOCK], { stdio: ['ignore', 'ignore', 'pipe'] });
+  relay = spawn('ip', ['netns', 'exec', `${P}-r`, RELAY, 'ra', 'rb', '-t', '120', '-q', '256', '-s', SOCK], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   relay.stderr?.on('data', (d: Buffer) => (relayErr += d.toString()));
   await expect.poll(() => existsSync(SOCK), { timeout: 5000 }).toBe(true);
 });

@@ -27,8 +27,11 @@ test.skip(process.getuid?.() !== 0, 'the lab needs root');
 
 interface Run { code: number | null; out: string; err: string }
 function vmmi(args: readonly string[], timeoutMs = 180_000): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(process.execPath, [`${REPO}/bin/vmmi.js`, 'lab', ...args, '--testbed', TB_FILE, '--prefix', PREFIX],
-    { cwd: REPO, env: { ...process.env, VMMI_LAB_DIR: DIR }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [`${REPO}/bin/vmmi.js`, 'lab', ...args, '--testbed', TB_FILE, '--prefix', PREFIX],
+    { cwd: REPO, env: { ...process.env, VMMI_LAB_DIR: DIR }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -95,15 +98,23 @@ test('up from nothing passes the health gate; a concurrent up is refused with LA
 
 async function reflectorAnswers(where: string): Promise<void> {
   const vm = tb.vms[0];
-  if (vm?.ipv4 === undefined || vm.ipv6 === undefined || plan.clientNs === undefined) throw new Error('testbed has no vm1 or client');
+  if (vm?.ipv4 === undefined || vm.ipv6 === undefined || plan.clientNs === undefined)
+    throw new Error('testbed has no vm1 or client');
   for (const addr of [vm.ipv4, vm.ipv6].map((a) => a.split('/')[0] as string)) {
-    await expect.poll(async () => (await udpEcho(plan.clientNs as string, addr, vm.reflectorPort, { count: 10, intervalMs: 100 })).detail,
-      { message: `reflector ${addr} after move to ${where}`, timeout: 20_000, intervals: [0, 200, 500] }).toMatch(/^echo in/);
+    await expect
+      .poll(
+        async () =>
+          (await udpEcho(plan.clientNs as string, addr, vm.reflectorPort, { count: 10, intervalMs: 100 })).detail,
+        { message: `reflector ${addr} after move to ${where}`, timeout: 20_000, intervals: [0, 200, 500] },
+      )
+      .toMatch(/^echo in/);
   }
 }
 
 test('vm1 migrates hv1 → hv2 → hv3 → hv1 and answers after every move', async () => {
-  const drivers = new Map(await Promise.all(tb.hypervisors.map(async (h) => [h.name, await openHypervisorDriver(h.driver, h)] as const)));
+  const drivers = new Map(
+    await Promise.all(tb.hypervisors.map(async (h) => [h.name, await openHypervisorDriver(h.driver, h)] as const)),
+  );
   const torBSpec = tb.switches.find((s) => s.name === 'torB');
   if (torBSpec === undefined) throw new Error('no torB');
   const torB = await openSwitchDriver(torBSpec);
@@ -114,7 +125,11 @@ test('vm1 migrates hv1 → hv2 → hv3 → hv1 and answers after every move', as
       const dst = tb.hypervisors.find((h) => h.name === to);
       const src = drivers.get(from);
       if (dst === undefined || src === undefined) throw new Error(`unknown host ${from} or ${to}`);
-      const m = src.migrate('vm1', dst.migrationUri, { bandwidthMiBs: 4096, destination: drivers.get(to), timeoutMs: 90_000 });
+      const m = src.migrate('vm1', dst.migrationUri, {
+        bandwidthMiBs: 4096,
+        destination: drivers.get(to),
+        timeoutMs: 90_000,
+      });
       const res = await m.result;
       expect(res.domain).toBe('vm1');
       expect((await drivers.get(to)?.state('vm1'))?.state).toBe('running');
@@ -123,13 +138,21 @@ test('vm1 migrates hv1 → hv2 → hv3 → hv1 and answers after every move', as
     await reflectorAnswers('hv2');
     await move('hv2', 'hv3');
     for (const r of routes) await torB.addHostRoute(r, { timeoutMs: 30_000 });
-    await expect.poll(async () => (await runLocal(['ip', '-n', `${PREFIX}-coreA`, 'route', 'show', '198.18.10.100/32'])).stdout,
-      { message: 'coreA learns the /32 from torB over BGP', timeout: 15_000 }).toContain('proto bgp');
+    await expect
+      .poll(async () => (await runLocal(['ip', '-n', `${PREFIX}-coreA`, 'route', 'show', '198.18.10.100/32'])).stdout, {
+        message: 'coreA learns the /32 from torB over BGP',
+        timeout: 15_000,
+      })
+      .toContain('proto bgp');
     await reflectorAnswers('hv3');
     await move('hv3', 'hv1');
     for (const r of routes) await torB.removeHostRoute(r, { timeoutMs: 30_000 });
-    await expect.poll(async () => (await runLocal(['ip', '-n', `${PREFIX}-torB`, 'route', 'show', 'proto', 'static'])).stdout,
-      { message: 'torB agent removed the host route', timeout: 15_000 }).toBe('');
+    await expect
+      .poll(async () => (await runLocal(['ip', '-n', `${PREFIX}-torB`, 'route', 'show', 'proto', 'static'])).stdout, {
+        message: 'torB agent removed the host route',
+        timeout: 15_000,
+      })
+      .toBe('');
     await reflectorAnswers('hv1');
   } finally {
     await torB.close();
@@ -138,7 +161,13 @@ test('vm1 migrates hv1 → hv2 → hv3 → hv1 and answers after every move', as
 });
 
 test('the WAN can be delayed, cut and restored at run time', async () => {
-  const ping = async (): Promise<string> => (await runLocal(['ip', 'netns', 'exec', `${PREFIX}-client`, 'ping', '-c', '3', '-i', '0.2', '-W', '1', '198.18.11.13'], { timeoutMs: 10_000 })).stdout;
+  const ping = async (): Promise<string> =>
+    (
+      await runLocal(
+        ['ip', 'netns', 'exec', `${PREFIX}-client`, 'ping', '-c', '3', '-i', '0.2', '-W', '1', '198.18.11.13'],
+        { timeoutMs: 10_000 },
+      )
+    ).stdout;
   await setWan(plan, { delayMs: 30 });
   const rtt = Number(/= [\d.]+\/([\d.]+)\//.exec(await ping())?.[1]);
   expect(rtt).toBeGreaterThanOrEqual(60);
@@ -173,7 +202,11 @@ test('down leaves no namespace, process, mount, link or tap of the run', async (
   const members = [...(await pidsInNetns(plan.nodes.map((n) => n.ns))).keys()];
   expect(members.length).toBeGreaterThan(20);
   // vm1's tap, on whichever hypervisor the previous tests left it.
-  const taps = await Promise.all(tb.hypervisors.map(async (h) => (await runLocal(['ip', '-n', `${PREFIX}-${h.name}`, '-o', 'link', 'show', 'type', 'tun'])).stdout));
+  const taps = await Promise.all(
+    tb.hypervisors.map(
+      async (h) => (await runLocal(['ip', '-n', `${PREFIX}-${h.name}`, '-o', 'link', 'show', 'type', 'tun'])).stdout,
+    ),
+  );
   expect(taps.join('')).toMatch(/vnet\d+/);
   const r = await vmmi(['down']).done;
   expect(r.code, r.err).toBe(0);

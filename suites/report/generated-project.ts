@@ -97,14 +97,23 @@ export interface GeneratedRun {
   readonly historyFile: string;
 }
 
-function run(argv: readonly string[], cwd: string, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  argv: readonly string[],
+  cwd: string,
+  timeoutMs: number,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   // A clean environment: the outer Playwright run's worker variables must not leak into the inner one.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PW_|PLAYWRIGHT_|TEST_)/.test(k)));
   return new Promise((done) => {
-    execFile(argv[0] as string, argv.slice(1), { cwd, env, timeout: timeoutMs, maxBuffer: 8 << 20 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
-      done({ code, stdout, stderr });
-    });
+    execFile(
+      argv[0] as string,
+      argv.slice(1),
+      { cwd, env, timeout: timeoutMs, maxBuffer: 8 << 20 },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
+        done({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -131,12 +140,21 @@ export async function runGeneratedProject(o: GeneratedOptions = {}): Promise<Gen
   if (folders.length !== 1) {
     throw new Error(`expected one report folder, found ${folders.length}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
   }
-  return { dir, exitCode: r.code, stdout: r.stdout, stderr: r.stderr,
-    reportDir: join(dir, 'out', (folders[0] as { name: string }).name), historyFile: join(dir, 'out', 'history.sqlite') };
+  return {
+    dir,
+    exitCode: r.code,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    reportDir: join(dir, 'out', (folders[0] as { name: string }).name),
+    historyFile: join(dir, 'out', 'history.sqlite'),
+  };
 }
 
 /** Runs `vmmi report` (the repository's bin) with the given arguments. */
-export function runVmmiReport(args: readonly string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runVmmiReport(
+  args: readonly string[],
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return run([process.execPath, join(REPO, 'bin', 'vmmi.js'), 'report', ...args], cwd, 60_000);
 }
 

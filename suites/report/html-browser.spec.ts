@@ -35,7 +35,9 @@ test('the report renders offline: no console errors, no requests, charts drawn, 
   const problems: string[] = [];
   const requests: string[] = [];
   let dialogs = 0;
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+  });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('dialog', (d) => { dialogs++; void d.dismiss(); });
   const url = pathToFileURL(join(g.reportDir, 'index.html')).href;
@@ -69,7 +71,9 @@ test('the report renders offline: no console errors, no requests, charts drawn, 
     await expect(page.locator('table.summary').getByText(`${EVIL} → hv2`)).toBeVisible();
     expect(await page.locator('script').count()).toBe(1);
     expect(await page.locator('script').getAttribute('type')).toBe('application/json');
-    const data = await page.locator('#vmmi-data').evaluate((el) => JSON.parse(el.textContent ?? 'null') as { runs: { source: string }[] });
+    const data = await page
+      .locator('#vmmi-data')
+      .evaluate((el) => JSON.parse(el.textContent ?? 'null') as { runs: { source: string }[] });
     expect(data.runs.map((r) => r.source)).toContain(EVIL);
 
     const shot = testInfo.outputPath('report.png');

@@ -32,9 +32,21 @@ function parseCsv(text: string): Record<string, string>[] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i] as string;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; } else cell += c;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += c;
   }
   const [head, ...body] = rows;
   return body.map((r) => Object.fromEntries((head ?? []).map((h, i) => [h, r[i] ?? ''])));
@@ -48,7 +60,13 @@ async function csvOf(name: string): Promise<{ header: string[]; rows: Record<str
 test('the reporter writes one report folder and says where it is', async () => {
   const g = gen as GeneratedRun;
   expect(g.exitCode, `stdout:\n${g.stdout}\nstderr:\n${g.stderr}`).toBe(0);
-  expect((await readdir(g.reportDir)).sort()).toEqual(['episodes.csv', 'index.html', 'manifest.json', 'runs.csv', 'timeline.csv']);
+  expect((await readdir(g.reportDir)).sort()).toEqual([
+    'episodes.csv',
+    'index.html',
+    'manifest.json',
+    'runs.csv',
+    'timeline.csv',
+  ]);
   expect(g.stdout).toContain(`HTML     ${join(g.reportDir, 'index.html')}`);
   expect(g.stdout).toContain(`CSV      ${join(g.reportDir, 'runs.csv')}`);
   expect(g.stderr).not.toContain('vmmi reporter:');
@@ -56,17 +74,38 @@ test('the reporter writes one report folder and says where it is', async () => {
 
 test('runs.csv: stable columns and one row per migration attempt, retries shown', async () => {
   const { header, rows } = await csvOf('runs.csv');
-  expect(header.slice(0, 11)).toEqual(['run_id', 'started_wall', 'scenario', 'strategy', 'vm', 'source', 'destination',
-    'address_family', 'hypervisor_downtime_ms', 'hypervisor_downtime_ms_method', 'hypervisor_downtime_ms_resolution_ms']);
+  expect(header.slice(0, 11)).toEqual([
+    'run_id',
+    'started_wall',
+    'scenario',
+    'strategy',
+    'vm',
+    'source',
+    'destination',
+    'address_family',
+    'hypervisor_downtime_ms',
+    'hypervisor_downtime_ms_method',
+    'hypervisor_downtime_ms_resolution_ms',
+  ]);
   expect(header).toContain('iterations_resolution_ms');
   expect(header.slice(-14)).toEqual(['verdict', 'reported_verdict', 'health', 'health_reasons', 'attempt', 'attempt_of',
     'unstable', 'conformance_ok', 'conformance_violations', 'decomposition', 'episodes', 'error',
     'memory_integrity', 'memory_integrity_detail']);
   expect(rows.map((r) => r.run_id)).toEqual(['cur-same', 'cur-evil', 'cur-wan-0', 'cur-wan-1', 'cur-errored']);
   const by = Object.fromEntries(rows.map((r) => [r.run_id, r]));
-  expect(by['cur-same']).toMatchObject({ scenario: 'same-subnet/l2/ipv4', strategy: 'l2', hypervisor_downtime_ms: '190.5',
-    hypervisor_downtime_ms_method: 'qemu-job-stats', hypervisor_downtime_ms_resolution_ms: '1', loss_derived_ms: '193.5',
-    verdict: 'pass', health: 'ok', attempt: '1', attempt_of: '1', unstable: 'false' });
+  expect(by['cur-same']).toMatchObject({
+    scenario: 'same-subnet/l2/ipv4',
+    strategy: 'l2',
+    hypervisor_downtime_ms: '190.5',
+    hypervisor_downtime_ms_method: 'qemu-job-stats',
+    hypervisor_downtime_ms_resolution_ms: '1',
+    loss_derived_ms: '193.5',
+    verdict: 'pass',
+    health: 'ok',
+    attempt: '1',
+    attempt_of: '1',
+    unstable: 'false',
+  });
   expect(by['cur-evil']).toMatchObject({ source: EVIL, scenario: 'cross-subnet/host-route-static/ipv4' });
   expect(by['cur-wan-0']).toMatchObject({ scenario: 'wan/host-route-bgp/ipv6/wan_delay_ms=30', address_family: 'ipv6',
     verdict: 'fail', attempt: '1', attempt_of: '2', unstable: 'true' });
@@ -77,9 +116,25 @@ test('runs.csv: stable columns and one row per migration attempt, retries shown'
 
 test('episodes.csv and timeline.csv: every episode and event', async () => {
   const eps = await csvOf('episodes.csv');
-  expect(eps.header).toEqual(['run_id', 'scenario', 'attempt', 'flow', 'start_ms', 'end_ms', 'duration_ms', 'first_seq', 'last_seq', 'lost']);
+  expect(eps.header).toEqual([
+    'run_id',
+    'scenario',
+    'attempt',
+    'flow',
+    'start_ms',
+    'end_ms',
+    'duration_ms',
+    'first_seq',
+    'last_seq',
+    'lost',
+  ]);
   expect(eps.rows).toHaveLength(10);
-  expect(eps.rows.find((e) => e.run_id === 'cur-wan-1')).toMatchObject({ start_ms: '620', end_ms: '1060', duration_ms: '440', attempt: '2' });
+  expect(eps.rows.find((e) => e.run_id === 'cur-wan-1')).toMatchObject({
+    start_ms: '620',
+    end_ms: '1060',
+    duration_ms: '440',
+    attempt: '2',
+  });
   const tl = await csvOf('timeline.csv');
   expect(tl.rows).toHaveLength(40);
   expect(tl.rows.filter((e) => e.kind === 'RESUMED').map((e) => e.t_ms)).toEqual(['810.5', '821', '830', '830', '800']);
@@ -144,7 +199,9 @@ test('a malformed measurement fails the run loudly instead of vanishing from the
   const bad = await runGeneratedProject({ spec: MALFORMED_SPEC });
   try {
     expect(bad.exitCode).toBe(1);
-    expect(bad.stderr).toMatch(/vmmi reporter: record\.spec\.ts › broken fixture: params: expected an object, got undefined/);
+    expect(bad.stderr).toMatch(
+      /vmmi reporter: record\.spec\.ts › broken fixture: params: expected an object, got undefined/,
+    );
     // the report is still written (with the valid data: none here)
     expect((await readdir(bad.reportDir)).sort()).toContain('runs.csv');
   } finally {

@@ -11,12 +11,22 @@ import { expect, test } from '../../src/index.js';
 // with 0 corrupt moves, 0 guest resets, and an integrity verdict of ok on every move (a move whose
 // memory could not be checked is counted and fails the soak: "0 corrupt" must rest on checks made).
 const MOVES = Number(process.env.VMMI_SOAK_MIGRATIONS ?? (process.env.CI === 'true' ? 100 : 9));
-const CYCLE = [{ to: 'hv2', strategy: 'l2' }, { to: 'hv3', strategy: 'host-route-static' }, { to: 'hv1', strategy: 'host-route-static' }] as const;
+const CYCLE = [
+  { to: 'hv2', strategy: 'l2' },
+  { to: 'hv3', strategy: 'host-route-static' },
+  { to: 'hv1', strategy: 'host-route-static' },
+] as const;
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-interface Sample { readonly move: number; readonly fds: number; readonly heapMiB: number; readonly rssMiB: number; readonly keptMiB: number }
+interface Sample {
+  readonly move: number;
+  readonly fds: number;
+  readonly heapMiB: number;
+  readonly rssMiB: number;
+  readonly keptMiB: number;
+}
 /**
  * The run records of every move are kept on purpose (test attachments, sent to the reporter when the
  * test ends): their bytes are counted apart, so "heap" growth beyond them is what the controller leaks.
@@ -36,7 +46,10 @@ test(`soak: ${MOVES} consecutive migrations, fds and heap bounded`, async ({ mig
   const must = async (req: Parameters<typeof migrate>[0]): Promise<void> => {
     const out = await migrate(req);
     const a = out.result.attempts.at(-1);
-    expect(out.result.verdict, `${req.to}: ${a?.failure?.step ?? ''} ${a?.failure?.reason ?? out.record.error ?? ''}`).toBe('migrated');
+    expect(
+      out.result.verdict,
+      `${req.to}: ${a?.failure?.step ?? ''} ${a?.failure?.reason ?? out.record.error ?? ''}`,
+    ).toBe('migrated');
   };
   if ((await locate()) !== 'hv1') await must({ to: 'hv1', strategy: 'host-route-static' });
   // Warm-up move: the first migration loads modules and opens the pooled sessions the rest reuse.
@@ -61,13 +74,20 @@ test(`soak: ${MOVES} consecutive migrations, fds and heap bounded`, async ({ mig
       const mi = a.memoryIntegrity;
       if (mi === undefined) continue;
       integrity[mi.status]++;
-      if (mi.status !== 'ok') integrityNotes.push(`move ${i} → ${step.to} attempt ${a.attempt}: ${mi.status}: ${mi.detail}`);
+      if (mi.status !== 'ok')
+        integrityNotes.push(`move ${i} → ${step.to} attempt ${a.attempt}: ${mi.status}: ${mi.detail}`);
     }
     if (out.result.verdict !== 'migrated' || out.record.health === 'errored') {
-      failures.push(`move ${i} → ${step.to}: ${out.result.verdict}, ${out.record.health} ${out.record.error ?? out.record.healthReasons.join('; ')}`);
+      failures.push(
+        `move ${i} → ${step.to}: ${out.result.verdict}, ${out.record.health} ${out.record.error ?? out.record.healthReasons.join('; ')}`,
+      );
       // Put the VM back into the cycle's expected place before going on.
       const at = await locate();
-      if (at !== step.to && at !== undefined) await migrate({ to: step.to, strategy: step.to === 'hv2' || at === 'hv2' && step.to === 'hv1' ? 'l2' : 'host-route-static' });
+      if (at !== step.to && at !== undefined)
+        await migrate({
+          to: step.to,
+          strategy: step.to === 'hv2' || (at === 'hv2' && step.to === 'hv1') ? 'l2' : 'host-route-static',
+        });
     }
     if (i % 10 === 0 || i === MOVES) {
       const s = sample(i);
@@ -77,11 +97,12 @@ test(`soak: ${MOVES} consecutive migrations, fds and heap bounded`, async ({ mig
   }
   const first = samples[0] as Sample;
   const last = samples[samples.length - 1] as Sample;
-  const summary = `${MOVES} moves in ${((Date.now() - t0) / 1000).toFixed(0)} s, ${recorded} records, ${retried} retried on a fresh VM, `
-    + `${failures.length} failed, ${resets} guest reset(s); memory integrity ok ${integrity.ok}, corrupt ${integrity.corrupt}, `
-    + `unchecked ${integrity.unchecked}, unknown ${integrity.unknown}; fds ${first.fds} → ${last.fds}, heap ${first.heapMiB.toFixed(1)} → ${last.heapMiB.toFixed(1)} MiB `
-    + `(records kept ${first.keptMiB.toFixed(1)} → ${last.keptMiB.toFixed(1)} MiB), `
-    + `rss ${first.rssMiB.toFixed(1)} → ${last.rssMiB.toFixed(1)} MiB`;
+  const summary =
+    `${MOVES} moves in ${((Date.now() - t0) / 1000).toFixed(0)} s, ${recorded} records, ${retried} retried on a fresh VM, ` +
+    `${failures.length} failed, ${resets} guest reset(s); memory integrity ok ${integrity.ok}, corrupt ${integrity.corrupt}, ` +
+    `unchecked ${integrity.unchecked}, unknown ${integrity.unknown}; fds ${first.fds} → ${last.fds}, heap ${first.heapMiB.toFixed(1)} → ${last.heapMiB.toFixed(1)} MiB ` +
+    `(records kept ${first.keptMiB.toFixed(1)} → ${last.keptMiB.toFixed(1)} MiB), ` +
+    `rss ${first.rssMiB.toFixed(1)} → ${last.rssMiB.toFixed(1)} MiB`;
   console.log(summary);
   test.info().annotations.push({ type: 'soak', description: summary });
   expect(failures, failures.join('\n')).toEqual([]);

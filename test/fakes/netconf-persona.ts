@@ -44,7 +44,9 @@ const NS = 'urn:ietf:params:xml:ns:netconf:base:1.0';
 
 function prefixed(xml: string, p: string | undefined): string {
   if (p === undefined) return xml;
-  return xml.replace(/<(\/?)([A-Za-z][\w-]*)/g, `<$1${p}:$2`).replace(/ xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/, ` xmlns:${p}="${NS}"`);
+  return xml
+    .replace(/<(\/?)([A-Za-z][\w-]*)/g, `<$1${p}:$2`)
+    .replace(/ xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/, ` xmlns:${p}="${NS}"`);
 }
 
 export async function startPersona(o: PersonaOptions = {}): Promise<Persona> {
@@ -102,10 +104,18 @@ function serve(ch: ServerChannel, o: PersonaOptions, received: string[]): void {
     return;
   }
   if (o.hello !== false) {
-    const caps = [...bases.map((b) => `urn:ietf:params:netconf:base:${b}`), 'urn:ietf:params:netconf:capability:candidate:1.0',
-      'urn:ietf:params:netconf:capability:notification:1.0'];
-    send(prefixed(`<?xml version="1.0"?><hello xmlns="${NS}"><capabilities>${caps.map((c) => `<capability>${c}</capability>`).join('')}` +
-      `</capabilities><session-id>17</session-id></hello>`, o.prefix));
+    const caps = [
+      ...bases.map((b) => `urn:ietf:params:netconf:base:${b}`),
+      'urn:ietf:params:netconf:capability:candidate:1.0',
+      'urn:ietf:params:netconf:capability:notification:1.0',
+    ];
+    send(
+      prefixed(
+        `<?xml version="1.0"?><hello xmlns="${NS}"><capabilities>${caps.map((c) => `<capability>${c}</capability>`).join('')}` +
+          `</capabilities><session-id>17</session-id></hello>`,
+        o.prefix,
+      ),
+    );
   }
   let held: (() => void) | undefined;
   let rpcs = 0;
@@ -130,7 +140,9 @@ function serve(ch: ServerChannel, o: PersonaOptions, received: string[]): void {
         send(out);
         if (rpc === 'create-subscription') {
           for (const n of o.notifications ?? []) {
-            send(`<notification xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"><eventTime>2026-01-01T00:00:00Z</eventTime>${n}</notification>`);
+            send(
+              `<notification xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"><eventTime>2026-01-01T00:00:00Z</eventTime>${n}</notification>`,
+            );
           }
         }
         if (rpc === 'close-session') ch.close();

@@ -93,12 +93,24 @@ class GoldenWriter {
 function frame(name: string, h: Partial<Header> & { proc: number }, write: (e: GoldenWriter) => void): GoldenFrame {
   const e = new GoldenWriter();
   write(e);
-  const header: Header = { prog: REMOTE_PROGRAM, vers: REMOTE_VERSION, type: MessageType.REPLY, serial: 9, status: MessageStatus.OK, ...h };
+  const header: Header = {
+    prog: REMOTE_PROGRAM,
+    vers: REMOTE_VERSION,
+    type: MessageType.REPLY,
+    serial: 9,
+    status: MessageStatus.OK,
+    ...h,
+  };
   return { name, bytes: encodeFrame(header, e.bytes()) };
 }
 
 const dom = (e: GoldenWriter, d: WireDomain = DOM): void => {
-  e.string(d.name).opaqueFixed(Uint8Array.from(d.uuid.replace(/-/g, '').match(/../g) ?? [], (h) => parseInt(h, 16)), 16).int(d.id);
+  e.string(d.name)
+    .opaqueFixed(
+      Uint8Array.from(d.uuid.replace(/-/g, '').match(/../g) ?? [], (h) => parseInt(h, 16)),
+      16,
+    )
+    .int(d.id);
 };
 
 const JOB_PARAMS: readonly TypedParam[] = [
@@ -133,7 +145,9 @@ export function goldenFrames(): GoldenFrame[] {
       e.int(4);
     }),
     frame('get-state-reply', { proc: Proc.DOMAIN_GET_STATE.num }, (e) => e.int(1).int(2)),
-    frame('get-info-reply', { proc: Proc.DOMAIN_GET_INFO.num }, (e) => e.int(1).uhyper(131072n).uhyper(131072n).int(1).uhyper(9_100_000_000n)),
+    frame('get-info-reply', { proc: Proc.DOMAIN_GET_INFO.num }, (e) =>
+      e.int(1).uhyper(131072n).uhyper(131072n).int(1).uhyper(9_100_000_000n),
+    ),
     frame('list-all-domains-reply', { proc: Proc.CONNECT_LIST_ALL_DOMAINS.num }, (e) => {
       e.uint(2);
       dom(e);
@@ -144,16 +158,49 @@ export function goldenFrames(): GoldenFrame[] {
       e.int(2);
       e.typedParams(JOB_PARAMS);
     }),
-    frame('perform3-reply', { proc: Proc.DOMAIN_MIGRATE_PERFORM3_PARAMS.num }, (e) => e.opaque(new Uint8Array(37).fill(0x41))),
-    frame('xml-desc-reply', { proc: Proc.DOMAIN_GET_XML_DESC.num }, (e) => e.string("<domain type='qemu'><name>vm1</name><memory unit='KiB'>131072</memory></domain>")),
+    frame('perform3-reply', { proc: Proc.DOMAIN_MIGRATE_PERFORM3_PARAMS.num }, (e) =>
+      e.opaque(new Uint8Array(37).fill(0x41)),
+    ),
+    frame('xml-desc-reply', { proc: Proc.DOMAIN_GET_XML_DESC.num }, (e) =>
+      e.string("<domain type='qemu'><name>vm1</name><memory unit='KiB'>131072</memory></domain>"),
+    ),
     frame('lookup-reply', { proc: Proc.DOMAIN_LOOKUP_BY_NAME.num }, (e) => dom(e)),
     frame('lib-version-reply', { proc: Proc.CONNECT_GET_LIB_VERSION.num }, (e) => e.uhyper(9_000_000n)),
     frame('auth-list-reply', { proc: Proc.AUTH_LIST.num }, (e) => e.uint(1).int(0)),
-    { name: 'error-reply', bytes: encodeFrame({ prog: REMOTE_PROGRAM, vers: REMOTE_VERSION, proc: Proc.DOMAIN_GET_STATE.num,
-      type: MessageType.REPLY, serial: 9, status: MessageStatus.ERROR },
-      new GoldenWriter().int(42).int(10).uint(1).string("Domain not found: no domain with matching name 'vm9'").int(2)
-        .uint(0).uint(0).uint(0).uint(0).int(0).int(0).uint(0).bytes()) },
-    { name: 'keepalive-ping', bytes: encodeFrame({ prog: KEEPALIVE_PROGRAM, vers: 1, proc: 1, type: MessageType.MESSAGE, serial: 0, status: 0 }, new Uint8Array()) },
+    {
+      name: 'error-reply',
+      bytes: encodeFrame(
+        {
+          prog: REMOTE_PROGRAM,
+          vers: REMOTE_VERSION,
+          proc: Proc.DOMAIN_GET_STATE.num,
+          type: MessageType.REPLY,
+          serial: 9,
+          status: MessageStatus.ERROR,
+        },
+        new GoldenWriter()
+          .int(42)
+          .int(10)
+          .uint(1)
+          .string("Domain not found: no domain with matching name 'vm9'")
+          .int(2)
+          .uint(0)
+          .uint(0)
+          .uint(0)
+          .uint(0)
+          .int(0)
+          .int(0)
+          .uint(0)
+          .bytes(),
+      ),
+    },
+    {
+      name: 'keepalive-ping',
+      bytes: encodeFrame(
+        { prog: KEEPALIVE_PROGRAM, vers: 1, proc: 1, type: MessageType.MESSAGE, serial: 0, status: 0 },
+        new Uint8Array(),
+      ),
+    },
   ];
 }
 
@@ -210,23 +257,61 @@ function extreme(rng: Rng, k: number, frames: readonly GoldenFrame[]): FuzzInput
   const g = rng.pick(frames);
   switch (k % 8) {
     case 0: {
-      const v = rng.pick([0, 1, FRAME_MIN - 1, FRAME_MIN, MAX + 4, MAX + 5, MESSAGE_MAX + 4, MESSAGE_MAX + 5, 0x7fffffff, 0xffffffff]);
+      const v = rng.pick([
+        0,
+        1,
+        FRAME_MIN - 1,
+        FRAME_MIN,
+        MAX + 4,
+        MAX + 5,
+        MESSAGE_MAX + 4,
+        MESSAGE_MAX + 5,
+        0x7fffffff,
+        0xffffffff,
+      ]);
       return input(`length word ${v} on ${g.name}`, setU32(g.bytes, 0, v), rng);
     }
     case 1: {
       const field = rng.pick([4, 8, 12, 16, 20, 24]);
-      const v = rng.pick([0, 1, 2, 3, 6, 7, 0x20008085, 0x20008087, KEEPALIVE_PROGRAM, 0x7fffffff, 0x80000000, 0xffffffff]);
+      const v = rng.pick([
+        0,
+        1,
+        2,
+        3,
+        6,
+        7,
+        0x20008085,
+        0x20008087,
+        KEEPALIVE_PROGRAM,
+        0x7fffffff,
+        0x80000000,
+        0xffffffff,
+      ]);
       return input(`header word @${field} = ${v} on ${g.name}`, setU32(g.bytes, field, v), rng);
     }
     case 2: {
       // Huge string / opaque / array / typed-param counts at every payload word.
       const at = FRAME_MIN + 4 * rng.int(Math.max(1, (g.bytes.length - FRAME_MIN) / 4));
-      const v = rng.pick([XDR_STRING_MAX, XDR_STRING_MAX + 1, 16384, 16385, 64, 65, TYPED_PARAM_FIELD_MAX + 1, 0x40000000, 0xffffffff]);
+      const v = rng.pick([
+        XDR_STRING_MAX,
+        XDR_STRING_MAX + 1,
+        16384,
+        16385,
+        64,
+        65,
+        TYPED_PARAM_FIELD_MAX + 1,
+        0x40000000,
+        0xffffffff,
+      ]);
       return input(`payload word @${at} = ${v} on ${g.name}`, setU32(g.bytes, at, v), rng);
     }
     case 3: {
       const n = rng.range(2, 12);
-      return input(`${n} frames back to back`, concatBytes(Array.from({ length: n }, () => rng.pick(frames).bytes)), rng);
+      return input(
+        `${n} frames back to back`,
+        concatBytes(Array.from({ length: n }, () => rng.pick(frames).bytes)),
+        rng,
+      );
     }
     case 4:
       return input(`valid-then-garbage ${g.name}`, concatBytes([g.bytes, randomBytes(rng, rng.range(1, 64))]), rng);
@@ -234,7 +319,14 @@ function extreme(rng: Rng, k: number, frames: readonly GoldenFrame[]): FuzzInput
       return input('garbage', randomBytes(rng, rng.range(0, 512)), rng);
     case 6: {
       // A well-formed frame whose payload is random: all codecs on noise.
-      const h = { prog: REMOTE_PROGRAM, vers: 1, proc: rng.pick([212, 298, 318, 363, 273, 305]), type: rng.int(7), serial: rng.next(), status: rng.int(3) };
+      const h = {
+        prog: REMOTE_PROGRAM,
+        vers: 1,
+        proc: rng.pick([212, 298, 318, 363, 273, 305]),
+        type: rng.int(7),
+        serial: rng.next(),
+        status: rng.int(3),
+      };
       return input(`random payload proc ${h.proc}`, encodeFrame(h, randomBytes(rng, 4 * rng.range(0, 64))), rng);
     }
     default: {

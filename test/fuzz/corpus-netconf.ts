@@ -21,7 +21,13 @@ const SEED_DIR = new URL('../../test/fixtures/fuzz/netconf/', import.meta.url);
 const CODES = ['FRAMING', 'PROTOCOL', 'NETCONF_RPC'] as const;
 /** Small limit so mutated length fields actually cross it. */
 const MAX_MESSAGE = 16 * 1024;
-const PROFILE: NetconfProfile = { name: 'fuzz', offerBase10: true, offerBase11: true, extraCapabilities: [], defaultPort: 830 };
+const PROFILE: NetconfProfile = {
+  name: 'fuzz',
+  offerBase10: true,
+  offerBase11: true,
+  extraCapabilities: [],
+  defaultPort: 830,
+};
 const enc = new TextEncoder();
 
 export interface NetconfSeed {
@@ -108,7 +114,8 @@ function framedStream(rng: Rng, seeds: readonly NetconfSeed[], mode: Framing, he
     const chunk = rng.chance(0.5) ? 0 : rng.range(1, 200);
     const framed = encodeMessage(s.xml, mode, chunk);
     // Chunk header offsets inside this message (every "\n#" start).
-    for (let k = 0; k + 1 < framed.length; k++) if (framed[k] === 0x0a && framed[k + 1] === 0x23) boundaries.push(len + k);
+    for (let k = 0; k + 1 < framed.length; k++)
+      if (framed[k] === 0x0a && framed[k + 1] === 0x23) boundaries.push(len + k);
     add(framed);
   }
   return { bytes: concatBytes(parts), boundaries, names };
@@ -127,17 +134,32 @@ function extreme(rng: Rng, k: number, seeds: readonly NetconfSeed[]): FuzzInput 
   const seed = rng.pick(seeds);
   const body = enc.encode(seed.xml);
   switch (k % 10) {
-    case 0: return textInput('deep-xml 10000 closed', deepXml(10_000));
-    case 1: return textInput('deep-xml 10000 unclosed in rpc-reply', `<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" message-id="1"><data>${deepXml(10_000, false, 'x')}`);
-    case 2: return textInput(`deep-xml ${rng.range(50, 2000)} mixed`, deepXml(rng.range(50, 2000), rng.chance(0.5), rng.pick(['a', 'nc:a', 'rpc-error'])));
+    case 0:
+      return textInput('deep-xml 10000 closed', deepXml(10_000));
+    case 1:
+      return textInput(
+        'deep-xml 10000 unclosed in rpc-reply',
+        `<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" message-id="1"><data>${deepXml(10_000, false, 'x')}`,
+      );
+    case 2:
+      return textInput(
+        `deep-xml ${rng.range(50, 2000)} mixed`,
+        deepXml(rng.range(50, 2000), rng.chance(0.5), rng.pick(['a', 'nc:a', 'rpc-error'])),
+      );
     case 3: {
       const size = rng.pick([MAX_CHUNK_SIZE, MAX_CHUNK_SIZE + 1, MAX_MESSAGE, MAX_MESSAGE + 1, 99999999999, 2 ** 53]);
       const b = concatBytes([enc.encode(`\n#${size}\n`), body.subarray(0, rng.int(body.length)), enc.encode('\n##\n')]);
       return bytesInput(`chunk size ${size}`, b, () => decodeStream(b, splitPoints(rng, b.length), 'chunked', false));
     }
     case 4: {
-      const b = concatBytes([body, randomBytes(rng, rng.range(MAX_MESSAGE - 512, MAX_MESSAGE + 512)), enc.encode(']]>]]>')]);
-      return bytesInput('eom message around the size limit', b, () => decodeStream(b, splitPoints(rng, b.length), 'eom', false));
+      const b = concatBytes([
+        body,
+        randomBytes(rng, rng.range(MAX_MESSAGE - 512, MAX_MESSAGE + 512)),
+        enc.encode(']]>]]>'),
+      ]);
+      return bytesInput('eom message around the size limit', b, () =>
+        decodeStream(b, splitPoints(rng, b.length), 'eom', false),
+      );
     }
     case 5: {
       const b = randomBytes(rng, rng.range(0, 2048));
@@ -147,15 +169,21 @@ function extreme(rng: Rng, k: number, seeds: readonly NetconfSeed[]): FuzzInput 
     case 6: {
       const f = encodeMessage(seed.xml, 'chunked', rng.range(1, 64));
       const b = concatBytes([f, randomBytes(rng, rng.range(1, 256))]);
-      return bytesInput(`valid-then-garbage chunked ${seed.name}`, b, () => decodeStream(b, splitPoints(rng, b.length), 'chunked', false));
+      return bytesInput(`valid-then-garbage chunked ${seed.name}`, b, () =>
+        decodeStream(b, splitPoints(rng, b.length), 'chunked', false),
+      );
     }
-    case 7: return textInput(`garbage text after ${seed.name}`, seed.xml + garbageText(rng, rng.range(1, 300)));
+    case 7:
+      return textInput(`garbage text after ${seed.name}`, seed.xml + garbageText(rng, rng.range(1, 300)));
     case 8: {
       // Many tiny chunks: per-chunk overhead must stay linear.
       const b = encodeMessage(seed.xml.repeat(rng.range(1, 8)), 'chunked', 1);
-      return bytesInput(`one-byte chunks ${seed.name}`, b, () => decodeStream(b, splitPoints(rng, b.length), 'chunked', false));
+      return bytesInput(`one-byte chunks ${seed.name}`, b, () =>
+        decodeStream(b, splitPoints(rng, b.length), 'chunked', false),
+      );
     }
-    default: return textInput('garbage text', garbageText(rng, rng.range(0, 1000)));
+    default:
+      return textInput('garbage text', garbageText(rng, rng.range(0, 1000)));
   }
 }
 
@@ -168,7 +196,9 @@ const SPECIAL: Readonly<Record<number, () => FuzzInput>> = {
   7: () => textInput('unterminated comment after leading blanks', '  <!-- reply cut here'),
   8: () => {
     const b = enc.encode('\n\n<!-- cut]]>]]>');
-    return bytesInput('eom frame: unterminated comment after leading blanks', b, () => decodeStream(b, [], 'eom', false));
+    return bytesInput('eom frame: unterminated comment after leading blanks', b, () =>
+      decodeStream(b, [], 'eom', false),
+    );
   },
 };
 
@@ -188,7 +218,11 @@ export function netconfCorpus(seedValue = 0x6e63_0001): Corpus {
         const mode: Framing = rng.chance(0.7) ? 'chunked' : 'eom';
         const hello = mode === 'chunked' && rng.chance(0.4);
         const s = framedStream(rng, seeds, mode, hello);
-        const m = mutateBytes(rng, s.bytes, { donors, boundaries: s.boundaries, limits: [MAX_MESSAGE, MAX_CHUNK_SIZE] });
+        const m = mutateBytes(rng, s.bytes, {
+          donors,
+          boundaries: s.boundaries,
+          limits: [MAX_MESSAGE, MAX_CHUNK_SIZE],
+        });
         const splits = splitPoints(rng, m.bytes.length);
         return bytesInput(`${mode}${hello ? '+hello' : ''} mutate[${m.ops.join(',')}] of ${s.names.join('+')}`, m.bytes,
           () => decodeStream(m.bytes, splits, hello ? 'eom' : mode, hello));

@@ -31,10 +31,12 @@ export interface TestbedSeed {
 }
 
 export function loadTestbedSeeds(): TestbedSeed[] {
-  return ['testbeds/local.yaml', 'testbeds/examples/physical.yaml', 'test/fixtures/testbeds/good-mini.yaml'].map((p) => {
-    const file = fileURLToPath(new URL(p, ROOT));
-    return { name: p, file, text: readFileSync(file, 'utf8') };
-  });
+  return ['testbeds/local.yaml', 'testbeds/examples/physical.yaml', 'test/fixtures/testbeds/good-mini.yaml'].map(
+    (p) => {
+      const file = fileURLToPath(new URL(p, ROOT));
+      return { name: p, file, text: readFileSync(file, 'utf8') };
+    },
+  );
 }
 
 const STACK_LINE = /\n\s+at \S.*[(:]\d+/;
@@ -77,8 +79,14 @@ export function testbedCorpus(seedValue = 0x7462_0001): Corpus {
       // Fixed shapes at fixed indices: a secret file reference naming a directory, an alias to a
       // missing anchor (both rarely hit by chance).
       const mini = seeds[2] as TestbedSeed;
-      if (index === 3) return load('secret file reference to a directory', mini.text.replace('${env:VMMI_TEST_PW}', '${file:/}'), mini.file);
-      if (index === 4) return load('alias to a missing anchor', mini.text.replace(/^name: .*$/m, 'name: *missing'), mini.file);
+      if (index === 3)
+        return load(
+          'secret file reference to a directory',
+          mini.text.replace('${env:VMMI_TEST_PW}', '${file:/}'),
+          mini.file,
+        );
+      if (index === 4)
+        return load('alias to a missing anchor', mini.text.replace(/^name: .*$/m, 'name: *missing'), mini.file);
       const rng = rngFor(seedValue, index);
       const seed = rng.pick(seeds);
       const r = index % 40;
@@ -116,14 +124,31 @@ function extreme(rng: Rng, seed: TestbedSeed, k: number): FuzzInput {
       return load(`valid-then-garbage ${seed.name}`, seed.text + garbageText(rng, rng.range(1, 200)), seed.file);
     case 4: {
       // Every top-level section replaced by a scalar, a list or null.
-      const section = rng.pick(['sites', 'hypervisors', 'switches', 'links', 'subnets', 'vms', 'defaults', 'lab', 'groups']);
+      const section = rng.pick([
+        'sites',
+        'hypervisors',
+        'switches',
+        'links',
+        'subnets',
+        'vms',
+        'defaults',
+        'lab',
+        'groups',
+      ]);
       const value = rng.pick(['~', '[]', '{}', '42', '"x"', '[1, 2]', '{a: 1}', '!!binary aGVsbG8=']);
-      return load(`${section} replaced by ${value} in ${seed.name}`, seed.text.replace(new RegExp(`^${section}:`, 'm'), `${section}: ${value}\nx-old-${section}:`), seed.file);
+      return load(
+        `${section} replaced by ${value} in ${seed.name}`,
+        seed.text.replace(new RegExp(`^${section}:`, 'm'), `${section}: ${value}\nx-old-${section}:`),
+        seed.file,
+      );
     }
     default: {
       const n = rng.range(10, 300);
-      return load(`${n} extra map entries in ${seed.name}`,
-        `${seed.text}\nx-many:\n${Array.from({ length: n }, (_, i) => `  k${i}: { home: hv1, mac: "52:54:00:00:00:01" }`).join('\n')}\n`, seed.file);
+      return load(
+        `${n} extra map entries in ${seed.name}`,
+        `${seed.text}\nx-many:\n${Array.from({ length: n }, (_, i) => `  k${i}: { home: hv1, mac: "52:54:00:00:00:01" }`).join('\n')}\n`,
+        seed.file,
+      );
     }
   }
 }
@@ -145,9 +170,16 @@ export function testbedNestingCorpus(seedValue = 0x7462_0002): Corpus {
       text: (s) => `${s.text.replace(/^description:.*$/m, '')}\n${yamlAliasBomb(levels, width, 'description')}` });
   }
   for (const n of [2000, 11_000]) {
-    cases.push({ label: `map with ${n} keys`, text: (s) => `${s.text}\nx-many:\n${Array.from({ length: n }, (_, i) => `  k${i}: ${i}`).join('\n')}\n` });
+    cases.push({
+      label: `map with ${n} keys`,
+      text: (s) => `${s.text}\nx-many:\n${Array.from({ length: n }, (_, i) => `  k${i}: ${i}`).join('\n')}\n`,
+    });
   }
-  cases.push({ label: 'merge-key chain 200', text: () => `${Array.from({ length: 200 }, (_, i) => `m${i}: &m${i} { <<: ${i === 0 ? '{}' : `*m${i - 1}`}, k${i}: ${i} }`).join('\n')}\n` });
+  cases.push({
+    label: 'merge-key chain 200',
+    text: () =>
+      `${Array.from({ length: 200 }, (_, i) => `m${i}: &m${i} { <<: ${i === 0 ? '{}' : `*m${i - 1}`}, k${i}: ${i} }`).join('\n')}\n`,
+  });
   return {
     name: 'testbed-nesting',
     seed: seedValue,

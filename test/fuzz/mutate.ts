@@ -104,7 +104,8 @@ export function applyOp(rng: Rng, op: ByteOp, input: Uint8Array, ctx: MutateCont
     case 'interesting':
     case 'limit': {
       const out = input.slice();
-      const base = op === 'limit' && ctx.limits !== undefined && ctx.limits.length > 0 ? rng.pick(ctx.limits) : undefined;
+      const base =
+        op === 'limit' && ctx.limits !== undefined && ctx.limits.length > 0 ? rng.pick(ctx.limits) : undefined;
       const v = base === undefined ? rng.pick(INTERESTING_32) : (base + rng.range(-1, 1)) >>> 0;
       writeU32(out, at - (at % 4), v, rng.chance(0.1));
       return out;

@@ -93,13 +93,23 @@ function runChild(name: string, from: number, to: number, o: Required<SuperviseO
     child.on('close', (code, signal) => {
       if (timer !== undefined) clearTimeout(timer);
       const ended = summary !== undefined ? 'done' : hung ? 'hang' : 'crash';
-      resolve({ summary, last, violations, ended, detail: `exit ${code ?? signal}; stderr tail:\n${stderr.slice(-1500)}` });
+      resolve({
+        summary,
+        last,
+        violations,
+        ended,
+        detail: `exit ${code ?? signal}; stderr tail:\n${stderr.slice(-1500)}`,
+      });
     });
   });
 }
 
 /** Runs inputs [0, count) of the named corpus and gathers every violation, hang and crash. */
-export async function superviseCorpus(name: CorpusName, count: number, options: SuperviseOptions = {}): Promise<CorpusReport> {
+export async function superviseCorpus(
+  name: CorpusName,
+  count: number,
+  options: SuperviseOptions = {},
+): Promise<CorpusReport> {
   const o: Required<SuperviseOptions> = { hangMs: 5000, perInputMs: 200, maxChildren: 25, ...options };
   const corpus = await corpora[name]();
   const t0 = performance.now();
@@ -113,8 +123,15 @@ export async function superviseCorpus(name: CorpusName, count: number, options: 
   let children = 0;
   while (from < count) {
     if (children >= o.maxChildren) {
-      violations.push({ corpus: name, seed: corpus.seed, index: from, kind: 'crash', label: '(runner)', preview: '',
-        detail: `gave up after ${children} child processes; inputs ${from}..${count - 1} not run` });
+      violations.push({
+        corpus: name,
+        seed: corpus.seed,
+        index: from,
+        kind: 'crash',
+        label: '(runner)',
+        preview: '',
+        detail: `gave up after ${children} child processes; inputs ${from}..${count - 1} not run`,
+      });
       break;
     }
     children++;
@@ -125,25 +142,43 @@ export async function superviseCorpus(name: CorpusName, count: number, options: 
       rejected += r.summary.rejected;
       loopMs += r.summary.elapsedMs;
       for (const [k, n] of Object.entries(r.summary.codes)) codes[k] = (codes[k] ?? 0) + n;
-      if (r.summary.slowest !== undefined && (slowest === undefined || r.summary.slowest.ms > slowest.ms)) slowest = r.summary.slowest;
+      if (r.summary.slowest !== undefined && (slowest === undefined || r.summary.slowest.ms > slowest.ms))
+        slowest = r.summary.slowest;
       break;
     }
     // Hang or crash: blame the input announced last (or the start-up, when none was announced).
     const index = Math.max(r.last, from);
     const input = corpus.make(index);
-    violations.push({ corpus: name, seed: corpus.seed, index, kind: r.ended === 'hang' ? 'hang' : 'crash',
-      label: input.label, preview: input.preview(), detail: r.ended === 'hang' ? `no progress for ${o.hangMs} ms` : r.detail });
+    violations.push({
+      corpus: name,
+      seed: corpus.seed,
+      index,
+      kind: r.ended === 'hang' ? 'hang' : 'crash',
+      label: input.label,
+      preview: input.preview(),
+      detail: r.ended === 'hang' ? `no progress for ${o.hangMs} ms` : r.detail,
+    });
     from = index + 1;
   }
   return {
-    corpus: name, seed: corpus.seed, count, accepted, rejected, codes, slowest, totalMs: performance.now() - t0,
-    loopMs, violations, children,
+    corpus: name,
+    seed: corpus.seed,
+    count,
+    accepted,
+    rejected,
+    codes,
+    slowest,
+    totalMs: performance.now() - t0,
+    loopMs,
+    violations,
+    children,
   };
 }
 
 /** One-paragraph summary for test output. */
 export function formatReport(r: CorpusReport): string {
-  const slowText = r.slowest === undefined ? 'n/a' : `${r.slowest.ms.toFixed(2)} ms (#${r.slowest.index} ${r.slowest.label})`;
+  const slowText =
+    r.slowest === undefined ? 'n/a' : `${r.slowest.ms.toFixed(2)} ms (#${r.slowest.index} ${r.slowest.label})`;
   const codes = Object.entries(r.codes).map(([k, n]) => `${k}=${n}`).join(' ');
   const head = `corpus ${r.corpus} (seed 0x${r.seed.toString(16)}): ${r.count} inputs, ${r.accepted} accepted, ` +
     `${r.rejected} rejected [${codes}], slowest ${slowText}, loop ${(r.loopMs / 1000).toFixed(1)} s, total ` +

@@ -136,7 +136,8 @@ export function deepYaml(kind: YamlNest, depth: number): string {
  */
 export function yamlAliasBomb(levels: number, width: number, under?: string): string {
   const out: string[] = ['l0: &l0 [x, x, x, x, x, x, x, x, x]'];
-  for (let l = 1; l < levels; l++) out.push(`l${l}: &l${l} [${new Array<string>(width).fill(`*l${l - 1}`).join(', ')}]`);
+  for (let l = 1; l < levels; l++)
+    out.push(`l${l}: &l${l} [${new Array<string>(width).fill(`*l${l - 1}`).join(', ')}]`);
   const body = out.join('\n');
   if (under === undefined) return `${body}\n`;
   return `${under}:\n${body.split('\n').map((s) => `  ${s}`).join('\n')}\n`;

@@ -21,7 +21,9 @@ export interface KeyPair {
 
 /** Generates an ed25519 key pair with ssh-keygen and reads its fingerprint with `ssh-keygen -l`. */
 export async function makeKey(file: string): Promise<KeyPair> {
-  await runChecked(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'vmmi-test', '-f', file], { timeoutMs: 30_000 });
+  await runChecked(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'vmmi-test', '-f', file], {
+    timeoutMs: 30_000,
+  });
   const fp = await runChecked(['ssh-keygen', '-l', '-E', 'sha256', '-f', `${file}.pub`], { timeoutMs: 30_000 });
   const fingerprint = fp.stdout.split(/\s+/)[1] ?? '';
   return { privateFile: file, publicLine: (await readFile(`${file}.pub`, 'utf8')).trim(), fingerprint };
@@ -75,16 +77,30 @@ export async function startPrivateSshd(o: SshdOptions = {}): Promise<PrivateSshd
   };
   try {
     await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
-    const [hostKey, clientKey] = await Promise.all([makeKey(join(dir, 'host_ed25519')), makeKey(join(dir, 'client_ed25519'))]);
+    const [hostKey, clientKey] = await Promise.all([
+      makeKey(join(dir, 'host_ed25519')),
+      makeKey(join(dir, 'client_ed25519')),
+    ]);
     await writeFile(join(dir, 'authorized_keys'), `${clientKey.publicLine}\n`, { mode: 0o600 });
     const port = await freePort();
     const config = join(dir, 'sshd_config');
-    await writeFile(config, [
-      `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${hostKey.privateFile}`, `PidFile ${join(dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`, 'StrictModes no', 'PermitRootLogin yes',
-      `PasswordAuthentication ${o.passwordAuth === true ? 'yes' : 'no'}`, 'KbdInteractiveAuthentication no', 'UsePAM no',
-      'LogLevel VERBOSE', '',
-    ].join('\n'));
+    await writeFile(
+      config,
+      [
+        `Port ${port}`,
+        'ListenAddress 127.0.0.1',
+        `HostKey ${hostKey.privateFile}`,
+        `PidFile ${join(dir, 'sshd.pid')}`,
+        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+        'StrictModes no',
+        'PermitRootLogin yes',
+        `PasswordAuthentication ${o.passwordAuth === true ? 'yes' : 'no'}`,
+        'KbdInteractiveAuthentication no',
+        'UsePAM no',
+        'LogLevel VERBOSE',
+        '',
+      ].join('\n'),
+    );
     const logFile = join(dir, 'sshd.log');
     pid = spawnDetached(['/usr/sbin/sshd', '-D', '-f', config, '-E', logFile], join(dir, 'sshd.out'));
     const deadline = Date.now() + 15_000;

@@ -25,7 +25,12 @@ export class EventHub<T> {
     for (const s of this.#subs) {
       if (s.end !== undefined) continue;
       if (s.queue.length >= this.maxQueued) {
-        s.end = { error: new VmmiError('INTERNAL', `event subscriber fell ${this.maxQueued} events behind; consume events faster`) };
+        s.end = {
+          error: new VmmiError(
+            'INTERNAL',
+            `event subscriber fell ${this.maxQueued} events behind; consume events faster`,
+          ),
+        };
       } else {
         s.queue.push(e);
       }

@@ -4,10 +4,30 @@
  * connect, so `events()` subscribers see everything from the moment they subscribe.
  */
 import { ConnectionError } from '../../errors/classes.js';
-import { type LibvirtClient, type LibvirtClientOptions, type RpcEventMessage, connectLibvirt } from '../../transports/libvirt/client.js';
-import { EventId, JobStatsFlag, detailName, jobTypeName, lifecycleName, reasonName, stateName } from '../../transports/libvirt/enums.js';
 import {
-  EventProc, Proc, type WireDomain, decodeIterationMsg, decodeJobCompletedMsg, decodeLifecycleMsg, decodeRebootMsg, paramsToRecord,
+  type LibvirtClient,
+  type LibvirtClientOptions,
+  type RpcEventMessage,
+  connectLibvirt,
+} from '../../transports/libvirt/client.js';
+import {
+  EventId,
+  JobStatsFlag,
+  detailName,
+  jobTypeName,
+  lifecycleName,
+  reasonName,
+  stateName,
+} from '../../transports/libvirt/enums.js';
+import {
+  EventProc,
+  Proc,
+  type WireDomain,
+  decodeIterationMsg,
+  decodeJobCompletedMsg,
+  decodeLifecycleMsg,
+  decodeRebootMsg,
+  paramsToRecord,
 } from '../../transports/libvirt/protocol.js';
 import type { TypedParam } from '../../transports/libvirt/xdr.js';
 import type { IoOptions } from '../../util/abort.js';
@@ -55,7 +75,11 @@ export class LibvirtRpcDriver implements HypervisorDriver {
     const d = new LibvirtRpcDriver(client, host);
     try {
       for (const id of [EventId.LIFECYCLE, EventId.REBOOT, EventId.MIGRATION_ITERATION, EventId.JOB_COMPLETED]) {
-        const cb = await client.call(Proc.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, { eventId: id, dom: undefined }, opts);
+        const cb = await client.call(
+          Proc.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
+          { eventId: id, dom: undefined },
+          opts,
+        );
         d.#callbacks.set(cb, id);
       }
     } catch (e) {
@@ -72,8 +96,14 @@ export class LibvirtRpcDriver implements HypervisorDriver {
         const x = decodeLifecycleMsg(m.payload);
         if (!this.#callbacks.has(x.callbackId)) return;
         e = {
-          kind: 'lifecycle', host: this.host, domain: { name: x.dom.name, uuid: x.dom.uuid }, at: m.at,
-          event: lifecycleName(x.event), eventCode: x.event, detail: detailName(x.event, x.detail), detailCode: x.detail,
+          kind: 'lifecycle',
+          host: this.host,
+          domain: { name: x.dom.name, uuid: x.dom.uuid },
+          at: m.at,
+          event: lifecycleName(x.event),
+          eventCode: x.event,
+          detail: detailName(x.event, x.detail),
+          detailCode: x.detail,
         };
       } else if (m.proc === EventProc.REBOOT) {
         const x = decodeRebootMsg(m.payload);
@@ -82,12 +112,24 @@ export class LibvirtRpcDriver implements HypervisorDriver {
       } else if (m.proc === EventProc.MIGRATION_ITERATION) {
         const x = decodeIterationMsg(m.payload);
         if (!this.#callbacks.has(x.callbackId)) return;
-        e = { kind: 'migration-iteration', host: this.host, domain: { name: x.dom.name, uuid: x.dom.uuid }, at: m.at, iteration: x.iteration };
+        e = {
+          kind: 'migration-iteration',
+          host: this.host,
+          domain: { name: x.dom.name, uuid: x.dom.uuid },
+          at: m.at,
+          iteration: x.iteration,
+        };
       } else if (m.proc === EventProc.JOB_COMPLETED) {
         const x = decodeJobCompletedMsg(m.payload);
         if (!this.#callbacks.has(x.callbackId)) return;
         const fields = toJobStats(3, x.params);
-        e = { kind: 'job-completed', host: this.host, domain: { name: x.dom.name, uuid: x.dom.uuid }, at: m.at, stats: fields };
+        e = {
+          kind: 'job-completed',
+          host: this.host,
+          domain: { name: x.dom.name, uuid: x.dom.uuid },
+          at: m.at,
+          stats: fields,
+        };
       }
     } catch {
       return; // a malformed event must not take the connection down; calls still work
@@ -106,16 +148,31 @@ export class LibvirtRpcDriver implements HypervisorDriver {
 
   async state(d: DomainSpec, opts?: IoOptions): Promise<DomainState> {
     const r = await this.client.call(Proc.DOMAIN_GET_STATE, { dom: await this.#dom(d, opts), flags: 0 }, opts);
-    return { state: stateName(r.state), stateCode: r.state, reason: reasonName(r.state, r.reason), reasonCode: r.reason };
+    return {
+      state: stateName(r.state),
+      stateCode: r.state,
+      reason: reasonName(r.state, r.reason),
+      reasonCode: r.reason,
+    };
   }
 
   async info(d: DomainSpec, opts?: IoOptions): Promise<DomainInfo> {
     const r = await this.client.call(Proc.DOMAIN_GET_INFO, { dom: await this.#dom(d, opts) }, opts);
-    return { state: stateName(r.state), maxMemKiB: Number(r.maxMemKiB), memoryKiB: Number(r.memoryKiB), vcpus: r.nrVirtCpu, cpuTimeNs: r.cpuTimeNs };
+    return {
+      state: stateName(r.state),
+      maxMemKiB: Number(r.maxMemKiB),
+      memoryKiB: Number(r.memoryKiB),
+      vcpus: r.nrVirtCpu,
+      cpuTimeNs: r.cpuTimeNs,
+    };
   }
 
   async xml(d: DomainSpec, opts: IoOptions & { readonly inactive?: boolean } = {}): Promise<string> {
-    return this.client.call(Proc.DOMAIN_GET_XML_DESC, { dom: await this.#dom(d, opts), flags: opts.inactive === true ? XML_INACTIVE : 0 }, opts);
+    return this.client.call(
+      Proc.DOMAIN_GET_XML_DESC,
+      { dom: await this.#dom(d, opts), flags: opts.inactive === true ? XML_INACTIVE : 0 },
+      opts,
+    );
   }
 
   define(xml: string, opts?: IoOptions): Promise<DomainRef> {
@@ -146,7 +203,8 @@ export class LibvirtRpcDriver implements HypervisorDriver {
   }
 
   async jobStats(d: DomainSpec, opts: JobStatsOptions = {}): Promise<DriverJobStats> {
-    const flags = opts.completed === true ? JobStatsFlag.COMPLETED | (opts.keep === false ? 0 : JobStatsFlag.KEEP_COMPLETED) : 0;
+    const flags =
+      opts.completed === true ? JobStatsFlag.COMPLETED | (opts.keep === false ? 0 : JobStatsFlag.KEEP_COMPLETED) : 0;
     const r = await this.client.call(Proc.DOMAIN_GET_JOB_STATS, { dom: await this.#dom(d, opts), flags }, opts);
     return toJobStats(r.type, r.params);
   }
@@ -155,7 +213,11 @@ export class LibvirtRpcDriver implements HypervisorDriver {
   readonly primitives: MigrationPrimitives = {
     driver: this,
     setMaxDowntime: async (d, ms, opts) => {
-      await this.client.call(Proc.DOMAIN_MIGRATE_SET_MAX_DOWNTIME, { dom: await this.#dom(d, opts), ms: BigInt(ms), flags: 0 }, opts);
+      await this.client.call(
+        Proc.DOMAIN_MIGRATE_SET_MAX_DOWNTIME,
+        { dom: await this.#dom(d, opts), ms: BigInt(ms), flags: 0 },
+        opts,
+      );
     },
     perform: async (d, destinationUri, o) => {
       const params: TypedParam[] = [{ field: 'bandwidth', type: 4, value: BigInt(o.bandwidthMiBs) }];
@@ -176,14 +238,17 @@ export class LibvirtRpcDriver implements HypervisorDriver {
     return this.#hub.subscribe(opts.signal);
   }
   async eventsReady(): Promise<void> {
-    if (this.client.closed) throw new ConnectionError('libvirt connection is closed', { device: this.host, operation: 'events' });
+    if (this.client.closed)
+      throw new ConnectionError('libvirt connection is closed', { device: this.host, operation: 'events' });
   }
 
   async close(): Promise<void> {
     if (this.client.closed) return;
     this.#closing = true;
     for (const cb of this.#callbacks.keys()) {
-      await this.client.call(Proc.CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, cb, { timeoutMs: 1_000 }).catch(() => undefined);
+      await this.client
+        .call(Proc.CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, cb, { timeoutMs: 1_000 })
+        .catch(() => undefined);
     }
     await this.client.close({ timeoutMs: 2_000 });
     this.#hub.close();

@@ -20,14 +20,26 @@ function fakeHost(host: string, log: string[], stats: (o: { completed?: boolean;
       return stats(o);
     },
   } as unknown as HypervisorDriver;
-  const life = (event: string, detail: string, t: number): HypervisorEvent =>
-    ({ kind: 'lifecycle', host, domain: dom, at: at(t), event: event as 'started', eventCode: 0, detail, detailCode: 0 });
+  const life = (event: string, detail: string, t: number): HypervisorEvent => ({
+    kind: 'lifecycle',
+    host,
+    domain: dom,
+    at: at(t),
+    event: event as 'started',
+    eventCode: 0,
+    detail,
+    detailCode: 0,
+  });
   return { hub, driver, life };
 }
 
 test('recipe: subscribe both, set downtime, perform with bandwidth, collect stats and the event gap', async () => {
   const log: string[] = [];
-  const completed: DriverJobStats = { type: 'completed', typeCode: 3, fields: { operation: 4, downtime: 17, setup_time: 1 } };
+  const completed: DriverJobStats = {
+    type: 'completed',
+    typeCode: 3,
+    fields: { operation: 4, downtime: 17, setup_time: 1 },
+  };
   const running: DriverJobStats = { type: 'unbounded', typeCode: 2, fields: { memory_processed: 1000 } };
   const src = fakeHost('hv1', log, () => running);
   const dst = fakeHost('hv2', log, (o) => (o.completed === true ? completed : running));
@@ -45,7 +57,11 @@ test('recipe: subscribe both, set downtime, perform with bandwidth, collect stat
     },
     abortJob: async () => undefined,
   };
-  const m = startMigrationJob(p, 'vm1', 'qemu+tcp://198.18.10.12/system', { destination: dst.driver, pollIntervalMs: 20, persistDest: true });
+  const m = startMigrationJob(p, 'vm1', 'qemu+tcp://198.18.10.12/system', {
+    destination: dst.driver,
+    pollIntervalMs: 20,
+    persistDest: true,
+  });
   const progress: DriverJobStats[] = [];
   for await (const x of m.progress) progress.push(x.stats);
   // The source's job-completed event arrives after the perform reply; the recipe waits for it.
@@ -62,7 +78,11 @@ test('recipe: subscribe both, set downtime, perform with bandwidth, collect stat
   expect(r.qemuDowntimeMs).toBe(17);
   expect(r.eventGapMs).toBe(16);
   expect(r.events.map((e) => `${e.host}:${e.kind === 'lifecycle' ? `${e.event}/${e.detail}` : e.kind}`)).toEqual([
-    'hv2:started/migrated', 'hv1:migration-iteration', 'hv1:suspended/migrated', 'hv2:resumed/migrated', 'hv1:stopped/migrated',
+    'hv2:started/migrated',
+    'hv1:migration-iteration',
+    'hv1:suspended/migrated',
+    'hv2:resumed/migrated',
+    'hv1:stopped/migrated',
     'hv1:job-completed',
   ]);
 });
@@ -87,8 +107,15 @@ test('recipe: a failed perform rejects the result with the libvirt error and end
 
 test('recipe: non-p2p migration is refused as unsupported', async () => {
   const src = fakeHost('hv1', [], () => ({ type: 'none', typeCode: 0, fields: {} }));
-  const p = { driver: src.driver, setMaxDowntime: async () => undefined, perform: async () => undefined, abortJob: async () => undefined };
-  await expect(startMigrationJob(p, 'vm1', 'qemu+tcp://x/system', { p2p: false }).result).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+  const p = {
+    driver: src.driver,
+    setMaxDowntime: async () => undefined,
+    perform: async () => undefined,
+    abortJob: async () => undefined,
+  };
+  await expect(startMigrationJob(p, 'vm1', 'qemu+tcp://x/system', { p2p: false }).result).rejects.toMatchObject({
+    code: 'UNSUPPORTED',
+  });
 });
 
 test('recipe: a perform that times out cancels the job in the daemon', async () => {
@@ -111,6 +138,13 @@ test('recipe: a perform that times out cancels the job in the daemon', async () 
 test('recipe: source and destination with the same host name are refused (their events would mix)', async () => {
   const a = fakeHost('local', [], () => ({ type: 'none', typeCode: 0, fields: {} }));
   const b = fakeHost('local', [], () => ({ type: 'none', typeCode: 0, fields: {} }));
-  const p = { driver: a.driver, setMaxDowntime: async () => undefined, perform: async () => undefined, abortJob: async () => undefined };
-  await expect(startMigrationJob(p, 'vm1', 'qemu+tcp://x/system', { destination: b.driver }).result).rejects.toMatchObject({ code: 'USAGE' });
+  const p = {
+    driver: a.driver,
+    setMaxDowntime: async () => undefined,
+    perform: async () => undefined,
+    abortJob: async () => undefined,
+  };
+  await expect(
+    startMigrationJob(p, 'vm1', 'qemu+tcp://x/system', { destination: b.driver }).result,
+  ).rejects.toMatchObject({ code: 'USAGE' });
 });

@@ -92,7 +92,11 @@ async function run(p: MigrationPrimitives, dom: DomainSpec, destinationUri: stri
   const dst = o.destination;
   const name = typeof dom === 'string' ? dom : dom.name;
   if (o.p2p === false) {
-    throw new UnsupportedError('only peer-to-peer migration is supported', { device: src.host, operation: 'migrate', hint: 'leave p2p at its default (true)' });
+    throw new UnsupportedError('only peer-to-peer migration is supported', {
+      device: src.host,
+      operation: 'migrate',
+      hint: 'leave p2p at its default (true)',
+    });
   }
   if (dst !== undefined && dst.host === src.host) {
     // Events are told apart by host name; equal names would mix the two hosts' timelines.
@@ -132,18 +136,24 @@ async function run(p: MigrationPrimitives, dom: DomainSpec, destinationUri: stri
 
     const [completed, resumed] = await Promise.all([
       timeline.waitFor(src.host, (e) => e.kind === 'job-completed', TRAILING_EVENTS_MS),
-      dst === undefined ? undefined : timeline.waitFor(dst.host, (e) => isLife(e, 'resumed', 'migrated'), TRAILING_EVENTS_MS),
+      dst === undefined
+        ? undefined
+        : timeline.waitFor(dst.host, (e) => isLife(e, 'resumed', 'migrated'), TRAILING_EVENTS_MS),
     ]);
     const suspended = timeline.find(src.host, (e) => isLife(e, 'suspended', 'migrated'));
     let destinationStats: DriverJobStats | undefined;
     if (dst !== undefined) {
-      destinationStats = await dst.jobStats(name, { completed: true, keep: true, timeoutMs: 10_000 }).catch(() => undefined);
+      destinationStats = await dst
+        .jobStats(name, { completed: true, keep: true, timeoutMs: 10_000 })
+        .catch(() => undefined);
     }
     const sourceStats = completed?.kind === 'job-completed' ? completed.stats : undefined;
     const downtime = destinationStats?.fields['downtime'] ?? sourceStats?.fields['downtime'];
     return {
       // Iterators of different hosts interleave arbitrarily; receipt stamps give the true order.
-      domain: name, performMs, events: [...timeline.events].sort((a, b) => (a.at.monoNs < b.at.monoNs ? -1 : a.at.monoNs > b.at.monoNs ? 1 : 0)),
+      domain: name,
+      performMs,
+      events: [...timeline.events].sort((a, b) => (a.at.monoNs < b.at.monoNs ? -1 : a.at.monoNs > b.at.monoNs ? 1 : 0)),
       ...defined({ sourceStats, destinationStats }),
       ...(typeof downtime === 'number' ? { qemuDowntimeMs: downtime } : {}),
       ...gap(suspended?.at, resumed?.at),
@@ -160,7 +170,12 @@ function gap(s: Stamp | undefined, r: Stamp | undefined): Partial<MigrationJobOu
 }
 
 /** Runs the recipe; `progress` yields polled source job stats until the migration ends. */
-export function startMigrationJob(p: MigrationPrimitives, dom: DomainSpec, destinationUri: string, o: MigrateOptions = {}): MigrationHandle {
+export function startMigrationJob(
+  p: MigrationPrimitives,
+  dom: DomainSpec,
+  destinationUri: string,
+  o: MigrateOptions = {},
+): MigrationHandle {
   const hub = new EventHub<MigrationProgress>();
   const progress = hub.subscribe();
   const result = run(p, dom, destinationUri, o, hub);

@@ -13,14 +13,21 @@ export interface HypervisorDriverFactoryOptions {
   readonly virsh?: Omit<VirshDriverOptions, 'host'>;
 }
 
-export type HypervisorDriverFactory =
-  (hv: Pick<Hypervisor, 'name' | 'uri' | 'credentials' | 'hostKey'>, o?: HypervisorDriverFactoryOptions) => Promise<HypervisorDriver>;
+export type HypervisorDriverFactory = (
+  hv: Pick<Hypervisor, 'name' | 'uri' | 'credentials' | 'hostKey'>,
+  o?: HypervisorDriverFactoryOptions,
+) => Promise<HypervisorDriver>;
 
 export const hypervisorDrivers = {
-  'libvirt-rpc': (hv, o) => createLibvirtRpcDriver(hv.uri, {
-    ...o?.rpc, host: hv.name, device: hv.name,
-    ...(hv.credentials !== undefined && hv.hostKey !== undefined ? { ssh: { credentials: hv.credentials, hostKey: hv.hostKey } } : {}),
-  }),
+  'libvirt-rpc': (hv, o) =>
+    createLibvirtRpcDriver(hv.uri, {
+      ...o?.rpc,
+      host: hv.name,
+      device: hv.name,
+      ...(hv.credentials !== undefined && hv.hostKey !== undefined
+        ? { ssh: { credentials: hv.credentials, hostKey: hv.hostKey } }
+        : {}),
+    }),
   virsh: async (hv, o) => createVirshDriver(hv.uri, { ...o?.virsh, host: hv.name }),
 } as const satisfies Record<HypervisorDriverKind, HypervisorDriverFactory>;
 

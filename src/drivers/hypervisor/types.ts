@@ -172,6 +172,10 @@ export interface HypervisorDriver {
 export interface MigrationPrimitives {
   readonly driver: HypervisorDriver;
   setMaxDowntime(dom: DomainSpec, ms: number, opts?: IoOptions): Promise<void>;
-  perform(dom: DomainSpec, destinationUri: string, o: { flags: number; bandwidthMiBs: number } & IoOptions): Promise<void>;
+  perform(
+    dom: DomainSpec,
+    destinationUri: string,
+    o: { flags: number; bandwidthMiBs: number } & IoOptions,
+  ): Promise<void>;
   abortJob(dom: DomainSpec, opts?: IoOptions): Promise<void>;
 }

@@ -29,8 +29,18 @@ const EVENTS = `2026-11-25 13:48:59.372+0000: event 'lifecycle' for domain 'vmmi
 `;
 
 test('domstate --reason maps to the same names and codes as the RPC driver', () => {
-  expect(parseDomState('running (booted)\n\n')).toEqual({ state: 'running', stateCode: 1, reason: 'booted', reasonCode: 1 });
-  expect(parseDomState('shut off (destroyed)')).toEqual({ state: 'shutoff', stateCode: 5, reason: 'destroyed', reasonCode: 2 });
+  expect(parseDomState('running (booted)\n\n')).toEqual({
+    state: 'running',
+    stateCode: 1,
+    reason: 'booted',
+    reasonCode: 1,
+  });
+  expect(parseDomState('shut off (destroyed)')).toEqual({
+    state: 'shutoff',
+    stateCode: 5,
+    reason: 'destroyed',
+    reasonCode: 2,
+  });
   expect(parseDomState('paused (migrating)')).toMatchObject({ state: 'paused', reason: 'migration', reasonCode: 2 });
   expect(parseDomState('running (migrated)')).toMatchObject({ reason: 'migrated', reasonCode: 2 });
   expect(parseDomState('idle')).toMatchObject({ state: 'blocked', reason: 'unknown' });
@@ -40,12 +50,20 @@ test('domstate --reason maps to the same names and codes as the RPC driver', () 
 test('dominfo gives identity and info; Id "-" is inactive', () => {
   const { ref, info } = parseDomInfo(DOMINFO);
   expect(ref).toEqual({ name: 'vmmi-x', uuid: '8afcba8b-15de-4754-a059-cd254203e26a', id: -1 });
-  expect(info).toEqual({ state: 'shutoff', maxMemKiB: 262144, memoryKiB: 262144, vcpus: 1, cpuTimeNs: 1795614539800000000n });
+  expect(info).toEqual({
+    state: 'shutoff',
+    maxMemKiB: 262144,
+    memoryKiB: 262144,
+    vcpus: 1,
+    cpuTimeNs: 1795614539800000000n,
+  });
   expect(() => parseDomInfo('garbage')).toThrow(/unexpected virsh dominfo/);
 });
 
 test('domjobinfo --rawstats keeps exact numbers and strings', () => {
-  const j = parseJobInfoRaw('Job type:         3\n\noperation:        4\ntime_elapsed:     345\ndowntime:         17\nmemory_processed: 1049777\nerrmsg: x: y\n');
+  const j = parseJobInfoRaw(
+    'Job type:         3\n\noperation:        4\ntime_elapsed:     345\ndowntime:         17\nmemory_processed: 1049777\nerrmsg: x: y\n',
+  );
   expect(j).toEqual({ type: 'completed', typeCode: 3,
     fields: { operation: 4, time_elapsed: 345, downtime: 17, memory_processed: 1049777, errmsg: 'x: y' } });
   expect(parseJobInfoRaw('Job type: 0\n')).toEqual({ type: 'none', typeCode: 0, fields: {} });
@@ -53,35 +71,60 @@ test('domjobinfo --rawstats keeps exact numbers and strings', () => {
 });
 
 test('version --daemon', () => {
-  expect(parseDaemonVersion('Compiled against library: libvirt 9.0.0\nRunning against daemon: 9.0.0\n')).toBe(9_000_000);
+  expect(parseDaemonVersion('Compiled against library: libvirt 9.0.0\nRunning against daemon: 9.0.0\n')).toBe(
+    9_000_000,
+  );
   expect(() => parseDaemonVersion('nothing')).toThrow(/no daemon version/);
 });
 
 test('event stream: lifecycle, iteration and multi-line job-completed; unknown kinds skipped', () => {
   const { events, rest } = parseVirshEvents(EVENTS);
   expect(rest).toBe('');
-  expect(events.map((e) => e.kind === 'lifecycle' ? `${e.domain} ${e.event}/${e.detail} ${e.eventCode}/${e.detailCode}` : `${e.domain} ${e.kind}`))
-    .toEqual(['vmmi-x defined/added 0/0', 'vmmi-x started/booted 2/0', 'mig1 migration-iteration', 'mig1 suspended/migrated 3/1',
-      'mig1 shutdown/guest 6/1', 'mig1 job-completed', 'mig1 stopped/migrated 5/3']);
+  expect(
+    events.map((e) =>
+      e.kind === 'lifecycle'
+        ? `${e.domain} ${e.event}/${e.detail} ${e.eventCode}/${e.detailCode}`
+        : `${e.domain} ${e.kind}`,
+    ),
+  ).toEqual([
+    'vmmi-x defined/added 0/0',
+    'vmmi-x started/booted 2/0',
+    'mig1 migration-iteration',
+    'mig1 suspended/migrated 3/1',
+    'mig1 shutdown/guest 6/1',
+    'mig1 job-completed',
+    'mig1 stopped/migrated 5/3',
+  ]);
   expect(events[2]).toMatchObject({ iteration: 2 });
-  expect(events[5]).toMatchObject({ stats: { type: 'completed', fields: { operation: 5, time_elapsed: 345, downtime: 17, errmsg: 'none' } } });
+  expect(events[5]).toMatchObject({
+    stats: { type: 'completed', fields: { operation: 5, time_elapsed: 345, downtime: 17, errmsg: 'none' } },
+  });
 });
 
 test('event stream split across chunks: partial lines and an open job block wait for more', () => {
   const cut = EVENTS.indexOf('\ttime_elapsed');
   const a = parseVirshEvents(EVENTS.slice(0, cut + 5));
-  expect(a.events.map((e) => e.kind)).toEqual(['lifecycle', 'lifecycle', 'migration-iteration', 'lifecycle', 'lifecycle']);
+  expect(a.events.map((e) => e.kind)).toEqual([
+    'lifecycle',
+    'lifecycle',
+    'migration-iteration',
+    'lifecycle',
+    'lifecycle',
+  ]);
   const b = parseVirshEvents(a.rest + EVENTS.slice(cut + 5));
   expect(b.events.map((e) => e.kind)).toEqual(['job-completed', 'lifecycle']);
   expect(b.events[0]).toMatchObject({ stats: { fields: { operation: 5, time_elapsed: 345 } } });
   // A job block at the very end is held until the caller says the output went quiet.
   const tail = "2026-11-25 13:49:01.400+0000: event 'job-completed' for domain 'm':\n\toperation: 4\n";
   expect(parseVirshEvents(tail).events).toEqual([]);
-  expect(parseVirshEvents(tail, true).events).toMatchObject([{ kind: 'job-completed', stats: { fields: { operation: 4 } } }]);
+  expect(parseVirshEvents(tail, true).events).toMatchObject([
+    { kind: 'job-completed', stats: { fields: { operation: 4 } } },
+  ]);
 });
 
 test('event stream: a reboot (a generic event, no colon after the domain) is parsed; other generic kinds skipped', () => {
-  const text = "2026-11-25 19:39:58.947+0000: event 'reboot' for domain 'vm1'\n2026-11-25 19:39:59.001+0000: event 'control-error' for domain 'vm1'\n";
+  const text =
+    "2026-11-25 19:39:58.947+0000: event 'reboot' for domain 'vm1'\n2026-11-25 19:39:59.001+0000: event 'control-error' for domain 'vm1'\n";
   const { events, rest } = parseVirshEvents(text);
   expect(rest).toBe('');
   expect(events).toEqual([{ kind: 'reboot', domain: 'vm1', virshTime: '2026-11-25 19:39:58.947+0000' }]);

@@ -16,12 +16,32 @@ const VIRSH_REASONS: Readonly<Record<number, readonly string[]>> = {
   5: ['unknown', 'shutdown', 'destroyed', 'crashed', 'migrated', 'saved', 'failed', 'from snapshot', 'daemon'],
   6: ['unknown', 'panicked'],
 };
-const VIRSH_EVENTS = ['Defined', 'Undefined', 'Started', 'Suspended', 'Resumed', 'Stopped', 'Shutdown', 'PMSuspended', 'Crashed'];
+const VIRSH_EVENTS = [
+  'Defined',
+  'Undefined',
+  'Started',
+  'Suspended',
+  'Resumed',
+  'Stopped',
+  'Shutdown',
+  'PMSuspended',
+  'Crashed',
+];
 const VIRSH_DETAILS: Readonly<Record<number, readonly string[]>> = {
   0: ['Added', 'Updated', 'Renamed', 'Snapshot'],
   1: ['Removed', 'Renamed'],
   2: ['Booted', 'Migrated', 'Restored', 'Snapshot', 'Event wakeup'],
-  3: ['Paused', 'Migrated', 'I/O Error', 'Watchdog', 'Restored', 'Snapshot', 'API error', 'Post-copy', 'Post-copy Error'],
+  3: [
+    'Paused',
+    'Migrated',
+    'I/O Error',
+    'Watchdog',
+    'Restored',
+    'Snapshot',
+    'API error',
+    'Post-copy',
+    'Post-copy Error',
+  ],
   4: ['Unpaused', 'Migrated', 'Snapshot', 'Post-copy', 'Post-copy Error'],
   5: ['Shutdown', 'Destroyed', 'Crashed', 'Migrated', 'Saved', 'Failed', 'Snapshot'],
   6: ['Finished', 'Finished after guest request', 'Finished after host request'],
@@ -77,7 +97,8 @@ export function parseDomInfo(text: string): { ref: DomainRef; info: DomainInfo }
 export function parseJobInfoRaw(text: string): DriverJobStats {
   const kv = parseKeyValues(text);
   const typeCode = Number(kv['Job type'] ?? NaN);
-  if (!Number.isInteger(typeCode)) throw new SyntaxError(`unexpected virsh domjobinfo output: ${JSON.stringify(text.slice(0, 200))}`);
+  if (!Number.isInteger(typeCode))
+    throw new SyntaxError(`unexpected virsh domjobinfo output: ${JSON.stringify(text.slice(0, 200))}`);
   const fields: Record<string, number | string | boolean> = {};
   for (const [k, v] of Object.entries(kv)) {
     if (k === 'Job type') continue;
@@ -95,7 +116,15 @@ export function parseDaemonVersion(text: string): number {
 
 /** One event printed by `virsh event --all --loop --timestamp`, before stamping. */
 export type VirshEventRecord =
-  | { kind: 'lifecycle'; domain: string; event: ReturnType<typeof lifecycleName>; eventCode: number; detail: string; detailCode: number; virshTime: string }
+  | {
+      kind: 'lifecycle';
+      domain: string;
+      event: ReturnType<typeof lifecycleName>;
+      eventCode: number;
+      detail: string;
+      detailCode: number;
+      virshTime: string;
+    }
   | { kind: 'reboot'; domain: string; virshTime: string }
   | { kind: 'migration-iteration'; domain: string; iteration: number; virshTime: string }
   | { kind: 'job-completed'; domain: string; stats: DriverJobStats; virshTime: string };
@@ -116,7 +145,12 @@ export function parseVirshEvents(text: string, final = false): { events: VirshEv
   let job: { domain: string; virshTime: string; kv: string[]; at: number } | undefined;
   const flushJob = (): void => {
     if (job === undefined) return;
-    events.push({ kind: 'job-completed', domain: job.domain, virshTime: job.virshTime, stats: parseJobInfoRaw(`Job type: 3\n${job.kv.join('\n')}`) });
+    events.push({
+      kind: 'job-completed',
+      domain: job.domain,
+      virshTime: job.virshTime,
+      stats: parseJobInfoRaw(`Job type: 3\n${job.kv.join('\n')}`),
+    });
     job = undefined;
   };
   for (const [i, line] of lines.entries()) {

@@ -5,14 +5,26 @@ import { VirshDriver } from './virsh.js';
 import { defined } from '../../model/defined.js';
 
 /** Records argv and answers from a table keyed by the virsh subcommand. */
-function fakeRunner(answers: Record<string, Partial<CommandResult>>): { runner: CommandRunner; calls: Array<{ argv: readonly string[]; o?: RunOptions }> } {
+function fakeRunner(answers: Record<string, Partial<CommandResult>>): {
+  runner: CommandRunner;
+  calls: Array<{ argv: readonly string[]; o?: RunOptions }>;
+} {
   const calls: Array<{ argv: readonly string[]; o?: RunOptions }> = [];
   const runner: CommandRunner = {
     where: 'fake',
     run: async (argv, o) => {
       calls.push({ argv, ...defined({ o }) });
       const a = answers[argv[3] ?? ''] ?? {};
-      return { argv, stdout: '', stderr: '', exitCode: a.failed === true ? 1 : 0, durationMs: 1, failed: false, timedOut: false, ...a };
+      return {
+        argv,
+        stdout: '',
+        stderr: '',
+        exitCode: a.failed === true ? 1 : 0,
+        durationMs: 1,
+        failed: false,
+        timedOut: false,
+        ...a,
+      };
     },
   };
   return { runner, calls };
@@ -24,7 +36,9 @@ test('every call is virsh -c URI <cmd> with LC_ALL=C; DomainRefs are addressed b
   const { runner, calls } = fakeRunner({ domstate: { stdout: 'running (migrated)\n' } });
   const d = new VirshDriver(URI, { runner });
   expect(d.host).toBe('198.18.10.11');
-  expect(await d.state({ name: 'vm1', uuid: '6c61622d-6876-4000-8000-0000000000aa', id: 3 })).toMatchObject({ reason: 'migrated' });
+  expect(await d.state({ name: 'vm1', uuid: '6c61622d-6876-4000-8000-0000000000aa', id: 3 })).toMatchObject({
+    reason: 'migrated',
+  });
   expect(calls[0]?.argv).toEqual(['virsh', '-c', URI, 'domstate', '--reason', '6c61622d-6876-4000-8000-0000000000aa']);
   expect(calls[0]?.o?.env).toEqual({ LC_ALL: 'C' });
 });
@@ -38,7 +52,17 @@ test('migration primitives map flags and bandwidth onto virsh options', async ()
   await d.primitives.abortJob('vm1');
   expect(calls.map((c) => c.argv.slice(3))).toEqual([
     ['migrate-setmaxdowntime', 'vm1', '300'],
-    ['migrate', '--live', '--p2p', '--persistent', '--undefinesource', '--bandwidth', '5', 'vm1', 'qemu+tcp://198.18.10.12/system'],
+    [
+      'migrate',
+      '--live',
+      '--p2p',
+      '--persistent',
+      '--undefinesource',
+      '--bandwidth',
+      '5',
+      'vm1',
+      'qemu+tcp://198.18.10.12/system',
+    ],
     ['domjobabort', 'vm1'],
   ]);
   expect(calls[1]?.o?.timeoutMs).toBe(1_000);
@@ -47,7 +71,11 @@ test('migration primitives map flags and bandwidth onto virsh options', async ()
 test('job stats read completed stats without deleting them, in raw form', async () => {
   const { runner, calls } = fakeRunner({ domjobinfo: { stdout: 'Job type: 3\n\noperation: 4\ndowntime: 24\n' } });
   const d = new VirshDriver(URI, { runner });
-  expect(await d.jobStats('vm1', { completed: true })).toEqual({ type: 'completed', typeCode: 3, fields: { operation: 4, downtime: 24 } });
+  expect(await d.jobStats('vm1', { completed: true })).toEqual({
+    type: 'completed',
+    typeCode: 3,
+    fields: { operation: 4, downtime: 24 },
+  });
   await d.jobStats('vm1', { completed: true, keep: false });
   await d.jobStats('vm1');
   expect(calls.map((c) => c.argv.slice(3))).toEqual([

@@ -86,7 +86,8 @@ export class VirshDriver implements HypervisorDriver {
       await rm(tmp, { recursive: true, force: true });
     }
     const name = /Domain '(.*)' defined/.exec(out)?.[1];
-    if (name === undefined) throw new ConnectionError(`virsh define: unexpected output ${JSON.stringify(out.trim())}`, { device: this.host });
+    if (name === undefined)
+      throw new ConnectionError(`virsh define: unexpected output ${JSON.stringify(out.trim())}`, { device: this.host });
     return this.lookup({ name }, opts);
   }
   async start(d: DomainSpec, opts?: IoOptions): Promise<void> {
@@ -151,7 +152,10 @@ export class VirshDriver implements HypervisorDriver {
   eventsReady(opts: IoOptions = {}): Promise<void> {
     if (this.#closed) return Promise.reject(new ConnectionError('driver is closed', { device: this.host }));
     this.#events ??= this.#startEvents();
-    return withDeadline(this.#events.ready, 'virsh event start', { timeoutMs: opts.timeoutMs ?? 10_000, ...(opts.signal ? { signal: opts.signal } : {}) });
+    return withDeadline(this.#events.ready, 'virsh event start', {
+      timeoutMs: opts.timeoutMs ?? 10_000,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
   }
 
   #startEvents(): { proc: StreamingProcess; ready: Promise<void> } {
@@ -167,7 +171,14 @@ export class VirshDriver implements HypervisorDriver {
       for (const e of events) {
         const base = { host: this.host, domain: { name: e.domain }, at };
         if (e.kind === 'lifecycle') {
-          this.#hub.publish({ ...base, kind: 'lifecycle', event: e.event, eventCode: e.eventCode, detail: e.detail, detailCode: e.detailCode });
+          this.#hub.publish({
+            ...base,
+            kind: 'lifecycle',
+            event: e.event,
+            eventCode: e.eventCode,
+            detail: e.detail,
+            detailCode: e.detailCode,
+          });
         } else if (e.kind === 'reboot') {
           this.#hub.publish({ ...base, kind: 'reboot' });
         } else if (e.kind === 'migration-iteration') {
@@ -190,7 +201,9 @@ export class VirshDriver implements HypervisorDriver {
     void proc.exited.then(({ code }) => {
       this.#events = undefined;
       if (!this.#closed) {
-        this.#hub.close(new ConnectionError(`virsh event exited (${code ?? 'signal'}): ${stderr.trim()}`, { device: this.host }));
+        this.#hub.close(
+          new ConnectionError(`virsh event exited (${code ?? 'signal'}): ${stderr.trim()}`, { device: this.host }),
+        );
       }
     });
     const ready = (async () => {

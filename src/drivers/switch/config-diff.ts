@@ -49,7 +49,8 @@ export function diffLines(before: readonly string[], after: readonly string[]): 
   return { same: added.length === 0 && removed.length === 0, added, removed };
 }
 
-const keepText = (t: string): string[] => t.split('\n').filter((l) => !/^\s*(!|#|Building configuration|Current configuration)/.test(l));
+const keepText = (t: string): string[] =>
+  t.split('\n').filter((l) => !/^\s*(!|#|Building configuration|Current configuration)/.test(l));
 
 /** Diff of two text configs (CLI `show running-config`), ignoring comment/timestamp lines. */
 export function diffText(before: string, after: string): ConfigDiff {

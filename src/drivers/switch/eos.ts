@@ -9,7 +9,13 @@ import { ConfigRejectedError, UnsupportedError } from '../../errors/classes.js';
 import type { CliSession } from '../../transports/cli-session.js';
 import type { NetconfClient } from '../../transports/netconf/client.js';
 import type { IoOptions } from '../../util/abort.js';
-import { createNetconfDriver, type ChangeOp, type NetconfDialect, type NetconfDriverOptions, type NetconfSwitchDriver } from './netconf-driver.js';
+import {
+  createNetconfDriver,
+  type ChangeOp,
+  type NetconfDialect,
+  type NetconfDriverOptions,
+  type NetconfSwitchDriver,
+} from './netconf-driver.js';
 import { ocHostRoute, openconfigNetconf } from './openconfig-netconf.js';
 import type { ConfigChange } from './transaction.js';
 import type { HostRoute, TunnelEndpoint } from './types.js';
@@ -37,7 +43,8 @@ export function eosTunnelCommands(t: TunnelEndpoint, op: ChangeOp): string[] {
   if (vlan === undefined) throw new TypeError(`EOS VXLAN for VNI ${t.vni} needs a vlan`);
   if (!Number.isInteger(t.vni) || t.vni < 1 || t.vni > 16777215) throw new TypeError(`bad VNI ${t.vni}`);
   const flood = t.remotes.length > 0 ? [`vxlan vlan ${vlan} flood vtep ${t.remotes.join(' ')}`] : [];
-  if (op === 'remove') return ['interface Vxlan1', ...flood.map((c) => `no ${c}`), `no vxlan vlan ${vlan} vni ${t.vni}`];
+  if (op === 'remove')
+    return ['interface Vxlan1', ...flood.map((c) => `no ${c}`), `no vxlan vlan ${vlan} vni ${t.vni}`];
   return ['interface Vxlan1', 'vxlan source-interface Loopback0', `vxlan udp-port ${t.udpPort ?? 4789}`,
     `vxlan vlan ${vlan} vni ${t.vni}`, ...flood];
 }
@@ -65,7 +72,10 @@ export function createEosDriver(client: NetconfClient, opts: EosDriverOptions): 
     const bad = res.find((r) => r.failed);
     if (bad !== undefined) {
       await cli.send(`configure session ${name} abort`, o).catch(() => undefined);
-      throw new ConfigRejectedError(`"${bad.command}": ${bad.failure ?? bad.output}`, { device: opts.device, operation: 'vxlan' });
+      throw new ConfigRejectedError(`"${bad.command}": ${bad.failure ?? bad.output}`, {
+        device: opts.device,
+        operation: 'vxlan',
+      });
     }
     const show = await cli.send('show interfaces Vxlan1', o);
     const present = show.output.includes(String(t.vni));
@@ -75,7 +85,11 @@ export function createEosDriver(client: NetconfClient, opts: EosDriverOptions): 
         { device: opts.device, operation: 'vxlan verify', hint: 'the commit timer reverts the change if vmmi stops' });
     }
     const ok = await cli.send(`configure session ${name} commit`, o);
-    if (ok.failed) throw new ConfigRejectedError(`confirming commit failed: ${ok.output}`, { device: opts.device, operation: 'vxlan' });
+    if (ok.failed)
+      throw new ConfigRejectedError(`confirming commit failed: ${ok.output}`, {
+        device: opts.device,
+        operation: 'vxlan',
+      });
   };
   d.configureTunnel = (t, o = {}) => run(t, 'add', o);
   d.removeTunnel = (t, o = {}) => run(t, 'remove', o);
@@ -83,5 +97,8 @@ export function createEosDriver(client: NetconfClient, opts: EosDriverOptions): 
 }
 
 export function eosRequiresCli(device: string): never {
-  throw new UnsupportedError('EOS VXLAN needs CLI access (testbed `cli` block)', { device, operation: 'configureTunnel' });
+  throw new UnsupportedError('EOS VXLAN needs CLI access (testbed `cli` block)', {
+    device,
+    operation: 'configureTunnel',
+  });
 }

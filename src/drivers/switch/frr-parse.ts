@@ -18,7 +18,9 @@ function parse(text: string): unknown {
   const t = text.trim();
   if (t === '') return undefined;
   try {
-    return JSON.parse(t.slice(Math.max(0, Math.min(...['{', '['].map((c) => (t.indexOf(c) < 0 ? Infinity : t.indexOf(c)))))));
+    return JSON.parse(
+      t.slice(Math.max(0, Math.min(...['{', '['].map((c) => (t.indexOf(c) < 0 ? Infinity : t.indexOf(c)))))),
+    );
   } catch {
     return undefined;
   }

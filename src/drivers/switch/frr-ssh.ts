@@ -25,7 +25,9 @@ export { parseFrrRoutes, parseIpNeigh, parseBridgeFdb };
 /** vtysh config-mode lines for a static host route. */
 export function frrHostRouteCommands(r: HostRoute, op: ChangeOp): string[] {
   const { family, addr, len } = parsePrefix(r.prefix);
-  const via = [r.nextHop === undefined ? undefined : canonicalIp(r.nextHop), r.device].filter((x): x is string => x !== undefined);
+  const via = [r.nextHop === undefined ? undefined : canonicalIp(r.nextHop), r.device].filter(
+    (x): x is string => x !== undefined,
+  );
   if (via.length === 0) throw new TypeError(`host route ${r.prefix} needs a nextHop or a device`);
   for (const v of via) if (!/^[\w.:/-]+$/.test(v)) throw new TypeError(`bad next hop or device "${v}"`);
   // FRR prints addresses canonically; emitting them the same way keeps verify and undo exact.
@@ -50,7 +52,9 @@ export function linuxSegmentArgv(s: Segment, op: ChangeOp): string[][] {
   return [
     ['ip', 'link', 'set', 'dev', s.port, 'master', bridge],
     ['ip', 'link', 'set', 'dev', s.port, 'up'],
-    ...(s.vlan !== undefined ? [['bridge', 'vlan', 'add', 'dev', s.port, 'vid', String(s.vlan), 'pvid', 'untagged']] : []),
+    ...(s.vlan !== undefined
+      ? [['bridge', 'vlan', 'add', 'dev', s.port, 'vid', String(s.vlan), 'pvid', 'untagged']]
+      : []),
   ];
 }
 
@@ -84,6 +88,47 @@ export interface FrrDriverOptions {
 
 export type FrrSshDriver = SwitchDriver & HostRouteCapable & SegmentCapable & TunnelCapable;
 
+/** Runs argv on the device's Linux shell, or says that its SSH sessions run vtysh only (`linux` null). */
+function linuxExec(linux: SshConnection | null, device: string, tmo: number) {
+  return async (argv: readonly string[], o: IoOptions): Promise<string> => {
+    if (linux === null) {
+      throw new UnsupportedError(`${argv[0] ?? 'exec'} needs a Linux shell; this device's SSH sessions run vtysh only`, {
+        device,
+        hint: 'give the driver a `linux` connection (e.g. a management sshd without ForceCommand)',
+      });
+    }
+    const r = await linux.exec(argv, { timeoutMs: o.timeoutMs ?? tmo, ...(o.signal ? { signal: o.signal } : {}) });
+    if (r.exitCode !== 0) {
+      throw new ConfigRejectedError(`${argv.join(' ')}: ${r.stderr.trim() || `exit ${r.exitCode}`}`, { device });
+    }
+    return r.stdout;
+  };
+}
+
+/** Checkpoint → apply → verify; inverse on failure. Every change reports its running-config diff. */
+function checkpointedChange(running: (o: IoOptions) => Promise<string>, opts: FrrDriverOptions, tmo: number) {
+  return async (description: string, apply: () => Promise<void>, undo: () => Promise<void>,
+    verify: () => Promise<string | undefined>, o: IoOptions): Promise<void> => {
+    const before = await running(o);
+    try {
+      await apply();
+      const why = await verify();
+      if (why !== undefined) {
+        throw new ConfigRejectedError(`intended state not reached: ${why}`, {
+          device: opts.device,
+          operation: description,
+        });
+      }
+      opts.onChange?.({ description, diff: diffText(before, await running(o)), rolledBack: false });
+    } catch (e) {
+      await undo().catch(() => undefined);
+      const after = await running({ timeoutMs: tmo }).catch(() => before);
+      opts.onChange?.({ description, diff: diffText(before, after), rolledBack: true });
+      throw e;
+    }
+  };
+}
+
 export function createFrrSshDriver(conn: SshConnection, opts: FrrDriverOptions): FrrSshDriver {
   const tmo = opts.commandTimeoutMs ?? 15_000;
   let cli: Promise<CliSession> | undefined;
@@ -100,45 +145,24 @@ export function createFrrSshDriver(conn: SshConnection, opts: FrrDriverOptions):
     return r.output;
   };
   const running = (o: IoOptions): Promise<string> => vtysh('show running-config', o);
-  const linux = opts.linux === undefined ? conn : opts.linux;
-  const exec = async (argv: readonly string[], o: IoOptions): Promise<string> => {
-    if (linux === null) {
-      throw new UnsupportedError(`${argv[0] ?? 'exec'} needs a Linux shell; this device's SSH sessions run vtysh only`,
-        { device: opts.device, hint: 'give the driver a `linux` connection (e.g. a management sshd without ForceCommand)' });
-    }
-    const r = await linux.exec(argv, { timeoutMs: o.timeoutMs ?? tmo, ...(o.signal ? { signal: o.signal } : {}) });
-    if (r.exitCode !== 0) throw new ConfigRejectedError(`${argv.join(' ')}: ${r.stderr.trim() || `exit ${r.exitCode}`}`, { device: opts.device });
-    return r.stdout;
-  };
+  const exec = linuxExec(opts.linux === undefined ? conn : opts.linux, opts.device, tmo);
   const configure = async (lines: readonly string[], o: IoOptions): Promise<void> => {
     const s = await session(o);
     await s.enterMode('config', o);
     try {
       const res = await s.sendAll(lines, o);
       const bad = res.find((r) => r.failed);
-      if (bad !== undefined) throw new ConfigRejectedError(`"${bad.command}": ${bad.failure ?? bad.output}`, { device: opts.device });
+      if (bad !== undefined)
+        throw new ConfigRejectedError(`"${bad.command}": ${bad.failure ?? bad.output}`, { device: opts.device });
     } finally {
       if (!s.closed) await s.exitMode(o);
     }
   };
-  /** Checkpoint → apply → verify; inverse on failure. */
-  const change = async (description: string, apply: () => Promise<void>, undo: () => Promise<void>,
-    verify: () => Promise<string | undefined>, o: IoOptions): Promise<void> => {
-    const before = await running(o);
-    try {
-      await apply();
-      const why = await verify();
-      if (why !== undefined) throw new ConfigRejectedError(`intended state not reached: ${why}`, { device: opts.device, operation: description });
-      opts.onChange?.({ description, diff: diffText(before, await running(o)), rolledBack: false });
-    } catch (e) {
-      await undo().catch(() => undefined);
-      const after = await running({ timeoutMs: tmo }).catch(() => before);
-      opts.onChange?.({ description, diff: diffText(before, after), rolledBack: true });
-      throw e;
-    }
-  };
+  const change = checkpointedChange(running, opts, tmo);
   const routeVerify = (r: HostRoute, present: boolean, o: IoOptions) => async (): Promise<string | undefined> => {
-    const has = (await running(o)).split('\n').some((l) => l.trim().startsWith(frrHostRouteCommands(r, 'add')[0] as string));
+    const has = (await running(o))
+      .split('\n')
+      .some((l) => l.trim().startsWith(frrHostRouteCommands(r, 'add')[0] as string));
     return has === present ? undefined : `route ${r.prefix} ${present ? 'missing from' : 'still in'} running-config`;
   };
   const execAll = async (lists: readonly string[][], o: IoOptions): Promise<void> => {
@@ -149,26 +173,42 @@ export function createFrrSshDriver(conn: SshConnection, opts: FrrDriverOptions):
     device: opts.device,
     rollback: 'checkpoint',
     readRunningConfig: (o = {}) => running(o),
-    readRoutes: async (o = {}) => [...parseFrrRoutes(await vtysh('show ip route json', o)),
-      ...parseFrrRoutes(await vtysh('show ipv6 route json', o))],
+    readRoutes: async (o = {}) => [
+      ...parseFrrRoutes(await vtysh('show ip route json', o)),
+      ...parseFrrRoutes(await vtysh('show ipv6 route json', o)),
+    ],
     readNeighbors: async (o = {}) => parseIpNeigh(await exec(['ip', '-j', 'neigh', 'show'], o)),
     readMacTable: async (o = {}) => parseBridgeFdb(await exec(['bridge', '-j', 'fdb', 'show'], o)),
     close: async () => {
       (await cli?.catch(() => undefined))?.close();
     },
-    addHostRoute: (r, o = {}) => change(`add host route ${r.prefix}`, () => configure(frrHostRouteCommands(r, 'add'), o),
-      () => configure(frrHostRouteCommands(r, 'remove'), o), routeVerify(r, true, o), o),
-    removeHostRoute: (r, o = {}) => change(`remove host route ${r.prefix}`, () => configure(frrHostRouteCommands(r, 'remove'), o),
-      () => configure(frrHostRouteCommands(r, 'add'), o), routeVerify(r, false, o), o),
-    attachSegment: (s, o = {}) => execAll(linuxSegmentArgv(s, 'add'), o).catch(async (e) => {
-      await execAll(linuxSegmentArgv(s, 'remove'), o).catch(() => undefined);
-      throw e;
-    }),
+    addHostRoute: (r, o = {}) =>
+      change(
+        `add host route ${r.prefix}`,
+        () => configure(frrHostRouteCommands(r, 'add'), o),
+        () => configure(frrHostRouteCommands(r, 'remove'), o),
+        routeVerify(r, true, o),
+        o,
+      ),
+    removeHostRoute: (r, o = {}) =>
+      change(
+        `remove host route ${r.prefix}`,
+        () => configure(frrHostRouteCommands(r, 'remove'), o),
+        () => configure(frrHostRouteCommands(r, 'add'), o),
+        routeVerify(r, false, o),
+        o,
+      ),
+    attachSegment: (s, o = {}) =>
+      execAll(linuxSegmentArgv(s, 'add'), o).catch(async (e) => {
+        await execAll(linuxSegmentArgv(s, 'remove'), o).catch(() => undefined);
+        throw e;
+      }),
     detachSegment: (s, o = {}) => execAll(linuxSegmentArgv(s, 'remove'), o),
-    configureTunnel: (t, o = {}) => execAll(linuxTunnelArgv(t, 'add'), o).catch(async (e) => {
-      await execAll(linuxTunnelArgv(t, 'remove'), o).catch(() => undefined);
-      throw e;
-    }),
+    configureTunnel: (t, o = {}) =>
+      execAll(linuxTunnelArgv(t, 'add'), o).catch(async (e) => {
+        await execAll(linuxTunnelArgv(t, 'remove'), o).catch(() => undefined);
+        throw e;
+      }),
     removeTunnel: (t, o = {}) => execAll(linuxTunnelArgv(t, 'remove'), o),
   };
 }

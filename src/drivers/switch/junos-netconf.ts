@@ -55,22 +55,43 @@ export function junosSegment(s: Segment, op: ChangeOp): ConfigChange {
     e('unit', e('name', '0'), e('family', e('ethernet-switching',
       op === 'add' && e('interface-mode', 'access'),
       e('vlan', member))))));
-  const vlan = op === 'remove' ? undefined
-    : el('vlans', ns('vlans'),
-      e('vlan', e('name', name), e('vlan-id', String(s.vlan)), s.vni !== undefined && e('vxlan', e('vni', String(s.vni)))));
-  return { description: `${op === 'add' ? 'attach' : 'detach'} segment on ${s.port}`, config: configuration(iface, vlan) };
+  const vlan =
+    op === 'remove'
+      ? undefined
+      : el(
+          'vlans',
+          ns('vlans'),
+          e(
+            'vlan',
+            e('name', name),
+            e('vlan-id', String(s.vlan)),
+            s.vni !== undefined && e('vxlan', e('vni', String(s.vni))),
+          ),
+        );
+  return {
+    description: `${op === 'add' ? 'attach' : 'detach'} segment on ${s.port}`,
+    config: configuration(iface, vlan),
+  };
 }
 
 /** Static VXLAN: VTEP source lo0.0 and the remote VTEP list of the VLAN mapped to `vni`. */
 export function junosTunnel(t: TunnelEndpoint, op: ChangeOp): ConfigChange {
   const name = junosVlanName({ ...(t.vlan !== undefined ? { vlan: t.vlan } : {}), vni: t.vni });
-  const remotes = t.remotes.map((r) => (op === 'remove' ? el('static-remote-vtep-list', del, r) : e('static-remote-vtep-list', r)));
+  const remotes = t.remotes.map((r) =>
+    op === 'remove' ? el('static-remote-vtep-list', del, r) : e('static-remote-vtep-list', r),
+  );
   return {
     description: `${op} VXLAN VNI ${t.vni}`,
     config: configuration(
-      op === 'add' && el('switch-options', ns('switch-options'), e('vtep-source-interface', e('interface-name', 'lo0.0')),
-        ...t.remotes.map((r) => e('remote-vtep-list', r))),
-      el('vlans', ns('vlans'), e('vlan', e('name', name), e('vxlan', e('vni', String(t.vni)), ...remotes)))),
+      op === 'add' &&
+        el(
+          'switch-options',
+          ns('switch-options'),
+          e('vtep-source-interface', e('interface-name', 'lo0.0')),
+          ...t.remotes.map((r) => e('remote-vtep-list', r)),
+        ),
+      el('vlans', ns('vlans'), e('vlan', e('name', name), e('vxlan', e('vni', String(t.vni)), ...remotes))),
+    ),
   };
 }
 
@@ -103,14 +124,19 @@ export function parseJunosNeighbors(arp: XNode | undefined, nd: XNode | undefine
     device: textAt(x, 'interface-name') ?? '', state: 'dynamic',
   }));
   const v6 = childrenNamed(find(nd, 'ipv6-nd-information'), 'ipv6-nd-entry').map((x) => ({
-    ip: textAt(x, 'ipv6-nd-neighbor-address') ?? '', mac: (textAt(x, 'ipv6-nd-neighbor-l2-address') ?? '').toLowerCase(),
-    device: textAt(x, 'ipv6-nd-interface-name') ?? '', state: textAt(x, 'ipv6-nd-state') ?? '',
+    ip: textAt(x, 'ipv6-nd-neighbor-address') ?? '',
+    mac: (textAt(x, 'ipv6-nd-neighbor-l2-address') ?? '').toLowerCase(),
+    device: textAt(x, 'ipv6-nd-interface-name') ?? '',
+    state: textAt(x, 'ipv6-nd-state') ?? '',
   }));
   return [...v4, ...v6];
 }
 
 /** `<get-ethernet-switching-table-information>` (ELS) reply → MAC entries. */
-export function parseJunosMacTable(reply: XNode | undefined, vlanIds: ReadonlyMap<string, number> = new Map()): MacEntry[] {
+export function parseJunosMacTable(
+  reply: XNode | undefined,
+  vlanIds: ReadonlyMap<string, number> = new Map(),
+): MacEntry[] {
   const out: MacEntry[] = [];
   const db = find(reply, 'l2ng-l2ald-rtb-macdb');
   for (const grp of childrenNamed(db, 'l2ng-l2ald-mac-entry-vlan')) {
@@ -149,7 +175,10 @@ export const junosRpcs = {
 
 export const junosNetconf: NetconfDialect = {
   kind: 'junos-netconf',
-  configFilter: { type: 'subtree', content: e('configuration', e('routing-options'), e('vlans'), e('interfaces'), e('switch-options')) },
+  configFilter: {
+    type: 'subtree',
+    content: e('configuration', e('routing-options'), e('vlans'), e('interfaces'), e('switch-options')),
+  },
   hostRoute: junosHostRoute,
   segment: junosSegment,
   tunnel: junosTunnel,
@@ -157,7 +186,8 @@ export const junosNetconf: NetconfDialect = {
     ...parseJunosRoutes((await c.rpc(junosRpcs.routes, o)).root()),
     ...parseJunosRoutes((await c.rpc(junosRpcs.routes6, o)).root()),
   ],
-  readNeighbors: async (c, o) => parseJunosNeighbors((await c.rpc(junosRpcs.arp, o)).root(), (await c.rpc(junosRpcs.nd, o)).root()),
+  readNeighbors: async (c, o) =>
+    parseJunosNeighbors((await c.rpc(junosRpcs.arp, o)).root(), (await c.rpc(junosRpcs.nd, o)).root()),
   readMacTable: async (c, o) => parseJunosMacTable((await c.rpc(junosRpcs.mac, o)).root()),
 };
 

@@ -11,8 +11,18 @@ import { UnsupportedError } from '../../errors/classes.js';
 import type { IoOptions } from '../../util/abort.js';
 import { transaction, type ConfigChange, type TransactionOptions, type TransactionResult } from './transaction.js';
 import type {
-  AddressCapable, HostRoute, HostRouteCapable, InterfaceAddress, MacEntry, NeighborEntry, RouteEntry, Segment, SegmentCapable, SwitchDriver,
-  TunnelCapable, TunnelEndpoint,
+  AddressCapable,
+  HostRoute,
+  HostRouteCapable,
+  InterfaceAddress,
+  MacEntry,
+  NeighborEntry,
+  RouteEntry,
+  Segment,
+  SegmentCapable,
+  SwitchDriver,
+  TunnelCapable,
+  TunnelEndpoint,
 } from './types.js';
 
 export type ChangeOp = 'add' | 'remove';
@@ -53,11 +63,15 @@ export interface NetconfDriverOptions {
   readonly onTransaction?: (r: TransactionResult) => void;
 }
 
-export type NetconfSwitchDriver = SwitchDriver & Partial<HostRouteCapable & SegmentCapable & TunnelCapable & AddressCapable> & {
-  readonly client: NetconfClient;
-  /** Applies arbitrary changes as one transaction (escape hatch for suites). */
-  apply(changes: readonly ConfigChange[], o?: IoOptions & Pick<TransactionOptions, 'verify'>): Promise<TransactionResult>;
-};
+export type NetconfSwitchDriver = SwitchDriver &
+  Partial<HostRouteCapable & SegmentCapable & TunnelCapable & AddressCapable> & {
+    readonly client: NetconfClient;
+    /** Applies arbitrary changes as one transaction (escape hatch for suites). */
+    apply(
+      changes: readonly ConfigChange[],
+      o?: IoOptions & Pick<TransactionOptions, 'verify'>,
+    ): Promise<TransactionResult>;
+  };
 
 /** Builds a driver over an open NETCONF client. */
 export function createNetconfDriver(client: NetconfClient, d: NetconfDialect, opts: NetconfDriverOptions):
@@ -85,7 +99,9 @@ export function createNetconfDriver(client: NetconfClient, d: NetconfDialect, op
     readNeighbors: (o = {}) => d.readNeighbors(client, o),
     readMacTable: (o = {}) => {
       if (d.readMacTable === undefined) {
-        return Promise.reject(new UnsupportedError(`${d.kind} has no MAC table model`, { device: opts.device, operation: 'readMacTable' }));
+        return Promise.reject(
+          new UnsupportedError(`${d.kind} has no MAC table model`, { device: opts.device, operation: 'readMacTable' }),
+        );
       }
       return d.readMacTable(client, o);
     },

@@ -13,7 +13,13 @@ import { child, childrenNamed, textAt, type XNode } from '../../transports/netco
 import type { ChangeOp, HostRouteContext, NetconfDialect } from './netconf-driver.js';
 import type { ConfigChange } from './transaction.js';
 import {
-  parsePrefix, type HostRoute, type InterfaceAddress, type NeighborEntry, type RouteEntry, type Segment, type TunnelEndpoint,
+  parsePrefix,
+  type HostRoute,
+  type InterfaceAddress,
+  type NeighborEntry,
+  type RouteEntry,
+  type Segment,
+  type TunnelEndpoint,
 } from './types.js';
 
 export const NS_IF = 'urn:ietf:params:xml:ns:yang:ietf-interfaces';
@@ -54,10 +60,18 @@ export function ietfStaticInstanceRemoval(lastPrefix: string, onlyInstance: bool
 }
 
 /** What is configured: the `vmmi` instance's route prefixes, and whether it is the only instance. */
-export async function ietfConfiguredRoutes(c: NetconfClient, o: { timeoutMs?: number; signal?: AbortSignal }): Promise<HostRouteContext> {
-  const cfg = await c.getConfig('running', {
-    type: 'subtree', content: el('routing', { xmlns: NS_RT }, e('control-plane-protocols')),
-  }, o);
+export async function ietfConfiguredRoutes(
+  c: NetconfClient,
+  o: { timeoutMs?: number; signal?: AbortSignal },
+): Promise<HostRouteContext> {
+  const cfg = await c.getConfig(
+    'running',
+    {
+      type: 'subtree',
+      content: el('routing', { xmlns: NS_RT }, e('control-plane-protocols')),
+    },
+    o,
+  );
   const protos = childrenNamed(child(child(cfg.data, 'routing'), 'control-plane-protocols'), 'control-plane-protocol');
   const mine = protos.filter((p) => textAt(p, 'name') === STATIC_INSTANCE);
   return {
@@ -71,7 +85,12 @@ export async function ietfConfiguredRoutes(c: NetconfClient, o: { timeoutMs?: nu
  * instance's last route removes the instance (`ctx`: what was configured before the change).
  */
 export function ietfHostRoute(r: HostRoute, op: ChangeOp, ctx?: HostRouteContext): ConfigChange {
-  if (op === 'remove' && ctx !== undefined && ctx.configured.length > 0 && ctx.configured.every((p) => p === r.prefix)) {
+  if (
+    op === 'remove' &&
+    ctx !== undefined &&
+    ctx.configured.length > 0 &&
+    ctx.configured.every((p) => p === r.prefix)
+  ) {
     return ietfStaticInstanceRemoval(r.prefix, ctx.onlyInstance);
   }
   const { family } = parsePrefix(r.prefix);
@@ -133,9 +152,13 @@ export function ietfTunnel(t: TunnelEndpoint, op: ChangeOp): ConfigChange {
   if (!Number.isInteger(t.vni) || t.vni < 1 || t.vni > 0xffffff) throw new TypeError(`VNI out of range: ${t.vni}`);
   const name = vxlanName(t.vni);
   if (op === 'remove') {
-    return { description: `remove VXLAN ${t.vni}`, config: el('interfaces', { xmlns: NS_IF }, el('interface', nodeOperation('remove'), e('name', name))) };
+    return {
+      description: `remove VXLAN ${t.vni}`,
+      config: el('interfaces', { xmlns: NS_IF }, el('interface', nodeOperation('remove'), e('name', name))),
+    };
   }
-  if (t.remotes.length > 0) throw new TypeError('static VXLAN remotes are not expressible here: EVPN builds the flood list');
+  if (t.remotes.length > 0)
+    throw new TypeError('static VXLAN remotes are not expressible here: EVPN builds the flood list');
   const desc = [`vxlan id=${t.vni}`, `local=${t.localAddress}`, `dstport=${t.udpPort ?? 4789}`,
     ...(t.bridge === undefined ? [] : [`bridge=${t.bridge}`])].join(' ');
   return {
@@ -150,13 +173,19 @@ export function ietfTunnel(t: TunnelEndpoint, op: ChangeOp): ConfigChange {
 }
 
 /** The configured interfaces (ietf-interfaces subtree of running). */
-async function configuredInterfaces(c: NetconfClient, o: { timeoutMs?: number; signal?: AbortSignal }): Promise<readonly XNode[]> {
+async function configuredInterfaces(
+  c: NetconfClient,
+  o: { timeoutMs?: number; signal?: AbortSignal },
+): Promise<readonly XNode[]> {
   const cfg = await c.getConfig('running', { type: 'subtree', content: el('interfaces', { xmlns: NS_IF }) }, o);
   return childrenNamed(child(cfg.data, 'interfaces'), 'interface');
 }
 
 /** VNIs of the configured `vxlan<vni>` tunnel interfaces. */
-export async function ietfReadTunnels(c: NetconfClient, o: { timeoutMs?: number; signal?: AbortSignal }): Promise<number[]> {
+export async function ietfReadTunnels(
+  c: NetconfClient,
+  o: { timeoutMs?: number; signal?: AbortSignal },
+): Promise<number[]> {
   return (await configuredInterfaces(c, o)).flatMap((i) => {
     const m = /^vxlan(\d+)$/.exec(textAt(i, 'name') ?? '');
     return m !== null && /(?:^|:)tunnel$/.test(textAt(i, 'type') ?? '') ? [Number(m[1])] : [];
@@ -177,20 +206,27 @@ export function ietfAddress(a: InterfaceAddress, op: ChangeOp): ConfigChange {
 }
 
 /** Configured interface addresses (ietf-ip), both families. */
-export async function ietfReadAddresses(c: NetconfClient, o: { timeoutMs?: number; signal?: AbortSignal }): Promise<InterfaceAddress[]> {
+export async function ietfReadAddresses(
+  c: NetconfClient,
+  o: { timeoutMs?: number; signal?: AbortSignal },
+): Promise<InterfaceAddress[]> {
   return (await configuredInterfaces(c, o)).flatMap((i) => {
     const iface = textAt(i, 'name') ?? '';
-    return ['ipv4', 'ipv6'].flatMap((fam) => childrenNamed(child(i, fam), 'address').flatMap((a) => {
-      const ip = textAt(a, 'ip');
-      const len = textAt(a, 'prefix-length');
-      return ip === undefined || len === undefined ? [] : [{ iface, cidr: `${ip}/${len}` }];
-    }));
+    return ['ipv4', 'ipv6'].flatMap((fam) =>
+      childrenNamed(child(i, fam), 'address').flatMap((a) => {
+        const ip = textAt(a, 'ip');
+        const len = textAt(a, 'prefix-length');
+        return ip === undefined || len === undefined ? [] : [{ iface, cidr: `${ip}/${len}` }];
+      }),
+    );
   });
 }
 
 /** Routes from configured static routes (`protocol: static`) and, when served, routing-state ribs. */
 export function parseIetfRoutes(config: XNode | undefined, state: XNode | undefined): RouteEntry[] {
-  const out = staticRoutesOf(childrenNamed(child(child(config, 'routing'), 'control-plane-protocols'), 'control-plane-protocol'));
+  const out = staticRoutesOf(
+    childrenNamed(child(child(config, 'routing'), 'control-plane-protocols'), 'control-plane-protocol'),
+  );
   for (const rib of childrenNamed(child(child(state, 'routing-state'), 'ribs'), 'rib')) {
     for (const r of childrenNamed(child(rib, 'routes'), 'route')) {
       const nh = child(r, 'next-hop');

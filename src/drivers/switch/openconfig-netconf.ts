@@ -11,7 +11,14 @@ import { child, childrenNamed, textAt, type XNode } from '../../transports/netco
 import type { IoOptions } from '../../util/abort.js';
 import type { ChangeOp, NetconfDialect } from './netconf-driver.js';
 import type { ConfigChange } from './transaction.js';
-import { parsePrefix, type HostRoute, type MacEntry, type NeighborEntry, type RouteEntry, type Segment } from './types.js';
+import {
+  parsePrefix,
+  type HostRoute,
+  type MacEntry,
+  type NeighborEntry,
+  type RouteEntry,
+  type Segment,
+} from './types.js';
 
 export const NS_OC_NI = 'http://openconfig.net/yang/network-instance';
 export const NS_OC_POL_TYPES = 'http://openconfig.net/yang/policy-types';
@@ -79,9 +86,19 @@ export function parseOcRoutes(data: XNode | undefined): RouteEntry[] {
       for (const s of childrenNamed(child(p, 'static-routes'), 'static')) {
         const hops = childrenNamed(child(s, 'next-hops'), 'next-hop');
         const addrs = hops.map((h) => textAt(h, 'state', 'next-hop') ?? textAt(h, 'config', 'next-hop')).filter(isStr);
-        const dev = hops.map((h) => textAt(h, 'interface-ref', 'state', 'interface') ?? textAt(h, 'interface-ref', 'config', 'interface')).find(isStr);
-        out.push({ prefix: textAt(s, 'prefix') ?? '', nextHops: addrs, protocol: 'static', active: child(s, 'state') !== undefined,
-          ...(dev !== undefined ? { device: dev } : {}) });
+        const dev = hops
+          .map(
+            (h) =>
+              textAt(h, 'interface-ref', 'state', 'interface') ?? textAt(h, 'interface-ref', 'config', 'interface'),
+          )
+          .find(isStr);
+        out.push({
+          prefix: textAt(s, 'prefix') ?? '',
+          nextHops: addrs,
+          protocol: 'static',
+          active: child(s, 'state') !== undefined,
+          ...(dev !== undefined ? { device: dev } : {}),
+        });
       }
     }
   }
@@ -135,11 +152,16 @@ export const ocFilters = {
 
 export const openconfigNetconf: NetconfDialect = {
   kind: 'openconfig-netconf',
-  configFilter: { type: 'subtree', content: [el('interfaces', { xmlns: NS_OC_IF }), el('network-instances', { xmlns: NS_OC_NI })] },
+  configFilter: {
+    type: 'subtree',
+    content: [el('interfaces', { xmlns: NS_OC_IF }), el('network-instances', { xmlns: NS_OC_NI })],
+  },
   hostRoute: ocHostRoute,
   segment: ocSegment,
   readRoutes: async (c: NetconfClient, o: IoOptions) =>
     parseOcRoutes((await c.get({ type: 'subtree', content: ocFilters.routes }, o)).data),
-  readNeighbors: async (c, o) => parseOcNeighbors((await c.get({ type: 'subtree', content: ocFilters.neighbors }, o)).data),
-  readMacTable: async (c, o) => parseOcMacTable((await c.get({ type: 'subtree', content: ocFilters.macTable }, o)).data),
+  readNeighbors: async (c, o) =>
+    parseOcNeighbors((await c.get({ type: 'subtree', content: ocFilters.neighbors }, o)).data),
+  readMacTable: async (c, o) =>
+    parseOcMacTable((await c.get({ type: 'subtree', content: ocFilters.macTable }, o)).data),
 };

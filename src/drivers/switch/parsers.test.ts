@@ -14,7 +14,9 @@ test('Junos route, ARP/ND and MAC replies', () => {
     { prefix: '198.18.0.0/30', protocol: 'direct', active: true, nextHops: [], device: 'xe-0/0/0.0' },
     { prefix: '198.18.10.100/32', protocol: 'static', active: true, nextHops: ['198.18.0.1'], device: 'xe-0/0/0.0' },
   ]);
-  expect(parseJunosNeighbors(parseXml(fx('junos/reply-arp-table.xml')), parseXml(fx('junos/reply-ipv6-nd.xml')))).toEqual([
+  expect(
+    parseJunosNeighbors(parseXml(fx('junos/reply-arp-table.xml')), parseXml(fx('junos/reply-ipv6-nd.xml'))),
+  ).toEqual([
     { ip: '198.18.10.100', mac: '52:54:00:aa:bb:01', device: 'irb.100 [xe-0/0/1.0]', state: 'dynamic' },
     { ip: '2001:2:0:10::64', mac: '52:54:00:aa:bb:01', device: 'irb.100', state: 'reachable' },
   ]);
@@ -43,8 +45,12 @@ test('IETF neighbors and configured static routes', () => {
     { ip: '198.18.10.100', mac: '52:54:00:aa:bb:01', device: 'swp1' },
     { ip: '2001:2:0:10::64', mac: '52:54:00:aa:bb:01', device: 'swp1', state: 'reachable' },
   ]);
-  const cfg = parseXml(`<data xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">${fx('ietf/host-route-v4-add.xml')}</data>`);
-  expect(parseIetfRoutes(cfg, undefined)).toEqual([{ prefix: '198.18.10.100/32', nextHops: ['198.18.0.1'], protocol: 'static', active: false }]);
+  const cfg = parseXml(
+    `<data xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">${fx('ietf/host-route-v4-add.xml')}</data>`,
+  );
+  expect(parseIetfRoutes(cfg, undefined)).toEqual([
+    { prefix: '198.18.10.100/32', nextHops: ['198.18.0.1'], protocol: 'static', active: false },
+  ]);
 });
 
 test('FRR and iproute2 JSON; garbage yields no entries', () => {

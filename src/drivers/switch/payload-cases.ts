@@ -13,7 +13,12 @@ import type { HostRoute, Segment, TunnelEndpoint } from './types.js';
 export const R4: HostRoute = { prefix: '198.18.10.100/32', nextHop: '198.18.0.1', description: 'vm1 <moved> & pinned' };
 export const R6: HostRoute = { prefix: '2001:2:0:10::64/128', device: 'swp1' };
 export const SEG: Segment = { port: 'xe-0/0/1', vlan: 100, vni: 10100 };
-export const TUN: TunnelEndpoint = { vni: 10100, vlan: 100, localAddress: '198.18.255.1', remotes: ['198.18.255.2', '198.18.255.3'] };
+export const TUN: TunnelEndpoint = {
+  vni: 10100,
+  vlan: 100,
+  localAddress: '198.18.255.1',
+  remotes: ['198.18.255.2', '198.18.255.3'],
+};
 
 /** file name (under test/fixtures/netconf/) → rendered payload. */
 export function payloadCases(): Record<string, string> {
@@ -40,9 +45,15 @@ export function payloadCases(): Record<string, string> {
     'eos/tunnel-add.txt': eosSessionCommands('vmmi-10100-x', eosTunnelCommands(TUN, 'add'), 120).join('\n'),
     'eos/tunnel-remove.txt': eosSessionCommands('vmmi-10100-x', eosTunnelCommands(TUN, 'remove'), 120).join('\n'),
     'frr/host-route-add.txt': [...frrHostRouteCommands(R4, 'add'), ...frrHostRouteCommands(R6, 'add')].join('\n'),
-    'frr/host-route-remove.txt': [...frrHostRouteCommands(R4, 'remove'), ...frrHostRouteCommands(R6, 'remove')].join('\n'),
-    'frr/segment-attach.txt': linuxSegmentArgv({ ...SEG, port: 'swp1', bridge: 'br100' }, 'add').map((a) => a.join(' ')).join('\n'),
-    'frr/tunnel-add.txt': linuxTunnelArgv({ ...TUN, bridge: 'br100' }, 'add').map((a) => a.join(' ')).join('\n'),
+    'frr/host-route-remove.txt': [...frrHostRouteCommands(R4, 'remove'), ...frrHostRouteCommands(R6, 'remove')].join(
+      '\n',
+    ),
+    'frr/segment-attach.txt': linuxSegmentArgv({ ...SEG, port: 'swp1', bridge: 'br100' }, 'add')
+      .map((a) => a.join(' '))
+      .join('\n'),
+    'frr/tunnel-add.txt': linuxTunnelArgv({ ...TUN, bridge: 'br100' }, 'add')
+      .map((a) => a.join(' '))
+      .join('\n'),
   };
 }
 

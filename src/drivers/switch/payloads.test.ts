@@ -3,7 +3,8 @@ import { test, expect } from '@playwright/test';
 import { parseXml } from '../../transports/netconf/xml.js';
 import { compactXml, payloadCases } from './payload-cases.js';
 
-const fixture = (f: string): string => readFileSync(new URL(`../../../test/fixtures/netconf/${f}`, import.meta.url), 'utf8');
+const fixture = (f: string): string =>
+  readFileSync(new URL(`../../../test/fixtures/netconf/${f}`, import.meta.url), 'utf8');
 
 test('every vendor payload matches its golden file', () => {
   const cases = payloadCases();

@@ -73,7 +73,8 @@ export function switchDriverKinds(): readonly SwitchDriverKind[] {
 /** Connects to `sw` with the driver its `kind` names. Unknown kind → UnknownKindError listing kinds. */
 export async function openSwitchDriver(sw: Switch, o: OpenDriverOptions = {}): Promise<SwitchDriver> {
   const f = (FACTORIES as Readonly<Record<string, Factory | undefined>>)[sw.kind];
-  if (f === undefined) throw new UnknownKindError('switch driver kind', sw.kind, SWITCH_DRIVER_KINDS, { device: sw.name });
+  if (f === undefined)
+    throw new UnknownKindError('switch driver kind', sw.kind, SWITCH_DRIVER_KINDS, { device: sw.name });
   if (sw.address === '') throw new UsageError('switch has no address', { device: sw.name, operation: 'open driver' });
   return f(sw, o);
 }

@@ -37,8 +37,10 @@ export async function runningTransaction(client: NetconfClient, changes: readonl
   opts: TransactionOptions = {}): Promise<TransactionResult> {
   const filterRoots = roots(opts.snapshotFilter);
   if (!client.has(CAP.writableRunning) || filterRoots.length === 0) {
-    throw new UnsupportedError('device has neither a candidate datastore nor writable-running with a subtree snapshot filter',
-      { operation: 'transaction', hint: 'give the driver a configFilter (subtree) so vmmi can checkpoint and restore' });
+    throw new UnsupportedError(
+      'device has neither a candidate datastore nor writable-running with a subtree snapshot filter',
+      { operation: 'transaction', hint: 'give the driver a configFilter (subtree) so vmmi can checkpoint and restore' },
+    );
   }
   const t0 = performance.now();
   const steps: TransactionStep[] = [];
@@ -46,7 +48,9 @@ export async function runningTransaction(client: NetconfClient, changes: readonl
   // Undo steps run with `safe` options and must run even after an abort.
   const record = stepRecorder(steps, opts.signal);
   const step = <T>(name: string, f: () => Promise<T>, io: IoOptions = o): Promise<T> => record(name, f, io === o);
-  const snap = async (): Promise<XNode[]> => [...((await client.getConfig('running', opts.snapshotFilter, o)).data?.children ?? [])];
+  const snap = async (): Promise<XNode[]> => [
+    ...((await client.getConfig('running', opts.snapshotFilter, o)).data?.children ?? []),
+  ];
   const before = await step('checkpoint', snap);
   let locked = false;
   let edited = false;
@@ -63,21 +67,33 @@ export async function runningTransaction(client: NetconfClient, changes: readonl
       const verify = opts.verify;
       await step('verify', async () => {
         const why = await verify(client, o);
-        if (why !== undefined) throw new ConfigRejectedError(`intended state not reached: ${why}`, { operation: 'verify' });
+        if (why !== undefined)
+          throw new ConfigRejectedError(`intended state not reached: ${why}`, { operation: 'verify' });
       });
     }
   } catch (e) {
     const safe: IoOptions = { timeoutMs: 10_000 };
     if (edited && !client.session.closed) {
-      await step('restore checkpoint', () => client.editConfig(restoreEdit(before, filterRoots), { target: 'running' }, safe), safe)
-        .catch(() => undefined);
+      await step(
+        'restore checkpoint',
+        () => client.editConfig(restoreEdit(before, filterRoots), { target: 'running' }, safe),
+        safe,
+      ).catch(() => undefined);
     }
-    if (locked && !client.session.closed) await step('unlock running', () => client.unlock('running', safe), safe).catch(() => undefined);
+    if (locked && !client.session.closed)
+      await step('unlock running', () => client.unlock('running', safe), safe).catch(() => undefined);
     throw e;
   }
   await step('unlock running', () => client.unlock('running', o));
   const after = await step('snapshot-after', snap);
   const b = flattenXml(before);
   const a = flattenXml(after);
-  return { mechanism: 'checkpoint', steps, durationMs: performance.now() - t0, before: b, after: a, diff: diffLines(b, a) };
+  return {
+    mechanism: 'checkpoint',
+    steps,
+    durationMs: performance.now() - t0,
+    before: b,
+    after: a,
+    diff: diffLines(b, a),
+  };
 }

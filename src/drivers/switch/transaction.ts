@@ -2,8 +2,8 @@
  * Configuration transactions with guaranteed rollback.
  *
  * NETCONF devices with a candidate datastore: lock candidate → discard-changes → edit-config
- * (rollback-on-error when offered; these three pipelined in one round trip) → confirmed commit (timeout, persist token with
- * confirmed-commit:1.1) → verify the intended state (its first read pipelined behind the commit) →
+ * (rollback-on-error when offered; these three pipelined in one round trip) → confirmed commit (timeout,
+ * persist token with confirmed-commit:1.1) → verify the intended state (its first read pipelined behind the commit) →
  * confirming commit → unlock (pipelined). Three round trips when the verify is a single read. Any failure or
  * abort: cancel-commit (1.1) or drop the session (1.0: the device reverts when the issuing session
  * ends), discard-changes, unlock. If vmmi dies mid-way, the device's confirm timer reverts.
@@ -44,12 +44,16 @@ export async function transaction(client: NetconfClient, changes: readonly Confi
   const persistId = v11 ? `vmmi-${randomBytes(8).toString('hex')}` : undefined;
   const step = stepRecorder(steps, opts.signal);
   const snaps = opts.snapshots !== false;
-  const before = snaps ? await step('snapshot-before', () => snapshotRunning(client, opts.snapshotFilter, rpcO)) : undefined;
+  const before = snaps
+    ? await step('snapshot-before', () => snapshotRunning(client, opts.snapshotFilter, rpcO))
+    : undefined;
   let locked = false;
   let pending = false;
   // Pipelined groups: the server executes RPCs in order, so lock → discard → edits go out in one
   // round trip (if the lock is refused, the rest fail with in-use/lock-denied and change nothing).
-  const group = async (items: readonly (readonly [string, () => Promise<unknown>])[]): Promise<PromiseSettledResult<unknown>[]> => {
+  const group = async (
+    items: readonly (readonly [string, () => Promise<unknown>])[],
+  ): Promise<PromiseSettledResult<unknown>[]> => {
     const rs = await Promise.allSettled(items.map(([name, f]) => step(name, f)));
     return rs;
   };
@@ -60,14 +64,29 @@ export async function transaction(client: NetconfClient, changes: readonly Confi
     const opening = await group([
       ['lock', () => client.lock('candidate', rpcO)],
       ['discard-changes', () => client.discardChanges(rpcO)],
-      ...changes.map((c) => [`edit: ${c.description}`, () => client.editConfig(c.config, {
-        target: 'candidate', errorOption, ...(c.defaultOperation ? { defaultOperation: c.defaultOperation } : {}) }, rpcO)] as const),
+      ...changes.map(
+        (c) =>
+          [
+            `edit: ${c.description}`,
+            () =>
+              client.editConfig(
+                c.config,
+                {
+                  target: 'candidate',
+                  errorOption,
+                  ...(c.defaultOperation ? { defaultOperation: c.defaultOperation } : {}),
+                },
+                rpcO,
+              ),
+          ] as const,
+      ),
     ]);
     locked = opening[0]?.status === 'fulfilled';
     if (firstFailure(opening) !== undefined) throw firstFailure(opening);
     const verify = opts.verify === undefined ? undefined : (): Promise<void> => step('verify', async () => {
       const why = await (opts.verify as NonNullable<TransactionOptions['verify']>)(client, rpcO);
-      if (why !== undefined) throw new ConfigRejectedError(`intended state not reached: ${why}`, { operation: 'verify' });
+      if (why !== undefined)
+        throw new ConfigRejectedError(`intended state not reached: ${why}`, { operation: 'verify' });
     });
     if (v10) {
       pending = true;
@@ -95,7 +114,9 @@ export async function transaction(client: NetconfClient, changes: readonly Confi
     await rollback(client, { pending, locked, persistId, v11, steps });
     throw e;
   }
-  const after = snaps ? await step('snapshot-after', () => snapshotRunning(client, opts.snapshotFilter, rpcO)) : undefined;
+  const after = snaps
+    ? await step('snapshot-after', () => snapshotRunning(client, opts.snapshotFilter, rpcO))
+    : undefined;
   return {
     mechanism: 'confirmed-commit',
     ...(persistId !== undefined ? { persistId } : {}),

@@ -56,9 +56,17 @@ const JUNOS = 'juniper/24.4/24.4R1/native/conf-and-rpcs/junos-qfx/conf/models';
 const SETS = {
   ietf: {
     search: ['ietf/rfc8022', 'ietf/netconf'],
-    modules: [NETCONF, ...['ietf-routing@2016-11-04', 'ietf-ipv4-unicast-routing@2016-11-04',
-      'ietf-ipv6-unicast-routing@2016-11-04', 'ietf-interfaces@2014-05-08', 'ietf-ip@2014-06-16', 'iana-if-type@2014-05-08']
-      .map((m) => `ietf/rfc8022/${m}.yang`)],
+    modules: [
+      NETCONF,
+      ...[
+        'ietf-routing@2016-11-04',
+        'ietf-ipv4-unicast-routing@2016-11-04',
+        'ietf-ipv6-unicast-routing@2016-11-04',
+        'ietf-interfaces@2014-05-08',
+        'ietf-ip@2014-06-16',
+        'iana-if-type@2014-05-08',
+      ].map((m) => `ietf/rfc8022/${m}.yang`),
+    ],
   },
   openconfig: {
     search: ['openconfig', 'ietf/netconf'],
@@ -66,13 +74,21 @@ const SETS = {
   },
   eos: {
     search: [EOS, 'openconfig/third_party/ietf', 'openconfig-hercules', 'ietf/netconf'],
-    modules: [NETCONF, IANA_IF, ...OC_MODULES.map((m) => `${EOS}/openconfig/public/release/models/${m}.yang`),
-      ...EOS_DEVIATIONS.map((m) => `${EOS}/release/openconfig/models/${m}.yang`)],
+    modules: [
+      NETCONF,
+      IANA_IF,
+      ...OC_MODULES.map((m) => `${EOS}/openconfig/public/release/models/${m}.yang`),
+      ...EOS_DEVIATIONS.map((m) => `${EOS}/release/openconfig/models/${m}.yang`),
+    ],
   },
   junos: {
     search: ['juniper', 'ietf/netconf'],
-    modules: [NETCONF, ...['root', 'routing-options', 'interfaces', 'vlans', 'switch-options']
-      .map((m) => `${JUNOS}/junos-qfx-conf-${m}@2024-01-01.yang`)],
+    modules: [
+      NETCONF,
+      ...['root', 'routing-options', 'interfaces', 'vlans', 'switch-options'].map(
+        (m) => `${JUNOS}/junos-qfx-conf-${m}@2024-01-01.yang`,
+      ),
+    ],
   },
 } satisfies Record<string, SchemaSet>;
 type SetName = keyof typeof SETS;
@@ -201,26 +217,48 @@ function negatives(): Record<SetName, Array<[string, string, RegExp]>> {
   };
   return {
     ietf: [
-      ['misspelt leaf', mutate('ietf/host-route-v4-add.xml', /destination-prefix/g, 'destination-prefx'),
-        /destination-prefx/],
+      [
+        'misspelt leaf',
+        mutate('ietf/host-route-v4-add.xml', /destination-prefix/g, 'destination-prefx'),
+        /destination-prefx/,
+      ],
       ['unknown identity', mutate('ietf/host-route-v4-add.xml', 'rt:static', 'rt:statik'), /statik/],
       ['prefix out of range', mutate('ietf/host-route-v4-add.xml', /198\.18\.10\.100\/32/g, '198.18.10.300/32'), /300/],
     ],
     openconfig: [
-      ['misspelt leaf', mutate('openconfig/host-route-v4-add.xml', /<next-hop>198/, '<next-hopp>198')
-        .replace('</next-hop></config>', '</next-hopp></config>'), /next-hopp/],
-      ['wrong namespace',
-        mutate('openconfig/segment-attach.xml', 'http://openconfig.net/yang/vlan"', 'http://openconfig.net/yang/vlans"'),
-        /vlans|switched-vlan/],
-      ['VLAN id out of range', mutate('openconfig/segment-attach.xml', '<access-vlan>100<', '<access-vlan>4095<'),
-        /4095/],
+      [
+        'misspelt leaf',
+        mutate('openconfig/host-route-v4-add.xml', /<next-hop>198/, '<next-hopp>198').replace(
+          '</next-hop></config>',
+          '</next-hopp></config>',
+        ),
+        /next-hopp/,
+      ],
+      [
+        'wrong namespace',
+        mutate(
+          'openconfig/segment-attach.xml',
+          'http://openconfig.net/yang/vlan"',
+          'http://openconfig.net/yang/vlans"',
+        ),
+        /vlans|switched-vlan/,
+      ],
+      [
+        'VLAN id out of range',
+        mutate('openconfig/segment-attach.xml', '<access-vlan>100<', '<access-vlan>4095<'),
+        /4095/,
+      ],
     ],
-    eos: [['misspelt identity', mutate('eos/host-route-v4-add.xml', /oc-pol-types:STATIC/g, 'oc-pol-types:STATC'),
-      /STATC/]],
+    eos: [
+      ['misspelt identity', mutate('eos/host-route-v4-add.xml', /oc-pol-types:STATIC/g, 'oc-pol-types:STATC'), /STATC/],
+    ],
     junos: [
       ['no namespaces', mutate('junos/host-route-v4-add.xml', / xmlns="[^"]*"/g, ''), /configuration|namespace/i],
-      ['un-namespaced operation', mutate('junos/tunnel-remove.xml', /xmlns:nc="[^"]*" nc:operation/g, 'operation'),
-        /operation/],
+      [
+        'un-namespaced operation',
+        mutate('junos/tunnel-remove.xml', /xmlns:nc="[^"]*" nc:operation/g, 'operation'),
+        /operation/,
+      ],
       ['VNI out of range', mutate('junos/tunnel-add.xml', '<vni>10100</vni>', '<vni>16777215</vni>'), /16777215/],
     ],
   };

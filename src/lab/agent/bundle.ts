@@ -12,7 +12,9 @@ import { build } from 'esbuild';
 
 const ENTRY = fileURLToPath(new URL('./main.ts', import.meta.url));
 /** `<project>/node_modules/.cache/vmmi/switch-agent.mjs` */
-export const AGENT_BUNDLE = fileURLToPath(new URL('../../../node_modules/.cache/vmmi/switch-agent.mjs', import.meta.url));
+export const AGENT_BUNDLE = fileURLToPath(
+  new URL('../../../node_modules/.cache/vmmi/switch-agent.mjs', import.meta.url),
+);
 
 let built: Promise<string> | undefined;
 

@@ -58,7 +58,9 @@ const actual: ActualState = {
 };
 
 test('parses interfaces, addresses, bridge membership and static routes of both families', () => {
-  expect(desired.interfaces.map((i) => [i.name, i.isBridge, i.bridge ?? '-', i.enabled, i.addresses.join(',')])).toEqual([
+  expect(
+    desired.interfaces.map((i) => [i.name, i.isBridge, i.bridge ?? '-', i.enabled, i.addresses.join(',')]),
+  ).toEqual([
     ['br101', true, '-', true, '198.18.11.1/24,198.18.10.1/32,2001:2:0:11::1/64'],
     ['hv3', false, 'br101', true, ''],
     ['swp9', false, '-', true, ''],
@@ -116,14 +118,23 @@ test('creates a configured bridge that does not exist and deletes it when it lea
   const d = parseRunningConfig(parseXml(`<data><interfaces><interface><name>br7</name>
     <type>ianaift:bridge</type></interface></interfaces></data>`));
   const p = reconcile(d, { links: [], routes: [] });
-  expect(p.commands).toEqual([['ip', 'link', 'add', 'name', 'br7', 'type', 'bridge'], ['ip', 'link', 'set', 'dev', 'br7', 'up']]);
-  const gone = reconcile({ interfaces: [], routes: [] }, { links: [{ name: 'br7', up: true, addresses: [] }], routes: [] }, p.owned);
+  expect(p.commands).toEqual([
+    ['ip', 'link', 'add', 'name', 'br7', 'type', 'bridge'],
+    ['ip', 'link', 'set', 'dev', 'br7', 'up'],
+  ]);
+  const gone = reconcile(
+    { interfaces: [], routes: [] },
+    { links: [{ name: 'br7', up: true, addresses: [] }], routes: [] },
+    p.owned,
+  );
   expect(gone.commands).toEqual([['ip', 'link', 'del', 'dev', 'br7']]);
 });
 
 test('a route with a next-hop address is matched by gateway', () => {
   const d = { interfaces: [], routes: [{ dst: '198.18.10.100/32', via: '198.18.30.2' }] };
-  expect(reconcile(d, { links: [], routes: [{ dst: '198.18.10.100/32', via: '198.18.30.2', dev: 'up0' }] }).commands).toEqual([]);
+  expect(
+    reconcile(d, { links: [], routes: [{ dst: '198.18.10.100/32', via: '198.18.30.2', dev: 'up0' }] }).commands,
+  ).toEqual([]);
   expect(reconcile(d, { links: [], routes: [] }).commands).toEqual([
     ['ip', 'route', 'replace', '198.18.10.100/32', 'via', '198.18.30.2', 'proto', 'static']]);
 });
@@ -132,25 +143,51 @@ test('reads ip -j output: link flags, master, global addresses, static routes', 
   const a = parseActual(
     '[{"ifname":"hv3","flags":["BROADCAST","UP"],"master":"br101"},{"ifname":"br101","flags":["BROADCAST"]}]',
     '[{"ifname":"br101","addr_info":[{"local":"198.18.11.1","prefixlen":24,"scope":"global"},{"local":"fe80::1","prefixlen":64,"scope":"link"}]}]',
-    '[{"dst":"198.18.10.100","dev":"br101"}]', '[]');
+    '[{"dst":"198.18.10.100","dev":"br101"}]',
+    '[]',
+  );
   expect(a).toEqual({
-    links: [{ name: 'hv3', up: true, master: 'br101', addresses: [] }, { name: 'br101', up: false, addresses: ['198.18.11.1/24'] }],
+    links: [
+      { name: 'hv3', up: true, master: 'br101', addresses: [] },
+      { name: 'br101', up: false, addresses: ['198.18.11.1/24'] },
+    ],
     routes: [{ dst: '198.18.10.100/32', dev: 'br101' }],
   });
 });
 
 test('a vxlan tunnel interface becomes a non-learning VXLAN port of its bridge, and goes when the config drops it', () => {
-  const cfg = parseRunningConfig(parseXml(`<data><interfaces>
+  const cfg = parseRunningConfig(
+    parseXml(`<data><interfaces>
     <interface><name>br101</name><type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:bridge</type></interface>
     <interface><name>vxlan100</name><type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:tunnel</type>
       <description>vxlan id=100 local=198.18.30.3 dstport=4789 bridge=br101</description><enabled>true</enabled></interface>
-  </interfaces></data>`));
-  expect(cfg.interfaces.find((i) => i.name === 'vxlan100')?.vxlan).toEqual({ id: 100, local: '198.18.30.3', dstport: 4789 });
+  </interfaces></data>`),
+  );
+  expect(cfg.interfaces.find((i) => i.name === 'vxlan100')?.vxlan).toEqual({
+    id: 100,
+    local: '198.18.30.3',
+    dstport: 4789,
+  });
   const actual: ActualState = { links: [{ name: 'br101', up: true, addresses: [] }], routes: [] };
   const p = reconcile(cfg, actual);
   expect(p.problems).toEqual([]);
   expect(p.commands).toEqual([
-    ['ip', 'link', 'add', 'name', 'vxlan100', 'type', 'vxlan', 'id', '100', 'local', '198.18.30.3', 'dstport', '4789', 'nolearning'],
+    [
+      'ip',
+      'link',
+      'add',
+      'name',
+      'vxlan100',
+      'type',
+      'vxlan',
+      'id',
+      '100',
+      'local',
+      '198.18.30.3',
+      'dstport',
+      '4789',
+      'nolearning',
+    ],
     ['ip', 'link', 'set', 'dev', 'vxlan100', 'master', 'br101'],
     ['ip', 'link', 'set', 'dev', 'vxlan100', 'type', 'bridge_slave', 'learning', 'off'],
     ['bridge', 'fdb', 'flush', 'dev', 'br101', 'dynamic'],
@@ -158,11 +195,17 @@ test('a vxlan tunnel interface becomes a non-learning VXLAN port of its bridge, 
   ]);
   expect(p.owned.tunnels).toEqual(['vxlan100']);
   // Applied: converged, nothing more to do.
-  const applied: ActualState = { links: [...actual.links, { name: 'vxlan100', up: true, master: 'br101', addresses: [] }], routes: [] };
+  const applied: ActualState = {
+    links: [...actual.links, { name: 'vxlan100', up: true, master: 'br101', addresses: [] }],
+    routes: [],
+  };
   expect(reconcile(cfg, applied, p.owned).commands).toEqual([]);
   // The interface removed from config: the agent takes its own device away; a lab-built one it never created stays.
   const gone = reconcile({ ...cfg, interfaces: cfg.interfaces.filter((i) => i.name !== 'vxlan100') }, applied, p.owned);
-  expect(gone.commands).toEqual([['ip', 'link', 'set', 'dev', 'vxlan100', 'nomaster'], ['ip', 'link', 'del', 'dev', 'vxlan100']]);
+  expect(gone.commands).toEqual([
+    ['ip', 'link', 'set', 'dev', 'vxlan100', 'nomaster'],
+    ['ip', 'link', 'del', 'dev', 'vxlan100'],
+  ]);
   expect(gone.owned.tunnels).toBeUndefined();
   expect(reconcile({ ...cfg, interfaces: [] }, applied).commands).toEqual([]);
   // Malformed specs are not VXLAN devices (and a missing non-bridge interface is a problem, not a command).

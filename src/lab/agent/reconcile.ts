@@ -284,12 +284,20 @@ function reconcileRoutes(cmds: string[][], desired: readonly RouteSpec[], actual
 
 /** Reads `ip -j link`, `ip -j addr` output and static routes (`ip -j route show proto static`). */
 export function parseActual(linkJson: string, addrJson: string, routeJson4: string, routeJson6: string): ActualState {
-  type L = { ifname: string; flags?: string[]; master?: string; addr_info?: { local: string; prefixlen: number; scope?: string }[] };
+  type L = {
+    ifname: string;
+    flags?: string[];
+    master?: string;
+    addr_info?: { local: string; prefixlen: number; scope?: string }[];
+  };
   const arr = <T>(s: string): T[] => (s.trim() === '' ? [] : (JSON.parse(s) as T[]));
   const addrs = new Map(arr<L>(addrJson).map((l) => [l.ifname, (l.addr_info ?? [])
     .filter((a) => a.scope !== 'link' && a.scope !== 'host').map((a) => `${a.local}/${a.prefixlen}`)]));
   const links = arr<L>(linkJson).map((l): ActualLink => ({
-    name: l.ifname, up: (l.flags ?? []).includes('UP'), ...(l.master ? { master: l.master } : {}), addresses: addrs.get(l.ifname) ?? [],
+    name: l.ifname,
+    up: (l.flags ?? []).includes('UP'),
+    ...(l.master ? { master: l.master } : {}),
+    addresses: addrs.get(l.ifname) ?? [],
   }));
   type R = { dst: string; gateway?: string; dev?: string };
   const routes = [...arr<R>(routeJson4), ...arr<R>(routeJson6)].map((r): RouteSpec => ({

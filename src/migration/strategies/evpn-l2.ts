@@ -21,7 +21,9 @@ export const evpnL2: Strategy = {
     const m = resolveMove(ctx);
     const vni = m.home.vni;
     if (vni === undefined) {
-      throw new UnsupportedError(`evpn-l2 needs a VNI on subnet "${m.home.name}"`, { hint: 'set subnets[].vni in the testbed' });
+      throw new UnsupportedError(`evpn-l2 needs a VNI on subnet "${m.home.name}"`, {
+        hint: 'set subnets[].vni in the testbed',
+      });
     }
     // The subnet whose bridge/SVI the VNI joins at a site other than home (the hypervisors' segment there).
     const accessAt = (site: string): { access?: string } => {
@@ -35,13 +37,27 @@ export const evpnL2: Strategy = {
       prepare.push({ op: 'evpn-attach', device, vni, subnet: m.home.name, vtep: endpointOf(m.dstTor), ...access });
       for (const [family, plan] of [[4, m.home.ipv4], [6, m.home.ipv6]] as const) {
         if (plan !== undefined && m.prefixes.some((p) => p.family === family)) {
-          prepare.push({ op: 'anycast-gateway', device, subnet: m.home.name, gateway: plan.gateway, family, ...access });
+          prepare.push({
+            op: 'anycast-gateway',
+            device,
+            subnet: m.home.name,
+            gateway: plan.gateway,
+            family,
+            ...access,
+          });
         }
       }
     }
     const cleanup: DeviceOp[] = [];
     if (m.srcTor.name !== m.homeTor.name && m.srcTor.name !== m.dstTor.name) {
-      cleanup.push({ op: 'evpn-detach', device: m.srcTor.name, vni, subnet: m.home.name, vtep: endpointOf(m.srcTor), ...accessAt(m.src.site) });
+      cleanup.push({
+        op: 'evpn-detach',
+        device: m.srcTor.name,
+        vni,
+        subnet: m.home.name,
+        vtep: endpointOf(m.srcTor),
+        ...accessAt(m.src.site),
+      });
     }
     const gateway = gatewayOf(ctx.testbed, m.home.site);
     return {

@@ -36,8 +36,12 @@ export const hostRouteBgp: Strategy = {
     const switchover: DeviceOp[] = [];
     const port = torPortToward(tb, m.dstTor.name, m.dst.name);
     const dev = { ...(m.dstSubnet === undefined ? {} : { subnet: m.dstSubnet.name }), ...defined({ port }) };
-    if (announce) for (const p of m.prefixes) switchover.push({ op: 'bgp-announce', device: m.dstTor.name, prefix: p.prefix, family: p.family, dev });
-    if (withdraw) for (const p of m.prefixes) switchover.push({ op: 'bgp-withdraw', device: m.srcTor.name, prefix: p.prefix, family: p.family });
+    if (announce)
+      for (const p of m.prefixes)
+        switchover.push({ op: 'bgp-announce', device: m.dstTor.name, prefix: p.prefix, family: p.family, dev });
+    if (withdraw)
+      for (const p of m.prefixes)
+        switchover.push({ op: 'bgp-withdraw', device: m.srcTor.name, prefix: p.prefix, family: p.family });
     const expectedOrder: ExpectedEdge[] = [...commonEdges(tb, m.src.name, m.dst.name, true)];
     const gwEdge = gateway !== undefined;
     if (announce) {

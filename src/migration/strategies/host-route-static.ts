@@ -49,7 +49,11 @@ export const hostRouteStatic: Strategy = {
           switchover.push({ op: 'add-host-route', ...common,
             dev: { ...(m.dstSubnet === undefined ? {} : { subnet: m.dstSubnet.name }), ...defined({ port }) } });
         } else if (r?.next !== undefined) {
-          switchover.push({ op: 'add-host-route', ...common, nextHop: { device: r.next, ...defined({ port: r.port }) } });
+          switchover.push({
+            op: 'add-host-route',
+            ...common,
+            nextHop: { device: r.next, ...defined({ port: r.port }) },
+          });
         }
       }
     }
@@ -57,10 +61,24 @@ export const hostRouteStatic: Strategy = {
     const first = toHome ? m.homeTor.name : m.dstTor.name;
     const expectedOrder: ExpectedEdge[] = [
       ...commonEdges(tb, m.src.name, m.dst.name, true),
-      edge(`${kind} at ${first} right after the switchover`, { kind: 'switchover-begin' }, { kind, host: first }, 0, 500),
-      ...order.filter((r) => r !== first).map((r) =>
-        edge(`${kind} at ${r} after ${first} (path built from the destination outward)`,
-          { kind, host: first }, { kind, host: r }, 0, 1000)),
+      edge(
+        `${kind} at ${first} right after the switchover`,
+        { kind: 'switchover-begin' },
+        { kind, host: first },
+        0,
+        500,
+      ),
+      ...order
+        .filter((r) => r !== first)
+        .map((r) =>
+          edge(
+            `${kind} at ${r} after ${first} (path built from the destination outward)`,
+            { kind, host: first },
+            { kind, host: r },
+            0,
+            1000,
+          ),
+        ),
     ];
     return {
       ...base, ...gw, switchover, watchRouters: order, expectedOrder,

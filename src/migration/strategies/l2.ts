@@ -21,9 +21,17 @@ export const l2: Strategy = {
     }
     const gateway = gatewayOf(ctx.testbed, m.home.site);
     return {
-      strategy: 'l2', prepare: [], switchover: [], cleanup: [], watchRouters: [],
+      strategy: 'l2',
+      prepare: [],
+      switchover: [],
+      cleanup: [],
+      watchRouters: [],
       ...defined({ gateway }),
-      notes: [m.sameSite ? 'same site: the guest RARP moves the MAC' : `assumes subnet ${m.home.name} is stretched to site ${m.dst.site} with VNI ${m.home.vni ?? ''} (evpn-l2 attaches it)`],
+      notes: [
+        m.sameSite
+          ? 'same site: the guest RARP moves the MAC'
+          : `assumes subnet ${m.home.name} is stretched to site ${m.dst.site} with VNI ${m.home.vni ?? ''} (evpn-l2 attaches it)`,
+      ],
       expectedOrder: commonEdges(ctx.testbed, m.src.name, m.dst.name, false),
     };
   },

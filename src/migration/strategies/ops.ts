@@ -46,8 +46,10 @@ export function describeOp(op: DeviceOp): string {
       return `${op.device}: ${op.op === 'tunnel-start' ? 'start' : 'stop'} tunnel agent ${op.tunnel} (${op.role}) ${op.local} ⇄ ${op.remote}`;
     case 'evpn-attach':
     case 'evpn-detach':
-      return `${op.device}: EVPN ${op.op === 'evpn-attach' ? 'attach' : 'detach'} VNI ${op.vni} (subnet ${op.subnet}, VTEP ${op.vtep}`
-        + `${op.access === undefined || op.access === op.subnet ? '' : `, access ${op.access}`})`;
+      return (
+        `${op.device}: EVPN ${op.op === 'evpn-attach' ? 'attach' : 'detach'} VNI ${op.vni} (subnet ${op.subnet}, VTEP ${op.vtep}` +
+        `${op.access === undefined || op.access === op.subnet ? '' : `, access ${op.access}`})`
+      );
     case 'anycast-gateway':
       return `${op.device}: ${op.remove === true ? 'remove' : 'add'} anycast gateway ${op.gateway} (subnet ${op.subnet}`
         + `${op.access === undefined || op.access === op.subnet ? '' : `, on ${op.access}`})`;
@@ -85,14 +87,26 @@ export function edge(label: string, from: EventMatch, to: EventMatch, minMs: num
 export function commonEdges(tb: Testbed, src: string, dst: string, hasSwitchover: boolean): ExpectedEdge[] {
   const blackoutMax = Math.max(1000, 4 * tb.migration.maxDowntimeMs);
   const edges = [
-    edge('blackout: src SUSPENDED → dst RESUMED', { kind: 'suspended', host: src }, { kind: 'resumed', host: dst }, 0, blackoutMax),
+    edge(
+      'blackout: src SUSPENDED → dst RESUMED',
+      { kind: 'suspended', host: src },
+      { kind: 'resumed', host: dst },
+      0,
+      blackoutMax,
+    ),
     edge('traffic recovers after the resume', { kind: 'resumed', host: dst }, { kind: 'first-reply' }, 0, 5000, false),
   ];
   if (hasSwitchover) {
     edges.push(
       edge('switchover keyed to dst RESUMED', { kind: 'resumed', host: dst }, { kind: 'switchover-begin' }, 0, 100),
-      edge('switchover not keyed to the migrate call\'s return', { kind: 'switchover-begin' }, { kind: 'migrate-returned' },
-        0, Number.POSITIVE_INFINITY, false),
+      edge(
+        "switchover not keyed to the migrate call's return",
+        { kind: 'switchover-begin' },
+        { kind: 'migrate-returned' },
+        0,
+        Number.POSITIVE_INFINITY,
+        false,
+      ),
     );
   }
   return edges;

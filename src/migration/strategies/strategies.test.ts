@@ -7,7 +7,9 @@ import type { DeviceOp } from './types.js';
 
 const wan = labTestbed();
 // Same topology with a zero-delay core link: a cross-subnet move that is not a WAN move.
-const lan = labTestbed({ links: wan.links.map((l) => (l.wan ? { ...l, wan: false, impairment: undefined } : l)) as never });
+const lan = labTestbed({
+  links: wan.links.map((l) => (l.wan ? { ...l, wan: false, impairment: undefined } : l)) as never,
+});
 const lines = (ops: readonly Parameters<typeof describeOp>[0][]): string[] => ops.map(describeOp);
 
 test('registry is exhaustive and an unknown strategy lists the supported ones', () => {
@@ -40,7 +42,9 @@ test('host-route-static v4 cross-subnet: /32 at torB first, then outward, next h
 
 test('host-route-static v6 uses /128 and the reverse move removes nearest-to-home first', () => {
   const out = planMigration(wan, 'vm1', 'hv3', { strategy: 'host-route-static', families: [6] });
-  expect(out.strategy.switchover.map((o) => o.op === 'add-host-route' && o.prefix)).toEqual(Array(4).fill('2001:2:0:10::101/128'));
+  expect(out.strategy.switchover.map((o) => o.op === 'add-host-route' && o.prefix)).toEqual(
+    Array(4).fill('2001:2:0:10::101/128'),
+  );
   const back = planMigration(wan, 'vm1', 'hv1', { from: 'hv3', strategy: 'host-route-static', families: [4, 6] });
   expect(back.strategy.switchover.map((o) => `${o.op} ${o.device}`).filter((_, i) => i % 2 === 0)).toEqual([
     'remove-host-route torA', 'remove-host-route coreA', 'remove-host-route coreB', 'remove-host-route torB']);
@@ -66,15 +70,36 @@ test('host-route-bgp between two foreign sites announces new before withdrawing 
     sites: [...wan.sites, { name: 'C' }],
     hypervisors: [...wan.hypervisors, { ...wan.hypervisors[2]!, name: 'hv4', site: 'C' }],
     switches: [...wan.switches, { ...wan.switches[1]!, name: 'torC', site: 'C', asn: 65103 }],
-    links: [...wan.links, { name: 'c1', wan: false, endpoints: [{ device: 'hv4', port: 'up0' }, { device: 'torC', port: 'hv4' }] },
-      { name: 'c2', wan: false, endpoints: [{ device: 'torC', port: 'up0' }, { device: 'coreB', port: 'to-torC' }] }],
+    links: [
+      ...wan.links,
+      {
+        name: 'c1',
+        wan: false,
+        endpoints: [
+          { device: 'hv4', port: 'up0' },
+          { device: 'torC', port: 'hv4' },
+        ],
+      },
+      {
+        name: 'c2',
+        wan: false,
+        endpoints: [
+          { device: 'torC', port: 'up0' },
+          { device: 'coreB', port: 'to-torC' },
+        ],
+      },
+    ],
     subnets: [...wan.subnets, { name: 'netC', site: 'C', ipv4: { prefix: '198.18.12.0/24', gateway: '198.18.12.1' } }],
   });
   const p = planMigration(three, 'vm1', 'hv4', { from: 'hv3', strategy: 'host-route-bgp', families: [4] });
   expect(lines(p.strategy.switchover)).toEqual([
     'torC: BGP announce 198.18.10.100/32 dev hv4 (subnet netC)', 'torB: BGP withdraw 198.18.10.100/32']);
   const order = p.strategy.expectedOrder.find((e) => e.label.startsWith('old route withdrawn'));
-  expect(order).toMatchObject({ from: { kind: 'route-add', host: 'torC' }, to: { kind: 'route-del', host: 'torB' }, minMs: 0 });
+  expect(order).toMatchObject({
+    from: { kind: 'route-add', host: 'torC' },
+    to: { kind: 'route-del', host: 'torB' },
+    minMs: 0,
+  });
 });
 
 test('tunnel: agents prepared (decap first), delivery before capture, extra RTT from link delays', () => {
@@ -96,7 +121,17 @@ test('tunnel: agents prepared (decap first), delivery before capture, extra RTT 
 test('tunnel: a peer at the destination site sees the detour through the home site', () => {
   const withPeerB = labTestbed({
     trafficHosts: [...wan.trafficHosts, { name: 'peerB', kind: 'netns', site: 'B', probeByDefault: true }],
-    links: [...wan.links, { name: 'pb', wan: false, endpoints: [{ device: 'peerB', port: 'eth0' }, { device: 'coreB', port: 'to-peerB' }] }],
+    links: [
+      ...wan.links,
+      {
+        name: 'pb',
+        wan: false,
+        endpoints: [
+          { device: 'peerB', port: 'eth0' },
+          { device: 'coreB', port: 'to-peerB' },
+        ],
+      },
+    ],
   });
   const p = planMigration(withPeerB, 'vm1', 'hv3', { strategy: 'tunnel', families: [4] });
   expect(p.strategy.extraRttMs?.['peerB']).toBe(60);
@@ -130,9 +165,13 @@ test('evpn-l2 attaches the VNI and anycast gateway at the destination TOR only',
   expect(lines(p.rollback)[0]).toBe('torB: remove anycast gateway 2001:2:0:10::1 (subnet netA, on netB)');
   const back = planMigration(wan, 'vm1', 'hv1', { from: 'hv3', strategy: 'evpn-l2', families: [4] });
   expect(back.strategy.prepare).toEqual([]);
-  expect(lines(back.strategy.cleanup)).toEqual(['torB: EVPN detach VNI 100 (subnet netA, VTEP 198.18.30.3, access netB)']);
+  expect(lines(back.strategy.cleanup)).toEqual([
+    'torB: EVPN detach VNI 100 (subnet netA, VTEP 198.18.30.3, access netB)',
+  ]);
   const noVni = labTestbed({ subnets: wan.subnets.map((s) => ({ ...s, vni: undefined })) });
-  expect(() => planMigration(noVni, 'vm1', 'hv3', { strategy: 'evpn-l2' })).toThrow(/evpn-l2 needs a VNI on subnet "netA"/);
+  expect(() => planMigration(noVni, 'vm1', 'hv3', { strategy: 'evpn-l2' })).toThrow(
+    /evpn-l2 needs a VNI on subnet "netA"/,
+  );
 });
 
 test('l2 refuses a cross-subnet move without a stretched segment and accepts a stretched one', () => {

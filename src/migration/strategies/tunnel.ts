@@ -15,7 +15,12 @@ import { defined } from '../../model/defined.js';
 const tunnelName = (vm: string, site: string): string => `vmmi-${vm}-${site}`;
 
 /** RTT via the anchor (forward) and direct return, minus the direct RTT, per peer device. */
-export function tunnelExtraRttMs(tb: Testbed, anchor: string, dstTor: string, peers: readonly string[]): Record<string, number> {
+export function tunnelExtraRttMs(
+  tb: Testbed,
+  anchor: string,
+  dstTor: string,
+  peers: readonly string[],
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const peer of peers) {
     const toAnchor = pathDelayMs(tb, peer, anchor);
@@ -48,8 +53,16 @@ export const tunnel: Strategy = {
     const gateway = gatewayOf(tb, m.home.site);
     const gw = gateway === undefined ? {} : { gateway };
     if (m.sameSite) {
-      return { strategy: 'tunnel', prepare: [], switchover: [], cleanup: [], watchRouters: [], ...gw,
-        notes: ['same site: one L2 segment, no tunnel'], expectedOrder: commonEdges(tb, m.src.name, m.dst.name, false) };
+      return {
+        strategy: 'tunnel',
+        prepare: [],
+        switchover: [],
+        cleanup: [],
+        watchRouters: [],
+        ...gw,
+        notes: ['same site: one L2 segment, no tunnel'],
+        expectedOrder: commonEdges(tb, m.src.name, m.dst.name, false),
+      };
     }
     const toHome = m.dst.site === m.home.site;
     const fromHome = m.src.site === m.home.site;
@@ -71,8 +84,15 @@ export const tunnel: Strategy = {
         ...each((p) => ({ op: 'add-host-route', device: anchor, prefix: p.prefix, family: p.family,
           dev: { tunnel: tunnelName(m.vm.name, m.dst.site) } }))];
     if (!fromHome) {
-      switchover.push(...each((p) => ({ op: 'remove-host-route', device: m.srcTor.name, prefix: p.prefix, family: p.family,
-        dev: { fromTunnel: tunnelName(m.vm.name, m.src.site) } })));
+      switchover.push(
+        ...each((p) => ({
+          op: 'remove-host-route',
+          device: m.srcTor.name,
+          prefix: p.prefix,
+          family: p.family,
+          dev: { fromTunnel: tunnelName(m.vm.name, m.src.site) },
+        })),
+      );
     }
     const peers = [...tb.trafficHosts.map((h) => h.name), ...(gateway === undefined ? [] : [gateway])];
     const extraRttMs = toHome ? {} : tunnelExtraRttMs(tb, anchor, m.dstTor.name, peers);

@@ -89,7 +89,19 @@ export async function runCalibration(path: CalibrationPath, o: CalibrationOption
   let finished: Omit<CalibrationRun, 'injector'>;
   let exit: InjectorExit;
   try {
-    const cfg = { flows: [{ id: 1, name: `cal-${o.ratePps}pps`, target: path.target, port: path.port, ratePps: o.ratePps, durationMs: totalMs }], drainMs: 500 };
+    const cfg = {
+      flows: [
+        {
+          id: 1,
+          name: `cal-${o.ratePps}pps`,
+          target: path.target,
+          port: path.port,
+          ratePps: o.ratePps,
+          durationMs: totalMs,
+        },
+      ],
+      drainMs: 500,
+    };
     const probe = startUdpProbe(path.probeAt, cfg);
     await probe.started;
     const pingOpts = { target: path.target, intervalMs: pingIv, count: Math.floor(totalMs / pingIv), name: 'ping' };
@@ -143,5 +155,7 @@ export function errorRatio(rows: readonly CalibrationRow[]): number | undefined 
   const both = rows.filter((r) => r.vmmiErrMs !== undefined && r.pingErrMs !== undefined);
   if (both.length === 0) return undefined;
   const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return mean(both.map((r) => Math.abs(r.pingErrMs as number))) / mean(both.map((r) => Math.abs(r.vmmiErrMs as number)));
+  return (
+    mean(both.map((r) => Math.abs(r.pingErrMs as number))) / mean(both.map((r) => Math.abs(r.vmmiErrMs as number)))
+  );
 }

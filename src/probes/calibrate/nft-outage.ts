@@ -75,7 +75,8 @@ export async function createOutageInjector(o: OutageInjectorOptions): Promise<Ou
     proc.stop();
     await Promise.race([proc.exit, sleep(3000)]);
     throw new ProtocolError(e instanceof Error ? e.message : String(e), {
-      cause: e, operation: 'start outage injector',
+      cause: e,
+      operation: 'start outage injector',
       hint: `argv: ${argv.join(' ')}; the binary comes from scripts/build-lab-assets (needs libnftables-dev, libnftnl-dev, libmnl-dev: scripts/setup)`,
     });
   }
@@ -88,7 +89,11 @@ export async function createOutageInjector(o: OutageInjectorOptions): Promise<Ou
       const id = `p${++n}`;
       const r = await ch.request(id, `pulse ${id} ${Math.round(durationMs * 1000)}`, durationMs + timeoutMs);
       if (r.m.kind !== 'pulse') throw new ProtocolError(`outage injector: unexpected reply ${r.m.kind} to pulse`);
-      return injectedOutage(durationMs, { beforeMs: r.m.onBeforeMs, afterMs: r.m.onAfterMs }, { beforeMs: r.m.offBeforeMs, afterMs: r.m.offAfterMs });
+      return injectedOutage(
+        durationMs,
+        { beforeMs: r.m.onBeforeMs, afterMs: r.m.onAfterMs },
+        { beforeMs: r.m.offBeforeMs, afterMs: r.m.offAfterMs },
+      );
     },
     async close() {
       // `quit` makes the injector delete its table and say `bye`; a hung one is stopped (SIGTERM also cleans up).
@@ -114,7 +119,8 @@ export function injectorArgv(o: Omit<OutageInjectorOptions, 'spawner'>): string[
   if (o.matches.length === 0 || o.matches.some((m) => /[;{}#\r\n]/.test(m))) {
     throw new UsageError('outage injector needs at least one match, each without ; { } # or line breaks');
   }
-  if (!(o.limitMs > 0 && o.limitMs <= 3_600_000)) throw new UsageError(`outage injector limitMs ${o.limitMs} must be in (0, 3600000]`);
+  if (!(o.limitMs > 0 && o.limitMs <= 3_600_000))
+    throw new UsageError(`outage injector limitMs ${o.limitMs} must be in (0, 3600000]`);
   return [
     ...o.argvPrefix, o.binary ?? defaultInjectorBinary(), '--table', table, '--hook', o.hook ?? 'input',
     '--limit-ms', String(Math.ceil(o.limitMs)),
@@ -161,27 +167,40 @@ function injectorChannel(proc: ProbeProcess, write: (s: string) => void):
     const reply = new Promise<Reply>((resolve) => pending.set(id, (m, receivedMs) => resolve({ m, receivedMs })));
     if (cmd !== undefined) write(`${cmd}\n`);
     // An exit wins only after a short grace, so a last `error`/`bye` line still arrives first.
-    const r = await Promise.race([reply, sleep(waitMs).then(() => 'timeout' as const), proc.exit.then(() => sleep(50)).then(() => 'exit' as const)]);
+    const r = await Promise.race([
+      reply,
+      sleep(waitMs).then(() => 'timeout' as const),
+      proc.exit.then(() => sleep(50)).then(() => 'exit' as const),
+    ]);
     pending.delete(id);
-    if (r === 'timeout') throw new TimeoutError(`outage injector: no reply to "${cmd ?? 'start'}"${await exitDetail()}`, waitMs);
-    if (r === 'exit') throw new ProtocolError(`outage injector exited before replying to "${cmd ?? 'start'}"${await exitDetail()}`);
+    if (r === 'timeout')
+      throw new TimeoutError(`outage injector: no reply to "${cmd ?? 'start'}"${await exitDetail()}`, waitMs);
+    if (r === 'exit')
+      throw new ProtocolError(`outage injector exited before replying to "${cmd ?? 'start'}"${await exitDetail()}`);
     if (r.m.kind === 'error' || r.m.kind === 'bye') {
-      throw new ProtocolError(`outage injector: "${cmd ?? 'start'}" failed: ${r.m.kind === 'error' ? r.m.message : `exited (${r.m.reason})`}${await exitDetail()}`);
+      throw new ProtocolError(
+        `outage injector: "${cmd ?? 'start'}" failed: ${r.m.kind === 'error' ? r.m.message : `exited (${r.m.reason})`}${await exitDetail()}`,
+      );
     }
     return r;
   };
   return { request, reading, bye: () => bye };
 }
 
-/** Waits for `ready`, then checks that the injector's `clock` read falls inside the controller's send/receive bracket. */
+/**
+ * Waits for `ready`, then checks that the injector's `clock` read falls inside the controller's send/receive
+ * bracket.
+ */
 async function checkClock(request: Request, timeoutMs: number): Promise<OutageInjector['clockCheck']> {
   await request('-', undefined, timeoutMs);
   const sentMs = monoMs();
   const c = await request('c0', 'clock c0', timeoutMs);
   if (c.m.kind !== 'clock') throw new ProtocolError(`outage injector: unexpected reply ${c.m.kind} to clock`);
   if (!(c.m.monoMs >= sentMs && c.m.monoMs <= c.receivedMs)) {
-    throw new ProtocolError(`outage injector clock ${c.m.monoMs.toFixed(3)} ms lies outside the controller's bracket ` +
-      `[${sentMs.toFixed(3)}, ${c.receivedMs.toFixed(3)}] ms: not the same CLOCK_MONOTONIC (time namespace?), stamps not comparable`);
+    throw new ProtocolError(
+      `outage injector clock ${c.m.monoMs.toFixed(3)} ms lies outside the controller's bracket ` +
+        `[${sentMs.toFixed(3)}, ${c.receivedMs.toFixed(3)}] ms: not the same CLOCK_MONOTONIC (time namespace?), stamps not comparable`,
+    );
   }
   return { sentMs, injectorMs: c.m.monoMs, receivedMs: c.receivedMs };
 }

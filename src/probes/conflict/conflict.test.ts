@@ -8,9 +8,13 @@ const fixture = (name: string): string =>
   readFileSync(new URL(`../../../test/fixtures/ip/${name}`, import.meta.url), 'utf8');
 
 test('arping -D: replies with MACs (lower-cased, one per holder), free address has none', () => {
-  expect(parseArping(fixture('arping-dad-conflict.txt'))).toEqual({ replies: [{ ip: '198.18.251.7', mac: '42:48:3a:48:cc:1e' }], sent: 1 });
+  expect(parseArping(fixture('arping-dad-conflict.txt'))).toEqual({
+    replies: [{ ip: '198.18.251.7', mac: '42:48:3a:48:cc:1e' }],
+    sent: 1,
+  });
   // without -D arping keeps listening: two holders, the repeated reply of the first one counted once
-  const two = 'Unicast reply from 198.18.251.7 [42:48:3A:48:CC:1E]  0.5ms\nUnicast reply from 198.18.251.7 [02:00:C6:12:FB:08]  0.7ms\n' +
+  const two =
+    'Unicast reply from 198.18.251.7 [42:48:3A:48:CC:1E]  0.5ms\nUnicast reply from 198.18.251.7 [02:00:C6:12:FB:08]  0.7ms\n' +
     'Unicast reply from 198.18.251.7 [42:48:3A:48:CC:1E]  0.4ms\nSent 2 probes (1 broadcast(s))\n';
   expect(parseArping(two).replies.map((r) => r.mac)).toEqual(['42:48:3a:48:cc:1e', '02:00:c6:12:fb:08']);
   expect(parseArping(fixture('arping-dad-free.txt'))).toEqual({ replies: [], sent: 2 });
@@ -23,7 +27,9 @@ test('DAD state of an address in ip -6 -o addr show, neighbour MAC', () => {
   expect(parseDadState(out, '2001:2:0:251:0:0:0:8')).toBe('tentative');
   expect(parseDadState(out, 'fe80::2cac:22ff:feb5:6a7')).toBe('valid');
   expect(parseDadState(out, '2001:2:0:251::9')).toBe('absent');
-  expect(parseNeighMac('2001:2:0:251::7 lladdr 42:48:3A:48:cc:1e REACHABLE \n', '2001:2:0:251::7')).toBe('42:48:3a:48:cc:1e');
+  expect(parseNeighMac('2001:2:0:251::7 lladdr 42:48:3A:48:cc:1e REACHABLE \n', '2001:2:0:251::7')).toBe(
+    '42:48:3a:48:cc:1e',
+  );
   expect(parseNeighMac('2001:2:0:251::7 FAILED\n', '2001:2:0:251::7')).toBeUndefined();
 });
 
@@ -43,7 +49,14 @@ const tb = {
     { name: 'vm2', ipv4: '198.18.11.50/24', mac: '52:54:00:12:0b:32' },
   ],
   hypervisors: [{ name: 'hv3', address: '198.18.11.13' }],
-  links: [{ endpoints: [{ device: 'torB', port: 'up0', ipv4: '198.18.30.3/31' }, { device: 'coreB', port: 'to-torB', ipv6: '2001:2:0:32::/127' }] }],
+  links: [
+    {
+      endpoints: [
+        { device: 'torB', port: 'up0', ipv4: '198.18.30.3/31' },
+        { device: 'coreB', port: 'to-torB', ipv6: '2001:2:0:32::/127' },
+      ],
+    },
+  ],
   subnets: [{ name: 'siteB-vms', ipv4: { prefix: '198.18.11.0/24', gateway: '198.18.11.1' } }],
   trafficHosts: [{ name: 'client', ipv4: '198.18.20.2/24' }],
 } as unknown as Testbed;

@@ -72,8 +72,10 @@ export function createConflictProbe(o: ConflictProbeOptions): LiveConflictProbe 
   const must = async (argv: readonly string[], io: IoOptions): Promise<CommandResult> => {
     const r = await run(argv, io);
     if (r.failed) {
-      throw new VmmiError('PRECHECK', `${argv.join(' ')} failed on ${o.runner.where}: ${r.stderr.trim()}`,
-        { operation: 'IP conflict check', hint: 'the conflict probe needs root on a host attached to the destination subnet' });
+      throw new VmmiError('PRECHECK', `${argv.join(' ')} failed on ${o.runner.where}: ${r.stderr.trim()}`, {
+        operation: 'IP conflict check',
+        hint: 'the conflict probe needs root on a host attached to the destination subnet',
+      });
     }
     return r;
   };
@@ -83,8 +85,11 @@ export function createConflictProbe(o: ConflictProbeOptions): LiveConflictProbe 
     const r = await run(['arping', '-D', '-I', o.dev, '-c', String(n), '-w', String(n), address], io, n * 1000 + 3000);
     const p = parseArping(r.stdout);
     if (p.replies.length === 0 && (r.exitCode !== 0 || p.sent === undefined)) {
-      throw new VmmiError('PRECHECK', `arping -D ${address} on ${o.dev} (${o.runner.where}) failed: ${(r.stderr || r.stdout).trim()}`,
-        { operation: 'IP conflict check', hint: 'install iputils-arping (scripts/setup) and check the interface name' });
+      throw new VmmiError(
+        'PRECHECK',
+        `arping -D ${address} on ${o.dev} (${o.runner.where}) failed: ${(r.stderr || r.stdout).trim()}`,
+        { operation: 'IP conflict check', hint: 'install iputils-arping (scripts/setup) and check the interface name' },
+      );
     }
     return p.replies.map((x) => x.mac);
   }

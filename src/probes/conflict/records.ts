@@ -16,11 +16,13 @@ export function recordHolders(tb: Testbed, address: string, excludeVm?: string):
   const out: RecordHolder[] = [];
   const is = (a: string | undefined): boolean => a !== undefined && sameIp(a, address);
   for (const vm of tb.vms) {
-    if (vm.name !== excludeVm && (is(vm.ipv4) || is(vm.ipv6))) out.push({ name: vm.name, kind: 'vm', mac: vm.mac.toLowerCase() });
+    if (vm.name !== excludeVm && (is(vm.ipv4) || is(vm.ipv6)))
+      out.push({ name: vm.name, kind: 'vm', mac: vm.mac.toLowerCase() });
   }
   for (const h of tb.hypervisors) if (is(h.address)) out.push({ name: h.name, kind: 'hypervisor' });
   for (const l of tb.links) {
-    for (const e of l.endpoints) if (is(e.ipv4) || is(e.ipv6)) out.push({ name: `${e.device}:${e.port}`, kind: 'switch-port' });
+    for (const e of l.endpoints)
+      if (is(e.ipv4) || is(e.ipv6)) out.push({ name: `${e.device}:${e.port}`, kind: 'switch-port' });
   }
   for (const s of tb.subnets) {
     if (is(s.ipv4?.gateway) || is(s.ipv6?.gateway)) out.push({ name: `gateway of ${s.name}`, kind: 'gateway' });

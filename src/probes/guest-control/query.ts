@@ -33,8 +33,10 @@ export async function guestControlRequest(t: GuestControlTarget, command: string
   o: IoOptions & { waitMs?: number; tries?: number } = {}): Promise<string | undefined> {
   const wait = o.waitMs ?? 500;
   for (let i = 0; i < (o.tries ?? 3); i++) {
-    const r = await t.runner.run([process.execPath, '--input-type=module', '-e', REQUEST, t.address, String(t.port), command, String(wait)],
-      { timeoutMs: Math.min(o.timeoutMs ?? 10_000, wait + 5000), ...defined({ signal: o.signal }) });
+    const r = await t.runner.run(
+      [process.execPath, '--input-type=module', '-e', REQUEST, t.address, String(t.port), command, String(wait)],
+      { timeoutMs: Math.min(o.timeoutMs ?? 10_000, wait + 5000), ...defined({ signal: o.signal }) },
+    );
     const line = r.stdout.trim();
     if (line !== '' && line !== 'timeout' && !line.startsWith('vmmi-socket-error ')) return line;
   }
@@ -51,7 +53,10 @@ export async function queryMemcheck(t: GuestControlTarget, io: IoOptions = {}): 
  * The move's memory-integrity verdict: asks once, then until one full verification pass has begun and
  * ended after that first answer (two more passes), or until a corruption shows, within `budgetMs`.
  */
-export async function checkMemoryIntegrity(t: GuestControlTarget, o: IoOptions & { budgetMs?: number; intervalMs?: number } = {}): Promise<MemoryIntegrity> {
+export async function checkMemoryIntegrity(
+  t: GuestControlTarget,
+  o: IoOptions & { budgetMs?: number; intervalMs?: number } = {},
+): Promise<MemoryIntegrity> {
   const budget = o.budgetMs ?? 5000;
   const t0 = Date.now();
   const io = { timeoutMs: budget, ...defined({ signal: o.signal }) };

@@ -17,7 +17,11 @@ export function parsePing(stdout: string): PingReply[] {
     const m = REPLY.exec(line);
     if (m === null) continue;
     const frac = m[2] as string;
-    out.push({ seq: Number(m[3]), rxWallMs: Number(m[1]) * 1000 + Number(frac) / 10 ** (frac.length - 3), rttMs: Number(m[4]) });
+    out.push({
+      seq: Number(m[3]),
+      rxWallMs: Number(m[1]) * 1000 + Number(frac) / 10 ** (frac.length - 3),
+      rttMs: Number(m[4]),
+    });
   }
   return out;
 }
@@ -30,7 +34,12 @@ export const PING_CLOCK = 'wall (ping -D, gettimeofday of the ping host)';
  * request's send time is interpolated from the nearest earlier reply at `intervalMs` spacing (ping
  * does not print send times), so gap figures are coarse: resolution = intervalMs.
  */
-export function pingSamples(replies: readonly PingReply[], count: number, intervalMs: number, flow = 'icmp'): ProbeSample[] {
+export function pingSamples(
+  replies: readonly PingReply[],
+  count: number,
+  intervalMs: number,
+  flow = 'icmp',
+): ProbeSample[] {
   const first = new Map<number, PingReply>();
   const dups = new Map<number, number>();
   replies.forEach((r) => {

@@ -32,7 +32,8 @@ export async function runPing(runner: CommandRunner, o: PingOptions): Promise<Pi
   const replies = parsePing(r.stdout);
   let failure: string | undefined;
   if (r.timedOut) failure = `ping timed out after ${timeoutMs} ms`;
-  else if (r.exitCode !== 0 && r.exitCode !== 1) failure = `ping exited ${r.exitCode ?? 'by signal'}: ${r.stderr.trim().slice(0, 300)}`;
+  else if (r.exitCode !== 0 && r.exitCode !== 1)
+    failure = `ping exited ${r.exitCode ?? 'by signal'}: ${r.stderr.trim().slice(0, 300)}`;
   else if (replies.length === 0) failure = `ping got no reply from ${o.target}`;
   return { replies, samples: pingSamples(replies, o.count, o.intervalMs, o.name ?? `icmp-${o.target}`), failure, argv };
 }
@@ -43,10 +44,17 @@ export async function runPing(runner: CommandRunner, o: PingOptions): Promise<Pi
  */
 export function pingResult(run: PingRun, o: PingOptions, triggerMs?: number): FlowResult {
   const spec = pingSpec(o.name ?? `icmp-${o.target}`, o.intervalMs, o.count);
-  const end = run.failure === undefined ? { reason: 'complete' as const, sent: o.count } : { reason: 'error' as const, detail: run.failure, sent: 0 };
+  const end =
+    run.failure === undefined
+      ? { reason: 'complete' as const, sent: o.count }
+      : { reason: 'error' as const, detail: run.failure, sent: 0 };
   const r = summarizeFlow({ spec, samples: run.samples, end, ...defined({ triggerMs }) });
   return {
     ...r,
-    metrics: r.metrics.map((m) => (m.unit === 'ms' ? { ...m, method: 'coarse' as const, resolutionMs: Math.max(m.resolutionMs ?? 0, o.intervalMs) } : m)),
+    metrics: r.metrics.map((m) =>
+      m.unit === 'ms'
+        ? { ...m, method: 'coarse' as const, resolutionMs: Math.max(m.resolutionMs ?? 0, o.intervalMs) }
+        : m,
+    ),
   };
 }

@@ -61,7 +61,13 @@ export interface LabRouteMonitor extends RouteMonitor {
   records(): MonitorRecord[];
   /** Neighbour and FDB changes as timeline events (the executor keeps the VM's own). */
   timelineEvents(): TimelineEvent[];
-  waitForRoutes(router: string, expect: readonly RouteExpectation[], sinceNs: bigint, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  waitForRoutes(
+    router: string,
+    expect: readonly RouteExpectation[],
+    sinceNs: bigint,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<boolean>;
 }
 
 export function createLabRouteMonitor(o: LabRouteMonitorOptions): LabRouteMonitor {

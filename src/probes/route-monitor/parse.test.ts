@@ -52,7 +52,10 @@ test('label route neigh: objects from labels; multipath nexthop lines join their
   expect(ev.map((e) => e.object)).toEqual(['route', 'route', 'route', 'neigh', 'route', 'route', 'route', 'route',
     'route', 'route', 'route']);
   const mp = ev.find((e) => e.prefix === '198.18.249.0/24')!;
-  expect(mp.nexthops).toEqual([{ via: '198.18.250.9', dev: 'br0', weight: 1 }, { via: '198.18.250.8', dev: 'br0', weight: 1 }]);
+  expect(mp.nexthops).toEqual([
+    { via: '198.18.250.9', dev: 'br0', weight: 1 },
+    { via: '198.18.250.8', dev: 'br0', weight: 1 },
+  ]);
   expect(ev.find((e) => e.prefix === '198.18.248.0/24')).toMatchObject({ table: '100' });
   expect(ev.find((e) => e.prefix === '198.18.245.0/24')).toMatchObject({ proto: 'bgp', metric: 20 });
   expect(ev.find((e) => e.type === 'unreachable')?.prefix).toBe('198.18.246.0/24');
@@ -87,7 +90,11 @@ test('tracker: re-add of a present key is a replace with the previous next hop /
   const tr = createChangeTracker();
   const route = parseMonitorText(fixture('monitor-route.txt')).filter((e) => e.prefix === '198.18.249.0/24');
   const kinds = route.map((e) => tr.classify(e));
-  expect(kinds.map((e) => [e.kind, e.previous])).toEqual([['add', undefined], ['replace', '198.18.250.2'], ['del', undefined]]);
+  expect(kinds.map((e) => [e.kind, e.previous])).toEqual([
+    ['add', undefined],
+    ['replace', '198.18.250.2'],
+    ['del', undefined],
+  ]);
   const fdb = parseMonitorText(fixture('bridge-monitor-fdb.txt'), { defaultObject: 'fdb' })
     .filter((e) => e.prefix === '52:54:00:12:0a:64' && e.master === 'brA');
   const moved = fdb.map((e) => tr.classify(e));

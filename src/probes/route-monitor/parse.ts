@@ -140,7 +140,9 @@ export function parseFdb(body: string, deleted: boolean): MonitorEvent | undefin
   const master = after(t, 'master');
   const dst = after(t, 'dst');
   const vlan = after(t, 'vlan');
-  const flags = t.filter((x) => ['static', 'permanent', 'self', 'extern_learn', 'offload', 'sticky', 'dynamic'].includes(x));
+  const flags = t.filter((x) =>
+    ['static', 'permanent', 'self', 'extern_learn', 'offload', 'sticky', 'dynamic'].includes(x),
+  );
   return {
     object: 'fdb', kind: deleted ? 'del' : 'add', family: 'bridge', prefix: mac.toLowerCase(),
     ...defined({ dev, master, dst }), ...(vlan === undefined ? {} : { table: `vlan ${vlan}` }),
@@ -184,8 +186,11 @@ export function createLineParser(opts: LineParserOptions = {}): LineParser {
       if (nh !== null && pending?.object === 'route') {
         const t = (nh[1] ?? '').split(/\s+/);
         const w = after(t, 'weight');
-        const hop: NextHopInfo = { ...(after(t, 'via') === undefined ? {} : { via: after(t, 'via') }),
-          ...(after(t, 'dev') === undefined ? {} : { dev: after(t, 'dev') }), ...(w === undefined ? {} : { weight: Number(w) }) };
+        const hop: NextHopInfo = {
+          ...(after(t, 'via') === undefined ? {} : { via: after(t, 'via') }),
+          ...(after(t, 'dev') === undefined ? {} : { dev: after(t, 'dev') }),
+          ...(w === undefined ? {} : { weight: Number(w) }),
+        };
         const hops = [...(pending.nexthops ?? []), hop];
         const fam = pending.family === 4 && isV6(hop.via) ? 6 : pending.family;
         pending = { ...pending, family: fam, nexthops: hops, raw: `${pending.raw}\n${line}` };
@@ -268,7 +273,8 @@ export function createChangeTracker(): ChangeTracker {
       }
       present.set(k, e);
       if (old === undefined) return e;
-      const previous = e.object === 'fdb' ? old.dev : e.object === 'neigh' ? old.state ?? old.lladdr : old.via ?? old.dev;
+      const previous =
+        e.object === 'fdb' ? old.dev : e.object === 'neigh' ? (old.state ?? old.lladdr) : (old.via ?? old.dev);
       return { ...e, kind: 'replace', ...defined({ previous }) };
     },
     has: (k) => present.has(k),

@@ -107,12 +107,16 @@ export class NetnsMonitor {
       const timeoutMs = io.timeoutMs ?? 5000;
       for (const c of m.children) {
         const pid = c.proc.pid ?? 0;
-        await pollUntil(async () => ((await netlinkSubscribed(pid)) ? true : c.proc.exitCode !== null ? false : undefined),
-          `monitor subscription in ${opts.ns}`, { timeoutMs, intervalMs: 5, ...defined({ signal: io.signal }) })
-          .then((ok) => {
-            if (!ok) throw new VmmiError('PROBE', `monitor in ${opts.ns} exited at start: ${c.stderr.trim()}`,
-              { hint: 'check that the namespace exists and iproute2 is installed' });
-          });
+        await pollUntil(
+          async () => ((await netlinkSubscribed(pid)) ? true : c.proc.exitCode !== null ? false : undefined),
+          `monitor subscription in ${opts.ns}`,
+          { timeoutMs, intervalMs: 5, ...defined({ signal: io.signal }) },
+        ).then((ok) => {
+          if (!ok)
+            throw new VmmiError('PROBE', `monitor in ${opts.ns} exited at start: ${c.stderr.trim()}`, {
+              hint: 'check that the namespace exists and iproute2 is installed',
+            });
+        });
       }
       if (opts.seed !== false) await m.seed(io);
       m.seeded = true;

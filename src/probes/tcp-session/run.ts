@@ -16,7 +16,12 @@ export type TcpSessionOutcome =
  */
 export async function runTcpSessionAt(placement: ProbePlacement, o: Omit<TcpSessionOptions, 'signal'>,
   signal?: AbortSignal): Promise<TcpSessionOutcome> {
-  const where = placement.kind === 'netns' ? `netns:${placement.netns}` : placement.kind === 'ssh' ? `ssh:${placement.host}` : placement.kind;
+  const where =
+    placement.kind === 'netns'
+      ? `netns:${placement.netns}`
+      : placement.kind === 'ssh'
+        ? `ssh:${placement.host}`
+        : placement.kind;
   if (placement.kind === 'in-process') {
     try {
       return { ok: true, result: await runTcpSession({ ...o, ...defined({ signal }) }), where };
@@ -42,7 +47,11 @@ export async function runTcpSessionAt(placement: ProbePlacement, o: Omit<TcpSess
   clearTimeout(timer);
   signal?.removeEventListener('abort', onStop);
   if (result === undefined || ex.code !== 0) {
-    return { ok: false, failure: `session probe ${where} exited ${ex.code ?? ex.signal}: ${ex.stderr.trim().slice(-400)}`, where };
+    return {
+      ok: false,
+      failure: `session probe ${where} exited ${ex.code ?? ex.signal}: ${ex.stderr.trim().slice(-400)}`,
+      where,
+    };
   }
   return { ok: true, result, where };
 }

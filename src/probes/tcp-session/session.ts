@@ -60,7 +60,10 @@ export async function runTcpSession(o: TcpSessionOptions): Promise<TcpSessionRes
   let live = false;
   let stopped = false;
 
-  /** Gap since the previous echo; counted while the stream is expected to flow (any echo gap, or a tail with messages outstanding / no connection). */
+  /**
+   * Gap since the previous echo; counted while the stream is expected to flow (any echo gap, or a tail with
+   * messages outstanding / no connection).
+   */
   const noteGap = (now: number, tail = false): void => {
     const from = lastEchoMs ?? start;
     if (tail && outstanding() === 0 && live) return;
@@ -131,7 +134,15 @@ export async function runTcpSession(o: TcpSessionOptions): Promise<TcpSessionRes
   noteGap(end, true);
   stopped = true;
   sock?.destroy();
-  const survived = connects === 1 && resets === 0 && reconnects === 0 && errors.length === 0 && echoed === sent && outOfOrder === 0 && !corrupt && sent > 0;
+  const survived =
+    connects === 1 &&
+    resets === 0 &&
+    reconnects === 0 &&
+    errors.length === 0 &&
+    echoed === sent &&
+    outOfOrder === 0 &&
+    !corrupt &&
+    sent > 0;
   return {
     survived, everConnected: connects > 0, connects, resets, reconnects, sent, echoed, outOfOrder, corrupt,
     longestStallMs, longestStallStartMs, intervalMs, errors, startMonoMs: start, endMonoMs: end,

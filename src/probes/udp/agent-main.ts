@@ -31,7 +31,9 @@ async function main(): Promise<void> {
       writeFileSync('/proc/self/autogroup', String(cfg.nice));
     } catch (e) {
       // Not fatal: the run's health (achieved rate, sender stalls) shows what the priority changed.
-      process.stderr.write(`vmmi probe agent: could not set autogroup nice ${cfg.nice}: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.stderr.write(
+        `vmmi probe agent: could not set autogroup nice ${cfg.nice}: ${e instanceof Error ? e.message : String(e)}\n`,
+      );
     }
   }
   const ac = new AbortController();

@@ -64,7 +64,11 @@ const monoMs = (): number => Number(process.hrtime.bigint()) / 1e6;
  * catch-up after a stall), stamps each send and each echo, emits records through `emit`, and stops by
  * itself after the packet/duration bound plus the drain. The sole node:dgram user of the probe side.
  */
-export async function runAgent(cfg: AgentConfig, emit: (r: AgentRecord) => void, signal?: AbortSignal): Promise<EndRecord> {
+export async function runAgent(
+  cfg: AgentConfig,
+  emit: (r: AgentRecord) => void,
+  signal?: AbortSignal,
+): Promise<EndRecord> {
   const drainMs = cfg.drainMs ?? 500;
   const baseMonoMs = monoMs();
   const baseWallMs = Date.now();
@@ -76,14 +80,29 @@ export async function runAgent(cfg: AgentConfig, emit: (r: AgentRecord) => void,
   let invalid = 0;
   let sockError: string | undefined;
   try {
-    await Promise.all(flows.map((f) => connect(f, rel, () => invalid++, (e) => {
-      sockError ??= `${f.cfg.name}: ${e.message}`;
-    })));
+    await Promise.all(
+      flows.map((f) =>
+        connect(
+          f,
+          rel,
+          () => invalid++,
+          (e) => {
+            sockError ??= `${f.cfg.name}: ${e.message}`;
+          },
+        ),
+      ),
+    );
   } catch (e) {
     for (const f of flows) f.sock.close();
     throw e;
   }
-  emit({ t: 'hello', v: 1, baseMonoMs, baseWallMs, flows: flows.map((f) => ({ id: f.cfg.id, name: f.cfg.name, planned: f.planned, ratePps: f.cfg.ratePps })) });
+  emit({
+    t: 'hello',
+    v: 1,
+    baseMonoMs,
+    baseWallMs,
+    flows: flows.map((f) => ({ id: f.cfg.id, name: f.cfg.name, planned: f.planned, ratePps: f.cfg.ratePps })),
+  });
 
   const flush = (): void => flushBatches(flows, emit);
   const flusher = setInterval(flush, cfg.batchIntervalMs ?? 200);
@@ -91,18 +110,30 @@ export async function runAgent(cfg: AgentConfig, emit: (r: AgentRecord) => void,
 
   await new Promise<void>((r) => {
     const t = setTimeout(r, reason === 'aborted' ? Math.min(drainMs, 100) : drainMs);
-    signal?.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        r();
+      },
+      { once: true },
+    );
   });
   clearInterval(flusher);
   await Promise.all(flows.map((f) => new Promise<void>((r) => f.sock.close(() => r()))));
   flush();
   const cpu = process.cpuUsage(cpu0);
   const end: EndRecord = {
-    t: 'end', reason: sockError === undefined ? reason : 'error',
+    t: 'end',
+    reason: sockError === undefined ? reason : 'error',
     ...defined({ detail: sockError }),
     sent: Object.fromEntries(flows.map((f) => [String(f.cfg.id), f.seq])),
     sendErrors: Object.fromEntries(flows.map((f) => [String(f.cfg.id), f.sendErrors])),
-    invalid, endMonoMs: monoMs(), endWallMs: Date.now(), cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000,
+    invalid,
+    endMonoMs: monoMs(),
+    endWallMs: Date.now(),
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
   };
   emit(end);
   return end;
@@ -185,7 +216,10 @@ function paceSends(
         while (f.seq < f.planned) {
           const due = startRel + f.offsetMs + f.seq * f.intervalMs;
           const now = rel();
-          if (due > now || burst >= MAX_CATCH_UP) { nextDue = Math.min(nextDue, burst >= MAX_CATCH_UP ? now : due); break; }
+          if (due > now || burst >= MAX_CATCH_UP) {
+            nextDue = Math.min(nextDue, burst >= MAX_CATCH_UP ? now : due);
+            break;
+          }
           sendOne(f, rel);
           burst++;
         }

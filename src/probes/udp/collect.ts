@@ -32,7 +32,10 @@ interface FlowAcc {
  * Assembles agent records into per-flow samples (pure). `clock` names the stamps' clock source;
  * `remoteClock` marks an agent on another host (its monotonic clock is not the controller's).
  */
-export function createCollector(clock: string, remoteClock = false): { push(r: AgentRecord): void; problem(p: string): void; result(failure?: string): Collected } {
+export function createCollector(
+  clock: string,
+  remoteClock = false,
+): { push(r: AgentRecord): void; problem(p: string): void; result(failure?: string): Collected } {
   let hello: HelloRecord | undefined;
   let end: EndRecord | undefined;
   const problems: string[] = [];
@@ -47,7 +50,17 @@ export function createCollector(clock: string, remoteClock = false): { push(r: A
     push(r) {
       if (r.t === 'hello') {
         hello = r;
-        for (const f of r.flows) acc.set(f.id, { name: f.name, ratePps: f.ratePps, planned: f.planned, tx: [], rx: [], dup: [], arrival: [], arrivals: 0 });
+        for (const f of r.flows)
+          acc.set(f.id, {
+            name: f.name,
+            ratePps: f.ratePps,
+            planned: f.planned,
+            tx: [],
+            rx: [],
+            dup: [],
+            arrival: [],
+            arrivals: 0,
+          });
       } else if (r.t === 'tx') {
         const f = flowOf(r.f);
         if (f === undefined) return;
@@ -77,7 +90,14 @@ export function createCollector(clock: string, remoteClock = false): { push(r: A
             continue;
           }
           const rx = f.rx[q];
-          samples.push({ flow: f.name, seq: q, txMs: base + tx, rxMs: rx === undefined ? undefined : base + rx, dupCount: f.dup[q] ?? 0, arrival: f.arrival[q] });
+          samples.push({
+            flow: f.name,
+            seq: q,
+            txMs: base + tx,
+            rxMs: rx === undefined ? undefined : base + rx,
+            dupCount: f.dup[q] ?? 0,
+            arrival: f.arrival[q],
+          });
         }
         const replyBeyond = f.rx.length > f.tx.length;
         if (replyBeyond) problems.push(`flow ${id}: replies for sequence numbers never reported as sent`);
@@ -89,7 +109,12 @@ export function createCollector(clock: string, remoteClock = false): { push(r: A
   };
 }
 
-function endOf(id: number, end: EndRecord | undefined, failure: string | undefined, txCount: number): ProbeEnd | undefined {
+function endOf(
+  id: number,
+  end: EndRecord | undefined,
+  failure: string | undefined,
+  txCount: number,
+): ProbeEnd | undefined {
   if (failure !== undefined) return { reason: 'error', detail: failure, sent: txCount };
   if (end === undefined) return undefined;
   const sent = end.sent[String(id)] ?? txCount;

@@ -20,8 +20,10 @@ test('child-process probe against the TypeScript reflector on loopback: IPv4 + I
     expect(res.flows).toHaveLength(2);
     for (const f of res.flows) {
       const r = summarizeFlow({ spec: f.spec, samples: f.samples, end: f.end });
-      console.log(`${f.spec.name}: sent ${r.counts.sent} lost ${r.counts.lost} rtt median ${r.rtt?.medianMs.toFixed(3)} ms, ` +
-        `achieved ${r.achievedRatePps.toFixed(1)} pps, health ${r.health.status}`);
+      console.log(
+        `${f.spec.name}: sent ${r.counts.sent} lost ${r.counts.lost} rtt median ${r.rtt?.medianMs.toFixed(3)} ms, ` +
+          `achieved ${r.achievedRatePps.toFixed(1)} pps, health ${r.health.status}`,
+      );
       expect(r.counts.sent).toBe(2000);
       expect(r.counts.lost).toBe(0);
       expect(r.counts.duplicates).toBe(0);
@@ -39,7 +41,10 @@ test('no reflector listening: every packet lost, the flow is ERRORED (never a 0 
   const refl = await startReflector({ host: '127.0.0.1', udpPort: 0, lifetimeMs: 1000 });
   const port = refl.udpPort;
   await refl.close();
-  const res = await runUdpProbe({ kind: 'in-process' }, { flows: [{ id: 1, name: 'dead', target: '127.0.0.1', port, ratePps: 1000, durationMs: 300 }], drainMs: 100 });
+  const res = await runUdpProbe(
+    { kind: 'in-process' },
+    { flows: [{ id: 1, name: 'dead', target: '127.0.0.1', port, ratePps: 1000, durationMs: 300 }], drainMs: 100 },
+  );
   const f = res.flows[0];
   if (f === undefined) throw new Error('no flow');
   const r = summarizeFlow({ spec: f.spec, samples: f.samples, end: f.end, triggerMs: (f.samples[150]?.txMs ?? 0) });
@@ -72,7 +77,10 @@ test('TCP echo of the reflector returns bytes unchanged', async () => {
 
 test('flowResults turns a probe that never started into ERRORED flow results', async () => {
   const { flowResults } = await import('./results.js');
-  const cfg = { flows: [{ id: 1, name: 'x', target: '198.18.250.2', port: 7, ratePps: 1000, durationMs: 100 }], drainMs: 0 };
+  const cfg = {
+    flows: [{ id: 1, name: 'x', target: '198.18.250.2', port: 7, ratePps: 1000, durationMs: 100 }],
+    drainMs: 0,
+  };
   const res = await runUdpProbe({ kind: 'netns', netns: 'vmmiprb-does-not-exist' }, cfg);
   const [r] = flowResults(cfg, res, { triggerMs: 0 });
   expect(r?.health.status).toBe('errored');

@@ -10,7 +10,12 @@ export interface HelloRecord {
   readonly baseMonoMs: number;
   /** Wall clock at the same instant, ms since the epoch. */
   readonly baseWallMs: number;
-  readonly flows: readonly { readonly id: number; readonly name: string; readonly planned: number; readonly ratePps: number }[];
+  readonly flows: readonly {
+    readonly id: number;
+    readonly name: string;
+    readonly planned: number;
+    readonly ratePps: number;
+  }[];
 }
 
 /** Send stamps of consecutive sequence numbers `from`, `from + 1`, … */

@@ -35,7 +35,12 @@ export async function startReflectorAt(
   if (placement.kind === 'in-process') {
     const r = await startReflector(opts);
     const report = (): ReflectorReport => ({ ...r.stats });
-    return { udpPort: r.udpPort, tcpPort: r.tcpPort, closed: r.closed.then(report), stop: () => r.close().then(report) };
+    return {
+      udpPort: r.udpPort,
+      tcpPort: r.tcpPort,
+      closed: r.closed.then(report),
+      stop: () => r.close().then(report),
+    };
   }
   const cfg: AgentMainConfig = { kind: 'reflector', reflector: opts };
   const argv = placementArgv(placement, cfg);
@@ -44,11 +49,16 @@ export async function startReflectorAt(
   const timer = setTimeout(() => proc.stop(), readyTimeoutMs);
   const first = await it.next();
   clearTimeout(timer);
-  const ready = first.done === true ? undefined : (JSON.parse(first.value) as { t: string; udpPort: number; tcpPort: number | null });
+  const ready =
+    first.done === true
+      ? undefined
+      : (JSON.parse(first.value) as { t: string; udpPort: number; tcpPort: number | null });
   if (ready?.t !== 'ready') {
     proc.stop();
     const ex = await proc.exit;
-    throw new UsageError(`reflector did not start (${placement.kind}): exit ${ex.code ?? ex.signal}: ${ex.stderr.trim().slice(-400)}`);
+    throw new UsageError(
+      `reflector did not start (${placement.kind}): exit ${ex.code ?? ex.signal}: ${ex.stderr.trim().slice(-400)}`,
+    );
   }
   const closed = (async () => {
     let report: ReflectorReport | undefined;

@@ -12,7 +12,12 @@ export type ProbePlacement =
   | { readonly kind: 'in-process' }
   | { readonly kind: 'local'; readonly nice?: number }
   | { readonly kind: 'netns'; readonly netns: string; readonly nice?: number }
-  | { readonly kind: 'ssh'; readonly host: string; readonly spawner: ProbeSpawner; readonly agentArgv: readonly string[] };
+  | {
+      readonly kind: 'ssh';
+      readonly host: string;
+      readonly spawner: ProbeSpawner;
+      readonly agentArgv: readonly string[];
+    };
 
 /** Repository root (agent-main.ts is started from here so `--import tsx` resolves). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -28,13 +33,19 @@ export function agentArgv(cfg: AgentMainConfig): string[] {
  * agent command on that host (the repository checked out there, e.g. `node --import tsx
  * /opt/vmmi/src/probes/udp/agent-main.ts`); the JSON config is appended as the last argument.
  */
-export function placementFor(h: TrafficHost, ssh?: { spawner: ProbeSpawner; agentArgv: readonly string[] }): ProbePlacement {
+export function placementFor(
+  h: TrafficHost,
+  ssh?: { spawner: ProbeSpawner; agentArgv: readonly string[] },
+): ProbePlacement {
   if (h.kind === 'local') return { kind: 'local' };
   if (h.kind === 'netns') {
     if (h.netns === undefined) throw new UsageError(`traffic host ${h.name}: kind netns needs a netns name`);
     return { kind: 'netns', netns: h.netns };
   }
-  if (ssh === undefined) throw new UsageError(`traffic host ${h.name}: kind ssh needs an SSH probe spawner`, { hint: 'pass one built on transports/ssh' });
+  if (ssh === undefined)
+    throw new UsageError(`traffic host ${h.name}: kind ssh needs an SSH probe spawner`, {
+      hint: 'pass one built on transports/ssh',
+    });
   return { kind: 'ssh', host: h.address ?? h.name, spawner: ssh.spawner, agentArgv: ssh.agentArgv };
 }
 
@@ -45,7 +56,10 @@ export function placementFor(h: TrafficHost, ssh?: { spawner: ProbeSpawner; agen
  * processes inside one session, so the agent gets its own session (setsid) and sets that session's
  * autogroup nice itself.
  */
-export function placementArgv(placement: Exclude<ProbePlacement, { kind: 'in-process' }>, cfg: AgentMainConfig): string[] {
+export function placementArgv(
+  placement: Exclude<ProbePlacement, { kind: 'in-process' }>,
+  cfg: AgentMainConfig,
+): string[] {
   if (placement.kind === 'ssh') return [...placement.agentArgv, JSON.stringify(cfg)];
   const ns = placement.kind === 'netns' ? ['ip', 'netns', 'exec', placement.netns] : [];
   if (placement.nice === undefined) return [...ns, ...agentArgv(cfg)];
@@ -96,7 +110,12 @@ export function startUdpProbe(placement: ProbePlacement, cfg: AgentConfig, o: Ud
     o.onRecord?.(r);
   };
   const limit = o.timeoutMs ?? Math.max(...cfg.flows.map((f) => f.durationMs)) + (cfg.drainMs ?? 500) + 20_000;
-  const where = placement.kind === 'netns' ? `netns:${placement.netns}` : placement.kind === 'ssh' ? `ssh:${placement.host}` : placement.kind;
+  const where =
+    placement.kind === 'netns'
+      ? `netns:${placement.netns}`
+      : placement.kind === 'ssh'
+        ? `ssh:${placement.host}`
+        : placement.kind;
   const finish = (failure: string | undefined, stderr: string): UdpProbeResult => {
     if (failure !== undefined) onNoHello(new Error(failure));
     else onNoHello(new Error('probe ended without starting'));
@@ -141,6 +160,10 @@ export function startUdpProbe(placement: ProbePlacement, cfg: AgentConfig, o: Ud
 }
 
 /** Runs a UDP probe to its end. */
-export function runUdpProbe(placement: ProbePlacement, cfg: AgentConfig, o: UdpProbeOptions = {}): Promise<UdpProbeResult> {
+export function runUdpProbe(
+  placement: ProbePlacement,
+  cfg: AgentConfig,
+  o: UdpProbeOptions = {},
+): Promise<UdpProbeResult> {
   return startUdpProbe(placement, cfg, o).done;
 }

@@ -32,7 +32,9 @@ export const spawnLocal: ProbeSpawner = (argv, opts) => {
   });
   child.stdin.on('error', () => { /* agent already gone: its exit status tells why */ });
   const exit = new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) => {
-    child.once('error', (e) => resolve({ code: null, signal: null, stderr: `${stderr}\nspawn ${file} failed: ${e.message}` }));
+    child.once('error', (e) =>
+      resolve({ code: null, signal: null, stderr: `${stderr}\nspawn ${file} failed: ${e.message}` }),
+    );
     child.once('close', (code, signal) => resolve({ code, signal, stderr }));
   });
   const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });

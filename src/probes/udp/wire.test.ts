@@ -32,11 +32,27 @@ test('reply matching needs a known flow, a sent seq and the recorded send time',
 test('collector rebuilds samples with duplicates and arrival order from NDJSON records', () => {
   const col = createCollector('test-clock');
   const lines = [
-    encodeRecord({ t: 'hello', v: 1, baseMonoMs: 1000, baseWallMs: 0, flows: [{ id: 1, name: 'a', planned: 4, ratePps: 1000 }] }),
+    encodeRecord({
+      t: 'hello',
+      v: 1,
+      baseMonoMs: 1000,
+      baseWallMs: 0,
+      flows: [{ id: 1, name: 'a', planned: 4, ratePps: 1000 }],
+    }),
     encodeRecord({ t: 'tx', f: 1, from: 0, tx: [0, 1] }),
     encodeRecord({ t: 'rx', f: 1, seq: [1, 0, 1], rx: [1.5, 1.6, 1.7] }),
     encodeRecord({ t: 'tx', f: 1, from: 2, tx: [2, 3] }),
-    encodeRecord({ t: 'end', reason: 'complete', sent: { 1: 4 }, sendErrors: { 1: 0 }, invalid: 0, endMonoMs: 0, endWallMs: 0, cpuUserMs: 0, cpuSystemMs: 0 }),
+    encodeRecord({
+      t: 'end',
+      reason: 'complete',
+      sent: { 1: 4 },
+      sendErrors: { 1: 0 },
+      invalid: 0,
+      endMonoMs: 0,
+      endWallMs: 0,
+      cpuUserMs: 0,
+      cpuSystemMs: 0,
+    }),
   ];
   for (const l of lines) {
     const r = decodeRecord(l.trim());
@@ -48,7 +64,11 @@ test('collector rebuilds samples with duplicates and arrival order from NDJSON r
   const f = res.flows[0];
   expect(f?.end).toEqual({ reason: 'complete', sent: 4 });
   expect(f?.samples.map((s) => [s.seq, s.txMs, s.rxMs, s.dupCount, s.arrival])).toEqual([
-    [0, 1000, 1001.6, 0, 1], [1, 1001, 1001.5, 1, 0], [2, 1002, undefined, 0, undefined], [3, 1003, undefined, 0, undefined]]);
+    [0, 1000, 1001.6, 0, 1],
+    [1, 1001, 1001.5, 1, 0],
+    [2, 1002, undefined, 0, undefined],
+    [3, 1003, undefined, 0, undefined],
+  ]);
   expect(decodeRecord('nope')).toHaveProperty('error');
 });
 

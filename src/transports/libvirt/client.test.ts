@@ -72,10 +72,14 @@ test('unknown procedure: the daemon error is typed no-support and the connection
 test('a reply that never comes: timeout, then abort, and the client keeps working', async () => {
   const c = await connect();
   fake.handler = (m) => m.header.proc === Proc.DOMAIN_GET_STATE.num;
-  expect(await codeOf(c.call(Proc.DOMAIN_GET_STATE, { dom: FAKE_DOMAIN, flags: 0 }, { timeoutMs: 100 }))).toBe('TIMEOUT');
+  expect(await codeOf(c.call(Proc.DOMAIN_GET_STATE, { dom: FAKE_DOMAIN, flags: 0 }, { timeoutMs: 100 }))).toBe(
+    'TIMEOUT',
+  );
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 50);
-  expect(await codeOf(c.call(Proc.DOMAIN_GET_STATE, { dom: FAKE_DOMAIN, flags: 0 }, { signal: ac.signal }))).toBe('ABORTED');
+  expect(await codeOf(c.call(Proc.DOMAIN_GET_STATE, { dom: FAKE_DOMAIN, flags: 0 }, { signal: ac.signal }))).toBe(
+    'ABORTED',
+  );
   expect(c.pendingCalls).toBe(0);
   expect(await c.call(Proc.CONNECT_GET_LIB_VERSION, undefined)).toBe(9_000_000n);
 });
@@ -86,7 +90,10 @@ test('connection drop mid-call fails every pending call with ConnectionError', a
     if (m.header.proc === Proc.DOMAIN_GET_STATE.num) conn.socket.destroy();
     return true;
   };
-  const calls = [c.call(Proc.CONNECT_GET_LIB_VERSION, undefined), c.call(Proc.DOMAIN_GET_STATE, { dom: FAKE_DOMAIN, flags: 0 })];
+  const calls = [
+    c.call(Proc.CONNECT_GET_LIB_VERSION, undefined),
+    c.call(Proc.DOMAIN_GET_STATE, { dom: FAKE_DOMAIN, flags: 0 }),
+  ];
   expect(await Promise.all(calls.map(codeOf))).toEqual(['CONNECTION', 'CONNECTION']);
   expect(c.closed).toBe(true);
   expect(await codeOf(c.call(Proc.CONNECT_GET_LIB_VERSION, undefined))).toBe('CONNECTION');
@@ -95,8 +102,10 @@ test('connection drop mid-call fails every pending call with ConnectionError', a
 test('truncated frame then close is a FRAMING error', async () => {
   const c = await connect();
   fake.handler = (m, conn) => {
-    const f = encodeFrame({ prog: 0x20008086, vers: 1, proc: m.header.proc, type: 1, serial: m.header.serial, status: 0 },
-      new Uint8Array(8));
+    const f = encodeFrame(
+      { prog: 0x20008086, vers: 1, proc: m.header.proc, type: 1, serial: m.header.serial, status: 0 },
+      new Uint8Array(8),
+    );
     conn.raw(f.subarray(0, 20));
     conn.socket.end();
     return true;
@@ -146,8 +155,11 @@ test('keepalive: a PING from the daemon is answered with a PONG', async () => {
   const c = await connect();
   const conn = fake.conns[0];
   conn?.ping();
-  await expect.poll(() => conn?.received.filter((m) => m.header.prog === KEEPALIVE_PROGRAM && m.header.proc === 2).length,
-    { timeout: 2_000 }).toBe(1);
+  await expect
+    .poll(() => conn?.received.filter((m) => m.header.prog === KEEPALIVE_PROGRAM && m.header.proc === 2).length, {
+      timeout: 2_000,
+    })
+    .toBe(1);
   expect(c.stats).toMatchObject({ pingsReceived: 1, pongsSent: 1 });
 });
 
@@ -176,10 +188,21 @@ test('event MESSAGEs are routed to subscribers with a receive stamp', async () =
   const c = await connect();
   const got: RpcEventMessage[] = [];
   const off = c.onEvent((m) => got.push(m));
-  const e = new XdrEncoder().int(7).string('vm1').opaqueFixed(uuidFromString(FAKE_DOMAIN.uuid), 16).int(3).int(2).int(0);
+  const e = new XdrEncoder()
+    .int(7)
+    .string('vm1')
+    .opaqueFixed(uuidFromString(FAKE_DOMAIN.uuid), 16)
+    .int(3)
+    .int(2)
+    .int(0);
   fake.conns[0]?.send({ proc: EventProc.LIFECYCLE, type: MessageType.MESSAGE }, e.bytes());
   await expect.poll(() => got.length).toBe(1);
-  expect(decodeLifecycleMsg(got[0]?.payload ?? new Uint8Array())).toEqual({ callbackId: 7, dom: FAKE_DOMAIN, event: 2, detail: 0 });
+  expect(decodeLifecycleMsg(got[0]?.payload ?? new Uint8Array())).toEqual({
+    callbackId: 7,
+    dom: FAKE_DOMAIN,
+    event: 2,
+    detail: 0,
+  });
   expect(typeof got[0]?.at.monoNs).toBe('bigint');
   off();
 });

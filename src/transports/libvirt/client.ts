@@ -74,7 +74,9 @@ export class LibvirtClient {
     this.#ctx = { device: opts.device ?? 'libvirt' };
     this.#decoder = new FrameDecoder(opts.maxMessageBytes);
     stream.on('data', (chunk: Buffer) => this.#onData(chunk));
-    stream.on('error', (e: Error) => this.#fail(new ConnectionError(`connection error: ${e.message}`, { ...this.#ctx, cause: e })));
+    stream.on('error', (e: Error) =>
+      this.#fail(new ConnectionError(`connection error: ${e.message}`, { ...this.#ctx, cause: e })),
+    );
     stream.on('close', () => this.#onEnd());
     stream.on('end', () => this.#onEnd());
     stream.resume(); // a dialer may have paused it (TLS acceptance byte); a 'data' listener alone does not resume
@@ -111,7 +113,11 @@ export class LibvirtClient {
     this.#serial = this.#serial >= 0xffffffff ? 1 : this.#serial + 1;
     const serial = this.#serial;
     const reply = new Promise<Message>((resolve, reject) => {
-      this.#pending.set(serial, { proc: p.num, name: p.name, settle: (m) => (m instanceof Error ? reject(m) : resolve(m)) });
+      this.#pending.set(serial, {
+        proc: p.num,
+        name: p.name,
+        settle: (m) => (m instanceof Error ? reject(m) : resolve(m)),
+      });
     });
     try {
       this.#send(REMOTE_PROGRAM, REMOTE_VERSION, p.num, MessageType.CALL, serial, enc.bytes());
@@ -136,7 +142,9 @@ export class LibvirtClient {
       d.end(`${p.name} reply`);
       return r;
     } catch (e) {
-      throw isVmmiError(e) ? new ProtocolError(`${p.name}: malformed reply: ${e.message}`, { ...this.#ctx, code: 'XDR', cause: e }) : e;
+      throw isVmmiError(e)
+        ? new ProtocolError(`${p.name}: malformed reply: ${e.message}`, { ...this.#ctx, code: 'XDR', cause: e })
+        : e;
     }
   }
 
@@ -154,13 +162,21 @@ export class LibvirtClient {
           throw new AuthError(`polkit authentication refused: ${(e as Error).message}`, { ...this.#ctx, cause: e });
         }
       } else {
-        throw new UnsupportedError(`libvirtd requires SASL authentication (auth types ${types.join(',')}), which vmmi does not implement`, {
-          ...this.#ctx, operation: 'authenticate',
-          hint: 'set auth_tcp / auth_unix_rw = "none" (lab) or "polkit", or use the ssh or tls transport',
-        });
+        throw new UnsupportedError(
+          `libvirtd requires SASL authentication (auth types ${types.join(',')}), which vmmi does not implement`,
+          {
+            ...this.#ctx,
+            operation: 'authenticate',
+            hint: 'set auth_tcp / auth_unix_rw = "none" (lab) or "polkit", or use the ssh or tls transport',
+          },
+        );
       }
     }
-    await this.call(Proc.CONNECT_OPEN, { name: driverUri, flags: this.#opts.readonly === true ? ConnectFlag.READONLY : 0 }, opts);
+    await this.call(
+      Proc.CONNECT_OPEN,
+      { name: driverUri, flags: this.#opts.readonly === true ? ConnectFlag.READONLY : 0 },
+      opts,
+    );
     if (await this.call(Proc.CONNECT_SUPPORTS_FEATURE, FEATURE_PROGRAM_KEEPALIVE, opts)) this.#startKeepalive();
   }
 
@@ -168,7 +184,10 @@ export class LibvirtClient {
   async close(opts: IoOptions = {}): Promise<void> {
     if (this.#closedWith !== undefined) return;
     try {
-      await this.call(Proc.CONNECT_CLOSE, undefined, { timeoutMs: opts.timeoutMs ?? 2_000, ...(opts.signal ? { signal: opts.signal } : {}) });
+      await this.call(Proc.CONNECT_CLOSE, undefined, {
+        timeoutMs: opts.timeoutMs ?? 2_000,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
     } catch {
       // The daemon may already be gone; closing must still succeed.
     }
@@ -185,12 +204,20 @@ export class LibvirtClient {
         ...this.#ctx, operation: name, ...(unknownProc ? { name: 'no-support' as const } : {}),
       });
     } catch (e) {
-      return new ProtocolError(`${name}: malformed error reply: ${(e as Error).message}`, { ...this.#ctx, code: 'XDR', cause: e });
+      return new ProtocolError(`${name}: malformed error reply: ${(e as Error).message}`, {
+        ...this.#ctx,
+        code: 'XDR',
+        cause: e,
+      });
     }
   }
 
   #send(prog: number, vers: number, proc: number, type: number, serial: number, payload: Uint8Array): void {
-    const frame = encodeFrame({ prog, vers, proc, type, serial, status: MessageStatus.OK }, payload, this.#opts.maxMessageBytes);
+    const frame = encodeFrame(
+      { prog, vers, proc, type, serial, status: MessageStatus.OK },
+      payload,
+      this.#opts.maxMessageBytes,
+    );
     this.#stream.write(frame);
   }
 
@@ -225,9 +252,12 @@ export class LibvirtClient {
     }
     if (h.prog !== REMOTE_PROGRAM || h.vers !== REMOTE_VERSION) {
       const hex = `0x${h.prog.toString(16).padStart(8, '0')}`;
-      this.#fail(new ProtocolError(`peer sent program ${hex} version ${h.vers}; expected libvirt remote 0x20008086 v1`, {
-        ...this.#ctx, hint: 'is this port really a libvirtd socket?',
-      }));
+      this.#fail(
+        new ProtocolError(`peer sent program ${hex} version ${h.vers}; expected libvirt remote 0x20008086 v1`, {
+          ...this.#ctx,
+          hint: 'is this port really a libvirtd socket?',
+        }),
+      );
       return;
     }
     if (h.type === MessageType.MESSAGE) {
@@ -239,7 +269,12 @@ export class LibvirtClient {
     if (p === undefined) return; // late reply to a call that timed out or was aborted
     this.#pending.delete(h.serial);
     if (h.proc !== p.proc) {
-      p.settle(new ProtocolError(`${p.name}: reply for serial ${h.serial} names procedure ${h.proc}, expected ${p.proc}`, this.#ctx));
+      p.settle(
+        new ProtocolError(
+          `${p.name}: reply for serial ${h.serial} names procedure ${h.proc}, expected ${p.proc}`,
+          this.#ctx,
+        ),
+      );
       return;
     }
     p.settle(m);
@@ -248,10 +283,16 @@ export class LibvirtClient {
   #onEnd(): void {
     if (this.#closedWith !== undefined) return;
     const partial = this.#decoder.pendingBytes;
-    const err = partial > 0
-      ? new ProtocolError(`connection closed mid-frame (${partial} of ${this.#decoder.expectedBytes || '?'} bytes received)`,
-        { ...this.#ctx, code: 'FRAMING' })
-      : new ConnectionError('connection closed by the daemon', { ...this.#ctx, hint: 'check the libvirtd log on that host' });
+    const err =
+      partial > 0
+        ? new ProtocolError(
+            `connection closed mid-frame (${partial} of ${this.#decoder.expectedBytes || '?'} bytes received)`,
+            { ...this.#ctx, code: 'FRAMING' },
+          )
+        : new ConnectionError('connection closed by the daemon', {
+            ...this.#ctx,
+            hint: 'check the libvirtd log on that host',
+          });
     this.#fail(err);
   }
 
@@ -273,9 +314,15 @@ export class LibvirtClient {
     this.#keepaliveTimer = setInterval(() => {
       const idle = performance.now() - this.#lastRxMs;
       if (idle >= interval * count) {
-        this.#fail(new ConnectionError(`peer silent for ${Math.round(idle)} ms (${count} keepalive intervals of ${interval} ms)`, {
-          ...this.#ctx, hint: 'the daemon or the network path is dead; reconnect',
-        }));
+        this.#fail(
+          new ConnectionError(
+            `peer silent for ${Math.round(idle)} ms (${count} keepalive intervals of ${interval} ms)`,
+            {
+              ...this.#ctx,
+              hint: 'the daemon or the network path is dead; reconnect',
+            },
+          ),
+        );
       } else if (idle >= interval && performance.now() - this.#lastPingMs >= interval) {
         this.#lastPingMs = performance.now();
         this.#send(KEEPALIVE_PROGRAM, KEEPALIVE_VERSION, KeepaliveProc.PING, MessageType.MESSAGE, 0, new Uint8Array());

@@ -63,7 +63,12 @@ export const AuthType = { NONE: 0, SASL: 1, POLKIT: 2 } as const;
 export const ConnectFlag = { READONLY: 1 } as const;
 /** VIR_DRV_FEATURE_PROGRAM_KEEPALIVE. */
 export const FEATURE_PROGRAM_KEEPALIVE = 10;
-export const DomainUndefineFlag = { MANAGED_SAVE: 1, SNAPSHOTS_METADATA: 2, NVRAM: 4, CHECKPOINTS_METADATA: 32 } as const;
+export const DomainUndefineFlag = {
+  MANAGED_SAVE: 1,
+  SNAPSHOTS_METADATA: 2,
+  NVRAM: 4,
+  CHECKPOINTS_METADATA: 32,
+} as const;
 
 export function stateName(code: number): DomainStateName {
   return DOMAIN_STATES[code] ?? 'nostate';

@@ -41,7 +41,12 @@ const domFlags = (e: XdrEncoder, a: DomFlags): void => {
 };
 const domOnly = (e: XdrEncoder, a: { readonly dom: WireDomain }): void => writeDomain(e, a.dom);
 
-function proc<A, R>(num: number, name: string, args: (e: XdrEncoder, a: A) => void, ret: (d: XdrDecoder) => R): ProcDef<A, R> {
+function proc<A, R>(
+  num: number,
+  name: string,
+  args: (e: XdrEncoder, a: A) => void,
+  ret: (d: XdrDecoder) => R,
+): ProcDef<A, R> {
   return { num, name, args, ret };
 }
 
@@ -127,9 +132,18 @@ export const Proc = {
 /** Event MESSAGE procedures (server → client, serial 0). */
 export const EventProc = { LIFECYCLE: 318, REBOOT: 319, MIGRATION_ITERATION: 359, JOB_COMPLETED: 363 } as const;
 
-export interface LifecycleMsg { readonly callbackId: number; readonly dom: WireDomain; readonly event: number; readonly detail: number }
+export interface LifecycleMsg {
+  readonly callbackId: number;
+  readonly dom: WireDomain;
+  readonly event: number;
+  readonly detail: number;
+}
 export interface IterationMsg { readonly callbackId: number; readonly dom: WireDomain; readonly iteration: number }
-export interface JobCompletedMsg { readonly callbackId: number; readonly dom: WireDomain; readonly params: TypedParam[] }
+export interface JobCompletedMsg {
+  readonly callbackId: number;
+  readonly dom: WireDomain;
+  readonly params: TypedParam[];
+}
 
 export function decodeLifecycleMsg(b: Uint8Array): LifecycleMsg {
   const d = new XdrDecoder(b);
@@ -196,8 +210,10 @@ export function paramsToRecord(ps: readonly TypedParam[]): Record<string, number
   const out: Record<string, number | string | boolean | bigint> = {};
   for (const p of ps) {
     const v = p.value;
-    out[p.field] = typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER)
-      ? Number(v) : v;
+    out[p.field] =
+      typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(v)
+        : v;
   }
   return out;
 }

@@ -14,7 +14,10 @@ test('ssh transport: the exec channel runs the helper command and carries the RP
     return connect({ path: fake.socketPath }); // stands in for the channel's stdio
   };
   try {
-    const c = await connectLibvirt('qemu+ssh://root@198.18.10.11:2222/system', { openSshExecStream: open, keepaliveIntervalMs: 0 });
+    const c = await connectLibvirt('qemu+ssh://root@198.18.10.11:2222/system', {
+      openSshExecStream: open,
+      keepaliveIntervalMs: 0,
+    });
     expect(await c.call(Proc.CONNECT_GET_LIB_VERSION, undefined)).toBe(9_000_000n);
     await c.close();
     expect(requests).toHaveLength(1);
@@ -35,7 +38,9 @@ test('ssh transport without credentials is a UsageError naming what is missing',
 });
 
 test('tls: missing PKI files are a ConnectionError naming the file and the pkipath param', async () => {
-  const err = await dialLibvirt(parseLibvirtUri('qemu+tls://127.0.0.1:1/system?pkipath=/nonexistent/pki')).catch((e: unknown) => e);
+  const err = await dialLibvirt(parseLibvirtUri('qemu+tls://127.0.0.1:1/system?pkipath=/nonexistent/pki')).catch(
+    (e: unknown) => e,
+  );
   expect(err).toMatchObject({ code: 'CONNECTION' });
   expect(String(err)).toContain('/nonexistent/pki/cacert.pem');
   expect(String(err)).toContain('pkipath');
@@ -44,14 +49,20 @@ test('tls: missing PKI files are a ConnectionError naming the file and the pkipa
 test('tls: libvirt PKI layout for root, per-user layout otherwise, pkipath overrides both', () => {
   const u = parseLibvirtUri('qemu+tls://h/system');
   expect(defaultTlsFiles(u, '/root', 0)).toEqual({
-    caFile: '/etc/pki/CA/cacert.pem', certFile: '/etc/pki/libvirt/clientcert.pem', keyFile: '/etc/pki/libvirt/private/clientkey.pem',
+    caFile: '/etc/pki/CA/cacert.pem',
+    certFile: '/etc/pki/libvirt/clientcert.pem',
+    keyFile: '/etc/pki/libvirt/private/clientkey.pem',
   });
   expect(defaultTlsFiles(u, '/home/lab', 1000).certFile).toBe('/home/lab/.pki/libvirt/clientcert.pem');
-  expect(defaultTlsFiles(parseLibvirtUri('qemu+tls://h/system?pkipath=/p'), '/root', 0).keyFile).toBe('/p/clientkey.pem');
+  expect(defaultTlsFiles(parseLibvirtUri('qemu+tls://h/system?pkipath=/p'), '/root', 0).keyFile).toBe(
+    '/p/clientkey.pem',
+  );
 });
 
 test('tcp refused and ext transport are typed', async () => {
   await expect(dialLibvirt(parseLibvirtUri('qemu+tcp://127.0.0.1:1/system'), { timeoutMs: 2_000 }))
     .rejects.toMatchObject({ code: 'CONNECTION' });
-  await expect(dialLibvirt(parseLibvirtUri('qemu+ext:///system?command=/bin/x'))).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+  await expect(dialLibvirt(parseLibvirtUri('qemu+ext:///system?command=/bin/x'))).rejects.toMatchObject({
+    code: 'UNSUPPORTED',
+  });
 });

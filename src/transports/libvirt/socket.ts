@@ -39,10 +39,17 @@ export interface DialOptions extends IoOptions {
 }
 
 /** libvirt's default client PKI paths for root (non-root: ~/.pki/libvirt/*.pem). */
-export function defaultTlsFiles(u: ParsedLibvirtUri, home = process.env['HOME'] ?? '/root', uid = process.getuid?.() ?? 0):
-  Required<TlsFiles> {
+export function defaultTlsFiles(
+  u: ParsedLibvirtUri,
+  home = process.env['HOME'] ?? '/root',
+  uid = process.getuid?.() ?? 0,
+): Required<TlsFiles> {
   if (u.pkiPath !== undefined) {
-    return { caFile: `${u.pkiPath}/cacert.pem`, certFile: `${u.pkiPath}/clientcert.pem`, keyFile: `${u.pkiPath}/clientkey.pem` };
+    return {
+      caFile: `${u.pkiPath}/cacert.pem`,
+      certFile: `${u.pkiPath}/clientcert.pem`,
+      keyFile: `${u.pkiPath}/clientkey.pem`,
+    };
   }
   if (uid !== 0) {
     const d = `${home}/.pki/libvirt`;
@@ -71,7 +78,9 @@ function connected(sock: Socket, connectEvent: string, u: ParsedLibvirtUri, opts
       const hint = e.code === 'ENOENT' || e.code === 'ECONNREFUSED'
         ? 'is libvirtd running and listening there (unix socket / listen_tcp / listen_tls)?'
         : 'check the address, firewall and TLS material';
-      reject(new ConnectionError(`cannot connect to ${u.transport} ${where(u)}: ${e.message}`, { ...ctx, cause: e, hint }));
+      reject(
+        new ConnectionError(`cannot connect to ${u.transport} ${where(u)}: ${e.message}`, { ...ctx, cause: e, hint }),
+      );
     });
   });
   return withDeadline(p, `connect ${u.transport} ${where(u)}`, { ...opts, ctx, onCancel: () => sock.destroy() });
@@ -82,7 +91,9 @@ async function readPem(path: string, what: string, ctx: VmmiErrorOptions): Promi
     return await readFile(path);
   } catch (e) {
     throw new ConnectionError(`cannot read TLS ${what} ${path}: ${(e as Error).message}`, {
-      ...ctx, cause: e, hint: 'set ?pkipath=DIR (cacert.pem, clientcert.pem, clientkey.pem) or install the libvirt PKI files',
+      ...ctx,
+      cause: e,
+      hint: 'set ?pkipath=DIR (cacert.pem, clientcert.pem, clientkey.pem) or install the libvirt PKI files',
     });
   }
 }
@@ -112,14 +123,21 @@ function serverAcceptance(sock: TLSSocket, ctx: VmmiErrorOptions): Promise<Duple
   return new Promise<Duplex>((resolve, reject) => {
     const onEnd = (): void => {
       cleanup();
-      reject(new ConnectionError('TLS connection closed before the daemon accepted the client certificate', { ...ctx, hint }));
+      reject(
+        new ConnectionError('TLS connection closed before the daemon accepted the client certificate', {
+          ...ctx,
+          hint,
+        }),
+      );
     };
     const onData = (b: Buffer): void => {
       cleanup();
       sock.pause();
       if (b[0] !== 1) {
         sock.destroy();
-        reject(new ConnectionError(`daemon answered ${b[0] ?? '?'} instead of 1 after the TLS handshake`, { ...ctx, hint }));
+        reject(
+          new ConnectionError(`daemon answered ${b[0] ?? '?'} instead of 1 after the TLS handshake`, { ...ctx, hint }),
+        );
         return;
       }
       if (b.length > 1) sock.unshift(b.subarray(1));
@@ -138,20 +156,24 @@ function serverAcceptance(sock: TLSSocket, ctx: VmmiErrorOptions): Promise<Duple
   });
 }
 
-const defaultSshOpener = (u: ParsedLibvirtUri, given: SshAccess | undefined, ctx: VmmiErrorOptions): SshExecOpener => async (req) => {
-  const { credentials, hostKey } = await resolveSshAccess(u, given, ctx);
-  const conn = await sshConnect({ host: req.host, port: req.port, credentials, hostKey },
-    { ...defined({ timeoutMs: req.timeoutMs, signal: req.signal }) });
-  try {
-    const stream = await conn.execStream(req.argv, req);
-    // The SSH connection exists only for this stream: close it with the stream.
-    stream.once('close', () => conn.close());
-    return stream;
-  } catch (e) {
-    conn.close();
-    throw e;
-  }
-};
+const defaultSshOpener =
+  (u: ParsedLibvirtUri, given: SshAccess | undefined, ctx: VmmiErrorOptions): SshExecOpener =>
+  async (req) => {
+    const { credentials, hostKey } = await resolveSshAccess(u, given, ctx);
+    const conn = await sshConnect(
+      { host: req.host, port: req.port, credentials, hostKey },
+      { ...defined({ timeoutMs: req.timeoutMs, signal: req.signal }) },
+    );
+    try {
+      const stream = await conn.execStream(req.argv, req);
+      // The SSH connection exists only for this stream: close it with the stream.
+      stream.once('close', () => conn.close());
+      return stream;
+    } catch (e) {
+      conn.close();
+      throw e;
+    }
+  };
 
 /** Connects the transport named by the URI. Errors: ConnectionError, UsageError, UnsupportedError. */
 export async function dialLibvirt(u: ParsedLibvirtUri, o: DialOptions = {}): Promise<Duplex> {

@@ -16,11 +16,16 @@ export interface SshAccess {
   readonly hostKey: HostKeyPolicy;
 }
 
-export async function resolveSshAccess(u: ParsedLibvirtUri, given: SshAccess | undefined, ctx: VmmiErrorOptions): Promise<SshAccess> {
+export async function resolveSshAccess(
+  u: ParsedLibvirtUri,
+  given: SshAccess | undefined,
+  ctx: VmmiErrorOptions,
+): Promise<SshAccess> {
   const hint = 'give the hypervisor `credentials` and `hostKey` in the testbed, or ?keyfile=…&known_hosts=… in the URI';
   let credentials = given?.credentials;
   const username = u.user ?? credentials?.username;
-  if (username === undefined) throw new UsageError('the ssh transport needs a user name (user@host or testbed credentials)', { ...ctx, hint });
+  if (username === undefined)
+    throw new UsageError('the ssh transport needs a user name (user@host or testbed credentials)', { ...ctx, hint });
   credentials = { ...credentials, username };
   if (credentials.privateKey === undefined && credentials.password === undefined && u.keyFile !== undefined) {
     let key: string;
@@ -36,9 +41,13 @@ export async function resolveSshAccess(u: ParsedLibvirtUri, given: SshAccess | u
   }
   const verify = u.params['known_hosts_verify'];
   const knownHosts = u.params['known_hosts'];
-  const hostKey: HostKeyPolicy | undefined = given?.hostKey
-    ?? (verify === 'ignore' ? { kind: 'insecure-accept-any-host-key' }
-      : knownHosts !== undefined ? { kind: 'known-hosts', file: knownHosts } : undefined);
+  const hostKey: HostKeyPolicy | undefined =
+    given?.hostKey ??
+    (verify === 'ignore'
+      ? { kind: 'insecure-accept-any-host-key' }
+      : knownHosts !== undefined
+        ? { kind: 'known-hosts', file: knownHosts }
+        : undefined);
   if (hostKey === undefined) throw new UsageError('the ssh transport needs a host-key policy', { ...ctx, hint });
   return { credentials, hostKey };
 }

@@ -57,7 +57,10 @@ test('ssh remote argv: helper with netcat fallback, netcat when a socket is name
   expect(sshRemoteArgv(parseLibvirtUri('qemu+ssh://root@h/system'))).toEqual(['sh', '-c',
     'if which virt-ssh-helper >/dev/null 2>&1; then exec virt-ssh-helper qemu:///system; '
     + 'else exec nc -U /run/libvirt/libvirt-sock; fi']);
-  expect(sshRemoteArgv(parseLibvirtUri('qemu+ssh://h/system?proxy=native'))).toEqual(['virt-ssh-helper', 'qemu:///system']);
+  expect(sshRemoteArgv(parseLibvirtUri('qemu+ssh://h/system?proxy=native'))).toEqual([
+    'virt-ssh-helper',
+    'qemu:///system',
+  ]);
   expect(sshRemoteArgv(parseLibvirtUri('qemu+ssh://h/system?socket=/x/s&netcat=/bin/nc.openbsd')))
     .toEqual(['/bin/nc.openbsd', '-U', '/x/s']);
   expect(shellQuote("it's")).toBe(`'it'\\''s'`);

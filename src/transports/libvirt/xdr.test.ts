@@ -87,7 +87,9 @@ test('typed parameter union: every type golden', () => {
     expect(new XdrDecoder(unhex(want)).typedParam()).toEqual(p);
   }
   expect(enc((e) => e.typedParams([]))).toBe('00000000');
-  expect(() => new XdrDecoder(unhex('00000001 61000000 00000009')).typedParam()).toThrow(/unknown typed parameter type 9/);
+  expect(() => new XdrDecoder(unhex('00000001 61000000 00000009')).typedParam()).toThrow(
+    /unknown typed parameter type 9/,
+  );
   expect(() => enc((e) => e.typedParam({ field: 'x'.repeat(80), type: 1, value: 0 }))).toThrow(/too long/);
 });
 

@@ -50,7 +50,11 @@ export class NetconfClient {
     const ssh = opts.connection ?? (await sshConnect(target, opts));
     try {
       const ch = await ssh.subsystem('netconf', opts);
-      return await NetconfClient.over(ch, { ...opts, device: target.name ?? target.host }, opts.connection ? undefined : ssh);
+      return await NetconfClient.over(
+        ch,
+        { ...opts, device: target.name ?? target.host },
+        opts.connection ? undefined : ssh,
+      );
     } catch (e) {
       if (opts.connection === undefined) ssh.close();
       throw e;

@@ -3,7 +3,9 @@ import { test, expect } from '@playwright/test';
 import { isVmmiError } from '../../errors/vmmi-error.js';
 import { FrameDecoder, MAX_CHUNK_SIZE, encodeMessage, type Framing } from './framing.js';
 
-const recorded = new Uint8Array(readFileSync(new URL('../../../test/fixtures/netconf/frames/netconfd-session.bin', import.meta.url)));
+const recorded = new Uint8Array(
+  readFileSync(new URL('../../../test/fixtures/netconf/frames/netconfd-session.bin', import.meta.url)),
+);
 
 /** Feeds `parts` in order; switches to chunked after the first (hello) message like a session does. */
 function decodeAll(parts: readonly Uint8Array[], switchTo: Framing = 'chunked', max?: number): string[] {
@@ -92,8 +94,19 @@ test('chunk sizes at the limits', () => {
 });
 
 test('malformed chunk headers are fatal FRAMING errors', () => {
-  const bad = ['\n#0\nx\n##\n', '\n#012\nx', '\n#\nx', '\n#1x\n', '\n#-1\n', '\n##\n', 'junk', '\n#1\nx\n#a\n', '\n#1\nxy##\n',
-    '\n#1\nx\n##x', '\n#12345678901\n'];
+  const bad = [
+    '\n#0\nx\n##\n',
+    '\n#012\nx',
+    '\n#\nx',
+    '\n#1x\n',
+    '\n#-1\n',
+    '\n##\n',
+    'junk',
+    '\n#1\nx\n#a\n',
+    '\n#1\nxy##\n',
+    '\n#1\nx\n##x',
+    '\n#12345678901\n',
+  ];
   for (const b of bad) {
     const d = new FrameDecoder();
     d.setFraming('chunked');

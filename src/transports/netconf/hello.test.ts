@@ -5,8 +5,11 @@ import { BASE_10, BASE_11, buildClientHello, negotiateFraming, parseServerHello 
 const srv = (caps: string[], sid = '7', prefix = ''): string => {
   const p = prefix === '' ? '' : `${prefix}:`;
   const ns = prefix === '' ? 'xmlns' : `xmlns:${prefix}`;
-  return `<?xml version="1.0"?><!-- junos --><${p}hello ${ns}="urn:ietf:params:xml:ns:netconf:base:1.0"><${p}capabilities>` +
-    caps.map((c) => `<${p}capability>${c}</${p}capability>`).join('') + `</${p}capabilities><${p}session-id>${sid}</${p}session-id></${p}hello>`;
+  return (
+    `<?xml version="1.0"?><!-- junos --><${p}hello ${ns}="urn:ietf:params:xml:ns:netconf:base:1.0"><${p}capabilities>` +
+    caps.map((c) => `<${p}capability>${c}</${p}capability>`).join('') +
+    `</${p}capabilities><${p}session-id>${sid}</${p}session-id></${p}hello>`
+  );
 };
 
 test('client hello per profile: bases, extra URIs, no session-id', () => {
@@ -30,7 +33,9 @@ test('server hello parsed with and without nc: prefix', () => {
 test('bad server hellos are refused', () => {
   expect(() => parseServerHello(srv([BASE_10], ''))).toThrow(/session-id/);
   expect(() => parseServerHello(srv([BASE_10], '0'))).toThrow(/session-id/);
-  expect(() => parseServerHello('<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>')).toThrow(/expected <hello>/);
+  expect(() => parseServerHello('<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>')).toThrow(
+    /expected <hello>/,
+  );
   expect(() => parseServerHello('<hello xmlns="urn:other"/>')).toThrow(/expected <hello>/);
 });
 

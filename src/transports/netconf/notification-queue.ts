@@ -51,7 +51,10 @@ export class NotificationQueue<T> {
   #next(): Promise<IteratorResult<T>> {
     if (this.#items.length > 0) return Promise.resolve({ value: this.#items.shift() as T, done: false });
     if (this.#error !== undefined) {
-      const e = new ProtocolError(`${this.#error.message} (${this.dropped} lost)`, { operation: 'notifications', cause: this.#error });
+      const e = new ProtocolError(`${this.#error.message} (${this.dropped} lost)`, {
+        operation: 'notifications',
+        cause: this.#error,
+      });
       this.#ended = true;
       return Promise.reject(e);
     }

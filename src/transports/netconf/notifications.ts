@@ -15,11 +15,23 @@ export interface ChangedBy {
 }
 
 export type NetconfEvent =
-  | { readonly kind: 'config-change'; readonly changedBy: ChangedBy; readonly datastore: string;
-      readonly edits: readonly { readonly target: string; readonly operation: string }[] }
-  | { readonly kind: 'confirmed-commit'; readonly confirmEvent: 'start' | 'cancel' | 'timeout' | 'extend' | 'complete' | string;
-      readonly timeoutS?: number; readonly changedBy: ChangedBy }
-  | { readonly kind: 'session-start' | 'session-end'; readonly changedBy: ChangedBy; readonly terminationReason?: string }
+  | {
+      readonly kind: 'config-change';
+      readonly changedBy: ChangedBy;
+      readonly datastore: string;
+      readonly edits: readonly { readonly target: string; readonly operation: string }[];
+    }
+  | {
+      readonly kind: 'confirmed-commit';
+      readonly confirmEvent: 'start' | 'cancel' | 'timeout' | 'extend' | 'complete' | string;
+      readonly timeoutS?: number;
+      readonly changedBy: ChangedBy;
+    }
+  | {
+      readonly kind: 'session-start' | 'session-end';
+      readonly changedBy: ChangedBy;
+      readonly terminationReason?: string;
+    }
   | { readonly kind: 'capability-change'; readonly added: readonly string[]; readonly deleted: readonly string[] }
   | { readonly kind: 'replay-complete' | 'notification-complete' }
   | { readonly kind: 'other' };
@@ -59,7 +71,10 @@ function classify(body: XNode | undefined): NetconfEvent {
         kind: 'config-change',
         changedBy: changedBy(body),
         datastore: textAt(body, 'datastore') ?? 'running',
-        edits: childrenNamed(body, 'edit').map((x) => ({ target: textAt(x, 'target') ?? '', operation: textAt(x, 'operation') ?? '' })),
+        edits: childrenNamed(body, 'edit').map((x) => ({
+          target: textAt(x, 'target') ?? '',
+          operation: textAt(x, 'operation') ?? '',
+        })),
       };
     case 'netconf-confirmed-commit': {
       const t = textAt(body, 'timeout');

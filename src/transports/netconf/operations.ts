@@ -65,33 +65,44 @@ export const rpcBody = {
   getConfig: (source: Datastore, filter?: Filter): XElement =>
     e('get-config', ds('source', source), filter && filterElement(filter)),
   editConfig: (config: XChild | readonly XChild[], o: EditConfigOptions = {}): XElement =>
-    e('edit-config', ds('target', o.target ?? 'candidate'),
+    e(
+      'edit-config',
+      ds('target', o.target ?? 'candidate'),
       o.defaultOperation && e('default-operation', o.defaultOperation),
       o.testOption && e('test-option', o.testOption),
       o.errorOption && e('error-option', o.errorOption),
-      e('config', ...(Array.isArray(config) ? config : [config as XChild]))),
-  copyConfig: (target: Datastore | { url: string }, source: Datastore | { url: string } | { config: XChild }): XElement =>
-    e('copy-config', e('target', storeOrUrl(target)), e('source', storeOrUrl(source))),
+      e('config', ...(Array.isArray(config) ? config : [config as XChild])),
+    ),
+  copyConfig: (
+    target: Datastore | { url: string },
+    source: Datastore | { url: string } | { config: XChild },
+  ): XElement => e('copy-config', e('target', storeOrUrl(target)), e('source', storeOrUrl(source))),
   deleteConfig: (target: Datastore | { url: string }): XElement => e('delete-config', e('target', storeOrUrl(target))),
   lock: (target: Datastore): XElement => e('lock', ds('target', target)),
   unlock: (target: Datastore): XElement => e('unlock', ds('target', target)),
   validate: (source: Datastore | { config: XChild }): XElement => e('validate', e('source', storeOrUrl(source))),
   commit: (o: CommitOptions = {}): XElement =>
-    e('commit',
+    e(
+      'commit',
       o.confirmed === true && e('confirmed'),
       o.confirmed === true && o.timeoutS !== undefined && e('confirm-timeout', String(positiveInt(o.timeoutS))),
       o.persist !== undefined && e('persist', o.persist),
-      o.persistId !== undefined && e('persist-id', o.persistId)),
-  cancelCommit: (persistId?: string): XElement => e('cancel-commit', persistId !== undefined && e('persist-id', persistId)),
+      o.persistId !== undefined && e('persist-id', o.persistId),
+    ),
+  cancelCommit: (persistId?: string): XElement =>
+    e('cancel-commit', persistId !== undefined && e('persist-id', persistId)),
   discardChanges: (): XElement => e('discard-changes'),
   closeSession: (): XElement => e('close-session'),
   killSession: (sessionId: number): XElement => e('kill-session', e('session-id', String(positiveInt(sessionId)))),
   createSubscription: (o: SubscriptionOptions = {}): XElement =>
-    el('create-subscription', { xmlns: NS_NOTIFICATION },
+    el(
+      'create-subscription',
+      { xmlns: NS_NOTIFICATION },
       o.stream !== undefined && e('stream', o.stream),
       o.filter && filterElement(o.filter),
       o.startTime !== undefined && e('startTime', o.startTime),
-      o.stopTime !== undefined && e('stopTime', o.stopTime)),
+      o.stopTime !== undefined && e('stopTime', o.stopTime),
+    ),
 };
 
 function storeOrUrl(x: Datastore | { url: string } | { config: XChild }): XChild {

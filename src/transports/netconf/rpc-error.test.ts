@@ -15,8 +15,21 @@ const reply = `<nc:rpc-reply xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" 
 test('rpc-error fields parsed, nc: prefixed, warnings separated', () => {
   const all = parseRpcErrors(parseXml(reply));
   expect(all).toHaveLength(2);
-  expect(all[0]).toEqual({ type: 'protocol', tag: 'lock-denied', severity: 'error', message: 'lock is already held', info: { 'session-id': '3' } });
-  expect(all[1]).toEqual({ type: 'application', tag: 'operation-failed', severity: 'warning', appTag: 'x-warn', path: '/a/b', info: { 'bad-element': 'b' } });
+  expect(all[0]).toEqual({
+    type: 'protocol',
+    tag: 'lock-denied',
+    severity: 'error',
+    message: 'lock is already held',
+    info: { 'session-id': '3' },
+  });
+  expect(all[1]).toEqual({
+    type: 'application',
+    tag: 'operation-failed',
+    severity: 'warning',
+    appTag: 'x-warn',
+    path: '/a/b',
+    info: { 'bad-element': 'b' },
+  });
   const { errors, warnings } = splitSeverity(all);
   expect(errors).toHaveLength(1);
   expect(warnings).toHaveLength(1);

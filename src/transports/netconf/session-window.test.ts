@@ -26,7 +26,12 @@ async function pair(maxInFlightBytes: number) {
   const s = await NetconfSession.start(Duplex.from({ readable: toClient, writable: toServer }),
     { profile: NETCONF_PROFILES.generic, maxInFlightBytes, helloNudgeMs: 0 });
   const reply = (id: string): void =>
-    void toClient.write(encodeMessage(`<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" message-id="${id}"><ok/></rpc-reply>`, 'chunked'));
+    void toClient.write(
+      encodeMessage(
+        `<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" message-id="${id}"><ok/></rpc-reply>`,
+        'chunked',
+      ),
+    );
   return { s, seen, reply, writes: () => writes };
 }
 

@@ -23,12 +23,22 @@ async function persona(o: PersonaOptions = {}): Promise<Persona> {
 }
 
 function target(p: Persona, hostKey?: HostKeyPolicy): SshTarget {
-  return { name: 'persona', host: '127.0.0.1', port: p.port, credentials: { username: 'u', password: new Secret('${env:X}', 'pw') },
-    hostKey: hostKey ?? { kind: 'fingerprint', sha256: p.fingerprint } };
+  return {
+    name: 'persona',
+    host: '127.0.0.1',
+    port: p.port,
+    credentials: { username: 'u', password: new Secret('${env:X}', 'pw') },
+    hostKey: hostKey ?? { kind: 'fingerprint', sha256: p.fingerprint },
+  };
 }
 
 function connect(p: Persona, o: NetconfConnectOptions = {}, hostKey?: HostKeyPolicy): Promise<NetconfClient> {
-  return NetconfClient.connect(target(p, hostKey), { helloTimeoutMs: 3000, rpcTimeoutMs: 3000, keepaliveIntervalMs: 0, ...o });
+  return NetconfClient.connect(target(p, hostKey), {
+    helloTimeoutMs: 3000,
+    rpcTimeoutMs: 3000,
+    keepaliveIntervalMs: 0,
+    ...o,
+  });
 }
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
@@ -52,18 +62,24 @@ test('1.0-only server: EOM framing; 1.1-only server: chunked; 1.0-only client vs
   expect(c11.session.framing).toBe('chunked');
   await c11.get();
   await c11.close();
-  expect(await codeOf(connect(p11, { profile: NETCONF_PROFILES['nxos-xmlagent'] })))
-    .toMatch(/^PROTOCOL: .*no common NETCONF base.*offers base:1.0, server offers base:1.1/);
+  expect(await codeOf(connect(p11, { profile: NETCONF_PROFILES['nxos-xmlagent'] }))).toMatch(
+    /^PROTOCOL: .*no common NETCONF base.*offers base:1.0, server offers base:1.1/,
+  );
 });
 
 test('nc:-prefixed hello, replies, rpc-errors and notifications', async () => {
   const p = await persona({
     prefix: 'nc',
-    reply: (rpc) => (rpc === 'lock' ? '<rpc-error><error-type>protocol</error-type><error-tag>lock-denied</error-tag>' +
-      '<error-severity>error</error-severity><error-info><session-id>4</session-id></error-info></rpc-error>' : undefined),
-    notifications: ['<netconf-config-change xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-notifications"><changed-by>' +
-      '<username>bob</username><session-id>4</session-id></changed-by><datastore>running</datastore><edit><target>/a</target>' +
-      '<operation>merge</operation></edit></netconf-config-change>'],
+    reply: (rpc) =>
+      rpc === 'lock'
+        ? '<rpc-error><error-type>protocol</error-type><error-tag>lock-denied</error-tag>' +
+          '<error-severity>error</error-severity><error-info><session-id>4</session-id></error-info></rpc-error>'
+        : undefined,
+    notifications: [
+      '<netconf-config-change xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-notifications"><changed-by>' +
+        '<username>bob</username><session-id>4</session-id></changed-by><datastore>running</datastore><edit><target>/a</target>' +
+        '<operation>merge</operation></edit></netconf-config-change>',
+    ],
   });
   const c = await connect(p);
   expect(c.has('urn:ietf:params:netconf:capability:candidate:1.0')).toBe(true);
@@ -72,14 +88,24 @@ test('nc:-prefixed hello, replies, rpc-errors and notifications', async () => {
   expect(err).toMatchObject({ code: 'NETCONF_RPC', errors: [{ tag: 'lock-denied', info: { 'session-id': '4' } }] });
   const events = await c.subscribe();
   const first = await events.next();
-  expect(first.value).toMatchObject({ eventTime: '2026-01-01T00:00:00Z',
-    event: { kind: 'config-change', datastore: 'running', changedBy: { username: 'bob', sessionId: 4 }, edits: [{ target: '/a', operation: 'merge' }] } });
+  expect(first.value).toMatchObject({
+    eventTime: '2026-01-01T00:00:00Z',
+    event: {
+      kind: 'config-change',
+      datastore: 'running',
+      changedBy: { username: 'bob', sessionId: 4 },
+      edits: [{ target: '/a', operation: 'merge' }],
+    },
+  });
   await c.close();
   expect(await events.next()).toEqual({ value: undefined, done: true });
 });
 
 test('many RPCs in flight with out-of-order replies are correlated by message-id', async () => {
-  const p = await persona({ delayMs: (_r, id) => (Number(id) % 7) * 5, reply: (_r, id) => `<data><n>${id}</n></data>` });
+  const p = await persona({
+    delayMs: (_r, id) => (Number(id) % 7) * 5,
+    reply: (_r, id) => `<data><n>${id}</n></data>`,
+  });
   const c = await connect(p);
   const replies = await Promise.all(Array.from({ length: 100 }, () => c.get()));
   const seen = replies.map((r) => Number(r.data?.children[0]?.text));
@@ -93,7 +119,9 @@ test('a dropped reply times out alone; the session stays usable; abort and close
   const p = await persona({ drop: (rpc) => rpc === 'validate' });
   const c = await connect(p);
   const t0 = Date.now();
-  expect(await codeOf(c.validate('candidate', { timeoutMs: 200 }))).toMatch(/^TIMEOUT: .*validate got no reply \(after 200 ms\)/);
+  expect(await codeOf(c.validate('candidate', { timeoutMs: 200 }))).toMatch(
+    /^TIMEOUT: .*validate got no reply \(after 200 ms\)/,
+  );
   expect(Date.now() - t0).toBeLessThan(1500);
   await c.commit();
   const ac = new AbortController();
@@ -126,15 +154,24 @@ test('host keys: pinned mismatch refused with both fingerprints; known_hosts (ha
     const salt = randomBytes(20);
     const hashed = createHmac('sha1', salt).update(`[127.0.0.1]:${p.port}`).digest('base64');
     const kh = join(dir, 'known_hosts');
-    writeFileSync(kh, `# comment\nother.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBogus\n|1|${salt.toString('base64')}|${hashed} ${p.publicKey}\n`);
+    writeFileSync(
+      kh,
+      `# comment\nother.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBogus\n|1|${salt.toString('base64')}|${hashed} ${p.publicKey}\n`,
+    );
     const ok = await connect(p, {}, { kind: 'known-hosts', file: kh });
     await ok.close();
     const other = await persona();
     writeFileSync(kh, `[127.0.0.1]:${p.port} ${other.publicKey}\n`);
     const bad = await codeOf(connect(p, {}, { kind: 'known-hosts', file: kh }));
-    expect(bad).toMatch(new RegExp(`^HOST_KEY: .*server presented ${p.fingerprint.replace(/[+/]/g, '.')}, .*known_hosts expects ssh-ed25519 ${other.fingerprint.replace(/[+/]/g, '.')}`));
+    expect(bad).toMatch(
+      new RegExp(
+        `^HOST_KEY: .*server presented ${p.fingerprint.replace(/[+/]/g, '.')}, .*known_hosts expects ssh-ed25519 ${other.fingerprint.replace(/[+/]/g, '.')}`,
+      ),
+    );
     writeFileSync(kh, '');
-    expect(await codeOf(connect(p, {}, { kind: 'known-hosts', file: kh }))).toMatch(/^HOST_KEY: .*no key for \[127.0.0.1\]:\d+ in .*ssh-keyscan/);
+    expect(await codeOf(connect(p, {}, { kind: 'known-hosts', file: kh }))).toMatch(
+      /^HOST_KEY: .*no key for \[127.0.0.1\]:\d+ in .*ssh-keyscan/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -104,9 +104,13 @@ export class NetconfSession {
     this.profile = opts.profile;
     this.#dec = new FrameDecoder(opts.maxMessageBytes === undefined ? {} : { maxMessageBytes: opts.maxMessageBytes });
     ch.on('data', (b: Uint8Array) => this.#onData(b));
-    ch.on('error', (e: Error) => this.#shutdown(new ConnectionError(`channel error: ${e.message}`, this.#ctx('session', e))));
+    ch.on('error', (e: Error) =>
+      this.#shutdown(new ConnectionError(`channel error: ${e.message}`, this.#ctx('session', e))),
+    );
     ch.on('close', () => this.#shutdown(new ConnectionError('NETCONF channel closed', this.#ctx('session'))));
-    ch.on('end', () => this.#shutdown(new ConnectionError('NETCONF channel ended by the server', this.#ctx('session'))));
+    ch.on('end', () =>
+      this.#shutdown(new ConnectionError('NETCONF channel ended by the server', this.#ctx('session'))),
+    );
   }
 
   /** Sends the client hello, waits for the server hello and negotiates framing. */
@@ -263,7 +267,8 @@ export class NetconfSession {
     const t = setTimeout(() => {
       if (this.#closed !== undefined || this.#rxAfterHello > 0 || this.#pending.size === 0) return;
       // An empty subtree filter selects nothing: the reply is empty data (or an error), either discarded.
-      const noop = '<get-config><source><running/></source><filter type="subtree"><nudge xmlns="urn:vmmi:session-nudge"/></filter></get-config>';
+      const noop =
+        '<get-config><source><running/></source><filter type="subtree"><nudge xmlns="urn:vmmi:session-nudge"/></filter></get-config>';
       this.#send(encodeMessage(rpcEnvelope(`nudge-${this.sessionId ?? 0}`, noop), this.framing));
     }, ms);
     t.unref?.();

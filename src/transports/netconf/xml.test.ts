@@ -6,7 +6,9 @@ import { MAX_XML_DEPTH, attr, child, parseXml, peekRoot, serializeXml } from './
 test('builder escapes every text and attribute value', () => {
   const evil = `a<b>&"c'</x><rpc>]]>]]>`;
   const xml = render(el('name', { 'message-id': evil }, evil, e('x', 'y')));
-  expect(xml).toBe('<name message-id="a&lt;b&gt;&amp;&quot;c\'&lt;/x&gt;&lt;rpc&gt;]]&gt;]]&gt;">a&lt;b&gt;&amp;"c\'&lt;/x&gt;&lt;rpc&gt;]]&gt;]]&gt;<x>y</x></name>');
+  expect(xml).toBe(
+    '<name message-id="a&lt;b&gt;&amp;&quot;c\'&lt;/x&gt;&lt;rpc&gt;]]&gt;]]&gt;">a&lt;b&gt;&amp;"c\'&lt;/x&gt;&lt;rpc&gt;]]&gt;]]&gt;<x>y</x></name>',
+  );
   expect(parseXml(xml).text.startsWith(evil)).toBe(true);
   expect(attr(parseXml(xml), 'message-id')).toBe(evil);
   expect(escapeAttr('a\nb\tc')).toBe('a&#10;b&#9;c');
@@ -16,10 +18,16 @@ test('builder escapes every text and attribute value', () => {
 });
 
 test('root detection by local name + namespace, tolerant of prefixes, comments and declarations', () => {
-  expect(peekRoot('<?xml version="1.0"?>\n<!-- hi --><nc:rpc-reply xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:message-id="5"><nc:ok/></nc:rpc-reply>'))
-    .toEqual({ name: 'rpc-reply', ns: 'urn:ietf:params:xml:ns:netconf:base:1.0', messageId: '5' });
-  expect(peekRoot(`<notification xmlns='urn:ietf:params:xml:ns:netconf:notification:1.0'><eventTime>x</eventTime></notification>`))
-    ?.toMatchObject({ name: 'notification', messageId: undefined });
+  expect(
+    peekRoot(
+      '<?xml version="1.0"?>\n<!-- hi --><nc:rpc-reply xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:message-id="5"><nc:ok/></nc:rpc-reply>',
+    ),
+  ).toEqual({ name: 'rpc-reply', ns: 'urn:ietf:params:xml:ns:netconf:base:1.0', messageId: '5' });
+  expect(
+    peekRoot(
+      `<notification xmlns='urn:ietf:params:xml:ns:netconf:notification:1.0'><eventTime>x</eventTime></notification>`,
+    ),
+  )?.toMatchObject({ name: 'notification', messageId: undefined });
   expect(peekRoot('no xml here')).toBeUndefined();
 });
 
@@ -34,12 +42,15 @@ test('parsed tree resolves namespaces per element and serialises back', () => {
 });
 
 test('peekRoot terminates on unterminated declarations and comments', () => {
-  for (const s of ['<?xml', '   <!-- x', '  <?a?>  <!-- unterminated', '<!-- a --> <!--', '<?x?><?y']) expect(peekRoot(s)).toBeUndefined();
+  for (const s of ['<?xml', '   <!-- x', '  <?a?>  <!-- unterminated', '<!-- a --> <!--', '<?x?><?y'])
+    expect(peekRoot(s)).toBeUndefined();
 });
 
 test('reader: CDATA, comments, PIs, DOCTYPE skipped without expanding its entities', () => {
-  expect(parseXml('<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e "zz">]><a><![CDATA[<x>&amp;]]><!-- c --><?pi x?>y&e;</a>').text)
-    .toBe('<x>&amp;y&e;');
+  expect(
+    parseXml('<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e "zz">]><a><![CDATA[<x>&amp;]]><!-- c --><?pi x?>y&e;</a>')
+      .text,
+  ).toBe('<x>&amp;y&e;');
   expect(parseXml(`<a\n  b='1'\tc="&lt;&#10;">t</a\n>`).attrs).toEqual({ b: '1', c: '<\n' });
   expect(parseXml('<a>&nbsp;&#xFFFFFFF;</a>').text).toBe('&nbsp;&#xFFFFFFF;');
   expect(parseXml('<a/><!-- after -->\n').name).toBe('a');
