@@ -1,7 +1,7 @@
 /**
  * Real faults for the emulated lab and the independent checks made after each: where the VM runs
  * (asked of every hypervisor on fresh connections, not of the drivers the run used), the switches'
- * running configs against a snapshot, and the matrix rows the README's reliability table is made of.
+ * running configs against a snapshot, and the matrix rows docs/reliability.md's table is made of.
  */
 import { execFile } from 'node:child_process';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -161,7 +161,7 @@ export function readRows(): FaultRow[] {
   }
 }
 
-/** The README table: one line per fault, runs summed. */
+/** The table in docs/reliability.md: one line per fault, runs summed. */
 export function matrixTable(rows: readonly FaultRow[]): string {
   const faults = [...new Set(rows.map((r) => r.fault))];
   const lines = [
