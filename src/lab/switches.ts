@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { LabError } from '../errors/classes.js';
 import { runLocal } from '../exec/local.js';
 import { spawnDetached } from '../exec/spawn.js';
@@ -9,6 +8,7 @@ import { frrDir } from './frr.js';
 import { generateLabKeys, startNetconfSwitch, writeKnownHosts, type KnownHostsEntry } from './netconfd.js';
 import { verifiedPid } from './proc.js';
 import { agentBundle } from './agent/bundle.js';
+import { ownModuleArgv } from '../util/layout.js';
 import type { LabPlan, SwitchPlan } from './topology.js';
 
 /**
@@ -21,8 +21,6 @@ import type { LabPlan, SwitchPlan } from './topology.js';
 export const swDir = (plan: LabPlan, name: string): string => `${plan.dir}/sw/${name}`;
 export const keysDir = (plan: LabPlan): string => `${plan.dir}/keys`;
 export const knownHostsFile = (plan: LabPlan): string => `${plan.dir}/known_hosts`;
-
-const AGENT_MAIN = fileURLToPath(new URL('./agent/main.ts', import.meta.url));
 
 async function ensureKeys(plan: LabPlan): Promise<string[]> {
   const dir = keysDir(plan);
@@ -81,8 +79,9 @@ async function ensureCli(plan: LabPlan, s: SwitchPlan, opts: IoOptions): Promise
 async function ensureAgent(plan: LabPlan, s: SwitchPlan): Promise<void> {
   const d = swDir(plan, s.name);
   if ((await verifiedPid(`${d}/agent.pid`, ['node'])) !== undefined) return;
-  // Prebuilt (fast start, see bundle.ts); through tsx when the bundle cannot be built.
-  const entry = await agentBundle().then((b) => [b], () => ['--import', import.meta.resolve('tsx'), AGENT_MAIN]);
+  // Prebuilt (fast start, see bundle.ts); when the bundle cannot be built, the module itself (through tsx in a
+  // checkout, compiled in dist/).
+  const entry = await agentBundle().then((b) => [b], () => ownModuleArgv(import.meta.url, './agent/main'));
   const pid = spawnDetached(['ip', 'netns', 'exec', s.ns, process.execPath, '--enable-source-maps', ...entry,
     '--name', s.name, '--host', s.address, '--port', String(s.port), '--key', `${keysDir(plan)}/client_ed25519`,
     '--known-hosts', knownHostsFile(plan), '--state', `${d}/agent-owned.json`], `${d}/agent.log`);

@@ -77,10 +77,14 @@ interface TestFixtures {
   locate: (vm?: string) => Promise<string | undefined>;
 }
 
-/** Runs `vmmi <args>` as a child process (the lab's composition root lives in the CLI). */
+/**
+ * Runs `vmmi <args>` as a child process (the lab's composition root lives in the CLI). The child works
+ * in this process's directory, so a relative testbed path means the same file to both (the suite's
+ * project, which is not vmmi's own directory when vmmi is an installed package).
+ */
 export async function vmmiCli(args: readonly string[], timeoutMs: number): Promise<string> {
   const r = await execFileText([process.execPath, `${REPO}/bin/vmmi.js`, ...args],
-    { cwd: REPO, keepLocale: true, timeoutMs, maxBuffer: 16 << 20 });
+    { cwd: process.cwd(), keepLocale: true, timeoutMs, maxBuffer: 16 << 20 });
   return r.stdout + r.stderr;
 }
 

@@ -9,8 +9,10 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { ownModule } from '../../util/layout.js';
 
-const ENTRY = fileURLToPath(new URL('./main.ts', import.meta.url));
+/** main.ts in a checkout, dist/lab/agent/main.js when built: esbuild bundles either. */
+const ENTRY = ownModule(import.meta.url, './main');
 /** `<project>/node_modules/.cache/vmmi/switch-agent.mjs` */
 export const AGENT_BUNDLE = fileURLToPath(
   new URL('../../../node_modules/.cache/vmmi/switch-agent.mjs', import.meta.url),

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { ownModule, ownModuleArgv } from '../../util/layout.js';
 import type { TrafficHost } from '../../model/testbed.js';
 import { UsageError } from '../../errors/classes.js';
 import { runAgent, type AgentConfig } from './agent.js';
@@ -19,13 +20,14 @@ export type ProbePlacement =
       readonly agentArgv: readonly string[];
     };
 
-/** Repository root (agent-main.ts is started from here so `--import tsx` resolves). */
+/** Package root: the working directory of local agents. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const AGENT_MAIN = fileURLToPath(new URL('./agent-main.ts', import.meta.url));
+/** agent-main.ts in a checkout (started through tsx), dist/probes/udp/agent-main.js when built. */
+export const AGENT_MAIN = ownModule(import.meta.url, './agent-main');
 
 /** The local argv that runs the agent entry with `cfg`. */
 export function agentArgv(cfg: AgentMainConfig): string[] {
-  return [process.execPath, '--import', 'tsx', AGENT_MAIN, JSON.stringify(cfg)];
+  return [process.execPath, ...ownModuleArgv(import.meta.url, './agent-main'), JSON.stringify(cfg)];
 }
 
 /**
