@@ -4,24 +4,14 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors/classes.js';
 import { PACKAGE_ROOT } from '../util/layout.js';
-import { formatHelp, parseCommand, type ArgSpec } from './args.js';
+import { formatHelp, parseCommand } from './args.js';
 import type { Command } from './command.js';
+import { INIT } from './suite-specs.js';
 
 export type TestbedKind = 'lab' | 'physical';
 
 /** Shipped with the package (package.json `files`): the files every scaffold gets, and one folder per testbed kind. */
 export const TEMPLATES = join(PACKAGE_ROOT, 'templates/init');
-
-export const INIT = {
-  name: 'vmmi init', usage: 'vmmi init [DIR] [--lab | --physical] [--force]', positionals: ['DIR'],
-  summary: 'scaffold a suite repository: package.json, a testbed, an example spec, Playwright config, README',
-  options: {
-    lab: { type: 'boolean', description: 'testbed: the emulated lab on this machine (the default)' },
-    physical: { type: 'boolean', description: 'testbed: a commented hardware lab to edit (with known_hosts, secrets/)' },
-    force: { type: 'boolean', description: 'overwrite files that exist (otherwise they are named and nothing is written)' },
-  },
-  notes: ['DIR defaults to the current folder and is created when missing'],
-} as const satisfies ArgSpec;
 
 /** One file of the scaffold: its path relative to DIR, its content and mode. */
 export interface ScaffoldFile {
