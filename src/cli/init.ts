@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors/classes.js';
 import { PACKAGE_ROOT } from '../util/layout.js';
 import { formatHelp, parseCommand } from './args.js';
@@ -133,7 +133,8 @@ export async function scaffold(dir: string, kind: TestbedKind, o: { force?: bool
 }
 
 function nextSteps(dir: string, kind: TestbedKind): string[] {
-  const cd = relative(process.cwd(), dir);
+  const rel = relative(process.cwd(), dir);
+  const cd = rel.startsWith('..') || isAbsolute(rel) ? dir : rel;
   const testbed = TESTBED_OF[kind];
   return [
     ...(cd === '' ? [] : [`cd ${cd.includes(' ') ? JSON.stringify(cd) : cd}`]),
