@@ -15,7 +15,11 @@ import type { ProgressEvent } from '../lab/progress.js';
 import { labStatus } from '../lab/status.js';
 import { planLab, type LabPlan } from '../lab/topology.js';
 import { labUp, type LabGlue } from '../lab/up.js';
+import { parseCommand, resolveTestbed, type TestbedRef } from './args.js';
 import type { Command } from './command.js';
+import { EXIT } from './exit-codes.js';
+import { showHelp } from './help.js';
+import { LAB_DOCTOR, LAB_DOWN, LAB_GROUP, LAB_STATUS, LAB_UP } from './specs.js';
 import { defined } from '../model/defined.js';
 
 /**
@@ -24,35 +28,34 @@ import { defined } from '../model/defined.js';
  * vmmi's libvirt driver, switches are checked with a NETCONF hello through vmmi's NETCONF client.
  */
 
-const USAGE = 'vmmi lab up|down|status|doctor [--testbed testbeds/local.yaml] [--prefix P] [--place VM=HOST ...]';
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const ASSETS_DIR = process.env.VMMI_ASSETS_DIR ?? '/var/lib/vmmi/assets';
 
-interface LabArgs { sub: string; testbed: string; prefix?: string; place: Map<string, string> }
+type Sub = 'up' | 'down' | 'status' | 'doctor';
+const SPECS = { up: LAB_UP, down: LAB_DOWN, status: LAB_STATUS, doctor: LAB_DOCTOR } as const;
 
-function parseArgs(args: readonly string[]): LabArgs {
-  const [sub, ...rest] = args;
-  let testbed = 'testbeds/local.yaml';
-  let prefix: string | undefined;
-  const place = new Map<string, string>();
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    const v = rest[i + 1];
-    if ((a === '--testbed' || a === '--prefix' || a === '--place') && v === undefined)
-      throw new UsageError(`${a} needs a value; usage: ${USAGE}`);
-    if (a === '--testbed') testbed = v as string;
-    else if (a === '--prefix') prefix = v as string;
-    else if (a === '--place') {
-      const m = /^([^=]+)=([^=]+)$/.exec(v as string);
-      if (m === null) throw new UsageError(`--place takes VM=HOST, got "${v}"; usage: ${USAGE}`);
-      place.set(m[1] as string, m[2] as string);
-    }
-    else throw new UsageError(`unknown argument "${a}"; usage: ${USAGE}`);
-    i++;
+interface LabArgs {
+  sub: Sub; testbed: TestbedRef; prefix?: string; place: Map<string, string>; json: boolean; help: boolean;
+}
+
+function parseLabArgs(args: readonly string[]): LabArgs {
+  const [word, ...rest] = args;
+  if (word === undefined || !Object.hasOwn(SPECS, word)) {
+    throw new UsageError(`${word === undefined ? 'a subcommand is needed' : `unknown subcommand "${word}"`}; `
+      + `subcommands: ${Object.keys(SPECS).join(', ')}`, { hint: `usage: ${LAB_GROUP.usage}` });
   }
-  if (sub === undefined || !['up', 'down', 'status', 'doctor'].includes(sub)) throw new UsageError(`usage: ${USAGE}`);
-  if (place.size > 0 && sub !== 'up') throw new UsageError(`--place is for lab up only; usage: ${USAGE}`);
-  return { sub, testbed, place, ...defined({ prefix }) };
+  const sub = word as Sub;
+  const { values: parsed, help } = parseCommand(rest, SPECS[sub]);
+  // Each subcommand's spec is a subset of these; only `up` has --place, only `status` --json.
+  const values = parsed as { testbed?: string; prefix?: string; place?: string[]; json?: boolean };
+  const place = new Map<string, string>();
+  for (const v of values.place ?? []) {
+    const m = /^([^=]+)=([^=]+)$/.exec(v);
+    if (m === null) throw new UsageError(`--place takes VM=HOST, got "${v}"; usage: ${LAB_UP.usage}`);
+    place.set(m[1] as string, m[2] as string);
+  }
+  return { sub, testbed: resolveTestbed(values.testbed), place, json: values.json === true, help,
+    ...defined({ prefix: values.prefix }) };
 }
 
 /**
@@ -189,22 +192,59 @@ function reportTeardown(r: TeardownResult): number {
   return 1;
 }
 
+/** `lab status --json` (docs/cli.md). */
+export interface LabStatusJson {
+  readonly prefix: string;
+  readonly state: 'up' | 'down' | 'partial';
+  /** The testbed file as given (--testbed, $VMMI_TESTBED or the default). */
+  readonly testbed: string;
+  readonly nodes: ReadonlyArray<{ node: string; ok: boolean; items: readonly string[] }>;
+  /** Where each VM runs (host null: nowhere); empty when the lab is down. */
+  readonly vms: ReadonlyArray<{ vm: string; host: string | null }>;
+  readonly problems: readonly string[];
+  /** Why the VMs could not be located (a libvirtd that does not answer). */
+  readonly guestsError?: string;
+  /** Hardware description of the lab, when the testbed has one (not yet). */
+  readonly hardwareTestbed?: string;
+}
+
+async function status(tb: Testbed, plan: LabPlan, a: LabArgs): Promise<number> {
+  const s = await labStatus(plan);
+  let guestsError: string | undefined;
+  const vms = s.state === 'down' ? [] : await withDrivers(tb, plan, async (d) =>
+    Promise.all(plan.vms.map(async (v) => ({ vm: v.name, host: (await whereRuns(d, v.name)) ?? null }))),
+  ).catch((e: unknown) => {
+    guestsError = (e as Error).message;
+    return [];
+  });
+  const code = s.state === 'up' ? EXIT.ok : EXIT.failed;
+  if (a.json) {
+    const out: LabStatusJson = { prefix: s.prefix, state: s.state, testbed: a.testbed.given, nodes: s.nodes, vms,
+      problems: s.problems, ...defined({ guestsError }) };
+    console.log(JSON.stringify(out, null, 2));
+    return code;
+  }
+  console.log(`lab ${s.prefix}: ${s.state}`);
+  for (const n of s.nodes) console.log(`  ${n.ok ? 'ok  ' : 'FAIL'} ${n.node.padEnd(8)} ${n.items.join(', ')}`);
+  for (const v of vms) console.log(`       ${v.vm}: ${v.host ?? 'not running'}`);
+  if (guestsError !== undefined) console.log(`       guests: ${guestsError}`);
+  for (const p of s.problems) console.log(`  problem: ${p}`);
+  return code;
+}
+
 export const labCommand: Command = {
-  summary: 'bring the emulated lab up, down, show its status, or clean up after a killed run',
-  usage: USAGE,
+  summary: LAB_GROUP.summary,
+  usage: LAB_GROUP.usage,
   async run(args) {
-    if (args[0] === '--help' || args[0] === '-h') {
-      console.log(USAGE);
-      return 0;
-    }
-    const a = parseArgs(args);
+    const a = parseLabArgs(args);
+    if (a.help) return showHelp(SPECS[a.sub], true);
     if (process.getuid?.() !== 0)
       throw new LabError('the emulated lab needs root (network namespaces, libvirtd, FRR)', {
         operation: `lab ${a.sub}`,
         hint: 'run as root',
       });
     // Another prefix is another lab: it gets its own state directory unless VMMI_LAB_DIR says otherwise.
-    const tb = await loadTestbed(a.testbed, a.prefix === undefined ? {}
+    const tb = await loadTestbed(a.testbed.path, a.prefix === undefined ? {}
       : { labPrefix: a.prefix, labDir: process.env.VMMI_LAB_DIR ?? `/var/lib/vmmi/lab/${a.prefix}` });
     const plan = planLab(tb, { assetsDir: ASSETS_DIR });
     switch (a.sub) {
@@ -243,20 +283,8 @@ export const labCommand: Command = {
         }
         return reportTeardown(r);
       }
-      default: {
-        const s = await labStatus(plan);
-        const vms =
-          s.state === 'down'
-            ? []
-            : await withDrivers(tb, plan, async (d) =>
-                Promise.all(plan.vms.map(async (v) => `${v.name}: ${(await whereRuns(d, v.name)) ?? 'not running'}`)),
-              ).catch((e: unknown) => [`guests: ${(e as Error).message}`]);
-        console.log(`lab ${s.prefix}: ${s.state}`);
-        for (const n of s.nodes) console.log(`  ${n.ok ? 'ok  ' : 'FAIL'} ${n.node.padEnd(8)} ${n.items.join(', ')}`);
-        for (const v of vms) console.log(`       ${v}`);
-        for (const p of s.problems) console.log(`  problem: ${p}`);
-        return s.state === 'up' ? 0 : 1;
-      }
+      default:
+        return status(tb, plan, a);
     }
   },
 };

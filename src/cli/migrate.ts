@@ -7,10 +7,12 @@ import { formatResult } from '../migration/format.js';
 import { runMigration, type MigrationDrivers, type RunMigrationOptions } from '../migration/run.js';
 import type { Testbed } from '../model/testbed.js';
 import type { Command } from './command.js';
+import { EXIT } from './exit-codes.js';
+import { migrateJson } from './migrate-json.js';
 import { parseMoveArgs } from './move-args.js';
+import { MIGRATE } from './specs.js';
 import { defined } from '../model/defined.js';
 
-const USAGE = 'vmmi migrate VM --to HOST [--from HOST] [--strategy S] [--family 4|6] [--testbed testbeds/local.yaml]';
 
 /** Opened drivers for one run, adapted to the executor's consumer interfaces, and how to release them. */
 export interface OpenedDrivers {
@@ -25,19 +27,20 @@ export type DriverFactory = (testbed: Testbed, signal: AbortSignal) => Promise<O
 
 /**
  * `vmmi migrate`: one migration with all observers; prints timeline, decomposition, conformance and
- * metrics. SIGINT aborts the run, which rolls back. Exit 0 only when the VM migrated and the
- * measurement is not errored.
+ * metrics (`--json`: one object, migrate-json.ts). SIGINT aborts the run, which rolls back. Exit 0 when
+ * the VM migrated and the measurement is not errored, 3 when the measurement errored or the
+ * infrastructure failed, else 1.
  */
 export function createMigrateCommand(openDrivers: DriverFactory): Command {
   return {
-    summary: 'live-migrate a VM with all observers and print timeline, decomposition and metrics',
-    usage: USAGE,
+    summary: MIGRATE.summary,
+    usage: MIGRATE.usage,
     async run(args) {
-      const move = parseMoveArgs(args, USAGE);
-      if (move === undefined) return 0;
+      const move = parseMoveArgs(args, MIGRATE);
+      if (move === undefined) return EXIT.ok;
       const { vm, strategy, families } = move;
-      const values = { to: move.to, from: move.from, testbed: move.testbed };
-      const testbed = await loadTestbed(values.testbed);
+      const values = { to: move.to, from: move.from };
+      const testbed = await loadTestbed(move.testbed.path);
       const ac = new AbortController();
       const onSigint = (): void => {
         console.error('vmmi migrate: interrupt: aborting the migration and rolling back (Ctrl-C again to force)');
@@ -74,12 +77,14 @@ export function createMigrateCommand(openDrivers: DriverFactory): Command {
           )
             from = hv.name;
         }
+        const runId = randomUUID();
         const result = await runMigration(testbed, {
           vm, to: values.to,
           ...defined({ from, strategy, families }),
-        }, opened.drivers, { ...opened.options, signal: ac.signal, journal: fileJournal(), runId: randomUUID() });
-        console.log(formatResult(result));
-        return result.verdict === 'migrated' && result.health.health !== 'errored' ? 0 : 1;
+        }, opened.drivers, { ...opened.options, signal: ac.signal, journal: fileJournal(), runId });
+        console.log(move.json ? JSON.stringify(migrateJson(result, runId), null, 2) : formatResult(result));
+        if (result.health.health === 'errored' || result.health.infrastructure) return EXIT.errored;
+        return result.verdict === 'migrated' ? EXIT.ok : EXIT.failed;
       } finally {
         process.removeListener('SIGINT', onSigint);
         await opened.close();

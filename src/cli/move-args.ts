@@ -2,7 +2,8 @@
 import { UsageError } from '../errors/classes.js';
 import type { Family } from '../migration/strategies/types.js';
 import { MIGRATION_STRATEGIES, type MigrationStrategy } from '../model/testbed.js';
-import { parseCommandArgs } from './args.js';
+import { formatHelp, parseCommand, resolveTestbed, type TestbedRef } from './args.js';
+import type { MIGRATE, PLAN } from './specs.js';
 import { defined } from '../model/defined.js';
 
 export function parseFamilies(raw: readonly string[] | undefined): Family[] | undefined {
@@ -26,24 +27,24 @@ export interface MoveArgs {
   readonly from?: string;
   readonly strategy?: MigrationStrategy;
   readonly families?: Family[];
-  readonly testbed: string;
+  readonly testbed: TestbedRef;
+  readonly json: boolean;
 }
 
-export function parseMoveArgs(args: readonly string[], usage: string): MoveArgs | undefined {
-  const { values, positionals } = parseCommandArgs(args, {
-    to: { type: 'string' }, from: { type: 'string' }, strategy: { type: 'string' },
-    family: { type: 'string', multiple: true }, testbed: { type: 'string', default: 'testbeds/local.yaml' },
-  }, usage);
-  if (values.help === true) {
-    console.log(`usage: ${usage}`);
+export function parseMoveArgs(args: readonly string[], spec: typeof PLAN | typeof MIGRATE): MoveArgs | undefined {
+  const { values, positionals, help } = parseCommand(args, spec);
+  if (help) {
+    console.log(formatHelp(spec));
     return undefined;
   }
   const [vm] = positionals;
-  if (vm === undefined || values.to === undefined || positionals.length > 1) throw new UsageError(`usage: ${usage}`);
+  if (vm === undefined || values.to === undefined) {
+    throw new UsageError(`${vm === undefined ? 'VM' : '--to HOST'} is required; usage: ${spec.usage}`);
+  }
   const strategy = parseStrategy(values.strategy);
   const families = parseFamilies(values.family);
   return {
-    vm, to: values.to, testbed: values.testbed ?? 'testbeds/local.yaml',
+    vm, to: values.to, testbed: resolveTestbed(values.testbed), json: values.json === true,
     ...defined({ from: values.from, strategy, families }),
   };
 }

@@ -1,23 +1,40 @@
 import { loadTestbed } from '../inventory/load.js';
-import { formatPlan, planMigration } from '../migration/plan.js';
+import { formatPlan, PHASES, planMigration, type MigrationPlan } from '../migration/plan.js';
+import { describeOp } from '../migration/strategies/ops.js';
+import type { DeviceOp } from '../migration/strategies/types.js';
 import type { Command } from './command.js';
+import { EXIT } from './exit-codes.js';
 import { parseMoveArgs } from './move-args.js';
+import { PLAN } from './specs.js';
 import { defined } from '../model/defined.js';
 
-const USAGE = 'vmmi plan VM --to HOST [--from HOST] [--strategy S] [--family 4|6] [--testbed testbeds/local.yaml]';
+const opJson = (op: DeviceOp): DeviceOp & { text: string } => ({ ...op, text: describeOp(op) });
+
+/** The `--json` form of a plan (docs/cli.md): the testbed and VM objects reduced to their names. */
+export function planJson(p: MigrationPlan): Record<string, unknown> {
+  return {
+    vm: p.vm.name, source: p.source, destination: p.destination, strategy: p.strategy.strategy,
+    families: p.families,
+    transactions: Object.fromEntries(PHASES.map((ph) =>
+      [ph, p.transactions[ph].map((tx) => ({ device: tx.device, ops: tx.ops.map(opJson) }))])),
+    diffs: p.diffs, rollback: p.rollback.map(opJson), notes: p.strategy.notes,
+    ...defined({ destinationSubnet: p.destinationSubnet, gateway: p.strategy.gateway,
+      extraRttMs: p.strategy.extraRttMs }),
+  };
+}
 
 /** `vmmi plan`: prints the ordered device operations and config diffs of a migration; touches nothing. */
 export const planCommand: Command = {
-  summary: 'print the device operations and config diffs a migration would make (touches nothing)',
-  usage: USAGE,
+  summary: PLAN.summary,
+  usage: PLAN.usage,
   async run(args) {
-    const move = parseMoveArgs(args, USAGE);
-    if (move === undefined) return 0;
-    const testbed = await loadTestbed(move.testbed);
+    const move = parseMoveArgs(args, PLAN);
+    if (move === undefined) return EXIT.ok;
+    const testbed = await loadTestbed(move.testbed.path);
     const plan = planMigration(testbed, move.vm, move.to, {
       ...defined({ from: move.from, strategy: move.strategy, families: move.families }),
     });
-    console.log(formatPlan(plan));
-    return 0;
+    console.log(move.json ? JSON.stringify(planJson(plan), null, 2) : formatPlan(plan));
+    return EXIT.ok;
   },
 };

@@ -1,10 +1,11 @@
 import { formatRecovery, recoverRuns } from '../harness/recover.js';
 import { openTestbed } from '../harness/open.js';
 import { loadTestbed } from '../inventory/load.js';
-import { parseCommandArgs } from './args.js';
+import { parseCommand, resolveTestbed } from './args.js';
 import type { Command } from './command.js';
-
-const USAGE = 'vmmi recover [--testbed testbeds/local.yaml]';
+import { EXIT } from './exit-codes.js';
+import { showHelp } from './help.js';
+import { RECOVER } from './specs.js';
 
 /**
  * `vmmi recover`: finishes what an interrupted controller left (open run journals): the VM is located
@@ -12,20 +13,26 @@ const USAGE = 'vmmi recover [--testbed testbeds/local.yaml]';
  * run the same recovery before they start. Exit 1 when a journal still needs a human.
  */
 export const recoverCommand: Command = {
-  summary: 'recover runs interrupted by a dead controller (run journals): network back or forward to match the VM',
-  usage: USAGE,
+  summary: RECOVER.summary,
+  usage: RECOVER.usage,
   async run(args) {
-    const { values } = parseCommandArgs(args, { testbed: { type: 'string', default: 'testbeds/local.yaml' } }, USAGE);
-    if (values.help === true) {
-      console.log(`usage: ${USAGE}`);
-      return 0;
-    }
-    const tb = await loadTestbed(values.testbed ?? 'testbeds/local.yaml');
+    const { values, help } = parseCommand(args, RECOVER);
+    if (help) return showHelp(RECOVER, true);
+    const json = values.json === true;
+    const ref = resolveTestbed(values.testbed);
+    const tb = await loadTestbed(ref.path);
     const opened = await openTestbed(tb);
     try {
-      const rs = await recoverRuns(tb, opened.drivers, { log: (l) => console.log(l) });
-      console.log(formatRecovery(rs));
-      return rs.every((r) => r.done || r.decision.action === 'skipped') ? 0 : 1;
+      // With --json the progress lines go to stderr: stdout holds the one object.
+      const rs = await recoverRuns(tb, opened.drivers, { log: (l) => (json ? console.error(l) : console.log(l)) });
+      if (json) {
+        console.log(JSON.stringify({
+          testbed: ref.given,
+          runs: rs.map((r) => ({ runId: r.runId, vm: r.vm, action: r.decision.action, why: r.decision.why,
+            done: r.done, ...(r.error === undefined ? {} : { error: r.error }) })),
+        }, null, 2));
+      } else console.log(formatRecovery(rs));
+      return rs.every((r) => r.done || r.decision.action === 'skipped') ? EXIT.ok : EXIT.failed;
     } finally {
       await opened.close();
     }

@@ -4,9 +4,10 @@ import { UsageError } from '../errors/classes.js';
 import { HistoryStore } from '../report/history.js';
 import { buildReportModel } from '../report/model.js';
 import { writeReport } from '../report/write.js';
+import { formatHelp, parseCommand } from './args.js';
 import type { Command } from './command.js';
+import { REPORT } from './specs.js';
 
-const USAGE = 'vmmi report [--since ISO|7d|12h] [--history FILE] [--out DIR]';
 
 export interface ReportArgs {
   readonly sinceMs: number | undefined;
@@ -24,36 +25,24 @@ export function parseSince(value: string, nowMs: number): number {
 }
 
 export function parseReportArgs(args: readonly string[], nowMs: number): ReportArgs | 'help' {
-  let sinceMs: number | undefined;
-  let history = 'reports/history.sqlite';
-  let out = 'reports';
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if (a === '--help' || a === '-h') return 'help';
-    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    if (flag !== '--since' && flag !== '--history' && flag !== '--out') {
-      throw new UsageError(`unknown option "${a}"; usage: ${USAGE}`);
-    }
-    const v = inline ?? args[++i];
-    if (v === undefined || v === '') throw new UsageError(`${flag} needs a value; usage: ${USAGE}`);
-    if (flag === '--since') sinceMs = parseSince(v, nowMs);
-    else if (flag === '--history') history = v;
-    else out = v;
-  }
-  return { sinceMs, history, out };
+  const { values, help } = parseCommand(args, REPORT);
+  if (help) return 'help';
+  if (values.history === '' || values.out === '') throw new UsageError(`--history and --out need a value`);
+  return {
+    sinceMs: values.since === undefined ? undefined : parseSince(values.since, nowMs),
+    history: values.history ?? REPORT.options.history.default, out: values.out ?? REPORT.options.out.default,
+  };
 }
 
 /** Regenerates CSV + HTML from the history database, e.g. for the last week of nightly runs. */
 export const reportCommand: Command = {
-  summary: 'regenerate CSV and HTML reports from the run history',
-  usage: USAGE,
+  summary: REPORT.summary,
+  usage: REPORT.usage,
   run(args) {
     const now = new Date();
     const parsed = parseReportArgs(args, now.getTime());
     if (parsed === 'help') {
-      console.log(
-        `usage: ${USAGE}\n\n  --since    only attempts started at/after an ISO time or within an age (7d, 12h)\n  --history  SQLite history file (default reports/history.sqlite)\n  --out      parent folder of the report folder (default reports)`,
-      );
+      console.log(formatHelp(REPORT));
       return Promise.resolve(0);
     }
     const historyFile = resolve(parsed.history);

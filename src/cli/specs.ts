@@ -1,0 +1,117 @@
+/**
+ * What each `vmmi` command accepts: summary, usage, options, subcommands, `--json` shape. Plain data,
+ * so `vmmi --help` and `vmmi <command> --help` are answered without loading any command module; the
+ * command modules parse their arguments with the same specs (args.ts `parseCommand`).
+ */
+import { JSON_OPTION, TESTBED_OPTION, type ArgSpec, type OptionSpecs } from './args.js';
+
+/** A command group: either one ArgSpec, or subcommands each with their own. */
+export interface CommandSpec extends ArgSpec {
+  readonly subcommands?: Readonly<Record<string, ArgSpec>>;
+}
+
+const TESTBED = { testbed: TESTBED_OPTION } as const;
+
+const testbedFile = (name: string, summary: string, extra: Partial<ArgSpec> = {}) => ({
+  name: `vmmi testbed ${name}`, usage: `vmmi testbed ${name} FILE`, summary,
+  positionals: ['FILE'], options: {}, ...extra,
+}) as const;
+
+export const TESTBED_VALIDATE = {
+  ...testbedFile('validate', 'check a testbed file; every problem as file:line:col  path: message'),
+  usage: 'vmmi testbed validate FILE [--json]', options: { json: JSON_OPTION },
+  json: '{ file, valid, name?, counts?: { sites, hypervisors, switches, links, subnets, vms }, '
+    + 'issues?: [{ path, message, file?, line?, col? }] }',
+  notes: ['exit codes: 0 valid, 2 invalid or unreadable'],
+} as const satisfies ArgSpec;
+export const TESTBED_SHOW = testbedFile('show', 'print the resolved testbed as JSON (secrets shown as references)');
+export const TESTBED_SCHEMA = {
+  name: 'vmmi testbed schema', usage: 'vmmi testbed schema', options: {},
+  summary: 'print the JSON Schema of testbed files (for editors)',
+} as const satisfies ArgSpec;
+
+export const TESTBED_GROUP: CommandSpec = {
+  name: 'vmmi testbed', usage: 'vmmi testbed validate|show|schema ...', options: {},
+  summary: 'validate, show or export the schema of a testbed file',
+  subcommands: { validate: TESTBED_VALIDATE, show: TESTBED_SHOW, schema: TESTBED_SCHEMA },
+};
+
+const LAB_OPTIONS = {
+  ...TESTBED,
+  prefix: { type: 'string', valueName: 'P', description: 'lab prefix: another prefix is another lab' },
+} as const satisfies OptionSpecs;
+
+const lab = <O extends OptionSpecs>(sub: string, summary: string, options: O) => ({
+  name: `vmmi lab ${sub}`, summary, options,
+  usage: `vmmi lab ${sub} ${Object.entries(options).map(([n, o]) => (n === 'place' ? '[--place VM=HOST ...]'
+    : `[--${n}${o.type === 'string' ? ` ${o.valueName ?? 'VALUE'}` : ''}]`)).join(' ')}`,
+  notes: ['needs root (network namespaces, libvirtd, FRR)'],
+}) satisfies ArgSpec;
+
+export const LAB_UP = lab('up', 'build the lab assets and bring the emulated lab up until its health checks pass', {
+  ...LAB_OPTIONS,
+  place: { type: 'string', multiple: true, valueName: 'VM=HOST', description: 'boot VM on HOST instead of its home' },
+});
+export const LAB_DOWN = lab('down', 'tear the emulated lab down; exit 1 when anything is left', LAB_OPTIONS);
+export const LAB_DOCTOR = lab('doctor', 'find and remove what a killed run left; retire the run journals of this lab',
+  LAB_OPTIONS);
+export const LAB_STATUS = {
+  ...lab('status', 'show what of the lab exists and runs, per node; exit 0 only when it is up',
+    { ...LAB_OPTIONS, json: JSON_OPTION }),
+  json: '{ prefix, state: up|down|partial, testbed, nodes: [{ node, ok, items }], vms: [{ vm, host }], '
+    + 'problems, hardwareTestbed? }',
+} as const satisfies ArgSpec;
+
+export const LAB_GROUP: CommandSpec = {
+  name: 'vmmi lab', usage: 'vmmi lab up|down|status|doctor [--testbed FILE] [--prefix P] [--place VM=HOST ...]',
+  options: {}, summary: 'bring the emulated lab up, down, show its status, or clean up after a killed run',
+  subcommands: { up: LAB_UP, down: LAB_DOWN, status: LAB_STATUS, doctor: LAB_DOCTOR },
+};
+
+const MOVE_OPTIONS = {
+  to: { type: 'string', valueName: 'HOST', description: 'destination hypervisor (required)' },
+  from: { type: 'string', valueName: 'HOST', description: 'source hypervisor (default: where the VM runs now)' },
+  strategy: { type: 'string', valueName: 'S', description: 'migration strategy (default: the testbed\'s)' },
+  family: { type: 'string', multiple: true, valueName: '4|6', description: 'address family to move (repeatable)' },
+  ...TESTBED,
+  json: JSON_OPTION,
+} as const satisfies OptionSpecs;
+
+const moveUsage = (c: string): string =>
+  `vmmi ${c} VM --to HOST [--from HOST] [--strategy S] [--family 4|6] [--testbed FILE] [--json]`;
+
+export const PLAN = {
+  name: 'vmmi plan', usage: moveUsage('plan'), options: MOVE_OPTIONS, positionals: ['VM'],
+  summary: 'print the device operations and config diffs a migration would make (touches nothing)',
+  json: '{ vm, source, destination, strategy, families, destinationSubnet?, transactions: { prepare, '
+    + 'switchover, cleanup: [{ device, ops: [{ op, device, ..., text }] }] }, diffs, rollback, extraRttMs?, notes }',
+} as const satisfies ArgSpec;
+
+export const MIGRATE = {
+  name: 'vmmi migrate', usage: moveUsage('migrate'), options: MOVE_OPTIONS, positionals: ['VM'],
+  summary: 'live-migrate a VM with all observers and print timeline, decomposition and metrics',
+  json: '{ verdict, health, vm, source, destination, strategy, runId, families: { "4": { gap_tx_ms: '
+    + '{ value, unit, method, resolutionMs, clock, flow } , ... } }, metrics, flows, timeline, attempts }',
+  notes: ['exit codes: 0 migrated and measured, 1 not migrated (refused, rolled back, failed), '
+    + '3 measurement errored or infrastructure failure'],
+} as const satisfies ArgSpec;
+
+export const RECOVER = {
+  name: 'vmmi recover', usage: 'vmmi recover [--testbed FILE] [--json]', options: { ...TESTBED, json: JSON_OPTION },
+  summary: 'recover runs interrupted by a dead controller (run journals): network back or forward to match the VM',
+  json: '{ testbed, runs: [{ runId, vm, action, why, done, error? }] }',
+  notes: ['exit codes: 0 nothing left to do, 1 a journal still needs a human'],
+} as const satisfies ArgSpec;
+
+export const REPORT = {
+  name: 'vmmi report', usage: 'vmmi report [--since ISO|7d|12h] [--history FILE] [--out DIR]',
+  summary: 'regenerate CSV and HTML reports from the run history',
+  options: {
+    since: { type: 'string', valueName: 'ISO|7d|12h', description: 'only attempts started at/after a time or age' },
+    history: { type: 'string', valueName: 'FILE', default: 'reports/history.sqlite', description: 'history file' },
+    out: { type: 'string', valueName: 'DIR', default: 'reports', description: 'parent folder of the report folder' },
+  },
+} as const satisfies ArgSpec;
+
+// `vmmi run` and `vmmi init`: specs next to each other in suite-specs.ts.
+export { INIT, RUN } from './suite-specs.js';
