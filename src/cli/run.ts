@@ -1,5 +1,5 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors/classes.js';
@@ -143,8 +143,8 @@ async function runChild(argv: readonly string[], cwd: string, env: Record<string
   });
 }
 
-/** Prints where the run's reports are: the report folder it made (if any), JUnit and history. */
-async function printReports(out: string, before: readonly string[]): Promise<void> {
+/** Prints where the run's reports are: the report folder it made, JUnit and history (those it wrote). */
+async function printReports(out: string, before: readonly string[], startedMs: number): Promise<void> {
   const folder = (await reportFolders(out)).filter((n) => !before.includes(n)).at(-1);
   if (folder !== undefined) {
     const dir = join(out, folder);
@@ -153,7 +153,9 @@ async function printReports(out: string, before: readonly string[]): Promise<voi
   }
   const junit = join(out, 'junit.xml');
   const history = join(out, 'history.sqlite');
-  const more = [existsSync(junit) ? `JUnit ${junit}` : '', existsSync(history) ? `history ${history}` : '']
+  const fresh = async (f: string): Promise<boolean> =>
+    ((await stat(f).catch(() => undefined))?.mtimeMs ?? -Infinity) >= startedMs - 1000;
+  const more = [await fresh(junit) ? `JUnit ${junit}` : '', await fresh(history) ? `history ${history}` : '']
     .filter((s) => s !== '');
   if (more.length > 0) console.log(`vmmi run: ${more.join(', ')}`);
 }
@@ -210,11 +212,12 @@ export const runCommand: Command = {
       console.log(`vmmi run: testbed ${tb.name} (${testbed.given}), suite ${shown}, reports under ${out}`);
     }
     const before = await reportFolders(out);
+    const startedMs = Date.now();
     const code = await runChild([process.execPath, playwrightCli(dirname(suite.config)), ...plan.argv],
       dirname(suite.config), {
         VMMI_TESTBED: testbed.path, VMMI_REPORT_DIR: out, PLAYWRIGHT_JUNIT_OUTPUT_NAME: join(out, 'junit.xml'),
       });
-    if (!plan.list) await printReports(out, before);
+    if (!plan.list) await printReports(out, before, startedMs);
     return code;
   },
 };
