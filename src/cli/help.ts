@@ -7,7 +7,7 @@ import type { CommandSpec } from './specs.js';
 export function groupHelp(spec: CommandSpec): string {
   const subs = Object.entries(spec.subcommands ?? {});
   const width = Math.max(...subs.map(([n]) => n.length));
-  return [`usage: ${spec.usage}`, '', spec.summary, '', 'subcommands:',
+  return [`usage: ${spec.usage.split('\n').join('\n       ')}`, '', spec.summary, '', 'subcommands:',
     ...subs.map(([n, s]) => `  ${n.padEnd(width)}  ${s.summary}`), '',
     `${spec.name} <subcommand> --help for its options`].join('\n');
 }

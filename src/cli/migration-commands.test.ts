@@ -11,7 +11,10 @@ import { planCommand } from './plan.js';
 const repo = join(import.meta.dirname, '../..');
 const vmmi = async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
   try {
-    const r = await promisify(execFile)('node', [join(repo, 'bin/vmmi.js'), ...args], { cwd: repo });
+    // The default testbed is asked for: a VMMI_TESTBED of the calling environment would replace it.
+    const env = { ...process.env };
+    delete env.VMMI_TESTBED;
+    const r = await promisify(execFile)('node', [join(repo, 'bin/vmmi.js'), ...args], { cwd: repo, env });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };

@@ -31,7 +31,8 @@ export const TESTBED_SCHEMA = {
 } as const satisfies ArgSpec;
 
 export const TESTBED_GROUP: CommandSpec = {
-  name: 'vmmi testbed', usage: 'vmmi testbed validate|show|schema ...', options: {},
+  name: 'vmmi testbed', options: {},
+  usage: 'vmmi testbed validate FILE [--json]\nvmmi testbed show FILE\nvmmi testbed schema',
   summary: 'validate, show or export the schema of a testbed file',
   subcommands: { validate: TESTBED_VALIDATE, show: TESTBED_SHOW, schema: TESTBED_SCHEMA },
 };
