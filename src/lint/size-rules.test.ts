@@ -19,12 +19,16 @@ function fn(body: number): string {
   return `export function long(): number {\n  let total = 0;\n${lines.join('\n')}\n  return total;\n}\n`;
 }
 
-async function sizeMessages(code: string, filePath: string): Promise<ESLint.LintResult['messages']> {
+/** Messages of `rule` when the project's config lints `code` as if it were the file `filePath`. */
+async function ruleMessages(code: string, filePath: string, rule: string): Promise<ESLint.LintResult['messages']> {
   const eslint = new ESLint({ cwd: repo, overrideConfig: tseslint.configs.disableTypeChecked });
   const [result] = await eslint.lintText(code, { filePath: join(repo, filePath) });
   expect(result?.messages.filter((m) => m.fatal === true), 'the file parses').toEqual([]);
-  return result?.messages.filter((m) => m.ruleId === 'max-lines-per-function') ?? [];
+  return result?.messages.filter((m) => m.ruleId === rule) ?? [];
 }
+
+const sizeMessages = (code: string, filePath: string) => ruleMessages(code, filePath, 'max-lines-per-function');
+const lengthMessages = (code: string, filePath: string) => ruleMessages(code, filePath, 'max-len');
 
 test('a 120-line function in src/ is reported by max-lines-per-function', async () => {
   const messages = await sizeMessages(fn(116), 'src/x/long.ts');
@@ -49,13 +53,6 @@ test('tests and specs are exempt: a long test body is no finding', async () => {
   expect(await sizeMessages(fn(116), 'src/x/long.test.ts')).toEqual([]);
   expect(await sizeMessages(fn(116), 'bench/long.spec.ts')).toEqual([]);
 });
-
-async function lengthMessages(code: string, filePath: string): Promise<ESLint.LintResult['messages']> {
-  const eslint = new ESLint({ cwd: repo, overrideConfig: tseslint.configs.disableTypeChecked });
-  const [result] = await eslint.lintText(code, { filePath: join(repo, filePath) });
-  expect(result?.messages.filter((m) => m.fatal === true), 'the file parses').toEqual([]);
-  return result?.messages.filter((m) => m.ruleId === 'max-len') ?? [];
-}
 
 test('a code line over 120 characters is reported by max-len, in src/, tests and suites alike', async () => {
   const names = Array.from({ length: 12 }, (_, i) => `alpha${i}`);

@@ -1,5 +1,5 @@
 import type { AgentMainConfig } from '../udp/agent-main.js';
-import { placementArgv, REPO_ROOT, type ProbePlacement } from '../udp/run.js';
+import { placementArgv, placementLabel, REPO_ROOT, type ProbePlacement } from '../udp/run.js';
 import { spawnLocal } from '../udp/spawn.js';
 import { runTcpSession, type TcpSessionOptions, type TcpSessionResult } from './session.js';
 import { defined } from '../../model/defined.js';
@@ -16,12 +16,7 @@ export type TcpSessionOutcome =
  */
 export async function runTcpSessionAt(placement: ProbePlacement, o: Omit<TcpSessionOptions, 'signal'>,
   signal?: AbortSignal): Promise<TcpSessionOutcome> {
-  const where =
-    placement.kind === 'netns'
-      ? `netns:${placement.netns}`
-      : placement.kind === 'ssh'
-        ? `ssh:${placement.host}`
-        : placement.kind;
+  const where = placementLabel(placement);
   if (placement.kind === 'in-process') {
     try {
       return { ok: true, result: await runTcpSession({ ...o, ...defined({ signal }) }), where };

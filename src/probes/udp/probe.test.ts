@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { summarizeFlow } from '../../measure/summarize.js';
 import { startReflector } from './reflector.js';
-import { runUdpProbe } from './run.js';
+import { placementLabel, runUdpProbe } from './run.js';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -85,4 +85,12 @@ test('flowResults turns a probe that never started into ERRORED flow results', a
   const [r] = flowResults(cfg, res, { triggerMs: 0 });
   expect(r?.health.status).toBe('errored');
   expect(r?.health.reasons.find((x) => x.rule === 'probe-failed')?.detail).toMatch(/vmmiprb-does-not-exist|exited/);
+});
+
+test('a placement is named as the probe messages say it: netns, ssh host, local, in-process', () => {
+  expect(placementLabel({ kind: 'netns', netns: 'vmmi-client' })).toBe('netns:vmmi-client');
+  expect(placementLabel({ kind: 'local', nice: -5 })).toBe('local');
+  expect(placementLabel({ kind: 'in-process' })).toBe('in-process');
+  const spawner = (): never => { throw new Error('not started'); };
+  expect(placementLabel({ kind: 'ssh', host: 'tg1', spawner, agentArgv: [] })).toBe('ssh:tg1');
 });

@@ -20,6 +20,12 @@ export type ProbePlacement =
       readonly agentArgv: readonly string[];
     };
 
+/** Where a probe runs, as the messages say it: `netns:NAME`, `ssh:HOST`, `local` or `in-process`. */
+export function placementLabel(placement: ProbePlacement): string {
+  if (placement.kind === 'netns') return `netns:${placement.netns}`;
+  return placement.kind === 'ssh' ? `ssh:${placement.host}` : placement.kind;
+}
+
 /** Package root: the working directory of local agents. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** agent-main.ts in a checkout (started through tsx), dist/probes/udp/agent-main.js when built. */
@@ -112,12 +118,7 @@ export function startUdpProbe(placement: ProbePlacement, cfg: AgentConfig, o: Ud
     o.onRecord?.(r);
   };
   const limit = o.timeoutMs ?? Math.max(...cfg.flows.map((f) => f.durationMs)) + (cfg.drainMs ?? 500) + 20_000;
-  const where =
-    placement.kind === 'netns'
-      ? `netns:${placement.netns}`
-      : placement.kind === 'ssh'
-        ? `ssh:${placement.host}`
-        : placement.kind;
+  const where = placementLabel(placement);
   const finish = (failure: string | undefined, stderr: string): UdpProbeResult => {
     if (failure !== undefined) onNoHello(new Error(failure));
     else onNoHello(new Error('probe ended without starting'));
