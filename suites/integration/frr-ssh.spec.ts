@@ -81,12 +81,17 @@ test('host routes through vtysh: add (non-canonical IPv6 input), verify, read ba
     await d.addHostRoute({ prefix: '198.18.30.5/32', nextHop: '198.18.31.1' });
     await d.addHostRoute({ prefix: '2001:2:0:30:0:0:0:5/128', device: 'lo' });
     expect(await d.readRunningConfig()).toContain('ip route 198.18.30.5/32 198.18.31.1');
-    const routes = await d.readRoutes();
+    // The driver verifies its change in the running config; staticd hands the routes to zebra's RIB
+    // asynchronously, so the RIB read waits (bounded) until both are there.
+    let routes = await d.readRoutes();
+    await expect.poll(async () => {
+      routes = await d.readRoutes();
+      return ['198.18.30.5/32', '2001:2:0:30::5/128'].filter((p) => routes.some((r) => r.prefix === p));
+    }, { timeout: 5_000, message: 'both routes in the RIB' }).toHaveLength(2);
     expect(routes.find((r) => r.prefix === '198.18.30.5/32')).toMatchObject({
       protocol: 'static',
       nextHops: ['198.18.31.1'],
     });
-    expect(routes.some((r) => r.prefix === '2001:2:0:30::5/128')).toBe(true);
     expect(changes.map((c) => [c.same, c.rolledBack])).toEqual([
       [false, false],
       [false, false],
