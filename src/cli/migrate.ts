@@ -9,7 +9,7 @@ import type { Testbed } from '../model/testbed.js';
 import type { Command } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { migrateJson } from './migrate-json.js';
-import { parseMoveArgs } from './move-args.js';
+import { checkMoveNames, parseMoveArgs } from './move-args.js';
 import { MIGRATE } from './specs.js';
 import { defined } from '../model/defined.js';
 
@@ -41,6 +41,7 @@ export function createMigrateCommand(openDrivers: DriverFactory): Command {
       const { vm, strategy, families } = move;
       const values = { to: move.to, from: move.from };
       const testbed = await loadTestbed(move.testbed.path);
+      checkMoveNames(testbed, move, move.testbed.given);
       const ac = new AbortController();
       const onSigint = (): void => {
         console.error('vmmi migrate: interrupt: aborting the migration and rolling back (Ctrl-C again to force)');

@@ -44,7 +44,7 @@ test('plan usage errors are UsageErrors (exit 2) naming what is wrong', async ()
   expect(bad.message).toContain('unknown strategy "lisp"; supported: l2, host-route-static');
   expect((await fails(['vm1', '--testbed', tbFile])).code).toBe('USAGE');
   expect((await fails(['vm1', '--to', 'hv9', '--testbed', tbFile])).message).toContain(
-    'unknown destination hypervisor "hv9"',
+    '--to: unknown hypervisor "hv9"',
   );
   expect((await fails(['vm1', '--to', 'hv3', '--family', '5', '--testbed', tbFile])).message).toContain(
     '--family must be 4 or 6',

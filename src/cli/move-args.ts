@@ -48,3 +48,26 @@ export function parseMoveArgs(args: readonly string[], spec: typeof PLAN | typeo
     ...defined({ from: values.from, strategy, families }),
   };
 }
+
+/** What `checkMoveNames` needs of a testbed: the names a move may mention. */
+export interface MoveNames {
+  readonly vms: readonly { readonly name: string }[];
+  readonly hypervisors: readonly { readonly name: string }[];
+}
+
+/**
+ * Refuses a move that names a VM or hypervisor the testbed does not have, before anything connects:
+ * a typo is a usage error naming the valid names, never a connection failure to some hypervisor.
+ */
+export function checkMoveNames(tb: MoveNames, move: Pick<MoveArgs, 'vm' | 'to' | 'from'>, file: string): void {
+  const vms = tb.vms.map((v) => v.name);
+  const hosts = tb.hypervisors.map((h) => h.name);
+  if (!vms.includes(move.vm)) {
+    throw new UsageError(`unknown VM "${move.vm}" in ${file}; VMs: ${vms.join(', ') || 'none'}`);
+  }
+  for (const [flag, host] of [['--to', move.to], ['--from', move.from]] as const) {
+    if (host !== undefined && !hosts.includes(host)) {
+      throw new UsageError(`${flag}: unknown hypervisor "${host}" in ${file}; hypervisors: ${hosts.join(', ')}`);
+    }
+  }
+}

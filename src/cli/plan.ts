@@ -4,7 +4,7 @@ import { describeOp } from '../migration/strategies/ops.js';
 import type { DeviceOp } from '../migration/strategies/types.js';
 import type { Command } from './command.js';
 import { EXIT } from './exit-codes.js';
-import { parseMoveArgs } from './move-args.js';
+import { checkMoveNames, parseMoveArgs } from './move-args.js';
 import { PLAN } from './specs.js';
 import { defined } from '../model/defined.js';
 
@@ -31,6 +31,7 @@ export const planCommand: Command = {
     const move = parseMoveArgs(args, PLAN);
     if (move === undefined) return EXIT.ok;
     const testbed = await loadTestbed(move.testbed.path);
+    checkMoveNames(testbed, move, move.testbed.given);
     const plan = planMigration(testbed, move.vm, move.to, {
       ...defined({ from: move.from, strategy: move.strategy, families: move.families }),
     });

@@ -1,4 +1,5 @@
 import { formatRecovery, recoverRuns } from '../harness/recover.js';
+import { openJournals, journalDir } from '../harness/journal-file.js';
 import { openTestbed } from '../harness/open.js';
 import { loadTestbed } from '../inventory/load.js';
 import { parseCommand, resolveTestbed } from './args.js';
@@ -21,6 +22,12 @@ export const recoverCommand: Command = {
     const json = values.json === true;
     const ref = resolveTestbed(values.testbed);
     const tb = await loadTestbed(ref.path);
+    // Nothing interrupted: say so without connecting to any device.
+    if ((await openJournals()).length === 0) {
+      if (json) console.log(JSON.stringify({ testbed: ref.given, runs: [] }, null, 2));
+      else console.log(`vmmi recover: nothing to recover (no open run journal in ${journalDir()})`);
+      return EXIT.ok;
+    }
     const opened = await openTestbed(tb);
     try {
       // With --json the progress lines go to stderr: stdout holds the one object.

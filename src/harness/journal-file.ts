@@ -51,7 +51,12 @@ class FileJournalHandle implements JournalHandle {
   }
 }
 
-export function fileJournal(dir = join(stateDir(), 'journal')): RunJournal {
+/** Where run journals are kept: `journal/` under the state directory. */
+export function journalDir(): string {
+  return join(stateDir(), 'journal');
+}
+
+export function fileJournal(dir = journalDir()): RunJournal {
   return {
     async open(header) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -76,7 +81,7 @@ export interface OpenJournal {
  * Journals not yet retired. A torn last line (the writer died mid-write) is ignored: the step it
  * describes had not been acknowledged to the executor either.
  */
-export async function openJournals(dir = join(stateDir(), 'journal')): Promise<OpenJournal[]> {
+export async function openJournals(dir = journalDir()): Promise<OpenJournal[]> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => n.endsWith('.jsonl')).sort();
