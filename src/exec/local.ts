@@ -14,7 +14,12 @@ export async function runLocal(argv: readonly string[], options: RunOptions = {}
   const r = await execa(file, args, {
     reject: false,
     timeout: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
-    ...defined({ cancelSignal: options.signal }),
+    // Each command gets its own signal that follows the caller's: a run's signal is shared by many
+    // commands at once (the route monitor seeds 10 tables in parallel), and execa listens on the signal
+    // it is given until the command ends, so 11 concurrent commands on one signal tripped Node's
+    // MaxListeners warning although every listener is removed. A dependent signal (AbortSignal.any)
+    // adds no listener to the caller's signal.
+    ...defined({ cancelSignal: options.signal === undefined ? undefined : AbortSignal.any([options.signal]) }),
     ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
     ...defined({ cwd: options.cwd }),
     env: { LC_ALL: 'C', ...options.env },
