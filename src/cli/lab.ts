@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../util/layout.js';
 import { openHypervisorDriver } from '../drivers/hypervisor/registry.js';
 import type { HypervisorDriver } from '../drivers/hypervisor/types.js';
 import { LabError, UsageError } from '../errors/classes.js';
@@ -28,7 +28,6 @@ import { defined } from '../model/defined.js';
  * vmmi's libvirt driver, switches are checked with a NETCONF hello through vmmi's NETCONF client.
  */
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const ASSETS_DIR = process.env.VMMI_ASSETS_DIR ?? '/var/lib/vmmi/assets';
 
 type Sub = 'up' | 'down' | 'status' | 'doctor';
@@ -250,7 +249,7 @@ export const labCommand: Command = {
     switch (a.sub) {
       case 'up': {
         const bootAt = bootHosts(tb, plan, a.place); // a bad --place is refused before anything changes
-        const b = await runLocal([`${REPO}/scripts/build-lab-assets`], {
+        const b = await runLocal([`${PACKAGE_ROOT}/scripts/build-lab-assets`], {
           timeoutMs: 600_000,
           env: { VMMI_ASSETS_DIR: ASSETS_DIR },
         });

@@ -4,9 +4,9 @@
  * and records its RunRecords as typed attachments for the reporter. Worker-scoped resources are shared
  * by the specs of one worker: labs and hardware run with one worker.
  */
+import { PACKAGE_ROOT } from '../util/layout.js';
 import { test as base, type TestInfo } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { execFileText } from '../exec/spawn.js';
 import { fileJournal } from '../harness/journal-file.js';
 import { openTestbed, progressPrinter, type OpenedTestbed } from '../harness/open.js';
@@ -21,7 +21,6 @@ import { insecureHostKeyConnections } from '../transports/ssh.js';
 import { recordManifestFacts, recordRun } from './attachments.js';
 import { defined } from '../model/defined.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface MigrateRequest {
   readonly to: string;
@@ -83,7 +82,7 @@ interface TestFixtures {
  * project, which is not vmmi's own directory when vmmi is an installed package).
  */
 export async function vmmiCli(args: readonly string[], timeoutMs: number): Promise<string> {
-  const r = await execFileText([process.execPath, `${REPO}/bin/vmmi.js`, ...args],
+  const r = await execFileText([process.execPath, `${PACKAGE_ROOT}/bin/vmmi.js`, ...args],
     { cwd: process.cwd(), keepLocale: true, timeoutMs, maxBuffer: 16 << 20 });
   return r.stdout + r.stderr;
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
+import { PACKAGE_ROOT } from '../util/layout.js';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { runLocal } from '../exec/local.js';
 import type { ParamMap, RunManifest } from '../report/record.js';
 import { CONTROLLER_CLOCK } from '../util/stamp.js';
@@ -15,12 +15,11 @@ import { defined } from '../model/defined.js';
  * (visible in the report) instead of failing the run.
  */
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LOOKUP_TIMEOUT_MS = 5000;
 
 async function vmmiVersion(): Promise<string> {
   try {
-    const pkg = JSON.parse(await readFile(resolve(REPO_ROOT, 'package.json'), 'utf8')) as { version?: unknown };
+    const pkg = JSON.parse(await readFile(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: unknown };
     return typeof pkg.version === 'string' ? pkg.version : 'unknown';
   } catch {
     return 'unknown';
@@ -29,7 +28,7 @@ async function vmmiVersion(): Promise<string> {
 
 async function git(args: readonly string[], signal?: AbortSignal): Promise<string | null> {
   try {
-    const r = await runLocal(['git', '-C', REPO_ROOT, ...args], {
+    const r = await runLocal(['git', '-C', PACKAGE_ROOT, ...args], {
       timeoutMs: LOOKUP_TIMEOUT_MS, ...defined({ signal }),
     });
     return r.failed ? null : r.stdout.trim();

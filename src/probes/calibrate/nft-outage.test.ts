@@ -3,12 +3,12 @@ import type { ProbeProcess } from '../udp/spawn.js';
 import { createOutageInjector, injectorArgv, type OutageInjectorOptions } from './nft-outage.js';
 
 const base = {
-  argvPrefix: ['ip', 'netns', 'exec', 'ns1'], binary: '/a/nftinject', matches: ['ip saddr 10.0.0.1'], limitMs: 2500.5,
+  argvPrefix: ['ip', 'netns', 'exec', 'ns1'], binary: '/a/nftinject', matches: ['ip saddr 198.18.0.1'], limitMs: 2500.5,
 };
 
 test('the injector command line: table, hook, limit, FIFO priority and one --match per match', () => {
   expect(injectorArgv(base)).toEqual(['ip', 'netns', 'exec', 'ns1', '/a/nftinject', '--table', 'vmmiprb_outage',
-    '--hook', 'input', '--limit-ms', '2501', '--match', 'ip saddr 10.0.0.1']);
+    '--hook', 'input', '--limit-ms', '2501', '--match', 'ip saddr 198.18.0.1']);
   const argv = injectorArgv({ ...base, table: 't1', hook: 'forward', fifoPriority: 50, matches: ['', 'udp dport 7'] });
   expect(argv.slice(4)).toEqual(['/a/nftinject', '--table', 't1', '--hook', 'forward', '--limit-ms', '2501',
     '--fifo', '50', '--match', '', '--match', 'udp dport 7']);

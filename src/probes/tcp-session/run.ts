@@ -1,5 +1,6 @@
 import type { AgentMainConfig } from '../udp/agent-main.js';
-import { placementArgv, placementLabel, REPO_ROOT, type ProbePlacement } from '../udp/run.js';
+import { PACKAGE_ROOT } from '../../util/layout.js';
+import { placementArgv, placementLabel, type ProbePlacement } from '../udp/run.js';
 import { spawnLocal } from '../udp/spawn.js';
 import { runTcpSession, type TcpSessionOptions, type TcpSessionResult } from './session.js';
 import { defined } from '../../model/defined.js';
@@ -26,7 +27,7 @@ export async function runTcpSessionAt(placement: ProbePlacement, o: Omit<TcpSess
   }
   const cfg: AgentMainConfig = { kind: 'tcp-session', session: o };
   const argv = placementArgv(placement, cfg);
-  const proc = (placement.kind === 'ssh' ? placement.spawner : spawnLocal)(argv, { cwd: REPO_ROOT });
+  const proc = (placement.kind === 'ssh' ? placement.spawner : spawnLocal)(argv, { cwd: PACKAGE_ROOT });
   const timer = setTimeout(() => proc.stop(), o.durationMs + (o.drainMs ?? 2000) + 20_000);
   const onStop = (): void => proc.stop();
   if (signal?.aborted === true) onStop();

@@ -1,7 +1,8 @@
 import { UsageError } from '../../errors/classes.js';
 import type { AgentMainConfig } from './agent-main.js';
 import type { ReflectorOptions } from './reflector.js';
-import { placementArgv, REPO_ROOT, type ProbePlacement } from './run.js';
+import { PACKAGE_ROOT } from '../../util/layout.js';
+import { placementArgv, type ProbePlacement } from './run.js';
 import { spawnLocal } from './spawn.js';
 import { startReflector } from './reflector.js';
 
@@ -44,7 +45,7 @@ export async function startReflectorAt(
   }
   const cfg: AgentMainConfig = { kind: 'reflector', reflector: opts };
   const argv = placementArgv(placement, cfg);
-  const proc = (placement.kind === 'ssh' ? placement.spawner : spawnLocal)(argv, { cwd: REPO_ROOT });
+  const proc = (placement.kind === 'ssh' ? placement.spawner : spawnLocal)(argv, { cwd: PACKAGE_ROOT });
   const it = proc.lines[Symbol.asyncIterator]();
   const timer = setTimeout(() => proc.stop(), readyTimeoutMs);
   const first = await it.next();

@@ -1,5 +1,4 @@
-import { fileURLToPath } from 'node:url';
-import { ownModule, ownModuleArgv } from '../../util/layout.js';
+import { ownModule, ownModuleArgv, PACKAGE_ROOT } from '../../util/layout.js';
 import type { TrafficHost } from '../../model/testbed.js';
 import { UsageError } from '../../errors/classes.js';
 import { runAgent, type AgentConfig } from './agent.js';
@@ -26,8 +25,6 @@ export function placementLabel(placement: ProbePlacement): string {
   return placement.kind === 'ssh' ? `ssh:${placement.host}` : placement.kind;
 }
 
-/** Package root: the working directory of local agents. */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** agent-main.ts in a checkout (started through tsx), dist/probes/udp/agent-main.js when built. */
 export const AGENT_MAIN = ownModule(import.meta.url, './agent-main');
 
@@ -139,7 +136,7 @@ export function startUdpProbe(placement: ProbePlacement, cfg: AgentConfig, o: Ud
 
   const mainCfg: AgentMainConfig = { kind: 'udp', agent: cfg };
   const argv = placementArgv(placement, mainCfg);
-  const proc = (placement.kind === 'ssh' ? placement.spawner : spawnLocal)(argv, { cwd: REPO_ROOT });
+  const proc = (placement.kind === 'ssh' ? placement.spawner : spawnLocal)(argv, { cwd: PACKAGE_ROOT });
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; proc.stop(); }, limit);
   const onAbort = (): void => proc.stop();
