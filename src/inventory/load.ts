@@ -5,7 +5,6 @@
  * redactor so they never reach a log, an error message or a report.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve as resolvePath } from 'node:path';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
@@ -17,6 +16,7 @@ import { registerSecret } from '../util/redact.js';
 import { fmtPath } from './resolve-network.js';
 import { resolveTestbed, type Issue, type Path, type SecretResolver } from './resolve.js';
 import { parseRaw } from './schema.js';
+import { readSecretFile } from './secret-file.js';
 
 export interface LoadOptions {
   /** Environment for `${env:NAME}` (default process.env). */
@@ -211,29 +211,20 @@ export function fileEnvResolver(
       return { ok: true, secret: new Secret(ref, v) };
     }
     const path = resolvePath(baseDir, arg);
+    const underLab = labDir !== undefined && path.startsWith(`${labDir}/`);
     const read = (): string => {
-      try {
-        // A password file written with `echo` ends in a newline that is not part of the secret (keys keep theirs).
-        const raw = readFileSync(path, 'utf8');
-        const v = raw.includes('-----BEGIN ') ? raw : raw.replace(/\r?\n$/, '');
-        registerSecret(v);
-        return v;
-      } catch (e) {
-        throw new VmmiError('SECRET_UNRESOLVED', `cannot read secret file ${path}: ${(e as Error).message}`, {
-          hint:
-            labDir !== undefined && path.startsWith(labDir) ? 'bring the lab up first (vmmi lab up)' : 'check the path',
-          cause: e,
-        });
-      }
+      const raw = readSecretFile(path, ref, underLab ? 'bring the lab up first (vmmi lab up)' : 'check the path');
+      // A password file written with `echo` ends in a newline that is not part of the secret (keys keep theirs).
+      const v = raw.includes('-----BEGIN ') ? raw : raw.replace(/\r?\n$/, '');
+      registerSecret(v);
+      return v;
     };
     // Below the lab's state directory: made by `vmmi lab up`, made anew when the lab is rebuilt.
-    if (labDir !== undefined && path.startsWith(`${labDir}/`))
-      return { ok: true, secret: new Secret(ref, read, { reread: true }) };
-    if (!existsSync(path)) return { ok: false, message: `secret file ${path} does not exist (referenced as ${ref})` };
+    if (underLab) return { ok: true, secret: new Secret(ref, read, { reread: true }) };
     try {
       return { ok: true, secret: new Secret(ref, read()) };
     } catch (e) {
-      return { ok: false, message: `${(e as Error).message} (referenced as ${ref})` };
+      return { ok: false, message: (e as Error).message };
     }
   };
 }
