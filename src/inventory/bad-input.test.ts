@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InventoryIssue } from '../errors/classes.js';
@@ -62,5 +62,46 @@ test.describe('secret files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vmmi-dir-'));
     const issues = issuesOf(testbed('username: u, password: "${file:.}"'), { dir });
     expect(show(issues)).toContain('is a directory, not a regular file');
+  });
+});
+
+test.describe('secret files are confined to the testbed directory and allowed directories', () => {
+  const setup = (): { root: string; dir: string } => {
+    const root = mkdtempSync(join(tmpdir(), 'vmmi-confine-'));
+    const dir = join(root, 'testbeds');
+    mkdirSync(dir);
+    writeFileSync(join(root, 'outside'), 'outside-secret-123\n');
+    writeFileSync(join(dir, 'inside'), 'inside-secret-123\n');
+    return { root, dir };
+  };
+
+  test('../ traversal out of the testbed directory is refused', () => {
+    const { dir } = setup();
+    const issues = issuesOf(testbed('username: u, password: "${file:../outside}"'), { dir });
+    expect(show(issues)).toContain('switches.a.credentials.password: secret file ');
+    expect(show(issues)).toContain('/outside is outside the directories secrets are read from: ');
+    expect(show(issues)).toContain('VMMI_SECRET_DIRS');
+    expect(show(issues)).toContain('(referenced as ${file:../outside})');
+  });
+
+  test('an absolute path elsewhere (/etc/passwd) is refused', () => {
+    const issues = issuesOf(testbed('username: u, password: "${file:/etc/passwd}"'));
+    expect(show(issues)).toContain('secret file /etc/passwd is outside the directories secrets are read from');
+  });
+
+  test('a symlink inside the directory that leaves it is refused; one that stays inside is read', () => {
+    const { dir } = setup();
+    symlinkSync('../outside', join(dir, 'escape'));
+    symlinkSync('inside', join(dir, 'alias'));
+    const issues = issuesOf(testbed('username: u, password: "${file:escape}"'), { dir });
+    expect(show(issues)).toMatch(/secret file \S+\/escape \(it resolves to \S+\/outside\) is outside the directories/);
+    expect(issuesOf(testbed('username: u, password: "${file:alias}"'), { dir })).toEqual([]);
+  });
+
+  test('a directory named in VMMI_SECRET_DIRS is allowed', () => {
+    const { root, dir } = setup();
+    const text = testbed(`username: u, password: "\${file:${join(root, 'outside')}}"`);
+    expect(issuesOf(text, { dir, env: { VMMI_SECRET_DIRS: `/nonexistent:${root}` } })).toEqual([]);
+    expect(issuesOf(text, { dir, env: {} }).length).toBe(1);
   });
 });

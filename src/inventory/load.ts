@@ -16,7 +16,7 @@ import { registerSecret } from '../util/redact.js';
 import { fmtPath } from './resolve-network.js';
 import { resolveTestbed, type Issue, type Path, type SecretResolver } from './resolve.js';
 import { parseRaw } from './schema.js';
-import { readSecretFile } from './secret-file.js';
+import { readSecretFile, secretDirs } from './secret-file.js';
 
 export interface LoadOptions {
   /** Environment for `${env:NAME}` (default process.env). */
@@ -193,6 +193,7 @@ const REF = /^\$\{(env|file):([^}]+)\}$/;
 /**
  * `${env:NAME}` must be set at load. `${file:path}` must exist at load, except below the lab's state
  * directory: the emulated lab writes those files (keys) at `lab up`, so they are read on first use.
+ * Files are read only inside `baseDir`, the lab directory and env VMMI_SECRET_DIRS (secret-file.ts).
  */
 export function fileEnvResolver(
   baseDir: string,
@@ -211,9 +212,12 @@ export function fileEnvResolver(
       return { ok: true, secret: new Secret(ref, v) };
     }
     const path = resolvePath(baseDir, arg);
+    const allowedDirs = secretDirs([baseDir, labDir], env);
     const underLab = labDir !== undefined && path.startsWith(`${labDir}/`);
     const read = (): string => {
-      const raw = readSecretFile(path, ref, underLab ? 'bring the lab up first (vmmi lab up)' : 'check the path');
+      const raw = readSecretFile(path, ref, {
+        allowedDirs, ...(underLab ? { missingHint: 'bring the lab up first (vmmi lab up)' } : {}),
+      });
       // A password file written with `echo` ends in a newline that is not part of the secret (keys keep theirs).
       const v = raw.includes('-----BEGIN ') ? raw : raw.replace(/\r?\n$/, '');
       registerSecret(v);
