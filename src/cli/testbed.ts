@@ -8,7 +8,13 @@ import { EXIT } from './exit-codes.js';
 import { groupHelp, showHelp } from './help.js';
 import { TESTBED_GROUP, TESTBED_SCHEMA, TESTBED_SHOW, TESTBED_VALIDATE } from './specs.js';
 
-const json = (o: unknown): void => console.log(redact(JSON.stringify(o, null, 2)));
+/**
+ * JSON.stringify escapes C0 controls but leaves DEL, C1 controls (a raw 0x9b is a CSI on some terminals) and
+ * the bidirectional overrides: those from a description or a key are printed as \u escapes too (still JSON).
+ */
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const json = (o: unknown): void => console.log(redact(JSON.stringify(o, null, 2)
+  .replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)));
 
 async function validate(args: readonly string[]): Promise<number> {
   const { values, positionals, help } = parseCommand(args, TESTBED_VALIDATE);

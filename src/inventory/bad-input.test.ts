@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InventoryIssue } from '../errors/classes.js';
+import { defineTestbed } from './define.js';
 import { validateTestbedText, type LoadOptions } from './load.js';
 
 /** A small valid testbed; `sw` is the credentials of switch `a` (flow mapping body). */
@@ -104,4 +105,21 @@ test.describe('secret files are confined to the testbed directory and allowed di
     expect(issuesOf(text, { dir, env: { VMMI_SECRET_DIRS: `/nonexistent:${root}` } })).toEqual([]);
     expect(issuesOf(text, { dir, env: {} }).length).toBe(1);
   });
+});
+
+test('control characters from keys and values are escaped in every message that quotes them', () => {
+  const text = `${testbed()}  b: { role: "\\e]0;owned\\a\\e[2J\\x9b31m", kind: eos, site: s, address: 198.18.0.2 }
+  c: { role: tor, kind: eos, site: s, address: 198.18.0.3, "evil\\e[31m": 1, description: "\\u202e" }
+`;
+  const issues = issuesOf(text);
+  const raw = /[\x00-\x1f\x7f-\x9f\u202e]/;
+  expect(issues.length).toBeGreaterThan(2);
+  for (const i of issues) {
+    expect(i.path).not.toMatch(raw);
+    expect(i.message).not.toMatch(raw);
+  }
+  expect(show(issues)).toContain('unknown switch role "\\x1b]0;owned\\x07\\x1b[2J\\x9b31m"');
+  expect(show(issues)).toContain('switches.c.evil\\x1b[31m: unknown field "evil\\x1b[31m"');
+  expect(() => defineTestbed({ name: 'x', sites: {}, hypervisors: {}, ['bad\x1b[0m' as 'name']: 1 } as never))
+    .toThrow(/unknown field "bad\\x1b\[0m"/);
 });

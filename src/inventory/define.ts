@@ -5,7 +5,7 @@
  */
 import { InventoryError } from '../errors/classes.js';
 import type { Testbed } from '../model/testbed.js';
-import { fileEnvResolver } from './load.js';
+import { escapeIssue, fileEnvResolver } from './load.js';
 import { fmtPath } from './resolve-network.js';
 import { resolveTestbed } from './resolve.js';
 import { parseRaw, type TestbedInput } from './schema.js';
@@ -19,13 +19,13 @@ export function defineTestbed(
   const raw = parseRaw(input);
   if (!raw.ok)
     throw new InventoryError(
-      raw.issues.map((i) => ({ path: fmtPath(i.path), message: i.message })),
+      raw.issues.map((i) => escapeIssue({ path: fmtPath(i.path), message: i.message })),
       { operation: 'defineTestbed' },
     );
   const r = resolveTestbed(raw.value, { resolveSecret: fileEnvResolver(process.cwd(), env, raw.value.lab?.dir) });
   if (!r.ok)
     throw new InventoryError(
-      r.issues.map((i) => ({ path: fmtPath(i.path), message: i.message })),
+      r.issues.map((i) => escapeIssue({ path: fmtPath(i.path), message: i.message })),
       { operation: 'defineTestbed' },
     );
   return r.testbed;

@@ -13,6 +13,7 @@ import { VmmiError } from '../errors/vmmi-error.js';
 import { Secret } from '../model/secret.js';
 import type { Testbed } from '../model/testbed.js';
 import { registerSecret } from '../util/redact.js';
+import { escapeControl } from './escape.js';
 import { fmtPath } from './resolve-network.js';
 import { resolveTestbed, type Issue, type Path, type SecretResolver } from './resolve.js';
 import { parseRaw } from './schema.js';
@@ -41,14 +42,13 @@ export async function validateTestbedFile(file: string, options: LoadOptions = {
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new VmmiError('INVENTORY_READ', `cannot read testbed file: ${(e as Error).message}`, {
-      device: file, hint: 'check the path (default testbed: testbeds/local.yaml)', cause: e,
+    throw new VmmiError('INVENTORY_READ', `cannot read testbed file: ${escapeControl((e as Error).message)}`, {
+      device: escapeControl(file), hint: 'check the path (default testbed: testbeds/local.yaml)', cause: e,
     });
   }
   return validateTestbedText(text, file, options);
 }
 
-/** Validates testbed text; `file` names it in messages and anchors relative `${file:...}` paths. */
 /**
  * Testbed files are small; these bounds keep hostile input from costing seconds (quadratic key checks) or the
  * stack.
@@ -88,7 +88,21 @@ function sizeProblem(text: string, shown: string): InventoryIssue | undefined {
   return undefined;
 }
 
+/** Validates testbed text; `file` names it in messages and anchors relative `${file:...}` paths. */
 export function validateTestbedText(text: string, file: string, options: LoadOptions = {}): ValidateResult {
+  const r = validateUnescaped(text, file, options);
+  return r.ok ? r : { ok: false, issues: r.issues.map(escapeIssue) };
+}
+
+/** An issue whose user-given parts (file name, keys in the path, quoted values) cannot drive the terminal. */
+export function escapeIssue(i: InventoryIssue): InventoryIssue {
+  return {
+    ...i, path: escapeControl(i.path), message: escapeControl(i.message),
+    ...(i.file === undefined ? {} : { file: escapeControl(i.file) }),
+  };
+}
+
+function validateUnescaped(text: string, file: string, options: LoadOptions): ValidateResult {
   const shown = isAbsolute(file) ? relative(process.cwd(), file) || file : file;
   const tooBig = sizeProblem(text, shown);
   if (tooBig !== undefined) return { ok: false, issues: [tooBig] };
