@@ -1,4 +1,4 @@
-import { PACKAGE_ROOT } from '../util/layout.js';
+import { assetsDir, PACKAGE_ROOT } from '../util/layout.js';
 import { openHypervisorDriver } from '../drivers/hypervisor/registry.js';
 import type { HypervisorDriver } from '../drivers/hypervisor/types.js';
 import { LabError, UsageError } from '../errors/classes.js';
@@ -28,7 +28,7 @@ import { defined } from '../model/defined.js';
  * vmmi's libvirt driver, switches are checked with a NETCONF hello through vmmi's NETCONF client.
  */
 
-export const ASSETS_DIR = process.env.VMMI_ASSETS_DIR ?? '/var/lib/vmmi/assets';
+export const ASSETS_DIR = assetsDir();
 
 type Sub = 'up' | 'down' | 'status' | 'doctor';
 const SPECS = { up: LAB_UP, down: LAB_DOWN, status: LAB_STATUS, doctor: LAB_DOCTOR } as const;

@@ -7,10 +7,10 @@ import { setWan, type WanSettings, type WanState } from '../lab/wan.js';
 import { planLab } from '../lab/topology.js';
 import type { Testbed } from '../model/testbed.js';
 import type { IoOptions } from '../util/abort.js';
+import { assetsDir } from '../util/layout.js';
 
 export type { WanSettings, WanState } from '../lab/wan.js';
 
-const ASSETS = process.env.VMMI_ASSETS_DIR ?? '/var/lib/vmmi/assets';
 
 /** Sets the WAN impairment of the emulated lab (one way, both directions); `{ cut: true }` drops all. */
 export function setLabWan(tb: Testbed, s: WanSettings, io: IoOptions = {}): Promise<WanState> {
@@ -19,5 +19,5 @@ export function setLabWan(tb: Testbed, s: WanSettings, io: IoOptions = {}): Prom
       operation: 'set WAN',
       hint: 'impair hardware WAN links with your own tools',
     });
-  return setWan(planLab(tb, { assetsDir: ASSETS }), s, io);
+  return setWan(planLab(tb, { assetsDir: assetsDir() }), s, io);
 }

@@ -17,12 +17,13 @@ import type { CommandRunner } from '../exec/types.js';
 import { withDeadline, type IoOptions } from '../util/abort.js';
 import { flowIdOf, parseCounters, portOf, tunIfName, type AgentCounters } from './header.js';
 import { defined } from '../model/defined.js';
+import { assetsDir } from '../util/layout.js';
 
 export const AGENT_COMM = 'tunagent';
 
 /** Default location of the built agent (scripts/build-lab-assets). */
 export function defaultAgentBinary(): string {
-  return `${process.env.VMMI_ASSETS_DIR ?? '/var/lib/vmmi/assets'}/tunagent`;
+  return `${assetsDir()}/tunagent`;
 }
 
 export interface TunnelAgentSpec {

@@ -27,3 +27,12 @@ export function ownModuleArgv(moduleUrl: string, rel: string): string[] {
   const file = ownModule(moduleUrl, rel);
   return FROM_SOURCE ? ['--import', import.meta.resolve('tsx'), file] : [file];
 }
+
+/**
+ * Directory of the built lab helpers (scripts/build-lab-assets: guest image, udprefl, udpprobe,
+ * nftinject, tunagent, wanrelay): `VMMI_ASSETS_DIR`, default /var/lib/vmmi/assets. Read at each call so
+ * a test or a front end can point it elsewhere.
+ */
+export function assetsDir(): string {
+  return process.env.VMMI_ASSETS_DIR ?? '/var/lib/vmmi/assets';
+}

@@ -4,6 +4,7 @@ import { sleep } from '../../util/abort.js';
 import { monoMs } from '../../util/stamp.js';
 import type { ProbeProcess, ProbeSpawner } from '../udp/spawn.js';
 import { parseInjectorLine, type InjectorLine } from './parse.js';
+import { assetsDir } from '../../util/layout.js';
 
 export type { InjectedOutage } from '../../measure/injected.js';
 
@@ -42,7 +43,7 @@ export interface OutageInjector {
 
 /** Default location of the built injector (scripts/build-lab-assets). */
 export function defaultInjectorBinary(): string {
-  return `${process.env.VMMI_ASSETS_DIR ?? '/var/lib/vmmi/assets'}/nftinject`;
+  return `${assetsDir()}/nftinject`;
 }
 
 /**

@@ -16,6 +16,8 @@ export interface HelloRecord {
     readonly planned: number;
     readonly ratePps: number;
   }[];
+  /** The native probe's sender and receiver scheduling and stamping (the TypeScript agent omits it). */
+  readonly sender?: string;
 }
 
 /** Send stamps of consecutive sequence numbers `from`, `from + 1`, … */
@@ -49,6 +51,8 @@ export interface EndRecord {
   /** CPU time of the agent process over the run, ms. */
   readonly cpuUserMs: number;
   readonly cpuSystemMs: number;
+  /** Native probe: echoes whose kernel receive stamp was missing or unusable (stamped in user space). */
+  readonly rxStampFallbacks?: number;
 }
 
 export type AgentRecord = HelloRecord | TxRecord | RxRecord | EndRecord;

@@ -6,12 +6,20 @@ import type { AgentMainConfig } from './agent-main.js';
 import { createCollector, type Collected } from './collect.js';
 import { decodeRecord, type AgentRecord, type HelloRecord } from './records.js';
 import { spawnLocal, type ProbeSpawner } from './spawn.js';
+import { nativeProbeArgs, nativeProbeAvailable, nativeProbeBinary } from './native.js';
+
+/**
+ * Which UDP sender a local or namespace placement runs: `native` (lab-assets/udpprobe.c, the default
+ * when it is built) or `node` (the TypeScript agent, e.g. to compare the two). SSH hosts run the agent
+ * command they are given.
+ */
+export type ProbeSender = 'native' | 'node';
 
 /** Where a probe runs. */
 export type ProbePlacement =
   | { readonly kind: 'in-process' }
-  | { readonly kind: 'local'; readonly nice?: number }
-  | { readonly kind: 'netns'; readonly netns: string; readonly nice?: number }
+  | { readonly kind: 'local'; readonly nice?: number; readonly sender?: ProbeSender }
+  | { readonly kind: 'netns'; readonly netns: string; readonly nice?: number; readonly sender?: ProbeSender }
   | {
       readonly kind: 'ssh';
       readonly host: string;
@@ -71,6 +79,26 @@ export function placementArgv(
   return [...ns, 'setsid', 'nice', '-n', String(placement.nice), ...agentArgv({ ...cfg, nice: placement.nice })];
 }
 
+/** How a UDP probe starts at a placement: its argv and which sender that is (a note for the method). */
+export function udpProbeLaunch(
+  placement: Exclude<ProbePlacement, { kind: 'in-process' }>,
+  cfg: AgentConfig,
+  binary = nativeProbeBinary(),
+): { readonly argv: string[]; readonly sender: string } {
+  if (placement.kind !== 'ssh' && placement.sender !== 'node' && nativeProbeAvailable(binary)) {
+    const ns = placement.kind === 'netns' ? ['ip', 'netns', 'exec', placement.netns] : [];
+    const args = nativeProbeArgs(cfg, placement.nice === undefined ? {} : { nice: placement.nice });
+    return { argv: [...ns, binary, ...args], sender: `native udpprobe (${binary})` };
+  }
+  const why =
+    placement.kind === 'ssh'
+      ? `on ${placement.host}`
+      : placement.sender === 'node'
+        ? 'chosen by the caller'
+        : `native probe not built at ${binary}: run scripts/build-lab-assets`;
+  return { argv: placementArgv(placement, { kind: 'udp', agent: cfg }), sender: `node agent (event loop; ${why})` };
+}
+
 /** Clock label of a placement; only an SSH agent's clock differs from the controller's. */
 export function clockOf(p: ProbePlacement): { clock: string; remote: boolean } {
   if (p.kind === 'ssh') return { clock: `remote-monotonic:${p.host}`, remote: true };
@@ -83,6 +111,8 @@ export interface UdpProbeResult extends Collected {
   /** Set when the probe did not run to its end: spawn failure, crash, timeout, malformed output. */
   readonly failure: string | undefined;
   readonly stderr: string;
+  /** The sender that ran, with its scheduling (the native probe's `hello.sender`, or the agent's kind). */
+  readonly sender: string;
 }
 
 export interface UdpProbeHandle {
@@ -116,10 +146,12 @@ export function startUdpProbe(placement: ProbePlacement, cfg: AgentConfig, o: Ud
   };
   const limit = o.timeoutMs ?? Math.max(...cfg.flows.map((f) => f.durationMs)) + (cfg.drainMs ?? 500) + 20_000;
   const where = placementLabel(placement);
+  let launched = 'node agent (in-process)';
   const finish = (failure: string | undefined, stderr: string): UdpProbeResult => {
     if (failure !== undefined) onNoHello(new Error(failure));
     else onNoHello(new Error('probe ended without starting'));
-    return { ...col.result(failure), where, clock, failure, stderr };
+    const c = col.result(failure);
+    return { ...c, where, clock, failure, stderr, sender: c.hello?.sender ?? launched };
   };
 
   if (placement.kind === 'in-process') {
@@ -134,8 +166,8 @@ export function startUdpProbe(placement: ProbePlacement, cfg: AgentConfig, o: Ud
     return { started, done, stop: () => ac.abort() };
   }
 
-  const mainCfg: AgentMainConfig = { kind: 'udp', agent: cfg };
-  const argv = placementArgv(placement, mainCfg);
+  const { argv, sender } = udpProbeLaunch(placement, cfg);
+  launched = sender;
   const proc = (placement.kind === 'ssh' ? placement.spawner : spawnLocal)(argv, { cwd: PACKAGE_ROOT });
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; proc.stop(); }, limit);
