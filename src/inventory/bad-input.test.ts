@@ -112,6 +112,7 @@ test('control characters from keys and values are escaped in every message that 
   c: { role: tor, kind: eos, site: s, address: 198.18.0.3, "evil\\e[31m": 1, description: "\\u202e" }
 `;
   const issues = issuesOf(text);
+  // eslint-disable-next-line no-control-regex
   const raw = /[\x00-\x1f\x7f-\x9f\u202e]/;
   expect(issues.length).toBeGreaterThan(2);
   for (const i of issues) {
@@ -120,6 +121,7 @@ test('control characters from keys and values are escaped in every message that 
   }
   expect(show(issues)).toContain('unknown switch role "\\x1b]0;owned\\x07\\x1b[2J\\x9b31m"');
   expect(show(issues)).toContain('switches.c.evil\\x1b[31m: unknown field "evil\\x1b[31m"');
-  expect(() => defineTestbed({ name: 'x', sites: {}, hypervisors: {}, ['bad\x1b[0m' as 'name']: 1 } as never))
+  const input = { name: 'x', sites: {}, hypervisors: {}, 'bad\x1b[0m': 1 };
+  expect(() => defineTestbed(input as never))
     .toThrow(/unknown field "bad\\x1b\[0m"/);
 });
