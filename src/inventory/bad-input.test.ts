@@ -125,3 +125,28 @@ test('control characters from keys and values are escaped in every message that 
   expect(() => defineTestbed(input as never))
     .toThrow(/unknown field "bad\\x1b\[0m"/);
 });
+
+test('a wrong type is reported as "expected X, got Y" at its path, a missing field as missing', () => {
+  const text = `name:
+sites: [s]
+hypervisors:
+  h: { site: s, address: 5, uri: "qemu+tcp://198.18.0.9/system" }
+  1h: { site: s, address: 198.18.0.8, uri: "qemu+tcp://198.18.0.8/system" }
+switches:
+  a: { role: tor, kind: eos, site: s, address: 198.18.0.1, port: "830", credentials: { username: [u] },
+       hostKey: { insecureAcceptAnyHostKey: true } }
+vms:
+  v: { home: h, subnet: n, mac: "52:54:00:00:00:01", memoryMiB: lots }
+`;
+  const got = show(issuesOf(text)).split('\n');
+  expect(got).toEqual(expect.arrayContaining([
+    'name: expected a string, got null (an empty value)',
+    'sites: expected a mapping, got a list',
+    'hypervisors.h.address: expected IP address as a string, got the number 5',
+    'hypervisors.1h: invalid name "1h": names start with a letter and use letters, digits, _ . -',
+    'switches.a.port: expected a port number, got the string "830"',
+    'switches.a.credentials.username: expected a string, got a list',
+    'vms.v.memoryMiB: expected a number, got the string "lots"',
+  ]));
+  expect(show(issuesOf('name: t\nsites: {}\n'))).toBe('hypervisors: required field is missing');
+});

@@ -216,17 +216,44 @@ export interface SchemaIssue {
   readonly message: string;
 }
 
+const EXPECTED: Readonly<Record<string, string>> = {
+  object: 'a mapping', record: 'a mapping', map: 'a mapping', array: 'a list', tuple: 'a list', set: 'a list',
+  string: 'a string', number: 'a number', int: 'an integer', bigint: 'an integer', boolean: 'true or false',
+  null: 'null', undefined: 'nothing',
+};
+
+/** What a YAML value is, for `expected X, got Y` (a string is quoted, at most 40 characters). */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null (an empty value)';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'string') return `the string "${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
+  if (typeof v === 'number' || typeof v === 'boolean') return `${typeof v === 'number' ? 'the number ' : ''}${v}`;
+  if (typeof v === 'object') return 'a mapping';
+  return typeof v;
+}
+
+function typeMessage(i: z.core.$ZodIssueInvalidType): string {
+  if (i.input === undefined) return 'required field is missing';
+  // A message written for the field (`expected IPv4 address as a string`) says more than zod's type name.
+  const expected = i.message.startsWith('expected ') ? i.message : `expected ${EXPECTED[i.expected] ?? i.expected}`;
+  return `${expected}, got ${describeValue(i.input)}`;
+}
+
 /** Phase 1: validates the raw document; returns the typed raw value or every issue found. */
 export function parseRaw(doc: unknown): { ok: true; value: RawTestbed } | { ok: false; issues: SchemaIssue[] } {
-  const r = rawTestbedSchema.safeParse(doc);
+  // reportInput: an issue carries the value it is about, which tells a wrong type from a missing field.
+  const r = rawTestbedSchema.safeParse(doc, { reportInput: true });
   if (r.success) return { ok: true, value: r.data };
   const issues: SchemaIssue[] = [];
   for (const i of r.error.issues) {
     const path = i.path.filter((p): p is string | number => typeof p !== 'symbol');
     if (i.code === 'unrecognized_keys') {
       for (const k of i.keys) issues.push({ path: [...path, k], message: `unknown field "${k}"` });
-    } else if (i.code === 'invalid_type' && i.input === undefined) {
-      issues.push({ path, message: 'required field is missing' });
+    } else if (i.code === 'invalid_type') {
+      issues.push({ path, message: typeMessage(i) });
+    } else if (i.code === 'invalid_key') {
+      const why = i.issues[0]?.message ?? i.message;
+      issues.push({ path, message: `invalid name "${String(path.at(-1))}": ${why}` });
     } else {
       issues.push({ path, message: i.message });
     }
