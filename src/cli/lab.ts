@@ -10,7 +10,7 @@ import { labDoctor } from '../lab/doctor.js';
 import { openJournals, retireJournal, writerAlive } from '../harness/journal-file.js';
 import { labDown, type TeardownResult } from '../lab/down.js';
 import type { CheckResult } from '../lab/health.js';
-import { hvUnixUri, serialOffset, setGuestPriority, waitGuestReady } from '../lab/hypervisors.js';
+import { guestNice, hvUnixUri, serialOffset, waitGuestReady } from '../lab/hypervisors.js';
 import type { ProgressEvent } from '../lab/progress.js';
 import { labStatus } from '../lab/status.js';
 import { planLab, type LabPlan } from '../lab/topology.js';
@@ -139,14 +139,10 @@ export function labGlue(tb: Testbed, bootAt: ReadonlyMap<string, string> = new M
             cause: e,
           });
         }
-        const boosted = await setGuestPriority(hv, vm.name, -10);
-        let line: string;
-        try {
-          line = await waitGuestReady(hv, vm.name, offset, 60_000);
-        } finally {
-          if (boosted) await setGuestPriority(hv, vm.name, 0);
-        }
-        done.push(`${vm.name} booted on ${hv.name} (${line.split(' ')[1] ?? '?'} s guest uptime)`);
+        const line = await waitGuestReady(hv, vm.name, offset, 60_000);
+        const nice = await guestNice(hv, vm.name);
+        const prio = nice === undefined ? 'priority unknown' : `nice ${nice}`;
+        done.push(`${vm.name} booted on ${hv.name} (${line.split(' ')[1] ?? '?'} s guest uptime, ${prio})`);
       }));
       return done.join(', ');
     }),

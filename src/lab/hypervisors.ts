@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { IoOptions } from '../util/abort.js';
 import { pollUntil } from '../util/abort.js';
 import { LabError } from '../errors/classes.js';
@@ -21,20 +21,19 @@ export const hvUnixUri = (hv: HypervisorPlan): string => `qemu+unix:///system?so
 export const serialLog = (hv: HypervisorPlan, vm: string): string => `${hv.dir}/log/qemu/${vm}.serial`;
 
 /**
- * Sets the scheduling priority of a running guest's QEMU (the nice value of its session's autogroup,
- * `/proc/PID/autogroup`). `lab up` raises it while the guest boots: under TCG the boot is CPU bound and
- * competes on two cores with the start of a dozen daemons and four agents, which made it twice as
- * long. It is put back to 0 once the guest is up, so runs measure an unprivileged guest. Best effort:
- * returns false when the pid file or the autogroup is not there (kernel without autogroups).
+ * Scheduling priority of a running guest's QEMU: the nice value of its session's autogroup
+ * (`/proc/PID/autogroup`). The lab's `qemu-lab` launcher raises it to −10 for the guest's whole life,
+ * on every host it migrates to; this reads it back so `lab up` can say so. undefined when the pid
+ * file or the autogroup is not there (kernel without autogroups).
  */
-export async function setGuestPriority(hv: HypervisorPlan, vm: string, nice: number): Promise<boolean> {
+export async function guestNice(hv: HypervisorPlan, vm: string): Promise<number | undefined> {
   try {
     const pid = Number((await readFile(`${hv.dir}/run/qemu/${vm}.pid`, 'utf8')).trim());
-    if (!Number.isInteger(pid) || pid <= 1) return false;
-    await writeFile(`/proc/${pid}/autogroup`, String(nice));
-    return true;
+    if (!Number.isInteger(pid) || pid <= 1) return undefined;
+    const m = /nice (-?\d+)/.exec(await readFile(`/proc/${pid}/autogroup`, 'utf8'));
+    return m === null ? undefined : Number(m[1]);
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -7,6 +7,13 @@ import type {
   FlowSpec, HealthReason, HealthStatus, LossEpisode, MeasurementHealth, ProbeEnd, ProbeSample,
 } from './types.js';
 
+/**
+ * Achieved over configured send rate below which a flow's run is degraded (its resolution is then
+ * recomputed from the achieved rate). One rule for the flow and the run: a sender whose span is a few
+ * microseconds longer than planned is not a degraded measurement.
+ */
+export const MIN_RATE_RATIO = 0.98;
+
 export interface FlowHealthInput {
   readonly spec: FlowSpec;
   /** How the probe ended; undefined = no probe result at all (missing, never started). */
@@ -66,7 +73,7 @@ export function assessFlowHealth(h: FlowHealthInput): MeasurementHealth {
     if (baseMs < minBase) deg('no-baseline', `${name}: baseline ${baseMs.toFixed(1)} ms < ${minBase} ms`);
   }
   const ratio = h.achievedRatePps / h.spec.ratePps;
-  if (ratio < (h.minRateRatio ?? 0.98)) {
+  if (ratio < (h.minRateRatio ?? MIN_RATE_RATIO)) {
     deg(
       'rate-below-configured',
       `${name}: achieved ${h.achievedRatePps.toFixed(0)} pps of ${h.spec.ratePps} pps configured; ` +
@@ -164,8 +171,8 @@ export function assessHealth(input: HealthInput): HealthVerdict {
     else if (f.lossBeforeTrigger > 0) {
       errored.push(`${f.flow}: ${f.lossBeforeTrigger} packet(s) lost before the trigger`);
     }
-    if (f.achievedPps < f.ratePps) {
-      degraded.push(`${f.flow}: achieved ${f.achievedPps} pps < configured ${f.ratePps} pps`);
+    if (f.achievedPps < f.ratePps * MIN_RATE_RATIO) {
+      degraded.push(`${f.flow}: achieved ${f.achievedPps.toFixed(1)} pps < ${MIN_RATE_RATIO} × configured ${f.ratePps} pps`);
     }
     // The UDP figures stand without it; the run only lacks its session-survival figure.
     if (f.tcp?.ok === false) degraded.push(`${f.flow}: TCP session probe: ${f.tcp.failure}`);
