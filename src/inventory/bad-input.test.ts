@@ -150,3 +150,17 @@ vms:
   ]));
   expect(show(issuesOf('name: t\nsites: {}\n'))).toBe('hypervisors: required field is missing');
 });
+
+test('a password inside a URI is refused in every field, and never quoted back', () => {
+  const text = testbed().replace('uri: "qemu+tcp://198.18.0.9/system"',
+    'uri: "qemu+ssh://root:Hunter2pw@198.18.0.9/system", migrationUri: "qemu+tcp://u:Hunter2pw@198.18.0.9/system"')
+    .replace('name: t', 'name: t\ndescription: "see https://admin:Hunter2pw@wiki.example/lab"');
+  const issues = issuesOf(text);
+  expect(issues.map((i) => i.path).sort()).toEqual(['description', 'hypervisors.h.migrationUri', 'hypervisors.h.uri']);
+  expect(show(issues)).toContain('hypervisors.h.uri: a password is written in the URI ("qemu+ssh://root:***@…")');
+  expect(show(issues)).toContain('password: "${env:NAME}"');
+  expect(show(issues)).not.toContain('Hunter2pw');
+  expect(issues.every((i) => (i.line ?? 0) > 0)).toBe(true);
+  // A user without a password stays valid.
+  expect(issuesOf(testbed().replace('qemu+tcp://198.18.0.9', 'qemu+tcp://root@198.18.0.9'))).toEqual([]);
+});

@@ -239,12 +239,38 @@ function typeMessage(i: z.core.$ZodIssueInvalidType): string {
   return `${expected}, got ${describeValue(i.input)}`;
 }
 
+/** `scheme://user:password@…`: userinfo with a password (the password itself is never quoted back). */
+const URI_PASSWORD = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#@:\s]*):[^/?#@\s]*@/;
+
+/**
+ * Every string of the document holding a URI with a password in it: `testbed show`, logs and reports
+ * would print it, and it bypasses the secret references. Found in any field, not only the libvirt URIs.
+ */
+function uriPasswords(doc: unknown, path: (string | number)[] = [], out: SchemaIssue[] = []): SchemaIssue[] {
+  if (typeof doc === 'string') {
+    const m = URI_PASSWORD.exec(doc);
+    if (m !== null) {
+      out.push({
+        path,
+        message: `a password is written in the URI ("${m[1] ?? ''}${m[2] ?? ''}:***@…"): remove it from the URI ` +
+          'and give it by reference in the credentials, e.g. credentials: { username: …, password: "${env:NAME}" } ' +
+          '(or "${file:path}")',
+      });
+    }
+  } else if (Array.isArray(doc)) {
+    doc.forEach((v, i) => uriPasswords(v, [...path, i], out));
+  } else if (doc !== null && typeof doc === 'object') {
+    for (const [k, v] of Object.entries(doc)) uriPasswords(v, [...path, k], out);
+  }
+  return out;
+}
+
 /** Phase 1: validates the raw document; returns the typed raw value or every issue found. */
 export function parseRaw(doc: unknown): { ok: true; value: RawTestbed } | { ok: false; issues: SchemaIssue[] } {
   // reportInput: an issue carries the value it is about, which tells a wrong type from a missing field.
   const r = rawTestbedSchema.safeParse(doc, { reportInput: true });
-  if (r.success) return { ok: true, value: r.data };
-  const issues: SchemaIssue[] = [];
+  const issues: SchemaIssue[] = uriPasswords(doc);
+  if (r.success) return issues.length === 0 ? { ok: true, value: r.data } : { ok: false, issues };
   for (const i of r.error.issues) {
     const path = i.path.filter((p): p is string | number => typeof p !== 'symbol');
     if (i.code === 'unrecognized_keys') {

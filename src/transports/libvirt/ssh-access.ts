@@ -22,6 +22,11 @@ export async function resolveSshAccess(
   ctx: VmmiErrorOptions,
 ): Promise<SshAccess> {
   const hint = 'give the hypervisor `credentials` and `hostKey` in the testbed, or ?keyfile=…&known_hosts=… in the URI';
+  if (u.user?.includes(':') === true) {
+    throw new UsageError('a password is written in the libvirt URI (user:password@host); it is refused', {
+      ...ctx, hint: 'remove it from the URI and give it by reference in the testbed credentials (${env:NAME} or ${file:path})',
+    });
+  }
   let credentials = given?.credentials;
   const username = u.user ?? credentials?.username;
   if (username === undefined)
