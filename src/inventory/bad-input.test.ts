@@ -164,3 +164,73 @@ test('a password inside a URI is refused in every field, and never quoted back',
   // A user without a password stays valid.
   expect(issuesOf(testbed().replace('qemu+tcp://198.18.0.9', 'qemu+tcp://root@198.18.0.9'))).toEqual([]);
 });
+
+test.describe('addresses that cannot work are refused', () => {
+  const net = (vm: string, extra = ''): string => `${testbed()}subnets:
+  n: { site: s, ipv4: { prefix: 198.18.10.0/24, gateway: 198.18.10.1 }, vni: 100 }
+${extra}vms:
+  v: { home: h, subnet: n, ${vm} }
+`;
+  const vm = 'ipv4: 198.18.10.100/24, mac: "52:54:00:00:00:01"';
+
+  test('the network or broadcast address of an IPv4 subnet as a VM address', () => {
+    expect(show(issuesOf(net(vm.replace('.100/', '.0/'))))).toContain(
+      'vms.v.ipv4: 198.18.10.0/24 is the network address of 198.18.10.0/24: use a host address ' +
+        '(198.18.10.1 to 198.18.10.254)');
+    expect(show(issuesOf(net(vm.replace('.100/', '.255/'))))).toContain(
+      'vms.v.ipv4: 198.18.10.255/24 is the broadcast address of 198.18.10.0/24');
+    expect(issuesOf(net(vm))).toEqual([]);
+  });
+
+  test('a multicast MAC', () => {
+    expect(show(issuesOf(net(vm.replace('52:54', '01:00'))))).toContain(
+      "vms.v.mac: MAC 01:00:00:00:00:01 is a multicast address (the first octet's low bit is set)");
+    expect(show(issuesOf(net(vm.replace('52:54', 'ff:ff'))))).toContain('is a multicast address');
+  });
+
+  test('reflector port 0 and a libvirt URI port above 65535', () => {
+    expect(show(issuesOf(net(`${vm}, reflectorPort: 0`)))).toContain('vms.v.reflectorPort: reflectorPort must be 1-65535');
+    const bigPort = testbed().replace('qemu+tcp://198.18.0.9/', 'qemu+tcp://198.18.0.9:70000/');
+    expect(show(issuesOf(bigPort))).toContain(
+      'hypervisors.h.uri: port "70000" in libvirt URI "qemu+tcp://198.18.0.9:70000/system" is out of range');
+    expect(show(issuesOf(testbed().replace('198.18.0.9/', '[2001:db8::1]:0/')))).toContain('port "0" in libvirt URI');
+    expect(issuesOf(testbed().replace('198.18.0.9/', '198.18.0.9:16509/'))).toEqual([]);
+  });
+
+  test('http:// (or any scheme libvirt does not know) as a libvirt URI', () => {
+    const issues = issuesOf(testbed().replace('qemu+tcp://198.18.0.9/system', 'http://198.18.0.9/system'));
+    expect(show(issues)).toContain('hypervisors.h.uri: "http:" is not a libvirt URI scheme; use one of qemu, test');
+    for (const ok of ['lxc+tcp://198.18.0.9/', 'qemu+tls://198.18.0.9/system', 'test:///default',
+      'qemu+unix:///system?socket=/run/x', 'qemu:///system']) {
+      expect(issuesOf(testbed().replace('qemu+tcp://198.18.0.9/system', ok)), ok).toEqual([]);
+    }
+  });
+
+  test('two switches with one management address', () => {
+    const text = testbed().replace('switches:\n', 'switches:\n  z: { role: tor, kind: eos, site: s, address: 198.18.0.1, ' +
+      'credentials: { username: u }, hostKey: { fingerprint: "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU" } }\n');
+    expect(show(issuesOf(text))).toBe(
+      'switches.a.address: management address 198.18.0.1 is already the address of switch "z": each switch needs its own');
+  });
+
+  test('two subnets with one VNI', () => {
+    const text = net(vm, '  m: { site: s, ipv4: { prefix: 198.18.11.0/24, gateway: 198.18.11.1 }, vni: 100 }\n')
+      .replace('subnets:\n  n:', 'subnets:\n  n:');
+    expect(show(issuesOf(text))).toBe(
+      'subnets.m.vni: VNI 100 is already the VNI of subnet "n": each subnet needs its own VNI');
+  });
+
+  test('the two ends of a /31 link in different subnets', () => {
+    const link = (a: string, b: string): string => `${testbed()}links:
+  - endpoints: [{ device: a, port: up, ipv4: ${a} }, { device: h, port: down, ipv4: ${b} }]
+`;
+    expect(show(issuesOf(link('198.18.30.1/31', '198.18.30.2/31')))).toBe(
+      'links[0].endpoints[1].ipv4: 198.18.30.2/31 is not in the subnet of the other end 198.18.30.1/31 ' +
+        '(198.18.30.0/31): the two ends of a link share one prefix, e.g. 198.18.30.1/31 and 198.18.30.0/31');
+    expect(show(issuesOf(link('198.18.30.0/31', '198.18.30.1/30')))).toContain('is not in the subnet of the other end');
+    expect(show(issuesOf(link('198.18.30.1/31', '198.18.30.1/31')))).toContain('both ends of the link have the address');
+    expect(show(issuesOf(link('198.18.30.0/24', '198.18.30.1/24')))).toContain(
+      'links[0].endpoints[0].ipv4: 198.18.30.0/24 is the network address');
+    expect(issuesOf(link('198.18.30.0/31', '198.18.30.1/31'))).toEqual([]);
+  });
+});

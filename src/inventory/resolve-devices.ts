@@ -3,6 +3,7 @@ import type { Secret } from '../model/secret.js';
 import type { Credentials, HostKeyPolicy, Hypervisor, Switch, TrafficHost } from '../model/testbed.js';
 import type { RawCredentials, RawHostKey, RawHypervisorFields, RawSwitchFields, RawTestbed } from './schema.js';
 import { defined } from '../model/defined.js';
+import { parseIp } from './ip.js';
 
 export type Path = readonly (string | number)[];
 export interface Issue { readonly path: Path; readonly message: string }
@@ -95,11 +96,28 @@ function requireField<T>(ctx: Ctx, path: Path, field: string, value: T | undefin
 
 const DEFAULT_PORTS: Record<string, number> = { 'frr-ssh': 22 };
 
+/** Two switches on one management address would have one driver configure the other's device. */
+function sameAddress(ctx: Ctx, seen: Map<string, string>, path: Path, name: string, address: string | undefined): void {
+  const ip = address === undefined ? undefined : parseIp(address);
+  if (ip === undefined) return;
+  const key = `${ip.family}:${ip.addr.toString(16)}`;
+  const holder = seen.get(key);
+  if (holder === undefined) seen.set(key, name);
+  else {
+    ctx.issues.push({
+      path: [...path, 'address'],
+      message: `management address ${address} is already the address of switch "${holder}": each switch needs its own`,
+    });
+  }
+}
+
 export function resolveSwitches(ctx: Ctx, raw: RawTestbed): Switch[] {
   const out: Switch[] = [];
+  const addresses = new Map<string, string>();
   for (const [name, node] of Object.entries(raw.switches ?? {})) {
     const path = ['switches', name];
     const m: RawSwitchFields = inherit(ctx, raw, path, raw.defaults.switch, node);
+    sameAddress(ctx, addresses, path, name, m.address);
     const credentials = resolveCredentials(ctx, [...path, 'credentials'], m.credentials);
     const hostKey = resolveHostKey(ctx, [...path, 'hostKey'], m.hostKey);
     const ok = [

@@ -1,6 +1,8 @@
 /** Pure resolution of links, subnets and VMs with the address-plan rules. */
 import type { Link, LinkEndpoint, Subnet, Vm } from '../model/testbed.js';
-import { contains, hostPart, isNetwork, overlaps, parseCidr, parseIp, type Cidr } from './ip.js';
+import {
+  contains, formatIpv4, formatIpv6, hostPart, isNetwork, networkOf, overlaps, parseCidr, parseIp, type Cidr,
+} from './ip.js';
 import type { Ctx, Path } from './resolve-devices.js';
 import type { RawEndpoint, RawLink, RawTestbed } from './schema.js';
 import { defined } from '../model/defined.js';
@@ -38,6 +40,7 @@ export function resolveLinks(ctx: Ctx, raw: RawTestbed, devices: ReadonlySet<str
     if (eps[0].device === eps[1].device && eps[0].device !== '') {
       ctx.issues.push({ path: [...path, 'endpoints'], message: `a link cannot connect "${eps[0].device}" to itself` });
     }
+    linkAddressIssues(ctx, path, eps);
     const name = obj.name ?? `${eps[0].device}-${eps[1].device}`;
     if (names.has(name)) ctx.issues.push({ path: [...path, 'name'], message: `duplicate link name "${name}"` });
     names.add(name);
@@ -48,6 +51,55 @@ export function resolveLinks(ctx: Ctx, raw: RawTestbed, devices: ReadonlySet<str
   return out;
 }
 
+/**
+ * The two ends of a routed link are one subnet: same prefix and length (a /31 or /127 holds exactly the two
+ * ends), two different addresses, neither the network nor the broadcast address of an IPv4 prefix below /31.
+ */
+function linkAddressIssues(ctx: Ctx, path: Path, eps: readonly [LinkEndpoint, LinkEndpoint]): void {
+  for (const af of ['ipv4', 'ipv6'] as const) {
+    const [a, b] = [eps[0][af], eps[1][af]];
+    eps.forEach((ep, j) => {
+      const c = ep[af] === undefined ? undefined : parseCidr(ep[af]);
+      const why = c === undefined ? undefined : reservedHost(c);
+      if (why !== undefined) ctx.issues.push({ path: [...path, 'endpoints', j, af], message: why });
+    });
+    if (a === undefined || b === undefined) continue;
+    const [ca, cb] = [parseCidr(a), parseCidr(b)];
+    if (ca === undefined || cb === undefined) continue;
+    const at = [...path, 'endpoints', 1, af];
+    if (ca.len !== cb.len || networkOf(ca) !== networkOf(cb)) {
+      ctx.issues.push({
+        path: at,
+        message: `${b} is not in the subnet of the other end ${a} (${prefixOf(ca)}): the two ends of a link ` +
+          `share one prefix, e.g. ${a} and ${neighbour(ca)}`,
+      });
+    } else if (ca.addr === cb.addr) {
+      ctx.issues.push({ path: at, message: `both ends of the link have the address ${hostPart(a)}` });
+    }
+  }
+}
+
+/** Network or broadcast address of an IPv4 prefix shorter than /31 (RFC 3021 makes /31 ends usable). */
+export function reservedHost(c: Cidr): string | undefined {
+  if (c.family !== 4 || c.len >= 31) return undefined;
+  const host = c.addr - networkOf(c);
+  const last = (1n << BigInt(32 - c.len)) - 1n;
+  const what = host === 0n ? 'network' : host === last ? 'broadcast' : undefined;
+  if (what === undefined) return undefined;
+  return `${formatIpv4(c.addr)}/${c.len} is the ${what} address of ${prefixOf(c)}: use a host address ` +
+    `(${formatIpv4(networkOf(c) + 1n)} to ${formatIpv4(networkOf(c) + last - 1n)})`;
+}
+
+function prefixOf(c: Cidr): string {
+  return `${c.family === 4 ? formatIpv4(networkOf(c)) : formatIpv6(networkOf(c))}/${c.len}`;
+}
+
+/** Another address of the same prefix, for an example in a message. */
+function neighbour(c: Cidr): string {
+  const other = c.addr ^ 1n;
+  return `${c.family === 4 ? formatIpv4(other) : formatIpv6(other)}/${c.len}`;
+}
+
 export function fmtPath(p: Path): string {
   return p.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
 }
@@ -55,8 +107,18 @@ export function fmtPath(p: Path): string {
 export function resolveSubnets(ctx: Ctx, raw: RawTestbed, sites: ReadonlySet<string>): Subnet[] {
   const out: Subnet[] = [];
   const seen: { name: string; af: 'ipv4' | 'ipv6'; cidr: Cidr }[] = [];
+  const vnis = new Map<number, string>();
   for (const [name, s] of Object.entries(raw.subnets ?? {})) {
     const path = ['subnets', name];
+    if (s.vni !== undefined) {
+      const holder = vnis.get(s.vni);
+      if (holder !== undefined) {
+        ctx.issues.push({
+          path: [...path, 'vni'],
+          message: `VNI ${s.vni} is already the VNI of subnet "${holder}": each subnet needs its own VNI`,
+        });
+      } else vnis.set(s.vni, name);
+    }
     if (!sites.has(s.site)) ctx.issues.push({ path: [...path, 'site'], message: unknownSite(s.site, sites) });
     if (s.ipv4 === undefined && s.ipv6 === undefined)
       ctx.issues.push({ path, message: 'a subnet needs an ipv4 and/or ipv6 plan' });
@@ -135,6 +197,8 @@ export function resolveVms(
           });
         }
       }
+      const reserved = reservedHost(cidr);
+      if (reserved !== undefined) ctx.issues.push({ path: [...path, af], message: reserved });
       const key = canonical(hostPart(a));
       const holder = addrs.get(key);
       if (holder !== undefined)

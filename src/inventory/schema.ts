@@ -21,13 +21,37 @@ const ipv6 = fmt((v) => parseIpv6(v) !== undefined, 'IPv6 address');
 const ipAny = fmt((v) => parseIp(v) !== undefined, 'IP address');
 const cidr4 = fmt((v) => parseCidr(v)?.family === 4, 'IPv4 prefix (addr/len)');
 const cidr6 = fmt((v) => parseCidr(v)?.family === 6, 'IPv6 prefix (addr/len)');
-const mac = fmt(isMac, 'MAC address (xx:xx:xx:xx:xx:xx)');
-const LIBVIRT_URI =
-  /^[a-z][a-z0-9]*(\+(unix|tcp|tls|ssh|libssh|libssh2|ext))?:\/\/([^/?#\s]*)(\/[^?#\s]*)?(\?[^#\s]*)?$/;
-const libvirtUri = fmt(
-  (v) => LIBVIRT_URI.test(v),
-  'libvirt URI (driver[+transport]://[user@][host][:port]/path[?params])',
+const mac = fmt(isMac, 'MAC address (xx:xx:xx:xx:xx:xx)').refine(
+  (v) => (parseInt(v.slice(0, 2), 16) & 1) === 0,
+  { error: (iss) => `MAC ${String(iss.input)} is a multicast address (the first octet's low bit is set): a VM needs ` +
+    'a unicast MAC, e.g. 52:54:00:xx:xx:xx' },
 );
+/** `scheme://user:password@…`: userinfo with a password (the password itself is never quoted back). */
+const URI_PASSWORD = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#@:\s]*):[^/?#@\s]*@/;
+
+/** libvirt's hypervisor drivers (the scheme before `+transport`); `http:` and the like are not libvirt URIs. */
+export const LIBVIRT_DRIVERS = [
+  'qemu', 'test', 'lxc', 'libxl', 'xen', 'vbox', 'bhyve', 'ch', 'vz', 'openvz', 'esx', 'vpx', 'remote',
+] as const;
+const LIBVIRT_URI = new RegExp(`^(${LIBVIRT_DRIVERS.join('|')})(\\+(unix|tcp|tls|ssh|libssh|libssh2|ext))?` +
+  ':\\/\\/([^/?#\\s]*)(\\/[^?#\\s]*)?(\\?[^#\\s]*)?$');
+/** The port of a URI authority (`host:port`, `[v6]:port`), when it has one. */
+const uriPort = (v: string): string | undefined => /^[^:]+:\/\/(?:[^/?#@]*@)?(?:\[[^\]]*\]|[^:/?#@]*):([^/?#@]*)(?=[/?#]|$)/.exec(v)?.[1];
+const libvirtUri = z.string({ error: 'expected a libvirt URI as a string' }).superRefine((v, ctx) => {
+  const scheme = /^([A-Za-z][A-Za-z0-9.-]*)(\+[^:]*)?:/.exec(v);
+  const port = uriPort(v);
+  const say = (message: string): void => ctx.addIssue({ code: 'custom', message, input: v });
+  if (URI_PASSWORD.test(v)) return; // reported by uriPasswords, without quoting the URI
+  if (scheme !== null && !(LIBVIRT_DRIVERS as readonly string[]).includes(scheme[1] ?? '')) {
+    say(`"${scheme[1] ?? ''}${scheme[2] ?? ''}:" is not a libvirt URI scheme; use one of ${LIBVIRT_DRIVERS.join(', ')}, ` +
+      'with an optional +transport (+unix, +tcp, +tls, +ssh, +libssh, +libssh2, +ext), e.g. qemu+ssh://root@host/system');
+  } else if (port !== undefined && (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)) {
+    say(`port "${port}" in libvirt URI "${v}" is out of range: ports are 1-65535`);
+  } else if (!LIBVIRT_URI.test(v)) {
+    say(`malformed libvirt URI "${v}"; the form is driver[+transport]://[user@][host][:port]/path[?params], ` +
+      'e.g. qemu+tcp://198.18.10.11/system');
+  }
+});
 const port = z
   .number({ error: 'expected a port number' })
   .int()
@@ -129,9 +153,10 @@ const vm = z.strictObject({
   mac,
   memoryMiB: z.number().int().min(16).default(128),
   vcpus: z.number().int().min(1).default(1),
-  reflectorPort: z.number().int().min(0).max(65535).default(7),
-  tcpEchoPort: z.number().int().min(0).max(65535).default(7),
-  controlPort: z.number().int().min(0).max(65535).default(0),
+  reflectorPort: z.number().int().min(1, 'reflectorPort must be 1-65535 (the guest\'s UDP reflector listens there)')
+    .max(65535, 'reflectorPort must be 1-65535').default(7),
+  tcpEchoPort: z.number().int().min(0).max(65535, 'tcpEchoPort must be 0 (none) or 1-65535').default(7),
+  controlPort: z.number().int().min(0).max(65535, 'controlPort must be 0 (none) or 1-65535').default(0),
 });
 
 const trafficHost = z.strictObject({
@@ -239,8 +264,6 @@ function typeMessage(i: z.core.$ZodIssueInvalidType): string {
   return `${expected}, got ${describeValue(i.input)}`;
 }
 
-/** `scheme://user:password@…`: userinfo with a password (the password itself is never quoted back). */
-const URI_PASSWORD = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#@:\s]*):[^/?#@\s]*@/;
 
 /**
  * Every string of the document holding a URI with a password in it: `testbed show`, logs and reports
