@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InventoryIssue } from '../errors/classes.js';
 import { defineTestbed } from './define.js';
-import { validateTestbedText, type LoadOptions } from './load.js';
+import { validateTestbedFile, validateTestbedText, type LoadOptions } from './load.js';
 
 /** A small valid testbed; `sw` is the credentials of switch `a` (flow mapping body). */
 function testbed(sw = 'username: u, password: "${env:PW}"'): string {
@@ -233,4 +233,28 @@ ${extra}vms:
       'links[0].endpoints[0].ipv4: 198.18.30.0/24 is the network address');
     expect(issuesOf(link('198.18.30.0/31', '198.18.30.1/31'))).toEqual([]);
   });
+});
+
+test('bytes that are not UTF-8, and NUL, are refused with their byte offset, line and column', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vmmi-enc-'));
+  const file = join(dir, 'latin1.yaml');
+  const text = testbed().replace('name: t', 'name: t\ndescription: "caf\u00e9"');
+  const at = text.indexOf('caf') + 3;
+  const latin1 = [Buffer.from(text.slice(0, at)), Buffer.from([0xe9]), Buffer.from(text.slice(at + 1))];
+  writeFileSync(file, Buffer.concat(latin1));
+  const r = await validateTestbedFile(file);
+  expect(r.ok ? [] : r.issues).toEqual([expect.objectContaining({
+    line: 2, col: 18, path: '', message: expect.stringContaining(`byte 0xe9 at byte offset ${at} is not UTF-8: save the testbed file as UTF-8`),
+  })]);
+  writeFileSync(file, Buffer.from([...Buffer.from(text.slice(0, 10)), 0xed, 0xa0, 0x80]));
+  const sur = await validateTestbedFile(file);
+  expect(sur.ok ? '' : sur.issues[0]?.message).toContain('byte 0xed at byte offset 10 is not UTF-8');
+  writeFileSync(file, text.replace('name: t', 'name: t\0'));
+  const nul = await validateTestbedFile(file);
+  expect(nul.ok ? [] : nul.issues).toEqual([expect.objectContaining({
+    line: 1, col: 8, message: expect.stringContaining('NUL byte at byte offset 7: a testbed file is text'),
+  })]);
+  expect(show(issuesOf(text.replace('site: s', 'site: "s\0"')))).toContain('NUL byte at byte offset');
+  writeFileSync(file, text);
+  expect((await validateTestbedFile(file, { env: { PW: 'pw-123456789' } })).ok).toBe(true);
 });

@@ -13,6 +13,7 @@ import { VmmiError } from '../errors/vmmi-error.js';
 import { Secret } from '../model/secret.js';
 import type { Testbed } from '../model/testbed.js';
 import { registerSecret } from '../util/redact.js';
+import { encodingProblem } from './encoding.js';
 import { escapeControl } from './escape.js';
 import { fmtPath } from './resolve-network.js';
 import { resolveTestbed, type Issue, type Path, type SecretResolver } from './resolve.js';
@@ -38,15 +39,24 @@ export async function loadTestbed(file: string, options: LoadOptions = {}): Prom
 }
 
 export async function validateTestbedFile(file: string, options: LoadOptions = {}): Promise<ValidateResult> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (e) {
     throw new VmmiError('INVENTORY_READ', `cannot read testbed file: ${escapeControl((e as Error).message)}`, {
       device: escapeControl(file), hint: 'check the path (default testbed: testbeds/local.yaml)', cause: e,
     });
   }
-  return validateTestbedText(text, file, options);
+  const bad = encodingProblem(bytes);
+  if (bad !== undefined) {
+    return { ok: false, issues: [escapeIssue({ file: shownName(file), line: bad.line, col: bad.col, path: '',
+      message: bad.message })] };
+  }
+  return validateTestbedText(bytes.toString('utf8'), file, options);
+}
+
+function shownName(file: string): string {
+  return isAbsolute(file) ? relative(process.cwd(), file) || file : file;
 }
 
 /**
@@ -103,9 +113,12 @@ export function escapeIssue(i: InventoryIssue): InventoryIssue {
 }
 
 function validateUnescaped(text: string, file: string, options: LoadOptions): ValidateResult {
-  const shown = isAbsolute(file) ? relative(process.cwd(), file) || file : file;
+  const shown = shownName(file);
   const tooBig = sizeProblem(text, shown);
   if (tooBig !== undefined) return { ok: false, issues: [tooBig] };
+  const bad = encodingProblem(new TextEncoder().encode(text));
+  if (bad !== undefined) return { ok: false, issues: [{ file: shown, line: bad.line, col: bad.col, path: '',
+    message: bad.message }] };
   const lc = new LineCounter();
   // Duplicate keys are found below in one pass: the parser's own check compares every pair of keys.
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false, strict: true });
