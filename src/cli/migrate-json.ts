@@ -73,7 +73,8 @@ export function migrateJson(r: MigrationResult, runId: string): MigrateJson {
       source: e.source, host: e.host, kind: e.kind, ...defined({ detail: e.detail, uncertaintyMs: e.uncertaintyMs }),
     })),
     attempts: r.attempts.map((a) => ({
-      attempt: a.attempt, vm: a.vm, source: a.source, destination: a.destination, strategy: a.strategy,
+      attempt: a.attempt, purpose: a.purpose,
+      vm: a.vm, source: a.source, destination: a.destination, strategy: a.strategy,
       outcome: a.outcome, state: a.state, health: a.health.health, residue: a.residue, notes: a.notes,
       ...defined({ failure: a.failure === undefined ? undefined
         : { step: a.failure.step, kind: a.failure.kind, reason: a.failure.reason }, vmOn: a.vmOn }),

@@ -4,6 +4,7 @@
  * (namespaces for probes, route monitors, conflict probes and tunnel agents) are chosen from the
  * testbed's `lab` section, never from a separate code path in the executor.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { UsageError } from '../errors/classes.js';
 import { isVmmiError } from '../errors/vmmi-error.js';
 import { localRunner } from '../exec/local.js';
@@ -28,6 +29,11 @@ import { asMigrationHost, type MigrationProgressLine } from './migration-host.js
 import { asNetworkDevice } from './network-device.js';
 import { createProbeSession } from './probe-session.js';
 import { defined } from '../model/defined.js';
+import type { HostLoad } from '../measure/health.js';
+
+
+/** The controller host's 1-minute load and usable cores, as the executor's starvation evidence. */
+const controllerLoad = (): HostLoad => ({ load1: loadavg()[0] ?? 0, cores: availableParallelism() });
 
 export interface OpenedTestbed {
   readonly drivers: MigrationDrivers;
@@ -276,7 +282,10 @@ export async function openTestbed(
     probes,
     hypervisors,
     switchDriver,
-    options: { routeResolutionMs: 1, clockSyncKnown: lab, verify: { timeoutMs: 30_000, intervalMs: 500 } },
+    options: {
+      routeResolutionMs: 1, clockSyncKnown: lab, verify: { timeoutMs: 30_000, intervalMs: 500 },
+      hostLoad: controllerLoad,
+    },
     async close() {
       await tunnels?.stopAll({ timeoutMs: 10_000 }).catch(() => undefined);
       const sws = await Promise.allSettled([...switches.values()]);

@@ -77,7 +77,10 @@ export function toRunRecords(result: MigrationResult, ctx: RecordContext): RunRe
           ? ctx.verdict(result)
           : 'errored',
       health: healthOf,
-      healthReasons: a.health.reasons,
+      healthReasons: a.purpose === 'reposition'
+        ? ['reposition: the VM moved back to re-measure a starved attempt; not the scenario\'s measurement',
+          ...a.health.reasons]
+        : a.health.reasons,
       attempt: a.attempt,
       attemptOf: attempts,
       episodes: (flow?.result.episodes ?? []).map((e) => ({

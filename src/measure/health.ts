@@ -122,6 +122,8 @@ export interface FlowHealthFacts {
   /** Replies received before the trigger (0 → the flow's numbers are ERRORED). */
   readonly baselineReplies: number;
   readonly lossBeforeTrigger: number;
+  /** The sender's longest pause between two sends, ms. */
+  readonly maxSenderPauseMs?: number;
   /** Set when the probe tool failed, was missing or stubbed. */
   readonly failed?: string;
   /** The flow's TCP session-survival probe, when it had one. */
@@ -134,7 +136,22 @@ export interface HealthVerdict {
   readonly reasons: readonly string[];
   /** The guest did not answer after the move: an infrastructure failure, not a network FAIL. */
   readonly infrastructure: boolean;
+  /**
+   * Set when the measurement broke because the controller was starved (loss before the trigger or a
+   * failed flow, with the sender paused or the host overloaded), named for the record: an
+   * infrastructure outcome that is re-measured, never a finding about the network.
+   */
+  readonly starved?: string;
 }
+
+/** The controller host's load when the attempt ended: 1-minute load average and usable cores. */
+export interface HostLoad {
+  readonly load1: number;
+  readonly cores: number;
+}
+
+/** A sender pause above this, ms, is starvation evidence (the stall rule's limit at 1 kpps). */
+export const STARVED_PAUSE_MS = 10;
 
 export interface HealthInput {
   readonly flows: readonly FlowHealthFacts[];
@@ -142,6 +159,8 @@ export interface HealthInput {
   readonly guestAnswered?: boolean;
   /** Host on which the guest was reset during the run (a reboot or panic): infrastructure failure. */
   readonly guestRebootedOn?: string;
+  /** The controller host's load at the end of the attempt (starvation evidence). */
+  readonly host?: HostLoad;
   /** Whether the cross-host values rest on known clock sync. */
   readonly clockSyncKnown: boolean;
   /** Observers were expected (a run that reached the migration). */
@@ -189,5 +208,22 @@ export function assessHealth(input: HealthInput): HealthVerdict {
     degraded.push(`memory integrity unknown: ${input.memoryIntegrity.detail}`);
   }
   const health: HealthStatus = errored.length > 0 ? 'errored' : degraded.length > 0 ? 'degraded' : 'ok';
-  return { health, reasons: [...errored, ...degraded], infrastructure };
+  const starved = infrastructure || input.memoryIntegrity?.status === 'corrupt' ? undefined : starvation(input);
+  const reasons = [...(starved === undefined ? [] : [starved]), ...errored, ...degraded];
+  return { health, reasons, infrastructure, ...(starved === undefined ? {} : { starved }) };
+}
+
+/**
+ * Names a starved controller: some flow lost its baseline or failed, and the host shows why (a sender
+ * pause over {@link STARVED_PAUSE_MS}, or a load average above its cores). Loss before the trigger on
+ * an idle host with a steady sender is not starvation: that stays an ERRORED measurement to look at.
+ */
+function starvation(input: HealthInput): string | undefined {
+  const broken = input.flows.filter((f) => f.lossBeforeTrigger > 0 || f.failed !== undefined);
+  if (broken.length === 0) return undefined;
+  const pause = Math.max(0, ...input.flows.map((f) => f.maxSenderPauseMs ?? 0));
+  const overloaded = input.host !== undefined && input.host.load1 > input.host.cores;
+  if (pause <= STARVED_PAUSE_MS && !overloaded) return undefined;
+  const load = input.host === undefined ? 'load unknown' : `load ${input.host.load1.toFixed(1)} on ${input.host.cores} cores`;
+  return `controller overloaded: ${load}, sender paused ${pause.toFixed(0)} ms (infrastructure: re-measured)`;
 }

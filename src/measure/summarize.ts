@@ -34,6 +34,8 @@ export interface FlowResult {
   readonly health: MeasurementHealth;
   readonly counts: LossCount & ReorderStats;
   readonly achievedRatePps: number;
+  /** Widest interval between consecutive sends, ms: the sender's longest pause. */
+  readonly maxTxIntervalMs: number;
   /** 1 / achieved rate, ms: the resolution of the loss and gap methods. */
   readonly resolutionMs: number;
   readonly episodes: readonly LossEpisode[];
@@ -73,7 +75,8 @@ export function summarizeFlow(i: SummarizeInput): FlowResult {
     resolutionMs, achievedRatePps, episodes, gaps, counts, lostAfter: after.lost, rate, rtt, step,
   });
   return {
-    flow: i.spec.name, health, counts, achievedRatePps, resolutionMs, episodes, gaps, rate, rtt, rttStep: step,
+    flow: i.spec.name, health, counts, achievedRatePps, maxTxIntervalMs,
+    resolutionMs, episodes, gaps, rate, rtt, rttStep: step,
     baseline,
     firstReplyAfterMs: firstReplyAfter(samples, episodes, i.triggerMs), metrics,
   };

@@ -7,7 +7,7 @@ import { formatTimeline } from './timeline.js';
 
 function formatAttempt(a: AttemptResult): string {
   const lines = [
-    `attempt ${a.attempt}: ${a.vm} ${a.source} → ${a.destination} (${a.strategy}): ${a.outcome.toUpperCase()}`
+    `attempt ${a.attempt}${a.purpose === 'reposition' ? ' (reposition for a re-measure)' : ''}: ${a.vm} ${a.source} → ${a.destination} (${a.strategy}): ${a.outcome.toUpperCase()}`
     + `, VM on ${a.vmOn ?? 'unknown'}, health ${a.health.health}`,
   ];
   if (a.failure !== undefined) lines.push(`  failed in ${a.failure.step} (${a.failure.kind}): ${a.failure.reason}`);

@@ -6,6 +6,7 @@ import { runMigration, type RunMigrationOptions } from './run.js';
 import { formatTimeline } from './timeline.js';
 import type { TimelineEvent } from './types.js';
 import { stamp } from '../util/stamp.js';
+import type { IoOptions } from '../util/abort.js';
 
 const tb = labTestbed();
 const fast: RunMigrationOptions = { verify: { timeoutMs: 300, intervalMs: 20 }, holdMs: 0 };
@@ -148,6 +149,62 @@ test('guest silent after the move: infrastructure failure, retried once on a fre
   expect(r.unstable).toBe(true);
   expect(r.verdict).toBe('migrated');
 });
+
+/** Makes the first `n` probe stops report a flow broken before the trigger (a starved controller's symptom). */
+function starveFirst(w: FakeWorld, n: number): FakeWorld {
+  const stop = w.drivers.probes.stop;
+  let calls = 0;
+  return { ...w, drivers: {
+    ...w.drivers,
+    probes: {
+      ...w.drivers.probes,
+      stop: async (io: IoOptions) => {
+        const flows = await stop(io);
+        return calls++ < n ? flows.map((f) => ({ ...f, failed: `${f.spec.name}: 6 packet(s) lost before the trigger` }))
+          : flows;
+      },
+    },
+  } };
+}
+
+test('starved controller: named as infrastructure, the VM moved back and the move re-measured; all attempts kept',
+  async () => {
+    const w = starveFirst(world(), 1);
+    const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] },
+      w.drivers, { ...fast, hostLoad: () => ({ load1: 9.1, cores: 2 }) });
+    expect(r.attempts.map((a) => [a.purpose, a.source, a.destination, a.outcome, a.health.health])).toEqual([
+      ['measure', 'hv1', 'hv3', 'migrated', 'errored'],
+      ['reposition', 'hv3', 'hv1', 'migrated', 'ok'],
+      ['measure', 'hv1', 'hv3', 'migrated', 'ok'],
+    ]);
+    expect(r.attempts[0]?.health.starved).toBe(
+      'controller overloaded: load 9.1 on 2 cores, sender paused 1 ms (infrastructure: re-measured)',
+    );
+    expect(r.attempts[0]?.health.reasons[0]).toMatch(/^controller overloaded/);
+    expect(r.verdict).toBe('migrated');
+    expect(r.unstable).toBe(true);
+    expect(w.cluster.where('vm1')).toEqual(['hv3']);
+  });
+
+test('starved on every attempt: re-measured a bounded number of times, then ERRORED with every attempt kept',
+  async () => {
+    const w = starveFirst(world(), 100);
+    const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] },
+      w.drivers, { ...fast, hostLoad: () => ({ load1: 6, cores: 2 }), remeasureStarved: 2 });
+    expect(r.attempts.map((a) => a.purpose)).toEqual(['measure', 'reposition', 'measure', 'reposition', 'measure']);
+    expect(r.health.health).toBe('errored');
+    expect(r.health.starved).toMatch(/load 6\.0 on 2 cores/);
+  });
+
+test('loss before the trigger on an idle host with a steady sender is not starvation: ERRORED, not re-measured',
+  async () => {
+    const w = starveFirst(world(), 100);
+    const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] },
+      w.drivers, { ...fast, hostLoad: () => ({ load1: 0.4, cores: 2 }) });
+    expect(r.attempts).toHaveLength(1);
+    expect(r.health.health).toBe('errored');
+    expect(r.health.starved).toBeUndefined();
+  });
 
 test('guest memory corrupt after the move: a migration-correctness failure, never retried as infrastructure', async () => {
   const w = world();

@@ -3,7 +3,10 @@
  * resulting events back, enforces a deadline per state and the run's AbortSignal (SIGINT → abort →
  * rollback), then assembles the run's timeline, metrics, decomposition, conformance and health.
  * A guest that does not answer after the move is an infrastructure failure: the scenario is retried
- * once on a fresh VM supplied by `freshVm`, and both attempts are reported.
+ * once on a fresh VM supplied by `freshVm`, and both attempts are reported. An attempt whose
+ * measurement broke because the controller was starved (health `starved`) is re-measured up to
+ * `remeasureStarved` times: the VM is first moved back (a `reposition` attempt) when it had migrated;
+ * every attempt is kept.
  */
 import type { MigrationStrategy, Testbed, Vm } from '../model/testbed.js';
 import { checkConformance, type Conformance } from './conformance.js';
@@ -14,7 +17,7 @@ import {
   initial, isTerminal, outcomeOf, transition,
   type Effect, type Failure, type Machine, type MachineEvent, type MigrationState, type Outcome, type VmLocation,
 } from './machine.js';
-import { assessHealth, type HealthVerdict } from '../measure/health.js';
+import { assessHealth, type HealthVerdict, type HostLoad } from '../measure/health.js';
 import { createMetric } from '../measure/metric-catalogue.js';
 import { flowView } from './flow-view.js';
 import { assembleMetrics, type Metric } from './metrics.js';
@@ -58,6 +61,10 @@ export interface RunMigrationOptions {
   /** Resolution of the route observer (1 ms for `ip -ts monitor`, else the poll interval). */
   readonly routeResolutionMs?: number;
   readonly clockSyncKnown?: boolean;
+  /** Re-measures of a starved attempt (default {@link DEFAULT_REMEASURE_STARVED}; 0 turns them off). */
+  readonly remeasureStarved?: number;
+  /** The controller host's load, read as an attempt ends (starvation evidence besides sender pauses). */
+  readonly hostLoad?: () => HostLoad;
   /** Infrastructure-failure retry: provides a fresh VM, or undefined to skip the retry. */
   readonly freshVm?: (failed: AttemptResult) => Promise<RetryTarget | undefined>;
   /**
@@ -69,6 +76,11 @@ export interface RunMigrationOptions {
   readonly runId?: string;
 }
 
+export const DEFAULT_REMEASURE_STARVED = 2;
+
+/** Why an attempt ran: to measure the requested move, or to move the VM back for a re-measure. */
+export type AttemptPurpose = 'measure' | 'reposition';
+
 export const DEFAULT_DEADLINES_MS: Readonly<Record<MigrationState | 'stop-observers', number>> = {
   precheck: 30_000, 'prepare-network': 60_000, 'start-observers': 30_000, migrate: 120_000, switchover: 60_000,
   verify: 30_000, cleanup: 60_000, 'rolling-back': 120_000, 'stop-observers': 15_000,
@@ -77,6 +89,8 @@ export const DEFAULT_DEADLINES_MS: Readonly<Record<MigrationState | 'stop-observ
 
 export interface AttemptResult {
   readonly attempt: number;
+  /** `reposition`: a move back to the source before a starved attempt is re-measured (not the scenario's). */
+  readonly purpose: AttemptPurpose;
   readonly vm: string;
   readonly source: string;
   readonly destination: string;
@@ -201,7 +215,7 @@ function failureError(f: Failure | undefined, plan: MigrationPlan): Error | unde
 }
 
 async function runAttempt(plan: MigrationPlan, attempt: number, drivers: MigrationDrivers,
-  options: RunMigrationOptions): Promise<AttemptResult> {
+  options: RunMigrationOptions, purpose: AttemptPurpose = 'measure'): Promise<AttemptResult> {
   const tb = plan.testbed;
   const deadlines = { ...DEFAULT_DEADLINES_MS, migrate: tb.migration.timeoutMs, ...options.deadlinesMs };
   const journal = await openJournal(plan, attempt, options);
@@ -264,13 +278,15 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
     flows: views,
     clockSyncKnown: options.clockSyncKnown ?? true,
     expectFlows: m.ctx.observers,
+    ...defined({ host: options.hostLoad?.() }),
     ...defined({ guestAnswered: rec.guestAnswered, guestRebootedOn: rec.guestRebootedOn }),
     ...defined({ memoryIntegrity: rec.memoryIntegrity }),
   });
   const error = rec.error ?? failureError(m.ctx.failure, plan);
   await closeJournal(journal, outcome, m.ctx.residue, rec.notes);
   return {
-    attempt, vm: plan.vm.name, source: plan.source, destination: plan.destination, strategy: plan.strategy.strategy,
+    attempt, purpose, vm: plan.vm.name, source: plan.source, destination: plan.destination,
+    strategy: plan.strategy.strategy,
     outcome, state: m.state, residue: m.ctx.residue, abortRequested: m.ctx.abortRequested, health, metrics, timeline,
     flows: rec.flows, notes: rec.notes,
     ...defined({ failure: m.ctx.failure, error, vmOn: m.ctx.vmOn, trigger: m.ctx.trigger }),
@@ -279,6 +295,29 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
       routers: plan.strategy.watchRouters }) } : {}),
     ...(outcome === 'migrated' ? { conformance: checkConformance(timeline, plan.strategy.expectedOrder) } : {}),
   };
+}
+
+/**
+ * Re-measures while the last attempt is starved (bounded): a VM that migrated is moved back first by a
+ * `reposition` attempt of the same strategy (kept, its numbers not the scenario's), then the move runs
+ * again from the original source. A reposition that does not migrate ends the re-measuring.
+ */
+async function remeasureStarved(attempts: AttemptResult[], testbed: Testbed, request: MigrationRequest,
+  drivers: MigrationDrivers, options: RunMigrationOptions): Promise<void> {
+  const opts = { ...defined({ families: request.families, strategy: request.strategy }) };
+  for (let n = 0; n < (options.remeasureStarved ?? DEFAULT_REMEASURE_STARVED); n++) {
+    const last = attempts.at(-1);
+    if (last?.health.starved === undefined || options.signal?.aborted === true) return;
+    const { vm, source, destination } = last;
+    if (last.outcome === 'migrated') {
+      const back = planMigration(testbed, vm, source, { ...opts, from: destination });
+      const moved = await runAttempt(back, attempts.length + 1, drivers, options, 'reposition');
+      attempts.push(moved);
+      if (moved.outcome !== 'migrated') return;
+    } else if (last.vmOn !== undefined && last.vmOn !== 'source') return;
+    const again = planMigration(testbed, vm, request.to, { ...opts, from: source });
+    attempts.push(await runAttempt(again, attempts.length + 1, drivers, options));
+  }
 }
 
 async function openJournal(
@@ -351,6 +390,7 @@ export async function runMigration(testbed: Testbed, request: MigrationRequest, 
       attempts.push(await runAttempt(plan, 2, drivers, options));
     }
   }
+  await remeasureStarved(attempts, testbed, request, drivers, options);
   const last = attempts[attempts.length - 1] ?? first;
   if (last === undefined) throw new Error('unreachable: no attempt ran');
   return {

@@ -198,6 +198,8 @@ export interface FlowResultLike {
   /** Replies received before the trigger (0 → the flow's numbers are ERRORED). */
   readonly baselineReplies: number;
   readonly lossBeforeTrigger: number;
+  /** The sender's longest pause between two sends, ms. */
+  readonly maxSenderPauseMs?: number;
   /** First reply after the outage. */
   readonly firstReplyAfterNs?: bigint;
   /** Start of the first Δ bin after which the rate stays ≥ 95 % of the baseline rate. */
