@@ -258,3 +258,38 @@ test('bytes that are not UTF-8, and NUL, are refused with their byte offset, lin
   writeFileSync(file, text);
   expect((await validateTestbedFile(file, { env: { PW: 'pw-123456789' } })).ok).toBe(true);
 });
+
+test.describe('the size, depth and alias limits give the position where they were crossed', () => {
+  test('file size', () => {
+    const text = `${testbed()}description: "${'x'.repeat(300 * 1024)}"\n`;
+    const [i] = issuesOf(text);
+    expect(i?.message).toMatch(/^testbed file is \d+ bytes; the limit is 262144, crossed here/);
+    expect([i?.line, i?.col]).toEqual([8, 262144 - text.indexOf('description') + 1]);
+  });
+
+  test('line count', () => {
+    const text = `${testbed()}${'#\n'.repeat(6000)}`;
+    const [i] = issuesOf(text);
+    expect(i?.message).toContain('testbed file has 6008 lines; the limit is 5000, crossed here');
+    expect([i?.line, i?.col]).toEqual([5001, 1]);
+  });
+
+  test('nesting depth', () => {
+    const text = `${testbed()}description: ${'['.repeat(80)}${']'.repeat(80)}\n`;
+    const [i] = issuesOf(text);
+    expect(i?.message).toContain('testbed nesting is 80 levels deep; the limit is 64, crossed here');
+    expect([i?.line, i?.col]).toEqual([8, 13 + 65]);
+  });
+
+  test('alias count (an alias bomb)', () => {
+    const text = `${testbed()}lab:
+  a: &a [x, x, x, x, x, x, x, x, x, x]
+  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+`;
+    const [i] = issuesOf(text);
+    expect(i?.message).toMatch(/^YAML: alias \*[ab] expands the document past 100 aliased nodes/);
+    expect(i?.line).toBeGreaterThanOrEqual(10);
+    expect(i?.col).toBeGreaterThan(1);
+  });
+});

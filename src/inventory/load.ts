@@ -7,13 +7,14 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve as resolvePath } from 'node:path';
-import { isMap, isNode, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, visit, type Alias, type Document } from 'yaml';
 import { InventoryError, type InventoryIssue } from '../errors/classes.js';
 import { VmmiError } from '../errors/vmmi-error.js';
 import { Secret } from '../model/secret.js';
 import type { Testbed } from '../model/testbed.js';
 import { registerSecret } from '../util/redact.js';
 import { encodingProblem } from './encoding.js';
+import { limitProblem } from './limits.js';
 import { escapeControl } from './escape.js';
 import { fmtPath } from './resolve-network.js';
 import { resolveTestbed, type Issue, type Path, type SecretResolver } from './resolve.js';
@@ -55,48 +56,22 @@ export async function validateTestbedFile(file: string, options: LoadOptions = {
   return validateTestbedText(bytes.toString('utf8'), file, options);
 }
 
+/** 1-based line and column of a character offset. */
+function lineCol(text: string, offset: number): { line: number; col: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, col: offset - start + 1 };
+}
+
 function shownName(file: string): string {
   return isAbsolute(file) ? relative(process.cwd(), file) || file : file;
 }
 
-/**
- * Testbed files are small; these bounds keep hostile input from costing seconds (quadratic key checks) or the
- * stack.
- */
-export const MAX_TESTBED_BYTES = 256 * 1024;
-export const MAX_TESTBED_LINES = 5000;
-export const MAX_NESTING = 64;
-
-/** Deepest flow nesting ([ {) and block indentation, measured on the text before YAML parsing. */
-function nestingOf(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let indent = 0;
-  let lineStart = true;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10) { lineStart = true; indent = 0; continue; }
-    if (lineStart && (c === 32 || c === 45)) { indent++; continue; }
-    lineStart = false;
-    if (c === 91 || c === 123) max = Math.max(max, ++depth);
-    else if ((c === 93 || c === 125) && depth > 0) depth--;
-    max = Math.max(max, Math.floor(indent / 2));
-  }
-  return max;
-}
-
-function sizeProblem(text: string, shown: string): InventoryIssue | undefined {
-  const bytes = Buffer.byteLength(text);
-  if (bytes > MAX_TESTBED_BYTES)
-    return { file: shown, path: '', message: `testbed file is ${bytes} bytes; the limit is ${MAX_TESTBED_BYTES}` };
-  const lines = text.split('\n').length;
-  if (lines > MAX_TESTBED_LINES)
-    return { file: shown, path: '', message: `testbed file has ${lines} lines; the limit is ${MAX_TESTBED_LINES}` };
-  const depth = nestingOf(text);
-  if (depth > MAX_NESTING)
-    return { file: shown, path: '', message: `testbed nesting is ${depth} levels deep; the limit is ${MAX_NESTING}` };
-  return undefined;
-}
+export { MAX_NESTING, MAX_TESTBED_BYTES, MAX_TESTBED_LINES } from './limits.js';
 
 /** Validates testbed text; `file` names it in messages and anchors relative `${file:...}` paths. */
 export function validateTestbedText(text: string, file: string, options: LoadOptions = {}): ValidateResult {
@@ -114,8 +89,9 @@ export function escapeIssue(i: InventoryIssue): InventoryIssue {
 
 function validateUnescaped(text: string, file: string, options: LoadOptions): ValidateResult {
   const shown = shownName(file);
-  const tooBig = sizeProblem(text, shown);
-  if (tooBig !== undefined) return { ok: false, issues: [tooBig] };
+  const tooBig = limitProblem(text);
+  if (tooBig !== undefined) return { ok: false, issues: [{ file: shown, ...lineCol(text, tooBig.offset), path: '',
+    message: tooBig.message }] };
   const bad = encodingProblem(new TextEncoder().encode(text));
   if (bad !== undefined) return { ok: false, issues: [{ file: shown, line: bad.line, col: bad.col, path: '',
     message: bad.message }] };
@@ -153,13 +129,12 @@ function validateUnescaped(text: string, file: string, options: LoadOptions): Va
   }
   const at = (issues: readonly Issue[]): InventoryIssue[] =>
     issues.map((i) => ({ ...position(doc, lc, i.path), file: shown, path: fmtPath(i.path), message: i.message }));
-  let js: unknown;
-  try {
-    js = doc.toJS({ maxAliasCount: 100 });
-  } catch (e) {
-    // Unresolved aliases and alias bombs surface here as plain errors: report them as YAML problems.
-    return { ok: false, issues: [{ file: shown, path: '', message: `YAML: ${(e as Error).message}` }] };
+  const converted = toJs(doc);
+  if (!converted.ok) {
+    const pos = converted.offset === undefined ? {} : lc.linePos(converted.offset);
+    return { ok: false, issues: [{ file: shown, ...pos, path: '', message: converted.message }] };
   }
+  const js = converted.js;
   const raw = parseRaw(js);
   if (!raw.ok) return { ok: false, issues: at(raw.issues) };
   const env = options.env ?? process.env;
@@ -176,6 +151,41 @@ function validateUnescaped(text: string, file: string, options: LoadOptions): Va
     ...withDefined('labPrefix', options.labPrefix ?? env.VMMI_LAB_PREFIX),
   });
   return r.ok ? r : { ok: false, issues: at(r.issues) };
+}
+
+export const MAX_ALIAS_COUNT = 100;
+
+/**
+ * The document as plain values. Unresolved aliases and alias bombs surface from yaml as plain errors
+ * without a position: the alias being resolved when it failed is tracked, so the issue points at it.
+ */
+function toJs(doc: Document): { ok: true; js: unknown } | { ok: false; offset?: number; message: string } {
+  let current: Alias | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      const resolve = node.toJSON.bind(node);
+      node.toJSON = (arg, ctx) => {
+        const outer = current;
+        current = node;
+        const v = resolve(arg, ctx);
+        current = outer;
+        return v as unknown;
+      };
+    },
+  });
+  try {
+    return { ok: true, js: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  } catch (e) {
+    const offset = current?.range?.[0];
+    const bomb = /Excessive alias count/.test((e as Error).message);
+    return {
+      ok: false, ...(offset === undefined ? {} : { offset }),
+      message: bomb
+        ? `YAML: alias *${current?.source ?? '?'} expands the document past ${MAX_ALIAS_COUNT} aliased nodes ` +
+          '(an alias bomb, or aliases nested in aliases): write the values out or alias less'
+        : `YAML: ${(e as Error).message}`,
+    };
+  }
 }
 
 function withDefined<K extends string>(k: K, v: string | undefined): Partial<Record<K, string>> {
