@@ -7,6 +7,7 @@ import { defineConfig } from '@playwright/test';
  * - integration: real daemons on loopback or in temporary namespaces (libvirtd test driver, netconfd, sshd).
  * - lab: the emulated lab or a hardware testbed (`testbedFile` option); serial, one worker.
  * - default: the default suite of migration scenarios (npm start), on VMMI_TESTBED (default testbeds/local.yaml).
+ * - loaded: the default suite while busy loops load the host (loaded-setup / loaded-teardown).
  * - faults: the fault matrix (real faults in the emulated lab, independent checks after each).
  * - report-browser: the generated HTML report opened in Chromium.
  * `scripts/test` runs them one after another so lab timings never share the 2 cores with unit tests.
@@ -26,6 +27,13 @@ export default defineConfig({
     // One retry: a TCG guest occasionally dies after a move; the retry runs on a rebuilt lab and the
     // reporter shows both attempts, marked unstable (never a silent pass).
     { name: 'default', testDir: './suites/default', testMatch: '**/*.spec.ts', workers: 1, timeout: 600_000, retries: 1 },
+    // The default suite on a loaded host (on demand: VMMI_PROJECTS=loaded npm test): two busy loops at
+    // nice 0 from loaded-setup to loaded-teardown. Each spec passes or ends as a named infrastructure
+    // outcome (controller overloaded, guest failed), never as a wrong number.
+    { name: 'loaded-setup', testDir: './suites/load', testMatch: 'hog.setup.ts', teardown: 'loaded-teardown' },
+    { name: 'loaded-teardown', testDir: './suites/load', testMatch: 'hog.teardown.ts' },
+    { name: 'loaded', testDir: './suites/default', testMatch: '**/*.spec.ts', workers: 1, timeout: 900_000, retries: 1,
+      dependencies: ['loaded-setup'] },
     // Real faults in the emulated lab (CI=true runs each 3 times; VMMI_FAULT_RUNS overrides).
     { name: 'faults', testDir: './suites/faults', testMatch: '**/*.spec.ts', workers: 1, timeout: 1_800_000 },
     // Consecutive migrations in one controller (CI=true: 100; VMMI_SOAK_MIGRATIONS overrides).
