@@ -293,3 +293,28 @@ test.describe('the size, depth and alias limits give the position where they wer
     expect(i?.col).toBeGreaterThan(1);
   });
 });
+
+test('a bad value in defaults or a group is reported once where it is written, naming who inherits it', () => {
+  const text = `name: t
+defaults:
+  switch: { credentials: { username: u, password: "\${env:MISSING}" }, hostKey: { insecureAcceptAnyHostKey: true } }
+groups:
+  g: { role: tor, kind: eos, hostKey: { knownHosts: kh, fingerprint: "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU" } }
+sites: { s: {} }
+hypervisors: {}
+switches:
+  a: { group: g, site: s, address: 198.18.0.1 }
+  b: { group: g, site: s, address: 198.18.0.2 }
+  c: { role: core, kind: eos, site: s, address: 198.18.0.3, credentials: { username: own, password: "\${env:ALSO_MISSING}" } }
+`;
+  const issues = issuesOf(text, { env: {} });
+  expect(show(issues).split('\n').sort()).toEqual([
+    'defaults.switch.credentials.password: environment variable MISSING is not set (referenced as ${env:MISSING}) ' +
+      '(inherited by switches.a, switches.b)',
+    'groups.g.hostKey: give exactly one of knownHosts, fingerprint, insecureAcceptAnyHostKey (inherited by switches.a, ' +
+      'switches.b)',
+    'switches.c.credentials.password: environment variable ALSO_MISSING is not set (referenced as ${env:ALSO_MISSING})',
+  ]);
+  expect(issues.find((i) => i.path === 'defaults.switch.credentials.password')?.line).toBe(3);
+  expect(issues.find((i) => i.path === 'groups.g.hostKey')?.line).toBe(5);
+});

@@ -11,8 +11,15 @@ export interface Issue { readonly path: Path; readonly message: string }
 /** Resolves one `${env:X}` / `${file:p}` reference; errors are returned, never thrown. */
 export type SecretResolver = (ref: string) => { ok: true; secret: Secret } | { ok: false; message: string };
 
+/** A problem in a value written in defaults or a group: reported once where it is written, naming who inherits. */
+export interface InheritedIssue extends Issue {
+  readonly by: Path[];
+}
+
 export interface Ctx {
   readonly issues: Issue[];
+  /** Problems of inherited values, by path and message (resolve.ts reports each once). */
+  readonly inherited: Map<string, InheritedIssue>;
   readonly resolveSecret: SecretResolver;
   /** Makes a file path from the testbed absolute (relative paths are relative to the testbed file). */
   readonly resolvePath: (p: string) => string;
@@ -57,15 +64,29 @@ export function resolveHostKey(ctx: Ctx, path: Path, raw: RawHostKey | undefined
   return { kind: 'insecure-accept-any-host-key' };
 }
 
+/** A node's fields after inheritance, and where each inherited one is written (absent: on the node itself). */
+interface Merged<T> {
+  readonly value: T;
+  readonly origin: ReadonlyMap<string, Path>;
+}
+
 /** Merges defaults → group → node; objects are replaced wholesale (a host-key policy never mixes). */
 function inherit<T extends object>(
   ctx: Ctx,
   raw: RawTestbed,
   path: Path,
-  defaults: T | undefined,
+  defaults: { readonly path: Path; readonly value: T | undefined },
   node: T & { group?: string | undefined },
-): T {
-  let merged: T = { ...(defaults ?? ({} as T)) };
+): Merged<T> {
+  const origin = new Map<string, Path>();
+  const take = (from: object, where: Path | undefined): void => {
+    for (const k of Object.keys(stripUndefined(from))) {
+      if (where === undefined) origin.delete(k);
+      else origin.set(k, where);
+    }
+  };
+  let merged: T = { ...(defaults.value ?? ({} as T)) };
+  take(merged, defaults.path);
   if (node.group !== undefined) {
     const g = raw.groups?.[node.group];
     if (g === undefined) {
@@ -76,9 +97,30 @@ function inherit<T extends object>(
       });
     } else {
       merged = { ...merged, ...stripUndefined(g as T) };
+      take(g, ['groups', node.group]);
     }
   }
-  return { ...merged, ...stripUndefined(node) };
+  take(node, undefined);
+  return { value: { ...merged, ...stripUndefined(node) }, origin };
+}
+
+/**
+ * Resolves `field` of a node where its value is written: on the node, its problems are the node's; in
+ * defaults or a group, they are reported once there (`defaults.switch.credentials.password`), naming every
+ * node that inherits the value, instead of once per node.
+ */
+function atOrigin<R>(ctx: Ctx, nodePath: Path, m: Merged<object>, field: string, f: (c: Ctx, p: Path) => R): R {
+  const origin = m.origin.get(field);
+  if (origin === undefined) return f(ctx, [...nodePath, field]);
+  const local: Issue[] = [];
+  const r = f({ ...ctx, issues: local }, [...origin, field]);
+  for (const i of local) {
+    const key = `${JSON.stringify(i.path)}\n${i.message}`;
+    const prev = ctx.inherited.get(key);
+    if (prev === undefined) ctx.inherited.set(key, { ...i, by: [nodePath] });
+    else prev.by.push(nodePath);
+  }
+  return r;
 }
 
 function stripUndefined<T extends object>(o: T): T {
@@ -116,10 +158,11 @@ export function resolveSwitches(ctx: Ctx, raw: RawTestbed): Switch[] {
   const addresses = new Map<string, string>();
   for (const [name, node] of Object.entries(raw.switches ?? {})) {
     const path = ['switches', name];
-    const m: RawSwitchFields = inherit(ctx, raw, path, raw.defaults.switch, node);
+    const merged = inherit(ctx, raw, path, { path: ['defaults', 'switch'], value: raw.defaults.switch }, node);
+    const m: RawSwitchFields = merged.value;
     sameAddress(ctx, addresses, path, name, m.address);
-    const credentials = resolveCredentials(ctx, [...path, 'credentials'], m.credentials);
-    const hostKey = resolveHostKey(ctx, [...path, 'hostKey'], m.hostKey);
+    const credentials = atOrigin(ctx, path, merged, 'credentials', (c, p) => resolveCredentials(c, p, m.credentials));
+    const hostKey = atOrigin(ctx, path, merged, 'hostKey', (c, p) => resolveHostKey(c, p, m.hostKey));
     const ok = [
       requireField(ctx, path, 'site', m.site, 'switch'),
       requireField(ctx, path, 'role', m.role, 'switch'),
@@ -142,9 +185,10 @@ export function resolveHypervisors(ctx: Ctx, raw: RawTestbed): Hypervisor[] {
   const out: Hypervisor[] = [];
   for (const [name, node] of Object.entries(raw.hypervisors)) {
     const path = ['hypervisors', name];
-    const m: RawHypervisorFields = inherit(ctx, raw, path, raw.defaults.hypervisor, node);
-    const credentials = resolveCredentials(ctx, [...path, 'credentials'], m.credentials);
-    const hostKey = resolveHostKey(ctx, [...path, 'hostKey'], m.hostKey);
+    const merged = inherit(ctx, raw, path, { path: ['defaults', 'hypervisor'], value: raw.defaults.hypervisor }, node);
+    const m: RawHypervisorFields = merged.value;
+    const credentials = atOrigin(ctx, path, merged, 'credentials', (c, p) => resolveCredentials(c, p, m.credentials));
+    const hostKey = atOrigin(ctx, path, merged, 'hostKey', (c, p) => resolveHostKey(c, p, m.hostKey));
     const ok = [
       requireField(ctx, path, 'site', m.site, 'hypervisor'), requireField(ctx, path, 'uri', m.uri, 'hypervisor'),
       requireField(ctx, path, 'address', m.address, 'hypervisor'),

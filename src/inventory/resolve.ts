@@ -7,7 +7,7 @@ import type { Testbed } from '../model/testbed.js';
 import {
   resolveHypervisors, resolveSwitches, resolveTrafficHosts, type Ctx, type Issue, type SecretResolver,
 } from './resolve-devices.js';
-import { resolveLinks, resolveSubnets, resolveVms, unknownSite } from './resolve-network.js';
+import { fmtPath, resolveLinks, resolveSubnets, resolveVms, unknownSite } from './resolve-network.js';
 import type { RawTestbed } from './schema.js';
 import { defined } from '../model/defined.js';
 
@@ -53,7 +53,9 @@ export function resolveTestbed(input: RawTestbed, options: ResolveOptions): Reso
   const issues: Issue[] = [];
   const labDir = options.labDir ?? input.lab?.dir;
   const raw = expandLabDir(input, labDir, issues);
-  const ctx: Ctx = { issues, resolveSecret: options.resolveSecret, resolvePath: options.resolvePath ?? ((p) => p) };
+  const ctx: Ctx = {
+    issues, inherited: new Map(), resolveSecret: options.resolveSecret, resolvePath: options.resolvePath ?? ((p) => p),
+  };
   const sites = new Set(Object.keys(raw.sites));
 
   const hypervisors = resolveHypervisors(ctx, raw);
@@ -87,6 +89,8 @@ export function resolveTestbed(input: RawTestbed, options: ResolveOptions): Reso
     ...Object.keys(raw.switches ?? {}),
     ...Object.keys(raw.trafficHosts ?? {}),
   ]);
+  for (const i of ctx.inherited.values())
+    issues.push({ path: i.path, message: `${i.message} (inherited by ${i.by.map(fmtPath).join(', ')})` });
   const links = resolveLinks(ctx, raw, devices);
   const subnets = resolveSubnets(ctx, raw, sites);
   const vms = resolveVms(ctx, raw, new Set(Object.keys(raw.hypervisors)), subnets);
