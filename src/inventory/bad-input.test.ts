@@ -318,3 +318,28 @@ switches:
   expect(issues.find((i) => i.path === 'defaults.switch.credentials.password')?.line).toBe(3);
   expect(issues.find((i) => i.path === 'groups.g.hostKey')?.line).toBe(5);
 });
+
+test('password authentication with an unverified host key is refused unless the device opts in', () => {
+  const insecure = testbed().replace(/hostKey: \{ fingerprint: "[^"]+" \}/, 'hostKey: { insecureAcceptAnyHostKey: true }');
+  expect(show(issuesOf(insecure))).toBe(
+    'switches.a.hostKey: password authentication with insecureAcceptAnyHostKey would send the password to any host ' +
+      'that answers at this address: pin the host key (knownHosts or fingerprint), authenticate with a privateKey, ' +
+      'or accept the risk for this device only with allowPasswordWithInsecureHostKey: true on switches.a');
+  expect(issuesOf(insecure.replace('address: 198.18.0.1,', 'address: 198.18.0.1, allowPasswordWithInsecureHostKey: true,')))
+    .toEqual([]);
+  // The opt-in is per device: in defaults or a group it is an unknown field.
+  const inGroup = insecure.replace('sites:', 'defaults: { switch: { allowPasswordWithInsecureHostKey: true } }\nsites:');
+  expect(show(issuesOf(inGroup))).toContain(
+    'defaults.switch.allowPasswordWithInsecureHostKey: unknown field "allowPasswordWithInsecureHostKey"');
+  // A private key with the insecure policy stays allowed (a throw-away lab), and so does a pinned key with a password.
+  const dir = mkdtempSync(join(tmpdir(), 'vmmi-key-'));
+  writeFileSync(join(dir, 'key'), 'key-material');
+  expect(issuesOf(insecure.replace('password: "${env:PW}"', 'privateKey: "${file:key}"'), { dir })).toEqual([]);
+  expect(issuesOf(testbed())).toEqual([]);
+  // Traffic hosts are held to the same rule.
+  const trafficHost = `${testbed()}trafficHosts:
+  t: { kind: ssh, address: 198.18.0.7, credentials: { username: u, password: "\${env:PW}" },
+       hostKey: { insecureAcceptAnyHostKey: true } }
+`;
+  expect(show(issuesOf(trafficHost))).toContain('trafficHosts.t.hostKey: password authentication with insecureAcceptAnyHostKey');
+});

@@ -59,7 +59,8 @@ test('secrets resolve by reference and never print', () => {
 sites: { s: {} }
 hypervisors: {}
 switches:
-  a: { role: tor, kind: eos, site: s, address: 198.18.0.1, hostKey: { insecureAcceptAnyHostKey: true },
+  a: { role: tor, kind: eos, site: s, address: 198.18.0.1,
+       hostKey: { fingerprint: "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU" },
        credentials: { username: u, password: "\${env:SW_PW}", privateKey: "\${file:key}" } }
 `;
   const file = join(dir, 't.yaml');

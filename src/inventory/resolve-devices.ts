@@ -136,6 +136,21 @@ function requireField<T>(ctx: Ctx, path: Path, field: string, value: T | undefin
   return false;
 }
 
+/**
+ * Password authentication with insecureAcceptAnyHostKey sends the password to any machine that answers at
+ * the address (a man in the middle collects it): refused unless the device opts in.
+ */
+function passwordToAnyHost(ctx: Ctx, path: Path, credentials: Credentials | undefined,
+  hostKey: HostKeyPolicy | undefined, optIn: true | undefined): void {
+  if (credentials?.password === undefined || hostKey?.kind !== 'insecure-accept-any-host-key' || optIn === true) return;
+  ctx.issues.push({
+    path: [...path, 'hostKey'],
+    message: 'password authentication with insecureAcceptAnyHostKey would send the password to any host that ' +
+      'answers at this address: pin the host key (knownHosts or fingerprint), authenticate with a privateKey, or ' +
+      `accept the risk for this device only with allowPasswordWithInsecureHostKey: true on ${path.join('.')}`,
+  });
+}
+
 const DEFAULT_PORTS: Record<string, number> = { 'frr-ssh': 22 };
 
 /** Two switches on one management address would have one driver configure the other's device. */
@@ -163,6 +178,7 @@ export function resolveSwitches(ctx: Ctx, raw: RawTestbed): Switch[] {
     sameAddress(ctx, addresses, path, name, m.address);
     const credentials = atOrigin(ctx, path, merged, 'credentials', (c, p) => resolveCredentials(c, p, m.credentials));
     const hostKey = atOrigin(ctx, path, merged, 'hostKey', (c, p) => resolveHostKey(c, p, m.hostKey));
+    passwordToAnyHost(ctx, path, credentials, hostKey, node.allowPasswordWithInsecureHostKey);
     const ok = [
       requireField(ctx, path, 'site', m.site, 'switch'),
       requireField(ctx, path, 'role', m.role, 'switch'),
@@ -189,6 +205,7 @@ export function resolveHypervisors(ctx: Ctx, raw: RawTestbed): Hypervisor[] {
     const m: RawHypervisorFields = merged.value;
     const credentials = atOrigin(ctx, path, merged, 'credentials', (c, p) => resolveCredentials(c, p, m.credentials));
     const hostKey = atOrigin(ctx, path, merged, 'hostKey', (c, p) => resolveHostKey(c, p, m.hostKey));
+    passwordToAnyHost(ctx, path, credentials, hostKey, node.allowPasswordWithInsecureHostKey);
     const ok = [
       requireField(ctx, path, 'site', m.site, 'hypervisor'), requireField(ctx, path, 'uri', m.uri, 'hypervisor'),
       requireField(ctx, path, 'address', m.address, 'hypervisor'),
@@ -225,6 +242,7 @@ export function resolveTrafficHosts(ctx: Ctx, raw: RawTestbed): TrafficHost[] {
     }
     const credentials = resolveCredentials(ctx, [...path, 'credentials'], t.credentials);
     const hostKey = resolveHostKey(ctx, [...path, 'hostKey'], t.hostKey);
+    passwordToAnyHost(ctx, path, credentials, hostKey, t.allowPasswordWithInsecureHostKey);
     out.push({
       name, kind: t.kind,
       ...defined({ site: t.site, netns: t.netns, address: t.address, ipv4: t.ipv4 }),

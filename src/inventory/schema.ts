@@ -159,6 +159,12 @@ const vm = z.strictObject({
   controlPort: z.number().int().min(0).max(65535, 'controlPort must be 0 (none) or 1-65535').default(0),
 });
 
+/**
+ * Per device, never inherited: password authentication to a peer whose host key is not verified hands the
+ * password to whoever answers at the address. Allowed only where the user says so for that device.
+ */
+const passwordOptIn = { allowPasswordWithInsecureHostKey: z.literal(true).optional() };
+
 const trafficHost = z.strictObject({
   kind: kindEnum(TRAFFIC_HOST_KINDS, 'traffic host kind'),
   site: z.string().optional(),
@@ -170,6 +176,7 @@ const trafficHost = z.strictObject({
   hostKey: hostKey.optional(),
   /** Probe every migration from this host unless a run names its traffic hosts (default true). */
   probeByDefault: z.boolean().default(true),
+  ...passwordOptIn,
 });
 
 const group = z.strictObject({ ...switchFields, ...hypervisorFields, group: z.undefined().optional() });
@@ -218,8 +225,8 @@ export const rawTestbedSchema = z.strictObject({
     .prefault({}),
   groups: z.record(name, group).optional(),
   sites: z.record(name, z.strictObject({ description: z.string().optional() }).nullable()),
-  hypervisors: z.record(name, z.strictObject(hypervisorFields)),
-  switches: z.record(name, z.strictObject(switchFields)).optional(),
+  hypervisors: z.record(name, z.strictObject({ ...hypervisorFields, ...passwordOptIn })),
+  switches: z.record(name, z.strictObject({ ...switchFields, ...passwordOptIn })).optional(),
   links: z.array(link).optional(),
   subnets: z.record(name, subnet).optional(),
   vms: z.record(name, vm).optional(),
