@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { frrVtysh } from '../platforms/frr-vtysh.js';
 import { stripEchoAndPrompt } from './cli-session.js';
-import { fingerprintOf, knownHostKeys, normaliseFingerprint } from './ssh-known-hosts.js';
+import { checkPresentedKey, fingerprintOf, knownHostKeys, normaliseFingerprint, usableKeys } from './ssh-known-hosts.js';
 import { quoteArgv } from './ssh-quote.js';
 
 test('argv quoting survives a real POSIX shell for hostile arguments', () => {
@@ -45,4 +45,22 @@ test('CLI output: echo and prompt stripped, failure patterns are data', () => {
   expect(frrVtysh.failures.some((re) => re.test('% Unknown command: show ip rout'))).toBe(true);
   expect(frrVtysh.prompt.test('leaf1(config)# ')).toBe(false);
   expect(frrVtysh.modes.config?.prompt.test('leaf1(config)# ')).toBe(true);
+});
+
+test('known_hosts: a key marked @revoked is refused even when a plain line lists it too, before or after', () => {
+  const good = Buffer.from('key-good');
+  const bad = Buffer.from('key-bad');
+  const line = (prefix: string, b: Buffer): string => `${prefix}sw1.lab ssh-ed25519 ${b.toString('base64')}`;
+  for (const text of [
+    [line('', bad), line('@revoked ', bad), line('', good)].join('\n'),
+    [line('@revoked ', bad), line('', bad), line('', good)].join('\n'),
+  ]) {
+    const keys = knownHostKeys(text, 'sw1.lab', 22, 'kh');
+    const verdict = checkPresentedKey(bad, keys);
+    expect(verdict.verdict).toBe('revoked');
+    expect(verdict.verdict === 'revoked' ? verdict.line.where : '').toMatch(/^kh:[12]$/);
+    expect(checkPresentedKey(good, keys).verdict).toBe('accepted');
+    expect(checkPresentedKey(Buffer.from('other'), keys).verdict).toBe('unknown');
+    expect(usableKeys(keys).map((k) => k.blob.toString())).toEqual(['key-good']);
+  }
 });

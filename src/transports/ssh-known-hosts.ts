@@ -78,6 +78,24 @@ export function knownHostKeys(text: string, host: string, port: number, file: st
   return out;
 }
 
+/**
+ * The keys a host may present: listed for it and not revoked. A key on an `@revoked` line is refused
+ * whatever else the file says (OpenSSH does the same), also when a plain line lists it too.
+ */
+export function usableKeys(keys: readonly KnownHostKey[]): KnownHostKey[] {
+  const revoked = keys.filter((k) => k.revoked);
+  return keys.filter((k) => !k.revoked && !revoked.some((r) => r.blob.equals(k.blob)));
+}
+
+/** Checks a presented key: accepted, revoked (with the `@revoked` line), or unknown. */
+export function checkPresentedKey(key: Buffer, keys: readonly KnownHostKey[]):
+  { readonly verdict: 'accepted' } | { readonly verdict: 'revoked'; readonly line: KnownHostKey } |
+  { readonly verdict: 'unknown' } {
+  const revoked = keys.find((k) => k.revoked && k.blob.equals(key));
+  if (revoked !== undefined) return { verdict: 'revoked', line: revoked };
+  return keys.some((k) => !k.revoked && k.blob.equals(key)) ? { verdict: 'accepted' } : { verdict: 'unknown' };
+}
+
 /** ssh2 host key algorithm names that can present a key of this known_hosts type. */
 export function algorithmsFor(keyType: string): string[] {
   if (keyType === 'ssh-rsa') return ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];

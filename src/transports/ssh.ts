@@ -14,9 +14,11 @@ import type { Credentials, HostKeyPolicy } from '../model/testbed.js';
 import { withDeadline, type IoOptions } from '../util/abort.js';
 import {
   algorithmsFor,
+  checkPresentedKey,
   fingerprintOf,
   knownHostKeys,
   normaliseFingerprint,
+  usableKeys,
   type KnownHostKey,
 } from './ssh-known-hosts.js';
 
@@ -204,9 +206,11 @@ async function buildVerifier(t: SshTarget, ctx: VmmiErrorOptions): Promise<Verif
     });
   }
   const keys = knownHostKeys(text, t.host, t.port, policy.file);
-  const usable = keys.filter((k) => !k.revoked);
+  const usable = usableKeys(keys);
   if (usable.length === 0) {
-    throw new HostKeyError(`no key for ${t.port === 22 ? t.host : `[${t.host}]:${t.port}`} in ${policy.file}`, {
+    const who = t.port === 22 ? t.host : `[${t.host}]:${t.port}`;
+    const why = keys.length === 0 ? `no key for ${who} in ${policy.file}` : `every key for ${who} in ${policy.file} is revoked`;
+    throw new HostKeyError(why, {
       ...ctx,
       operation: 'connect',
       hint: `add it after checking out of band: ssh-keyscan -p ${t.port} ${t.host} >> ${policy.file}`,
@@ -223,17 +227,17 @@ async function buildVerifier(t: SshTarget, ctx: VmmiErrorOptions): Promise<Verif
 function checkKnown(key: Buffer, keys: readonly KnownHostKey[], file: string, ctx: VmmiErrorOptions,
   note: (fp: string, f: HostKeyError | undefined) => void): boolean {
   const fp = fingerprintOf(key);
-  const hit = keys.find((k) => k.blob.equals(key));
-  if (hit !== undefined && !hit.revoked) {
+  const check = checkPresentedKey(key, keys);
+  if (check.verdict === 'accepted') {
     note(fp, undefined);
     return true;
   }
-  const expected = keys.filter((k) => !k.revoked).map((k) => `${k.keyType} ${fingerprintOf(k.blob)} (${k.where})`);
+  const expected = usableKeys(keys).map((k) => `${k.keyType} ${fingerprintOf(k.blob)} (${k.where})`);
   note(
     fp,
     new HostKeyError(
-      hit?.revoked === true
-        ? `server presented revoked key ${fp} (${hit.where})`
+      check.verdict === 'revoked'
+        ? `server presented revoked key ${fp} (@revoked at ${check.line.where}; other lines listing it do not count)`
         : `host key mismatch: server presented ${fp}, ${file} expects ${expected.join('; ')}`,
       {
         ...ctx,
