@@ -4,12 +4,14 @@
  * fingerprint); `insecure-accept-any-host-key` must be chosen explicitly and is recorded for the
  * run manifest (`insecureHostKeyConnections()`). Secrets are revealed only into ssh2's config.
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 // ssh2 is CommonJS: a default import works under every ESM loader (tsx, Playwright, node).
 import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { AuthError, ConnectionError, HostKeyError } from '../errors/classes.js';
 import { isVmmiError, type VmmiErrorOptions } from '../errors/vmmi-error.js';
+import type { Secret } from '../model/secret.js';
 import type { Credentials, HostKeyPolicy } from '../model/testbed.js';
 import { withDeadline, type IoOptions } from '../util/abort.js';
 import {
@@ -306,12 +308,38 @@ function mapError(err: Error & { level?: string }, hostKey: HostKeyError | undef
   });
 }
 
-/** Connection pool: one shared connection per host:port:user; a closed one is replaced on next use. */
+/** Per-process key of the credential digests in pool keys: they identify a secret, never reveal it. */
+const POOL_KEY_SALT = randomBytes(32);
+
+function credentialId(s: Secret | undefined): string {
+  if (s === undefined) return '-';
+  return `${s.ref}#${createHmac('sha256', POOL_KEY_SALT).update(s.reveal()).digest('base64url')}`;
+}
+
+function policyId(p: HostKeyPolicy): string {
+  if (p.kind === 'known-hosts') return `known-hosts:${p.file}`;
+  if (p.kind === 'fingerprint') return `fingerprint:${normaliseFingerprint(p.sha256)}`;
+  return p.kind;
+}
+
+/**
+ * What makes two targets share a pooled connection: host, port, user, host-key policy and credentials
+ * (each secret by its reference and a keyed digest of its value, never the value). A connection opened
+ * without host-key verification is never handed to a device that pins its key, nor one authenticated
+ * with another device's key or password.
+ */
+export function sshPoolKey(t: SshTarget): string {
+  const c = t.credentials;
+  return JSON.stringify([t.host, t.port, c.username, policyId(t.hostKey), credentialId(c.password),
+    credentialId(c.privateKey), credentialId(c.passphrase)]);
+}
+
+/** Connection pool: one shared connection per sshPoolKey; a closed one is replaced on next use. */
 export class SshPool {
   readonly #conns = new Map<string, Promise<SshConnection>>();
 
   async get(target: SshTarget, opts: SshConnectOptions = {}): Promise<SshConnection> {
-    const key = `${target.host}:${target.port}:${target.credentials.username}`;
+    const key = sshPoolKey(target);
     const cur = this.#conns.get(key);
     if (cur !== undefined) {
       const c = await cur.catch(() => undefined);
