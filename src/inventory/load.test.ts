@@ -1,8 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import { defineTestbed } from './define.js';
 import { loadTestbed, validateTestbedText } from './load.js';
 import { testbedJsonSchema } from './schema.js';
@@ -101,6 +103,18 @@ test('JSON Schema export describes the document', () => {
     expect.arrayContaining(['hypervisors', 'switches', 'links', 'vms', 'subnets']),
   );
   expect(s.required).toContain('name');
+});
+
+test('the exported JSON Schema accepts both shipped testbeds and refuses a malformed link (ajv, draft 2020-12)', () => {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true });
+  const validate = ajv.compile(testbedJsonSchema() as object);
+  for (const f of ['testbeds/local.yaml', 'testbeds/examples/physical.yaml']) {
+    const doc: unknown = parseYaml(readFileSync(join(repo, f), 'utf8'));
+    expect(validate(doc) ? [] : validate.errors, f).toEqual([]);
+  }
+  const doc = parseYaml(readFileSync(join(repo, 'testbeds/examples/physical.yaml'), 'utf8')) as { links: unknown[] };
+  doc.links.push(['a:b', 'c:d', 'e:f']);
+  expect(validate(doc)).toBe(false);
 });
 
 test("a secret file below the lab directory is read on every use: a rebuilt lab's new key is what gets offered", async () => {

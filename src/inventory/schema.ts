@@ -189,7 +189,7 @@ export const rawTestbedSchema = z.strictObject({
       prefix: z
         .string()
         .regex(/^[a-z][a-z0-9]{0,7}$/, 'lab prefix: 1-8 lowercase letters/digits (namespace names stay short)'),
-      dir: z.string().startsWith('/', 'lab dir must be absolute'),
+      dir: z.string().regex(/^\//, 'lab dir must be absolute'),
       wanLink: z.string().optional(),
     })
     .optional(),
@@ -317,7 +317,22 @@ export function parseRaw(doc: unknown): { ok: true; value: RawTestbed } | { ok: 
   return { ok: false, issues };
 }
 
-/** JSON Schema (draft 2020-12) of the testbed file, for editors (`vmmi testbed schema`). */
+/**
+ * JSON Schema (draft 2020-12) of the testbed file, for editors (`vmmi testbed schema`). The link shorthand
+ * `[a, b]` is read by a preprocess step, which zod cannot express in JSON Schema: the link's schema is
+ * written out as "the shorthand or the object form".
+ */
 export function testbedJsonSchema(): unknown {
-  return z.toJSONSchema(rawTestbedSchema, { io: 'input', unrepresentable: 'any' });
+  const shorthand = z.toJSONSchema(z.tuple([endpoint, endpoint]), { io: 'input' }) as Record<string, unknown>;
+  delete shorthand.$schema;
+  return z.toJSONSchema(rawTestbedSchema, {
+    io: 'input',
+    unrepresentable: 'any',
+    override: (ctx) => {
+      if (ctx.zodSchema !== link) return;
+      const objectForm = { ...ctx.jsonSchema };
+      for (const k of Object.keys(ctx.jsonSchema)) delete (ctx.jsonSchema as Record<string, unknown>)[k];
+      Object.assign(ctx.jsonSchema, { anyOf: [shorthand, objectForm] });
+    },
+  });
 }
