@@ -100,6 +100,29 @@ test('native: stop() ends the run early as aborted, with what was sent reported'
   }
 });
 
+test('native: a stopped run still drains the replies in flight (100 ms), so its end is not read as loss', async () => {
+  built();
+  const { createSocket } = await import('node:dgram');
+  // An echo 30 ms late: at 500 pps about 15 replies are in flight when the probe is stopped.
+  const sock = createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+  sock.on('message', (msg, from) => void setTimeout(() => sock.send(msg, from.port, from.address), 30));
+  try {
+    const h = startUdpProbe({ kind: 'local' }, {
+      flows: [{ id: 1, name: 'late', target: '127.0.0.1', port: sock.address().port, ratePps: 500, durationMs: 20_000 }],
+    });
+    await h.started;
+    await new Promise((r) => setTimeout(r, 400));
+    h.stop();
+    const res = await h.done;
+    expect(res.end?.reason).toBe('aborted');
+    const unanswered = res.flows[0]?.samples.filter((x) => x.rxMs === undefined) ?? [];
+    expect(unanswered.map((x) => x.seq), 'replies lost at the end of a stopped run').toEqual([]);
+  } finally {
+    sock.close();
+  }
+});
+
 test('native: echoes that are not replies to its own packets are counted invalid, not taken', async () => {
   built();
   const { createSocket } = await import('node:dgram');

@@ -46,7 +46,7 @@ export function nativeProbeArgs(cfg: AgentConfig, o: NativeProbeOptions = {}): s
   });
   args.push('--drain', String(cfg.drainMs ?? 500), '--batch', String(cfg.batchIntervalMs ?? 200));
   args.push('--quantum', String(cfg.quantumMs ?? NATIVE_QUANTUM_MS));
-  args.push('--rt', String(o.rtPriority ?? NATIVE_RT_PRIORITY));
+  args.push('--rt', String(o.rtPriority ?? Number(process.env.VMMI_PROBE_RT_PRIORITY ?? NATIVE_RT_PRIORITY)));
   if (o.nice !== undefined) args.push('--nice', String(o.nice));
   return args;
 }

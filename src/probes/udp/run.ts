@@ -79,13 +79,22 @@ export function placementArgv(
   return [...ns, 'setsid', 'nice', '-n', String(placement.nice), ...agentArgv({ ...cfg, nice: placement.nice })];
 }
 
+function senderFromEnv(): ProbeSender | undefined {
+  const v = process.env.VMMI_PROBE_SENDER;
+  if (v === undefined || v === '') return undefined;
+  if (v === 'native' || v === 'node') return v;
+  throw new UsageError(`VMMI_PROBE_SENDER=${v} is not a probe sender`, { hint: 'use native or node' });
+}
+
 /** How a UDP probe starts at a placement: its argv and which sender that is (a note for the method). */
 export function udpProbeLaunch(
   placement: Exclude<ProbePlacement, { kind: 'in-process' }>,
   cfg: AgentConfig,
   binary = nativeProbeBinary(),
 ): { readonly argv: string[]; readonly sender: string } {
-  if (placement.kind !== 'ssh' && placement.sender !== 'node' && nativeProbeAvailable(binary)) {
+  // VMMI_PROBE_SENDER=node picks the TypeScript agent where the placement does not say (side-by-side runs).
+  const chosen = placement.kind === 'ssh' ? undefined : placement.sender ?? senderFromEnv();
+  if (placement.kind !== 'ssh' && chosen !== 'node' && nativeProbeAvailable(binary)) {
     const ns = placement.kind === 'netns' ? ['ip', 'netns', 'exec', placement.netns] : [];
     const args = nativeProbeArgs(cfg, placement.nice === undefined ? {} : { nice: placement.nice });
     return { argv: [...ns, binary, ...args], sender: `native udpprobe (${binary})` };
@@ -93,8 +102,8 @@ export function udpProbeLaunch(
   const why =
     placement.kind === 'ssh'
       ? `on ${placement.host}`
-      : placement.sender === 'node'
-        ? 'chosen by the caller'
+      : chosen === 'node'
+        ? placement.sender === 'node' ? 'chosen by the caller' : 'VMMI_PROBE_SENDER=node'
         : `native probe not built at ${binary}: run scripts/build-lab-assets`;
   return { argv: placementArgv(placement, { kind: 'udp', agent: cfg }), sender: `node agent (event loop; ${why})` };
 }
