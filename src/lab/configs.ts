@@ -101,9 +101,8 @@ export function guestCmdline(vm: Vm, sn: Subnet): string {
  * Diskless TCG domain (`type='qemu'`: the machine's KVM hangs stock kernels); kernel paths equal on all hosts.
  * A guest reboot (or a panic: `panic=-1`) restarts the guest in place: the VM stays on its host and the
  * reset reaches vmmi as a reboot event (an infrastructure failure of the run), instead of libvirt
- * destroying the domain, which looked like a lost VM. The emulator is the assets' `qemu-lab` launcher
- * (scripts/build-lab-assets): QEMU at raised priority for the guest's whole life, on every host it
- * reaches by migration.
+ * destroying the domain, which looked like a lost VM. Its QEMU runs at raised priority for its whole
+ * life, on every host it reaches (the lab's guest-priority keeper, hypervisors.ts).
  */
 export function domainXml(vm: Vm, sn: Subnet, uuid: string, assetsDir: string): string {
   return `<domain type='qemu'>
@@ -121,7 +120,7 @@ export function domainXml(vm: Vm, sn: Subnet, uuid: string, assetsDir: string): 
   <on_reboot>restart</on_reboot>
   <on_crash>destroy</on_crash>
   <devices>
-    <emulator>${esc(assetsDir)}/qemu-lab</emulator>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
     <interface type='bridge'>
       <mac address='${esc(vm.mac)}'/><source bridge='br0'/><model type='virtio'/><rom enabled='no'/>
     </interface>

@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { IoOptions } from '../util/abort.js';
 import { pollUntil } from '../util/abort.js';
 import { LabError } from '../errors/classes.js';
 import { startLibvirtd, stopLibvirtdIn } from './libvirtd.js';
 import { verifiedPid } from './proc.js';
+import { spawnDetached } from '../exec/spawn.js';
 import type { HypervisorPlan, LabPlan } from './topology.js';
 
 /**
@@ -22,9 +23,9 @@ export const serialLog = (hv: HypervisorPlan, vm: string): string => `${hv.dir}/
 
 /**
  * Scheduling priority of a running guest's QEMU: the nice value of its session's autogroup
- * (`/proc/PID/autogroup`). The lab's `qemu-lab` launcher raises it to −10 for the guest's whole life,
- * on every host it migrates to; this reads it back so `lab up` can say so. undefined when the pid
- * file or the autogroup is not there (kernel without autogroups).
+ * (`/proc/PID/autogroup`). The lab's guest-priority keeper ({@link ensureGuestPriority}) raises it to
+ * {@link GUEST_NICE} for the guest's whole life, on every host it migrates to; this reads it back so
+ * `lab up` can say so. undefined when the pid file or the autogroup is not there.
  */
 export async function guestNice(hv: HypervisorPlan, vm: string): Promise<number | undefined> {
   try {
@@ -101,4 +102,40 @@ export async function waitGuestReady(
 /** Current size of a guest's serial log (0 when absent): pass it to waitGuestReady before a start. */
 export async function serialOffset(hv: HypervisorPlan, vm: string): Promise<number> {
   return (await readFile(serialLog(hv, vm), 'utf8').catch(() => '')).length;
+}
+
+/** Autogroup nice of every lab guest's QEMU for its whole life. */
+export const GUEST_NICE = -10;
+
+/**
+ * The keeper: a root shell loop, 10 times a second, that finds every QEMU of the lab's hypervisors
+ * through libvirt's pid files (`<lab>/<hv>/run/qemu/*.pid`, no trailing newline; checked to name a qemu
+ * process) and puts
+ * its session's autogroup at GUEST_NICE. Why a keeper: QEMU runs as the unprivileged libvirt-qemu user
+ * in a session of its own, a new one on every incoming migration, and may not raise its own priority
+ * (libvirt starts it with no_new_privs, so no file capability helps; this host's RLIMIT_NICE is 0 and
+ * cannot be raised). Under TCG a starved guest and its reflector show up as loss that is not the
+ * network's. It ends when the lab directory goes, and `lab down` stops it (its command line names the
+ * lab directory).
+ */
+const KEEPER = `while [ -d "$1" ]; do
+  for f in "$1"*/run/qemu/*.pid; do
+    [ -f "$f" ] || continue
+    p=; read -r p < "$f" 2>/dev/null; [ -n "$p" ] || continue
+    read -r c < "/proc/$p/comm" 2>/dev/null || continue
+    case "$c" in qemu-system-*) ;; *) continue ;; esac
+    read -r g < "/proc/$p/autogroup" 2>/dev/null || continue
+    case "$g" in *"nice $2") ;; *) echo "$2" > "/proc/$p/autogroup" 2>/dev/null ;; esac
+  done
+  sleep 0.1
+done`;
+
+/** Starts the guest-priority keeper unless it runs; returns true when it started one. */
+export async function ensureGuestPriority(plan: LabPlan): Promise<boolean> {
+  const pidFile = `${plan.dir}/guest-priority.pid`;
+  if ((await verifiedPid(pidFile, ['sh'])) !== undefined) return false;
+  // The directory with its trailing slash: lab down finds the keeper by that marker in its command line.
+  const pid = spawnDetached(['sh', '-c', KEEPER, 'vmmi-guest-priority', `${plan.dir}/`, String(GUEST_NICE)], '/dev/null');
+  await writeFile(pidFile, `${pid}\n`);
+  return true;
 }

@@ -3,7 +3,7 @@ import { LabError } from '../errors/classes.js';
 import type { Testbed } from '../model/testbed.js';
 import { ensureRouters, waitBgpEstablished } from './frr.js';
 import { checkBgp, checkReflectors, healthVerdict, type CheckResult, type HealthVerdict } from './health.js';
-import { ensureHypervisors } from './hypervisors.js';
+import { ensureGuestPriority, ensureHypervisors } from './hypervisors.js';
 import { ensureL2L3, ensureVeths } from './links.js';
 import { acquireLabLock } from './lock.js';
 import { ensureNamespaces, ensureNetnsEtc } from './netns.js';
@@ -98,7 +98,8 @@ export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> 
       (async () => {
         await step('hypervisors (libvirtd)', async () => ({
           value: undefined,
-          detail: `started: ${(await ensureHypervisors(plan, o)).join(' ') || 'none (running)'}`,
+          detail: `started: ${(await ensureHypervisors(plan, o)).join(' ') || 'none (running)'}` +
+            `${(await ensureGuestPriority(plan)) ? '; guest priority keeper started' : ''}`,
         }));
         await step('guests', async () => ({ value: undefined, detail: await o.glue.ensureVms(plan, o.signal) }));
       })(),
