@@ -6,8 +6,9 @@
  * Targets: warm bring-up ≤ 2 × one guest boot; teardown ≤ 3 s.
  * Run as root: npx tsx bench/lab-bringup.ts     (prefix vmmib, management addresses 198.19.2.x)
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg } from 'node:os';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { ASSETS_DIR, labGlue } from '../src/cli/lab.js';
 import { spawnPiped } from '../src/exec/spawn.js';
 import { loadTestbed } from '../src/inventory/load.js';
@@ -17,7 +18,6 @@ import { labUp } from '../src/lab/up.js';
 
 const PREFIX = 'vmmib';
 const DIR = `/var/lib/vmmi/lab/${PREFIX}`;
-const FILE = '/tmp/vmmib-testbed/local.yaml';
 /** 1-minute load average, printed next to timings: other work on the cores inflates them. */
 const loadAvg = (): string => loadavg()[0]?.toFixed(1) ?? '?';
 
@@ -49,7 +49,7 @@ async function guestBootMs(): Promise<number> {
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('run as root');
-  await mkdir('/tmp/vmmib-testbed', { recursive: true });
+  const FILE = join(await mkdtemp(join(tmpdir(), 'vmmib-testbed-')), 'local.yaml');
   await writeFile(
     FILE,
     (await readFile(new URL('../testbeds/local.yaml', import.meta.url), 'utf8')).replaceAll('198.19.0.', '198.19.2.'),

@@ -17,7 +17,9 @@
  * (corrupt or reset) with its Wilson 95 % interval. Counts, not timings: a busy machine changes how
  * long this takes, not what it counts. Leaves vm1 running on hv1 (rebuild with `vmmi lab up` after).
  */
-import { appendFileSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLocal } from '../src/exec/local.js';
 import { loadTestbed } from '../src/inventory/load.js';
@@ -190,13 +192,16 @@ function panicsSince(offsets: Map<string, number>): string[] {
   });
 }
 
+/** This run's own directory for the variants' domain XML (never a fixed, shared /tmp path). */
+const WORK_DIR = mkdtempSync(join(tmpdir(), 'vmmi-integrity-'));
+
 /** Removes vm1 everywhere and starts it afresh on hv1 with the variant's definition. */
 async function freshGuest(v: Variant, baseXml: string): Promise<void> {
   for (const hv of hosts) {
     await runLocal(['virsh', '-c', sock(hv), 'destroy', vm?.name ?? ''], { timeoutMs: 30_000 });
     await runLocal(['virsh', '-c', sock(hv), 'undefine', vm?.name ?? ''], { timeoutMs: 30_000 });
   }
-  const xmlFile = `/tmp/vmmi-integrity-${v.name}.xml`;
+  const xmlFile = join(WORK_DIR, `${v.name}.xml`);
   appendFileSync(xmlFile, '', { flag: 'w' });
   const emulator = v.emulator ?? values.emulator;
   let xml = v.xml === undefined ? baseXml : v.xml(baseXml);

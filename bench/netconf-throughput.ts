@@ -2,7 +2,8 @@
  * NETCONF get-config throughput on one loopback netconfd (NOSIL, behind OpenSSH): 500 sequential
  * and 500 pipelined `<get-config>` of running for vmmi's client, ncclient 0.6.13 stock, ncclient
  * with its send-poll TICK lowered to 1 ms, and node-netconf 1.1.2 when it is installed outside the
- * repo (`npm install --prefix /tmp/vmmi-nodenetconf node-netconf@1.1.2`). Needs root.
+ * repo (`npm install --prefix node_modules/.cache/vmmi/node-netconf node-netconf@1.1.2`, inside this
+ * checkout: code is never loaded from a shared temporary directory). Needs root.
  *
  *   npx tsx bench/netconf-throughput.ts [N] [rounds]
  *
@@ -15,6 +16,7 @@
  * parses with xml2js. "vmmi (raw xml)" only receives the reply text and is shown for reference.
  * Stock ncclient runs once (its 0.1-s send poll makes 500 sequential calls take ~50 s).
  */
+import { fileURLToPath } from 'node:url';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,7 +31,9 @@ import { e, el } from '../src/transports/netconf/xml-build.js';
 const N = Number(process.argv[2] ?? 500);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const PORT = 18450;
-const NODE_NETCONF = '/tmp/vmmi-nodenetconf/node_modules/node-netconf';
+const NODE_NETCONF = fileURLToPath(
+  new URL('../node_modules/.cache/vmmi/node-netconf/node_modules/node-netconf', import.meta.url),
+);
 
 interface Row { client: string; mode: string; n: number; ms: number; lat: number[]; note?: string }
 

@@ -5,7 +5,9 @@
  * assets (scripts/build-lab-assets).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import { promisify } from 'node:util';
 import { test, expect } from '@playwright/test';
@@ -13,7 +15,7 @@ import { test, expect } from '@playwright/test';
 const run = promisify(execFile);
 const RELAY = `${process.env.VMMI_ASSETS_DIR ?? '/var/lib/vmmi/assets'}/wanrelay`;
 const P = 'vmmitw';
-const SOCK = `/tmp/${P}-relay.sock`;
+const SOCK = join(mkdtempSync(join(tmpdir(), `${P}-`)), 'relay.sock');
 let relay: ChildProcess | undefined;
 let relayErr = '';
 

@@ -8,8 +8,10 @@
  * Prefix `vmmit` and management addresses 198.19.1.x, so a user's `vmmi` lab is never touched.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
 import { test, expect } from '@playwright/test';
 import {
   findLeftovers, hasHostRoutes, isAlive, isClean, loadTestbed, openHypervisorDriver, openSwitchDriver, pidsInNetns,
@@ -19,7 +21,7 @@ import {
 const REPO = new URL('../..', import.meta.url).pathname;
 const PREFIX = 'vmmit';
 const DIR = `/var/lib/vmmi/lab/${PREFIX}`;
-const TB_FILE = `/tmp/vmmit-testbed/local.yaml`;
+const TB_FILE = join(mkdtempSync(join(tmpdir(), 'vmmit-testbed-')), 'local.yaml');
 const ASSETS = process.env.VMMI_ASSETS_DIR ?? '/var/lib/vmmi/assets';
 
 test.describe.configure({ mode: 'serial' });
@@ -55,7 +57,6 @@ let tb: Testbed;
 let plan: LabPlan;
 
 test.beforeAll(async () => {
-  await mkdir('/tmp/vmmit-testbed', { recursive: true });
   const text = await readFile(`${REPO}/testbeds/local.yaml`, 'utf8');
   await writeFile(TB_FILE, text.replaceAll('198.19.0.', '198.19.1.'));
   tb = await loadTestbed(TB_FILE, { labPrefix: PREFIX, labDir: DIR });
