@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { IoOptions } from '../util/abort.js';
-import { pollUntil } from '../util/abort.js';
+import { pollWithProgress } from '../util/abort.js';
 import { LabError } from '../errors/classes.js';
 import { startLibvirtd, stopLibvirtdIn } from './libvirtd.js';
 import { verifiedPid } from './proc.js';
@@ -80,18 +80,22 @@ export async function waitGuestReady(
   fromOffset: number,
   timeoutMs: number,
 ): Promise<string> {
+  let text = '';
   try {
-    return await pollUntil(
+    // The deadline follows the boot's progress (the console still growing), bounded by 4 × timeoutMs:
+    // a TCG boot on a busy host is slow but moving, a hung one stops writing.
+    return await pollWithProgress(
       async () => {
-        const text = await readFile(serialLog(hv, vm), 'utf8').catch(() => '');
+        text = await readFile(serialLog(hv, vm), 'utf8').catch(() => '');
         const m = /LAB-GUEST-READY[^\r\n]*/.exec(text.slice(fromOffset));
         return m?.[0];
       },
+      () => text.length,
       `${vm} ready`,
-      { timeoutMs, intervalMs: 50 },
+      { idleMs: timeoutMs, maxMs: 4 * timeoutMs, intervalMs: 50 },
     );
   } catch {
-    throw new LabError(`guest did not print LAB-GUEST-READY within ${timeoutMs} ms`, {
+    throw new LabError(`guest did not print LAB-GUEST-READY (console idle for ${timeoutMs} ms, or past ${4 * timeoutMs} ms)`, {
       device: vm,
       operation: `boot on ${hv.name}`,
       hint: `see ${serialLog(hv, vm)}`,

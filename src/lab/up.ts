@@ -11,7 +11,7 @@ import { stepper, type Progress } from './progress.js';
 import { agentsReady, ensureSwitches } from './switches.js';
 import { planLab, type LabPlan } from './topology.js';
 import { ensureWan } from './wan.js';
-import { pollUntil } from '../util/abort.js';
+import { pollWithProgress } from '../util/abort.js';
 
 /**
  * `vmmi lab up`: builds what the Testbed describes, idempotently (a running lab converges: only
@@ -40,6 +40,24 @@ export interface LabUpResult {
   readonly plan: LabPlan;
   readonly health: HealthVerdict;
   readonly totalMs: number;
+}
+
+/**
+ * The switches' data-plane agents, once all are ready or the wait gives up (then as they are). The
+ * deadline follows progress: every agent that becomes ready restarts the 15 s idle limit, 60 s at most.
+ */
+function waitAgentsReady(plan: LabPlan): Promise<Map<string, boolean>> {
+  let ready = 0;
+  return pollWithProgress(
+    async () => {
+      const m = await agentsReady(plan);
+      ready = [...m.values()].filter(Boolean).length;
+      return ready === m.size ? m : undefined;
+    },
+    () => ready,
+    'agents ready',
+    { idleMs: 15_000, maxMs: 60_000, intervalMs: 50 },
+  ).catch(() => agentsReady(plan));
 }
 
 const REQUIRED = ['/usr/sbin/libvirtd', '/usr/bin/qemu-system-x86_64', '/usr/lib/frr/zebra', '/usr/lib/frr/bgpd',
@@ -121,14 +139,7 @@ export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> 
         }));
         switchChecks = await step('switches answer (hello, agents)', async () => {
           const [ready, hello] = await Promise.all([
-            pollUntil(
-              async () => {
-                const m = await agentsReady(plan);
-                return [...m.values()].every(Boolean) ? m : undefined;
-              },
-              'agents ready',
-              { timeoutMs: 15_000, intervalMs: 50 },
-            ).catch(() => agentsReady(plan)),
+            waitAgentsReady(plan),
             o.glue.netconfHello(plan, o.signal),
           ]);
           const agents: CheckResult[] = [...ready].map(([sw, ok]) => ({

@@ -82,3 +82,36 @@ export async function pollUntil<T>(
     await sleep(opts.intervalMs ?? 50, opts.signal);
   }
 }
+
+/**
+ * Polls `check` like {@link pollUntil}, with a deadline that follows observed progress: the wait ends
+ * after `idleMs` in which `progress` (any comparable token: a log's size, a count of ready parts) did
+ * not change, and after `maxMs` whatever happens. A busy host that slows a boot down but keeps it
+ * moving gets the time it needs; a stuck one is given up on as early as an idle machine would be.
+ */
+export async function pollWithProgress<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  progress: () => Promise<unknown> | unknown,
+  what: string,
+  opts: { idleMs: number; maxMs: number; intervalMs?: number; signal?: AbortSignal },
+): Promise<T> {
+  const start = Date.now();
+  let last = await progress();
+  let lastChange = start;
+  for (;;) {
+    throwIfAborted(opts.signal);
+    const v = await check();
+    if (v !== undefined) return v;
+    const now = Date.now();
+    const p = await progress();
+    if (p !== last) {
+      last = p;
+      lastChange = now;
+    }
+    if (now - lastChange >= opts.idleMs) {
+      throw new TimeoutError(`${what} not reached: no progress for ${opts.idleMs} ms`, now - start);
+    }
+    if (now - start >= opts.maxMs) throw new TimeoutError(`${what} not reached while still progressing`, opts.maxMs);
+    await sleep(opts.intervalMs ?? 50, opts.signal);
+  }
+}
