@@ -124,6 +124,8 @@ export interface FlowHealthFacts {
   readonly lossBeforeTrigger: number;
   /** The sender's longest pause between two sends, ms. */
   readonly maxSenderPauseMs?: number;
+  /** Packets lost before the trigger within 100 ms of a sender pause over 10 ms. */
+  readonly lossNearSenderPause?: number;
   /** Set when the probe tool failed, was missing or stubbed. */
   readonly failed?: string;
   /** The flow's TCP session-survival probe, when it had one. */
@@ -214,16 +216,18 @@ export function assessHealth(input: HealthInput): HealthVerdict {
 }
 
 /**
- * Names a starved controller: some flow lost its baseline or failed, and the host shows why (a sender
- * pause over {@link STARVED_PAUSE_MS}, or a load average above its cores). Loss before the trigger on
- * an idle host with a steady sender is not starvation: that stays an ERRORED measurement to look at.
+ * Names a starved controller. Either some flow lost packets before the trigger right around a sender
+ * pause, or a flow failed for another reason than baseline loss while the host shows starvation (a
+ * sender pause over {@link STARVED_PAUSE_MS}, or a load average above its cores). Baseline loss away
+ * from any pause (a lossy path, on an idle host or a busy one) is not starvation: that stays an ERRORED
+ * measurement, and measuring it again would not help.
  */
 function starvation(input: HealthInput): string | undefined {
-  const broken = input.flows.filter((f) => f.lossBeforeTrigger > 0 || f.failed !== undefined);
-  if (broken.length === 0) return undefined;
   const pause = Math.max(0, ...input.flows.map((f) => f.maxSenderPauseMs ?? 0));
   const overloaded = input.host !== undefined && input.host.load1 > input.host.cores;
-  if (pause <= STARVED_PAUSE_MS && !overloaded) return undefined;
+  const lossAtPause = input.flows.some((f) => (f.lossNearSenderPause ?? 0) > 0);
+  const failedOtherwise = input.flows.some((f) => f.failed !== undefined && f.lossBeforeTrigger === 0);
+  if (!lossAtPause && !(failedOtherwise && (pause > STARVED_PAUSE_MS || overloaded))) return undefined;
   const load = input.host === undefined ? 'load unknown' : `load ${input.host.load1.toFixed(1)} on ${input.host.cores} cores`;
   return `controller overloaded: ${load}, sender paused ${pause.toFixed(0)} ms (infrastructure: re-measured)`;
 }

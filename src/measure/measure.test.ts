@@ -5,7 +5,7 @@ import { combineHealth } from './health.js';
 import { rateConvergence } from './rate.js';
 import { reorderStats } from './reorder.js';
 import { rttStats, rttStep } from './rtt.js';
-import { summarizeFlow } from './summarize.js';
+import { lossNearPauses, summarizeFlow } from './summarize.js';
 import type { FlowSpec, ProbeSample } from './types.js';
 
 interface StreamOpts {
@@ -215,4 +215,16 @@ test('RTT statistics and health combination', () => {
     { status: 'degraded', reasons: [{ rule: 'clock-unknown', status: 'degraded', detail: 'x' }] },
   ]);
   expect(h.status).toBe('degraded');
+});
+
+test('lossNearPauses counts baseline loss within 100 ms of a sender pause, not loss elsewhere or after the trigger', () => {
+  // 1 kpps with a 40 ms pause after seq 500 (tx 499 → 539); losses at 480..482 (near), 100 (far), 900 (after trigger).
+  const lost = new Set([100, 480, 481, 482, 900]);
+  const samples: ProbeSample[] = Array.from({ length: 1000 }, (_, k) => {
+    const txMs = k <= 499 ? k : k + 40;
+    return { flow: 'f', seq: k, txMs, rxMs: lost.has(k) ? undefined : txMs + 0.3, dupCount: 0, arrival: k };
+  });
+  expect(lossNearPauses(samples, 800)).toBe(3);
+  expect(lossNearPauses(samples, 800, { pauseMs: 50 })).toBe(0);
+  expect(lossNearPauses(samples.map((s) => ({ ...s, txMs: s.seq })), 800)).toBe(0);
 });

@@ -36,6 +36,8 @@ export interface FlowResult {
   readonly achievedRatePps: number;
   /** Widest interval between consecutive sends, ms: the sender's longest pause. */
   readonly maxTxIntervalMs: number;
+  /** Packets lost before the trigger within 100 ms of a sender pause over 10 ms (starvation evidence). */
+  readonly baselineLossNearPause: number;
   /** 1 / achieved rate, ms: the resolution of the loss and gap methods. */
   readonly resolutionMs: number;
   readonly episodes: readonly LossEpisode[];
@@ -76,6 +78,7 @@ export function summarizeFlow(i: SummarizeInput): FlowResult {
   });
   return {
     flow: i.spec.name, health, counts, achievedRatePps, maxTxIntervalMs,
+    baselineLossNearPause: i.triggerMs === undefined ? 0 : lossNearPauses(samples, i.triggerMs),
     resolutionMs, episodes, gaps, rate, rtt, rttStep: step,
     baseline,
     firstReplyAfterMs: firstReplyAfter(samples, episodes, i.triggerMs), metrics,
@@ -146,6 +149,29 @@ function flowMetrics(i: SummarizeInput, c: Computed): Metric[] {
 }
 
 /** Achieved send rate over the send window and the largest send interval (pacing stall). */
+/**
+ * Lost packets sent before `beforeMs` within `windowMs` of a sender pause (consecutive sends more than
+ * `pauseMs` apart). Loss right around a pause points at a starved host; loss scattered over the
+ * baseline (a lossy path) does not. Pure.
+ */
+export function lossNearPauses(
+  sortedBySeq: readonly ProbeSample[],
+  beforeMs: number,
+  o: { readonly pauseMs?: number; readonly windowMs?: number } = {},
+): number {
+  const pauseMs = o.pauseMs ?? 10;
+  const windowMs = o.windowMs ?? 100;
+  const pauses: [number, number][] = [];
+  for (let k = 1; k < sortedBySeq.length; k++) {
+    const a = (sortedBySeq[k - 1] as ProbeSample).txMs;
+    const b = (sortedBySeq[k] as ProbeSample).txMs;
+    if (b - a > pauseMs) pauses.push([a - windowMs, b + windowMs]);
+  }
+  if (pauses.length === 0) return 0;
+  return sortedBySeq.filter((s) => s.rxMs === undefined && s.txMs < beforeMs
+    && pauses.some(([from, to]) => s.txMs >= from && s.txMs <= to)).length;
+}
+
 export function sendStats(
   sortedBySeq: readonly ProbeSample[],
   fallbackPps: number,

@@ -21,6 +21,7 @@ export function flowView(m: FlowMeasurement): FlowResultLike {
     baselineReplies: r.baseline?.received ?? 0,
     lossBeforeTrigger: r.baseline?.lost ?? 0,
     maxSenderPauseMs: r.maxTxIntervalMs,
+    lossNearSenderPause: r.baselineLossNearPause,
     ...(r.firstReplyAfterMs === undefined ? {} : { firstReplyAfterNs: nsOf(base, r.firstReplyAfterMs) }),
     ...(r.rate?.recoveryMs === undefined ? {} : { stableAfterNs: nsOf(base, r.rate.recoveryMs) }),
     ...(r.rttStep === undefined ? {} : { rttBeforeMs: r.rttStep.beforeMedianMs, rttAfterMs: r.rttStep.afterMedianMs }),

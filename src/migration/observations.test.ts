@@ -311,3 +311,22 @@ test('TCP session figures: survived and longest stall per flow; a session probe 
   expect(reset).toMatchObject({ health: 'errored', infrastructure: true });
   expect(reset.reasons[0]).toContain('guest was reset on hv3');
 });
+
+test('starvation: baseline loss at a sender pause is the host, scattered baseline loss is the path', () => {
+  const busy = { load1: 5.7, cores: 2 };
+  // Loss right around a 41 ms pause (the sender and the path starved together): re-measured.
+  const atPause = { ...flow, lossBeforeTrigger: 6, maxSenderPauseMs: 41.7, lossNearSenderPause: 6 };
+  expect(assessHealth({ flows: [atPause], clockSyncKnown: true, expectFlows: true, host: busy }).starved)
+    .toBe('controller overloaded: load 5.7 on 2 cores, sender paused 42 ms (infrastructure: re-measured)');
+  // 1 % random loss on a WAN, on the same busy host with a pause elsewhere: ERRORED, not re-measured.
+  const lossyPath = { ...flow, lossBeforeTrigger: 9, maxSenderPauseMs: 19, lossNearSenderPause: 0 };
+  const wan = assessHealth({ flows: [lossyPath], clockSyncKnown: true, expectFlows: true, host: busy });
+  expect(wan.health).toBe('errored');
+  expect(wan.starved).toBeUndefined();
+  // A flow that failed outright on an overloaded host: re-measured even without a pause.
+  const failed = { ...flow, failed: 'probe netns:client exited 1' };
+  expect(assessHealth({ flows: [failed], clockSyncKnown: true, expectFlows: true, host: busy }).starved)
+    .toMatch(/^controller overloaded: load 5\.7 on 2 cores/);
+  expect(assessHealth({ flows: [failed], clockSyncKnown: true, expectFlows: true, host: { load1: 0.3, cores: 2 } })
+    .starved).toBeUndefined();
+});

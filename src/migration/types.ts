@@ -200,6 +200,8 @@ export interface FlowResultLike {
   readonly lossBeforeTrigger: number;
   /** The sender's longest pause between two sends, ms. */
   readonly maxSenderPauseMs?: number;
+  /** Packets lost before the trigger close to a sender pause. */
+  readonly lossNearSenderPause?: number;
   /** First reply after the outage. */
   readonly firstReplyAfterNs?: bigint;
   /** Start of the first Δ bin after which the rate stays ≥ 95 % of the baseline rate. */
