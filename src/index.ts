@@ -38,6 +38,10 @@ export { netnsRunner } from './exec/netns.js';
 export { runLocal } from './exec/local.js';
 export { errorRatio, runCalibration, type CalibrationRun, type CalibrationRow } from './probes/calibrate/calibrate.js';
 export { spawnLocal } from './probes/udp/spawn.js';
+export {
+  runUdpProbe, startUdpProbe, type ProbePlacement, type ProbeSender, type UdpProbeResult,
+} from './probes/udp/run.js';
+export { nativeProbeAvailable, nativeProbeBinary } from './probes/udp/native.js';
 export { NetconfClient } from './transports/netconf/client.js';
 export { SshPool } from './transports/ssh.js';
 export {
