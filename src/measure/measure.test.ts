@@ -228,3 +228,16 @@ test('lossNearPauses counts baseline loss within 100 ms of a sender pause, not l
   expect(lossNearPauses(samples, 800, { pauseMs: 50 })).toBe(0);
   expect(lossNearPauses(samples.map((s) => ({ ...s, txMs: s.seq })), 800)).toBe(0);
 });
+
+test('RTT after the move is the settled path: the last second after the outage, not the one right after it', () => {
+  // 1 kpps over 4 s: RTT 0.3 ms before an outage at 1000–1200 ms, 10 ms (old path) for 300 ms after it,
+  // then 1 ms (new path) to the end.
+  const s: ProbeSample[] = Array.from({ length: 4000 }, (_, k) => {
+    const rtt = k < 1000 ? 0.3 : k < 1500 ? 10 : 1;
+    const lostHere = k >= 1000 && k < 1200;
+    return { flow: 'f', seq: k, txMs: k, rxMs: lostHere ? undefined : k + rtt, dupCount: 0, arrival: lostHere ? undefined : k };
+  });
+  const r = summarizeFlow({ spec: spec(1000, 4000), samples: s, end: end(4000), triggerMs: 990 });
+  expect(r.rttStep?.beforeMedianMs).toBeCloseTo(0.3, 6);
+  expect(r.rttStep?.afterMedianMs).toBeCloseTo(1, 6);
+});

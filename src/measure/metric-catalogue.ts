@@ -37,7 +37,7 @@ export const REPORT_METRICS = [
     description: 'destination RESUMED → reply rate back to ≥ 95 % of the pre-event rate',
   },
   { name: 'rtt_before_ms', unit: 'ms', description: 'median RTT before the outage' },
-  { name: 'rtt_after_ms', unit: 'ms', description: 'median RTT after the outage' },
+  { name: 'rtt_after_ms', unit: 'ms', description: 'median RTT over the probe\'s last second after the outage (settled path)' },
   { name: 'rtt_step_ms', unit: 'ms', description: '`rtt_after_ms − rtt_before_ms` (tromboning)' },
   { name: 'tcp_survived', unit: 'bool', description: '1 when the TCP session survived the migration, else 0' },
   { name: 'tcp_longest_stall_ms', unit: 'ms', description: 'longest stall of the TCP session' },

@@ -70,7 +70,8 @@ export function summarizeFlow(i: SummarizeInput): FlowResult {
   const rtt = rttStats(samples);
   const lastEp = [...episodes].reverse().find((e) => i.triggerMs === undefined || e.startMs >= i.triggerMs);
   const step = i.triggerMs === undefined ? undefined
-    : rttStep(samples, i.triggerMs, { windowMs: i.rttWindowMs ?? 1000, afterFromMs: lastEp?.endMs ?? i.triggerMs });
+    : rttStep(samples, i.triggerMs, { windowMs: i.rttWindowMs ?? 1000,
+      afterFromMs: settledFromMs(samples, lastEp?.endMs ?? i.triggerMs, i.rttWindowMs ?? 1000) });
 
   const baseline = i.triggerMs === undefined ? undefined : countLoss(samples, -Infinity, i.triggerMs);
   const metrics = flowMetrics(i, {
@@ -149,6 +150,17 @@ function flowMetrics(i: SummarizeInput, c: Computed): Metric[] {
 }
 
 /** Achieved send rate over the send window and the largest send interval (pacing stall). */
+/**
+ * Start of the RTT-after window: the last `windowMs` the probe sent, or the end of the last loss episode
+ * when that is later. The path settles after the outage (routers install their routes one after
+ * another, about 100 ms apart): a window right after the outage mixed the old path's RTT with the new
+ * one's, and the settled RTT is what "after the move" means.
+ */
+function settledFromMs(sortedBySeq: readonly ProbeSample[], afterOutageMs: number, windowMs: number): number {
+  const lastTx = sortedBySeq.at(-1)?.txMs;
+  return lastTx === undefined ? afterOutageMs : Math.max(afterOutageMs, lastTx - windowMs);
+}
+
 /**
  * Lost packets sent before `beforeMs` within `windowMs` of a sender pause (consecutive sends more than
  * `pauseMs` apart). Loss right around a pause points at a starved host; loss scattered over the
