@@ -1,7 +1,7 @@
 import { lossEpisodes, lossPeriodStats } from './episodes.js';
 import { methodText } from './format.js';
 import { longestGap, timestampGaps, type TimestampGap } from './gap.js';
-import { assessFlowHealth } from './health.js';
+import { assessFlowHealth, STARVED_PAUSE_MS } from './health.js';
 import { countLoss, lossDerivedDowntimeMs, type LossCount } from './loss.js';
 import { rateConvergence, type RateConvergence } from './rate.js';
 import { reorderStats, type ReorderStats } from './reorder.js';
@@ -163,15 +163,15 @@ function settledFromMs(sortedBySeq: readonly ProbeSample[], afterOutageMs: numbe
 
 /**
  * Lost packets sent before `beforeMs` within `windowMs` of a sender pause (consecutive sends more than
- * `pauseMs` apart). Loss right around a pause points at a starved host; loss scattered over the
- * baseline (a lossy path) does not. Pure.
+ * `pauseMs` apart, default the starvation rule's {@link STARVED_PAUSE_MS}). Loss right around a pause
+ * points at a starved host; loss scattered over the baseline (a lossy path) does not. Pure.
  */
 export function lossNearPauses(
   sortedBySeq: readonly ProbeSample[],
   beforeMs: number,
   o: { readonly pauseMs?: number; readonly windowMs?: number } = {},
 ): number {
-  const pauseMs = o.pauseMs ?? 10;
+  const pauseMs = o.pauseMs ?? STARVED_PAUSE_MS;
   const windowMs = o.windowMs ?? 100;
   const pauses: [number, number][] = [];
   for (let k = 1; k < sortedBySeq.length; k++) {
