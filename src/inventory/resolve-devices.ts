@@ -245,7 +245,8 @@ export function resolveTrafficHosts(ctx: Ctx, raw: RawTestbed): TrafficHost[] {
     passwordToAnyHost(ctx, path, credentials, hostKey, t.allowPasswordWithInsecureHostKey);
     out.push({
       name, kind: t.kind,
-      ...defined({ site: t.site, netns: t.netns, address: t.address, ipv4: t.ipv4 }),
+      ...defined({ site: t.site, netns: t.netns, address: t.address, ipv4: t.ipv4, interface: t.interface }),
+      ...(t.kind === 'ssh' ? { port: t.port } : {}),
       ...defined({ ipv6: t.ipv6, credentials, hostKey }), probeByDefault: t.probeByDefault,
     });
   }

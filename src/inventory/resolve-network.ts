@@ -146,7 +146,8 @@ export function resolveSubnets(ctx: Ctx, raw: RawTestbed, sites: ReadonlySet<str
       }
       seen.push({ name, af, cidr });
     }
-    out.push({ name, site: s.site, ...defined({ ipv4: s.ipv4, ipv6: s.ipv6, vni: s.vni }) });
+    out.push({ name, site: s.site, ...defined({ ipv4: s.ipv4, ipv6: s.ipv6, vni: s.vni }),
+      ...defined({ interface: s.interface, gatewayInterface: s.gatewayInterface }) });
   }
   return out;
 }

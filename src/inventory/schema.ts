@@ -138,11 +138,18 @@ const link = z.preprocess((v) => (Array.isArray(v) ? { endpoints: v } : v), link
 
 const afPlan = (cidr: typeof cidr4, addr: typeof ipv4) => z.strictObject({ prefix: cidr, gateway: addr });
 
+/** A Linux/NOS interface name: 1-15 characters, no blanks or slashes (IFNAMSIZ). */
+const ifName = z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/, 'interface names are 1-15 letters, digits, _ . : -');
+
 const subnet = z.strictObject({
   site: z.string(),
   ipv4: afPlan(cidr4, ipv4).optional(),
   ipv6: afPlan(cidr6, ipv6).optional(),
   vni: z.number().int().min(1).max(16777215, 'VNI is 24 bits (1-16777215)').optional(),
+  /** Interface serving the subnet on its switches (SVI or bridge); default from the switch platform. */
+  interface: ifName.optional(),
+  /** Interface holding the subnet's gateway addresses (default: `interface`). */
+  gatewayInterface: ifName.optional(),
 });
 
 const vm = z.strictObject({
@@ -172,6 +179,10 @@ const trafficHost = z.strictObject({
   address: ipAny.optional(),
   ipv4: cidr4.optional(),
   ipv6: cidr6.optional(),
+  /** SSH port (kind ssh). */
+  port: port.default(22),
+  /** The host's interface on its subnet (the conflict probe's link); default: found by route lookup. */
+  interface: ifName.optional(),
   credentials: credentials.optional(),
   hostKey: hostKey.optional(),
   /** Probe every migration from this host unless a run names its traffic hosts (default true). */

@@ -110,6 +110,10 @@ export interface Subnet {
   readonly ipv4?: AddressFamilyPlan;
   readonly ipv6?: AddressFamilyPlan;
   readonly vni?: number;
+  /** Interface serving the subnet on its switches (SVI/bridge), when the testbed names it. */
+  readonly interface?: string;
+  /** Interface holding the subnet's gateway addresses, when the testbed names it. */
+  readonly gatewayInterface?: string;
 }
 
 export interface Vm {
@@ -141,6 +145,10 @@ export interface TrafficHost {
   /** Network namespace name (kind netns; the lab prefixes it per run). */
   readonly netns?: string;
   readonly address?: string;
+  /** SSH port (kind ssh; default 22). */
+  readonly port?: number;
+  /** The host's interface on its subnet (conflict probes), when the testbed names it. */
+  readonly interface?: string;
   readonly ipv4?: string;
   readonly ipv6?: string;
   readonly credentials?: Credentials;
