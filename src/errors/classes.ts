@@ -115,6 +115,13 @@ export class LabError extends VmmiError {
   }
 }
 
+/** A precondition of a run does not hold (a device lacks what the run needs, a conflict, a refusal). */
+export class PrecheckError extends VmmiError {
+  constructor(message: string, options: VmmiErrorOptions = {}) {
+    super('PRECHECK', message, { operation: 'precheck', ...options });
+  }
+}
+
 export class UsageError extends VmmiError {
   constructor(message: string, options: VmmiErrorOptions = {}) {
     super('USAGE', message, options);

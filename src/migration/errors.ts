@@ -36,8 +36,5 @@ export class IpConflictError extends VmmiError {
   }
 }
 
-export class PrecheckError extends VmmiError {
-  constructor(message: string, options: VmmiErrorOptions = {}) {
-    super('PRECHECK', message, { operation: 'precheck', ...options });
-  }
-}
+// One class for every layer: probes/ and drivers/ raise it too, and they do not import migration/.
+export { PrecheckError } from '../errors/classes.js';
