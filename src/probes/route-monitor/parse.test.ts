@@ -116,3 +116,32 @@ test('foreign labels and junk lines are skipped', () => {
   expect(parseMonitorText('[2026-11-25T13:49:50.1] [LINK]3: br0: <UP>\nnot a route line at all')).toHaveLength(0);
   expect(parseMonitorText('[2026-11-25T13:49:50.1] [LINK]3: br0: <UP>')).toHaveLength(0);
 });
+
+test('ip -ts -o monitor label route neigh: one line per record, multipath nexthops rejoined, each line emitted at once', () => {
+  const p = createLineParser({ oneline: true });
+  const lines = fixture('monitor-oneline-label.txt').split('\n');
+  // One push per line yields that line's record immediately (no flush needed): a record never waits for
+  // the next chunk of an SSH channel.
+  const perLine = lines.map((l) => p.push(l));
+  expect(perLine.slice(0, 10).map((evs) => evs.length)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+  const ev = perLine.flat();
+  expect(p.flush()).toEqual([]);
+  expect(ev.map((e) => `${e.object} ${e.kind} ${e.prefix}`)).toEqual([
+    'route add fe80::98db:6aff:fe57:a6d7/128', 'route add 198.18.7.0/24', 'route add 198.18.8.0/24',
+    'route add 2001:2:0:9::/64', 'neigh add 198.18.3.9', 'fdb add 02:00:00:00:00:0b', 'route del 198.18.8.0/24',
+    'route del 2001:2:0:9::/64', 'neigh add 198.18.3.9', 'neigh del 198.18.3.9',
+  ]);
+  expect(ev[1]).toMatchObject({ via: '198.18.3.2', proto: 'static', family: 4 });
+  expect(ev[2]?.nexthops).toEqual([{ via: '198.18.3.2', dev: 'd0', weight: 1 }, { via: '198.18.3.3', dev: 'd0', weight: 1 }]);
+  expect(ev[3]).toMatchObject({ family: 6, via: '2001:2:0:3::2', metric: 1024 });
+  expect(ev[4]).toMatchObject({ lladdr: '02:00:00:00:00:09', state: 'PERMANENT', dev: 'd0' });
+  expect(ev[4]?.kernelWallMs).toBe(Date.UTC(2026, 11, 7, 5, 48, 0) + 710.583);
+});
+
+test('oneline bridge -t monitor fdb: the Timestamp line still stamps the record that follows it', () => {
+  const p = createLineParser({ oneline: true, defaultObject: 'fdb' });
+  expect(p.push('Timestamp: Mon Dec  7 05:46:19 2026 849622 usec')).toEqual([]);
+  const [e] = p.push('02:00:00:00:00:0b dev d1 master br0 static');
+  expect(e).toMatchObject({ object: 'fdb', kind: 'add', dev: 'd1', master: 'br0', prefix: '02:00:00:00:00:0b' });
+  expect(e?.kernelWallMs).toBe(Date.UTC(2026, 11, 7, 5, 46, 19) + 849.622);
+});

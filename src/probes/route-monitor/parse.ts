@@ -157,6 +157,18 @@ export interface LineParserOptions {
   readonly utcOffsetMin?: number;
   /** `ip -6 monitor`: every route is IPv6 even when the line does not show it. */
   readonly ipv6Only?: boolean;
+  /**
+   * `ip -o`: every record is one line, continuation lines (multipath `nexthop`) joined with `\` + TAB.
+   * Each line is then a whole record and `push` emits it at once, so a record never depends on where
+   * a transport (an SSH channel) cut the byte stream.
+   */
+  readonly oneline?: boolean;
+}
+
+/** Splits one `ip -o` line back into the lines iproute2 joined (`\` + TAB → newline + TAB). */
+export function splitOneline(line: string): string[] {
+  const [first = '', ...rest] = line.split('\\\t');
+  return [first, ...rest.map((r) => `\t${r}`)];
 }
 
 /**
@@ -170,6 +182,15 @@ export interface LineParser {
 }
 
 export function createLineParser(opts: LineParserOptions = {}): LineParser {
+  if (opts.oneline !== true) return createMultilineParser(opts);
+  const inner = createMultilineParser(opts);
+  return {
+    push: (line) => [...splitOneline(line).flatMap((l) => inner.push(l)), ...inner.flush()],
+    flush: () => inner.flush(),
+  };
+}
+
+function createMultilineParser(opts: LineParserOptions): LineParser {
   const off = opts.utcOffsetMin ?? 0;
   let pendingStamp: number | undefined;
   let pending: MonitorEvent | undefined;
