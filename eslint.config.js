@@ -13,6 +13,7 @@ const soleImporters = [
   { lib: 'zod', allowed: ['src/inventory/schema.ts'] },
   { lib: 'csv-stringify', allowed: ['src/report/render-csv.ts'] },
   { lib: 'better-sqlite3', allowed: ['src/report/history.ts'] },
+  { lib: 'esbuild', allowed: ['src/util/bundle.ts'] },
 ];
 
 // Flat config replaces, never merges, the options of one rule set by two blocks that match a file: with a single

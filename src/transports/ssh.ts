@@ -6,11 +6,11 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 // ssh2 is CommonJS: a default import works under every ESM loader (tsx, Playwright, node).
 import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2';
-import { AuthError, ConnectionError, HostKeyError } from '../errors/classes.js';
-import { isVmmiError, type VmmiErrorOptions } from '../errors/vmmi-error.js';
+import { AuthError, ConnectionError, HostKeyError, UnsupportedError } from '../errors/classes.js';
+import { isVmmiError, VmmiError, type VmmiErrorOptions } from '../errors/vmmi-error.js';
 import type { Secret } from '../model/secret.js';
 import type { Credentials, HostKeyPolicy } from '../model/testbed.js';
 import { withDeadline, type IoOptions } from '../util/abort.js';
@@ -49,6 +49,32 @@ export interface ExecResult {
   readonly stderr: string;
   readonly exitCode: number | undefined;
   readonly signal: string | undefined;
+}
+
+/**
+ * A process started on an exec channel, read and driven while it runs. Its stdin stays open until
+ * `endInput()`; `exit` settles when the channel closes (after the process exited, or after `close()`).
+ */
+export interface SshProcess {
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  write(data: string | Buffer): void;
+  /** Sends EOF on the process's stdin. */
+  endInput(): void;
+  /**
+   * Sends a signal request (`TERM`, `USR1`, without `SIG`). OpenSSH delivers it to the session's
+   * process (sshd ≥ 7.9); other servers may ignore it, so protocols should not rely on it alone.
+   */
+  signal(name: string): void;
+  /** Closes the channel; sshd then closes the process's pipes. Idempotent. */
+  close(): void;
+  /** Exit code, or the signal (`SIGTERM`) that ended the process; both null when the channel closed first. */
+  readonly exit: Promise<{ readonly code: number | null; readonly signal: string | null }>;
+}
+
+export interface UploadOptions extends IoOptions {
+  /** Permission bits set on the file after writing (default 0o600), umask-independent. */
+  readonly mode?: number;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
@@ -152,6 +178,64 @@ export class SshConnection {
     });
     ch.end(opts.input);
     return withDeadline(done, `exec ${argv[0] ?? ''}`, { ...opts, ctx: this.#ctx, onCancel: () => ch.close() });
+  }
+
+  /** Starts argv (quoted for the remote POSIX shell) as a process with separate stdout, stderr and exit status. */
+  async spawn(argv: readonly string[], opts: IoOptions = {}): Promise<SshProcess> {
+    const ch = (await this.execStream(argv, opts)) as ClientChannel;
+    let code: number | null = null;
+    let signal: string | null = null;
+    ch.on('exit', (c: number | null, sig?: string) => {
+      code = c ?? null;
+      if (sig !== undefined && sig !== null) signal = sig.startsWith('SIG') ? sig : `SIG${sig}`;
+    });
+    ch.on('error', () => undefined); // a channel error closes it: reported through `exit`
+    const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      ch.once('close', () => resolve({ code, signal })));
+    let open = true;
+    void exit.then(() => (open = false));
+    return {
+      stdout: ch,
+      stderr: ch.stderr,
+      write: (d) => void (open && ch.write(d)),
+      endInput: () => void (open && ch.end()),
+      signal: (name) => void (open && ch.signal(name)),
+      close: () => void (open && ch.close()),
+      exit,
+    };
+  }
+
+  /**
+   * Writes `data` to `remotePath` over SFTP (created or truncated), then sets `mode`. Throws
+   * UnsupportedError when the server offers no SFTP subsystem (callers may fall back to exec), a
+   * COMMAND error when the server refuses the write (no such directory, permission), TimeoutError or
+   * AbortedError per `opts` (the SFTP channel is then closed).
+   */
+  async upload(data: Buffer, remotePath: string, opts: UploadOptions = {}): Promise<void> {
+    const what = `sftp upload ${remotePath}`;
+    const ctx = { ...this.#ctx, operation: what };
+    if (this.#closed) throw new ConnectionError('SSH connection is closed', ctx);
+    let sftp: { end(): void } | undefined;
+    const work = new Promise<void>((resolve, reject) => {
+      this.#client.sftp((err, s) => {
+        if (err !== undefined && err !== null) {
+          reject(new UnsupportedError(`no SFTP subsystem: ${err.message}`, { ...ctx, cause: err,
+            hint: 'enable `Subsystem sftp` in the sshd configuration' }));
+          return;
+        }
+        sftp = s;
+        const fail = (e: Error): void => reject(new VmmiError('COMMAND', e.message, { ...ctx, cause: e }));
+        s.writeFile(remotePath, data, { mode: opts.mode ?? 0o600 }, (e) => {
+          if (e !== undefined && e !== null) return fail(e);
+          s.chmod(remotePath, opts.mode ?? 0o600, (e2) => (e2 !== undefined && e2 !== null ? fail(e2) : resolve()));
+        });
+      });
+    });
+    try {
+      await withDeadline(work, what, { ...opts, ctx, onCancel: () => sftp?.end() });
+    } finally {
+      sftp?.end();
+    }
   }
 
   close(): void {

@@ -27,8 +27,11 @@ export function defaultAgentBinary(): string {
 }
 
 export interface TunnelAgentSpec {
-  /** Network namespace the agent runs in (the TOR's namespace in the lab). */
-  readonly ns: string;
+  /**
+   * Network namespace the agent runs in (the TOR's namespace in the lab); absent: this process's own
+   * (the remote agent bundle on a Linux switch or host, tunnel/ssh-driver.ts).
+   */
+  readonly ns?: string;
   /** Tunnel name as the strategy names it; ifname, flow id and port derive from it. */
   readonly tunnel: string;
   /** Outer local and remote endpoint addresses (same family). */
@@ -50,7 +53,25 @@ async function readComm(pid: number): Promise<string | undefined> {
   }
 }
 
-export class TunnelAgent {
+/** What a tunnel driver exposes of a running agent, wherever it runs (a namespace here, an SSH host). */
+export interface TunnelAgentHandle {
+  readonly ifname: string;
+  readonly running: boolean;
+  /** Live counters (a dump without stopping); the last ones printed once the agent stopped. */
+  counters(io?: IoOptions): Promise<AgentCounters>;
+  /** Stops the agent and returns its final counters; idempotent. */
+  stop(io?: IoOptions): Promise<AgentCounters | undefined>;
+}
+
+/**
+ * `TunnelAgent` as a type is any agent handle (so the lab driver's `agents` map, and drivers built on
+ * its interface such as the SSH one, hold local and remote agents alike); as a value it is the local
+ * agent class below (`TunnelAgent.start`).
+ */
+export type TunnelAgent = TunnelAgentHandle;
+
+/** An agent process of this host, optionally inside a network namespace. */
+export class LocalTunnelAgent implements TunnelAgentHandle {
   readonly ifname: string;
   /** Counter lines seen so far (SIGUSR1 dumps and the exit line). */
   private readonly counterLines: AgentCounters[] = [];
@@ -64,25 +85,29 @@ export class TunnelAgent {
   }
 
   get pid(): number { return this.child.pid ?? -1; }
+  /** Settles when the agent process has exited (its bound, a crash, or a stop). */
+  get exited(): Promise<void> { return this.closed; }
   get running(): boolean { return this.child.exitCode === null && this.child.signalCode === null; }
 
   /** Spawns the agent and resolves once its tun device is up (the `tunagent-ready` line). */
-  static async start(spec: TunnelAgentSpec, io: IoOptions = {}): Promise<TunnelAgent> {
+  static async start(spec: TunnelAgentSpec, io: IoOptions = {}): Promise<LocalTunnelAgent> {
     const ifname = tunIfName(spec.tunnel);
     const port = spec.port ?? portOf(spec.tunnel);
     const secs = Math.max(1, Math.ceil(spec.maxLifetimeMs / 1000));
-    const argv = ['ip', 'netns', 'exec', spec.ns, spec.binary ?? defaultAgentBinary(), '-i', ifname,
+    const ns = spec.ns === undefined ? [] : ['ip', 'netns', 'exec', spec.ns];
+    const where = spec.ns === undefined ? 'this host' : spec.ns;
+    const argv = [...ns, spec.binary ?? defaultAgentBinary(), '-i', ifname,
       '-l', spec.local, '-L', String(port), '-r', spec.remote, '-R', String(port),
       '-f', String(spec.flowId ?? flowIdOf(spec.tunnel)), '-t', String(secs), '-m', String(spec.mtu ?? 1400), '-w'];
     const child: ChildProcess = spawnPiped(argv);
-    const a = new TunnelAgent(spec, child);
+    const a = new LocalTunnelAgent(spec, child);
     child.stdin?.on('error', () => { /* agent gone: its exit tells why */ });
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (d: string) => { a.stderr = (a.stderr + d).slice(-2048); });
     const ready = new Promise<void>((resolve, reject) => {
       child.once('error', (e) => reject(new VmmiError('PROBE', `cannot start tunnel agent: ${e.message}`)));
       child.once('close', (code) => reject(new VmmiError('PROBE',
-        `tunnel agent ${ifname} in ${spec.ns} exited (${code ?? 'signal'}) before ready: ${a.stderr.trim()}`,
+        `tunnel agent ${ifname} in ${where} exited (${code ?? 'signal'}) before ready: ${a.stderr.trim()}`,
         { hint: 'build it with scripts/build-lab-assets; it needs root and /dev/net/tun' })));
       if (child.stdout === null) return;
       createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
@@ -95,10 +120,10 @@ export class TunnelAgent {
       });
     });
     try {
-      await withDeadline(ready, `tunnel agent ${ifname} start in ${spec.ns}`,
+      await withDeadline(ready, `tunnel agent ${ifname} start in ${where}`,
         { timeoutMs: io.timeoutMs ?? 5000, ...defined({ signal: io.signal }) });
       // Decapsulated packets arrive on the tun with sources routed elsewhere: strict rp_filter drops them.
-      await runChecked(['ip', 'netns', 'exec', spec.ns, 'sysctl', '-qw', `net.ipv4.conf.${ifname}.rp_filter=0`],
+      await runChecked([...ns, 'sysctl', '-qw', `net.ipv4.conf.${ifname}.rp_filter=0`],
         { timeoutMs: io.timeoutMs ?? 5000, ...defined({ signal: io.signal }) });
     } catch (e) {
       await a.stop({ timeoutMs: 2000 }).catch(() => undefined);
@@ -158,6 +183,9 @@ export class TunnelAgent {
     return this.counterLines.find((c) => c.why !== 'dump') ?? this.counterLines[this.counterLines.length - 1];
   }
 }
+
+/** The local agent class under the name the lab driver starts it by (`TunnelAgent.start`). */
+export const TunnelAgent = LocalTunnelAgent;
 
 /** Routes applied with a CommandRunner in the router's namespace (or over SSH on a Linux router). */
 const runOpts = (io: IoOptions): IoOptions => ({ timeoutMs: io.timeoutMs ?? 5000, ...defined({ signal: io.signal }) });

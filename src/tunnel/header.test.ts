@@ -1,6 +1,7 @@
 import { test, expect } from '@playwright/test';
 import {
-  FLAG_KEEPALIVE, TUNNEL_HEADER_BYTES, decodeDatagram, encodeDatagram, flowIdOf, parseCounters, portOf, tunIfName,
+  FLAG_KEEPALIVE, TUNNEL_HEADER_BYTES, decodeDatagram, encodeDatagram, flowIdOf, formatCounters, parseCounters, portOf,
+  tunIfName,
 } from './header.js';
 
 /** Minimal IPv4 header (20 bytes, version 4, IHL 5) and IPv6 header (40 bytes). */
@@ -71,4 +72,11 @@ test('agent counter line parses into numbers', () => {
   const c = parseCounters('tunagent-counters why=stdin-closed tun=tn0 flow=5 rx_tun=10 tx_udp=9 drop_flow=1');
   expect(c).toEqual({ why: 'stdin-closed', tun: 'tn0', values: { flow: 5, rx_tun: 10, tx_udp: 9, drop_flow: 1 } });
   expect(parseCounters('tunagent-ready tun=x')).toBeUndefined();
+});
+
+test('formatCounters is the inverse of parseCounters (the remote agent relays counter lines)', () => {
+  const line = 'tunagent-counters why=dump tun=tn0 flow=5 rx_tun=10 tx_udp=9 drop_flow=1';
+  const c = parseCounters(line)!;
+  expect(formatCounters(c)).toBe(line);
+  expect(parseCounters(formatCounters({ values: { v4_in: 3 } }))).toEqual({ values: { v4_in: 3 } });
 });

@@ -116,3 +116,10 @@ export function parseCounters(line: string): AgentCounters | undefined {
   }
   return { ...defined({ why, tun }), values };
 }
+
+/** The inverse of {@link parseCounters}: relays counters as the agent prints them (remote agent bundle). */
+export function formatCounters(c: AgentCounters): string {
+  const head = [...(c.why === undefined ? [] : [`why=${c.why}`]), ...(c.tun === undefined ? [] : [`tun=${c.tun}`])];
+  const kv = Object.entries(c.values).map(([k, v]) => `${k}=${v}`);
+  return `tunagent-counters ${[...head, ...kv].join(' ')}`;
+}
