@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import { assetsDir, PACKAGE_ROOT } from '../util/layout.js';
 import { openHypervisorDriver } from '../drivers/hypervisor/registry.js';
 import type { HypervisorDriver } from '../drivers/hypervisor/types.js';
@@ -12,7 +13,9 @@ import { labDown, type TeardownResult } from '../lab/down.js';
 import type { CheckResult } from '../lab/health.js';
 import { guestNice, hvUnixUri, serialOffset, waitGuestReady } from '../lab/hypervisors.js';
 import type { ProgressEvent } from '../lab/progress.js';
+import { hardwareFile } from '../lab/hardware.js';
 import { labStatus } from '../lab/status.js';
+import { sshConnect } from '../transports/ssh.js';
 import { planLab, type LabPlan } from '../lab/topology.js';
 import { labUp, type LabGlue } from '../lab/up.js';
 import { parseCommand, resolveTestbed, type TestbedRef } from './args.js';
@@ -114,6 +117,56 @@ async function whereRuns(drivers: Map<string, HypervisorDriver>, vm: string): Pr
   return undefined;
 }
 
+async function check(node: string, what: string, f: () => Promise<string>): Promise<CheckResult> {
+  const t0 = performance.now();
+  try {
+    const detail = await f();
+    return { node, check: what, ok: true, detail: `${detail} in ${(performance.now() - t0).toFixed(0)} ms` };
+  } catch (e) {
+    return { node, check: what, ok: false, detail: (e as Error).message };
+  }
+}
+
+/**
+ * The lab as hardware answers from the controller's namespace, through vmmi's own transports and
+ * drivers: hardware.yaml loads; every SSH traffic host runs `true` (host key pinned by known_hosts);
+ * every hypervisor answers over its libvirt URI and is the host it names (libvirtd's hostname).
+ */
+async function hardwareView(file: string, signal?: AbortSignal): Promise<CheckResult[]> {
+  let hw: Testbed;
+  try {
+    hw = await loadTestbed(file);
+  } catch (e) {
+    return [{ node: 'hardware.yaml', check: 'loads as a testbed', ok: false, detail: (e as Error).message }];
+  }
+  const io = { timeoutMs: 15_000, ...defined({ signal }) };
+  const ssh = hw.trafficHosts.filter((t) => t.kind === 'ssh').map((t) =>
+    check(t.name, `SSH exec at ${t.address ?? '?'}:${t.port ?? 22} (host key pinned)`, async () => {
+      if (t.address === undefined || t.credentials === undefined || t.hostKey === undefined)
+        throw new LabError('address, credentials or hostKey missing', { device: t.name });
+      const c = await sshConnect({ name: t.name, host: t.address, port: t.port ?? 22, credentials: t.credentials,
+        hostKey: t.hostKey }, io);
+      try {
+        const r = await c.exec(['true'], io);
+        if (r.exitCode !== 0) throw new LabError(`\`true\` exited ${r.exitCode ?? r.signal ?? '?'}`);
+        return 'true ran';
+      } finally {
+        c.close();
+      }
+    }));
+  const libvirt = hw.hypervisors.map((h) => check(h.name, `libvirt at ${h.uri}`, async () => {
+    const d = await openHypervisorDriver(h.driver, h, { rpc: { callTimeoutMs: 15_000 } });
+    try {
+      const name = await d.hostname(io);
+      if (name !== h.name) throw new LabError(`answered as "${name}", not as ${h.name}`, { device: h.name });
+      return `hostname ${name}`;
+    } finally {
+      await d.close();
+    }
+  }));
+  return Promise.all([...ssh, ...libvirt]);
+}
+
 /** The driver-backed steps of `lab up` (exported for bench/lab-bringup.ts). */
 /** `bootAt`: VM → host for VMs that run nowhere (from `bootHosts`); a VM not in it boots at home. */
 export function labGlue(tb: Testbed, bootAt: ReadonlyMap<string, string> = new Map()): LabGlue {
@@ -170,6 +223,7 @@ export function labGlue(tb: Testbed, bootAt: ReadonlyMap<string, string> = new M
         };
       }
     })).then((r) => (plan.switches.length === 0 ? [] : r)),
+    hardwareView,
   };
 }
 
@@ -199,7 +253,7 @@ export interface LabStatusJson {
   readonly problems: readonly string[];
   /** Why the VMs could not be located (a libvirtd that does not answer). */
   readonly guestsError?: string;
-  /** Hardware description of the lab, when the testbed has one (not yet). */
+  /** The lab described as hardware (`<lab dir>/hardware.yaml`, written by `lab up`), when the file exists. */
   readonly hardwareTestbed?: string;
 }
 
@@ -213,9 +267,11 @@ async function status(tb: Testbed, plan: LabPlan, a: LabArgs): Promise<number> {
     return [];
   });
   const code = s.state === 'up' ? EXIT.ok : EXIT.failed;
+  const hw = hardwareFile(plan);
+  const hardwareTestbed = (await access(hw).then(() => true, () => false)) ? hw : undefined;
   if (a.json) {
     const out: LabStatusJson = { prefix: s.prefix, state: s.state, testbed: a.testbed.given, nodes: s.nodes, vms,
-      problems: s.problems, ...defined({ guestsError }) };
+      problems: s.problems, ...defined({ guestsError, hardwareTestbed }) };
     console.log(JSON.stringify(out, null, 2));
     return code;
   }
@@ -224,6 +280,7 @@ async function status(tb: Testbed, plan: LabPlan, a: LabArgs): Promise<number> {
   for (const v of vms) console.log(`       ${v.vm}: ${v.host ?? 'not running'}`);
   if (guestsError !== undefined) console.log(`       guests: ${guestsError}`);
   for (const p of s.problems) console.log(`  problem: ${p}`);
+  if (hardwareTestbed !== undefined) console.log(`  as hardware: ${hardwareTestbed}`);
   return code;
 }
 

@@ -63,10 +63,19 @@ export function bgpdConf(b: BgpdInput): string {
   return `${L.join('\n')}\n`;
 }
 
-/** libvirtd.conf of one lab hypervisor: TCP inside the lab only, no auth (lab namespaces only). */
-export function libvirtdConf(address: string, hostUuid: string): string {
+/**
+ * libvirtd.conf of one lab hypervisor: TCP without auth, reachable from lab namespaces only.
+ *
+ * It listens on every IPv4 address of its own namespace (0.0.0.0 there): the lab address on br0, which
+ * peers use as the migration destination (migrationUri), and the management address on mgmt0, which
+ * the controller uses in the hardware view (hardware.yaml: `qemu+tcp://<management address>/system`).
+ * The namespace has no other interface. Routing the lab addresses from the root namespace instead was
+ * ruled out: two labs (prefixes) on one machine use the same lab addresses, only their management
+ * /30s differ, and the root namespace would need forwarding and routes into the lab's data plane.
+ */
+export function libvirtdConf(hostUuid: string): string {
   return [
-    'listen_tls = 0', 'listen_tcp = 1', `listen_addr = "${address}"`, 'auth_tcp = "none"', 'auth_unix_rw = "none"',
+    'listen_tls = 0', 'listen_tcp = 1', 'listen_addr = "0.0.0.0"', 'auth_tcp = "none"', 'auth_unix_rw = "none"',
     `host_uuid = "${hostUuid}"`, 'log_level = 3', 'log_outputs = "3:file:/var/log/libvirt/libvirtd.log"', '',
   ].join('\n');
 }

@@ -1,7 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { runLocal } from '../exec/local.js';
 import { acquireLabLock } from './lock.js';
-import { deleteRootLinks, linkNames } from './links.js';
+import { deleteRootLinks, linkNames, rootLinks } from './links.js';
 import { deleteNamespaces, listNetns, removeNetnsEtc } from './netns.js';
 import { isAlive, pidsInNetns, readComm, terminate } from './proc.js';
 import { stepper, type Progress } from './progress.js';
@@ -59,7 +59,7 @@ export async function findLeftovers(plan: LabPlan, known?: Map<number, string>):
     [...procs].map(async ([pid, why]) => `${pid} ${(await readComm(pid)) ?? '?'} (${why})`),
   );
   const root = await linkNames(undefined);
-  const links = plan.switches.map((s) => s.rootDev).filter((d) => root.has(d));
+  const links = rootLinks(plan).filter((d) => root.has(d));
   return { namespaces: await labNamespaces(plan), processes, mounts: await labMounts(plan), links };
 }
 

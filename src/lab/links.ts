@@ -159,10 +159,14 @@ export async function missingAddresses(plan: LabPlan, opts: IoOptions = {}): Pro
   return missing;
 }
 
+/** Root-namespace ends of the lab's management veths: switches', traffic hosts' and hypervisors'. */
+export const rootLinks = (plan: LabPlan): string[] =>
+  [...plan.switches.map((s) => s.rootDev), ...plan.mgmtHosts.map((h) => h.rootDev)];
+
 /** Lab links left in the root namespace (management veth ends), e.g. after a killed run. */
 export async function deleteRootLinks(plan: LabPlan, opts: IoOptions = {}): Promise<void> {
   const present = await linkNames(undefined, opts);
-  for (const s of plan.switches) {
-    if (present.has(s.rootDev)) await runLocal(['ip', 'link', 'del', 'dev', s.rootDev], opts);
+  for (const dev of rootLinks(plan)) {
+    if (present.has(dev)) await runLocal(['ip', 'link', 'del', 'dev', dev], opts);
   }
 }

@@ -1,6 +1,7 @@
 import { bgpSessions, frrDir } from './frr.js';
 import { libvirtdPid } from './hypervisors.js';
 import { missingAddresses } from './links.js';
+import { mgmtSshdPidFile } from './mgmt-sshd.js';
 import { netnsInode, verifiedPid } from './proc.js';
 import { agentsReady, swDir } from './switches.js';
 import type { LabPlan } from './topology.js';
@@ -53,6 +54,9 @@ export async function labStatus(plan: LabPlan): Promise<LabStatus> {
       await daemon('netconfd', `${swDir(plan, sw.name)}/netconfd.pid`, 'netconfd');
       await daemon('sshd', `${swDir(plan, sw.name)}/sshd.pid`, 'sshd');
       await daemon('agent', `${swDir(plan, sw.name)}/agent.pid`, 'node');
+    }
+    if (plan.mgmtHosts.some((h) => h.node === n.node)) {
+      await daemon('management sshd', mgmtSshdPidFile(plan, n.node), 'sshd');
     }
     if (plan.wan !== undefined && n.ns === plan.wan.ns) {
       const w = await wanState(plan).catch(() => undefined);

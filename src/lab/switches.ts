@@ -5,22 +5,22 @@ import { runLocal } from '../exec/local.js';
 import { spawnDetached } from '../exec/spawn.js';
 import type { IoOptions } from '../util/abort.js';
 import { frrDir } from './frr.js';
+import { configPath } from './mgmt-sshd.js';
 import { generateLabKeys, startNetconfSwitch, writeKnownHosts, type KnownHostsEntry } from './netconfd.js';
 import { verifiedPid } from './proc.js';
 import { agentBundle } from './agent/bundle.js';
 import { ownModuleArgv } from '../util/layout.js';
-import type { LabPlan, SwitchPlan } from './topology.js';
+import { keysDir, knownHostsFile, type LabPlan, type SwitchPlan } from './topology.js';
 
 /**
  * Management plane of the emulated switches: per TOR/core namespace netconfd (NOSIL) behind its own
- * sshd on the NETCONF port, an sshd on the CLI port whose sessions run vtysh against that router's
- * FRR, and the data-plane agent (agent/main.ts) reconciling committed config into Linux. Host and
- * client keys are generated once per lab; known_hosts lists every switch's management address.
+ * sshd on the NETCONF port, an sshd on the CLI port (exec sessions: a Linux shell; logins: vtysh
+ * against that router's FRR), and the data-plane agent (agent/main.ts) reconciling committed config
+ * into Linux. Host and client keys are generated once per lab; known_hosts lists every SSH service of
+ * the lab.
  */
 
 export const swDir = (plan: LabPlan, name: string): string => `${plan.dir}/sw/${name}`;
-export const keysDir = (plan: LabPlan): string => `${plan.dir}/keys`;
-export const knownHostsFile = (plan: LabPlan): string => `${plan.dir}/known_hosts`;
 
 async function ensureKeys(plan: LabPlan): Promise<string[]> {
   const dir = keysDir(plan);
@@ -35,9 +35,18 @@ async function ensureKeys(plan: LabPlan): Promise<string[]> {
   return [...(await generateLabKeys(dir, { rsaBits: 2048 })).hostPublicKeys];
 }
 
-function cliSshdConfig(plan: LabPlan, s: SwitchPlan, port: number): string {
-  const k = keysDir(plan);
-  const d = swDir(plan, s.name);
+/**
+ * The CLI sshd of a switch behaves like a Linux NOS (FRR on Debian, SONiC, Cumulus): `ssh switch
+ * <command>` runs the command in root's login shell (`ip -ts -o monitor route neigh`, `bridge monitor
+ * fdb`, `node`, or `vtysh --vty_socket <frr dir> -c '…'` for the router's CLI), and an interactive login
+ * lands at the vtysh prompt of this namespace's FRR. The lab's FRR has its own vty socket directory,
+ * so vtysh needs `--vty_socket` where a real box would not.
+ */
+export function cliSshdConfig(plan: LabPlan, s: SwitchPlan, port: number): string {
+  const k = configPath(keysDir(plan));
+  const d = configPath(swDir(plan, s.name));
+  // configPath admits no character the shell would interpret: the path is one word as it stands.
+  const vtysh = `/usr/bin/vtysh --vty_socket ${configPath(frrDir(plan, s.name))}`;
   return [
     `Port ${port}`,
     'ListenAddress 0.0.0.0',
@@ -46,15 +55,15 @@ function cliSshdConfig(plan: LabPlan, s: SwitchPlan, port: number): string {
     `PidFile ${d}/cli-sshd.pid`,
     `AuthorizedKeysFile ${k}/authorized_keys`,
     'StrictModes no',
-    'PermitRootLogin yes',
+    'PermitRootLogin prohibit-password',
     'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',
     'UsePAM no',
     'MaxSessions 20',
-    // Every session is the router's CLI, as on a switch: vtysh against this namespace's FRR;
-    // `ssh switch "show ..."` runs that one command, a shell session gets the interactive prompt.
-    `ForceCommand if [ -n "$SSH_ORIGINAL_COMMAND" ]; then exec /usr/bin/vtysh --vty_socket ${frrDir(plan, s.name)}` +
-      ` -c "$SSH_ORIGINAL_COMMAND"; else exec /usr/bin/vtysh --vty_socket ${frrDir(plan, s.name)}; fi`,
+    // sshd runs the forced command through the user's shell with the client's command in
+    // SSH_ORIGINAL_COMMAND: handed back to that shell unchanged, it runs as without ForceCommand.
+    'ForceCommand if [ -n "$SSH_ORIGINAL_COMMAND" ]; then exec "$SHELL" -c "$SSH_ORIGINAL_COMMAND"; ' +
+      `else exec ${vtysh}; fi`,
     '',
   ].join('\n');
 }
@@ -92,10 +101,15 @@ async function ensureAgent(plan: LabPlan, s: SwitchPlan): Promise<void> {
 export async function ensureSwitches(plan: LabPlan, opts: IoOptions = {}): Promise<string[]> {
   await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
   const hostKeys = await ensureKeys(plan);
-  const entries: KnownHostsEntry[] = plan.switches.flatMap((s) => [
-    { host: s.address, port: s.port, publicKeys: hostKeys },
-    ...(s.cliPort === undefined ? [] : [{ host: s.address, port: s.cliPort, publicKeys: hostKeys }]),
-  ]);
+  // Every SSH service of the lab presents the lab's host keys: switches (NETCONF, CLI) and the
+  // management sshds of traffic hosts and hypervisors (mgmt-sshd.ts), started once the keys exist.
+  const entries: KnownHostsEntry[] = [
+    ...plan.switches.flatMap((s) => [
+      { host: s.address, port: s.port, publicKeys: hostKeys },
+      ...(s.cliPort === undefined ? [] : [{ host: s.address, port: s.cliPort, publicKeys: hostKeys }]),
+    ]),
+    ...plan.mgmtHosts.map((h) => ({ host: h.address, port: h.sshPort, publicKeys: hostKeys })),
+  ];
   await writeKnownHosts(knownHostsFile(plan), entries);
   const started: string[] = [];
   await Promise.all(plan.switches.map(async (s) => {

@@ -39,6 +39,7 @@ test("TOR bridges have their own MAC and address; the anycast gateway macvlan ho
     mac: '02:00:c6:13:01:01',
     ports: ['vxlan100', 'hv1', 'hv2'],
     gateway: { name: 'gw100', mac: ANYCAST_MAC },
+    subnet: 'siteA-vms',
   });
   expect(torB).toEqual({
     ns: 'vmmiu-torB',
@@ -46,6 +47,7 @@ test("TOR bridges have their own MAC and address; the anycast gateway macvlan ho
     mac: '02:00:c6:13:02:02',
     ports: ['hv3'],
     gateway: { name: 'gw101', mac: ANYCAST_MAC },
+    subnet: 'siteB-vms',
   });
   // The VMs' subnet is an L2VNI at its home TOR (VTEP = router id); site B's subnet holds no VM: no VNI.
   expect(p.vxlans).toEqual([{ ns: 'vmmiu-torA', name: 'vxlan100', vni: 100, local: '198.18.30.1', bridge: 'br100' }]);
@@ -79,6 +81,50 @@ test('management veths: controller side .1/.5/.9/.13 in the root namespace', asy
   expect(addrs(p, undefined, 'vmmiu-coreA')).toEqual(['198.19.0.9/30']);
 });
 
+test('traffic hosts and hypervisors get management veths: the next /30s after the switches\'', async () => {
+  const p = planLab(await load(), { assetsDir: '/assets' });
+  expect(p.mgmtHosts.map((h) => [h.node, h.kind, h.serves.join(','), h.controller, h.address, h.rootDev])).toEqual([
+    ['client', 'traffic-host', 'client', '198.19.0.17', '198.19.0.18', 'vmmiu-client'],
+    ['clientB', 'traffic-host', 'clientB', '198.19.0.21', '198.19.0.22', 'vmmiu-clientB'],
+    ['hv1', 'hypervisor', 'hv1', '198.19.0.25', '198.19.0.26', 'vmmiu-hv1'],
+    ['hv2', 'hypervisor', 'hv2', '198.19.0.29', '198.19.0.30', 'vmmiu-hv2'],
+    ['hv3', 'hypervisor', 'hv3', '198.19.0.33', '198.19.0.34', 'vmmiu-hv3'],
+  ]);
+  expect(p.mgmtHosts.every((h) => h.len === 30 && h.sshPort === 22)).toBe(true);
+  expect(p.veths).toContainEqual({ a: { ns: undefined, dev: 'vmmiu-hv2' }, b: { ns: 'vmmiu-hv2', dev: 'mgmt0' },
+    offloadsOff: false });
+  expect(addrs(p, undefined, 'vmmiu-clientB')).toEqual(['198.19.0.21/30']);
+  expect(addrs(p, 'vmmiu-clientB', 'mgmt0')).toEqual(['198.19.0.22/30']);
+  // The data plane of the namespace is unchanged: its link, default routes and the hypervisor's br0.
+  expect(addrs(p, 'vmmiu-client', 'eth0')).toEqual(['198.18.20.2/24', '2001:2:0:20::2/64']);
+  expect(addrs(p, 'vmmiu-hv1', 'br0')).toEqual(['198.18.10.11/24', '2001:2:0:10::11/64']);
+  expect(p.routes.filter((r) => r.ns === 'vmmiu-hv1').map((r) => r.dst)).toEqual(['default', '::/0']);
+  // Every root-namespace management address is distinct, and each /30 holds exactly its two ends.
+  const root = p.addresses.filter((a) => a.ns === undefined).map((a) => a.cidr);
+  expect(new Set(root).size).toBe(9);
+  expect(p.hypervisors.map((h) => h.address)).toEqual(['198.18.10.11', '198.18.10.12', '198.18.11.13']);
+});
+
+test('management /30s follow the switches when their addresses move (a second lab at 198.19.1.x)', async () => {
+  const tb = await load();
+  const shifted: Testbed = { ...tb, switches: tb.switches.map((s) => ({ ...s, address: s.address.replace('198.19.0.',
+    '198.19.1.') })) };
+  const p = planLab(shifted, { assetsDir: '/assets' });
+  expect(p.mgmtHosts.map((h) => h.address)).toEqual(['198.19.1.18', '198.19.1.22', '198.19.1.26', '198.19.1.30',
+    '198.19.1.34']);
+  // Switches at the top of their /24 leave no room: refused before anything is built.
+  const full: Testbed = { ...tb, switches: tb.switches.map((s, i) => ({ ...s, address: `198.19.0.${242 + 4 * i}` })) };
+  expect(() => planLab(full, { assetsDir: '/assets' })).toThrow(/no free management \/30 left in 198\.19\.0\.0\/24/);
+  // A /30 already holding a planned address is skipped.
+  const [first, ...rest] = tb.links;
+  if (first === undefined) throw new Error('no links');
+  const [x, y] = first.endpoints;
+  const gap: Testbed = { ...tb, links: [{ ...first, endpoints: [{ ...x, ipv4: '198.19.0.18/29' },
+    { ...y, ipv4: '198.19.0.17/29' }] }, ...rest] };
+  expect(planLab(gap, { assetsDir: '/assets' }).mgmtHosts.map((h) => h.address).slice(0, 2))
+    .toEqual(['198.19.0.22', '198.19.0.26']);
+});
+
 test('BGP: eBGP v4 and v6 sessions along every router link; TORs redistribute kernel routes', async () => {
   const p = planLab(await load(), { assetsDir: '/assets' });
   const coreA = p.routers.find((r) => r.node === 'coreA');
@@ -103,7 +149,10 @@ test('hypervisors get distinct host UUIDs and migration addresses; the domain is
   const p = planLab(await load(), { assetsDir: '/assets' });
   expect(new Set(p.hypervisors.map((h) => h.hostUuid)).size).toBe(3);
   const hv3 = p.hypervisors.find((h) => h.name === 'hv3');
-  expect(hv3?.files['libvirtd.conf']).toContain('listen_addr = "198.18.11.13"');
+  // libvirtd listens on the lab address (peers migrate to it) and the management address (controller).
+  expect(hv3?.files['libvirtd.conf']).toContain('listen_addr = "0.0.0.0"');
+  expect(hv3?.files['libvirtd.conf']).toContain('listen_tcp = 1');
+  expect(hv3?.files['qemu.conf']).toContain('migration_address = "198.18.11.13"');
   expect(hv3?.files['qemu.conf']).toContain('migration_host = "198.18.11.13"');
   expect(hv3?.dir).toBe('/tmp/vmmiu-lab/hv3');
   const xml = p.vms[0]?.xml ?? '';

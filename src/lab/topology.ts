@@ -19,6 +19,13 @@ export const ANYCAST_MAC = '02:00:c6:12:0a:01';
 export const TOR_HOST_V6 = 254;
 export const HV_BRIDGE = 'br0';
 export const SWITCH_MGMT_DEV = 'mgmt0';
+/** Port of the OpenSSH daemons on the management addresses of traffic hosts and hypervisors. */
+export const MGMT_SSH_PORT = 22;
+
+/** The lab's SSH keys (host keys, client keys, authorized_keys), shared by every SSH service of the lab. */
+export const keysDir = (plan: Pick<LabPlan, 'dir'>): string => `${plan.dir}/keys`;
+/** known_hosts listing every SSH service of the lab (switches, management sshds) with the lab's host keys. */
+export const knownHostsFile = (plan: Pick<LabPlan, 'dir'>): string => `${plan.dir}/known_hosts`;
 
 export type NodeRole = 'client' | 'tor' | 'core' | 'router' | 'wan' | 'hypervisor';
 export interface NodePlan { readonly node: string; readonly ns: string; readonly role: NodeRole }
@@ -27,6 +34,8 @@ export interface End { readonly ns: string | undefined; readonly dev: string }
 export interface VethPlan { readonly a: End; readonly b: End; readonly offloadsOff: boolean }
 export interface BridgePlan {
   readonly ns: string; readonly name: string; readonly mac?: string; readonly ports: readonly string[];
+  /** The subnet a TOR bridge serves (absent on a hypervisor's br0). */
+  readonly subnet?: string;
   /** Anycast gateway macvlan on this bridge (its addresses are in `addresses` under its name). */
   readonly gateway?: { readonly name: string; readonly mac: string };
 }
@@ -65,6 +74,26 @@ export interface SwitchPlan {
   /** netconfd startup datastore: the switch's interfaces and addresses as the lab builds them. */
   readonly startupXml: string;
 }
+/**
+ * A traffic host or hypervisor the way a hardware lab offers it: a management veth from the root
+ * namespace (its own /30, device at .2 of it, controller at .1, as the switches') and an OpenSSH sshd
+ * in the node's namespace on that address. hardware.yaml names these addresses; the controller reaches
+ * the node only through them.
+ */
+export interface MgmtHostPlan {
+  /** Lab node (namespace `<prefix>-<node>`): a netns traffic host's namespace or a hypervisor's. */
+  readonly node: string;
+  readonly kind: 'traffic-host' | 'hypervisor';
+  /** Testbed names reached through it: the hypervisor, or the traffic hosts living in that namespace. */
+  readonly serves: readonly string[];
+  readonly ns: string;
+  readonly rootDev: string;
+  /** The node's management address (mgmt0) and the controller's end in the root namespace. */
+  readonly address: string;
+  readonly controller: string;
+  readonly len: number;
+  readonly sshPort: number;
+}
 export interface WanPlan {
   readonly link: string; readonly ns: string; readonly devs: readonly [string, string];
   readonly impairment: { delayMs: number; jitterMs: number; lossPct: number; rateMbit: number };
@@ -77,6 +106,8 @@ export interface LabPlan {
   readonly addresses: readonly AddrPlan[]; readonly routes: readonly RoutePlan[];
   readonly routers: readonly RouterPlan[]; readonly hypervisors: readonly HypervisorPlan[];
   readonly vms: readonly VmPlan[]; readonly switches: readonly SwitchPlan[]; readonly wan: WanPlan | undefined;
+  /** Management veths and sshds of netns traffic hosts and hypervisors (the hardware view). */
+  readonly mgmtHosts: readonly MgmtHostPlan[];
   /** Namespace probes run in (the first netns traffic host). */
   readonly clientNs: string | undefined;
 }
@@ -92,7 +123,7 @@ const fail = (msg: string): never => {
 
 /** A bridge while it is being planned: links add ports to it. */
 interface BridgeDraft {
-  ns: string; name: string; mac?: string; ports: string[]; gateway?: { name: string; mac: string };
+  ns: string; name: string; mac?: string; ports: string[]; gateway?: { name: string; mac: string }; subnet?: string;
 }
 
 /** What the planning steps append to, in the order planLab runs them. */
@@ -132,7 +163,8 @@ export function planLab(tb: Testbed, opts: PlanOptions): LabPlan {
   const vms = planVms(ctx, opts);
   const routers = planRouters(ctx, neighbors, anycastOf);
   const switches = planSwitches(ctx, acc);
-  const rootDevs = switches.map((s) => s.rootDev);
+  const mgmtHosts = planMgmtHosts(ctx, acc, switches);
+  const rootDevs = [...switches.map((s) => s.rootDev), ...mgmtHosts.map((h) => h.rootDev)];
   if (new Set(rootDevs).size !== rootDevs.length) {
     fail(`management interface names collide: ${rootDevs.join(', ')}; use a shorter lab.prefix`);
   }
@@ -144,7 +176,7 @@ export function planLab(tb: Testbed, opts: PlanOptions): LabPlan {
   const clientNode = [...ctx.nodes.values()].find((n) => n.role === 'client');
   return {
     prefix: lab.prefix, dir: lab.dir, nodes: [...ctx.nodes.values()], veths, bridges: [...bridges.values()], vxlans,
-    addresses, routes, routers, hypervisors, vms, switches, wan, clientNs: clientNode?.ns,
+    addresses, routes, routers, hypervisors, vms, switches, wan, mgmtHosts, clientNs: clientNode?.ns,
   };
 }
 
@@ -228,7 +260,7 @@ function planTorSubnet(ctx: PlanCtx, acc: PlanAcc,
     local: tor.routerId ?? fail(`switch ${tor.name}: routerId (the VTEP address) is required for VNI ${vni}`) };
   acc.bridges.set(`${tor.name}/${s.name}`, {
     ns, name, mac: `02:00:c6:13:${hex2(torIndex + 1)}:${hex2(tb.subnets.indexOf(s) + 1)}`,
-    ports: vxlan ? [vxlan.name] : [], gateway,
+    ports: vxlan ? [vxlan.name] : [], gateway, subnet: s.name,
   });
   if (vxlan !== undefined) acc.vxlans.push(vxlan);
   const own = (a: string): string => (used.has(a.toLowerCase())
@@ -342,7 +374,7 @@ function planHypervisors(ctx: PlanCtx, acc: PlanAcc): HypervisorPlan[] {
     const hostUuid = `6c61622d-6876-4000-8000-${(i + 1).toString(16).padStart(12, '0')}`;
     return {
       name: hv.name, ns, address: hv.address, dir: `${ctx.lab.dir}/${hv.name}`, hostUuid,
-      files: { 'libvirtd.conf': libvirtdConf(hv.address, hostUuid), 'qemu.conf': qemuConf(hv.address) },
+      files: { 'libvirtd.conf': libvirtdConf(hostUuid), 'qemu.conf': qemuConf(hv.address) },
     };
   });
 }
@@ -415,6 +447,56 @@ function planSwitches(ctx: PlanCtx, acc: PlanAcc): SwitchPlan[] {
       startupXml: '',
     };
   }).map((s): SwitchPlan => ({ ...s, startupXml: switchStartup(s.ns, acc) }));
+}
+
+/** The lab's management range (198.18.0.0/15 holds every lab address, the network rule of the project). */
+const LAB_V4 = '198.18.0.0/15';
+
+/**
+ * Management veths of the netns traffic hosts, then the hypervisors (testbed order): the next free /30s
+ * after the highest switch management /30, in that /24 (198.19.0.0/24 when there are no switches), so
+ * a lab run with shifted switch addresses (198.19.1.x) shifts these too. A /30 holding any planned
+ * address is skipped. Runs after planSwitches.
+ */
+function planMgmtHosts(ctx: PlanCtx, acc: PlanAcc, switches: readonly SwitchPlan[]): MgmtHostPlan[] {
+  const len = 30;
+  const block = (a: string): number => (v4ToInt(a) & ~3) >>> 0;
+  const v4s = acc.addresses.map((a) => hostOf(a.cidr)).filter((a) => !a.includes(':'));
+  const used = new Set([...v4s, ...switches.map((s) => s.address)].map(block));
+  const top = switches.length === 0 ? undefined : Math.max(...switches.map((s) => block(s.address)));
+  let next = top === undefined ? v4ToInt('198.19.0.0') : top + 4;
+  const net24 = ((top ?? next) & ~255) >>> 0;
+  const take = (): number => {
+    while (used.has(next)) next += 4;
+    if (((next & ~255) >>> 0) !== net24) {
+      fail(`no free management /30 left in ${intToV4(net24)}/24 after the switches' for every traffic host ` +
+        'and hypervisor; move the switch management addresses lower in their /24');
+    }
+    used.add(next);
+    return next;
+  };
+  // One management veth per namespace: traffic hosts sharing a namespace share its address.
+  const wanted = new Map<string, { kind: MgmtHostPlan['kind']; serves: string[] }>();
+  for (const [name, node] of ctx.trafficNs) {
+    const w = wanted.get(node) ?? { kind: 'traffic-host' as const, serves: [] };
+    wanted.set(node, { ...w, serves: [...w.serves, name] });
+  }
+  for (const h of ctx.tb.hypervisors) {
+    if (wanted.has(h.name)) fail(`traffic host namespace "${h.name}" is also a hypervisor's`);
+    wanted.set(h.name, { kind: 'hypervisor', serves: [h.name] });
+  }
+  return [...wanted].map(([node, { kind, serves }]): MgmtHostPlan => {
+    const base = take();
+    const address = intToV4(base + 2);
+    const controller = intToV4(base + 1);
+    if (!v4InPrefix(address, LAB_V4)) fail(`management address ${address} of ${node} is outside ${LAB_V4}`);
+    const ns = ctx.nsOf(node);
+    const rootDev = `${ctx.lab.prefix}-${node}`.slice(0, 15);
+    acc.veths.push({ a: { ns: undefined, dev: rootDev }, b: { ns, dev: SWITCH_MGMT_DEV }, offloadsOff: false });
+    acc.addresses.push({ ns: undefined, dev: rootDev, cidr: `${controller}/${len}` });
+    acc.addresses.push({ ns, dev: SWITCH_MGMT_DEV, cidr: `${address}/${len}` });
+    return { node, kind, serves, ns, rootDev, address, controller, len, sshPort: MGMT_SSH_PORT };
+  });
 }
 
 /** netconfd startup datastore of the switch in `ns`: its bridges, ports, VXLANs and gateways with their addresses. */

@@ -9,7 +9,9 @@ import { acquireLabLock } from './lock.js';
 import { ensureNamespaces, ensureNetnsEtc } from './netns.js';
 import { stepper, type Progress } from './progress.js';
 import { agentsReady, ensureSwitches } from './switches.js';
-import { planLab, type LabPlan } from './topology.js';
+import { hardwareFile, hardwareYaml } from './hardware.js';
+import { ensureMgmtSshds } from './mgmt-sshd.js';
+import { keysDir, planLab, type LabPlan } from './topology.js';
 import { ensureWan } from './wan.js';
 import { pollWithProgress } from '../util/abort.js';
 
@@ -25,6 +27,11 @@ export interface LabGlue {
   ensureVms(plan: LabPlan, signal?: AbortSignal): Promise<string>;
   /** NETCONF hello (host key verified) against every switch. */
   netconfHello(plan: LabPlan, signal?: AbortSignal): Promise<CheckResult[]>;
+  /**
+   * The hardware view answers: `file` (hardware.yaml) loads as a testbed, every SSH traffic host in it
+   * runs an exec (host key pinned), every hypervisor URI answers through vmmi's libvirt driver.
+   */
+  hardwareView(file: string, signal?: AbortSignal): Promise<CheckResult[]>;
 }
 
 export interface LabUpOptions {
@@ -62,6 +69,8 @@ function waitAgentsReady(plan: LabPlan): Promise<Map<string, boolean>> {
 
 const REQUIRED = ['/usr/sbin/libvirtd', '/usr/bin/qemu-system-x86_64', '/usr/lib/frr/zebra', '/usr/lib/frr/bgpd',
   '/usr/lib/frr/staticd', '/usr/bin/vtysh', '/usr/sbin/netconfd', '/usr/sbin/sshd', '/usr/sbin/ethtool'];
+
+const sig = (o: { signal?: AbortSignal }): { signal?: AbortSignal } => (o.signal ? { signal: o.signal } : {});
 
 async function preflight(plan: LabPlan, assetsDir: string): Promise<void> {
   if (process.getuid?.() !== 0)
@@ -137,6 +146,11 @@ export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> 
           value: undefined,
           detail: `started: ${(await ensureSwitches(plan, o)).join(' ') || 'none (running)'}`,
         }));
+        // After the switches: they make the lab's keys and known_hosts, which these sshds use.
+        await step('management sshds (hosts, hypervisors)', async () => ({
+          value: undefined,
+          detail: `started: ${(await ensureMgmtSshds(plan, keysDir(plan), sig(o))).join(' ') || 'none (running)'}`,
+        }));
         switchChecks = await step('switches answer (hello, agents)', async () => {
           const [ready, hello] = await Promise.all([
             waitAgentsReady(plan),
@@ -153,6 +167,11 @@ export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> 
         });
       })(),
     ]);
+    const hwFile = await step('hardware description', async () => {
+      const file = hardwareFile(plan);
+      await writeFile(file, hardwareYaml(tb, plan), { mode: 0o644 }); // references to secrets only
+      return { value: file, detail: file };
+    });
     const health = await step('health gate', async () => {
       const vms = tb.vms.map((v) => ({
         vm: v.name,
@@ -160,15 +179,16 @@ export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> 
         ...(v.ipv4 ? { ipv4: v.ipv4 } : {}),
         ...(v.ipv6 ? { ipv6: v.ipv6 } : {}),
       }));
-      const [bgp, refl] = await Promise.all([
+      const [bgp, refl, hardware] = await Promise.all([
         checkBgp(plan, o),
         checkReflectors(
           plan,
           vms.filter((v) => v.port > 0),
           o,
         ),
+        o.glue.hardwareView(hwFile, o.signal),
       ]);
-      const v = healthVerdict([...bgp, ...refl, ...switchChecks]);
+      const v = healthVerdict([...bgp, ...refl, ...switchChecks, ...hardware]);
       if (!v.ok) throw new LabError(`health gate failed:\n  ${v.failures.join('\n  ')}`, { operation: 'lab up' });
       return { value: v, detail: `${v.results.length} checks passed` };
     });
