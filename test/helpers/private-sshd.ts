@@ -65,6 +65,10 @@ export interface PrivateSshd {
 export interface SshdOptions {
   /** Allow password authentication (it still fails: no account has a known password). */
   readonly passwordAuth?: boolean;
+  /** Offer the SFTP subsystem (`Subsystem sftp internal-sftp`); without it SFTP channels are refused. */
+  readonly sftp?: boolean;
+  /** Environment of every session (`SetEnv`), e.g. a PATH without node for the remote precheck. */
+  readonly setEnv?: Readonly<Record<string, string>>;
 }
 
 /** Starts sshd; the caller must `stop()` it (also on failure: use try/finally or afterAll). */
@@ -98,6 +102,8 @@ export async function startPrivateSshd(o: SshdOptions = {}): Promise<PrivateSshd
         'KbdInteractiveAuthentication no',
         'UsePAM no',
         'LogLevel VERBOSE',
+        ...(o.sftp === true ? ['Subsystem sftp internal-sftp'] : []),
+        ...Object.entries(o.setEnv ?? {}).map(([k, v]) => `SetEnv ${k}=${v}`),
         '',
       ].join('\n'),
     );

@@ -25,6 +25,8 @@ export type ProbePlacement =
       readonly host: string;
       readonly spawner: ProbeSpawner;
       readonly agentArgv: readonly string[];
+      /** The agent argv per kind (a remote host's bundle has one subcommand each); else `agentArgv`. */
+      readonly agentArgvFor?: (sub: 'udp-probe' | 'tcp-session') => readonly string[];
     };
 
 /** Where a probe runs, as the messages say it: `netns:NAME`, `ssh:HOST`, `local` or `in-process`. */
@@ -43,12 +45,17 @@ export function agentArgv(cfg: AgentMainConfig): string[] {
 
 /**
  * Placement for a testbed traffic host. `ssh` hosts need a spawner built on the SSH transport and the
- * agent command on that host (the repository checked out there, e.g. `node --import tsx
- * /opt/vmmi/src/probes/udp/agent-main.ts`); the JSON config is appended as the last argument.
+ * agent command on that host: a remote host (probes/remote/ssh-host.ts `openRemoteHost`) gives both,
+ * its `agentArgv` naming a subcommand of the uploaded bundle; a fixed argv also works (the repository
+ * checked out there, e.g. `node --import tsx /opt/vmmi/src/probes/udp/agent-main.ts`). The JSON
+ * config is appended as the last argument.
  */
 export function placementFor(
   h: TrafficHost,
-  ssh?: { spawner: ProbeSpawner; agentArgv: readonly string[] },
+  ssh?: {
+    spawner: ProbeSpawner;
+    agentArgv: readonly string[] | ((sub: 'udp-probe' | 'tcp-session') => readonly string[]);
+  },
 ): ProbePlacement {
   if (h.kind === 'local') return { kind: 'local' };
   if (h.kind === 'netns') {
@@ -59,7 +66,10 @@ export function placementFor(
     throw new UsageError(`traffic host ${h.name}: kind ssh needs an SSH probe spawner`, {
       hint: 'pass one built on transports/ssh',
     });
-  return { kind: 'ssh', host: h.address ?? h.name, spawner: ssh.spawner, agentArgv: ssh.agentArgv };
+  const host = h.address ?? h.name;
+  const argv = ssh.agentArgv;
+  if (typeof argv !== 'function') return { kind: 'ssh', host, spawner: ssh.spawner, agentArgv: argv };
+  return { kind: 'ssh', host, spawner: ssh.spawner, agentArgv: argv('udp-probe'), agentArgvFor: argv };
 }
 
 /**
@@ -73,7 +83,10 @@ export function placementArgv(
   placement: Exclude<ProbePlacement, { kind: 'in-process' }>,
   cfg: AgentMainConfig,
 ): string[] {
-  if (placement.kind === 'ssh') return [...placement.agentArgv, JSON.stringify(cfg)];
+  if (placement.kind === 'ssh') {
+    const base = placement.agentArgvFor?.(cfg.kind === 'tcp-session' ? 'tcp-session' : 'udp-probe');
+    return [...(base ?? placement.agentArgv), JSON.stringify(cfg)];
+  }
   const ns = placement.kind === 'netns' ? ['ip', 'netns', 'exec', placement.netns] : [];
   if (placement.nice === undefined) return [...ns, ...agentArgv(cfg)];
   return [...ns, 'setsid', 'nice', '-n', String(placement.nice), ...agentArgv({ ...cfg, nice: placement.nice })];
