@@ -21,7 +21,7 @@ import { openRemoteHost } from '../../src/probes/remote/ssh-host.js';
 import { remoteAgentBundle } from '../../src/probes/remote/remote-bundle.js';
 import { runTcpSessionAt } from '../../src/probes/tcp-session/run.js';
 import { startReflector } from '../../src/probes/udp/reflector.js';
-import { placementFor, runUdpProbe } from '../../src/probes/udp/run.js';
+import { placementFor, runUdpProbe, startUdpProbe } from '../../src/probes/udp/run.js';
 import type { SshTarget } from '../../src/transports/ssh.js';
 import { tunIfName } from '../../src/tunnel/header.js';
 import { deliveryTable } from '../../src/tunnel/agent.js';
@@ -100,6 +100,32 @@ test('UDP probe at an ssh placement: samples with replies from a reflector on 12
     const answered = samples.filter((s) => s.rxMs !== undefined);
     expect(answered.length).toBeGreaterThanOrEqual(samples.length * 0.95);
     expect(refl.stats.udpEchoed).toBeGreaterThanOrEqual(answered.length);
+  } finally {
+    await host.close();
+    await refl.close();
+  }
+});
+
+test('stop() of a probe over SSH ends the remote agent early; it still reports what it sent', async () => {
+  const refl = await startReflector({ host: '127.0.0.1', udpPort: 0, lifetimeMs: 30_000 });
+  const host = await openRemoteHost({ target: await target(sshd, 'h1'), runId: RUN, timeoutMs: 20_000,
+    stopGraceMs: 3000 });
+  try {
+    const cfg = { flows: [{ id: 1, name: 'long', target: '127.0.0.1', port: refl.udpPort, ratePps: 100,
+      durationMs: 20_000 }], drainMs: 200 };
+    const h = startUdpProbe(placementFor(trafficHost, host), cfg, { timeoutMs: 40_000 });
+    await h.started;
+    await new Promise((r) => setTimeout(r, 500));
+    const t0 = Date.now();
+    h.stop();
+    const res = await h.done;
+    expect(Date.now() - t0).toBeLessThan(3000); // the agent ended on EOF/TERM, before the channel was closed
+    const sent = res.flows[0]?.samples.length ?? 0;
+    expect(sent).toBeGreaterThan(20);
+    expect(sent).toBeLessThan(1000); // far from the 2000 planned
+    // no agent left on the host (this machine): nothing runs from the run directory any more
+    await expect.poll(async () => (await runLocal(['pgrep', '-f', host.bundlePath])).stdout.trim(),
+      { timeout: 3000 }).toBe('');
   } finally {
     await host.close();
     await refl.close();
