@@ -33,6 +33,7 @@ test('npm pack ships dist/ (JavaScript and declarations), bin/, templates and th
   test.info().annotations.push({ type: 'npm pack', description: `${p.ms} ms (with the prepack build)` });
   for (const f of ['package.json', 'bin/vmmi.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js',
     'dist/playwright/reporter.js', 'dist/playwright/reporter.d.ts', 'dist/probes/udp/agent-main.js',
+    'dist/probes/remote/agent-entry.js', 'dist/util/bundle.js',
     'dist/lab/agent/main.js', 'templates/init/common/playwright.config.ts', 'templates/init/lab/testbeds/local.yaml',
     'scripts/build-lab-assets', 'lab-assets/udprefl.c']) {
     expect(p.files, f).toContain(f);
@@ -71,6 +72,20 @@ test('import("vmmi") loads the public API; test, expect and vmmi/reporter resolv
   const rep = await run([process.execPath, '-e', 'console.log(require.resolve("vmmi/reporter"))'], project, 60_000);
   expect(rep.code, why('require.resolve("vmmi/reporter")', rep)).toBe(0);
   expect(rep.stdout.trim()).toBe(join(project, 'node_modules/vmmi/dist/playwright/reporter.js'));
+});
+
+test('the installed package bundles the remote agent from dist/; the bundle runs with plain node', async () => {
+  const mod = join(project, 'node_modules/vmmi/dist/probes/remote/remote-bundle.js');
+  const built = await run([process.execPath, '--input-type=module', '-e',
+    `const m = await import(${JSON.stringify(mod)}); console.log(await m.remoteAgentBundle({ timeoutMs: 120000 }));`],
+  project, 180_000);
+  expect(built.code, why('remoteAgentBundle() from dist/', built)).toBe(0);
+  const file = built.stdout.trim();
+  expect(file.startsWith(join(project, 'node_modules/vmmi/node_modules/.cache/vmmi/remote-agent-'))).toBe(true);
+  const echo = await run([process.execPath, file, 'echo'], root as string, 60_000); // stdin closed: ready, then end
+  expect([echo.code, echo.stdout], why('bundle echo', echo)).toEqual([0, 'echo-ready\n']);
+  const bad = await run([process.execPath, file, 'no-such-subcommand'], root as string, 60_000);
+  expect(bad.code, why('bundle with a bad subcommand', bad)).toBe(2);
 });
 
 test('npx vmmi init scaffolds a suite that type-checks and that vmmi run --list lists', async () => {
