@@ -28,6 +28,12 @@ export interface PersonaOptions {
   readonly holdFirstRpc?: boolean;
   /** Notifications (event XML inside `<notification>`) sent after create-subscription. */
   readonly notifications?: readonly string[];
+  /** The RPC whose reply `notifications` follow (default create-subscription; YANG-push: establish-subscription). */
+  readonly notifyOn?: string;
+  /** Pause before each notification (ms, default 0: all right behind the reply). */
+  readonly notificationGapMs?: number;
+  /** Capabilities added to the server hello (e.g. ietf-yang-push). */
+  readonly capabilities?: readonly string[];
 }
 
 export interface Persona {
@@ -108,6 +114,7 @@ function serve(ch: ServerChannel, o: PersonaOptions, received: string[]): void {
       ...bases.map((b) => `urn:ietf:params:netconf:base:${b}`),
       'urn:ietf:params:netconf:capability:candidate:1.0',
       'urn:ietf:params:netconf:capability:notification:1.0',
+      ...(o.capabilities ?? []),
     ];
     send(
       prefixed(
@@ -138,12 +145,13 @@ function serve(ch: ServerChannel, o: PersonaOptions, received: string[]): void {
       const out = prefixed(`<rpc-reply xmlns="${NS}" message-id="${id}">${inner}</rpc-reply>`, o.prefix);
       const after = (): void => {
         send(out);
-        if (rpc === 'create-subscription') {
-          for (const n of o.notifications ?? []) {
-            send(
-              `<notification xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"><eventTime>2026-01-01T00:00:00Z</eventTime>${n}</notification>`,
-            );
-          }
+        if (rpc === (o.notifyOn ?? 'create-subscription')) {
+          const notify = (n: string): void => send(
+            `<notification xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"><eventTime>2026-01-01T00:00:00Z</eventTime>${n}</notification>`,
+          );
+          const gap = o.notificationGapMs ?? 0;
+          if (gap <= 0) for (const n of o.notifications ?? []) notify(n);
+          else (o.notifications ?? []).forEach((n, i) => setTimeout(() => notify(n), gap * (i + 1)));
         }
         if (rpc === 'close-session') ch.close();
       };

@@ -90,6 +90,7 @@ export async function startYangPushObserver(o: YangPushObserverOptions, io: IoOp
   let id: string | undefined;
   let failure: string | undefined;
   let unparsed = 0;
+  let haveBaseline = false;
   let baseline: () => void = () => undefined;
   const gotBaseline = new Promise<void>((resolve) => { baseline = resolve; });
   const early: { n: NetconfNotification; t: Stamp }[] = [];
@@ -98,8 +99,13 @@ export async function startYangPushObserver(o: YangPushObserverOptions, io: IoOp
     if (m.kind === 'other' || m.id !== id) return;
     if (m.kind === 'ended') failure = m.reason;
     if (m.kind === 'change') unparsed += m.unparsed;
-    records.push(...applyPush(m, snap, t, o.router, u));
-    if (m.kind === 'update') baseline();
+    // The first full update is the baseline: what was there before the subscription is not a change.
+    const found = applyPush(m, snap, t, o.router, u);
+    if (haveBaseline) records.push(...found);
+    if (m.kind === 'update' && !haveBaseline) {
+      haveBaseline = true;
+      baseline();
+    }
   };
   // Registered before the RPC: a device may send the first update right behind (or, wrongly, before) the reply.
   const off = o.client.session.onNotification((n) => {
