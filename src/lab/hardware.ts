@@ -104,14 +104,15 @@ function vmsDoc(tb: Testbed): Doc {
 
 /** A traffic host of the lab testbed: a netns one becomes an SSH host at its management address. */
 function trafficHostDoc(t: TrafficHost, plan: LabPlan): Doc {
-  const common = { ...defined({ site: t.site, ipv4: t.ipv4, ipv6: t.ipv6, interface: t.interface }),
+  const common = { ...defined({ ipv4: t.ipv4, ipv6: t.ipv6, interface: t.interface }),
     probeByDefault: t.probeByDefault };
   if (t.kind === 'netns') {
     const m = mgmtOf(plan, t.name, 'traffic-host');
-    return { kind: 'ssh', address: m.address, port: m.sshPort, ...labAccess(plan, 'root'), ...common };
+    return { kind: 'ssh', ...defined({ site: t.site }), address: m.address, port: m.sshPort,
+      ...labAccess(plan, 'root'), ...common };
   }
   return {
-    kind: t.kind, ...defined({ address: t.address }), ...(t.kind === 'ssh' ? { port: t.port ?? 22 } : {}),
+    kind: t.kind, ...defined({ site: t.site, address: t.address }), ...(t.kind === 'ssh' ? { port: t.port ?? 22 } : {}),
     ...(t.credentials === undefined ? {} : { credentials: credentialsDoc(t.credentials) }),
     ...(t.hostKey === undefined ? {} : { hostKey: hostKeyDoc(t.hostKey) }), ...common,
   };

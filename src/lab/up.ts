@@ -147,7 +147,7 @@ export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> 
           detail: `started: ${(await ensureSwitches(plan, o)).join(' ') || 'none (running)'}`,
         }));
         // After the switches: they make the lab's keys and known_hosts, which these sshds use.
-        await step('management sshds (hosts, hypervisors)', async () => ({
+        await step('host management sshds', async () => ({
           value: undefined,
           detail: `started: ${(await ensureMgmtSshds(plan, keysDir(plan), sig(o))).join(' ') || 'none (running)'}`,
         }));

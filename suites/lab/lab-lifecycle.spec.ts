@@ -4,7 +4,10 @@
  * refused (LAB_BUSY); the health gate; vm1 migrated hv1 → hv2 → hv3 → hv1 with its reflector
  * answering from the client after every move (cross-site: the /32 and /128 host routes go to torB
  * through the switch driver over NETCONF, torB's agent installs them, BGP carries them); the WAN cut
- * and restored; `down` leaving no namespace, process, mount or link of the run.
+ * and restored; `down` leaving no namespace, process, mount or link of the run. And the lab as
+ * hardware: hardware.yaml loads without a lab section, every SSH host in it runs commands with its host
+ * key pinned, a switch's exec session is a Linux shell and its login vtysh, every hypervisor answers over
+ * libvirt TCP from the root namespace, and vm1 migrates through those drivers over the lab network.
  * Prefix `vmmit` and management addresses 198.19.1.x, so a user's `vmmi` lab is never touched.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,7 +18,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { test, expect } from '@playwright/test';
 import {
   findLeftovers, hasHostRoutes, isAlive, isClean, loadTestbed, openHypervisorDriver, openSwitchDriver, pidsInNetns,
-  planLab, runLocal, setWan, udpEcho, type LabPlan, type Testbed,
+  planLab, runLocal, setWan, sshConnect, udpEcho, type LabPlan, type Testbed,
 } from './lab-imports.js';
 
 const REPO = new URL('../..', import.meta.url).pathname;
@@ -112,6 +115,116 @@ async function reflectorAnswers(where: string): Promise<void> {
       .toMatch(/^echo in/);
   }
 }
+
+/** The lab as hardware, from `lab status --json` (the path `lab up` wrote). */
+async function hardwareTestbed(): Promise<{ file: string; hw: Testbed }> {
+  const st = await vmmi(['status', '--json']).done;
+  const s = JSON.parse(st.out) as { state: string; hardwareTestbed?: string };
+  expect(s.state, st.out).toBe('up');
+  expect(s.hardwareTestbed).toBe(`${DIR}/hardware.yaml`);
+  const file = s.hardwareTestbed as string;
+  return { file, hw: await loadTestbed(file) };
+}
+
+/** Collects a stream's text until `re` matches it (or fails after `ms`). */
+function readUntil(stream: NodeJS.ReadableStream, re: RegExp, ms: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const t = setTimeout(() => reject(new Error(`no ${String(re)} within ${ms} ms; got ${JSON.stringify(seen)}`)), ms);
+    stream.on('data', (d: Buffer) => {
+      seen += d.toString();
+      if (!re.test(seen)) return;
+      clearTimeout(t);
+      resolve(seen);
+    });
+  });
+}
+
+test('hardware.yaml describes the lab without a lab section; every SSH host answers with its host key pinned', async () => {
+  const { file, hw } = await hardwareTestbed();
+  expect(await readFile(file, 'utf8')).not.toMatch(/^lab:|netns|qemu\+unix/m);
+  expect(hw.lab).toBeUndefined();
+  const hosts = hw.trafficHosts.filter((t) => t.kind === 'ssh');
+  expect(hosts.map((t) => t.name)).toEqual(['client', 'clientB', 'hv1-host', 'hv2-host', 'hv3-host']);
+  expect(hw.trafficHosts).toHaveLength(hosts.length);
+  for (const t of hosts) {
+    if (t.address === undefined || t.credentials === undefined || t.hostKey === undefined || t.ipv4 === undefined)
+      throw new Error(`${t.name}: incomplete ssh traffic host`);
+    expect(t.hostKey).toEqual({ kind: 'known-hosts', file: `${DIR}/known_hosts` });
+    const c = await sshConnect({ name: t.name, host: t.address, port: t.port ?? 22, credentials: t.credentials,
+      hostKey: t.hostKey }, { timeoutMs: 15_000 });
+    try {
+      expect((await c.exec(['true'], { timeoutMs: 10_000 })).exitCode, t.name).toBe(0);
+      // The session runs in the namespace it stands for (its data-plane address), with node for the probe agent.
+      const ip = await c.exec(['ip', '-o', 'addr', 'show'], { timeoutMs: 10_000 });
+      expect(ip.stdout, t.name).toContain(` ${t.ipv4} `);
+      const node = await c.exec(['node', '-e', 'process.stdout.write(String(6 * 7))'], { timeoutMs: 20_000 });
+      expect(node.stdout, `${t.name}: ${node.stderr}`).toBe('42');
+    } finally {
+      c.close();
+    }
+  }
+  // Pinned, not trusted on first use: a policy that does not hold the host's key is refused.
+  const client = hosts[0] as (typeof hosts)[number];
+  const wrong = { kind: 'fingerprint', sha256: `SHA256:${'A'.repeat(43)}` } as const;
+  const refused = await sshConnect({ name: client.name, host: client.address as string, port: 22,
+    credentials: client.credentials as NonNullable<typeof client.credentials>, hostKey: wrong }, { timeoutMs: 15_000 })
+    .then((c) => (c.close(), 'connected'), (e: unknown) => (e as Error).message);
+  expect(refused).toMatch(/host key/i);
+});
+
+test('a switch runs exec sessions in a Linux shell and gives a login the vtysh prompt', async () => {
+  const { hw } = await hardwareTestbed();
+  for (const sw of hw.switches) {
+    expect(sw.cli, sw.name).toEqual({ port: 22, platform: 'frr-vtysh' });
+    const c = await sshConnect({ name: sw.name, host: sw.address, port: sw.cli?.port ?? 22,
+      credentials: sw.credentials, hostKey: sw.hostKey }, { timeoutMs: 15_000 });
+    try {
+      const ip = await c.exec(['ip', '-V'], { timeoutMs: 10_000 });
+      expect(ip.exitCode, ip.stderr).toBe(0);
+      expect(ip.stdout, sw.name).toMatch(/^ip utility, iproute2/);
+      const show = await c.exec(['vtysh', '--vty_socket', `${DIR}/frr/${sw.name}`, '-c', 'show bgp summary json'],
+        { timeoutMs: 10_000 });
+      expect(show.exitCode, show.stderr).toBe(0);
+      expect(JSON.parse(show.stdout), sw.name).toHaveProperty('ipv4Unicast');
+      // vtysh's banner, then its prompt (the machine's host name: the namespaces share its UTS).
+      const login = await c.shell({ timeoutMs: 10_000 });
+      await expect(readUntil(login, /^[\w.-]+# ?$/m, 10_000)).resolves.toContain('FRRouting');
+      login.end('exit\n');
+    } finally {
+      c.close();
+    }
+  }
+});
+
+test('every hypervisor answers over libvirt TCP from the root namespace; vm1 migrates through those drivers', async () => {
+  const { hw } = await hardwareTestbed();
+  const lab = new Map(tb.hypervisors.map((h) => [h.name, h]));
+  const drivers = new Map(await Promise.all(hw.hypervisors.map(async (h) => {
+    expect(h.uri, h.name).toMatch(/^qemu\+tcp:\/\/198\.19\.1\.\d+\/system$/);
+    expect(h.migrationUri, h.name).toBe(lab.get(h.name)?.migrationUri);
+    return [h.name, await openHypervisorDriver(h.driver, h)] as const;
+  })));
+  try {
+    for (const [name, d] of drivers) expect(await d.hostname({ timeoutMs: 10_000 })).toBe(name);
+    expect((await drivers.get('hv1')?.state('vm1'))?.state).toBe('running');
+    const move = async (from: string, to: string): Promise<void> => {
+      const dst = hw.hypervisors.find((h) => h.name === to);
+      const src = drivers.get(from);
+      if (dst === undefined || src === undefined) throw new Error(`unknown host ${from} or ${to}`);
+      const res = await src.migrate('vm1', dst.migrationUri, { bandwidthMiBs: 4096, destination: drivers.get(to),
+        timeoutMs: 90_000 }).result;
+      expect(res.domain).toBe('vm1');
+      expect((await drivers.get(to)?.state('vm1'))?.state).toBe('running');
+    };
+    await move('hv1', 'hv2');
+    await reflectorAnswers('hv2 (hardware drivers)');
+    await move('hv2', 'hv1');
+    await reflectorAnswers('hv1 (hardware drivers)');
+  } finally {
+    await Promise.allSettled([...drivers.values()].map((d) => d.close()));
+  }
+});
 
 test('vm1 migrates hv1 → hv2 → hv3 → hv1 and answers after every move', async () => {
   const drivers = new Map(
