@@ -42,6 +42,7 @@ export interface DeviceRouteMonitor extends RouteMonitor {
   observers(): ReadonlyMap<string, { readonly kind: ObserverKind; readonly resolutionMs: number }>;
   records(): ObservedRecord[];
   timelineEvents(): TimelineEvent[];
+  waitForRoutes: NonNullable<RouteMonitor['waitForRoutes']>;
 }
 
 /** Where a switch's Linux shell answers SSH: the CLI port when the testbed names one. */
