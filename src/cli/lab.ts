@@ -230,7 +230,8 @@ export function labGlue(tb: Testbed, bootAt: ReadonlyMap<string, string> = new M
 function reportTeardown(r: TeardownResult): number {
   const a = r.after;
   const left = [...a.namespaces.map((n) => `namespace ${n}`), ...a.processes.map((p) => `process ${p}`),
-    ...a.mounts.map((m) => `mount ${m}`), ...a.links.map((l) => `link ${l}`)];
+    ...a.mounts.map((m) => `mount ${m}`), ...a.links.map((l) => `link ${l}`),
+    ...a.firewall.map((t) => `nftables table ${t}`)];
   if (left.length === 0) {
     console.log(
       `lab down: nothing left (${r.killed} processes stopped${r.forced > 0 ? `, ${r.forced} by SIGKILL` : ''})`,
@@ -321,7 +322,7 @@ export const labCommand: Command = {
         const r = await labDoctor(plan, print);
         const b = r.before;
         console.log(
-          `lab doctor: found ${b.namespaces.length} namespaces, ${b.processes.length} processes, ${b.mounts.length} mounts, ${b.links.length} links`,
+          `lab doctor: found ${b.namespaces.length} namespaces, ${b.processes.length} processes, ${b.mounts.length} mounts, ${b.links.length} links, ${b.firewall.length} nftables tables`,
         );
         for (const p of b.processes) console.log(`  process ${p}`);
         // Interrupted runs on this lab: the lab they changed is gone, so their journals are retired

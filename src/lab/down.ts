@@ -1,6 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { runLocal } from '../exec/local.js';
 import { acquireLabLock } from './lock.js';
+import { guardTable, libvirtGuardPresent, removeLibvirtGuard } from './libvirt-guard.js';
 import { deleteRootLinks, linkNames, rootLinks } from './links.js';
 import { deleteNamespaces, listNetns, removeNetnsEtc } from './netns.js';
 import { isAlive, pidsInNetns, readComm, terminate } from './proc.js';
@@ -19,6 +20,8 @@ export interface Leftovers {
   readonly processes: readonly string[];
   readonly mounts: readonly string[];
   readonly links: readonly string[];
+  /** nftables tables of the lab in the root namespace (libvirt-guard.ts). */
+  readonly firewall: readonly string[];
 }
 
 /** Namespaces of this lab: the planned ones plus any other `<prefix>-*` (a plan that changed since). */
@@ -60,11 +63,12 @@ export async function findLeftovers(plan: LabPlan, known?: Map<number, string>):
   );
   const root = await linkNames(undefined);
   const links = rootLinks(plan).filter((d) => root.has(d));
-  return { namespaces: await labNamespaces(plan), processes, mounts: await labMounts(plan), links };
+  const firewall = (await libvirtGuardPresent(plan)) ? [`inet ${guardTable(plan)}`] : [];
+  return { namespaces: await labNamespaces(plan), processes, mounts: await labMounts(plan), links, firewall };
 }
 
 export const isClean = (l: Leftovers): boolean =>
-  l.namespaces.length + l.processes.length + l.mounts.length + l.links.length === 0;
+  l.namespaces.length + l.processes.length + l.mounts.length + l.links.length + l.firewall.length === 0;
 
 /** Removes the state directory except the hypervisors' QEMU capability caches (cold probe: ~8 s). */
 async function removeState(plan: LabPlan): Promise<void> {
@@ -112,6 +116,7 @@ export async function teardown(plan: LabPlan, progress?: Progress): Promise<Tear
     if (lines.length > 0) await runLocal(['ip', '-force', '-batch', '-'], { input: `${lines.join('\n')}\n` });
     const left = await deleteNamespaces(await labNamespaces(plan)); // retries one by one, reports failures
     await deleteRootLinks(plan);
+    await removeLibvirtGuard(plan);
     await removeNetnsEtc(plan.prefix);
     return {
       value: undefined,

@@ -1,5 +1,6 @@
 import { bgpSessions, frrDir } from './frr.js';
 import { libvirtdPid } from './hypervisors.js';
+import { guardTable, libvirtGuardPresent } from './libvirt-guard.js';
 import { missingAddresses } from './links.js';
 import { mgmtSshdPidFile } from './mgmt-sshd.js';
 import { netnsInode, verifiedPid } from './proc.js';
@@ -72,6 +73,8 @@ export async function labStatus(plan: LabPlan): Promise<LabStatus> {
     const agents = await agentsReady(plan);
     for (const [sw, r] of agents) if (!r) problems.push(`${sw}: data-plane agent not ready`);
     for (const m of await missingAddresses(plan)) problems.push(`address missing: ${m}`);
+    if (!(await libvirtGuardPresent(plan))) problems.push(`nftables table inet ${guardTable(plan)} missing: ` +
+      'libvirt TCP at the management addresses is open to every local user');
     const sessions = await bgpSessions(plan).catch(() => []);
     for (const s of sessions)
       if (s.state !== 'Established') problems.push(`${s.router}→${s.peer} BGP ${s.address}: ${s.state}`);

@@ -10,6 +10,7 @@ import { ensureNamespaces, ensureNetnsEtc } from './netns.js';
 import { stepper, type Progress } from './progress.js';
 import { agentsReady, ensureSwitches } from './switches.js';
 import { hardwareFile, hardwareYaml } from './hardware.js';
+import { ensureLibvirtGuard } from './libvirt-guard.js';
 import { ensureMgmtSshds } from './mgmt-sshd.js';
 import { keysDir, planLab, type LabPlan } from './topology.js';
 import { ensureWan } from './wan.js';
@@ -93,6 +94,14 @@ async function preflight(plan: LabPlan, assetsDir: string): Promise<void> {
   await mkdir(plan.dir, { recursive: true });
 }
 
+/** Veths, bridges, addresses, routes; the libvirt TCP guard before any libvirtd listens on a management address. */
+async function links(plan: LabPlan, o: LabUpOptions): Promise<string> {
+  const n = await ensureVeths(plan, o);
+  await ensureL2L3(plan, o);
+  await ensureLibvirtGuard(plan, sig(o));
+  return `${n} veth pairs created; libvirt TCP for root only`;
+}
+
 export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> {
   const t0 = performance.now();
   const plan = planLab(tb, { assetsDir: o.assetsDir });
@@ -112,11 +121,7 @@ export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> 
         ...plan.switches.map((s) => [s.address, s.name] as const)]);
       return { value: undefined, detail: `${await ensureNamespaces(plan.nodes, o)} created` };
     });
-    await step('links, bridges, addresses, routes', async () => {
-      const n = await ensureVeths(plan, o);
-      await ensureL2L3(plan, o);
-      return { value: undefined, detail: `${n} veth pairs created` };
-    });
+    await step('links, bridges, addresses, routes', async () => ({ value: undefined, detail: await links(plan, o) }));
     // Independent daemons in parallel. The guests need only their hypervisors and the links, and
     // their boot (TCG) is the longest step: the routers and switches start, and the checks that do not
     // need a guest (BGP, NETCONF hellos, agents subscribed) run, while it boots.

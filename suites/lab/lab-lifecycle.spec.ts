@@ -200,6 +200,17 @@ test('a switch runs exec sessions in a Linux shell and gives a login the vtysh p
 test('every hypervisor answers over libvirt TCP from the root namespace; vm1 migrates through those drivers', async () => {
   const { hw } = await hardwareTestbed();
   const lab = new Map(tb.hypervisors.map((h) => [h.name, h]));
+  // libvirt TCP has no authentication: from the root namespace only root's sockets may reach it.
+  const connect = (as: string[], uri: string) => {
+    const [, host] = /^qemu\+tcp:\/\/([\d.]+)\//.exec(uri) ?? [];
+    return runLocal([...as, 'bash', '-c', 'exec 3<>"/dev/tcp/$1/16509"', 'bash', host ?? '?'], { timeoutMs: 10_000 });
+  };
+  for (const h of hw.hypervisors) {
+    expect((await connect([], h.uri)).exitCode, `root → ${h.uri}`).toBe(0);
+    const nobody = await connect(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'], h.uri);
+    expect(nobody.exitCode, `nobody → ${h.uri}`).not.toBe(0);
+    expect(nobody.stderr).toContain('Connection refused');
+  }
   const drivers = new Map(await Promise.all(hw.hypervisors.map(async (h) => {
     expect(h.uri, h.name).toMatch(/^qemu\+tcp:\/\/198\.19\.1\.\d+\/system$/);
     expect(h.migrationUri, h.name).toBe(lab.get(h.name)?.migrationUri);
@@ -328,7 +339,7 @@ test('down leaves no namespace, process, mount, link or tap of the run', async (
   expect(r.code, r.err).toBe(0);
   expect(r.out).toContain('nothing left');
   const left = await findLeftovers(plan);
-  expect(left).toEqual({ namespaces: [], processes: [], mounts: [], links: [] });
+  expect(left).toEqual({ namespaces: [], processes: [], mounts: [], links: [], firewall: [] });
   expect((await Promise.all(members.map(isAlive))).filter(Boolean)).toEqual([]);
   expect((await runLocal(['ip', 'netns', 'list'])).stdout).not.toContain(`${PREFIX}-`);
   expect((await readFile('/proc/self/mountinfo', 'utf8'))).not.toContain(DIR);
