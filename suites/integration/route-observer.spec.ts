@@ -95,18 +95,18 @@ test('SSH exec: a route added the instant start resolves is never missed (8 star
   await expect.poll(() => leftovers(s), { timeout: 5000, intervals: [100] }).toEqual([]);
 });
 
-test('createDeviceRouteMonitor: a linux-CLI switch gets the SSH observer; a vtysh-only one below a strict resolution is refused', async () => {
+test('createDeviceRouteMonitor: a linux-CLI switch gets the SSH observer; an EOS-CLI one below a strict resolution is refused', async () => {
   const s = sshd!;
   const leaf: Switch = { name: 'leaf1', site: 'a', role: 'tor', kind: 'frr-ssh', address: s.address, port: s.port,
     credentials: { username: 'root', privateKey: key }, hostKey: { kind: 'fingerprint', sha256: s.hostKey.fingerprint },
     cli: { port: s.port, platform: 'linux' } };
-  const vtysh: Switch = { ...leaf, name: 'leaf2', cli: { port: s.port, platform: 'frr-vtysh' } };
+  const eosCli: Switch = { ...leaf, name: 'leaf2', kind: 'eos', cli: { port: s.port, platform: 'eos' } };
   const noRead = (): never => { throw new Error('not polled'); };
-  const strict = createDeviceRouteMonitor({ switches: [leaf, vtysh], readRoutesOf: noRead, maxLifetimeMs: 30_000,
+  const strict = createDeviceRouteMonitor({ switches: [leaf, eosCli], readRoutesOf: noRead, maxLifetimeMs: 30_000,
     maxResolutionMs: 20 });
   const refused = await strict.start(['leaf1', 'leaf2'], { timeoutMs: 10_000 }).then(() => undefined, (e: unknown) => e);
   expect(refused).toMatchObject({ code: 'PRECHECK', device: 'leaf2' });
-  expect(String(refused)).toContain('a Linux shell on SSH exec (cli.platform linux)');
+  expect(String(refused)).toContain('a Linux shell on SSH exec (cli.platform linux or frr-vtysh)');
   const m = createDeviceRouteMonitor({ switches: [leaf], readRoutesOf: noRead, maxLifetimeMs: 30_000, fdb: true });
   await m.start(['leaf1'], { timeoutMs: 15_000 });
   expect(m.observers().get('leaf1')?.kind).toBe('ssh-exec');

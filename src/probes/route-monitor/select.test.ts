@@ -17,11 +17,10 @@ test('a Linux shell on SSH exec wins, on the CLI port (or the frr-ssh login port
     .toBe('ssh-exec');
 });
 
-test('vtysh-only and vendor CLIs give no shell: NETCONF kinds push or poll, frr-ssh polls through vtysh', () => {
-  expect(observerFor(sw({ cli: { port: 22, platform: 'frr-vtysh' } }))).toMatchObject({ kind: 'netconf-poll',
+test('vendor CLIs give no shell: NETCONF kinds push or poll; an FRR NOS (eosCli logins) execs in a shell', () => {
+  expect(observerFor(sw({ cli: { port: 22, platform: 'frr-vtysh' } }))).toMatchObject({ kind: 'ssh-exec', port: 22 });
+  expect(observerFor(sw({ cli: { port: 22, platform: 'eos' } }))).toMatchObject({ kind: 'netconf-poll',
     resolutionMs: 100 });
-  expect(observerFor(sw({ kind: 'frr-ssh', cli: { port: 22, platform: 'frr-vtysh' } }), undefined,
-    { pollIntervalMs: 50 })).toMatchObject({ kind: 'cli-poll', resolutionMs: 50 });
   expect(observerFor(sw({ kind: 'junos-netconf', cli: { port: 22, platform: 'junos' } })).kind).toBe('netconf-poll');
   expect(observerFor(sw({ kind: 'eos', cli: { port: 22, platform: 'eos' } })).kind).toBe('netconf-poll');
 });
@@ -40,15 +39,18 @@ test('YANG-push from the hello: on-change when the feature is listed, periodic o
 
 test('none names what the device must offer: a resolution no poll meets, or no address', () => {
   const strict = { pollIntervalMs: 100, maxResolutionMs: 20 };
-  const vtysh = sw({ cli: { port: 22, platform: 'frr-vtysh' } });
-  const c = observerFor(vtysh, undefined, strict);
-  expect(c).toEqual({ kind: 'none', missing: 'a Linux shell on SSH exec (cli.platform linux) or ietf-yang-push '
+  const eosCli = sw({ cli: { port: 22, platform: 'eos' } });
+  const c = observerFor(eosCli, undefined, strict);
+  expect(c).toEqual({ kind: 'none', missing: 'a Linux shell on SSH exec (cli.platform linux or frr-vtysh) or ietf-yang-push '
     + '(RFC 8641) in its NETCONF hello (polling every 100 ms is coarser than the 20 ms asked for)' });
   // …which the hello can close with on-change push.
-  expect(observerFor(vtysh, [`${YP}?module=ietf-yang-push&features=on-change`], strict).kind).toBe('yang-push');
+  expect(observerFor(eosCli, [`${YP}?module=ietf-yang-push&features=on-change`], strict).kind).toBe('yang-push');
   expect(observerFor(sw({ address: '' }))).toEqual({ kind: 'none', missing: 'a management address' });
-  expect(observerGaps([vtysh, sw({ name: 'leaf2', cli: { port: 22, platform: 'linux' } }),
-    sw({ name: 'leaf3', kind: 'frr-ssh', cli: { port: 22, platform: 'frr-vtysh' } })], strict)
+  expect(observerGaps([eosCli, sw({ name: 'leaf2', cli: { port: 22, platform: 'linux' } }),
+    sw({ name: 'leaf3', kind: 'junos-netconf', cli: { port: 22, platform: 'junos' } })], strict)
     .map((g) => g.device)).toEqual(['leaf1', 'leaf3']);
-  expect(observerGaps([vtysh])).toEqual([]);
+  expect(observerGaps([eosCli])).toEqual([]);
+  // The poll that is left for frr-ssh without a shell goes through the driver (eosCli json).
+  expect(observerFor(sw({ kind: 'frr-ssh', cli: { port: 22, platform: 'junos' } }), undefined, { pollIntervalMs: 50 }))
+    .toMatchObject({ kind: 'cli-poll', resolutionMs: 50 });
 });

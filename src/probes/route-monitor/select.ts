@@ -24,8 +24,10 @@ export type ObserverChoice =
 /** Whether a CLI platform's SSH exec channel runs a Linux shell with iproute2. */
 const EXEC_SHELL: Readonly<Record<CliAccess['platform'], boolean>> = {
   linux: true,
-  // The frr-ssh driver and the emulated lab force these sessions into vtysh (ForceCommand): no shell.
-  'frr-vtysh': false,
+  // A Linux NOS with FRR: logins land in vtysh, exec sessions run their command in a shell (the emulated
+  // lab's CLI sshd, docs/emulated-lab.md). A device forcing exec into vtysh too fails at start with a
+  // PROBE error naming what the shell lacked. (The frr-ssh driver still assumes vtysh-only exec here.)
+  'frr-vtysh': true,
   junos: false,
   eos: false,
 };
@@ -61,7 +63,7 @@ export function pushCapableKind(kind: SwitchDriverKind): boolean {
 }
 
 function missingFor(sw: Switch, interval: number, max: number): string {
-  const wants = ['a Linux shell on SSH exec (cli.platform linux)'];
+  const wants = ['a Linux shell on SSH exec (cli.platform linux or frr-vtysh)'];
   if (KINDS[sw.kind].ietfRoutingPush) wants.push('ietf-yang-push (RFC 8641) in its NETCONF hello');
   const poll = KINDS[sw.kind].poll;
   const why = poll === undefined ? 'its driver cannot poll routes'
