@@ -198,6 +198,9 @@ export class LibvirtRpcDriver implements HypervisorDriver {
   async libVersion(opts?: IoOptions): Promise<number> {
     return Number(await this.client.call(Proc.CONNECT_GET_LIB_VERSION, undefined, opts));
   }
+  async hypervisorVersion(opts?: IoOptions): Promise<number> {
+    return Number(await this.client.call(Proc.CONNECT_GET_VERSION, undefined, opts));
+  }
   hostname(opts?: IoOptions): Promise<string> {
     return this.client.call(Proc.CONNECT_GET_HOSTNAME, undefined, opts);
   }

@@ -155,6 +155,8 @@ export interface HypervisorDriver {
   resume(dom: DomainSpec, opts?: IoOptions): Promise<void>;
   /** libvirt version as `major*1e6 + minor*1e3 + micro`, for run manifests. */
   libVersion(opts?: IoOptions): Promise<number>;
+  /** The hypervisor's own version (QEMU for the qemu driver), same encoding; 0 when libvirt does not know. */
+  hypervisorVersion(opts?: IoOptions): Promise<number>;
   hostname(opts?: IoOptions): Promise<string>;
   jobStats(dom: DomainSpec, opts?: JobStatsOptions): Promise<DriverJobStats>;
   /** Peer-to-peer live migration to `destinationUri` (as the *source daemon* reaches the destination). */

@@ -114,6 +114,12 @@ export function parseDaemonVersion(text: string): number {
   return Number(m[1]) * 1_000_000 + Number(m[2]) * 1_000 + Number(m[3]);
 }
 
+/** `Running hypervisor: QEMU 10.0.0` of `virsh version` → 10000000; 0 when virsh prints none. */
+export function parseHypervisorVersion(text: string): number {
+  const m = /Running hypervisor:\s*\S+\s+(\d+)\.(\d+)\.(\d+)/.exec(text);
+  return m === null ? 0 : Number(m[1]) * 1_000_000 + Number(m[2]) * 1_000 + Number(m[3]);
+}
+
 /** One event printed by `virsh event --all --loop --timestamp`, before stamping. */
 export type VirshEventRecord =
   | {

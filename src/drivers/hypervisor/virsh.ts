@@ -22,7 +22,7 @@ import type {
   DomainInfo, DomainRef, DomainSpec, DomainState, HypervisorDriver, HypervisorEvent, DriverJobStats, JobStatsOptions,
   MigrateOptions, MigrationHandle, MigrationPrimitives,
 } from './types.js';
-import { parseDaemonVersion, parseDomInfo, parseDomState, parseJobInfoRaw, parseVirshEvents } from './virsh-parse.js';
+import { parseDaemonVersion, parseHypervisorVersion, parseDomInfo, parseDomState, parseJobInfoRaw, parseVirshEvents } from './virsh-parse.js';
 import { defined } from '../../model/defined.js';
 
 export interface VirshDriverOptions {
@@ -107,6 +107,9 @@ export class VirshDriver implements HypervisorDriver {
   }
   async libVersion(opts?: IoOptions): Promise<number> {
     return parseDaemonVersion(await this.#run(['version', '--daemon'], opts));
+  }
+  async hypervisorVersion(opts?: IoOptions): Promise<number> {
+    return parseHypervisorVersion(await this.#run(['version'], opts));
   }
   async hostname(opts?: IoOptions): Promise<string> {
     return (await this.#run(['hostname'], opts)).trim();

@@ -60,8 +60,9 @@ const FACTORIES: Readonly<Record<SwitchDriverKind, Factory>> = {
   'frr-ssh': async (sw, o) => {
     const port = sw.cli?.port ?? sw.port;
     const conn = await (o.pool?.get(target(sw, port), o) ?? sshConnect(target(sw, port), o));
-    // platform frr-vtysh: sessions are forced into vtysh (no Linux exec); linux: a login shell.
-    return createFrrSshDriver(conn, { device: sw.name, ...(sw.cli?.platform === 'frr-vtysh' ? { linux: null } : {}) });
+    // A Linux NOS with FRR (platform frr-vtysh or linux): exec sessions run a Linux shell (iproute2 for
+    // neighbours, MAC table, bridge ports, VXLAN), the interactive login reaches vtysh.
+    return createFrrSshDriver(conn, { device: sw.name });
   },
 };
 

@@ -80,6 +80,7 @@ export const Proc = {
     (e, u) => e.opaqueFixed(uuidFromString(u), 16), readDomain),
   DOMAIN_RESUME: proc<{ dom: WireDomain }, void>(28, 'DOMAIN_RESUME', domOnly, none),
   DOMAIN_SUSPEND: proc<{ dom: WireDomain }, void>(34, 'DOMAIN_SUSPEND', domOnly, none),
+  CONNECT_GET_VERSION: proc<void, bigint>(4, 'CONNECT_GET_VERSION', none, (d) => d.uhyper()),
   CONNECT_GET_HOSTNAME: proc<void, string>(59, 'CONNECT_GET_HOSTNAME', none, (d) => d.string()),
   CONNECT_SUPPORTS_FEATURE: proc<number, boolean>(60, 'CONNECT_SUPPORTS_FEATURE', (e, f) => e.int(f),
     (d) => d.int() !== 0),
