@@ -152,6 +152,23 @@ export default tseslint.config(
       { group: ['../platforms/*', '../../platforms/*', '../../../platforms/*', '!../platforms/cli-platform.js'],
         message: 'transports/ takes platform data (NETCONF profile, CLI platform) from the caller, not platforms/' },
     ]) },
+  // Namespace entry stays in the emulated lab (src/lab/: build, tear down, its TestbedAccess) and, outside src/, the
+  // fault kit: the harness, probes, drivers and transports reach devices through management interfaces only. At run
+  // time exec/namespace-guard.ts refuses any namespace entry while a testbed without a lab section is open.
+  // The mechanism (exec/netns.ts) is imported only by the lab and by the two places that run a process at a
+  // placement the lab chose (a probe of kind netns, a tunnel agent with a namespace); a netns placement or
+  // traffic host is built only in src/lab/ (and test fixtures).
+  { files: ['src/**/*.ts'], ignores: ['src/lab/**', 'src/exec/netns.ts', 'src/exec/namespace-guard.ts', '**/*.test.ts',
+    'src/**/fixtures/**', 'src/probes/udp/run.ts', 'src/tunnel/agent.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...[
+      "ArrayExpression > Literal[value='ip'] + Literal[value=/^(netns|-n|-netns)$/]",
+      "ArrayExpression > Literal[value=/^(nsenter|unshare)$/]:first-child",
+      "ObjectExpression > Property[key.name='kind'][value.value='netns']",
+      'ImportDeclaration[source.value=/exec\\/netns\\.js$/]',
+      'ExportNamedDeclaration[source.value=/exec\\/netns\\.js$/]',
+      'ExportAllDeclaration[source.value=/exec\\/netns\\.js$/]',
+    ].map((selector) => ({ selector,
+      message: 'only src/lab/ enters network namespaces (the emulated lab\'s TestbedAccess gives others an argv prefix)' }))] } },
   { files: ['suites/**/*.ts'],
     rules: restrict([{ group: ['../src/*', '../../src/*', '!../../src/index.js', '!../src/index.js'], message: 'suites import only the package entry (src/index.ts)' }]) },
 );

@@ -26,7 +26,8 @@ export { MIGRATION_STRATEGIES } from './model/testbed.js';
 export { Secret } from './model/secret.js';
 export { runMigration, type MigrationResult, type AttemptResult, type MigrationDrivers } from './migration/run.js';
 export { planMigration, formatPlan, type MigrationPlan } from './migration/plan.js';
-export { openTestbed, labNs, type OpenedTestbed } from './harness/open.js';
+export { openTestbed, type OpenedTestbed } from './harness/open.js';
+export { labNs } from './lab/access.js';
 export type { NetworkDevice, FlowMeasurement } from './migration/types.js';
 export { toRunRecords } from './harness/run-record.js';
 export { setLabWan, type WanSettings, type WanState } from './harness/lab-control.js';
@@ -34,7 +35,7 @@ export { metricOf, effectiveVerdict, type RunRecord, type Metric, type MetricNam
 export { VmmiError, isVmmiError } from './errors/vmmi-error.js';
 export type { ErrorCode } from './errors/codes.js';
 export { summarizeFlow, type FlowResult } from './measure/summarize.js';
-export { netnsRunner } from './exec/netns.js';
+export { netnsRunner } from './lab/access.js';
 export { runLocal } from './exec/local.js';
 export { errorRatio, runCalibration, type CalibrationRun, type CalibrationRow } from './probes/calibrate/calibrate.js';
 export { spawnLocal } from './probes/udp/spawn.js';

@@ -1,10 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { MigrationError } from '../errors/classes.js';
-import { fileJournal } from '../harness/journal-file.js';
-import { formatRecovery, recoverRuns } from '../harness/recover.js';
+import { migrateVm } from '../harness/migrate.js';
+import type { MigrateContext } from '../harness/migrate.js';
 import { loadTestbed } from '../inventory/load.js';
 import { formatResult } from '../migration/format.js';
-import { runMigration, type MigrationDrivers, type RunMigrationOptions } from '../migration/run.js';
 import type { Testbed } from '../model/testbed.js';
 import type { Command } from './command.js';
 import { EXIT } from './exit-codes.js';
@@ -13,17 +10,9 @@ import { checkMoveNames, parseMoveArgs } from './move-args.js';
 import { MIGRATE } from './specs.js';
 import { defined } from '../model/defined.js';
 
-
-/** Opened drivers for one run, adapted to the executor's consumer interfaces, and how to release them. */
-export interface OpenedDrivers {
-  readonly drivers: MigrationDrivers;
-  /** Extra executor options the drivers imply (route monitor resolution, clock sync, fresh-VM retry). */
-  readonly options?: Omit<RunMigrationOptions, 'signal'>;
-  close(): Promise<void>;
-}
-
-/** Builds the drivers for a testbed (injected by the composition root that owns the driver registries). */
-export type DriverFactory = (testbed: Testbed, signal: AbortSignal) => Promise<OpenedDrivers>;
+/** Opens a testbed's drivers (injected by the composition root that owns the driver registries). */
+export type TestbedOpener = (testbed: Testbed, signal: AbortSignal) =>
+  Promise<MigrateContext & { close(): Promise<void> }>;
 
 /**
  * `vmmi migrate`: one migration with all observers; prints timeline, decomposition, conformance and
@@ -31,15 +20,13 @@ export type DriverFactory = (testbed: Testbed, signal: AbortSignal) => Promise<O
  * the VM migrated and the measurement is not errored, 3 when the measurement errored or the
  * infrastructure failed, else 1.
  */
-export function createMigrateCommand(openDrivers: DriverFactory): Command {
+export function createMigrateCommand(openTestbed: TestbedOpener): Command {
   return {
     summary: MIGRATE.summary,
     usage: MIGRATE.usage,
     async run(args) {
       const move = parseMoveArgs(args, MIGRATE);
       if (move === undefined) return EXIT.ok;
-      const { vm, strategy, families } = move;
-      const values = { to: move.to, from: move.from };
       const testbed = await loadTestbed(move.testbed.path);
       checkMoveNames(testbed, move, move.testbed.given);
       const ac = new AbortController();
@@ -49,41 +36,22 @@ export function createMigrateCommand(openDrivers: DriverFactory): Command {
         process.removeListener('SIGINT', onSigint);
       };
       process.on('SIGINT', onSigint);
-      const opened = await openDrivers(testbed, ac.signal);
+      const opened = await openTestbed(testbed, ac.signal);
       try {
-        // A run interrupted earlier (controller killed) is recovered first; one that still needs a
-        // human blocks new migrations on this testbed.
-        const recovered = await recoverRuns(testbed, opened.drivers, {
-          signal: ac.signal,
-          log: (l) => console.error(l),
-        });
-        const stuck = recovered.filter((r) => !r.done && r.decision.action !== 'skipped');
-        if (stuck.length > 0) {
-          throw new MigrationError(
-            `an interrupted run needs attention before a new migration: ${formatRecovery(stuck)}`,
-            {
-              operation: 'recover',
-              hint: 'fix what the line says, then run vmmi recover',
-            },
-          );
+        // The same use case as the `migrate` fixture: recover first, locate the VM, move every family
+        // it has (--family picks the one judged and printed first), retry on a fresh VM where possible.
+        const out = await migrateVm(testbed, opened, {
+          vm: move.vm, to: move.to,
+          ...defined({ from: move.from, strategy: move.strategy, family: move.families?.[0] }),
+        }, { signal: ac.signal, log: (l) => console.error(l) });
+        const { result } = out;
+        if (move.json) {
+          console.log(JSON.stringify({ ...migrateJson(result, out.runId), judged: out.record?.verdict ?? null,
+            judgedFamily: out.families[0], timelineFile: out.timelineFile }, null, 2));
+        } else {
+          console.log(formatResult(result));
+          console.log(`timeline: ${out.timelineFile}`);
         }
-        // Without --from, the source is wherever the VM runs now (not necessarily its home).
-        let from = values.from;
-        for (const hv of from === undefined ? testbed.hypervisors : []) {
-          if (
-            await opened.drivers
-              .host(hv.name)
-              .isRunning(vm, { timeoutMs: 10_000 })
-              .catch(() => false)
-          )
-            from = hv.name;
-        }
-        const runId = randomUUID();
-        const result = await runMigration(testbed, {
-          vm, to: values.to,
-          ...defined({ from, strategy, families }),
-        }, opened.drivers, { ...opened.options, signal: ac.signal, journal: fileJournal(), runId });
-        console.log(move.json ? JSON.stringify(migrateJson(result, runId), null, 2) : formatResult(result));
         if (result.health.health === 'errored' || result.health.infrastructure) return EXIT.errored;
         return result.verdict === 'migrated' ? EXIT.ok : EXIT.failed;
       } finally {

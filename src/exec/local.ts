@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { CommandError } from '../errors/classes.js';
+import { checkNamespaceEntry } from './namespace-guard.js';
 import type { CommandResult, CommandRunner, RunOptions } from './types.js';
 import { defined } from '../model/defined.js';
 
@@ -10,6 +11,7 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 60_000;
 export async function runLocal(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
   const [file, ...args] = argv;
   if (file === undefined) throw new CommandError('empty argv', argv, undefined, '');
+  checkNamespaceEntry(argv);
   const started = performance.now();
   const r = await execa(file, args, {
     reject: false,

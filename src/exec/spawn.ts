@@ -12,6 +12,7 @@ import { closeSync, openSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { defined } from '../model/defined.js';
+import { checkNamespaceEntry } from './namespace-guard.js';
 
 export type { ChildProcess, ChildProcessByStdio, ChildProcessWithoutNullStreams };
 
@@ -30,9 +31,11 @@ export interface PipedOptions extends SpawnOptions {
   readonly stderr?: 'pipe' | 'ignore';
 }
 
+/** argv's file and arguments, after the namespace guard (every start here passes through it). */
 function fileAndArgs(argv: readonly string[]): [string, string[]] {
   const [file, ...args] = argv;
   if (file === undefined) throw new TypeError('empty argv');
+  checkNamespaceEntry(argv);
   return [file, args];
 }
 

@@ -1,14 +1,13 @@
 /**
  * Opens every driver a testbed needs and adapts them to the migration executor's consumer
- * interfaces (MigrationDrivers). The same code serves the emulated lab and hardware: lab-only pieces
- * (namespaces for probes, route monitors, conflict probes and tunnel agents) are chosen from the
- * testbed's `lab` section, never from a separate code path in the executor.
+ * interfaces (MigrationDrivers). The same code serves the emulated lab and hardware: how probes,
+ * observers, conflict probes and tunnel endpoints reach the nodes is one TestbedAccess (access.ts),
+ * picked once from the testbed's data (`accessFor`); nothing below branches on the lab.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { UsageError } from '../errors/classes.js';
 import { isVmmiError } from '../errors/vmmi-error.js';
-import { localRunner } from '../exec/local.js';
-import { netnsRunner } from '../exec/netns.js';
+import { forbidNamespaceEntry } from '../exec/namespace-guard.js';
 import { openHypervisorDriver } from '../drivers/hypervisor/registry.js';
 import type { HypervisorDriver } from '../drivers/hypervisor/types.js';
 import { openSwitchDriver } from '../drivers/switch/registry.js';
@@ -17,13 +16,15 @@ import type { MigrationDrivers, RunMigrationOptions } from '../migration/run.js'
 import type { ConflictProbe, GuestCheck, MemoryIntegrity, NetworkDevice, ProbeSession } from '../migration/types.js';
 import { checkMemoryIntegrity } from '../probes/guest-control/query.js';
 import type { IoOptions } from '../util/abort.js';
-import type { Subnet, Testbed, Vm } from '../model/testbed.js';
+import type { Subnet, Testbed, TrafficHost, Vm } from '../model/testbed.js';
 import { createConflictProbe } from '../probes/conflict/probe.js';
-import { udpEcho } from '../lab/health.js';
-import { createLabRouteMonitor } from '../probes/route-monitor/adapter.js';
-import { placementFor, runUdpProbe, type ProbePlacement } from '../probes/udp/run.js';
+import { runUdpProbe } from '../probes/udp/run.js';
 import { SshPool } from '../transports/ssh.js';
-import { createLabTunnelDriver } from '../tunnel/lab-driver.js';
+import { createLabAccess } from '../lab/access.js';
+import { INTERFACE_NAMES } from '../platforms/interface-names.js';
+import { PrecheckError } from '../migration/errors.js';
+import type { TestbedAccess } from './access.js';
+import { createDeviceWiring } from './device-wiring.js';
 import { stamp } from '../util/stamp.js';
 import { asMigrationHost, type MigrationProgressLine } from './migration-host.js';
 import { asNetworkDevice } from './network-device.js';
@@ -40,31 +41,36 @@ export interface OpenedTestbed {
   readonly options: Omit<RunMigrationOptions, 'signal'>;
   readonly probes: ProbeSession;
   readonly hypervisors: ReadonlyMap<string, HypervisorDriver>;
+  /** How the testbed's nodes are reached (lab namespaces or management interfaces). */
+  readonly access: TestbedAccess;
   /** Opens (once) and returns the switch driver of `name`. */
   switchDriver(name: string): Promise<SwitchDriver>;
   close(): Promise<void>;
 }
 
-/** Namespace of a lab node, `<prefix>-<node>`; identity outside the emulated lab. */
-export function labNs(tb: Testbed, node: string): string {
-  return tb.lab === undefined ? node : `${tb.lab.prefix}-${node}`;
-}
-
-/** Interface serving `subnet` on a switch: the lab names TOR bridges `br<vni>`; hardware SVIs `vlan<vni>`. */
-export function subnetInterface(tb: Testbed, subnetName: string): string | undefined {
-  const i = tb.subnets.findIndex((s: Subnet) => s.name === subnetName);
-  if (i < 0) return undefined;
-  const s = tb.subnets[i] as Subnet;
-  return tb.lab !== undefined ? `br${s.vni ?? i}` : s.vni === undefined ? undefined : `vlan${s.vni}`;
-}
+/** The subnet `subnetName` (undefined when the testbed has none of that name). */
+const subnetOf = (tb: Testbed, subnetName: string): Subnet | undefined =>
+  tb.subnets.find((s) => s.name === subnetName);
 
 /**
- * Interface holding the gateway addresses of `subnet` on a switch: in the lab the anycast gateway
- * macvlan `gw<vni>` on the bridge; on hardware the SVI itself.
+ * Interface serving `subnet` on switch `device`: the testbed's `interface` for the subnet, else what
+ * the device's platform calls the SVI of the subnet's VNI (platforms/interface-names.ts).
  */
-export function gatewayInterface(tb: Testbed, subnetName: string): string | undefined {
-  const svi = subnetInterface(tb, subnetName);
-  return tb.lab !== undefined ? svi?.replace(/^br/, 'gw') : svi;
+export function subnetInterface(tb: Testbed, device: string, subnetName: string): string | undefined {
+  const s = subnetOf(tb, subnetName);
+  if (s === undefined) return undefined;
+  if (s.interface !== undefined) return s.interface;
+  const kind = tb.switches.find((w) => w.name === device)?.kind;
+  return kind === undefined || s.vni === undefined ? undefined : INTERFACE_NAMES[kind].subnet(s.vni);
+}
+
+/** Interface holding the gateway addresses of `subnet` on `device`: the testbed's, else the platform's. */
+export function gatewayInterface(tb: Testbed, device: string, subnetName: string): string | undefined {
+  const s = subnetOf(tb, subnetName);
+  if (s?.gatewayInterface !== undefined) return s.gatewayInterface;
+  const svi = subnetInterface(tb, device, subnetName);
+  const kind = tb.switches.find((w) => w.name === device)?.kind;
+  return svi === undefined || kind === undefined ? svi : INTERFACE_NAMES[kind].gateway(svi);
 }
 
 /** Address of `neighbor`'s end of the link between `device` and it (host part), per family. */
@@ -79,36 +85,35 @@ export function neighborAddress(tb: Testbed, device: string, neighbor: string, f
   return undefined;
 }
 
-function placementOf(tb: Testbed, hostName: string): ProbePlacement {
+function trafficHost(tb: Testbed, hostName: string): TrafficHost {
   const h = tb.trafficHosts.find((t) => t.name === hostName);
   if (h === undefined)
     throw new UsageError(
       `unknown traffic host "${hostName}"; traffic hosts: ${tb.trafficHosts.map((t) => t.name).join(', ')}`,
     );
-  if (h.kind === 'netns' && h.netns !== undefined) return { kind: 'netns', netns: labNs(tb, h.netns) };
-  return placementFor(h);
+  return h;
 }
 
-/** Guest health: the VM answers its reflector (20 packets at 100 pps from the first traffic host). */
-export function guestCheck(tb: Testbed, vm: Vm): GuestCheck {
+const addressesOf = (vm: Vm): string[] =>
+  [vm.ipv4, vm.ipv6].flatMap((a) => (a === undefined ? [] : [a.split('/')[0] as string]));
+
+/** Guest health: the VM answers its reflector (from the first traffic host). */
+export function guestCheck(tb: Testbed, vm: Vm, access: TestbedAccess): GuestCheck {
   return {
     async answers(io) {
       const host = tb.trafficHosts[0];
-      const targets = [vm.ipv4, vm.ipv6].flatMap((a) => (a === undefined ? [] : [a.split('/')[0] as string]));
+      const targets = addressesOf(vm);
       const target = targets[0];
       if (host === undefined || target === undefined || vm.reflectorPort === 0) return false;
-      if (host.kind === 'netns' && host.netns !== undefined) {
-        // A plain-node echo check (no TypeScript loader): ~10× cheaper to start than the probe agent.
+      const echo = access.echoFrom?.(host);
+      if (echo !== undefined) {
         // Any family answering is a live guest: a move may have re-routed only the family it measured.
-        for (const t of targets) {
-          const r = await udpEcho(labNs(tb, host.netns), t, vm.reflectorPort, {
-            count: 10, intervalMs: 50, ...defined({ signal: io.signal }) });
-          if (r.ok) return true;
-        }
+        for (const t of targets) if (await echo(t, vm.reflectorPort, io)) return true;
         return false;
       }
+      await access.prepare([host], io);
       const r = await runUdpProbe(
-        placementOf(tb, host.name),
+        access.placementOf(host),
         {
           drainMs: 300,
           flows: [{ id: 1, name: `health ${vm.name}`, target, port: vm.reflectorPort, ratePps: 100, durationMs: 200 }],
@@ -117,7 +122,7 @@ export function guestCheck(tb: Testbed, vm: Vm): GuestCheck {
       );
       return r.flows.some((f) => f.samples.some((s) => s.rxMs !== undefined));
     },
-    ...(vm.controlPort === 0 ? {} : { memoryIntegrity: (io: IoOptions) => memoryIntegrityOf(tb, vm, io) }),
+    ...(vm.controlPort === 0 ? {} : { memoryIntegrity: (io: IoOptions) => memoryIntegrityOf(tb, vm, access, io) }),
   };
 }
 
@@ -125,11 +130,9 @@ export function guestCheck(tb: Testbed, vm: Vm): GuestCheck {
  * The VM's memory checker asked from the first traffic host, over each address the VM has until one
  * answers (a move may have re-routed only the family it measured).
  */
-async function memoryIntegrityOf(tb: Testbed, vm: Vm, io: IoOptions): Promise<MemoryIntegrity> {
+async function memoryIntegrityOf(tb: Testbed, vm: Vm, access: TestbedAccess, io: IoOptions): Promise<MemoryIntegrity> {
   const host = tb.trafficHosts[0];
-  const runner = host === undefined ? undefined
-    : host.kind === 'netns' && host.netns !== undefined ? netnsRunner(labNs(tb, host.netns))
-      : host.kind === 'local' ? localRunner : undefined;
+  const runner = host === undefined ? undefined : await access.runnerOf(host, io);
   if (runner === undefined) {
     return {
       status: 'unknown',
@@ -137,9 +140,8 @@ async function memoryIntegrityOf(tb: Testbed, vm: Vm, io: IoOptions): Promise<Me
       detail: `the first traffic host (${host?.name ?? 'none'}, kind ${host?.kind ?? '-'}) cannot send to the guest's control port`,
     };
   }
-  const addresses = [vm.ipv4, vm.ipv6].flatMap((a) => (a === undefined ? [] : [a.split('/')[0] as string]));
   let last: MemoryIntegrity = { status: 'unknown', method: 'guest memcheck', detail: 'the VM has no address' };
-  for (const address of addresses) {
+  for (const address of addressesOf(vm)) {
     last = await checkMemoryIntegrity({ runner, address, port: vm.controlPort }, { budgetMs: io.timeoutMs ?? 5000,
       ...defined({ signal: io.signal }) });
     if (last.status !== 'unknown') return last;
@@ -147,20 +149,27 @@ async function memoryIntegrityOf(tb: Testbed, vm: Vm, io: IoOptions): Promise<Me
   return last;
 }
 
-/** Lab conflict probes run in a hypervisor namespace of the subnet's site, on its bridge. */
-function labConflicts(tb: Testbed): ConflictProbe {
+/**
+ * Destination-subnet conflict probes run on the host the access names for the subnet. A testbed with
+ * no such host cannot answer: the precheck refuses the run by name (`missing`), and a caller that
+ * skips the precheck gets a PrecheckError here, never "no holder".
+ */
+function subnetConflicts(tb: Testbed, access: TestbedAccess): ConflictProbe {
   return {
     async whoHolds(address, subnetName, io) {
-      const subnet = tb.subnets.find((s) => s.name === subnetName);
-      const hv = tb.hypervisors.find((h) => h.site === subnet?.site) ?? tb.hypervisors[0];
-      if (hv === undefined) return undefined;
+      const subnet = subnetOf(tb, subnetName);
+      const host = subnet === undefined ? undefined : access.subnetHost(subnet);
+      if (host === undefined) {
+        throw new PrecheckError(`no host in subnet ${subnetName} to probe ${address} for conflicts`, {
+          hint: 'add a traffic host attached to that subnet (its ipv4/ipv6 inside the prefix, and `interface`)',
+        });
+      }
       // The executor asks about the moving VM's own addresses: its replies and records are not conflicts.
-      const excludeVm = tb.vms.find((v) =>
-        [v.ipv4, v.ipv6].some((a) => a?.split('/')[0] === address.split('/')[0]),
-      )?.name;
+      const excludeVm = tb.vms.find((v) => addressesOf(v).includes(address.split('/')[0] ?? address))?.name;
+      const { runner, dev } = await host.open(io);
       const probe = createConflictProbe({
-        runner: netnsRunner(labNs(tb, hv.name)),
-        dev: 'br0',
+        runner,
+        dev,
         testbed: tb,
         ...defined({ excludeVm }),
       });
@@ -198,13 +207,35 @@ async function openHypervisors(tb: Testbed): Promise<Map<string, HypervisorDrive
   return hypervisors;
 }
 
+/**
+ * How this testbed's nodes are reached: a testbed with a `lab:` section is the emulated lab built on
+ * this host (namespaces); any other is hardware, reached through management interfaces only, and
+ * while it is open no process of this controller may enter a namespace (exec/namespace-guard.ts).
+ */
+function accessFor(tb: Testbed, pool: SshPool, budgetMs: number, device: (name: string) => NetworkDevice,
+  signal: AbortSignal | undefined): TestbedAccess {
+  const subnetIf = (d: string, s: string): string | undefined => subnetInterface(tb, d, s);
+  return tb.lab !== undefined
+    ? createLabAccess(tb, { maxLifetimeMs: budgetMs, subnetInterface: subnetIf })
+    : createDeviceWiring(tb, { pool, maxLifetimeMs: budgetMs, subnetInterface: subnetIf,
+      readRoutesOf: (r) => (io) => device(r).readRoutes(io), ...defined({ signal }) });
+}
+
 export async function openTestbed(
   tb: Testbed,
   signal?: AbortSignal,
   opts: OpenTestbedOptions = {},
 ): Promise<OpenedTestbed> {
-  const hypervisors = await openHypervisors(tb);
+  const release = tb.lab === undefined ? forbidNamespaceEntry(`testbed "${tb.name}" has no lab section`) : () => {};
+  let hypervisors: Map<string, HypervisorDriver>;
+  try {
+    hypervisors = await openHypervisors(tb);
+  } catch (e) {
+    release();
+    throw e;
+  }
   const pool = new SshPool();
+  const budgetMs = tb.migration.timeoutMs + 60_000;
   const switches = new Map<string, Promise<SwitchDriver>>();
   const byUri = (uri: string): HypervisorDriver | undefined => {
     const hv = tb.hypervisors.find((h) => h.migrationUri === uri || h.uri === uri);
@@ -221,28 +252,76 @@ export async function openTestbed(
     }
     return p;
   };
-  const budgetMs = tb.migration.timeoutMs + 60_000;
-  const lab = tb.lab !== undefined;
-  const tunnels = lab
-    ? createLabTunnelDriver({
-        nsOf: (d) => labNs(tb, d),
-        runnerOf: (d) => netnsRunner(labNs(tb, d)),
-        maxLifetimeMs: budgetMs * 4,
-        interfaceOf: (_d, dev) => (dev.subnet === undefined ? undefined : subnetInterface(tb, dev.subnet)) ?? dev.port,
-      })
-    : undefined;
+  // The access's tunnel driver is read when a device is first adapted, after the access exists.
+  const late: { access?: TestbedAccess } = {};
+  const device = deviceCache(tb, switchDriver, switches, () => late.access?.tunnels);
+  const acc = (late.access = accessFor(tb, pool, budgetMs, device, signal));
+  const probes = createProbeSession({
+    placementOf: (h) => acc.placementOf(trafficHost(tb, h)),
+    prepare: (hosts, io) => acc.prepare(hosts.map((h) => trafficHost(tb, h)), io),
+    baselineMs: Math.max(1000, tb.probe.baselineMs),
+    tailMs: 1500,
+    maxDurationMs: budgetMs,
+    drainMs: tb.probe.drainMs,
+    payloadBytes: tb.probe.payloadBytes,
+  });
+  const drivers: MigrationDrivers = {
+    host(name) {
+      const d = hypervisors.get(name);
+      if (d === undefined)
+        throw new UsageError(`unknown hypervisor "${name}"; hypervisors: ${[...hypervisors.keys()].join(', ')}`);
+      return asMigrationHost(d, byUri, opts.onProgress);
+    },
+    device,
+    guest: (vm) => guestCheck(tb, vm, acc),
+    probes,
+    conflicts: subnetConflicts(tb, acc),
+    routes: acc.routes,
+    missing: (needs, io) => acc.missing(needs, io),
+    now: stamp,
+  };
+  return {
+    drivers,
+    probes,
+    hypervisors,
+    switchDriver,
+    access: acc,
+    options: {
+      routeResolutionMs: acc.routeResolutionMs, clockSyncKnown: acc.clockSyncKnown,
+      verify: { timeoutMs: 30_000, intervalMs: 500 }, hostLoad: controllerLoad,
+    },
+    async close() {
+      try {
+        await acc.close().catch(() => undefined);
+        const sws = await Promise.allSettled([...switches.values()]);
+        await Promise.all(
+          sws.map((s) => (s.status === 'fulfilled' ? s.value.close().catch(() => undefined) : undefined)),
+        );
+        await pool.closeAll();
+        await Promise.all([...hypervisors.values()].map((d) => d.close().catch(() => undefined)));
+      } finally {
+        release();
+      }
+    },
+  };
+}
+
+/** NetworkDevices by switch name, each adapting its driver with the testbed's interface names. */
+function deviceCache(tb: Testbed, switchDriver: (name: string) => Promise<SwitchDriver>,
+  switches: Map<string, Promise<SwitchDriver>>, tunnelsOf: () => TestbedAccess['tunnels']):
+  (name: string) => NetworkDevice {
   const devices = new Map<string, NetworkDevice>();
-  const device = (name: string): NetworkDevice => {
+  return (name) => {
     let d = devices.get(name);
     if (d === undefined)
       d = lazyDevice(
         name,
         async () =>
           asNetworkDevice(await switchDriver(name), {
-            subnetInterface: (s) => subnetInterface(tb, s),
-            gatewayInterface: (s) => gatewayInterface(tb, s),
+            subnetInterface: (s) => subnetInterface(tb, name, s),
+            gatewayInterface: (s) => gatewayInterface(tb, name, s),
             neighborAddress: (n, f) => neighborAddress(tb, name, n, f),
-            ...defined({ tunnels }),
+            ...defined({ tunnels: tunnelsOf() }),
           }),
         () => {
           // The session died (device rebooted, sshd restarted, link cut): the next call opens a new one.
@@ -253,48 +332,6 @@ export async function openTestbed(
       );
     devices.set(name, d);
     return d;
-  };
-  const probes = createProbeSession({
-    placementOf: (h) => placementOf(tb, h),
-    baselineMs: Math.max(1000, tb.probe.baselineMs),
-    tailMs: 1500,
-    maxDurationMs: budgetMs,
-    drainMs: tb.probe.drainMs,
-    payloadBytes: tb.probe.payloadBytes,
-  });
-  const routes = createLabRouteMonitor({ nsOf: (r) => labNs(tb, r), maxLifetimeMs: budgetMs, fdb: true });
-  const drivers: MigrationDrivers = {
-    host(name) {
-      const d = hypervisors.get(name);
-      if (d === undefined)
-        throw new UsageError(`unknown hypervisor "${name}"; hypervisors: ${[...hypervisors.keys()].join(', ')}`);
-      return asMigrationHost(d, byUri, opts.onProgress);
-    },
-    device,
-    guest: (vm) => guestCheck(tb, vm),
-    probes,
-    conflicts: lab ? labConflicts(tb) : { whoHolds: () => Promise.resolve(undefined) },
-    routes,
-    now: stamp,
-  };
-  return {
-    drivers,
-    probes,
-    hypervisors,
-    switchDriver,
-    options: {
-      routeResolutionMs: 1, clockSyncKnown: lab, verify: { timeoutMs: 30_000, intervalMs: 500 },
-      hostLoad: controllerLoad,
-    },
-    async close() {
-      await tunnels?.stopAll({ timeoutMs: 10_000 }).catch(() => undefined);
-      const sws = await Promise.allSettled([...switches.values()]);
-      await Promise.all(
-        sws.map((s) => (s.status === 'fulfilled' ? s.value.close().catch(() => undefined) : undefined)),
-      );
-      await pool.closeAll();
-      await Promise.all([...hypervisors.values()].map((d) => d.close().catch(() => undefined)));
-    },
   };
 }
 

@@ -19,6 +19,11 @@ import { defined } from '../model/defined.js';
 export interface ProbeSessionOptions {
   /** Where probes toward the VM run for a traffic host. */
   readonly placementOf: (trafficHost: string) => ProbePlacement;
+  /**
+   * Makes the traffic hosts of a start ready before their placements are asked for (SSH hosts:
+   * connect, check `node`, upload the agent); its failure fails the start, naming the host.
+   */
+  readonly prepare?: (trafficHosts: readonly string[], io: IoOptions) => Promise<void>;
   /** Replies before the trigger, ms (testbed probe.baselineMs). */
   readonly baselineMs: number;
   /** Window kept after the controller asks to stop, ms. */
@@ -66,6 +71,7 @@ export function createProbeSession(o: ProbeSessionOptions): ProbeSession {
     async start(flows, io: IoOptions) {
       const byHost = new Map<string, (FlowSpec & { id: number })[]>();
       flows.forEach((f, i) => byHost.set(f.from, [...(byHost.get(f.from) ?? []), { ...f, id: i + 1 }]));
+      await o.prepare?.([...byHost.keys()], io);
       running = [...byHost].map(([host, fs]) => {
         const cfg = {
           drainMs: o.drainMs,

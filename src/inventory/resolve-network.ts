@@ -1,4 +1,5 @@
 /** Pure resolution of links, subnets and VMs with the address-plan rules. */
+import { LAB_INTERFACE_NAMES } from '../platforms/interface-names.js';
 import type { Link, LinkEndpoint, Subnet, Vm } from '../model/testbed.js';
 import {
   contains, formatIpv4, formatIpv6, hostPart, isNetwork, networkOf, overlaps, parseCidr, parseIp, type Cidr,
@@ -146,8 +147,13 @@ export function resolveSubnets(ctx: Ctx, raw: RawTestbed, sites: ReadonlySet<str
       }
       seen.push({ name, af, cidr });
     }
+    // The emulated lab names its TOR bridge of the i-th subnet br<vni ?? i> (lab/topology.ts).
+    const labIf = raw.lab === undefined ? undefined : LAB_INTERFACE_NAMES.subnet(s.vni ?? out.length);
+    const iface = s.interface ?? labIf;
+    const gatewayInterface = s.gatewayInterface
+      ?? (iface !== undefined && raw.lab !== undefined ? LAB_INTERFACE_NAMES.gateway(iface) : undefined);
     out.push({ name, site: s.site, ...defined({ ipv4: s.ipv4, ipv6: s.ipv6, vni: s.vni }),
-      ...defined({ interface: s.interface, gatewayInterface: s.gatewayInterface }) });
+      ...defined({ interface: iface, gatewayInterface }) });
   }
   return out;
 }

@@ -1,6 +1,7 @@
 /** What the executor is given: the drivers behind the consumer interfaces, and one attempt's setup. */
 import type { Vm } from '../model/testbed.js';
 import type { Stamp } from '../util/stamp.js';
+import type { IoOptions } from '../util/abort.js';
 import type { JournalHandle } from './journal.js';
 import type { MigrationPlan } from './plan.js';
 import type {
@@ -8,6 +9,16 @@ import type {
 } from './types.js';
 
 /** How the executor reaches the testbed; the composition root adapts real drivers to this. */
+/** What a run will use besides hypervisors and switch transactions (see MigrationDrivers.missing). */
+export interface CapabilityNeeds {
+  /** Routers whose route changes the strategy watches. */
+  readonly routers: readonly string[];
+  /** Traffic hosts that probe the run. */
+  readonly trafficHosts: readonly string[];
+  /** Subnet the VM lands in (the conflict probe's). */
+  readonly subnet: string;
+}
+
 export interface MigrationDrivers {
   host(name: string): MigrationHost;
   device(name: string): NetworkDevice;
@@ -16,6 +27,12 @@ export interface MigrationDrivers {
   readonly probes: ProbeSession;
   readonly conflicts: ConflictProbe;
   readonly routes: RouteMonitor;
+  /**
+   * Capabilities this run needs that the testbed lacks (no observer for a watched router, no host in
+   * the destination subnet, a traffic host without what its probes need), one line each naming the
+   * device. Any makes the precheck refuse the run, touching nothing. Absent: nothing is checked.
+   */
+  missing?(needs: CapabilityNeeds, io: IoOptions): Promise<readonly string[]>;
   /** Controller clock (util/stamp.ts `stamp` in production). */
   now(): Stamp;
 }

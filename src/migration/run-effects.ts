@@ -131,6 +131,12 @@ export class AttemptRecorder {
           return fail(`device ${d} unreachable or not verifiable: ${msg(e)}`);
         }
       }
+      const missing = await this.env.drivers.missing?.({
+        routers: plan.strategy.watchRouters,
+        trafficHosts: [...new Set(this.env.flows.map((f) => f.from))],
+        subnet: plan.destinationSubnet ?? this.vm.subnet,
+      }, io) ?? [];
+      if (missing.length > 0) return fail(`the testbed lacks what this run needs: ${missing.join('; ')}`);
       const conflicts = await this.findConflicts(io);
       if (conflicts.length > 0) {
         const err = new IpConflictError(conflicts, { device: this.dst.name });

@@ -18,6 +18,7 @@ import { withDeadline, type IoOptions } from '../util/abort.js';
 import { flowIdOf, parseCounters, portOf, tunIfName, type AgentCounters } from './header.js';
 import { defined } from '../model/defined.js';
 import { assetsDir } from '../util/layout.js';
+import { netnsArgv } from '../exec/netns.js';
 
 export const AGENT_COMM = 'tunagent';
 
@@ -94,7 +95,7 @@ export class LocalTunnelAgent implements TunnelAgentHandle {
     const ifname = tunIfName(spec.tunnel);
     const port = spec.port ?? portOf(spec.tunnel);
     const secs = Math.max(1, Math.ceil(spec.maxLifetimeMs / 1000));
-    const ns = spec.ns === undefined ? [] : ['ip', 'netns', 'exec', spec.ns];
+    const ns = spec.ns === undefined ? [] : netnsArgv(spec.ns);
     const where = spec.ns === undefined ? 'this host' : spec.ns;
     const argv = [...ns, spec.binary ?? defaultAgentBinary(), '-i', ifname,
       '-l', spec.local, '-L', String(port), '-r', spec.remote, '-R', String(port),

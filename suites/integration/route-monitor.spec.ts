@@ -34,7 +34,7 @@ test.afterAll(async () => {
 });
 
 test('routes, neighbours and MAC moves are reported in order with receipt and kernel stamps', async () => {
-  const mon = await NetnsMonitor.start({ ns: NS, router: 'r1', fdb: true, maxLifetimeMs: 20_000 }, { timeoutMs: 5000 });
+  const mon = await NetnsMonitor.start({ ns: NS, enter: ['ip', 'netns', 'exec', NS], router: 'r1', fdb: true, maxLifetimeMs: 20_000 }, { timeoutMs: 5000 });
   try {
     const t0 = stamp();
     await ip('route', 'add', '198.18.248.0/24', 'via', '198.18.250.3', 'proto', 'static');
@@ -97,7 +97,7 @@ test('routes, neighbours and MAC moves are reported in order with receipt and ke
 });
 
 test('waitForRoute checks first, then waits; times out with a typed error', async () => {
-  const mon = await NetnsMonitor.start({ ns: NS, maxLifetimeMs: 10_000 }, { timeoutMs: 5000 });
+  const mon = await NetnsMonitor.start({ ns: NS, enter: ['ip', 'netns', 'exec', NS], maxLifetimeMs: 10_000 }, { timeoutMs: 5000 });
   try {
     expect(await mon.waitForRoute('198.18.249.7/32', { present: true, timeoutMs: 100 })).toBeUndefined();
     const pending = mon.waitForRoute('198.18.247.0/24', { present: true, timeoutMs: 3000 });
@@ -116,7 +116,7 @@ test('waitForRoute checks first, then waits; times out with a typed error', asyn
 });
 
 test('RouteMonitor adapter: only forwarding routes, controller-stamped, bounded lifetime', async () => {
-  const rm = createLabRouteMonitor({ nsOf: () => NS, maxLifetimeMs: 1500 });
+  const rm = createLabRouteMonitor({ nsOf: () => NS, enterOf: () => ['ip', 'netns', 'exec', NS], maxLifetimeMs: 1500 });
   await rm.start(['torX'], { timeoutMs: 5000 });
   await ip('route', 'add', '198.18.245.0/24', 'via', '198.18.250.4');
   await ip('addr', 'add', '198.18.244.1/24', 'dev', 'br0'); // local/broadcast routes: filtered out of RouteChange
@@ -127,7 +127,7 @@ test('RouteMonitor adapter: only forwarding routes, controller-stamped, bounded 
     'torX add 198.18.245.0/24 198.18.250.4', 'torX add 198.18.244.0/24 br0', 'torX del 198.18.245.0/24 198.18.250.4']);
   expect(changes.every((c) => c.offsetMs === 0 && c.uncertaintyMs !== undefined)).toBe(true);
   // a second monitor is stopped by its lifetime bound without stop()
-  const m = await NetnsMonitor.start({ ns: NS, maxLifetimeMs: 400, seed: false }, { timeoutMs: 5000 });
+  const m = await NetnsMonitor.start({ ns: NS, enter: ['ip', 'netns', 'exec', NS], maxLifetimeMs: 400, seed: false }, { timeoutMs: 5000 });
   await new Promise((r) => setTimeout(r, 900));
   const out = await runLocal(['pgrep', '-f', `ip netns exec ${NS} ip -ts monitor`]);
   expect(out.stdout.trim()).toBe('');

@@ -12,6 +12,8 @@ import { defined } from '../../model/defined.js';
 export interface LabRouteMonitorOptions {
   /** Namespace of a router (`torB` → `vmmi-torB`). */
   readonly nsOf: (router: string) => string;
+  /** argv prefix entering a router's namespace (from the emulated lab, which alone enters them). */
+  readonly enterOf: (router: string) => readonly string[];
   /** Upper bound of one run's monitoring (ms); monitors die after it even if stop is never called. */
   readonly maxLifetimeMs: number;
   /** Also watch bridge FDBs (MAC moves) on these routers. */
@@ -93,7 +95,8 @@ export function createLabRouteMonitor(o: LabRouteMonitorOptions): LabRouteMonito
     },
     async start(routers: readonly string[], io: IoOptions): Promise<void> {
       const started = await Promise.allSettled(routers.map(async (r) => {
-        const m = await NetnsMonitor.start({ ns: o.nsOf(r), router: r, maxLifetimeMs: o.maxLifetimeMs,
+        const m = await NetnsMonitor.start({ ns: o.nsOf(r), enter: o.enterOf(r), router: r,
+          maxLifetimeMs: o.maxLifetimeMs,
           ...defined({ fdb: o.fdb }) }, io);
         monitors.set(r, m);
       }));

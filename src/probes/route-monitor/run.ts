@@ -28,8 +28,13 @@ export interface MonitorRecord extends MonitorEvent {
 }
 
 export interface NetnsMonitorOptions {
-  /** Network namespace (`ip netns` name). */
+  /** Name of the place watched (a network namespace's name in the lab), for records and messages. */
   readonly ns: string;
+  /**
+   * argv prefix that runs a command in that place (`ip netns exec <ns>`, given by the emulated lab,
+   * which alone enters namespaces); empty for this host's own tables.
+   */
+  readonly enter: readonly string[];
   readonly router?: string;
   /** Also watch the bridge FDB (MAC moves). Default false. */
   readonly fdb?: boolean;
@@ -132,7 +137,7 @@ export class NetnsMonitor {
 
   private argv(inner: readonly string[]): string[] {
     const secs = Math.max(1, Math.ceil(this.opts.maxLifetimeMs / 1000) + 1);
-    return ['timeout', '-k', '1', String(secs), 'ip', 'netns', 'exec', this.opts.ns, ...inner];
+    return ['timeout', '-k', '1', String(secs), ...this.opts.enter, ...inner];
   }
 
   private spawn(inner: readonly string[], what: 'route' | 'fdb'): void {
@@ -162,7 +167,7 @@ export class NetnsMonitor {
 
   private async seed(io: IoOptions): Promise<void> {
     const run = async (argv: string[], object: MonitorObject, v6 = false): Promise<MonitorEvent[]> => {
-      const r = await runLocal(['ip', 'netns', 'exec', this.opts.ns, ...argv], { timeoutMs: io.timeoutMs ?? 5000,
+      const r = await runLocal([...this.opts.enter, ...argv], { timeoutMs: io.timeoutMs ?? 5000,
         ...defined({ signal: io.signal }) });
       return r.failed ? [] : parseMonitorText(r.stdout, { defaultObject: object, ipv6Only: v6 });
     };

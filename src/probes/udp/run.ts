@@ -1,6 +1,7 @@
 import { ownModule, ownModuleArgv, PACKAGE_ROOT } from '../../util/layout.js';
 import type { TrafficHost } from '../../model/testbed.js';
 import { UsageError } from '../../errors/classes.js';
+import { netnsArgv } from '../../exec/netns.js';
 import { runAgent, type AgentConfig } from './agent.js';
 import type { AgentMainConfig } from './agent-main.js';
 import { createCollector, type Collected } from './collect.js';
@@ -59,8 +60,9 @@ export function placementFor(
 ): ProbePlacement {
   if (h.kind === 'local') return { kind: 'local' };
   if (h.kind === 'netns') {
-    if (h.netns === undefined) throw new UsageError(`traffic host ${h.name}: kind netns needs a netns name`);
-    return { kind: 'netns', netns: h.netns };
+    throw new UsageError(`traffic host ${h.name}: kind netns is a node of the emulated lab`, {
+      hint: 'its placement comes from the lab (lab/access.ts), which alone enters namespaces',
+    });
   }
   if (ssh === undefined)
     throw new UsageError(`traffic host ${h.name}: kind ssh needs an SSH probe spawner`, {
@@ -87,7 +89,7 @@ export function placementArgv(
     const base = placement.agentArgvFor?.(cfg.kind === 'tcp-session' ? 'tcp-session' : 'udp-probe');
     return [...(base ?? placement.agentArgv), JSON.stringify(cfg)];
   }
-  const ns = placement.kind === 'netns' ? ['ip', 'netns', 'exec', placement.netns] : [];
+  const ns = placement.kind === 'netns' ? netnsArgv(placement.netns) : [];
   if (placement.nice === undefined) return [...ns, ...agentArgv(cfg)];
   return [...ns, 'setsid', 'nice', '-n', String(placement.nice), ...agentArgv({ ...cfg, nice: placement.nice })];
 }
@@ -108,7 +110,7 @@ export function udpProbeLaunch(
   // VMMI_PROBE_SENDER=node picks the TypeScript agent where the placement does not say (side-by-side runs).
   const chosen = placement.kind === 'ssh' ? undefined : placement.sender ?? senderFromEnv();
   if (placement.kind !== 'ssh' && chosen !== 'node' && nativeProbeAvailable(binary)) {
-    const ns = placement.kind === 'netns' ? ['ip', 'netns', 'exec', placement.netns] : [];
+    const ns = placement.kind === 'netns' ? netnsArgv(placement.netns) : [];
     const args = nativeProbeArgs(cfg, placement.nice === undefined ? {} : { nice: placement.nice });
     return { argv: [...ns, binary, ...args], sender: `native udpprobe (${binary})` };
   }
