@@ -56,9 +56,19 @@ async function readyHost(h: TrafficHost, o: DeviceWiringOptions, runId: string, 
   }
 }
 
+/**
+ * The coarsest route-observation resolution a run can be judged with: a tenth of the reconvergence
+ * threshold (a poll every 100 ms cannot judge a 500 ms bound to better than 20 %).
+ */
+export function maxObserverResolutionMs(tb: Testbed): number {
+  return tb.thresholds.maxReconvergenceMs / 10;
+}
+
 export function createDeviceWiring(tb: Testbed, o: DeviceWiringOptions): TestbedAccess {
   const runId = randomUUID().slice(0, 8);
+  const select = { maxResolutionMs: maxObserverResolutionMs(tb) };
   const routes = createDeviceRouteMonitor({
+    ...select,
     switches: tb.switches,
     maxLifetimeMs: o.maxLifetimeMs,
     fdb: true,
@@ -80,8 +90,8 @@ export function createDeviceWiring(tb: Testbed, o: DeviceWiringOptions): Testbed
     openHost: (h, io) => readyHost(h, o, runId, io),
     runnerOf: (h) => sshRunner(h.name, (io) => o.pool.get(hostTarget(h), io)),
     routes,
-    observerGaps: (routers) => observerGaps(tb.switches.filter((s) => routers.includes(s.name)))
-      .map((g) => `${g.device}: no route observer (${g.missing})`),
+    observerGaps: (routers) => observerGaps(tb.switches.filter((s) => routers.includes(s.name)), select)
+      .map((g) => `${g.device}: no route observer: it must offer ${g.missing}`),
     ...(tunnels === undefined ? {} : { tunnels }),
     routeResolutionMs: 1,
   });
