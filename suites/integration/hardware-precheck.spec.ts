@@ -6,7 +6,7 @@
  * without); hypervisors and switch transactions are the executor's fakes, which these refusals must
  * never reach.
  */
-/* eslint-disable no-restricted-imports -- the precheck's composition is internal; the package entry does not export it */
+/* eslint-disable no-restricted-imports -- the precheck composition is internal; the package entry does not export it */
 import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
