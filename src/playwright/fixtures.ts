@@ -113,7 +113,13 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   migrate: async ({ testbed, opened }, use, testInfo) => {
     await recordManifestFacts(testInfo, {
       testbed: { file: testbed.file ?? null, sha256: testbed.sha256 ?? null },
-      devices: await readDeviceVersions(testbed, opened.hypervisors),
+      // Every device through its management interface, in parallel, each within 10 s; failures are data.
+      devices: await readDeviceVersions(testbed, {
+        hypervisors: opened.hypervisors,
+        switchDriver: opened.switchDriver,
+        runnerOf: (host, io) => opened.access.runnerOf(host, io),
+        timeoutMs: 10_000,
+      }),
       migrationParameters: {
         bandwidthMiBs: testbed.migration.bandwidthMiBs,
         maxDowntimeMs: testbed.migration.maxDowntimeMs,

@@ -5,7 +5,8 @@
  * release. Payloads and commands follow Arista documentation and are pinned by golden files; NOT YET
  * EXERCISED AGAINST HARDWARE.
  */
-import { ConfigRejectedError, UnsupportedError } from '../../errors/classes.js';
+import { CommandError, ConfigRejectedError, UnsupportedError } from '../../errors/classes.js';
+import { EOS_SHOW_VERSION } from '../../platforms/show-version.js';
 import type { CliSession } from '../../transports/cli-session.js';
 import type { NetconfClient } from '../../transports/netconf/client.js';
 import type { IoOptions } from '../../util/abort.js';
@@ -19,6 +20,7 @@ import {
 import { ocHostRoute, openconfigNetconf } from './openconfig-netconf.js';
 import type { ConfigChange } from './transaction.js';
 import type { HostRoute, TunnelEndpoint } from './types.js';
+import { showVersionFacts } from './version-parse.js';
 
 /**
  * OpenConfig static host route as EOS takes it: Arista's published deviations mark the static
@@ -60,7 +62,11 @@ export interface EosDriverOptions extends NetconfDriverOptions {
   readonly cli?: CliSession;
 }
 
-/** OpenConfig/NETCONF driver plus CLI-session VXLAN when a CLI session is given. */
+/**
+ * OpenConfig/NETCONF driver plus, when a CLI session is given, CLI-session VXLAN and the version
+ * from `show version` (model, EOS image, kernel on newer releases: more than EOS's OpenConfig
+ * state says). Without a CLI session the version comes from NETCONF (OpenConfig, then the hello).
+ */
 export function createEosDriver(client: NetconfClient, opts: EosDriverOptions): NetconfSwitchDriver {
   const d = createNetconfDriver(client, eosDialect, opts);
   const cli = opts.cli;
@@ -90,6 +96,15 @@ export function createEosDriver(client: NetconfClient, opts: EosDriverOptions): 
         device: opts.device,
         operation: 'vxlan',
       });
+  };
+  d.readVersion = async (o = {}) => {
+    const r = await cli.send(EOS_SHOW_VERSION.command, o);
+    if (r.failed) {
+      throw new CommandError(`"${r.command}": ${r.failure ?? r.output}`, [r.command], undefined, r.output, {
+        device: opts.device, operation: 'read version',
+      });
+    }
+    return { source: `cli ${EOS_SHOW_VERSION.command}`, ...showVersionFacts(r.output, EOS_SHOW_VERSION, opts.device) };
   };
   d.configureTunnel = (t, o = {}) => run(t, 'add', o);
   d.removeTunnel = (t, o = {}) => run(t, 'remove', o);

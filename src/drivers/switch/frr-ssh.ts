@@ -9,6 +9,7 @@
  */
 import { ConfigRejectedError, UnsupportedError } from '../../errors/classes.js';
 import { frrVtysh } from '../../platforms/frr-vtysh.js';
+import { FRR_SHOW_VERSION } from '../../platforms/show-version.js';
 import { CliSession } from '../../transports/cli-session.js';
 import type { SshConnection } from '../../transports/ssh.js';
 import type { IoOptions } from '../../util/abort.js';
@@ -19,6 +20,7 @@ import {
   parsePrefix, type HostRoute, type HostRouteCapable, type Segment, type SegmentCapable, type SwitchDriver,
   type TunnelCapable, type TunnelEndpoint,
 } from './types.js';
+import { showVersionFacts, type VersionFacts } from './version-parse.js';
 
 export { parseFrrRoutes, parseIpNeigh, parseBridgeFdb };
 
@@ -129,6 +131,28 @@ function checkpointedChange(running: (o: IoOptions) => Promise<string>, opts: Fr
   };
 }
 
+/**
+ * FRR's `show version` (FRR release, and the kernel zebra saw at start) plus `uname -r` on the
+ * Linux shell (the kernel now). A device without a Linux shell still reports FRR's part, and says
+ * why the kernel is missing (`unanswered`) instead of failing the whole read.
+ */
+function frrVersion(vtysh: (cmd: string, o: IoOptions) => Promise<string>,
+  exec: (argv: readonly string[], o: IoOptions) => Promise<string>, device: string) {
+  return async (o: IoOptions = {}): Promise<VersionFacts> => {
+    const facts: VersionFacts = {
+      source: `vtysh ${FRR_SHOW_VERSION.command}`,
+      ...showVersionFacts(await vtysh(FRR_SHOW_VERSION.command, o), FRR_SHOW_VERSION, device),
+    };
+    try {
+      const kernel = (await exec(['uname', '-r'], o)).trim();
+      if (kernel !== '') facts.kernel = kernel;
+    } catch (e) {
+      facts.unanswered = `uname -r: ${(e as Error).message}`;
+    }
+    return facts;
+  };
+}
+
 export function createFrrSshDriver(conn: SshConnection, opts: FrrDriverOptions): FrrSshDriver {
   const tmo = opts.commandTimeoutMs ?? 15_000;
   let cli: Promise<CliSession> | undefined;
@@ -179,6 +203,7 @@ export function createFrrSshDriver(conn: SshConnection, opts: FrrDriverOptions):
     ],
     readNeighbors: async (o = {}) => parseIpNeigh(await exec(['ip', '-j', 'neigh', 'show'], o)),
     readMacTable: async (o = {}) => parseBridgeFdb(await exec(['bridge', '-j', 'fdb', 'show'], o)),
+    readVersion: frrVersion(vtysh, exec, opts.device),
     close: async () => {
       (await cli?.catch(() => undefined))?.close();
     },

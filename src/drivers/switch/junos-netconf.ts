@@ -9,6 +9,7 @@ import { nodeOperation } from '../../transports/netconf/operations.js';
 import { e, el, type XChild, type XElement } from '../../transports/netconf/xml-build.js';
 import { childrenNamed, textAt, type XNode } from '../../transports/netconf/xml.js';
 import type { ChangeOp, NetconfDialect } from './netconf-driver.js';
+import { JUNOS_SOFTWARE_QUERY } from './netconf-version.js';
 import type { ConfigChange } from './transaction.js';
 import {
   parsePrefix, type HostRoute, type MacEntry, type NeighborEntry, type RouteEntry, type Segment, type TunnelEndpoint,
@@ -189,5 +190,6 @@ export const junosNetconf: NetconfDialect = {
   readNeighbors: async (c, o) =>
     parseJunosNeighbors((await c.rpc(junosRpcs.arp, o)).root(), (await c.rpc(junosRpcs.nd, o)).root()),
   readMacTable: async (c, o) => parseJunosMacTable((await c.rpc(junosRpcs.mac, o)).root()),
+  versionQueries: [JUNOS_SOFTWARE_QUERY],
 };
 

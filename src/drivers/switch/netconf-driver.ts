@@ -9,6 +9,7 @@ import type { NetconfClient } from '../../transports/netconf/client.js';
 import type { Filter } from '../../transports/netconf/operations.js';
 import { UnsupportedError } from '../../errors/classes.js';
 import type { IoOptions } from '../../util/abort.js';
+import { IETF_PLATFORM_QUERY, readNetconfVersion, type VersionQuery } from './netconf-version.js';
 import { transaction, type ConfigChange, type TransactionOptions, type TransactionResult } from './transaction.js';
 import type {
   AddressCapable,
@@ -53,6 +54,8 @@ export interface NetconfDialect {
   readRoutes(c: NetconfClient, o: IoOptions): Promise<RouteEntry[]>;
   readNeighbors(c: NetconfClient, o: IoOptions): Promise<NeighborEntry[]>;
   readMacTable?(c: NetconfClient, o: IoOptions): Promise<MacEntry[]>;
+  /** Version queries in order of trust (default: ietf-system platform); the hello is the fallback. */
+  readonly versionQueries?: readonly VersionQuery[];
 }
 
 export interface NetconfDriverOptions {
@@ -105,6 +108,7 @@ export function createNetconfDriver(client: NetconfClient, d: NetconfDialect, op
       }
       return d.readMacTable(client, o);
     },
+    readVersion: (o = {}) => readNetconfVersion(client, d.versionQueries ?? [IETF_PLATFORM_QUERY], o),
     close: () => client.close(),
   };
   const hostRoute = d.hostRoute;

@@ -10,6 +10,7 @@ import { e, el, type XElement } from '../../transports/netconf/xml-build.js';
 import { child, childrenNamed, textAt, type XNode } from '../../transports/netconf/xml.js';
 import type { IoOptions } from '../../util/abort.js';
 import type { ChangeOp, NetconfDialect } from './netconf-driver.js';
+import { IETF_PLATFORM_QUERY, OC_SYSTEM_QUERY } from './netconf-version.js';
 import type { ConfigChange } from './transaction.js';
 import {
   parsePrefix,
@@ -164,4 +165,6 @@ export const openconfigNetconf: NetconfDialect = {
     parseOcNeighbors((await c.get({ type: 'subtree', content: ocFilters.neighbors }, o)).data),
   readMacTable: async (c, o) =>
     parseOcMacTable((await c.get({ type: 'subtree', content: ocFilters.macTable }, o)).data),
+  // openconfig-system's software-version first; many OC devices serve ietf-system's platform too.
+  versionQueries: [OC_SYSTEM_QUERY, IETF_PLATFORM_QUERY],
 };

@@ -78,6 +78,12 @@ export interface SwitchDriver {
   /** ARP and ND entries. */
   readNeighbors(o?: IoOptions): Promise<NeighborEntry[]>;
   readMacTable(o?: IoOptions): Promise<MacEntry[]>;
+  /**
+   * Software versions as the device reports them through its management interface, for the run
+   * manifest (keys such as `os-release`, `junos`, `eos`, `frr`, `kernel`; `source` names the query
+   * that answered). Only reported values, never defaults; throws when the device cannot be asked.
+   */
+  readVersion?(o?: IoOptions): Promise<Readonly<Record<string, string>>>;
   close(): Promise<void>;
 }
 
