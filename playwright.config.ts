@@ -1,4 +1,13 @@
 import { defineConfig } from '@playwright/test';
+import { join } from 'node:path';
+
+// The hardware-view project runs on the emulated lab's hardware description and acts on the lab
+// itself only through the suites' fault kit (suites/default/lab-kit.ts), which finds it here.
+process.env.VMMI_LAB_TESTBED ??= 'testbeds/local.yaml';
+// Every namespace entry vmmi refuses while a hardware testbed is open is recorded here (also by child
+// processes); the hardware-view project's last spec requires none.
+process.env.VMMI_NETNS_AUDIT ??= join(import.meta.dirname, '.vmmi', 'netns-audit.jsonl');
+const HARDWARE_TESTBED = process.env.VMMI_HARDWARE_TESTBED ?? '/var/lib/vmmi/lab/vmmi/hardware.yaml';
 
 /**
  * Projects:
@@ -9,10 +18,12 @@ import { defineConfig } from '@playwright/test';
  * - default: the default suite of migration scenarios (npm start), on VMMI_TESTBED (default testbeds/local.yaml).
  * - loaded: the default suite while busy loops load the host (loaded-setup / loaded-teardown).
  * - faults: the fault matrix (real faults in the emulated lab, independent checks after each).
+ * - hardware-view: the emulated lab driven as a black box: `vmmi lab up` (hardware-view-setup), then
+ *   default-suite specs on the lab's hardware.yaml (management interfaces only, no namespace entry).
  * - report-browser: the generated HTML report opened in Chromium.
  * `scripts/test` runs them one after another so lab timings never share the 2 cores with unit tests.
  */
-export default defineConfig({
+export default defineConfig<object, { testbedFile: string }>({
   forbidOnly: process.env.CI === 'true',
   retries: 0,
   reporter: [['list']],
@@ -38,6 +49,13 @@ export default defineConfig({
     { name: 'faults', testDir: './suites/faults', testMatch: '**/*.spec.ts', workers: 1, timeout: 1_800_000 },
     // Consecutive migrations in one controller (CI=true: 100; VMMI_SOAK_MIGRATIONS overrides).
     { name: 'soak', testDir: './suites/soak', testMatch: '**/*.spec.ts', workers: 1, timeout: 3_600_000 },
+    // The emulated lab as hardware: the lab comes up, then the cross-subnet, IPv6, conflict, WAN and table-growth
+    // specs run on its hardware.yaml; the last spec runs `vmmi migrate --json` on it and checks the namespace audit.
+    { name: 'hardware-view-setup', testDir: './suites/hardware-view', testMatch: 'lab.setup.ts', timeout: 900_000 },
+    { name: 'hardware-view', testDir: './suites', workers: 1, timeout: 600_000, retries: 1,
+      testMatch: ['default/cross-subnet.spec.ts', 'default/ipv6.spec.ts', 'default/conflict.spec.ts',
+        'default/wan.spec.ts', 'default/table-growth.spec.ts', 'hardware-view/*.spec.ts'],
+      dependencies: ['hardware-view-setup'], use: { testbedFile: HARDWARE_TESTBED } },
     { name: 'report-browser', testDir: './suites/report', testMatch: '**/*.spec.ts', workers: 1, timeout: 120_000 },
   ],
 });

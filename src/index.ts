@@ -28,6 +28,8 @@ export { runMigration, type MigrationResult, type AttemptResult, type MigrationD
 export { planMigration, formatPlan, type MigrationPlan } from './migration/plan.js';
 export { openTestbed, type OpenedTestbed } from './harness/open.js';
 export { labNs } from './lab/access.js';
+export { namespaceEntryForbidden, refusedNamespaceEntries } from './exec/namespace-guard.js';
+export { migrateVm, locateVm, type MigrateContext } from './harness/migrate.js';
 export type { NetworkDevice, FlowMeasurement } from './migration/types.js';
 export { toRunRecords } from './harness/run-record.js';
 export { setLabWan, type WanSettings, type WanState } from './harness/lab-control.js';

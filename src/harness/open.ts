@@ -20,6 +20,9 @@ import type { Subnet, Testbed, TrafficHost, Vm } from '../model/testbed.js';
 import { createConflictProbe } from '../probes/conflict/probe.js';
 import { runUdpProbe } from '../probes/udp/run.js';
 import { SshPool } from '../transports/ssh.js';
+import { sshRunner } from '../transports/ssh-runner.js';
+import type { CommandRunner } from '../exec/types.js';
+import { sshTargetFor } from '../probes/route-monitor/device-monitor.js';
 import { createLabAccess } from '../lab/access.js';
 import { INTERFACE_NAMES } from '../platforms/interface-names.js';
 import { PrecheckError } from '../migration/errors.js';
@@ -43,6 +46,11 @@ export interface OpenedTestbed {
   readonly hypervisors: ReadonlyMap<string, HypervisorDriver>;
   /** How the testbed's nodes are reached (lab namespaces or management interfaces). */
   readonly access: TestbedAccess;
+  /**
+   * Commands on switch `name`'s Linux shell over SSH exec (a Linux NOS: cli platform linux or
+   * frr-vtysh); undefined for switches whose SSH exec reaches no shell.
+   */
+  shellOf(name: string): CommandRunner | undefined;
   /** Opens (once) and returns the switch driver of `name`. */
   switchDriver(name: string): Promise<SwitchDriver>;
   close(): Promise<void>;
@@ -286,6 +294,11 @@ export async function openTestbed(
     hypervisors,
     switchDriver,
     access: acc,
+    shellOf: (name) => {
+      const sw = tb.switches.find((x) => x.name === name);
+      const shell = sw?.cli?.platform === 'linux' || sw?.cli?.platform === 'frr-vtysh';
+      return sw === undefined || !shell ? undefined : sshRunner(name, (io) => pool.get(sshTargetFor(sw), io));
+    },
     options: {
       routeResolutionMs: acc.routeResolutionMs, clockSyncKnown: acc.clockSyncKnown,
       verify: { timeoutMs: 30_000, intervalMs: 500 }, hostLoad: controllerLoad,

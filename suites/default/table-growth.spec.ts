@@ -1,13 +1,17 @@
-import { expect, labNs, runLocal, test, type Testbed } from '../../src/index.js';
+import { expect, test, type OpenedTestbed } from '../../src/index.js';
 
 interface Counts { readonly mac: number; readonly neigh: number; readonly routes: number }
 
-/** MAC (bridge FDB), ARP/ND and route entries of one emulated TOR, counted from its kernel tables. */
-async function count(tb: Testbed, tor: string): Promise<Counts> {
-  const ns = labNs(tb, tor);
+/**
+ * MAC (bridge FDB), ARP/ND and route entries of one TOR, counted from its kernel tables over its
+ * management SSH (a Linux NOS: exec sessions run a shell), the same way on the lab and on hardware.
+ */
+async function count(opened: OpenedTestbed, tor: string): Promise<Counts> {
+  const shell = opened.shellOf(tor);
+  if (shell === undefined) throw new Error(`${tor} offers no Linux shell over SSH (cli platform linux or frr-vtysh)`);
   const lines = async (argv: string[]): Promise<number> => {
-    const r = await runLocal(['ip', 'netns', 'exec', ns, ...argv], { timeoutMs: 10_000 });
-    if (r.failed) throw new Error(`${argv.join(' ')} in ${ns}: ${r.stderr}`);
+    const r = await shell.run(argv, { timeoutMs: 10_000 });
+    if (r.failed) throw new Error(`${argv.join(' ')} on ${tor}: ${r.stderr}`);
     return r.stdout.split('\n').filter((l) => l.trim() !== '').length;
   };
   return {
@@ -19,12 +23,11 @@ async function count(tb: Testbed, tor: string): Promise<Counts> {
 
 // MAC/ARP/route table sizes at the TORs before, between and after a batch of migrations: a host route
 // or MAC entry that is never withdrawn shows up as growth.
-test('table growth at the TORs over a batch of migrations', async ({ migrate, locate, testbed, lab }) => {
-  void lab;
-  test.skip(testbed.lab === undefined, 'counts kernel tables of the emulated TORs');
+test('table growth at the TORs over a batch of migrations', async ({ migrate, locate, testbed, opened }) => {
   const tors = testbed.switches.filter((s) => s.role === 'tor').map((s) => s.name);
+  test.skip(tors.some((t) => opened.shellOf(t) === undefined), 'counts kernel tables over the TORs\' Linux shells');
   const snap = async (): Promise<Record<string, Counts>> =>
-    Object.fromEntries(await Promise.all(tors.map(async (t) => [t, await count(testbed, t)] as const)));
+    Object.fromEntries(await Promise.all(tors.map(async (t) => [t, await count(opened, t)] as const)));
   const start = (await locate()) ?? 'hv1';
   const before = await snap();
   const away = start === 'hv3' ? 'hv1' : 'hv3';
