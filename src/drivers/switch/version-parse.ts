@@ -59,9 +59,10 @@ export function parseJunosSoftware(reply: XNode | undefined): VersionFacts {
     junos: ['junos-version'], hostname: ['host-name'], model: ['product-model'], product: ['product-name'],
   });
   if (out.junos === undefined) {
-    const comment = childrenNamed(si, 'package-information').map((p) => textAt(p, 'comment') ?? '')
-      .find((c) => /\[[^\]]+\]/.test(c));
-    const release = comment === undefined ? undefined : /\[([^\]]+)\]/.exec(comment)?.[1];
+    // The `junos` package names the release; any bracketed package comment when it is missing.
+    const pkgs = childrenNamed(si, 'package-information');
+    const comments = [...pkgs.filter((p) => textAt(p, 'name') === 'junos'), ...pkgs].map((p) => textAt(p, 'comment'));
+    const release = comments.map((c) => /\[([^\]]+)\]/.exec(c ?? '')?.[1]).find((r) => r !== undefined);
     if (release !== undefined) out.junos = release;
   }
   const members = items.map((i) => textAt(i, 're-name') ?? '').filter((n) => n !== '');
