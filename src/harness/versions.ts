@@ -6,7 +6,7 @@
  * deadline; a failure is recorded as that device's `error`, so the inventory never fails a run and
  * never carries a version no device reported.
  */
-import { CommandError, UnsupportedError } from '../errors/classes.js';
+import { CommandError, TimeoutError, UnsupportedError } from '../errors/classes.js';
 import type { HypervisorDriver } from '../drivers/hypervisor/types.js';
 import type { SwitchDriver } from '../drivers/switch/types.js';
 import type { CommandResult, CommandRunner } from '../exec/types.js';
@@ -107,7 +107,10 @@ async function entry(device: string, role: string, read: (io: IoOptions) => Prom
     });
     return { device, role, versions };
   } catch (e) {
-    return { device, role, versions: {}, error: e instanceof Error ? e.message : String(e) };
+    // Past the deadline the inner call may lose the race with its own abort error: say what happened.
+    const err = deadline.aborted && signal?.aborted !== true
+      ? new TimeoutError('read versions timed out', timeoutMs, { device, cause: e }) : e;
+    return { device, role, versions: {}, error: err instanceof Error ? err.message : String(err) };
   }
 }
 
