@@ -73,7 +73,8 @@ export function createDeviceWiring(tb: Testbed, o: DeviceWiringOptions): Testbed
     maxLifetimeMs: o.maxLifetimeMs,
     fdb: true,
     readRoutesOf: (r) => o.readRoutesOf(r),
-    connectSsh: (sw, io) => o.pool.get(sshTargetFor(sw), io),
+    // No connectSsh from the pool: a monitor owns its connection and closes it at stop, which would end
+    // the tunnel agents and commands sharing a pooled one. Each monitor opens its own.
   });
   const shells = tb.switches.filter(linuxShell);
   const tunnels = shells.length === 0 ? undefined : createSshTunnelDriver({

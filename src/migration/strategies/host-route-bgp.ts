@@ -39,9 +39,14 @@ export const hostRouteBgp: Strategy = {
     if (announce)
       for (const p of m.prefixes)
         switchover.push({ op: 'bgp-announce', device: m.dstTor.name, prefix: p.prefix, family: p.family, dev });
+    // A withdrawal names the route it withdraws (on-link toward the source), so that its inverse
+    // (rollback, recovery) is a complete announce.
+    const srcSubnet = tb.subnets.find((s) => s.site === m.src.site);
+    const srcPort = torPortToward(tb, m.srcTor.name, m.src.name);
+    const srcDev = { ...(srcSubnet === undefined ? {} : { subnet: srcSubnet.name }), ...defined({ port: srcPort }) };
     if (withdraw)
       for (const p of m.prefixes)
-        switchover.push({ op: 'bgp-withdraw', device: m.srcTor.name, prefix: p.prefix, family: p.family });
+        switchover.push({ op: 'bgp-withdraw', device: m.srcTor.name, prefix: p.prefix, family: p.family, dev: srcDev });
     const expectedOrder: ExpectedEdge[] = [...commonEdges(tb, m.src.name, m.dst.name, true)];
     const gwEdge = gateway !== undefined;
     if (announce) {

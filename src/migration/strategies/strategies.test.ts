@@ -59,7 +59,7 @@ test('host-route-bgp touches only the TORs: announce at torB, withdraw at torB o
     'torB: BGP announce 2001:2:0:10::101/128 dev hv3 (subnet netB)',
   ]);
   const back = planMigration(wan, 'vm1', 'hv1', { from: 'hv3', strategy: 'host-route-bgp', families: [4] });
-  expect(lines(back.strategy.switchover)).toEqual(['torB: BGP withdraw 198.18.10.100/32']);
+  expect(lines(back.strategy.switchover)).toEqual(['torB: BGP withdraw 198.18.10.100/32 dev hv3 (subnet netB)']);
   expect(back.strategy.expectedOrder.some((e) => e.to.kind === 'route-del' && e.to.host === 'coreA')).toBe(true);
   const noAsn = labTestbed({ switches: wan.switches.map((s) => (s.name === 'torB' ? { ...s, asn: undefined } : s)) });
   expect(() => planMigration(noAsn, 'vm1', 'hv3', { strategy: 'host-route-bgp' })).toThrow(/torB.*no asn/);
@@ -93,7 +93,7 @@ test('host-route-bgp between two foreign sites announces new before withdrawing 
   });
   const p = planMigration(three, 'vm1', 'hv4', { from: 'hv3', strategy: 'host-route-bgp', families: [4] });
   expect(lines(p.strategy.switchover)).toEqual([
-    'torC: BGP announce 198.18.10.100/32 dev hv4 (subnet netC)', 'torB: BGP withdraw 198.18.10.100/32']);
+    'torC: BGP announce 198.18.10.100/32 dev hv4 (subnet netC)', 'torB: BGP withdraw 198.18.10.100/32 dev hv3 (subnet netB)']);
   const order = p.strategy.expectedOrder.find((e) => e.label.startsWith('old route withdrawn'));
   expect(order).toMatchObject({
     from: { kind: 'route-add', host: 'torC' },
@@ -200,4 +200,15 @@ test('host-route-static: the return home removes exactly the routes the move out
   const key = (o: DeviceOp): string => JSON.stringify({ ...o, op: 'x' });
   expect(back.strategy.switchover.every((o) => o.op === 'remove-host-route')).toBe(true);
   expect(new Set(invertOps(back.strategy.switchover).map(key))).toEqual(new Set(out.strategy.switchover.map(key)));
+});
+
+test('host-route-bgp: a withdrawal names its on-link route, so its inverse (rollback, recovery) is a complete announce', () => {
+  // Away from home and back: the source TOR (torB) withdraws what it announced on the way out.
+  const back = planMigration(labTestbed(), 'vm1', 'hv1', { from: 'hv3', strategy: 'host-route-bgp', families: [4, 6] });
+  const withdrawals = back.strategy.switchover.filter((o) => o.op === 'bgp-withdraw');
+  expect(withdrawals.length).toBe(2);
+  for (const w of invertOps(withdrawals)) {
+    expect(w.op).toBe('bgp-announce');
+    expect(w.op === 'bgp-announce' ? w.dev?.subnet : undefined).toBe('netB');
+  }
 });
