@@ -26,7 +26,7 @@ const EXEC_SHELL: Readonly<Record<CliAccess['platform'], boolean>> = {
   linux: true,
   // A Linux NOS with FRR: logins land in vtysh, exec sessions run their command in a shell (the emulated
   // lab's CLI sshd, docs/emulated-lab.md). A device forcing exec into vtysh too fails at start with a
-  // PROBE error naming what the shell lacked. (The frr-ssh driver still assumes vtysh-only exec here.)
+  // PROBE error naming what the shell lacked. The frr-ssh driver uses the same shell for iproute2.
   'frr-vtysh': true,
   junos: false,
   eos: false,
