@@ -18,6 +18,8 @@ import type { IoOptions } from '../util/abort.js';
 import { createDeviceAccess, type ReadyHost } from './device-access.js';
 import type { TestbedAccess } from './access.js';
 import { localRunner } from '../exec/local.js';
+import { NETCONF_PROFILES } from '../platforms/netconf-profiles.js';
+import { NetconfClient } from '../transports/netconf/client.js';
 
 export interface DeviceWiringOptions {
   readonly pool: SshPool;
@@ -73,6 +75,10 @@ export function createDeviceWiring(tb: Testbed, o: DeviceWiringOptions): Testbed
     maxLifetimeMs: o.maxLifetimeMs,
     fdb: true,
     readRoutesOf: (r) => o.readRoutesOf(r),
+    // A session of the observer's own: its hello says whether the device offers YANG-push (RFC 8641).
+    netconfClientOf: (sw, io) => NetconfClient.connect(
+      { name: sw.name, host: sw.address, port: sw.port, credentials: sw.credentials, hostKey: sw.hostKey },
+      { ...io, profile: NETCONF_PROFILES.generic }),
     // No connectSsh from the pool: a monitor owns its connection and closes it at stop, which would end
     // the tunnel agents and commands sharing a pooled one. Each monitor opens its own.
   });
