@@ -2,8 +2,8 @@ import { expect, setLabWan, test } from '../../src/index.js';
 import { labBehind } from './lab-kit.js';
 
 // The WAN relay between the sites adds one-way delay and loss; the migration stream itself crosses it.
+// Each test starts and ends with the VM at home (hv1, site A, the client's site).
 test.describe('WAN', () => {
-
   for (const w of [{ delayMs: 30, lossPct: 0 }, { delayMs: 10, lossPct: 1 }]) {
     test(`host-route-static across a WAN with ${w.delayMs} ms one-way delay and ${w.lossPct} % loss`, async ({
       migrate,
@@ -15,11 +15,22 @@ test.describe('WAN', () => {
       const labTb = await labBehind(testbed);
       test.skip(labTb === undefined, 'WAN impairment is set by the emulated lab relay');
       if (labTb === undefined) return;
+      const home = testbed.vms[0]?.home ?? 'hv1';
+      const far = testbed.hypervisors.find((h) => h.site !== testbed.hypervisors.find((x) => x.name === home)?.site);
+      if (far === undefined) throw new Error('needs a hypervisor across the WAN');
+      const move = async (to: string): Promise<void> => {
+        const out = await migrate({ to, strategy: 'host-route-static' });
+        expect(out.result.verdict, out.result.attempts.at(-1)?.failure?.reason).toBe('migrated');
+      };
+      // With loss, the VM starts across the WAN, so the probe path crosses the lossy link before the
+      // trigger; without, it starts at home and the move crosses it.
+      const from = w.lossPct > 0 ? far.name : home;
+      const to = w.lossPct > 0 ? home : far.name;
+      if ((await locate()) !== from) await move(from);
       await setLabWan(labTb, { delayMs: w.delayMs, lossPct: w.lossPct });
       try {
-        const start = (await locate()) ?? 'hv1';
         const out = await migrate({
-          to: start === 'hv3' ? 'hv1' : 'hv3',
+          to,
           strategy: 'host-route-static',
           variant: { wan_delay_ms: w.delayMs, wan_loss_pct: w.lossPct },
         });
@@ -35,6 +46,7 @@ test.describe('WAN', () => {
       } finally {
         await setLabWan(labTb, { delayMs: 0, lossPct: 0 });
       }
+      if ((await locate()) !== home) await move(home);
     });
   }
 });
