@@ -14,6 +14,7 @@ import type { IoOptions } from '../util/abort.js';
 import { removeDelivery, type TunnelAgentHandle } from './agent.js';
 import { tunIfName, type AgentCounters } from './header.js';
 import { createLabTunnelDriver, type LabTunnelDriver } from './lab-driver.js';
+import { sshShellRunner } from '../transports/ssh-shell-runner.js';
 import { RemoteTunnelAgent } from './remote-agent.js';
 
 /** Where tunagent is on a device when it is not uploaded (scripts/build-lab-assets installs it there). */
@@ -62,9 +63,24 @@ export function createSshTunnelDriver(o: SshTunnelDriverOptions): SshTunnelDrive
     }
     return h;
   };
+  // Route and rule commands go through one long-lived shell per device: a switchover sends several in a
+  // row, and an SSH exec each (a channel, a session process and a shell on the device) took 120–290 ms
+  // per command on a loaded lab switch.
+  const shells = new Map<string, ReturnType<typeof sshShellRunner>>();
+  const shellOf = (device: string): ReturnType<typeof sshShellRunner> => {
+    let sh = shells.get(device);
+    if (sh === undefined) {
+      sh = sshShellRunner(device, async (ro) => (await hostOf(device, ro)).connection(ro));
+      shells.set(device, sh);
+    }
+    return sh;
+  };
   const runnerOf = (device: string): CommandRunner => ({
     where: `ssh:${device}`,
-    run: async (argv, opts = {}) => (await hostOf(device, opts)).runner.run([...prefix(device), ...argv], opts),
+    run: (argv, opts = {}) => shellOf(device).run([...prefix(device), ...argv], {
+      ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    }),
   });
   // Routes and delivery are the lab driver's own code, given runners over SSH; agents are started here.
   const routes = createLabTunnelDriver({ nsOf: () => '', runnerOf, maxLifetimeMs: o.maxLifetimeMs,
@@ -106,6 +122,8 @@ export function createSshTunnelDriver(o: SshTunnelDriverOptions): SshTunnelDrive
     stopAll,
     async close(io: IoOptions): Promise<void> {
       await stopAll(io).catch(() => undefined);
+      for (const sh of shells.values()) sh.close();
+      shells.clear();
       const all = [...hosts.values()];
       hosts.clear();
       await Promise.all(all.map(async (h) => (await h.catch(() => undefined))?.close(io)));
