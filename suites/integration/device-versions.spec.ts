@@ -5,42 +5,26 @@
  * expectations are what these servers really answer, read back independently where possible.
  */
 import { test, expect } from '@playwright/test';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { startNetconfLab, type NetconfLab } from './netconf-lab.js';
+import { run, startFrrNetns, type FrrNetns } from './frr-netns.js';
 import {
-  createFrrSshDriver, createNetconfDriver, netconfIetf, openSwitchDriver, runLocal, sshConnect,
+  createFrrSshDriver, createNetconfDriver, netconfIetf, openSwitchDriver, sshConnect,
 } from './netconf-imports.js';
 import { FRR_SHOW_VERSION, junosNetconf, openconfigNetconf, parseShowVersion } from './versions-imports.js';
 
-const NS = `vmmi-frrv-${process.pid}`;
 let lab: NetconfLab;
+let frr: FrrNetns | undefined;
 let frrDir: string;
-
-async function run(argv: string[]): Promise<string> {
-  const r = await runLocal(argv, { timeoutMs: 20_000 });
-  if (r.failed) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
 
 test.beforeAll(async () => {
   lab = await startNetconfLab(18407);
-  frrDir = join(lab.dir, 'frr');
-  await mkdir(frrDir, { recursive: true });
-  await run(['chmod', '0711', lab.dir]); // the frr user must reach its directory
-  await run(['ip', 'netns', 'add', NS]);
-  await run(['ip', '-n', NS, 'link', 'set', 'lo', 'up']);
-  await run(['ip', '-n', NS, 'addr', 'add', '198.18.32.2/24', 'dev', 'lo']);
-  await writeFile(join(frrDir, 'zebra.conf'), `hostname frrv\nlog file ${frrDir}/zebra.log\n!\n`);
-  await run(['chown', '-R', 'frr:frr', frrDir]);
-  await run(['ip', 'netns', 'exec', NS, '/usr/lib/frr/zebra', '-d', '-f', join(frrDir, 'zebra.conf'),
-    '-i', join(frrDir, 'zebra.pid'), '-z', join(frrDir, 'zserv.api'), '--vty_socket', frrDir, '-P', '0']);
+  frr = await startFrrNetns({ lab, ns: `vmmi-frrv-${process.pid}`, hostname: 'frrv', address: '198.18.32.2/24',
+    daemons: ['zebra'] });
+  frrDir = frr.dir;
 });
 
 test.afterAll(async () => {
-  const pid = Number((await readFile(join(frrDir ?? '/nonexistent', 'zebra.pid'), 'utf8').catch(() => '')).trim());
-  if (pid > 1) process.kill(pid, 'SIGTERM');
-  await runLocal(['ip', 'netns', 'del', NS], { timeoutMs: 10_000 });
+  await frr?.stop();
   await lab?.stop();
 });
 

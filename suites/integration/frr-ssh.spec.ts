@@ -4,60 +4,23 @@
  * verified, read back and removed, leaving no residue.
  */
 import { test, expect } from '@playwright/test';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { startNetconfLab, type NetconfLab } from './netconf-lab.js';
-import { createFrrSshDriver, runLocal, sshConnect } from './netconf-imports.js';
+import { startFrrNetns, type FrrNetns } from './frr-netns.js';
+import { createFrrSshDriver, sshConnect } from './netconf-imports.js';
 
-const NS = `vmmi-frrt-${process.pid}`;
 let lab: NetconfLab;
+let frr: FrrNetns | undefined;
 let frrDir: string;
-
-async function run(argv: string[]): Promise<string> {
-  const r = await runLocal(argv, { timeoutMs: 20_000 });
-  if (r.failed) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
 
 test.beforeAll(async () => {
   lab = await startNetconfLab(18405);
-  frrDir = join(lab.dir, 'frr');
-  await mkdir(frrDir, { recursive: true });
-  await run(['chmod', '0711', lab.dir]); // the frr user must reach its directory
-  await run(['ip', 'netns', 'add', NS]);
-  await run(['ip', '-n', NS, 'link', 'set', 'lo', 'up']);
-  await run(['ip', '-n', NS, 'addr', 'add', '198.18.31.2/24', 'dev', 'lo']);
-  for (const d of ['zebra', 'staticd'])
-    await writeFile(join(frrDir, `${d}.conf`), `hostname frrt\nlog file ${frrDir}/${d}.log\n!\n`);
-  await run(['chown', '-R', 'frr:frr', frrDir]);
-  for (const d of ['zebra', 'staticd']) {
-    await run([
-      'ip',
-      'netns',
-      'exec',
-      NS,
-      `/usr/lib/frr/${d}`,
-      '-d',
-      '-f',
-      join(frrDir, `${d}.conf`),
-      '-i',
-      join(frrDir, `${d}.pid`),
-      '-z',
-      join(frrDir, 'zserv.api'),
-      '--vty_socket',
-      frrDir,
-      '-P',
-      '0',
-    ]);
-  }
+  frr = await startFrrNetns({ lab, ns: `vmmi-frrt-${process.pid}`, hostname: 'frrt', address: '198.18.31.2/24',
+    daemons: ['zebra', 'staticd'] });
+  frrDir = frr.dir;
 });
 
 test.afterAll(async () => {
-  for (const d of ['staticd', 'zebra']) {
-    const pid = Number((await readFile(join(frrDir ?? '/nonexistent', `${d}.pid`), 'utf8').catch(() => '')).trim());
-    if (pid > 1) process.kill(pid, 'SIGTERM');
-  }
-  await runLocal(['ip', 'netns', 'del', NS], { timeoutMs: 10_000 });
+  await frr?.stop();
   await lab?.stop();
 });
 

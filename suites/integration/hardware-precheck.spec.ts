@@ -7,13 +7,10 @@
  * never reach.
  */
 /* eslint-disable no-restricted-imports -- the precheck composition is internal; the package entry does not export it */
-import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
-import { startPrivateSshd, type PrivateSshd } from '../../test/helpers/private-sshd.js';
+import { startPrivateSshd, startSshdWithoutNode, type PrivateSshd } from '../../test/helpers/private-sshd.js';
 import { worldWith } from '../../test/fakes/migration-world.js';
-import { runChecked } from '../../src/exec/local.js';
 import { createDeviceWiring } from '../../src/harness/device-wiring.js';
 import { labTestbed } from '../../src/migration/fixtures/lab-testbed.js';
 import { runMigration, type RunMigrationOptions } from '../../src/migration/run.js';
@@ -25,23 +22,16 @@ test.describe.configure({ mode: 'serial' });
 
 let withNode: PrivateSshd | undefined;
 let nodeless: PrivateSshd | undefined;
-let binDir = '';
 
 test.beforeAll(async () => {
   test.setTimeout(60_000);
   withNode = await startPrivateSshd({ sftp: true });
-  binDir = await mkdtemp(join(tmpdir(), 'vmmi-hwpre-bin-'));
-  for (const tool of ['mktemp', 'cp', 'chmod', 'rm', 'cat', 'ip']) {
-    const at = (await runChecked(['sh', '-c', 'command -v "$1"', 'sh', tool], { timeoutMs: 5000 })).stdout.trim();
-    await symlink(at, join(binDir, tool));
-  }
-  nodeless = await startPrivateSshd({ setEnv: { PATH: binDir } });
+  nodeless = await startSshdWithoutNode(['mktemp', 'cp', 'chmod', 'rm', 'cat', 'ip']);
 });
 
 test.afterAll(async () => {
   await withNode?.stop();
   await nodeless?.stop();
-  if (binDir !== '') await rm(binDir, { recursive: true, force: true });
 });
 
 async function sshHost(s: PrivateSshd | undefined, name: string, extra: Partial<TrafficHost>): Promise<TrafficHost> {

@@ -8,11 +8,11 @@
  * (`vmmirt-<pid>-a|b`, 198.18.253.0/24) carry pings, and leave no tun device, rule or directory behind.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
-import { startPrivateSshd, type PrivateSshd } from '../../test/helpers/private-sshd.js';
+import { startPrivateSshd, startSshdWithoutNode, type PrivateSshd } from '../../test/helpers/private-sshd.js';
 /* eslint-disable no-restricted-imports -- internals checked directly, outside the public API (src/index.ts) */
 import { runChecked, runLocal } from '../../src/exec/local.js';
 import { Secret } from '../../src/model/secret.js';
@@ -33,24 +33,17 @@ test.describe.configure({ mode: 'serial' });
 let sshd: PrivateSshd | undefined;
 /** sshd without SFTP whose sessions' PATH holds the basic tools but no node. */
 let bare: PrivateSshd | undefined;
-let binDir = '';
 const RUN = `rt${process.pid}`;
 
 test.beforeAll(async () => {
   test.setTimeout(60_000);
   sshd = await startPrivateSshd({ sftp: true });
-  binDir = await mkdtemp(join(tmpdir(), 'vmmi-rt-bin-'));
-  for (const tool of ['mktemp', 'cp', 'chmod', 'rm', 'cat']) {
-    const at = (await runChecked(['sh', '-c', 'command -v "$1"', 'sh', tool], { timeoutMs: 5000 })).stdout.trim();
-    await symlink(at, join(binDir, tool));
-  }
-  bare = await startPrivateSshd({ setEnv: { PATH: binDir } });
+  bare = await startSshdWithoutNode(['mktemp', 'cp', 'chmod', 'rm', 'cat']);
 });
 
 test.afterAll(async () => {
   await sshd?.stop();
   await bare?.stop();
-  if (binDir !== '') await rm(binDir, { recursive: true, force: true });
 });
 
 async function target(s: PrivateSshd | undefined, name: string): Promise<SshTarget> {

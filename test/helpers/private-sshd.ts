@@ -4,7 +4,7 @@
  * PID is sshd's own and `stop()` ends exactly that process.
  */
 import { connect } from 'node:net';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runChecked } from '../../src/exec/local.js';
@@ -128,6 +128,29 @@ export async function startPrivateSshd(o: SshdOptions = {}): Promise<PrivateSshd
     };
   } catch (e) {
     await cleanup();
+    throw e;
+  }
+}
+
+/**
+ * A private sshd whose sessions' PATH holds only `tools` (symlinks to this host's), so `node` is
+ * missing there: the remote precheck's "no node" case against a real peer. `stop()` also removes the
+ * tool directory.
+ */
+export async function startSshdWithoutNode(tools: readonly string[]): Promise<PrivateSshd> {
+  const binDir = await mkdtemp(join(tmpdir(), 'vmmi-nonode-bin-'));
+  try {
+    for (const tool of tools) {
+      const at = (await runChecked(['sh', '-c', 'command -v "$1"', 'sh', tool], { timeoutMs: 5000 })).stdout.trim();
+      await symlink(at, join(binDir, tool));
+    }
+    const sshd = await startPrivateSshd({ setEnv: { PATH: binDir } });
+    return { ...sshd, stop: async () => {
+      await sshd.stop();
+      await rm(binDir, { recursive: true, force: true });
+    } };
+  } catch (e) {
+    await rm(binDir, { recursive: true, force: true });
     throw e;
   }
 }
