@@ -53,12 +53,12 @@ test('report cell names value, resolution, method, rate and clock', () => {
       },
       1000,
     ),
-  ).toBe('26.0 ms ± 1 ms, loss-derived @1 kpps, clock host-monotonic');
+  ).toBe('26 ms ± 1 ms, loss-derived @1 kpps, clock host-monotonic');
   expect(
     formatMetric(
       { name: 'gap_tx_ms', value: 3.14159, unit: 'ms', method: 'gap_tx', resolutionMs: 0.1, clock: 'c' },
       10_000,
     ),
-  ).toBe('3.14 ms ± 0.1 ms, timestamp gap (tx) @10 kpps, clock c');
+  ).toBe('3.1 ms ± 0.1 ms, timestamp gap (tx) @10 kpps, clock c');
   expect(formatRate(100)).toBe('100 pps');
 });

@@ -241,3 +241,22 @@ test('RTT after the move is the settled path: the last second after the outage, 
   expect(r.rttStep?.beforeMedianMs).toBeCloseTo(0.3, 6);
   expect(r.rttStep?.afterMedianMs).toBeCloseTo(1, 6);
 });
+
+test('rate-derived: one stray lost packet seconds later is a later episode, not the end of this outage', () => {
+  // 1488 packets lost from seq 2000 (trigger at 6500, outage from 7000), one more lost 12.39 s after the event.
+  const s = stream(1000, 20000, { lost: (q) => (q >= 2000 && q < 3488) || q === 14390 });
+  const r = summarizeFlow({ spec: spec(1000, 20000), samples: s, end: end(20000), triggerMs: 6500 });
+  expect(metric(r, 'loss_derived_ms')).toBeCloseTo(1489, 0);
+  const rate = metric(r, 'rate_derived_ms') as number;
+  expect(Math.abs(rate - 1488)).toBeLessThanOrEqual(10);
+  // without the sustained-recovery hold (the rule before it), the stray packet set the recovery instant
+  const noHold = rateConvergence(s, { triggerMs: 6500, ratePps: 1000, holdMs: Infinity });
+  expect(Math.abs((noHold.convergenceMs as number) - 12390)).toBeLessThanOrEqual(10);
+  // a second dip inside the hold still extends the convergence (several episodes close together)
+  const close = stream(1000, 20000, { lost: (q) => (q >= 2000 && q < 2200) || (q >= 3000 && q < 3050) });
+  const rc = rateConvergence(close, { triggerMs: 6500, ratePps: 1000 });
+  expect(Math.abs((rc.convergenceMs as number) - 1050)).toBeLessThanOrEqual(10);
+  // a probe that ends inside the hold: recovered only when every bin to its end is
+  const tail = stream(1000, 3000, { lost: (q) => (q >= 2000 && q < 2200) || q === 2990 });
+  expect(rateConvergence(tail, { triggerMs: 6500, ratePps: 1000 }).recoveryMs).toBeUndefined();
+});

@@ -13,6 +13,15 @@ export interface RateOptions {
   /** Recovered once every later bin is ≥ this fraction of the pre-event rate (default 0.95). */
   readonly recoveryThreshold?: number;
   /**
+   * Sustained-recovery hold, ms (default {@link RECOVERY_HOLD_MS}): the recovery instant is the start of the
+   * first bin after the event from which every bin for `holdMs` stays at the recovery threshold (RFC 6413's
+   * sustained convergence validation time; verify against the RFC text). A later dip is a later loss
+   * episode, not an extension of this convergence: without the hold, ONE lost packet anywhere later in the
+   * probe (a 10-packet bin then delivers 90 % < 95 %) moved the recovery instant to it, seconds after the
+   * outage. A probe that ends before the hold has elapsed counts as recovered only if every bin to its end is.
+   */
+  readonly holdMs?: number;
+  /**
    * `tx`: bins by send stamp, value = delivered fraction of the packets sent in the bin (immune to
    * receive jitter and pacing drift). `rx`: bins by arrival stamp, value = replies per second (the
    * forwarding rate as the receiver saw it; ±1 packet per bin of binning jitter).
@@ -40,6 +49,9 @@ export interface RateConvergence {
   readonly bins: readonly RateBin[];
 }
 
+/** Default sustained-recovery hold of the rate-derived method, ms. */
+export const RECOVERY_HOLD_MS = 5000;
+
 /** Rate-derived convergence (RFC 6413) over one flow's samples. */
 export function rateConvergence(samples: readonly ProbeSample[], o: RateOptions): RateConvergence {
   const basis = o.basis ?? 'tx';
@@ -53,12 +65,26 @@ export function rateConvergence(samples: readonly ProbeSample[], o: RateOptions)
   const recLimit = preEvent * (o.recoveryThreshold ?? 0.95);
   const evIdx = bins.findIndex((b) => b.startMs + binMs > o.triggerMs && b.value < evLimit);
   if (evIdx < 0) return { ...none, preEvent, convergenceMs: 0 };
-  let recIdx = bins.length;
-  while (recIdx > evIdx + 1 && (bins[recIdx - 1] as RateBin).value >= recLimit) recIdx--;
+  const recIdx = sustainedFrom(bins, evIdx + 1, recLimit, o.holdMs ?? RECOVERY_HOLD_MS);
   const ev = bins[evIdx] as RateBin;
-  const rec = bins[recIdx];
+  const rec = recIdx === undefined ? undefined : bins[recIdx];
   if (rec === undefined) return { ...none, preEvent, eventMs: ev.startMs, convergenceMs: undefined };
   return { ...none, preEvent, eventMs: ev.startMs, recoveryMs: rec.startMs, convergenceMs: rec.startMs - ev.startMs };
+}
+
+/**
+ * First bin index ≥ `from` from which every bin within `holdMs` is at `limit`; undefined when none. A
+ * candidate whose hold runs past the last bin needs every bin to the end at the limit.
+ */
+function sustainedFrom(bins: readonly RateBin[], from: number, limit: number, holdMs: number): number | undefined {
+  let nextBad: number | undefined; // index of the nearest bin below the limit at or after k
+  let found: number | undefined;
+  for (let k = bins.length - 1; k >= from; k--) {
+    const b = bins[k] as RateBin;
+    if (b.value < limit) nextBad = k;
+    else if (nextBad === undefined || (bins[nextBad] as RateBin).startMs >= b.startMs + holdMs) found = k;
+  }
+  return found;
 }
 
 function txBins(samples: readonly ProbeSample[], binMs: number): RateBin[] {

@@ -1,7 +1,7 @@
 /** Text form of a migration result (pure): attempts, timeline, decomposition, conformance, metrics. */
 import { formatConformance } from './conformance.js';
 import { formatDecomposition } from './decompose.js';
-import { formatMetrics } from './metrics.js';
+import { formatMetrics, formatOutage } from './metrics.js';
 import type { AttemptResult, MigrationResult } from './run.js';
 import { formatTimeline } from './timeline.js';
 
@@ -24,6 +24,8 @@ function formatAttempt(a: AttemptResult): string {
   lines.push('timeline:', formatTimeline(a.timeline));
   if (a.decomposition !== undefined) lines.push('decomposition:', formatDecomposition(a.decomposition));
   if (a.conformance !== undefined) lines.push(formatConformance(a.conformance));
+  const outage = formatOutage(a.metrics);
+  if (outage.length > 0) lines.push('outage:', ...outage);
   if (a.metrics.length > 0) lines.push('metrics:', formatMetrics(a.metrics));
   return lines.join('\n');
 }

@@ -6,6 +6,8 @@
  * time, memory transferred, iterations. Names come from measure/'s metric catalogue.
  */
 import { createMetric, type Metric, type MetricName } from '../measure/metric-catalogue.js';
+import { findDisagreements } from '../measure/method-guide.js';
+import { formatMetricValue } from '../measure/precision.js';
 import { CONTROLLER_CLOCK } from '../util/stamp.js';
 import { flowView } from './flow-view.js';
 import { findEvent, msBetween } from './timeline.js';
@@ -96,10 +98,29 @@ export function assembleMetrics(input: MetricsInput): Metric[] {
   return out;
 }
 
+/** Metrics as text, each value printed to the digit its resolution supports (measure/precision.ts). */
 export function formatMetrics(ms: readonly Metric[]): string {
   return ms.map((m) => {
-    const v = m.value === null ? 'not measured' : m.unit === 'ms' ? m.value.toFixed(3) : String(m.value);
-    const res = m.resolutionMs !== null && m.resolutionMs > 0 ? ` ± ${m.resolutionMs} ms` : '';
-    return `${(m.flow === undefined ? m.name : `${m.name}[${m.flow}]`).padEnd(44)} ${v} ${m.unit}${res}  (${m.method})`;
+    const name = m.flow === undefined ? m.name : `${m.name}[${m.flow}]`;
+    return `${name.padEnd(44)} ${formatMetricValue(m)}  (${m.method})`;
   }).join('\n');
+}
+
+/**
+ * The outage per flow on both bases, named: the send-side gap (send stamps, `gap_tx_ms`) and the
+ * receive-side gap the application saw (arrival stamps, `gap_rx_ms`, which also holds queueing at the new
+ * path), then any two methods that disagree by more than their resolutions allow.
+ */
+export function formatOutage(ms: readonly Metric[]): string[] {
+  const lines: string[] = [];
+  const flows = [...new Set(ms.filter((m) => m.name === 'gap_tx_ms' || m.name === 'gap_rx_ms').map((m) => m.flow))];
+  for (const flow of flows) {
+    const get = (n: MetricName): Metric | undefined => ms.find((m) => m.name === n && m.flow === flow);
+    const tx = get('gap_tx_ms');
+    const rx = get('gap_rx_ms');
+    lines.push(`  ${flow ?? 'all flows'}: send side (gap_tx_ms) ${tx === undefined ? 'n/a' : formatMetricValue(tx)}`
+      + ` · receive side, application-visible (gap_rx_ms) ${rx === undefined ? 'n/a' : formatMetricValue(rx)}`);
+  }
+  for (const d of findDisagreements(ms)) lines.push(`  WARNING ${d.flow ?? 'run'}: ${d.message}`);
+  return lines;
 }

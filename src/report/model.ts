@@ -1,6 +1,7 @@
 import {
   isUnstable, type Metric, type MetricName, type RunManifest, type RunRecord,
 } from './record.js';
+import { formatMetricValue, formatPlain } from '../measure/precision.js';
 import { detectChangePoints, type ChangePoint, type TrendOptions, type TrendPoint } from './trend.js';
 
 /**
@@ -136,19 +137,12 @@ export function formatMetricCell(m: Metric): string {
   return `${formatValue(m)}, ${m.method}, ${m.clock}`;
 }
 
-/** Value with unit and ± resolution: `26 ms ± 1 ms`, `12 packets`, `yes`. */
+/** Value with unit and ± resolution, to the digit the resolution supports: `26 ms ± 1 ms`, `12 packets`, `yes`. */
 export function formatValue(m: Metric): string {
-  if (m.value === null) return 'not measured';
-  if (m.name === 'tcp_survived') return m.value === 1 ? 'yes' : 'no';
-  if (m.unit === 'bytes' && m.value >= 1024 * 1024)
-    return `${formatNumber(m.value)} bytes (${formatNumber(m.value / 1048576)} MiB)`;
-  const unit = m.unit === 'count' ? '' : m.unit === 'pct' ? ' %' : ` ${m.unit}`;
-  const res = m.resolutionMs === null ? '' : ` ± ${formatNumber(m.resolutionMs)} ms`;
-  return `${formatNumber(m.value)}${unit}${res}`;
+  return formatMetricValue(m);
 }
 
-/** Up to 3 decimals, trailing zeros dropped; integers as-is. */
+/** A figure without a stated resolution: three significant digits at most (measure/precision.ts). */
 export function formatNumber(v: number): string {
-  if (Number.isInteger(v)) return String(v);
-  return String(Number(v.toFixed(3)));
+  return formatPlain(v);
 }
