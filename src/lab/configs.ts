@@ -80,10 +80,16 @@ export function libvirtdConf(hostUuid: string): string {
   ].join('\n');
 }
 
-/** qemu.conf: root, no cgroups/namespaces/virtlogd; migration bound to the host's lab address. */
+/**
+ * qemu.conf: QEMU as the unprivileged `libvirt-qemu` user (group kvm); no cgroups/namespaces/virtlogd;
+ * migration bound to the host's lab address. dynamic_ownership stays off: libvirtd (root) opens the
+ * serial and log files and hands QEMU descriptors, the guest's kernel and initramfs are world-readable,
+ * and nothing of the controller's gets chowned. security_driver stays "none": neither AppArmor nor
+ * SELinux is loaded on the lab's machines (the DAC driver is what `user` selects regardless).
+ */
 export function qemuConf(address: string): string {
   return [
-    'user = "root"', 'group = "root"', 'dynamic_ownership = 0', 'remember_owner = 0', 'security_driver = "none"',
+    'user = "libvirt-qemu"', 'group = "kvm"', 'dynamic_ownership = 0', 'remember_owner = 0', 'security_driver = "none"',
     'cgroup_controllers = [ ]', 'namespaces = [ ]', 'stdio_handler = "file"',
     `migration_address = "${address}"`, `migration_host = "${address}"`, '',
   ].join('\n');

@@ -10,6 +10,12 @@
  *   libvirtd.out (stdout/stderr of the daemon)
  * A start wipes only run/; etc/ is rewritten; lib/ (persistent domain definitions), log/ and cache/ are
  * kept when the caller reuses `dir`. Needs root; for driver 'qemu' also the `libvirt-qemu` user.
+ *
+ * /dev/kvm is masked inside the daemon's mount namespace (an empty root-only file bound over it) unless
+ * `kvm` is set: guests here are TCG (`<domain type='qemu'>`), and with qemu.conf `user = "libvirt-qemu"`
+ * an unmasked root-only /dev/kvm made every define re-probe QEMU (~40 s): libvirt's capability probe saw
+ * KVM as usable while its cache check, run as the QEMU user, did not, so the cache was never valid
+ * (libvirtd.log: "KVM was enabled when probing …, but it is not available now"). Masked, both agree.
  * API stability: the lab builds on StartLibvirtdOptions / LibvirtdHandle; extend them, do not change them.
  */
 import { access, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -50,6 +56,8 @@ export interface StartLibvirtdOptions {
   /** Replace the generated libvirtd.conf / qemu.conf entirely (the lab renders its own). */
   readonly libvirtdConf?: string;
   readonly qemuConf?: string;
+  /** Leave /dev/kvm visible to the daemon (default: masked, TCG guests only; see the file comment). */
+  readonly kvm?: boolean;
 }
 
 export interface LibvirtdHandle {
@@ -171,19 +179,22 @@ export async function startLibvirtd(o: StartLibvirtdOptions): Promise<LibvirtdHa
   await stopLibvirtdIn(d); // stray QEMUs of a crashed run
   await rm(join(d, 'run'), { recursive: true, force: true });
   for (const sub of ['etc', 'run', 'lib', 'log/qemu', 'cache']) await mkdir(join(d, sub), { recursive: true });
+  const kvmMask = join(d, 'run', 'kvm-masked');
+  await writeFile(kvmMask, '', { mode: 0o000 });
   await writeFile(join(d, 'etc', 'libvirtd.conf'), o.libvirtdConf ?? renderLibvirtdConf(o));
   await writeFile(join(d, 'etc', 'qemu.conf'), o.qemuConf ?? renderQemuConf(o));
   await writeFile(join(d, 'etc', 'libvirt.conf'), '');
 
   // Paths go in as positional args ($1…), never spliced into the script text.
   const binds = MOUNTS.map(([, target], i) => `mkdir -p ${target} && mount --bind "$${i + 1}" ${target}`).join(' && ');
+  const mask = o.kvm === true ? '' : 'if [ -e /dev/kvm ]; then mount --bind "$7" /dev/kvm; fi; ';
   const script =
-    `set -e; ${o.hostname === undefined ? '' : `hostname "$6" && `}${binds} && ` +
+    `set -e; ${o.hostname === undefined ? '' : `hostname "$6" && `}${binds}; ${mask}` +
     `exec ${LIBVIRTD} ${o.tcpPort === undefined && o.tls === undefined ? '' : '--listen '}--pid-file /run/libvirt/libvirtd.pid`;
   const argv = [
     ...(o.netns === undefined ? [] : ['ip', 'netns', 'exec', o.netns]),
     'unshare', '--mount', ...(o.hostname === undefined ? [] : ['--uts']), '--propagation', 'private',
-    'sh', '-c', script, 'vmmi-libvirtd', ...MOUNTS.map(([sub]) => join(d, sub)), o.hostname ?? '',
+    'sh', '-c', script, 'vmmi-libvirtd', ...MOUNTS.map(([sub]) => join(d, sub)), o.hostname ?? '', kvmMask,
   ];
   const out = join(d, 'libvirtd.out');
   const spawned = spawnDetached(argv, out);

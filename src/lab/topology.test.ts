@@ -154,6 +154,9 @@ test('hypervisors get distinct host UUIDs and migration addresses; the domain is
   expect(hv3?.files['libvirtd.conf']).toContain('listen_tcp = 1');
   expect(hv3?.files['qemu.conf']).toContain('migration_address = "198.18.11.13"');
   expect(hv3?.files['qemu.conf']).toContain('migration_host = "198.18.11.13"');
+  // QEMU runs as the unprivileged libvirt-qemu user, not root.
+  expect(hv3?.files['qemu.conf']).toMatch(/^user = "libvirt-qemu"\ngroup = "kvm"$/m);
+  expect(hv3?.files['qemu.conf']).not.toContain('"root"');
   expect(hv3?.dir).toBe('/tmp/vmmiu-lab/hv3');
   const xml = p.vms[0]?.xml ?? '';
   expect(xml).toContain("<domain type='qemu'>");
