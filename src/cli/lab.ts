@@ -11,6 +11,7 @@ import { labDoctor } from '../lab/doctor.js';
 import { openJournals, retireJournal, writerAlive } from '../harness/journal-file.js';
 import { labDown, type TeardownResult } from '../lab/down.js';
 import type { CheckResult } from '../lab/health.js';
+import { formatPhases } from '../lab/agent/phases.js';
 import { guestNice, hvUnixUri, serialOffset, waitGuestReady } from '../lab/hypervisors.js';
 import type { ProgressEvent } from '../lab/progress.js';
 import { hardwareFile } from '../lab/hardware.js';
@@ -37,7 +38,8 @@ type Sub = 'up' | 'down' | 'status' | 'doctor';
 const SPECS = { up: LAB_UP, down: LAB_DOWN, status: LAB_STATUS, doctor: LAB_DOCTOR } as const;
 
 interface LabArgs {
-  sub: Sub; testbed: TestbedRef; prefix?: string; place: Map<string, string>; json: boolean; help: boolean;
+  sub: Sub; testbed: TestbedRef; prefix?: string; place: Map<string, string>; json: boolean; verbose: boolean;
+  help: boolean;
 }
 
 function parseLabArgs(args: readonly string[]): LabArgs {
@@ -49,14 +51,15 @@ function parseLabArgs(args: readonly string[]): LabArgs {
   const sub = word as Sub;
   const { values: parsed, help } = parseCommand(rest, SPECS[sub]);
   // Each subcommand's spec is a subset of these; only `up` has --place, only `status` --json.
-  const values = parsed as { testbed?: string; prefix?: string; place?: string[]; json?: boolean };
+  const values = parsed as { testbed?: string; prefix?: string; place?: string[]; json?: boolean; verbose?: boolean };
   const place = new Map<string, string>();
   for (const v of values.place ?? []) {
     const m = /^([^=]+)=([^=]+)$/.exec(v);
     if (m === null) throw new UsageError(`--place takes VM=HOST, got "${v}"; usage: ${LAB_UP.usage}`);
     place.set(m[1] as string, m[2] as string);
   }
-  return { sub, testbed: resolveTestbed(values.testbed), place, json: values.json === true, help,
+  return { sub, testbed: resolveTestbed(values.testbed), place, json: values.json === true,
+    verbose: values.verbose === true, help,
     ...defined({ prefix: values.prefix }) };
 }
 
@@ -182,9 +185,15 @@ export function labGlue(tb: Testbed, bootAt: ReadonlyMap<string, string> = new M
         if (hv === undefined || d === undefined)
           throw new LabError(`${at} is not a lab hypervisor`, { device: vm.name });
         const offset = await serialOffset(hv, vm.name);
+        const t0 = performance.now();
+        const s = (): string => `${((performance.now() - t0) / 1000).toFixed(2)} s`;
+        let definedAt = '';
+        let started = '';
         try {
           await d.define(vm.xml, { timeoutMs: 30_000 });
+          definedAt = s();
           await d.start(vm.name, { timeoutMs: 30_000 });
+          started = s();
         } catch (e) {
           throw new LabError(`define/start failed: ${(e as Error).message}`, {
             device: vm.name,
@@ -195,7 +204,9 @@ export function labGlue(tb: Testbed, bootAt: ReadonlyMap<string, string> = new M
         const line = await waitGuestReady(hv, vm.name, offset, 60_000);
         const nice = await guestNice(hv, vm.name);
         const prio = nice === undefined ? 'priority unknown' : `nice ${nice}`;
-        done.push(`${vm.name} booted on ${hv.name} (${line.split(' ')[1] ?? '?'} s guest uptime, ${prio})`);
+        const ready = s();
+        done.push(`${vm.name} booted on ${hv.name} (${line.split(' ')[1] ?? '?'} s guest uptime, ${prio}; ` +
+          `defined ${definedAt}, started ${started}, ready ${ready})`);
       }));
       return done.join(', ');
     }),
@@ -311,6 +322,10 @@ export const labCommand: Command = {
           throw new LabError(`scripts/build-lab-assets failed: ${b.stderr.trim()}`, { operation: 'lab up' });
         console.log(`lab up: ${tb.name} (prefix ${plan.prefix}, state ${plan.dir})`);
         const r = await labUp(tb, { assetsDir: ASSETS_DIR, glue: labGlue(tb, bootAt), progress: print });
+        if (a.verbose) {
+          for (const [sw, st] of r.agents)
+            console.log(`       agent ${sw.padEnd(8)} ${st.start ? formatPhases(st.start) : 'no phases logged'}`);
+        }
         console.log(
           `lab up: ready in ${(r.totalMs / 1000).toFixed(2)} s (${r.health.results.length} health checks passed)`,
         );

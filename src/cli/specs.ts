@@ -52,6 +52,7 @@ const lab = <O extends OptionSpecs>(sub: string, summary: string, options: O) =>
 export const LAB_UP = lab('up', 'build the lab assets and bring the emulated lab up until its health checks pass', {
   ...LAB_OPTIONS,
   place: { type: 'string', multiple: true, valueName: 'VM=HOST', description: 'boot VM on HOST instead of its home' },
+  verbose: { type: 'boolean', description: "also print each switch agent's bring-up phases (time after the one before)" },
 });
 export const LAB_DOWN = lab('down', 'tear the emulated lab down; exit 1 when anything is left', LAB_OPTIONS);
 export const LAB_DOCTOR = lab('doctor', 'find and remove what a killed run left; retire the run journals of this lab',

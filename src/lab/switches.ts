@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { LabError } from '../errors/classes.js';
 import { runLocal } from '../exec/local.js';
 import { spawnDetached } from '../exec/spawn.js';
-import type { IoOptions } from '../util/abort.js';
+import { pollUntil, type IoOptions } from '../util/abort.js';
 import { frrDir } from './frr.js';
 import { configPath } from './mgmt-sshd.js';
 import { generateLabKeys, startNetconfSwitch, writeKnownHosts, type KnownHostsEntry } from './netconfd.js';
 import { verifiedPid } from './proc.js';
 import { agentBundle } from './agent/bundle.js';
+import { agentVerdict, describeVerdict, parseAgentLog, type AgentStart, type AgentVerdict } from './agent/phases.js';
 import { ownModuleArgv } from '../util/layout.js';
 import { keysDir, knownHostsFile, type LabPlan, type SwitchPlan } from './topology.js';
 
@@ -134,13 +135,73 @@ export async function ensureSwitches(plan: LabPlan, opts: IoOptions = {}): Promi
   return started;
 }
 
-/** Agents that have logged `ready` since their start, by switch name. */
-export async function agentsReady(plan: LabPlan): Promise<Map<string, boolean>> {
-  const out = new Map<string, boolean>();
-  for (const s of plan.switches) {
-    const log = await readFile(`${swDir(plan, s.name)}/agent.log`, 'utf8').catch(() => '');
-    const lastStart = log.lastIndexOf(' starting: ');
-    out.set(s.name, lastStart >= 0 && log.indexOf(' ready', lastStart) > lastStart);
+/** One switch's data-plane agent, read from its log: its last start's phases and where it stands. */
+export interface AgentStatus {
+  readonly start: AgentStart | undefined;
+  readonly verdict: AgentVerdict;
+  /** describeVerdict: "ready 1.52 s after its start", "stuck before phase hello: …". */
+  readonly detail: string;
+}
+
+/** Where an agent keeps its log (`agent.log`) and pid file (`agent.pid`). */
+export interface AgentPlace {
+  readonly name: string;
+  readonly dir: string;
+}
+
+/**
+ * Every agent's status by switch name, `now` (epoch ms) being the time of the verdict. Before an agent
+ * has logged its first phase its clock runs from its pid file's time (written right after the spawn).
+ */
+export async function agentStatusesAt(agents: readonly AgentPlace[], now = Date.now()):
+  Promise<Map<string, AgentStatus>> {
+  const out = new Map<string, AgentStatus>();
+  for (const a of agents) {
+    const start = parseAgentLog(await readFile(`${a.dir}/agent.log`, 'utf8').catch(() => ''));
+    const origin = start?.processStartMs ?? (await stat(`${a.dir}/agent.pid`).then((x) => x.mtimeMs, () => now));
+    const verdict = agentVerdict(start, now - origin);
+    out.set(a.name, { start, verdict, detail: describeVerdict(verdict, start) });
   }
   return out;
+}
+
+const sig = (o: { signal?: AbortSignal }): { signal?: AbortSignal } => (o.signal ? { signal: o.signal } : {});
+const placesOf = (plan: LabPlan): AgentPlace[] =>
+  plan.switches.map((s) => ({ name: s.name, dir: swDir(plan, s.name) }));
+
+/** {@link agentStatusesAt} for the lab's switches. */
+export function agentStatuses(plan: LabPlan, now = Date.now()): Promise<Map<string, AgentStatus>> {
+  return agentStatusesAt(placesOf(plan), now);
+}
+
+/**
+ * Waits until each agent is ready or late for a phase (agent/phases.ts): every phase has its own
+ * deadline after the one before, so the wait follows the agents' progress, and a stuck agent is named
+ * with the phase it is stuck before. `maxMs` bounds the wait whatever the phases say.
+ */
+export async function waitAgentsSettled(
+  agents: readonly AgentPlace[],
+  opts: { maxMs?: number; signal?: AbortSignal } = {},
+): Promise<Map<string, AgentStatus>> {
+  const settled = (m: Map<string, AgentStatus>): boolean =>
+    [...m.values()].every((a) => a.verdict.state === 'ready' || a.verdict.state === 'late');
+  return pollUntil(async () => {
+    const m = await agentStatusesAt(agents);
+    return settled(m) ? m : undefined;
+  }, 'agents ready or late', { timeoutMs: opts.maxMs ?? 90_000, intervalMs: 50, ...sig(opts) })
+    .catch(async (e: unknown) => {
+      if (opts.signal?.aborted === true) throw e;
+      return agentStatusesAt(agents);
+    });
+}
+
+/** {@link waitAgentsSettled} for the lab's switches. */
+export function waitAgentsReady(plan: LabPlan, signal?: AbortSignal): Promise<Map<string, AgentStatus>> {
+  return waitAgentsSettled(placesOf(plan), signal ? { signal } : {});
+}
+
+/** Agents that have logged `ready` since their start, by switch name. */
+export async function agentsReady(plan: LabPlan): Promise<Map<string, boolean>> {
+  const st = await agentStatuses(plan);
+  return new Map([...st].map(([sw, a]) => [sw, a.verdict.state === 'ready']));
 }

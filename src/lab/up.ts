@@ -7,14 +7,13 @@ import { ensureGuestPriority, ensureHypervisors } from './hypervisors.js';
 import { ensureL2L3, ensureVeths } from './links.js';
 import { acquireLabLock } from './lock.js';
 import { ensureNamespaces, ensureNetnsEtc } from './netns.js';
-import { stepper, type Progress } from './progress.js';
-import { agentsReady, ensureSwitches } from './switches.js';
+import { stepper, type Progress, type Step } from './progress.js';
+import { ensureSwitches, waitAgentsReady, type AgentStatus } from './switches.js';
 import { hardwareFile, hardwareYaml } from './hardware.js';
 import { ensureLibvirtGuard } from './libvirt-guard.js';
 import { ensureMgmtSshds } from './mgmt-sshd.js';
 import { keysDir, planLab, type LabPlan } from './topology.js';
 import { ensureWan } from './wan.js';
-import { pollWithProgress } from '../util/abort.js';
 
 /**
  * `vmmi lab up`: builds what the Testbed describes, idempotently (a running lab converges: only
@@ -42,30 +41,30 @@ export interface LabUpOptions {
   readonly signal?: AbortSignal;
   /** Health gate limits (ms): BGP establishment (default 30 000). */
   readonly bgpTimeoutMs?: number;
+  /** Guests and switches started together (default), or one after the other (for measuring). */
+  readonly order?: 'together' | 'guests-first' | 'switches-first';
 }
 
 export interface LabUpResult {
   readonly plan: LabPlan;
   readonly health: HealthVerdict;
+  /** The switch agents' bring-up phases, as read when they became ready (empty when none started). */
+  readonly agents: ReadonlyMap<string, AgentStatus>;
   readonly totalMs: number;
 }
 
-/**
- * The switches' data-plane agents, once all are ready or the wait gives up (then as they are). The
- * deadline follows progress: every agent that becomes ready restarts the 15 s idle limit, 60 s at most.
- */
-function waitAgentsReady(plan: LabPlan): Promise<Map<string, boolean>> {
-  let ready = 0;
-  return pollWithProgress(
-    async () => {
-      const m = await agentsReady(plan);
-      ready = [...m.values()].filter(Boolean).length;
-      return ready === m.size ? m : undefined;
-    },
-    () => ready,
-    'agents ready',
-    { idleMs: 15_000, maxMs: 60_000, intervalMs: 50 },
-  ).catch(() => agentsReady(plan));
+/** NETCONF hellos and the agents' readiness, as health checks (a late agent's names its phase). */
+async function switchesAnswer(plan: LabPlan, glue: LabGlue, signal?: AbortSignal):
+  Promise<{ results: CheckResult[]; agents: Map<string, AgentStatus> }> {
+  const [agents, hello] = await Promise.all([waitAgentsReady(plan, signal), glue.netconfHello(plan, signal)]);
+  const checks: CheckResult[] = [...agents].map(([sw, a]) => ({
+    node: sw,
+    check: 'data-plane agent',
+    ok: a.verdict.state === 'ready',
+    detail: a.verdict.state === 'ready' ? `subscribed, ${a.detail}`
+      : `not ready: ${a.detail} (see ${plan.dir}/sw/${sw}/agent.log)`,
+  }));
+  return { results: [...hello, ...checks], agents };
 }
 
 const REQUIRED = ['/usr/sbin/libvirtd', '/usr/bin/qemu-system-x86_64', '/usr/lib/frr/zebra', '/usr/lib/frr/bgpd',
@@ -92,6 +91,83 @@ async function preflight(plan: LabPlan, assetsDir: string): Promise<void> {
     });
   }
   await mkdir(plan.dir, { recursive: true });
+}
+
+interface SwitchSide {
+  readonly switchChecks: CheckResult[];
+  readonly hardwareChecks: CheckResult[];
+  readonly agents: Map<string, AgentStatus>;
+}
+
+/**
+ * Independent daemons in parallel. The guests need only their hypervisors and the links, and their
+ * boot (TCG) is the longest step: the routers and switches start, and the checks that do not need a
+ * guest (BGP, NETCONF hellos, agents subscribed, the lab as hardware) run, while it boots. `order`
+ * other than `together` serialises the guests and the switches (bench/lab-bringup.ts measures both
+ * orders: whether the guests' raised priority slows the switches down).
+ */
+async function daemonsAndGuests(tb: Testbed, plan: LabPlan, o: LabUpOptions, step: Step): Promise<SwitchSide> {
+  const hypervisorsUp = step('hypervisors (libvirtd)', async () => ({
+    value: undefined,
+    detail: `started: ${(await ensureHypervisors(plan, o)).join(' ') || 'none (running)'}` +
+      `${(await ensureGuestPriority(plan)) ? '; guest priority keeper started' : ''}`,
+  }));
+  const order = o.order ?? 'together';
+  let guestsDone: Promise<void> = Promise.resolve();
+  let switchesDone: Promise<unknown> = Promise.resolve();
+  guestsDone = (async () => {
+    await hypervisorsUp;
+    if (order === 'switches-first') await switchesDone.catch(() => undefined);
+    await step('guests', async () => ({ value: undefined, detail: await o.glue.ensureVms(plan, o.signal) }));
+  })();
+  const switches = (async (): Promise<SwitchSide> => {
+    if (order === 'guests-first') await guestsDone.catch(() => undefined);
+    return switchSide(tb, plan, o, step, hypervisorsUp);
+  })();
+  switchesDone = switches;
+  const [, , , side] = await Promise.all([
+    guestsDone,
+    step('WAN link', async () => ({ value: undefined, detail: `mode ${await ensureWan(plan, o.assetsDir, o)}` })),
+    (async () => {
+      await step('routers (FRR)', async () => ({ value: undefined, detail: `${await ensureRouters(plan, o)} daemons started` }));
+      await step('BGP established', async () => {
+        const s = await waitBgpEstablished(plan, o.bgpTimeoutMs ?? 30_000, o);
+        return { value: undefined, detail: `${s.length} sessions` };
+      });
+    })(),
+    switches,
+  ]);
+  return side;
+}
+
+/** Switch daemons and agents, the hosts' management sshds, then what answers without a guest. */
+async function switchSide(tb: Testbed, plan: LabPlan, o: LabUpOptions, step: Step, hypervisorsUp: Promise<void>):
+  Promise<SwitchSide> {
+  await step('switches (netconfd, sshd, agents)', async () => ({
+    value: undefined,
+    detail: `started: ${(await ensureSwitches(plan, o)).join(' ') || 'none (running)'}`,
+  }));
+  // After the switches: they make the lab's keys and known_hosts, which these sshds use.
+  await step('host management sshds', async () => ({
+    value: undefined,
+    detail: `started: ${(await ensureMgmtSshds(plan, keysDir(plan), sig(o))).join(' ') || 'none (running)'}`,
+  }));
+  let agents = new Map<string, AgentStatus>();
+  const [switchChecks, hardwareChecks] = await Promise.all([
+    step('switches answer (hello, agents)', async () => {
+      const r = await switchesAnswer(plan, o.glue, o.signal);
+      agents = r.agents;
+      return { value: r.results, detail: `${r.results.filter((c) => c.ok).length}/${r.results.length} ok` };
+    }),
+    step('lab as hardware (hardware.yaml answers)', async () => {
+      const file = hardwareFile(plan);
+      await writeFile(file, hardwareYaml(tb, plan), { mode: 0o644 }); // references to secrets only
+      await hypervisorsUp.catch(() => undefined); // its failure is the guests' branch's to report
+      const results = await o.glue.hardwareView(file, o.signal);
+      return { value: results, detail: `${file}: ${results.filter((r) => r.ok).length}/${results.length} ok` };
+    }),
+  ]);
+  return { switchChecks, hardwareChecks, agents };
 }
 
 /** Veths, bridges, addresses, routes; the libvirt TCP guard before any libvirtd listens on a management address. */
@@ -122,61 +198,7 @@ export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> 
       return { value: undefined, detail: `${await ensureNamespaces(plan.nodes, o)} created` };
     });
     await step('links, bridges, addresses, routes', async () => ({ value: undefined, detail: await links(plan, o) }));
-    // Independent daemons in parallel. The guests need only their hypervisors and the links, and
-    // their boot (TCG) is the longest step: the routers and switches start, and the checks that do not
-    // need a guest (BGP, NETCONF hellos, agents subscribed) run, while it boots.
-    let switchChecks: CheckResult[] = [];
-    await Promise.all([
-      (async () => {
-        await step('hypervisors (libvirtd)', async () => ({
-          value: undefined,
-          detail: `started: ${(await ensureHypervisors(plan, o)).join(' ') || 'none (running)'}` +
-            `${(await ensureGuestPriority(plan)) ? '; guest priority keeper started' : ''}`,
-        }));
-        await step('guests', async () => ({ value: undefined, detail: await o.glue.ensureVms(plan, o.signal) }));
-      })(),
-      step('WAN link', async () => ({ value: undefined, detail: `mode ${await ensureWan(plan, o.assetsDir, o)}` })),
-      (async () => {
-        await step('routers (FRR)', async () => ({
-          value: undefined,
-          detail: `${await ensureRouters(plan, o)} daemons started`,
-        }));
-        await step('BGP established', async () => {
-          const s = await waitBgpEstablished(plan, o.bgpTimeoutMs ?? 30_000, o);
-          return { value: undefined, detail: `${s.length} sessions` };
-        });
-      })(),
-      (async () => {
-        await step('switches (netconfd, sshd, agents)', async () => ({
-          value: undefined,
-          detail: `started: ${(await ensureSwitches(plan, o)).join(' ') || 'none (running)'}`,
-        }));
-        // After the switches: they make the lab's keys and known_hosts, which these sshds use.
-        await step('host management sshds', async () => ({
-          value: undefined,
-          detail: `started: ${(await ensureMgmtSshds(plan, keysDir(plan), sig(o))).join(' ') || 'none (running)'}`,
-        }));
-        switchChecks = await step('switches answer (hello, agents)', async () => {
-          const [ready, hello] = await Promise.all([
-            waitAgentsReady(plan),
-            o.glue.netconfHello(plan, o.signal),
-          ]);
-          const agents: CheckResult[] = [...ready].map(([sw, ok]) => ({
-            node: sw,
-            check: 'data-plane agent',
-            ok,
-            detail: ok ? 'subscribed' : `not ready (see ${plan.dir}/sw/${sw}/agent.log)`,
-          }));
-          const results = [...hello, ...agents];
-          return { value: results, detail: `${results.filter((r) => r.ok).length}/${results.length} ok` };
-        });
-      })(),
-    ]);
-    const hwFile = await step('hardware description', async () => {
-      const file = hardwareFile(plan);
-      await writeFile(file, hardwareYaml(tb, plan), { mode: 0o644 }); // references to secrets only
-      return { value: file, detail: file };
-    });
+    const { switchChecks, hardwareChecks, agents } = await daemonsAndGuests(tb, plan, o, step);
     const health = await step('health gate', async () => {
       const vms = tb.vms.map((v) => ({
         vm: v.name,
@@ -184,20 +206,19 @@ export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> 
         ...(v.ipv4 ? { ipv4: v.ipv4 } : {}),
         ...(v.ipv6 ? { ipv6: v.ipv6 } : {}),
       }));
-      const [bgp, refl, hardware] = await Promise.all([
+      const [bgp, refl] = await Promise.all([
         checkBgp(plan, o),
         checkReflectors(
           plan,
           vms.filter((v) => v.port > 0),
           o,
         ),
-        o.glue.hardwareView(hwFile, o.signal),
       ]);
-      const v = healthVerdict([...bgp, ...refl, ...switchChecks, ...hardware]);
+      const v = healthVerdict([...bgp, ...refl, ...switchChecks, ...hardwareChecks]);
       if (!v.ok) throw new LabError(`health gate failed:\n  ${v.failures.join('\n  ')}`, { operation: 'lab up' });
       return { value: v, detail: `${v.results.length} checks passed` };
     });
-    return { plan, health, totalMs: performance.now() - t0 };
+    return { plan, health, agents, totalMs: performance.now() - t0 };
   } finally {
     await lock.release();
   }

@@ -69,6 +69,8 @@ export interface SshdOptions {
   readonly sftp?: boolean;
   /** Environment of every session (`SetEnv`), e.g. a PATH without node for the remote precheck. */
   readonly setEnv?: Readonly<Record<string, string>>;
+  /** More subsystems: name → command (`Subsystem name command`), e.g. a `netconf` that never answers. */
+  readonly subsystems?: Readonly<Record<string, string>>;
 }
 
 /** Starts sshd; the caller must `stop()` it (also on failure: use try/finally or afterAll). */
@@ -103,6 +105,7 @@ export async function startPrivateSshd(o: SshdOptions = {}): Promise<PrivateSshd
         'UsePAM no',
         'LogLevel VERBOSE',
         ...(o.sftp === true ? ['Subsystem sftp internal-sftp'] : []),
+        ...Object.entries(o.subsystems ?? {}).map(([name, cmd]) => `Subsystem ${name} ${cmd}`),
         ...Object.entries(o.setEnv ?? {}).map(([k, v]) => `SetEnv ${k}=${v}`),
         '',
       ].join('\n'),

@@ -15,8 +15,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { runLocal } from '../../exec/local.js';
 import { Secret } from '../../model/secret.js';
 import { NetconfClient } from '../../transports/netconf/client.js';
-import type { SshTarget } from '../../transports/ssh.js';
+import { sshConnect, type SshTarget } from '../../transports/ssh.js';
 import { sleep } from '../../util/abort.js';
+import type { AgentPhase } from './phases.js';
 import { NO_OWNED, parseActual, parseRunningConfig, reconcile, type Owned } from './reconcile.js';
 
 function args(): Record<string, string> {
@@ -34,6 +35,13 @@ const name = opt.name as string;
 const statePath = opt.state as string;
 const resyncMs = Number(opt['resync-ms'] ?? 10_000);
 const log = (msg: string): void => console.log(`${new Date().toISOString()} ${name} ${msg}`);
+/** Bring-up phases (phases.ts): the first of each per start, with the time since the process started. */
+const logged = new Set<AgentPhase>();
+const phase = (p: AgentPhase): void => {
+  if (logged.has(p)) return;
+  logged.add(p);
+  log(`phase ${p} +${performance.now().toFixed(1)} ms`);
+};
 /** The switch's own NETCONF server, reached like any client would: key auth, host key checked. */
 async function target(): Promise<SshTarget> {
   const key = await readFile(opt.key as string, 'utf8');
@@ -69,6 +77,7 @@ async function ip(argv: readonly string[]): Promise<string> {
 async function reconcileOnce(cfg: NetconfClient, why: string): Promise<void> {
   const t0 = performance.now();
   const reply = await cfg.getConfig('running', undefined, { timeoutMs: 10_000 });
+  phase('get-config');
   const desired = parseRunningConfig(reply.data);
   const [links, addrs, r4, r6] = await Promise.all([
     ip(['ip', '-j', 'link', 'show']), ip(['ip', '-j', 'addr', 'show']),
@@ -87,15 +96,21 @@ async function reconcileOnce(cfg: NetconfClient, why: string): Promise<void> {
       + `${plan.commands.map((c) => `\n  ${c.join(' ')}`).join('')}`);
   }
   for (const p of [...plan.problems, ...failed]) log(`problem: ${p}`);
+  phase('reconciled');
 }
 
 async function session(): Promise<void> {
   const t = await target();
-  const notif = await NetconfClient.connect(t, { timeoutMs: 10_000, signal: stop.signal });
-  const cfg = await NetconfClient.connect(t, { timeoutMs: 10_000, signal: stop.signal }).catch(async (e: unknown) => {
-    await notif.close();
+  // One SSH connection, two channels: one key exchange per (re)connect instead of two.
+  const ssh = await sshConnect(t, { timeoutMs: 10_000, signal: stop.signal });
+  phase('ssh');
+  const open = (): Promise<NetconfClient> =>
+    NetconfClient.connect(t, { connection: ssh, timeoutMs: 10_000, signal: stop.signal });
+  const [notif, cfg] = await Promise.all([open(), open()]).catch((e: unknown) => {
+    ssh.close();
     throw e;
   });
+  phase('hello');
   let queued = false;
   let chain: Promise<void> = Promise.resolve();
   const trigger = (why: string): Promise<void> => {
@@ -108,10 +123,11 @@ async function session(): Promise<void> {
     return chain;
   };
   const timer = setInterval(() => void trigger('resync'), resyncMs);
-  const onStop = (): void => void notif.close();
+  const onStop = (): void => ssh.close();
   stop.signal.addEventListener('abort', onStop, { once: true });
   try {
     const it = await notif.subscribe({}, { timeoutMs: 10_000 });
+    phase('subscribed');
     await trigger('start');
     log('ready');
     for await (const n of it) {
@@ -122,11 +138,13 @@ async function session(): Promise<void> {
     stop.signal.removeEventListener('abort', onStop);
     await chain;
     await Promise.allSettled([notif.close(), cfg.close()]);
+    ssh.close();
   }
 }
 
 owned = await loadOwned();
 log(`starting: ${opt.host}:${opt.port}, resync every ${resyncMs} ms`);
+phase('loaded');
 while (!stopping) {
   try {
     await session();
