@@ -4,6 +4,7 @@ import { runLocal } from '../exec/local.js';
 import type { IoOptions } from '../util/abort.js';
 import { verifiedPid } from './proc.js';
 import type { LabPlan, MgmtHostPlan } from './topology.js';
+import { SSHD_SESSION_ENV_LINES } from './sshd-env.js';
 
 /**
  * The hardware view of netns traffic hosts and hypervisors: one OpenSSH sshd per such namespace,
@@ -49,6 +50,7 @@ export function mgmtSshdConfig(h: MgmtHostPlan, keys: string, dir: string): stri
     'KbdInteractiveAuthentication no',
     'HostbasedAuthentication no',
     'UsePAM no',
+    ...SSHD_SESSION_ENV_LINES,
     // Nothing but sessions: no port, agent, X11 or tunnel forwarding into the lab's namespaces.
     'DisableForwarding yes',
     'PermitTunnel no',

@@ -15,6 +15,7 @@ import { isAbsolute, join } from 'node:path';
 import { LabError } from '../errors/classes.js';
 import { runChecked } from '../exec/local.js';
 import { pollUntil, sleep, throwIfAborted } from '../util/abort.js';
+import { SSHD_SESSION_ENV_LINES } from './sshd-env.js';
 
 export { generateLabKeys, writeKnownHosts, type LabKeys, type KnownHostsEntry } from './netconfd-keys.js';
 
@@ -66,6 +67,7 @@ function sshdConfig(o: NetconfSwitchOptions, sock: string): string {
     'KbdInteractiveAuthentication no',
     'PubkeyAcceptedAlgorithms +ssh-rsa',
     'UsePAM no',
+    ...SSHD_SESSION_ENV_LINES,
     // Many sessions open at once (fan-out over the lab, suites/integration/netconf-concurrency.spec.ts):
     // OpenSSH's default MaxStartups 10:30:100 drops unauthenticated connections beyond 10 (30 %,
     // rising to all at 100), which a client sees as a reset during the handshake. MaxSessions bounds

@@ -12,6 +12,7 @@ import { agentBundle } from './agent/bundle.js';
 import { agentVerdict, describeVerdict, parseAgentLog, type AgentStart, type AgentVerdict } from './agent/phases.js';
 import { ownModuleArgv } from '../util/layout.js';
 import { keysDir, knownHostsFile, type LabPlan, type SwitchPlan } from './topology.js';
+import { SSHD_SESSION_ENV_LINES } from './sshd-env.js';
 
 /**
  * Management plane of the emulated switches: per TOR/core namespace netconfd (NOSIL) behind its own
@@ -60,6 +61,7 @@ export function cliSshdConfig(plan: LabPlan, s: SwitchPlan, port: number): strin
     'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',
     'UsePAM no',
+    ...SSHD_SESSION_ENV_LINES,
     'MaxSessions 20',
     // sshd runs the forced command through the user's shell with the client's command in
     // SSH_ORIGINAL_COMMAND: handed back to that shell unchanged, it runs as without ForceCommand.

@@ -71,6 +71,8 @@ export interface SshdOptions {
   readonly setEnv?: Readonly<Record<string, string>>;
   /** More subsystems: name → command (`Subsystem name command`), e.g. a `netconf` that never answers. */
   readonly subsystems?: Readonly<Record<string, string>>;
+  /** More sshd_config lines, as they stand (e.g. the lab's SSHD_SESSION_ENV_LINES). */
+  readonly extraConfig?: readonly string[];
 }
 
 /** Starts sshd; the caller must `stop()` it (also on failure: use try/finally or afterAll). */
@@ -106,6 +108,7 @@ export async function startPrivateSshd(o: SshdOptions = {}): Promise<PrivateSshd
         'LogLevel VERBOSE',
         ...(o.sftp === true ? ['Subsystem sftp internal-sftp'] : []),
         ...Object.entries(o.subsystems ?? {}).map(([name, cmd]) => `Subsystem ${name} ${cmd}`),
+        ...(o.extraConfig ?? []),
         ...Object.entries(o.setEnv ?? {}).map(([k, v]) => `SetEnv ${k}=${v}`),
         '',
       ].join('\n'),
