@@ -19,7 +19,7 @@ export interface NetconfConnectOptions extends SshConnectOptions {
   readonly profile?: NetconfProfile;
   readonly helloTimeoutMs?: number;
   readonly rpcTimeoutMs?: number;
-  /** See SessionOptions.helloNudgeMs (default 1000 ms; 0 disables). */
+  /** See SessionOptions.helloNudgeMs (default 200 ms; 0 disables). */
   readonly helloNudgeMs?: number;
   readonly maxMessageBytes?: number;
   /** Reuse an existing (pooled) SSH connection; the client then does not close it. */

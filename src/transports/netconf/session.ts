@@ -29,10 +29,12 @@ export interface SessionOptions {
   readonly rpcTimeoutMs?: number;
   /**
    * When the first RPC after the hello has no reply and the server sent nothing for this long (ms,
-   * default 1000; 0 disables), send one no-op RPC. Why: netconfd (yuma123 2.13) leaves a message
+   * default 200; 0 disables), send one no-op RPC. Why: netconfd (yuma123 2.13) leaves a message
    * that arrived in the same read as the client hello unprocessed until more input arrives; its
    * netconf-subsystem relay coalesces hello and first RPC whenever it connects late (seen in ~3 % of
-   * lab sessions under load). The no-op's reply is discarded.
+   * lab sessions under load, and in 1 of 5 on loopback while the relay's start was slow). The no-op
+   * is a read whose reply is discarded, so a first RPC that is merely slow costs one extra read; a
+   * held one waits 200 ms instead of a second (1 s stalled the first get-config of `lab up`'s agents).
    */
   readonly helloNudgeMs?: number;
   /**
@@ -261,7 +263,7 @@ export class NetconfSession {
 
   /** See SessionOptions.helloNudgeMs: one no-op RPC if the first RPC meets a silent server. */
   #armNudge(): void {
-    const ms = this.#opts.helloNudgeMs ?? 1000;
+    const ms = this.#opts.helloNudgeMs ?? 200;
     if (this.#nudgeArmed || ms <= 0) return;
     this.#nudgeArmed = true;
     const t = setTimeout(() => {
