@@ -53,9 +53,11 @@ svg .grid { stroke:#e2e8f0; stroke-width:1; }
 svg .tick { fill:#64748b; font-size:11px; }
 svg .lane { fill:#f8fafc; stroke:#e2e8f0; }
 svg .lanelabel { font-size:12px; font-weight:600; fill:#334155; }
-svg .evlabel { font-size:11px; fill:#0f172a; }
+svg .evlabel { font:10px ui-monospace,"DejaVu Sans Mono",monospace; fill:#0f172a; }
+svg .evbg { fill:#fff; fill-opacity:.9; } svg g.labels { pointer-events:none; }
+svg g.ev:focus { outline:none; } svg g.ev:focus circle, svg g.ev:hover circle { r:5.5; stroke:#0f172a; }
 svg .evlabel, svg .reflabel, svg .cplabel, svg .tick { paint-order:stroke; stroke:#fff; stroke-width:3px; stroke-linejoin:round; }
-svg .legend { font-size:12px; fill:#334155; }
+svg .legend { font:11px ui-monospace,"DejaVu Sans Mono",monospace; fill:#334155; }
 svg .line { stroke-width:1.6; stroke-linejoin:round; }
 svg .episode { fill:#ef4444; fill-opacity:.09; stroke:#ef4444; stroke-opacity:.45; }
 svg .barlabel { font-size:11px; fill:#fff; font-weight:600; }
@@ -69,5 +71,55 @@ svg .reflabel { fill:#a16207; font-size:10px; }
 .trendfig { margin:0; border:1px solid var(--line); border-radius:6px; padding:8px; width:480px; max-width:100%; }
 .trendfig figcaption { font-size:13px; margin-bottom:4px; }
 footer { color:var(--muted); padding:0 32px 24px; font-size:12px; }
-@media print { body { background:#fff; } section { break-inside:avoid; border:none; } header { color:#000; background:#fff; } }
+table.scenarios { table-layout:fixed; width:100%; }
+table.scenarios col.c-scen { width:12%; } table.scenarios col.c-strat { width:10%; }
+table.scenarios col.c-fam { width:44px; } table.scenarios col.c-n { width:40px; }
+table.scenarios col.c-verd { width:10%; } table.scenarios col.c-spark { width:112px; }
+table.scenarios col.c-health { width:8%; }
+table.scenarios td { overflow-wrap:anywhere; } table.scenarios th { font-size:12px; overflow-wrap:normal; }
+table.scenarios td.num { white-space:normal; }
+table.scenarios th .sub { font-weight:400; color:var(--muted); font-size:11px; }
+td.fig .med { display:block; font-weight:600; } td.fig .p95 { display:block; color:var(--muted); font-size:12px; }
+.vc { display:inline-block; margin:0 4px 2px 0; padding:0 6px; border-radius:8px; font-size:12px; background:#f1f5f9; }
+.v-pass { color:var(--pass); } .v-fail { color:var(--fail); } .v-errored { color:var(--err); }
+.v-warn { color:var(--warn); background:#fefce8; }
+details.reasons summary { cursor:pointer; color:var(--warn); font-size:12px; }
+details.reasons ul { margin:4px 0 0; padding-left:16px; font-size:12px; }
+details.reasons .n { font-variant-numeric:tabular-nums; color:var(--muted); }
+svg.spark { display:block; }
+table.attempts td.scen { overflow-wrap:anywhere; }
+table.attempts tr.row-fail td:first-child { border-left:3px solid var(--fail); }
+table.attempts tr.row-errored td:first-child { border-left:3px solid var(--err); }
+tr.drill > td { background:#fcfcfd; padding:8px 12px 16px; }
+.drillbody h3 { text-transform:none; letter-spacing:0; font-size:15px; color:var(--fg); }
+.drillbody h4 { font-size:12px; margin:14px 0 4px; text-transform:uppercase; color:var(--muted); }
+.guide { color:#334155; font-size:12px; padding-left:18px; margin:4px 0; }
+table.flows th.num { white-space:normal; max-width:160px; }
+.zoombar button, button.open, button.trends-open { font:inherit; font-size:12px; padding:2px 10px;
+  border:1px solid #cbd5e1; border-radius:6px; background:#fff; cursor:pointer; }
+.zoombar button[aria-pressed="true"], button.open[aria-expanded="true"] { background:#0f172a; color:#fff; }
+.zoombar { display:flex; gap:6px; margin:4px 0; flex-wrap:wrap; }
+.evdetail { white-space:pre-wrap; font-size:12px; min-height:1.4em; }
+@media (max-width:600px) {
+  main { padding:4px 8px 16px; } header { padding:14px 12px; } section { padding:12px 10px; }
+  .count { min-width:64px; padding:4px 8px; }
+  table.scenarios, table.scenarios tbody, table.scenarios tr, table.scenarios td { display:block; width:100%; }
+  table.scenarios colgroup, table.scenarios thead { display:none; }
+  table.scenarios tr { border:1px solid var(--line); border-radius:6px; margin:0 0 10px; padding:4px 0; }
+  table.scenarios td { display:flex; justify-content:space-between; gap:12px; border:none; padding:3px 8px;
+    text-align:right; }
+  table.scenarios td::before { content:attr(data-label); color:var(--muted); text-align:left; flex:none; }
+  table.scenarios td.fig .med, table.scenarios td.fig .p95 { display:inline; margin-left:6px; }
+  table.scenarios td.scen { font-weight:600; }
+}
+@media print {
+  body { background:#fff; font-size:11px; } header { color:#000; background:#fff; padding:0 0 8px; }
+  header .facts { color:#334155; } .count { background:#fff; border:1px solid #cbd5e1; } .count .l { color:#334155; }
+  main { padding:0; max-width:none; } section { border:none; padding:0; margin:0 0 12px; }
+  button, .noprint, .zoombar { display:none !important; }
+  .tablewrap { overflow:visible; } table { font-size:10px; } tr { break-inside:avoid; }
+  table.scenarios col.c-spark { width:90px; }
+  tr.drill { break-before:page; } svg.chart { max-width:100%; height:auto; }
+  .view-all[hidden] { display:none; }
+}
 `;

@@ -1,65 +1,12 @@
-import {
-  effectiveVerdict, formatMetricCell, formatNumber, formatValue, metricOf, type ReportModel,
-} from './model.js';
-import { isUnstable, type MetricName, type RunManifest, type RunRecord } from './record.js';
+import { formatNumber } from './model.js';
+import type { RunManifest, RunRecord } from './record.js';
 import { EMPTY, ms } from './html-svg.js';
 import { html, join, type Raw } from './html-escape.js';
 
 /** Tables of the HTML report (pure). */
 
-/** Columns of the summary table: the metrics a lab engineer reads first. */
-const SUMMARY_METRICS: readonly [MetricName, string][] = [
-  ['hypervisor_downtime_ms', 'hypervisor downtime'],
-  ['loss_derived_ms', 'outage (loss)'],
-  ['rate_derived_ms', 'outage (rate)'],
-  ['reconvergence_ms', 'reconvergence'],
-  ['packets_lost', 'lost'],
-  ['rtt_step_ms', 'RTT step'],
-];
-
-export function runAnchor(index: number): string {
-  return `run-${index + 1}`;
-}
-
 export function badge(kind: string, text = kind): Raw {
   return html`<span class="badge b-${kind.replace(/[^a-z]/g, '')}">${text}</span>`;
-}
-
-function attemptNote(r: RunRecord): Raw {
-  return isUnstable(r)
-    ? html`<div>${badge('unstable', `attempt ${r.attempt}/${r.attemptOf} · unstable`)}</div>`
-    : EMPTY;
-}
-
-function metricTd(r: RunRecord, name: MetricName): Raw {
-  const m = metricOf(r, name);
-  if (m === undefined) return html`<td class="num muted">—</td>`;
-  const v = formatValue(m);
-  const at = v.indexOf(' ± ');
-  const cell = at < 0 ? html`${v}` : html`${v.slice(0, at)}<span class="res">${v.slice(at)}</span>`;
-  return html`<td class="num" title="${formatMetricCell(m)}">${cell}</td>`;
-}
-
-export function summaryTable(model: ReportModel): Raw {
-  const head = SUMMARY_METRICS.map(([, label]) => html`<th class="num">${label}</th>`);
-  const rows = model.runs.map((r, i) => {
-    const v = effectiveVerdict(r);
-    const reasons =
-      r.healthReasons.length === 0 ? EMPTY : html`<div class="reasons">${r.healthReasons.join('; ')}</div>`;
-    return html`<tr class="${`row-${v}`}"><td><a href="#${runAnchor(i)}">${r.scenario}</a>${attemptNote(r)}</td><td>${r.vm}</td><td>${r.source} → ${r.destination}</td>${join(SUMMARY_METRICS.map(([n]) => metricTd(r, n)))}<td class="nowrap">${badge(v)} ${badge(r.health)}${reasons}</td></tr>`;
-  });
-  if (rows.length === 0) return html`<p class="muted">No migration runs were recorded.</p>`;
-  return html`<div class="tablewrap"><table class="summary"><thead><tr><th>scenario</th><th>VM</th><th>source → destination</th>${join(head)}<th>verdict · health</th></tr></thead><tbody>${join(rows)}</tbody></table></div>`;
-}
-
-/** Every metric of one run in the report cell format (value ± resolution, method, clock). */
-export function metricsTable(r: RunRecord): Raw {
-  if (r.metrics.length === 0) return html`<p class="muted">No metrics recorded.</p>`;
-  const rows = r.metrics.map(
-    (m) =>
-      html`<tr><td class="mono">${m.name}</td><td class="num">${formatValue(m)}</td><td class="nowrap">${m.method}</td><td class="nowrap">${m.clock}</td><td>${m.note ?? ''}</td></tr>`,
-  );
-  return html`<table class="metrics"><thead><tr><th>metric</th><th class="num">value</th><th>method</th><th>clock</th><th>note</th></tr></thead><tbody>${join(rows)}</tbody></table>`;
 }
 
 export function episodesTable(r: RunRecord): Raw {

@@ -2,6 +2,7 @@ import {
   isUnstable, type Metric, type MetricName, type RunManifest, type RunRecord,
 } from './record.js';
 import { formatMetricValue, formatPlain } from '../measure/precision.js';
+import { scenarioSummary, type ScenarioRow } from './summary.js';
 import { detectChangePoints, type ChangePoint, type TrendOptions, type TrendPoint } from './trend.js';
 
 /**
@@ -48,6 +49,8 @@ export interface ReportModel {
   /** Attempts in display order: start time, then scenario, then attempt. */
   readonly runs: readonly RunRecord[];
   readonly summary: Summary;
+  /** One row per scenario × strategy × family (summary.ts), sparklines from history. */
+  readonly scenarios: readonly ScenarioRow[];
   readonly trends: readonly TrendView[];
 }
 
@@ -125,6 +128,7 @@ export function buildReportModel(runs: readonly RunRecord[], o: BuildOptions): R
     manifest: o.manifest ?? null,
     runs: sorted,
     summary: summarize(sorted),
+    scenarios: scenarioSummary(sorted, { history: o.history ?? [], verdictOf: effectiveVerdict }),
     trends: buildTrends([...(o.history ?? []), ...sorted], o.trendMetrics ?? TREND_METRICS, o.trend),
   };
 }

@@ -1,12 +1,16 @@
 import { expect, test } from '@playwright/test';
+import { gunzipSync } from 'node:zlib';
 import { sampleManifest, sampleRecord } from '../../test/fixtures/report/sample-records.js';
+import { CLIENT_SCRIPT } from './html-client.js';
 import { esc, jsonForScript } from './html-escape.js';
+import { sha256Base64 } from './html-sha256.js';
 import { buildReportModel } from './model.js';
 import { renderHtml } from './render-html.js';
+import { gzipBase64 } from './write.js';
 
 const EVIL = '<script>alert(1)</script>';
 
-function page(): string {
+function model() {
   const history = Array.from({ length: 12 }, (_, i) => sampleRecord({
     runId: `night-${i + 1}`, startedWall: new Date(Date.UTC(2026, 10, 1 + i, 6)).toISOString(),
     downtimeMs: i < 6 ? 180 + (i % 3) * 5 : 320 + (i % 3) * 5,
@@ -19,25 +23,44 @@ function page(): string {
   ];
   const manifest = sampleManifest({ devices: [{ device: EVIL, role: 'switch', versions: { nos: '</script><b>' } }],
     insecureHostKeys: ['torA'] });
-  return renderHtml(buildReportModel(runs, { generatedWall: '2026-11-25T07:00:00.000Z', manifest, history }));
+  return buildReportModel(runs, { generatedWall: '2026-11-25T07:00:00.000Z', manifest, history });
 }
 
-test('escapes every device- and spec-supplied string', () => {
-  const h = page();
+const page = (): string => renderHtml(model());
+
+function island(h: string, id: string): string {
+  const m = new RegExp(`<script type="application/json" id="${id}">([\\s\\S]*?)</script>`).exec(h);
+  expect(m).not.toBeNull();
+  return m![1]!;
+}
+
+/** The page with every lazily drawn part (drill-downs, trend charts) decoded and appended. */
+function expanded(h: string): string {
+  return [h, ...lazyParts(h)].join('\n');
+}
+
+function lazyParts(h: string): string[] {
+  const lazy = JSON.parse(island(h, 'vmmi-lazy')) as { encoding: string; chunks: string[]; trends: string | null };
+  const decode = (s: string): unknown =>
+    JSON.parse(lazy.encoding === 'gzip' ? gunzipSync(Buffer.from(s, 'base64')).toString('utf8') : s);
+  const drills = lazy.chunks.flatMap((c) => decode(c) as string[]);
+  return [...drills, lazy.trends === null ? '' : (decode(lazy.trends) as string)];
+}
+
+test('escapes every device- and spec-supplied string, in the page and in the lazily drawn parts', () => {
+  const h = expanded(page());
   expect(h).not.toContain('<script>alert');
   expect(h).not.toContain('<img src=x');
   expect(h).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
   expect(h).toContain('vm&quot;&gt;&lt;img src=x onerror=alert(2)&gt;');
-  // exactly one script element: the inert JSON data island
-  expect(h.match(/<script/g)).toHaveLength(1);
-  expect(h.match(/<\/script>/g)).toHaveLength(1);
+  // two inert JSON islands and the one script, which the CSP allows by its hash and nothing else
+  expect(page().match(/<script/g)).toHaveLength(3);
+  expect(page()).toContain(`script-src 'sha256-${sha256Base64(CLIENT_SCRIPT)}'`);
+  expect(page()).toContain(`<script>${CLIENT_SCRIPT}</script>`);
 });
 
-test('the JSON data island parses back to the model, with <, >, &, U+2028/2029 escaped', () => {
-  const h = page();
-  const m = /<script type="application\/json" id="vmmi-data">([\s\S]*?)<\/script>/.exec(h);
-  expect(m).not.toBeNull();
-  const text = m![1]!;
+test('the JSON data island parses back, with <, >, &, U+2028/2029 escaped', () => {
+  const text = island(page(), 'vmmi-data');
   expect(text).not.toMatch(/[<>&\u2028\u2029]/);
   const data = JSON.parse(text) as { runs: { source: string }[] };
   expect(data.runs[0]!.source).toBe(EVIL);
@@ -47,27 +70,42 @@ test('the JSON data island parses back to the model, with <, >, &, U+2028/2029 e
 });
 
 test('self-contained: no external URL, no fetchable resource, CSP blocks the network', () => {
-  const h = page();
+  const h = expanded(page());
   expect(h).toContain("default-src 'none'");
   const urls = h.match(/(?:src|href)\s*=\s*"(?!#)[^"]*"/g) ?? [];
   expect(urls).toEqual([]);
-  expect(h.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '')).not.toMatch(/https?:\/\//);
+  // the SVG namespace is a name, not a resource (also inside the JSON-escaped lazy markup)
+  expect(h.replace(/xmlns=\\*"http:\/\/www\.w3\.org\/2000\/svg\\*"/g, '')).not.toMatch(/https?:\/\//);
 });
 
-test('sections: summary, timeline lanes with rate plot, decomposition, trends with a flagged change point', () => {
+test('gzip packing: the chunks decode to the same markup as plain packing', () => {
+  const m = model();
+  expect(expanded(renderHtml(m, { compress: gzipBase64 }))).toContain('class="chart timeline zoomed"');
+  const gz = lazyParts(renderHtml(m, { compress: gzipBase64 }));
+  expect(gz).toEqual(lazyParts(renderHtml(m)));
+  expect(gz).toHaveLength(3);
+});
+
+test('sections: scenario summary, attempts, drill-down with zoomable timeline, decomposition, trends', () => {
   const h = page();
-  expect(h).toContain('<table class="summary">');
-  expect(h.match(/<svg class="chart timeline"/g)).toHaveLength(2);
+  expect(h).toContain('<table class="scenarios">');
+  expect(h.match(/<tr id="attempt-\d+"/g)).toHaveLength(2);
+  // the page itself carries no timeline: drill-downs are drawn on demand
+  expect(h).not.toContain('<svg class="chart timeline');
+  const x = expanded(h);
+  expect(x.match(/<svg class="chart timeline"/g)).toHaveLength(2);
+  expect(x.match(/<svg class="chart timeline zoomed"/g)).toHaveLength(2);
   for (const lane of ['hypervisor', 'control plane', 'data plane', 'reply rate (pps)'])
-    expect(h).toContain(`>${lane}</text>`);
-  expect(h).toContain('>SUSPENDED</text>');
-  expect(h.match(/<svg class="chart decomposition"/g)).toHaveLength(2);
-  expect(h).toContain('class="chart trend"');
-  expect(h).toMatch(/first run after the shift: night-7 /);
-  expect(h).toContain('unstable: attempt 1 of 2');
+    expect(x).toContain(`>${lane}</text>`);
+  expect(x).toContain('>SUSPENDED</text>');
+  expect(x.match(/<svg class="chart decomposition"/g)).toHaveLength(2);
+  expect(x).toContain('class="chart trend"');
+  expect(h).toMatch(/first run after the shift: <strong>night-7<\/strong>/);
+  expect(x).toContain('unstable: attempt 1 of 2');
   expect(h).toContain('SSH host keys NOT verified for: torA');
-  // errored health overrides the spec's fail
-  expect(h).toContain('(spec reported fail; measurement errored)');
+  expect(x).toContain('(spec reported fail; measurement errored)');
+  expect(x).toContain('what each measures and when to trust it');
+  expect(x).toContain('<strong>loss-derived</strong>: lost packets / offered rate');
 });
 
 test('an empty run list still renders a valid page', () => {
@@ -76,27 +114,19 @@ test('an empty run list still renders a valid page', () => {
   expect(h).toContain('No history yet');
 });
 
-test('memory integrity: a corrupt guest is shown with its first bad page, escaped; ok runs say so', () => {
+test('memory integrity: a corrupt guest is shown with its detail, escaped; ok runs say so', () => {
   const corrupt = {
     ...sampleRecord({ runId: 'c' }),
     verdict: 'fail' as const,
-    memoryIntegrity: {
-      status: 'corrupt' as const,
-      firstBadPage: 77,
-      detail: 'page 77 <found> 0x2',
-      method: 'guest memcheck: 16 MiB',
-    },
+    memoryIntegrity: { status: 'corrupt' as const, firstBadPage: 77, detail: 'page 77 <found> 0x2',
+      method: 'guest memcheck: 16 MiB' },
   };
   const ok = {
     ...sampleRecord({ runId: 'o' }),
-    memoryIntegrity: {
-      status: 'ok' as const,
-      detail: '2 full pass(es) after the move',
-      method: 'guest memcheck: 16 MiB',
-    },
+    memoryIntegrity: { status: 'ok' as const, detail: '2 full pass(es) after the move', method: 'guest memcheck: 16 MiB' },
   };
-  const h = renderHtml(buildReportModel([corrupt, ok], { generatedWall: '2026-11-25T07:00:00.000Z' }));
-  expect(h).toContain('<strong>guest memory corrupt</strong>: page 77 &lt;found&gt; 0x2');
-  expect(h).toContain('guest memory intact: 2 full pass(es) after the move');
+  const h = expanded(renderHtml(buildReportModel([corrupt, ok], { generatedWall: '2026-11-25T07:00:00.000Z' })));
+  expect(h).toContain('guest memory corrupt: page 77 &lt;found&gt; 0x2');
+  expect(h).toContain('guest memory ok: 2 full pass(es) after the move');
   expect(h).not.toContain('<found>');
 });

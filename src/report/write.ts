@@ -1,5 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { ReportError } from '../errors/classes.js';
 import type { ReportModel } from './model.js';
 import { renderEpisodesCsv, renderRunsCsv, renderTimelineCsv } from './render-csv.js';
@@ -46,10 +47,15 @@ async function makeUniqueDir(parent: string, name: string): Promise<string> {
   throw new Error(`no free folder name for ${name} in ${parent}`);
 }
 
+/** gzip (level 9) + base64: what the page's DecompressionStream('gzip') reads back. */
+export function gzipBase64(text: string): string {
+  return gzipSync(Buffer.from(text, 'utf8'), { level: 9 }).toString('base64');
+}
+
 export async function writeReport(model: ReportModel, o: WriteReportOptions): Promise<ReportPaths> {
   const manifest = model.manifest ?? { schema: 'vmmi.run-manifest/1', note: 'no manifest recorded' };
   const contents = {
-    html: renderHtml(model),
+    html: renderHtml(model, { compress: gzipBase64 }),
     runsCsv: renderRunsCsv(model.runs),
     episodesCsv: renderEpisodesCsv(model.runs),
     timelineCsv: renderTimelineCsv(model.runs),
