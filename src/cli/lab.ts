@@ -151,7 +151,11 @@ async function hardwareView(file: string, signal?: AbortSignal): Promise<CheckRe
         hostKey: t.hostKey }, io);
       try {
         const r = await c.exec(['true'], io);
-        if (r.exitCode !== 0) throw new LabError(`\`true\` exited ${r.exitCode ?? r.signal ?? '?'}`);
+        if (r.exitCode !== 0) {
+          const how = r.exitCode !== undefined ? `exited ${r.exitCode}` : r.signal !== undefined
+            ? `ended by signal ${r.signal}` : 'ended without an exit status (channel closed)';
+          throw new LabError(`\`true\` ${how}${r.stderr.trim() === '' ? '' : `: ${r.stderr.trim().slice(0, 300)}`}`);
+        }
         return 'true ran';
       } finally {
         c.close();
