@@ -63,19 +63,26 @@ export function bgpdConf(b: BgpdInput): string {
   return `${L.join('\n')}\n`;
 }
 
+/** Where a hypervisor's libvirtd sees its PKI directory (its etc/ is bound over /etc/libvirt; lab-pki.ts). */
+export const HV_PKI_PATH = '/etc/libvirt/pki';
+
 /**
- * libvirtd.conf of one lab hypervisor: TCP without auth, reachable from lab namespaces only.
+ * libvirtd.conf of one lab hypervisor: TLS only, the client certificate (signed by the lab's CA,
+ * lab-pki.ts) is the credential; no plain TCP listener. The certificate files are the host's etc/pki,
+ * which is /etc/libvirt/pki inside the daemon's mount namespace (`pkiPath`).
  *
  * It listens on every IPv4 address of its own namespace (0.0.0.0 there): the lab address on br0, which
  * peers use as the migration destination (migrationUri), and the management address on mgmt0, which
- * the controller uses in the hardware view (hardware.yaml: `qemu+tcp://<management address>/system`).
+ * the controller uses in the hardware view (hardware.yaml: `qemu+tls://<management address>/system`).
  * The namespace has no other interface. Routing the lab addresses from the root namespace instead was
  * ruled out: two labs (prefixes) on one machine use the same lab addresses, only their management
  * /30s differ, and the root namespace would need forwarding and routes into the lab's data plane.
  */
-export function libvirtdConf(hostUuid: string): string {
+export function libvirtdConf(hostUuid: string, pkiPath = HV_PKI_PATH): string {
   return [
-    'listen_tls = 0', 'listen_tcp = 1', 'listen_addr = "0.0.0.0"', 'auth_tcp = "none"', 'auth_unix_rw = "none"',
+    'listen_tls = 1', 'listen_tcp = 0', 'listen_addr = "0.0.0.0"', 'auth_tls = "none"',
+    `ca_file = "${pkiPath}/cacert.pem"`, `cert_file = "${pkiPath}/servercert.pem"`,
+    `key_file = "${pkiPath}/serverkey.pem"`, 'tls_no_verify_certificate = 0', 'auth_unix_rw = "none"',
     `host_uuid = "${hostUuid}"`, 'log_level = 3', 'log_outputs = "3:file:/var/log/libvirt/libvirtd.log"', '',
   ].join('\n');
 }

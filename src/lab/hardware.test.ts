@@ -48,13 +48,16 @@ test('the text is the document: read back with yaml it equals what the generator
   expect(parse(text, { strict: true, uniqueKeys: true })).toEqual(hardwareTestbed(lab, plan));
 });
 
-test('hypervisors: libvirt over TCP at the management address; migration still over the lab network', () => {
+test('hypervisors: libvirt over TLS at the management address with the lab CA\'s client identity; migration over the lab network', () => {
+  const mig = (a: string) => `qemu+tls://${a}/system?pkipath=/etc/libvirt/pki`;
+  const uri = (a: string) => `qemu+tls://${a}/system?pkipath=${dir}/pki/client`;
   expect(hw.hypervisors.map((h) => [h.name, h.site, h.driver, h.uri, h.migrationUri, h.address])).toEqual([
-    ['hv1', 'siteA', 'libvirt-rpc', 'qemu+tcp://198.19.0.26/system', 'qemu+tcp://198.18.10.11/system', '198.18.10.11'],
-    ['hv2', 'siteA', 'libvirt-rpc', 'qemu+tcp://198.19.0.30/system', 'qemu+tcp://198.18.10.12/system', '198.18.10.12'],
-    ['hv3', 'siteB', 'libvirt-rpc', 'qemu+tcp://198.19.0.34/system', 'qemu+tcp://198.18.11.13/system', '198.18.11.13'],
+    ['hv1', 'siteA', 'libvirt-rpc', uri('198.19.0.26'), mig('198.18.10.11'), '198.18.10.11'],
+    ['hv2', 'siteA', 'libvirt-rpc', uri('198.19.0.30'), mig('198.18.10.12'), '198.18.10.12'],
+    ['hv3', 'siteB', 'libvirt-rpc', uri('198.19.0.34'), mig('198.18.11.13'), '198.18.11.13'],
   ]);
   expect(hw.hypervisors.map((h) => h.migrationUri)).toEqual(lab.hypervisors.map((h) => h.migrationUri));
+  expect(text).not.toContain('qemu+tcp');
 });
 
 test('switches as in the lab: NETCONF and CLI on their management addresses, the lab key, known_hosts pinned', () => {

@@ -2,13 +2,15 @@ import { LabError } from '../errors/classes.js';
 import { defined } from '../model/defined.js';
 import type { Credentials, HostKeyPolicy, Link, Testbed, TrafficHost } from '../model/testbed.js';
 import { splitCidr } from './addr.js';
+import { controllerPkiDir } from './lab-pki-paths.js';
 import { HV_BRIDGE, keysDir, knownHostsFile, type LabPlan, type MgmtHostPlan } from './topology.js';
 import { toYamlText, type YamlValue } from './yaml-text.js';
 
 /**
  * The emulated lab described as hardware: `<lab dir>/hardware.yaml`, written by `vmmi lab up`. The same
  * sites, links, subnets, VMs, defaults and thresholds as the lab testbed, with every device reached only
- * the way a physical lab's devices are: libvirt over TCP at each hypervisor's management address, NETCONF
+ * the way a physical lab's devices are: libvirt over TLS (the lab CA's client certificate) at each
+ * hypervisor's management address, NETCONF
  * and SSH at the switches' management addresses, SSH at the traffic hosts' management addresses, host
  * keys pinned by the lab's known_hosts. No `lab:` section and no namespaces: vmmi runs on it as on a
  * physical lab. Each hypervisor namespace is also an SSH traffic host, `<hv>-host` (never probed by
@@ -52,12 +54,18 @@ function mgmtOf(plan: LabPlan, name: string, kind: MgmtHostPlan['kind']): MgmtHo
     ?? fail(`${name} has no management address in the lab plan`);
 }
 
+/** The controller's pkipath as a URI parameter value (a path of URI-safe characters, else percent-encoded). */
+function pkiPath(plan: LabPlan): string {
+  return encodeURI(controllerPkiDir(plan)).replace(/[?&#=+]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
 function hypervisorsDoc(tb: Testbed, plan: LabPlan): Doc {
   return Object.fromEntries(tb.hypervisors.map((hv) => [hv.name, {
     site: hv.site,
     address: hv.address,
     driver: 'libvirt-rpc',
-    uri: `qemu+tcp://${mgmtOf(plan, hv.name, 'hypervisor').address}/system`,
+    // TLS with the lab CA's controller certificate (lab-pki.ts); the server's IP SAN holds this address.
+    uri: `qemu+tls://${mgmtOf(plan, hv.name, 'hypervisor').address}/system?pkipath=${pkiPath(plan)}`,
     // Peers still migrate over the lab network: the source daemon dials this, QEMU streams to migration_host.
     migrationUri: hv.migrationUri,
   }]));

@@ -2,19 +2,22 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { IoOptions } from '../util/abort.js';
 import { pollWithProgress } from '../util/abort.js';
 import { LabError } from '../errors/classes.js';
+import { HV_PKI_PATH, ensureLabPki } from './lab-pki.js';
 import { startLibvirtd, stopLibvirtdIn } from './libvirtd.js';
 import { verifiedPid } from './proc.js';
 import { spawnDetached } from '../exec/spawn.js';
-import type { HypervisorPlan, LabPlan } from './topology.js';
+import { runLocal } from '../exec/local.js';
+import { HV_BRIDGE, type HypervisorPlan, type LabPlan } from './topology.js';
 
 /**
  * One libvirtd per hypervisor namespace (libvirtd.ts: private mount + UTS namespaces, own state
  * directories under `<lab dir>/<hv>`, capabilities cache kept across runs). The controller reaches it
- * at `<lab dir>/<hv>/run/libvirt-sock`; hosts migrate to each other over TCP inside the lab.
+ * at `<lab dir>/<hv>/run/libvirt-sock`; hosts migrate to each other over TLS inside the lab, with
+ * certificates of the lab's own CA (lab-pki.ts), and the hardware view reaches them the same way.
  */
 
-/** libvirtd's default TCP port; the testbed's migration URIs (`qemu+tcp://<address>/system`) rely on it. */
-export const LIBVIRT_TCP_PORT = 16509;
+/** libvirtd's default TLS port; the testbed's migration URIs (`qemu+tls://<address>/system`) rely on it. */
+export const LIBVIRT_TLS_PORT = 16514;
 
 export const hvSocket = (hv: HypervisorPlan): string => `${hv.dir}/run/libvirt-sock`;
 export const hvUnixUri = (hv: HypervisorPlan): string => `qemu+unix:///system?socket=${hvSocket(hv)}`;
@@ -42,14 +45,39 @@ export async function libvirtdPid(hv: HypervisorPlan): Promise<number | undefine
   return verifiedPid(`${hv.dir}/run/libvirtd.pid`, ['libvirtd']);
 }
 
+/**
+ * Pins the MAC of a hypervisor's bridge to the one it has now (its uplink's). A bridge without an
+ * address of its own takes the lowest MAC among its ports, and the tap libvirt adds for a guest
+ * carries fe:54:… from the guest's MAC: when the uplink's random MAC sorts above that, the bridge
+ * takes the tap's MAC, which is also the guest tap's MAC on the source host, whose bridge then drops
+ * every frame from this host as its own (migration's control connection stalls until keepalive
+ * gives up). An address set explicitly is kept whatever ports join.
+ */
+async function pinBridgeMac(hv: HypervisorPlan, opts: IoOptions): Promise<void> {
+  const io = { timeoutMs: 10_000, ...opts };
+  const shown = await runLocal(['ip', '-n', hv.ns, '-j', 'link', 'show', 'dev', HV_BRIDGE], io);
+  const mac = (JSON.parse(shown.failed ? '[]' : shown.stdout) as { address?: string }[])[0]?.address;
+  const set = mac === undefined ? undefined
+    : await runLocal(['ip', '-n', hv.ns, 'link', 'set', 'dev', HV_BRIDGE, 'address', mac], io);
+  if (set === undefined || set.failed) {
+    throw new LabError(`cannot pin the MAC of ${HV_BRIDGE}: ${(set ?? shown).stderr.trim() || 'no address'}`, {
+      device: hv.name, operation: 'start hypervisor',
+    });
+  }
+}
+
 /** Starts the daemons not running (in parallel); returns the names of those started. */
 export async function ensureHypervisors(plan: LabPlan, opts: IoOptions = {}): Promise<string[]> {
   const started: string[] = [];
+  await ensureLabPki(plan, opts);
+  const tls = { port: LIBVIRT_TLS_PORT, caFile: `${HV_PKI_PATH}/cacert.pem`, certFile: `${HV_PKI_PATH}/servercert.pem`,
+    keyFile: `${HV_PKI_PATH}/serverkey.pem` };
   await Promise.all(plan.hypervisors.map(async (hv) => {
     if ((await libvirtdPid(hv)) !== undefined) return;
+    await pinBridgeMac(hv, opts);
     try {
       await startLibvirtd({
-        dir: hv.dir, netns: hv.ns, hostname: hv.name, listenAddr: hv.address, tcpPort: LIBVIRT_TCP_PORT,
+        dir: hv.dir, netns: hv.ns, hostname: hv.name, listenAddr: hv.address, tls,
         hostUuid: hv.hostUuid, migrationAddress: hv.address, driver: 'qemu', timeoutMs: opts.timeoutMs ?? 20_000,
         libvirtdConf: hv.files['libvirtd.conf'], qemuConf: hv.files['qemu.conf'],
         ...(opts.signal ? { signal: opts.signal } : {}),

@@ -1,14 +1,15 @@
 import { LabError } from '../errors/classes.js';
 import { runLocal } from '../exec/local.js';
 import type { IoOptions } from '../util/abort.js';
-import { LIBVIRT_TCP_PORT } from './hypervisors.js';
+import { LIBVIRT_TLS_PORT } from './hypervisors.js';
 import type { LabPlan } from './topology.js';
 
 /**
- * The lab's libvirtds take TCP without authentication (auth_tcp none): harmless while only lab
- * namespaces reached them, but through the management veths (the hardware view) any local user of the
- * controller's namespace could then start QEMU as root. An nftables table in the root namespace lets
- * only root's sockets open connections to the hypervisors' libvirt port on their management addresses.
+ * Defence in depth for the lab's libvirt TLS port: the libvirtds already refuse a connection without a
+ * client certificate of the lab's CA (lab-pki.ts), and that CA's keys are root's (mode 0600), but through
+ * the management veths (the hardware view) any local user of the controller's namespace could still
+ * open connections and spend the daemons' handshakes. An nftables table in the root namespace lets only
+ * root's sockets open connections to the hypervisors' libvirt port on their management addresses.
  * Root's own sessions, and migrations between hypervisors (inside the lab, never through the root
  * namespace), are untouched. One table per lab (prefix), removed by `lab down` and `lab doctor`.
  */
@@ -23,7 +24,7 @@ export function guardRuleset(plan: LabPlan): string {
   const L = [`table inet ${t}`, `delete table inet ${t}`, `table inet ${t} {`, '  chain output {',
     '    type filter hook output priority 0; policy accept;'];
   if (addrs.length > 0) {
-    L.push(`    ip daddr { ${addrs.join(', ')} } tcp dport ${LIBVIRT_TCP_PORT} meta skuid != 0 counter reject with tcp reset`);
+    L.push(`    ip daddr { ${addrs.join(', ')} } tcp dport ${LIBVIRT_TLS_PORT} meta skuid != 0 counter reject with tcp reset`);
   }
   L.push('  }', '}', '');
   return L.join('\n');

@@ -151,7 +151,11 @@ test('hypervisors get distinct host UUIDs and migration addresses; the domain is
   const hv3 = p.hypervisors.find((h) => h.name === 'hv3');
   // libvirtd listens on the lab address (peers migrate to it) and the management address (controller).
   expect(hv3?.files['libvirtd.conf']).toContain('listen_addr = "0.0.0.0"');
-  expect(hv3?.files['libvirtd.conf']).toContain('listen_tcp = 1');
+  // TLS only: no plain TCP listener, no auth_tcp; the certificate files are the host's etc/pki.
+  expect(hv3?.files['libvirtd.conf']).toContain('listen_tls = 1\nlisten_tcp = 0\n');
+  expect(hv3?.files['libvirtd.conf']).not.toContain('auth_tcp');
+  expect(hv3?.files['libvirtd.conf']).toContain('ca_file = "/etc/libvirt/pki/cacert.pem"');
+  expect(hv3?.files['libvirtd.conf']).toContain('tls_no_verify_certificate = 0');
   expect(hv3?.files['qemu.conf']).toContain('migration_address = "198.18.11.13"');
   expect(hv3?.files['qemu.conf']).toContain('migration_host = "198.18.11.13"');
   // QEMU runs as the unprivileged libvirt-qemu user, not root.

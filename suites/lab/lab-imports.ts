@@ -12,6 +12,7 @@ export { udpEcho } from '../../src/lab/health.js';
 export { setWan, wanState } from '../../src/lab/wan.js';
 export { hvUnixUri } from '../../src/lab/hypervisors.js';
 export { openHypervisorDriver } from '../../src/drivers/hypervisor/registry.js';
+export { LibvirtRpcDriver } from '../../src/drivers/hypervisor/libvirt-rpc.js';
 export { openSwitchDriver } from '../../src/drivers/switch/registry.js';
 export { hasHostRoutes } from '../../src/drivers/switch/types.js';
 export { runLocal } from '../../src/exec/local.js';

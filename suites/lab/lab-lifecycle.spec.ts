@@ -7,17 +7,21 @@
  * and restored; `down` leaving no namespace, process, mount or link of the run. And the lab as
  * hardware: hardware.yaml loads without a lab section, every SSH host in it runs commands with its host
  * key pinned, a switch's exec session is a Linux shell and its login vtysh, every hypervisor answers over
- * libvirt TCP from the root namespace, and vm1 migrates through those drivers over the lab network.
+ * libvirt TLS from the root namespace, and vm1 migrates through those drivers over the lab network. And
+ * least privilege: libvirt TLS refuses clients without a certificate of the lab's CA, and the lab's
+ * QEMU runs as libvirt-qemu.
  * Prefix `vmmit` and management addresses 198.19.1.x, so a user's `vmmi` lab is never touched.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { test, expect } from '@playwright/test';
 import {
-  findLeftovers, hasHostRoutes, isAlive, isClean, loadTestbed, openHypervisorDriver, openSwitchDriver, pidsInNetns,
+  findLeftovers, hasHostRoutes, isAlive, isClean, LibvirtRpcDriver, loadTestbed, openHypervisorDriver, openSwitchDriver,
+  pidsInNetns,
   planLab, runLocal, setWan, sshConnect, udpEcho, type LabPlan, type Testbed,
 } from './lab-imports.js';
 
@@ -89,10 +93,15 @@ test('a SIGKILLed up leaves debris that doctor finds and removes', async () => {
 test('up from nothing passes the health gate; a concurrent up is refused with LAB_BUSY', async () => {
   // Two `up`s started together: whichever takes the lock first builds the lab (~20 s or more), the
   // other must be refused at once instead of sharing a half-built lab.
-  const [a, b] = await Promise.all([vmmi(['up']).done, vmmi(['up']).done]);
+  const [a, b] = await Promise.all([vmmi(['up', '--verbose']).done, vmmi(['up', '--verbose']).done]);
   const [won, lost] = a.code === 0 ? [a, b] : [b, a];
   expect(won.code, `${a.out}\n${a.err}\n${b.out}\n${b.err}`).toBe(0);
   expect(won.out).toMatch(/ok {2}health gate .* checks passed/);
+  // --verbose: every switch agent's bring-up phases, each within its deadline (else the gate had failed).
+  for (const sw of tb.switches) {
+    expect(won.out).toMatch(new RegExp(`agent ${sw.name} +loaded \\d+\\.\\d\\d, ssh \\+\\d+\\.\\d\\d, hello \\+[\\d.]+, ` +
+      'subscribed \\+[\\d.]+, get-config \\+[\\d.]+, reconciled \\+[\\d.]+ s'));
+  }
   // Exit 3: the lab is held by another run, an infrastructure condition (docs/cli.md), not a failed check.
   expect(lost.code, lost.out).toBe(3);
   expect(lost.err).toMatch(/lab "vmmit" is busy: `lab up` is running as PID \d+/);
@@ -197,13 +206,13 @@ test('a switch runs exec sessions in a Linux shell and gives a login the vtysh p
   }
 });
 
-test('every hypervisor answers over libvirt TCP from the root namespace; vm1 migrates through those drivers', async () => {
+test('every hypervisor answers over libvirt TLS from the root namespace; vm1 migrates through those drivers', async () => {
   const { hw } = await hardwareTestbed();
   const lab = new Map(tb.hypervisors.map((h) => [h.name, h]));
-  // libvirt TCP has no authentication: from the root namespace only root's sockets may reach it.
+  // Defence in depth besides the client certificate: from the root namespace only root's sockets reach it.
   const connect = (as: string[], uri: string) => {
-    const [, host] = /^qemu\+tcp:\/\/([\d.]+)\//.exec(uri) ?? [];
-    return runLocal([...as, 'bash', '-c', 'exec 3<>"/dev/tcp/$1/16509"', 'bash', host ?? '?'], { timeoutMs: 10_000 });
+    const [, host] = /^qemu\+tls:\/\/([\d.]+)\//.exec(uri) ?? [];
+    return runLocal([...as, 'bash', '-c', 'exec 3<>"/dev/tcp/$1/16514"', 'bash', host ?? '?'], { timeoutMs: 10_000 });
   };
   for (const h of hw.hypervisors) {
     expect((await connect([], h.uri)).exitCode, `root → ${h.uri}`).toBe(0);
@@ -212,7 +221,8 @@ test('every hypervisor answers over libvirt TCP from the root namespace; vm1 mig
     expect(nobody.stderr).toContain('Connection refused');
   }
   const drivers = new Map(await Promise.all(hw.hypervisors.map(async (h) => {
-    expect(h.uri, h.name).toMatch(/^qemu\+tcp:\/\/198\.19\.1\.\d+\/system$/);
+    expect(h.uri, h.name).toBe(`qemu+tls://${/^qemu\+tls:\/\/(198\.19\.1\.\d+)\//.exec(h.uri)?.[1] ?? '?'}/system?pkipath=${DIR}/pki/client`);
+    expect(h.migrationUri, h.name).toMatch(/^qemu\+tls:\/\/198\.18\.\d+\.\d+\/system\?pkipath=\/etc\/libvirt\/pki$/);
     expect(h.migrationUri, h.name).toBe(lab.get(h.name)?.migrationUri);
     return [h.name, await openHypervisorDriver(h.driver, h)] as const;
   })));
@@ -234,6 +244,71 @@ test('every hypervisor answers over libvirt TCP from the root namespace; vm1 mig
     await reflectorAnswers('hv1 (hardware drivers)');
   } finally {
     await Promise.allSettled([...drivers.values()].map((d) => d.close()));
+  }
+});
+
+/** TLS to `host`:16514 with the lab CA trusted and no client certificate: what the daemon sends, and how it ends. */
+function tlsWithoutCertificate(host: string, ca: Buffer): Promise<{ bytes: number[]; ended: string }> {
+  return new Promise((resolve) => {
+    const bytes: number[] = [];
+    const s = tlsConnect({ host, port: 16514, ca, timeout: 10_000 });
+    const done = (ended: string) => (s.destroy(), resolve({ bytes, ended }));
+    s.on('data', (d: Buffer) => bytes.push(...d));
+    s.on('timeout', () => done('timeout'));
+    s.on('error', (e: NodeJS.ErrnoException) => done(`error ${e.code ?? e.message}`));
+    s.on('close', () => done('closed'));
+  });
+}
+
+test('libvirt TLS refuses a client without a certificate of the lab CA; the lab CA\'s client certificate is accepted', async () => {
+  const { hw } = await hardwareTestbed();
+  const ca = await readFile(`${DIR}/pki/client/cacert.pem`);
+  const foreign = mkdtempSync(join(tmpdir(), 'vmmit-foreign-pki-'));
+  const ssl = async (args: string[]) => expect((await runLocal(['openssl', ...args], { timeoutMs: 15_000 })).exitCode).toBe(0);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  try {
+    // A client identity from another CA (same names, same layout): the daemons must not take it.
+    await ssl(['req', '-x509', ...ec, '-keyout', `${foreign}/cakey.pem`, '-out', `${foreign}/cacert.pem`, '-days', '1',
+      '-subj', '/CN=foreign CA', '-addext', 'basicConstraints=critical,CA:TRUE']);
+    await ssl(['req', '-x509', ...ec, '-keyout', `${foreign}/clientkey.pem`, '-out', `${foreign}/clientcert.pem`,
+      '-days', '1', '-subj', '/CN=vmmi controller', '-CA', `${foreign}/cacert.pem`, '-CAkey', `${foreign}/cakey.pem`,
+      '-addext', 'basicConstraints=critical,CA:FALSE', '-addext', 'extendedKeyUsage=clientAuth',
+      '-addext', 'keyUsage=critical,digitalSignature,keyEncipherment']);
+    await writeFile(`${foreign}/cacert.pem`, ca); // trust the lab's server certificates: only the client identity differs
+    for (const h of hw.hypervisors) {
+      const host = /^qemu\+tls:\/\/([\d.]+)\//.exec(h.uri)?.[1] ?? '?';
+      // libvirt's acceptance byte (1) never comes: the daemon ends the session instead.
+      const bare = await tlsWithoutCertificate(host, ca);
+      expect(bare.bytes, `${h.name} without a certificate`).not.toContain(1);
+      expect(bare.ended, h.name).not.toBe('timeout');
+      const refused = await LibvirtRpcDriver.connect(h.uri.replace(`${DIR}/pki/client`, foreign), { timeoutMs: 10_000 })
+        .then(async (d) => (await d.close(), 'connected'), (e: unknown) => e);
+      expect(refused, `${h.name} with a foreign CA's certificate`).toMatchObject({ code: 'CONNECTION' });
+      const ok = await LibvirtRpcDriver.connect(h.uri, { timeoutMs: 10_000 });
+      await ok.close();
+    }
+  } finally {
+    rmSync(foreign, { recursive: true, force: true });
+  }
+});
+
+test('the lab\'s QEMU runs as libvirt-qemu, not root, at autogroup nice -10', async () => {
+  const uid = Number((await runLocal(['id', '-u', 'libvirt-qemu'])).stdout.trim());
+  expect(uid).toBeGreaterThan(0);
+  const pids: number[] = [];
+  for (const h of tb.hypervisors) {
+    const dir = `${DIR}/${h.name}/run/qemu`;
+    for (const f of existsSync(dir) ? readdirSync(dir).filter((x) => x.endsWith('.pid')) : []) {
+      pids.push(Number((await readFile(`${dir}/${f}`, 'utf8')).trim()));
+    }
+  }
+  expect(pids.length, 'a running lab guest').toBeGreaterThan(0);
+  for (const pid of pids) {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    // Real, effective, saved and file-system uid all libvirt-qemu; no capabilities left.
+    expect(/^Uid:\s+(.*)$/m.exec(status)?.[1]?.split(/\s+/).map(Number)).toEqual([uid, uid, uid, uid]);
+    expect(/^CapEff:\s+(\w+)$/m.exec(status)?.[1]).toBe('0000000000000000');
+    await expect.poll(async () => readFile(`/proc/${pid}/autogroup`, 'utf8'), { timeout: 5_000 }).toMatch(/nice -10$/m);
   }
 });
 
