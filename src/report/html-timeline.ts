@@ -1,7 +1,7 @@
 import { TIMELINE_SOURCES, type RunRecord, type TimelineEvent, type TimelineSource } from './record.js';
 import { html, join, type Raw } from './html-escape.js';
 import {
-  EMPTY, color, ms, niceDomain, polyline, px, scale, svg, timeLabel, xAxis, yAxis, type Scale,
+  EMPTY, color, ms, niceDomain, px, scale, svg, timeLabel, xAxis, yAxis, type Scale,
 } from './html-svg.js';
 
 /**
@@ -132,6 +132,25 @@ export function outageWindow(r: RunRecord): [number, number] | undefined {
   return [t0 - pad, t1 + pad];
 }
 
+/**
+ * An SVG path through the points in whole pixels with relative steps (`M118 200l1 0 1-3…`): the same shape
+ * as a polyline at the screen's resolution, in a form that repeats and so compresses well.
+ */
+export function relativePath(points: readonly (readonly [number, number])[]): string {
+  let out = '';
+  let x = 0;
+  let y = 0;
+  points.forEach(([px0, py0], i) => {
+    const nx = Math.round(px0);
+    const ny = Math.round(py0);
+    if (i === 0) out += `M${nx} ${ny}l`;
+    else if (nx !== x || ny !== y) out += `${nx - x}${ny - y < 0 ? '' : ' '}${ny - y} `;
+    x = nx;
+    y = ny;
+  });
+  return out.endsWith('l') ? out.slice(0, -1) : out.trimEnd();
+}
+
 /** At most two points (min and max) per pixel column inside the domain: the plot keeps every dip. */
 export function thinSeries(samples: readonly { tMs: number; pps: number }[], xs: Scale): [number, number][] {
   const out: [number, number][] = [];
@@ -166,7 +185,7 @@ function ratePlot(r: RunRecord, xs: Scale, top: number): Raw {
   const ys: Scale = { d0: 0, d1: ymax, r0: top + RATE_H, r1: top + 8 };
   const lines = r.rates.map((s, i) => {
     const pts = thinSeries(s.samples, xs).map(([t, v]): [number, number] => [scale(xs, t), scale(ys, v)]);
-    return html`<g><title>${`reply rate · ${s.flow}`}</title>${polyline(pts, color(i))}</g>`;
+    return html`<g><title>${`reply rate · ${s.flow}`}</title><path class="line" fill="none" stroke="${color(i)}" d="${relativePath(pts)}"/></g>`;
   });
   let lx = LEFT + 8;
   let ly = top + RATE_H + 24;
