@@ -3,13 +3,13 @@
  * OpenSSH sshd whose `netconf` subsystem relays to netconfd's unix socket. Used by the integration
  * tests and by the emulated lab; the API below is stable.
  *
- * Layout under `dir` (absolute): sshd_config, startup-cfg.xml, data/, ncxserver.sock, netconfd.log,
- * sshd.log, sshd.pid, netconfd.pid. Needs root (mount namespace for NOSIL, sshd privsep).
+ * Layout under `dir` (absolute, made root-only: 0700): sshd_config, startup-cfg.xml, data/, ncxserver.sock,
+ * netconfd.log, sshd.log, sshd.pid, netconfd.pid. Needs root (mount namespace for NOSIL, sshd privsep).
  * Gotchas handled: yuma-home/data must exist; `--port` must equal the sshd port; the subsystem takes
  * `--ncxserver-sockname=<port>@<path>`; `sshd -f` must be absolute; /run/sshd must exist;
  * iana-if-type is loaded explicitly (no SIL); `--target=candidate`.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { isAbsolute, join } from 'node:path';
 import { LabError } from '../errors/classes.js';
@@ -95,6 +95,10 @@ export async function startNetconfSwitch(o: NetconfSwitchOptions): Promise<Netco
   const sock = join(o.dir, 'ncxserver.sock');
   const empty = join(o.dir, 'nosil');
   await mkdir(join(o.dir, 'data'), { recursive: true });
+  // netconfd's socket is created 0666, and netconfd believes the user name its client (normally
+  // netconf-subsystem under sshd) writes in the ncx-connect message: any local user who reached the
+  // socket could claim root. Only root may enter the switch's directory, so only root reaches it.
+  await chmod(o.dir, 0o700);
   await mkdir(empty, { recursive: true });
   await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
   await rm(sock, { force: true });
