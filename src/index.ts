@@ -33,7 +33,10 @@ export { migrateVm, locateVm, type MigrateContext } from './harness/migrate.js';
 export type { NetworkDevice, FlowMeasurement } from './migration/types.js';
 export { toRunRecords } from './harness/run-record.js';
 export { setLabWan, type WanSettings, type WanState } from './harness/lab-control.js';
-export { metricOf, effectiveVerdict, type RunRecord, type Metric, type MetricName } from './report/model.js';
+export {
+  metricOf, effectiveVerdict, buildReportModel, parseRunRecord, type RunRecord, type Metric, type MetricName,
+} from './report/model.js';
+export { writeReport } from './report/write.js';
 export { VmmiError, isVmmiError } from './errors/vmmi-error.js';
 export type { ErrorCode } from './errors/codes.js';
 export { summarizeFlow, type FlowResult } from './measure/summarize.js';

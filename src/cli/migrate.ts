@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { migrateVm } from '../harness/migrate.js';
 import type { MigrateContext } from '../harness/migrate.js';
 import { loadTestbed } from '../inventory/load.js';
@@ -5,6 +6,7 @@ import { formatResult } from '../migration/format.js';
 import type { Testbed } from '../model/testbed.js';
 import type { Command } from './command.js';
 import { EXIT } from './exit-codes.js';
+import { HistoryStore } from '../report/history.js';
 import { migrateJson } from './migrate-json.js';
 import { checkMoveNames, parseMoveArgs } from './move-args.js';
 import { MIGRATE } from './specs.js';
@@ -51,6 +53,15 @@ export function createMigrateCommand(openTestbed: TestbedOpener): Command {
         } else {
           console.log(formatResult(result));
           console.log(`timeline: ${out.timelineFile}`);
+        }
+        if (move.history !== undefined) {
+          const store = HistoryStore.open(resolve(move.history));
+          try {
+            for (const rec of out.allRecords) store.append(rec, out.runId);
+          } finally {
+            store.close();
+          }
+          console.error(`vmmi migrate: ${out.allRecords.length} record(s) appended to ${resolve(move.history)}`);
         }
         if (result.health.health === 'errored' || result.health.infrastructure) return EXIT.errored;
         return result.verdict === 'migrated' ? EXIT.ok : EXIT.failed;

@@ -29,6 +29,8 @@ export interface MoveArgs {
   readonly families?: Family[];
   readonly testbed: TestbedRef;
   readonly json: boolean;
+  /** `vmmi migrate --history FILE`: append the run records to this history file. */
+  readonly history?: string;
 }
 
 export function parseMoveArgs(args: readonly string[], spec: typeof PLAN | typeof MIGRATE): MoveArgs | undefined {
@@ -45,7 +47,7 @@ export function parseMoveArgs(args: readonly string[], spec: typeof PLAN | typeo
   const families = parseFamilies(values.family);
   return {
     vm, to: values.to, testbed: resolveTestbed(values.testbed), json: values.json === true,
-    ...defined({ from: values.from, strategy, families }),
+    ...defined({ from: values.from, strategy, families, history: 'history' in values ? (values.history as string | undefined) : undefined }),
   };
 }
 

@@ -90,7 +90,12 @@ export const PLAN = {
 } as const satisfies ArgSpec;
 
 export const MIGRATE = {
-  name: 'vmmi migrate', usage: moveUsage('migrate'), options: MOVE_OPTIONS, positionals: ['VM'],
+  name: 'vmmi migrate', usage: `${moveUsage('migrate')} [--history FILE]`, positionals: ['VM'],
+  options: {
+    ...MOVE_OPTIONS,
+    history: { type: 'string', valueName: 'FILE', description: 'append the run records to this history file '
+      + '(render them with vmmi report --history FILE)' },
+  },
   summary: 'live-migrate a VM with all observers and print timeline, decomposition and metrics',
   json: '{ verdict, health, vm, source, destination, strategy, runId, families: { "4": { gap_tx_ms: '
     + '{ value, unit, method, resolutionMs, clock, flow } , ... } }, metrics, flows, timeline, attempts }',

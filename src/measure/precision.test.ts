@@ -12,6 +12,8 @@ test('values print to the digit their resolution supports', () => {
   expect(formatMs(-0.04, 1)).toBe('0 ms ± 1 ms');
   expect(formatMs(513.06, 0.0123)).toBe('513.06 ms ± 0.01 ms');
   expect(formatMs(200.4, null)).toBe('200 ms');
+  expect(formatMs(-0.0746, 0)).toBe('-0.075 ms'); // no stated resolution: never below the µs stamps
+  expect(formatMs(-0.000589, null)).toBe('-0.001 ms');
   expect(roundResolution(0.9999405150828656)).toBe(1);
   expect(roundResolution(12.5)).toBe(10);
   expect(roundResolution(0)).toBe(0);

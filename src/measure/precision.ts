@@ -52,9 +52,15 @@ export function formatPlain(v: number): string {
   return String(Number(v.toFixed(decimals)));
 }
 
-/** A measured time with its ± resolution: `1488 ms ± 1 ms`; without resolution: `1488 ms`. */
+/**
+ * A measured time with its ± resolution: `1488 ms ± 1 ms`. Without a stated resolution: three significant
+ * digits, never finer than the microsecond the controller stamps in (`-0.0746` reads `-0.075 ms`).
+ */
 export function formatMs(v: number, resolutionMs: number | null | undefined): string {
-  if (resolutionMs === null || resolutionMs === undefined || !(resolutionMs > 0)) return `${formatPlain(v)} ms`;
+  if (resolutionMs === null || resolutionMs === undefined || !(resolutionMs > 0)) {
+    const s = formatPlain(v);
+    return `${(s.split('.')[1] ?? '').length > 3 ? formatAtResolution(v, 0.001) : s} ms`;
+  }
   return `${formatAtResolution(v, resolutionMs)} ms ± ${formatResolutionValue(resolutionMs)} ms`;
 }
 

@@ -46,31 +46,45 @@ test('the report renders offline: no console errors, no requests, charts drawn, 
     await page.goto(url, { waitUntil: 'load' });
 
     await expect(page.locator('h1')).toHaveText('generated project report');
-    await expect(page.locator('table.summary tbody tr')).toHaveCount(5);
+    // 4 scenario × strategy × family rows, 5 attempts (one scenario retried)
+    await expect(page.locator('table.scenarios tbody tr')).toHaveCount(4);
+    await expect(page.locator('table.attempts tbody tr.att')).toHaveCount(5);
+    expect(await page.locator('table.scenarios svg.spark').count()).toBeGreaterThan(0);
 
-    // timelines: one per attempt, each with event markers on lanes and a reply-rate line
-    const timelines = page.locator('svg.chart.timeline');
+    // drill-downs are drawn on demand: none before opening, one timeline pair per opened attempt
+    await expect(page.locator('svg.chart.timeline')).toHaveCount(0);
+    for (let i = 0; i < 5; i++) await page.locator(`#attempt-${i + 1} button.open`).click();
+    await expect(page.locator('tr.drill[data-ready="1"]')).toHaveCount(5);
+    const timelines = page.locator('svg.chart.timeline.zoomed');
     await expect(timelines).toHaveCount(5);
     for (const svg of await timelines.all()) {
       const box = await svg.boundingBox();
       expect(box?.width ?? 0).toBeGreaterThan(600);
       expect(box?.height ?? 0).toBeGreaterThan(150);
-      expect(await svg.locator('g.ev').count()).toBeGreaterThanOrEqual(8);
-      expect(await svg.locator('polyline').count()).toBe(2);
+      expect(await svg.locator('g.ev').count()).toBeGreaterThanOrEqual(5);
+      expect(await svg.locator('path.line').count()).toBe(2);
       expect(await svg.locator('rect.episode').count()).toBe(2);
     }
+    // the whole-run view replaces the outage window on demand
+    const first = page.locator('tr.drill').first();
+    await first.locator('button.zoom[data-view="all"]').click();
+    await expect(first.locator('.view-all svg.chart.timeline')).toBeVisible();
+    await expect(first.locator('.view-outage')).toBeHidden();
+    expect(await first.locator('.view-all svg g.ev').count()).toBeGreaterThanOrEqual(8);
     await expect(page.locator('svg.chart.decomposition')).toHaveCount(5);
-    expect(await page.locator('svg.chart.trend').count()).toBeGreaterThan(0);
+    await page.locator('button.trends-open').click();
+    await expect(page.locator('svg.chart.trend').first()).toBeVisible();
     expect(await page.locator('svg.chart.trend g.cp').count()).toBeGreaterThan(0);
     const lineLen = await page.locator('svg.chart.trend polyline').first()
       .evaluate((el) => (el as unknown as { getTotalLength(): number }).getTotalLength());
     expect(lineLen).toBeGreaterThan(50);
 
-    // the hostile device name is text, in the summary, the run header and the manifest
-    expect(await page.getByText(EVIL, { exact: false }).count()).toBeGreaterThanOrEqual(3);
-    await expect(page.locator('table.summary').getByText(`${EVIL} → hv2`)).toBeVisible();
-    expect(await page.locator('script').count()).toBe(1);
-    expect(await page.locator('script').getAttribute('type')).toBe('application/json');
+    // the hostile device name is text, in the drill-down and the manifest
+    expect(await page.getByText(EVIL, { exact: false }).count()).toBeGreaterThanOrEqual(2);
+    await expect(page.locator('tr.drill').getByText(`${EVIL} → hv2`, { exact: false })).toBeVisible();
+    // the one executable script is the page's own (allowed by hash); the others are inert data
+    expect(await page.locator('script:not([type])').count()).toBe(1);
+    expect(await page.locator('script[type="application/json"]').count()).toBe(2);
     const data = await page
       .locator('#vmmi-data')
       .evaluate((el) => JSON.parse(el.textContent ?? 'null') as { runs: { source: string }[] });

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import Database from 'better-sqlite3';
+import { gunzipSync } from 'node:zlib';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -165,15 +166,21 @@ test('manifest.json: version, commit, testbed hash, device versions, parameters'
   expect(m.runner.status).toBe('passed');
 });
 
-test('index.html: summary, escaped hostile name, trend with the change point from history', async () => {
+test('index.html: scenario summary, attempts, escaped hostile name, change point from history', async () => {
   const h = await readFile(join((gen as GeneratedRun).reportDir, 'index.html'), 'utf8');
   expect(h).toContain('<h1>generated project report</h1>');
-  expect(h.match(/<tr class="row-/g)).toHaveLength(5);
+  expect(h.match(/<tr id="attempt-\d+" class="att row-/g)).toHaveLength(5);
   expect(h).not.toContain(EVIL);
   expect(h).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
   expect(h).toContain('same-subnet/l2/ipv4');
-  expect(h).toMatch(/first run after the shift: night-08 /);
-  expect(h).toContain('unstable: attempt 1 of 2');
+  expect(h).toMatch(/first run after the shift: <strong>night-08<\/strong>/);
+  // the drill-downs (with the retried attempt marked unstable) are stored gzip-compressed in the page
+  const lazy = JSON.parse(/<script type="application\/json" id="vmmi-lazy">([\s\S]*?)<\/script>/.exec(h)?.[1] ?? 'null') as
+    { encoding: string; chunks: string[] };
+  expect(lazy.encoding).toBe('gzip');
+  const drills = lazy.chunks.flatMap((c) => JSON.parse(gunzipSync(Buffer.from(c, 'base64')).toString('utf8')) as string[]);
+  expect(drills).toHaveLength(5);
+  expect(drills.join('')).toContain('unstable: attempt 1 of 2');
 });
 
 test('history keeps every attempt plus the seeded nights; vmmi report regenerates from it', async () => {
