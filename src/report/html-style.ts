@@ -77,6 +77,7 @@ table.scenarios col.c-fam { width:44px; } table.scenarios col.c-n { width:40px; 
 table.scenarios col.c-verd { width:10%; } table.scenarios col.c-spark { width:112px; }
 table.scenarios col.c-health { width:8%; }
 table.scenarios td { overflow-wrap:anywhere; } table.scenarios th { font-size:12px; overflow-wrap:normal; }
+table.scenarios td.sparkcell { padding-left:14px; }
 table.scenarios td.num { white-space:normal; }
 table.scenarios th .sub { font-weight:400; color:var(--muted); font-size:11px; }
 td.fig .med { display:block; font-weight:600; } td.fig .p95 { display:block; color:var(--muted); font-size:12px; }
