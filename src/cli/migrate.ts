@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { migrateVm } from '../harness/migrate.js';
 import type { MigrateContext } from '../harness/migrate.js';
@@ -7,6 +8,8 @@ import type { Testbed } from '../model/testbed.js';
 import type { Command } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { HistoryStore } from '../report/history.js';
+import { renderSamplesCsv, type SampleRow } from '../report/render-csv.js';
+import type { MigrationResult } from '../migration/run.js';
 import { migrateJson } from './migrate-json.js';
 import { checkMoveNames, parseMoveArgs } from './move-args.js';
 import { MIGRATE } from './specs.js';
@@ -54,6 +57,7 @@ export function createMigrateCommand(openTestbed: TestbedOpener): Command {
           console.log(formatResult(result));
           console.log(`timeline: ${out.timelineFile}`);
         }
+        if (move.samples !== undefined) await writeSamples(resolve(move.samples), out.runId, result);
         if (move.history !== undefined) {
           const store = HistoryStore.open(resolve(move.history));
           try {
@@ -71,4 +75,19 @@ export function createMigrateCommand(openTestbed: TestbedOpener): Command {
       }
     },
   };
+}
+
+/** samples.csv of a run: every probe packet of every attempt's flows. */
+async function writeSamples(file: string, runId: string, result: MigrationResult): Promise<void> {
+  const rows: SampleRow[] = [];
+  for (const a of result.attempts) {
+    for (const f of a.flows) {
+      for (const x of f.samples ?? []) {
+        rows.push({ runId, attempt: a.attempt, flow: f.spec.name, seq: x.seq, txMs: f.baseMonoMs + x.txMs,
+          rxMs: x.rxMs === undefined ? undefined : f.baseMonoMs + x.rxMs, dupCount: x.dupCount });
+      }
+    }
+  }
+  await writeFile(file, renderSamplesCsv(rows), 'utf8');
+  console.error(`vmmi migrate: ${rows.length} probe packet(s) written to ${file}`);
 }

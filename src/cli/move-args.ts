@@ -31,6 +31,8 @@ export interface MoveArgs {
   readonly json: boolean;
   /** `vmmi migrate --history FILE`: append the run records to this history file. */
   readonly history?: string;
+  /** `vmmi migrate --samples FILE`: write one CSV row per probe packet. */
+  readonly samples?: string;
 }
 
 export function parseMoveArgs(args: readonly string[], spec: typeof PLAN | typeof MIGRATE): MoveArgs | undefined {
@@ -47,7 +49,9 @@ export function parseMoveArgs(args: readonly string[], spec: typeof PLAN | typeo
   const families = parseFamilies(values.family);
   return {
     vm, to: values.to, testbed: resolveTestbed(values.testbed), json: values.json === true,
-    ...defined({ from: values.from, strategy, families, history: 'history' in values ? (values.history as string | undefined) : undefined }),
+    ...defined({ from: values.from, strategy, families,
+      history: 'history' in values ? (values.history as string | undefined) : undefined,
+      samples: 'samples' in values ? (values.samples as string | undefined) : undefined }),
   };
 }
 

@@ -90,11 +90,13 @@ export const PLAN = {
 } as const satisfies ArgSpec;
 
 export const MIGRATE = {
-  name: 'vmmi migrate', usage: `${moveUsage('migrate')} [--history FILE]`, positionals: ['VM'],
+  name: 'vmmi migrate', usage: `${moveUsage('migrate')} [--history FILE] [--samples FILE]`, positionals: ['VM'],
   options: {
     ...MOVE_OPTIONS,
     history: { type: 'string', valueName: 'FILE', description: 'append the run records to this history file '
       + '(render them with vmmi report --history FILE)' },
+    samples: { type: 'string', valueName: 'FILE', description: 'write samples.csv: one row per probe packet '
+      + '(flow, sequence, send and receive time)' },
   },
   summary: 'live-migrate a VM with all observers and print timeline, decomposition and metrics',
   json: '{ verdict, health, vm, source, destination, strategy, runId, families: { "4": { gap_tx_ms: '

@@ -146,7 +146,7 @@ export function createProbeSession(o: ProbeSessionOptions): ProbeSession {
                 : end,
           });
           const session = tcp.get(f.name);
-          out.push({ spec: f, result: full, baseMonoMs: base,
+          out.push({ spec: f, result: full, baseMonoMs: base, samples: got?.samples ?? [],
             ...defined({ failed: res.failure, tcp: session }) });
         }
       }

@@ -4,6 +4,7 @@
  * `migration/` imports them. Every method takes an IoOptions with a deadline and an AbortSignal.
  */
 import type { FlowResult } from '../measure/summarize.js';
+import type { ProbeSample } from '../measure/types.js';
 import type { IoOptions } from '../util/abort.js';
 import type { Stamp } from '../util/stamp.js';
 import type { DeviceOp } from './strategies/types.js';
@@ -174,6 +175,8 @@ export interface EpisodeLike {
 export interface FlowMeasurement {
   readonly spec: FlowSpec;
   readonly result: FlowResult;
+  /** The flow's probe packets (for samples.csv); the executor never reads them. */
+  readonly samples?: readonly ProbeSample[];
   /** Added to the result's times (ms) to put them on the controller's monotonic clock (0: already on it). */
   readonly baseMonoMs: number;
   /** Set when the probe tool failed, was missing or stubbed. */

@@ -3,6 +3,7 @@ import { sampleRecord } from '../../test/fixtures/report/sample-records.js';
 import { METRIC_NAMES } from './record.js';
 import {
   EPISODE_COLUMNS, RUN_COLUMNS, TIMELINE_COLUMNS, renderEpisodesCsv, renderRunsCsv, renderTimelineCsv, safeText,
+  renderSamplesCsv,
 } from './render-csv.js';
 
 /** Minimal RFC 4180 reader for assertions (quoted fields, doubled quotes, \n records). */
@@ -148,4 +149,17 @@ test('runs.csv: memory integrity status and detail with method; empty for record
   expect(rows[0]?.verdict).toBe('fail');
   expect(rows[1]?.memory_integrity).toBe('');
   expect(rows[1]?.memory_integrity_detail).toBe('');
+});
+
+test('samples.csv: one row per probe packet, full precision, lost packets with an empty receive time', () => {
+  const text = renderSamplesCsv([
+    { runId: 'r1', attempt: 1, flow: '=evil', seq: 7, txMs: 1234.567891, rxMs: 1234.987654, dupCount: 0 },
+    { runId: 'r1', attempt: 1, flow: '=evil', seq: 8, txMs: 1235.567891, rxMs: undefined, dupCount: 0 },
+  ]);
+  expect(text.split('\n')).toEqual([
+    'run_id,attempt,flow,seq,tx_ms,rx_ms,duplicates',
+    "r1,1,'=evil,7,1234.567891,1234.987654,0",
+    "r1,1,'=evil,8,1235.567891,,0",
+    '',
+  ]);
 });

@@ -115,3 +115,24 @@ export function renderTimelineCsv(runs: readonly RunRecord[]): string {
   ]));
   return csv(TIMELINE_COLUMNS, rows);
 }
+
+/** One probe packet for samples.csv: flow, sequence, send and receive stamps (controller monotonic, ms). */
+export interface SampleRow {
+  readonly runId: string;
+  readonly attempt: number;
+  readonly flow: string;
+  readonly seq: number;
+  readonly txMs: number;
+  /** undefined: never answered (lost). */
+  readonly rxMs: number | undefined;
+  readonly dupCount: number;
+}
+
+/** samples.csv columns (docs/report-columns.md). */
+export const SAMPLE_COLUMNS = ['run_id', 'attempt', 'flow', 'seq', 'tx_ms', 'rx_ms', 'duplicates'] as const;
+
+/** One row per probe packet, full precision; `rx_ms` is empty for a lost packet. */
+export function renderSamplesCsv(rows: readonly SampleRow[]): string {
+  return csv(SAMPLE_COLUMNS, rows.map((x): Cell[] =>
+    [text(x.runId), x.attempt, text(x.flow), x.seq, x.txMs, x.rxMs ?? '', x.dupCount]));
+}

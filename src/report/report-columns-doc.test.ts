@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { REPORT_METRICS } from '../measure/metric-catalogue.js';
 import { METRIC_NAMES } from './record.js';
-import { EPISODE_COLUMNS, RUN_COLUMNS, TIMELINE_COLUMNS } from './render-csv.js';
+import { EPISODE_COLUMNS, RUN_COLUMNS, SAMPLE_COLUMNS, TIMELINE_COLUMNS } from './render-csv.js';
 
 /** docs/report-columns.md is the published contract: it must list exactly the columns the code writes. */
 
@@ -50,4 +50,5 @@ test('each metric row of the doc gives the unit and meaning the metric catalogue
 test('episodes.csv and timeline.csv columns in the doc match the code', () => {
   expect(tableNames('## episodes.csv')).toEqual([...EPISODE_COLUMNS]);
   expect(tableNames('## timeline.csv')).toEqual([...TIMELINE_COLUMNS]);
+  expect(tableNames('## samples.csv')).toEqual([...SAMPLE_COLUMNS]);
 });
