@@ -298,8 +298,10 @@ test('the lab\'s QEMU runs as libvirt-qemu, not root, at autogroup nice -10', as
   const pids: number[] = [];
   for (const h of tb.hypervisors) {
     const dir = `${DIR}/${h.name}/run/qemu`;
+    // <domain>.pid names a guest's QEMU; driver.pid is libvirtd's own lock, skipped by its comm.
     for (const f of existsSync(dir) ? readdirSync(dir).filter((x) => x.endsWith('.pid')) : []) {
-      pids.push(Number((await readFile(`${dir}/${f}`, 'utf8')).trim()));
+      const pid = Number((await readFile(`${dir}/${f}`, 'utf8')).trim());
+      if ((await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).startsWith('qemu-system')) pids.push(pid);
     }
   }
   expect(pids.length, 'a running lab guest').toBeGreaterThan(0);
