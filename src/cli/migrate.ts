@@ -8,7 +8,8 @@ import type { Testbed } from '../model/testbed.js';
 import type { Command } from './command.js';
 import { EXIT } from './exit-codes.js';
 import { HistoryStore } from '../report/history.js';
-import { renderSamplesCsv, type SampleRow } from '../report/render-csv.js';
+import { renderSamplesCsv } from '../report/render-csv.js';
+import { sampleRows } from '../harness/samples.js';
 import type { MigrationResult } from '../migration/run.js';
 import { migrateJson } from './migrate-json.js';
 import { checkMoveNames, parseMoveArgs } from './move-args.js';
@@ -79,15 +80,7 @@ export function createMigrateCommand(openTestbed: TestbedOpener): Command {
 
 /** samples.csv of a run: every probe packet of every attempt's flows. */
 async function writeSamples(file: string, runId: string, result: MigrationResult): Promise<void> {
-  const rows: SampleRow[] = [];
-  for (const a of result.attempts) {
-    for (const f of a.flows) {
-      for (const x of f.samples ?? []) {
-        rows.push({ runId, attempt: a.attempt, flow: f.spec.name, seq: x.seq, txMs: f.baseMonoMs + x.txMs,
-          rxMs: x.rxMs === undefined ? undefined : f.baseMonoMs + x.rxMs, dupCount: x.dupCount });
-      }
-    }
-  }
+  const rows = sampleRows(runId, result);
   await writeFile(file, renderSamplesCsv(rows), 'utf8');
   console.error(`vmmi migrate: ${rows.length} probe packet(s) written to ${file}`);
 }

@@ -12,7 +12,9 @@ import { readDeviceVersions } from '../harness/versions.js';
 import { loadTestbed } from '../inventory/load.js';
 import type { Testbed } from '../model/testbed.js';
 import { insecureHostKeyConnections } from '../transports/ssh.js';
-import { recordManifestFacts, recordRun } from './attachments.js';
+import { recordManifestFacts, recordRun, recordSamples } from './attachments.js';
+import { SAMPLES_ENV } from './samples-env.js';
+import { sampleRows } from '../harness/samples.js';
 import { locateVm, migrateVm, type MigrateOutcome, type MigrateOverrides, type MigrateRequest,
 } from '../harness/migrate.js';
 
@@ -69,6 +71,8 @@ export async function migrateRecorded(tb: Testbed, o: OpenedTestbed, req: Migrat
     step: (title, body) => base.step(title, body),
   });
   for (const r of out.allRecords) await recordRun(testInfo, r);
+  // set by the reporter's `samples: true` in the runner process; workers inherit it
+  if (process.env[SAMPLES_ENV] === '1') await recordSamples(testInfo, sampleRows(out.runId, out.result));
   return out;
 }
 

@@ -9,6 +9,8 @@ import { buildReportModel } from '../report/model.js';
 import { mergeManifestFacts, type ManifestFacts, type RunManifest, type RunRecord } from '../report/record.js';
 import { writeReport, type ReportPaths } from '../report/write.js';
 import { decodeAttachment } from './attachments.js';
+import { SAMPLES_ENV } from './samples-env.js';
+import type { SampleRow } from '../report/render-csv.js';
 import { collectControllerManifest } from './manifest.js';
 import { defined } from '../model/defined.js';
 
@@ -33,6 +35,8 @@ export interface VmmiReporterOptions {
   readonly title?: string;
   /** Days of history shown in trend charts (default 180). */
   readonly trendDays?: number;
+  /** Write samples.csv (one row per probe packet of every migration; default: env VMMI_REPORT_SAMPLES=1). */
+  readonly samples?: boolean;
 }
 
 /** Options come from a config file: checked once, a TypeError names the option and value. */
@@ -47,6 +51,9 @@ function validateOptions(o: VmmiReporterOptions): void {
   str('historyFile', true);
   str('testbedFile', false);
   str('title', false);
+  if (o.samples !== undefined && typeof o.samples !== 'boolean') {
+    throw new TypeError(`vmmi reporter option samples: expected true or false, got ${JSON.stringify(o.samples)}`);
+  }
   const d = o.trendDays;
   if (d !== undefined && !(typeof d === 'number' && d > 0)) {
     throw new TypeError(`vmmi reporter option trendDays: expected a positive number of days, got ${JSON.stringify(d)}`);
@@ -65,6 +72,8 @@ export default class VmmiReporter implements Reporter {
   private readonly historyFile: string | null;
   private readonly entries = new Map<string, Entry[]>();
   private readonly facts: ManifestFacts[] = [];
+  private readonly samples: SampleRow[] = [];
+  private readonly samplesWanted: boolean;
   private readonly errors: string[] = [];
   private readonly runsPerTest = new Map<string, number>();
   private readonly suiteId = `${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
@@ -74,6 +83,10 @@ export default class VmmiReporter implements Reporter {
 
   constructor(private readonly options: VmmiReporterOptions = {}) {
     validateOptions(options);
+    // the migrate fixture runs in the workers, which inherit this process's environment
+    // (VMMI_REPORT_SAMPLES=1 asks for samples where the options cannot be given: `vmmi run`)
+    this.samplesWanted = options.samples ?? process.env[SAMPLES_ENV] === '1';
+    if (this.samplesWanted) process.env[SAMPLES_ENV] = '1';
     this.outputDir = resolve(options.outputDir ?? process.env.VMMI_REPORT_DIR ?? 'reports');
     this.historyFile = options.historyFile === null ? null
       : resolve(options.historyFile ?? resolve(this.outputDir, 'history.sqlite'));
@@ -114,6 +127,7 @@ export default class VmmiReporter implements Reporter {
       const key = `${test.id}#${result.retry}`;
       for (const d of decoded) {
         if (d.kind === 'manifest') this.facts.push(d.facts);
+        if (d.kind === 'samples') this.samples.push(...d.rows);
         if (d.kind !== 'run') continue;
         const list = this.entries.get(key) ?? [];
         list.push({ testId: test.id, retry: result.retry, record: d.record });
@@ -147,7 +161,8 @@ export default class VmmiReporter implements Reporter {
         generatedWall: new Date().toISOString(), manifest, history: history.records,
         ...defined({ title: this.options.title }),
       });
-      const paths = await writeReport(model, { outDir: this.outputDir, now: new Date() });
+      const paths = await writeReport(model, { outDir: this.outputDir, now: new Date(),
+        ...(this.samplesWanted ? { samples: this.samples } : {}) });
       this.announce(paths, records.length);
     } catch (e) {
       this.fail(`onEnd: ${e instanceof Error ? e.message : String(e)}`);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ReportError } from '../errors/classes.js';
 import type { ReportModel } from './model.js';
-import { renderEpisodesCsv, renderRunsCsv, renderTimelineCsv } from './render-csv.js';
+import { renderEpisodesCsv, renderRunsCsv, renderSamplesCsv, renderTimelineCsv, type SampleRow } from './render-csv.js';
 import { renderHtml } from './render-html.js';
 
 /**
@@ -19,6 +19,8 @@ export interface ReportPaths {
   readonly episodesCsv: string;
   readonly timelineCsv: string;
   readonly manifest: string;
+  /** samples.csv, when probe samples were given. */
+  readonly samplesCsv?: string;
 }
 
 export interface WriteReportOptions {
@@ -26,6 +28,8 @@ export interface WriteReportOptions {
   readonly outDir: string;
   /** Time that names the folder (passed in: the caller owns the clock). */
   readonly now: Date;
+  /** Probe packets for samples.csv (written only when given). */
+  readonly samples?: readonly SampleRow[];
 }
 
 /** Folder name for a time: `2026-11-25T06-00-00Z` (sortable, valid on every file system). */
@@ -60,6 +64,7 @@ export async function writeReport(model: ReportModel, o: WriteReportOptions): Pr
     episodesCsv: renderEpisodesCsv(model.runs),
     timelineCsv: renderTimelineCsv(model.runs),
     manifest: `${JSON.stringify(manifest, null, 2)}\n`,
+    samplesCsv: o.samples === undefined ? undefined : renderSamplesCsv(o.samples),
   };
   let dir = o.outDir;
   try {
@@ -77,6 +82,7 @@ export async function writeReport(model: ReportModel, o: WriteReportOptions): Pr
       episodesCsv: await put('episodes.csv', contents.episodesCsv),
       timelineCsv: await put('timeline.csv', contents.timelineCsv),
       manifest: await put('manifest.json', contents.manifest),
+      ...(contents.samplesCsv === undefined ? {} : { samplesCsv: await put('samples.csv', contents.samplesCsv) }),
     };
   } catch (e) {
     throw new ReportError(`cannot write report: ${e instanceof Error ? e.message : String(e)}`, {
