@@ -90,6 +90,23 @@ function label(t: SshTarget): string {
 }
 
 /** An open SSH connection. Channels opened from it close with it. */
+
+/**
+ * Exit status of each channel, recorded from the moment the channel exists. Why: ssh2 emits `exit`
+ * while it parses the server's packets; when the channel's success, its exit status and its close
+ * arrive in one read (a command that ends in a millisecond, read by a busy controller), `exit` fires
+ * before a listener added after the channel's promise settles, and the status was lost
+ * (suites/integration/ssh-exec-status.spec.ts).
+ */
+const EXIT = new WeakMap<ClientChannel, { code: number | null; signal: string | undefined }>();
+
+function watchExit(ch: ClientChannel): void {
+  ch.once('exit', (code: number | null, sig?: string) =>
+    EXIT.set(ch, { code: code ?? null, signal: sig === undefined || sig === null ? undefined : sig }));
+}
+
+const exitOf = (ch: ClientChannel): { code: number | null; signal: string | undefined } | undefined => EXIT.get(ch);
+
 export class SshConnection {
   readonly target: SshTarget;
   readonly hostKeyFingerprint: string;
@@ -133,6 +150,7 @@ export class SshConnection {
           return;
         }
         opened = ch;
+        watchExit(ch);
         resolve(ch);
       });
     });
@@ -161,20 +179,17 @@ export class SshConnection {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const done = new Promise<ExecResult>((resolve) => {
-      let exitCode: number | undefined;
-      let signal: string | undefined;
       ch.on('data', (b: Buffer) => out.push(b));
       ch.stderr.on('data', (b: Buffer) => err.push(b));
-      ch.on('exit', (code: number | null, sig?: string) => {
-        exitCode = code ?? undefined;
-        signal = sig;
+      ch.on('close', () => {
+        const x = exitOf(ch);
+        resolve({
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+          exitCode: x?.code ?? undefined,
+          signal: x?.signal,
+        });
       });
-      ch.on('close', () => resolve({
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-        exitCode,
-        signal,
-      }));
     });
     ch.end(opts.input);
     return withDeadline(done, `exec ${argv[0] ?? ''}`, { ...opts, ctx: this.#ctx, onCancel: () => ch.close() });
@@ -183,15 +198,13 @@ export class SshConnection {
   /** Starts argv (quoted for the remote POSIX shell) as a process with separate stdout, stderr and exit status. */
   async spawn(argv: readonly string[], opts: IoOptions = {}): Promise<SshProcess> {
     const ch = (await this.execStream(argv, opts)) as ClientChannel;
-    let code: number | null = null;
-    let signal: string | null = null;
-    ch.on('exit', (c: number | null, sig?: string) => {
-      code = c ?? null;
-      if (sig !== undefined && sig !== null) signal = sig.startsWith('SIG') ? sig : `SIG${sig}`;
-    });
     ch.on('error', () => undefined); // a channel error closes it: reported through `exit`
     const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-      ch.once('close', () => resolve({ code, signal })));
+      ch.once('close', () => {
+        const x = exitOf(ch);
+        const sig = x?.signal;
+        resolve({ code: x?.code ?? null, signal: sig === undefined ? null : sig.startsWith('SIG') ? sig : `SIG${sig}` });
+      }));
     let open = true;
     void exit.then(() => (open = false));
     return {
