@@ -175,7 +175,7 @@ async function links(plan: LabPlan, o: LabUpOptions): Promise<string> {
   const n = await ensureVeths(plan, o);
   await ensureL2L3(plan, o);
   await ensureLibvirtGuard(plan, sig(o));
-  return `${n} veth pairs created; libvirt TCP for root only`;
+  return `${n} veth pairs created; libvirt TLS port for root only`;
 }
 
 export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> {
