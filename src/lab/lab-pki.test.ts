@@ -35,6 +35,7 @@ test('ensureLabPki makes one CA, server and client identities that verify agains
   expect(await ensureLabPki(plan, { timeoutMs: 60_000 })).toBe(true);
   expect(await labPkiComplete(plan)).toBe(true);
   const ca = join(labPkiDir(plan), 'ca', 'cacert.pem');
+  const serials = new Set<string>();
   const verify = async (cert: string) => (await run('openssl', ['verify', '-CAfile', ca, cert], { timeout: 10_000 })).stdout;
   for (const hv of plan.hypervisors) {
     const d = hvPkiDir(hv);
@@ -43,9 +44,17 @@ test('ensureLabPki makes one CA, server and client identities that verify agains
     const text = (await run('openssl', ['x509', '-in', join(d, 'servercert.pem'), '-noout', '-ext', 'subjectAltName'],
       { timeout: 10_000 })).stdout;
     expect(text).toContain(`IP Address:${hv.address}`);
+    // Leaves are no CA (libvirtd refuses a server certificate whose basic constraints show one).
+    for (const c of ['servercert.pem', 'clientcert.pem']) {
+      const x = await run('openssl', ['x509', '-in', join(d, c), '-noout', '-ext', 'basicConstraints', '-serial'],
+        { timeout: 10_000 });
+      expect(x.stdout, c).toMatch(/CA:FALSE/);
+      serials.add(/serial=(\w+)/.exec(x.stdout)?.[1] ?? '');
+    }
     for (const f of ['serverkey.pem', 'clientkey.pem']) expect((await stat(join(d, f))).mode & 0o777).toBe(0o600);
     expect(await readFile(join(d, 'cacert.pem'), 'utf8')).toBe(await readFile(ca, 'utf8'));
   }
+  expect(serials.size).toBe(2 * plan.hypervisors.length); // random serials, issued in parallel: all distinct
   expect(await verify(join(controllerPkiDir(plan), 'clientcert.pem'))).toContain(': OK');
   expect((await stat(join(labPkiDir(plan), 'ca', 'cakey.pem'))).mode & 0o777).toBe(0o600);
   const before = await readFile(ca, 'utf8');

@@ -16,7 +16,8 @@
  * (the controller's hardware view) as IP SANs: libvirt's client and vmmi's both check the address the
  * URI names against them. Keys are EC P-256 (a few ms each), mode 0600, valid 7 days.
  */
-import { access, chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, chmod, copyFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LabError } from '../errors/classes.js';
 import { runLocal } from '../exec/local.js';
@@ -53,18 +54,22 @@ async function openssl(args: readonly string[], what: string, opts: IoOptions): 
   }
 }
 
-/** A key and a certificate signed by the CA in `ca`, written as `<dir>/<name>{key,cert}.pem`. */
+/**
+ * A key and a certificate signed by the CA in `ca`, written as `<dir>/<name>{key,cert}.pem`, in one
+ * openssl run (`req -x509 -CA`, OpenSSL 3). The serial is random rather than from a serial file, so
+ * identities are issued in parallel: the whole set is on the way of the guest's boot at `lab up`.
+ */
 async function issue(ca: string, dir: string, name: 'server' | 'client', cn: string, ext: string,
   opts: IoOptions): Promise<void> {
   const key = join(dir, `${name}key.pem`);
-  const csr = join(dir, `${name}.csr`);
-  const extFile = join(dir, `${name}.ext`);
-  await writeFile(extFile, ext);
-  await openssl(['req', ...EC, '-keyout', key, '-out', csr, '-subj', `/O=vmmi lab/CN=${cn}`], `${cn} key`, opts);
+  const serial = randomBytes(16);
+  serial[0] = (serial[0] ?? 0) & 0x7f; // a positive 128-bit serial (RFC 5280 §4.1.2.2)
+  // `req -x509` also applies openssl.cnf's CA extensions (v3_ca: CA:TRUE); a leaf says it is none.
+  const addext = [...ext.trim().split('\n'), 'basicConstraints=critical,CA:FALSE'].flatMap((line) => ['-addext', line]);
+  await openssl(['req', '-x509', '-CA', join(ca, 'cacert.pem'), '-CAkey', join(ca, 'cakey.pem'), ...EC,
+    '-keyout', key, '-out', join(dir, `${name}cert.pem`), '-subj', `/O=vmmi lab/CN=${cn}`, '-days', DAYS,
+    '-set_serial', `0x${serial.toString('hex')}`, ...addext], `${cn} certificate`, opts);
   await chmod(key, 0o600);
-  await openssl(['x509', '-req', '-in', csr, '-CA', join(ca, 'cacert.pem'), '-CAkey', join(ca, 'cakey.pem'),
-    '-CAcreateserial', '-out', join(dir, `${name}cert.pem`), '-days', DAYS, '-extfile', extFile], `${cn} cert`, opts);
-  await Promise.all([rm(csr, { force: true }), rm(extFile, { force: true })]);
 }
 
 async function makeCa(dir: string, cn: string, opts: IoOptions): Promise<void> {
@@ -97,16 +102,21 @@ export async function ensureLabPki(plan: LabPlan, opts: IoOptions = {}): Promise
   const caCert = join(ca, 'cacert.pem');
   const client = controllerPkiDir(plan);
   await mkdir(client, { recursive: true, mode: 0o700 });
-  await issue(ca, client, 'client', `vmmi controller (${plan.prefix})`, CLIENT_EXT, opts);
-  await copyFile(caCert, join(client, 'cacert.pem'));
-  for (const hv of plan.hypervisors) {
-    const dir = hvPkiDir(hv);
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await issue(ca, dir, 'server', `${hv.name} (${plan.prefix})`, serverExtensions(hvCertAddresses(plan, hv)), opts);
-    await issue(ca, dir, 'client', `${hv.name} libvirtd (${plan.prefix})`, CLIENT_EXT, opts);
-    await copyFile(caCert, join(dir, 'cacert.pem'));
-  }
-  await rm(join(ca, 'cacert.srl'), { force: true });
+  await Promise.all([
+    (async () => {
+      await issue(ca, client, 'client', `vmmi controller (${plan.prefix})`, CLIENT_EXT, opts);
+      await copyFile(caCert, join(client, 'cacert.pem'));
+    })(),
+    ...plan.hypervisors.map(async (hv) => {
+      const dir = hvPkiDir(hv);
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await Promise.all([
+        issue(ca, dir, 'server', `${hv.name} (${plan.prefix})`, serverExtensions(hvCertAddresses(plan, hv)), opts),
+        issue(ca, dir, 'client', `${hv.name} libvirtd (${plan.prefix})`, CLIENT_EXT, opts),
+      ]);
+      await copyFile(caCert, join(dir, 'cacert.pem'));
+    }),
+  ]);
   return true;
 }

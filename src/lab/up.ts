@@ -4,6 +4,7 @@ import type { Testbed } from '../model/testbed.js';
 import { ensureRouters, waitBgpEstablished } from './frr.js';
 import { checkBgp, checkReflectors, healthVerdict, type CheckResult, type HealthVerdict } from './health.js';
 import { ensureGuestPriority, ensureHypervisors } from './hypervisors.js';
+import { ensureLabPki } from './lab-pki.js';
 import { ensureL2L3, ensureVeths } from './links.js';
 import { acquireLabLock } from './lock.js';
 import { ensureNamespaces, ensureNetnsEtc } from './netns.js';
@@ -106,10 +107,11 @@ interface SwitchSide {
  * other than `together` serialises the guests and the switches (bench/lab-bringup.ts measures both
  * orders: whether the guests' raised priority slows the switches down).
  */
-async function daemonsAndGuests(tb: Testbed, plan: LabPlan, o: LabUpOptions, step: Step): Promise<SwitchSide> {
+async function daemonsAndGuests(tb: Testbed, plan: LabPlan, o: LabUpOptions, step: Step, pki: Promise<unknown>):
+  Promise<SwitchSide> {
   const hypervisorsUp = step('hypervisors (libvirtd)', async () => ({
     value: undefined,
-    detail: `started: ${(await ensureHypervisors(plan, o)).join(' ') || 'none (running)'}` +
+    detail: `started: ${(await pki.then(() => ensureHypervisors(plan, o))).join(' ') || 'none (running)'}` +
       `${(await ensureGuestPriority(plan)) ? '; guest priority keeper started' : ''}`,
   }));
   const order = o.order ?? 'together';
@@ -192,13 +194,16 @@ export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> 
       );
       return { value: undefined, detail: `plan: ${plan.nodes.length} namespaces, ${plan.veths.length} veth pairs` };
     });
+    // The lab's TLS identities need nothing but the plan: made while namespaces and links are built.
+    const pki = ensureLabPki(plan, o);
+    pki.catch(() => undefined); // awaited by the hypervisors step, which reports a failure
     await step('namespaces', async () => {
       await ensureNetnsEtc(plan.nodes, [...plan.hypervisors.map((h) => [h.address, h.name] as const),
         ...plan.switches.map((s) => [s.address, s.name] as const)]);
       return { value: undefined, detail: `${await ensureNamespaces(plan.nodes, o)} created` };
     });
     await step('links, bridges, addresses, routes', async () => ({ value: undefined, detail: await links(plan, o) }));
-    const { switchChecks, hardwareChecks, agents } = await daemonsAndGuests(tb, plan, o, step);
+    const { switchChecks, hardwareChecks, agents } = await daemonsAndGuests(tb, plan, o, step, pki);
     const health = await step('health gate', async () => {
       const vms = tb.vms.map((v) => ({
         vm: v.name,
