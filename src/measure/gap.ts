@@ -4,7 +4,11 @@ import { bySeq } from './util.js';
 /**
  * One interruption bounded by two replies (RFC 6201 timestamp method). `gapTxMs` uses the send
  * stamps carried in the payload (immune to receive-side jitter; `(L + 1)/R` for constant R);
- * `gapRxMs` uses the arrival stamps and so also holds any RTT step across the outage.
+ * `gapRxMs` is what the application saw: the longest silence between consecutive reply arrivals
+ * (arrival order) from the last arrival before the interruption to the reply that ends it, so it
+ * also holds any RTT step across the outage and any reply held back across it (a request the VM
+ * received just before it paused is answered only after it resumed: the arrival stamps of the two
+ * bounding replies alone would then read a gap shorter than the send side's).
  * `downtimeRxMs` = gap_rx − one nominal interval. `downtimeTxMs` = gap_tx − the mean of the two
  * edges' actual send intervals: the interruption began within the first edge and ended within the
  * second, so this is the middle of the possible lengths. At steady pacing it equals gap_tx − 1/R;
@@ -39,6 +43,7 @@ export interface TimestampGap {
 export function timestampGaps(samples: readonly ProbeSample[], intervalMs: number): TimestampGap[] {
   const out: TimestampGap[] = [];
   const sorted = bySeq(samples);
+  const arrivals = sorted.flatMap((x) => (x.rxMs === undefined ? [] : [x.rxMs])).sort((a, b) => a - b);
   let prev: ProbeSample | undefined;
   let prevIdx = -1;
   for (let i = 0; i < sorted.length; i++) {
@@ -46,7 +51,7 @@ export function timestampGaps(samples: readonly ProbeSample[], intervalMs: numbe
     if (s.rxMs === undefined) continue;
     if (prev !== undefined && prev.rxMs !== undefined && s.seq - prev.seq > 1) {
       const gapTxMs = s.txMs - prev.txMs;
-      const gapRxMs = s.rxMs - prev.rxMs;
+      const gapRxMs = longestArrivalSilence(arrivals, prev.txMs, s.rxMs);
       // Neighbours in send order; a sequence number never sent has no sample, so fall back to the gap.
       const firstLost = sorted[prevIdx + 1];
       const lastLost = sorted[i - 1];
@@ -72,6 +77,32 @@ export function timestampGaps(samples: readonly ProbeSample[], intervalMs: numbe
     prevIdx = i;
   }
   return out;
+}
+
+/** Index of the first element of ascending `xs` that is ≥ `v` (xs.length when none). */
+function lowerBound(xs: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((xs[mid] as number) < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Longest interval between consecutive arrivals (ascending `arrivals`) from the last arrival before
+ * `fromMs` (the send of the last request answered before the interruption) up to `toMs` (the arrival
+ * of the reply that ends it).
+ */
+function longestArrivalSilence(arrivals: readonly number[], fromMs: number, toMs: number): number {
+  const first = Math.max(0, lowerBound(arrivals, fromMs) - 1);
+  const last = lowerBound(arrivals, toMs);
+  let best = 0;
+  for (let k = first; k < last && k + 1 < arrivals.length; k++)
+    best = Math.max(best, (arrivals[k + 1] as number) - (arrivals[k] as number));
+  return best;
 }
 
 /**

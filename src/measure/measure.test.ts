@@ -131,6 +131,15 @@ test('RTT step across the outage lands in gap_rx, not gap_tx', () => {
   expect(rttStep(s, 6400, { windowMs: 300, afterFromMs: 6600 })?.afterCount).toBe(300);
 });
 
+test('a reply held across the outage does not shorten gap_rx: the application saw the whole silence', () => {
+  // The VM got request 1499 just before it paused and answered it only after it resumed, 100 ms later:
+  // the bounding replies 1499 and 1600 arrive 1.2 ms apart, but no reply arrived for 100.8 ms.
+  const s = stream(1000, 3000, { lost: (q) => q >= 1500 && q < 1600, rtt: (q) => (q === 1499 ? 100 : 0.2) });
+  const r = summarizeFlow({ spec: spec(1000, 3000), samples: s, end: end(3000), triggerMs: 6400 });
+  expect(metric(r, 'gap_tx_ms')).toBeCloseTo(100, 6);
+  expect(metric(r, 'gap_rx_ms')).toBeCloseTo(99.8, 6);
+});
+
 test('reordering and duplicates are counted from arrival order', () => {
   const s = stream(1000, 100).map((x) => {
     if (x.seq === 10) return { ...x, arrival: 11 };

@@ -14,8 +14,8 @@ export type MethodKey =
 export const METHOD_GUIDE: Readonly<Record<MethodKey, string>> = {
   gap_tx: 'send-side gap: send stamps of the last reply before and the first after the outage (RFC 6201); '
     + 'immune to receive jitter; trust it for one episode at steady pacing (± 1/R)',
-  gap_rx: 'receive-side, application-visible gap: arrival stamps of the same two replies; includes queueing '
-    + 'and any RTT step at the new path; trust it as what the peer saw (± 1/R plus receive jitter)',
+  gap_rx: 'receive-side, application-visible gap: longest silence between reply arrivals across the outage; '
+    + 'includes queueing and any RTT step at the new path; trust it as what the peer saw (± 1/R plus receive jitter)',
   'loss-derived': 'lost packets / offered rate (RFC 6412); sums every episode after the trigger; trust it for '
     + 'one contiguous total-loss window at constant rate',
   'rate-derived': 'event → sustained recovery of the reply rate in Δ bins (RFC 6413, 95 %, held 5 s); '

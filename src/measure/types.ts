@@ -7,7 +7,7 @@
 /** How a number was obtained (measurement.md §2). */
 export type MeasureMethod =
   | 'gap_tx' // send timestamps of the last reply before / first after an episode (RFC 6201 timestamp, tx basis)
-  | 'gap_rx' // receive timestamps of the same two replies (RFC 6201 style, includes an RTT step)
+  | 'gap_rx' // longest silence between reply arrivals across the gap (RFC 6201 style, includes an RTT step)
   | 'loss-derived' // lost / offered rate (RFC 6412/6413)
   | 'rate-derived' // sampled forwarding rate against thresholds (RFC 6413)
   | 'rtt' // round-trip statistics of replies
