@@ -397,7 +397,7 @@ test('up boots a VM that runs nowhere where --place says; a bad --place is refus
   const r = await vmmi(['up', '--place', 'vm1=hv2']).done;
   expect(r.code, `${r.out}\n${r.err}`).toBe(0);
   // The guest-priority keeper raises every lab guest, wherever it boots or moves.
-  expect(r.out).toMatch(/vm1 booted on hv2 \([\d.]+ s guest uptime, nice -10\)/);
+  expect(r.out).toMatch(/vm1 booted on hv2 \([\d.]+ s guest uptime, nice -10; defined [\d.]+ s, started [\d.]+ s, ready [\d.]+ s\)/);
   expect((await vmmi(['status']).done).out).toContain('vm1: hv2');
   await reflectorAnswers('hv2 (placed)');
 });
