@@ -142,8 +142,11 @@ test('tunnel reverse move: capture removed, old delivery removed, agents stopped
   expect(p.strategy.prepare).toEqual([]);
   expect(lines(p.strategy.switchover)).toEqual([
     'torA: remove host route 2001:2:0:10::101/128 dev tunnel:vmmi-vm1-B',
-    'torB: remove host route 2001:2:0:10::101/128 for traffic from tunnel:vmmi-vm1-B (local)',
+    'torB: remove host route 2001:2:0:10::101/128 dev hv3 (subnet netB) for traffic from tunnel:vmmi-vm1-B (local)',
   ]);
+  // Its roll-back puts the old delivery back: the inverse knows where to deliver.
+  expect(lines(invertOps(p.strategy.switchover))).toContain(
+    'torB: add host route 2001:2:0:10::101/128 dev hv3 (subnet netB) for traffic from tunnel:vmmi-vm1-B (local)');
   expect(lines(p.strategy.cleanup)).toEqual([
     'torA: stop tunnel agent vmmi-vm1-B (encap) 198.18.30.1 ⇄ 198.18.30.3',
     'torB: stop tunnel agent vmmi-vm1-B (decap) 198.18.30.3 ⇄ 198.18.30.1',

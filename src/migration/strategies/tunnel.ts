@@ -84,14 +84,15 @@ export const tunnel: Strategy = {
         ...each((p) => ({ op: 'add-host-route', device: anchor, prefix: p.prefix, family: p.family,
           dev: { tunnel: tunnelName(m.vm.name, m.dst.site) } }))];
     if (!fromHome) {
+      // The interface the old delivery used, though removing it needs none: a roll-back puts the
+      // delivery back through this op's inverse, which must know where to deliver.
+      const srcSubnet = tb.subnets.find((s) => s.site === m.src.site);
+      const srcPort = torPortToward(tb, m.srcTor.name, m.src.name);
+      const oldDev = { ...(srcSubnet === undefined ? {} : { subnet: srcSubnet.name }), ...defined({ port: srcPort }),
+        fromTunnel: tunnelName(m.vm.name, m.src.site) };
       switchover.push(
-        ...each((p) => ({
-          op: 'remove-host-route',
-          device: m.srcTor.name,
-          prefix: p.prefix,
-          family: p.family,
-          dev: { fromTunnel: tunnelName(m.vm.name, m.src.site) },
-        })),
+        ...each((p) => ({ op: 'remove-host-route', device: m.srcTor.name, prefix: p.prefix, family: p.family,
+          dev: oldDev })),
       );
     }
     const peers = [...tb.trafficHosts.map((h) => h.name), ...(gateway === undefined ? [] : [gateway])];
