@@ -1,6 +1,7 @@
 // Sums Playwright JSON reports of several project runs into the closing line of `npm test`.
-// Failed tests are named above the closing line with the first line of their error, so the tail of a
-// CI log says what broke without scrolling back through the projects' output.
+// Failed tests are named above the closing line with their error (its last MESSAGE_LINES lines of
+// substance: a failed command's stderr ends there), so the tail of a CI log, often all that is kept,
+// says why it broke and not only what; flaky tests get the first line of their failed attempt.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -23,16 +24,48 @@ function failedTests(suites: JsonSuite[] | undefined, path: string[] = []): stri
       for (const t of spec.tests ?? []) {
         if (t.status !== 'unexpected') continue;
         const last = [...(t.results ?? [])].reverse().find((r) => r.error?.message !== undefined);
-        const msg = stripAnsi(last?.error?.message ?? '').split('\n').find((l) => l.trim() !== '') ?? 'no message';
-        out.push(
-          `  [${t.projectName ?? '?'}] ${[...here, spec.title].join(' › ')}${spec.line !== undefined ? ` (line ${spec.line})` : ''}\n      ${msg.trim().slice(0, 300)}`,
-        );
+        out.push(`  [${t.projectName ?? '?'}] ${[...here, spec.title].join(' › ')}${spec.line !== undefined ? ` (line ${spec.line})` : ''}\n${
+          indent(excerpt(last?.error?.message ?? 'no message'))}`);
       }
     }
     out.push(...failedTests(s.suites, here));
   }
   return out;
 }
+
+/** Flaky tests: the name and the first line of the attempt that failed. */
+function flakyTests(suites: JsonSuite[] | undefined, path: string[] = []): string[] {
+  const out: string[] = [];
+  for (const s of suites ?? []) {
+    const here = s.title === '' ? path : [...path, s.title];
+    for (const spec of s.specs ?? []) {
+      for (const t of spec.tests ?? []) {
+        if (t.status !== 'flaky') continue;
+        const first = (t.results ?? []).find((r) => r.error?.message !== undefined);
+        const line = stripAnsi(first?.error?.message ?? '').split('\n').find((l) => l.trim() !== '') ?? 'no message';
+        out.push(`  [${t.projectName ?? '?'}] ${[...here, spec.title].join(' › ')}\n      ${line.trim().slice(0, 300)}`);
+      }
+    }
+    out.push(...flakyTests(s.suites, here));
+  }
+  return out;
+}
+
+const MESSAGE_LINES = 40;
+const LINE_CHARS = 300;
+
+/**
+ * The first line of an error and its last MESSAGE_LINES non-blank lines: a command's failure message
+ * opens with what failed and ends with its stderr, and the middle (stdout, progress) is least telling.
+ */
+function excerpt(message: string): string[] {
+  const lines = stripAnsi(message).split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '')
+    .map((l) => (l.length > LINE_CHARS ? `${l.slice(0, LINE_CHARS)}…` : l));
+  if (lines.length <= MESSAGE_LINES + 1) return lines;
+  return [lines[0] ?? '', `… ${lines.length - MESSAGE_LINES - 1} line(s) left out …`, ...lines.slice(-MESSAGE_LINES)];
+}
+
+const indent = (lines: string[]): string => lines.map((l) => `      ${l}`).join('\n');
 
 function stripAnsi(s: string): string {
   // eslint-disable-next-line no-control-regex
@@ -46,6 +79,7 @@ let skipped = 0;
 let flaky = 0;
 let missing = 0;
 const failures: string[] = [];
+const flakes: string[] = [];
 for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
   try {
     const r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as JsonReport;
@@ -57,6 +91,7 @@ for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
     flaky += r.stats.flaky;
     skipped += r.stats.skipped;
     failures.push(...failedTests(r.suites));
+    flakes.push(...flakyTests(r.suites));
     if ((r.errors?.length ?? 0) > 0 && r.stats.expected + r.stats.unexpected === 0) {
       failed += 1;
       failures.push(`  ${f}: ${stripAnsi(r.errors?.[0]?.message ?? '').split('\n')[0] ?? ''}`);
@@ -67,6 +102,7 @@ for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
   }
 }
 failed += missing;
+if (flakes.length > 0) console.log(`flaky (failed, then passed on a retry):\n${flakes.join('\n')}`);
 if (failures.length > 0) console.log(`failed:\n${failures.join('\n')}`);
 if (flaky > 0) console.log(`${flaky} test(s) passed only on their retry (flaky): see the report's unstable attempts`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
