@@ -1,19 +1,27 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors/classes.js';
-import { HistoryStore } from '../report/history.js';
+import type { HistoryBackend } from '../report/history-backend.js';
+import { mergeHistories, type HistoryPart, type MergedHistory } from '../report/history-merge.js';
+import { HISTORY_URL_ENV, isPostgresUrl, openHistory, redactUrl } from '../report/history-open.js';
+import { findNightShifts, formatNightShift } from '../report/history-shifts.js';
 import { buildReportModel } from '../report/model.js';
 import { writeReport } from '../report/write.js';
 import { formatHelp, parseCommand } from './args.js';
 import type { Command } from './command.js';
+import { EXIT } from './exit-codes.js';
 import { REPORT } from './specs.js';
-
 
 export interface ReportArgs {
   readonly sinceMs: number | undefined;
-  readonly history: string;
+  /** History stores to merge: files (resolved) and postgres:// URLs, in the order given. */
+  readonly history: readonly string[];
   readonly out: string;
+  readonly failOnChangePoint: boolean;
 }
+
+/** The default store when no --history is given. */
+export const DEFAULT_HISTORY = 'reports/history.sqlite';
 
 /** `--since`: an ISO 8601 time or a relative age `<n>d` / `<n>h` before `nowMs`. */
 export function parseSince(value: string, nowMs: number): number {
@@ -24,53 +32,80 @@ export function parseSince(value: string, nowMs: number): number {
   return t;
 }
 
-export function parseReportArgs(args: readonly string[], nowMs: number): ReportArgs | 'help' {
+/** `env` supplies VMMI_HISTORY_URL, the store used when no --history is given. */
+export function parseReportArgs(args: readonly string[], nowMs: number,
+  env: Readonly<Record<string, string | undefined>> = {}): ReportArgs | 'help' {
   const { values, help } = parseCommand(args, REPORT);
   if (help) return 'help';
-  if (values.history === '' || values.out === '') throw new UsageError(`--history and --out need a value`);
+  const given = values.history ?? [];
+  if (given.some((h) => h === '') || values.out === '') throw new UsageError(`--history and --out need a value`);
+  const fallback = env[HISTORY_URL_ENV];
+  const history = given.length > 0 ? given : [fallback !== undefined && fallback !== '' ? fallback : DEFAULT_HISTORY];
   return {
     sinceMs: values.since === undefined ? undefined : parseSince(values.since, nowMs),
-    history: values.history ?? REPORT.options.history.default, out: values.out ?? REPORT.options.out.default,
+    history: history.map((h) => (isPostgresUrl(h) ? h : resolve(h))),
+    out: values.out ?? REPORT.options.out.default,
+    failOnChangePoint: values['fail-on-change-point'] === true,
   };
 }
 
-/** Regenerates CSV + HTML from the history database, e.g. for the last week of nightly runs. */
+/** Regenerates CSV + HTML from one history store or several merged (shards, labs), e.g. for the last week. */
 export const reportCommand: Command = {
   summary: REPORT.summary,
   usage: REPORT.usage,
   run(args) {
     const now = new Date();
-    const parsed = parseReportArgs(args, now.getTime());
+    const parsed = parseReportArgs(args, now.getTime(), process.env);
     if (parsed === 'help') {
       console.log(formatHelp(REPORT));
-      return Promise.resolve(0);
+      return Promise.resolve(EXIT.ok);
     }
-    const historyFile = resolve(parsed.history);
-    if (!existsSync(historyFile)) {
-      throw new UsageError(`history file ${historyFile} does not exist; run a suite first or pass --history FILE`);
+    for (const h of parsed.history) {
+      if (!isPostgresUrl(h) && !existsSync(h)) {
+        throw new UsageError(`history file ${h} does not exist; run a suite first or pass --history FILE`);
+      }
     }
-    return regenerate(historyFile, parsed, now);
+    return regenerate(parsed, now);
   },
 };
 
-async function regenerate(historyFile: string, a: ReportArgs, now: Date): Promise<number> {
-  const store = HistoryStore.open(historyFile);
-  try {
-    const q = store.query(a.sinceMs === undefined ? {} : { sinceMs: a.sinceMs });
-    for (const s of q.skipped) console.error(`vmmi report: history row ${s.id} skipped: ${s.error}`);
-    const manifest = store.suites(a.sinceMs)[0]?.manifest ?? null;
-    const since = a.sinceMs === undefined ? 'all history' : `since ${new Date(a.sinceMs).toISOString()}`;
-    const model = buildReportModel(q.records, {
-      generatedWall: now.toISOString(), manifest, history: [],
-      title: `vmmi migration report · ${since}`,
-    });
-    const paths = await writeReport(model, { outDir: resolve(a.out), now });
-    if (q.records.length === 0) console.error(`vmmi report: no migration attempts in ${historyFile} (${since})`);
-    console.log(
-      `vmmi report: ${q.records.length} attempt(s) from ${historyFile} (${since})\n  HTML ${paths.html}\n  CSV  ${paths.runsCsv}\n       ${paths.episodesCsv}\n       ${paths.timelineCsv}`,
-    );
-    return q.skipped.length > 0 ? 1 : 0;
-  } finally {
-    store.close();
+/** Reads every store read-only, each closed even when a later one fails. */
+export async function readHistories(targets: readonly string[], sinceMs: number | undefined,
+  signal?: AbortSignal): Promise<MergedHistory> {
+  const parts: HistoryPart[] = [];
+  for (const target of targets) {
+    const store: HistoryBackend = await openHistory(target, { readonly: true, ...(signal ? { signal } : {}) });
+    try {
+      parts.push({ source: store.target, rows: await store.query(sinceMs === undefined ? {} : { sinceMs }),
+        suites: await store.suites(sinceMs) });
+    } finally {
+      await store.close();
+    }
   }
+  return mergeHistories(parts);
+}
+
+async function regenerate(a: ReportArgs, now: Date): Promise<number> {
+  const merged = await readHistories(a.history, a.sinceMs);
+  const sources = a.history.map(redactUrl).join(' + ');
+  for (const s of merged.skipped) console.error(`vmmi report: ${s.source}: history row ${s.id} skipped: ${s.error}`);
+  const since = a.sinceMs === undefined ? 'all history' : `since ${new Date(a.sinceMs).toISOString()}`;
+  const model = buildReportModel(merged.records, {
+    generatedWall: now.toISOString(), manifest: merged.suites[0]?.manifest ?? null, history: [],
+    title: `vmmi migration report · ${since}`,
+  });
+  const paths = await writeReport(model, { outDir: resolve(a.out), now });
+  if (merged.records.length === 0) console.error(`vmmi report: no migration attempts in ${sources} (${since})`);
+  const dup = merged.duplicates === 0 ? '' : `, ${merged.duplicates} duplicate(s) counted once`;
+  console.log(
+    `vmmi report: ${merged.records.length} attempt(s) from ${sources} (${since}${dup})\n  HTML ${paths.html}\n  CSV  ${paths.runsCsv}\n       ${paths.episodesCsv}\n       ${paths.timelineCsv}`,
+  );
+  let code: number = merged.skipped.length > 0 ? EXIT.failed : EXIT.ok;
+  if (a.failOnChangePoint) {
+    const shifts = findNightShifts(merged.records);
+    for (const s of shifts) console.log(`change point: ${formatNightShift(s)}`);
+    if (shifts.length === 0) console.log(`vmmi report: no change point in ${sources} (${since})`);
+    else code = EXIT.failed;
+  }
+  return code;
 }

@@ -113,13 +113,19 @@ export const RECOVER = {
 } as const satisfies ArgSpec;
 
 export const REPORT = {
-  name: 'vmmi report', usage: 'vmmi report [--since ISO|7d|12h] [--history FILE] [--out DIR]',
-  summary: 'regenerate CSV and HTML reports from the run history',
+  name: 'vmmi report',
+  usage: 'vmmi report [--since ISO|7d|12h] [--history FILE|URL]... [--out DIR] [--fail-on-change-point]',
+  summary: 'regenerate CSV and HTML reports from the run history (one store, or several merged)',
   options: {
     since: { type: 'string', valueName: 'ISO|7d|12h', description: 'only attempts started at/after a time or age' },
-    history: { type: 'string', valueName: 'FILE', default: 'reports/history.sqlite', description: 'history file' },
+    history: { type: 'string', valueName: 'FILE|URL', multiple: true,
+      description: 'history file or postgres:// URL; repeat to merge (default: $VMMI_HISTORY_URL, else reports/history.sqlite)' },
     out: { type: 'string', valueName: 'DIR', default: 'reports', description: 'parent folder of the report folder' },
+    'fail-on-change-point': { type: 'boolean',
+      description: 'exit 1 when a headline metric\'s per-night median shifts (one line per shift)' },
   },
+  notes: ['exit codes: 0 ok; 1 a change point (with --fail-on-change-point) or unreadable history rows; '
+    + '2 usage (a missing history file)'],
 } as const satisfies ArgSpec;
 
 // `vmmi run` and `vmmi init`: specs next to each other in suite-specs.ts.

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sampleManifest, sampleRecord } from '../../test/fixtures/report/sample-records.js';
-import { HISTORY_SCHEMA_VERSION, HistoryStore } from './history.js';
+import { HISTORY_SCHEMA_VERSION, HistoryStore, SqliteHistory } from './history.js';
 
 let dir = '';
 test.beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'vmmi-history-')); });
@@ -72,4 +72,20 @@ test('a history file from a newer schema is refused with a typed error', () => {
     return;
   }
   throw new Error('expected a ReportError');
+});
+
+test('read-only: reads a file a writer holds open, never creates one, refuses a file that is no history', async () => {
+  const file = join(dir, 'h.sqlite');
+  const w = HistoryStore.open(file);
+  w.append(sampleRecord({ runId: 'a' }), 'suite-1');
+  const r = await SqliteHistory.open(file, { readonly: true });
+  expect((await r.query()).records.map((x) => x.runId)).toEqual(['a']);
+  await expect(r.append(sampleRecord({ runId: 'b' }))).rejects.toThrow(/readonly/);
+  expect(r.target).toBe(file);
+  await r.close();
+  w.close();
+  expect(() => HistoryStore.open(join(dir, 'missing.sqlite'), { readonly: true })).toThrow(/cannot open history/);
+  const other = join(dir, 'other.sqlite');
+  new Database(other).exec('CREATE TABLE x (a)');
+  expect(() => HistoryStore.open(other, { readonly: true })).toThrow(/not a vmmi history file/);
 });

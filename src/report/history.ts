@@ -2,58 +2,49 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ReportError } from '../errors/classes.js';
-import { parseRunRecord } from './record-parse.js';
+import type { HistoryBackend, HistoryQuery, HistoryRows, SuiteRow } from './history-backend.js';
+import {
+  HISTORY_SCHEMA_VERSION, META_TABLE_SQL, migrationStatements, pendingMigrations,
+} from './history-migrations.js';
+import {
+  insertRunSql, parseRunRows, parseSuiteRows, runValues, SELECT_SUITES_SQL, selectRunsSql, SQLITE_PLACEHOLDER,
+  upsertSuiteSql, type RunRow, type SuiteDbRow,
+} from './history-sql.js';
 import type { RunManifest, RunRecord } from './record.js';
 
 /**
  * Nightly history in SQLite (sole better-sqlite3 importer). Each finished attempt is appended in its own
  * committed transaction (WAL, synchronous=FULL), so a crash mid-suite keeps every run finished before it.
  * better-sqlite3 is synchronous by design; one insert takes microseconds, which is why this store is not
- * wrapped in promises. The schema is versioned in `meta.schema_version`; a newer file is refused.
+ * wrapped in promises here; `SqliteHistory` below is the async `HistoryBackend` over it. The schema is
+ * versioned in `meta.schema_version` and built by the migration list shared with PostgreSQL
+ * (history-migrations.ts); a newer file is refused.
  *
  * Tables: `suites` (one row per suite run, with its manifest), `runs` (one row per attempt, the full
  * record as JSON plus indexed columns for queries).
  */
 
-export const HISTORY_SCHEMA_VERSION = 1;
+export { HISTORY_SCHEMA_VERSION };
+export type { HistoryQuery, HistoryRows, SuiteRow };
 
-const SCHEMA_V1 = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS suites (
-  suite_id TEXT PRIMARY KEY, started_wall TEXT NOT NULL, ended_wall TEXT, manifest_json TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, suite_id TEXT, run_id TEXT NOT NULL, attempt INTEGER NOT NULL,
-  started_wall TEXT NOT NULL, started_ms INTEGER NOT NULL, scenario TEXT NOT NULL, strategy TEXT NOT NULL,
-  vm TEXT NOT NULL, verdict TEXT NOT NULL, health TEXT NOT NULL, record_json TEXT NOT NULL,
-  UNIQUE (run_id, attempt));
-CREATE INDEX IF NOT EXISTS runs_started ON runs (started_ms);
-CREATE INDEX IF NOT EXISTS runs_scenario ON runs (scenario, started_ms);
-`;
-
-export interface HistoryQuery {
-  /** Only attempts started at or after this time (epoch ms). */
-  readonly sinceMs?: number;
-  readonly scenario?: string;
-}
-
-export interface HistoryRows {
-  readonly records: RunRecord[];
-  /** Rows that no longer parse (written by a buggy or older writer): listed, never silently dropped. */
-  readonly skipped: readonly { readonly id: number; readonly error: string }[];
-}
-
-export interface SuiteRow {
-  readonly suiteId: string;
-  readonly manifest: RunManifest;
+export interface HistoryStoreOptions {
+  /** Open an existing file read-only (no WAL switch, no migration): `vmmi report` merging shards' files. */
+  readonly readonly?: boolean;
 }
 
 export class HistoryStore {
   private constructor(private readonly db: Database.Database, readonly file: string) {}
 
   /** Opens (creating when missing) the history file; refuses a schema newer than this vmmi knows. */
-  static open(file: string): HistoryStore {
+  static open(file: string, options: HistoryStoreOptions = {}): HistoryStore {
     let db: Database.Database | undefined;
     try {
+      if (options.readonly === true) {
+        db = new Database(file, { timeout: 5000, readonly: true, fileMustExist: true });
+        const store = new HistoryStore(db, file);
+        store.checkReadable();
+        return store;
+      }
       if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
       db = new Database(file, { timeout: 5000 });
       db.pragma('journal_mode = WAL');
@@ -70,28 +61,37 @@ export class HistoryStore {
     }
   }
 
-  private migrate(): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  private storedVersion(): number {
+    const meta = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+    if (meta === undefined) return 0;
     const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
       { value: string } | undefined;
-    const version = row === undefined ? 0 : Number(row.value);
-    if (version > HISTORY_SCHEMA_VERSION) {
-      throw new ReportError(
-        `history schema version ${version} is newer than this vmmi supports (${HISTORY_SCHEMA_VERSION})`,
-        {
-          device: this.file,
-          operation: 'open history',
-          hint: 'upgrade vmmi or use another --history file',
-        },
-      );
-    }
-    if (version < 1) {
+    return row === undefined ? 0 : Number(row.value);
+  }
+
+  /** Applies the pending migrations, each in its own IMMEDIATE transaction (a second opener waits). */
+  private migrate(): void {
+    this.db.exec(META_TABLE_SQL);
+    for (const m of pendingMigrations(this.storedVersion(), this.file)) {
       this.db.transaction(() => {
-        this.db.exec(SCHEMA_V1);
-        this.db
-          .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)")
-          .run(String(HISTORY_SCHEMA_VERSION));
-      })();
+        // re-read under the write lock: another process may have applied it meanwhile
+        if (this.storedVersion() >= m.version) return;
+        for (const sql of migrationStatements(m, 'sqlite')) this.db.exec(sql);
+        this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)")
+          .run(String(m.version));
+      }).immediate();
+    }
+  }
+
+  /** A read-only store cannot migrate: it must already be at this code's version. */
+  private checkReadable(): void {
+    const version = this.storedVersion();
+    if (pendingMigrations(version, this.file).length > 0) {
+      throw new ReportError(version === 0 ? 'not a vmmi history file (no schema version)'
+        : `history schema version ${version} is older than this vmmi's (${HISTORY_SCHEMA_VERSION})`, {
+        device: this.file, operation: 'open history',
+        hint: version === 0 ? 'check the --history path' : 'open it once with a writer (vmmi run or vmmi migrate --history)',
+      });
     }
   }
 
@@ -102,59 +102,29 @@ export class HistoryStore {
 
   /** Records (or updates) a suite run and its manifest. */
   putSuite(suiteId: string, manifest: RunManifest): void {
-    this.write('store suite', () => this.db.prepare(
-      `INSERT INTO suites (suite_id, started_wall, ended_wall, manifest_json) VALUES (?, ?, ?, ?)
-       ON CONFLICT (suite_id) DO UPDATE SET ended_wall = excluded.ended_wall, manifest_json = excluded.manifest_json`,
-    ).run(suiteId, manifest.startedWall, manifest.endedWall, JSON.stringify(manifest)));
+    this.write('store suite', () => this.db.prepare(upsertSuiteSql(SQLITE_PLACEHOLDER))
+      .run(suiteId, manifest.startedWall, manifest.endedWall, JSON.stringify(manifest)));
   }
 
-  /** Appends one finished attempt; the same run id + attempt replaces the earlier row. Committed on return. */
+  /**
+   * Appends one finished attempt; the same run id + attempt replaces the earlier row (an upsert on the
+   * UNIQUE key, as in PostgreSQL: the row keeps its id, so the order of equal start times stays). Committed
+   * on return.
+   */
   append(record: RunRecord, suiteId: string | null = null): void {
-    const startedMs = Date.parse(record.startedWall);
-    this.write('append run', () => this.db.prepare(
-      `INSERT OR REPLACE INTO runs (suite_id, run_id, attempt, started_wall, started_ms, scenario, strategy, vm,
-       verdict, health, record_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(suiteId, record.runId, record.attempt, record.startedWall, startedMs, record.scenario, record.strategy,
-      record.vm, record.verdict, record.health, JSON.stringify(record)));
+    this.write('append run', () => this.db.prepare(insertRunSql(SQLITE_PLACEHOLDER)).run(...runValues(record, suiteId)));
   }
 
   /** Attempts in start-time order, each re-validated with `parseRunRecord`. */
   query(q: HistoryQuery = {}): HistoryRows {
-    const where: string[] = [];
-    const args: (number | string)[] = [];
-    if (q.sinceMs !== undefined) {
-      where.push('started_ms >= ?');
-      args.push(q.sinceMs);
-    }
-    if (q.scenario !== undefined) {
-      where.push('scenario = ?');
-      args.push(q.scenario);
-    }
-    const sql = `SELECT id, record_json FROM runs ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
-      ORDER BY started_ms, id`;
-    const rows = this.read(
-      'query runs',
-      () => this.db.prepare(sql).all(...args) as { id: number; record_json: string }[],
-    );
-    const records: RunRecord[] = [];
-    const skipped: { id: number; error: string }[] = [];
-    for (const row of rows) {
-      try {
-        records.push(parseRunRecord(JSON.parse(row.record_json)));
-      } catch (e) {
-        skipped.push({ id: row.id, error: e instanceof Error ? e.message : String(e) });
-      }
-    }
-    return { records, skipped };
+    const { sql, args } = selectRunsSql(q, SQLITE_PLACEHOLDER);
+    return parseRunRows(this.read('query runs', () => this.db.prepare(sql).all(...args) as RunRow[]));
   }
 
   /** Suites with their manifests, newest first, optionally only those started since `sinceMs`. */
   suites(sinceMs?: number): SuiteRow[] {
-    const rows = this.read('query suites', () => this.db.prepare(
-      'SELECT suite_id, started_wall, manifest_json FROM suites ORDER BY started_wall DESC').all() as
-      { suite_id: string; started_wall: string; manifest_json: string }[]);
-    return rows.filter((r) => sinceMs === undefined || Date.parse(r.started_wall) >= sinceMs)
-      .map((r) => ({ suiteId: r.suite_id, manifest: JSON.parse(r.manifest_json) as RunManifest }));
+    return parseSuiteRows(this.read('query suites', () => this.db.prepare(SELECT_SUITES_SQL).all() as SuiteDbRow[]),
+      sinceMs);
   }
 
   close(): void {
@@ -173,5 +143,47 @@ export class HistoryStore {
         device: this.file, operation, cause: e, hint: 'check the disk and that no other process holds a lock on it',
       });
     }
+  }
+}
+
+/** The async `HistoryBackend` over a `HistoryStore` (each call still commits before it resolves). */
+export class SqliteHistory implements HistoryBackend {
+  private constructor(private readonly store: HistoryStore) {}
+
+  static open(file: string, options: HistoryStoreOptions = {}): SqliteHistory {
+    return new SqliteHistory(HistoryStore.open(file, options));
+  }
+
+  get target(): string {
+    return this.store.file;
+  }
+
+  append(record: RunRecord, suiteId: string | null = null): Promise<void> {
+    return settle(() => this.store.append(record, suiteId));
+  }
+
+  putSuite(suiteId: string, manifest: RunManifest): Promise<void> {
+    return settle(() => this.store.putSuite(suiteId, manifest));
+  }
+
+  query(q: HistoryQuery = {}): Promise<HistoryRows> {
+    return settle(() => this.store.query(q));
+  }
+
+  suites(sinceMs?: number): Promise<SuiteRow[]> {
+    return settle(() => this.store.suites(sinceMs));
+  }
+
+  close(): Promise<void> {
+    return settle(() => this.store.close());
+  }
+}
+
+/** A synchronous call as a promise: a throw becomes a rejection, never an exception of the caller. */
+function settle<T>(f: () => T): Promise<T> {
+  try {
+    return Promise.resolve(f());
+  } catch (e) {
+    return Promise.reject(e as Error);
   }
 }
