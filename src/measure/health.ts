@@ -126,6 +126,8 @@ export interface FlowHealthFacts {
   readonly maxSenderPauseMs?: number;
   /** Packets lost before the trigger within 100 ms of a sender pause over 10 ms. */
   readonly lossNearSenderPause?: number;
+  /** The longest run of consecutive packets lost before the trigger. */
+  readonly lossBurstBeforeTrigger?: { readonly lost: number; readonly endedBeforeTriggerMs: number };
   /** Set when the probe tool failed, was missing or stubbed. */
   readonly failed?: string;
   /** The flow's TCP session-survival probe, when it had one. */
@@ -215,19 +217,41 @@ export function assessHealth(input: HealthInput): HealthVerdict {
   return { health, reasons, infrastructure, ...(starved === undefined ? {} : { starved }) };
 }
 
+/** Consecutive packets lost before the trigger from which a single burst counts as a stall. */
+export const STALL_MIN_PACKETS = 5;
+
 /**
- * Names a starved controller. Either some flow lost packets before the trigger right around a sender
- * pause, or a flow failed for another reason than baseline loss while the host shows starvation (a
- * sender pause over {@link STARVED_PAUSE_MS}, or a load average above its cores). Baseline loss away
- * from any pause (a lossy path, on an idle host or a busy one) is not starvation: that stays an ERRORED
- * measurement, and measuring it again would not help.
+ * A stall before the move: every flow that lost packets before the trigger lost them in ONE burst of
+ * at least {@link STALL_MIN_PACKETS} consecutive packets. A lossy path drops scattered packets (at 1 %
+ * loss, five in a row is a one-in-ten-billion event); one burst before anything moved is the path or
+ * the guest stopping for a moment (a descheduled emulated guest, a link flap), which the move did
+ * not cause and which a second measurement does not repeat. Named, kept, and re-measured.
+ */
+function stallBeforeMove(input: HealthInput): string | undefined {
+  const lossy = input.flows.filter((f) => f.lossBeforeTrigger > 0);
+  if (lossy.length === 0) return undefined;
+  const single = lossy.every((f) => f.lossBurstBeforeTrigger !== undefined
+    && f.lossBurstBeforeTrigger.lost === f.lossBeforeTrigger && f.lossBeforeTrigger >= STALL_MIN_PACKETS);
+  if (!single) return undefined;
+  const shown = lossy.map((f) => `${f.flow} ${f.lossBeforeTrigger} in a row, ending `
+    + `${(f.lossBurstBeforeTrigger?.endedBeforeTriggerMs ?? 0).toFixed(0)} ms before the trigger`).join('; ');
+  return `testbed stalled before the move: ${shown} (infrastructure: re-measured)`;
+}
+
+/**
+ * Names a starved controller or a stalled testbed. Either some flow lost packets before the trigger
+ * right around a sender pause, or a flow failed for another reason than baseline loss while the host
+ * shows starvation (a sender pause over {@link STARVED_PAUSE_MS}, or a load average above its cores),
+ * or the baseline loss is one burst per flow ({@link stallBeforeMove}). Scattered baseline loss away
+ * from any pause (a lossy path, on an idle host or a busy one) is not starvation: that stays an
+ * ERRORED measurement, and measuring it again would not help.
  */
 function starvation(input: HealthInput): string | undefined {
   const pause = Math.max(0, ...input.flows.map((f) => f.maxSenderPauseMs ?? 0));
   const overloaded = input.host !== undefined && input.host.load1 > input.host.cores;
   const lossAtPause = input.flows.some((f) => (f.lossNearSenderPause ?? 0) > 0);
   const failedOtherwise = input.flows.some((f) => f.failed !== undefined && f.lossBeforeTrigger === 0);
-  if (!lossAtPause && !(failedOtherwise && (pause > STARVED_PAUSE_MS || overloaded))) return undefined;
+  if (!lossAtPause && !(failedOtherwise && (pause > STARVED_PAUSE_MS || overloaded))) return stallBeforeMove(input);
   const load = input.host === undefined ? 'load unknown' : `load ${input.host.load1.toFixed(1)} on ${input.host.cores} cores`;
   return `controller overloaded: ${load}, sender paused ${pause.toFixed(0)} ms (infrastructure: re-measured)`;
 }

@@ -38,6 +38,8 @@ export interface FlowResult {
   readonly maxTxIntervalMs: number;
   /** Packets lost before the trigger within 100 ms of a sender pause over 10 ms (starvation evidence). */
   readonly baselineLossNearPause: number;
+  /** The longest run of consecutive lost packets sent before the trigger (undefined: none lost). */
+  readonly baselineBurst: BaselineBurst | undefined;
   /** 1 / achieved rate, ms: the resolution of the loss and gap methods. */
   readonly resolutionMs: number;
   readonly episodes: readonly LossEpisode[];
@@ -80,6 +82,7 @@ export function summarizeFlow(i: SummarizeInput): FlowResult {
   return {
     flow: i.spec.name, health, counts, achievedRatePps, maxTxIntervalMs,
     baselineLossNearPause: i.triggerMs === undefined ? 0 : lossNearPauses(samples, i.triggerMs),
+    baselineBurst: i.triggerMs === undefined ? undefined : longestBurstBefore(samples, i.triggerMs),
     resolutionMs, episodes, gaps, rate, rtt, rttStep: step,
     baseline,
     firstReplyAfterMs: firstReplyAfter(samples, episodes, i.triggerMs), metrics,
@@ -166,6 +169,31 @@ function settledFromMs(sortedBySeq: readonly ProbeSample[], afterOutageMs: numbe
  * `pauseMs` apart, default the starvation rule's {@link STARVED_PAUSE_MS}). Loss right around a pause
  * points at a starved host; loss scattered over the baseline (a lossy path) does not. Pure.
  */
+/** Consecutive lost packets: how many, send stamps of the first and last, how long before the trigger it ended, ms. */
+export interface BaselineBurst {
+  readonly lost: number;
+  readonly firstTxMs: number;
+  readonly lastTxMs: number;
+  readonly endedBeforeTriggerMs: number;
+}
+
+/** The longest run of consecutive lost packets among those sent before `beforeMs` (samples by seq). */
+export function longestBurstBefore(sortedBySeq: readonly ProbeSample[], beforeMs: number): BaselineBurst | undefined {
+  let best: BaselineBurst | undefined;
+  let run: { lost: number; firstTxMs: number; lastTxMs: number } | undefined;
+  for (const s of sortedBySeq) {
+    if (s.txMs >= beforeMs) break;
+    if (s.rxMs !== undefined) {
+      run = undefined;
+      continue;
+    }
+    run = run === undefined ? { lost: 1, firstTxMs: s.txMs, lastTxMs: s.txMs }
+      : { ...run, lost: run.lost + 1, lastTxMs: s.txMs };
+    if (best === undefined || run.lost > best.lost) best = { ...run, endedBeforeTriggerMs: beforeMs - run.lastTxMs };
+  }
+  return best;
+}
+
 export function lossNearPauses(
   sortedBySeq: readonly ProbeSample[],
   beforeMs: number,

@@ -22,6 +22,8 @@ export function flowView(m: FlowMeasurement): FlowResultLike {
     lossBeforeTrigger: r.baseline?.lost ?? 0,
     maxSenderPauseMs: r.maxTxIntervalMs,
     lossNearSenderPause: r.baselineLossNearPause,
+    ...(r.baselineBurst === undefined ? {} : { lossBurstBeforeTrigger: {
+      lost: r.baselineBurst.lost, endedBeforeTriggerMs: r.baselineBurst.endedBeforeTriggerMs } }),
     ...(r.firstReplyAfterMs === undefined ? {} : { firstReplyAfterNs: nsOf(base, r.firstReplyAfterMs) }),
     ...(r.rate?.recoveryMs === undefined ? {} : { stableAfterNs: nsOf(base, r.rate.recoveryMs) }),
     ...(r.rttStep === undefined ? {} : { rttBeforeMs: r.rttStep.beforeMedianMs, rttAfterMs: r.rttStep.afterMedianMs }),

@@ -330,3 +330,26 @@ test('starvation: baseline loss at a sender pause is the host, scattered baselin
   expect(assessHealth({ flows: [failed], clockSyncKnown: true, expectFlows: true, host: { load1: 0.3, cores: 2 } })
     .starved).toBeUndefined();
 });
+
+test('a stall before the move: one burst of baseline loss per flow is re-measured, scattered loss is not', () => {
+  const idle = { load1: 0.2, cores: 2 };
+  // What the lab showed once on a busy host: 55 packets in a row lost on both families, 400 ms before the move.
+  const burst = (name: string) => ({ ...flow, flow: name, lossBeforeTrigger: 55, maxSenderPauseMs: 1.1,
+    lossNearSenderPause: 0, lossBurstBeforeTrigger: { lost: 55, endedBeforeTriggerMs: 402.4 },
+    failed: `${name}: 55 packet(s) lost before the trigger` });
+  const h = assessHealth({ flows: [burst('client→vm1 v4'), burst('client→vm1 v6')], clockSyncKnown: true,
+    expectFlows: true, host: idle });
+  expect(h.health).toBe('errored');
+  expect(h.starved).toBe('testbed stalled before the move: client→vm1 v4 55 in a row, ending 402 ms before the trigger; '
+    + 'client→vm1 v6 55 in a row, ending 402 ms before the trigger (infrastructure: re-measured)');
+  // The same count scattered (a lossy path): ERRORED and not re-measured.
+  const scattered = { ...burst('a'), lossBurstBeforeTrigger: { lost: 2, endedBeforeTriggerMs: 10 } };
+  expect(assessHealth({ flows: [scattered], clockSyncKnown: true, expectFlows: true, host: idle }).starved)
+    .toBeUndefined();
+  // A burst on one flow but scattered loss on the other: the path is lossy, not stalled.
+  expect(assessHealth({ flows: [burst('a'), scattered], clockSyncKnown: true, expectFlows: true, host: idle }).starved)
+    .toBeUndefined();
+  // Below five in a row is not told apart from a lossy path.
+  const short = { ...burst('a'), lossBeforeTrigger: 4, lossBurstBeforeTrigger: { lost: 4, endedBeforeTriggerMs: 10 } };
+  expect(assessHealth({ flows: [short], clockSyncKnown: true, expectFlows: true, host: idle }).starved).toBeUndefined();
+});

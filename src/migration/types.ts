@@ -205,6 +205,8 @@ export interface FlowResultLike {
   readonly maxSenderPauseMs?: number;
   /** Packets lost before the trigger close to a sender pause. */
   readonly lossNearSenderPause?: number;
+  /** The longest run of consecutive packets lost before the trigger. */
+  readonly lossBurstBeforeTrigger?: { readonly lost: number; readonly endedBeforeTriggerMs: number };
   /** First reply after the outage. */
   readonly firstReplyAfterNs?: bigint;
   /** Start of the first Δ bin after which the rate stays ≥ 95 % of the baseline rate. */
