@@ -4,7 +4,8 @@ import type {
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { redact } from '../util/redact.js';
-import { HistoryStore } from '../report/history.js';
+import type { HistoryBackend } from '../report/history-backend.js';
+import { HISTORY_URL_ENV, isPostgresUrl, openHistory, redactUrl } from '../report/history-open.js';
 import { buildReportModel } from '../report/model.js';
 import { mergeManifestFacts, type ManifestFacts, type RunManifest, type RunRecord } from '../report/record.js';
 import { writeReport, type ReportPaths } from '../report/write.js';
@@ -28,7 +29,10 @@ import { defined } from '../model/defined.js';
 export interface VmmiReporterOptions {
   /** Parent folder of the report folders (default `reports`). */
   readonly outputDir?: string;
-  /** SQLite history file (default `<outputDir>/history.sqlite`); `null` disables history. */
+  /**
+   * History store: a SQLite file or a `postgres://` URL (default: env VMMI_HISTORY_URL, else
+   * `<outputDir>/history.sqlite`); `null` disables history.
+   */
   readonly historyFile?: string | null;
   /** Testbed file whose path and sha256 go into the manifest (default env VMMI_TESTBED). */
   readonly testbedFile?: string;
@@ -78,7 +82,8 @@ export default class VmmiReporter implements Reporter {
   private readonly runsPerTest = new Map<string, number>();
   private readonly suiteId = `${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
   private readonly pending: Promise<unknown>[] = [];
-  private history: HistoryStore | null = null;
+  /** Opened in onBegin (a PostgreSQL connect is async); appends and onEnd wait for it. */
+  private history: Promise<HistoryBackend | null> = Promise.resolve(null);
   private manifest: Promise<RunManifest> | null = null;
 
   constructor(private readonly options: VmmiReporterOptions = {}) {
@@ -88,8 +93,9 @@ export default class VmmiReporter implements Reporter {
     this.samplesWanted = options.samples ?? process.env[SAMPLES_ENV] === '1';
     if (this.samplesWanted) process.env[SAMPLES_ENV] = '1';
     this.outputDir = resolve(options.outputDir ?? process.env.VMMI_REPORT_DIR ?? 'reports');
-    this.historyFile = options.historyFile === null ? null
-      : resolve(options.historyFile ?? resolve(this.outputDir, 'history.sqlite'));
+    const target = options.historyFile === null ? null
+      : options.historyFile ?? process.env[HISTORY_URL_ENV] ?? resolve(this.outputDir, 'history.sqlite');
+    this.historyFile = target === null || target === '' ? null : isPostgresUrl(target) ? target : resolve(target);
   }
 
   printsToStdio(): boolean {
@@ -108,7 +114,12 @@ export default class VmmiReporter implements Reporter {
           projects: config.projects.map((p) => p.name).join(','), suite_id: this.suiteId,
         },
       });
-      if (this.historyFile !== null) this.history = HistoryStore.open(this.historyFile);
+      if (this.historyFile !== null) {
+        this.history = openHistory(this.historyFile).catch((e: unknown) => {
+          this.fail(`onBegin: ${e instanceof Error ? e.message : String(e)}`);
+          return null;
+        });
+      }
     });
   }
 
@@ -123,8 +134,10 @@ export default class VmmiReporter implements Reporter {
       );
       return { kind: 'other' as const };
     })));
-    this.pending.push(decoding.then((decoded) => this.guard('onTestEnd', () => {
+    this.pending.push(decoding.then((decoded) => this.guardAsync('onTestEnd', async () => {
       const key = `${test.id}#${result.retry}`;
+      const appends: Promise<void>[] = [];
+      const history = await this.history;
       for (const d of decoded) {
         if (d.kind === 'manifest') this.facts.push(d.facts);
         if (d.kind === 'samples') this.samples.push(...d.rows);
@@ -132,8 +145,10 @@ export default class VmmiReporter implements Reporter {
         const list = this.entries.get(key) ?? [];
         list.push({ testId: test.id, retry: result.retry, record: d.record });
         this.entries.set(key, list);
-        this.history?.append(foldRetry(d.record, result.retry, result.retry + 1), this.suiteId);
+        const record = foldRetry(d.record, result.retry, result.retry + 1);
+        if (history !== null) appends.push(history.append(record, this.suiteId));
       }
+      await Promise.all(appends);
     })));
   }
 
@@ -151,12 +166,13 @@ export default class VmmiReporter implements Reporter {
       manifest = { ...manifest, endedWall: new Date().toISOString(),
         runner: { ...manifest.runner, status: result.status } };
       const sinceMs = Date.now() - (this.options.trendDays ?? 180) * 86_400_000;
-      const history = this.history?.query({ sinceMs }) ?? { records: [], skipped: [] };
+      const store = await this.history;
+      const history = (await store?.query({ sinceMs })) ?? { records: [], skipped: [] };
       // An unreadable old row must not fail every later nightly run: warn, keep going.
       for (const s of history.skipped) console.error(`vmmi reporter: history row ${s.id} skipped: ${s.error}`);
-      this.history?.putSuite(this.suiteId, manifest);
+      await store?.putSuite(this.suiteId, manifest);
       // Retries are only known now: store the final attempt numbering.
-      for (const r of records) this.history?.append(r, this.suiteId);
+      for (const r of records) await store?.append(r, this.suiteId);
       const model = buildReportModel(records, {
         generatedWall: new Date().toISOString(), manifest, history: history.records,
         ...defined({ title: this.options.title }),
@@ -170,10 +186,10 @@ export default class VmmiReporter implements Reporter {
     return this.errors.length > 0 ? { status: 'failed' } : undefined;
   }
 
-  onExit(): Promise<void> {
-    this.guard('onExit', () => this.history?.close());
-    this.history = null;
-    return Promise.resolve();
+  async onExit(): Promise<void> {
+    const history = this.history;
+    this.history = Promise.resolve(null);
+    await this.guardAsync('onExit', async () => (await history)?.close());
   }
 
   /** Records in display order with Playwright retries folded into attempt numbers. */
@@ -189,8 +205,16 @@ export default class VmmiReporter implements Reporter {
 
   private announce(p: ReportPaths, n: number): void {
     console.log(
-      `\nvmmi report (${n} migration attempt${n === 1 ? '' : 's'}):\n  HTML     ${p.html}\n  CSV      ${p.runsCsv}\n           ${p.episodesCsv}\n           ${p.timelineCsv}\n  manifest ${p.manifest}${this.historyFile === null ? '' : `\n  history  ${this.historyFile}`}`,
+      `\nvmmi report (${n} migration attempt${n === 1 ? '' : 's'}):\n  HTML     ${p.html}\n  CSV      ${p.runsCsv}\n           ${p.episodesCsv}\n           ${p.timelineCsv}\n  manifest ${p.manifest}${this.historyFile === null ? '' : `\n  history  ${redactUrl(this.historyFile)}`}`,
     );
+  }
+
+  private async guardAsync(hook: string, f: () => Promise<unknown>): Promise<void> {
+    try {
+      await f();
+    } catch (e) {
+      this.fail(`${hook}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   private guard(hook: string, f: () => void): void {
