@@ -57,3 +57,8 @@ export {
   type GuestControlTarget,
 } from './probes/guest-control/query.js';
 export { parseMemcheckReply, integrityVerdict, type MemcheckReport } from './probes/guest-control/memcheck.js';
+export {
+  parseThreshold, testbedThresholds, formatThreshold, METRIC_ALIASES, type Threshold,
+} from './verdict/threshold.js';
+export { judgeRecord, judgeScenarios, verdictOf, type Judgement } from './verdict/judge.js';
+export { describe as describeRepetitions, type Statistics, type Statistic } from './measure/stats.js';

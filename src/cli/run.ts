@@ -1,5 +1,5 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors/classes.js';
@@ -9,6 +9,7 @@ import { ownModule, PACKAGE_ROOT } from '../util/layout.js';
 import { formatHelp, parseCommand, resolveTestbed } from './args.js';
 import { RUN } from './suite-specs.js';
 import type { Command } from './command.js';
+import { OUTCOME_FILE, type RunOutcome } from '../playwright/outcome.js';
 
 const CONFIG_NAMES = ['playwright.config.ts', 'playwright.config.js', 'playwright.config.mjs'] as const;
 
@@ -59,12 +60,13 @@ export interface PlaywrightFlags {
   readonly shard?: string;
   readonly workers?: string;
   readonly retries?: string;
+  readonly repeat?: string;
   readonly reporter?: string;
   readonly list: boolean;
   readonly passthrough: readonly string[];
 }
 
-type FlagValues = Partial<Record<'grep' | 'shard' | 'workers' | 'retries' | 'reporter', string>>;
+type FlagValues = Partial<Record<'grep' | 'shard' | 'workers' | 'retries' | 'repeat' | 'reporter', string>>;
 
 /** Checks the named Playwright options; a UsageError names the option, the value and what it takes. */
 export function checkFlags(v: FlagValues & { project?: readonly string[] }): void {
@@ -77,6 +79,8 @@ export function checkFlags(v: FlagValues & { project?: readonly string[] }): voi
   if (v.workers !== undefined && !/^(?:[1-9]\d*|(?:[1-9]\d?|100)%)$/.test(v.workers))
     bad('workers', v.workers, 'takes a positive number or a percentage of the cores (50%)');
   if (v.retries !== undefined && !/^\d+$/.test(v.retries)) bad('retries', v.retries, 'takes a number ≥ 0');
+  if (v.repeat !== undefined && !(/^[1-9]\d{0,3}$/.test(v.repeat) && Number(v.repeat) <= 1000))
+    bad('repeat', v.repeat, 'takes a number of runs from 1 to 1000');
   if (v.grep !== undefined) {
     if (v.grep === '') bad('grep', v.grep, 'takes a non-empty regular expression');
     try {
@@ -109,6 +113,7 @@ export function playwrightArgv(suite: SuiteChoice, f: PlaywrightFlags, vmmiRepor
     ...projects.map((p) => `--project=${p}`),
     ...opt('reporter', reporter),
     ...opt('grep', f.grep), ...opt('shard', f.shard), ...opt('workers', f.workers), ...opt('retries', f.retries),
+    ...opt('repeat-each', f.repeat),
     ...(f.list ? ['--list'] : []),
     ...f.filters,
     ...f.passthrough,
@@ -181,7 +186,7 @@ export function planRun(args: readonly string[], cwd: string, env: NodeJS.Proces
   const suite = chooseSuite(cwd, values.config);
   const flags: PlaywrightFlags = {
     filters: positionals, projects: values.project ?? [], list: values.list === true, passthrough,
-    ...pick(values, ['grep', 'shard', 'workers', 'retries', 'reporter']),
+    ...pick(values, ['grep', 'shard', 'workers', 'retries', 'repeat', 'reporter']),
   };
   const given = resolveTestbed(typeof values.testbed === 'string' ? values.testbed : undefined, env);
   return {
@@ -217,10 +222,33 @@ export const runCommand: Command = {
       dirname(suite.config), {
         VMMI_TESTBED: testbed.path, VMMI_REPORT_DIR: out, PLAYWRIGHT_JUNIT_OUTPUT_NAME: join(out, 'junit.xml'),
       });
-    if (!plan.list) await printReports(out, before, startedMs);
-    return code;
+    if (plan.list) return code;
+    await printReports(out, before, startedMs);
+    return exitFromOutcome(code, await readOutcome(out, startedMs));
   },
 };
+
+/** The reporter's outcome of this run (written after `startedMs`), when vmmi's reporter ran. */
+async function readOutcome(out: string, startedMs: number): Promise<RunOutcome | undefined> {
+  const file = join(out, OUTCOME_FILE);
+  const st = await stat(file).catch(() => undefined);
+  if (st === undefined || st.mtimeMs < startedMs - 1000) return undefined;
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as RunOutcome;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Playwright's exit code refined by the outcome: a failed run whose failures were all ERRORED
+ * measurements or infrastructure exits 3; a threshold failure exits 1 (outcome.ts). A passing
+ * Playwright run stays 0, and without an outcome (another reporter) Playwright's code stands.
+ */
+export function exitFromOutcome(playwrightCode: number, outcome: RunOutcome | undefined): number {
+  if (playwrightCode === 0 || outcome === undefined) return playwrightCode;
+  return outcome.exitCode === 0 ? playwrightCode : outcome.exitCode;
+}
 
 function pick<K extends string>(o: Partial<Record<K, unknown>>, keys: readonly K[]): Partial<Record<K, string>> {
   return Object.fromEntries(keys.flatMap((k) => (typeof o[k] === 'string' ? [[k, o[k]]] : []))) as Partial<

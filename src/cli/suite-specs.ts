@@ -19,7 +19,7 @@ export const INIT = {
 export const RUN = {
   name: 'vmmi run', passthrough: true, anyPositionals: true,
   usage: 'vmmi run [FILTER ...] [--config FILE] [--testbed FILE] [--out DIR] [--project NAME ...] [--grep PATTERN]\n'
-    + '[--shard I/N] [--workers N|P%] [--retries N] [--reporter LIST] [--list] [-- PLAYWRIGHT-OPTIONS]',
+    + '[--shard I/N] [--workers N|P%] [--retries N] [--repeat N] [--reporter LIST] [--list] [-- PLAYWRIGHT-OPTIONS]',
   summary: 'run this project\'s Playwright suites (else vmmi\'s default suite) on a testbed and write reports',
   options: {
     config: { type: 'string', valueName: 'FILE',
@@ -32,6 +32,8 @@ export const RUN = {
     shard: { type: 'string', valueName: 'I/N', description: 'run shard I of N (1/2, 2/2 on two machines)' },
     workers: { type: 'string', valueName: 'N|P%', description: 'parallel workers (the config\'s by default)' },
     retries: { type: 'string', valueName: 'N', description: 'retries of a failed test (the config\'s by default)' },
+    repeat: { type: 'string', valueName: 'N',
+      description: 'run every test N times: the report gives each scenario\'s median, p95, min, max and 95 % interval' },
     reporter: { type: 'string', valueName: 'LIST',
       description: 'Playwright reporters, comma-separated (default: the config\'s; vmmi\'s suite: list,vmmi,junit)' },
     list: { type: 'boolean', description: 'list the tests without running them (no testbed check, no reports)' },
@@ -40,5 +42,6 @@ export const RUN = {
     'FILTER: Playwright\'s file filters (a regular expression matched against the spec paths).',
     'Arguments after -- go to Playwright unchanged: vmmi run -- --grep-invert slow --max-failures 1',
     'The suite runs in the config\'s folder with VMMI_TESTBED (the testbed, checked first) and VMMI_REPORT_DIR set.',
+    'Exit: 0 passed; 1 a threshold failed (or a test failed otherwise); 3 only ERRORED measurements or infrastructure.',
   ],
 } as const satisfies ArgSpec;

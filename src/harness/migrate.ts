@@ -13,7 +13,9 @@ import { MigrationError } from '../errors/classes.js';
 import { runMigration, type MigrationResult, type RunMigrationOptions } from '../migration/run.js';
 import type { MigrationStrategy, Testbed, Vm } from '../model/testbed.js';
 import { defined } from '../model/defined.js';
-import { metricOf, type RunRecord, type ScenarioParams } from '../report/model.js';
+import type { RunRecord, ScenarioParams } from '../report/model.js';
+import { judgeRecord, verdictOf } from '../verdict/judge.js';
+import { testbedThresholds, type Threshold } from '../verdict/threshold.js';
 import { fileJournal, stateDir } from './journal-file.js';
 import type { OpenedTestbed } from './open.js';
 
@@ -51,6 +53,11 @@ export interface MigrateOverrides {
   readonly options?: Partial<RunMigrationOptions>;
   /** Default true where the testbed can boot a fresh VM: a silent guest is retried once on one. */
   readonly freshVmRetry?: boolean;
+  /**
+   * Default true: a threshold failed or an ERRORED measurement of a VM that moved fails the test
+   * (playwright/verdicts.ts). Fault and soak suites, which provoke such outcomes, turn it off.
+   */
+  readonly enforceVerdicts?: boolean;
 }
 
 export interface MigrateUseCaseOptions {
@@ -80,17 +87,26 @@ export interface MigrateOutcome {
   readonly timelineFile: string;
 }
 
-/** Pass when the VM migrated within the testbed's thresholds; errored health overrides it in reports. */
-export function judge(tb: Testbed, r: MigrationResult, rec: RunRecord | undefined, strategy: string): 'pass' | 'fail' {
+/**
+ * The verdict of a migration's last record against the testbed's per-attempt thresholds
+ * (verdict/judge.ts): fail when the VM did not migrate or a figure is over its bound, inconclusive
+ * when one is within its resolution of the bound, else pass. An ERRORED record has nothing judged
+ * (pass here; its errored health overrides it in every report).
+ */
+export function judge(tb: Testbed, r: MigrationResult, rec: RunRecord | undefined): 'pass' | 'fail' | 'inconclusive' {
   if (r.verdict !== 'migrated' || rec === undefined) return 'fail';
-  const v = (n: Parameters<typeof metricOf>[1]): number | null | undefined => metricOf(rec, n)?.value;
-  const outage = v('loss_derived_ms');
-  if (outage !== null && outage !== undefined && outage > tb.thresholds.maxOutageMs) return 'fail';
-  const reconv = v('reconvergence_ms');
-  if (reconv !== null && reconv !== undefined && reconv > tb.thresholds.maxReconvergenceMs) return 'fail';
-  const step = v('rtt_step_ms');
-  if (strategy !== 'tunnel' && step !== null && step !== undefined && step > tb.thresholds.maxRttStepMs) return 'fail';
-  return 'pass';
+  return verdictOf(judgeRecord(rec, testbedThresholds(tb.thresholds)));
+}
+
+/** The record as judged against `thresholds`: its judgements kept, its verdict from them. */
+function withJudgements(rec: RunRecord, thresholds: readonly Threshold[]): RunRecord {
+  const js = judgeRecord(rec, thresholds);
+  if (js.length === 0) return rec;
+  return {
+    ...rec, verdict: verdictOf(js),
+    judgements: js.map((j) => ({ threshold: j.threshold, expression: j.expression, source: j.source,
+      outcome: j.outcome, value: j.value, message: j.message })),
+  };
 }
 
 /** Where `vm` runs now, asking every hypervisor of the testbed (undefined: on none). */
@@ -159,8 +175,8 @@ function recordsOf(tb: Testbed, result: MigrationResult, ctx: { vm: string; from
     const params = scenarioParams(tb, ctx.from, ctx.to, ctx.strategy, fam, ctx.variant);
     const records = toRunRecords(result, { runId: randomUUID(), params, vm: ctx.vm, startedWall: ctx.startedWall,
       verdict: () => 'pass' });
-    const verdict = judge(tb, result, records.at(-1), ctx.strategy);
-    out.set(fam, records.map((r, i) => (i === records.length - 1 && r.verdict === 'pass' ? { ...r, verdict } : r)));
+    const thresholds = testbedThresholds(tb.thresholds);
+    out.set(fam, records.map((r, i) => (i === records.length - 1 && r.verdict === 'pass' ? withJudgements(r, thresholds) : r)));
   }
   return out;
 }

@@ -23,7 +23,7 @@ test('recordRun attaches a validated record that decodes back to the same record
 test('a malformed record fails in the spec that records it, naming the field', async () => {
   const testInfo = test.info();
   const bad = { ...sampleRecord(), verdict: 'green' } as unknown as ReturnType<typeof sampleRecord>;
-  await expect(recordRun(testInfo, bad)).rejects.toThrow(/verdict: "green" is not one of pass, fail, errored, skipped/);
+  await expect(recordRun(testInfo, bad)).rejects.toThrow(/verdict: "green" is not one of pass, fail, inconclusive, errored, skipped/);
 });
 
 test('decode: other content types are ignored; broken JSON is a ReportError', async () => {

@@ -14,6 +14,10 @@ import type { Testbed } from '../model/testbed.js';
 import { insecureHostKeyConnections } from '../transports/ssh.js';
 import { recordManifestFacts, recordRun, recordSamples } from './attachments.js';
 import { SAMPLES_ENV } from './samples-env.js';
+import { annotateInfrastructure, enforceVerdicts } from './verdicts.js';
+import { isVmmiError } from '../errors/vmmi-error.js';
+import { EXIT, exitCodeFor } from '../cli/exit-codes.js';
+import { testbedThresholds } from '../verdict/threshold.js';
 import { sampleRows } from '../harness/samples.js';
 import { locateVm, migrateVm, type MigrateOutcome, type MigrateOverrides, type MigrateRequest,
 } from '../harness/migrate.js';
@@ -69,8 +73,14 @@ export async function migrateRecorded(tb: Testbed, o: OpenedTestbed, req: Migrat
     overrides,
     log: (l) => console.log(l),
     step: (title, body) => base.step(title, body),
+  }).catch((e: unknown) => {
+    annotateInfrastructure(e, testInfo, (x) => isVmmiError(x) && exitCodeFor(x.code) === EXIT.errored);
+    throw e;
   });
   for (const r of out.allRecords) await recordRun(testInfo, r);
+  if (overrides.enforceVerdicts !== false) {
+    enforceVerdicts({ migrated: out.result.verdict === 'migrated', records: [...out.byFamily.values()] }, testInfo);
+  }
   // set by the reporter's `samples: true` in the runner process; workers inherit it
   if (process.env[SAMPLES_ENV] === '1') await recordSamples(testInfo, sampleRows(out.runId, out.result));
   return out;
@@ -152,6 +162,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
             }))),
       ],
       insecureHostKeys: insecureHostKeyConnections(),
+      thresholds: testbedThresholds(testbed.thresholds),
     });
     await use((req) => migrateRecorded(testbed, opened, req, testInfo));
   },

@@ -2,7 +2,9 @@ import type {
   FullConfig, FullResult, Reporter, Suite, TestCase, TestResult,
 } from '@playwright/test/reporter';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { formatOutcome, OUTCOME_FILE, runOutcome, type FinishedTest, type RunOutcome } from './outcome.js';
 import { redact } from '../util/redact.js';
 import type { HistoryBackend } from '../report/history-backend.js';
 import { HISTORY_URL_ENV, isPostgresUrl, openHistory, redactUrl } from '../report/history-open.js';
@@ -82,6 +84,8 @@ export default class VmmiReporter implements Reporter {
   private readonly runsPerTest = new Map<string, number>();
   private readonly suiteId = `${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
   private readonly pending: Promise<unknown>[] = [];
+  private readonly finished = new Map<string, FinishedTest>();
+  private outcome: RunOutcome | null = null;
   /** Opened in onBegin (a PostgreSQL connect is async); appends and onEnd wait for it. */
   private history: Promise<HistoryBackend | null> = Promise.resolve(null);
   private manifest: Promise<RunManifest> | null = null;
@@ -125,6 +129,12 @@ export default class VmmiReporter implements Reporter {
 
   onTestEnd(test: TestCase, result: TestResult): void {
     this.runsPerTest.set(test.id, Math.max(this.runsPerTest.get(test.id) ?? 0, result.retry + 1));
+    // the last run of a test decides its outcome (a retry that passed makes it pass)
+    this.finished.set(test.id, {
+      title: test.titlePath().filter((t) => t !== '').join(' › '), status: result.status,
+      annotations: [...(result.annotations ?? []), ...(test.annotations ?? [])],
+      ...(result.error?.message === undefined ? {} : { error: stripAnsi(result.error.message) }),
+    });
     const decoding = Promise.all(result.attachments.map((a) => decodeAttachment(a).catch((e: unknown) => {
       this.fail(
         `${test
@@ -180,10 +190,14 @@ export default class VmmiReporter implements Reporter {
       const paths = await writeReport(model, { outDir: this.outputDir, now: new Date(),
         ...(this.samplesWanted ? { samples: this.samples } : {}) });
       this.announce(paths, records.length);
+      this.outcome = runOutcome([...this.finished.values()], model.statistics);
+      await writeFile(join(this.outputDir, OUTCOME_FILE), `${JSON.stringify(this.outcome, null, 2)}\n`);
+      for (const line of formatOutcome(this.outcome)) console.log(redact(`vmmi: ${line}`));
     } catch (e) {
       this.fail(`onEnd: ${e instanceof Error ? e.message : String(e)}`);
     }
-    return this.errors.length > 0 ? { status: 'failed' } : undefined;
+    // A statistic threshold fails the run although every test passed: it is judged only now.
+    return this.errors.length > 0 || (this.outcome?.statistics.fail ?? 0) > 0 ? { status: 'failed' } : undefined;
   }
 
   async onExit(): Promise<void> {
@@ -229,4 +243,9 @@ export default class VmmiReporter implements Reporter {
     this.errors.push(message);
     console.error(redact(`vmmi reporter: ${message}`));
   }
+}
+
+function stripAnsi(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\u001b\[[0-9;]*m/g, '');
 }

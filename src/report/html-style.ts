@@ -18,7 +18,7 @@ h3 { font-size:13px; margin:16px 0 6px; text-transform:uppercase; letter-spacing
 .count .n { font-size:22px; font-weight:700; }
 .count .l { font-size:12px; color:#cbd5e1; }
 .count.zero { opacity:.55; }
-.c-pass .n { color:#4ade80; } .c-fail .n { color:#f87171; } .c-errored .n { color:#fb923c; }
+.c-pass .n { color:#4ade80; } .c-fail .n { color:#f87171; } .c-errored .n { color:#fb923c; } .c-inconclusive .n { color:#facc15; }
 .c-unstable .n, .c-degraded .n { color:#facc15; }
 table { border-collapse:collapse; width:100%; font-size:13px; }
 th, td { text-align:left; padding:5px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
@@ -38,7 +38,7 @@ table.kv th { width:38%; background:none; font-weight:500; color:var(--muted); }
 .badge { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; font-weight:600;
   vertical-align:middle; color:#fff; background:var(--skip); }
 .b-pass, .b-ok { background:var(--pass); } .b-fail { background:var(--fail); }
-.b-errored { background:var(--err); } .b-degraded, .b-unstable { background:var(--warn); }
+.b-errored { background:var(--err); } .b-degraded, .b-unstable, .b-inconclusive { background:var(--warn); }
 .warn { background:#fefce8; border:1px solid #fde68a; border-radius:6px; padding:8px 12px; color:#713f12; }
 .warn ul { margin:4px 0 0; padding-left:20px; }
 .ok { color:var(--pass); }
@@ -82,7 +82,7 @@ table.scenarios td.num { white-space:normal; }
 table.scenarios th .sub { font-weight:400; color:var(--muted); font-size:11px; }
 td.fig .med { display:block; font-weight:600; } td.fig .p95 { display:block; color:var(--muted); font-size:12px; }
 .vc { display:inline-block; margin:0 4px 2px 0; padding:0 6px; border-radius:8px; font-size:12px; background:#f1f5f9; }
-.v-pass { color:var(--pass); } .v-fail { color:var(--fail); } .v-errored { color:var(--err); }
+.v-pass { color:var(--pass); } .v-fail { color:var(--fail); } .v-errored { color:var(--err); } .v-inconclusive { color:#ca8a04; }
 .v-warn { color:var(--warn); background:#fefce8; }
 details.reasons summary { cursor:pointer; color:var(--warn); font-size:12px; }
 details.reasons ul { margin:4px 0 0; padding-left:16px; font-size:12px; }

@@ -42,7 +42,7 @@ export function sparkline(points: readonly { night: string; value: number }[]): 
 }
 
 function verdictCell(r: ScenarioRow): Raw {
-  const parts = (['pass', 'fail', 'errored', 'skipped'] as const).filter((v) => r.verdicts[v] > 0)
+  const parts = (['pass', 'fail', 'inconclusive', 'errored', 'skipped'] as const).filter((v) => r.verdicts[v] > 0)
     .map((v) => html`<span class="${`vc v-${v}`}" title="${`${r.verdicts[v]} ${v}`}">${r.verdicts[v]} ${v}</span>`);
   const warn = r.disagreements === 0 ? EMPTY
     : html`<span class="vc v-warn" title="attempts where two outage methods disagree beyond their resolutions">${r.disagreements} ⚠ methods disagree</span>`;

@@ -1,6 +1,8 @@
 import {
   isUnstable, type Metric, type MetricName, type RunManifest, type RunRecord,
 } from './record.js';
+import { judgeScenarios, type Judgement } from '../verdict/judge.js';
+import type { Threshold } from '../verdict/threshold.js';
 import { formatMetricValue, formatPlain } from '../measure/precision.js';
 import { scenarioSummary, type ScenarioRow } from './summary.js';
 import { detectChangePoints, type ChangePoint, type TrendOptions, type TrendPoint } from './trend.js';
@@ -26,6 +28,8 @@ export interface Summary {
   readonly total: number;
   readonly pass: number;
   readonly fail: number;
+  /** Attempts with a figure within its uncertainty of a threshold (neither pass nor fail). */
+  readonly inconclusive: number;
   readonly errored: number;
   readonly skipped: number;
   /** Attempts of runs that needed retries (attemptOf > 1). */
@@ -52,6 +56,8 @@ export interface ReportModel {
   /** One row per scenario × strategy × family (summary.ts), sparklines from history. */
   readonly scenarios: readonly ScenarioRow[];
   readonly trends: readonly TrendView[];
+  /** The manifest's statistic thresholds judged per scenario over this report's attempts. */
+  readonly statistics: readonly Judgement[];
 }
 
 export interface BuildOptions {
@@ -77,6 +83,7 @@ export function summarize(runs: readonly RunRecord[]): Summary {
     total: runs.length,
     pass: count((r) => effectiveVerdict(r) === 'pass'),
     fail: count((r) => effectiveVerdict(r) === 'fail'),
+    inconclusive: count((r) => effectiveVerdict(r) === 'inconclusive'),
     errored: count((r) => effectiveVerdict(r) === 'errored'),
     skipped: count((r) => effectiveVerdict(r) === 'skipped'),
     unstable: count(isUnstable),
@@ -86,7 +93,8 @@ export function summarize(runs: readonly RunRecord[]): Summary {
 
 /** Measurement health `errored` overrides pass/fail (measurement.md §6): such a run never counts as PASS. */
 export function effectiveVerdict(r: RunRecord): RunRecord['verdict'] {
-  return r.health === 'errored' && (r.verdict === 'pass' || r.verdict === 'fail') ? 'errored' : r.verdict;
+  return r.health === 'errored' && (r.verdict === 'pass' || r.verdict === 'fail' || r.verdict === 'inconclusive')
+    ? 'errored' : r.verdict;
 }
 
 export function metricOf(r: RunRecord, name: MetricName): Metric | undefined {
@@ -130,6 +138,7 @@ export function buildReportModel(runs: readonly RunRecord[], o: BuildOptions): R
     summary: summarize(sorted),
     scenarios: scenarioSummary(sorted, { history: o.history ?? [], verdictOf: effectiveVerdict }),
     trends: buildTrends([...(o.history ?? []), ...sorted], o.trendMetrics ?? TREND_METRICS, o.trend),
+    statistics: judgeScenarios(sorted, (o.manifest?.thresholds ?? []) as readonly Threshold[]),
   };
 }
 

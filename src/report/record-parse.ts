@@ -6,6 +6,7 @@ import {
   METRIC_NAMES,
   TIMELINE_SOURCES,
   VERDICTS,
+  JUDGEMENT_OUTCOMES,
   metricUnit,
   scenarioName,
   type DecompositionPart,
@@ -14,7 +15,9 @@ import {
   type MemoryIntegrityRecord,
   type Metric,
   type RateSeries,
+  type RecordJudgement,
   type RunRecord,
+  type ThresholdFact,
   type ScenarioParams,
   type TimelineEvent,
 } from './record.js';
@@ -195,8 +198,37 @@ export function parseRunRecord(v: unknown): RunRecord {
   };
   const mi = o.memoryIntegrity === undefined ? undefined : parseIntegrity(o.memoryIntegrity);
   const withMi = mi === undefined ? rec : { ...rec, memoryIntegrity: mi };
+  const withJ = o.judgements === undefined ? withMi
+    : { ...withMi, judgements: arr(o, 'judgements', '', parseJudgement) };
   const error = optStr(o, 'error', '');
-  return error === undefined ? withMi : { ...withMi, error };
+  return error === undefined ? withJ : { ...withJ, error };
+}
+
+function parseJudgement(v: unknown, p: string): RecordJudgement {
+  const j = obj(v, p);
+  return {
+    threshold: str(j, 'threshold', `${p}.`), expression: str(j, 'expression', `${p}.`),
+    source: str(j, 'source', `${p}.`), outcome: oneOf(j, 'outcome', `${p}.`, JUDGEMENT_OUTCOMES),
+    value: numOrNull(j, 'value', `${p}.`), message: str(j, 'message', `${p}.`),
+  };
+}
+
+const STATISTIC_WORDS = ['value', 'median', 'p95', 'min', 'max'] as const;
+
+function parseThresholdFact(v: unknown, p: string): ThresholdFact {
+  const t = obj(v, p);
+  const base: ThresholdFact = {
+    id: str(t, 'id', `${p}.`), metric: str(t, 'metric', `${p}.`),
+    statistic: oneOf(t, 'statistic', `${p}.`, STATISTIC_WORDS), op: oneOf(t, 'op', `${p}.`, ['<=', '>='] as const),
+    bound: num(t, 'bound', `${p}.`), source: str(t, 'source', `${p}.`),
+  };
+  const why = optStr(t, 'why', `${p}.`);
+  return {
+    ...base,
+    ...(t.exceptStrategies === undefined ? {} : { exceptStrategies: strArr(t, 'exceptStrategies', `${p}.`) }),
+    ...(t.scenarios === undefined ? {} : { scenarios: strArr(t, 'scenarios', `${p}.`) }),
+    ...(why === undefined ? {} : { why }),
+  };
 }
 
 function parseIntegrity(v: unknown): MemoryIntegrityRecord {
@@ -250,6 +282,7 @@ export function parseManifestFacts(v: unknown): ManifestFacts {
     });
   }
   if (o.insecureHostKeys !== undefined) out.insecureHostKeys = strArr(o, 'insecureHostKeys', '');
+  if (o.thresholds !== undefined) out.thresholds = arr(o, 'thresholds', '', parseThresholdFact);
   return out;
 }
 

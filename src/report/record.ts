@@ -13,7 +13,8 @@ import type { Metric } from '../measure/metric-catalogue.js';
 export { METRIC_NAMES, metricUnit } from '../measure/metric-catalogue.js';
 export type { Metric, MetricName, ReportMetricName } from '../measure/metric-catalogue.js';
 
-export const VERDICTS = ['pass', 'fail', 'errored', 'skipped'] as const;
+/** `inconclusive`: a figure within its uncertainty of a threshold (verdict/judge.ts): neither passed nor failed. */
+export const VERDICTS = ['pass', 'fail', 'inconclusive', 'errored', 'skipped'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 /** Measurement health, separate from the verdict; `errored` overrides pass/fail (measurement.md §6). */
 export const HEALTHS = ['ok', 'degraded', 'errored'] as const;
@@ -101,7 +102,37 @@ export interface RunRecord {
   readonly rates: readonly RateSeries[];
   /** The guest's memory after the move (its memory checker); absent in records written before it existed. */
   readonly memoryIntegrity?: MemoryIntegrityRecord;
+  /** The per-attempt thresholds judged on this attempt (absent: not judged, e.g. ERRORED or older records). */
+  readonly judgements?: readonly RecordJudgement[];
   readonly error?: string;
+}
+
+export const JUDGEMENT_OUTCOMES = ['pass', 'fail', 'inconclusive', 'not-measured'] as const;
+export type JudgementOutcome = (typeof JUDGEMENT_OUTCOMES)[number];
+
+/** One threshold judged on one attempt, as the record keeps it (verdict/judge.ts makes them). */
+export interface RecordJudgement {
+  readonly threshold: string;
+  /** `loss_derived_ms ≤ 2000 ms`. */
+  readonly expression: string;
+  readonly source: string;
+  readonly outcome: JudgementOutcome;
+  readonly value: number | null;
+  /** Names threshold, value, method, resolution and clock: what a failed test and JUnit show. */
+  readonly message: string;
+}
+
+/** A threshold as the manifest keeps it, so a report regenerated from history judges the same bounds. */
+export interface ThresholdFact {
+  readonly id: string;
+  readonly metric: string;
+  readonly statistic: 'value' | 'median' | 'p95' | 'min' | 'max';
+  readonly op: '<=' | '>=';
+  readonly bound: number;
+  readonly source: string;
+  readonly exceptStrategies?: readonly string[];
+  readonly scenarios?: readonly string[];
+  readonly why?: string;
 }
 
 export const MEMORY_INTEGRITY_STATES = ['ok', 'corrupt', 'unchecked', 'unknown'] as const;
@@ -182,11 +213,14 @@ export interface RunManifest {
   readonly runner: ParamMap;
   readonly startedWall: string;
   readonly endedWall: string | null;
+  /** The thresholds the run was judged against (absent in manifests written before verdicts). */
+  readonly thresholds?: readonly ThresholdFact[];
 }
 
 /** Facts a spec or fixture contributes to the manifest during a run; merged by the reporter. */
 export type ManifestFacts = Partial<
-  Pick<RunManifest, 'testbed' | 'devices' | 'migrationParameters' | 'probeParameters' | 'clocks' | 'insecureHostKeys'>
+  Pick<RunManifest, 'testbed' | 'devices' | 'migrationParameters' | 'probeParameters' | 'clocks' | 'insecureHostKeys'
+    | 'thresholds'>
 >;
 
 /** Merges facts into a manifest: maps are shallow-merged, lists unioned by device/host name (last wins). */
@@ -204,5 +238,7 @@ export function mergeManifestFacts(m: RunManifest, f: ManifestFacts): RunManifes
     probeParameters: { ...m.probeParameters, ...f.probeParameters },
     clocks: byKey(m.clocks, f.clocks, (c) => c.host),
     insecureHostKeys: [...new Set([...m.insecureHostKeys, ...(f.insecureHostKeys ?? [])])].sort(),
+    ...(f.thresholds === undefined && m.thresholds === undefined ? {}
+      : { thresholds: byKey(m.thresholds ?? [], f.thresholds, (t) => `${t.source}\u0000${t.id}`) }),
   };
 }

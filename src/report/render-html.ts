@@ -45,7 +45,7 @@ function header(m: ReportModel): Raw {
       : html`<div class="facts">vmmi ${man.vmmi.version} · commit ${(man.vmmi.gitCommit ?? 'unknown').slice(0, 12)} · testbed ${man.testbed.file ?? 'unknown'} · started ${man.startedWall}</div>`;
   const count = (label: string, n: number, kind: string): Raw =>
     html`<div class="${`count c-${kind}${n > 0 ? '' : ' zero'}`}"><div class="n">${n}</div><div class="l">${label}</div></div>`;
-  return html`<header><h1>${m.title}</h1><div class="facts">generated ${m.generatedWall}</div>${facts}<div class="counts">${count('attempts', s.total, 'total')}${count('pass', s.pass, 'pass')}${count('fail', s.fail, 'fail')}${count('errored', s.errored, 'errored')}${count('skipped', s.skipped, 'skipped')}${count('unstable', s.unstable, 'unstable')}${count('health not ok', s.unhealthy, 'degraded')}</div></header>`;
+  return html`<header><h1>${m.title}</h1><div class="facts">generated ${m.generatedWall}</div>${facts}<div class="counts">${count('attempts', s.total, 'total')}${count('pass', s.pass, 'pass')}${count('fail', s.fail, 'fail')}${count('inconclusive', s.inconclusive, 'inconclusive')}${count('errored', s.errored, 'errored')}${count('skipped', s.skipped, 'skipped')}${count('unstable', s.unstable, 'unstable')}${count('health not ok', s.unhealthy, 'degraded')}</div></header>`;
 }
 
 function trendAlerts(m: ReportModel): Raw {

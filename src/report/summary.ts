@@ -111,7 +111,7 @@ export function scenarioSummary(runs: readonly RunRecord[], o: SummaryOptions): 
   const rows = [...groups.entries()].map(([k, idx]): ScenarioRow => {
     const mine = idx.map((i) => runs[i] as RunRecord);
     const first = mine[0] as RunRecord;
-    const verdicts: Record<Verdict, number> = { pass: 0, fail: 0, errored: 0, skipped: 0 };
+    const verdicts: Record<Verdict, number> = { pass: 0, fail: 0, inconclusive: 0, errored: 0, skipped: 0 };
     const reasons = new Map<string, number>();
     for (const r of mine) {
       verdicts[o.verdictOf(r)]++;

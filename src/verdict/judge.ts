@@ -12,11 +12,10 @@
  */
 import type { Metric } from '../measure/metric-catalogue.js';
 import { describe, intervalOf, type Interval, type Statistic } from '../measure/stats.js';
-import type { RunRecord } from '../report/record.js';
+import type { JudgementOutcome, RunRecord } from '../report/record.js';
 import { appliesTo, formatThreshold, withUnit, type Threshold } from './threshold.js';
 
-export const JUDGEMENT_OUTCOMES = ['pass', 'fail', 'inconclusive', 'not-measured'] as const;
-export type JudgementOutcome = (typeof JUDGEMENT_OUTCOMES)[number];
+export { JUDGEMENT_OUTCOMES, type JudgementOutcome } from '../report/record.js';
 
 export interface Judgement {
   readonly threshold: string;
