@@ -77,6 +77,7 @@ test('each named Playwright option passes through as --name=value', async () => 
     expect(argvOf(['--grep', 'cross subnet|same'], dir)).toEqual([...base, '--grep=cross subnet|same']);
     expect(argvOf(['--grep=-v6$'], dir)).toEqual([...base, '--grep=-v6$']);
     expect(argvOf(['--retries', '0'], dir)).toEqual([...base, '--retries=0']);
+    expect(argvOf(['--repeat', '5'], dir)).toEqual([...base, '--repeat-each=5']);
     expect(argvOf(['--project', 'lab', '--project', 'hw'], dir)).toEqual([...base, '--project=lab', '--project=hw']);
     expect(argvOf(['--list'], dir)).toEqual([...base, '--reporter=list', '--list']);
     expect(argvOf(['--reporter', 'dot,json'], dir)).toEqual([...base, '--reporter=dot,json']);
@@ -126,6 +127,7 @@ test('invalid Playwright options are usage errors that name the option and the v
     [{ shard: '0/2' }, /--shard "0\/2": takes I\/N/], [{ shard: '3/2' }, /--shard/], [{ shard: 'half' }, /--shard/],
     [{ workers: '0' }, /--workers "0"/], [{ workers: 'many' }, /--workers/], [{ workers: '150%' }, /--workers/],
     [{ retries: '-1' }, /--retries "-1": takes a number/], [{ retries: '1.5' }, /--retries/],
+    [{ repeat: '0' }, /--repeat "0": takes a number of runs from 1 to 1000/], [{ repeat: '1001' }, /--repeat/],
     [{ grep: '(' }, /--grep "\(": is not a regular expression/], [{ grep: '' }, /--grep/],
     [{ reporter: 'list,,dot' }, /--reporter "list,,dot"/], [{ reporter: 'my reporter' }, /--reporter/],
     [{ project: [''] }, /--project/],
