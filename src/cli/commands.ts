@@ -6,7 +6,7 @@
  * (then its module answers its own `--help`), or `name: entry(SPEC, loader)` with a spec from specs.ts.
  */
 import type { Command } from './command.js';
-import { INIT, LAB_GROUP, MIGRATE, PLAN, RECOVER, REPORT, RUN, TESTBED_GROUP, type CommandSpec } from './specs.js';
+import { CERTIFY, INIT, LAB_GROUP, MIGRATE, PLAN, RECOVER, REPORT, RUN, TESTBED_GROUP, type CommandSpec } from './specs.js';
 
 export interface CommandEntry {
   readonly summary: string;
@@ -33,6 +33,7 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     return createMigrateCommand((tb, signal) => openTestbed(tb, signal, { onProgress: progressPrinter() }));
   }),
   recover: entry(RECOVER, async () => (await import('./recover.js')).recoverCommand),
+  certify: entry(CERTIFY, async () => (await import('./certify.js')).certifyCommand),
 };
 
 export function commandNames(): string[] {

@@ -128,5 +128,39 @@ export const REPORT = {
     + '2 usage (a missing history file)'],
 } as const satisfies ArgSpec;
 
+/** `vmmi certify verify`: parsed by the certify module; its options are described in CERTIFY's notes. */
+export const CERTIFY_VERIFY = {
+  name: 'vmmi certify verify', usage: 'vmmi certify verify BUNDLE --allowed-signers FILE [--principal P]',
+  positionals: ['BUNDLE'],
+  summary: 'check every hash of a certificate bundle and its OpenSSH signature',
+  options: {
+    'allowed-signers': { type: 'string', valueName: 'FILE', description: 'ssh-keygen allowed-signers file (required)' },
+    principal: { type: 'string', valueName: 'P', description: 'signer to check (default: ssh-keygen -Y find-principals)' },
+  },
+  notes: ['exit codes: 0 every file intact and signed by an allowed signer; 1 a file differs, is missing or extra, '
+    + 'or the signature is bad; 2 usage'],
+} as const satisfies ArgSpec;
+
+export const CERTIFY = {
+  name: 'vmmi certify',
+  usage: 'vmmi certify --profile NAME@VERSION --sign-key KEY [--testbed FILE] [--out DIR] [--scale ci]\n'
+    + CERTIFY_VERIFY.usage,
+  summary: 'run a certification profile and write a signed bundle (report, verdicts, profile); or verify one',
+  options: {
+    profile: { type: 'string', valueName: 'NAME@VERSION', description: 'profile to run: profiles/NAME/VERSION.yaml (required)' },
+    ...TESTBED,
+    'sign-key': { type: 'string', valueName: 'KEY', description: 'OpenSSH private key that signs SHA256SUMS (required)' },
+    out: { type: 'string', valueName: 'DIR', default: 'certificates', description: 'parent folder of the bundle' },
+    scale: { type: 'string', valueName: 'ci', description: 'ci: the profile\'s CI-sized variant (never a certificate)' },
+  },
+  notes: [
+    'verify: vmmi certify verify BUNDLE --allowed-signers FILE [--principal P] checks every hash and the signature '
+      + '(ssh-keygen -Y verify, namespace vmmi-certificate) and names every file that differs, is missing or extra',
+    'exit codes: 0 every threshold passed conclusively (verify: bundle intact and signed); 1 a threshold failed or '
+      + 'was inconclusive, the testbed lacks what the profile requires, or verify found a difference; 2 usage; '
+      + '3 infrastructure failure',
+  ],
+} as const satisfies ArgSpec;
+
 // `vmmi run` and `vmmi init`: specs next to each other in suite-specs.ts.
 export { INIT, RUN } from './suite-specs.js';
