@@ -3,7 +3,7 @@ import { sampleRecord } from '../../test/fixtures/report/sample-records.js';
 import { METRIC_NAMES } from './record.js';
 import {
   EPISODE_COLUMNS, RUN_COLUMNS, TIMELINE_COLUMNS, renderEpisodesCsv, renderRunsCsv, renderTimelineCsv, safeText,
-  renderSamplesCsv,
+  renderSamplesCsv, renderVerdictsCsv,
 } from './render-csv.js';
 
 /** Minimal RFC 4180 reader for assertions (quoted fields, doubled quotes, \n records). */
@@ -57,7 +57,7 @@ test('runs.csv: fixed column order, three columns per metric', () => {
     'hypervisor_downtime_ms_method',
     'hypervisor_downtime_ms_resolution_ms',
   ]);
-  expect(head!.length).toBe(8 + METRIC_NAMES.length * 3 + 14);
+  expect(head!.length).toBe(8 + METRIC_NAMES.length * 3 + 15);
   expect(head!.indexOf('verdict')).toBe(8 + METRIC_NAMES.length * 3);
 });
 
@@ -162,4 +162,19 @@ test('samples.csv: one row per probe packet, full precision, lost packets with a
     "r1,1,'=evil,8,1235.567891,,0",
     '',
   ]);
+});
+
+test('verdicts.csv: one row per attempt judgement, then one per statistic, messages escaped', () => {
+  const r = { ...sampleRecord(), judgements: [{ threshold: 'maxOutageMs', expression: 'loss_derived_ms ≤ 1 ms',
+    source: 'testbed defaults.thresholds.maxOutageMs', outcome: 'fail' as const, value: 200,
+    message: '=threshold maxOutageMs FAILED, "quoted"' }] };
+  const text = renderVerdictsCsv([r], [{ scenario: r.scenario, threshold: 'p95(outage) <= 5 ms',
+    expression: 'p95(loss_derived_ms) ≤ 5 ms', source: 'profile x@1', value: 210, n: 5,
+    interval: { low: 190, high: 230 }, outcome: 'fail', message: 'p95 FAILED' }]);
+  const lines = text.trim().split('\n');
+  expect(lines[0]).toBe('scope,scenario,run_id,attempt,threshold,expression,source,value,n,ci95_low,ci95_high,outcome,message');
+  expect(lines[1]).toBe(`attempt,${r.scenario},run-0001,1,maxOutageMs,loss_derived_ms ≤ 1 ms,`
+    + 'testbed defaults.thresholds.maxOutageMs,200,1,,,fail,"\'=threshold maxOutageMs FAILED, ""quoted"""');
+  expect(lines[2]).toBe(`scenario,${r.scenario},,,p95(outage) <= 5 ms,p95(loss_derived_ms) ≤ 5 ms,profile x@1,210,5,190,230,fail,p95 FAILED`);
+  expect(renderRunsCsv([r]).split('\n')[1]).toMatch(/,maxOutageMs=fail$/);
 });

@@ -57,6 +57,7 @@ const RUN_TABLE: readonly RunColumn[] = [
   col('memory_integrity', (r) => r.memoryIntegrity?.status ?? ''),
   col('memory_integrity_detail', (r) => text(r.memoryIntegrity === undefined ? undefined
     : `${r.memoryIntegrity.detail} (${r.memoryIntegrity.method})`)),
+  col('thresholds', (r) => text((r.judgements ?? []).map((j) => `${j.threshold}=${j.outcome}`).join('; '))),
 ];
 
 /** runs.csv columns, in order. */
@@ -114,6 +115,36 @@ export function renderTimelineCsv(runs: readonly RunRecord[]): string {
     text(e.host), text(e.kind), text(e.detail),
   ]));
   return csv(TIMELINE_COLUMNS, rows);
+}
+
+/** verdicts.csv columns (docs/report-columns.md): one row per threshold judged. */
+export const VERDICT_COLUMNS = ['scope', 'scenario', 'run_id', 'attempt', 'threshold', 'expression', 'source', 'value',
+  'n', 'ci95_low', 'ci95_high', 'outcome', 'message'] as const;
+
+/** A statistic judged over a scenario's repetitions, as verdicts.csv needs it (verdict/judge.ts Judgement). */
+export interface StatisticVerdict {
+  readonly scenario: string;
+  readonly threshold: string;
+  readonly expression: string;
+  readonly source: string;
+  readonly value: number | null;
+  readonly n: number;
+  readonly interval?: { readonly low: number; readonly high: number };
+  readonly outcome: string;
+  readonly message: string;
+}
+
+/** Every per-attempt judgement of the records, then every statistic judged over a scenario's repetitions. */
+export function renderVerdictsCsv(runs: readonly RunRecord[], statistics: readonly StatisticVerdict[]): string {
+  const attempts = runs.flatMap((r) => (r.judgements ?? []).map((j): Cell[] => [
+    'attempt', text(r.scenario), text(r.runId), r.attempt, text(j.threshold), text(j.expression), text(j.source),
+    j.value ?? '', 1, '', '', j.outcome, text(j.message),
+  ]));
+  const stats = statistics.map((s): Cell[] => [
+    'scenario', text(s.scenario), '', '', text(s.threshold), text(s.expression), text(s.source), s.value ?? '', s.n,
+    s.interval?.low ?? '', s.interval?.high ?? '', text(s.outcome), text(s.message),
+  ]);
+  return csv(VERDICT_COLUMNS, [...attempts, ...stats]);
 }
 
 /** One probe packet for samples.csv: flow, sequence, send and receive stamps (controller monotonic, ms). */

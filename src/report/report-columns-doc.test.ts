@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { REPORT_METRICS } from '../measure/metric-catalogue.js';
 import { METRIC_NAMES } from './record.js';
-import { EPISODE_COLUMNS, RUN_COLUMNS, SAMPLE_COLUMNS, TIMELINE_COLUMNS } from './render-csv.js';
+import { EPISODE_COLUMNS, RUN_COLUMNS, SAMPLE_COLUMNS, TIMELINE_COLUMNS, VERDICT_COLUMNS } from './render-csv.js';
 
 /** docs/report-columns.md is the published contract: it must list exactly the columns the code writes. */
 
@@ -36,7 +36,7 @@ test('runs.csv columns in the doc match the code, metrics in their fixed order',
   expect(doc).toContain('(M = 8 + 3 × the number of metrics)');
   expect(doc).toContain(`| M+${RUN_COLUMNS.indexOf('verdict') + 1 - m} | \`verdict\` |`);
   expect(doc).toContain(`| M+${RUN_COLUMNS.indexOf('error') + 1 - m} | \`error\` |`);
-  expect(doc).toContain(`| M+${RUN_COLUMNS.length - m} | \`memory_integrity_detail\` |`);
+  expect(doc).toContain(`| M+${RUN_COLUMNS.length - m} | \`thresholds\` |`);
 });
 
 test('each metric row of the doc gives the unit and meaning the metric catalogue declares', () => {
@@ -50,5 +50,6 @@ test('each metric row of the doc gives the unit and meaning the metric catalogue
 test('episodes.csv and timeline.csv columns in the doc match the code', () => {
   expect(tableNames('## episodes.csv')).toEqual([...EPISODE_COLUMNS]);
   expect(tableNames('## timeline.csv')).toEqual([...TIMELINE_COLUMNS]);
+  expect(tableNames('## verdicts.csv')).toEqual([...VERDICT_COLUMNS]);
   expect(tableNames('## samples.csv')).toEqual([...SAMPLE_COLUMNS]);
 });

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ReportError } from '../errors/classes.js';
 import type { ReportModel } from './model.js';
-import { renderEpisodesCsv, renderRunsCsv, renderSamplesCsv, renderTimelineCsv, type SampleRow } from './render-csv.js';
+import {
+  renderEpisodesCsv, renderRunsCsv, renderSamplesCsv, renderTimelineCsv, renderVerdictsCsv, type SampleRow,
+} from './render-csv.js';
 import { renderHtml } from './render-html.js';
 
 /**
@@ -17,6 +19,8 @@ export interface ReportPaths {
   readonly html: string;
   readonly runsCsv: string;
   readonly episodesCsv: string;
+  /** verdicts.csv: every threshold judged, per attempt and per scenario over repetitions. */
+  readonly verdictsCsv: string;
   readonly timelineCsv: string;
   readonly manifest: string;
   /** samples.csv, when probe samples were given. */
@@ -63,6 +67,7 @@ export async function writeReport(model: ReportModel, o: WriteReportOptions): Pr
     runsCsv: renderRunsCsv(model.runs),
     episodesCsv: renderEpisodesCsv(model.runs),
     timelineCsv: renderTimelineCsv(model.runs),
+    verdictsCsv: renderVerdictsCsv(model.runs, model.statistics),
     manifest: `${JSON.stringify(manifest, null, 2)}\n`,
     samplesCsv: o.samples === undefined ? undefined : renderSamplesCsv(o.samples),
   };
@@ -81,6 +86,7 @@ export async function writeReport(model: ReportModel, o: WriteReportOptions): Pr
       runsCsv: await put('runs.csv', contents.runsCsv),
       episodesCsv: await put('episodes.csv', contents.episodesCsv),
       timelineCsv: await put('timeline.csv', contents.timelineCsv),
+      verdictsCsv: await put('verdicts.csv', contents.verdictsCsv),
       manifest: await put('manifest.json', contents.manifest),
       ...(contents.samplesCsv === undefined ? {} : { samplesCsv: await put('samples.csv', contents.samplesCsv) }),
     };
