@@ -230,7 +230,8 @@ export const STALL_MIN_PACKETS = 5;
 function stallBeforeMove(input: HealthInput): string | undefined {
   const lossy = input.flows.filter((f) => f.lossBeforeTrigger > 0);
   if (lossy.length === 0) return undefined;
-  const single = lossy.every((f) => f.lossBurstBeforeTrigger !== undefined
+  // a path that never answered (a link down) has no stall to wait out: that is ERRORED as it stands
+  const single = lossy.every((f) => f.baselineReplies > 0 && f.lossBurstBeforeTrigger !== undefined
     && f.lossBurstBeforeTrigger.lost === f.lossBeforeTrigger && f.lossBeforeTrigger >= STALL_MIN_PACKETS);
   if (!single) return undefined;
   const shown = lossy.map((f) => `${f.flow} ${f.lossBeforeTrigger} in a row, ending `

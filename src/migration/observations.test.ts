@@ -349,6 +349,10 @@ test('a stall before the move: one burst of baseline loss per flow is re-measure
   // A burst on one flow but scattered loss on the other: the path is lossy, not stalled.
   expect(assessHealth({ flows: [burst('a'), scattered], clockSyncKnown: true, expectFlows: true, host: idle }).starved)
     .toBeUndefined();
+  // A flow that never answered before the trigger (its link is down) did not stall: ERRORED, not re-measured.
+  const dead = { ...burst('a'), baselineReplies: 0, lossBeforeTrigger: 1000,
+    lossBurstBeforeTrigger: { lost: 1000, endedBeforeTriggerMs: 1 } };
+  expect(assessHealth({ flows: [dead], clockSyncKnown: true, expectFlows: true, host: idle }).starved).toBeUndefined();
   // Below five in a row is not told apart from a lossy path.
   const short = { ...burst('a'), lossBeforeTrigger: 4, lossBurstBeforeTrigger: { lost: 4, endedBeforeTriggerMs: 10 } };
   expect(assessHealth({ flows: [short], clockSyncKnown: true, expectFlows: true, host: idle }).starved).toBeUndefined();
