@@ -19,6 +19,8 @@ export interface PgServer {
   createDb(name: string): Promise<void>;
   /** Runs one SQL command in `db` with psql (as the superuser). */
   psql(db: string, sql: string): Promise<string>;
+  /** The server's log so far (for a failed spec's message). */
+  log(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -97,7 +99,8 @@ export async function startPgServer(): Promise<PgServer> {
     };
     const psql = (db: string, sql: string): Promise<string> =>
       run([join(bin, 'psql'), '-h', dir, '-U', 'vmmi', '-d', db, '-v', 'ON_ERROR_STOP=1', '-Atc', sql], env, 20_000);
-    return { dir, url, password, createDb, psql, stop };
+    const log = (): Promise<string> => readFile(join(dir, 'server.log'), 'utf8').catch(() => '');
+    return { dir, url, password, createDb, psql, log, stop };
   } catch (e) {
     const log = await readFile(join(dir, 'server.log'), 'utf8').catch(() => '');
     await stop();
