@@ -14,6 +14,7 @@ const soleImporters = [
   { lib: 'zod', allowed: ['src/inventory/schema.ts', 'src/certify/profile-schema.ts'] },
   { lib: 'csv-stringify', allowed: ['src/report/render-csv.ts'] },
   { lib: 'better-sqlite3', allowed: ['src/report/history.ts'] },
+  { lib: 'pg', allowed: ['src/report/history-postgres.ts'] },
   { lib: 'esbuild', allowed: ['src/util/bundle.ts'] },
 ];
 
