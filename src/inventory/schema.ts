@@ -8,6 +8,7 @@ import {
   HYPERVISOR_DRIVER_KINDS, MIGRATION_STRATEGIES, SWITCH_DRIVER_KINDS, SWITCH_ROLES, TRAFFIC_HOST_KINDS,
 } from '../model/testbed.js';
 import { isMac, parseCidr, parseIp, parseIpv4, parseIpv6 } from './ip.js';
+import { parseThreshold, ThresholdSyntaxError } from '../verdict/threshold.js';
 
 const kindEnum = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
   z.enum(values, { error: (iss) => `unknown ${what} "${String(iss.input)}"; supported: ${values.join(', ')}` });
@@ -52,6 +53,20 @@ const libvirtUri = z.string({ error: 'expected a libvirt URI as a string' }).sup
       'e.g. qemu+tcp://198.18.10.11/system');
   }
 });
+/** A threshold on a statistic of repetitions, `p95(outage) <= 500 ms` (verdict/threshold.ts). */
+const statisticThreshold = z.string({ error: 'expected a threshold expression such as "p95(outage) <= 500 ms"' })
+  .superRefine((v, ctx) => {
+    try {
+      const t = parseThreshold(v, 'testbed');
+      if (t.statistic === 'value') {
+        ctx.addIssue({ code: 'custom', input: v,
+          message: `threshold "${v}": a per-attempt bound belongs in maxOutageMs and its siblings; statistics take median, p95, min or max` });
+      }
+    } catch (e) {
+      if (!(e instanceof ThresholdSyntaxError)) throw e;
+      ctx.addIssue({ code: 'custom', message: e.message, input: v });
+    }
+  });
 const port = z
   .number({ error: 'expected a port number' })
   .int()
@@ -228,6 +243,7 @@ export const rawTestbedSchema = z.strictObject({
           maxLossPct: nonNeg.max(100).default(100),
           maxReconvergenceMs: positive.default(5000),
           maxRttStepMs: positive.default(5),
+          statistics: z.array(statisticThreshold).max(64).optional(),
         })
         .prefault({}),
       switch: z.strictObject(switchFields).optional(),

@@ -184,6 +184,11 @@ export interface Thresholds {
   readonly maxLossPct: number;
   readonly maxReconvergenceMs: number;
   readonly maxRttStepMs: number;
+  /**
+   * Thresholds on statistics of a scenario's repetitions, as expressions (`p95(outage) <= 500 ms`,
+   * verdict/threshold.ts); judged when a run ends, over every repetition of each scenario.
+   */
+  readonly statistics?: readonly string[];
 }
 
 export interface EmulatedLab {
