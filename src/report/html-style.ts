@@ -81,6 +81,7 @@ table.scenarios td.sparkcell { padding-left:14px; }
 table.scenarios td.num { white-space:normal; }
 table.scenarios th .sub { font-weight:400; color:var(--muted); font-size:11px; }
 td.fig .med { display:block; font-weight:600; } td.fig .p95 { display:block; color:var(--muted); font-size:12px; }
+td.fig .rng { display:block; color:var(--muted); font-size:11px; white-space:normal; }
 .vc { display:inline-block; margin:0 4px 2px 0; padding:0 6px; border-radius:8px; font-size:12px; background:#f1f5f9; }
 .v-pass { color:var(--pass); } .v-fail { color:var(--fail); } .v-errored { color:var(--err); } .v-inconclusive { color:#ca8a04; }
 .v-warn { color:var(--warn); background:#fefce8; }
@@ -110,7 +111,7 @@ table.flows th.num { white-space:normal; max-width:160px; }
   table.scenarios td { display:flex; justify-content:space-between; gap:12px; border:none; padding:3px 8px;
     text-align:right; }
   table.scenarios td::before { content:attr(data-label); color:var(--muted); text-align:left; flex:none; }
-  table.scenarios td.fig .med, table.scenarios td.fig .p95 { display:inline; margin-left:6px; }
+  table.scenarios td.fig .med, table.scenarios td.fig .p95, table.scenarios td.fig .rng { display:inline; margin-left:6px; }
   table.scenarios td.scen { font-weight:600; }
 }
 @media print {

@@ -2,6 +2,7 @@ import { formatAtResolution, formatPlain, formatResolutionValue } from '../measu
 import { html, join, type Raw } from './html-escape.js';
 import { EMPTY, px } from './html-svg.js';
 import { HEADLINE_METRICS, type FigureStats, type ScenarioRow } from './summary.js';
+import type { Judgement } from '../verdict/judge.js';
 
 /**
  * The scenario summary table (pure): one row per scenario × strategy × family, median and p95 of the
@@ -17,8 +18,12 @@ function figureCell(f: FigureStats, label: string): Raw {
   const res = f.resolutionMs;
   const fmt = (v: number): string => (res === null || res <= 0 ? formatPlain(v) : formatAtResolution(v, res));
   const pm = res === null || res <= 0 ? '' : ` ± ${formatResolutionValue(res)} ms`;
-  const title = `${label}: median ${fmt(f.median)} ms, p95 ${fmt(f.p95)} ms${pm} over ${f.n} attempt(s)`;
-  return html`<td class="num fig" data-label="${label}" title="${title}"><span class="med">${fmt(f.median)} ms</span><span class="p95">p95 ${fmt(f.p95)}</span></td>`;
+  const ci = f.medianCi95 === undefined ? '' : `, median 95 % CI ${fmt(f.medianCi95.low)}–${fmt(f.medianCi95.high)} ms`;
+  const range = f.min === undefined || f.max === undefined ? '' : `, min ${fmt(f.min)}, max ${fmt(f.max)} ms`;
+  const title = `${label}: median ${fmt(f.median)} ms, p95 ${fmt(f.p95)} ms${pm}${range}${ci} over ${f.n} attempt(s)`;
+  const spread = f.n < 2 || f.min === undefined || f.max === undefined ? EMPTY
+    : html`<span class="rng">${fmt(f.min)}–${fmt(f.max)}${f.medianCi95 === undefined ? '' : ` · CI ${fmt(f.medianCi95.low)}–${fmt(f.medianCi95.high)}`}</span>`;
+  return html`<td class="num fig" data-label="${label}" title="${title}"><span class="med">${fmt(f.median)} ms</span><span class="p95">p95 ${fmt(f.p95)}</span>${spread}</td>`;
 }
 
 /** A sparkline of per-night medians (inline SVG, 100 × 24). */
@@ -58,7 +63,17 @@ function reasonsCell(r: ScenarioRow): Raw {
 /** The scenario summary table, or a note when there are no attempts. */
 export function scenarioTable(rows: readonly ScenarioRow[]): Raw {
   if (rows.length === 0) return html`<p class="muted">No migration runs were recorded.</p>`;
-  const head = HEADLINE_METRICS.map(([, label]) => html`<th class="num">${label}<br><span class="sub">median · p95</span></th>`);
+  const head = HEADLINE_METRICS.map(([, label]) => html`<th class="num">${label}<br><span class="sub">median · p95 · min–max · CI</span></th>`);
   const body = rows.map((r) => html`<tr><td class="scen" data-label="scenario">${r.scenario}</td><td data-label="strategy">${r.strategy}</td><td data-label="family">${r.family}</td><td class="num" data-label="attempts">${r.attempts}</td>${verdictCell(r)}${join(HEADLINE_METRICS.map(([, label], i) => figureCell(r.figures[i] as FigureStats, label)))}<td class="sparkcell" data-label="last nights">${sparkline(r.spark)}</td>${reasonsCell(r)}</tr>`);
   return html`<table class="scenarios"><colgroup><col class="c-scen"><col class="c-strat"><col class="c-fam"><col class="c-n"><col class="c-verd">${join(HEADLINE_METRICS.map(() => html`<col class="c-fig">`))}<col class="c-spark"><col class="c-health"></colgroup><thead><tr><th>scenario</th><th>strategy</th><th>family</th><th class="num">n</th><th>verdicts</th>${join(head)}<th>last nights</th><th>health</th></tr></thead><tbody>${join(body)}</tbody></table>`;
+}
+
+/**
+ * Thresholds on statistics of repetitions, judged per scenario (verdict/judge.ts): one row each with
+ * its value, n, interval and outcome; nothing when the run had none.
+ */
+export function statisticsSection(js: readonly Judgement[]): Raw {
+  if (js.length === 0) return EMPTY;
+  const rows = js.map((j) => html`<tr class="${`row-${j.outcome}`}"><td class="scen" data-label="scenario">${j.scenario}</td><td data-label="threshold">${j.expression}</td><td class="num" data-label="value">${j.value === null ? '—' : formatPlain(j.value)}</td><td class="num" data-label="n">${j.n}</td><td class="num" data-label="95 % CI">${j.interval === undefined ? '—' : `${formatPlain(j.interval.low)}–${formatPlain(j.interval.high)}`}</td><td data-label="outcome"><span class="${`vc v-${j.outcome}`}" title="${j.message}">${j.outcome}</span></td><td data-label="source">${j.source}</td></tr>`);
+  return html`<section id="statistics"><h2>thresholds on statistics</h2><div class="tablewrap"><table class="statistics"><thead><tr><th>scenario</th><th>threshold</th><th class="num">value</th><th class="num">n</th><th class="num">95 % CI</th><th>outcome</th><th>source</th></tr></thead><tbody>${join(rows)}</tbody></table></div></section>`;
 }

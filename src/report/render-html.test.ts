@@ -130,3 +130,23 @@ test('memory integrity: a corrupt guest is shown with its detail, escaped; ok ru
   expect(h).toContain('guest memory ok: 2 full pass(es) after the move');
   expect(h).not.toContain('<found>');
 });
+
+test('repetitions: each figure shows min–max and the median\'s interval; statistic thresholds get their own table', () => {
+  const v4 = { topology: 'cross-subnet', strategy: 'host-route-bgp', addressFamily: 'ipv4' } as const;
+  const runs = [150, 160, 170, 180, 900].map((d, i) => sampleRecord({ runId: `r${i}`, params: v4, downtimeMs: d }));
+  const manifest = { ...sampleManifest(), thresholds: [{ id: 'p95-outage', metric: 'loss_derived_ms', statistic: 'p95' as const,
+    op: '<=' as const, bound: 300, source: 'testbed defaults.thresholds.statistics[0]' }] };
+  const m = buildReportModel(runs, { generatedWall: '2026-12-07T00:00:00Z', manifest });
+  const fig = m.scenarios[0]?.figures.find((f) => f.metric === 'loss_derived_ms');
+  expect(fig).toMatchObject({ n: 5, min: 170, max: 920, median: 190 });
+  expect(fig?.medianCi95?.low).toBeLessThanOrEqual(190);
+  expect(m.statistics).toHaveLength(1);
+  expect(m.statistics[0]).toMatchObject({ scenario: 'cross-subnet/host-route-bgp/ipv4', n: 5, value: 920 });
+  const page = renderHtml(m);
+  expect(page).toContain('<span class="rng">170–920 · CI ');
+  expect(page).toContain('<section id="statistics"><h2>thresholds on statistics</h2>');
+  expect(page).toContain('p95(loss_derived_ms) ≤ 300 ms');
+  // without statistic thresholds there is no such section
+  expect(renderHtml(buildReportModel(runs, { generatedWall: '2026-12-07T00:00:00Z', manifest: sampleManifest() })))
+    .not.toContain('id="statistics"');
+});

@@ -3,7 +3,7 @@ import { html, join, jsonForScript, raw, type Raw } from './html-escape.js';
 import { renderTrend } from './html-charts.js';
 import { CLIENT_SCRIPT, CLIENT_SCRIPT_CSP } from './html-client.js';
 import { attemptsTable, drillDown } from './html-drill.js';
-import { scenarioTable } from './html-summary.js';
+import { scenarioTable, statisticsSection } from './html-summary.js';
 import { manifestSection } from './html-tables.js';
 import { EMPTY } from './html-svg.js';
 import { REPORT_CSS } from './html-style.js';
@@ -97,7 +97,7 @@ export function renderHtml(m: ReportModel, o: RenderOptions = {}): string {
 <meta http-equiv="Content-Security-Policy" content="${raw(`default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src ${CLIENT_SCRIPT_CSP}`)}">
 <title>${m.title}</title><style>${raw(REPORT_CSS)}</style></head>
 <body>${header(m)}<main>
-<section id="summary"><h2>summary by scenario</h2><div class="tablewrap fit">${scenarioTable(m.scenarios)}</div></section>
+<section id="summary"><h2>summary by scenario</h2><div class="tablewrap fit">${scenarioTable(m.scenarios)}</div></section>${statisticsSection(m.statistics)}
 <section id="trends"><h2>trends</h2>${trendAlerts(m)}${trends}</section>
 <section id="attempts"><h2>attempts</h2>${m.runs.length === 0 ? html`<p class="muted">No migration runs were recorded.</p>` : html`<p class="muted noprint">Open an attempt for its timeline (zoomable to the outage window), reply rate, decomposition, metrics and episodes.</p>`}${attemptsTable(m.runs)}</section>
 <section id="manifest"><h2>run manifest</h2>${manifestSection(m.manifest)}</section>

@@ -6,6 +6,7 @@
 import { findDisagreements } from '../measure/method-guide.js';
 import { roundResolution } from '../measure/precision.js';
 import { median, percentile } from '../measure/util.js';
+import { describe, type Interval } from '../measure/stats.js';
 import type { AddressFamily, MetricName, RunRecord, Verdict } from './record.js';
 
 /** The headline figures of a summary row, in column order, with their column labels. */
@@ -25,6 +26,10 @@ export interface FigureStats {
   readonly n: number;
   readonly median: number | undefined;
   readonly p95: number | undefined;
+  readonly min: number | undefined;
+  readonly max: number | undefined;
+  /** 95 % percentile-bootstrap interval of the median (measure/stats.ts); absent below 3 values. */
+  readonly medianCi95?: Interval;
   /** The coarsest resolution among the values (a median is no finer than its inputs), ms. */
   readonly resolutionMs: number | null;
 }
@@ -64,7 +69,10 @@ function figure(runs: readonly RunRecord[], metric: MetricName): FigureStats {
     if (m.resolutionMs !== null) res = Math.max(res ?? 0, m.resolutionMs);
   }
   values.sort((a, b) => a - b);
+  // 1000 resamples: the summary's interval is for reading, and a nightly report has hundreds of cells
+  const stats = values.length === 0 ? undefined : describe(values, 1000);
   return { metric, n: values.length, median: median(values), p95: percentile(values, 95),
+    min: values[0], max: values.at(-1), ...(stats?.medianCi95 === undefined ? {} : { medianCi95: stats.medianCi95 }),
     resolutionMs: res === null ? null : roundResolution(res) };
 }
 
