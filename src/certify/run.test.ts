@@ -89,7 +89,7 @@ test('the CI variant end to end on fake drivers: every scenario, refusal checked
     && (r.scenario.includes(`/${fam}/`) || r.scenario === s));
   // both families judged for cross-subnet; only IPv4 for the roundabout (its families)
   expect(row('outage-median', 'cross-subnet', 'ipv6')).toMatchObject({ statistic: 'median', n: 2, outcome: 'pass' });
-  expect(rows.filter((r) => r.threshold === 'roundabout-rtt-step').map((r) => r.scenario))
+  expect(rows.filter((r) => r.threshold === 'roundabout-detour').map((r) => r.scenario))
     .toEqual([expect.stringMatching(/\/ipv4\/.*scenario=old-site-roundabout/)]);
   // the fake's path gains 60 ms of RTT after every move: the host-route bound fails, the WAN one passes
   expect(row('cross-subnet-rtt-step', 'cross-subnet')?.outcome).toBe('fail');
