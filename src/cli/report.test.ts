@@ -18,9 +18,13 @@ test('--since accepts ISO times and ages in days or hours', () => {
 
 test('options: defaults, --x=v and --x v forms, repeated --history, unknown options are usage errors', () => {
   expect(parseReportArgs([], NOW)).toEqual({ sinceMs: undefined, history: [resolve('reports/history.sqlite')],
-    out: 'reports', failOnChangePoint: false });
+    out: 'reports', failOnChangePoint: false, per: 'night', window: undefined });
   expect(parseReportArgs(['--since=1d', '--history', 'h.sqlite', '--out', 'o', '--fail-on-change-point'], NOW))
-    .toEqual({ sinceMs: NOW - 86_400_000, history: [resolve('h.sqlite')], out: 'o', failOnChangePoint: true });
+    .toEqual({ sinceMs: NOW - 86_400_000, history: [resolve('h.sqlite')], out: 'o', failOnChangePoint: true,
+      per: 'night', window: undefined });
+  expect(parseReportArgs(['--per', 'run', '--window', '3'], NOW)).toMatchObject({ per: 'run', window: 3 });
+  expect(() => parseReportArgs(['--per', 'week'], NOW)).toThrow(/--per "week": takes night .* or run/);
+  expect(() => parseReportArgs(['--window', '1'], NOW)).toThrow(/--window "1": takes the points on each side/);
   const url = 'postgresql://vmmi:pw@/vmmi?host=/run/pg';
   const stores = (args: string[], env = {}): unknown => (parseReportArgs(args, NOW, env) as ReportArgs).history;
   expect(stores(['--history', 'a.sqlite', '--history', url])).toEqual([resolve('a.sqlite'), url]);

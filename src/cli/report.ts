@@ -18,6 +18,10 @@ export interface ReportArgs {
   readonly history: readonly string[];
   readonly out: string;
   readonly failOnChangePoint: boolean;
+  /** Change points between nights (default) or between suite runs. */
+  readonly per: 'night' | 'run';
+  /** Points on each side of a change point (trend.ts window, default 5). */
+  readonly window: number | undefined;
 }
 
 /** The default store when no --history is given. */
@@ -46,7 +50,21 @@ export function parseReportArgs(args: readonly string[], nowMs: number,
     history: history.map((h) => (isPostgresUrl(h) ? h : resolve(h))),
     out: values.out ?? REPORT.options.out.default,
     failOnChangePoint: values['fail-on-change-point'] === true,
+    per: parsePer(values.per),
+    window: values.window === undefined ? undefined : parseWindow(values.window),
   };
+}
+
+function parsePer(v: string | undefined): 'night' | 'run' {
+  if (v === undefined || v === 'night' || v === 'run') return v ?? 'night';
+  throw new UsageError(`--per "${v}": takes night (one point per night) or run (one point per suite run)`);
+}
+
+function parseWindow(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 2 || Number(v) > 100) {
+    throw new UsageError(`--window "${v}": takes the points on each side of a change point, 2 to 100 (default 5)`);
+  }
+  return Number(v);
 }
 
 /** Regenerates CSV + HTML from one history store or several merged (shards, labs), e.g. for the last week. */
@@ -102,7 +120,8 @@ async function regenerate(a: ReportArgs, now: Date): Promise<number> {
   );
   let code: number = merged.skipped.length > 0 ? EXIT.failed : EXIT.ok;
   if (a.failOnChangePoint) {
-    const shifts = findNightShifts(merged.records);
+    const shifts = findNightShifts(merged.records, { per: a.per, suiteOf: merged.suiteOf,
+      ...(a.window === undefined ? {} : { window: a.window }) });
     for (const s of shifts) console.log(`change point: ${formatNightShift(s)}`);
     if (shifts.length === 0) console.log(`vmmi report: no change point in ${sources} (${since})`);
     else code = EXIT.failed;

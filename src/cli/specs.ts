@@ -114,7 +114,8 @@ export const RECOVER = {
 
 export const REPORT = {
   name: 'vmmi report',
-  usage: 'vmmi report [--since ISO|7d|12h] [--history FILE|URL]... [--out DIR] [--fail-on-change-point]',
+  usage: 'vmmi report [--since ISO|7d|12h] [--history FILE|URL]... [--out DIR] [--fail-on-change-point]\n'
+    + '[--per night|run] [--window N]',
   summary: 'regenerate CSV and HTML reports from the run history (one store, or several merged)',
   options: {
     since: { type: 'string', valueName: 'ISO|7d|12h', description: 'only attempts started at/after a time or age' },
@@ -123,6 +124,9 @@ export const REPORT = {
     out: { type: 'string', valueName: 'DIR', default: 'reports', description: 'parent folder of the report folder' },
     'fail-on-change-point': { type: 'boolean',
       description: 'exit 1 when a headline metric\'s per-night median shifts (one line per shift)' },
+    per: { type: 'string', valueName: 'night|run',
+      description: 'change points between nights (default) or between suite runs' },
+    window: { type: 'string', valueName: 'N', description: 'points each side of a change point (default 5)' },
   },
   notes: ['exit codes: 0 ok; 1 a change point (with --fail-on-change-point) or unreadable history rows; '
     + '2 usage (a missing history file)'],

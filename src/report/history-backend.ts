@@ -16,6 +16,8 @@ export interface HistoryRows {
   readonly records: RunRecord[];
   /** Rows that no longer parse (written by a buggy or older writer): listed, never silently dropped. */
   readonly skipped: readonly { readonly id: number; readonly error: string }[];
+  /** The suite run each attempt was recorded by (key: history-sql.ts attemptKey), where it was. */
+  readonly suiteOf?: ReadonlyMap<string, string>;
 }
 
 export interface SuiteRow {

@@ -17,5 +17,5 @@ test('merge: (run id, attempt) counted once, the later source winning in the fir
   expect(m.duplicates).toBe(1);
   expect(m.skipped).toEqual([{ source: 'A', id: 7, error: 'bad' }]);
   expect(m.suites.map((s) => s.suiteId)).toEqual(['sb', 'sa']);
-  expect(mergeHistories([])).toEqual({ records: [], skipped: [], suites: [], duplicates: 0 });
+  expect(mergeHistories([])).toEqual({ records: [], skipped: [], suites: [], duplicates: 0, suiteOf: new Map() });
 });

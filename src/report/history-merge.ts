@@ -22,6 +22,8 @@ export interface MergedHistory {
   readonly suites: SuiteRow[];
   /** Attempts found in more than one source (counted once in `records`). */
   readonly duplicates: number;
+  /** The suite run each attempt was recorded by (key: history-sql.ts attemptKey), where known. */
+  readonly suiteOf: ReadonlyMap<string, string>;
 }
 
 export function mergeHistories(parts: readonly HistoryPart[]): MergedHistory {
@@ -40,6 +42,8 @@ export function mergeHistories(parts: readonly HistoryPart[]): MergedHistory {
   const records = [...byKey.values()]
     .sort((a, b) => Date.parse(a.record.startedWall) - Date.parse(b.record.startedWall) || a.order - b.order)
     .map((e) => e.record);
+  const suiteOf = new Map<string, string>();
+  for (const p of parts) for (const [k, v] of p.rows.suiteOf ?? []) suiteOf.set(k, v);
   const suites = new Map<string, SuiteRow>();
   for (const p of parts) for (const s of p.suites) suites.set(s.suiteId, s);
   return {
@@ -48,5 +52,6 @@ export function mergeHistories(parts: readonly HistoryPart[]): MergedHistory {
     suites: [...suites.values()].sort((a, b) => (a.manifest.startedWall < b.manifest.startedWall ? 1
       : a.manifest.startedWall > b.manifest.startedWall ? -1 : 0)),
     duplicates,
+    suiteOf,
   };
 }

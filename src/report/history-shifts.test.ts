@@ -30,3 +30,17 @@ test('a step is found once per metric at its first night; one odd night and shor
   expect(findNightShifts(series([180, 181, 179, 180, 182, 900, 180, 181, 179, 180, 182, 180]))).toEqual([]);
   expect(findNightShifts(series([180, 180, 180, 400, 400, 400]))).toEqual([]);
 });
+
+test('per run: several suite runs in one night are points of their own, labelled by their first attempt', () => {
+  // six short runs on one day, two attempts each; the WAN got longer before the fourth
+  const rs = [100, 101, 99, 400, 401, 399].flatMap((v, n) => [0, 1].map((k) =>
+    sampleRecord({ runId: `s${n}-${k}`, startedWall: `2026-12-07T15:${String(10 + n * 2).padStart(2, '0')}:${k}0.000Z`,
+      downtimeMs: v + k })));
+  const suiteOf = new Map(rs.map((r) => [`${r.runId}\u0000${r.attempt}`, `suite-${r.runId.slice(1, 2)}`]));
+  expect(findNightShifts(rs, { window: 3 })).toEqual([]); // one night: no series
+  const shifts = findNightShifts(rs, { per: 'run', suiteOf, window: 3 }).filter((s) => s.metric === 'hypervisor_downtime_ms');
+  expect(shifts).toHaveLength(1);
+  expect(shifts[0]).toMatchObject({ night: '2026-12-07T15:16:00.000Z', before: 100.5, after: 400.5, nights: 6 });
+  expect(formatNightShift(shifts[0]!)).toBe('hypervisor_downtime_ms in cross-subnet/host-route-static/ipv4 from the run of '
+    + '2026-12-07T15:16:00.000Z: median 101 ms → 401 ms (+300 ms, 6 runs)');
+});

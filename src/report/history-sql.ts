@@ -51,27 +51,39 @@ export function selectRunsSql(q: { readonly sinceMs?: number; readonly scenario?
     where.push(`scenario = ${p(args.length)}`);
   }
   const filter = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
-  return { sql: `SELECT id, record_json FROM runs ${filter} ORDER BY started_ms, id`, args };
+  return { sql: `SELECT id, suite_id, record_json FROM runs ${filter} ORDER BY started_ms, id`, args };
 }
 
 export const SELECT_SUITES_SQL = 'SELECT suite_id, started_wall, manifest_json FROM suites ORDER BY started_wall DESC';
 
-export interface RunRow { readonly id: number | string; readonly record_json: string }
+export interface RunRow {
+  readonly id: number | string;
+  readonly suite_id?: string | null;
+  readonly record_json: string;
+}
 export interface SuiteDbRow { readonly suite_id: string; readonly started_wall: string; readonly manifest_json: string }
 
 /** Rows → records, each re-validated; a row that does not parse is listed as skipped, never dropped silently. */
 export function parseRunRows(rows: readonly RunRow[]): HistoryRows {
   const records: RunRecord[] = [];
   const skipped: { id: number; error: string }[] = [];
+  const suiteOf = new Map<string, string>();
   for (const row of rows) {
     try {
-      records.push(parseRunRecord(JSON.parse(row.record_json)));
+      const r = parseRunRecord(JSON.parse(row.record_json));
+      records.push(r);
+      if (row.suite_id !== undefined && row.suite_id !== null) suiteOf.set(attemptKey(r), row.suite_id);
     } catch (e) {
       // PostgreSQL returns BIGSERIAL ids as strings (they may exceed 2^53; a history will not)
       skipped.push({ id: Number(row.id), error: e instanceof Error ? e.message : String(e) });
     }
   }
-  return { records, skipped };
+  return { records, skipped, suiteOf };
+}
+
+/** The key of one attempt in a history: run id and attempt number. */
+export function attemptKey(r: Pick<RunRecord, 'runId' | 'attempt'>): string {
+  return `${r.runId}\u0000${r.attempt}`;
 }
 
 export function parseSuiteRows(rows: readonly SuiteDbRow[], sinceMs: number | undefined): SuiteRow[] {
