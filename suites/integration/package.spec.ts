@@ -27,7 +27,7 @@ test.afterAll(async () => {
   await removeRoot(root);
 });
 
-test('npm pack ships dist/ (JavaScript and declarations), bin/, templates and the lab build, no sources', async () => {
+test('npm pack ships dist/ (JavaScript and declarations), bin/, templates, profiles and the lab build, no sources', async () => {
   const p = await packTarball(root as string);
   tarball = p.tarball;
   test.info().annotations.push({ type: 'npm pack', description: `${p.ms} ms (with the prepack build)` });
@@ -35,7 +35,7 @@ test('npm pack ships dist/ (JavaScript and declarations), bin/, templates and th
     'dist/playwright/reporter.js', 'dist/playwright/reporter.d.ts', 'dist/probes/udp/agent-main.js',
     'dist/probes/remote/agent-entry.js', 'dist/util/bundle.js',
     'dist/lab/agent/main.js', 'templates/init/common/playwright.config.ts', 'templates/init/lab/testbeds/local.yaml',
-    'scripts/build-lab-assets', 'lab-assets/udprefl.c']) {
+    'scripts/build-lab-assets', 'lab-assets/udprefl.c', 'profiles/nvo3-vmmi/1.yaml', 'profiles/PUBLISHED.json']) {
     expect(p.files, f).toContain(f);
   }
   const unwanted = p.files.filter((f) => /^(src|suites|test|bench|node_modules)\/|\.test\.(js|d\.ts)$|tsbuildinfo/.test(f));
