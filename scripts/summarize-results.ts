@@ -15,39 +15,37 @@ interface JsonReport {
   suites?: JsonSuite[];
 }
 
-/** One line per test whose outcome was "unexpected" (failed on every attempt). */
-function failedTests(suites: JsonSuite[] | undefined, path: string[] = []): string[] {
-  const out: string[] = [];
+/** Every test of the report with its title path, depth first. */
+function eachTest(suites: JsonSuite[] | undefined, visit: (t: JsonTest, title: string, spec: JsonSpec) => void,
+  path: string[] = []): void {
   for (const s of suites ?? []) {
     const here = s.title === '' ? path : [...path, s.title];
-    for (const spec of s.specs ?? []) {
-      for (const t of spec.tests ?? []) {
-        if (t.status !== 'unexpected') continue;
-        const last = [...(t.results ?? [])].reverse().find((r) => r.error?.message !== undefined);
-        out.push(`  [${t.projectName ?? '?'}] ${[...here, spec.title].join(' › ')}${spec.line !== undefined ? ` (line ${spec.line})` : ''}\n${
-          indent(excerpt(last?.error?.message ?? 'no message'))}`);
-      }
-    }
-    out.push(...failedTests(s.suites, here));
+    for (const spec of s.specs ?? []) for (const t of spec.tests ?? []) visit(t, [...here, spec.title].join(' › '), spec);
+    eachTest(s.suites, visit, here);
   }
+}
+
+/** Each test whose outcome was "unexpected" (failed on every attempt), with its last error. */
+function failedTests(suites: JsonSuite[] | undefined): string[] {
+  const out: string[] = [];
+  eachTest(suites, (t, title, spec) => {
+    if (t.status !== 'unexpected') return;
+    const last = [...(t.results ?? [])].reverse().find((r) => r.error?.message !== undefined);
+    out.push(`  [${t.projectName ?? '?'}] ${title}${spec.line !== undefined ? ` (line ${spec.line})` : ''}\n${
+      indent(excerpt(last?.error?.message ?? 'no message'))}`);
+  });
   return out;
 }
 
 /** Flaky tests: the name and the first line of the attempt that failed. */
-function flakyTests(suites: JsonSuite[] | undefined, path: string[] = []): string[] {
+function flakyTests(suites: JsonSuite[] | undefined): string[] {
   const out: string[] = [];
-  for (const s of suites ?? []) {
-    const here = s.title === '' ? path : [...path, s.title];
-    for (const spec of s.specs ?? []) {
-      for (const t of spec.tests ?? []) {
-        if (t.status !== 'flaky') continue;
-        const first = (t.results ?? []).find((r) => r.error?.message !== undefined);
-        const line = stripAnsi(first?.error?.message ?? '').split('\n').find((l) => l.trim() !== '') ?? 'no message';
-        out.push(`  [${t.projectName ?? '?'}] ${[...here, spec.title].join(' › ')}\n      ${line.trim().slice(0, 300)}`);
-      }
-    }
-    out.push(...flakyTests(s.suites, here));
-  }
+  eachTest(suites, (t, title) => {
+    if (t.status !== 'flaky') return;
+    const first = (t.results ?? []).find((r) => r.error?.message !== undefined);
+    const line = stripAnsi(first?.error?.message ?? '').split('\n').find((l) => l.trim() !== '') ?? 'no message';
+    out.push(`  [${t.projectName ?? '?'}] ${title}\n      ${line.trim().slice(0, 300)}`);
+  });
   return out;
 }
 

@@ -12,6 +12,7 @@ import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
+import { ownLabTestbed } from './own-lab.js';
 
 const REPO = new URL('../..', import.meta.url).pathname;
 const PREFIX = 'vmmic';
@@ -47,12 +48,7 @@ let bundle = '';
 
 test.beforeAll(async () => {
   test.setTimeout(900_000);
-  const text = await readFile(`${REPO}/testbeds/local.yaml`, 'utf8');
-  for (const s of ['  prefix: vmmi\n', '  dir: /var/lib/vmmi/lab/vmmi\n', '198.19.0.']) {
-    expect(text, `the lab testbed has "${s.trim()}"`).toContain(s);
-  }
-  await writeFile(TB_FILE, text.replace('  prefix: vmmi\n', `  prefix: ${PREFIX}\n`)
-    .replace('  dir: /var/lib/vmmi/lab/vmmi\n', `  dir: ${DIR}\n`).replaceAll('198.19.0.', '198.19.4.'));
+  await ownLabTestbed(WORK, PREFIX, 4); // writes TB_FILE
   for (const k of ['signer', 'other']) {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${k}@vmmi-lab`, '-f', join(WORK, k)]);
     const pub = (await readFile(join(WORK, `${k}.pub`), 'utf8')).trim();
