@@ -84,3 +84,8 @@ export function formatMetricValue(m: Pick<Metric, 'name' | 'value' | 'unit' | 'r
     case 'count': return String(Math.round(v));
   }
 }
+
+/** The coarsest stated resolution among figures (a summary is no finer than its inputs); null when none states one. */
+export function coarsestResolutionMs(ms: readonly { readonly resolutionMs: number | null }[]): number | null {
+  return ms.reduce<number | null>((a, m) => (m.resolutionMs === null ? a : Math.max(a ?? 0, m.resolutionMs)), null);
+}

@@ -3,7 +3,7 @@ import { sampleRecord } from '../../test/fixtures/report/sample-records.js';
 import { METRIC_NAMES } from './record.js';
 import {
   EPISODE_COLUMNS, RUN_COLUMNS, TIMELINE_COLUMNS, renderEpisodesCsv, renderRunsCsv, renderTimelineCsv, safeText,
-  renderSamplesCsv, renderVerdictsCsv,
+  renderSamplesCsv, renderVerdictsCsv, renderStatisticsCsv, STATISTICS_COLUMNS,
 } from './render-csv.js';
 
 /** Minimal RFC 4180 reader for assertions (quoted fields, doubled quotes, \n records). */
@@ -177,4 +177,23 @@ test('verdicts.csv: one row per attempt judgement, then one per statistic, messa
     + 'testbed defaults.thresholds.maxOutageMs,200,1,,,fail,"\'=threshold maxOutageMs FAILED, ""quoted"""');
   expect(lines[2]).toBe(`scenario,${r.scenario},,,p95(outage) <= 5 ms,p95(loss_derived_ms) ≤ 5 ms,profile x@1,210,5,190,230,fail,p95 FAILED`);
   expect(renderRunsCsv([r]).split('\n')[1]).toMatch(/,maxOutageMs=fail$/);
+});
+
+test('statistics.csv: each metric\'s median, p95, min, max and intervals per scenario; ERRORED attempts left out', () => {
+  const v4 = { topology: 'cross-subnet', strategy: 'host-route-bgp', addressFamily: 'ipv4' } as const;
+  const runs = [
+    ...[100, 110, 120, 130].map((d, i) => sampleRecord({ runId: `r${i}`, params: v4, downtimeMs: d })),
+    sampleRecord({ runId: 'e', params: v4, downtimeMs: 9000, health: 'errored' }),
+    sampleRecord({ runId: 'one', params: { ...v4, addressFamily: 'ipv6' }, downtimeMs: 50 }),
+  ];
+  const rows = renderStatisticsCsv(runs).trim().split('\n').map((l) => l.split(','));
+  expect(rows[0]).toEqual([...STATISTICS_COLUMNS]);
+  const dt = rows.find((r) => r[0] === 'cross-subnet/host-route-bgp/ipv4' && r[1] === 'hypervisor_downtime_ms');
+  expect(dt?.slice(0, 8)).toEqual(['cross-subnet/host-route-bgp/ipv4', 'hypervisor_downtime_ms', 'ms', '4', '115', '130',
+    '100', '130']);
+  expect(Number(dt?.[8])).toBeLessThanOrEqual(115);
+  expect(Number(dt?.[9])).toBeGreaterThanOrEqual(115);
+  // one value: no interval
+  const single = rows.find((r) => r[0] === 'cross-subnet/host-route-bgp/ipv6' && r[1] === 'hypervisor_downtime_ms');
+  expect(single?.slice(3, 12)).toEqual(['1', '50', '50', '50', '50', '', '', '', '']);
 });

@@ -1,6 +1,9 @@
 import { stringify } from 'csv-stringify/sync';
 import { effectiveVerdict, metricOf } from './model.js';
-import { METRIC_NAMES, isUnstable, type ReportMetricName, type RunRecord } from './record.js';
+import { METRIC_NAMES, isUnstable, metricUnit, type ReportMetricName, type RunRecord } from './record.js';
+import { describe } from '../measure/stats.js';
+import { coarsestResolutionMs } from '../measure/precision.js';
+import { judgeable } from '../verdict/judge.js';
 
 /**
  * CSV renderers (pure; sole csv-stringify importer). Column names and order are a published contract:
@@ -166,4 +169,32 @@ export const SAMPLE_COLUMNS = ['run_id', 'attempt', 'flow', 'seq', 'tx_ms', 'rx_
 export function renderSamplesCsv(rows: readonly SampleRow[]): string {
   return csv(SAMPLE_COLUMNS, rows.map((x): Cell[] =>
     [text(x.runId), x.attempt, text(x.flow), x.seq, x.txMs, x.rxMs ?? '', x.dupCount]));
+}
+
+/** statistics.csv columns (docs/report-columns.md): every metric's spread per scenario over its repetitions. */
+export const STATISTICS_COLUMNS = ['scenario', 'metric', 'unit', 'n', 'median', 'p95', 'min', 'max',
+  'median_ci95_low', 'median_ci95_high', 'p95_ci95_low', 'p95_ci95_high', 'resolution_ms', 'methods'] as const;
+
+/**
+ * One row per scenario × runs.csv metric with at least one value: median, p95, min, max and the 95 %
+ * bootstrap intervals of median and p95 (measure/stats.ts) over the scenario's measured attempts (ERRORED
+ * attempts and moves made only to re-measure are left out, as for verdicts).
+ */
+export function renderStatisticsCsv(runs: readonly RunRecord[]): string {
+  const byScenario = new Map<string, RunRecord[]>();
+  for (const r of runs) if (judgeable(r)) byScenario.set(r.scenario, [...(byScenario.get(r.scenario) ?? []), r]);
+  const rows: Cell[][] = [];
+  for (const scenario of [...byScenario.keys()].sort()) {
+    const rs = byScenario.get(scenario) as RunRecord[];
+    for (const name of METRIC_NAMES) {
+      const ms = rs.flatMap((r) => r.metrics.filter((m) => m.name === name && m.value !== null));
+      const s = describe(ms.map((m) => m.value as number));
+      if (s === undefined) continue;
+      const res = coarsestResolutionMs(ms);
+      rows.push([text(scenario), name, metricUnit(name), s.n, s.median, s.p95, s.min, s.max,
+        s.medianCi95?.low ?? '', s.medianCi95?.high ?? '', s.p95Ci95?.low ?? '', s.p95Ci95?.high ?? '', res ?? '',
+        text([...new Set(ms.map((m) => m.method))].join(' + '))]);
+    }
+  }
+  return csv(STATISTICS_COLUMNS, rows);
 }

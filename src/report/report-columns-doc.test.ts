@@ -2,7 +2,9 @@ import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { REPORT_METRICS } from '../measure/metric-catalogue.js';
 import { METRIC_NAMES } from './record.js';
-import { EPISODE_COLUMNS, RUN_COLUMNS, SAMPLE_COLUMNS, TIMELINE_COLUMNS, VERDICT_COLUMNS } from './render-csv.js';
+import {
+  EPISODE_COLUMNS, RUN_COLUMNS, SAMPLE_COLUMNS, STATISTICS_COLUMNS, TIMELINE_COLUMNS, VERDICT_COLUMNS,
+} from './render-csv.js';
 
 /** docs/report-columns.md is the published contract: it must list exactly the columns the code writes. */
 
@@ -51,5 +53,6 @@ test('episodes.csv and timeline.csv columns in the doc match the code', () => {
   expect(tableNames('## episodes.csv')).toEqual([...EPISODE_COLUMNS]);
   expect(tableNames('## timeline.csv')).toEqual([...TIMELINE_COLUMNS]);
   expect(tableNames('## verdicts.csv')).toEqual([...VERDICT_COLUMNS]);
+  expect(tableNames('## statistics.csv')).toEqual([...STATISTICS_COLUMNS]);
   expect(tableNames('## samples.csv')).toEqual([...SAMPLE_COLUMNS]);
 });

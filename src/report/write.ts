@@ -4,7 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { ReportError } from '../errors/classes.js';
 import type { ReportModel } from './model.js';
 import {
-  renderEpisodesCsv, renderRunsCsv, renderSamplesCsv, renderTimelineCsv, renderVerdictsCsv, type SampleRow,
+  renderEpisodesCsv, renderRunsCsv, renderSamplesCsv, renderStatisticsCsv, renderTimelineCsv, renderVerdictsCsv,
+  type SampleRow,
 } from './render-csv.js';
 import { renderHtml } from './render-html.js';
 
@@ -21,6 +22,8 @@ export interface ReportPaths {
   readonly episodesCsv: string;
   /** verdicts.csv: every threshold judged, per attempt and per scenario over repetitions. */
   readonly verdictsCsv: string;
+  /** statistics.csv: every metric's median, p95, min, max and intervals per scenario. */
+  readonly statisticsCsv: string;
   readonly timelineCsv: string;
   readonly manifest: string;
   /** samples.csv, when probe samples were given. */
@@ -68,6 +71,7 @@ export async function writeReport(model: ReportModel, o: WriteReportOptions): Pr
     episodesCsv: renderEpisodesCsv(model.runs),
     timelineCsv: renderTimelineCsv(model.runs),
     verdictsCsv: renderVerdictsCsv(model.runs, model.statistics),
+    statisticsCsv: renderStatisticsCsv(model.runs),
     manifest: `${JSON.stringify(manifest, null, 2)}\n`,
     samplesCsv: o.samples === undefined ? undefined : renderSamplesCsv(o.samples),
   };
@@ -87,6 +91,7 @@ export async function writeReport(model: ReportModel, o: WriteReportOptions): Pr
       episodesCsv: await put('episodes.csv', contents.episodesCsv),
       timelineCsv: await put('timeline.csv', contents.timelineCsv),
       verdictsCsv: await put('verdicts.csv', contents.verdictsCsv),
+      statisticsCsv: await put('statistics.csv', contents.statisticsCsv),
       manifest: await put('manifest.json', contents.manifest),
       ...(contents.samplesCsv === undefined ? {} : { samplesCsv: await put('samples.csv', contents.samplesCsv) }),
     };

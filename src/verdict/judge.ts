@@ -12,6 +12,7 @@
  */
 import type { Metric } from '../measure/metric-catalogue.js';
 import { describe, intervalOf, type Interval, type Statistic } from '../measure/stats.js';
+import { coarsestResolutionMs } from '../measure/precision.js';
 import type { JudgementOutcome, RunRecord } from '../report/record.js';
 import { appliesTo, formatThreshold, withUnit, type Threshold } from './threshold.js';
 
@@ -141,8 +142,7 @@ export function judgeScenarios(records: readonly RunRecord[], thresholds: readon
       if (t.statistic === 'value' || !appliesTo(t, scenario, strategy)) continue;
       const ms = rs.flatMap((r) => r.metrics.filter((m) => m.name === t.metric && m.value !== null));
       const stats = describe(ms.map((m) => m.value as number));
-      const res = ms.reduce<number | null>(
-        (a, m) => (m.resolutionMs === null ? a : Math.max(a ?? 0, m.resolutionMs)), null);
+      const res = coarsestResolutionMs(ms);
       const methods = [...new Set(ms.map((m) => m.method))];
       const clocks = [...new Set(ms.map((m) => m.clock))];
       const which = t.statistic as Exclude<Statistic, 'value'>;
