@@ -56,6 +56,7 @@ test('six short runs, the WAN delay raised before the fourth: the report exits 1
   const lines = r.out.split('\n').filter((l) => l.startsWith('change point: '));
   const rtt = lines.find((l) => /^change point: rtt_after_ms in cross-subnet\/host-route-static\/ipv4 from the run of /.test(l));
   expect(rtt, r.out).toBeDefined();
+  for (const l of lines) console.log(l); // what a nightly job would print
   const at = Date.parse(/from the run of (\S+):/.exec(rtt ?? '')?.[1] ?? '');
   // named at the fourth run: the first with the longer WAN
   expect(at).toBeGreaterThanOrEqual(starts[3] as number);
