@@ -18,7 +18,19 @@ import { appliesTo, formatThreshold, withUnit, type Threshold } from './threshol
 
 export { JUDGEMENT_OUTCOMES, type JudgementOutcome } from '../report/record.js';
 
-export interface Judgement {
+/** The figure a threshold is judged on, with what makes it a measurement (measurement.md). */
+export interface JudgedFigure {
+  /** The attempt's value or the statistic; null when not measured. */
+  readonly value: number | null;
+  readonly method: string | null;
+  readonly resolutionMs: number | null;
+  readonly clock: string | null;
+  /** Values the figure summarises (1 for a per-attempt threshold). */
+  readonly n: number;
+  readonly interval?: Interval;
+}
+
+export interface Judgement extends JudgedFigure {
   readonly threshold: string;
   /** `p95(loss_derived_ms) ≤ 500 ms`. */
   readonly expression: string;
@@ -27,14 +39,6 @@ export interface Judgement {
   readonly statistic: Statistic;
   readonly op: '<=' | '>=';
   readonly bound: number;
-  /** The judged figure (the attempt's value or the statistic); null when not measured. */
-  readonly value: number | null;
-  readonly method: string | null;
-  readonly resolutionMs: number | null;
-  readonly clock: string | null;
-  /** Values the figure summarises (1 for a per-attempt threshold). */
-  readonly n: number;
-  readonly interval?: Interval;
   readonly outcome: JudgementOutcome;
   readonly scenario: string;
   /** The attempt judged (per-attempt thresholds). */
@@ -49,16 +53,7 @@ export function verdictOf(js: readonly Judgement[]): 'pass' | 'fail' | 'inconclu
   return js.some((j) => j.outcome === 'inconclusive') ? 'inconclusive' : 'pass';
 }
 
-interface Figure {
-  readonly value: number | null;
-  readonly method: string | null;
-  readonly resolutionMs: number | null;
-  readonly clock: string | null;
-  readonly n: number;
-  readonly interval?: Interval;
-}
-
-function outcomeOf(t: Threshold, f: Figure): JudgementOutcome {
+function outcomeOf(t: Threshold, f: JudgedFigure): JudgementOutcome {
   if (f.value === null) return 'not-measured';
   const res = f.resolutionMs ?? 0;
   if (Math.abs(f.value - t.bound) <= res) return 'inconclusive';
@@ -67,7 +62,7 @@ function outcomeOf(t: Threshold, f: Figure): JudgementOutcome {
   return within ? 'pass' : 'fail';
 }
 
-function messageOf(t: Threshold, f: Figure, outcome: JudgementOutcome, where: string): string {
+function messageOf(t: Threshold, f: JudgedFigure, outcome: JudgementOutcome, where: string): string {
   const name = t.statistic === 'value' ? t.metric : `${t.statistic}(${t.metric})`;
   const how = [
     `method ${f.method ?? 'unknown'}`,
@@ -89,7 +84,7 @@ function messageOf(t: Threshold, f: Figure, outcome: JudgementOutcome, where: st
   return `${head} ${verb}: ${name} = ${shown} ${rel} ${withUnit(t.bound, t.metric)}${why} (${how}) — ${where}`;
 }
 
-function judgement(t: Threshold, f: Figure, scenario: string, where: string, at: Partial<Pick<Judgement, 'runId' | 'attempt'>>): Judgement {
+function judgement(t: Threshold, f: JudgedFigure, scenario: string, where: string, at: Partial<Pick<Judgement, 'runId' | 'attempt'>>): Judgement {
   const outcome = outcomeOf(t, f);
   return {
     threshold: t.id, expression: formatThreshold(t), source: t.source, metric: t.metric, statistic: t.statistic,
