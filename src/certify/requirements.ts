@@ -3,6 +3,7 @@
  * missing piece is named at once, so a lab engineer fixes the testbed in one go.
  */
 import type { Hypervisor, MigrationStrategy, Testbed } from '../model/testbed.js';
+import { labKnobs } from '../model/lab-knobs.js';
 import type { Placement, Profile } from './profile-types.js';
 
 /** The move every scenario makes: the VM from its home to the first hypervisor at another site. */
@@ -67,7 +68,8 @@ export function missingRequirements(tb: Testbed, profile: Profile): string[] {
     const gap = strategyGap(tb, s, move);
     if (gap !== undefined) out.push(gap);
   }
-  if (profile.requires.wanImpairment && (tb.lab === undefined || tb.lab.wanLink === undefined)) {
+  const knobs = labKnobs(tb);
+  if (profile.requires.wanImpairment && !knobs.wanImpairment) {
     out.push('WAN impairment: vmmi sets the WAN delay through the emulated lab\'s relay (lab.wanLink); this testbed '
       + 'has none');
   }
@@ -76,7 +78,7 @@ export function missingRequirements(tb: Testbed, profile: Profile): string[] {
       out.push(`a traffic host at the ${p} (${p === 'source-site' ? move.homeSite : move.awaySite})`);
     }
   }
-  if (profile.scenarios.some((s) => s.expect === 'refused-address-conflict') && tb.lab === undefined) {
+  if (profile.scenarios.some((s) => s.expect === 'refused-address-conflict') && !knobs.addressHolder) {
     out.push('address conflict: vmmi plants the holder of the VM\'s address inside the emulated lab; this testbed '
       + 'has no lab section');
   }

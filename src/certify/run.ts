@@ -11,12 +11,8 @@ import { profileRef, type Profile, type ProfileScenario } from './profile-types.
 import { crossSiteMove, trafficHostAt, type Move } from './requirements.js';
 import type { Testbed } from '../model/testbed.js';
 
-/** A planted holder of an address (the conflict scenario); `remove` takes it away again. */
-export interface PlantedHolder {
-  readonly address: string;
-  readonly mac: string;
-  remove(): Promise<void>;
-}
+export type { PlantedHolder } from '../harness/lab-control.js';
+import type { PlantedHolder } from '../harness/lab-control.js';
 
 /** What the runner needs of the testbed; the CLI binds them to migrateVm, setLabWan and the lab. */
 export interface CertifyPorts {

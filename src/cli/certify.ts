@@ -3,14 +3,13 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { verifyBundle } from '../certify/bundle-verify.js';
 import { statementOf, writeBundle, type Certificate } from '../certify/bundle-write.js';
-import { plantLabHolder } from '../certify/lab-conflict.js';
 import { loadProfile } from '../certify/profile-load.js';
 import { atScale, profileRef, type Profile, type Scale } from '../certify/profile-types.js';
 import { missingRequirements } from '../certify/requirements.js';
 import { runProfile, type CertifyPorts } from '../certify/run.js';
 import { decide, profileThresholds, verdictRows, type VerdictRow } from '../certify/verdicts.js';
 import { PrecheckError, UsageError } from '../errors/classes.js';
-import { setLabWan } from '../harness/lab-control.js';
+import { labKnobs, plantLabAddressHolder, setLabWan } from '../harness/lab-control.js';
 import { openTestbed, progressPrinter } from '../harness/open.js';
 import { locateVm, migrateVm } from '../harness/migrate.js';
 import { loadTestbed } from '../inventory/load.js';
@@ -131,9 +130,9 @@ export function createCertifyCommand(openTestbed: TestbedOpener): Command {
           migrate: (req) => migrateVm(tb, opened, req, { signal: ac.signal, log: (l) => console.error(l) }),
           locate: (vm) => locateVm(tb, opened, vm),
           setWanDelay: async (delayMs) => {
-            if (tb.lab !== undefined) await setLabWan(tb, { delayMs }, { signal: ac.signal, timeoutMs: 30_000 });
+            if (labKnobs(tb).wanImpairment) await setLabWan(tb, { delayMs }, { signal: ac.signal, timeoutMs: 30_000 });
           },
-          plantAddressHolder: (move) => plantLabHolder(tb, move),
+          plantAddressHolder: (move) => plantLabAddressHolder(tb, move.vm, move.away),
           log: (l) => console.error(l),
         };
         run = await runProfile(tb, profile, ports);

@@ -108,11 +108,6 @@ export function describe(values: readonly number[], resamples = DEFAULT_RESAMPLE
   return { ...base, medianCi95: ci.median, p95Ci95: ci.p95 };
 }
 
-/** The named statistic of `s` (`value` is not a statistic of a set and is refused). */
-export function statisticOf(s: Statistics, which: Exclude<Statistic, 'value'>): number {
-  return s[which];
-}
-
 /** The interval that goes with a statistic, where there is one. */
 export function intervalOf(s: Statistics, which: Exclude<Statistic, 'value'>): Interval | undefined {
   return which === 'median' ? s.medianCi95 : which === 'p95' ? s.p95Ci95 : undefined;

@@ -3,7 +3,7 @@ import { effectiveVerdict, metricOf } from './model.js';
 import { METRIC_NAMES, isUnstable, metricUnit, type ReportMetricName, type RunRecord } from './record.js';
 import { describe } from '../measure/stats.js';
 import { coarsestResolutionMs } from '../measure/precision.js';
-import { judgeable } from '../verdict/judge.js';
+import { judgeable, type Judgement } from '../verdict/judge.js';
 
 /**
  * CSV renderers (pure; sole csv-stringify importer). Column names and order are a published contract:
@@ -124,18 +124,9 @@ export function renderTimelineCsv(runs: readonly RunRecord[]): string {
 export const VERDICT_COLUMNS = ['scope', 'scenario', 'run_id', 'attempt', 'threshold', 'expression', 'source', 'value',
   'n', 'ci95_low', 'ci95_high', 'outcome', 'message'] as const;
 
-/** A statistic judged over a scenario's repetitions, as verdicts.csv needs it (verdict/judge.ts Judgement). */
-export interface StatisticVerdict {
-  readonly scenario: string;
-  readonly threshold: string;
-  readonly expression: string;
-  readonly source: string;
-  readonly value: number | null;
-  readonly n: number;
-  readonly interval?: { readonly low: number; readonly high: number };
-  readonly outcome: string;
-  readonly message: string;
-}
+/** A statistic judged over a scenario's repetitions, as verdicts.csv needs it. */
+export type StatisticVerdict = Pick<Judgement, 'scenario' | 'threshold' | 'expression' | 'source' | 'value' | 'n'
+  | 'interval' | 'outcome' | 'message'>;
 
 /** Every per-attempt judgement of the records, then every statistic judged over a scenario's repetitions. */
 export function renderVerdictsCsv(runs: readonly RunRecord[], statistics: readonly StatisticVerdict[]): string {

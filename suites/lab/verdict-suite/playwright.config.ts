@@ -1,17 +1,4 @@
-import { defineConfig } from '@playwright/test';
-import { join } from 'node:path';
+import { ownSuiteConfig } from '../own-suite-config.js';
 
-// The suite suites/lab/verdicts.spec.ts runs through `vmmi run --config` on its own lab: one move, judged
-// against whatever thresholds the testbed it is given says. Its spec file is *.verdict.ts so that the
-// repository's own projects never pick it up.
-const reports = process.env.VMMI_REPORT_DIR ?? 'reports';
-
-export default defineConfig({
-  testDir: '.',
-  testMatch: '*.verdict.ts',
-  workers: 1,
-  timeout: 600_000,
-  retries: 0,
-  reporter: [['list'], [join(import.meta.dirname, '../../../src/playwright/reporter.ts')],
-    ['junit', { outputFile: join(reports, 'junit.xml') }]],
-});
+// Run by suites/lab/verdicts.spec.ts: one move, judged against the thresholds of the testbed it is given.
+export default ownSuiteConfig('*.verdict.ts');

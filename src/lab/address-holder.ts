@@ -1,17 +1,19 @@
 /**
- * Fault injection for the refusal scenario on the emulated lab: a host that already holds the VM's
- * IPv4 address, plugged into the destination hypervisor's bridge, exactly as the default suite's
- * conflict spec plants it (suites/default/conflict.spec.ts). Only fault injection reaches inside the
- * lab (architecture guide §9), so the namespace rule is lifted for this file alone; on a hardware
- * testbed there is nothing to plant and missingRequirements refuses the profile before anything moves.
+ * Fault injection on the emulated lab: a host that already holds a VM's IPv4 address, plugged into a
+ * hypervisor's bridge, as the default suite's conflict spec plants it (suites/default/conflict.spec.ts).
+ * Reached only through harness/lab-control.ts, which refuses testbeds without a lab.
  */
-/* eslint-disable no-restricted-syntax -- fault injection: the planted holder lives in a namespace of its own */
 import { runLocal } from '../exec/local.js';
 import { LabError } from '../errors/classes.js';
-import { labNs } from '../lab/access.js';
+import { labNs } from './access.js';
 import type { Testbed } from '../model/testbed.js';
-import type { PlantedHolder } from './run.js';
-import type { Move } from './requirements.js';
+
+/** A planted holder of an address; `remove` takes it away again. */
+export interface PlantedHolder {
+  readonly address: string;
+  readonly mac: string;
+  remove(): Promise<void>;
+}
 
 /** The holder's MAC: locally administered, recognisable in the refusal's message. */
 export const HOLDER_MAC = '52:54:00:de:ad:c1';
@@ -24,12 +26,13 @@ async function sh(argv: readonly string[], allowFail = false): Promise<void> {
   }
 }
 
-export async function plantLabHolder(tb: Testbed, move: Move): Promise<PlantedHolder> {
-  const vm = tb.vms.find((v) => v.name === move.vm);
+/** Plants a holder of `vmName`'s IPv4 address on `hypervisor`'s bridge. */
+export async function plantAddressHolder(tb: Testbed, vmName: string, hypervisor: string): Promise<PlantedHolder> {
+  const vm = tb.vms.find((v) => v.name === vmName);
   const address = vm?.ipv4?.split('/')[0];
-  if (address === undefined) throw new LabError(`${move.vm} has no IPv4 address to conflict with`);
+  if (address === undefined) throw new LabError(`${vmName} has no IPv4 address to conflict with`);
   const holder = labNs(tb, 'certsq');
-  const hvNs = labNs(tb, move.away);
+  const hvNs = labNs(tb, hypervisor);
   const remove = async (): Promise<void> => {
     await sh(['ip', '-n', hvNs, 'link', 'del', 'dev', 'csq-port'], true);
     await sh(['ip', 'netns', 'del', holder], true);
