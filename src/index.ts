@@ -49,6 +49,7 @@ export {
 } from './probes/udp/run.js';
 export { nativeProbeAvailable, nativeProbeBinary } from './probes/udp/native.js';
 export { NetconfClient } from './transports/netconf/client.js';
+export { cliEndpoint, netconfEndpoint, type SwitchEndpoint } from './model/switch-access.js';
 export { SshPool } from './transports/ssh.js';
 export {
   guestControlRequest,

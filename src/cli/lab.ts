@@ -6,6 +6,7 @@ import { LabError, UsageError } from '../errors/classes.js';
 import { runLocal } from '../exec/local.js';
 import { loadTestbed } from '../inventory/load.js';
 import type { Testbed } from '../model/testbed.js';
+import { netconfEndpoint } from '../model/switch-access.js';
 import { NetconfClient } from '../transports/netconf/client.js';
 import { labDoctor } from '../lab/doctor.js';
 import { openJournals, retireJournal, writerAlive } from '../harness/journal-file.js';
@@ -217,10 +218,7 @@ export function labGlue(tb: Testbed, bootAt: ReadonlyMap<string, string> = new M
     netconfHello: async (plan) => Promise.all(tb.switches.map(async (sw): Promise<CheckResult> => {
       const t0 = performance.now();
       try {
-        const c = await NetconfClient.connect(
-          { name: sw.name, host: sw.address, port: sw.port, credentials: sw.credentials, hostKey: sw.hostKey },
-          { timeoutMs: 10_000 },
-        );
+        const c = await NetconfClient.connect(netconfEndpoint(sw), { timeoutMs: 10_000 });
         const caps = c.capabilities.length;
         await c.close();
         return {

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { UsageError } from '../errors/classes.js';
 import type { Switch, Testbed, TrafficHost } from '../model/testbed.js';
+import { netconfEndpoint } from '../model/switch-access.js';
 import { openRemoteHost } from '../probes/remote/ssh-host.js';
 import { createDeviceRouteMonitor, sshTargetFor } from '../probes/route-monitor/device-monitor.js';
 import { observerGaps } from '../probes/route-monitor/select.js';
@@ -76,9 +77,8 @@ export function createDeviceWiring(tb: Testbed, o: DeviceWiringOptions): Testbed
     fdb: true,
     readRoutesOf: (r) => o.readRoutesOf(r),
     // A session of the observer's own: its hello says whether the device offers YANG-push (RFC 8641).
-    netconfClientOf: (sw, io) => NetconfClient.connect(
-      { name: sw.name, host: sw.address, port: sw.port, credentials: sw.credentials, hostKey: sw.hostKey },
-      { ...io, profile: NETCONF_PROFILES.generic }),
+    netconfClientOf: (sw, io) =>
+      NetconfClient.connect(netconfEndpoint(sw), { ...io, profile: NETCONF_PROFILES.generic }),
     // No connectSsh from the pool: a monitor owns its connection and closes it at stop, which would end
     // the tunnel agents and commands sharing a pooled one. Each monitor opens its own.
   });

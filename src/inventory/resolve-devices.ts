@@ -187,11 +187,17 @@ export function resolveSwitches(ctx: Ctx, raw: RawTestbed): Switch[] {
       requireField(ctx, path, 'credentials', m.credentials, 'switch'),
       requireField(ctx, path, 'hostKey', m.hostKey, 'switch'),
     ].every(Boolean);
+    const cliCredentials = m.cli?.credentials === undefined ? undefined
+      : atOrigin(ctx, path, merged, 'cli', (c, p) => resolveCredentials(c, [...p, 'credentials'], m.cli?.credentials));
+    if (cliCredentials?.password !== undefined)
+      passwordToAnyHost(ctx, path, cliCredentials, hostKey, node.allowPasswordWithInsecureHostKey);
     if (!ok || credentials === undefined || hostKey === undefined) continue;
+    const cli = m.cli === undefined ? undefined
+      : { port: m.cli.port, platform: m.cli.platform, ...defined({ credentials: cliCredentials }) };
     out.push({
       name, site: m.site as string, role: m.role as Switch['role'], kind: m.kind as Switch['kind'],
       address: m.address as string, port: m.port ?? DEFAULT_PORTS[m.kind as string] ?? 830, credentials, hostKey,
-      ...defined({ cli: m.cli, asn: m.asn, routerId: m.routerId, group: node.group }),
+      ...defined({ cli, asn: m.asn, routerId: m.routerId, group: node.group }),
     });
   }
   return out;

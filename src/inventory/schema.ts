@@ -97,6 +97,8 @@ const hostKey = z.strictObject({
 const cli = z.strictObject({
   port: port.default(22),
   platform: kindEnum(['linux', 'frr-vtysh', 'junos', 'eos'] as const, 'CLI platform'),
+  /** Who logs in to the CLI when it is not the switch's NETCONF user (`credentials`). */
+  credentials: credentials.optional(),
 });
 
 /** Fields a switch may take from defaults.switch, its group or itself. */

@@ -1,4 +1,5 @@
 import type { Subnet, Vm } from '../model/testbed.js';
+import { nacmAnchors, nacmXml } from './nacm.js';
 
 /** Pure generators of the lab's daemon configuration files and guest domain XML. */
 
@@ -169,7 +170,11 @@ export interface SwitchInterface {
  * running config describes the device from the first hello and leafrefs to them (a static route's
  * outgoing-interface) resolve.
  */
-export function switchStartupXml(ifaces: readonly SwitchInterface[]): string {
+/**
+ * A switch's startup datastore: its interfaces and, when its NETCONF user is not the superuser root, the
+ * access rules granting that user what vmmi needs (nacm.ts).
+ */
+export function switchStartupXml(ifaces: readonly SwitchInterface[], netconfUser?: string): string {
   const ip = (fam: 'ipv4' | 'ipv6', addrs: readonly string[]): string => (addrs.length === 0 ? '' :
     `<${fam} xmlns="urn:ietf:params:xml:ns:yang:ietf-ip">${addrs.map((a) => {
       const [addr, len] = a.split('/');
@@ -195,10 +200,11 @@ export function switchStartupXml(ifaces: readonly SwitchInterface[]): string {
         '</interface>',
     )
     .join('\n    ');
+  const acm = netconfUser === undefined ? '' : `${nacmXml(netconfUser)}\n${nacmAnchors(['interfaces'])}\n`;
   return `<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
   <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces">
     ${body}
   </interfaces>
-</config>
+${acm}</config>
 `;
 }

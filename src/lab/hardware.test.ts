@@ -64,8 +64,10 @@ test('switches as in the lab: NETCONF and CLI on their management addresses, the
   const strip = (t: Testbed) => t.switches.map(({ credentials: _c, hostKey: _h, group: _g, ...rest }) => rest);
   expect(strip(hw)).toEqual(strip(lab));
   for (const sw of hw.switches) {
-    expect(sw.cli).toEqual({ port: 22, platform: 'frr-vtysh' });
-    expect(sw.credentials.username).toBe('root');
+    // NETCONF as the NACM-bound user, the CLI as root: both with the lab's key by reference.
+    expect(sw.cli).toMatchObject({ port: 22, platform: 'frr-vtysh', credentials: { username: 'root' } });
+    expect(sw.cli?.credentials?.privateKey?.ref).toBe(`\${file:${dir}/keys/client_ed25519}`);
+    expect(sw.credentials.username).toBe('vmmi-netconf');
     expect(sw.credentials.privateKey?.ref).toBe(`\${file:${dir}/keys/client_ed25519}`);
     expect(sw.credentials.privateKey?.reveal()).toBe(FAKE_KEY);
     expect(sw.hostKey).toEqual({ kind: 'known-hosts', file: `${dir}/known_hosts` });

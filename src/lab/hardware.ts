@@ -1,6 +1,6 @@
 import { LabError } from '../errors/classes.js';
 import { defined } from '../model/defined.js';
-import type { Credentials, HostKeyPolicy, Link, Testbed, TrafficHost } from '../model/testbed.js';
+import type { CliAccess, Credentials, HostKeyPolicy, Link, Testbed, TrafficHost } from '../model/testbed.js';
 import { splitCidr } from './addr.js';
 import { controllerPkiDir } from './lab-pki-paths.js';
 import { HV_BRIDGE, keysDir, knownHostsFile, type LabPlan, type MgmtHostPlan } from './topology.js';
@@ -71,11 +71,17 @@ function hypervisorsDoc(tb: Testbed, plan: LabPlan): Doc {
   }]));
 }
 
+/** A switch's CLI: its own login (the lab's key, as the switch's) when the testbed gives it one. */
+function cliDoc(plan: LabPlan, cli: CliAccess): Doc {
+  return { port: cli.port, platform: cli.platform,
+    ...(cli.credentials === undefined ? {} : { credentials: labAccess(plan, cli.credentials.username).credentials }) };
+}
+
 function switchesDoc(tb: Testbed, plan: LabPlan): Doc {
   return Object.fromEntries(tb.switches.map((sw) => [sw.name, {
     site: sw.site, role: sw.role, kind: sw.kind, address: sw.address, port: sw.port,
     ...labAccess(plan, sw.credentials.username),
-    ...(sw.cli === undefined ? {} : { cli: { port: sw.cli.port, platform: sw.cli.platform } }),
+    ...(sw.cli === undefined ? {} : { cli: cliDoc(plan, sw.cli) }),
     ...defined({ asn: sw.asn, routerId: sw.routerId }),
   }]));
 }

@@ -9,12 +9,13 @@
  * `--ncxserver-sockname=<port>@<path>`; `sshd -f` must be absolute; /run/sshd must exist;
  * iana-if-type is loaded explicitly (no SIL); `--target=candidate`.
  */
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { isAbsolute, join } from 'node:path';
 import { LabError } from '../errors/classes.js';
 import { runChecked } from '../exec/local.js';
 import { pollUntil, sleep, throwIfAborted } from '../util/abort.js';
+import { nacmAnchors, nacmXml } from './nacm.js';
 import { SSHD_SESSION_ENV_LINES } from './sshd-env.js';
 
 export { generateLabKeys, writeKnownHosts, type LabKeys, type KnownHostsEntry } from './netconfd-keys.js';
@@ -40,6 +41,19 @@ export interface NetconfSwitchOptions {
   readonly target?: 'candidate' | 'running';
   /** netconfd --log-level (default `info`). */
   readonly logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /**
+   * A NETCONF user other than root (an existing system user, see ensureNetconfUser): sshd lets it in only
+   * to netconf-subsystem (ForceCommand), and the switch's directory is opened to its group alone so that
+   * subsystem reaches netconfd's socket. A startup datastore written here grants it the NACM rules of
+   * nacm.ts; a caller's own startup-cfg.xml must carry them (the lab's does).
+   */
+  readonly nacmUser?: NetconfUser;
+}
+
+/** A system account a NETCONF user logs in as. */
+export interface NetconfUser {
+  readonly name: string;
+  readonly gid: number;
 }
 
 export interface NetconfSwitch {
@@ -54,6 +68,7 @@ const MODULES = ['iana-if-type', 'ietf-interfaces', 'ietf-ip', 'ietf-system', 'i
   'ietf-ipv4-unicast-routing', 'ietf-ipv6-unicast-routing', 'ietf-netconf-notifications'];
 
 function sshdConfig(o: NetconfSwitchOptions, sock: string): string {
+  const subsystem = `/usr/sbin/netconf-subsystem --ncxserver-sockname=${o.port}@${sock}`;
   return [
     `Port ${o.port}`,
     `ListenAddress ${o.listenAddr}`,
@@ -74,10 +89,28 @@ function sshdConfig(o: NetconfSwitchOptions, sock: string): string {
     // the channels of one connection (pooled SSH connections). netconfd's --max-sessions is 1024.
     'MaxSessions 50',
     'MaxStartups 100:30:200',
-    `Subsystem netconf /usr/sbin/netconf-subsystem --ncxserver-sockname=${o.port}@${sock}`,
+    `Subsystem netconf ${subsystem}`,
+    // Root is the superuser (the switch's own agent); the NETCONF user gets the subsystem and nothing else,
+    // whatever it asks for: no shell, no command, no forwarding.
+    `AllowUsers root${o.nacmUser === undefined ? '' : ` ${o.nacmUser.name}`}`,
+    ...(o.nacmUser === undefined ? [] : [
+      `Match User ${o.nacmUser.name}`,
+      // sshd reads a user's authorized keys as that user: root's copy (in the root-only keys dir) is unreadable.
+      `  AuthorizedKeysFile ${userKeysFile(o)}`,
+      `  ForceCommand ${subsystem}`,
+      '  PermitTTY no',
+      '  AllowTcpForwarding no',
+      '  AllowStreamLocalForwarding no',
+      '  AllowAgentForwarding no',
+      '  X11Forwarding no',
+      '  PermitTunnel no',
+    ]),
     '',
   ].join('\n');
 }
+
+/** The NETCONF user's copy of the authorized keys: in the switch's directory, readable by its group. */
+const userKeysFile = (o: NetconfSwitchOptions): string => join(o.dir, 'netconf_authorized_keys');
 
 /** Background launcher: `$!` is the daemon itself because setsid/unshare/sh all exec in place. */
 function launcher(o: NetconfSwitchOptions, out: string, pidFile: string, argv: readonly string[]): string[] {
@@ -97,15 +130,24 @@ export async function startNetconfSwitch(o: NetconfSwitchOptions): Promise<Netco
   await mkdir(join(o.dir, 'data'), { recursive: true });
   // netconfd's socket is created 0666, and netconfd believes the user name its client (normally
   // netconf-subsystem under sshd) writes in the ncx-connect message: any local user who reached the
-  // socket could claim root. Only root may enter the switch's directory, so only root reaches it.
-  await chmod(o.dir, 0o700);
+  // socket could claim root. Only root may enter the switch's directory, so only root reaches it; with a
+  // NETCONF user, its group may pass through too (0710: no listing), and that user runs nothing but the
+  // subsystem sshd forces on it.
+  if (o.nacmUser === undefined) await chmod(o.dir, 0o700);
+  else {
+    await chown(o.dir, 0, o.nacmUser.gid);
+    await chmod(o.dir, 0o710);
+    await writeFile(userKeysFile(o), await readFile(o.authorizedKeysFile), { mode: 0o640 });
+    await chown(userKeysFile(o), 0, o.nacmUser.gid);
+    await chmod(userKeysFile(o), 0o640);
+  }
   await mkdir(empty, { recursive: true });
   await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
   await rm(sock, { force: true });
   const startup = join(o.dir, 'startup-cfg.xml');
-  await writeFile(startup, '<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>\n', { flag: 'wx' }).catch(
-    () => undefined,
-  );
+  const acm = o.nacmUser === undefined ? '' : `\n${nacmXml(o.nacmUser.name)}\n${nacmAnchors()}\n`;
+  await writeFile(startup, `<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">${acm}</config>\n`,
+    { flag: 'wx' }).catch(() => undefined);
   await writeFile(join(o.dir, 'sshd_config'), sshdConfig(o, sock));
   throwIfAborted(o.signal, ctx);
 
@@ -117,7 +159,8 @@ export async function startNetconfSwitch(o: NetconfSwitchOptions): Promise<Netco
     `--yuma-home=${o.dir}`,
     `--port=${o.port}`,
     '--superuser=root',
-    '--access-control=off',
+    // Enforced: root (the superuser) passes, every other user gets what the datastore's nacm grants.
+    '--access-control=enforcing',
     `--target=${o.target ?? 'candidate'}`,
     ...[...MODULES, ...(o.extraModules ?? [])].map((m) => `--module=${m}`),
     `--log=${join(o.dir, 'netconfd.log')}`,

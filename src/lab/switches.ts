@@ -6,6 +6,7 @@ import { spawnDetached } from '../exec/spawn.js';
 import { pollUntil, type IoOptions } from '../util/abort.js';
 import { frrDir } from './frr.js';
 import { configPath } from './mgmt-sshd.js';
+import { ensureNetconfUser } from './netconf-user.js';
 import { generateLabKeys, startNetconfSwitch, writeKnownHosts, type KnownHostsEntry } from './netconfd.js';
 import { verifiedPid } from './proc.js';
 import { agentBundle } from './agent/bundle.js';
@@ -13,6 +14,7 @@ import { agentVerdict, describeVerdict, parseAgentLog, type AgentStart, type Age
 import { ownModuleArgv } from '../util/layout.js';
 import { keysDir, knownHostsFile, type LabPlan, type SwitchPlan } from './topology.js';
 import { SSHD_SESSION_ENV_LINES } from './sshd-env.js';
+import { defined } from '../model/defined.js';
 
 /**
  * Management plane of the emulated switches: per TOR/core namespace netconfd (NOSIL) behind its own
@@ -58,6 +60,8 @@ export function cliSshdConfig(plan: LabPlan, s: SwitchPlan, port: number): strin
     `AuthorizedKeysFile ${k}/authorized_keys`,
     'StrictModes no',
     'PermitRootLogin prohibit-password',
+    // The CLI is root's (vtysh, iproute2 in the namespace); a switch's NETCONF user has no business here.
+    'AllowUsers root',
     'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',
     'UsePAM no',
@@ -124,8 +128,9 @@ export async function ensureSwitches(plan: LabPlan, opts: IoOptions = {}): Promi
       for (const pid of [nc, ssh]) if (pid !== undefined) process.kill(pid, 'SIGTERM');
       // Kept when present: after the first start netconfd owns it (copy-config running → startup).
       await writeFile(`${d}/startup-cfg.xml`, s.startupXml, { flag: 'wx' }).catch(() => undefined);
+      const nacmUser = s.netconfUser === undefined ? undefined : await ensureNetconfUser(s.netconfUser, opts);
       await startNetconfSwitch({
-        dir: d, name: s.name, netns: s.ns, listenAddr: '0.0.0.0', port: s.port,
+        dir: d, name: s.name, netns: s.ns, listenAddr: '0.0.0.0', port: s.port, ...defined({ nacmUser }),
         hostKeyDir: keysDir(plan), authorizedKeysFile: `${keysDir(plan)}/authorized_keys`, timeoutMs: 15_000,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });

@@ -56,6 +56,10 @@ test("TOR bridges have their own MAC and address; the anycast gateway macvlan ho
     '<name>vxlan100</name><description>vxlan id=100 local=198.18.30.1 dstport=4789 bridge=br100</description>' +
       '<type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:tunnel</type>',
   );
+  // The testbed's NETCONF user is not root: a system account, granted by NACM rules in the startup datastore.
+  expect(p.switches.map((s) => s.netconfUser)).toEqual(['vmmi-netconf', 'vmmi-netconf', 'vmmi-netconf', 'vmmi-netconf']);
+  expect(startA).toContain('<user-name>vmmi-netconf</user-name>');
+  expect(startA).toContain('<routing xmlns="urn:ietf:params:xml:ns:yang:ietf-routing"/>');
   expect(p.routers.find((r) => r.node === 'torB')?.files['bgpd.conf']).toContain(
     '  advertise-all-vni\n  autort rfc8365-compatible\n',
   );

@@ -73,6 +73,8 @@ export interface SwitchPlan {
   readonly port: number; readonly cliPort: number | undefined;
   /** netconfd startup datastore: the switch's interfaces and addresses as the lab builds them. */
   readonly startupXml: string;
+  /** The testbed's NETCONF user for this switch when it is not root: a system account under NACM. */
+  readonly netconfUser: string | undefined;
 }
 /**
  * A traffic host or hypervisor the way a hardware lab offers it: a management veth from the root
@@ -445,8 +447,9 @@ function planSwitches(ctx: PlanCtx, acc: PlanAcc): SwitchPlan[] {
       port: sw.port,
       cliPort: sw.cli?.port,
       startupXml: '',
+      netconfUser: sw.credentials.username === 'root' ? undefined : sw.credentials.username,
     };
-  }).map((s): SwitchPlan => ({ ...s, startupXml: switchStartup(s.ns, acc) }));
+  }).map((s): SwitchPlan => ({ ...s, startupXml: switchStartup(s.ns, acc, s.netconfUser) }));
 }
 
 /** The lab's management range (198.18.0.0/15 holds every lab address, the network rule of the project). */
@@ -500,7 +503,7 @@ function planMgmtHosts(ctx: PlanCtx, acc: PlanAcc, switches: readonly SwitchPlan
 }
 
 /** netconfd startup datastore of the switch in `ns`: its bridges, ports, VXLANs and gateways with their addresses. */
-function switchStartup(ns: string, acc: PlanAcc): string {
+function switchStartup(ns: string, acc: PlanAcc, netconfUser: string | undefined): string {
   const devs = new Set<string>();
   for (const v of acc.veths) for (const e of [v.a, v.b]) if (e.ns === ns) devs.add(e.dev);
   const brs = [...acc.bridges.values()].filter((b) => b.ns === ns);
@@ -516,5 +519,5 @@ function switchStartup(ns: string, acc: PlanAcc): string {
     ...(x === undefined ? {} : { vxlan: { vni: x.vni, local: x.local } }),
     };
   });
-  return switchStartupXml(ifaces);
+  return switchStartupXml(ifaces, netconfUser);
 }

@@ -54,6 +54,8 @@ export interface Hypervisor {
 export interface CliAccess {
   readonly port: number;
   readonly platform: 'linux' | 'frr-vtysh' | 'junos' | 'eos';
+  /** The CLI's own login; absent: the switch's `credentials` (one account for NETCONF and CLI). */
+  readonly credentials?: Credentials;
 }
 
 export interface Switch {

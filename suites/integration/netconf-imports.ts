@@ -10,8 +10,11 @@ export {
   startNetconfSwitch,
   writeKnownHosts,
   type NetconfSwitch,
+  type NetconfUser,
   type LabKeys,
 } from '../../src/lab/netconfd.js';
+export { ensureNetconfUser } from '../../src/lab/netconf-user.js';
+export { NACM_GROUP } from '../../src/lab/nacm.js';
 export { NetconfClient } from '../../src/transports/netconf/client.js';
 export { nodeOperation } from '../../src/transports/netconf/operations.js';
 export { e, el, raw } from '../../src/transports/netconf/xml-build.js';

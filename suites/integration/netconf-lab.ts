@@ -2,7 +2,7 @@
  * One loopback netconfd + sshd per spec file (ports 18400-18499), keys in a temp dir, and helpers
  * to open verified NETCONF sessions to it. Everything is removed in `stop()`.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -13,6 +13,7 @@ import {
   writeKnownHosts,
   type LabKeys,
   type NetconfSwitch,
+  type NetconfUser,
   type Switch,
 } from './netconf-imports.js';
 
@@ -24,14 +25,17 @@ export interface NetconfLab {
   readonly sw: NetconfSwitch;
   /** Resolved-testbed view of the switch (for the driver registry). */
   readonly switchModel: Switch;
-  connect(o?: { rpcTimeoutMs?: number }): Promise<NetconfClient>;
+  /** A verified session, as root (the superuser) unless `username` names the lab's NETCONF user. */
+  connect(o?: { rpcTimeoutMs?: number; username?: string }): Promise<NetconfClient>;
   stop(): Promise<void>;
 }
 
-export async function startNetconfLab(port: number, name = `sw${port}`, target: 'candidate' | 'running' = 'candidate'):
-  Promise<NetconfLab> {
+export async function startNetconfLab(port: number, name = `sw${port}`, target: 'candidate' | 'running' = 'candidate',
+  extra: { nacmUser?: NetconfUser } = {}): Promise<NetconfLab> {
   const dir = await mkdtemp(join(tmpdir(), 'vmmi-nc-'));
   try {
+    // The NETCONF user's subsystem must pass through to the switch's socket (the switch's own mode decides).
+    if (extra.nacmUser !== undefined) await chmod(dir, 0o711);
     const keys = await generateLabKeys(join(dir, 'keys'), { rsaBits: 2048 });
     const sw = await startNetconfSwitch({
       dir: join(dir, name),
@@ -43,6 +47,7 @@ export async function startNetconfLab(port: number, name = `sw${port}`, target: 
       timeoutMs: 10_000,
       logLevel: 'warn',
       target,
+      ...(extra.nacmUser === undefined ? {} : { nacmUser: extra.nacmUser }),
     });
     const knownHosts = join(dir, 'known_hosts');
     await writeKnownHosts(knownHosts, [{ host: '127.0.0.1', port, publicKeys: keys.hostPublicKeys }]);
@@ -53,7 +58,8 @@ export async function startNetconfLab(port: number, name = `sw${port}`, target: 
     };
     return {
       port, dir, keys, knownHosts, sw, switchModel,
-      connect: (o = {}) => NetconfClient.connect({ name, host: '127.0.0.1', port, credentials: switchModel.credentials,
+      connect: (o = {}) => NetconfClient.connect({ name, host: '127.0.0.1', port,
+        credentials: { ...switchModel.credentials, username: o.username ?? 'root' },
         hostKey: switchModel.hostKey }, { rpcTimeoutMs: o.rpcTimeoutMs ?? 10_000, helloTimeoutMs: 10_000 }),
       stop: async () => {
         await sw.stop();

@@ -17,6 +17,9 @@ export { openSwitchDriver } from '../../src/drivers/switch/registry.js';
 export { hasHostRoutes } from '../../src/drivers/switch/types.js';
 export { runLocal } from '../../src/exec/local.js';
 export { sshConnect } from '../../src/transports/ssh.js';
+export { NetconfClient } from '../../src/transports/netconf/client.js';
+export { cliEndpoint, netconfEndpoint } from '../../src/model/switch-access.js';
+export { el } from '../../src/transports/netconf/xml-build.js';
 export { isAlive, pidsInNetns } from '../../src/lab/proc.js';
 export type { Testbed } from '../../src/model/testbed.js';
 /* eslint-enable no-restricted-imports */

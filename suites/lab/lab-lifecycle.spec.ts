@@ -20,8 +20,8 @@ import { join } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { test, expect } from '@playwright/test';
 import {
-  findLeftovers, hasHostRoutes, isAlive, isClean, LibvirtRpcDriver, loadTestbed, openHypervisorDriver, openSwitchDriver,
-  pidsInNetns,
+  cliEndpoint, el, findLeftovers, hasHostRoutes, netconfEndpoint, NetconfClient, isAlive, isClean, LibvirtRpcDriver,
+  loadTestbed, openHypervisorDriver, openSwitchDriver, pidsInNetns,
   planLab, runLocal, setWan, sshConnect, udpEcho, type LabPlan, type Testbed,
 } from './lab-imports.js';
 
@@ -185,9 +185,8 @@ test('hardware.yaml describes the lab without a lab section; every SSH host answ
 test('a switch runs exec sessions in a Linux shell and gives a login the vtysh prompt', async () => {
   const { hw } = await hardwareTestbed();
   for (const sw of hw.switches) {
-    expect(sw.cli, sw.name).toEqual({ port: 22, platform: 'frr-vtysh' });
-    const c = await sshConnect({ name: sw.name, host: sw.address, port: sw.cli?.port ?? 22,
-      credentials: sw.credentials, hostKey: sw.hostKey }, { timeoutMs: 15_000 });
+    expect(sw.cli, sw.name).toMatchObject({ port: 22, platform: 'frr-vtysh', credentials: { username: 'root' } });
+    const c = await sshConnect(cliEndpoint(sw), { timeoutMs: 15_000 });
     try {
       const ip = await c.exec(['ip', '-V'], { timeoutMs: 10_000 });
       expect(ip.exitCode, ip.stderr).toBe(0);
@@ -311,6 +310,29 @@ test('the lab\'s QEMU runs as libvirt-qemu, not root, at autogroup nice -10', as
     expect(/^Uid:\s+(.*)$/m.exec(status)?.[1]?.split(/\s+/).map(Number)).toEqual([uid, uid, uid, uid]);
     expect(/^CapEff:\s+(\w+)$/m.exec(status)?.[1]).toBe('0000000000000000');
     await expect.poll(async () => readFile(`/proc/${pid}/autogroup`, 'utf8'), { timeout: 5_000 }).toMatch(/nice -10$/m);
+  }
+});
+
+test('the switches\' NETCONF user is not the superuser: NACM refuses it the access rules and other sessions', async () => {
+  for (const sw of tb.switches) {
+    expect(sw.credentials.username, sw.name).toBe('vmmi-netconf');
+    const user = await NetconfClient.connect(netconfEndpoint(sw), { timeoutMs: 15_000 });
+    try {
+      // What vmmi needs (the drivers' reads and edits run through the migrations of this file) …
+      expect((await user.getConfig('running', undefined, { timeoutMs: 10_000 })).xml(), sw.name)
+        .toContain('<interfaces');
+      // … and nothing more: the access rules are neither readable nor writable, other sessions not killable.
+      expect((await user.getConfig('running', undefined, { timeoutMs: 10_000 })).xml()).not.toContain('<nacm');
+      const denied = (call: Promise<unknown>): Promise<string | undefined> =>
+        call.then(() => 'ok', (e: { tag?: string }) => e.tag);
+      await expect(denied(user.editConfig(el('nacm', { xmlns: 'urn:ietf:params:xml:ns:yang:ietf-netconf-acm' },
+        el('write-default', {}, 'permit'))))).resolves.toBe('access-denied');
+      await expect(denied(user.killSession(user.sessionId + 1000))).resolves.toBe('access-denied');
+      await expect(denied(user.deleteConfig('startup'))).resolves.toBe('access-denied');
+    } finally {
+      await user.discardChanges().catch(() => undefined);
+      await user.close();
+    }
   }
 });
 

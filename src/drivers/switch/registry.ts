@@ -4,11 +4,12 @@
  */
 import { UnknownKindError, UsageError } from '../../errors/classes.js';
 import { SWITCH_DRIVER_KINDS, type Switch, type SwitchDriverKind } from '../../model/testbed.js';
+import { cliEndpoint, netconfEndpoint } from '../../model/switch-access.js';
 import { CLI_PLATFORMS } from '../../platforms/cli-platforms.js';
 import { NETCONF_PROFILES, type NetconfProfileName } from '../../platforms/netconf-profiles.js';
 import { CliSession } from '../../transports/cli-session.js';
 import { NetconfClient } from '../../transports/netconf/client.js';
-import { sshConnect, type SshPool, type SshTarget } from '../../transports/ssh.js';
+import { sshConnect, type SshPool } from '../../transports/ssh.js';
 import type { IoOptions } from '../../util/abort.js';
 import { createEosDriver } from './eos.js';
 import { createFrrSshDriver } from './frr-ssh.js';
@@ -27,13 +28,10 @@ export interface OpenDriverOptions extends IoOptions {
 
 type Factory = (sw: Switch, o: OpenDriverOptions) => Promise<SwitchDriver>;
 
-function target(sw: Switch, port = sw.port): SshTarget {
-  return { name: sw.name, host: sw.address, port, credentials: sw.credentials, hostKey: sw.hostKey };
-}
 
 function netconf(profile: NetconfProfileName, dialect: Parameters<typeof createNetconfDriver>[1]): Factory {
   return async (sw, o) => {
-    const client = await NetconfClient.connect(target(sw), { ...o, profile: NETCONF_PROFILES[profile] });
+    const client = await NetconfClient.connect(netconfEndpoint(sw), { ...o, profile: NETCONF_PROFILES[profile] });
     return createNetconfDriver(client, dialect, driverOpts(sw, o));
   };
 }
@@ -51,15 +49,14 @@ const FACTORIES: Readonly<Record<SwitchDriverKind, Factory>> = {
   'openconfig-netconf': netconf('generic', openconfigNetconf),
   'junos-netconf': netconf('junos', junosNetconf),
   eos: async (sw, o) => {
-    const client = await NetconfClient.connect(target(sw), { ...o, profile: NETCONF_PROFILES.eos });
+    const client = await NetconfClient.connect(netconfEndpoint(sw), { ...o, profile: NETCONF_PROFILES.eos });
     if (sw.cli === undefined) return createEosDriver(client, driverOpts(sw, o));
-    const conn = await (o.pool?.get(target(sw, sw.cli.port), o) ?? sshConnect(target(sw, sw.cli.port), o));
+    const conn = await (o.pool?.get(cliEndpoint(sw), o) ?? sshConnect(cliEndpoint(sw), o));
     const cli = await CliSession.open(conn, CLI_PLATFORMS.eos, { ...o, device: sw.name });
     return createEosDriver(client, { ...driverOpts(sw, o), cli });
   },
   'frr-ssh': async (sw, o) => {
-    const port = sw.cli?.port ?? sw.port;
-    const conn = await (o.pool?.get(target(sw, port), o) ?? sshConnect(target(sw, port), o));
+    const conn = await (o.pool?.get(cliEndpoint(sw), o) ?? sshConnect(cliEndpoint(sw), o));
     // A Linux NOS with FRR (platform frr-vtysh or linux): exec sessions run a Linux shell (iproute2 for
     // neighbours, MAC table, bridge ports, VXLAN), the interactive login reaches vtysh.
     return createFrrSshDriver(conn, { device: sw.name });

@@ -9,6 +9,7 @@
 import { UsageError } from '../../errors/classes.js';
 import type { RouteChange, RouteMonitor, TimelineEvent } from '../../migration/types.js';
 import type { Switch } from '../../model/testbed.js';
+import { cliEndpoint } from '../../model/switch-access.js';
 import type { NetconfClient } from '../../transports/netconf/client.js';
 import { sshConnect, type SshConnection, type SshTarget } from '../../transports/ssh.js';
 import type { IoOptions } from '../../util/abort.js';
@@ -47,8 +48,7 @@ export interface DeviceRouteMonitor extends RouteMonitor {
 
 /** Where a switch's Linux shell answers SSH: the CLI port when the testbed names one. */
 export function sshTargetFor(sw: Switch): SshTarget {
-  return { name: sw.name, host: sw.address, port: sw.cli?.port ?? sw.port, credentials: sw.credentials,
-    hostKey: sw.hostKey };
+  return cliEndpoint(sw);
 }
 
 async function startObserver(sw: Switch, first: ObserverChoice, d: DeviceRouteMonitorDeps, io: IoOptions):
