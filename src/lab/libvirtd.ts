@@ -95,10 +95,14 @@ export function renderLibvirtdConf(o: StartLibvirtdOptions): string {
   return L.join('\n');
 }
 
+/**
+ * QEMU runs as `libvirt-qemu` (group kvm), never root, as in the lab (configs.ts qemuConf): libvirtd opens
+ * the serial and log files and hands QEMU descriptors (dynamic_ownership off, nothing gets chowned).
+ */
 export function renderQemuConf(o: StartLibvirtdOptions): string {
   const L = [
-    'user = "root"',
-    'group = "root"',
+    'user = "libvirt-qemu"',
+    'group = "kvm"',
     'dynamic_ownership = 0',
     'remember_owner = 0',
     'security_driver = "none"',

@@ -4,7 +4,7 @@
  * and peer-to-peer back and forth through the RPC driver, aborted once, then the same round trip
  * through the virsh driver, which must show the same state transitions.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -118,6 +118,15 @@ function summary(r: MigrationJobOutcome): string {
 }
 
 const rpcTransitions: Record<string, string[][]> = {};
+
+test('the guest\'s QEMU runs as libvirt-qemu with no capabilities, not root', async () => {
+  const uid = Number((await runLocal(['id', '-u', 'libvirt-qemu'], { timeoutMs: 5_000 })).stdout.trim());
+  expect(uid).toBeGreaterThan(0);
+  const pid = Number((await readFile(join(root, 'hv1', 'run', 'qemu', `${GUEST}.pid`), 'utf8')).trim());
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  expect(/^Uid:\s+(.*)$/m.exec(status)?.[1]?.split(/\s+/).map(Number)).toEqual([uid, uid, uid, uid]);
+  expect(/^CapEff:\s+(\w+)$/m.exec(status)?.[1]).toBe('0000000000000000');
+});
 
 test('RPC driver: live p2p migration hv1 → hv2 → hv1 with progress, completed stats and event gap', async () => {
   expect(await hv1.hostname()).toBe('vmmi-hv1');

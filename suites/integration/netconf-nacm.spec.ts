@@ -5,6 +5,7 @@
  * modules, reading or changing the access rules, kill-session, delete-config. Its SSH login reaches the
  * NETCONF subsystem and nothing else. Root stays the superuser.
  */
+import { spawn } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import {
   NS_IANAIFT,
@@ -79,19 +80,37 @@ test('the NETCONF user is refused what it is not granted; root is not', async ()
 });
 
 test('the NETCONF user\'s SSH login runs the NETCONF subsystem, never a command it asks for', async () => {
-  const key = `${lab.keys.dir}/client_ed25519`;
-  // A NETCONF 1.0 client's whole conversation, in case a NETCONF server is what answers.
   const end = ']]>]]>';
-  const input = `<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities><capability>` +
-    `urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>${end}` +
-    `<rpc message-id="1" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><close-session/></rpc>${end}`;
-  const ssh = (cmd: readonly string[]): Promise<{ stdout: string; stderr: string }> => runLocal(['ssh', '-i', key,
-    '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'ConnectTimeout=10', '-p', String(lab.port), `${USER}@127.0.0.1`, ...cmd], { timeoutMs: 20_000, input });
-  const asked = await ssh(['id', '-u']);
-  // netconf-subsystem answered with its hello instead of running `id`.
-  expect(asked.stdout).toContain('urn:ietf:params:netconf:base:1.0');
-  expect(asked.stdout).not.toMatch(/^\d+\s*$/m);
+  const hello = '<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities><capability>' +
+    `urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>${end}`;
+  const close = `<rpc message-id="1" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><close-session/></rpc>${end}`;
+  // Asks for `id -u`; stdin stays open until the first answer is complete (or 15 s), so whatever runs has
+  // time to answer: a shell prints a number, the NETCONF subsystem its hello.
+  const ssh = spawn('ssh', ['-i', `${lab.keys.dir}/client_ed25519`, '-o', 'BatchMode=yes',
+    '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=10',
+    '-p', String(lab.port), `${USER}@127.0.0.1`, 'id', '-u'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  ssh.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const answered = new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, 15_000);
+    ssh.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (!out.includes(end) && !/^\d+\s*$/m.test(out)) return;
+      clearTimeout(t);
+      resolve();
+    });
+    ssh.once('close', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+  ssh.stdin.write(hello);
+  await answered;
+  ssh.stdin.end(close);
+  await new Promise((resolve) => (ssh.exitCode === null ? ssh.once('close', resolve) : resolve(undefined)));
+  expect(out, `ssh stderr: ${err}`).toContain('urn:ietf:params:netconf:base:1.0');
+  expect(out).not.toMatch(/^\d+\s*$/m);
 });
 
 test('the switch directory admits the NETCONF user\'s group only, without listing', async () => {
