@@ -25,7 +25,7 @@ export function methodText(m: MeasureMethod, ratePps: number): string {
     case 'loss-derived': return `loss-derived L/R @${formatRate(ratePps)} (RFC 6412)`;
     case 'rate-derived': return 'rate-derived, reply rate in Δ bins (RFC 6413)';
     case 'rtt': return 'RTT of replies, send → reply stamps';
-    case 'rtt-step': return 'median RTT after − before the outage';
+    case 'rtt-step': return 'path RTT (p10) after − before the outage';
     case 'count': return 'probe sequence counters (RFC 3357)';
     case 'coarse': return 'coarse (ping)';
   }

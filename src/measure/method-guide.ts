@@ -27,7 +27,7 @@ export const METHOD_GUIDE: Readonly<Record<MethodKey, string>> = {
   route: 'destination RESUMED → route change at the gateway; resolution = route observer (poll interval)',
   'first-reply': 'destination RESUMED → first probe reply after the outage; ± 1/R',
   rtt: 'round-trip times of replies (median windows away from the outage); trust with a settled path',
-  'rtt-step': 'median RTT after − before the outage (tromboning); meaningful when larger than the RTT jitter',
+  'rtt-step': 'path RTT (10th percentile) after − before the outage (tromboning): a detour lifts the floor, a stalled reflector only adds queueing',
   count: 'probe sequence counters (RFC 3357); exact',
   tcp: 'one TCP session through the VM; survival and longest stall at its message interval',
 };

@@ -22,17 +22,27 @@ export function rttStats(samples: readonly ProbeSample[], fromMs = -Infinity, to
   };
 }
 
+/**
+ * The percentile of a window's RTTs that stands for its path: a low one. A path's length is the floor of
+ * its RTTs; a reflector or guest that stalls for a moment only adds queueing on top (replies held, then
+ * sent in a burst), which lifted a median by 30 ms on an unchanged path when the guest stalled in the last
+ * 0.6 s of a probe (the lab's mobility storm). A detour lifts the floor itself.
+ */
+export const PATH_RTT_PERCENTILE = 10;
+
 export interface RttStep {
-  readonly beforeMedianMs: number;
-  readonly afterMedianMs: number;
-  /** median(after) − median(before), ms; positive = longer path after (e.g. tromboning). */
+  /** The path RTT ({@link PATH_RTT_PERCENTILE}th percentile) before the outage, ms. */
+  readonly beforeMs: number;
+  /** The path RTT of the settled path after the outage, ms. */
+  readonly afterMs: number;
+  /** after − before, ms; positive = longer path after (e.g. tromboning). */
   readonly stepMs: number;
   readonly beforeCount: number;
   readonly afterCount: number;
 }
 
 /**
- * RTT step across an instant (measurement.md §5): median RTT of replies sent in
+ * RTT step across an instant (measurement.md §5): the path RTT of replies sent in
  * [instant − windowMs, instant) against those sent in (afterFromMs, afterFromMs + windowMs].
  * `afterFromMs` is the end of the outage, so the windows exclude it. Undefined when a side is empty.
  */
@@ -44,10 +54,10 @@ export function rttStep(
   const afterFrom = opts.afterFromMs ?? instantMs;
   const before = rttsIn(samples, instantMs - opts.windowMs, instantMs);
   const after = rttsIn(samples, afterFrom, afterFrom + opts.windowMs, true);
-  const b = median(before);
-  const a = median(after);
+  const b = percentile(before.sort((x, y) => x - y), PATH_RTT_PERCENTILE);
+  const a = percentile(after.sort((x, y) => x - y), PATH_RTT_PERCENTILE);
   if (a === undefined || b === undefined) return undefined;
-  return { beforeMedianMs: b, afterMedianMs: a, stepMs: a - b, beforeCount: before.length, afterCount: after.length };
+  return { beforeMs: b, afterMs: a, stepMs: a - b, beforeCount: before.length, afterCount: after.length };
 }
 
 function rttsIn(samples: readonly ProbeSample[], fromMs: number, toMs: number, openLow = false): number[] {

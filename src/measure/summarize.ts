@@ -70,10 +70,12 @@ export function summarizeFlow(i: SummarizeInput): FlowResult {
   const rate = i.triggerMs === undefined || samples.length === 0 ? undefined
     : rateConvergence(samples, { triggerMs: i.triggerMs, ratePps: achievedRatePps, ...defined({ binMs: i.binMs }) });
   const rtt = rttStats(samples);
-  const lastEp = [...episodes].reverse().find((e) => i.triggerMs === undefined || e.startMs >= i.triggerMs);
+  // The move's outage: the longest loss episode from the trigger on (a blip late in the tail is not it).
+  const outageEp = episodes.filter((e) => i.triggerMs === undefined || e.startMs >= i.triggerMs)
+    .reduce<(typeof episodes)[number] | undefined>((a, e) => (a === undefined || e.lost > a.lost ? e : a), undefined);
   const step = i.triggerMs === undefined ? undefined
     : rttStep(samples, i.triggerMs, { windowMs: i.rttWindowMs ?? 1000,
-      afterFromMs: settledFromMs(samples, lastEp?.endMs ?? i.triggerMs, i.rttWindowMs ?? 1000) });
+      afterFromMs: settledFromMs(samples, outageEp?.endMs ?? i.triggerMs, i.rttWindowMs ?? 1000) });
 
   const baseline = i.triggerMs === undefined ? undefined : countLoss(samples, -Infinity, i.triggerMs);
   const metrics = flowMetrics(i, {
@@ -145,8 +147,8 @@ function flowMetrics(i: SummarizeInput, c: Computed): Metric[] {
     add('rtt_max_ms', rtt.maxMs, 'rtt', 0);
   }
   if (step !== undefined) {
-    add('rtt_before_ms', step.beforeMedianMs, 'rtt', 0);
-    add('rtt_after_ms', step.afterMedianMs, 'rtt', 0);
+    add('rtt_before_ms', step.beforeMs, 'rtt', 0);
+    add('rtt_after_ms', step.afterMs, 'rtt', 0);
     add('rtt_step_ms', step.stepMs, 'rtt-step', 0);
   }
   return m;
@@ -154,10 +156,11 @@ function flowMetrics(i: SummarizeInput, c: Computed): Metric[] {
 
 /** Achieved send rate over the send window and the largest send interval (pacing stall). */
 /**
- * Start of the RTT-after window: the last `windowMs` the probe sent, or the end of the last loss episode
+ * Start of the RTT-after window: the last `windowMs` the probe sent, or the end of the move's outage
  * when that is later. The path settles after the outage (routers install their routes one after
  * another, about 100 ms apart): a window right after the outage mixed the old path's RTT with the new
- * one's, and the settled RTT is what "after the move" means.
+ * one's, and the settled RTT is what "after the move" means. A short loss late in the tail does not move
+ * the window: it had shrunk it to the last 29 ms of a probe, inside a guest stall.
  */
 function settledFromMs(sortedBySeq: readonly ProbeSample[], afterOutageMs: number, windowMs: number): number {
   const lastTx = sortedBySeq.at(-1)?.txMs;

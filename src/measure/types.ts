@@ -11,7 +11,7 @@ export type MeasureMethod =
   | 'loss-derived' // lost / offered rate (RFC 6412/6413)
   | 'rate-derived' // sampled forwarding rate against thresholds (RFC 6413)
   | 'rtt' // round-trip statistics of replies
-  | 'rtt-step' // median RTT after − before an instant
+  | 'rtt-step' // path RTT (10th percentile) after − before an instant
   | 'count' // plain counters (sent, lost, duplicates, reordered)
   | 'coarse'; // ICMP ping fallback: resolution = ping interval
 

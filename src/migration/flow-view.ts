@@ -26,7 +26,7 @@ export function flowView(m: FlowMeasurement): FlowResultLike {
       lost: r.baselineBurst.lost, endedBeforeTriggerMs: r.baselineBurst.endedBeforeTriggerMs } }),
     ...(r.firstReplyAfterMs === undefined ? {} : { firstReplyAfterNs: nsOf(base, r.firstReplyAfterMs) }),
     ...(r.rate?.recoveryMs === undefined ? {} : { stableAfterNs: nsOf(base, r.rate.recoveryMs) }),
-    ...(r.rttStep === undefined ? {} : { rttBeforeMs: r.rttStep.beforeMedianMs, rttAfterMs: r.rttStep.afterMedianMs }),
+    ...(r.rttStep === undefined ? {} : { rttBeforeMs: r.rttStep.beforeMs, rttAfterMs: r.rttStep.afterMs }),
     ...defined({ failed, tcp: m.tcp }),
   };
 }
