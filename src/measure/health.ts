@@ -4,7 +4,7 @@
  * judges a whole run from its flows and the guest's state after the move.
  */
 import type {
-  FlowSpec, HealthReason, HealthStatus, LossEpisode, MeasurementHealth, ProbeEnd, ProbeSample,
+  BaselineLossSpan, FlowSpec, HealthReason, HealthStatus, LossEpisode, MeasurementHealth, ProbeEnd, ProbeSample,
 } from './types.js';
 
 /**
@@ -128,6 +128,11 @@ export interface FlowHealthFacts {
   readonly lossNearSenderPause?: number;
   /** The longest run of consecutive packets lost before the trigger. */
   readonly lossBurstBeforeTrigger?: { readonly lost: number; readonly endedBeforeTriggerMs: number };
+  /**
+   * Where the packets lost before the trigger were sent, as distances before the trigger (a clock every
+   * flow shares), and the baseline's length: a stall concentrates its loss, a lossy path spreads it.
+   */
+  readonly lossSpanBeforeTrigger?: BaselineLossSpan;
   /** Set when the probe tool failed, was missing or stubbed. */
   readonly failed?: string;
   /** The flow's TCP session-survival probe, when it had one. */
@@ -233,10 +238,43 @@ function stallBeforeMove(input: HealthInput): string | undefined {
   // a path that never answered (a link down) has no stall to wait out: that is ERRORED as it stands
   const single = lossy.every((f) => f.baselineReplies > 0 && f.lossBurstBeforeTrigger !== undefined
     && f.lossBurstBeforeTrigger.lost === f.lossBeforeTrigger && f.lossBeforeTrigger >= STALL_MIN_PACKETS);
-  if (!single) return undefined;
+  if (!single) return sharedStall(lossy);
   const shown = lossy.map((f) => `${f.flow} ${f.lossBeforeTrigger} in a row, ending `
     + `${(f.lossBurstBeforeTrigger?.endedBeforeTriggerMs ?? 0).toFixed(0)} ms before the trigger`).join('; ');
   return `testbed stalled before the move: ${shown} (infrastructure: re-measured)`;
+}
+
+/** A shared stall spans at most this share of the baseline. */
+export const STALL_MAX_BASELINE_SHARE = 0.25;
+
+/**
+ * A stall before the move seen by several flows at once: every lossy flow (at least two) lost at least
+ * {@link STALL_MIN_PACKETS} baseline packets, all of them within a window of at most
+ * {@link STALL_MAX_BASELINE_SHARE} of its baseline, and the flows' windows overlap. A guest that is
+ * descheduled queues the replies of every flow and drops a few in short runs (the lab's mobility storm: IPv4
+ * 23 and IPv6 25 packets); a lossy path scatters its loss over the whole baseline, independently per flow:
+ * 5 random losses of one flow falling in a quarter of its baseline is a 2 % event, two flows' doing so
+ * in the same window far rarer. Named, kept and re-measured like a single burst.
+ */
+function sharedStall(lossy: readonly HealthInput['flows'][number][]): string | undefined {
+  if (lossy.length < 2) return undefined;
+  const spans = lossy.map((f) => f.lossSpanBeforeTrigger);
+  const concentrated = lossy.every((f) => {
+    const s = f.lossSpanBeforeTrigger;
+    return f.baselineReplies > 0 && f.lossBeforeTrigger >= STALL_MIN_PACKETS && s !== undefined
+      && s.firstBeforeTriggerMs - s.lastBeforeTriggerMs <= STALL_MAX_BASELINE_SHARE * s.baselineMs;
+  });
+  if (!concentrated) return undefined;
+  const defined = spans.filter((s): s is BaselineLossSpan => s !== undefined);
+  // the window holding every flow's loss: from the earliest loss (furthest before the trigger) to the latest
+  const from = Math.max(...defined.map((s) => s.firstBeforeTriggerMs));
+  const to = Math.min(...defined.map((s) => s.lastBeforeTriggerMs));
+  // intervals [last, first] before the trigger overlap when the latest start is before the earliest end
+  if (Math.max(...defined.map((s) => s.lastBeforeTriggerMs)) > Math.min(...defined.map((s) => s.firstBeforeTriggerMs)))
+    return undefined;
+  const shown = lossy.map((f) => `${f.flow} ${f.lossBeforeTrigger}`).join(', ');
+  return `testbed stalled before the move: every flow lost its baseline packets in the same ${(from - to).toFixed(0)} ms, ` +
+    `${from.toFixed(0)}–${to.toFixed(0)} ms before the trigger (${shown}) (infrastructure: re-measured)`;
 }
 
 /**

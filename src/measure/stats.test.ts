@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { describe, MIN_BOOTSTRAP_N } from './stats.js';
-import { longestBurstBefore } from './summarize.js';
+import { baselineLossSpan, longestBurstBefore } from './summarize.js';
 import type { ProbeSample } from './types.js';
 
 test('median, p95, min and max of repetitions in any order', () => {
@@ -55,4 +55,12 @@ test('the longest run of consecutive baseline losses, and how long before the tr
   expect(longestBurstBefore(samples, 25)).toEqual({ lost: 5, firstTxMs: 10, lastTxMs: 14, endedBeforeTriggerMs: 11 });
   expect(longestBurstBefore(samples, 5)).toEqual({ lost: 1, firstTxMs: 3, lastTxMs: 3, endedBeforeTriggerMs: 2 });
   expect(longestBurstBefore(samples, 2)).toBeUndefined();
+});
+
+test('where the baseline losses sat: first and last before the trigger, and the baseline\'s length', () => {
+  const lost = new Set([3, 10, 11, 12, 13, 14, 30]);
+  const samples: ProbeSample[] = Array.from({ length: 40 }, (_, seq) => ({ flow: 'f', seq, txMs: 100 + seq,
+    dupCount: 0, rxMs: lost.has(seq) ? undefined : 100 + seq + 0.5, arrival: lost.has(seq) ? undefined : seq }));
+  expect(baselineLossSpan(samples, 125)).toEqual({ firstBeforeTriggerMs: 22, lastBeforeTriggerMs: 11, baselineMs: 25 });
+  expect(baselineLossSpan(samples, 103)).toBeUndefined();
 });

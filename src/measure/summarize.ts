@@ -8,7 +8,7 @@ import { reorderStats, type ReorderStats } from './reorder.js';
 import { rttStats, rttStep, type RttStats, type RttStep } from './rtt.js';
 import { createMetric } from './metric-catalogue.js';
 import type {
-  FlowSpec, LossEpisode, MeasureMethod, MeasurementHealth, Metric, MetricName, ProbeEnd, ProbeSample,
+  BaselineLossSpan, FlowSpec, LossEpisode, MeasureMethod, MeasurementHealth, Metric, MetricName, ProbeEnd, ProbeSample,
 } from './types.js';
 import { bySeq } from './util.js';
 import { defined } from '../model/defined.js';
@@ -40,6 +40,7 @@ export interface FlowResult {
   readonly baselineLossNearPause: number;
   /** The longest run of consecutive lost packets sent before the trigger (undefined: none lost). */
   readonly baselineBurst: BaselineBurst | undefined;
+  readonly baselineLossSpan: BaselineLossSpan | undefined;
   /** 1 / achieved rate, ms: the resolution of the loss and gap methods. */
   readonly resolutionMs: number;
   readonly episodes: readonly LossEpisode[];
@@ -85,6 +86,7 @@ export function summarizeFlow(i: SummarizeInput): FlowResult {
     flow: i.spec.name, health, counts, achievedRatePps, maxTxIntervalMs,
     baselineLossNearPause: i.triggerMs === undefined ? 0 : lossNearPauses(samples, i.triggerMs),
     baselineBurst: i.triggerMs === undefined ? undefined : longestBurstBefore(samples, i.triggerMs),
+    baselineLossSpan: i.triggerMs === undefined ? undefined : baselineLossSpan(samples, i.triggerMs),
     resolutionMs, episodes, gaps, rate, rtt, rttStep: step,
     baseline,
     firstReplyAfterMs: firstReplyAfter(samples, episodes, i.triggerMs), metrics,
@@ -195,6 +197,17 @@ export function longestBurstBefore(sortedBySeq: readonly ProbeSample[], beforeMs
     if (best === undefined || run.lost > best.lost) best = { ...run, endedBeforeTriggerMs: beforeMs - run.lastTxMs };
   }
   return best;
+}
+
+/** Where the packets lost before `beforeMs` were sent (relative to it), the baseline's length; none without loss. */
+export function baselineLossSpan(sortedBySeq: readonly ProbeSample[], beforeMs: number): BaselineLossSpan | undefined {
+  const first = sortedBySeq[0];
+  const lost = sortedBySeq.filter((s) => s.rxMs === undefined && s.txMs < beforeMs);
+  const a = lost[0];
+  const z = lost.at(-1);
+  if (first === undefined || a === undefined || z === undefined) return undefined;
+  return { firstBeforeTriggerMs: beforeMs - a.txMs, lastBeforeTriggerMs: beforeMs - z.txMs,
+    baselineMs: beforeMs - first.txMs };
 }
 
 export function lossNearPauses(

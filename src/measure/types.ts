@@ -64,6 +64,16 @@ export interface LossEpisode {
   readonly open: boolean;
 }
 
+/**
+ * Where a flow's packets lost before the trigger were sent, as distances before the trigger (a clock every
+ * flow of an attempt shares), and how long the flow's baseline was, ms.
+ */
+export interface BaselineLossSpan {
+  readonly firstBeforeTriggerMs: number;
+  readonly lastBeforeTriggerMs: number;
+  readonly baselineMs: number;
+}
+
 export type HealthStatus = 'ok' | 'degraded' | 'errored';
 
 export type HealthRule =

@@ -24,6 +24,7 @@ export function flowView(m: FlowMeasurement): FlowResultLike {
     lossNearSenderPause: r.baselineLossNearPause,
     ...(r.baselineBurst === undefined ? {} : { lossBurstBeforeTrigger: {
       lost: r.baselineBurst.lost, endedBeforeTriggerMs: r.baselineBurst.endedBeforeTriggerMs } }),
+    ...(r.baselineLossSpan === undefined ? {} : { lossSpanBeforeTrigger: r.baselineLossSpan }),
     ...(r.firstReplyAfterMs === undefined ? {} : { firstReplyAfterNs: nsOf(base, r.firstReplyAfterMs) }),
     ...(r.rate?.recoveryMs === undefined ? {} : { stableAfterNs: nsOf(base, r.rate.recoveryMs) }),
     ...(r.rttStep === undefined ? {} : { rttBeforeMs: r.rttStep.beforeMs, rttAfterMs: r.rttStep.afterMs }),

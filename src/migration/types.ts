@@ -4,7 +4,7 @@
  * `migration/` imports them. Every method takes an IoOptions with a deadline and an AbortSignal.
  */
 import type { FlowResult } from '../measure/summarize.js';
-import type { ProbeSample } from '../measure/types.js';
+import type { BaselineLossSpan, ProbeSample } from '../measure/types.js';
 import type { IoOptions } from '../util/abort.js';
 import type { Stamp } from '../util/stamp.js';
 import type { DeviceOp } from './strategies/types.js';
@@ -207,6 +207,8 @@ export interface FlowResultLike {
   readonly lossNearSenderPause?: number;
   /** The longest run of consecutive packets lost before the trigger. */
   readonly lossBurstBeforeTrigger?: { readonly lost: number; readonly endedBeforeTriggerMs: number };
+  /** Where the packets lost before the trigger were sent, and the baseline's length. */
+  readonly lossSpanBeforeTrigger?: BaselineLossSpan;
   /** First reply after the outage. */
   readonly firstReplyAfterNs?: bigint;
   /** Start of the first Δ bin after which the rate stays ≥ 95 % of the baseline rate. */
