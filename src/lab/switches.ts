@@ -7,7 +7,7 @@ import { pollUntil, type IoOptions } from '../util/abort.js';
 import { frrDir } from './frr.js';
 import { configPath } from './mgmt-sshd.js';
 import { ensureNetconfUser } from './netconf-user.js';
-import { generateLabKeys, startNetconfSwitch, writeKnownHosts, type KnownHostsEntry } from './netconfd.js';
+import { generateLabKeys, startNetconfSwitch, writeKnownHosts, type KnownHostsEntry, type NetconfUser } from './netconfd.js';
 import { verifiedPid } from './proc.js';
 import { agentBundle } from './agent/bundle.js';
 import { agentVerdict, describeVerdict, parseAgentLog, type AgentStart, type AgentVerdict } from './agent/phases.js';
@@ -119,6 +119,12 @@ export async function ensureSwitches(plan: LabPlan, opts: IoOptions = {}): Promi
   ];
   await writeKnownHosts(knownHostsFile(plan), entries);
   const started: string[] = [];
+  // Accounts first, one after another: concurrent useradds of one name race on /etc/passwd and /etc/group,
+  // and a switch could be given a group id that did not survive (its sshd then cannot read the keys).
+  const accounts = new Map<string, NetconfUser>();
+  for (const name of new Set(plan.switches.flatMap((s) => (s.netconfUser === undefined ? [] : [s.netconfUser])))) {
+    accounts.set(name, await ensureNetconfUser(name, opts));
+  }
   await Promise.all(plan.switches.map(async (s) => {
     const d = swDir(plan, s.name);
     await mkdir(d, { recursive: true });
@@ -128,7 +134,7 @@ export async function ensureSwitches(plan: LabPlan, opts: IoOptions = {}): Promi
       for (const pid of [nc, ssh]) if (pid !== undefined) process.kill(pid, 'SIGTERM');
       // Kept when present: after the first start netconfd owns it (copy-config running → startup).
       await writeFile(`${d}/startup-cfg.xml`, s.startupXml, { flag: 'wx' }).catch(() => undefined);
-      const nacmUser = s.netconfUser === undefined ? undefined : await ensureNetconfUser(s.netconfUser, opts);
+      const nacmUser = s.netconfUser === undefined ? undefined : accounts.get(s.netconfUser);
       await startNetconfSwitch({
         dir: d, name: s.name, netns: s.ns, listenAddr: '0.0.0.0', port: s.port, ...defined({ nacmUser }),
         hostKeyDir: keysDir(plan), authorizedKeysFile: `${keysDir(plan)}/authorized_keys`, timeoutMs: 15_000,
