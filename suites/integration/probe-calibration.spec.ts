@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import {
   buildInjector,
   createNetnsPair,
@@ -11,9 +12,10 @@ import {
   startReflectorAt,
   type CalibrationPath,
   type CalibrationRow,
+  type CalibrationRun,
   type NetnsPair,
+  type ProbeSender,
 } from './probe-support.js';
-import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
@@ -24,6 +26,10 @@ import { dirname } from 'node:path';
  * midpoints; its uncertainty (half the summed bracket widths) is printed per row. The path is a
  * parameter: the lab's client path plugs in through CalibrationPath (probe placement, ping runner,
  * target, injector).
+ *
+ * Each rate runs the native probe (lab-assets/udpprobe.c, the default sender; asserted) and the
+ * TypeScript agent (VMMI_PROBE_SENDER=node's sender; printed for comparison, not asserted) against the
+ * native reflector, each beside its own ping; the last test prints the three side by side with ratios.
  */
 const OUTAGES_MS = [20, 100, 500];
 /**
@@ -35,7 +41,10 @@ const OUTAGES_MS = [20, 100, 500];
  */
 const OFF_GRID_MS = OUTAGES_MS.map((d) => d + 5);
 const ALL_MS = [...OUTAGES_MS, ...OFF_GRID_MS];
-const RATES_PPS = [1000, 10_000];
+const RATES_PPS = [1000, 10_000, 100_000];
+/** The strict criterion: |error| ≤ 1/R + 0.1 ms against the reference length. */
+const STRICT_EXTRA_MS = 0.1;
+const toleranceOf = (ratePps: number): number => 1000 / ratePps + STRICT_EXTRA_MS;
 
 /**
  * Probe, reflector and this controller run at raised priority so the probe's pacing does not absorb
@@ -43,7 +52,7 @@ const RATES_PPS = [1000, 10_000];
  */
 const NICE = -10;
 const INJECTOR_FIFO = 10;
-test.setTimeout(120_000);
+test.setTimeout(170_000);
 let ownAutogroupNice: string | undefined;
 const AUTOGROUP = '/proc/self/autogroup';
 
@@ -51,6 +60,8 @@ let pair: NetnsPair | undefined;
 let injectorBin: string | undefined;
 let stopReflector: (() => Promise<unknown>) | undefined;
 const all: CalibrationRow[] = [];
+/** Every run's rows by sender, for the side-by-side table at the end. */
+const bySender: Record<ProbeSender, CalibrationRow[]> = { native: [], node: [] };
 
 test.beforeAll(async () => {
   // This controller stamps the injected outage: raise its session's autogroup for the run, restore after.
@@ -69,8 +80,9 @@ test.beforeAll(async () => {
   pair = await createNetnsPair(`c${process.pid % 100000}`);
   const refl = await startReflectorAt(
     { kind: 'netns', netns: pair.reflector, nice: NICE },
-    { host: '::', udpPort: 7, lifetimeMs: 110_000 },
+    { host: '::', udpPort: 7, lifetimeMs: 900_000 },
   );
+  console.log(`reflector: ${refl.kind}`);
   stopReflector = () => refl.stop();
 });
 test.afterAll(async () => {
@@ -86,9 +98,9 @@ test.afterAll(async () => {
   }
 });
 
-function pathOf(p: NetnsPair): CalibrationPath {
+function pathOf(p: NetnsPair, sender: ProbeSender): CalibrationPath {
   return {
-    probeAt: { kind: 'netns', netns: p.client, nice: NICE },
+    probeAt: { kind: 'netns', netns: p.client, nice: NICE, sender },
     pingRunner: netnsRunner(p.client),
     target: p.reflectorV4,
     port: 7,
@@ -104,66 +116,97 @@ function pathOf(p: NetnsPair): CalibrationPath {
   };
 }
 
+const f = (x: number | undefined, d = 2): string => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
+const meanAbs = (xs: readonly (number | undefined)[]): number | undefined => {
+  const v = xs.filter((x): x is number => x !== undefined).map(Math.abs);
+  return v.length === 0 ? undefined : v.reduce((a, b) => a + b, 0) / v.length;
+};
+const inBounds = (r: CalibrationRow): boolean => {
+  const tol = toleranceOf(r.ratePps);
+  const v = r.vmmiMs;
+  return r.vmmiGaps === 1 && v !== undefined && v >= r.outage.minMs - tol && v <= r.outage.maxMs + tol;
+};
+const strictOk = (r: CalibrationRow): boolean =>
+  r.vmmiErrMs !== undefined && Math.abs(r.vmmiErrMs) <= toleranceOf(r.ratePps);
+
+function print(rate: number, sender: ProbeSender, run: CalibrationRun): void {
+  const cc = run.injector.clockCheck;
+  console.log(
+    `R=${rate} pps ${sender}: ${run.probe.health.status}; injector clock ${f(cc.injectorMs - cc.sentMs, 3)} ms after the ` +
+      `controller's send, ${f(cc.receivedMs - cc.injectorMs, 3)} ms before its receive (same CLOCK_MONOTONIC); ` +
+      `probe CPU ${f(run.probeCpuMs, 0)} ms; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+  );
+  console.log(`  D_req  injected ±ref  vmmi downtime_tx    err    edges_tx | ping gap−10ms   err   strict ±${f(toleranceOf(rate))}`);
+  for (const r of run.rows) {
+    console.log(
+      `  ${String(r.outage.requestedMs).padStart(5)}  ${f(r.outage.injectedMs, 3).padStart(8)} ±${f(r.outage.uncertaintyMs, 3)}  ` +
+        `${f(r.vmmiMs, 3).padStart(14)}  ${f(r.vmmiErrMs, 3).padStart(6)} ` +
+        `${(r.vmmiEdgeTxMs ?? []).map((w) => f(w, 3)).join('/').padStart(11)} | ` +
+        `${f(r.pingMs).padStart(12)}  ${f(r.pingErrMs).padStart(6)}  ${strictOk(r) ? 'ok' : 'MISS'}${r.vmmiGaps === 1 ? '' : ` (${r.vmmiGaps} gaps)`}`,
+    );
+  }
+  const onGrid = run.rows.filter((r) => OUTAGES_MS.includes(r.outage.requestedMs));
+  const offGrid = run.rows.filter((r) => !OUTAGES_MS.includes(r.outage.requestedMs));
+  console.log(
+    `  error ratio ping/${sender}: ${f(errorRatio(run.rows), 1)}× over all rows; ${f(errorRatio(onGrid), 1)}× on ping's grid, ` +
+      `${f(errorRatio(offGrid), 1)}× off it; health reasons: ${run.probe.health.reasons.map((x) => x.detail).join('; ') || 'none'}`,
+  );
+}
+
 for (const rate of RATES_PPS) {
-  test(`injected outages ${ALL_MS.join('/')} ms measured within 1/R + 0.5 ms at ${rate} pps, ping side by side`, async () => {
+  test(`injected outages ${ALL_MS.join('/')} ms measured within 1/R + ${STRICT_EXTRA_MS} ms at ${rate} pps by the native probe; TypeScript probe and ping side by side`, async () => {
     // A sender pause on this shared 2-core host can land on an outage edge; the gap then holds it and
     // the row cannot meet the tolerance whatever the network did. Such a row (an edge's send interval
     // wider than the tolerance) is measured once more, and both attempts are printed; a miss with
     // steady edges is not retried.
-    const inBounds = (r: CalibrationRow): boolean =>
-      r.vmmiGaps === 1 && r.vmmiMs !== undefined && r.vmmiMs >= r.lowMs && r.vmmiMs <= r.highMs;
-    const pausedOnEdge = (r: CalibrationRow): boolean => (r.vmmiEdgeTxMs ?? [0, 0]).some((w) => w > r.toleranceMs);
-    let run = await runCalibration(pathOf(pair as NetnsPair), { ratePps: rate, outagesMs: ALL_MS });
+    const tol = toleranceOf(rate);
+    const pausedOnEdge = (r: CalibrationRow): boolean => (r.vmmiEdgeTxMs ?? [0, 0]).some((w) => w > tol);
+    let run = await runCalibration(pathOf(pair as NetnsPair, 'native'), { ratePps: rate, outagesMs: ALL_MS });
     const missed = run.rows.filter((r) => !inBounds(r));
     if (missed.length > 0 && missed.every(pausedOnEdge)) {
-      console.log(
-        `R=${rate} pps attempt 1: ${missed
-          .map(
-            (r) =>
-              `D=${r.outage.requestedMs} ms read ${r.vmmiMs?.toFixed(2)} ms with edge send intervals ` +
-              `${r.vmmiEdgeTxMs?.map((w) => w.toFixed(2)).join('/')} ms`,
-          )
-          .join('; ')} (sender paused on an edge): measuring again`,
-      );
-      run = await runCalibration(pathOf(pair as NetnsPair), { ratePps: rate, outagesMs: ALL_MS });
+      print(rate, 'native', run);
+      console.log(`R=${rate} pps native attempt 1: sender paused on an outage edge (edge wider than ±${f(tol)} ms): measuring again`);
+      run = await runCalibration(pathOf(pair as NetnsPair, 'native'), { ratePps: rate, outagesMs: ALL_MS });
     }
     all.push(...run.rows);
-    const f = (x: number | undefined, d = 2): string => (x === undefined ? '-' : x.toFixed(d));
-    const cc = run.injector.clockCheck;
-    console.log(
-      `R=${rate} pps  injector clock ${f(cc.injectorMs - cc.sentMs, 3)} ms after the controller's send, ${f(cc.receivedMs - cc.injectorMs, 3)} ms before its receive (same CLOCK_MONOTONIC)`,
-    );
-    console.log(
-      `R=${rate} pps  D_req  injected ±ref  vmmi downtime_tx  err   edges_tx | ping gap−10ms  err   (probe CPU ${f(run.probeCpuMs, 0)} ms, health ${run.probe.health.status})`,
-    );
-    for (const r of run.rows) {
-      console.log(
-        `          ${String(r.outage.requestedMs).padStart(5)}  ${f(r.outage.injectedMs, 3).padStart(8)} ±${f(r.outage.uncertaintyMs, 3)}  ` +
-          `${f(r.vmmiMs).padStart(14)}  ${f(r.vmmiErrMs).padStart(6)} ${(r.vmmiEdgeTxMs ?? [])
-            .map((w) => f(w))
-            .join('/')
-            .padStart(9)} ` +
-          `| ` +
-          `${f(r.pingMs).padStart(12)}  ${f(r.pingErrMs).padStart(6)}  ` +
-          `strict(±${f(r.toleranceMs)}) ${r.strictOk ? 'ok' : 'MISS'}`,
-      );
-    }
-    const onGrid = run.rows.filter((r) => OUTAGES_MS.includes(r.outage.requestedMs));
-    const offGrid = run.rows.filter((r) => !OUTAGES_MS.includes(r.outage.requestedMs));
-    console.log(
-      `          error ratio ping/vmmi: ${errorRatio(run.rows)?.toFixed(1)}× over all rows; ${errorRatio(onGrid)?.toFixed(1)}× at D on ping's grid, ` +
-        `${errorRatio(offGrid)?.toFixed(1)}× off it; ` +
-        `health reasons: ${run.probe.health.reasons.map((x) => x.detail).join('; ') || 'none'}`,
-    );
+    bySender.native.push(...run.rows);
+    print(rate, 'native', run);
+    // The TypeScript probe on the same path, for the side-by-side table (not asserted: at 100 kpps it
+    // loses packets, which is what the comparison shows).
+    const ts = await runCalibration(pathOf(pair as NetnsPair, 'node'), { ratePps: rate, outagesMs: ALL_MS });
+    bySender.node.push(...ts.rows);
+    print(rate, 'node', ts);
+    expect(ts.injector.exit, 'the injector deleted its table on exit').toEqual({ reason: 'quit', cleaned: true });
+
     expect(run.injector.exit, 'the injector deleted its table on exit').toEqual({ reason: 'quit', cleaned: true });
     expect(run.probe.health.status, run.probe.health.reasons.map((x) => x.detail).join('; ')).not.toBe('errored');
     expect(run.probe.episodes).toHaveLength(ALL_MS.length);
     for (const r of run.rows) {
       expect(r.vmmiGaps, `one gap per injected outage (D=${r.outage.requestedMs})`).toBe(1);
-      // Strict criterion (|err| ≤ 1/R + 0.5 ms against the reference length) is printed per row; the
+      // Strict criterion (|err| ≤ 1/R + 0.1 ms against the reference length) is printed per row; the
       // assertion also admits the reference's own uncertainty (the injector's edge brackets).
-      expect(r.vmmiMs, `measured downtime for D=${r.outage.requestedMs} ms`).toBeGreaterThanOrEqual(r.lowMs);
-      expect(r.vmmiMs, `measured downtime for D=${r.outage.requestedMs} ms`).toBeLessThanOrEqual(r.highMs);
+      expect(r.vmmiMs, `measured downtime for D=${r.outage.requestedMs} ms`).toBeGreaterThanOrEqual(r.outage.minMs - tol);
+      expect(r.vmmiMs, `measured downtime for D=${r.outage.requestedMs} ms`).toBeLessThanOrEqual(r.outage.maxMs + tol);
     }
   });
 }
+
+test('side by side: mean |error| of the native probe, the TypeScript probe and ping per rate, with ratios', () => {
+  test.skip(bySender.native.length === 0, 'the rate tests did not run');
+  console.log('  rate  native |err|  TypeScript |err|  ping |err|  ping/native  TypeScript/native  native max |err|  1/R+0.1');
+  for (const rate of RATES_PPS) {
+    const n = bySender.native.filter((r) => r.ratePps === rate);
+    const t = bySender.node.filter((r) => r.ratePps === rate);
+    const nErr = meanAbs(n.map((r) => r.vmmiErrMs));
+    const tErr = meanAbs(t.map((r) => r.vmmiErrMs));
+    const pErr = meanAbs(n.map((r) => r.pingErrMs));
+    const maxErr = Math.max(...n.map((r) => Math.abs(r.vmmiErrMs ?? Infinity)));
+    const ratio = (a: number | undefined, b: number | undefined): string =>
+      f(a === undefined || b === undefined ? undefined : a / b, 1);
+    console.log(
+      `${String(rate).padStart(6)}  ${f(nErr, 3).padStart(12)}  ${f(tErr, 3).padStart(16)}  ${f(pErr, 2).padStart(10)}  ` +
+        `${ratio(pErr, nErr).padStart(10)}×  ${ratio(tErr, nErr).padStart(16)}×  ${f(maxErr, 3).padStart(16)}  ${f(toleranceOf(rate), 2).padStart(7)}`,
+    );
+  }
+  expect(bySender.native.every(inBounds), 'every native row within 1/R + 0.1 ms of the reference (with its uncertainty)').toBe(true);
+});

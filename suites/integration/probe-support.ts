@@ -7,7 +7,7 @@
 export { runChecked, runLocal } from '../../src/exec/local.js';
 export { netnsRunner } from '../../src/exec/netns.js';
 export { summarizeFlow } from '../../src/measure/summarize.js';
-export { runUdpProbe, startUdpProbe } from '../../src/probes/udp/run.js';
+export { runUdpProbe, startUdpProbe, type ProbeSender } from '../../src/probes/udp/run.js';
 export { startReflectorAt } from '../../src/probes/udp/run-reflector.js';
 export { flowResults } from '../../src/probes/udp/results.js';
 export { spawnLocal } from '../../src/probes/udp/spawn.js';
@@ -16,6 +16,7 @@ export {
   errorRatio,
   type CalibrationPath,
   type CalibrationRow,
+  type CalibrationRun,
 } from '../../src/probes/calibrate/calibrate.js';
 export { createOutageInjector } from '../../src/probes/calibrate/nft-outage.js';
 export { runTcpSession } from '../../src/probes/tcp-session/session.js';
@@ -49,10 +50,13 @@ export interface NetnsPair {
   readonly reflectorV6: string;
 }
 
-/** Creates `vmmiprb-<tag>-c` and `vmmiprb-<tag>-r` (198.18.250.0/24, 2001:2:0:250::/64). */
+/**
+ * Creates `vpp-<tag>-c` and `vpp-<tag>-r` (198.18.250.0/24, 2001:2:0:250::/64). The probe suites' own
+ * prefix: the emulated lab and its tools own `vmmi*` namespaces.
+ */
 export async function createNetnsPair(tag: string): Promise<NetnsPair> {
   const p: NetnsPair = {
-    client: `vmmiprb-${tag}-c`, reflector: `vmmiprb-${tag}-r`,
+    client: `vpp-${tag}-c`, reflector: `vpp-${tag}-r`,
     clientV4: '198.18.250.1', reflectorV4: '198.18.250.2', clientV6: '2001:2:0:250::1', reflectorV6: '2001:2:0:250::2',
   };
   await destroyNetnsPair(p);

@@ -28,6 +28,11 @@ export interface NativeProbeOptions {
   readonly rtPriority?: number;
   /** Fallback autogroup nice (−20…19) of the probe's own session when FIFO is refused. */
   readonly nice?: number;
+  /**
+   * Pace, stamp and receive as in a real run but send nothing (`--pace-only`): the CPU the schedule
+   * itself costs on this host, which bench/probe-capacity.ts prints as the floor of a paced sender.
+   */
+  readonly paceOnly?: boolean;
 }
 
 /**
@@ -48,5 +53,6 @@ export function nativeProbeArgs(cfg: AgentConfig, o: NativeProbeOptions = {}): s
   args.push('--quantum', String(cfg.quantumMs ?? NATIVE_QUANTUM_MS));
   args.push('--rt', String(o.rtPriority ?? Number(process.env.VMMI_PROBE_RT_PRIORITY ?? NATIVE_RT_PRIORITY)));
   if (o.nice !== undefined) args.push('--nice', String(o.nice));
+  if (o.paceOnly === true) args.push('--pace-only', '1');
   return args;
 }

@@ -2,7 +2,10 @@ import { UsageError } from '../../errors/classes.js';
 import type { AgentMainConfig } from './agent-main.js';
 import type { ReflectorOptions } from './reflector.js';
 import { PACKAGE_ROOT } from '../../util/layout.js';
-import { placementArgv, type ProbePlacement } from './run.js';
+import { enterArgv, placementArgv, type ProbePlacement } from './run.js';
+import {
+  chooseReflector, nativeReflectorArgv, nativeReflectorAvailable, nativeReflectorBinary, type ReflectorKind,
+} from './native-reflector.js';
 import { spawnLocal } from './spawn.js';
 import { startReflector } from './reflector.js';
 
@@ -16,6 +19,8 @@ export interface ReflectorReport {
 }
 
 export interface RunningReflector {
+  /** Which reflector runs: `native udprefl (<binary>)`, `node reflector (…)`. */
+  readonly kind: string;
   readonly udpPort: number;
   readonly tcpPort: number | undefined;
   /** Resolves when the reflector has exited (after its lifetime or stop()), with its counters when reported. */
@@ -23,28 +28,44 @@ export interface RunningReflector {
   stop(): Promise<ReflectorReport | undefined>;
 }
 
+/** Where and how a reflector starts; `reflector` picks the native or the TypeScript one (local, netns). */
+export type ReflectorStartOptions = Omit<ReflectorOptions, 'signal'> & { readonly reflector?: ReflectorKind };
+
 /**
- * Starts the TypeScript reflector where `placement` says (in-process, local child, namespace, or a
- * remote host through an injected spawner) and waits until it is bound, so probes never start
- * against a port that is not listening yet.
+ * Starts a reflector where `placement` says (in-process, local child, namespace, or a remote host
+ * through an injected spawner) and waits until it is bound, so probes never start against a port that
+ * is not listening yet. Local and namespace placements run the native `udprefl` when it is built
+ * (`reflector: 'node'` or VMMI_PROBE_REFLECTOR=node: the TypeScript one); the others run the
+ * TypeScript reflector. Both print the same `ready` and `closed` records.
  */
 export async function startReflectorAt(
   placement: ProbePlacement,
-  opts: Omit<ReflectorOptions, 'signal'>,
+  start: ReflectorStartOptions,
   readyTimeoutMs = 15_000,
 ): Promise<RunningReflector> {
+  const { reflector, ...opts } = start;
   if (placement.kind === 'in-process') {
     const r = await startReflector(opts);
     const report = (): ReflectorReport => ({ ...r.stats });
     return {
+      kind: 'node reflector (in-process)',
       udpPort: r.udpPort,
       tcpPort: r.tcpPort,
       closed: r.closed.then(report),
       stop: () => r.close().then(report),
     };
   }
-  const cfg: AgentMainConfig = { kind: 'reflector', reflector: opts };
-  const argv = placementArgv(placement, cfg);
+  let argv: string[];
+  let kind: string;
+  const binary = nativeReflectorBinary();
+  if (placement.kind !== 'ssh' && chooseReflector(reflector, nativeReflectorAvailable(binary), binary) === 'native') {
+    argv = nativeReflectorArgv(enterArgv(placement), placement.nice !== undefined, binary, opts);
+    kind = `native udprefl (${binary}${placement.nice !== undefined ? ', SCHED_FIFO' : ''})`;
+  } else {
+    const cfg: AgentMainConfig = { kind: 'reflector', reflector: opts };
+    argv = placementArgv(placement, cfg);
+    kind = `node reflector (${placement.kind})`;
+  }
   const proc = (placement.kind === 'ssh' ? placement.spawner : spawnLocal)(argv, { cwd: PACKAGE_ROOT });
   const it = proc.lines[Symbol.asyncIterator]();
   const timer = setTimeout(() => proc.stop(), readyTimeoutMs);
@@ -71,6 +92,7 @@ export async function startReflectorAt(
     return report;
   })();
   return {
+    kind,
     udpPort: ready.udpPort,
     tcpPort: ready.tcpPort ?? undefined,
     closed,

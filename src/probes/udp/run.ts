@@ -94,6 +94,11 @@ export function placementArgv(
   return [...ns, 'setsid', 'nice', '-n', String(placement.nice), ...agentArgv({ ...cfg, nice: placement.nice })];
 }
 
+/** argv prefix that enters a local or namespace placement (empty for local): for the native helpers. */
+export function enterArgv(placement: Extract<ProbePlacement, { kind: 'local' | 'netns' }>): string[] {
+  return placement.kind === 'netns' ? netnsArgv(placement.netns) : [];
+}
+
 function senderFromEnv(): ProbeSender | undefined {
   const v = process.env.VMMI_PROBE_SENDER;
   if (v === undefined || v === '') return undefined;
