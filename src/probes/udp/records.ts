@@ -53,6 +53,9 @@ export interface EndRecord {
   readonly cpuSystemMs: number;
   /** Native probe: echoes whose kernel receive stamp was missing or unusable (stamped in user space). */
   readonly rxStampFallbacks?: number;
+  /** Native probe: CPU of its sending and its receiving thread, ms (the rest of cpuUser+System is the main thread). */
+  readonly cpuSenderMs?: number;
+  readonly cpuReceiverMs?: number;
 }
 
 export type AgentRecord = HelloRecord | TxRecord | RxRecord | EndRecord;
