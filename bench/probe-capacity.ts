@@ -6,7 +6,12 @@
  *   probe-capacity: R kpps per flow, lost N, cpu X ms/s per kpps
  *
  *   npx tsx bench/probe-capacity.ts [--rates 1000,10000,100000] [--duration MS] [--senders native,node]
- *                                   [--reflector native|node]
+ *                                   [--reflector native|node] [--quantum MS]
+ *
+ * Per rate it also runs the native probe with --pace-only (its schedule, stamps and threads with
+ * nothing sent): the CPU of the pacing alone, the floor any paced sender pays on this host, printed
+ * as `floor`. --quantum sets both senders' pacing quantum (default: each its own; the stamps' spacing,
+ * so the calibration error, grows with it).
  *   npx tsx bench/probe-capacity.ts --guest [--testbed testbeds/local.yaml] [--vm vm1] [--rates …]
  *
  * Root (namespaces, SCHED_FIFO). Bounded: each run sends R × duration packets and ends after a 500 ms
@@ -24,7 +29,10 @@ import { loadTestbed } from '../src/inventory/load.js';
 import { labNs } from '../src/lab/access.js';
 import { capacityLine, cheaperBy, cpuPerKpps } from '../src/probes/udp/capacity.js';
 import { flowResults } from '../src/probes/udp/results.js';
-import { runUdpProbe, type ProbePlacement, type ProbeSender } from '../src/probes/udp/run.js';
+import { nativeProbeArgs, nativeProbeBinary } from '../src/probes/udp/native.js';
+import { decodeRecord, type EndRecord } from '../src/probes/udp/records.js';
+import { enterArgv, runUdpProbe, type ProbePlacement, type ProbeSender } from '../src/probes/udp/run.js';
+import { spawnLocal } from '../src/probes/udp/spawn.js';
 import { startReflectorAt } from '../src/probes/udp/run-reflector.js';
 import type { ReflectorKind } from '../src/probes/udp/native-reflector.js';
 import { createNetnsPair, destroyNetnsPair } from '../suites/integration/probe-support.js';
@@ -38,11 +46,13 @@ const { values: opt } = parseArgs({
     guest: { type: 'boolean', default: false },
     testbed: { type: 'string', default: 'testbeds/local.yaml' },
     vm: { type: 'string' },
+    quantum: { type: 'string' },
   },
 });
 const DURATION_MS = Number(opt.duration);
 const RATES = (opt.rates ?? (opt.guest ? '1000,2000,5000,10000,20000' : '1000,10000,100000')).split(',').map(Number);
 const SENDERS = opt.senders.split(',') as ProbeSender[];
+const QUANTUM = opt.quantum === undefined ? {} : { quantumMs: Number(opt.quantum) };
 const TARGET_CPU = 5;
 const TARGET_CPU_RATIO = 4;
 const TARGET_GUEST_PPS = 10_000;
@@ -50,7 +60,7 @@ const TARGET_GUEST_PPS = 10_000;
 const NICE = -10;
 
 interface Row {
-  sender: string;
+  sender: ProbeSender | 'floor';
   ratePps: number;
   lost: number | undefined;
   probeCpu: number;
@@ -74,13 +84,14 @@ async function measure(
   const cfg = {
     flows: [{ id: 1, name: `${sender}-${rate}`, target, port: refl?.udpPort ?? port, ratePps: rate, durationMs: DURATION_MS }],
     drainMs: 500,
+    ...QUANTUM,
   };
   const loadBefore = load();
   const res = await runUdpProbe(probeAt.kind === 'netns' ? { ...probeAt, sender } : probeAt, cfg);
   const rep = await refl?.stop();
   const [r] = flowResults(cfg, res);
   if (r === undefined) throw new Error('no flow result');
-  const probeMs = res.end === undefined ? undefined : res.end.cpuUserMs + res.end.cpuSystemMs;
+  const probeMs = cpuOf(res.end);
   const reflMs = rep?.cpuUserMs === undefined ? undefined : rep.cpuUserMs + (rep.cpuSystemMs ?? 0);
   const probeCpu = cpuPerKpps(probeMs, DURATION_MS, rate);
   const reflCpu = cpuPerKpps(reflMs, DURATION_MS, rate);
@@ -105,6 +116,33 @@ async function measure(
   return { sender, ratePps: rate, lost, probeCpu, reflCpu, line };
 }
 
+const cpuOf = (e: EndRecord | undefined): number | undefined =>
+  e === undefined ? undefined : e.cpuUserMs + e.cpuSystemMs;
+
+/** The native probe's schedule alone (--pace-only, nothing sent): the CPU floor of pacing at `rate`. */
+async function paceFloor(rate: number, at: Extract<ProbePlacement, { kind: 'netns' }>, target: string): Promise<Row> {
+  const flow = { id: 1, name: `floor-${rate}`, target, port: 9, ratePps: rate, durationMs: DURATION_MS };
+  const cfg = { flows: [flow], drainMs: 500, ...QUANTUM };
+  const loadBefore = load();
+  const args = nativeProbeArgs(cfg, { nice: NICE, paceOnly: true });
+  const proc = spawnLocal([...enterArgv(at), nativeProbeBinary(), ...args], {});
+  const timer = setTimeout(() => proc.stop(), DURATION_MS + 20_000);
+  let end: EndRecord | undefined;
+  for await (const line of proc.lines) {
+    const r = decodeRecord(line);
+    if (!('error' in r) && r.t === 'end') end = r;
+  }
+  clearTimeout(timer);
+  const ex = await proc.exit;
+  if (ex.code !== 0) console.log(`  floor ${rate}: exit ${ex.code ?? ex.signal}: ${ex.stderr.trim().slice(-300)}`);
+  const cpu = cpuPerKpps(cpuOf(end), DURATION_MS, rate);
+  const line = ['floor'.padEnd(7), String(rate).padStart(7), String(end?.sent['1'] ?? '-').padStart(7), '-'.padStart(6),
+    '-'.padStart(8), '-'.padStart(7), '-'.padStart(8), (Number.isFinite(cpu) ? cpu.toFixed(1) : '-').padStart(6), '-'.padStart(6),
+    '-'.padStart(6), 'nothing sent'.padEnd(8), loadBefore].join(' ');
+  console.log(line);
+  return { sender: 'floor', ratePps: rate, lost: undefined, probeCpu: cpu, reflCpu: NaN, line };
+}
+
 function header(): void {
   console.log(`CPU in ms per s per kpps; load = 1/5/15-min load average before the run; ${DURATION_MS} ms per run`);
   console.log(
@@ -125,6 +163,7 @@ async function pairBench(): Promise<void> {
         rows.push(await measure(sender, rate, { kind: 'netns', netns: pair.client, nice: NICE }, pair.reflectorV4,
           { kind: 'netns', netns: pair.reflector, nice: NICE }, 7));
       }
+      rows.push(await paceFloor(rate, { kind: 'netns', netns: pair.client, nice: NICE }, pair.reflectorV4));
     }
   } finally {
     await destroyNetnsPair(pair);
@@ -133,10 +172,12 @@ async function pairBench(): Promise<void> {
   for (const rate of RATES) {
     const n = rows.find((r) => r.ratePps === rate && r.sender === 'native');
     const ts = rows.find((r) => r.ratePps === rate && r.sender === 'node');
+    const floor = rows.find((r) => r.ratePps === rate && r.sender === 'floor');
     if (n === undefined) continue;
     const ratio = ts === undefined ? '' : `; TypeScript probe ${ts.probeCpu.toFixed(1)} (lost ${ts.lost ?? 'all'}), ` +
       `ratio ${cheaperBy(ts.probeCpu, n.probeCpu).toFixed(1)}× (target ≥ ${TARGET_CPU_RATIO}×)`;
-    console.log(`  ${rate / 1000} kpps: native ${n.probeCpu.toFixed(1)} ms/s per kpps (target ≤ ${TARGET_CPU})${ratio}`);
+    const fl = floor === undefined ? '' : `; pacing floor ${floor.probeCpu.toFixed(1)} (${(floor.probeCpu / TARGET_CPU).toFixed(1)}× the target)`;
+    console.log(`  ${rate / 1000} kpps: native ${n.probeCpu.toFixed(1)} ms/s per kpps (target ≤ ${TARGET_CPU})${ratio}${fl}`);
   }
   for (const r of rows.filter((x) => x.sender === 'native')) console.log(capacityLine(r.ratePps, r.lost, r.probeCpu));
 }
