@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { test, expect } from '@playwright/test';
 import { isVmmiError } from '../../errors/vmmi-error.js';
-import { FrameDecoder, MAX_CHUNK_SIZE, encodeMessage, type Framing } from './framing.js';
+import { FrameDecoder, MAX_CHUNK_SIZE, encodeMessage, utf8Length, type Framing } from './framing.js';
 
 const recorded = new Uint8Array(
   readFileSync(new URL('../../../test/fixtures/netconf/frames/netconfd-session.bin', import.meta.url)),
@@ -140,4 +140,18 @@ test('EOM marker split across pushes and whitespace between chunked messages', (
   d.setFraming('chunked');
   d.push(new TextEncoder().encode('\r\n\n#3\n<c>\n##\n'));
   expect(d.next()).toBe('<c>');
+});
+
+test('a frame is sized from the UTF-8 length: utf8Length agrees with TextEncoder, lone surrogates included', () => {
+  const enc = new TextEncoder();
+  for (const s of ['', 'plain', 'ü€', '😀x', 'a\uD800b', '\uDC00', 'z\uD83D', '<a>€😀ü</a>'.repeat(20)]) {
+    expect(utf8Length(s)).toBe(enc.encode(s).length);
+  }
+  const msg = '<rpc-reply>a\uD800€😀</rpc-reply>';
+  const frame = new TextDecoder().decode(encodeMessage(msg, 'chunked'));
+  expect(frame.startsWith(`\n#${enc.encode(msg).length}\n`)).toBe(true);
+  const d = new FrameDecoder();
+  d.setFraming('chunked');
+  d.push(encodeMessage(msg, 'chunked'));
+  expect(d.next()).toBe('<rpc-reply>a\uFFFD€😀</rpc-reply>');
 });

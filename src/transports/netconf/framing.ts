@@ -229,20 +229,64 @@ function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
-/** Encodes one message for the wire. `maxChunkBytes` splits chunked messages (default: one chunk). */
+/**
+ * UTF-8 length of `s` as TextEncoder writes it (a lone surrogate becomes U+FFFD, 3 bytes), without
+ * encoding it: lets a frame be allocated once at its final size.
+ */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // the pair's two UTF-16 units become 4 bytes
+      i++;
+    } else n += 2;
+  }
+  return n;
+}
+
+/** Writes ASCII `s` at `at`; returns the offset after it. */
+function putAscii(out: Uint8Array, at: number, s: string): number {
+  for (let i = 0; i < s.length; i++) out[at + i] = s.charCodeAt(i);
+  return at + s.length;
+}
+
+const CHUNK_TAIL = '\n##\n';
+
+/**
+ * Encodes one message for the wire. `maxChunkBytes` splits chunked messages (default: one chunk).
+ * The default case allocates once: the frame is sized from the message's UTF-8 length and the text
+ * encoded straight into it (this runs for every RPC).
+ */
 export function encodeMessage(xml: string, mode: Framing, maxChunkBytes = 0): Uint8Array {
+  const len = utf8Length(xml);
+  if (mode === 'eom') {
+    const out = new Uint8Array(len + EOM.length);
+    encoder.encodeInto(xml, out);
+    out.set(EOM, len);
+    return out;
+  }
+  if (len === 0) return encoder.encode(CHUNK_TAIL); // no chunk can carry nothing (as before)
+  if (maxChunkBytes <= 0 || len <= maxChunkBytes) {
+    const head = `\n#${len}\n`;
+    const out = new Uint8Array(head.length + len + CHUNK_TAIL.length);
+    const at = putAscii(out, 0, head);
+    encoder.encodeInto(xml, out.subarray(at, at + len));
+    putAscii(out, at + len, CHUNK_TAIL);
+    return out;
+  }
   const body = encoder.encode(xml);
-  if (mode === 'eom') return concat([body, Uint8Array.from(EOM)], body.length + EOM.length);
-  const step = maxChunkBytes > 0 ? maxChunkBytes : Math.max(body.length, 1);
   const parts: Uint8Array[] = [];
   let total = 0;
-  for (let at = 0; at < body.length; at += step) {
-    const piece = body.subarray(at, Math.min(at + step, body.length));
+  for (let at = 0; at < body.length; at += maxChunkBytes) {
+    const piece = body.subarray(at, Math.min(at + maxChunkBytes, body.length));
     const head = encoder.encode(`\n#${piece.length}\n`);
     parts.push(head, piece);
     total += head.length + piece.length;
   }
-  const tail = encoder.encode('\n##\n');
+  const tail = encoder.encode(CHUNK_TAIL);
   parts.push(tail);
   return concat(parts, total + tail.length);
 }

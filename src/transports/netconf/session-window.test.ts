@@ -61,3 +61,23 @@ test('RPCs issued together leave in one write; the in-flight window holds the re
   w.s.destroy();
   open.s.destroy();
 });
+
+test('RPC deadlines share one timer: a short timeout fails alone, a longer one keeps waiting for its reply', async () => {
+  const w = await pair(0);
+  const long = w.s.rpc('<a/>', { timeoutMs: 60_000 });
+  const short = w.s.rpc('<b/>', { timeoutMs: 5 }).catch((e: unknown) => e);
+  const later = w.s.rpc('<c/>', { timeoutMs: 10 }).catch((e: unknown) => e);
+  expect(await short).toMatchObject({ code: 'TIMEOUT' });
+  expect(await later).toMatchObject({ code: 'TIMEOUT' });
+  expect(w.s.inFlight).toBe(1);
+  w.reply('2'); // a late reply to a timed-out RPC is dropped
+  w.reply('1');
+  await expect(long).resolves.toMatchObject({ messageId: '1' });
+  expect(w.s.inFlight).toBe(0);
+  const ac = new AbortController();
+  const aborted = w.s.rpc('<d/>', { signal: ac.signal }).catch((e: unknown) => e);
+  ac.abort();
+  expect(await aborted).toMatchObject({ code: 'ABORTED' });
+  expect(w.s.inFlight).toBe(0);
+  w.s.destroy();
+});

@@ -66,13 +66,20 @@ export interface RpcReply {
 }
 
 interface Pending {
+  readonly id: string;
   readonly op: string;
   readonly resolve: (r: RpcReply) => void;
   readonly reject: (e: Error) => void;
-  readonly cleanup: () => void;
+  /** performance.now() after which the RPC fails with TimeoutError. */
+  readonly deadline: number;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal | undefined;
+  readonly onAbort: (() => void) | undefined;
   /** Request bytes on the wire for this RPC (0 while it waits in the outbox). */
   sent: number;
 }
+
+const RESOLVED = Promise.resolve();
 
 /** Default of SessionOptions.maxInFlightBytes. */
 export const DEFAULT_MAX_IN_FLIGHT_BYTES = 32 * 1024;
@@ -92,6 +99,13 @@ export class NetconfSession {
   /** Framed messages not yet written (see #send); `id` ties an RPC's frame to its pending entry. */
   #outbox: { readonly frame: Uint8Array; readonly id: string | undefined }[] = [];
   #flushQueued = false;
+  /**
+   * One timer for all RPC deadlines, armed for the earliest one while RPCs are pending (see
+   * #armDeadline). Why not a timer per RPC: setting and clearing one per RPC (plus its closures) was
+   * a measurable share of a small RPC's client CPU, and pipelined RPCs share a deadline anyway.
+   */
+  #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  #deadlineAt = Infinity;
   /** Request bytes written whose replies are outstanding (see SessionOptions.maxInFlightBytes). */
   #inFlightBytes = 0;
   /** Bytes received since the hello (the first-RPC nudge fires only on a server that stayed silent). */
@@ -185,8 +199,7 @@ export class NetconfSession {
     }
     const p = root.messageId === undefined ? undefined : this.#pending.get(root.messageId);
     if (p === undefined) return; // reply to an RPC that already timed out or was aborted
-    this.#pending.delete(root.messageId as string);
-    p.cleanup();
+    this.#settle(p);
     let parsed: XNode | undefined;
     const rootFn = (): XNode => (parsed ??= parseXml(msg));
     if (msg.includes('rpc-error')) {
@@ -206,9 +219,8 @@ export class NetconfSession {
     this.#closed = err;
     this.#helloWaiter?.(err);
     this.#helloWaiter = undefined;
-    for (const [id, p] of this.#pending) {
-      this.#pending.delete(id);
-      p.cleanup();
+    for (const p of [...this.#pending.values()]) {
+      this.#settle(p);
       p.reject(err);
     }
     for (const f of this.#closeListeners) f(err);
@@ -231,34 +243,62 @@ export class NetconfSession {
    */
   rpc(body: XChild | string, opts: RpcOptions = {}, op = rpcName(body)): Promise<RpcReply> {
     if (this.#closed !== undefined) return Promise.reject(this.#closed);
+    const signal = opts.signal;
+    if (signal?.aborted === true) return Promise.reject(new AbortedError(`${op} aborted`, this.#ctx(op, signal.reason)));
     const id = String(++this.#nextId);
     const timeoutMs = opts.timeoutMs ?? this.#opts.rpcTimeoutMs ?? 60_000;
     return new Promise<RpcReply>((resolve, reject) => {
-      const signal = opts.signal;
-      if (signal?.aborted === true) {
+      // An aborted RPC frees its window share too: its reply, if any, is dropped.
+      const onAbort = signal === undefined ? undefined : (): void => {
+        if (this.#pending.get(id) !== entry) return;
+        this.#settle(entry);
         reject(new AbortedError(`${op} aborted`, this.#ctx(op, signal.reason)));
-        return;
-      }
-      const drop = (e: Error): void => {
-        if (this.#pending.delete(id)) {
-          cleanup();
-          reject(e);
-        }
       };
-      // A timed-out or aborted RPC frees its window share too: its reply, if any, is dropped.
-      const timer = setTimeout(() => drop(new TimeoutError(`${op} got no reply`, timeoutMs, this.#ctx(op))), timeoutMs);
-      const onAbort = (): void => drop(new AbortedError(`${op} aborted`, this.#ctx(op, signal?.reason)));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.#release(entry);
-      };
-      const entry: Pending = { op, resolve, reject, cleanup, sent: 0 };
+      const entry: Pending = { id, op, resolve, reject, deadline: performance.now() + timeoutMs, timeoutMs, signal,
+        onAbort, sent: 0 };
+      signal?.addEventListener('abort', onAbort as () => void, { once: true });
       this.#pending.set(id, entry);
+      this.#armDeadline(entry.deadline);
       this.#send(encodeMessage(rpcEnvelope(id, body), this.framing), id);
       this.#armNudge();
     });
+  }
+
+  /** The RPC leaves the pending map: its abort listener goes, its bytes leave the window. */
+  #settle(p: Pending): void {
+    this.#pending.delete(p.id);
+    if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
+    this.#release(p);
+    if (this.#pending.size === 0 && this.#deadlineTimer !== undefined) {
+      clearTimeout(this.#deadlineTimer);
+      this.#deadlineTimer = undefined;
+      this.#deadlineAt = Infinity;
+    }
+  }
+
+  /** Makes the deadline timer fire no later than `at` (performance.now() time). */
+  #armDeadline(at: number): void {
+    if (at >= this.#deadlineAt) return;
+    if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
+    this.#deadlineAt = at;
+    this.#deadlineTimer = setTimeout(() => this.#expire(), Math.max(0, at - performance.now()));
+  }
+
+  /** Fails every RPC past its deadline with TimeoutError (the session stays usable); re-arms for the rest. */
+  #expire(): void {
+    this.#deadlineTimer = undefined;
+    this.#deadlineAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const p of [...this.#pending.values()]) {
+      if (p.deadline <= now) {
+        this.#settle(p);
+        p.reject(new TimeoutError(`${p.op} got no reply`, p.timeoutMs, this.#ctx(p.op)));
+      } else if (p.deadline < next) {
+        next = p.deadline;
+      }
+    }
+    if (next !== Infinity && this.#pending.size > 0) this.#armDeadline(next);
   }
 
   /** See SessionOptions.helloNudgeMs: one no-op RPC if the first RPC meets a silent server. */
@@ -291,9 +331,15 @@ export class NetconfSession {
   #scheduleFlush(): void {
     if (this.#flushQueued) return;
     this.#flushQueued = true;
-    queueMicrotask(() => {
+    // A resolved promise's reaction rather than queueMicrotask, which wraps each callback in an
+    // AsyncResource (allocation and async-id bookkeeping per flush); same microtask timing.
+    void RESOLVED.then(() => {
       this.#flushQueued = false;
-      this.#flush();
+      try {
+        this.#flush();
+      } catch (e) {
+        this.#shutdown(new ConnectionError(`write failed: ${(e as Error).message}`, this.#ctx('session', e)));
+      }
     });
   }
 

@@ -14,6 +14,10 @@ test('builder escapes every text and attribute value', () => {
   expect(escapeAttr('a\nb\tc')).toBe('a&#10;b&#9;c');
   expect(() => el('bad name')).toThrow(TypeError);
   expect(() => el('x', { 'a b': '1' })).toThrow(TypeError);
+  // names are checked once and remembered: a valid one stays valid, an invalid one is refused every time
+  expect(render(e('x', e('x')))).toBe('<x><x/></x>');
+  expect(() => e('bad name')).toThrow(TypeError);
+  expect(() => el('x', { 'x y': 1 })).toThrow(TypeError);
   expect(render(e('a', raw('<b/>'), null, false, undefined, 3))).toBe('<a><b/>3</a>');
 });
 

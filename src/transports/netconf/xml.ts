@@ -312,35 +312,41 @@ export interface RootPeek {
   readonly messageId: string | undefined;
 }
 
-const ROOT_TAG = /<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)((?:\s+[^\s=>/]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*\/?>/y;
-const ATTR = /([^\s=>/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
-
 /**
  * Reads the root element's local name, namespace and message-id from its start tag, skipping the
- * XML declaration, comments and whitespace. Returns undefined when the text has no root start tag.
+ * XML declaration, comments and whitespace. Returns undefined when the text has no root start tag
+ * (or a malformed one). Runs for every message the session receives, so it reuses the parser's
+ * start-tag reader instead of a regex pass plus an attribute pass.
  */
 export function peekRoot(xml: string): RootPeek | undefined {
   let i = 0;
   for (;;) {
-    while (i < xml.length && /\s/.test(xml[i] as string)) i++;
+    while (i < xml.length && isWs(xml.charCodeAt(i))) i++;
     // An unterminated declaration or comment has no root: indexOf returns -1, never loop on it.
     let end: number;
     if (xml.startsWith('<?', i)) end = xml.indexOf('?>', i + 2);
     else if (xml.startsWith('<!--', i)) end = xml.indexOf('-->', i + 4);
     else break;
     if (end < 0) return undefined;
-    i = end + (xml[end] === '?' ? 2 : 3);
+    i = end + (xml.charCodeAt(end) === 0x3f /* ? */ ? 2 : 3);
   }
-  ROOT_TAG.lastIndex = i;
-  const m = ROOT_TAG.exec(xml);
-  if (m === null) return undefined;
-  const prefix = m[1] === undefined ? '' : m[1].slice(0, -1);
-  const attrs: Record<string, string> = {};
-  for (const a of (m[3] ?? '').matchAll(ATTR)) attrs[a[1] as string] = decodeRefs(a[2] ?? a[3] ?? '');
-  const ns = attrs[prefix === '' ? 'xmlns' : `xmlns:${prefix}`];
+  if (xml.charCodeAt(i) !== 0x3c /* < */ || !isNameStart(xml.charCodeAt(i + 1))) return undefined;
+  let st: StartTag;
+  try {
+    st = readStartTag(xml, i, NO_SCOPE);
+  } catch {
+    return undefined;
+  }
+  const colon = st.tag.indexOf(':');
   let messageId: string | undefined;
-  for (const [k, v] of Object.entries(attrs)) if (k === 'message-id' || k.endsWith(':message-id')) messageId = v;
-  return { name: m[2] as string, ns, messageId };
+  for (const k in st.attrs) if (k === 'message-id' || k.endsWith(':message-id')) messageId = st.attrs[k];
+  return { name: colon < 0 ? st.tag : st.tag.slice(colon + 1), ns: st.scope.get(colon < 0 ? '' : st.tag.slice(0, colon)),
+    messageId };
+}
+
+/** `[A-Za-z_]`: how an element name may start. */
+function isNameStart(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
 }
 
 /** Serialises an XNode back to XML (used to hand a `<data>` subtree to callers as text). */
@@ -353,11 +359,11 @@ export function serializeXml(n: XNode, parentNs?: string): string {
  * element in no namespace under one that has); `extra` adds declarations to this element.
  */
 function serializeNode(n: XNode, parentNs: string | undefined, extra: string): string {
-  const attrs = Object.entries(n.attrs).filter(([k]) => k !== 'xmlns');
   const nsAttr = n.ns !== parentNs ? ` xmlns="${escAttr(n.ns ?? '')}"` : '';
-  const a = extra + attrs.map(([k, v]) => ` ${k}="${escAttr(v)}"`).join('');
-  const body = escText(n.text.trim() === '' && n.children.length > 0 ? '' : n.text) +
-    n.children.map((c) => serializeNode(c, n.ns, '')).join('');
+  let a = extra;
+  for (const k in n.attrs) if (k !== 'xmlns') a += ` ${k}="${escAttr(n.attrs[k] as string)}"`;
+  let body = n.text.trim() === '' && n.children.length > 0 ? '' : escText(n.text);
+  for (const c of n.children) body += serializeNode(c, n.ns, '');
   return body === '' ? `<${n.name}${nsAttr}${a}/>` : `<${n.name}${nsAttr}${a}>${body}</${n.name}>`;
 }
 
@@ -383,19 +389,25 @@ function outerDeclarations(n: XNode): string {
 }
 
 function collectPrefixes(n: XNode, used: Set<string>): void {
-  for (const [k, v] of Object.entries(n.attrs)) {
+  for (const k in n.attrs) {
+    if (k.startsWith('xmlns')) continue;
     const colon = k.indexOf(':');
-    if (colon > 0 && !k.startsWith('xmlns')) used.add(k.slice(0, colon));
-    if (!k.startsWith('xmlns')) for (const m of v.matchAll(PREFIX_USE)) used.add(m[1] as string);
+    if (colon > 0) used.add(k.slice(0, colon));
+    const v = n.attrs[k] as string;
+    if (v.includes(':')) for (const m of v.matchAll(PREFIX_USE)) used.add(m[1] as string);
   }
   if (n.text.includes(':')) for (const m of n.text.matchAll(PREFIX_USE)) used.add(m[1] as string);
   for (const c of n.children) collectPrefixes(c, used);
 }
 
+const TEXT_SPECIAL = /[&<>]/;
+
 function escText(s: string): string {
+  if (!TEXT_SPECIAL.test(s)) return s;
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function escAttr(s: string): string {
+  if (!TEXT_SPECIAL.test(s) && !s.includes('"')) return s;
   return escText(s).replace(/"/g, '&quot;');
 }
