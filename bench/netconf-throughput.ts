@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLocal } from '../src/exec/local.js';
 import { generateLabKeys, startNetconfSwitch, writeKnownHosts } from '../src/lab/netconfd.js';
@@ -147,7 +147,10 @@ async function nodeNetconf(keyFile: string): Promise<Row[]> {
   return [seq, pipe];
 }
 
+const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+
 async function main(): Promise<void> {
+  console.log(`load average at start: ${load()}`);
   const dir = await mkdtemp(join(tmpdir(), 'vmmi-bench-nc-'));
   const keys = await generateLabKeys(join(dir, 'keys'));
   const sw = await startNetconfSwitch({ dir: join(dir, 'sw'), name: 'bench', listenAddr: '127.0.0.1', port: PORT,
@@ -200,6 +203,7 @@ async function main(): Promise<void> {
     await sw.stop();
     await rm(dir, { recursive: true, force: true });
   }
+  console.log(`load average at the end: ${load()}`);
   report(rows);
 }
 
