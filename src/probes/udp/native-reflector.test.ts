@@ -64,6 +64,14 @@ test('native reflector: every datagram back unchanged and in order over IPv4 and
   }
 });
 
+test('a reflector on another address than :: is the TypeScript one unless native is asked (then refused)', async () => {
+  const refl = await startReflectorAt({ kind: 'local' }, { host: '127.0.0.1', udpPort: 0, lifetimeMs: 5000 });
+  expect(refl.kind).toMatch(/^node reflector/);
+  await refl.stop();
+  await expect(startReflectorAt({ kind: 'local' }, { host: '127.0.0.1', lifetimeMs: 5000, reflector: 'native' }))
+    .rejects.toThrow(/binds :: \(dual-stack\) only/);
+});
+
 test('native reflector: ends by itself when its lifetime passes, with its closing record', async () => {
   const refl = await startReflectorAt({ kind: 'local' }, { udpPort: 0, lifetimeMs: 300, reflector: 'native' });
   const rep = await refl.closed;

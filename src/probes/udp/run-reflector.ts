@@ -58,7 +58,9 @@ export async function startReflectorAt(
   let argv: string[];
   let kind: string;
   const binary = nativeReflectorBinary();
-  if (placement.kind !== 'ssh' && chooseReflector(reflector, nativeReflectorAvailable(binary), binary) === 'native') {
+  const chosen = placement.kind === 'ssh' ? 'node' : chooseReflector(reflector, nativeReflectorAvailable(binary), binary);
+  // udprefl binds the dual-stack wildcard only: another address is the TypeScript reflector's unless asked.
+  if (placement.kind !== 'ssh' && chosen === 'native' && (reflector === 'native' || (opts.host ?? '::') === '::')) {
     argv = nativeReflectorArgv(enterArgv(placement), placement.nice !== undefined, binary, opts);
     kind = `native udprefl (${binary}${placement.nice !== undefined ? ', SCHED_FIFO' : ''})`;
   } else {
