@@ -13,12 +13,13 @@
 import { ConfigRejectedError, UnsupportedError } from '../errors/classes.js';
 import { isVmmiError } from '../errors/vmmi-error.js';
 import {
-  hasAddresses, hasHostRoutes, hasTunnels, type HostRoute as DriverHostRoute, type SwitchDriver, type TunnelCapable,
+  canStageHostRoutes, hasAddresses, hasHostRoutes, hasTunnels, type HostRouteChange, type HostRoute as DriverHostRoute,
+  type SwitchDriver, type TunnelCapable,
 } from '../drivers/switch/types.js';
 import { canonicalConfig } from '../drivers/switch/config-diff.js';
 import { invertOps } from '../migration/strategies/ops.js';
 import type { DeviceOp, OnLink } from '../migration/strategies/types.js';
-import type { HostRoute, NetworkDevice, TxHandle } from '../migration/types.js';
+import type { HostRoute, NetworkDevice, StagedTx, TxHandle } from '../migration/types.js';
 import type { IoOptions } from '../util/abort.js';
 import type { LabTunnelDriver } from '../tunnel/lab-driver.js';
 import { defined } from '../model/defined.js';
@@ -50,6 +51,7 @@ type RouteLookups = Pick<NetworkDeviceOptions, 'neighborAddress' | 'subnetInterf
 type EvpnOp = Extract<DeviceOp, { op: 'evpn-attach' | 'evpn-detach' }>;
 type GatewayOp = Extract<DeviceOp, { op: 'anycast-gateway' }>;
 
+const isAdd = (op: RouteOp): boolean => op.op === 'add-host-route' || op.op === 'bgp-announce';
 const isRouteOp = (op: DeviceOp): op is RouteOp =>
   op.op === 'add-host-route' || op.op === 'remove-host-route' || op.op === 'bgp-announce' || op.op === 'bgp-withdraw';
 
@@ -73,6 +75,35 @@ export function asNetworkDevice(driver: SwitchDriver, o: NetworkDeviceOptions): 
       const id = `${device}#${++seq}`;
       applied.set(id, done);
       return { device, id };
+    },
+    async stage(ops, io): Promise<StagedTx | undefined> {
+      // Only host-route and BGP ops stage (one candidate transaction); anything else goes the usual way.
+      if (!canStageHostRoutes(driver) || !ops.every(isRouteOp)) return undefined;
+      const routeOps = ops as readonly RouteOp[];
+      const configured = routeOps.some((op) => !isAdd(op))
+        ? new Set((await driver.readRoutes(io)).filter((x) => x.protocol === 'static').map((x) => x.prefix))
+        : new Set<string>();
+      // Withdrawing is idempotent: a route that is not configured is already withdrawn (as applyRoutes does).
+      const changes = routeOps.flatMap((op): HostRouteChange[] => {
+        const route = hostRouteOf(o, op);
+        return isAdd(op) ? [{ route, op: 'add' as const }]
+          : configured.has(route.prefix) ? [{ route, op: 'remove' as const }] : [];
+      });
+      const staged = changes.length === 0 ? undefined : await driver.stageHostRoutes(changes, io);
+      return {
+        commit: async (cio) => {
+          await staged?.commit(cio);
+        },
+        confirm: async (cio) => {
+          await staged?.confirm(cio);
+          const id = `${device}#${++seq}`;
+          applied.set(id, [...ops]);
+          return { device, id };
+        },
+        abort: async (cio) => {
+          await staged?.abort(cio).catch(() => undefined);
+        },
+      };
     },
     async rollback(tx, io) {
       const ops = applied.get(tx.id);

@@ -375,6 +375,7 @@ function lazyDevice(name: string, open: () => Promise<NetworkDevice>, onLost: ()
   return {
     name,
     applyTransaction: (ops, io) => call((d) => d.applyTransaction(ops, io)),
+    stage: (ops, io) => call((d) => d.stage?.(ops, io) ?? Promise.resolve(undefined)),
     rollback: (tx, io) => call((d) => d.rollback(tx, io)),
     snapshotRunning: (io) => call((d) => d.snapshotRunning(io)),
     addHostRoute: (r, io) => call((d) => d.addHostRoute(r, io)),

@@ -24,6 +24,7 @@ import type {
   MemoryIntegrity,
   MigrationHost,
   NetworkDevice,
+  StagedTx,
   RouteChange,
   TimelineEvent,
 } from './types.js';
@@ -55,6 +56,10 @@ export class AttemptRecorder {
   error?: Error;
   private dstWatch?: HostEventStream;
   private resumedSeen = false;
+  /** Switchover transactions loaded ahead (by their index in the switchover batch), while the VM migrates. */
+  private staging?: Promise<ReadonlyMap<number, StagedTx>>;
+  /** Staged transactions not yet confirmed or aborted: released by every path that ends the attempt. */
+  private readonly unsettled = new Set<StagedTx>();
 
   constructor(private readonly env: AttemptEnv) {}
 
@@ -179,6 +184,8 @@ export class AttemptRecorder {
     const applied: AppliedTx[] = [];
     const txs = batchByDevice(ops);
     this.mark('controller', `${phase}-begin`, { transactions: txs.length });
+    const staged = phase === 'switchover' ? await this.takeStaged() : new Map<number, StagedTx>();
+    if (staged.size > 0) return this.applyStaged(phase, txs, staged, io);
     for (const [i, tx] of txs.entries()) {
       try {
         const since = this.env.drivers.now().monoNs;
@@ -206,6 +213,124 @@ export class AttemptRecorder {
   }
 
   /**
+   * Loads each switchover transaction on its device (lock, discard, edit on the candidate: nothing in
+   * force), all devices at once. A device that cannot stage is left out and takes the usual transaction
+   * at the switchover; a staging failure is noted, never fatal.
+   */
+  private async stageSwitchover(): Promise<ReadonlyMap<number, StagedTx>> {
+    const out = new Map<number, StagedTx>();
+    const txs = batchByDevice(this.env.plan.strategy.switchover);
+    const io = this.io('migrate', false);
+    // One candidate per device: a device with two switchover transactions would commit both at the first.
+    const devices = txs.map((t) => t.device);
+    const once = new Set(devices.filter((d) => devices.indexOf(d) === devices.lastIndexOf(d)));
+    await Promise.all(txs.map(async (tx, i) => {
+      const dev = this.env.drivers.device(tx.device);
+      if (dev.stage === undefined || !once.has(tx.device)) return;
+      try {
+        const st = await dev.stage(tx.ops, io);
+        if (st === undefined) return;
+        out.set(i, st);
+        this.unsettled.add(st);
+        this.mark(tx.device, 'switchover-staged', { ops: tx.ops.length });
+      } catch (e) {
+        this.notes.push(`${tx.device}: switchover not staged (${msg(e)}); it is applied whole at the switchover`);
+      }
+    }));
+    return out;
+  }
+
+  /** The staged switchover transactions, once (a second switchover of the attempt applies whole). */
+  private async takeStaged(): Promise<ReadonlyMap<number, StagedTx>> {
+    const p = this.staging;
+    this.staging = Promise.resolve(new Map());
+    return p === undefined ? new Map() : p;
+  }
+
+  /** Takes back staged transactions nobody confirmed (the run ended before or during its switchover). */
+  private async releaseStaged(): Promise<void> {
+    await this.staging?.catch(() => undefined);
+    const left = [...this.unsettled];
+    this.unsettled.clear();
+    await Promise.all(left.map((st) => st.abort({ timeoutMs: 10_000 })));
+  }
+
+  /**
+   * The switchover with staged transactions, in the strategy's order: each device gets its commit (one
+   * round trip), and the next device's commit goes out once this one's routes show at the router (route
+   * monitor), whether or not the commit's reply is in yet; a rejected commit stops the run. Confirming
+   * commits go out together at the end, off the path the traffic waits for. A device without a staged
+   * transaction gets the whole transaction at its turn. On failure every staged transaction is taken
+   * back (a committed one reverts) and only confirmed ones are reported as applied.
+   */
+  private async applyStaged(phase: NetworkPhase, txs: readonly { device: string; ops: DeviceOp[] }[],
+    staged: ReadonlyMap<number, StagedTx>, io: { timeoutMs: number; signal?: AbortSignal }): Promise<MachineEvent[]> {
+    const applied: AppliedTx[] = [];
+    const committed: Array<{ tx: { device: string; ops: DeviceOp[] }; st: StagedTx }> = [];
+    const failed = async (device: string, e: unknown, unknown: boolean): Promise<MachineEvent[]> => {
+      this.mark(device, `${phase}-rejected`, { error: msg(e) });
+      await this.releaseStaged();
+      for (const c of committed) await this.journal({ step: 'tx-rolled-back', device: c.tx.device, ops: c.tx.ops });
+      const ops = txs.find((t) => t.device === device)?.ops ?? [];
+      const partial: AppliedTx[] = unknown ? [{ phase, device, ops, handle: { device, id: `${device}#unknown` } }] : [];
+      return [{ type: 'network-failed', phase, applied: [...applied, ...partial], reason: `${device}: ${msg(e)}` }];
+    };
+    for (const [i, tx] of txs.entries()) {
+      const since = this.env.drivers.now().monoNs;
+      const last = i === txs.length - 1;
+      const st = staged.get(i);
+      if (st === undefined) {
+        try {
+          const handle = await this.env.drivers.device(tx.device).applyTransaction(tx.ops, io);
+          applied.push({ phase, device: tx.device, ops: tx.ops, handle });
+          await this.journal({ step: 'tx-applied', phase, device: tx.device, ops: tx.ops });
+          this.mark(tx.device, `${phase}-commit`, { ops: tx.ops.length, tx: handle.id });
+          if (!last) await this.awaitInstalled(phase, tx.device, tx.ops, since);
+        } catch (e) {
+          return failed(tx.device, e, isVmmiError(e) && (e.code === 'CONNECTION' || e.code === 'TIMEOUT'));
+        }
+        continue;
+      }
+      // Journaled before the commit: from its sending on, the change may be in force.
+      await this.journal({ step: 'tx-applied', phase, device: tx.device, ops: tx.ops });
+      let failure: unknown;
+      const commit = st.commit(io).then(
+        () => this.mark(tx.device, `${phase}-commit`, { ops: tx.ops.length, staged: true }),
+        (e: unknown) => {
+          failure = e ?? new Error('commit failed');
+        },
+      );
+      committed.push({ tx, st });
+      const stopWaiting = new AbortController();
+      const installed = last ? Promise.resolve()
+        : this.awaitInstalled(phase, tx.device, tx.ops, since, stopWaiting.signal);
+      // Go on when both are in, or at once when the commit is refused.
+      await Promise.race([
+        Promise.all([commit, installed]),
+        commit.then(() => (failure === undefined ? installed : undefined)),
+      ]);
+      if (failure !== undefined) {
+        stopWaiting.abort();
+        return failed(tx.device, failure, false);
+      }
+      if (!last) await installed;
+    }
+    // Every commit answered (the last one included) before they are confirmed together.
+    const results = await Promise.allSettled(committed.map(async ({ tx, st }) => {
+      const handle = await st.confirm(io);
+      this.unsettled.delete(st);
+      applied.push({ phase, device: tx.device, ops: tx.ops, handle });
+      this.mark(tx.device, `${phase}-confirmed`, { tx: handle.id });
+    }));
+    const bad = results.findIndex((r) => r.status === 'rejected');
+    if (bad >= 0) {
+      const c = committed[bad];
+      return failed(c?.tx.device ?? '?', (results[bad] as PromiseRejectedResult).reason, false);
+    }
+    return [{ type: 'network-applied', phase, applied }];
+  }
+
+  /**
    * A commit's reply does not mean the route is forwarding: a device's data plane may apply committed
    * config later (the lab's agents do, by tens of ms). Before the next device's transaction, wait until
    * this one's new routes show at the router (route monitor), so the strategy's order (new path before
@@ -217,6 +342,7 @@ export class AttemptRecorder {
     device: string,
     ops: readonly DeviceOp[],
     since: bigint,
+    stop?: AbortSignal,
   ): Promise<void> {
     const wait = this.env.drivers.routes.waitForRoutes;
     if (wait === undefined || !this.env.plan.strategy.watchRouters.includes(device)) return;
@@ -225,7 +351,11 @@ export class AttemptRecorder {
     );
     if (expect.length === 0) return;
     const t0 = performance.now();
-    const ok = await wait.call(this.env.drivers.routes, device, expect, since, INSTALL_WAIT_MS, this.env.signal);
+    const signals = [this.env.signal, stop].filter((x): x is AbortSignal => x !== undefined);
+    const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    const ok = await wait.call(this.env.drivers.routes, device, expect, since, INSTALL_WAIT_MS, signal)
+      .catch(() => false);
+    if (stop?.aborted === true) return;
     this.mark(device, ok ? `${phase}-installed` : `${phase}-install-timeout`, {
       ms: Math.round((performance.now() - t0) * 10) / 10,
     });
@@ -262,6 +392,8 @@ export class AttemptRecorder {
   }
 
   private async migrate(): Promise<MachineEvent[]> {
+    // Loaded while memory copies; the switchover then sends only the commits.
+    this.staging ??= this.stageSwitchover();
     this.mark(this.src.name, 'migrate-call', { to: this.dst.name, bandwidthMiBs: this.env.params.bandwidthMiBs });
     await this.journal({ step: 'migrate-started' });
     let job;
@@ -365,6 +497,7 @@ export class AttemptRecorder {
   private async rollback(txs: readonly AppliedTx[]): Promise<MachineEvent[]> {
     const io = this.io('rolling-back', false);
     const residue: string[] = [];
+    await this.releaseStaged();
     this.mark('controller', 'rollback-begin', { transactions: txs.length });
     for (const tx of txs) {
       const dev = this.env.drivers.device(tx.device);
@@ -459,6 +592,7 @@ export class AttemptRecorder {
       await sleep(this.env.holdMs, this.env.signal).catch(() => undefined);
     }
     this.dstWatch?.close();
+    await this.releaseStaged();
     try {
       this.flows = await this.env.drivers.probes.stop(io);
     } catch (e) {

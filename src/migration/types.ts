@@ -121,6 +121,17 @@ export interface NeighborEntry {
 }
 
 /**
+ * A staged device transaction: `commit` puts it in force (unconfirmed, the device reverts by itself if
+ * vmmi goes away), `confirm` makes it stay and returns the handle `rollback` takes, `abort` takes it back
+ * at any point before confirm and never throws.
+ */
+export interface StagedTx {
+  commit(io: IoOptions): Promise<void>;
+  confirm(io: IoOptions): Promise<TxHandle>;
+  abort(io: IoOptions): Promise<void>;
+}
+
+/**
  * A switch/router as the executor sees it. `applyTransaction` has confirmed-commit semantics: it
  * returns only after the change is committed, verified and confirmed; on any failure (rejection,
  * timeout, abort) the device is left as it was before the call and a ConfigRejectedError/TimeoutError/
@@ -129,6 +140,12 @@ export interface NeighborEntry {
 export interface NetworkDevice {
   readonly name: string;
   applyTransaction(ops: readonly DeviceOp[], io: IoOptions): Promise<TxHandle>;
+  /**
+   * Loads `ops` as one transaction that is not yet in force (candidate datastore), so the switchover
+   * sends only the commit. Undefined when the device or the ops cannot be staged: the executor then
+   * uses applyTransaction. Absent on devices that never stage.
+   */
+  stage?(ops: readonly DeviceOp[], io: IoOptions): Promise<StagedTx | undefined>;
   rollback(tx: TxHandle, io: IoOptions): Promise<void>;
   /** Running configuration as text, for reachability checks and no-residue diffs. */
   snapshotRunning(io: IoOptions): Promise<string>;

@@ -22,10 +22,10 @@ export { child, childrenNamed, textAt } from '../../src/transports/netconf/xml.j
 export type { NetconfNotification } from '../../src/transports/netconf/notifications.js';
 export { createNetconfDriver } from '../../src/drivers/switch/netconf-driver.js';
 export { netconfIetf, NS_IF, NS_IANAIFT } from '../../src/drivers/switch/netconf-ietf.js';
-export { transaction, snapshotRunning } from '../../src/drivers/switch/transaction.js';
+export { stageTransaction, transaction, snapshotRunning } from '../../src/drivers/switch/transaction.js';
 export { canonicalConfig } from '../../src/drivers/switch/config-diff.js';
 export { openSwitchDriver } from '../../src/drivers/switch/registry.js';
-export { hasHostRoutes, hasSegments } from '../../src/drivers/switch/types.js';
+export { canStageHostRoutes, hasHostRoutes, hasSegments } from '../../src/drivers/switch/types.js';
 export { Secret } from '../../src/model/secret.js';
 export type { Switch } from '../../src/model/testbed.js';
 export { isVmmiError } from '../../src/errors/vmmi-error.js';

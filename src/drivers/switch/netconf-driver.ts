@@ -10,11 +10,15 @@ import type { Filter } from '../../transports/netconf/operations.js';
 import { UnsupportedError } from '../../errors/classes.js';
 import type { IoOptions } from '../../util/abort.js';
 import { IETF_PLATFORM_QUERY, readNetconfVersion, type VersionQuery } from './netconf-version.js';
-import { transaction, type ConfigChange, type TransactionOptions, type TransactionResult } from './transaction.js';
+import {
+  stageTransaction, transaction, type ConfigChange, type TransactionOptions, type TransactionResult,
+} from './transaction.js';
 import type {
   AddressCapable,
   HostRoute,
   HostRouteCapable,
+  HostRouteChange,
+  HostRouteStaging,
   InterfaceAddress,
   MacEntry,
   NeighborEntry,
@@ -67,7 +71,7 @@ export interface NetconfDriverOptions {
 }
 
 export type NetconfSwitchDriver = SwitchDriver &
-  Partial<HostRouteCapable & SegmentCapable & TunnelCapable & AddressCapable> & {
+  Partial<HostRouteCapable & HostRouteStaging & SegmentCapable & TunnelCapable & AddressCapable> & {
     readonly client: NetconfClient;
     /** Applies arbitrary changes as one transaction (escape hatch for suites). */
     apply(
@@ -120,6 +124,28 @@ export function createNetconfDriver(client: NetconfClient, d: NetconfDialect, op
       const ctx = await d.configuredHostRoutes?.(client, o);
       await apply([hostRoute(r, 'remove', ctx)], { ...o, verify: routeVerifier(d, r.prefix, false) });
     };
+    if (client.hasCandidate) {
+      driver.stageHostRoutes = async (changes, o = {}) => {
+        const ctx = changes.some((c) => c.op === 'remove') ? await d.configuredHostRoutes?.(client, o) : undefined;
+        const edits = hostRouteEdits(hostRoute, changes, ctx);
+        const checks = changes.map((c) => routeVerifier(d, c.route.prefix, c.op === 'add'));
+        const staged = await stageTransaction(client, edits, {
+          confirmTimeoutS: opts.confirmTimeoutS ?? 120, snapshots: false, ...o,
+          ...(d.configFilter ? { snapshotFilter: d.configFilter } : {}),
+          // Every route read back in the commit's round trip (pipelined reads); the first miss is the reason.
+          verify: async (c, io) => (await Promise.all(checks.map((v) => v(c, io)))).find((w) => w !== undefined),
+        });
+        return {
+          commit: () => staged.commit(),
+          confirm: async () => {
+            // Not `onTransaction?.(await …)`: optional chaining would skip the confirm when nobody listens.
+            const r = await staged.confirm();
+            opts.onTransaction?.(r);
+          },
+          abort: () => staged.abort(),
+        };
+      };
+    }
   }
   const segment = d.segment;
   if (segment !== undefined) {
@@ -141,6 +167,21 @@ export function createNetconfDriver(client: NetconfClient, d: NetconfDialect, op
     driver.removeAddress = async (a, o = {}) => void (await apply([address(a, 'remove')], o));
   }
   return driver;
+}
+
+/**
+ * The edits of a batch, in order. A removal is built against what is configured once the batch's earlier
+ * changes are made, so the last route of vmmi's instance still takes the instance with it.
+ */
+function hostRouteEdits(hostRoute: NonNullable<NetconfDialect['hostRoute']>, changes: readonly HostRouteChange[],
+  ctx: HostRouteContext | undefined): ConfigChange[] {
+  let configured = ctx?.configured ?? [];
+  return changes.map((c) => {
+    const now = ctx === undefined ? undefined : { ...ctx, configured };
+    configured = c.op === 'add' ? [...new Set([...configured, c.route.prefix])]
+      : configured.filter((p) => p !== c.route.prefix);
+    return hostRoute(c.route, c.op, now);
+  });
 }
 
 /** After the confirmed commit: the prefix must (not) appear in running's configured routes. */

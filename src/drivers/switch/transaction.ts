@@ -36,6 +36,33 @@ export async function transaction(client: NetconfClient, changes: readonly Confi
   opts: TransactionOptions = {}): Promise<TransactionResult> {
   // No candidate: vmmi's own checkpoint/restore on running (not crash-safe; the result says so).
   if (!client.hasCandidate) return runningTransaction(client, changes, opts);
+  const staged = await stageTransaction(client, changes, opts);
+  await staged.commit();
+  return staged.confirm();
+}
+
+/**
+ * A candidate-datastore transaction in three steps, so the slow part can happen before the moment that
+ * matters: `stageTransaction` locks the candidate and loads the edits (nothing in force yet); `commit`
+ * puts them in force (confirmed commit, verify read pipelined behind it); `confirm` makes them stay
+ * (confirming commit, unlock). Until `confirm`, `abort` takes everything back (cancel-commit, or the
+ * session drop of confirmed-commit:1.0, discard, unlock); if vmmi dies the device's confirm timer or
+ * the session end reverts. A failed step has already aborted. Needs a candidate datastore.
+ */
+export interface StagedTransaction {
+  commit(): Promise<void>;
+  confirm(): Promise<TransactionResult>;
+  abort(): Promise<void>;
+  /** True between a successful commit and confirm/abort: the changes are in force but unconfirmed. */
+  readonly pending: boolean;
+}
+
+/** Locks the candidate and loads `changes` (one round trip). Throws, with the candidate restored, on failure. */
+export async function stageTransaction(client: NetconfClient, changes: readonly ConfigChange[],
+  opts: TransactionOptions = {}): Promise<StagedTransaction> {
+  if (!client.hasCandidate) {
+    throw new ConfigRejectedError('staging needs a candidate datastore', { operation: 'stage' });
+  }
   const t0 = performance.now();
   const steps: TransactionStep[] = [];
   const rpcO: IoOptions = { timeoutMs: opts.rpcTimeoutMs ?? 30_000, ...(opts.signal ? { signal: opts.signal } : {}) };
@@ -47,49 +74,60 @@ export async function transaction(client: NetconfClient, changes: readonly Confi
   const before = snaps
     ? await step('snapshot-before', () => snapshotRunning(client, opts.snapshotFilter, rpcO))
     : undefined;
-  let locked = false;
-  let pending = false;
+  const st = { pending: false, locked: false, done: false };
   // Pipelined groups: the server executes RPCs in order, so lock → discard → edits go out in one
   // round trip (if the lock is refused, the rest fail with in-use/lock-denied and change nothing).
-  const group = async (
-    items: readonly (readonly [string, () => Promise<unknown>])[],
-  ): Promise<PromiseSettledResult<unknown>[]> => {
-    const rs = await Promise.allSettled(items.map(([name, f]) => step(name, f)));
-    return rs;
-  };
+  type Item = readonly [string, () => Promise<unknown>];
+  const group = (items: readonly Item[]): Promise<PromiseSettledResult<unknown>[]> =>
+    Promise.allSettled(items.map(([name, f]) => step(name, f)));
   const firstFailure = (rs: readonly PromiseSettledResult<unknown>[]): unknown =>
     (rs.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined)?.reason;
-  try {
-    const errorOption = client.has(CAP.rollbackOnError) ? 'rollback-on-error' as const : 'stop-on-error' as const;
+  const abort = async (): Promise<void> => {
+    if (st.done) return;
+    st.done = true;
+    await rollback(client, { pending: st.pending, locked: st.locked, persistId, v11, steps });
+    st.pending = false;
+  };
+  const guarded = async <T>(f: () => Promise<T>): Promise<T> => {
+    try {
+      return await f();
+    } catch (e) {
+      await abort();
+      throw e;
+    }
+  };
+  const errorOption = client.has(CAP.rollbackOnError) ? 'rollback-on-error' as const : 'stop-on-error' as const;
+  await guarded(async () => {
     const opening = await group([
       ['lock', () => client.lock('candidate', rpcO)],
       ['discard-changes', () => client.discardChanges(rpcO)],
-      ...changes.map(
-        (c) =>
-          [
-            `edit: ${c.description}`,
-            () =>
-              client.editConfig(
-                c.config,
-                {
-                  target: 'candidate',
-                  errorOption,
-                  ...(c.defaultOperation ? { defaultOperation: c.defaultOperation } : {}),
-                },
-                rpcO,
-              ),
-          ] as const,
-      ),
+      ...changes.map((c) => [`edit: ${c.description}`, () => client.editConfig(c.config,
+        { target: 'candidate', errorOption, ...(c.defaultOperation ? { defaultOperation: c.defaultOperation } : {}) },
+        rpcO)] as const),
     ]);
-    locked = opening[0]?.status === 'fulfilled';
+    st.locked = opening[0]?.status === 'fulfilled';
     if (firstFailure(opening) !== undefined) throw firstFailure(opening);
-    const verify = opts.verify === undefined ? undefined : (): Promise<void> => step('verify', async () => {
-      const why = await (opts.verify as NonNullable<TransactionOptions['verify']>)(client, rpcO);
-      if (why !== undefined)
-        throw new ConfigRejectedError(`intended state not reached: ${why}`, { operation: 'verify' });
-    });
-    if (v10) {
-      pending = true;
+  });
+  const verify = opts.verify === undefined ? undefined : (): Promise<void> => step('verify', async () => {
+    const why = await (opts.verify as NonNullable<TransactionOptions['verify']>)(client, rpcO);
+    if (why !== undefined) throw new ConfigRejectedError(`intended state not reached: ${why}`, { operation: 'verify' });
+  });
+  let committed = false;
+  return {
+    get pending() {
+      return st.pending;
+    },
+    abort,
+    commit: () => guarded(async () => {
+      if (st.done || committed) throw new ConfigRejectedError('transaction already committed or aborted', { operation: 'commit' });
+      committed = true;
+      if (!v10) {
+        // Without confirmed commit the commit is final at once; the verify reads it back.
+        await step('commit', () => client.commit({}, rpcO));
+        if (verify !== undefined) await verify();
+        return;
+      }
+      st.pending = true;
       // The verify read goes out right behind the confirmed commit (same round trip): the server
       // executes RPCs in order, so it reads running after the commit. Its verdict counts only when
       // the commit succeeded; a failed commit is the error reported.
@@ -100,29 +138,29 @@ export async function transaction(client: NetconfClient, changes: readonly Confi
       ]);
       if (commit.status === 'rejected') throw commit.reason;
       if (verified.status === 'rejected') throw verified.reason;
-    } else if (verify !== undefined) {
-      await verify();
-    }
-    const closing = await group([
-      [v10 ? 'confirming-commit' : 'commit', () => client.commit(persistId !== undefined ? { persistId } : {}, rpcO)],
-      ['unlock', () => client.unlock('candidate', rpcO)],
-    ]);
-    pending = closing[0]?.status !== 'fulfilled';
-    locked = closing[1]?.status !== 'fulfilled';
-    if (firstFailure(closing) !== undefined) throw firstFailure(closing);
-  } catch (e) {
-    await rollback(client, { pending, locked, persistId, v11, steps });
-    throw e;
-  }
-  const after = snaps
-    ? await step('snapshot-after', () => snapshotRunning(client, opts.snapshotFilter, rpcO))
-    : undefined;
-  return {
-    mechanism: 'confirmed-commit',
-    ...(persistId !== undefined ? { persistId } : {}),
-    steps,
-    durationMs: performance.now() - t0,
-    ...(before !== undefined && after !== undefined ? { before, after, diff: diffLines(before, after) } : {}),
+    }),
+    confirm: () => guarded(async () => {
+      if (st.done || !committed) throw new ConfigRejectedError('transaction not committed', { operation: 'confirm' });
+      const closing = await group([
+        ...(v10 ? [['confirming-commit', () => client.commit(persistId !== undefined ? { persistId } : {}, rpcO)] as const]
+          : []),
+        ['unlock', () => client.unlock('candidate', rpcO)],
+      ]);
+      if (v10) st.pending = closing[0]?.status !== 'fulfilled';
+      st.locked = closing.at(-1)?.status !== 'fulfilled';
+      if (firstFailure(closing) !== undefined) throw firstFailure(closing);
+      st.done = true;
+      const after = snaps
+        ? await step('snapshot-after', () => snapshotRunning(client, opts.snapshotFilter, rpcO))
+        : undefined;
+      return {
+        mechanism: 'confirmed-commit' as const,
+        ...(persistId !== undefined ? { persistId } : {}),
+        steps,
+        durationMs: performance.now() - t0,
+        ...(before !== undefined && after !== undefined ? { before, after, diff: diffLines(before, after) } : {}),
+      };
+    }),
   };
 }
 

@@ -92,6 +92,31 @@ export interface HostRouteCapable {
   removeHostRoute(r: HostRoute, o?: IoOptions): Promise<void>;
 }
 
+/** One host-route change of a staged batch. */
+export interface HostRouteChange {
+  readonly route: HostRoute;
+  readonly op: 'add' | 'remove';
+}
+
+/**
+ * A change loaded but not yet in force (drivers/switch/transaction.ts StagedTransaction): `commit` puts
+ * it in force unconfirmed, `confirm` makes it stay, `abort` takes it back at any point before confirm.
+ */
+export interface StagedChange {
+  commit(o?: IoOptions): Promise<void>;
+  confirm(o?: IoOptions): Promise<void>;
+  abort(o?: IoOptions): Promise<void>;
+}
+
+/** Devices with a candidate datastore: several host routes staged as one transaction, committed later. */
+export interface HostRouteStaging {
+  stageHostRoutes(changes: readonly HostRouteChange[], o?: IoOptions): Promise<StagedChange>;
+}
+
+export function canStageHostRoutes(d: SwitchDriver): d is SwitchDriver & HostRouteStaging {
+  return typeof (d as Partial<HostRouteStaging>).stageHostRoutes === 'function';
+}
+
 export interface SegmentCapable {
   attachSegment(s: Segment, o?: IoOptions): Promise<void>;
   detachSegment(s: Segment, o?: IoOptions): Promise<void>;

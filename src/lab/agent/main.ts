@@ -18,7 +18,10 @@ import { NetconfClient } from '../../transports/netconf/client.js';
 import { sshConnect, type SshTarget } from '../../transports/ssh.js';
 import { sleep } from '../../util/abort.js';
 import type { AgentPhase } from './phases.js';
-import { NO_OWNED, parseActual, parseRunningConfig, reconcile, type Owned } from './reconcile.js';
+import { NetlinkRoutes, nlrouteLine } from './netlink.js';
+import {
+  isRouteCommand, NO_OWNED, parseActual, parseRunningConfig, reconcile, routesAfter, type ActualState, type Owned,
+} from './reconcile.js';
 
 function args(): Record<string, string> {
   const a = process.argv.slice(2);
@@ -74,28 +77,85 @@ async function ip(argv: readonly string[]): Promise<string> {
   return r.stdout;
 }
 
-async function reconcileOnce(cfg: NetconfClient, why: string): Promise<void> {
-  const t0 = performance.now();
-  const reply = await cfg.getConfig('running', undefined, { timeoutMs: 10_000 });
-  phase('get-config');
-  const desired = parseRunningConfig(reply.data);
+/** The rtnetlink helper for routes (netlink.ts); undefined when not built, then routes are `ip` spawns. */
+let netlink = NetlinkRoutes.start();
+/** Bound of one batch of netlink answers (ms); the helper answers in microseconds. */
+const NETLINK_TIMEOUT_MS = 2000;
+/**
+ * The kernel as last read, with the routes the agent applied since: a config change that only touches
+ * routes is planned against it and applied without reading the kernel (four `ip` spawns). A full pass
+ * follows shortly after (VERIFY_AFTER_MS) and every resync, so the agent stays level-triggered.
+ */
+let cached: ActualState | undefined;
+const VERIFY_AFTER_MS = 1000;
+
+async function readKernel(): Promise<ActualState> {
   const [links, addrs, r4, r6] = await Promise.all([
     ip(['ip', '-j', 'link', 'show']), ip(['ip', '-j', 'addr', 'show']),
     ip(['ip', '-j', 'route', 'show', 'proto', 'static']), ip(['ip', '-j', '-6', 'route', 'show', 'proto', 'static']),
   ]);
-  const plan = reconcile(desired, parseActual(links, addrs, r4, r6), owned);
+  return parseActual(links, addrs, r4, r6);
+}
+
+/** Runs the plan's commands in order: routes through netlink (batched), the rest as spawns. Returns failures. */
+async function applyCommands(commands: readonly (readonly string[])[]): Promise<string[]> {
   const failed: string[] = [];
-  for (const argv of plan.commands) {
+  let batch: (readonly string[])[] = [];
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const nl = netlink;
+    const argvs = batch;
+    batch = [];
+    const outcomes = nl !== undefined && nl.alive
+      ? await nl.apply(argvs.map((a) => (id: string) => nlrouteLine(id, a) as string), NETLINK_TIMEOUT_MS)
+      : await Promise.all(argvs.map(async (a) => {
+        const r = await runLocal(a, { timeoutMs: 5000 });
+        return r.failed ? r.stderr.trim() : undefined;
+      }));
+    outcomes.forEach((o, k) => {
+      if (o !== undefined) failed.push(`${(argvs[k] ?? []).join(' ')}: ${o}`);
+    });
+  };
+  for (const argv of commands) {
+    if (nlrouteLine('x', argv) !== undefined) {
+      batch.push(argv);
+      continue;
+    }
+    await flush();
     const r = await runLocal(argv, { timeoutMs: 5000 });
     if (r.failed) failed.push(`${argv.join(' ')}: ${r.stderr.trim()}`);
   }
+  await flush();
+  return failed;
+}
+
+async function reconcileOnce(cfg: NetconfClient, why: string, later: (why: string) => void): Promise<void> {
+  const t0 = performance.now();
+  const reply = await cfg.getConfig('running', undefined, { timeoutMs: 10_000 });
+  phase('get-config');
+  const desired = parseRunningConfig(reply.data);
+  const notified = why === 'config-change' || why === 'confirmed-commit';
+  const fast = notified && cached !== undefined ? reconcile(desired, cached, owned) : undefined;
+  const routeOnly = fast !== undefined && fast.problems.length === 0 && fast.commands.every(isRouteCommand);
+  const actual = routeOnly && cached !== undefined ? cached : await readKernel();
+  const plan = routeOnly && fast !== undefined ? fast : reconcile(desired, actual, owned);
+  const failed = await applyCommands(plan.commands);
+  const changedOwned = JSON.stringify(plan.owned) !== JSON.stringify(owned);
   owned = plan.owned;
-  await writeFile(statePath, JSON.stringify(owned));
+  if (changedOwned || !routeOnly) await writeFile(statePath, JSON.stringify(owned));
+  // The cache: routes as applied; links re-read when a non-route command changed them; dropped on failure.
+  if (failed.length > 0) cached = undefined;
+  else if (plan.commands.every(isRouteCommand)) {
+    cached = { ...actual, routes: routesAfter(desired.routes, actual.routes) };
+  }
+  else cached = await readKernel().catch(() => undefined);
   if (plan.commands.length > 0 || why !== 'resync') {
-    log(`reconcile(${why}) ${plan.commands.length} command(s) in ${(performance.now() - t0).toFixed(1)} ms`
+    const path = routeOnly ? 'netlink, cached kernel view' : `full read${netlink?.alive === true ? ', netlink' : ', ip'}`;
+    log(`reconcile(${why}) ${plan.commands.length} command(s) in ${(performance.now() - t0).toFixed(1)} ms (${path})`
       + `${plan.commands.map((c) => `\n  ${c.join(' ')}`).join('')}`);
   }
   for (const p of [...plan.problems, ...failed]) log(`problem: ${p}`);
+  if (routeOnly && plan.commands.length > 0) later('verify');
   phase('reconciled');
 }
 
@@ -113,12 +173,20 @@ async function session(): Promise<void> {
   phase('hello');
   let queued = false;
   let chain: Promise<void> = Promise.resolve();
+  let verifyTimer: NodeJS.Timeout | undefined;
+  const later = (why: string): void => {
+    clearTimeout(verifyTimer);
+    verifyTimer = setTimeout(() => void trigger(why), VERIFY_AFTER_MS);
+  };
   const trigger = (why: string): Promise<void> => {
     if (queued) return chain;
     queued = true;
     chain = chain.then(async () => {
       queued = false;
-      await reconcileOnce(cfg, why).catch((e: unknown) => log(`reconcile failed: ${(e as Error).message}`));
+      await reconcileOnce(cfg, why, later).catch((e: unknown) => {
+        cached = undefined;
+        log(`reconcile failed: ${(e as Error).message}`);
+      });
     });
     return chain;
   };
@@ -135,6 +203,7 @@ async function session(): Promise<void> {
     }
   } finally {
     clearInterval(timer);
+    clearTimeout(verifyTimer);
     stop.signal.removeEventListener('abort', onStop);
     await chain;
     await Promise.allSettled([notif.close(), cfg.close()]);
@@ -154,4 +223,6 @@ while (!stopping) {
   }
   if (!stopping) await sleep(1000).catch(() => undefined);
 }
+netlink?.stop();
+netlink = undefined;
 log('stopped');

@@ -273,13 +273,29 @@ function removeUnwanted({ links, cmds, owned, want }: Pass): void {
   }
 }
 
+const sameDst = (a: RouteSpec, b: RouteSpec): boolean => normPrefix(a.dst) === normPrefix(b.dst);
+/** The kernel route `h` is what the config route `w` asks for (what `w` leaves open, `h` may fill). */
+const satisfies = (h: RouteSpec, w: RouteSpec): boolean =>
+  sameDst(h, w) && (w.via === undefined || w.via === h.via) && (w.dev === undefined || w.dev === h.dev);
+
 /** Static routes: foreign destinations deleted, missing or different ones replaced. */
 function reconcileRoutes(cmds: string[][], desired: readonly RouteSpec[], actual: readonly RouteSpec[]): void {
-  const sameDst = (a: RouteSpec, b: RouteSpec): boolean => normPrefix(a.dst) === normPrefix(b.dst);
-  const satisfies = (h: RouteSpec, w: RouteSpec): boolean =>
-    sameDst(h, w) && (w.via === undefined || w.via === h.via) && (w.dev === undefined || w.dev === h.dev);
   for (const h of actual) if (!desired.some((w) => sameDst(h, w))) cmds.push(routeArgv('del', h));
   for (const w of desired) if (!actual.some((h) => satisfies(h, w))) cmds.push(routeArgv('replace', w));
+}
+
+/**
+ * The static routes the kernel holds once the route commands of reconcile(desired, actual) succeeded
+ * (pure): the agent's cached view after applying them, so the next notification can be planned without
+ * re-reading the kernel. Routes that already satisfied the config stay as read.
+ */
+export function routesAfter(desired: readonly RouteSpec[], actual: readonly RouteSpec[]): RouteSpec[] {
+  return desired.map((w) => actual.find((h) => satisfies(h, w)) ?? { ...w, dst: normPrefix(w.dst) });
+}
+
+/** True for a command reconcile emits for a static route (`ip [-6] route …`). */
+export function isRouteCommand(argv: readonly string[]): boolean {
+  return argv[0] === 'ip' && (argv[1] === 'route' || (argv[1] === '-6' && argv[2] === 'route'));
 }
 
 /** Reads `ip -j link`, `ip -j addr` output and static routes (`ip -j route show proto static`). */

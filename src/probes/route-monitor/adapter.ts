@@ -8,6 +8,7 @@ import type { RouteChange, RouteExpectation, RouteMonitor, TimelineEvent } from 
 import type { IoOptions } from '../../util/abort.js';
 import { NetnsMonitor, type MonitorRecord } from './run.js';
 import { defined } from '../../model/defined.js';
+import { WAIT_RECHECK_MS } from './change-signal.js';
 
 export interface LabRouteMonitorOptions {
   /** Namespace of a router (`torB` → `vmmi-torB`). */
@@ -89,7 +90,7 @@ export function createLabRouteMonitor(o: LabRouteMonitorOptions): LabRouteMonito
       const t0 = performance.now();
       while (!seen()) {
         if (performance.now() - t0 >= timeoutMs || signal?.aborted === true) return false;
-        await new Promise((res) => setTimeout(res, 5));
+        await m.changed.next(Math.min(WAIT_RECHECK_MS, Math.max(1, timeoutMs - (performance.now() - t0))));
       }
       return true;
     },

@@ -22,6 +22,7 @@ import {
 import { startRoutePoller, type ReadRoutes } from './route-poller.js';
 import { noObserverError, observerFor, pushCapableKind, type ObserverChoice, type SelectOptions } from './select.js';
 import { startSshMonitor } from './ssh-monitor.js';
+import { WAIT_RECHECK_MS } from './change-signal.js';
 
 export interface DeviceRouteMonitorDeps extends SelectOptions {
   /** The testbed's switches; `start` takes router names among them. */
@@ -126,7 +127,8 @@ export function createDeviceRouteMonitor(d: DeviceRouteMonitorDeps): DeviceRoute
       const t0 = performance.now();
       while (!showsAll(o.records(), expect, sinceNs)) {
         if (performance.now() - t0 >= timeoutMs || signal?.aborted === true) return false;
-        await new Promise((res) => setTimeout(res, 5));
+        const left = Math.max(1, timeoutMs - (performance.now() - t0));
+        await (o.changed?.(Math.min(WAIT_RECHECK_MS, left)) ?? new Promise((res) => setTimeout(res, 5)));
       }
       return true;
     },

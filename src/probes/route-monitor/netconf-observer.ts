@@ -20,6 +20,7 @@ import type { ObservedRecord, RouteObserver } from './observed.js';
 import { diffRoutes, routeKey, routeSnapshot, type RouteDiff } from './route-diff.js';
 import { DEFAULT_POLL_INTERVAL_MS, diffRecords, startRoutePoller, type ReadRoutes } from './route-poller.js';
 import { median } from './ssh-delay.js';
+import { ChangeSignal } from './change-signal.js';
 import {
   deleteSubscription, establishSubscription, parsePushNotification, subscriptionIdOf, yangPushSupport,
   type PushMessage, type PushMode, type PushSelection,
@@ -86,6 +87,7 @@ export async function startYangPushObserver(o: YangPushObserverOptions, io: IoOp
   const oneWay = await netconfOneWayMs(o.client, bound);
   const u = mode === 'periodic' ? periodMs + oneWay : oneWay;
   const records: ObservedRecord[] = [];
+  const signal = new ChangeSignal();
   const snap: Snapshot = new Map();
   let id: string | undefined;
   let failure: string | undefined;
@@ -101,7 +103,10 @@ export async function startYangPushObserver(o: YangPushObserverOptions, io: IoOp
     if (m.kind === 'change') unparsed += m.unparsed;
     // The first full update is the baseline: what was there before the subscription is not a change.
     const found = applyPush(m, snap, t, o.router, u);
-    if (haveBaseline) records.push(...found);
+    if (haveBaseline && found.length > 0) {
+      records.push(...found);
+      signal.notify();
+    }
     if (m.kind === 'update' && !haveBaseline) {
       haveBaseline = true;
       baseline();
@@ -140,6 +145,7 @@ export async function startYangPushObserver(o: YangPushObserverOptions, io: IoOp
   return {
     router: o.router, kind: 'yang-push', resolutionMs: u,
     records: () => records,
+    changed: (maxMs: number) => signal.next(maxMs),
     failure: () => failure ?? (unparsed > 0 ? `${unparsed} yang-patch edit(s) named no route prefix` : undefined),
     stop,
   };

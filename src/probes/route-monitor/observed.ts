@@ -33,6 +33,8 @@ export interface RouteObserver {
   readonly resolutionMs: number;
   /** Records so far, in receipt order. */
   records(): readonly ObservedRecord[];
+  /** Resolves at the next record or after `maxMs` (absent: the waiter polls). */
+  changed?(maxMs: number): Promise<void>;
   /** Why the observer stopped seeing changes before `stop` (channel lost, subscription ended). */
   failure(): string | undefined;
   /** Ends the observation and whatever it runs on the device; idempotent. */

@@ -18,6 +18,7 @@ import {
   createChangeTracker, createLineParser, normalizePrefix, parseMonitorText, type MonitorEvent, type MonitorObject,
 } from './parse.js';
 import { defined } from '../../model/defined.js';
+import { ChangeSignal } from './change-signal.js';
 
 /** A monitor event with the controller receipt stamp and where it was seen. */
 export interface MonitorRecord extends MonitorEvent {
@@ -92,6 +93,8 @@ interface Child { proc: ChildProcess; closed: Promise<void>; stderr: string }
 
 export class NetnsMonitor {
   readonly records: MonitorRecord[] = [];
+  /** Notified at every record (waitForRoutes sleeps on it). */
+  readonly changed = new ChangeSignal();
   private readonly tracker = createChangeTracker();
   private readonly listeners = new Set<(r: MonitorRecord) => void>();
   private readonly children: Child[] = [];
@@ -188,6 +191,7 @@ export class NetnsMonitor {
   private deliver(raw: MonitorRecord): void {
     const r = this.tracker.classify(raw) as MonitorRecord;
     this.records.push(r);
+    this.changed.notify();
     for (const l of this.listeners) l(r);
   }
 

@@ -21,6 +21,7 @@ import {
 } from './parse.js';
 import { measurePathDelay } from './ssh-delay.js';
 import { monitorArgv, readyPid, startError, type MonitorWhat } from './ssh-monitor-script.js';
+import { ChangeSignal } from './change-signal.js';
 
 export interface SshMonitorOptions {
   readonly router: string;
@@ -139,10 +140,12 @@ export async function startSshMonitor(o: SshMonitorOptions, io: IoOptions = {}):
   const delay = await measurePathDelay(o.connection, { ...bound, ...(o.delaySamples === undefined ? {} : {
     samples: o.delaySamples }) });
   const records: ObservedRecord[] = [];
+  const signal = new ChangeSignal();
   const tracker = createChangeTracker();
   let backlog: { e: MonitorEvent; t: Stamp }[] | undefined = [];
   const deliver = (e: MonitorEvent, t: Stamp): void => {
     records.push({ ...tracker.classify(e), t, router: o.router, uncertaintyMs: delay.oneWayMs });
+    signal.notify();
   };
   const sink: Sink = (events, t) => {
     for (const e of events) if (backlog === undefined) deliver(e, t); else backlog.push({ e, t });
@@ -170,6 +173,7 @@ export async function startSshMonitor(o: SshMonitorOptions, io: IoOptions = {}):
       router: o.router, kind: 'ssh-exec', resolutionMs: delay.oneWayMs, oneWayDelayMs: delay.oneWayMs,
       remotePids: pids,
       records: () => records,
+      changed: (maxMs: number) => signal.next(maxMs),
       failure: () => {
         const lost = channels.find((c) => c.isClosed && !stopped);
         return lost === undefined ? undefined : `${lost.what} monitor ended early (${lost.exit}): ${lost.stderr.trim()}`;
