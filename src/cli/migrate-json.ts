@@ -36,6 +36,20 @@ export interface MigrateJson {
   readonly metrics: Record<string, MetricJson>;
   readonly timeline: ReadonlyArray<Record<string, unknown>>;
   readonly attempts: ReadonlyArray<Record<string, unknown>>;
+  /** The outage of the judged flow split into blackout, L2 announce, overlay and L3 route (measurement.md §4). */
+  readonly decomposition?: {
+    readonly flow?: string;
+    readonly outageMs?: number;
+    readonly components: ReadonlyArray<{ name: string; observer: string; ms: number; inOutageMs: number }>;
+    readonly attributedMs: number;
+    readonly residualMs?: number;
+    readonly notes: readonly string[];
+  };
+  /** The strategy's expected event order, checked on the timeline. */
+  readonly conformance?: {
+    readonly ok: boolean;
+    readonly edges: ReadonlyArray<{ label: string; ok: boolean; skipped: boolean; deltaMs?: number; message?: string }>;
+  };
 }
 
 const metricJson = (m: Metric): MetricJson => ({
@@ -79,5 +93,19 @@ export function migrateJson(r: MigrationResult, runId: string): MigrateJson {
       ...defined({ failure: a.failure === undefined ? undefined
         : { step: a.failure.step, kind: a.failure.kind, reason: a.failure.reason }, vmOn: a.vmOn }),
     })),
+    ...defined({
+      decomposition: r.decomposition === undefined ? undefined : {
+        ...defined({ flow: r.decomposition.flow, outageMs: r.decomposition.outageMs,
+          residualMs: r.decomposition.residualMs }),
+        components: r.decomposition.components.map((c) => ({ name: c.name, observer: c.observer, ms: c.ms,
+          inOutageMs: c.inOutageMs })),
+        attributedMs: r.decomposition.attributedMs, notes: r.decomposition.notes,
+      },
+      conformance: r.conformance === undefined ? undefined : {
+        ok: r.conformance.ok,
+        edges: r.conformance.edges.map((e) => ({ label: e.label, ok: e.ok, skipped: e.skipped,
+          ...defined({ deltaMs: e.deltaMs, message: e.message }) })),
+      },
+    }),
   };
 }

@@ -229,6 +229,7 @@ export const rawTestbedSchema = z.strictObject({
           maxDowntimeMs: positive.default(300),
           strategy: kindEnum(MIGRATION_STRATEGIES, 'migration strategy').default('host-route-static'),
           timeoutMs: positive.default(120000),
+          stageSwitchover: z.boolean().default(true),
         })
         .prefault({}),
       probe: z

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { LabError } from '../errors/classes.js';
+import { LabError, UsageError } from '../errors/classes.js';
 import { runLocal } from '../exec/local.js';
 import { spawnDetached } from '../exec/spawn.js';
 import { pollUntil, type IoOptions } from '../util/abort.js';
@@ -92,6 +92,17 @@ async function ensureCli(plan: LabPlan, s: SwitchPlan, opts: IoOptions): Promise
     });
 }
 
+/**
+ * How the agents write routes: `netlink` (default, lab-assets/nlroute.c against a cached kernel view) or `ip`
+ * (one `ip` spawn per command after a full kernel read, as before the helper), chosen with
+ * VMMI_LAB_AGENT_ROUTES when the agents start: bench/switchover-latency.ts measures both.
+ */
+function agentRoutes(): 'netlink' | 'ip' {
+  const v = process.env.VMMI_LAB_AGENT_ROUTES ?? 'netlink';
+  if (v === 'netlink' || v === 'ip') return v;
+  throw new UsageError(`VMMI_LAB_AGENT_ROUTES=${v} is not a route writer`, { hint: 'use netlink or ip' });
+}
+
 async function ensureAgent(plan: LabPlan, s: SwitchPlan): Promise<void> {
   const d = swDir(plan, s.name);
   if ((await verifiedPid(`${d}/agent.pid`, ['node'])) !== undefined) return;
@@ -100,7 +111,8 @@ async function ensureAgent(plan: LabPlan, s: SwitchPlan): Promise<void> {
   const entry = await agentBundle().then((b) => [b], () => ownModuleArgv(import.meta.url, './agent/main'));
   const pid = spawnDetached(['ip', 'netns', 'exec', s.ns, process.execPath, '--enable-source-maps', ...entry,
     '--name', s.name, '--host', s.address, '--port', String(s.port), '--key', `${keysDir(plan)}/client_ed25519`,
-    '--known-hosts', knownHostsFile(plan), '--state', `${d}/agent-owned.json`], `${d}/agent.log`);
+    '--known-hosts', knownHostsFile(plan), '--state', `${d}/agent-owned.json`, '--routes', agentRoutes()],
+  `${d}/agent.log`);
   await writeFile(`${d}/agent.pid`, `${pid}\n`);
 }
 

@@ -24,6 +24,7 @@ import type {
   MemoryIntegrity,
   MigrationHost,
   NetworkDevice,
+  RouteExpectation,
   StagedTx,
   RouteChange,
   TimelineEvent,
@@ -189,6 +190,7 @@ export class AttemptRecorder {
     for (const [i, tx] of txs.entries()) {
       try {
         const since = this.env.drivers.now().monoNs;
+        this.mark(tx.device, `${phase}-commit-sent`, { ops: tx.ops.length });
         const handle = await this.env.drivers.device(tx.device).applyTransaction(tx.ops, io);
         applied.push({ phase, device: tx.device, ops: tx.ops, handle });
         await this.journal({ step: 'tx-applied', phase, device: tx.device, ops: tx.ops });
@@ -279,6 +281,7 @@ export class AttemptRecorder {
       const since = this.env.drivers.now().monoNs;
       const last = i === txs.length - 1;
       const st = staged.get(i);
+      this.mark(tx.device, `${phase}-commit-sent`, { ops: tx.ops.length, staged: st !== undefined });
       if (st === undefined) {
         try {
           const handle = await this.env.drivers.device(tx.device).applyTransaction(tx.ops, io);
@@ -333,8 +336,8 @@ export class AttemptRecorder {
   /**
    * A commit's reply does not mean the route is forwarding: a device's data plane may apply committed
    * config later (the lab's agents do, by tens of ms). Before the next device's transaction, wait until
-   * this one's new routes show at the router (route monitor), so the strategy's order (new path before
-   * the next hop points at it) holds in the forwarding tables, not just in the commits. Bounded; a
+   * this one's routes show (added, or gone) at the router (route monitor), so the strategy's order (new path
+   * before the next hop points at it) holds in the forwarding tables, not just in the commits. Bounded; a
    * router that does not show them in time is marked and the move goes on.
    */
   private async awaitInstalled(
@@ -346,8 +349,11 @@ export class AttemptRecorder {
   ): Promise<void> {
     const wait = this.env.drivers.routes.waitForRoutes;
     if (wait === undefined || !this.env.plan.strategy.watchRouters.includes(device)) return;
-    const expect = ops.flatMap((o) =>
-      o.op === 'add-host-route' || o.op === 'bgp-announce' ? [{ prefix: o.prefix, action: 'add' as const }] : [],
+    // Removals are waited for too: moving home, the home TOR's route must be gone before the next router's
+    // (a staged commit is fast enough to overtake the previous router's data plane).
+    const expect = ops.flatMap((o): RouteExpectation[] =>
+      o.op === 'add-host-route' || o.op === 'bgp-announce' ? [{ prefix: o.prefix, action: 'add' as const }]
+        : o.op === 'remove-host-route' || o.op === 'bgp-withdraw' ? [{ prefix: o.prefix, action: 'del' as const }] : [],
     );
     if (expect.length === 0) return;
     const t0 = performance.now();
@@ -393,7 +399,7 @@ export class AttemptRecorder {
 
   private async migrate(): Promise<MachineEvent[]> {
     // Loaded while memory copies; the switchover then sends only the commits.
-    this.staging ??= this.stageSwitchover();
+    if (this.env.plan.testbed.migration.stageSwitchover !== false) this.staging ??= this.stageSwitchover();
     this.mark(this.src.name, 'migrate-call', { to: this.dst.name, bandwidthMiBs: this.env.params.bandwidthMiBs });
     await this.journal({ step: 'migrate-started' });
     let job;

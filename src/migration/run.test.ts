@@ -423,3 +423,71 @@ test('between ordered transactions the executor waits for the routes to show at 
     'switchover-install-timeout@coreA',
   ]);
 });
+
+test.describe('staged switchover', () => {
+  const staged = (w: FakeWorld): void => {
+    for (const d of w.devices.values()) d.staging = true;
+  };
+
+  test('loaded while the VM migrates; at RESUMED one commit per router in order, confirmed together at the end', async () => {
+    const w = world();
+    staged(w);
+    const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4, 6] },
+      w.drivers, fast);
+    expect(r.verdict, formatTimeline(r.timeline)).toBe('migrated');
+    expect(r.conformance?.ok, r.conformance?.violations.map((v) => v.message).join('\n')).toBe(true);
+    const kinds = r.timeline.map((e) => `${e.kind}@${e.host}`);
+    const at = (k: string): number => kinds.indexOf(k);
+    // Staged before the destination resumed, committed after it, in the strategy's order.
+    for (const d of ['torB', 'coreB', 'coreA', 'torA']) {
+      expect(at(`switchover-staged@${d}`)).toBeGreaterThan(-1);
+      expect(at(`switchover-staged@${d}`)).toBeLessThan(at('resumed@hv3'));
+      expect(w.devices.get(d)?.log).toEqual(['stage', 'commit', 'confirm']);
+    }
+    expect(at('switchover-commit@torB')).toBeLessThan(at('switchover-commit-sent@coreB'));
+    expect(at('switchover-commit@coreA')).toBeLessThan(at('switchover-commit-sent@torA'));
+    // Every confirm after the last commit.
+    const lastCommit = Math.max(...['torB', 'coreB', 'coreA', 'torA'].map((d) => at(`switchover-commit@${d}`)));
+    expect(kinds.filter((k) => k.startsWith('switchover-confirmed')).every((k) => at(k) > lastCommit)).toBe(true);
+    // Both families of a router in its one transaction.
+    expect((await configs(w))['torA']).toContain('198.18.10.100/32 via <coreA>');
+    expect((await configs(w))['torA']).toMatch(/::\w+\/128 via <coreA>/);
+  });
+
+  test('a router refusing its commit: every staged transaction taken back, the VM moved back, nothing left', async () => {
+    const w = world();
+    staged(w);
+    const before = await configs(w);
+    const coreA = w.devices.get('coreA');
+    if (coreA) coreA.rejectOn = () => true;
+    const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] },
+      w.drivers, fast);
+    expect(r.verdict).toBe('rolled-back');
+    expect(r.attempts[0]?.failure).toMatchObject({ step: 'switchover', kind: 'network' });
+    expect(r.attempts[0]?.residue).toEqual([]);
+    expect(w.devices.get('torB')?.log).toEqual(['stage', 'commit', 'abort (revert)']);
+    expect(w.devices.get('torA')?.log).toEqual(['stage', 'abort']);
+    expect(await configs(w)).toEqual(before);
+    expect(w.cluster.where('vm1')).toEqual(['hv1']);
+  });
+
+  test('a migration that fails releases what was staged; stageSwitchover false stages nothing', async () => {
+    const w = world({ outcome: 'dst-dies' });
+    staged(w);
+    const before = await configs(w);
+    const r = await runMigration(tb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] },
+      w.drivers, fast);
+    expect(r.verdict).toBe('rolled-back');
+    for (const d of ['torB', 'coreB', 'coreA', 'torA']) expect(w.devices.get(d)?.log).toEqual(['stage', 'abort']);
+    expect(await configs(w)).toEqual(before);
+
+    const unstagedTb = labTestbed({ migration: { ...tb.migration, stageSwitchover: false } });
+    const w2 = worldWith(unstagedTb, 'vm1', 'hv1');
+    staged(w2);
+    const r2 = await runMigration(unstagedTb, { vm: 'vm1', to: 'hv3', strategy: 'host-route-static', families: [4] },
+      w2.drivers, fast);
+    expect(r2.verdict).toBe('migrated');
+    expect([...w2.devices.values()].every((d) => d.log.length === 0)).toBe(true);
+    expect(r2.timeline.some((e) => e.kind === 'switchover-staged')).toBe(false);
+  });
+});

@@ -168,6 +168,12 @@ export interface MigrationDefaults {
   readonly maxDowntimeMs: number;
   readonly strategy: MigrationStrategy;
   readonly timeoutMs: number;
+  /**
+   * Load each router's switchover transaction while the VM migrates (candidate datastore: lock, edit),
+   * so the switchover sends one commit per router. Default true; false holds no lock during the
+   * migration and sends whole transactions at the switchover.
+   */
+  readonly stageSwitchover?: boolean;
 }
 
 export interface ProbeDefaults {

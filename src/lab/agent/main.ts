@@ -3,13 +3,16 @@
  * process of `vmmi lab up`:
  *
  *   node --import tsx src/lab/agent/main.ts --name torB --host 198.19.0.6 --port 830 \
- *     --key <lab>/keys/client_ed25519 --known-hosts <lab>/known_hosts --state <file> [--resync-ms 10000]
+ *     --key <lab>/keys/client_ed25519 --known-hosts <lab>/known_hosts --state <file> [--resync-ms 10000] \
+ *     [--routes netlink|ip]
  *
  * Two NETCONF sessions to its own netconfd: one subscribed to the default stream, one for
  * get-config. On every netconf-config-change AND netconf-confirmed-commit (a confirmed-commit
  * rollback emits only the latter), on (re)connect and every resync interval it re-reads all of
  * running and reconciles Linux (reconcile.ts). Notification paths carry no values, hence
- * level-triggered. Reconnects forever with a 1 s pause; exits on SIGTERM.
+ * level-triggered. A change that only touches routes is planned against the agent's cached view of
+ * the kernel and written through the rtnetlink helper (netlink.ts); a full kernel read follows 1 s later.
+ * Reconnects forever with a 1 s pause; exits on SIGTERM.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { runLocal } from '../../exec/local.js';
@@ -77,8 +80,13 @@ async function ip(argv: readonly string[]): Promise<string> {
   return r.stdout;
 }
 
+/**
+ * `--routes ip` keeps the agent as it was before the rtnetlink helper (full kernel read and one `ip` spawn
+ * per command on every change), for side-by-side measurements.
+ */
+const legacy = opt.routes === 'ip';
 /** The rtnetlink helper for routes (netlink.ts); undefined when not built, then routes are `ip` spawns. */
-let netlink = NetlinkRoutes.start();
+let netlink = legacy ? undefined : NetlinkRoutes.start();
 /** Bound of one batch of netlink answers (ms); the helper answers in microseconds. */
 const NETLINK_TIMEOUT_MS = 2000;
 /**
@@ -117,7 +125,7 @@ async function applyCommands(commands: readonly (readonly string[])[]): Promise<
     });
   };
   for (const argv of commands) {
-    if (nlrouteLine('x', argv) !== undefined) {
+    if (!legacy && nlrouteLine('x', argv) !== undefined) {
       batch.push(argv);
       continue;
     }
@@ -134,7 +142,7 @@ async function reconcileOnce(cfg: NetconfClient, why: string, later: (why: strin
   const reply = await cfg.getConfig('running', undefined, { timeoutMs: 10_000 });
   phase('get-config');
   const desired = parseRunningConfig(reply.data);
-  const notified = why === 'config-change' || why === 'confirmed-commit';
+  const notified = !legacy && (why === 'config-change' || why === 'confirmed-commit');
   const fast = notified && cached !== undefined ? reconcile(desired, cached, owned) : undefined;
   const routeOnly = fast !== undefined && fast.problems.length === 0 && fast.commands.every(isRouteCommand);
   const actual = routeOnly && cached !== undefined ? cached : await readKernel();

@@ -91,10 +91,13 @@ export class NetlinkRoutes {
     child.stdin.on('error', (e) => fail(`nlroute stdin: ${e.message}`));
   }
 
-  /** Starts the helper, or undefined when it is not built (the agent then spawns `ip`). */
-  static start(binary = nlrouteBinary()): NetlinkRoutes | undefined {
+  /**
+   * Starts the helper, or undefined when it is not built (the agent then spawns `ip`). `enter` prefixes its
+   * argv (e.g. `ip netns exec NS`); the agent runs inside its switch's namespace and needs none.
+   */
+  static start(binary = nlrouteBinary(), enter: readonly string[] = []): NetlinkRoutes | undefined {
     if (!existsSync(binary)) return undefined;
-    const child = spawnPiped([binary]);
+    const child = spawnPiped([...enter, binary]);
     // The helper's own complaints (a netlink socket it cannot open) go to the agent's log.
     child.stderr.on('data', (b: Buffer) => process.stderr.write(b));
     return new NetlinkRoutes(child);
