@@ -268,7 +268,9 @@ export async function openTestbed(
     placementOf: (h) => acc.placementOf(trafficHost(tb, h)),
     prepare: (hosts, io) => acc.prepare(hosts.map((h) => trafficHost(tb, h)), io),
     baselineMs: Math.max(1000, tb.probe.baselineMs),
-    tailMs: 1500,
+    // The executor keeps the configured tail window (holdMs) before it stops the probes; a second one here
+    // only lengthened every run (it was 1.5 s).
+    tailMs: 0,
     maxDurationMs: budgetMs,
     drainMs: tb.probe.drainMs,
     payloadBytes: tb.probe.payloadBytes,

@@ -61,6 +61,14 @@ export class AttemptRecorder {
   private staging?: Promise<ReadonlyMap<number, StagedTx>>;
   /** Staged transactions not yet confirmed or aborted: released by every path that ends the attempt. */
   private readonly unsettled = new Set<StagedTx>();
+  /** When the switchover's network was in place (performance.now()); the tail window counts from there. */
+  private settledAt?: number;
+  /**
+   * The guest check, started as soon as the switchover's network is in place: libvirt's migrate call
+   * returns a second or more after the destination resumed (its source-side teardown), and the check
+   * runs meanwhile instead of after it. The verify step takes its result.
+   */
+  private verifying?: Promise<MachineEvent[]>;
 
   constructor(private readonly env: AttemptEnv) {}
 
@@ -103,7 +111,7 @@ export class AttemptRecorder {
       case 'abort-migration':
         return this.abortMigration();
       case 'verify':
-        return this.verifyGuest();
+        return this.verify();
       case 'rollback-network':
         return this.rollback(effect.txs);
       case 'locate-vm':
@@ -130,20 +138,29 @@ export class AttemptRecorder {
         return fail(`${this.dst.name} has ${free} MiB free, VM "${this.vm.name}" needs ${this.vm.memoryMiB} MiB`);
       }
       const { plan } = this.env;
-      for (const d of devicesOf([...plan.strategy.prepare, ...plan.strategy.switchover, ...plan.strategy.cleanup])) {
-        try {
-          this.snapshots.set(d, await this.env.drivers.device(d).snapshotRunning(io));
-        } catch (e) {
-          return fail(`device ${d} unreachable or not verifiable: ${msg(e)}`);
-        }
+      // The checks below are independent reads: they run at once (the address probes alone wait ~1 s each
+      // for an answer that should not come), and the first finding in this order is the one reported.
+      const devices = devicesOf([...plan.strategy.prepare, ...plan.strategy.switchover, ...plan.strategy.cleanup]);
+      const [snaps, missing, conflicts] = await Promise.all([
+        Promise.all(devices.map(async (d) => {
+          try {
+            return { d, snap: await this.env.drivers.device(d).snapshotRunning(io) };
+          } catch (e) {
+            return { d, error: `device ${d} unreachable or not verifiable: ${msg(e)}` };
+          }
+        })),
+        this.env.drivers.missing?.({
+          routers: plan.strategy.watchRouters,
+          trafficHosts: [...new Set(this.env.flows.map((f) => f.from))],
+          subnet: plan.destinationSubnet ?? this.vm.subnet,
+        }, io) ?? Promise.resolve([]),
+        this.findConflicts(io),
+      ]);
+      for (const s of snaps) {
+        if ('error' in s) return fail(s.error as string);
+        this.snapshots.set(s.d, s.snap);
       }
-      const missing = await this.env.drivers.missing?.({
-        routers: plan.strategy.watchRouters,
-        trafficHosts: [...new Set(this.env.flows.map((f) => f.from))],
-        subnet: plan.destinationSubnet ?? this.vm.subnet,
-      }, io) ?? [];
       if (missing.length > 0) return fail(`the testbed lacks what this run needs: ${missing.join('; ')}`);
-      const conflicts = await this.findConflicts(io);
       if (conflicts.length > 0) {
         const err = new IpConflictError(conflicts, { device: this.dst.name });
         this.error = err;
@@ -171,10 +188,9 @@ export class AttemptRecorder {
       addrs.map((a) => a.address),
     );
     const subnet = plan.destinationSubnet ?? this.vm.subnet;
-    for (const a of addrs) {
-      const c = probeConflict(this.vm, a.family, await this.env.drivers.conflicts.whoHolds(a.address, subnet, io));
-      if (c !== undefined) out.push(c);
-    }
+    const probed = await Promise.all(addrs.map(async (a) =>
+      probeConflict(this.vm, a.family, await this.env.drivers.conflicts.whoHolds(a.address, subnet, io))));
+    for (const c of probed) if (c !== undefined) out.push(c);
     return out;
   }
 
@@ -211,6 +227,9 @@ export class AttemptRecorder {
         ];
       }
     }
+    // A cleanup that changed devices restarts the tail window: its effect on traffic is observed whole too.
+    if (phase === 'switchover' || (phase === 'cleanup' && txs.length > 0)) this.settledAt = performance.now();
+    if (phase === 'switchover') this.verifyEarly();
     return [{ type: 'network-applied', phase, applied }];
   }
 
@@ -330,7 +349,27 @@ export class AttemptRecorder {
       const c = committed[bad];
       return failed(c?.tx.device ?? '?', (results[bad] as PromiseRejectedResult).reason, false);
     }
+    this.settledAt = performance.now();
+    this.verifyEarly();
     return [{ type: 'network-applied', phase, applied }];
+  }
+
+  private verifyEarly(): void {
+    this.verifying ??= this.verifyGuest();
+    this.verifying.catch(() => undefined);
+  }
+
+  /** The verify step: the early check's result (or a check now), failed anyway if the guest was reset since. */
+  private async verify(): Promise<MachineEvent[]> {
+    const p = this.verifying ?? this.verifyGuest();
+    this.verifying = undefined;
+    const events = await p;
+    if (this.guestRebootedOn !== undefined && events.some((e) => e.type === 'verify-ok')) {
+      this.mark(this.vm.name, 'guest-rebooted', { on: this.guestRebootedOn });
+      return [{ type: 'verify-failed',
+        reason: `guest ${this.vm.name} was reset on ${this.guestRebootedOn} during the migration (it rebooted: its state is lost)` }];
+    }
+    return events;
   }
 
   /**
@@ -503,6 +542,8 @@ export class AttemptRecorder {
   private async rollback(txs: readonly AppliedTx[]): Promise<MachineEvent[]> {
     const io = this.io('rolling-back', false);
     const residue: string[] = [];
+    // After a rollback the whole tail window follows the end of the run, not the undone switchover.
+    this.settledAt = undefined;
     await this.releaseStaged();
     this.mark('controller', 'rollback-begin', { transactions: txs.length });
     for (const tx of txs) {
@@ -593,10 +634,15 @@ export class AttemptRecorder {
 
   private async stopObservers(): Promise<MachineEvent[]> {
     const io = this.io('stop-observers', false);
-    // Keep observing after the move so "after" windows have samples; an abort cuts the hold short.
-    if (this.env.holdMs > 0 && this.env.signal?.aborted !== true) {
-      await sleep(this.env.holdMs, this.env.signal).catch(() => undefined);
+    // Keep observing after the move so "after" windows have samples: at least the tail window (holdMs) after
+    // the switchover's network was in place. Verify and cleanup run inside that window, so only what is left
+    // of it is waited for here. An abort cuts the hold short.
+    const since = this.settledAt === undefined ? 0 : performance.now() - this.settledAt;
+    const left = this.env.holdMs - since;
+    if (left > 0 && this.env.signal?.aborted !== true) {
+      await sleep(left, this.env.signal).catch(() => undefined);
     }
+    this.mark('controller', 'hold-end', { waitedMs: Math.round(Math.max(0, left)), holdMs: this.env.holdMs });
     this.dstWatch?.close();
     await this.releaseStaged();
     try {
@@ -604,11 +650,13 @@ export class AttemptRecorder {
     } catch (e) {
       this.notes.push(`probes: ${msg(e)}`);
     }
+    this.mark('controller', 'probes-stopped');
     try {
       this.routeChanges = await this.env.drivers.routes.stop(io);
     } catch (e) {
       this.notes.push(`route monitor: ${msg(e)}`);
     }
+    this.mark('controller', 'observers-stopped');
     const mine = new Set(
       [this.vm.mac, this.vm.ipv4, this.vm.ipv6].flatMap((a) =>
         a === undefined ? [] : [a.split('/')[0]?.toLowerCase()],
