@@ -10,7 +10,7 @@ interface JsonTest { projectName?: string; status?: string; results?: JsonResult
 interface JsonSpec { title: string; file?: string; line?: number; tests?: JsonTest[] }
 interface JsonSuite { title: string; specs?: JsonSpec[]; suites?: JsonSuite[] }
 interface JsonReport {
-  stats?: { expected: number; unexpected: number; flaky: number; skipped: number };
+  stats?: { expected: number; unexpected: number; flaky: number; skipped: number; duration?: number };
   errors?: { message?: string }[];
   suites?: JsonSuite[];
 }
@@ -78,12 +78,15 @@ let flaky = 0;
 let missing = 0;
 const failures: string[] = [];
 const flakes: string[] = [];
+/** Wall time of each project's run (Playwright's own stats.duration), the default suite's among them. */
+const walls: string[] = [];
 for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
   try {
     const r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as JsonReport;
     if (r.stats === undefined) throw new Error('no stats');
     // A flaky test failed once and passed on its retry: it counts as passed and is listed above the
     // closing line (the report marks its attempts unstable).
+    if (r.stats.duration !== undefined) walls.push(`${f.replace(/\.json$/, '')} ${(r.stats.duration / 60_000).toFixed(1)} min`);
     passed += r.stats.expected + r.stats.flaky;
     failed += r.stats.unexpected;
     flaky += r.stats.flaky;
@@ -103,5 +106,6 @@ failed += missing;
 if (flakes.length > 0) console.log(`flaky (failed, then passed on a retry):\n${flakes.join('\n')}`);
 if (failures.length > 0) console.log(`failed:\n${failures.join('\n')}`);
 if (flaky > 0) console.log(`${flaky} test(s) passed only on their retry (flaky): see the report's unstable attempts`);
+if (walls.length > 0) console.log(`wall time by project: ${walls.join(', ')}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exitCode = failed > 0 ? 1 : 0;
