@@ -325,6 +325,8 @@ test('a switch rejects its part of the switchover (rpc-error)', async ({ testbed
               if (n !== victim.name) return d;
               return {
                 ...d,
+                // Not staged: the whole transaction meets the held lock at its turn in the switchover.
+                stage: async () => undefined,
                 applyTransaction: async (ops, io) => {
                   await holder.lock('candidate', { timeoutMs: 10_000 }).catch(() => undefined);
                   return d.applyTransaction(ops, io);
@@ -369,7 +371,8 @@ test('the NETCONF session drops mid-transaction', async ({ testbed, testbedFile,
         const drivers = { ...o.drivers, device: (n: string): NetworkDevice => {
           const d = o.drivers.device(n);
           if (n !== victim) return d;
-          return { ...d, applyTransaction: (ops, io) => {
+          // Not staged: the session drops under the whole transaction, at its turn in the switchover.
+          return { ...d, stage: async () => undefined, applyTransaction: (ops, io) => {
             const p = d.applyTransaction(ops, io);
             // The transaction's first RPCs are on the wire: kill the server side of the session.
             if (!fired) { fired = true; setTimeout(() => { dropped = dropNetconfSessions(testbed, victim); }, 3); }
