@@ -86,3 +86,27 @@ test('--pace-only: the same schedule and records, nothing on the wire; the end r
   // Thread clocks and getrusage tick apart; the split may exceed the total by rounding only.
   expect((end?.cpuSenderMs ?? 0) + (end?.cpuReceiverMs ?? 0)).toBeLessThanOrEqual(total + 5);
 });
+
+test('framing: an echo longer than the probe\'s receive slot (payload + 64 bytes) is invalid, not a reply', async () => {
+  built();
+  const sock = createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+  // Each probe comes back twice: padded by 100 bytes (truncated on receipt: invalid), then unchanged.
+  sock.on('message', (msg, from) => {
+    sock.send(Buffer.concat([msg, Buffer.alloc(100)]), from.port, from.address);
+    sock.send(msg, from.port, from.address);
+  });
+  try {
+    const res = await runUdpProbe({ kind: 'local' }, {
+      flows: [{ id: 2, name: 'pad', target: '127.0.0.1', port: sock.address().port, ratePps: 200, durationMs: 500, payloadBytes: 40 }],
+      drainMs: 200,
+    });
+    expect(res.failure, res.stderr).toBeUndefined();
+    expect(res.end?.sent['2']).toBe(100);
+    expect(res.end?.invalid).toBe(100);
+    const samples = res.flows[0]?.samples ?? [];
+    expect(samples.filter((s) => s.rxMs === undefined)).toEqual([]);
+  } finally {
+    sock.close();
+  }
+});
