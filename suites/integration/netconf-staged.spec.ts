@@ -6,7 +6,7 @@
 import { test, expect } from '@playwright/test';
 import { startNetconfLab, type NetconfLab } from './netconf-lab.js';
 import {
-  canStageHostRoutes, createNetconfDriver, netconfIetf, type NetconfClient,
+  canStageHostRoutes, createNetconfDriver, netconfIetf, stageTransaction, type NetconfClient,
 } from './netconf-imports.js';
 
 test.describe.configure({ mode: 'serial' });
@@ -89,6 +89,24 @@ test('abort after the commit reverts it; abort before the commit releases the ca
       await other.close();
     }
     await first.abort();
+    expect(await configured(c)).toEqual([]);
+    await expectFree();
+  } finally {
+    await c.close();
+  }
+});
+
+test('a state read back wrong at the confirm is cancelled, never confirmed', async () => {
+  const c = await lab.connect();
+  try {
+    const change = netconfIetf.hostRoute?.(V4, 'add');
+    if (change === undefined) throw new Error('no host-route payload');
+    const st = await stageTransaction(c, [change], {
+      confirmTimeoutS: 60, snapshots: false, verifyAtConfirm: true, verify: async () => 'the device shows another route',
+    });
+    await st.commit();
+    expect(await configured(c)).toEqual([V4.prefix]);
+    await expect(st.confirm()).rejects.toThrow(/intended state not reached: the device shows another route/);
     expect(await configured(c)).toEqual([]);
     await expectFree();
   } finally {

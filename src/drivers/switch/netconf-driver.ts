@@ -132,8 +132,9 @@ export function createNetconfDriver(client: NetconfClient, d: NetconfDialect, op
         const staged = await stageTransaction(client, edits, {
           confirmTimeoutS: opts.confirmTimeoutS ?? 120, snapshots: false, ...o,
           ...(d.configFilter ? { snapshotFilter: d.configFilter } : {}),
-          // Every route read back in the commit's round trip (pipelined reads); the first miss is the reason.
+          // Every route read back (pipelined reads) before the confirming commit; the first miss is the reason.
           verify: async (c, io) => (await Promise.all(checks.map((v) => v(c, io)))).find((w) => w !== undefined),
+          verifyAtConfirm: true,
         });
         return {
           commit: () => staged.commit(),

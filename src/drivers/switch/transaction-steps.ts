@@ -22,6 +22,11 @@ export interface TransactionOptions extends IoOptions {
   readonly confirmTimeoutS?: number;
   /** Checks the intended state on running after the confirmed commit; return a reason to fail. */
   readonly verify?: (client: NetconfClient, o: IoOptions) => Promise<string | undefined>;
+  /**
+   * Staged transactions: read the intended state back in `confirm` (before the confirming commit) instead of
+   * right behind the confirmed commit, so the commit's reply, which the switchover waits for, comes alone.
+   */
+  readonly verifyAtConfirm?: boolean;
   /** Per-RPC timeout (ms, default 30 000). */
   readonly rpcTimeoutMs?: number;
   /** Limit snapshots to a subtree (default: whole running config). Required (subtree) without candidate. */

@@ -130,17 +130,20 @@ export async function stageTransaction(client: NetconfClient, changes: readonly 
       st.pending = true;
       // The verify read goes out right behind the confirmed commit (same round trip): the server
       // executes RPCs in order, so it reads running after the commit. Its verdict counts only when
-      // the commit succeeded; a failed commit is the error reported.
+      // the commit succeeded; a failed commit is the error reported. With verifyAtConfirm the read
+      // waits for confirm(), so the commit's reply comes back alone.
       const [commit, verified] = await Promise.allSettled([
         step('confirmed-commit', () => client.commit({ confirmed: true, timeoutS: opts.confirmTimeoutS ?? 120,
           ...(persistId !== undefined ? { persist: persistId } : {}) }, rpcO)),
-        verify?.(),
+        opts.verifyAtConfirm === true ? undefined : verify?.(),
       ]);
       if (commit.status === 'rejected') throw commit.reason;
       if (verified.status === 'rejected') throw verified.reason;
     }),
     confirm: () => guarded(async () => {
       if (st.done || !committed) throw new ConfigRejectedError('transaction not committed', { operation: 'confirm' });
+      // Still unconfirmed: a state that is not the intended one is cancelled (the guard aborts), never confirmed.
+      if (v10 && opts.verifyAtConfirm === true && verify !== undefined) await verify();
       const closing = await group([
         ...(v10 ? [['confirming-commit', () => client.commit(persistId !== undefined ? { persistId } : {}, rpcO)] as const]
           : []),
