@@ -6,6 +6,11 @@
  * freshly started lab (the agents' route writer is chosen when they start).
  *
  *   npx tsx bench/switchover-latency.ts [MOVES=5] [--strategies host-route-static,host-route-bgp] [--no-before]
+ *     [--no-rt]
+ *
+ * A third phase repeats the "after" moves with the controller at SCHED_RR 5 (`chrt`): in the lab the
+ * controller shares the host's two cores with both guests' QEMUs, which run at nice −10 and are busy right
+ * after a move; a real testbed's controller host runs no guests. --no-rt skips it.
  *
  * Root; takes the lab down and up (testbeds/local.yaml). Per move, relative to the destination's RESUMED event
  * (controller clock, libvirt lifecycle event stamped on receipt): first commit sent; every router's commit
@@ -27,6 +32,7 @@ const strategiesArg = args[args.indexOf('--strategies') + 1];
 const STRATEGIES = args.includes('--strategies') && strategiesArg !== undefined
   ? strategiesArg.split(',') : ['host-route-static', 'host-route-bgp'];
 const WITH_BEFORE = !args.includes('--no-before');
+const WITH_RT = !args.includes('--no-rt');
 const VM = 'vm1';
 const HOME = 'hv1';
 const AWAY = 'hv3';
@@ -50,9 +56,12 @@ interface Figures {
 }
 type Sample = { ok: true; f: Figures } | { ok: false; why: string };
 
+/** Argv prefix of the measured `vmmi migrate` runs (the controller-at-real-time phase sets it). */
+let controllerPrefix: string[] = [];
+
 async function vmmi(argv: string[], env: Record<string, string> = {}):
   Promise<{ status: number; stdout: string; stderr: string }> {
-  const r = await runLocal([process.execPath, 'bin/vmmi.js', ...argv], {
+  const r = await runLocal([...(argv[0] === 'migrate' ? controllerPrefix : []), process.execPath, 'bin/vmmi.js', ...argv], {
     env: { ...process.env, ...env } as Record<string, string>, timeoutMs: 300_000,
   });
   return { status: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
@@ -196,17 +205,31 @@ if (WITH_BEFORE) {
 }
 await restartLab('netlink');
 const after = await runPhase('after', TESTBED);
+// The same moves with the controller itself at SCHED_RR 5: in the lab it shares two cores with both TCG guests'
+// QEMUs (nice −10), busy right after a move; a controller host of a real testbed runs no guests.
+let afterRt: Map<string, PhaseResult> | undefined;
+if (WITH_RT) {
+  controllerPrefix = ['chrt', '--rr', '5'];
+  afterRt = await runPhase('after, controller at RT', TESTBED);
+  controllerPrefix = [];
+}
 const load1 = loadavg()[0] ?? NaN;
 console.log(`\nswitchover latency, ${MOVES} moves ${HOME} → ${AWAY} per strategy and phase (and back); load average `
   + `${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end, 2 cores`);
 table(`moves out (${HOME} → ${AWAY}, routes added)`, before, after, 'out');
 table(`moves back (${AWAY} → ${HOME}, routes removed)`, before, after, 'back');
+if (afterRt !== undefined) {
+  table(`moves out, controller at SCHED_RR 5 (against "after" at normal priority)`, after, afterRt, 'out');
+}
 console.log('\nfailed moves (not migrated, residue, or conformance violated):');
-const nBad = (before === undefined ? 0 : failures('before', before)) + failures('after', after);
+const nBad = (before === undefined ? 0 : failures('before', before)) + failures('after', after)
+  + (afterRt === undefined ? 0 : failures('after, controller at RT', afterRt));
 if (nBad === 0) console.log('  none');
 for (const s of STRATEGIES) {
   const a = stats(after.get(s)?.out ?? [], (f) => f.l3Route);
   const b = before === undefined ? undefined : stats(before.get(s)?.out ?? [], (f) => f.l3Route);
+  const rt = afterRt === undefined ? undefined : stats(afterRt.get(s)?.out ?? [], (f) => f.l3Route);
   console.log(`switchover-latency: ${s} l3-route median ${fmt(a.median)} ms p95 ${fmt(a.p95)} ms`
-    + ` (before ${b === undefined ? '-' : fmt(b.median)} ms)`);
+    + ` (before ${b === undefined ? '-' : fmt(b.median)} ms)`
+    + (rt === undefined ? '' : `; controller at RT: median ${fmt(rt.median)} ms p95 ${fmt(rt.p95)} ms`));
 }

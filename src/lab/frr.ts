@@ -4,6 +4,7 @@ import { runLocal } from '../exec/local.js';
 import { pollUntil, type IoOptions } from '../util/abort.js';
 import { verifiedPid } from './proc.js';
 import type { LabPlan, RouterPlan } from './topology.js';
+import { switchPriorityArgv } from './switch-priority.js';
 
 /**
  * FRR per router namespace: zebra, staticd and bgpd as the `frr` user with explicit per-router
@@ -41,7 +42,7 @@ export async function ensureRouters(plan: LabPlan, opts: IoOptions = {}): Promis
     }
     const start = async (d: (typeof DAEMONS)[number]): Promise<void> => {
       if ((await verifiedPid(`${dir}/${d}.pid`, [d])) !== undefined) return;
-      const res = await runLocal(['ip', 'netns', 'exec', r.ns, `/usr/lib/frr/${d}`, '-d', '-f', `${dir}/${d}.conf`,
+      const res = await runLocal([...switchPriorityArgv(), 'ip', 'netns', 'exec', r.ns, `/usr/lib/frr/${d}`, '-d', '-f', `${dir}/${d}.conf`,
         '-i', `${dir}/${d}.pid`, '-z', `${dir}/zserv.api`, '--vty_socket', dir, '-P', '0'], opts);
       if (res.failed) {
         throw new LabError(`${d} did not start: ${(res.stderr || res.stdout).trim().slice(0, 300)}`,

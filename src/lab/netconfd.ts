@@ -26,6 +26,8 @@ export interface NetconfSwitchOptions {
   readonly name: string;
   /** Network namespace to run in (absent: host namespace, e.g. loopback tests). */
   readonly netns?: string;
+  /** Argv prefix for netconfd and its sshd, e.g. a scheduling priority (`chrt --rr 10`); default none. */
+  readonly launchPrefix?: readonly string[];
   readonly listenAddr: string;
   /** sshd port; netconfd accepts only sessions relayed for this port. */
   readonly port: number;
@@ -114,7 +116,7 @@ const userKeysFile = (o: NetconfSwitchOptions): string => join(o.dir, 'netconf_a
 
 /** Background launcher: `$!` is the daemon itself because setsid/unshare/sh all exec in place. */
 function launcher(o: NetconfSwitchOptions, out: string, pidFile: string, argv: readonly string[]): string[] {
-  const ns = o.netns === undefined ? [] : ['ip', 'netns', 'exec', o.netns];
+  const ns = [...(o.launchPrefix ?? []), ...(o.netns === undefined ? [] : ['ip', 'netns', 'exec', o.netns])];
   return ['sh', '-c', 'out="$1"; pf="$2"; shift 2; "$@" </dev/null >"$out" 2>&1 & echo $! >"$pf"', 'sh', out, pidFile,
     ...ns, ...argv];
 }
@@ -175,7 +177,7 @@ export async function startNetconfSwitch(o: NetconfSwitchOptions): Promise<Netco
   try {
     await pollUntil(async () => ((await exists(sock)) ? true : aliveOrThrow(netconfdPid, o)), 'netconfd socket',
       { timeoutMs: left(), intervalMs: 10, ...sig(o) });
-    const ns = o.netns === undefined ? [] : ['ip', 'netns', 'exec', o.netns];
+    const ns = [...(o.launchPrefix ?? []), ...(o.netns === undefined ? [] : ['ip', 'netns', 'exec', o.netns])];
     await runChecked([...ns, '/usr/sbin/sshd', '-f', join(o.dir, 'sshd_config'), '-E', join(o.dir, 'sshd.log')],
       { timeoutMs: left(), ...sig(o) });
     const sshdPid = await pollUntil(() => readPid(join(o.dir, 'sshd.pid')).catch(() => undefined), 'sshd pid file',

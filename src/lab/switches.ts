@@ -15,6 +15,7 @@ import { ownModuleArgv } from '../util/layout.js';
 import { keysDir, knownHostsFile, type LabPlan, type SwitchPlan } from './topology.js';
 import { SSHD_SESSION_ENV_LINES } from './sshd-env.js';
 import { defined } from '../model/defined.js';
+import { switchPriorityArgv } from './switch-priority.js';
 
 /**
  * Management plane of the emulated switches: per TOR/core namespace netconfd (NOSIL) behind its own
@@ -81,7 +82,8 @@ async function ensureCli(plan: LabPlan, s: SwitchPlan, opts: IoOptions): Promise
   if ((await verifiedPid(`${d}/cli-sshd.pid`, ['sshd'])) !== undefined) return;
   await writeFile(`${d}/cli-sshd_config`, cliSshdConfig(plan, s, s.cliPort));
   const r = await runLocal(
-    ['ip', 'netns', 'exec', s.ns, '/usr/sbin/sshd', '-f', `${d}/cli-sshd_config`, '-E', `${d}/cli-sshd.log`],
+    [...switchPriorityArgv(), 'ip', 'netns', 'exec', s.ns, '/usr/sbin/sshd', '-f', `${d}/cli-sshd_config`, '-E',
+      `${d}/cli-sshd.log`],
     opts,
   );
   if (r.failed)
@@ -109,7 +111,8 @@ async function ensureAgent(plan: LabPlan, s: SwitchPlan): Promise<void> {
   // Prebuilt (fast start, see bundle.ts); when the bundle cannot be built, the module itself (through tsx in a
   // checkout, compiled in dist/).
   const entry = await agentBundle().then((b) => [b], () => ownModuleArgv(import.meta.url, './agent/main'));
-  const pid = spawnDetached(['ip', 'netns', 'exec', s.ns, process.execPath, '--enable-source-maps', ...entry,
+  const pid = spawnDetached([...switchPriorityArgv(), 'ip', 'netns', 'exec', s.ns, process.execPath,
+    '--enable-source-maps', ...entry,
     '--name', s.name, '--host', s.address, '--port', String(s.port), '--key', `${keysDir(plan)}/client_ed25519`,
     '--known-hosts', knownHostsFile(plan), '--state', `${d}/agent-owned.json`, '--routes', agentRoutes()],
   `${d}/agent.log`);
@@ -149,6 +152,7 @@ export async function ensureSwitches(plan: LabPlan, opts: IoOptions = {}): Promi
       const nacmUser = s.netconfUser === undefined ? undefined : accounts.get(s.netconfUser);
       await startNetconfSwitch({
         dir: d, name: s.name, netns: s.ns, listenAddr: '0.0.0.0', port: s.port, ...defined({ nacmUser }),
+        launchPrefix: switchPriorityArgv(),
         hostKeyDir: keysDir(plan), authorizedKeysFile: `${keysDir(plan)}/authorized_keys`, timeoutMs: 15_000,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
