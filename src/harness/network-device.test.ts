@@ -107,3 +107,29 @@ test('an op the device cannot carry is refused by kind', async () => {
   await expect(dev.applyTransaction([tunnel], io))
     .rejects.toThrow(/tunnel-start is not supported on frr-ssh/);
 });
+
+test('staging: host routes of the device stage as one change; routes the tunnel driver carries never do', async () => {
+  const staged: string[] = [];
+  const driver = Object.assign(fakeDriver(), {
+    stageHostRoutes: (changes: readonly { route: HostRoute; op: 'add' | 'remove' }[]) => {
+      staged.push(...changes.map((c) => `${c.op} ${c.route.prefix} ${c.route.nextHop ?? '-'} ${c.route.device ?? '-'}`));
+      return Promise.resolve({ commit: () => Promise.resolve(), confirm: () => Promise.resolve(),
+        abort: () => Promise.resolve() });
+    },
+  });
+  const v6: DeviceOp = { ...route, prefix: '2001:2:0:10::100/128', family: 6 } as DeviceOp;
+  const st = await asNetworkDevice(driver, lookups).stage?.([route, v6], io);
+  expect(st).toBeDefined();
+  expect(staged).toEqual(['add 198.18.10.100/32 198.18.30.0 br100', 'add 2001:2:0:10::100/128 2001:2:0:30:: br100']);
+  // A handle only once confirmed; rollback then takes it back through the driver.
+  const h = await st?.confirm(io);
+  expect(h?.device).toBe('torB');
+
+  const viaTunnel: DeviceOp = { op: 'add-host-route', device: 'torB', prefix: '198.18.10.100/32', family: 4,
+    dev: { tunnel: 'vm1' } };
+  const tunnels = { handles: (op: DeviceOp) => 'dev' in op && op.dev?.tunnel !== undefined } as unknown as
+    NonNullable<NetworkDeviceOptions['tunnels']>;
+  expect(await asNetworkDevice(driver, { ...lookups, tunnels }).stage?.([viaTunnel], io)).toBeUndefined();
+  expect(await asNetworkDevice(driver, lookups).stage?.([attach], io)).toBeUndefined();
+  expect(await asNetworkDevice(fakeDriver(), lookups).stage?.([route], io)).toBeUndefined();
+});

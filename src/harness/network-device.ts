@@ -77,8 +77,11 @@ export function asNetworkDevice(driver: SwitchDriver, o: NetworkDeviceOptions): 
       return { device, id };
     },
     async stage(ops, io): Promise<StagedTx | undefined> {
-      // Only host-route and BGP ops stage (one candidate transaction); anything else goes the usual way.
-      if (!canStageHostRoutes(driver) || !ops.every(isRouteOp)) return undefined;
+      // Only host-route and BGP ops of the device itself stage (one candidate transaction); anything else,
+      // routes the tunnel driver carries included, goes the usual way.
+      if (!canStageHostRoutes(driver) || !ops.every(isRouteOp) || ops.some((op) => o.tunnels?.handles(op) === true)) {
+        return undefined;
+      }
       const routeOps = ops as readonly RouteOp[];
       const configured = routeOps.some((op) => !isAdd(op))
         ? new Set((await driver.readRoutes(io)).filter((x) => x.protocol === 'static').map((x) => x.prefix))
