@@ -74,8 +74,13 @@ async function loadOwned(): Promise<Owned> {
 
 let owned: Owned = NO_OWNED;
 
+/**
+ * A kernel read. The agent runs at real-time priority (switch-priority.ts) for its fast path; its full reads
+ * (four spawns, every resync and 1 s after each fast change) run as ordinary processes, so this periodic
+ * work never takes a core from a guest ahead of the scheduler's fair share.
+ */
 async function ip(argv: readonly string[]): Promise<string> {
-  const r = await runLocal(argv, { timeoutMs: 5000 });
+  const r = await runLocal(['chrt', '--other', '0', ...argv], { timeoutMs: 5000 });
   if (r.failed) throw new Error(`${argv.join(' ')}: ${r.stderr.trim()}`);
   return r.stdout;
 }
