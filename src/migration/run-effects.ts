@@ -30,6 +30,7 @@ import type {
   TimelineEvent,
 } from './types.js';
 import { defined } from '../model/defined.js';
+import { applyStagedSwitchover, SwitchoverStaging, type SwitchoverSteps } from './switchover-staging.js';
 
 const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 /** Bound of the wait for a transaction's routes to show at its router before the next transaction (ms). */
@@ -57,10 +58,8 @@ export class AttemptRecorder {
   error?: Error;
   private dstWatch?: HostEventStream;
   private resumedSeen = false;
-  /** Switchover transactions loaded ahead (by their index in the switchover batch), while the VM migrates. */
-  private staging?: Promise<ReadonlyMap<number, StagedTx>>;
-  /** Staged transactions not yet confirmed or aborted: released by every path that ends the attempt. */
-  private readonly unsettled = new Set<StagedTx>();
+  /** Switchover transactions loaded while the VM migrates (switchover-staging.ts). */
+  private readonly staging = new SwitchoverStaging();
   /** When the switchover's network was in place (performance.now()); the tail window counts from there. */
   private settledAt?: number;
   /**
@@ -201,7 +200,7 @@ export class AttemptRecorder {
     const applied: AppliedTx[] = [];
     const txs = batchByDevice(ops);
     this.mark('controller', `${phase}-begin`, { transactions: txs.length });
-    const staged = phase === 'switchover' ? await this.takeStaged() : new Map<number, StagedTx>();
+    const staged = phase === 'switchover' ? await this.staging.take() : new Map<number, StagedTx>();
     if (staged.size > 0) return this.applyStaged(phase, txs, staged, io);
     for (const [i, tx] of txs.entries()) {
       try {
@@ -233,125 +232,25 @@ export class AttemptRecorder {
     return [{ type: 'network-applied', phase, applied }];
   }
 
-  /**
-   * Loads each switchover transaction on its device (lock, discard, edit on the candidate: nothing in
-   * force), all devices at once. A device that cannot stage is left out and takes the usual transaction
-   * at the switchover; a staging failure is noted, never fatal.
-   */
-  private async stageSwitchover(): Promise<ReadonlyMap<number, StagedTx>> {
-    const out = new Map<number, StagedTx>();
-    const txs = batchByDevice(this.env.plan.strategy.switchover);
-    const io = this.io('migrate', false);
-    // One candidate per device: a device with two switchover transactions would commit both at the first.
-    const devices = txs.map((t) => t.device);
-    const once = new Set(devices.filter((d) => devices.indexOf(d) === devices.lastIndexOf(d)));
-    await Promise.all(txs.map(async (tx, i) => {
-      const dev = this.env.drivers.device(tx.device);
-      if (dev.stage === undefined || !once.has(tx.device)) return;
-      try {
-        const st = await dev.stage(tx.ops, io);
-        if (st === undefined) return;
-        out.set(i, st);
-        this.unsettled.add(st);
-        this.mark(tx.device, 'switchover-staged', { ops: tx.ops.length });
-      } catch (e) {
-        this.notes.push(`${tx.device}: switchover not staged (${msg(e)}); it is applied whole at the switchover`);
-      }
-    }));
-    return out;
+  /** What the staged switchover (switchover-staging.ts) needs of this attempt. */
+  private get stepsForStaging(): SwitchoverSteps {
+    return {
+      mark: (host, kind, detail) => this.mark(host, kind, detail),
+      journal: (step) => this.journal(step),
+      awaitInstalled: (phase, device, ops, since, stop) => this.awaitInstalled(phase, device, ops, since, stop),
+      now: () => this.env.drivers.now().monoNs,
+      device: (name) => this.env.drivers.device(name),
+    };
   }
 
-  /** The staged switchover transactions, once (a second switchover of the attempt applies whole). */
-  private async takeStaged(): Promise<ReadonlyMap<number, StagedTx>> {
-    const p = this.staging;
-    this.staging = Promise.resolve(new Map());
-    return p === undefined ? new Map() : p;
-  }
-
-  /** Takes back staged transactions nobody confirmed (the run ended before or during its switchover). */
-  private async releaseStaged(): Promise<void> {
-    await this.staging?.catch(() => undefined);
-    const left = [...this.unsettled];
-    this.unsettled.clear();
-    await Promise.all(left.map((st) => st.abort({ timeoutMs: 10_000 })));
-  }
-
-  /**
-   * The switchover with staged transactions, in the strategy's order: each device gets its commit (one
-   * round trip), and the next device's commit goes out once this one's routes show at the router (route
-   * monitor), whether or not the commit's reply is in yet; a rejected commit stops the run. Confirming
-   * commits go out together at the end, off the path the traffic waits for. A device without a staged
-   * transaction gets the whole transaction at its turn. On failure every staged transaction is taken
-   * back (a committed one reverts) and only confirmed ones are reported as applied.
-   */
   private async applyStaged(phase: NetworkPhase, txs: readonly { device: string; ops: DeviceOp[] }[],
     staged: ReadonlyMap<number, StagedTx>, io: { timeoutMs: number; signal?: AbortSignal }): Promise<MachineEvent[]> {
-    const applied: AppliedTx[] = [];
-    const committed: Array<{ tx: { device: string; ops: DeviceOp[] }; st: StagedTx }> = [];
-    const failed = async (device: string, e: unknown, unknown: boolean): Promise<MachineEvent[]> => {
-      this.mark(device, `${phase}-rejected`, { error: msg(e) });
-      await this.releaseStaged();
-      for (const c of committed) await this.journal({ step: 'tx-rolled-back', device: c.tx.device, ops: c.tx.ops });
-      const ops = txs.find((t) => t.device === device)?.ops ?? [];
-      const partial: AppliedTx[] = unknown ? [{ phase, device, ops, handle: { device, id: `${device}#unknown` } }] : [];
-      return [{ type: 'network-failed', phase, applied: [...applied, ...partial], reason: `${device}: ${msg(e)}` }];
-    };
-    for (const [i, tx] of txs.entries()) {
-      const since = this.env.drivers.now().monoNs;
-      const last = i === txs.length - 1;
-      const st = staged.get(i);
-      this.mark(tx.device, `${phase}-commit-sent`, { ops: tx.ops.length, staged: st !== undefined });
-      if (st === undefined) {
-        try {
-          const handle = await this.env.drivers.device(tx.device).applyTransaction(tx.ops, io);
-          applied.push({ phase, device: tx.device, ops: tx.ops, handle });
-          await this.journal({ step: 'tx-applied', phase, device: tx.device, ops: tx.ops });
-          this.mark(tx.device, `${phase}-commit`, { ops: tx.ops.length, tx: handle.id });
-          if (!last) await this.awaitInstalled(phase, tx.device, tx.ops, since);
-        } catch (e) {
-          return failed(tx.device, e, isVmmiError(e) && (e.code === 'CONNECTION' || e.code === 'TIMEOUT'));
-        }
-        continue;
-      }
-      // Journaled before the commit: from its sending on, the change may be in force.
-      await this.journal({ step: 'tx-applied', phase, device: tx.device, ops: tx.ops });
-      let failure: unknown;
-      const commit = st.commit(io).then(
-        () => this.mark(tx.device, `${phase}-commit`, { ops: tx.ops.length, staged: true }),
-        (e: unknown) => {
-          failure = e ?? new Error('commit failed');
-        },
-      );
-      committed.push({ tx, st });
-      const stopWaiting = new AbortController();
-      const installed = last ? Promise.resolve()
-        : this.awaitInstalled(phase, tx.device, tx.ops, since, stopWaiting.signal);
-      // Go on when both are in, or at once when the commit is refused.
-      await Promise.race([
-        Promise.all([commit, installed]),
-        commit.then(() => (failure === undefined ? installed : undefined)),
-      ]);
-      if (failure !== undefined) {
-        stopWaiting.abort();
-        return failed(tx.device, failure, false);
-      }
-      if (!last) await installed;
+    const events = await applyStagedSwitchover(this.stepsForStaging, this.staging, { phase, txs, staged, io });
+    if (events.some((e) => e.type === 'network-applied')) {
+      this.settledAt = performance.now();
+      this.verifyEarly();
     }
-    // Every commit answered (the last one included) before they are confirmed together.
-    const results = await Promise.allSettled(committed.map(async ({ tx, st }) => {
-      const handle = await st.confirm(io);
-      this.unsettled.delete(st);
-      applied.push({ phase, device: tx.device, ops: tx.ops, handle });
-      this.mark(tx.device, `${phase}-confirmed`, { tx: handle.id });
-    }));
-    const bad = results.findIndex((r) => r.status === 'rejected');
-    if (bad >= 0) {
-      const c = committed[bad];
-      return failed(c?.tx.device ?? '?', (results[bad] as PromiseRejectedResult).reason, false);
-    }
-    this.settledAt = performance.now();
-    this.verifyEarly();
-    return [{ type: 'network-applied', phase, applied }];
+    return events;
   }
 
   private verifyEarly(): void {
@@ -438,7 +337,10 @@ export class AttemptRecorder {
 
   private async migrate(): Promise<MachineEvent[]> {
     // Loaded while memory copies; the switchover then sends only the commits.
-    if (this.env.plan.testbed.migration.stageSwitchover !== false) this.staging ??= this.stageSwitchover();
+    if (this.env.plan.testbed.migration.stageSwitchover !== false) {
+      this.staging.begin(this.env.plan.strategy.switchover, this.stepsForStaging, this.io('migrate', false),
+        (note) => this.notes.push(note));
+    }
     this.mark(this.src.name, 'migrate-call', { to: this.dst.name, bandwidthMiBs: this.env.params.bandwidthMiBs });
     await this.journal({ step: 'migrate-started' });
     let job;
@@ -544,7 +446,7 @@ export class AttemptRecorder {
     const residue: string[] = [];
     // After a rollback the whole tail window follows the end of the run, not the undone switchover.
     this.settledAt = undefined;
-    await this.releaseStaged();
+    await this.staging.release();
     this.mark('controller', 'rollback-begin', { transactions: txs.length });
     for (const tx of txs) {
       const dev = this.env.drivers.device(tx.device);
@@ -644,7 +546,7 @@ export class AttemptRecorder {
     }
     this.mark('controller', 'hold-end', { waitedMs: Math.round(Math.max(0, left)), holdMs: this.env.holdMs });
     this.dstWatch?.close();
-    await this.releaseStaged();
+    await this.staging.release();
     try {
       this.flows = await this.env.drivers.probes.stop(io);
     } catch (e) {
