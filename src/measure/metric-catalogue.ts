@@ -52,6 +52,18 @@ export const REPORT_METRICS = [
     description:
       'shortest loss distance between two loss periods (RFC 3357), sequence numbers; absent with fewer than two',
   },
+  {
+    name: 'flood_arp_packets', unit: 'packets',
+    description: 'broadcast ARP frames flooded in the VM\'s segments during the move window, each frame once',
+  },
+  {
+    name: 'flood_nd_packets', unit: 'packets',
+    description: 'IPv6 ND multicast (NS, NA, RS, RA) flooded in the VM\'s segments during the move window, each frame once',
+  },
+  {
+    name: 'flood_unknown_unicast_packets', unit: 'packets',
+    description: 'unicast frames flooded for an unknown destination in the VM\'s segments during the move window, each frame once',
+  },
 ] as const satisfies readonly MetricInfo[];
 
 /** Metrics without a runs.csv column. */

@@ -99,5 +99,26 @@ function timelineBlock(r: RunRecord): Raw {
 /** The drill-down of one attempt (markup inserted by the page when the attempt is opened). */
 export function drillDown(r: RunRecord): Raw {
   const decomposition = renderDecomposition(r.decomposition);
-  return html`<div class="drillbody" data-run="${r.runId}"><h3>${r.scenario}</h3>${facts(r)}<h4>timeline and reply rate</h4>${timelineBlock(r)}<h4>outage decomposition</h4>${decomposition === EMPTY ? html`<p class="muted">Not decomposed.</p>` : html`<div class="chartbox">${decomposition}</div>`}<h4>metrics</h4>${metricsBlock(r)}<h4>loss episodes</h4><div class="tablewrap episodes">${episodesTable(r)}</div></div>`;
+  return html`<div class="drillbody" data-run="${r.runId}"><h3>${r.scenario}</h3>${facts(r)}<h4>timeline and reply rate</h4>${timelineBlock(r)}<h4>outage decomposition</h4>${decomposition === EMPTY ? html`<p class="muted">Not decomposed.</p>` : html`<div class="chartbox">${decomposition}</div>`}<h4>metrics</h4>${metricsBlock(r)}<h4>loss episodes</h4><div class="tablewrap episodes">${episodesTable(r)}</div>${pathBlock(r)}${floodingBlock(r)}</div>`;
+}
+
+/** Hop lists of the path probe, before and after the move, with the device and site of each hop. */
+function pathBlock(r: RunRecord): Raw {
+  const p = r.path;
+  if (p === undefined) return EMPTY;
+  const verdict = p.viaOldSite === undefined ? html`<p class="muted">path after the move unknown: ${p.detail ?? 'no trace reached the VM'}</p>`
+    : html`<p class="${p.viaOldSite ? 'warn' : 'ok'}">${p.viaOldSite ? `traffic still goes round by ${p.oldSite}` : `no hop at ${p.oldSite} after the move`}</p>`;
+  const traces = p.traces.map((t) => {
+    const rows = t.hops.map((h) => html`<tr><td class="num">${String(h.ttl)}</td><td class="mono">${h.address ?? '*'}</td><td>${h.device ?? ''}</td><td>${h.site ?? ''}</td><td class="num">${h.rttMs.map((x) => x.toFixed(3)).join(' / ')}</td></tr>`);
+    return html`<div class="tablewrap"><table class="path"><caption>${t.when}: ${t.from} → ${t.to}${t.reached ? '' : ' (not reached)'}</caption><thead><tr><th class="num">TTL</th><th>address</th><th>device</th><th>site</th><th class="num">RTT ms</th></tr></thead><tbody>${join(rows)}</tbody></table></div>`;
+  });
+  return html`<h4>path toward the VM</h4>${verdict}${join(traces)}<p class="muted">${p.method}</p>`;
+}
+
+/** Flooded frames per segment in the move window. */
+function floodingBlock(r: RunRecord): Raw {
+  const f = r.flooding;
+  if (f === undefined) return EMPTY;
+  const rows = f.segments.map((s) => html`<tr><td>${s.device}</td><td class="mono">${s.bridge}</td><td class="num">${String(s.arp)}</td><td class="num">${String(s.nd)}</td><td class="num">${String(s.unknownUnicast)}</td></tr>`);
+  return html`<h4>flooding in the move window (ARP/ND suppression ${f.suppression})</h4><div class="tablewrap"><table class="flooding"><thead><tr><th>device</th><th>bridge</th><th class="num">broadcast ARP</th><th class="num">ND multicast</th><th class="num">unknown unicast</th></tr></thead><tbody>${join(rows)}</tbody></table></div><p class="muted">${f.method}</p>`;
 }

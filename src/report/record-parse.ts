@@ -20,6 +20,11 @@ import {
   type ThresholdFact,
   type ScenarioParams,
   type TimelineEvent,
+  type PathRecord,
+  type PathTraceRecord,
+  type PathHopRecord,
+  type FloodingRecord,
+  SUPPRESSION_STATES,
 } from './record.js';
 
 /**
@@ -200,8 +205,52 @@ export function parseRunRecord(v: unknown): RunRecord {
   const withMi = mi === undefined ? rec : { ...rec, memoryIntegrity: mi };
   const withJ = o.judgements === undefined ? withMi
     : { ...withMi, judgements: arr(o, 'judgements', '', parseJudgement) };
+  const withPath = o.path === undefined ? withJ : { ...withJ, path: parsePath(o.path) };
+  const withFlood = o.flooding === undefined ? withPath : { ...withPath, flooding: parseFlooding(o.flooding) };
   const error = optStr(o, 'error', '');
-  return error === undefined ? withJ : { ...withJ, error };
+  return error === undefined ? withFlood : { ...withFlood, error };
+}
+
+function parseHop(v: unknown, p: string): PathHopRecord {
+  const h = obj(v, p);
+  const q = `${p}.`;
+  const rttMs = arr(h, 'rttMs', q, (x, at) => {
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) fail(at, `expected a non-negative number, got ${kind(x)}`);
+    return x;
+  });
+  const [address, device, site] = [optStr(h, 'address', q), optStr(h, 'device', q), optStr(h, 'site', q)];
+  return { ttl: int(h, 'ttl', q, 1), rttMs, ...(address === undefined ? {} : { address }),
+    ...(device === undefined ? {} : { device }), ...(site === undefined ? {} : { site }) };
+}
+
+function parseTrace(v: unknown, p: string): PathTraceRecord {
+  const t = obj(v, p);
+  const q = `${p}.`;
+  return { from: str(t, 'from', q), to: str(t, 'to', q), when: oneOf(t, 'when', q, ['before', 'after'] as const),
+    reached: bool(t, 'reached', q), hops: arr(t, 'hops', q, parseHop) };
+}
+
+function parsePath(v: unknown): PathRecord {
+  const o = obj(v, 'path');
+  const base: PathRecord = { oldSite: str(o, 'oldSite', 'path.'), traces: arr(o, 'traces', 'path.', parseTrace),
+    method: str(o, 'method', 'path.') };
+  const detail = optStr(o, 'detail', 'path.');
+  return { ...base, ...(o.viaOldSite === undefined ? {} : { viaOldSite: bool(o, 'viaOldSite', 'path.') }),
+    ...(detail === undefined ? {} : { detail }) };
+}
+
+function parseFlooding(v: unknown): FloodingRecord {
+  const o = obj(v, 'flooding');
+  return {
+    suppression: oneOf(o, 'suppression', 'flooding.', SUPPRESSION_STATES),
+    method: str(o, 'method', 'flooding.'),
+    segments: arr(o, 'segments', 'flooding.', (x, p) => {
+      const s = obj(x, p);
+      const q = `${p}.`;
+      return { device: str(s, 'device', q), bridge: str(s, 'bridge', q), arp: int(s, 'arp', q, 0),
+        nd: int(s, 'nd', q, 0), unknownUnicast: int(s, 'unknownUnicast', q, 0) };
+    }),
+  };
 }
 
 function parseJudgement(v: unknown, p: string): RecordJudgement {

@@ -104,7 +104,62 @@ export interface RunRecord {
   readonly memoryIntegrity?: MemoryIntegrityRecord;
   /** The per-attempt thresholds judged on this attempt (absent: not judged, e.g. ERRORED or older records). */
   readonly judgements?: readonly RecordJudgement[];
+  /** Hop-by-hop paths toward the VM before and after the move (absent: no path probe ran). */
+  readonly path?: PathRecord;
+  /** Flooding in the VM's segments during the move window (absent: not counted). */
+  readonly flooding?: FloodingRecord;
   readonly error?: string;
+}
+
+/** One TTL of a path trace: who answered it (absent when nobody did) and its round-trip times. */
+export interface PathHopRecord {
+  readonly ttl: number;
+  readonly address?: string;
+  /** Testbed device and site owning `address`, when the testbed knows it. */
+  readonly device?: string;
+  readonly site?: string;
+  readonly rttMs: readonly number[];
+}
+
+/** One trace from a traffic host toward the VM. */
+export interface PathTraceRecord {
+  readonly from: string;
+  readonly to: string;
+  readonly when: 'before' | 'after';
+  readonly reached: boolean;
+  readonly hops: readonly PathHopRecord[];
+}
+
+/**
+ * The path probe's view of a move: `viaOldSite` is true when a trace after the move still crosses a
+ * device of the site the VM left (the traffic roundabout), false when none does, absent when no trace
+ * after the move reached the VM (then `detail` says why).
+ */
+export interface PathRecord {
+  readonly oldSite: string;
+  readonly traces: readonly PathTraceRecord[];
+  readonly viaOldSite?: boolean;
+  readonly method: string;
+  readonly detail?: string;
+}
+
+export const SUPPRESSION_STATES = ['on', 'off', 'mixed', 'unknown'] as const;
+export type SuppressionState = (typeof SUPPRESSION_STATES)[number];
+
+/** Flooded frames of one segment (a bridge of one device) in the move window, each frame once. */
+export interface FloodSegmentRecord {
+  readonly device: string;
+  readonly bridge: string;
+  readonly arp: number;
+  readonly nd: number;
+  readonly unknownUnicast: number;
+}
+
+/** Flooding counted in the move window, and whether ARP/ND suppression was on at the segments' ports. */
+export interface FloodingRecord {
+  readonly suppression: SuppressionState;
+  readonly segments: readonly FloodSegmentRecord[];
+  readonly method: string;
 }
 
 export const JUDGEMENT_OUTCOMES = ['pass', 'fail', 'inconclusive', 'not-measured'] as const;

@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { sampleRecord } from '../../test/fixtures/report/sample-records.js';
 import { METRIC_NAMES } from './record.js';
+import { parseRunRecord } from './record-parse.js';
 import {
   EPISODE_COLUMNS, RUN_COLUMNS, TIMELINE_COLUMNS, renderEpisodesCsv, renderRunsCsv, renderTimelineCsv, safeText,
   renderSamplesCsv, renderVerdictsCsv, renderStatisticsCsv, STATISTICS_COLUMNS,
@@ -57,7 +58,7 @@ test('runs.csv: fixed column order, three columns per metric', () => {
     'hypervisor_downtime_ms_method',
     'hypervisor_downtime_ms_resolution_ms',
   ]);
-  expect(head!.length).toBe(8 + METRIC_NAMES.length * 3 + 15);
+  expect(head!.length).toBe(8 + METRIC_NAMES.length * 3 + 18);
   expect(head!.indexOf('verdict')).toBe(8 + METRIC_NAMES.length * 3);
 });
 
@@ -176,7 +177,7 @@ test('verdicts.csv: one row per attempt judgement, then one per statistic, messa
   expect(lines[1]).toBe(`attempt,${r.scenario},run-0001,1,maxOutageMs,loss_derived_ms ≤ 1 ms,`
     + 'testbed defaults.thresholds.maxOutageMs,200,1,,,fail,"\'=threshold maxOutageMs FAILED, ""quoted"""');
   expect(lines[2]).toBe(`scenario,${r.scenario},,,p95(outage) <= 5 ms,p95(loss_derived_ms) ≤ 5 ms,profile x@1,210,5,190,230,fail,p95 FAILED`);
-  expect(renderRunsCsv([r]).split('\n')[1]).toMatch(/,maxOutageMs=fail$/);
+  expect(renderRunsCsv([r]).split('\n')[1]).toMatch(/,maxOutageMs=fail,,,$/);
 });
 
 test('statistics.csv: each metric\'s median, p95, min, max and intervals per scenario; ERRORED attempts left out', () => {
@@ -196,4 +197,33 @@ test('statistics.csv: each metric\'s median, p95, min, max and intervals per sce
   // one value: no interval
   const single = rows.find((r) => r[0] === 'cross-subnet/host-route-bgp/ipv6' && r[1] === 'hypervisor_downtime_ms');
   expect(single?.slice(3, 12)).toEqual(['1', '50', '50', '50', '50', '', '', '', '']);
+});
+
+test('runs.csv: the path probe and flooding columns, and a record carrying them parses back unchanged', () => {
+  const r = {
+    ...sampleRecord(),
+    path: {
+      oldSite: 'siteA', viaOldSite: true, method: 'pathprobe: TTL-limited UDP, 3 probes per hop',
+      traces: [
+        { from: 'clientB', to: '198.18.10.100', when: 'before' as const, reached: true,
+          hops: [{ ttl: 1, address: '198.18.21.1', device: 'coreB', site: 'siteB', rttMs: [0.2] },
+            { ttl: 2, rttMs: [] }] },
+        { from: 'clientB', to: '198.18.10.100', when: 'after' as const, reached: false,
+          hops: [{ ttl: 1, address: '198.18.21.1', device: 'coreB', site: 'siteB', rttMs: [0.3, 0.25] },
+            { ttl: 2, address: '=198.18.31.0', rttMs: [1] }] },
+      ],
+    },
+    flooding: { suppression: 'off' as const, method: 'AF_PACKET', segments: [
+      { device: 'torA', bridge: 'brA', arp: 3, nd: 2, unknownUnicast: 0 }] },
+  };
+  const [row] = asObjects(renderRunsCsv([r]));
+  expect(row!.path_via_old_site).toBe('true');
+  expect(row!.path_hops).toBe('after clientB→198.18.10.100: coreB>=198.18.31.0 (not reached); '
+    + 'before clientB→198.18.10.100: coreB>*');
+  expect(row!.arp_nd_suppression).toBe('off');
+  expect(parseRunRecord(JSON.parse(JSON.stringify(r)))).toEqual(r);
+  const [plain] = asObjects(renderRunsCsv([sampleRecord()]));
+  expect([plain!.path_via_old_site, plain!.path_hops, plain!.arp_nd_suppression]).toEqual(['', '', '']);
+  expect(() => parseRunRecord({ ...JSON.parse(JSON.stringify(r)), flooding: { ...r.flooding, suppression: 'maybe' } }))
+    .toThrow(/flooding\.suppression/);
 });

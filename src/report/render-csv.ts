@@ -61,7 +61,17 @@ const RUN_TABLE: readonly RunColumn[] = [
   col('memory_integrity_detail', (r) => text(r.memoryIntegrity === undefined ? undefined
     : `${r.memoryIntegrity.detail} (${r.memoryIntegrity.method})`)),
   col('thresholds', (r) => text((r.judgements ?? []).map((j) => `${j.threshold}=${j.outcome}`).join('; '))),
+  col('path_via_old_site', (r) => (r.path?.viaOldSite === undefined ? '' : String(r.path.viaOldSite))),
+  col('path_hops', (r) => text(r.path === undefined ? undefined : pathHopsCell(r.path))),
+  col('arp_nd_suppression', (r) => r.flooding?.suppression ?? ''),
 ];
+
+/** `after client→198.18.10.100: coreA>coreB>torB>198.18.10.100; before …` (`*` for a silent TTL). */
+function pathHopsCell(p: NonNullable<RunRecord['path']>): string {
+  const order = [...p.traces].sort((a, b) => (a.when === b.when ? 0 : a.when === 'after' ? -1 : 1));
+  return order.map((t) => `${t.when} ${t.from}→${t.to}: ${t.hops.map((h) => h.device ?? h.address ?? '*').join('>')}`
+    + (t.reached ? '' : ' (not reached)')).join('; ');
+}
 
 /** runs.csv columns, in order. */
 export const RUN_COLUMNS: readonly string[] = RUN_TABLE.map((c) => c.name);

@@ -38,7 +38,8 @@ test('runs.csv columns in the doc match the code, metrics in their fixed order',
   expect(doc).toContain('(M = 8 + 3 × the number of metrics)');
   expect(doc).toContain(`| M+${RUN_COLUMNS.indexOf('verdict') + 1 - m} | \`verdict\` |`);
   expect(doc).toContain(`| M+${RUN_COLUMNS.indexOf('error') + 1 - m} | \`error\` |`);
-  expect(doc).toContain(`| M+${RUN_COLUMNS.length - m} | \`thresholds\` |`);
+  expect(doc).toContain(`| M+${RUN_COLUMNS.indexOf('thresholds') + 1 - m} | \`thresholds\` |`);
+  expect(doc).toContain(`| M+${RUN_COLUMNS.length - m} | \`${RUN_COLUMNS.at(-1)}\` |`);
 });
 
 test('each metric row of the doc gives the unit and meaning the metric catalogue declares', () => {
