@@ -12,11 +12,17 @@ import type { NetconfClient } from '../../transports/netconf/client.js';
 import type { IoOptions } from '../../util/abort.js';
 import {
   createNetconfDriver,
+  instanceVerifier,
   type ChangeOp,
   type NetconfDialect,
   type NetconfDriverOptions,
   type NetconfSwitchDriver,
 } from './netconf-driver.js';
+import {
+  eosL2StretchChecks, eosL2StretchCommands, eosL3VpnChecks, eosL3VpnCommands, eosL3VpnOc, type EosCheck,
+} from './dci-eos.js';
+import { checkL2Stretch, checkL3Vpn } from './dci-intent.js';
+import { ocInstanceFilter } from './dci-openconfig.js';
 import { ocHostRoute, openconfigNetconf } from './openconfig-netconf.js';
 import type { ConfigChange } from './transaction.js';
 import type { HostRoute, TunnelEndpoint } from './types.js';
@@ -32,7 +38,12 @@ export function eosHostRoute(r: HostRoute, op: ChangeOp): ConfigChange {
   return ocHostRoute(route, op);
 }
 
-export const eosDialect: NetconfDialect = { ...openconfigNetconf, kind: 'eos', hostRoute: eosHostRoute };
+/**
+ * EOS's OpenConfig without the OpenConfig DCI payloads: Arista marks `evpn`, `encapsulation` and the
+ * inter-instance import/export policy not-supported; createEosDriver adds the DCI intents over the CLI.
+ */
+const { l2Stretch: _evpn, configuredL2Stretches: _vtep, l3Vpn: _l3vrf, ...ocWithoutDci } = openconfigNetconf;
+export const eosDialect: NetconfDialect = { ...ocWithoutDci, kind: 'eos', hostRoute: eosHostRoute };
 
 function hms(s: number): string {
   const p = (n: number): string => String(n).padStart(2, '0');
@@ -108,7 +119,67 @@ export function createEosDriver(client: NetconfClient, opts: EosDriverOptions): 
   };
   d.configureTunnel = (t, o = {}) => run(t, 'add', o);
   d.removeTunnel = (t, o = {}) => run(t, 'remove', o);
+  addEosDci(d, cli, opts.device, timer);
   return d;
+}
+
+/**
+ * One CLI change in a configuration session under the commit timer: read back with `checks` (each
+ * pattern must match when `present`, none when not), then the confirming commit; any failure aborts
+ * the session (and the timer reverts a committed one if vmmi stops).
+ */
+async function cliChange(cli: CliSession, device: string, label: string, commands: readonly string[],
+  checks: readonly EosCheck[], present: boolean, timerS: number, o: IoOptions): Promise<void> {
+  const name = `vmmi-${label}-${Date.now().toString(36)}`;
+  const abort = (): Promise<unknown> => cli.send(`configure session ${name} abort`, o).catch(() => undefined);
+  const bad = (await cli.sendAll(eosSessionCommands(name, commands, timerS), o)).find((r) => r.failed);
+  if (bad !== undefined) {
+    await abort();
+    throw new ConfigRejectedError(`"${bad.command}": ${bad.failure ?? bad.output}`, { device, operation: label });
+  }
+  for (const c of checks) {
+    const out = (await cli.send(c.command, o)).output;
+    if (c.pattern.test(out) !== present) {
+      await abort();
+      throw new ConfigRejectedError(`${c.pattern.source} ${present ? 'missing from' : 'still in'} "${c.command}"`,
+        { device, operation: `${label} verify`, hint: 'the commit timer reverts the change if vmmi stops' });
+    }
+  }
+  const ok = await cli.send(`configure session ${name} commit`, o);
+  if (ok.failed) throw new ConfigRejectedError(`confirming commit failed: ${ok.output}`, { device, operation: label });
+}
+
+/**
+ * L2 stretch (CLI) and L3VPN (OpenConfig L3VRF over NETCONF, then route targets on the CLI; removal
+ * in reverse order). An L3VPN whose CLI part fails has its OpenConfig part taken back.
+ */
+function addEosDci(d: NetconfSwitchDriver, cli: CliSession, device: string, timerS: number): void {
+  d.applyL2Stretch = async (s, o = {}) => {
+    checkL2Stretch(s, device);
+    await cliChange(cli, device, `l2-${s.vni}`, eosL2StretchCommands(s, 'add'), eosL2StretchChecks(s), true,
+      timerS, o);
+  };
+  d.removeL2Stretch = async (s, o = {}) => {
+    checkL2Stretch(s, device);
+    await cliChange(cli, device, `l2-${s.vni}`, eosL2StretchCommands(s, 'remove'), eosL2StretchChecks(s), false,
+      timerS, o);
+  };
+  d.applyL3Vpn = async (v, o = {}) => {
+    checkL3Vpn(v, device);
+    const commands = eosL3VpnCommands(v, 'add');
+    await d.apply([eosL3VpnOc(v, 'add')], { ...o, verify: instanceVerifier(ocInstanceFilter, v.name, true) });
+    try {
+      await cliChange(cli, device, `l3-${v.name}`, commands, eosL3VpnChecks(v), true, timerS, o);
+    } catch (err) {
+      await d.apply([eosL3VpnOc(v, 'remove')], o).catch(() => undefined);
+      throw err;
+    }
+  };
+  d.removeL3Vpn = async (v, o = {}) => {
+    checkL3Vpn(v, device);
+    await cliChange(cli, device, `l3-${v.name}`, eosL3VpnCommands(v, 'remove'), eosL3VpnChecks(v), false, timerS, o);
+    await d.apply([eosL3VpnOc(v, 'remove')], { ...o, verify: instanceVerifier(ocInstanceFilter, v.name, false) });
+  };
 }
 
 export function eosRequiresCli(device: string): never {

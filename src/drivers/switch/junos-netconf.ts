@@ -9,6 +9,7 @@ import { nodeOperation } from '../../transports/netconf/operations.js';
 import { e, el, type XChild, type XElement } from '../../transports/netconf/xml-build.js';
 import { childrenNamed, textAt, type XNode } from '../../transports/netconf/xml.js';
 import type { ChangeOp, NetconfDialect } from './netconf-driver.js';
+import { junosInstanceFilter, junosL2Stretch, junosL3Vpn } from './dci-junos.js';
 import { JUNOS_SOFTWARE_QUERY } from './netconf-version.js';
 import type { ConfigChange } from './transaction.js';
 import {
@@ -183,6 +184,9 @@ export const junosNetconf: NetconfDialect = {
   hostRoute: junosHostRoute,
   segment: junosSegment,
   tunnel: junosTunnel,
+  l2Stretch: junosL2Stretch,
+  l3Vpn: junosL3Vpn,
+  instanceFilter: junosInstanceFilter,
   readRoutes: async (c, o) => [
     ...parseJunosRoutes((await c.rpc(junosRpcs.routes, o)).root()),
     ...parseJunosRoutes((await c.rpc(junosRpcs.routes6, o)).root()),

@@ -8,6 +8,7 @@ import type { SwitchDriverKind } from '../../model/testbed.js';
 import type { NetconfClient } from '../../transports/netconf/client.js';
 import type { Filter } from '../../transports/netconf/operations.js';
 import { UnsupportedError } from '../../errors/classes.js';
+import { checkL2Stretch, checkL3Vpn, l2StretchName } from './dci-intent.js';
 import type { IoOptions } from '../../util/abort.js';
 import { IETF_PLATFORM_QUERY, readNetconfVersion, type VersionQuery } from './netconf-version.js';
 import {
@@ -20,6 +21,10 @@ import type {
   HostRouteChange,
   HostRouteStaging,
   InterfaceAddress,
+  L2Stretch,
+  L2StretchCapable,
+  L3Vpn,
+  L3VpnCapable,
   MacEntry,
   NeighborEntry,
   RouteEntry,
@@ -39,6 +44,11 @@ export interface HostRouteContext {
   readonly onlyInstance: boolean;
 }
 
+/** What an L2 stretch removal is built against: the VNIs on vmmi's shared VTEP before it. */
+export interface L2StretchContext {
+  readonly vnis: readonly number[];
+}
+
 /** Vendor-specific payloads and parsers (pure except the read functions, which issue RPCs). */
 export interface NetconfDialect {
   readonly kind: SwitchDriverKind;
@@ -55,6 +65,12 @@ export interface NetconfDialect {
   readTunnels?(c: NetconfClient, o: IoOptions): Promise<number[]>;
   readonly address?: (a: InterfaceAddress, op: ChangeOp) => ConfigChange;
   readAddresses?(c: NetconfClient, o: IoOptions): Promise<InterfaceAddress[]>;
+  /** EVPN-VXLAN L2 stretch (DCI); `ctx` on removal when `configuredL2Stretches` exists. */
+  readonly l2Stretch?: (s: L2Stretch, op: ChangeOp, ctx?: L2StretchContext) => ConfigChange;
+  readonly configuredL2Stretches?: (c: NetconfClient, o: IoOptions) => Promise<L2StretchContext>;
+  readonly l3Vpn?: (v: L3Vpn, op: ChangeOp) => ConfigChange;
+  /** Filter reading back one network/routing instance by name (verifies the DCI intents). */
+  readonly instanceFilter?: (name: string) => Filter;
   readRoutes(c: NetconfClient, o: IoOptions): Promise<RouteEntry[]>;
   readNeighbors(c: NetconfClient, o: IoOptions): Promise<NeighborEntry[]>;
   readMacTable?(c: NetconfClient, o: IoOptions): Promise<MacEntry[]>;
@@ -71,7 +87,8 @@ export interface NetconfDriverOptions {
 }
 
 export type NetconfSwitchDriver = SwitchDriver &
-  Partial<HostRouteCapable & HostRouteStaging & SegmentCapable & TunnelCapable & AddressCapable> & {
+  Partial<HostRouteCapable & HostRouteStaging & SegmentCapable & TunnelCapable & AddressCapable> &
+  Partial<L2StretchCapable & L3VpnCapable> & {
     readonly client: NetconfClient;
     /** Applies arbitrary changes as one transaction (escape hatch for suites). */
     apply(
@@ -167,7 +184,48 @@ export function createNetconfDriver(client: NetconfClient, d: NetconfDialect, op
     driver.addAddress = async (a, o = {}) => void (await apply([address(a, 'add')], o));
     driver.removeAddress = async (a, o = {}) => void (await apply([address(a, 'remove')], o));
   }
+  addDci(driver, d, opts.device, apply);
   return driver;
+}
+
+type Apply = NetconfSwitchDriver['apply'];
+
+/** The DCI capabilities a dialect has, each change verified by reading its instance back. */
+function addDci(driver: NetconfSwitchDriver, d: NetconfDialect, device: string, apply: Apply): void {
+  const { l2Stretch, l3Vpn, instanceFilter } = d;
+  if (instanceFilter === undefined) return;
+  if (l2Stretch !== undefined) {
+    driver.applyL2Stretch = async (s, o = {}) => {
+      checkL2Stretch(s, device);
+      await apply([l2Stretch(s, 'add')], { ...o, verify: instanceVerifier(instanceFilter, l2StretchName(s), true) });
+    };
+    driver.removeL2Stretch = async (s, o = {}) => {
+      checkL2Stretch(s, device);
+      const ctx = await d.configuredL2Stretches?.(driver.client, o);
+      await apply([l2Stretch(s, 'remove', ctx)],
+        { ...o, verify: instanceVerifier(instanceFilter, l2StretchName(s), false) });
+    };
+  }
+  if (l3Vpn !== undefined) {
+    driver.applyL3Vpn = async (v, o = {}) => {
+      checkL3Vpn(v, device);
+      await apply([l3Vpn(v, 'add')], { ...o, verify: instanceVerifier(instanceFilter, v.name, true) });
+    };
+    driver.removeL3Vpn = async (v, o = {}) => {
+      checkL3Vpn(v, device);
+      await apply([l3Vpn(v, 'remove')], { ...o, verify: instanceVerifier(instanceFilter, v.name, false) });
+    };
+  }
+}
+
+/** After the confirmed commit: the named instance must (not) be in running. */
+export function instanceVerifier(filter: (name: string) => Filter, name: string, present: boolean):
+  (c: NetconfClient, o: IoOptions) => Promise<string | undefined> {
+  return async (c, o) => {
+    const xml = (await c.getConfig('running', filter(name), o)).xml();
+    if (xml.includes(`>${name}<`) === present) return undefined;
+    return `instance ${name} ${present ? 'missing from' : 'still in'} running config`;
+  };
 }
 
 /**

@@ -10,6 +10,7 @@ import { e, el, type XElement } from '../../transports/netconf/xml-build.js';
 import { child, childrenNamed, textAt, type XNode } from '../../transports/netconf/xml.js';
 import type { IoOptions } from '../../util/abort.js';
 import type { ChangeOp, NetconfDialect } from './netconf-driver.js';
+import { ocConfiguredL2Stretches, ocInstanceFilter, ocL2Stretch, ocL3Vpn } from './dci-openconfig.js';
 import { IETF_PLATFORM_QUERY, OC_SYSTEM_QUERY } from './netconf-version.js';
 import type { ConfigChange } from './transaction.js';
 import {
@@ -159,6 +160,10 @@ export const openconfigNetconf: NetconfDialect = {
   },
   hostRoute: ocHostRoute,
   segment: ocSegment,
+  l2Stretch: ocL2Stretch,
+  configuredL2Stretches: ocConfiguredL2Stretches,
+  l3Vpn: (v, op) => ocL3Vpn(v, op),
+  instanceFilter: ocInstanceFilter,
   readRoutes: async (c: NetconfClient, o: IoOptions) =>
     parseOcRoutes((await c.get({ type: 'subtree', content: ocFilters.routes }, o)).data),
   readNeighbors: async (c, o) =>

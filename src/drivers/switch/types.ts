@@ -129,6 +129,62 @@ export interface TunnelCapable {
   readTunnels?(o?: IoOptions): Promise<number[]>;
 }
 
+/**
+ * An L2 stretch between sites (DCI): one VLAN mapped to one VNI in an EVPN-VXLAN MAC-VRF, with its
+ * route distinguisher and route targets. The VTEP source is an interface (loopback) on every
+ * platform vmmi drives: none of their models takes a bare address for it.
+ * Formats (dci-intent.ts): RD `ASN:nn` or `IPv4:nn`; RT `target:ASN:nn`.
+ */
+export interface L2Stretch {
+  /** 1..16777215 (Junos: 1..16777214). */
+  readonly vni: number;
+  /** 1..4094. */
+  readonly vlan: number;
+  /** MAC-VRF / bridge-domain name; default `vmmi-l2-<vni>`. */
+  readonly name?: string;
+  readonly routeDistinguisher: string;
+  readonly importTargets: readonly string[];
+  readonly exportTargets: readonly string[];
+  /** Local VTEP source interface, e.g. `lo0.0`, `Loopback0`. */
+  readonly vtepInterface: string;
+  /** The device's BGP AS, where the platform configures RD/RTs under `router bgp` (EOS). */
+  readonly localAs?: number;
+}
+
+/** An L3VPN: a VRF with route distinguisher, route targets and the interfaces it holds. */
+export interface L3Vpn {
+  readonly name: string;
+  readonly routeDistinguisher: string;
+  readonly importTargets: readonly string[];
+  readonly exportTargets: readonly string[];
+  /** `name` or `name.unit` (subinterface; default unit 0), e.g. `xe-0/0/2.0`, `Ethernet2`. */
+  readonly interfaces: readonly string[];
+  /** The device's BGP AS, where route targets live under `router bgp` (EOS). */
+  readonly localAs?: number;
+}
+
+/** Devices that stretch a VLAN/VNI between sites over EVPN-VXLAN. */
+export interface L2StretchCapable {
+  applyL2Stretch(s: L2Stretch, o?: IoOptions): Promise<void>;
+  /** Takes back exactly what applyL2Stretch added. */
+  removeL2Stretch(s: L2Stretch, o?: IoOptions): Promise<void>;
+}
+
+/** Devices that configure L3VPN VRFs. */
+export interface L3VpnCapable {
+  applyL3Vpn(v: L3Vpn, o?: IoOptions): Promise<void>;
+  /** Takes back exactly what applyL3Vpn added. */
+  removeL3Vpn(v: L3Vpn, o?: IoOptions): Promise<void>;
+}
+
+export function hasL2Stretch(d: SwitchDriver): d is SwitchDriver & L2StretchCapable {
+  return typeof (d as Partial<L2StretchCapable>).applyL2Stretch === 'function';
+}
+
+export function hasL3Vpn(d: SwitchDriver): d is SwitchDriver & L3VpnCapable {
+  return typeof (d as Partial<L3VpnCapable>).applyL3Vpn === 'function';
+}
+
 /** An address configured on an interface (`addr/len`). */
 export interface InterfaceAddress {
   readonly iface: string;
