@@ -25,8 +25,8 @@
  *   ipip and gre are sent on raw sockets (the kernel writes the outer IP header); -L/-R/-f only serve udp.
  * - Received: only packets whose outer source is REMOTE (and, for udp, its port) are accepted, on
  *   sockets bound to LOCAL. An AF_INET raw socket hands over the outer IPv4 header too (skipped by its
- *   IHL); AF_INET6 raw sockets do not. GRE: version 0 only, bits R, s and Recur must be 0 (RFC 2784
- *   section 2.3; RFC 1701 routing is not implemented), the optional checksum (verified), key and
+ *   IHL); AF_INET6 raw sockets do not. GRE: version 0 only, bits 1 (R), 4 and 5 must be 0 (RFC 2784
+ *   section 2.3; RFC 1701 routing is not implemented; bits 6-12 are ignored), the optional checksum (verified), key and
  *   sequence number fields (RFC 2890) are parsed and skipped, but a keyed packet belongs to a keyed
  *   tunnel, not this keyless one, and is dropped. The inner packet must match what carried it (IPv4
  *   under protocol 4 or type 0x0800, IPv6 under 41 or 0x86DD) and is written to TUN; the kernel then
@@ -71,7 +71,7 @@
 #define GRE_K 0x2000u
 #define GRE_S 0x1000u
 #define GRE_SSR 0x0800u
-#define GRE_RECUR 0x0700u
+#define GRE_BIT5 0x0400u /* bits 6-12 are reserved and ignored on receipt (RFC 2784) */
 #define GRE_VER 0x0007u
 #define ETH_IPV4 0x0800u
 #define ETH_IPV6 0x86ddu
@@ -207,7 +207,7 @@ static void from_raw(int tun, unsigned char *p, size_t n, int family, int proto)
   }
   if (n < 4) { c.drop_short++; return; }
   unsigned flags = (unsigned)p[0] << 8 | p[1], ptype = (unsigned)p[2] << 8 | p[3];
-  if (flags & (GRE_R | GRE_SSR | GRE_RECUR | GRE_VER)) { c.drop_gre_flags++; return; }
+  if (flags & (GRE_R | GRE_SSR | GRE_BIT5 | GRE_VER)) { c.drop_gre_flags++; return; }
   size_t hl = 4 + (flags & GRE_C ? 4 : 0) + (flags & GRE_K ? 4 : 0) + (flags & GRE_S ? 4 : 0);
   if (n < hl) { c.drop_short++; return; }
   if ((flags & GRE_C) && csum(p, n) != 0) { c.drop_gre_csum++; return; }

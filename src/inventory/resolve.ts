@@ -121,6 +121,7 @@ export function resolveTestbed(input: RawTestbed, options: ResolveOptions): Reso
     migration: d.migration,
     probe: d.probe,
     thresholds: d.thresholds,
+    tunnel: d.tunnel,
     ...(raw.lab === undefined
       ? {}
       : {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   HYPERVISOR_DRIVER_KINDS, MIGRATION_STRATEGIES, SWITCH_DRIVER_KINDS, SWITCH_ROLES, TRAFFIC_HOST_KINDS,
+  TUNNEL_ENCAPSULATIONS,
 } from '../model/testbed.js';
 import { isMac, parseCidr, parseIp, parseIpv4, parseIpv6 } from './ip.js';
 import { parseThreshold, ThresholdSyntaxError } from '../verdict/threshold.js';
@@ -247,6 +248,11 @@ export const rawTestbedSchema = z.strictObject({
           maxReconvergenceMs: positive.default(5000),
           maxRttStepMs: positive.default(5),
           statistics: z.array(statisticThreshold).max(64).optional(),
+        })
+        .prefault({}),
+      tunnel: z
+        .strictObject({
+          encapsulation: kindEnum(TUNNEL_ENCAPSULATIONS, 'tunnel encapsulation').default('ipip'),
         })
         .prefault({}),
       switch: z.strictObject(switchFields).optional(),

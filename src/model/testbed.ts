@@ -14,6 +14,13 @@ export type SwitchRole = (typeof SWITCH_ROLES)[number];
 export const MIGRATION_STRATEGIES = ['l2', 'host-route-static', 'host-route-bgp', 'tunnel', 'evpn-l2'] as const;
 export type MigrationStrategy = (typeof MIGRATION_STRATEGIES)[number];
 
+/**
+ * How the tunnel strategy's agents encapsulate (lab-assets/tunagent.c `-e`): IP-in-IP (RFC 2003/4213,
+ * protocol 4 or 41), GRE (RFC 2784, protocol 47), or the agents' own UDP format with a control header.
+ */
+export const TUNNEL_ENCAPSULATIONS = ['ipip', 'gre', 'udp'] as const;
+export type TunnelEncapsulation = (typeof TUNNEL_ENCAPSULATIONS)[number];
+
 export const TRAFFIC_HOST_KINDS = ['local', 'netns', 'ssh'] as const;
 export type TrafficHostKind = (typeof TRAFFIC_HOST_KINDS)[number];
 
@@ -176,6 +183,12 @@ export interface MigrationDefaults {
   readonly stageSwitchover?: boolean;
 }
 
+/** Settings of the tunnel strategy (`defaults.tunnel`). */
+export interface TunnelDefaults {
+  /** Encapsulation of the agents' outer packets (default ipip). */
+  readonly encapsulation: TunnelEncapsulation;
+}
+
 export interface ProbeDefaults {
   /** Per-flow offered rate, packets per second. */
   readonly ratePps: number;
@@ -226,5 +239,7 @@ export interface Testbed {
   readonly migration: MigrationDefaults;
   readonly probe: ProbeDefaults;
   readonly thresholds: Thresholds;
+  /** The tunnel strategy's settings; absent (a testbed built in code): ipip. */
+  readonly tunnel?: TunnelDefaults;
   readonly lab?: EmulatedLab;
 }

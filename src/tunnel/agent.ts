@@ -15,7 +15,8 @@ import { runChecked } from '../exec/local.js';
 import { spawnPiped, type ChildProcess } from '../exec/spawn.js';
 import type { CommandRunner } from '../exec/types.js';
 import { withDeadline, type IoOptions } from '../util/abort.js';
-import { flowIdOf, parseCounters, portOf, tunIfName, type AgentCounters } from './header.js';
+import { DEFAULT_ENCAPSULATION, flowIdOf, parseCounters, portOf, tunIfName, type AgentCounters } from './header.js';
+import { TUNNEL_ENCAPSULATIONS, type TunnelEncapsulation } from '../model/testbed.js';
 import { defined } from '../model/defined.js';
 import { assetsDir } from '../util/layout.js';
 import { netnsArgv } from '../exec/netns.js';
@@ -38,7 +39,15 @@ export interface TunnelAgentSpec {
   /** Outer local and remote endpoint addresses (same family). */
   readonly local: string;
   readonly remote: string;
+  /**
+   * How the outer packets look (default ipip): IP-in-IP or GRE on raw sockets, as a router could
+   * terminate them, or the agents' own UDP format (header.ts). Raw-socket tunnels are told apart by
+   * their endpoint addresses alone: one per local/remote pair.
+   */
+  readonly encapsulation?: TunnelEncapsulation;
+  /** UDP port (udp only; default from the tunnel name). */
   readonly port?: number;
+  /** Flow id in the UDP control header (udp only; default from the tunnel name). */
   readonly flowId?: number;
   /** Hard bound of the agent's life (ms). */
   readonly maxLifetimeMs: number;
@@ -97,8 +106,13 @@ export class LocalTunnelAgent implements TunnelAgentHandle {
     const secs = Math.max(1, Math.ceil(spec.maxLifetimeMs / 1000));
     const ns = spec.ns === undefined ? [] : netnsArgv(spec.ns);
     const where = spec.ns === undefined ? 'this host' : spec.ns;
-    const argv = [...ns, spec.binary ?? defaultAgentBinary(), '-i', ifname,
-      '-l', spec.local, '-L', String(port), '-r', spec.remote, '-R', String(port),
+    const encap = spec.encapsulation ?? DEFAULT_ENCAPSULATION;
+    if (!(TUNNEL_ENCAPSULATIONS as readonly string[]).includes(encap)) {
+      throw new TypeError(`tunnel agent ${ifname}: unknown encapsulation "${String(encap)}"; supported: ` +
+        TUNNEL_ENCAPSULATIONS.join(', '));
+    }
+    const argv = [...ns, spec.binary ?? defaultAgentBinary(), '-i', ifname, '-e', encap,
+      '-l', spec.local, '-r', spec.remote, ...(encap === 'udp' ? ['-L', String(port), '-R', String(port)] : []),
       '-f', String(spec.flowId ?? flowIdOf(spec.tunnel)), '-t', String(secs), '-m', String(spec.mtu ?? 1400), '-w'];
     const child: ChildProcess = spawnPiped(argv);
     const a = new LocalTunnelAgent(spec, child);
@@ -108,8 +122,9 @@ export class LocalTunnelAgent implements TunnelAgentHandle {
     const ready = new Promise<void>((resolve, reject) => {
       child.once('error', (e) => reject(new VmmiError('PROBE', `cannot start tunnel agent: ${e.message}`)));
       child.once('close', (code) => reject(new VmmiError('PROBE',
-        `tunnel agent ${ifname} in ${where} exited (${code ?? 'signal'}) before ready: ${a.stderr.trim()}`,
-        { hint: 'build it with scripts/build-lab-assets; it needs root and /dev/net/tun' })));
+        `tunnel agent ${ifname} (${encap}) in ${where} exited (${code ?? 'signal'}) before ready: ${a.stderr.trim()}`,
+        { hint: 'build it with scripts/build-lab-assets; it needs root (or CAP_NET_ADMIN and, for ipip/gre, ' +
+          'CAP_NET_RAW) and /dev/net/tun' })));
       if (child.stdout === null) return;
       createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
         if (line.startsWith('tunagent-ready')) resolve();

@@ -18,7 +18,8 @@ import {
   removeDelivery,
   stopDelivery,
 } from './agent.js';
-import { tunIfName } from './header.js';
+import { DEFAULT_ENCAPSULATION, endpointConflict, tunIfName, type TunnelEndpoint } from './header.js';
+import { UnsupportedError } from '../errors/classes.js';
 import { defined } from '../model/defined.js';
 
 export interface LabTunnelDriverOptions {
@@ -45,8 +46,30 @@ export interface LabTunnelDriver {
   stopAll(io: IoOptions): Promise<Record<string, AgentCounters | undefined>>;
 }
 
+/**
+ * Throws when `op` would start a raw-socket tunnel that the device's running one between the same
+ * addresses could not be told apart from (header.ts endpointConflict).
+ */
+export function checkEndpoint(
+  running: ReadonlyMap<string, TunnelEndpoint & { readonly device: string }>,
+  op: Extract<DeviceOp, { op: 'tunnel-start' }>,
+): TunnelEndpoint {
+  const next: TunnelEndpoint = { tunnel: op.tunnel, local: op.local, remote: op.remote,
+    encapsulation: op.encapsulation ?? DEFAULT_ENCAPSULATION };
+  const other = endpointConflict([...running.values()].filter((r) => r.device === op.device), next);
+  if (other !== undefined) {
+    throw new UnsupportedError(`${op.device}: tunnel ${op.tunnel} (${next.encapsulation} ${op.local} ⇄ ` +
+      `${op.remote}) cannot run beside tunnel ${other.tunnel} between the same addresses: ${next.encapsulation} ` +
+      'carries no flow id, so each agent would take the other\'s packets',
+    { hint: 'use encapsulation udp (defaults.tunnel.encapsulation), or move one VM at a time' });
+  }
+  return next;
+}
+
 export function createLabTunnelDriver(o: LabTunnelDriverOptions): LabTunnelDriver {
   const agents = new Map<string, TunnelAgent>();
+  /** Endpoints of the running agents, by the same key. */
+  const endpoints = new Map<string, TunnelEndpoint & { readonly device: string }>();
   const key = (device: string, tunnel: string): string => `${device}/${tunnel}`;
   return {
     agents,
@@ -62,24 +85,29 @@ export function createLabTunnelDriver(o: LabTunnelDriverOptions): LabTunnelDrive
         case 'tunnel-start': {
           const k = key(op.device, op.tunnel);
           if (agents.get(k)?.running === true) return;
+          for (const [x, a] of agents) if (!a.running) endpoints.delete(x);
+          const ep = checkEndpoint(endpoints, op);
           const a = await TunnelAgent.start(
             {
               ns: o.nsOf(op.device),
               tunnel: op.tunnel,
               local: op.local,
               remote: op.remote,
+              encapsulation: ep.encapsulation,
               maxLifetimeMs: o.maxLifetimeMs,
               ...defined({ binary: o.binary }),
             },
             io,
           );
           agents.set(k, a);
+          endpoints.set(k, { ...ep, device: op.device });
           return;
         }
         case 'tunnel-stop': {
           const k = key(op.device, op.tunnel);
           await agents.get(k)?.stop(io);
           agents.delete(k);
+          endpoints.delete(k);
           if (op.role === 'decap') await removeDelivery(o.runnerOf(op.device), tunIfName(op.tunnel), io);
           return;
         }
@@ -114,6 +142,7 @@ export function createLabTunnelDriver(o: LabTunnelDriverOptions): LabTunnelDrive
       const out: Record<string, AgentCounters | undefined> = {};
       await Promise.all([...agents].map(async ([k, a]) => { out[k] = await a.stop(io); }));
       agents.clear();
+      endpoints.clear();
       return out;
     },
   };

@@ -13,7 +13,8 @@ import type { SshPool, SshTarget } from '../transports/ssh.js';
 import type { IoOptions } from '../util/abort.js';
 import { removeDelivery, type TunnelAgentHandle } from './agent.js';
 import { tunIfName, type AgentCounters } from './header.js';
-import { createLabTunnelDriver, type LabTunnelDriver } from './lab-driver.js';
+import { checkEndpoint, createLabTunnelDriver, type LabTunnelDriver } from './lab-driver.js';
+import type { TunnelEndpoint } from './header.js';
 import { sshShellRunner } from '../transports/ssh-shell-runner.js';
 import { RemoteTunnelAgent } from './remote-agent.js';
 
@@ -53,6 +54,7 @@ export interface SshTunnelDriver extends LabTunnelDriver {
 export function createSshTunnelDriver(o: SshTunnelDriverOptions): SshTunnelDriver {
   const hosts = new Map<string, Promise<RemoteHost>>();
   const agents = new Map<string, TunnelAgentHandle>();
+  const endpoints = new Map<string, TunnelEndpoint & { readonly device: string }>();
   const prefix = (device: string): readonly string[] => o.commandPrefix?.(device) ?? [];
   const hostOf = (device: string, io: IoOptions): Promise<RemoteHost> => {
     let h = hosts.get(device);
@@ -90,6 +92,7 @@ export function createSshTunnelDriver(o: SshTunnelDriverOptions): SshTunnelDrive
     const out: Record<string, AgentCounters | undefined> = {};
     await Promise.all([...agents].map(async ([k, a]) => { out[k] = await a.stop(io); }));
     agents.clear();
+    endpoints.clear();
     return out;
   };
   return {
@@ -99,16 +102,20 @@ export function createSshTunnelDriver(o: SshTunnelDriverOptions): SshTunnelDrive
       if (op.op === 'tunnel-start') {
         const k = key(op.device, op.tunnel);
         if (agents.get(k)?.running === true) return;
+        for (const [x, a] of agents) if (!a.running) endpoints.delete(x);
+        const ep = checkEndpoint(endpoints, op);
         const host = await hostOf(op.device, io);
         const binary = o.uploadBinary === undefined ? o.binary ?? REMOTE_TUNAGENT : `${host.dir}/tunagent`;
         agents.set(k, await RemoteTunnelAgent.start(host, { tunnel: op.tunnel, local: op.local, remote: op.remote,
-          maxLifetimeMs: o.maxLifetimeMs, binary }, prefix(op.device), io));
+          encapsulation: ep.encapsulation, maxLifetimeMs: o.maxLifetimeMs, binary }, prefix(op.device), io));
+        endpoints.set(k, { ...ep, device: op.device });
         return;
       }
       if (op.op === 'tunnel-stop') {
         const k = key(op.device, op.tunnel);
         await agents.get(k)?.stop(io);
         agents.delete(k);
+        endpoints.delete(k);
         if (op.role === 'decap') await removeDelivery(runnerOf(op.device), tunIfName(op.tunnel), io);
         return;
       }

@@ -118,6 +118,23 @@ test('tunnel: agents prepared (decap first), delivery before capture, extra RTT 
   expect(formatPlan(p)).toContain('expected extra RTT after the move: client +0 ms');
 });
 
+test('tunnel: the testbed\'s encapsulation rides every agent start and stop (default ipip)', () => {
+  const there = planMigration(wan, 'vm1', 'hv3', { strategy: 'tunnel', families: [4] });
+  expect(there.strategy.prepare.map((o) => (o.op === 'tunnel-start' ? o.encapsulation : o.op))).toEqual(['ipip', 'ipip']);
+  expect(there.strategy.notes.join(' ')).toContain('tunnels (ipip) to torB');
+  for (const encapsulation of ['gre', 'udp'] as const) {
+    const tb = labTestbed({ tunnel: { encapsulation } });
+    const p = planMigration(tb, 'vm1', 'hv3', { strategy: 'tunnel', families: [4] });
+    const back = planMigration(tb, 'vm1', 'hv1', { from: 'hv3', strategy: 'tunnel', families: [4] });
+    const ops = [...p.strategy.prepare, ...back.strategy.cleanup];
+    expect(ops.map((o) => o.op)).toEqual(['tunnel-start', 'tunnel-start', 'tunnel-stop', 'tunnel-stop']);
+    for (const o of ops) expect(o, o.op).toMatchObject({ encapsulation });
+    // a rollback's inverse keeps it too
+    expect(invertOps(p.strategy.prepare).map((o) => (o.op === 'tunnel-stop' ? o.encapsulation : o.op)))
+      .toEqual([encapsulation, encapsulation]);
+  }
+});
+
 test('tunnel: a peer at the destination site sees the detour through the home site', () => {
   const withPeerB = labTestbed({
     trafficHosts: [...wan.trafficHosts, { name: 'peerB', kind: 'netns', site: 'B', probeByDefault: true }],

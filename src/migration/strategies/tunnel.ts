@@ -1,12 +1,15 @@
 /**
  * `tunnel`: the "communication agent". The VM's home site keeps attracting its traffic; an agent at
- * the home TOR captures it (host route into the tunnel), encapsulates it with a small control header
- * and sends it to the agent at the destination TOR, which decapsulates and delivers it on its segment.
- * In the lab the agents are userspace UDP encapsulation over tun; on hardware a driver may map the
- * same intents to GRE/IP-in-IP. Return traffic leaves the destination directly, so the forward path
- * makes a detour ("traffic roundabout"): `extraRttMs` gives the expected RTT delta per peer.
+ * the home TOR captures it (host route into the tunnel), encapsulates it and sends it to the agent at
+ * the destination TOR, which decapsulates and delivers it on its segment. The encapsulation is the
+ * testbed's `defaults.tunnel.encapsulation`, carried on every tunnel-start/stop: `ipip` (default;
+ * IP-in-IP, protocol 4 or 41) or `gre` (RFC 2784), as a router could terminate them, or `udp` (the
+ * agents' own UDP format with a control header). The lab's agents are userspace endpoints over tun
+ * (lab-assets/tunagent.c, raw sockets for ipip/gre); on hardware a driver may map the same intents to
+ * the device's own GRE/IP-in-IP tunnels. Return traffic leaves the destination directly, so the forward
+ * path makes a detour ("traffic roundabout"): `extraRttMs` gives the expected RTT delta per peer.
  */
-import type { Testbed } from '../../model/testbed.js';
+import type { Testbed, TunnelEncapsulation } from '../../model/testbed.js';
 import { endpointOf, pathDelayMs, resolveMove, torPortToward, type ResolvedMove } from '../topology.js';
 import { commonEdges, edge, gatewayOf } from './ops.js';
 import type { DeviceOp, MoveContext, Strategy, StrategyPlan } from './types.js';
@@ -32,14 +35,18 @@ export function tunnelExtraRttMs(
   return out;
 }
 
-function agents(m: ResolvedMove, site: 'src' | 'dst', op: 'tunnel-start' | 'tunnel-stop'): DeviceOp[] {
+/** The testbed's tunnel encapsulation (a testbed built in code without `tunnel`: ipip). */
+export const encapsulationOf = (tb: Testbed): TunnelEncapsulation => tb.tunnel?.encapsulation ?? 'ipip';
+
+function agents(m: ResolvedMove, site: 'src' | 'dst', op: 'tunnel-start' | 'tunnel-stop',
+  encapsulation: TunnelEncapsulation): DeviceOp[] {
   const far = site === 'dst' ? m.dstTor : m.srcTor;
   const hv = site === 'dst' ? m.dst : m.src;
   const tunnel = tunnelName(m.vm.name, hv.site);
   const a = endpointOf(m.homeTor);
   const b = endpointOf(far);
-  const decap: DeviceOp = { op, device: far.name, tunnel, role: 'decap', local: b, remote: a };
-  const encap: DeviceOp = { op, device: m.homeTor.name, tunnel, role: 'encap', local: a, remote: b };
+  const decap: DeviceOp = { op, device: far.name, tunnel, role: 'decap', local: b, remote: a, encapsulation };
+  const encap: DeviceOp = { op, device: m.homeTor.name, tunnel, role: 'encap', local: a, remote: b, encapsulation };
   // Start the receiving end first; stop the sending end first.
   return op === 'tunnel-start' ? [decap, encap] : [encap, decap];
 }
@@ -67,8 +74,9 @@ export const tunnel: Strategy = {
     const toHome = m.dst.site === m.home.site;
     const fromHome = m.src.site === m.home.site;
     const anchor = m.homeTor.name;
-    const prepare = toHome ? [] : agents(m, 'dst', 'tunnel-start');
-    const cleanup = fromHome ? [] : agents(m, 'src', 'tunnel-stop');
+    const encapsulation = encapsulationOf(tb);
+    const prepare = toHome ? [] : agents(m, 'dst', 'tunnel-start', encapsulation);
+    const cleanup = fromHome ? [] : agents(m, 'src', 'tunnel-stop', encapsulation);
     const port = torPortToward(tb, m.dstTor.name, m.dst.name);
     // The delivery route only serves what leaves the tunnel: announced, it would draw the destination
     // site's traffic straight to the VM and hide the roundabout the strategy is about.
@@ -108,7 +116,7 @@ export const tunnel: Strategy = {
       strategy: 'tunnel', prepare, switchover, cleanup, ...gw, extraRttMs, expectedOrder,
       watchRouters: [...new Set([anchor, m.dstTor.name, m.srcTor.name])],
       notes: [toHome ? `back at ${m.home.site}: capture removed, agents stopped`
-        : `anchor ${anchor} captures and tunnels to ${m.dstTor.name}; return traffic goes direct`],
+        : `anchor ${anchor} captures and tunnels (${encapsulation}) to ${m.dstTor.name}; return traffic goes direct`],
     };
   },
 };

@@ -3,7 +3,7 @@
  * they compute ordered operations from the resolved Testbed; drivers translate intents into
  * NETCONF edits, vtysh lines or `ip` commands.
  */
-import type { MigrationStrategy } from '../../model/testbed.js';
+import type { MigrationStrategy, TunnelEncapsulation } from '../../model/testbed.js';
 import type { Family, MoveContext } from '../topology.js';
 
 export type { Family, MoveContext } from '../topology.js';
@@ -37,10 +37,14 @@ export type DeviceOp =
     readonly dev?: OnLink }
   | { readonly op: 'bgp-withdraw'; readonly device: string; readonly prefix: string; readonly family: Family;
     readonly dev?: OnLink }
+  /**
+   * A tunnel agent between the outer addresses `local` and `remote`; `encapsulation` is how its outer
+   * packets look (the testbed's `defaults.tunnel.encapsulation`; absent: ipip).
+   */
   | { readonly op: 'tunnel-start'; readonly device: string; readonly tunnel: string; readonly role: 'encap' | 'decap';
-    readonly local: string; readonly remote: string }
+    readonly local: string; readonly remote: string; readonly encapsulation?: TunnelEncapsulation }
   | { readonly op: 'tunnel-stop'; readonly device: string; readonly tunnel: string; readonly role: 'encap' | 'decap';
-    readonly local: string; readonly remote: string }
+    readonly local: string; readonly remote: string; readonly encapsulation?: TunnelEncapsulation }
   /**
    * `subnet` is the stretched segment; `access` the subnet whose bridge/SVI on this device the VNI
    * joins (the one the destination hypervisor is attached to), when it differs from `subnet`.
