@@ -3,12 +3,15 @@
  * fixture writer). Addresses from 198.18.0.0/15 and 2001:2::/48 only.
  */
 import { render } from '../../transports/netconf/xml-build.js';
+import { eosL2StretchCommands, eosL3VpnCommands, eosL3VpnOc } from './dci-eos.js';
+import { junosL2Stretch, junosL3Vpn } from './dci-junos.js';
+import { ocL2Stretch, ocL3Vpn } from './dci-openconfig.js';
 import { eosHostRoute, eosSessionCommands, eosTunnelCommands } from './eos.js';
 import { frrHostRouteCommands, linuxSegmentArgv, linuxTunnelArgv } from './frr-ssh.js';
 import { junosHostRoute, junosSegment, junosTunnel } from './junos-netconf.js';
 import { ietfHostRoute, ietfSegment } from './netconf-ietf.js';
 import { ocHostRoute, ocSegment } from './openconfig-netconf.js';
-import type { HostRoute, Segment, TunnelEndpoint } from './types.js';
+import type { HostRoute, L2Stretch, L3Vpn, Segment, TunnelEndpoint } from './types.js';
 
 export const R4: HostRoute = { prefix: '198.18.10.100/32', nextHop: '198.18.0.1', description: 'vm1 <moved> & pinned' };
 export const R6: HostRoute = { prefix: '2001:2:0:10::64/128', device: 'swp1' };
@@ -19,6 +22,27 @@ export const TUN: TunnelEndpoint = {
   localAddress: '198.18.255.1',
   remotes: ['198.18.255.2', '198.18.255.3'],
 };
+
+/** The L2 stretch between sites (Junos names; OpenConfig/EOS cases swap in their interface names). */
+export const L2: L2Stretch = {
+  vni: 10100,
+  vlan: 100,
+  routeDistinguisher: '198.18.255.1:10100',
+  importTargets: ['target:65000:10100'],
+  exportTargets: ['target:65000:10100'],
+  vtepInterface: 'lo0.0',
+  localAs: 65000,
+};
+export const L3: L3Vpn = {
+  name: 'vmmi-l3',
+  routeDistinguisher: '65000:200',
+  importTargets: ['target:65000:200'],
+  exportTargets: ['target:65000:200'],
+  interfaces: ['xe-0/0/2.0', 'xe-0/0/3.10'],
+  localAs: 65000,
+};
+export const L2_OC: L2Stretch = { ...L2, vtepInterface: 'Loopback0' };
+export const L3_OC: L3Vpn = { ...L3, interfaces: ['Ethernet2', 'Ethernet3.10'] };
 
 /** file name (under test/fixtures/netconf/) → rendered payload. */
 export function payloadCases(): Record<string, string> {
@@ -41,7 +65,23 @@ export function payloadCases(): Record<string, string> {
     'junos/segment-detach.xml': x(junosSegment(SEG, 'remove')),
     'junos/tunnel-add.xml': x(junosTunnel(TUN, 'add')),
     'junos/tunnel-remove.xml': x(junosTunnel(TUN, 'remove')),
+    'openconfig/l2-stretch-add.xml': x(ocL2Stretch(L2_OC, 'add')),
+    'openconfig/l2-stretch-remove.xml': x(ocL2Stretch(L2_OC, 'remove', { vnis: [L2.vni] })),
+    'openconfig/l2-stretch-remove-shared-vtep.xml': x(ocL2Stretch(L2_OC, 'remove', { vnis: [L2.vni, 10200] })),
+    'openconfig/l3vpn-add.xml': x(ocL3Vpn(L3_OC, 'add')),
+    'openconfig/l3vpn-remove.xml': x(ocL3Vpn(L3_OC, 'remove')),
+    'junos/l2-stretch-add.xml': x(junosL2Stretch(L2, 'add')),
+    'junos/l2-stretch-remove.xml': x(junosL2Stretch(L2, 'remove')),
+    'junos/l3vpn-add.xml': x(junosL3Vpn(L3, 'add')),
+    'junos/l3vpn-remove.xml': x(junosL3Vpn(L3, 'remove')),
     'eos/host-route-v4-add.xml': x(eosHostRoute(R4, 'add')),
+    'eos/l2-stretch-add.txt': eosSessionCommands('vmmi-l2-10100-x', eosL2StretchCommands(L2_OC, 'add'), 120).join('\n'),
+    'eos/l2-stretch-remove.txt':
+      eosSessionCommands('vmmi-l2-10100-x', eosL2StretchCommands(L2_OC, 'remove'), 120).join('\n'),
+    'eos/l3vpn-add.xml': x(eosL3VpnOc(L3_OC, 'add')),
+    'eos/l3vpn-remove.xml': x(eosL3VpnOc(L3_OC, 'remove')),
+    'eos/l3vpn-add.txt': eosSessionCommands('vmmi-l3-vmmi-l3-x', eosL3VpnCommands(L3_OC, 'add'), 120).join('\n'),
+    'eos/l3vpn-remove.txt': eosSessionCommands('vmmi-l3-vmmi-l3-x', eosL3VpnCommands(L3_OC, 'remove'), 120).join('\n'),
     'eos/tunnel-add.txt': eosSessionCommands('vmmi-10100-x', eosTunnelCommands(TUN, 'add'), 120).join('\n'),
     'eos/tunnel-remove.txt': eosSessionCommands('vmmi-10100-x', eosTunnelCommands(TUN, 'remove'), 120).join('\n'),
     'frr/host-route-add.txt': [...frrHostRouteCommands(R4, 'add'), ...frrHostRouteCommands(R6, 'add')].join('\n'),

@@ -14,12 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { test, expect } from '@playwright/test';
 import { render } from '../../transports/netconf/xml-build.js';
 import { NS_BASE, parseXml, type XNode } from '../../transports/netconf/xml.js';
+import { eosL3VpnOc } from './dci-eos.js';
 import { eosDialect } from './eos.js';
 import { junosNetconf } from './junos-netconf.js';
 import type { ChangeOp, NetconfDialect } from './netconf-driver.js';
 import { ietfStaticInstanceRemoval, netconfIetf, NS_RT } from './netconf-ietf.js';
 import { openconfigNetconf } from './openconfig-netconf.js';
-import { payloadCases, R4, R6, SEG, TUN } from './payload-cases.js';
+import { L2, L2_OC, L3, L3_OC, payloadCases, R4, R6, SEG, TUN } from './payload-cases.js';
 import { restoreEdit } from './transaction-running.js';
 import type { HostRoute } from './types.js';
 
@@ -38,7 +39,9 @@ const NETCONF = 'ietf/netconf/ietf-netconf@2011-06-01.yang';
 const IANA_IF = 'openconfig/third_party/ietf/iana-if-type.yang';
 const OC_MODULES = ['network-instance/openconfig-network-instance', 'interfaces/openconfig-interfaces',
   'interfaces/openconfig-if-ethernet', 'vlan/openconfig-vlan', 'policy/openconfig-policy-types',
-  'network-instance/openconfig-network-instance-types'];
+  'network-instance/openconfig-network-instance-types',
+  // implemented for the identities the L2 stretch's EVPN instance uses (service-type VLAN_BASED)
+  'network-instance/openconfig-evpn-types'];
 const EOS = 'arista/EOS-4.36.1F';
 const EOS_DEVIATIONS = ['network-instance/arista-netinst-augments', 'network-instance/arista-netinst-deviations',
   'network-instance/arista-vlan-augments', 'network-instance/arista-vlan-deviations',
@@ -85,7 +88,7 @@ const SETS = {
     search: ['juniper', 'ietf/netconf'],
     modules: [
       NETCONF,
-      ...['root', 'routing-options', 'interfaces', 'vlans', 'switch-options'].map(
+      ...['root', 'routing-options', 'interfaces', 'vlans', 'switch-options', 'routing-instances'].map(
         (m) => `${JUNOS}/junos-qfx-conf-${m}@2024-01-01.yang`,
       ),
     ],
@@ -158,6 +161,7 @@ function dialectCases(d: NetconfDialect, port: string): Array<[string, string]> 
       const remotes = d.kind === 'netconf-ietf' ? [] : TUN.remotes;
       add(`tunnel-${op}`, d.tunnel({ ...TUN, remotes, bridge: 'br100' }, op).config);
     }
+    dciCases(d, op, port, add);
     if (d.address !== undefined) {
       add(`address-v4-${op}`, d.address({ iface: 'br100', cidr: '198.18.100.1/24' }, op).config);
       add(`address-v6-${op}`, d.address({ iface: 'br100', cidr: '2001:2:0:100::1/64' }, op).config);
@@ -170,6 +174,33 @@ function dialectCases(d: NetconfDialect, port: string): Array<[string, string]> 
   return out;
 }
 
+/**
+ * L2 stretches (first, last and shared-VTEP removal; several route targets where the platform takes
+ * them) and L3VPNs (with and without interfaces, IPv4-address RDs), built for the dialect's ports.
+ */
+function dciCases(d: NetconfDialect, op: ChangeOp, port: string, add: (n: string, c: unknown) => void): void {
+  const oc = d.kind !== 'junos-netconf';
+  const l2 = oc ? L2_OC : L2;
+  const l3 = oc ? { ...L3_OC, interfaces: [port, `${port}.10`] } : L3;
+  if (d.l2Stretch !== undefined) {
+    add(`l2-stretch-${op}`, d.l2Stretch(l2, op).config);
+    add(`l2-stretch-as-rd-${op}`, d.l2Stretch({ ...l2, vni: 16000000, vlan: 4094, name: 'DCI_blue',
+      routeDistinguisher: '4200000000:7' }, op).config);
+    if (op === 'remove') {
+      add('l2-stretch-last-remove', d.l2Stretch(l2, op, { vnis: [l2.vni] }).config);
+      add('l2-stretch-shared-remove', d.l2Stretch(l2, op, { vnis: [l2.vni, 20] }).config);
+    }
+    if (oc) {
+      const rts = ['target:65000:1', 'target:4200000000:2'];
+      add(`l2-stretch-multi-rt-${op}`, d.l2Stretch({ ...l2, importTargets: rts, exportTargets: rts }, op).config);
+    }
+  }
+  if (d.l3Vpn !== undefined) {
+    add(`l3vpn-${op}`, d.l3Vpn(l3, op).config);
+    add(`l3vpn-no-interfaces-${op}`, d.l3Vpn({ ...l3, interfaces: [], routeDistinguisher: '198.18.255.1:3' }, op).config);
+  }
+}
+
 /** Golden payloads (test/fixtures/netconf) of one schema set. */
 function goldenCases(folder: string): Array<[string, string]> {
   return Object.entries(payloadCases()).filter(([f]) => f.startsWith(`${folder}/`) && f.endsWith('.xml'))
@@ -179,7 +210,9 @@ function goldenCases(folder: string): Array<[string, string]> {
 const ALL: Record<SetName, () => Array<[string, string]>> = {
   ietf: () => [...goldenCases('ietf'), ...dialectCases(netconfIetf, 'swp1'), ['restore/ietf-routing', ietfRestore()]],
   openconfig: () => [...goldenCases('openconfig'), ...dialectCases(openconfigNetconf, 'Ethernet1')],
-  eos: () => [...goldenCases('eos'), ...dialectCases(eosDialect, 'Ethernet1')],
+  eos: () => [...goldenCases('eos'), ...dialectCases(eosDialect, 'Ethernet1'),
+    ...(['add', 'remove'] as const).map((op): [string, string] =>
+      [`eos/l3vpn-oc-${op}`, render(eosL3VpnOc({ ...L3_OC, interfaces: ['Ethernet1'] }, op).config)])],
   junos: () => [...goldenCases('junos'), ...dialectCases(junosNetconf, 'xe-0/0/1')],
 };
 
@@ -248,9 +281,27 @@ function negatives(): Record<SetName, Array<[string, string, RegExp]>> {
         mutate('openconfig/segment-attach.xml', '<access-vlan>100<', '<access-vlan>4095<'),
         /4095/,
       ],
+      ['L2 stretch: VNI out of range',
+        mutate('openconfig/l2-stretch-add.xml', '<config><vni>10100</vni><overlay', '<config><vni>16777216</vni><overlay'),
+        /16777216/],
+      ['L2 stretch: route target without its type tag',
+        mutate('openconfig/l2-stretch-add.xml', '>route-target:65000:10100</import', '>target:65000:10100</import'),
+        /target:65000:10100/],
+      ['L2 stretch: unknown service type', mutate('openconfig/l2-stretch-add.xml', ':VLAN_BASED<', ':VLAN_BASD<'),
+        /VLAN_BASD/],
+      ['L3VPN: RD with a 3-part value',
+        mutate('openconfig/l3vpn-add.xml', '>65000:200</route-distinguisher>', '>65000:200:1</route-distinguisher>'),
+        /65000:200:1/],
+      ['L3VPN: unknown instance type', mutate('openconfig/l3vpn-add.xml', 'oc-ni-types:L3VRF', 'oc-ni-types:L3VRFF'),
+        /L3VRFF/],
     ],
     eos: [
       ['misspelt identity', mutate('eos/host-route-v4-add.xml', /oc-pol-types:STATIC/g, 'oc-pol-types:STATC'), /STATC/],
+      ['L3VPN: RD AS out of range',
+        mutate('eos/l3vpn-add.xml', '>65000:200</route-distinguisher>', '>4294967296:200</route-distinguisher>'),
+        /4294967296:200/],
+      ['L3VPN: subinterface not a number',
+        mutate('eos/l3vpn-add.xml', '<subinterface>10</subinterface>', '<subinterface>x10</subinterface>'), /x10/],
     ],
     junos: [
       ['no namespaces', mutate('junos/host-route-v4-add.xml', / xmlns="[^"]*"/g, ''), /configuration|namespace/i],
@@ -260,6 +311,16 @@ function negatives(): Record<SetName, Array<[string, string, RegExp]>> {
         /operation/,
       ],
       ['VNI out of range', mutate('junos/tunnel-add.xml', '<vni>10100</vni>', '<vni>16777215</vni>'), /16777215/],
+      ['L2 stretch: VNI out of range (mac-vrf VLAN)',
+        mutate('junos/l2-stretch-add.xml', '<vxlan><vni>10100</vni>', '<vxlan><vni>16777215</vni>'), /16777215/],
+      ['L2 stretch: unknown EVPN encapsulation',
+        mutate('junos/l2-stretch-add.xml', '<encapsulation>vxlan<', '<encapsulation>vxlam<'), /vxlam/],
+      ['L2 stretch: unknown instance type', mutate('junos/l2-stretch-add.xml', '>mac-vrf<', '>macvrf<'), /macvrf/],
+      ['L3VPN: unknown instance type', mutate('junos/l3vpn-add.xml', '<instance-type>vrf<', '<instance-type>vfr<'),
+        /vfr/],
+      ['L3VPN: instance outside routing-instances namespace',
+        mutate('junos/l3vpn-add.xml', '/conf/routing-instances"', '/conf/routing-instance"'),
+        /routing-instance|namespace/i],
     ],
   };
 }
@@ -333,4 +394,12 @@ test('eos: no payload touches a node Arista marks not-supported', () => {
   expect(hits(ALL.eos())).toEqual([]);
   // The plain OpenConfig host route carries the description EOS rejects: the check bites.
   expect(hits([['openconfig', payloadCases()['openconfig/host-route-v4-add.xml'] ?? '']]).length).toBe(1);
+  // The OpenConfig DCI payloads use what EOS 4.36.1F does not support: why EOS takes them on the CLI.
+  const ocDci = hits([['l2', payloadCases()['openconfig/l2-stretch-add.xml'] ?? ''],
+    ['l3', payloadCases()['openconfig/l3vpn-add.xml'] ?? '']]).join('\n');
+  for (const p of ['l2: /network-instances/network-instance/evpn', 'l2: /network-instances/network-instance/encapsulation',
+    '/connection-points/connection-point/endpoints/endpoint/vxlan/config',
+    'l3: /network-instances/network-instance/inter-instance-policies/import-export-policy']) {
+    expect(ocDci).toContain(p);
+  }
 });
