@@ -115,7 +115,7 @@ export function toRunRecords(result: MigrationResult, ctx: RecordContext): RunRe
                 })),
               },
             ],
-      ...defined({ memoryIntegrity: a.memoryIntegrity }),
+      ...defined({ memoryIntegrity: a.memoryIntegrity, path: a.path, flooding: a.flooding }),
       ...(a.error === undefined ? {} : { error: a.error.message }),
     });
   });

@@ -5,7 +5,8 @@ import type { IoOptions } from '../util/abort.js';
 import type { JournalHandle } from './journal.js';
 import type { MigrationPlan } from './plan.js';
 import type {
-  ConflictProbe, FlowSpec, GuestCheck, MigrateParams, MigrationHost, NetworkDevice, ProbeSession, RouteMonitor,
+  ConflictProbe, FloodObserver, FlowSpec, GuestCheck, MigrateParams, MigrationHost, NetworkDevice, PathTracer,
+  ProbeSession, RouteMonitor,
 } from './types.js';
 
 /** How the executor reaches the testbed; the composition root adapts real drivers to this. */
@@ -27,6 +28,10 @@ export interface MigrationDrivers {
   readonly probes: ProbeSession;
   readonly conflicts: ConflictProbe;
   readonly routes: RouteMonitor;
+  /** Traces the path toward the VM before and after the move (absent: no path probe; no roundabout verdict). */
+  readonly paths?: PathTracer;
+  /** Counts the flooding in the VM's segments over the move window (absent: not counted). */
+  readonly flooding?: FloodObserver;
   /**
    * Capabilities this run needs that the testbed lacks (no observer for a watched router, no host in
    * the destination subnet, a traffic host without what its probes need), one line each naming the

@@ -15,13 +15,17 @@ import { EventQueue } from './run-queue.js';
 import { batchByDevice, devicesOf, invertOps } from './strategies/ops.js';
 import type { DeviceOp } from './strategies/types.js';
 import { controllerEvent, hostEvent } from './timeline.js';
+import { torOf } from './topology.js';
+import { pathTargets } from './network-view.js';
 import type {
   GuestCheck,
   FlowMeasurement,
   HostEvent,
   HostEventStream,
+  FloodWindow,
   JobStats,
   MemoryIntegrity,
+  PathTrace,
   MigrationHost,
   NetworkDevice,
   RouteExpectation,
@@ -55,6 +59,13 @@ export class AttemptRecorder {
   /** Host on which the guest was reset during the attempt (first one seen). */
   guestRebootedOn?: string;
   conflicts?: readonly Conflict[];
+  /** Path traces toward the VM before the move and after its network settled (drivers.paths). */
+  pathsBefore?: readonly PathTrace[];
+  pathsAfter?: readonly PathTrace[];
+  /** Why a path trace is missing (its error), one line per trace step. */
+  readonly pathNotes: string[] = [];
+  /** Flooding counted over the move window (drivers.flooding). */
+  flooding?: FloodWindow;
   error?: Error;
   private dstWatch?: HostEventStream;
   private resumedSeen = false;
@@ -311,6 +322,9 @@ export class AttemptRecorder {
       this.dstWatch = await this.dst.watch(this.vm.name, io);
       void this.pump(this.dstWatch, 'destination');
       await this.env.drivers.routes.start(this.env.plan.strategy.watchRouters, io);
+      // The path before the move is traced before the probes start: its probes then never share the
+      // window the outage is measured in. Flooding is counted from here to the observers' stop.
+      await Promise.all([this.tracePaths('before', io), this.startFloodCount(io)]);
       await this.env.drivers.probes.start(this.env.flows, io);
       this.mark('controller', 'observers-started', { flows: this.env.flows.length });
       return [{ type: 'observers-started' }];
@@ -541,9 +555,12 @@ export class AttemptRecorder {
     // of it is waited for here. An abort cuts the hold short.
     const since = this.settledAt === undefined ? 0 : performance.now() - this.settledAt;
     const left = this.env.holdMs - since;
+    // The path after the move is traced inside the hold: the network has settled by now.
+    const after = this.env.signal?.aborted === true ? Promise.resolve() : this.tracePaths('after', io);
     if (left > 0 && this.env.signal?.aborted !== true) {
       await sleep(left, this.env.signal).catch(() => undefined);
     }
+    await after;
     this.mark('controller', 'hold-end', { waitedMs: Math.round(Math.max(0, left)), holdMs: this.env.holdMs });
     this.dstWatch?.close();
     await this.staging.release();
@@ -558,6 +575,7 @@ export class AttemptRecorder {
     } catch (e) {
       this.notes.push(`route monitor: ${msg(e)}`);
     }
+    await this.stopFloodCount(io);
     this.mark('controller', 'observers-stopped');
     const mine = new Set(
       [this.vm.mac, this.vm.ipv4, this.vm.ipv6].flatMap((a) =>
@@ -570,8 +588,64 @@ export class AttemptRecorder {
     return [];
   }
 
+  /** Traces the paths toward the VM when the testbed can; a failure is a note, never the run's failure. */
+  private async tracePaths(when: 'before' | 'after', io: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+    const tracer = this.env.drivers.paths;
+    if (tracer === undefined) return;
+    const targets = pathTargets(this.env.plan);
+    if (targets.length === 0) return;
+    try {
+      const traces = await tracer.trace(targets, io);
+      if (when === 'before') this.pathsBefore = traces;
+      else this.pathsAfter = traces;
+      this.mark('controller', `path-traced-${when}`, { traces: traces.length,
+        reached: traces.filter((t) => t.reached).length });
+    } catch (e) {
+      this.pathNotes.push(`path ${when} the move: ${msg(e)}`);
+    }
+  }
+
+  /** The segments counted: the bridges of the source's and destination's TORs. */
+  private floodDevices(): string[] {
+    const tb = this.env.plan.testbed;
+    const tor = (name: string): string[] => {
+      const hv = tb.hypervisors.find((h) => h.name === name);
+      return hv === undefined ? [] : [torOf(tb, hv).name];
+    };
+    return [...new Set([...tor(this.env.plan.source), ...tor(this.env.plan.destination)])];
+  }
+
+  private floodStarted = false;
+
+  private async startFloodCount(io: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+    const f = this.env.drivers.flooding;
+    const devices = this.floodDevices();
+    if (f === undefined || devices.length === 0) return;
+    try {
+      await f.start(devices, io);
+      this.floodStarted = true;
+    } catch (e) {
+      this.notes.push(`flooding count: not started: ${msg(e)}`);
+    }
+  }
+
+  private async stopFloodCount(io: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+    const f = this.env.drivers.flooding;
+    if (f === undefined || !this.floodStarted) return;
+    this.floodStarted = false;
+    try {
+      this.flooding = await f.stop(io);
+    } catch (e) {
+      this.notes.push(`flooding count: ${msg(e)}`);
+    }
+  }
+
   /** Releases what the attempt still holds (idempotent). */
   close(): void {
     this.dstWatch?.close();
+    if (this.floodStarted) {
+      this.floodStarted = false;
+      void this.env.drivers.flooding?.stop({ timeoutMs: 5000 }).catch(() => undefined);
+    }
   }
 }

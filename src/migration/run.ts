@@ -27,7 +27,8 @@ import type { JournalHandle, RunJournal } from './journal.js';
 import { AttemptRecorder } from './run-effects.js';
 import type { Family } from './strategies/types.js';
 import { flowEvents, mergeTimeline, routeEvents } from './timeline.js';
-import type { FlowMeasurement, FlowSpec, JobStats, MemoryIntegrity, TimelineEvent } from './types.js';
+import type { FloodWindow, FlowMeasurement, FlowSpec, JobStats, MemoryIntegrity, TimelineEvent } from './types.js';
+import { floodMetrics, pathView, type PathView } from './network-view.js';
 import { defined } from '../model/defined.js';
 
 export type { MigrationDrivers } from './drivers.js';
@@ -115,6 +116,10 @@ export interface AttemptResult {
   readonly conformance?: Conformance;
   /** The guest's memory after the move, when verify asked its memory checker. */
   readonly memoryIntegrity?: MemoryIntegrity;
+  /** Paths toward the VM before and after the move and the roundabout verdict (drivers.paths). */
+  readonly path?: PathView;
+  /** Flooding in the VM's segments over the move window (drivers.flooding). */
+  readonly flooding?: FloodWindow;
   readonly notes: readonly string[];
 }
 
@@ -273,7 +278,10 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
       ),
       flow: peer,
     })),
+    rec.flooding === undefined ? [] : floodMetrics(rec.flooding),
   );
+  const path = drivers.paths === undefined ? undefined
+    : pathView(plan, drivers.paths.method, rec.pathsBefore, rec.pathsAfter, rec.pathNotes);
   const health = assessHealth({
     flows: views,
     clockSyncKnown: options.clockSyncKnown ?? true,
@@ -290,7 +298,7 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
     outcome, state: m.state, residue: m.ctx.residue, abortRequested: m.ctx.abortRequested, health, metrics, timeline,
     flows: rec.flows, notes: rec.notes,
     ...defined({ failure: m.ctx.failure, error, vmOn: m.ctx.vmOn, trigger: m.ctx.trigger }),
-    ...defined({ stats: rec.stats, memoryIntegrity: rec.memoryIntegrity }),
+    ...defined({ stats: rec.stats, memoryIntegrity: rec.memoryIntegrity, path, flooding: rec.flooding }),
     ...(m.ctx.observers ? { decomposition: decompose({ timeline, source: plan.source, destination: plan.destination,
       routers: plan.strategy.watchRouters }) } : {}),
     ...(outcome === 'migrated' ? { conformance: checkConformance(timeline, plan.strategy.expectedOrder) } : {}),

@@ -319,3 +319,60 @@ export interface RouteExpectation {
   readonly prefix: string;
   readonly action: 'add' | 'del';
 }
+
+/** One TTL of a path trace toward the VM (probes/path): who answered, mapped to the testbed when known. */
+export interface PathHop {
+  readonly ttl: number;
+  readonly address?: string;
+  readonly device?: string;
+  readonly site?: string;
+  readonly rttMs: readonly number[];
+}
+
+/** One trace from a traffic host toward an address of the VM. */
+export interface PathTrace {
+  readonly from: string;
+  readonly to: string;
+  readonly reached: boolean;
+  readonly hops: readonly PathHop[];
+}
+
+/**
+ * Hop-by-hop paths toward the VM from the run's traffic hosts (TTL-limited probes). Traced once
+ * before the move and once after its network settled; the executor decides the roundabout from them.
+ */
+export interface PathTracer {
+  /** How the traces are taken (probe kind, probes per hop, bounds): the record's method. */
+  readonly method: string;
+  /** One trace per target, all of them together; a trace that fails is one that did not reach. */
+  trace(targets: readonly PathTarget[], io: IoOptions): Promise<readonly PathTrace[]>;
+}
+
+/** A trace to take: from a traffic host (by name) toward one address of the VM. */
+export interface PathTarget {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** Flooded frames of one segment (a bridge of one device), each frame once. */
+export interface FloodCount {
+  readonly device: string;
+  readonly bridge: string;
+  readonly arp: number;
+  readonly nd: number;
+  readonly unknownUnicast: number;
+}
+
+/** What a flooding count saw over its window. */
+export interface FloodWindow {
+  readonly segments: readonly FloodCount[];
+  /** ARP/ND suppression at the counted segments' ports. */
+  readonly suppression: 'on' | 'off' | 'mixed' | 'unknown';
+  readonly method: string;
+}
+
+/** Counts the flooding in the VM's segments on the given devices over the move window. */
+export interface FloodObserver {
+  start(devices: readonly string[], io: IoOptions): Promise<void>;
+  stop(io: IoOptions): Promise<FloodWindow>;
+}
