@@ -8,8 +8,9 @@
  * the probe came in by, so each hop's address is known in advance. The spec asserts the exact hop list in
  * both families, the other list after r1's route to the target moves to r4, and the bounds (hops × probes, the
  * deadline, abort) towards a black-holed address.
- * ICMP rate limits are off in these namespaces so that back-to-back runs are all answered, and so is DAD: a
- * link-local address still tentative on a link the first rerouted IPv6 probes cross left TTL 3 unanswered.
+ * ICMP rate limits are off in these namespaces so that back-to-back runs are all answered, and so is DAD, so
+ * that no address of a fresh link is still tentative when the first IPv6 probes cross it (with DAD on, a run
+ * right after set-up once lost every answer of one TTL).
  */
 import { expect, test } from '@playwright/test';
 import { mkdtemp, rm } from 'node:fs/promises';
