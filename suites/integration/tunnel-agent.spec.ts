@@ -1,7 +1,7 @@
 /* eslint-disable no-restricted-imports -- src/index.ts (the package entry) does not re-export these yet */
 /**
  * The tunnel strategy's communication agent against the real kernel, in own namespaces
- * (`vmmitn-<pid>-*`, 198.18.252.0/24 and 2001:2:0:252::/64):
+ * (`vtc-tn-<pid>-*`, 198.18.252.0/24 and 2001:2:0:252::/64):
  *
  *   cl ── rl ─────────── b ── vm       cl: client prober, vm: UDP reflector ("the VM", now at site B)
  *         │ wan (relay, 5 ms each way)
@@ -11,7 +11,10 @@
  * address (rl: /32 and /128 via a), agent A captures them into its tun and sends them over the WAN
  * back through rl to agent B, which decapsulates; the kernel delivers to vm and replies return
  * directly. The forward path crosses the WAN twice: expected roundabout cost 2 × 5 ms + agent time.
- * RTTs are printed (not asserted); the agents' counters prove the path.
+ * RTTs are printed (not asserted); the agents' counters prove the path. The roundabout test runs the
+ * udp encapsulation (its flow filter is checked with TS-encoded datagrams); every encapsulation (ipip,
+ * gre, udp) then carries both inner families over both outer families, and packets from a wrong peer
+ * or with GRE fields a receiver must refuse are injected on raw sockets (python3) and counted as drops.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,11 +23,15 @@ import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { runChecked, runLocal } from '../../src/exec/local.js';
 import { netnsRunner } from '../../src/exec/netns.js';
-import { FLAG_KEEPALIVE, encodeDatagram, flowIdOf, portOf, tunIfName } from '../../src/tunnel/header.js';
+import {
+  FLAG_KEEPALIVE, GRE_PROTO_IPV4, encodeDatagram, encodeGre, flowIdOf, internetChecksum, outerProtocol, portOf,
+  tunIfName,
+} from '../../src/tunnel/header.js';
+import type { TunnelEncapsulation } from '../../src/model/testbed.js';
 import { createLabTunnelDriver } from '../../src/tunnel/lab-driver.js';
-import { deliveryTable } from '../../src/tunnel/agent.js';
+import { deliveryTable, removeDelivery } from '../../src/tunnel/agent.js';
 
-const P = `vmmitn-${process.pid}-`;
+const P = `vtc-tn-${process.pid}-`;
 const NS = ['cl', 'a', 'rl', 'b', 'vm', 'wan'] as const;
 const WAN_DELAY_US = 5000;
 const TUNNEL = 'vmmi-vm1-tn';
@@ -90,7 +97,7 @@ s.bind(${portOf(TUNNEL)}, '198.18.252.6', () => { let k = 0; for (const h of pro
 }
 
 test.beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'vmmitn-'));
+  dir = await mkdtemp(join(tmpdir(), 'vtc-tn-'));
   await Promise.all(
     ['tunagent', 'udprefl', 'wanrelay'].map((b) =>
       runChecked(
@@ -190,7 +197,7 @@ test('client → agent A ⇒ agent B → reflector and back, IPv4 and IPv6; roun
     binary: join(dir, 'tunagent'),
     interfaceOf: (_d, dev) => dev.port,
   });
-  const start = { tunnel: TUNNEL, role: 'decap' as const };
+  const start = { tunnel: TUNNEL, role: 'decap' as const, encapsulation: 'udp' as const };
   try {
     await drv.apply(
       { op: 'tunnel-start', device: 'b', ...start, local: '198.18.252.10', remote: '198.18.252.6' },
@@ -332,3 +339,140 @@ test('an agent that cannot start reports why, and leaves nothing behind', async 
   const l = await runLocal(['ip', 'netns', 'exec', `${P}a`, 'ip', 'link', 'show', 'dev', tunIfName(TUNNEL)]);
   expect(l.failed).toBe(true);
 });
+
+/** Outer endpoints of agents A and B per outer family (A's WAN side, B's side toward rl). */
+const OUTER = {
+  4: { a: '198.18.252.6', b: '198.18.252.10', rl: '198.18.252.9' },
+  6: { a: '2001:2:0:252:2::2', b: '2001:2:0:252:3::2', rl: '2001:2:0:252:3::1' },
+} as const;
+
+/** Sends each hex payload on a raw socket of `proto` from namespace `n` to `dst` (the kernel writes the IP header). */
+async function rawSend(n: string, proto: number, dst: string, hexes: readonly string[]): Promise<void> {
+  const code = 'import socket, sys\n' +
+    'fam = socket.AF_INET6 if ":" in sys.argv[2] else socket.AF_INET\n' +
+    's = socket.socket(fam, socket.SOCK_RAW, int(sys.argv[1]))\n' +
+    'for h in sys.argv[3:]:\n    s.sendto(bytes.fromhex(h), (sys.argv[2], 0))\n';
+  await runChecked(['ip', 'netns', 'exec', P + n, 'timeout', '10', '/usr/bin/python3', '-c', code, String(proto), dst,
+    ...hexes], { timeoutMs: 15_000 });
+}
+
+/** An IPv4/UDP packet from the client to the VM's reflector (valid header checksum; UDP checksum 0). */
+function innerUdp4(seq: number): Uint8Array {
+  const payload = 32;
+  const p = new Uint8Array(20 + 8 + payload);
+  const dv = new DataView(p.buffer);
+  dv.setUint8(0, 0x45);
+  dv.setUint16(2, p.length);
+  dv.setUint16(4, seq & 0xffff);
+  dv.setUint8(8, 64);
+  dv.setUint8(9, 17);
+  p.set([198, 18, 252, 1], 12);
+  p.set(VM4.split('.').map(Number), 16);
+  dv.setUint16(10, internetChecksum(p.subarray(0, 20)));
+  dv.setUint16(20, 40000);
+  dv.setUint16(22, PORT);
+  dv.setUint16(24, 8 + payload);
+  dv.setUint32(28, 0xfff00000 + seq);
+  return p;
+}
+
+const hex = (u: Uint8Array): string => Buffer.from(u).toString('hex');
+
+for (const encapsulation of ['ipip', 'gre', 'udp'] as const satisfies readonly TunnelEncapsulation[]) {
+  for (const outer of [4, 6] as const) {
+    test(`${encapsulation} over IPv${outer}: IPv4 and IPv6 inner traffic crosses; a wrong peer's packets are dropped`, async () => {
+      const o = OUTER[outer];
+      const drv = createLabTunnelDriver({
+        nsOf: (d) => P + d,
+        runnerOf: (d) => netnsRunner(P + d),
+        maxLifetimeMs: 60_000,
+        binary: join(dir, 'tunagent'),
+        interfaceOf: (_d, dev) => dev.port,
+      });
+      const op = { tunnel: TUNNEL, encapsulation };
+      const rlRoutes: string[][] = [['route', 'replace', `${VM4}/32`, 'via', OUTER[4].a],
+        ['-6', 'route', 'replace', `${VM6}/128`, 'via', OUTER[6].a]];
+      try {
+        await drv.apply({ op: 'tunnel-start', device: 'b', ...op, role: 'decap', local: o.b, remote: o.a }, { timeoutMs: 5000 });
+        await drv.apply({ op: 'tunnel-start', device: 'a', ...op, role: 'encap', local: o.a, remote: o.b }, { timeoutMs: 5000 });
+        for (const [prefix, family] of [[`${VM4}/32`, 4], [`${VM6}/128`, 6]] as const) {
+          await drv.apply({ op: 'add-host-route', device: 'a', prefix, family, dev: { tunnel: TUNNEL } }, { timeoutMs: 5000 });
+          await drv.apply({ op: 'add-host-route', device: 'b', prefix, family, dev: { port: 'to-vm', fromTunnel: TUNNEL } },
+            { timeoutMs: 5000 });
+        }
+        for (const r of rlRoutes) await ns('rl', 'ip', ...r);
+        await Promise.all([probe(VM4, 5), probe(VM6, 5)]); // neighbour resolution off the books
+        const agentA = drv.agents.get(`a/${TUNNEL}`)!;
+        const agentB = drv.agents.get(`b/${TUNNEL}`)!;
+        const a0 = (await agentA.counters({ timeoutMs: 2000 })).values;
+        const b0 = (await agentB.counters({ timeoutMs: 2000 })).values;
+        const t4 = await probe(VM4, 100);
+        const t6 = await probe(VM6, 100);
+        const a1 = await agentA.counters({ timeoutMs: 2000 });
+        const b1 = await agentB.counters({ timeoutMs: 2000 });
+        expect(a1.encap).toBe(encapsulation);
+        expect(t4.rtts.length, 'IPv4 probes answered through the tunnel').toBeGreaterThan(95);
+        expect(t6.rtts.length, 'IPv6 probes answered through the tunnel').toBeGreaterThan(95);
+        const d = (x: Readonly<Record<string, number>>, y: Readonly<Record<string, number>>, k: string): number =>
+          (x[k] ?? 0) - (y[k] ?? 0);
+        expect(d(a1.values, a0, 'v4_out')).toBeGreaterThanOrEqual(t4.rtts.length);
+        expect(d(a1.values, a0, 'v6_out')).toBeGreaterThanOrEqual(t6.rtts.length);
+        expect(d(b1.values, b0, 'v4_in')).toBeGreaterThanOrEqual(t4.rtts.length);
+        expect(d(b1.values, b0, 'v6_in')).toBeGreaterThanOrEqual(t6.rtts.length);
+        // sent and received in this encapsulation only
+        for (const e of ['ipip', 'gre', 'udp'] as const) {
+          const sent = a1.values[`tx_${e}`] ?? 0;
+          const got = b1.values[`rx_${e}`] ?? 0;
+          if (e === encapsulation) {
+            expect(sent, `tx_${e}`).toBeGreaterThanOrEqual(t4.rtts.length + t6.rtts.length);
+            expect(got, `rx_${e}`).toBeGreaterThanOrEqual(t4.rtts.length + t6.rtts.length);
+          } else {
+            expect([sent, got], `tx_${e}, rx_${e}`).toEqual([0, 0]);
+          }
+        }
+        expect(b1.values.drop_peer).toBe(0);
+        expect(a1.values.v4_in).toBe(0); // replies return directly
+
+        // Packets of this encapsulation from rl (not the configured peer) to B's outer address: dropped as drop_peer.
+        const inner = innerUdp4(1);
+        if (encapsulation === 'udp') {
+          const code = `const s = require('node:dgram').createSocket('udp${outer}');
+s.bind(${portOf(TUNNEL)}, '${o.rl}', () => s.send(Buffer.from(process.argv[1], 'hex'), ${portOf(TUNNEL)}, '${o.b}', () => s.close()));`;
+          await runChecked(['ip', 'netns', 'exec', `${P}rl`, 'timeout', '10', process.execPath, '-e', code, '--',
+            hex(encodeDatagram({ flowId: flowIdOf(TUNNEL), seq: 1 << 30 }, inner))], { timeoutMs: 15_000 });
+        } else {
+          await rawSend('rl', outerProtocol(encapsulation, 4), o.b, [hex(encapsulation === 'gre' ? encodeGre(inner) : inner)]);
+        }
+        await expect.poll(async () => (await agentB.counters({ timeoutMs: 2000 })).values.drop_peer, { timeout: 3000 })
+          .toBe(1);
+        const b2 = (await agentB.counters({ timeoutMs: 2000 })).values;
+        expect(b2.v4_in, 'nothing from the wrong peer was delivered').toBe(b1.values.v4_in);
+
+        if (encapsulation !== 'udp') {
+          // From the right peer (A's namespace, A's address): what a receiver must refuse, by reason, then one
+          // valid packet with the optional fields a keyless receiver skips.
+          const valid = encapsulation === 'gre' ? encodeGre(innerUdp4(2), { checksum: true, seq: 9 }) : innerUdp4(2);
+          const badCsum = encodeGre(innerUdp4(3), { checksum: true });
+          badCsum[badCsum.length - 1] = (badCsum[badCsum.length - 1] ?? 0) ^ 0xff;
+          const refused: readonly [string, Uint8Array][] = encapsulation === 'gre'
+            ? [['drop_gre_key', encodeGre(innerUdp4(4), { key: flowIdOf(TUNNEL) })],
+              ['drop_gre_flags', encodeGre(innerUdp4(5), { extraFlags: 1 })],
+              ['drop_gre_csum', badCsum],
+              ['drop_gre_proto', encodeGre(innerUdp4(6), { protocolType: 0x6558 })],
+              ['drop_inner', encodeGre(new Uint8Array(40).fill(0x60), { protocolType: GRE_PROTO_IPV4 })]]
+            : [['drop_inner', new Uint8Array(40).fill(0x60)]]; // an IPv6-looking packet under protocol 4
+          await rawSend('a', outerProtocol(encapsulation, 4), o.b, [...refused.map(([, b]) => hex(b)), hex(valid)]);
+          const want = Object.fromEntries(refused.map(([k]) => [k, (b2[k] ?? 0) + 1]));
+          await expect.poll(async () => (await agentB.counters({ timeoutMs: 2000 })).values, { timeout: 3000 })
+            .toMatchObject({ ...want, v4_in: (b2.v4_in ?? 0) + 1, drop_peer: 1 });
+        }
+      } finally {
+        for (const r of rlRoutes)
+          await runLocal(['ip', 'netns', 'exec', `${P}rl`, 'ip', ...r.map((x) => (x === 'replace' ? 'del' : x))]);
+        const final = await drv.stopAll({ timeoutMs: 3000 });
+        await removeDelivery(netnsRunner(`${P}b`), tunIfName(TUNNEL), { timeoutMs: 5000 });
+        expect(final[`b/${TUNNEL}`]?.why).toBe('stopped');
+      }
+    });
+  }
+}
