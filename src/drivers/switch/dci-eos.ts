@@ -47,7 +47,10 @@ export function eosL2StretchCommands(s: L2Stretch, op: ChangeOp): string[] {
 
 export function eosL2StretchChecks(s: L2Stretch): EosCheck[] {
   return [
-    { command: 'show running-config interfaces Vxlan1', pattern: new RegExp(`^\\s*vxlan vlan ${s.vlan} vni ${s.vni}\\s*$`, 'm') },
+    {
+      command: 'show running-config interfaces Vxlan1',
+      pattern: new RegExp(`^\\s*vxlan vlan ${s.vlan} vni ${s.vni}\\s*$`, 'm'),
+    },
     { command: 'show running-config section router bgp', pattern: new RegExp(`^\\s+vlan ${s.vlan}\\s*$`, 'm') },
   ];
 }

@@ -24,7 +24,9 @@ function routingInstances(instance: XElement): XElement {
 /** `vrf-target import/export` take one community each (more need vrf-import/vrf-export policies). */
 function vrfTarget(what: 'l2Stretch' | 'l3Vpn', imp: readonly string[], exp: readonly string[]): XElement {
   for (const [field, rts] of [['importTargets', imp], ['exportTargets', exp]] as const) {
-    if (rts.length !== 1) platformLimit(what, field, rts, 'exactly one route target on Junos (vrf-target import/export)');
+    if (rts.length !== 1) {
+      platformLimit(what, field, rts, 'exactly one route target on Junos (vrf-target import/export)');
+    }
   }
   return e('vrf-target', e('import', imp[0]), e('export', exp[0]));
 }

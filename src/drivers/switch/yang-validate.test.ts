@@ -197,7 +197,8 @@ function dciCases(d: NetconfDialect, op: ChangeOp, port: string, add: (n: string
   }
   if (d.l3Vpn !== undefined) {
     add(`l3vpn-${op}`, d.l3Vpn(l3, op).config);
-    add(`l3vpn-no-interfaces-${op}`, d.l3Vpn({ ...l3, interfaces: [], routeDistinguisher: '198.18.255.1:3' }, op).config);
+    const bare = { ...l3, interfaces: [], routeDistinguisher: '198.18.255.1:3' };
+    add(`l3vpn-no-interfaces-${op}`, d.l3Vpn(bare, op).config);
   }
 }
 
@@ -282,7 +283,8 @@ function negatives(): Record<SetName, Array<[string, string, RegExp]>> {
         /4095/,
       ],
       ['L2 stretch: VNI out of range',
-        mutate('openconfig/l2-stretch-add.xml', '<config><vni>10100</vni><overlay', '<config><vni>16777216</vni><overlay'),
+        mutate('openconfig/l2-stretch-add.xml', '<config><vni>10100</vni><overlay',
+          '<config><vni>16777216</vni><overlay'),
         /16777216/],
       ['L2 stretch: route target without its type tag',
         mutate('openconfig/l2-stretch-add.xml', '>route-target:65000:10100</import', '>target:65000:10100</import'),
@@ -397,7 +399,8 @@ test('eos: no payload touches a node Arista marks not-supported', () => {
   // The OpenConfig DCI payloads use what EOS 4.36.1F does not support: why EOS takes them on the CLI.
   const ocDci = hits([['l2', payloadCases()['openconfig/l2-stretch-add.xml'] ?? ''],
     ['l3', payloadCases()['openconfig/l3vpn-add.xml'] ?? '']]).join('\n');
-  for (const p of ['l2: /network-instances/network-instance/evpn', 'l2: /network-instances/network-instance/encapsulation',
+  for (const p of ['l2: /network-instances/network-instance/evpn',
+    'l2: /network-instances/network-instance/encapsulation',
     '/connection-points/connection-point/endpoints/endpoint/vxlan/config',
     'l3: /network-instances/network-instance/inter-instance-policies/import-export-policy']) {
     expect(ocDci).toContain(p);
