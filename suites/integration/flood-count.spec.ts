@@ -1,0 +1,164 @@
+/* eslint-disable no-restricted-imports -- src/index.ts (the package entry) does not re-export these yet */
+/**
+ * Flooding counter against a real bridge, in own namespaces (`vfl-<pid>-*`, 198.19.210.0/24 and
+ * 2001:2:0:210::/64): `br` holds bridge br0 with ports p1, p2, p3, veths to hosts h1, h2, h3. Multicast
+ * snooping is off (every multicast frame floods to all ports), the bridge namespace has IPv6 off and the
+ * hosts send no router solicitation or DAD, so every counted frame is one the spec sent:
+ * - broadcast ARP: `arping -b -c N` from h1 (requests stay broadcast) and `arping -U -c G` from h3
+ *   (gratuitous requests);
+ * - ND: ping6 from h1 to an address nobody holds, one NS per ping (mcast_solicit 1, retrans 200 ms, pings
+ *   1 s apart: each ping starts a fresh resolution);
+ * - unknown unicast: ping from h1 to a static neighbour with a MAC the bridge never learned;
+ * - not flooded: ping to a MAC the bridge holds as a static FDB entry on p3 (the counter's FDB seed),
+ *   and pings between h1 and h2 (learned).
+ */
+import { expect, test } from '@playwright/test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runChecked, runLocal } from '../../src/exec/local.js';
+import { netnsRunner } from '../../src/exec/netns.js';
+import { createPacketFloodSource, readSuppression, type FloodPlace } from '../../src/probes/flood/counter.js';
+import type { FloodPortCounts } from '../../src/probes/flood/types.js';
+
+const P = `vfl-${process.pid}-`;
+const BR = `${P}br`;
+const HOSTS = ['h1', 'h2', 'h3'] as const;
+const ARP_B = 3;
+const GARP = 2;
+const NS = 3;
+const UU = 5;
+const STATIC = 4;
+const FAKE_MAC = '02:00:00:00:99:01';
+const STATIC_MAC = '02:00:00:00:99:02';
+
+const sh = (ns: string, ...argv: string[]): Promise<unknown> =>
+  runChecked(['ip', 'netns', 'exec', ns, ...argv], { timeoutMs: 10_000 });
+const place: FloodPlace = { runner: netnsRunner(BR), argvPrefix: ['ip', 'netns', 'exec', BR] };
+let dir = '';
+let binary = '';
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'vmmi-floodcount-'));
+  binary = join(dir, 'floodcount');
+  await runChecked(['gcc', '-O2', '-Wall', '-Wextra', '-o', binary,
+    fileURLToPath(new URL('../../lab-assets/floodcount.c', import.meta.url))], { timeoutMs: 60_000 });
+  await runChecked(['ip', 'netns', 'add', BR]);
+  await sh(BR, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1');
+  await sh(BR, 'ip', 'link', 'add', 'br0', 'type', 'bridge', 'forward_delay', '0', 'stp_state', '0', 'mcast_snooping', '0');
+  await sh(BR, 'ip', 'link', 'set', 'dev', 'br0', 'up');
+  for (const [i, h] of HOSTS.entries()) {
+    const ns = P + h;
+    await runChecked(['ip', 'netns', 'add', ns]);
+    await runChecked(['ip', 'link', 'add', `p${i + 1}`, 'netns', BR, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+    await sh(ns, 'sysctl', '-qw', 'net.ipv6.conf.eth0.router_solicitations=0', 'net.ipv6.conf.eth0.accept_dad=0',
+      'net.ipv6.neigh.eth0.mcast_solicit=1', 'net.ipv6.neigh.eth0.retrans_time_ms=200');
+    await sh(ns, 'ip', 'link', 'set', 'dev', 'eth0', 'address', `02:00:c6:13:d2:0${i + 1}`);
+    await sh(ns, 'ip', 'addr', 'add', `198.19.210.${i + 1}/24`, 'dev', 'eth0');
+    await sh(ns, 'ip', '-6', 'addr', 'add', `2001:2:0:210::${i + 1}/64`, 'dev', 'eth0', 'nodad');
+    await sh(ns, 'ip', 'link', 'set', 'dev', 'eth0', 'up');
+    await sh(BR, 'ip', 'link', 'set', 'dev', `p${i + 1}`, 'master', 'br0');
+    await sh(BR, 'ip', 'link', 'set', 'dev', `p${i + 1}`, 'up');
+  }
+  const h1 = P + 'h1';
+  await sh(h1, 'ip', 'neigh', 'replace', '198.19.210.77', 'lladdr', FAKE_MAC, 'dev', 'eth0', 'nud', 'permanent');
+  await sh(h1, 'ip', 'neigh', 'replace', '198.19.210.78', 'lladdr', STATIC_MAC, 'dev', 'eth0', 'nud', 'permanent');
+  await sh(BR, 'bridge', 'fdb', 'add', STATIC_MAC, 'dev', 'p3', 'master', 'static');
+  // h1 and h2 resolve each other and the bridge learns both before the window; setup noise (MLD) settles.
+  await sh(h1, 'ping', '-c', '1', '-W', '2', '198.19.210.2');
+  await new Promise((r) => setTimeout(r, 2500));
+});
+
+test.afterAll(async () => {
+  for (const n of [BR, ...HOSTS.map((h) => P + h)]) await runLocal(['ip', 'netns', 'del', n], { timeoutMs: 10_000 });
+  if (dir !== '') await rm(dir, { recursive: true, force: true });
+});
+
+const port = (ports: readonly FloodPortCounts[], name: string): FloodPortCounts => {
+  const p = ports.find((x) => x.port === name);
+  if (p === undefined) throw new Error(`no port ${name} in ${ports.map((x) => x.port).join(',')}`);
+  return p;
+};
+
+test('counts broadcast ARP, ND multicast and unknown unicast exactly, once per segment, per port and direction', async () => {
+  test.setTimeout(90_000);
+  const source = createPacketFloodSource(() => place, { binary, maxMs: 60_000 });
+  const counting = await source.start({ device: 'br-ns', bridge: 'br0' }, { timeoutMs: 10_000 });
+  try {
+    const h1 = P + 'h1';
+    // Known unicast first (learned and static FDB): none of it is flooding.
+    await sh(h1, 'ping', '-c', '3', '-i', '0.2', '-W', '1', '198.19.210.2');
+    await runLocal(['ip', 'netns', 'exec', h1, 'ping', '-c', String(STATIC), '-i', '0.2', '-W', '1', '198.19.210.78'],
+      { timeoutMs: 10_000 });
+    const mid = await counting.read({ timeoutMs: 5000 });
+    expect(mid.final).toBe(false);
+    expect(mid.flood_unknown_unicast_packets).toBe(0);
+    expect(mid.flood_arp_packets).toBe(0);
+    await sh(h1, 'arping', '-b', '-c', String(ARP_B), '-w', String(ARP_B + 2), '-I', 'eth0', '198.19.210.2');
+    await sh(P + 'h3', 'arping', '-U', '-c', String(GARP), '-w', String(GARP + 2), '-I', 'eth0', '198.19.210.3');
+    await runLocal(['ip', 'netns', 'exec', h1, 'ping', '-6', '-c', String(NS), '-i', '1', '-W', '1', '2001:2:0:210::99'],
+      { timeoutMs: 15_000 });
+    await runLocal(['ip', 'netns', 'exec', h1, 'ping', '-c', String(UU), '-i', '0.2', '-W', '1', '198.19.210.77'],
+      { timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 300)); // the last frames reach every port
+    const r = await counting.stop({ timeoutMs: 10_000 });
+    console.log(JSON.stringify({ totals: [r.flood_arp_packets, r.flood_nd_packets, r.flood_unknown_unicast_packets],
+      segment: r.segment, health: r.health, reasons: r.reasons, windowMs: r.window.durationMs }));
+    for (const p of r.ports) console.log(p.port, 'rx', JSON.stringify(p.rx), 'tx', JSON.stringify(p.tx), 'drops', p.drops);
+    expect(r.health).toBe('ok');
+    expect(r.final).toBe(true);
+    expect(r.flood_arp_packets).toBe(ARP_B + GARP);
+    expect(r.flood_nd_packets).toBe(NS);
+    expect(r.flood_unknown_unicast_packets).toBe(UU);
+    expect(r.segment).toMatchObject({ arpRequest: ARP_B + GARP, arpReply: 0, arpGratuitous: GARP, rarp: 0,
+      ndNs: NS, ndNa: 0, ndRs: 0, ndRa: 0, unknownUnicast: UU });
+    const [p1, p2, p3] = ['p1', 'p2', 'p3'].map((n) => port(r.ports, n)) as
+      [FloodPortCounts, FloodPortCounts, FloodPortCounts];
+    // Each flooded frame: one ingress copy at its sender's port, one egress copy at each other port.
+    expect([p1.rx.arpRequest, p2.tx.arpRequest, p3.tx.arpRequest]).toEqual([ARP_B, ARP_B + GARP, ARP_B]);
+    expect([p3.rx.arpRequest, p3.rx.arpGratuitous, p1.tx.arpGratuitous, p2.tx.arpGratuitous]).toEqual([GARP, GARP, GARP, GARP]);
+    expect([p1.rx.ndNs, p2.tx.ndNs, p3.tx.ndNs, p1.tx.ndNs]).toEqual([NS, NS, NS, 0]);
+    expect([p1.rx.unknownUnicast, p2.tx.unknownUnicast, p3.tx.unknownUnicast, p1.tx.unknownUnicast])
+      .toEqual([UU, UU, UU, 0]);
+    // The static-FDB pings left by p3 alone and are not flooding.
+    expect(p3.tx.unicast).toBeGreaterThanOrEqual(STATIC);
+    expect(p2.rx.unknownUnicast + p3.rx.unknownUnicast).toBe(0);
+    expect(r.ports.every((p) => p.drops === 0)).toBe(true);
+  } finally {
+    await counting.stop({ timeoutMs: 5000 });
+  }
+});
+
+test('a missing binary or bridge fails the start with the reason', async () => {
+  const missing = createPacketFloodSource(() => place, { binary: join(dir, 'nope'), maxMs: 5000 });
+  await expect(missing.start({ device: 'br-ns', bridge: 'br0' }, { timeoutMs: 5000 })).rejects.toThrow(/did not start/);
+  const nobr = createPacketFloodSource(() => place, { binary, maxMs: 5000 });
+  await expect(nobr.start({ device: 'br-ns', bridge: 'br9' }, { timeoutMs: 5000 })).rejects.toThrow(/br9/);
+});
+
+test('the counter ends by itself at its lifetime bound, and the result says so', async () => {
+  const source = createPacketFloodSource(() => place, { binary, maxMs: 300 });
+  const counting = await source.start({ device: 'br-ns', bridge: 'br0' }, { timeoutMs: 5000 });
+  await new Promise((r) => setTimeout(r, 800));
+  const r = await counting.stop({ timeoutMs: 5000 });
+  expect(r.health).toBe('degraded');
+  expect(r.reasons.join()).toMatch(/300 ms bound/);
+  expect(r.window.durationMs).toBeGreaterThanOrEqual(299);
+  expect(r.window.durationMs).toBeLessThan(700);
+});
+
+test('neigh_suppress reads off, mixed, on', async () => {
+  const source = createPacketFloodSource(() => place, { binary });
+  const seg = { device: 'br-ns', bridge: 'br0' };
+  expect((await source.suppression(seg, { timeoutMs: 5000 })).arp_nd_suppression).toBe('off');
+  await sh(BR, 'bridge', 'link', 'set', 'dev', 'p1', 'neigh_suppress', 'on');
+  expect((await source.suppression(seg, { timeoutMs: 5000 })).arp_nd_suppression).toBe('mixed');
+  expect((await readSuppression(place.runner, 'br0', { timeoutMs: 5000, ports: ['p1'] })).arp_nd_suppression).toBe('on');
+  for (const p of ['p2', 'p3']) await sh(BR, 'bridge', 'link', 'set', 'dev', p, 'neigh_suppress', 'on');
+  const all = await source.suppression(seg, { timeoutMs: 5000 });
+  expect(all.arp_nd_suppression).toBe('on');
+  expect(all.ports.map((p) => p.port).sort()).toEqual(['p1', 'p2', 'p3']);
+});
