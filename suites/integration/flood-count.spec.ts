@@ -119,7 +119,8 @@ test('counts broadcast ARP, ND multicast and unknown unicast exactly, once per s
       [FloodPortCounts, FloodPortCounts, FloodPortCounts];
     // Each flooded frame: one ingress copy at its sender's port, one egress copy at each other port.
     expect([p1.rx.arpRequest, p2.tx.arpRequest, p3.tx.arpRequest]).toEqual([ARP_B, ARP_B + GARP, ARP_B]);
-    expect([p3.rx.arpRequest, p3.rx.arpGratuitous, p1.tx.arpGratuitous, p2.tx.arpGratuitous]).toEqual([GARP, GARP, GARP, GARP]);
+    expect([p3.rx.arpRequest, p3.rx.arpGratuitous, p1.tx.arpGratuitous, p2.tx.arpGratuitous])
+      .toEqual([GARP, GARP, GARP, GARP]);
     expect([p1.rx.ndNs, p2.tx.ndNs, p3.tx.ndNs, p1.tx.ndNs]).toEqual([NS, NS, NS, 0]);
     expect([p1.rx.unknownUnicast, p2.tx.unknownUnicast, p3.tx.unknownUnicast, p1.tx.unknownUnicast])
       .toEqual([UU, UU, UU, 0]);
