@@ -36,6 +36,11 @@ export interface TestbedAccess {
   prepare(hosts: readonly TrafficHost[], io: IoOptions): Promise<void>;
   /** Where probes of this host run (after `prepare`). */
   placementOf(host: TrafficHost): ProbePlacement;
+  /**
+   * The path probe helper on a prepared traffic host that runs it remotely (SSH: uploaded once per run);
+   * undefined where it runs from this machine's build (the lab's namespaces, local hosts).
+   */
+  pathProbeOf?(host: TrafficHost, io: IoOptions): Promise<string | undefined>;
   /** Runs commands on a traffic host (guest control queries); undefined when the host offers none. */
   runnerOf(host: TrafficHost, io: IoOptions): Promise<CommandRunner | undefined>;
   /** A host attached to `subnet` for the conflict probe; undefined when the testbed has none. */

@@ -23,6 +23,8 @@ export interface ReadyHost {
   readonly runner: CommandRunner;
   /** One-way delay of the control path to the host (ms): the resolution of what it reports. */
   readonly pathDelayMs?: number;
+  /** Puts the path probe helper on the host once and gives its path (SSH hosts). */
+  readonly pathProbe?: (io: IoOptions) => Promise<string>;
   close(): Promise<void>;
 }
 
@@ -99,6 +101,11 @@ export function createDeviceAccess(tb: Testbed, o: DeviceAccessOptions): Testbed
       const r = opened.get(h.name);
       if (r === undefined) throw new PrecheckError(`traffic host ${h.name} was not prepared`, { device: h.name });
       return r.placement;
+    },
+    async pathProbeOf(h, io) {
+      const r = opened.get(h.name);
+      if (r === undefined) throw new PrecheckError(`traffic host ${h.name} was not prepared`, { device: h.name });
+      return r.pathProbe?.(io);
     },
     runnerOf: (h) => Promise.resolve(runnerOf(h)),
     subnetHost(s): SubnetHost | undefined {

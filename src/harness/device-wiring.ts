@@ -11,6 +11,7 @@ import { openRemoteHost } from '../probes/remote/ssh-host.js';
 import { createDeviceRouteMonitor, sshTargetFor } from '../probes/route-monitor/device-monitor.js';
 import { observerGaps } from '../probes/route-monitor/select.js';
 import { placementFor } from '../probes/udp/run.js';
+import { installPathProbe } from '../probes/path/remote.js';
 import type { SshPool, SshTarget } from '../transports/ssh.js';
 import { sshRunner } from '../transports/ssh-runner.js';
 import type { RouteEntry } from '../migration/types.js';
@@ -51,7 +52,13 @@ async function readyHost(h: TrafficHost, o: DeviceWiringOptions, runId: string, 
     timeoutMs: io.timeoutMs ?? 30_000, ...(io.signal ? { signal: io.signal } : {}) });
   try {
     const pathDelayMs = await remote.pathDelayMs({ timeoutMs: 10_000 });
-    return { placement: placementFor(h, remote), runner: remote.runner, pathDelayMs,
+    let helper: Promise<string> | undefined;
+    const pathProbe = (pio: IoOptions): Promise<string> => {
+      helper ??= installPathProbe(remote, pio);
+      helper.catch(() => { helper = undefined; });
+      return helper;
+    };
+    return { placement: placementFor(h, remote), runner: remote.runner, pathDelayMs, pathProbe,
       close: () => remote.close({ timeoutMs: 10_000 }) };
   } catch (e) {
     await remote.close({ timeoutMs: 10_000 });

@@ -3,7 +3,7 @@
  * namespaces. Hardware testbeds have no such knobs; these functions refuse them clearly.
  */
 import { LabError } from '../errors/classes.js';
-import { setWan, type WanSettings, type WanState } from '../lab/wan.js';
+import { setWan, wanState, type WanSettings, type WanState } from '../lab/wan.js';
 import { plantAddressHolder, type PlantedHolder } from '../lab/address-holder.js';
 import { labKnobs } from '../model/lab-knobs.js';
 import { planLab } from '../lab/topology.js';
@@ -34,4 +34,29 @@ export function setLabWan(tb: Testbed, s: WanSettings, io: IoOptions = {}): Prom
       hint: 'impair hardware WAN links with your own tools',
     });
   return setWan(planLab(tb, { assetsDir: assetsDir() }), s, io);
+}
+
+/**
+ * The testbed with its WAN link's delay as the lab's WAN emulation has it now (a suite may have set it
+ * with `setLabWan`): the topology's expected RTT steps then follow the delay in force. Hardware
+ * testbeds, labs without a WAN link and a WAN state that cannot be read give the testbed unchanged.
+ */
+export async function withLabWanInForce(tb: Testbed, io: IoOptions = {}): Promise<Testbed> {
+  const wanLink = tb.lab?.wanLink;
+  if (wanLink === undefined || !labKnobs(tb).wanImpairment) return tb;
+  const state = await wanState(planLab(tb, { assetsDir: assetsDir() }), io).catch(() => undefined);
+  const delayMs = state === undefined ? undefined : wanDelayMsOf(state);
+  if (delayMs === undefined) return tb;
+  return { ...tb, links: tb.links.map((l) => (l.name !== wanLink ? l
+    : { ...l, impairment: { ...(l.impairment ?? { jitterMs: 0, lossPct: 0, rateMbit: 0 }), delayMs } })) };
+}
+
+/** One-way delay of a WAN state: the relay's `delay_us`, or netem's `delay N(us|ms|s)`. */
+export function wanDelayMsOf(s: WanState): number | undefined {
+  if (!s.running) return undefined;
+  const us = s.fields['delay_us'];
+  if (us !== undefined && /^\d+$/.test(us)) return Number(us) / 1000;
+  const m = /\bdelay ([\d.]+)(us|ms|s)\b/.exec(s.fields['qdisc'] ?? '');
+  if (m === null) return undefined;
+  return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
 }

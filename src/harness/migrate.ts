@@ -17,6 +17,7 @@ import type { RunRecord, ScenarioParams } from '../report/model.js';
 import { judgeRecord, verdictOf } from '../verdict/judge.js';
 import { testbedThresholds, type Threshold } from '../verdict/threshold.js';
 import { fileJournal, stateDir } from './journal-file.js';
+import { withLabWanInForce } from './lab-control.js';
 import type { OpenedTestbed } from './open.js';
 
 /**
@@ -198,8 +199,10 @@ export async function migrateVm(tb: Testbed, o: MigrateContext, req: MigrateRequ
   const startedWall = new Date().toISOString();
   const ov = opts.overrides ?? {};
   const step = opts.step ?? (<T>(_t: string, body: () => Promise<T>) => body());
+  // The plan's expected RTT steps use the WAN delay in force, which a lab suite may have changed.
+  const planned = await withLabWanInForce(tb, { timeoutMs: 2000, ...defined({ signal: opts.signal }) });
   const result = await step(`migrate ${vmName} ${from} → ${req.to} (${strategy}, IPv${families.join('+IPv')})`, () =>
-    runMigration(tb, { vm: vmName, to: req.to, from, strategy, families }, ov.drivers ?? o.drivers, {
+    runMigration(planned, { vm: vmName, to: req.to, from, strategy, families }, ov.drivers ?? o.drivers, {
       ...o.options, journal: fileJournal(), runId,
       ...defined({ signal: opts.signal, trafficHosts: req.trafficHosts }),
       ...(ov.freshVmRetry === false || o.access?.freshVm === undefined ? {}

@@ -12,6 +12,7 @@ import { openHypervisorDriver } from '../drivers/hypervisor/registry.js';
 import type { HypervisorDriver } from '../drivers/hypervisor/types.js';
 import { openSwitchDriver } from '../drivers/switch/registry.js';
 import type { SwitchDriver } from '../drivers/switch/types.js';
+import { createPathTracer } from './path-tracer.js';
 import type { MigrationDrivers, RunMigrationOptions } from '../migration/run.js';
 import type { ConflictProbe, GuestCheck, MemoryIntegrity, NetworkDevice, ProbeSession } from '../migration/types.js';
 import { checkMemoryIntegrity } from '../probes/guest-control/query.js';
@@ -287,6 +288,7 @@ export async function openTestbed(
     probes,
     conflicts: subnetConflicts(tb, acc),
     routes: acc.routes,
+    paths: createPathTracer(tb, acc),
     missing: (needs, io) => acc.missing(needs, io),
     now: stamp,
   };

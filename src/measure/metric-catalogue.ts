@@ -64,6 +64,14 @@ export const REPORT_METRICS = [
     name: 'flood_unknown_unicast_packets', unit: 'packets',
     description: 'unicast frames flooded for an unknown destination in the VM\'s segments during the move window, each frame once',
   },
+  {
+    name: 'expected_rtt_step_ms', unit: 'ms',
+    description: 'RTT change the move should cause: the VM\'s new distance from the probe host and the strategy\'s detour, from the testbed\'s link delays',
+  },
+  {
+    name: 'rtt_step_excess_ms', unit: 'ms',
+    description: '`rtt_step_ms − expected_rtt_step_ms`: the detour the topology does not explain',
+  },
 ] as const satisfies readonly MetricInfo[];
 
 /** Metrics without a runs.csv column. */

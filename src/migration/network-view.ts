@@ -37,7 +37,7 @@ export function judgeRoundabout(plan: Pick<MigrationPlan, 'testbed' | 'source'>,
   const oldSite = tb.hypervisors.find((h) => h.name === plan.source)?.site;
   if (oldSite === undefined) return undefined;
   const siteOf = (host: string): string | undefined => tb.trafficHosts.find((h) => h.name === host)?.site;
-  const reached = after.filter((t) => t.reached);
+  const reached = after.filter((t) => t.reached && t.failure === undefined);
   const outside = reached.filter((t) => { const s = siteOf(t.from); return s !== undefined && s !== oldSite; });
   if (outside.length > 0) return outside.some((t) => t.hops.some((h) => h.site === oldSite));
   if (reached.length === 0) return undefined;
@@ -53,8 +53,9 @@ export function pathView(plan: Pick<MigrationPlan, 'testbed' | 'source'>, method
   const viaOldSite = judgeRoundabout(plan, after ?? []);
   const traces = [...(before ?? []).map((t) => ({ ...t, when: 'before' as const })),
     ...(after ?? []).map((t) => ({ ...t, when: 'after' as const }))];
+  const failures = (after ?? []).flatMap((t) => (t.failure === undefined ? [] : [`${t.from}→${t.to}: ${t.failure}`]));
   const detail = viaOldSite !== undefined ? undefined
-    : [...notes, ...(after === undefined ? [] : ['no trace after the move reached the VM'])].join('; ');
+    : [...notes, ...failures, ...(after === undefined ? [] : ['no trace after the move reached the VM'])].join('; ');
   return { oldSite, traces, method, ...(viaOldSite === undefined ? {} : { viaOldSite }),
     ...(detail === undefined || detail === '' ? {} : { detail }) };
 }

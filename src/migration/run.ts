@@ -29,6 +29,7 @@ import type { Family } from './strategies/types.js';
 import { flowEvents, mergeTimeline, routeEvents } from './timeline.js';
 import type { FloodWindow, FlowMeasurement, FlowSpec, JobStats, MemoryIntegrity, TimelineEvent } from './types.js';
 import { floodMetrics, pathView, type PathView } from './network-view.js';
+import { rttExpectations } from './rtt-expectation.js';
 import { defined } from '../model/defined.js';
 
 export type { MigrationDrivers } from './drivers.js';
@@ -280,6 +281,8 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
     })),
     rec.flooding === undefined ? [] : floodMetrics(rec.flooding),
   );
+  metrics.push(...rttExpectations({ testbed: plan.testbed, source: plan.source, destination: plan.destination,
+    strategy: plan.strategy, flows: rec.flows.map((f) => f.spec), measured: metrics }));
   const path = drivers.paths === undefined ? undefined
     : pathView(plan, drivers.paths.method, rec.pathsBefore, rec.pathsAfter, rec.pathNotes);
   const health = assessHealth({

@@ -335,6 +335,8 @@ export interface PathTrace {
   readonly to: string;
   readonly reached: boolean;
   readonly hops: readonly PathHop[];
+  /** Why the trace is no evidence (helper missing, timed out, broken output): not reached, not "not via". */
+  readonly failure?: string;
 }
 
 /**

@@ -109,10 +109,11 @@ export function parseThreshold(text: string, source: string, extra: Partial<Pick
 
 /**
  * The testbed's thresholds as Threshold values: the four named per-attempt bounds and each
- * `statistics` expression. maxRttStepMs bounds same-subnet moves only: there the VM's distance from
- * the probe host does not change, so an RTT step is a detour (tromboning, a stale path). A move to
- * another site changes the distance itself (30 ms of WAN one way is a 60 ms step that is no fault),
- * and the tunnel's detour is its design; those are bounded by statistic thresholds written for them.
+ * `statistics` expression. maxRttStepMs bounds the RTT step beyond what the move explains
+ * (`rtt_step_excess_ms`, migration/rtt-expectation.ts), for every strategy and scenario: a move to
+ * another site changes the distance itself (30 ms of WAN one way is a 60 ms step that is no fault) and
+ * the tunnel's detour is its design; both are subtracted, so what remains is a detour nobody planned
+ * (tromboning, a stale path).
  */
 export function testbedThresholds(t: Thresholds): Threshold[] {
   const at = (key: string): string => `testbed defaults.thresholds.${key}`;
@@ -122,7 +123,7 @@ export function testbedThresholds(t: Thresholds): Threshold[] {
     per('maxOutageMs', 'loss_derived_ms', t.maxOutageMs),
     per('maxLossPct', 'loss_pct', t.maxLossPct),
     per('maxReconvergenceMs', 'reconvergence_ms', t.maxReconvergenceMs),
-    per('maxRttStepMs', 'rtt_step_ms', t.maxRttStepMs, { exceptStrategies: ['tunnel'], scenarios: ['same-subnet/'] }),
+    per('maxRttStepMs', 'rtt_step_excess_ms', t.maxRttStepMs),
     ...(t.statistics ?? []).map((s, i) => parseThreshold(s, at(`statistics[${i}]`))),
   ];
 }

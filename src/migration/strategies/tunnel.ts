@@ -105,6 +105,7 @@ export const tunnel: Strategy = {
     }
     const peers = [...tb.trafficHosts.map((h) => h.name), ...(gateway === undefined ? [] : [gateway])];
     const extraRttMs = toHome ? {} : tunnelExtraRttMs(tb, anchor, m.dstTor.name, peers);
+    const extraRttBeforeMs = fromHome ? {} : tunnelExtraRttMs(tb, anchor, m.srcTor.name, peers);
     const first = toHome ? { kind: 'route-del', host: anchor } : { kind: 'route-add', host: m.dstTor.name };
     const expectedOrder = [
       ...commonEdges(tb, m.src.name, m.dst.name, true),
@@ -113,7 +114,7 @@ export const tunnel: Strategy = {
         { kind: 'route-add', host: m.dstTor.name }, { kind: 'route-add', host: anchor }, 0, 1000)]),
     ];
     return {
-      strategy: 'tunnel', prepare, switchover, cleanup, ...gw, extraRttMs, expectedOrder,
+      strategy: 'tunnel', prepare, switchover, cleanup, ...gw, extraRttMs, extraRttBeforeMs, expectedOrder,
       watchRouters: [...new Set([anchor, m.dstTor.name, m.srcTor.name])],
       notes: [toHome ? `back at ${m.home.site}: capture removed, agents stopped`
         : `anchor ${anchor} captures and tunnels (${encapsulation}) to ${m.dstTor.name}; return traffic goes direct`],

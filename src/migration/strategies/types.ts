@@ -90,6 +90,8 @@ export interface StrategyPlan {
   readonly gateway?: string;
   /** Extra RTT (ms) a peer at the given device sees versus the direct path after the move. */
   readonly extraRttMs?: Readonly<Record<string, number>>;
+  /** The same before the move (the VM already sat behind a detour: the tunnel leaving a foreign site). */
+  readonly extraRttBeforeMs?: Readonly<Record<string, number>>;
   readonly notes: readonly string[];
   readonly expectedOrder: readonly ExpectedEdge[];
 }
