@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import {
-  HYPERVISOR_DRIVER_KINDS, MIGRATION_STRATEGIES, SWITCH_DRIVER_KINDS, SWITCH_ROLES, TRAFFIC_HOST_KINDS,
+  HYPERVISOR_DRIVER_KINDS, MIGRATION_MODES, MIGRATION_STRATEGIES, SWITCH_DRIVER_KINDS, SWITCH_ROLES, TRAFFIC_HOST_KINDS,
   TUNNEL_ENCAPSULATIONS,
 } from '../model/testbed.js';
 import { isMac, parseCidr, parseIp, parseIpv4, parseIpv6 } from './ip.js';
@@ -13,6 +13,12 @@ import { parseThreshold, ThresholdSyntaxError } from '../verdict/threshold.js';
 
 const kindEnum = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
   z.enum(values, { error: (iss) => `unknown ${what} "${String(iss.input)}"; supported: ${values.join(', ')}` });
+
+/** An integer in [lo, hi]; the message names what it is and the allowed range. */
+const intIn = (lo: number, hi: number, what: string) =>
+  z.number({ error: `expected ${what} as a number (an integer from ${lo} to ${hi})` })
+    .refine((v) => Number.isInteger(v) && v >= lo && v <= hi,
+      { error: (iss) => `${what}: ${String(iss.input)} is not allowed; allowed: an integer from ${lo} to ${hi}` });
 
 const fmt = (ok: (v: string) => boolean, what: string) =>
   z.string({ error: `expected ${what} as a string` })
@@ -231,6 +237,13 @@ export const rawTestbedSchema = z.strictObject({
           strategy: kindEnum(MIGRATION_STRATEGIES, 'migration strategy').default('host-route-static'),
           timeoutMs: positive.default(120000),
           stageSwitchover: z.boolean().default(true),
+          mode: kindEnum(MIGRATION_MODES, 'migration mode').default('precopy'),
+          postcopyAfterIterations: intIn(0, 1000, 'precopy passes before the postcopy switch').optional(),
+          postcopyStallIterations: intIn(1, 1000, 'passes without progress before the postcopy switch').optional(),
+          autoConvergeInitialPct: intIn(1, 99, 'initial vCPU throttle, percent').optional(),
+          autoConvergeIncrementPct: intIn(1, 99, 'vCPU throttle increment, percent').optional(),
+          multifdChannels: intIn(1, 255, 'multifd channels').optional(),
+          xbzrleCacheMiB: intIn(1, 1048576, 'xbzrle cache, MiB').optional(),
         })
         .prefault({}),
       probe: z

@@ -15,6 +15,32 @@ export const MIGRATION_STRATEGIES = ['l2', 'host-route-static', 'host-route-bgp'
 export type MigrationStrategy = (typeof MIGRATION_STRATEGIES)[number];
 
 /**
+ * How QEMU moves the guest's memory (docs/migration-modes.md): `precopy` (iterate until the remaining
+ * memory fits the max downtime), `postcopy` (start precopy, then switch: the guest runs on the
+ * destination and faults missing pages in), `auto-converge` (precopy that throttles the guest's vCPUs),
+ * `multifd` (precopy over several parallel connections), `xbzrle` (precopy sending XOR-delta encoded
+ * pages from a cache).
+ */
+export const MIGRATION_MODES = ['precopy', 'postcopy', 'auto-converge', 'multifd', 'xbzrle'] as const;
+export type MigrationMode = (typeof MIGRATION_MODES)[number];
+
+/** The mode of a move and each mode's settings (only the chosen mode's settings are used). */
+export interface MigrationModeSettings {
+  readonly mode: MigrationMode;
+  readonly postcopy: {
+    /** Switch to postcopy once this many precopy passes completed (memory_iteration > N). */
+    readonly afterIterations: number;
+    /** ...or earlier, once the remaining bytes did not shrink over this many passes (precopy stalls). */
+    readonly stallIterations: number;
+  };
+  /** vCPU throttle QEMU starts with and adds per pass that does not converge, percent (libvirt defaults when absent). */
+  readonly autoConverge: { readonly initialPct?: number; readonly incrementPct?: number };
+  readonly multifd: { readonly channels: number };
+  /** xbzrle page cache, MiB (QEMU's default when absent). */
+  readonly xbzrle: { readonly cacheMiB?: number };
+}
+
+/**
  * How the tunnel strategy's agents encapsulate (lab-assets/tunagent.c `-e`): IP-in-IP (RFC 2003/4213,
  * protocol 4 or 41), GRE (RFC 2784, protocol 47), or the agents' own UDP format with a control header.
  */
@@ -181,6 +207,17 @@ export interface MigrationDefaults {
    * migration and sends whole transactions at the switchover.
    */
   readonly stageSwitchover?: boolean;
+  /**
+   * Migration mode (absent: precopy) and each mode's settings, flat so that run manifests record them
+   * as they are (absent: the defaults of migration/mode.ts; docs/migration-modes.md).
+   */
+  readonly mode?: MigrationMode;
+  readonly postcopyAfterIterations?: number;
+  readonly postcopyStallIterations?: number;
+  readonly autoConvergeInitialPct?: number;
+  readonly autoConvergeIncrementPct?: number;
+  readonly multifdChannels?: number;
+  readonly xbzrleCacheMiB?: number;
 }
 
 /** Settings of the tunnel strategy (`defaults.tunnel`). */

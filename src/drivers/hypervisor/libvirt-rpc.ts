@@ -13,6 +13,7 @@ import {
 import {
   EventId,
   JobStatsFlag,
+  MigrateParam,
   detailName,
   jobTypeName,
   lifecycleName,
@@ -35,7 +36,7 @@ import { EventHub } from './event-hub.js';
 import { startMigrationJob } from './migrate-recipe.js';
 import type {
   DomainInfo, DomainRef, DomainSpec, DomainState, HypervisorDriver, HypervisorEvent, DriverJobStats, JobStatsOptions,
-  MigrateOptions, MigrationHandle, MigrationPrimitives,
+  MigrateExtraParams, MigrateOptions, MigrationHandle, MigrationPrimitives,
 } from './types.js';
 
 export interface LibvirtRpcDriverOptions extends LibvirtClientOptions {
@@ -51,6 +52,21 @@ export function toJobStats(type: number, params: readonly TypedParam[]): DriverJ
   const fields: Record<string, number | string | boolean> = {};
   for (const [k, v] of Object.entries(raw)) fields[k] = typeof v === 'bigint' ? Number(v) : v;
   return { type: jobTypeName(type), typeCode: type, fields };
+}
+
+/** PERFORM3_PARAMS typed params: bandwidth always, then the mode's (MigrateParam names and types). */
+export function migrateParams(bandwidthMiBs: number, x: MigrateExtraParams): TypedParam[] {
+  const ps: TypedParam[] = [{ field: MigrateParam.BANDWIDTH, type: 4, value: BigInt(bandwidthMiBs) }];
+  if (x.autoConvergeInitialPct !== undefined)
+    ps.push({ field: MigrateParam.AUTO_CONVERGE_INITIAL, type: 1, value: x.autoConvergeInitialPct });
+  if (x.autoConvergeIncrementPct !== undefined)
+    ps.push({ field: MigrateParam.AUTO_CONVERGE_INCREMENT, type: 1, value: x.autoConvergeIncrementPct });
+  if (x.parallelConnections !== undefined)
+    ps.push({ field: MigrateParam.PARALLEL_CONNECTIONS, type: 1, value: x.parallelConnections });
+  if (x.compression !== undefined) ps.push({ field: MigrateParam.COMPRESSION, type: 7, value: x.compression });
+  if (x.xbzrleCacheBytes !== undefined)
+    ps.push({ field: MigrateParam.COMPRESSION_XBZRLE_CACHE, type: 4, value: BigInt(x.xbzrleCacheBytes) });
+  return ps;
 }
 
 export class LibvirtRpcDriver implements HypervisorDriver {
@@ -223,13 +239,16 @@ export class LibvirtRpcDriver implements HypervisorDriver {
       );
     },
     perform: async (d, destinationUri, o) => {
-      const params: TypedParam[] = [{ field: 'bandwidth', type: 4, value: BigInt(o.bandwidthMiBs) }];
+      const params = migrateParams(o.bandwidthMiBs, o.extra ?? {});
       await this.client.call(Proc.DOMAIN_MIGRATE_PERFORM3_PARAMS, {
         dom: await this.#dom(d, o), dconnuri: destinationUri, params, cookieIn: new Uint8Array(), flags: o.flags,
       }, o);
     },
     abortJob: async (d, opts) => {
       await this.client.call(Proc.DOMAIN_ABORT_JOB, { dom: await this.#dom(d, opts) }, opts);
+    },
+    startPostCopy: async (d, opts) => {
+      await this.client.call(Proc.DOMAIN_MIGRATE_START_POST_COPY, { dom: await this.#dom(d, opts), flags: 0 }, opts);
     },
   };
 

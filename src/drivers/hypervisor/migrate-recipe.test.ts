@@ -56,6 +56,7 @@ test('recipe: subscribe both, set downtime, perform with bandwidth, collect stat
       src.hub.publish(src.life('stopped', 'migrated', 120));
     },
     abortJob: async () => undefined,
+    startPostCopy: async () => undefined,
   };
   const m = startMigrationJob(p, 'vm1', 'qemu+tcp://198.18.10.12/system', {
     destination: dst.driver,
@@ -97,6 +98,7 @@ test('recipe: a failed perform rejects the result with the libvirt error and end
       throw new LibvirtError('operation aborted: migration out: canceled by client', 78, 10);
     },
     abortJob: async () => void log.push('abort'),
+    startPostCopy: async () => undefined,
   };
   const m = startMigrationJob(p, 'vm1', 'qemu+tcp://198.18.10.12/system', { bandwidthMiBs: 5, maxDowntimeMs: 50 });
   for await (const _ of m.progress) throw new Error('no progress expected');
@@ -112,6 +114,7 @@ test('recipe: non-p2p migration is refused as unsupported', async () => {
     setMaxDowntime: async () => undefined,
     perform: async () => undefined,
     abortJob: async () => undefined,
+    startPostCopy: async () => undefined,
   };
   await expect(startMigrationJob(p, 'vm1', 'qemu+tcp://x/system', { p2p: false }).result).rejects.toMatchObject({
     code: 'UNSUPPORTED',
@@ -129,6 +132,7 @@ test('recipe: a perform that times out cancels the job in the daemon', async () 
       throw new TimeoutError('DOMAIN_MIGRATE_PERFORM3_PARAMS timed out', o.timeoutMs ?? 0);
     },
     abortJob: async () => void log.push('abortJob'),
+    startPostCopy: async () => undefined,
   };
   const m = startMigrationJob(p, 'vm1', 'qemu+tcp://198.18.10.12/system', { timeoutMs: 50, pollIntervalMs: 1_000 });
   await expect(m.result).rejects.toMatchObject({ code: 'TIMEOUT' });
@@ -143,8 +147,83 @@ test('recipe: source and destination with the same host name are refused (their 
     setMaxDowntime: async () => undefined,
     perform: async () => undefined,
     abortJob: async () => undefined,
+    startPostCopy: async () => undefined,
   };
   await expect(
     startMigrationJob(p, 'vm1', 'qemu+tcp://x/system', { destination: b.driver }).result,
   ).rejects.toMatchObject({ code: 'USAGE' });
+});
+
+test('recipe: postcopy mode passes POSTCOPY, switches once the first pass completed, and times the gap on POSTCOPY events', async () => {
+  const log: string[] = [];
+  let iteration = 1;
+  const running = (): DriverJobStats => ({ type: 'unbounded', typeCode: 2,
+    fields: { memory_iteration: iteration, memory_remaining: 50_000_000, memory_dirty_rate: 6000,
+      memory_page_size: 4096 } });
+  const src = fakeHost('hv1', log, running);
+  const dst = fakeHost('hv2', log, (o) => (o.completed === true
+    ? { type: 'completed', typeCode: 3, fields: { operation: 4, downtime: 9 } } : running()));
+  let switched: () => void = () => undefined;
+  const switchedP = new Promise<void>((r) => (switched = r));
+  const p: MigrationPrimitives = {
+    driver: src.driver,
+    setMaxDowntime: async () => undefined,
+    perform: async (_d, _u, o) => {
+      log.push(`perform flags ${o.flags} extra ${JSON.stringify(o.extra)}`);
+      await sleep(40);
+      iteration = 2; // the first pass is done: the recipe must ask for the switch now
+      await switchedP;
+      src.hub.publish(src.life('suspended', 'postcopy', 200));
+      dst.hub.publish(dst.life('resumed', 'postcopy', 207));
+      src.hub.publish(src.life('stopped', 'migrated', 400));
+    },
+    abortJob: async () => undefined,
+    startPostCopy: async () => {
+      log.push(`startPostCopy at iteration ${iteration}`);
+      switched();
+    },
+  };
+  const m = startMigrationJob(p, 'vm1', 'qemu+tcp://198.18.10.12/system', {
+    destination: dst.driver, pollIntervalMs: 200,
+    mode: { mode: 'postcopy', postcopy: { afterIterations: 1, stallIterations: 2 }, autoConverge: {},
+      multifd: { channels: 4 }, xbzrle: {} },
+  });
+  setTimeout(() => src.hub.publish({ kind: 'job-completed', host: 'hv1', domain: dom, at: at(500),
+    stats: { type: 'completed', typeCode: 3, fields: { operation: 5 } } }), 300);
+  const r = await m.result;
+  expect(log.filter((l) => l.startsWith('perform') || l.startsWith('startPostCopy'))).toEqual([
+    `perform flags ${1 | 2 | 32768} extra {}`, 'startPostCopy at iteration 2']);
+  expect(r.observed.mode).toBe('postcopy');
+  expect(r.observed.postcopySwitch).toMatchObject({ iteration: 2, remainingBytes: 50_000_000 });
+  expect(r.observed.maxDirtyRatePps).toBe(6000);
+  expect(r.observed.pageSizeBytes).toBe(4096);
+  expect(r.eventGapMs).toBe(7);
+});
+
+test('recipe: precopy never asks for postcopy; auto-converge records the throttle it saw', async () => {
+  const log: string[] = [];
+  let throttle = 0;
+  const src = fakeHost('hv1', log, () => ({ type: 'unbounded', typeCode: 2,
+    fields: { memory_iteration: 5, memory_remaining: 1, auto_converge_throttle: throttle } }));
+  const p: MigrationPrimitives = {
+    driver: src.driver,
+    setMaxDowntime: async () => undefined,
+    perform: async (_d, _u, o) => {
+      log.push(`flags ${o.flags} extra ${JSON.stringify(o.extra)}`);
+      await sleep(30);
+      throttle = 40;
+      await sleep(60);
+      throttle = 20;
+      await sleep(30);
+    },
+    abortJob: async () => undefined,
+    startPostCopy: async () => void log.push('startPostCopy'),
+  };
+  const mode = { mode: 'auto-converge' as const, postcopy: { afterIterations: 0, stallIterations: 1 },
+    autoConverge: { initialPct: 30, incrementPct: 15 }, multifd: { channels: 4 }, xbzrle: {} };
+  const r = await startMigrationJob(p, 'vm1', 'qemu+tcp://x/system', { pollIntervalMs: 10, mode }).result;
+  expect(log).toContain(`flags ${1 | 2 | 8192} extra {"autoConvergeInitialPct":30,"autoConvergeIncrementPct":15}`);
+  expect(log).not.toContain('startPostCopy');
+  expect(r.observed.maxThrottlePct).toBe(40);
+  expect(r.observed.postcopySwitch).toBeUndefined();
 });

@@ -13,9 +13,10 @@ import { MigrateFlag } from '../../transports/libvirt/enums.js';
 import { sleep } from '../../util/abort.js';
 import { type Stamp, diffMs, stamp } from '../../util/stamp.js';
 import { EventHub } from './event-hub.js';
+import { initialPostcopyTrigger, postcopyStep, type PostcopyTriggerState } from './postcopy-trigger.js';
 import type {
-  DomainSpec, HypervisorDriver, HypervisorEvent, DriverJobStats, MigrateOptions, MigrationHandle, MigrationPrimitives,
-  MigrationProgress, MigrationJobOutcome,
+  DomainSpec, HypervisorDriver, HypervisorEvent, DriverJobStats, MigrateExtraParams, MigrateOptions, MigrationHandle,
+  MigrationObservation, MigrationPrimitives, MigrationProgress, MigrationJobOutcome,
 } from './types.js';
 import { defined } from '../../model/defined.js';
 
@@ -25,12 +26,36 @@ const DEFAULT_TIMEOUT_MS = 600_000;
 /** How long to wait after perform returns for the trailing events (job-completed, dst RESUMED). */
 const TRAILING_EVENTS_MS = 3_000;
 
+/** Flags of a move: LIVE | PEER2PEER, persistence, TLS and the mode's flag. */
 export function migrateFlags(o: MigrateOptions): number {
   let f = MigrateFlag.PEER2PEER;
   if (o.live !== false) f |= MigrateFlag.LIVE;
   if (o.persistDest === true) f |= MigrateFlag.PERSIST_DEST;
   if (o.undefineSource === true) f |= MigrateFlag.UNDEFINE_SOURCE;
+  if (o.tls === true) f |= MigrateFlag.TLS;
+  switch (o.mode?.mode ?? 'precopy') {
+    case 'postcopy': f |= MigrateFlag.POSTCOPY; break;
+    case 'auto-converge': f |= MigrateFlag.AUTO_CONVERGE; break;
+    case 'multifd': f |= MigrateFlag.PARALLEL; break;
+    case 'xbzrle': f |= MigrateFlag.COMPRESSED; break;
+    case 'precopy': break;
+  }
   return f;
+}
+
+/** The mode's migration parameters (VIR_MIGRATE_PARAM_*); empty for precopy and postcopy. */
+export function migrateExtraParams(o: MigrateOptions): MigrateExtraParams {
+  const m = o.mode;
+  if (m === undefined) return {};
+  if (m.mode === 'auto-converge') {
+    return defined({ autoConvergeInitialPct: m.autoConverge.initialPct, autoConvergeIncrementPct: m.autoConverge.incrementPct });
+  }
+  if (m.mode === 'multifd') return { parallelConnections: m.multifd.channels };
+  if (m.mode === 'xbzrle') {
+    return { compression: 'xbzrle',
+      ...defined({ xbzrleCacheBytes: m.xbzrle.cacheMiB === undefined ? undefined : m.xbzrle.cacheMiB * 1048576 }) };
+  }
+  return {};
 }
 
 const isLife = (e: HypervisorEvent, event: string, detail: string): boolean =>
@@ -72,14 +97,54 @@ class Timeline {
   }
 }
 
+/** Collects the mode's traces from polled stats and, in postcopy mode, asks for the switch. */
+class ModeWatch {
+  #trigger: PostcopyTriggerState = initialPostcopyTrigger;
+  #obs: { -readonly [K in keyof MigrationObservation]: MigrationObservation[K] };
+  #switching: Promise<void> | undefined;
+  constructor(private readonly p: MigrationPrimitives, private readonly dom: DomainSpec,
+    private readonly o: MigrateOptions) {
+    this.#obs = { mode: o.mode?.mode ?? 'precopy', samples: 0 };
+  }
+
+  sample(f: Readonly<Record<string, number | string | boolean>>): void {
+    const n = (k: string): number | undefined => (typeof f[k] === 'number' ? f[k] : undefined);
+    const o = this.#obs;
+    o.samples++;
+    const max = (a: number | undefined, b: number | undefined): number | undefined =>
+      (b === undefined ? a : a === undefined ? b : Math.max(a, b));
+    o.maxThrottlePct = max(o.maxThrottlePct, n('auto_converge_throttle'));
+    o.maxDirtyRatePps = max(o.maxDirtyRatePps, n('memory_dirty_rate'));
+    o.compressionBytes = max(o.compressionBytes, n('compression_bytes'));
+    o.pageSizeBytes ??= n('memory_page_size');
+    const m = this.o.mode;
+    if (m?.mode !== 'postcopy') return;
+    const { state, decision } = postcopyStep(this.#trigger, f, m.postcopy);
+    this.#trigger = state;
+    if (decision === undefined) return;
+    o.postcopySwitch = { at: stamp(), ...decision };
+    // A switch refused (the job just ended, or converged) leaves the migration in precopy: the
+    // observation then shows a switch asked for, and the events show whether postcopy ran.
+    this.#switching = this.p.startPostCopy(this.dom, { timeoutMs: 10_000 }).catch(() => undefined);
+  }
+
+  async result(): Promise<MigrationObservation> {
+    await this.#switching;
+    return Object.fromEntries(Object.entries(this.#obs).filter(([, v]) => v !== undefined)) as unknown as MigrationObservation;
+  }
+}
+
 async function pollProgress(src: HypervisorDriver, dom: DomainSpec, hub: EventHub<MigrationProgress>,
-  stop: AbortSignal, intervalMs: number): Promise<void> {
+  stop: AbortSignal, intervalMs: number, watch: ModeWatch): Promise<void> {
   while (!stop.aborted) {
     await sleep(intervalMs, stop).catch(() => undefined);
     if (stop.aborted) break;
     try {
       const stats = await src.jobStats(dom, { timeoutMs: 5_000 });
-      if (stats.type === 'bounded' || stats.type === 'unbounded') hub.publish({ at: stamp(), stats });
+      if (stats.type === 'bounded' || stats.type === 'unbounded') {
+        watch.sample(stats.fields);
+        hub.publish({ at: stamp(), stats });
+      }
     } catch {
       // The job may end between the check and the call; progress is best effort.
     }
@@ -115,10 +180,13 @@ async function run(p: MigrationPrimitives, dom: DomainSpec, destinationUri: stri
 
     const finished = new AbortController();
     const t0 = performance.now();
-    const poller = pollProgress(src, dom, hub, finished.signal, o.pollIntervalMs ?? 200);
+    const watch = new ModeWatch(p, dom, o);
+    // Postcopy is decided per pass: a pass of a small guest lasts a few hundred ms.
+    const interval = o.mode?.mode === 'postcopy' ? Math.min(o.pollIntervalMs ?? 50, 50) : o.pollIntervalMs ?? 200;
+    const poller = pollProgress(src, dom, hub, finished.signal, interval, watch);
     try {
       await p.perform(dom, destinationUri, {
-        flags: migrateFlags(o), bandwidthMiBs: o.bandwidthMiBs ?? DEFAULT_BANDWIDTH_MIBS,
+        flags: migrateFlags(o), bandwidthMiBs: o.bandwidthMiBs ?? DEFAULT_BANDWIDTH_MIBS, extra: migrateExtraParams(o),
         timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...io,
       });
     } catch (e) {
@@ -133,14 +201,17 @@ async function run(p: MigrationPrimitives, dom: DomainSpec, destinationUri: stri
       hub.close(); // progress ends with the job, not after the trailing events
     }
     const performMs = performance.now() - t0;
+    const observed = await watch.result();
 
+    // In postcopy the guest pauses on the source and resumes on the destination at the switch
+    // (SUSPENDED/POSTCOPY, RESUMED/POSTCOPY), not at the end of the job.
+    const paused = (e: HypervisorEvent): boolean => isLife(e, 'suspended', 'migrated') || isLife(e, 'suspended', 'postcopy');
+    const running = (e: HypervisorEvent): boolean => isLife(e, 'resumed', 'migrated') || isLife(e, 'resumed', 'postcopy');
     const [completed, resumed] = await Promise.all([
       timeline.waitFor(src.host, (e) => e.kind === 'job-completed', TRAILING_EVENTS_MS),
-      dst === undefined
-        ? undefined
-        : timeline.waitFor(dst.host, (e) => isLife(e, 'resumed', 'migrated'), TRAILING_EVENTS_MS),
+      dst === undefined ? undefined : timeline.waitFor(dst.host, running, TRAILING_EVENTS_MS),
     ]);
-    const suspended = timeline.find(src.host, (e) => isLife(e, 'suspended', 'migrated'));
+    const suspended = timeline.find(src.host, paused);
     let destinationStats: DriverJobStats | undefined;
     if (dst !== undefined) {
       destinationStats = await dst
@@ -154,6 +225,7 @@ async function run(p: MigrationPrimitives, dom: DomainSpec, destinationUri: stri
       domain: name,
       performMs,
       events: [...timeline.events].sort((a, b) => (a.at.monoNs < b.at.monoNs ? -1 : a.at.monoNs > b.at.monoNs ? 1 : 0)),
+      observed,
       ...defined({ sourceStats, destinationStats }),
       ...(typeof downtime === 'number' ? { qemuDowntimeMs: downtime } : {}),
       ...gap(suspended?.at, resumed?.at),

@@ -4,6 +4,7 @@
  * events and details come from transports/libvirt/enums.ts.
  */
 import type { DomainStateName, JobTypeName, LifecycleEventName } from '../../transports/libvirt/enums.js';
+import type { MigrationModeSettings } from '../../model/testbed.js';
 import type { IoOptions } from '../../util/abort.js';
 import type { Stamp } from '../../util/stamp.js';
 
@@ -97,8 +98,33 @@ export interface MigrateOptions extends IoOptions {
   readonly undefineSource?: boolean;
   /** The destination's driver: its events and completed-job stats complete the result. */
   readonly destination?: HypervisorDriver;
-  /** Period of job-stats polling for `progress`, ms (default 200). */
+  /** Period of job-stats polling for `progress`, ms (default 200; at most 50 in postcopy mode). */
   readonly pollIntervalMs?: number;
+  /** Migration mode and its settings (default precopy); see docs/migration-modes.md. */
+  readonly mode?: MigrationModeSettings;
+  /** VIR_MIGRATE_TLS: QEMU's own migration stream over TLS (needs migrate_tls_x509 certificates). */
+  readonly tls?: boolean;
+}
+
+/** What the recipe saw of the mode while the migration ran (polled source job stats). */
+export interface MigrationObservation {
+  readonly mode: MigrationModeSettings['mode'];
+  /** The switch to postcopy the recipe asked for: when, in which precopy pass, why. */
+  readonly postcopySwitch?: {
+    readonly at: Stamp;
+    readonly iteration: number;
+    readonly reason: string;
+    readonly remainingBytes?: number;
+  };
+  /** Highest `auto_converge_throttle` seen, percent (auto-converge throttling the vCPUs). */
+  readonly maxThrottlePct?: number;
+  /** Highest `memory_dirty_rate` seen while running, pages/s, and `memory_page_size`, bytes. */
+  readonly maxDirtyRatePps?: number;
+  readonly pageSizeBytes?: number;
+  /** Highest `compression_cache_misses`/`compression_bytes` seen (xbzrle at work). */
+  readonly compressionBytes?: number;
+  /** Polled samples of the running job. */
+  readonly samples: number;
 }
 
 export interface MigrationProgress {
@@ -122,6 +148,8 @@ export interface MigrationJobOutcome {
   readonly resumedAt?: Stamp;
   /** Every event of this domain seen on source and destination during the migration, in receipt order. */
   readonly events: readonly HypervisorEvent[];
+  /** The mode's traces in the running job's stats. */
+  readonly observed: MigrationObservation;
 }
 
 export interface MigrationHandle {
@@ -177,7 +205,22 @@ export interface MigrationPrimitives {
   perform(
     dom: DomainSpec,
     destinationUri: string,
-    o: { flags: number; bandwidthMiBs: number } & IoOptions,
+    o: { flags: number; bandwidthMiBs: number; extra?: MigrateExtraParams } & IoOptions,
   ): Promise<void>;
   abortJob(dom: DomainSpec, opts?: IoOptions): Promise<void>;
+  /** virDomainMigrateStartPostCopy: switch the running migration (started with POSTCOPY) to postcopy. */
+  startPostCopy(dom: DomainSpec, opts?: IoOptions): Promise<void>;
+}
+
+/** Migration parameters of the modes, beyond flags and bandwidth (libvirt VIR_MIGRATE_PARAM_*). */
+export interface MigrateExtraParams {
+  /** `auto_converge.initial`, `auto_converge.increment` (percent). */
+  readonly autoConvergeInitialPct?: number;
+  readonly autoConvergeIncrementPct?: number;
+  /** `parallel.connections` (multifd channels). */
+  readonly parallelConnections?: number;
+  /** `compression` method(s) with VIR_MIGRATE_COMPRESSED. */
+  readonly compression?: 'xbzrle';
+  /** `compression.xbzrle.cache`, bytes. */
+  readonly xbzrleCacheBytes?: number;
 }

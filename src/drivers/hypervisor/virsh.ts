@@ -20,7 +20,7 @@ import { EventHub } from './event-hub.js';
 import { startMigrationJob } from './migrate-recipe.js';
 import type {
   DomainInfo, DomainRef, DomainSpec, DomainState, HypervisorDriver, HypervisorEvent, DriverJobStats, JobStatsOptions,
-  MigrateOptions, MigrationHandle, MigrationPrimitives,
+  MigrateExtraParams, MigrateOptions, MigrationHandle, MigrationPrimitives,
 } from './types.js';
 import { parseDaemonVersion, parseHypervisorVersion, parseDomInfo, parseDomState, parseJobInfoRaw, parseVirshEvents } from './virsh-parse.js';
 import { defined } from '../../model/defined.js';
@@ -37,6 +37,22 @@ export interface VirshDriverOptions {
 }
 
 const domArg = (d: DomainSpec): string => (typeof d === 'string' ? d : d.uuid);
+
+/** `virsh migrate` options of the mode flags and parameters (virsh ≥ 5.0 spells each of them). */
+export function virshModeArgs(flags: number, x: MigrateExtraParams): string[] {
+  const a: string[] = [];
+  if ((flags & MigrateFlag.POSTCOPY) !== 0) a.push('--postcopy');
+  if ((flags & MigrateFlag.AUTO_CONVERGE) !== 0) a.push('--auto-converge');
+  if (x.autoConvergeInitialPct !== undefined) a.push('--auto-converge-initial', String(x.autoConvergeInitialPct));
+  if (x.autoConvergeIncrementPct !== undefined) a.push('--auto-converge-increment', String(x.autoConvergeIncrementPct));
+  if ((flags & MigrateFlag.PARALLEL) !== 0) a.push('--parallel');
+  if (x.parallelConnections !== undefined) a.push('--parallel-connections', String(x.parallelConnections));
+  if ((flags & MigrateFlag.COMPRESSED) !== 0) a.push('--compressed');
+  if (x.compression !== undefined) a.push('--comp-methods', x.compression);
+  if (x.xbzrleCacheBytes !== undefined) a.push('--comp-xbzrle-cache', String(x.xbzrleCacheBytes));
+  if ((flags & MigrateFlag.TLS) !== 0) a.push('--tls');
+  return a;
+}
 
 export class VirshDriver implements HypervisorDriver {
   readonly host: string;
@@ -129,11 +145,15 @@ export class VirshDriver implements HypervisorDriver {
       const args = ['migrate', ...((f & MigrateFlag.LIVE) !== 0 ? ['--live'] : []), '--p2p',
         ...((f & MigrateFlag.PERSIST_DEST) !== 0 ? ['--persistent'] : []),
         ...((f & MigrateFlag.UNDEFINE_SOURCE) !== 0 ? ['--undefinesource'] : []),
+        ...virshModeArgs(f, o.extra ?? {}),
         '--bandwidth', String(o.bandwidthMiBs), domArg(d), destinationUri];
       await this.#run(args, o);
     },
     abortJob: async (d, opts) => {
       await this.#run(['domjobabort', domArg(d)], opts);
+    },
+    startPostCopy: async (d, opts) => {
+      await this.#run(['migrate-postcopy', domArg(d)], opts);
     },
   };
 

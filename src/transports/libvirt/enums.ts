@@ -58,6 +58,16 @@ export const MigrateFlag = {
   TLS: 65536, PARALLEL: 131072,
 } as const;
 
+/** VIR_MIGRATE_PARAM_* names of the migration modes, with their typed-parameter types. */
+export const MigrateParam = {
+  BANDWIDTH: 'bandwidth', // ULLONG MiB/s
+  AUTO_CONVERGE_INITIAL: 'auto_converge.initial', // INT percent
+  AUTO_CONVERGE_INCREMENT: 'auto_converge.increment', // INT percent
+  PARALLEL_CONNECTIONS: 'parallel.connections', // INT
+  COMPRESSION: 'compression', // STRING, one param per method
+  COMPRESSION_XBZRLE_CACHE: 'compression.xbzrle.cache', // ULLONG bytes
+} as const;
+
 export const JobStatsFlag = { COMPLETED: 1, KEEP_COMPLETED: 2 } as const;
 export const AuthType = { NONE: 0, SASL: 1, POLKIT: 2 } as const;
 export const ConnectFlag = { READONLY: 1 } as const;

@@ -124,6 +124,7 @@ export const Proc = {
     (e, a) => e.int(a.eventId).optional(a.dom, (x, v) => writeDomain(x, v)), (d) => d.int()),
   CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY: proc<number, void>(317,
     'CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY', (e, id) => e.int(id), none),
+  DOMAIN_MIGRATE_START_POST_COPY: proc<DomFlags, void>(364, 'DOMAIN_MIGRATE_START_POST_COPY', domFlags, none),
   DOMAIN_DEFINE_XML_FLAGS: proc<{ xml: string; flags: number }, WireDomain>(350, 'DOMAIN_DEFINE_XML_FLAGS',
     (e, a) => e.string(a.xml).uint(a.flags), readDomain),
   DOMAIN_MIGRATE_GET_MAX_DOWNTIME: proc<DomFlags, bigint>(387, 'DOMAIN_MIGRATE_GET_MAX_DOWNTIME', domFlags,
