@@ -20,7 +20,7 @@ export { loadTestbed, validateTestbedFile, validateTestbedText, type LoadOptions
 export { defineTestbed, type TestbedInput } from './inventory/define.js';
 export { testbedJsonSchema } from './inventory/schema.js';
 export type {
-  Testbed, Hypervisor, Switch, Link, Subnet, Vm, TrafficHost, MigrationStrategy, Thresholds,
+  Testbed, Hypervisor, Switch, Link, Subnet, Vm, TrafficHost, MigrationStrategy, Thresholds, TunnelEncapsulation,
 } from './model/testbed.js';
 export { MIGRATION_STRATEGIES } from './model/testbed.js';
 export { Secret } from './model/secret.js';

@@ -1,21 +1,38 @@
-import { expect, setLabWan, test, type MigrationStrategy, type RunRecord } from '../../src/index.js';
+import {
+  expect, migrateRecorded, setLabWan, test, type MigrationStrategy, type RunRecord, type Testbed,
+  type TunnelEncapsulation,
+} from '../../src/index.js';
 import { labBehind } from './lab-kit.js';
 
 // hv1 (site A) ↔ hv3 (site B): the VM keeps 198.18.10.100 across subnets; each strategy restores reachability
 // its own way. Thresholds come from the testbed (defaults.thresholds), never from this file.
 const STRATEGIES: readonly MigrationStrategy[] = ['host-route-static', 'host-route-bgp', 'tunnel', 'evpn-l2'];
+/** The tunnel strategy runs once per encapsulation of its agents (defaults.tunnel.encapsulation, overridden here). */
+const TUNNEL_ENCAPSULATIONS = ['ipip', 'gre', 'udp'] as const;
+const CASES = STRATEGIES.flatMap((strategy): { strategy: MigrationStrategy; encapsulation?: TunnelEncapsulation }[] =>
+  (strategy === 'tunnel'
+  ? TUNNEL_ENCAPSULATIONS.map((encapsulation) => ({ strategy, encapsulation }))
+    : [{ strategy }]));
 
 const value = (r: RunRecord | undefined, name: string): number | null | undefined =>
   r?.metrics.find((m) => m.name === name)?.value;
 
 test.describe('cross subnet', () => {
-  for (const strategy of STRATEGIES) {
-    test(`${strategy}: vm1 moves site A → site B and back, IPv4 and IPv6`, async ({ migrate, locate, lab }) => {
+  for (const { strategy, encapsulation } of CASES) {
+    const title = encapsulation === undefined ? strategy : `${strategy} (${encapsulation})`;
+    test(`${title}: vm1 moves site A → site B and back, IPv4 and IPv6`, async ({
+      migrate, locate, lab, testbed, opened,
+    }, testInfo) => {
       void lab;
+      // The testbed's own value for the other strategies; this case's encapsulation for the tunnel.
+      const tb: Testbed = encapsulation === undefined ? testbed : { ...testbed, tunnel: { encapsulation } };
+      const move = (to: string): ReturnType<typeof migrate> => (encapsulation === undefined
+        ? migrate({ to, strategy })
+        : migrateRecorded(tb, opened, { to, strategy }, testInfo));
       const start = (await locate()) ?? 'hv1';
       const away = start === 'hv3' ? 'hv1' : 'hv3';
       for (const to of [away, start]) {
-        const out = await migrate({ to, strategy });
+        const out = await move(to);
         expect(out.result.verdict, out.record.error ?? out.result.attempts.at(-1)?.failure?.reason).toBe('migrated');
         expect(out.result.attempts.at(-1)?.residue ?? []).toEqual([]);
         // Every move covers both families; each has its own measured record.
@@ -34,10 +51,10 @@ test.describe('cross subnet', () => {
         if (to === away) {
           const rtt = value(out.record, 'rtt_after_ms');
           console.log(
-            `${strategy} ${start} → ${to}: timeline\n${out.record.timeline.map((e) => `  ${e.tMs.toFixed(1).padStart(8)} ms  ${e.source.padEnd(13)} ${e.host.padEnd(10)} ${e.kind} ${e.detail}`).join('\n')}`,
+            `${title} ${start} → ${to}: timeline\n${out.record.timeline.map((e) => `  ${e.tMs.toFixed(1).padStart(8)} ms  ${e.source.padEnd(13)} ${e.host.padEnd(10)} ${e.kind} ${e.detail}`).join('\n')}`,
           );
           console.log(
-            `${strategy}: decomposition ${out.record.decomposition.map((d) => `${d.component} ${d.ms?.toFixed(1)} ms`).join(', ')}; ` +
+            `${title}: decomposition ${out.record.decomposition.map((d) => `${d.component} ${d.ms?.toFixed(1)} ms`).join(', ')}; ` +
               `conformance ${a?.conformance?.ok === true ? 'ok' : `VIOLATED: ${a?.conformance?.violations.map((v) => v.message ?? v.label).join('; ')}`}; ` +
               `RTT after ${rtt} ms, TCP longest stall ${value(out.record, 'tcp_longest_stall_ms')} ms`,
           );
