@@ -9,7 +9,7 @@
  */
 import type { CommandRunner } from '../exec/types.js';
 import type { CapabilityNeeds } from '../migration/drivers.js';
-import type { RouteMonitor } from '../migration/types.js';
+import type { FloodObserver, RouteMonitor } from '../migration/types.js';
 import type { Subnet, TrafficHost, Vm } from '../model/testbed.js';
 import type { ProbePlacement } from '../probes/udp/run.js';
 import type { LabTunnelDriver } from '../tunnel/lab-driver.js';
@@ -47,6 +47,8 @@ export interface TestbedAccess {
   subnetHost(subnet: Subnet): SubnetHost | undefined;
   /** The route, neighbour and FDB observers of the testbed's routers. */
   readonly routes: RouteMonitor;
+  /** Counts the flooding in the VM's segments over the move window, when the testbed can. */
+  readonly flooding?: FloodObserver;
   /** Tunnel endpoints on devices, when the testbed can run them. */
   readonly tunnels: LabTunnelDriver | undefined;
   /** Capabilities a run with `needs` lacks, each one line naming the device and what it must offer. */

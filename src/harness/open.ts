@@ -289,6 +289,7 @@ export async function openTestbed(
     conflicts: subnetConflicts(tb, acc),
     routes: acc.routes,
     paths: createPathTracer(tb, acc),
+    ...defined({ flooding: acc.flooding }),
     missing: (needs, io) => acc.missing(needs, io),
     now: stamp,
   };

@@ -17,6 +17,9 @@ import { PACKAGE_ROOT } from '../util/layout.js';
 import { udpEcho } from './health.js';
 
 export { netnsRunner } from '../exec/netns.js';
+import { createPacketFloodSource } from '../probes/flood/counter.js';
+import { createFloodObserver } from '../probes/flood/observer.js';
+import type { FloodObserver } from '../migration/types.js';
 
 /** Namespace of a lab node, `<prefix>-<node>`. */
 export function labNs(tb: Testbed, node: string): string {
@@ -89,6 +92,7 @@ export function createLabAccess(tb: Testbed, o: LabAccessOptions): TestbedAccess
     routes: createLabRouteMonitor({ nsOf: (r) => labNs(tb, r), enterOf: (r) => netnsArgv(labNs(tb, r)),
       maxLifetimeMs: o.maxLifetimeMs, fdb: true }),
     tunnels,
+    flooding: labFloodObserver(tb, o),
     missing: (_needs: AccessNeeds) => Promise.resolve([]),
     freshVm: (vm, source) => placeLabVm(tb, vm, source),
     echoFrom: (h) => labEcho(tb, h),
@@ -98,6 +102,23 @@ export function createLabAccess(tb: Testbed, o: LabAccessOptions): TestbedAccess
       await tunnels.stopAll({ timeoutMs: 10_000 }).catch(() => undefined);
     },
   };
+}
+
+/**
+ * Flooding in the lab: the AF_PACKET counter in each TOR's namespace, on the bridges of its site's
+ * subnets (the VM's segment there: the home bridge, or the access bridge a stretched VNI joins).
+ */
+function labFloodObserver(tb: Testbed, o: LabAccessOptions): FloodObserver {
+  const source = createPacketFloodSource((d) => {
+    const ns = labNs(tb, d);
+    return { runner: netnsRunner(ns), argvPrefix: netnsArgv(ns) };
+  });
+  return createFloodObserver(source, (device) => {
+    const site = tb.switches.find((s) => s.name === device)?.site;
+    const bridges = tb.subnets.filter((s) => s.site === site).map((s) => o.subnetInterface(device, s.name))
+      .filter((b): b is string => b !== undefined);
+    return [...new Set(bridges)].map((bridge) => ({ device, bridge }));
+  });
 }
 
 /**

@@ -60,11 +60,17 @@ export function pathView(plan: Pick<MigrationPlan, 'testbed' | 'source'>, method
     ...(detail === undefined || detail === '' ? {} : { detail }) };
 }
 
-/** The three flooding metrics of the move window: each class summed over the counted segments. */
+/**
+ * The three flooding metrics of the move window: each class summed over the counted segments. With no
+ * segment counted the values are null (not measured, never 0); a partial count says which are missing.
+ */
 export function floodMetrics(w: FloodWindow): Metric[] {
-  const sum = (k: 'arp' | 'nd' | 'unknownUnicast'): number => w.segments.reduce((n, s) => n + s[k], 0);
+  const none = w.segments.length === 0;
+  const sum = (k: 'arp' | 'nd' | 'unknownUnicast'): number | null =>
+    (none ? null : w.segments.reduce((n, s) => n + s[k], 0));
   const where = w.segments.map((s) => `${s.device}/${s.bridge}`).join(', ');
-  const method = `${w.method}; segments ${where}; ARP/ND suppression ${w.suppression}`;
+  const missing = (w.problems ?? []).length === 0 ? '' : `; not counted: ${(w.problems ?? []).join('; ')}`;
+  const method = `${w.method}; segments ${none ? 'none' : where}; ARP/ND suppression ${w.suppression}${missing}`;
   return [
     createMetric('flood_arp_packets', sum('arp'), method, 0, CONTROLLER_CLOCK),
     createMetric('flood_nd_packets', sum('nd'), method, 0, CONTROLLER_CLOCK),

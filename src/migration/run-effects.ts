@@ -635,6 +635,7 @@ export class AttemptRecorder {
     this.floodStarted = false;
     try {
       this.flooding = await f.stop(io);
+      for (const p of this.flooding.problems ?? []) this.notes.push(`flooding count: ${p}`);
     } catch (e) {
       this.notes.push(`flooding count: ${msg(e)}`);
     }

@@ -371,6 +371,8 @@ export interface FloodWindow {
   /** ARP/ND suppression at the counted segments' ports. */
   readonly suppression: 'on' | 'off' | 'mixed' | 'unknown';
   readonly method: string;
+  /** Segments that could not be counted (left out of `segments`), one line each. */
+  readonly problems?: readonly string[];
 }
 
 /** Counts the flooding in the VM's segments on the given devices over the move window. */
