@@ -20,6 +20,7 @@ export { netnsRunner } from '../exec/netns.js';
 import { createPacketFloodSource } from '../probes/flood/counter.js';
 import { createFloodObserver } from '../probes/flood/observer.js';
 import type { FloodObserver } from '../migration/types.js';
+import { switchPriorityArgv } from './switch-priority.js';
 
 /** Namespace of a lab node, `<prefix>-<node>`. */
 export function labNs(tb: Testbed, node: string): string {
@@ -106,12 +107,14 @@ export function createLabAccess(tb: Testbed, o: LabAccessOptions): TestbedAccess
 
 /**
  * Flooding in the lab: the AF_PACKET counter in each TOR's namespace, on the bridges of its site's
- * subnets (the VM's segment there: the home bridge, or the access bridge a stretched VNI joins).
+ * subnets (the VM's segment there: the home bridge, or the access bridge a stretched VNI joins). It runs
+ * at the switches' real-time priority: at nice 0 it waited over a second for a core while both guests
+ * were busy after a move, and its sockets overflowed (92 frames dropped at torB in one tunnel move).
  */
 function labFloodObserver(tb: Testbed, o: LabAccessOptions): FloodObserver {
   const source = createPacketFloodSource((d) => {
     const ns = labNs(tb, d);
-    return { runner: netnsRunner(ns), argvPrefix: netnsArgv(ns) };
+    return { runner: netnsRunner(ns), argvPrefix: [...switchPriorityArgv(), ...netnsArgv(ns)] };
   });
   return createFloodObserver(source, (device) => {
     const site = tb.switches.find((s) => s.name === device)?.site;

@@ -72,9 +72,9 @@ test('flooding metrics: each class summed over the segments, method naming segme
 test('flooding metrics: no segment counted is not measured (null), never zero; a partial count names the missing', () => {
   const none = floodMetrics({ suppression: 'unknown', method: 'AF_PACKET', segments: [], problems: ['torB/br101: no counts'] });
   expect(none.map((m) => m.value)).toEqual([null, null, null]);
-  expect(none[0]?.method).toContain('not counted: torB/br101: no counts');
+  expect(none[0]?.method).toContain('problems: torB/br101: no counts');
   const part = floodMetrics({ suppression: 'off', method: 'AF_PACKET', problems: ['torB/br101: x'],
     segments: [{ device: 'torA', bridge: 'br100', arp: 2, nd: 1, unknownUnicast: 0 }] });
   expect(part.map((m) => m.value)).toEqual([2, 1, 0]);
-  expect(part[2]?.method).toMatch(/segments torA\/br100;.*not counted: torB\/br101: x/);
+  expect(part[2]?.method).toMatch(/segments torA\/br100;.*problems: torB\/br101: x/);
 });

@@ -69,7 +69,7 @@ export function floodMetrics(w: FloodWindow): Metric[] {
   const sum = (k: 'arp' | 'nd' | 'unknownUnicast'): number | null =>
     (none ? null : w.segments.reduce((n, s) => n + s[k], 0));
   const where = w.segments.map((s) => `${s.device}/${s.bridge}`).join(', ');
-  const missing = (w.problems ?? []).length === 0 ? '' : `; not counted: ${(w.problems ?? []).join('; ')}`;
+  const missing = (w.problems ?? []).length === 0 ? '' : `; problems: ${(w.problems ?? []).join('; ')}`;
   const method = `${w.method}; segments ${none ? 'none' : where}; ARP/ND suppression ${w.suppression}${missing}`;
   return [
     createMetric('flood_arp_packets', sum('arp'), method, 0, CONTROLLER_CLOCK),
