@@ -33,7 +33,7 @@ export interface MigrationModeSettings {
     /** ...or earlier, once the remaining bytes did not shrink over this many passes (precopy stalls). */
     readonly stallIterations: number;
   };
-  /** vCPU throttle QEMU starts with and adds per pass that does not converge, percent (libvirt defaults when absent). */
+  /** vCPU throttle QEMU starts with and adds per pass that does not converge, percent (absent: QEMU's). */
   readonly autoConverge: { readonly initialPct?: number; readonly incrementPct?: number };
   readonly multifd: { readonly channels: number };
   /** xbzrle page cache, MiB (QEMU's default when absent). */

@@ -48,7 +48,8 @@ export function migrateExtraParams(o: MigrateOptions): MigrateExtraParams {
   const m = o.mode;
   if (m === undefined) return {};
   if (m.mode === 'auto-converge') {
-    return defined({ autoConvergeInitialPct: m.autoConverge.initialPct, autoConvergeIncrementPct: m.autoConverge.incrementPct });
+    const a = m.autoConverge;
+    return defined({ autoConvergeInitialPct: a.initialPct, autoConvergeIncrementPct: a.incrementPct });
   }
   if (m.mode === 'multifd') return { parallelConnections: m.multifd.channels };
   if (m.mode === 'xbzrle') {
@@ -56,6 +57,31 @@ export function migrateExtraParams(o: MigrateOptions): MigrateExtraParams {
       ...defined({ xbzrleCacheBytes: m.xbzrle.cacheMiB === undefined ? undefined : m.xbzrle.cacheMiB * 1048576 }) };
   }
   return {};
+}
+
+/**
+ * QEMU's refusal of a mode's capability, as an UnsupportedError naming the mode, the driver's host and
+ * the fix. Postcopy needs userfaultfd in QEMU's process: an unprivileged QEMU (the lab's and libvirt's
+ * default user) gets it only with the sysctl vm.unprivileged_userfaultfd=1 or read-write access to
+ * /dev/userfaultfd (QEMU ≥ 8.1), which libvirt's DAC security driver grants and security_driver="none"
+ * does not.
+ */
+export function modeRefusal(e: unknown, o: MigrateOptions, host: string): Error | undefined {
+  const mode = o.mode?.mode ?? 'precopy';
+  const msg = e instanceof Error ? e.message : '';
+  if (mode === 'postcopy' && /userfaultfd|postcopy is not supported/i.test(msg)) {
+    return new UnsupportedError(`migration mode postcopy is not available between these hosts: ${msg}`, {
+      device: host, operation: 'migrate (postcopy)', cause: e,
+      hint: 'let QEMU use userfaultfd on both hypervisors: sysctl vm.unprivileged_userfaultfd=1, or read-write '
+        + 'access to /dev/userfaultfd for the QEMU user; or choose another mode',
+    });
+  }
+  if (mode !== 'precopy' && /migrate-set-capabilities|migrate-set-parameters|not supported|unsupported/i.test(msg)) {
+    return new UnsupportedError(`migration mode ${mode} was refused by ${host}: ${msg}`, {
+      device: host, operation: `migrate (${mode})`, cause: e, hint: 'choose another mode for these hosts',
+    });
+  }
+  return undefined;
 }
 
 const isLife = (e: HypervisorEvent, event: string, detail: string): boolean =>
@@ -130,7 +156,8 @@ class ModeWatch {
 
   async result(): Promise<MigrationObservation> {
     await this.#switching;
-    return Object.fromEntries(Object.entries(this.#obs).filter(([, v]) => v !== undefined)) as unknown as MigrationObservation;
+    const kept = Object.entries(this.#obs).filter(([, v]) => v !== undefined);
+    return Object.fromEntries(kept) as unknown as MigrationObservation;
   }
 }
 
@@ -194,7 +221,7 @@ async function run(p: MigrationPrimitives, dom: DomainSpec, destinationUri: stri
       if (isVmmiError(e) && (e.code === 'TIMEOUT' || e.code === 'ABORTED' || e.code === 'COMMAND')) {
         await p.abortJob(dom, { timeoutMs: 10_000 }).catch(() => undefined);
       }
-      throw e;
+      throw modeRefusal(e, o, src.host) ?? e;
     } finally {
       finished.abort();
       await poller;
