@@ -2,7 +2,7 @@ import {
   expect, migrateRecorded, setLabWan, test, type MigrationStrategy, type RunRecord, type Testbed,
   type TunnelEncapsulation,
 } from '../../src/index.js';
-import { labBehind } from './lab-kit.js';
+import { labBehind, withWanDelay } from './lab-kit.js';
 
 // hv1 (site A) ↔ hv3 (site B): the VM keeps 198.18.10.100 across subnets; each strategy restores reachability
 // its own way. Thresholds come from the testbed (defaults.thresholds), never from this file.
@@ -77,7 +77,8 @@ test.describe('cross subnet', () => {
     locate,
     testbed,
     lab,
-  }) => {
+    opened,
+  }, testInfo) => {
     void lab;
     // From a traffic host at the new site, host routes deliver locally after the move, while the
     // tunnel's traffic still enters at the old site and comes back through the agents: two more WAN
@@ -96,12 +97,12 @@ test.describe('cross subnet', () => {
     const rttAfterFromFar = async (strategy: MigrationStrategy): Promise<number> => {
       if ((await locate()) === 'hv3')
         expect((await migrate({ to: 'hv1', strategy: 'host-route-static' })).result.verdict).toBe('migrated');
-      const out = await migrate({
+      const out = await migrateRecorded(withWanDelay(testbed, D), opened, {
         to: 'hv3',
         strategy,
         trafficHosts: [far?.name ?? ''],
         variant: { wan_delay_ms: D, roundabout: 'from destination site' },
-      });
+      }, testInfo);
       const a = out.result.attempts.at(-1);
       expect(out.result.verdict, a?.failure?.reason).toBe('migrated');
       const rtt = a?.metrics.find((m) => m.name === 'rtt_after_ms' && m.flow === `${far?.name}→${vm} v4`)?.value;

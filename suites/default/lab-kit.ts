@@ -30,3 +30,14 @@ export async function labSh(argv: readonly string[], allowFail = false): Promise
     throw new Error(`${argv.join(' ')}: ${(e as { stderr?: string }).stderr ?? (e as Error).message}`);
   }
 }
+
+/**
+ * `tb` with its WAN links' one-way delay set to what the spec just gave the lab's relay. The lab's own
+ * testbed reads the relay at each move; a hardware description of the lab (hardware.yaml) cannot, so a
+ * spec that changes the WAN says so here, as an operator declares a real WAN's delay in the testbed. The
+ * expected RTT step (rtt_step_excess_ms, maxRttStepMs) follows it.
+ */
+export function withWanDelay(tb: Testbed, delayMs: number): Testbed {
+  return { ...tb, links: tb.links.map((l) => (!l.wan ? l
+    : { ...l, impairment: { ...(l.impairment ?? { jitterMs: 0, lossPct: 0, rateMbit: 0 }), delayMs } })) };
+}

@@ -1,5 +1,5 @@
-import { expect, setLabWan, test } from '../../src/index.js';
-import { labBehind } from './lab-kit.js';
+import { expect, migrateRecorded, setLabWan, test } from '../../src/index.js';
+import { labBehind, withWanDelay } from './lab-kit.js';
 
 // The WAN relay between the sites adds one-way delay and loss; the migration stream itself crosses it.
 // Each test starts and ends with the VM at home (hv1, site A, the client's site).
@@ -10,7 +10,8 @@ test.describe('WAN', () => {
       locate,
       testbed,
       lab,
-    }) => {
+      opened,
+    }, testInfo) => {
       void lab;
       const labTb = await labBehind(testbed);
       test.skip(labTb === undefined, 'WAN impairment is set by the emulated lab relay');
@@ -31,11 +32,11 @@ test.describe('WAN', () => {
       try {
         // A lossy path loses packets before the trigger: that measurement is ERRORED by the rules, and
         // this spec asserts exactly that (below), so the fixture must not fail it for being ERRORED.
-        const out = await migrate({
+        const out = await migrateRecorded(withWanDelay(testbed, w.delayMs), opened, {
           to,
           strategy: 'host-route-static',
           variant: { wan_delay_ms: w.delayMs, wan_loss_pct: w.lossPct },
-        }, { enforceVerdicts: w.lossPct === 0 });
+        }, testInfo, { enforceVerdicts: w.lossPct === 0 });
         expect(out.result.verdict, out.record.error).toBe('migrated');
         if (w.lossPct === 0) {
           expect(out.record.health, out.record.healthReasons.join('; ')).not.toBe('errored');
