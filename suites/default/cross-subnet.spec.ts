@@ -17,6 +17,44 @@ const CASES = STRATEGIES.flatMap((strategy): { strategy: MigrationStrategy; enca
 const value = (r: RunRecord | undefined, name: string): number | null | undefined =>
   r?.metrics.find((m) => m.name === name)?.value;
 
+// The traffic roundabout, hop by hop: every move traces from each traffic host toward the VM before and
+// after, and `path_via_old_site` says whether a trace from outside the old site still crosses it. The IP
+// hops from the destination site's traffic host to the VM after the move away (an L2 crossing is no hop):
+// - tunnel: traffic still enters at the home TOR (the anchor) and is tunnelled to the new site.
+// - host routes: the VM's /32 is announced from the new site's TOR.
+// - evpn-l2: in this lab the stretched subnet is announced only by its home TOR (the VNI's L2 moves, its L3
+//   does not), so inbound traffic follows the /24 to the old site's gateway and crosses the VXLAN tunnel back
+//   (asymmetric IRB). Symmetric IRB (MAC/IP routes into an IP-VRF with an L3VNI) or injected host routes
+//   would avoid it; the lab kernel has no VRF.
+const HOPS_FROM_FAR: Readonly<Record<MigrationStrategy, readonly string[] | undefined>> = {
+  tunnel: ['coreB', 'coreA', 'torA', 'torB'],
+  'host-route-static': ['coreB', 'torB'],
+  'host-route-bgp': ['coreB', 'torB'],
+  'evpn-l2': ['coreB', 'coreA', 'torA'],
+  l2: undefined,
+};
+
+const hopsOf = (r: RunRecord, when: 'before' | 'after', from: string, to: string): string[] =>
+  (r.path?.traces.find((t) => t.when === when && t.from === from && t.to === to)?.hops ?? [])
+    .map((h) => h.device ?? h.address ?? '*');
+
+/** The path assertions of one move: the hops from `far` after it, and the roundabout verdict. */
+function expectPath(r: RunRecord, strategy: MigrationStrategy, far: string, target: string, away: boolean): void {
+  const path = r.path;
+  expect(path?.detail, 'every trace after the move answered').toBeUndefined();
+  const after = hopsOf(r, 'after', far, target);
+  console.log(`${strategy}: from ${far} toward ${target} after the move: ${after.join(' > ')}; `
+    + `path_via_old_site ${String(path?.viaOldSite)} (old site ${path?.oldSite})`);
+  if (!away) {
+    // Home again: the old site is the far one; nothing from the home site crosses it.
+    expect(path?.viaOldSite).toBe(false);
+    return;
+  }
+  const hops = HOPS_FROM_FAR[strategy] ?? [];
+  expect(after).toEqual([...hops, target]);
+  expect(path?.viaOldSite, after.join(' > ')).toBe(hops.includes('torA'));
+}
+
 test.describe('cross subnet', () => {
   for (const { strategy, encapsulation } of CASES) {
     const title = encapsulation === undefined ? strategy : `${strategy} (${encapsulation})`;
@@ -48,6 +86,9 @@ test.describe('cross subnet', () => {
           `TCP session across the move (${out.record.healthReasons.join('; ')})`,
         ).toBe(1);
         const a = out.result.attempts.at(-1);
+        const far = testbed.trafficHosts.find((h) => h.site === testbed.hypervisors.find((x) => x.name === 'hv3')?.site);
+        const target = testbed.vms[0]?.ipv4?.split('/')[0];
+        if (far !== undefined && target !== undefined && start === 'hv1') expectPath(out.record, strategy, far.name, target, to === away);
         if (to === away) {
           const rtt = value(out.record, 'rtt_after_ms');
           console.log(
