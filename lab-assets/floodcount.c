@@ -3,11 +3,13 @@
  * AF_PACKET socket per bridge port (veths, taps, the VXLAN port), for src/probes/flood/.
  *
  *   floodcount --bridge BR --port NAME[,nolearn] [--port ...] [--fdb MAC=PORT|MAC=local ...]
- *              [--max-ms MS] [--dedup-ms MS] [--hold-ms MS]
+ *              [--max-ms MS] [--dedup-ms MS] [--hold-ms MS] [--nl-rcvbuf BYTES]
  *
  * Run it in the bridge's network namespace (`ip netns exec NS floodcount ...`). Each socket is bound to
  * one port and sees both directions: `rx` is a frame the port hands to the bridge (ingress), `tx` one the
- * bridge sends out of the port (egress, PACKET_OUTGOING).
+ * bridge sends out of the port (egress, PACKET_OUTGOING). Sockets are read in batches (recvmmsg, 64
+ * frames a call) with a 16 MiB receive buffer each (SO_RCVBUFFORCE); what the kernel still drops is
+ * reported per port (`drops`, PACKET_STATISTICS).
  *
  * Classes (a frame behind one 802.1Q/802.1ad tag is classified by its inner EtherType):
  * - ARP: EtherType 0x0806 to ff:ff:ff:ff:ff:ff, request (op 1) or reply (op 2). Gratuitous ARP (sender
@@ -17,19 +19,38 @@
  *   hop-by-hop/routing/destination-options headers. Unicast ND is not ND flooding (it is unicast).
  * - Unknown unicast: a unicast frame the bridge flooded because it did not know the destination.
  *
+ * FDB mirror (the bridge's view of where each MAC lives), kept in step with the kernel:
+ * - rtnetlink: the helper joins RTNLGRP_NEIGH first, then dumps the FDB (RTM_GETNEIGH, AF_BRIDGE,
+ *   NLM_F_DUMP) on the same socket, so every change after the subscription reaches it either in the dump
+ *   or as an event queued behind it (one socket keeps the kernel's order). It applies RTM_NEWNEIGH and
+ *   RTM_DELNEIGH of family AF_BRIDGE whose NDA_MASTER is the bridge (without NDA_MASTER: not NTF_SELF and
+ *   on the bridge or a watched port): learned, static, NTF_EXT_LEARNED (EVPN, zebra) entries alike. An
+ *   entry on the bridge device itself or NUD_PERMANENT (the bridge's and its ports' own MACs, a
+ *   `bridge fdb add` without `static`) is local: the bridge delivers to itself. An entry on a port the
+ *   helper does not watch (added after the start) places the MAC there. Entries on the device's own
+ *   table (`self`: a VXLAN device's remote list, multicast addresses) are not the bridge's view.
+ *   The dump before the `hello` is authoritative: --fdb seeds it does not hold are dropped.
+ * - ENOBUFS on the netlink socket means events were lost: counted in `netlinkOverruns`, and the FDB is
+ *   dumped again (`fdbResyncs`); entries the new dump lacks are removed when it ends. Other netlink errors
+ *   count in `netlinkErrors`.
+ * - Learning: the source MAC of every ingress frame on a port with learning on (`,nolearn` mirrors
+ *   `bridge link ... learning off`, as on the lab's VXLAN ports) moves the MAC there when the frame is
+ *   stamped after the entry's last change (a frame the kernel learned from is also reported by rtnetlink,
+ *   usually later; a local entry never moves). It keeps the order frame by frame within the hold.
+ * - Order: netlink events carry no kernel timestamp. An event is applied when the helper reads it and is
+ *   stamped with that instant (CLOCK_REALTIME, the frames' clock); the entry keeps the port it replaced.
+ *   Frames still in the hold (up to --hold-ms plus one poll turn, stamped before the event was read) are
+ *   judged as the kernel may have forwarded them: an egress copy on either the old or the new port is
+ *   forwarded. Between the kernel's change and the read, the mirror cannot tell which of the two the
+ *   bridge used, so a flood in that instant on a 2-port bridge (a deleted entry) can be missed; on
+ *   >= 3 ports the copies rule below still catches it.
+ *
  * Unknown-unicast method (two rules, either marks a frame as flooded):
- * 1. FDB mirror. The helper keeps the bridge's view of where each MAC lives: seeded from
- *    `bridge -j fdb show br BR` (--fdb, given by the caller: learned, static, EVPN-installed entries;
- *    `local` for the bridge's and its ports' own MACs, which the bridge delivers to itself) and updated
- *    from the source MAC of every ingress frame on a port with learning on (`,nolearn` mirrors
- *    `bridge link ... learning off`, as on the lab's VXLAN ports, whose MACs come from EVPN only). An
- *    egress unicast copy on port P is a flooded copy when its destination is unknown, local, or known on
- *    a port other than P (the bridge would have sent it there alone).
+ * 1. Mirror. An egress unicast copy on port P is forwarded when the mirror places its destination on P
+ *    (or did until an event read after the frame's stamp, see Order); otherwise (no entry, local, or
+ *    another port) the bridge flooded it, since it would have sent a known frame out of that port alone.
  * 2. Copies. The bridge forwards a known unicast frame out of exactly one port; a unicast frame seen
  *    egressing on two or more ports was flooded whatever the mirror says.
- * Rule 2 alone misses floods on a 2-port bridge (one egress copy) and rule 1 alone misreads a MAC the
- * bridge aged out or learned differently; together a flood is missed only when the mirror wrongly places
- * the destination on the single port the copy left by.
  *
  * Segment totals count each frame once, not once per port copy: copies of one frame (identical bytes and
  * length, FNV-1a 64 over up to the first 2048 bytes) seen within --dedup-ms (default 50) of its first copy
@@ -38,15 +59,15 @@
  * a hold of --hold-ms (default 5) that lets the other sockets deliver earlier frames first, so a source
  * MAC is learned before the egress of a reply to it is judged.
  *
- * Limits: ports added to the bridge after start are not watched (a tap created during a run); the mirror
- * does not age entries (the bridge forgets after ageing_time, 300 s by default: rule 2 still catches
- * such a flood on >= 3 ports); VLAN-filtering bridges are treated as one segment; frames the kernel drops
- * from a full socket buffer are not counted (`drops` says how many: then counts are lower bounds);
- * frames the bridge delivers only to itself (no port egress) are counted at their ingress only.
+ * Limits: ports added to the bridge after start are not watched (a tap created during a run);
+ * VLAN-filtering bridges are treated as one segment (one entry per MAC whatever its VLAN); frames the
+ * kernel drops from a full socket buffer are not counted (`drops` says how many: then counts are lower
+ * bounds); frames the bridge delivers only to itself (no port egress) are counted at their ingress only.
  *
- * Window: frames stamped from the `hello` instant (all sockets bound) to the end instant are counted;
- * frames before it still teach the mirror. Ends on stdin EOF, --max-ms (default 600000), SIGTERM/SIGINT,
- * printing the final counters. stdin line `dump` or SIGUSR1 prints the counters so far (cumulative).
+ * Window: frames stamped from the `hello` instant (all sockets bound, first FDB dump read) to the end
+ * instant are counted; frames before it still teach the mirror. Ends on stdin EOF, --max-ms (default
+ * 600000), SIGTERM/SIGINT, printing the final counters. stdin line `dump` or SIGUSR1 prints the counters so
+ * far (cumulative). --nl-rcvbuf sets the netlink socket's receive buffer (default 4 MiB).
  *
  * stdout: one JSON object per line: `hello`, then `counters` (reason `dump`, `usr1`, or the final one
  * with `final: true` and the reason the helper ended: `eof`, `lifetime`, `signal`). Times: `*MonoMs` on
@@ -57,6 +78,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
+#include <linux/neighbour.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
@@ -70,13 +94,25 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef NTF_EXT_LEARNED
+#define NTF_EXT_LEARNED 0x10
+#endif
+
 #define MAX_PORTS 64
 #define SNAP 2048
+#define BATCH 64
+#define BATCHES_PER_TURN 16
+#define PORT_RCVBUF (16 << 20)
 #define PENDING_CAP 65536
 #define GROUP_SLOTS 16384
 #define GROUP_PROBE 32
 #define MAC_SLOTS 65536
+#define NL_BUF (256 << 10)
+/* Where a MAC lives: a port index >= 0, or one of these. */
 #define LOCAL_PORT (-1)
+#define NO_PORT (-2)
+#define ABSENT (-3)    /* entry removed (kept to remember the port it had) */
+#define UNWATCHED (-4) /* a port of the bridge the helper has no socket on */
 
 enum { C_OTHER, C_ARP_REQ, C_ARP_REPLY, C_RARP, C_RS, C_RA, C_NS, C_NA, C_UNICAST, C_MCAST };
 
@@ -108,8 +144,10 @@ typedef struct {
 } group_t;
 
 typedef struct {
-  uint64_t key; /* MAC + 1 (0 = empty) */
-  int port;
+  uint64_t key;     /* MAC + 1 (0 = empty slot) */
+  int port, prev;   /* where the MAC lives now, and before the last change */
+  int64_t change_ns; /* CLOCK_REALTIME of the last change (frame stamp, or netlink read instant) */
+  uint32_t gen;     /* FDB dump generation that last confirmed the entry */
 } macent_t;
 
 static port_t ports[MAX_PORTS];
@@ -120,10 +158,14 @@ static size_t npending;
 static group_t *groups;
 static macent_t *macs;
 static uint64_t learned, seeded, table_full, outside_window, pending_overflow, snapped;
+static uint64_t fdb_events, fdb_dumped, fdb_resyncs, nl_errors, nl_overruns;
 static int64_t dedup_ns = 50 * 1000000LL, hold_ns = 5 * 1000000LL;
 static int64_t win_start_ns, win_end_ns = INT64_MAX;
 static struct timespec mono_start;
 static volatile sig_atomic_t got_term, got_usr1;
+static int br_ifindex, nl_fd = -1, nl_rcvbuf = 4 << 20;
+static uint32_t nl_seq, nl_gen, nl_portid;
+static int dumping, redump;
 
 static void die(const char *fmt, const char *arg) {
   fprintf(stderr, "floodcount: ");
@@ -162,28 +204,30 @@ static uint64_t mix(uint64_t x) {
   return x;
 }
 
-static int mac_get(const uint8_t *m, int *port) {
-  uint64_t k = mac_key(m);
-  for (size_t i = mix(k) & (MAC_SLOTS - 1), n = 0; n < MAC_SLOTS; i = (i + 1) & (MAC_SLOTS - 1), n++) {
-    if (macs[i].key == 0) return 0;
-    if (macs[i].key == k) {
-      *port = macs[i].port;
-      return 1;
-    }
-  }
-  return 0;
-}
-
-static void mac_set(const uint8_t *m, int port) {
+/* The entry of m, or with `create` a fresh one (port ABSENT); NULL when absent or the table is full.
+ * Entries are never freed (a removed MAC stays ABSENT), so linear probing needs no tombstones. */
+static macent_t *mac_entry(const uint8_t *m, int create) {
   uint64_t k = mac_key(m);
   for (size_t i = mix(k) & (MAC_SLOTS - 1), n = 0; n < MAC_SLOTS / 2; i = (i + 1) & (MAC_SLOTS - 1), n++) {
-    if (macs[i].key == 0 || macs[i].key == k) {
-      macs[i].key = k;
-      macs[i].port = port;
-      return;
+    if (macs[i].key == k) return &macs[i];
+    if (macs[i].key == 0) {
+      if (!create) return NULL;
+      macs[i] = (macent_t){.key = k, .port = ABSENT, .prev = ABSENT, .change_ns = INT64_MIN, .gen = nl_gen};
+      return &macs[i];
     }
   }
-  table_full++;
+  if (create) table_full++;
+  return NULL;
+}
+
+/* Places the MAC at `port` from instant `ts`; returns 1 when that changed where it lives. */
+static int mac_place(macent_t *e, int port, int64_t ts) {
+  e->gen = nl_gen;
+  if (e->port == port) return 0;
+  e->prev = e->port;
+  e->port = port;
+  e->change_ns = ts;
+  return 1;
 }
 
 static int parse_mac(const char *s, uint8_t *m) {
@@ -200,7 +244,141 @@ static int parse_mac(const char *s, uint8_t *m) {
 static int port_by_name(const char *name) {
   for (int i = 0; i < nports; i++)
     if (strcmp(ports[i].name, name) == 0) return i;
-  return -2;
+  return NO_PORT;
+}
+
+static int port_by_ifindex(int ifindex) {
+  for (int i = 0; i < nports; i++)
+    if (ports[i].ifindex == ifindex) return i;
+  return NO_PORT;
+}
+
+/* ---- rtnetlink: the kernel's FDB ------------------------------------------------------------------- */
+
+static void nl_open(void) {
+  nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (nl_fd < 0) die("socket(NETLINK_ROUTE) failed (%s)", strerror(errno));
+  if (setsockopt(nl_fd, SOL_SOCKET, SO_RCVBUFFORCE, &nl_rcvbuf, sizeof nl_rcvbuf) < 0)
+    setsockopt(nl_fd, SOL_SOCKET, SO_RCVBUF, &nl_rcvbuf, sizeof nl_rcvbuf);
+  struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+  if (bind(nl_fd, (struct sockaddr *)&sa, sizeof sa) < 0) die("netlink bind failed (%s)", strerror(errno));
+  socklen_t sl = sizeof sa;
+  if (getsockname(nl_fd, (struct sockaddr *)&sa, &sl) < 0) die("netlink getsockname failed (%s)", strerror(errno));
+  nl_portid = sa.nl_pid;
+  int grp = RTNLGRP_NEIGH;
+  if (setsockopt(nl_fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof grp) < 0)
+    die("joining RTNLGRP_NEIGH failed (%s)", strerror(errno));
+  fcntl(nl_fd, F_SETFL, fcntl(nl_fd, F_GETFL) | O_NONBLOCK);
+}
+
+/* Starts a dump of every AF_BRIDGE FDB entry (filtered on receipt); one at a time per socket. */
+static void nl_dump(void) {
+  struct {
+    struct nlmsghdr h;
+    struct ndmsg n;
+  } req = {.h = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg)), .nlmsg_type = RTM_GETNEIGH,
+                 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = ++nl_seq},
+           .n = {.ndm_family = AF_BRIDGE}};
+  struct sockaddr_nl to = {.nl_family = AF_NETLINK};
+  if (sendto(nl_fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&to, sizeof to) < 0) {
+    nl_errors++;
+    redump = 1; /* tried again at the next turn */
+    return;
+  }
+  nl_gen++;
+  dumping = 1;
+  redump = 0;
+}
+
+/* The end of a dump: entries it did not confirm are gone from the kernel. */
+static void nl_dump_done(int64_t now) {
+  dumping = 0;
+  for (size_t i = 0; i < MAC_SLOTS; i++)
+    if (macs[i].key != 0 && macs[i].port != ABSENT && macs[i].gen != nl_gen) mac_place(&macs[i], ABSENT, now);
+}
+
+static void nl_neigh(const struct nlmsghdr *h, int from_dump, int64_t now) {
+  if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ndmsg))) return;
+  const struct ndmsg *nd = NLMSG_DATA(h);
+  if (nd->ndm_family != AF_BRIDGE) return;
+  const uint8_t *lladdr = NULL;
+  int master = 0, has_master = 0;
+  int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof *nd);
+  for (const struct rtattr *a = (const struct rtattr *)((const char *)nd + NLMSG_ALIGN(sizeof *nd)); RTA_OK(a, len);
+       a = RTA_NEXT(a, len)) {
+    if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6) lladdr = RTA_DATA(a);
+    else if (a->rta_type == NDA_MASTER && RTA_PAYLOAD(a) >= 4) {
+      memcpy(&master, RTA_DATA(a), 4);
+      has_master = 1;
+    }
+  }
+  if (lladdr == NULL || (lladdr[0] & 1)) return; /* multicast entries are not where a unicast MAC lives */
+  int port = port_by_ifindex(nd->ndm_ifindex);
+  if (has_master) {
+    if (master != br_ifindex) return;
+  } else if ((nd->ndm_flags & NTF_SELF) || (nd->ndm_ifindex != br_ifindex && port == NO_PORT)) {
+    return;
+  }
+  int where = nd->ndm_ifindex == br_ifindex || (nd->ndm_state & NUD_PERMANENT) ? LOCAL_PORT
+              : port == NO_PORT                                                 ? UNWATCHED
+                                                                                : port;
+  if (from_dump) fdb_dumped++;
+  else fdb_events++;
+  if (h->nlmsg_type == RTM_DELNEIGH) {
+    macent_t *e = mac_entry(lladdr, 0);
+    /* Another entry of the MAC (a VLAN's) may remain elsewhere: only the entry at this place goes. */
+    if (e != NULL && e->port == where) mac_place(e, ABSENT, now);
+    return;
+  }
+  macent_t *e = mac_entry(lladdr, 1);
+  if (e != NULL) mac_place(e, where, now);
+}
+
+/* Reads what the netlink socket holds: dump parts and events, applied in the order read. */
+static void nl_read(void) {
+  static uint8_t buf[NL_BUF];
+  for (;;) {
+    ssize_t n = recv(nl_fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      if (errno == ENOBUFS) { /* events were dropped: the mirror is re-read from a dump */
+        nl_overruns++;
+        if (dumping) redump = 1;
+        else {
+          fdb_resyncs++;
+          nl_dump();
+        }
+        continue;
+      }
+      nl_errors++;
+      break;
+    }
+    int64_t now = now_ns(CLOCK_REALTIME);
+    int len = (int)n;
+    for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned)len); h = NLMSG_NEXT(h, len)) {
+      /* Events carry the port id of whoever caused them (0 for the kernel's own): ours only for our dump. */
+      int ours = dumping && h->nlmsg_pid == nl_portid && h->nlmsg_seq == nl_seq;
+      if (h->nlmsg_type == NLMSG_DONE) {
+        if (ours) nl_dump_done(now);
+      } else if (h->nlmsg_type == NLMSG_ERROR) {
+        const struct nlmsgerr *e = NLMSG_DATA(h);
+        if (e->error != 0) {
+          nl_errors++;
+          if (ours) {
+            dumping = 0;
+            redump = 1;
+          }
+        }
+      } else if (h->nlmsg_type == RTM_NEWNEIGH || h->nlmsg_type == RTM_DELNEIGH) {
+        nl_neigh(h, ours, now);
+      }
+    }
+  }
+  if (redump && !dumping) {
+    fdb_resyncs++;
+    nl_dump();
+  }
 }
 
 /* ---- frames ---------------------------------------------------------------------------------------- */
@@ -213,7 +391,6 @@ static uint64_t fnv1a(const uint8_t *p, size_t n, uint64_t len) {
   }
   return h;
 }
-
 static void classify(const uint8_t *f, size_t n, rec_t *r) {
   r->cls = C_OTHER;
   r->garp = 0;
@@ -328,12 +505,13 @@ static void mark_flooded(group_t *g) {
   }
 }
 
+
 static void process(const rec_t *r) {
   port_t *p = &ports[r->port];
   if (!r->tx && p->learning && !(r->src[0] & 1) && !zero_mac(r->src)) {
-    int was;
-    if (!mac_get(r->src, &was) || was != r->port) learned++;
-    mac_set(r->src, r->port);
+    macent_t *e = mac_entry(r->src, 1);
+    /* A change the helper read after this frame's stamp is newer than what the frame teaches. */
+    if (e != NULL && e->port != LOCAL_PORT && r->ts_ns > e->change_ns && mac_place(e, r->port, r->ts_ns)) learned++;
   }
   if (r->ts_ns < win_start_ns || r->ts_ns > win_end_ns) {
     outside_window++;
@@ -366,9 +544,9 @@ static void process(const rec_t *r) {
     return;
   }
   if (!r->tx) return;
-  int where;
-  int flooded_copy = !mac_get(r->dst, &where) || where != r->port;
-  if (flooded_copy || __builtin_popcountll(g->txmask) >= 2) mark_flooded(g);
+  const macent_t *e = mac_entry(r->dst, 0);
+  int forwarded = e != NULL && (e->port == r->port || (r->ts_ns < e->change_ns && e->prev == r->port));
+  if (!forwarded || __builtin_popcountll(g->txmask) >= 2) mark_flooded(g);
 }
 
 static int rec_cmp(const void *a, const void *b) {
@@ -386,44 +564,54 @@ static void flush(int64_t upto) {
   npending -= i;
 }
 
+/* Reads up to BATCHES_PER_TURN batches of one port's socket into the hold. */
 static void drain(int pi) {
-  static uint8_t buf[SNAP];
-  for (;;) {
-    struct sockaddr_ll sll;
-    char ctrl[CMSG_SPACE(sizeof(struct timespec))];
-    struct iovec iov = {buf, sizeof buf};
-    struct msghdr mh = {.msg_name = &sll, .msg_namelen = sizeof sll, .msg_iov = &iov, .msg_iovlen = 1,
-                        .msg_control = ctrl, .msg_controllen = sizeof ctrl};
-    ssize_t n = recvmsg(ports[pi].fd, &mh, MSG_TRUNC | MSG_DONTWAIT);
-    if (n < 0) {
+  static uint8_t buf[BATCH][SNAP];
+  static char ctrl[BATCH][CMSG_SPACE(sizeof(struct timespec))];
+  static struct sockaddr_ll sll[BATCH];
+  static struct iovec iov[BATCH];
+  static struct mmsghdr mm[BATCH];
+  for (int turn = 0; turn < BATCHES_PER_TURN; turn++) {
+    for (int k = 0; k < BATCH; k++) {
+      iov[k] = (struct iovec){buf[k], SNAP};
+      mm[k].msg_hdr = (struct msghdr){.msg_name = &sll[k], .msg_namelen = sizeof sll[k], .msg_iov = &iov[k],
+                                      .msg_iovlen = 1, .msg_control = ctrl[k], .msg_controllen = sizeof ctrl[k]};
+      mm[k].msg_len = 0;
+    }
+    int got = recvmmsg(ports[pi].fd, mm, BATCH, MSG_TRUNC | MSG_DONTWAIT, NULL);
+    if (got < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      die("recvmsg failed on %s", ports[pi].name);
+      die("recvmmsg failed on %s", ports[pi].name);
     }
-    if (npending == PENDING_CAP) { /* hold buffer full: process the oldest at once */
+    if (npending + (size_t)got > PENDING_CAP) { /* hold buffer full: process its older half at once */
       qsort(pending, npending, sizeof *pending, rec_cmp);
-      process(&pending[0]);
-      memmove(pending, pending + 1, (npending - 1) * sizeof *pending);
-      npending--;
-      pending_overflow++;
+      size_t half = npending / 2;
+      for (size_t i = 0; i < half; i++) process(&pending[i]);
+      memmove(pending, pending + half, (npending - half) * sizeof *pending);
+      npending -= half;
+      pending_overflow += half;
     }
-    rec_t *r = &pending[npending++];
-    memset(r, 0, sizeof *r);
-    size_t cap = (size_t)n < sizeof buf ? (size_t)n : sizeof buf;
-    if ((size_t)n > sizeof buf) snapped++;
-    r->ts_ns = 0;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-        struct timespec t;
-        memcpy(&t, CMSG_DATA(c), sizeof t);
-        r->ts_ns = (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+    for (int k = 0; k < got; k++) {
+      size_t n = mm[k].msg_len;
+      rec_t *r = &pending[npending++];
+      memset(r, 0, sizeof *r);
+      size_t cap = n < SNAP ? n : SNAP;
+      if (n > SNAP) snapped++;
+      for (struct cmsghdr *c = CMSG_FIRSTHDR(&mm[k].msg_hdr); c != NULL; c = CMSG_NXTHDR(&mm[k].msg_hdr, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+          struct timespec t;
+          memcpy(&t, CMSG_DATA(c), sizeof t);
+          r->ts_ns = (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+        }
       }
+      if (r->ts_ns == 0) r->ts_ns = now_ns(CLOCK_REALTIME);
+      r->port = (int16_t)pi;
+      r->tx = sll[k].sll_pkttype == PACKET_OUTGOING;
+      r->hash = fnv1a(buf[k], cap, (uint64_t)n);
+      classify(buf[k], cap, r);
     }
-    if (r->ts_ns == 0) r->ts_ns = now_ns(CLOCK_REALTIME);
-    r->port = (int16_t)pi;
-    r->tx = sll.sll_pkttype == PACKET_OUTGOING;
-    r->hash = fnv1a(buf, cap, (uint64_t)n);
-    classify(buf, cap, r);
+    if (got < BATCH) return;
   }
 }
 
@@ -442,6 +630,7 @@ static void read_drops(void) {
   for (int i = 0; i < nports; i++) {
     struct tpacket_stats st;
     socklen_t l = sizeof st;
+    /* The kernel resets its counters on each read: they add up here. */
     if (getsockopt(ports[i].fd, SOL_PACKET, PACKET_STATISTICS, &st, &l) == 0) ports[i].drops += st.tp_drops;
   }
 }
@@ -461,9 +650,12 @@ static void print_counters(const char *reason, int final, double end_mono) {
     printf(",\"drops\":%llu}", (unsigned long long)ports[i].drops);
   }
   printf("],\"learned\":%llu,\"seeded\":%llu,\"tableFull\":%llu,\"outsideWindow\":%llu,\"holdOverflow\":%llu,"
-         "\"truncated\":%llu}\n",
+         "\"truncated\":%llu,\"fdbEvents\":%llu,\"fdbDumped\":%llu,\"fdbResyncs\":%llu,\"netlinkErrors\":%llu,"
+         "\"netlinkOverruns\":%llu}\n",
          (unsigned long long)learned, (unsigned long long)seeded, (unsigned long long)table_full,
-         (unsigned long long)outside_window, (unsigned long long)pending_overflow, (unsigned long long)snapped);
+         (unsigned long long)outside_window, (unsigned long long)pending_overflow, (unsigned long long)snapped,
+         (unsigned long long)fdb_events, (unsigned long long)fdb_dumped, (unsigned long long)fdb_resyncs,
+         (unsigned long long)nl_errors, (unsigned long long)nl_overruns);
   fflush(stdout);
 }
 
@@ -473,9 +665,9 @@ static void open_port(port_t *p) {
   p->ifindex = (int)if_nametoindex(p->name);
   if (p->ifindex == 0) die("no interface %s in this namespace", p->name);
   /* Protocol 0 until bound: no frame of another interface is queued before bind. */
-  p->fd = socket(AF_PACKET, SOCK_RAW, 0);
+  p->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
   if (p->fd < 0) die("socket(AF_PACKET) failed (%s): needs CAP_NET_RAW", strerror(errno));
-  int one = 1, buf = 4 << 20;
+  int one = 1, buf = PORT_RCVBUF;
   if (setsockopt(p->fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof buf) < 0)
     setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
   if (setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) < 0) die("SO_TIMESTAMPNS on %s failed", p->name);
@@ -516,13 +708,18 @@ int main(int argc, char **argv) {
     } else if (strcmp(a, "--max-ms") == 0) max_ms = num_arg(a, v);
     else if (strcmp(a, "--dedup-ms") == 0) dedup_ns = (int64_t)(num_arg(a, v) * 1e6);
     else if (strcmp(a, "--hold-ms") == 0) hold_ns = (int64_t)(num_arg(a, v) * 1e6);
+    else if (strcmp(a, "--nl-rcvbuf") == 0) nl_rcvbuf = (int)num_arg(a, v);
     else die("unknown option %s", a);
   }
   if (nports == 0) die("no --port given%s", "");
+  if (*bridge == 0) die("no --bridge given%s", "");
+  br_ifindex = (int)if_nametoindex(bridge);
+  if (br_ifindex == 0) die("no bridge %s in this namespace", bridge);
   pending = calloc(PENDING_CAP, sizeof *pending);
   groups = calloc(GROUP_SLOTS, sizeof *groups);
   macs = calloc(MAC_SLOTS, sizeof *macs);
   if (!pending || !groups || !macs) die("out of memory%s", "");
+  for (int i = 0; i < nports; i++) ports[i].ifindex = (int)if_nametoindex(ports[i].name);
   for (int i = 0; i < nfdb; i++) {
     const char *eq = strchr(fdb[i], '=');
     uint8_t m[6];
@@ -532,11 +729,23 @@ int main(int argc, char **argv) {
     mac[eq - fdb[i]] = 0;
     if (!parse_mac(mac, m)) die("bad MAC in --fdb %s", fdb[i]);
     int port = strcmp(eq + 1, "local") == 0 ? LOCAL_PORT : port_by_name(eq + 1);
-    if (port == -2) die("--fdb %s names no --port", fdb[i]);
-    mac_set(m, port);
+    if (port == NO_PORT) die("--fdb %s names no --port", fdb[i]);
+    macent_t *e = mac_entry(m, 1);
+    if (e != NULL) mac_place(e, port, INT64_MIN);
     seeded++;
   }
+  /* Subscribe, then capture, then dump: a change after the subscription is in the dump or queued behind it. */
+  nl_open();
   for (int i = 0; i < nports; i++) open_port(&ports[i]);
+  nl_dump();
+  if (!dumping) die("the FDB dump request failed (%s)", strerror(errno));
+  for (double until = mono_ms() + 5000; dumping;) {
+    if (mono_ms() > until) die("no end of the FDB dump of %s within 5 s", bridge);
+    struct pollfd q = {.fd = nl_fd, .events = POLLIN};
+    poll(&q, 1, 100);
+    nl_read();
+  }
+  uint64_t dumped_at_start = fdb_dumped;
 
   struct sigaction sa = {.sa_handler = on_signal};
   sigemptyset(&sa.sa_mask);
@@ -548,18 +757,20 @@ int main(int argc, char **argv) {
   win_start_ns = now_ns(CLOCK_REALTIME);
   clock_gettime(CLOCK_MONOTONIC, &mono_start);
   double start_mono = (double)mono_start.tv_sec * 1e3 + (double)mono_start.tv_nsec / 1e6;
-  printf("{\"type\":\"hello\",\"version\":1,\"bridge\":\"%s\",\"startMonoMs\":%.4f,\"dedupMs\":%.3f,\"holdMs\":%.3f,"
-         "\"maxMs\":%.0f,\"seeded\":%llu,\"ports\":[",
-         bridge, start_mono, (double)dedup_ns / 1e6, (double)hold_ns / 1e6, max_ms, (unsigned long long)seeded);
+  printf("{\"type\":\"hello\",\"version\":2,\"bridge\":\"%s\",\"bridgeIfindex\":%d,\"startMonoMs\":%.4f,"
+         "\"dedupMs\":%.3f,\"holdMs\":%.3f,\"maxMs\":%.0f,\"seeded\":%llu,\"fdbDumped\":%llu,\"ports\":[",
+         bridge, br_ifindex, start_mono, (double)dedup_ns / 1e6, (double)hold_ns / 1e6, max_ms,
+         (unsigned long long)seeded, (unsigned long long)dumped_at_start);
   for (int i = 0; i < nports; i++)
     printf("%s{\"name\":\"%s\",\"ifindex\":%d,\"learning\":%s}", i ? "," : "", ports[i].name, ports[i].ifindex,
            ports[i].learning ? "true" : "false");
   printf("]}\n");
   fflush(stdout);
 
-  struct pollfd pfd[MAX_PORTS + 1];
+  struct pollfd pfd[MAX_PORTS + 2];
   for (int i = 0; i < nports; i++) pfd[i] = (struct pollfd){.fd = ports[i].fd, .events = POLLIN};
-  pfd[nports] = (struct pollfd){.fd = 0, .events = POLLIN};
+  pfd[nports] = (struct pollfd){.fd = nl_fd, .events = POLLIN};
+  pfd[nports + 1] = (struct pollfd){.fd = 0, .events = POLLIN};
   int stdin_open = 1;
   const char *reason = "lifetime";
   char line[256];
@@ -571,16 +782,17 @@ int main(int argc, char **argv) {
     if (left <= 0) break;
     int timeout = (int)(hold_ns / 1000000) + 1;
     if (left < timeout) timeout = (int)left + 1;
-    int n = poll(pfd, (nfds_t)(nports + stdin_open), timeout);
+    int n = poll(pfd, (nfds_t)(nports + 1 + stdin_open), timeout);
     if (n < 0 && errno != EINTR) die("poll failed (%s)", strerror(errno));
     for (int i = 0; i < nports; i++) drain(i);
+    nl_read();
     flush(now_ns(CLOCK_REALTIME) - hold_ns);
     if (got_usr1) {
       got_usr1 = 0;
       flush(INT64_MAX);
       print_counters("usr1", 0, mono_ms());
     }
-    if (stdin_open && n > 0 && (pfd[nports].revents & (POLLIN | POLLHUP | POLLERR))) {
+    if (stdin_open && n > 0 && (pfd[nports + 1].revents & (POLLIN | POLLHUP | POLLERR))) {
       char chunk[256];
       ssize_t got = read(0, chunk, sizeof chunk);
       if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) {
@@ -597,6 +809,7 @@ int main(int argc, char **argv) {
         linelen = 0;
         if (strcmp(line, "dump") == 0) {
           for (int i = 0; i < nports; i++) drain(i);
+          nl_read();
           flush(INT64_MAX);
           print_counters("dump", 0, mono_ms());
         }
@@ -606,7 +819,13 @@ int main(int argc, char **argv) {
   /* End instant: frames stamped after it are outside the window; what the sockets hold is drained. */
   win_end_ns = now_ns(CLOCK_REALTIME);
   double end_mono = mono_ms();
-  for (int i = 0; i < nports; i++) drain(i);
+  for (int i = 0; i < nports; i++)
+    for (int round = 0; round < 16; round++) { /* bounded: a port that keeps receiving cannot hold the end */
+      size_t before = npending;
+      drain(i);
+      if (npending == before) break;
+    }
+  nl_read();
   flush(INT64_MAX);
   print_counters(reason, 1, end_mono);
   return 0;
