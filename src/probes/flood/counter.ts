@@ -12,8 +12,8 @@ import { assetsDir } from '../../util/layout.js';
 import { monoMs } from '../../util/stamp.js';
 import { spawnLocal, type ProbeProcess, type ProbeSpawner } from '../udp/spawn.js';
 import {
-  erroredFloodResult, fdbSeeds, floodArgv, floodResult, parseBridgeLinks, parseBridgePorts, parseFloodLine,
-  parseLinkMac, suppressionState, type FloodCountersLine, type FloodHello,
+  erroredFloodResult, floodArgv, floodResult, parseBridgeLinks, parseBridgePorts, parseFloodLine, suppressionState,
+  type FloodCountersLine, type FloodHello,
 } from './parse.js';
 import type {
   FloodCounterSource, FloodCounting, FloodSegmentRef, FloodSegmentResult, SuppressionReading,
@@ -36,6 +36,8 @@ export interface FloodCounterOptions {
   readonly dedupMs?: number;
   /** Reorder hold before a frame is judged, ms (default 5). */
   readonly holdMs?: number;
+  /** Receive buffer of the counter's rtnetlink socket (FDB events), bytes (default 4 MiB). */
+  readonly netlinkRcvbufBytes?: number;
   /** Timeout of each command and of the wait for a reading when `io.timeoutMs` is not given (default 5000). */
   readonly commandTimeoutMs?: number;
 }
@@ -122,9 +124,9 @@ function channel(proc: ProbeProcess) {
 }
 
 /**
- * Starts counting the flooding on `segment.bridge` at `place`: reads the ports (`ip -j link show master`),
- * their learning flags (`bridge -j -d link show`), the FDB (`bridge -j fdb show br`) and the bridge's MAC,
- * then starts the counter and resolves at its `hello` (the window's start). Throws when a command fails,
+ * Starts counting the flooding on `segment.bridge` at `place`: reads the ports (`ip -j link show master`)
+ * and their learning flags (`bridge -j -d link show`), then starts the counter, which follows the bridge's
+ * FDB over rtnetlink itself, and resolves at its `hello` (the window's start). Throws when a command fails,
  * the bridge has no port or the counter does not start.
  */
 export async function startFloodCounter(segment: FloodSegmentRef, place: FloodPlace, o: FloodCounterOptions = {},
@@ -136,12 +138,10 @@ export async function startFloodCounter(segment: FloodSegmentRef, place: FloodPl
   if (names.length === 0) throw new UsageError(`${segment.device}: bridge ${segment.bridge} has no ports (${runner.where})`);
   const flags = parseBridgeLinks((await must(runner, ['bridge', '-j', '-d', 'link', 'show'], io, tmo)).stdout, segment.bridge);
   const ports = names.map((n) => flags.find((f) => f.port === n) ?? { port: n, learning: true, neighSuppress: false });
-  const mac = parseLinkMac((await must(runner, ['ip', '-j', 'link', 'show', 'dev', segment.bridge], io, tmo)).stdout);
-  const fdb = (await must(runner, ['bridge', '-j', 'fdb', 'show', 'br', segment.bridge], io, tmo)).stdout;
   const argv = [...place.argvPrefix, ...floodArgv({
     binary: o.binary ?? defaultFloodBinary(), bridge: segment.bridge, ports,
-    seeds: fdbSeeds(fdb, segment.bridge, names, mac),
-    maxMs: o.maxMs ?? 600_000, ...defined({ dedupMs: o.dedupMs, holdMs: o.holdMs }),
+    maxMs: o.maxMs ?? 600_000,
+    ...defined({ dedupMs: o.dedupMs, holdMs: o.holdMs, netlinkRcvbufBytes: o.netlinkRcvbufBytes }),
   })];
   const proc = (place.spawner ?? spawnLocal)(argv, {});
   const write = proc.write;

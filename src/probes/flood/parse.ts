@@ -1,5 +1,5 @@
 /**
- * Pure parts of the flooding counter: the bridge's ports, flags and FDB from iproute2 JSON, the
+ * Pure parts of the flooding counter: the bridge's ports and flags from iproute2 JSON, the
  * helper's command line and output lines (lab-assets/floodcount.c), and the per-segment result.
  */
 import type {
@@ -12,14 +12,6 @@ export interface BridgePortFlags {
   readonly learning: boolean;
   readonly neighSuppress: boolean;
 }
-
-/** Where the bridge delivers a MAC: out of a port, or to itself (`local`: its own and its ports' MACs). */
-export interface FdbSeed {
-  readonly mac: string;
-  readonly where: string;
-}
-
-const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
 function jsonArray(text: string, what: string): Record<string, unknown>[] {
   const t = text.trim();
@@ -41,12 +33,6 @@ export function parseBridgePorts(ipLinkJson: string): string[] {
   return jsonArray(ipLinkJson, 'ip -j link show master')
     .map((l) => str(l.ifname))
     .filter((n): n is string => n !== undefined && n !== '');
-}
-
-/** The MAC of `ip -j link show dev BR` (lower case), undefined when absent. */
-export function parseLinkMac(ipLinkJson: string): string | undefined {
-  const a = str(jsonArray(ipLinkJson, 'ip -j link show dev')[0]?.address)?.toLowerCase();
-  return a !== undefined && MAC.test(a) ? a : undefined;
 }
 
 /**
@@ -75,55 +61,32 @@ export function suppressionState(bridgeLinkJson: string, bridge: string, ports?:
   return { arp_nd_suppression: state, ports: chosen.map((p) => ({ port: p.port, neighSuppress: p.neighSuppress })) };
 }
 
-/**
- * The bridge's own forwarding view from `bridge -j fdb show br BR`, as the counter's seed: entries of the
- * bridge (`master` BR) on a watched port → that port; `permanent` ones (a port's own MAC) and unicast
- * entries on the bridge device itself → `local`; the bridge's MAC → `local`. Multicast MACs and a
- * device's own table (`self` entries on a port, e.g. the VXLAN remote list) are not the bridge's view.
- */
-export function fdbSeeds(fdbJson: string, bridge: string, ports: readonly string[], bridgeMac?: string): FdbSeed[] {
-  const out = new Map<string, string>();
-  if (bridgeMac !== undefined) out.set(bridgeMac.toLowerCase(), 'local');
-  for (const e of jsonArray(fdbJson, 'bridge -j fdb show')) {
-    const mac = str(e.mac)?.toLowerCase();
-    const dev = str(e.ifname);
-    if (mac === undefined || dev === undefined || !MAC.test(mac)) continue;
-    if ((parseInt(mac.slice(0, 2), 16) & 1) === 1) continue; // multicast / broadcast
-    const flags = Array.isArray(e.flags) ? e.flags : [];
-    if (dev === bridge) {
-      if (!out.has(mac)) out.set(mac, 'local');
-      continue;
-    }
-    if (e.master !== bridge || flags.includes('self') || !ports.includes(dev)) continue;
-    if (out.get(mac) === 'local') continue;
-    out.set(mac, e.state === 'permanent' ? 'local' : dev);
-  }
-  return [...out].map(([mac, where]) => ({ mac, where }));
-}
-
 export interface FloodArgvOptions {
   readonly binary: string;
   readonly bridge: string;
   readonly ports: readonly BridgePortFlags[];
-  readonly seeds: readonly FdbSeed[];
   /** The helper's own bound, ms. */
   readonly maxMs: number;
   readonly dedupMs?: number;
   readonly holdMs?: number;
+  /** Receive buffer of the helper's rtnetlink socket, bytes (default 4 MiB in the helper). */
+  readonly netlinkRcvbufBytes?: number;
 }
 
-/** The helper's argv (after the place's prefix). */
+/**
+ * The helper's argv (after the place's prefix). No FDB seed: the helper reads the bridge's FDB itself
+ * (an rtnetlink dump after subscribing to its changes), so nothing changes unseen between a seed and its start.
+ */
 export function floodArgv(o: FloodArgvOptions): string[] {
   if (o.ports.length === 0) throw new TypeError(`bridge ${o.bridge} has no ports to count on`);
   if (o.ports.length > 64) throw new TypeError(`bridge ${o.bridge} has ${o.ports.length} ports (the counter takes 64)`);
   if (!(o.maxMs > 0)) throw new TypeError(`maxMs ${o.maxMs} must be > 0`);
-  const names = new Set(o.ports.map((p) => p.port));
   return [
     o.binary, '--bridge', o.bridge, '--max-ms', String(Math.ceil(o.maxMs)),
     ...(o.dedupMs === undefined ? [] : ['--dedup-ms', String(o.dedupMs)]),
     ...(o.holdMs === undefined ? [] : ['--hold-ms', String(o.holdMs)]),
+    ...(o.netlinkRcvbufBytes === undefined ? [] : ['--nl-rcvbuf', String(Math.ceil(o.netlinkRcvbufBytes))]),
     ...o.ports.flatMap((p) => ['--port', p.learning ? p.port : `${p.port},nolearn`]),
-    ...o.seeds.filter((s) => s.where === 'local' || names.has(s.where)).flatMap((s) => ['--fdb', `${s.mac}=${s.where}`]),
   ];
 }
 
@@ -134,6 +97,8 @@ export interface FloodHello {
   readonly dedupMs: number;
   readonly holdMs: number;
   readonly seeded: number;
+  /** FDB entries of the bridge in the helper's first rtnetlink dump (before the window). */
+  readonly fdbDumped: number;
   readonly ports: readonly { readonly name: string; readonly learning: boolean }[];
 }
 
@@ -150,6 +115,13 @@ export interface FloodCountersLine {
   readonly holdOverflow: number;
   readonly outsideWindow: number;
   readonly learned: number;
+  /** FDB changes of the bridge applied from rtnetlink events, and entries read from dumps. */
+  readonly fdbEvents: number;
+  readonly fdbDumped: number;
+  /** FDB re-read from a dump after the netlink socket overran (events lost). */
+  readonly fdbResyncs: number;
+  readonly netlinkErrors: number;
+  readonly netlinkOverruns: number;
 }
 
 const CLASS_KEYS = ['frames', 'unicast', 'arpRequest', 'arpReply', 'arpGratuitous', 'rarp', 'ndRs', 'ndRa', 'ndNs',
@@ -182,6 +154,7 @@ export function parseFloodLine(line: string): FloodHello | FloodCountersLine | u
     return {
       type: 'hello', bridge: str(o.bridge) ?? '', startMonoMs: num(o, 'startMonoMs', line),
       dedupMs: num(o, 'dedupMs', line), holdMs: num(o, 'holdMs', line), seeded: num(o, 'seeded', line),
+      fdbDumped: num(o, 'fdbDumped', line),
       ports: ports.map((p) => {
         const q = p as Record<string, unknown>;
         return { name: str(q.name) ?? '', learning: q.learning === true };
@@ -199,14 +172,16 @@ export function parseFloodLine(line: string): FloodHello | FloodCountersLine | u
     }),
     tableFull: num(o, 'tableFull', line), holdOverflow: num(o, 'holdOverflow', line),
     outsideWindow: num(o, 'outsideWindow', line), learned: num(o, 'learned', line),
+    fdbEvents: num(o, 'fdbEvents', line), fdbDumped: num(o, 'fdbDumped', line), fdbResyncs: num(o, 'fdbResyncs', line),
+    netlinkErrors: num(o, 'netlinkErrors', line), netlinkOverruns: num(o, 'netlinkOverruns', line),
   };
 }
 
 export const FLOOD_METHOD =
   'AF_PACKET on every bridge port, both directions (lab-assets/floodcount.c); a frame counted once per segment ' +
   '(copies merged by content within the dedup window); unknown unicast = a unicast egress copy whose destination ' +
-  'the FDB mirror (bridge fdb seed + source learning) does not place on that port, or a unicast frame egressing ' +
-  'on >= 2 ports';
+  'the FDB mirror (rtnetlink dump + neighbour events + source learning) does not place on that port, or a unicast ' +
+  'frame egressing on >= 2 ports';
 export const FLOOD_RESOLUTION = 'exact per frame (1 packet); window edges ± the poll hold';
 export const FLOOD_CLOCK = 'counter host CLOCK_MONOTONIC (the controller clock when on the same host), kernel frame stamps';
 
@@ -222,6 +197,11 @@ export function floodResult(
   if (drops > 0) reasons.push(`${drops} frames dropped by the kernel before the counter read them: counts are lower bounds`);
   if (c.tableFull > 0) reasons.push(`MAC table full ${c.tableFull} times: unknown-unicast may be over-counted`);
   if (c.holdOverflow > 0) reasons.push(`reorder buffer overflowed ${c.holdOverflow} times: learning order not guaranteed`);
+  if (c.netlinkOverruns > 0) {
+    reasons.push(`FDB events lost ${c.netlinkOverruns} times (netlink overrun), re-read by ${c.fdbResyncs} dumps: ` +
+      'unknown unicast between a loss and its re-read may be misjudged');
+  }
+  if (c.netlinkErrors > 0) reasons.push(`${c.netlinkErrors} netlink errors while following the FDB: the mirror may be stale`);
   const health: FloodHealth = extra.health ?? (reasons.length > 0 ? 'degraded' : 'ok');
   const s = c.segment;
   return {
