@@ -3,7 +3,7 @@
  * rejection is a UsageError naming the field, the value and what is allowed; the formats are the
  * intersection of what the OpenConfig, Junos and EOS models take.
  */
-import { UsageError } from '../../errors/classes.js';
+import { PrecheckError, UsageError } from '../../errors/classes.js';
 import type { L2Stretch, L3Vpn } from './types.js';
 
 export const VNI_MAX = 16777215;
@@ -124,4 +124,25 @@ export function platformLimit(what: 'l2Stretch' | 'l3Vpn', field: string, value:
 
 export function l2StretchName(s: L2Stretch): string {
   return s.name ?? `vmmi-l2-${s.vni}`;
+}
+
+/**
+ * The description vmmi writes on an instance it creates (OpenConfig network instance, Junos routing
+ * instance): a removal takes an instance away only when running still carries it, so what vmmi did not
+ * create is never deleted, also after a restart of the controller.
+ */
+export function dciMarker(s: { vni: number; vlan: number } | { name: string }): string {
+  return 'vni' in s ? `vmmi L2 stretch VNI ${s.vni} VLAN ${s.vlan}` : `vmmi L3VPN ${s.name}`;
+}
+
+/**
+ * An apply or removal that would take or destroy configuration vmmi did not create: a PrecheckError
+ * naming the device, the instance and what running holds. Nothing has been edited when it is thrown.
+ */
+export function dciRefusal(what: 'l2Stretch' | 'l3Vpn', op: 'apply' | 'remove', device: string, instance: string,
+  found: string): PrecheckError {
+  const hint = op === 'apply'
+    ? 'choose another name (or VNI/VLAN), or remove what is there yourself'
+    : 'vmmi removes only what it created; remove it yourself if it should go';
+  return new PrecheckError(`${instance}: ${found}; nothing changed`, { device, operation: `${op} ${what}`, hint });
 }

@@ -79,21 +79,22 @@ test('platform limits are reported like the common rules', () => {
       + '<import-route-target>route-target:65000:2</import-route-target>');
 });
 
-test('OpenConfig removal takes the shared VTEP only with its last VNI', () => {
-  const xml = (vnis?: number[]): string =>
-    render(ocL2Stretch(L2_OC, 'remove', vnis === undefined ? undefined : { vnis }).config);
+test('OpenConfig removal scopes: the VTEP, this VNI entry and the instance each only when asked', () => {
+  const xml = (vtep: boolean, vni: boolean, instance: boolean): string =>
+    render(ocL2Stretch(L2_OC, 'remove', { vtep, vni, instance }).config);
   const cpRemoved = /<connection-point [^>]*nc:operation="remove"><connection-point-id>vmmi-vtep</;
   const vniRemoved = /<local-endpoint-vni [^>]*nc:operation="remove"><vni>10100<\/vni>/;
-  expect(xml([10100])).toMatch(cpRemoved);
-  expect(xml([10100])).not.toMatch(vniRemoved);
-  expect(xml([10100, 10200])).toMatch(vniRemoved);
-  expect(xml([10100, 10200])).not.toMatch(cpRemoved);
-  // Unknown context: only this VNI's entry goes, never the VTEP another stretch may use.
-  expect(xml()).toMatch(vniRemoved);
-  expect(xml()).not.toMatch(cpRemoved);
-  for (const x of [xml([10100]), xml([10100, 10200]), xml()]) {
-    expect(x).toMatch(/<network-instance [^>]*nc:operation="remove"><name>vmmi-l2-10100<\/name><\/network-instance>/);
-  }
+  const niRemoved = /<network-instance [^>]*nc:operation="remove"><name>vmmi-l2-10100<\/name><\/network-instance>/;
+  expect(xml(true, false, true)).toMatch(cpRemoved);
+  expect(xml(true, false, true)).not.toMatch(vniRemoved);
+  expect(xml(false, true, true)).toMatch(vniRemoved);
+  expect(xml(false, true, true)).not.toMatch(cpRemoved);
+  expect(xml(true, false, false)).not.toMatch(niRemoved);
+  // No scope: the instance and this VNI's entry, never the VTEP another stretch may use.
+  const bare = render(ocL2Stretch(L2_OC, 'remove').config);
+  expect(bare).toMatch(vniRemoved);
+  expect(bare).toMatch(niRemoved);
+  expect(bare).not.toMatch(cpRemoved);
 });
 
 /** A client that only answers the capability question; any RPC fails the test. */

@@ -12,6 +12,7 @@ import type { NetconfClient } from '../../transports/netconf/client.js';
 import type { IoOptions } from '../../util/abort.js';
 import {
   createNetconfDriver,
+  dciPlan,
   instanceVerifier,
   type ChangeOp,
   type NetconfDialect,
@@ -19,13 +20,14 @@ import {
   type NetconfSwitchDriver,
 } from './netconf-driver.js';
 import {
-  eosL2StretchChecks, eosL2StretchCommands, eosL3VpnChecks, eosL3VpnCommands, eosL3VpnOc, type EosCheck,
+  EOS_BGP_CONFIG, EOS_VXLAN_CONFIG, eosL2StretchChecks, eosL2StretchPlan, eosL3VpnChecks, eosL3VpnOcIntent,
+  eosL3VpnPlan, parseEosDci, type EosCheck, type EosDciView,
 } from './dci-eos.js';
-import { checkL2Stretch, checkL3Vpn } from './dci-intent.js';
-import { ocInstanceFilter } from './dci-openconfig.js';
+import { checkL2Stretch, checkL3Vpn, dciMarker, dciRefusal } from './dci-intent.js';
+import { ocInstanceFilter, ocL3VpnFilter, parseOcDci } from './dci-openconfig.js';
 import { ocHostRoute, openconfigNetconf } from './openconfig-netconf.js';
 import type { ConfigChange } from './transaction.js';
-import type { HostRoute, TunnelEndpoint } from './types.js';
+import type { HostRoute, L2Stretch, L3Vpn, TunnelEndpoint } from './types.js';
 import { showVersionFacts } from './version-parse.js';
 
 /**
@@ -42,7 +44,7 @@ export function eosHostRoute(r: HostRoute, op: ChangeOp): ConfigChange {
  * EOS's OpenConfig without the OpenConfig DCI payloads: Arista marks `evpn`, `encapsulation` and the
  * inter-instance import/export policy not-supported; createEosDriver adds the DCI intents over the CLI.
  */
-const { l2Stretch: _evpn, configuredL2Stretches: _vtep, l3Vpn: _l3vrf, ...ocWithoutDci } = openconfigNetconf;
+const { l2Stretch: _evpn, l3Vpn: _l3vrf, ...ocWithoutDci } = openconfigNetconf;
 export const eosDialect: NetconfDialect = { ...ocWithoutDci, kind: 'eos', hostRoute: eosHostRoute };
 
 function hms(s: number): string {
@@ -149,36 +151,59 @@ async function cliChange(cli: CliSession, device: string, label: string, command
   if (ok.failed) throw new ConfigRejectedError(`confirming commit failed: ${ok.output}`, { device, operation: label });
 }
 
+/** Reads Vxlan1 and `router bgp` from running (what the CLI decisions look at); a failed read throws. */
+export async function readEosDci(cli: CliSession, device: string, o: IoOptions): Promise<EosDciView> {
+  const out: string[] = [];
+  for (const command of [EOS_VXLAN_CONFIG, EOS_BGP_CONFIG]) {
+    const r = await cli.send(command, o);
+    if (r.failed) {
+      throw new CommandError(`"${r.command}": ${r.failure ?? r.output}`, [r.command], undefined, r.output,
+        { device, operation: 'read running config' });
+    }
+    out.push(r.output);
+  }
+  return parseEosDci(out[0] ?? '', out[1] ?? '');
+}
+
 /**
  * L2 stretch (CLI) and L3VPN (OpenConfig L3VRF over NETCONF, then route targets on the CLI; removal
- * in reverse order). An L3VPN whose CLI part fails has its OpenConfig part taken back.
+ * in reverse order). Each reads running first and plans from it: apply refuses what exists, removal
+ * takes only what vmmi created (nothing to take: no session at all). An L3VPN whose CLI part fails
+ * has its OpenConfig part taken back.
  */
 function addEosDci(d: NetconfSwitchDriver, cli: CliSession, device: string, timerS: number): void {
-  d.applyL2Stretch = async (s, o = {}) => {
+  const l2 = async (s: L2Stretch, op: ChangeOp, o: IoOptions): Promise<void> => {
     checkL2Stretch(s, device);
-    await cliChange(cli, device, `l2-${s.vni}`, eosL2StretchCommands(s, 'add'), eosL2StretchChecks(s), true,
-      timerS, o);
+    const commands = eosL2StretchPlan(s, op, await readEosDci(cli, device, o), device);
+    if (commands.length === 0) return;
+    await cliChange(cli, device, `l2-${s.vni}`, commands, eosL2StretchChecks(s), op === 'add', timerS, o);
   };
-  d.removeL2Stretch = async (s, o = {}) => {
-    checkL2Stretch(s, device);
-    await cliChange(cli, device, `l2-${s.vni}`, eosL2StretchCommands(s, 'remove'), eosL2StretchChecks(s), false,
-      timerS, o);
-  };
+  d.applyL2Stretch = (s, o = {}) => l2(s, 'add', o);
+  d.removeL2Stretch = (s, o = {}) => l2(s, 'remove', o);
+  const oc = (v: L3Vpn, op: ChangeOp, o: IoOptions): Promise<unknown> =>
+    d.apply(dciPlan(eosL3VpnOcIntent, v, op, device), { ...o, verify: instanceVerifier(ocInstanceFilter, v.name,
+      op === 'add') });
   d.applyL3Vpn = async (v, o = {}) => {
     checkL3Vpn(v, device);
-    const commands = eosL3VpnCommands(v, 'add');
-    await d.apply([eosL3VpnOc(v, 'add')], { ...o, verify: instanceVerifier(ocInstanceFilter, v.name, true) });
+    const commands = eosL3VpnPlan(v, 'add', await readEosDci(cli, device, o), false, device);
+    await oc(v, 'add', o);
     try {
       await cliChange(cli, device, `l3-${v.name}`, commands, eosL3VpnChecks(v), true, timerS, o);
     } catch (err) {
-      await d.apply([eosL3VpnOc(v, 'remove')], o).catch(() => undefined);
+      await oc(v, 'remove', o).catch(() => undefined);
       throw err;
     }
   };
   d.removeL3Vpn = async (v, o = {}) => {
     checkL3Vpn(v, device);
-    await cliChange(cli, device, `l3-${v.name}`, eosL3VpnCommands(v, 'remove'), eosL3VpnChecks(v), false, timerS, o);
-    await d.apply([eosL3VpnOc(v, 'remove')], { ...o, verify: instanceVerifier(ocInstanceFilter, v.name, false) });
+    // The route targets belong to the intent only while the L3VRF carries vmmi's description.
+    const have = parseOcDci((await d.client.getConfig('running', ocL3VpnFilter(v), o)).data).instances.get(v.name);
+    if (have !== undefined && have.description !== dciMarker(v)) {
+      throw dciRefusal('l3Vpn', 'remove', device, v.name, `network instance ${v.name} exists without vmmi's description`);
+    }
+    const commands = eosL3VpnPlan(v, 'remove', await readEosDci(cli, device, o), have !== undefined, device);
+    if (commands.length > 0) await cliChange(cli, device, `l3-${v.name}`, commands, eosL3VpnChecks(v), false, timerS, o);
+    await oc(v, 'remove', o);
   };
 }
 

@@ -9,7 +9,9 @@ import { nodeOperation } from '../../transports/netconf/operations.js';
 import { e, el, type XChild, type XElement } from '../../transports/netconf/xml-build.js';
 import { childrenNamed, textAt, type XNode } from '../../transports/netconf/xml.js';
 import type { ChangeOp, NetconfDialect } from './netconf-driver.js';
-import { junosInstanceFilter, junosL2Stretch, junosL3Vpn } from './dci-junos.js';
+import {
+  junosDciFilter, junosInstanceFilter, junosL2Stretch, junosL2StretchPlan, junosL3Vpn, junosL3VpnPlan,
+} from './dci-junos.js';
 import { JUNOS_SOFTWARE_QUERY } from './netconf-version.js';
 import type { ConfigChange } from './transaction.js';
 import {
@@ -184,8 +186,8 @@ export const junosNetconf: NetconfDialect = {
   hostRoute: junosHostRoute,
   segment: junosSegment,
   tunnel: junosTunnel,
-  l2Stretch: junosL2Stretch,
-  l3Vpn: junosL3Vpn,
+  l2Stretch: { build: junosL2Stretch, filter: junosDciFilter, plan: junosL2StretchPlan },
+  l3Vpn: { build: junosL3Vpn, filter: junosDciFilter, plan: junosL3VpnPlan },
   instanceFilter: junosInstanceFilter,
   readRoutes: async (c, o) => [
     ...parseJunosRoutes((await c.rpc(junosRpcs.routes, o)).root()),

@@ -7,12 +7,14 @@
 import type { SwitchDriverKind } from '../../model/testbed.js';
 import type { NetconfClient } from '../../transports/netconf/client.js';
 import type { Filter } from '../../transports/netconf/operations.js';
+import type { XNode } from '../../transports/netconf/xml.js';
 import { UnsupportedError } from '../../errors/classes.js';
 import { checkL2Stretch, checkL3Vpn, l2StretchName } from './dci-intent.js';
 import type { IoOptions } from '../../util/abort.js';
 import { IETF_PLATFORM_QUERY, readNetconfVersion, type VersionQuery } from './netconf-version.js';
 import {
-  stageTransaction, transaction, type ConfigChange, type TransactionOptions, type TransactionResult,
+  stageTransaction, transaction, type ChangePlan, type Changes, type ConfigChange, type TransactionOptions,
+  type TransactionResult,
 } from './transaction.js';
 import type {
   AddressCapable,
@@ -44,9 +46,25 @@ export interface HostRouteContext {
   readonly onlyInstance: boolean;
 }
 
-/** What an L2 stretch removal is built against: the VNIs on vmmi's shared VTEP before it. */
-export interface L2StretchContext {
-  readonly vnis: readonly number[];
+/**
+ * A DCI intent in one dialect: its payload and the plan that decides, from running read inside the
+ * transaction, what an apply or removal may touch.
+ */
+export interface DciIntent<T> {
+  /** The whole intent's payload (what apply sends on a device that holds none of it). */
+  readonly build: (intent: T, op: ChangeOp) => ConfigChange;
+  /** Subtree of running the plan reads. */
+  readonly filter: (intent: T) => Filter;
+  /**
+   * Pure: the edits given running's `<data>`. Throws PrecheckError (nothing edited) when the change would
+   * take or destroy configuration vmmi did not create; an empty list when nothing of vmmi's is there.
+   */
+  readonly plan: (intent: T, op: ChangeOp, running: XNode | undefined, device: string) => readonly ConfigChange[];
+}
+
+/** The transaction plan of a DCI change: read the intent's subtree of running under the lock, then decide. */
+export function dciPlan<T>(d: DciIntent<T>, intent: T, op: ChangeOp, device: string): ChangePlan {
+  return async (c, o) => d.plan(intent, op, (await c.getConfig('running', d.filter(intent), o)).data, device);
 }
 
 /** Vendor-specific payloads and parsers (pure except the read functions, which issue RPCs). */
@@ -65,10 +83,10 @@ export interface NetconfDialect {
   readTunnels?(c: NetconfClient, o: IoOptions): Promise<number[]>;
   readonly address?: (a: InterfaceAddress, op: ChangeOp) => ConfigChange;
   readAddresses?(c: NetconfClient, o: IoOptions): Promise<InterfaceAddress[]>;
-  /** EVPN-VXLAN L2 stretch (DCI); `ctx` on removal when `configuredL2Stretches` exists. */
-  readonly l2Stretch?: (s: L2Stretch, op: ChangeOp, ctx?: L2StretchContext) => ConfigChange;
-  readonly configuredL2Stretches?: (c: NetconfClient, o: IoOptions) => Promise<L2StretchContext>;
-  readonly l3Vpn?: (v: L3Vpn, op: ChangeOp) => ConfigChange;
+  /** EVPN-VXLAN L2 stretch (DCI). */
+  readonly l2Stretch?: DciIntent<L2Stretch>;
+  /** L3VPN VRF (DCI). */
+  readonly l3Vpn?: DciIntent<L3Vpn>;
   /** Filter reading back one network/routing instance by name (verifies the DCI intents). */
   readonly instanceFilter?: (name: string) => Filter;
   readRoutes(c: NetconfClient, o: IoOptions): Promise<RouteEntry[]>;
@@ -90,9 +108,9 @@ export type NetconfSwitchDriver = SwitchDriver &
   Partial<HostRouteCapable & HostRouteStaging & SegmentCapable & TunnelCapable & AddressCapable> &
   Partial<L2StretchCapable & L3VpnCapable> & {
     readonly client: NetconfClient;
-    /** Applies arbitrary changes as one transaction (escape hatch for suites). */
+    /** Applies arbitrary changes (or a plan from running) as one transaction (escape hatch for suites). */
     apply(
-      changes: readonly ConfigChange[],
+      changes: Changes,
       o?: IoOptions & Pick<TransactionOptions, 'verify'>,
     ): Promise<TransactionResult>;
   };
@@ -100,7 +118,7 @@ export type NetconfSwitchDriver = SwitchDriver &
 /** Builds a driver over an open NETCONF client. */
 export function createNetconfDriver(client: NetconfClient, d: NetconfDialect, opts: NetconfDriverOptions):
   NetconfSwitchDriver {
-  const apply = async (changes: readonly ConfigChange[], o: IoOptions & Pick<TransactionOptions, 'verify'> = {}):
+  const apply = async (changes: Changes, o: IoOptions & Pick<TransactionOptions, 'verify'> = {}):
     Promise<TransactionResult> => {
     const r = await transaction(client, changes, {
       confirmTimeoutS: opts.confirmTimeoutS ?? 120, snapshots: false, ...o,
@@ -190,31 +208,30 @@ export function createNetconfDriver(client: NetconfClient, d: NetconfDialect, op
 
 type Apply = NetconfSwitchDriver['apply'];
 
-/** The DCI capabilities a dialect has, each change verified by reading its instance back. */
+/**
+ * The DCI capabilities a dialect has. Each change reads the intent's subtree of running inside its
+ * transaction and plans from it (refusing what vmmi did not create), then is verified by reading its
+ * instance back.
+ */
 function addDci(driver: NetconfSwitchDriver, d: NetconfDialect, device: string, apply: Apply): void {
   const { l2Stretch, l3Vpn, instanceFilter } = d;
   if (instanceFilter === undefined) return;
   if (l2Stretch !== undefined) {
-    driver.applyL2Stretch = async (s, o = {}) => {
+    const change = async (s: L2Stretch, op: ChangeOp, o: IoOptions): Promise<void> => {
       checkL2Stretch(s, device);
-      await apply([l2Stretch(s, 'add')], { ...o, verify: instanceVerifier(instanceFilter, l2StretchName(s), true) });
+      await apply(dciPlan(l2Stretch, s, op, device),
+        { ...o, verify: instanceVerifier(instanceFilter, l2StretchName(s), op === 'add') });
     };
-    driver.removeL2Stretch = async (s, o = {}) => {
-      checkL2Stretch(s, device);
-      const ctx = await d.configuredL2Stretches?.(driver.client, o);
-      await apply([l2Stretch(s, 'remove', ctx)],
-        { ...o, verify: instanceVerifier(instanceFilter, l2StretchName(s), false) });
-    };
+    driver.applyL2Stretch = (s, o = {}) => change(s, 'add', o);
+    driver.removeL2Stretch = (s, o = {}) => change(s, 'remove', o);
   }
   if (l3Vpn !== undefined) {
-    driver.applyL3Vpn = async (v, o = {}) => {
+    const change = async (v: L3Vpn, op: ChangeOp, o: IoOptions): Promise<void> => {
       checkL3Vpn(v, device);
-      await apply([l3Vpn(v, 'add')], { ...o, verify: instanceVerifier(instanceFilter, v.name, true) });
+      await apply(dciPlan(l3Vpn, v, op, device), { ...o, verify: instanceVerifier(instanceFilter, v.name, op === 'add') });
     };
-    driver.removeL3Vpn = async (v, o = {}) => {
-      checkL3Vpn(v, device);
-      await apply([l3Vpn(v, 'remove')], { ...o, verify: instanceVerifier(instanceFilter, v.name, false) });
-    };
+    driver.applyL3Vpn = (v, o = {}) => change(v, 'add', o);
+    driver.removeL3Vpn = (v, o = {}) => change(v, 'remove', o);
   }
 }
 

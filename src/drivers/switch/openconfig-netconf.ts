@@ -10,7 +10,9 @@ import { e, el, type XElement } from '../../transports/netconf/xml-build.js';
 import { child, childrenNamed, textAt, type XNode } from '../../transports/netconf/xml.js';
 import type { IoOptions } from '../../util/abort.js';
 import type { ChangeOp, NetconfDialect } from './netconf-driver.js';
-import { ocConfiguredL2Stretches, ocInstanceFilter, ocL2Stretch, ocL3Vpn } from './dci-openconfig.js';
+import {
+  ocInstanceFilter, ocL2Stretch, ocL2StretchFilter, ocL2StretchPlan, ocL3Vpn, ocL3VpnFilter, ocL3VpnPlan,
+} from './dci-openconfig.js';
 import { IETF_PLATFORM_QUERY, OC_SYSTEM_QUERY } from './netconf-version.js';
 import type { ConfigChange } from './transaction.js';
 import {
@@ -160,9 +162,11 @@ export const openconfigNetconf: NetconfDialect = {
   },
   hostRoute: ocHostRoute,
   segment: ocSegment,
-  l2Stretch: ocL2Stretch,
-  configuredL2Stretches: ocConfiguredL2Stretches,
-  l3Vpn: (v, op) => ocL3Vpn(v, op),
+  l2Stretch: { build: (s, op) => ocL2Stretch(s, op), filter: ocL2StretchFilter, plan: ocL2StretchPlan },
+  l3Vpn: {
+    build: (v, op) => ocL3Vpn(v, op), filter: ocL3VpnFilter,
+    plan: (v, op, data, device) => ocL3VpnPlan(v, op, data, device),
+  },
   instanceFilter: ocInstanceFilter,
   readRoutes: async (c: NetconfClient, o: IoOptions) =>
     parseOcRoutes((await c.get({ type: 'subtree', content: ocFilters.routes }, o)).data),

@@ -3,12 +3,13 @@
  * fixture writer). Addresses from 198.18.0.0/15 and 2001:2::/48 only.
  */
 import { render } from '../../transports/netconf/xml-build.js';
-import { eosL2StretchCommands, eosL3VpnCommands, eosL3VpnOc } from './dci-eos.js';
+import { eosL2StretchCommands, eosL3VpnCommands, eosL3VpnOc, type EosL2Scope } from './dci-eos.js';
 import { junosL2Stretch, junosL3Vpn } from './dci-junos.js';
 import { ocL2Stretch, ocL3Vpn } from './dci-openconfig.js';
 import { eosHostRoute, eosSessionCommands, eosTunnelCommands } from './eos.js';
 import { frrHostRouteCommands, linuxSegmentArgv, linuxTunnelArgv } from './frr-ssh.js';
 import { junosHostRoute, junosSegment, junosTunnel } from './junos-netconf.js';
+import type { ChangeOp } from './netconf-driver.js';
 import { ietfHostRoute, ietfSegment } from './netconf-ietf.js';
 import { ocHostRoute, ocSegment } from './openconfig-netconf.js';
 import type { HostRoute, L2Stretch, L3Vpn, Segment, TunnelEndpoint } from './types.js';
@@ -47,6 +48,8 @@ export const L3_OC: L3Vpn = { ...L3, interfaces: ['Ethernet2', 'Ethernet3.10'] }
 /** file name (under test/fixtures/netconf/) → rendered payload. */
 export function payloadCases(): Record<string, string> {
   const x = (c: { config: Parameters<typeof render>[0] }): string => render(c.config);
+  const eosL2 = (op: ChangeOp, scope: EosL2Scope): string =>
+    eosSessionCommands('vmmi-l2-10100-x', eosL2StretchCommands(L2_OC, op, scope), 120).join('\n');
   return {
     'ietf/host-route-v4-add.xml': x(ietfHostRoute(R4, 'add')),
     'ietf/host-route-v6-add.xml': x(ietfHostRoute(R6, 'add')),
@@ -66,8 +69,10 @@ export function payloadCases(): Record<string, string> {
     'junos/tunnel-add.xml': x(junosTunnel(TUN, 'add')),
     'junos/tunnel-remove.xml': x(junosTunnel(TUN, 'remove')),
     'openconfig/l2-stretch-add.xml': x(ocL2Stretch(L2_OC, 'add')),
-    'openconfig/l2-stretch-remove.xml': x(ocL2Stretch(L2_OC, 'remove', { vnis: [L2.vni] })),
-    'openconfig/l2-stretch-remove-shared-vtep.xml': x(ocL2Stretch(L2_OC, 'remove', { vnis: [L2.vni, 10200] })),
+    'openconfig/l2-stretch-add-shared-vtep.xml': x(ocL2Stretch(L2_OC, 'add', { vtep: false, vni: true, instance: true })),
+    'openconfig/l2-stretch-remove.xml': x(ocL2Stretch(L2_OC, 'remove', { vtep: true, vni: false, instance: true })),
+    'openconfig/l2-stretch-remove-shared-vtep.xml':
+      x(ocL2Stretch(L2_OC, 'remove', { vtep: false, vni: true, instance: true })),
     'openconfig/l3vpn-add.xml': x(ocL3Vpn(L3_OC, 'add')),
     'openconfig/l3vpn-remove.xml': x(ocL3Vpn(L3_OC, 'remove')),
     'junos/l2-stretch-add.xml': x(junosL2Stretch(L2, 'add')),
@@ -75,9 +80,12 @@ export function payloadCases(): Record<string, string> {
     'junos/l3vpn-add.xml': x(junosL3Vpn(L3, 'add')),
     'junos/l3vpn-remove.xml': x(junosL3Vpn(L3, 'remove')),
     'eos/host-route-v4-add.xml': x(eosHostRoute(R4, 'add')),
-    'eos/l2-stretch-add.txt': eosSessionCommands('vmmi-l2-10100-x', eosL2StretchCommands(L2_OC, 'add'), 120).join('\n'),
-    'eos/l2-stretch-remove.txt':
-      eosSessionCommands('vmmi-l2-10100-x', eosL2StretchCommands(L2_OC, 'remove'), 120).join('\n'),
+    'eos/l2-stretch-add.txt': eosL2('add', { vxlan: 'create', map: true }),
+    'eos/l2-stretch-add-shared-vxlan.txt': eosL2('add', { vxlan: 'shared', map: true }),
+    'eos/l2-stretch-add-source.txt': eosL2('add', { vxlan: 'source', map: true }),
+    'eos/l2-stretch-remove.txt': eosL2('remove', { vxlan: 'keep', map: true }),
+    'eos/l2-stretch-remove-vxlan.txt': eosL2('remove', { vxlan: 'delete', map: true }),
+    'eos/l2-stretch-remove-source.txt': eosL2('remove', { vxlan: 'source', map: true }),
     'eos/l3vpn-add.xml': x(eosL3VpnOc(L3_OC, 'add')),
     'eos/l3vpn-remove.xml': x(eosL3VpnOc(L3_OC, 'remove')),
     'eos/l3vpn-add.txt': eosSessionCommands('vmmi-l3-vmmi-l3-x', eosL3VpnCommands(L3_OC, 'add'), 120).join('\n'),

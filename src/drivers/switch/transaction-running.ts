@@ -14,7 +14,7 @@ import { el, raw, type XChild, type XElement } from '../../transports/netconf/xm
 import { NS_BASE, serializeXml, type XNode } from '../../transports/netconf/xml.js';
 import { type IoOptions } from '../../util/abort.js';
 import { diffLines, flattenXml } from './config-diff.js';
-import { stepRecorder, type ConfigChange, type TransactionOptions, type TransactionResult, type TransactionStep }
+import { stepRecorder, type Changes, type TransactionOptions, type TransactionResult, type TransactionStep }
   from './transaction-steps.js';
 
 function roots(filter: Filter | undefined): XElement[] {
@@ -33,7 +33,7 @@ export function restoreEdit(snapshot: readonly XNode[], filterRoots: readonly XE
   });
 }
 
-export async function runningTransaction(client: NetconfClient, changes: readonly ConfigChange[],
+export async function runningTransaction(client: NetconfClient, changes: Changes,
   opts: TransactionOptions = {}): Promise<TransactionResult> {
   const filterRoots = roots(opts.snapshotFilter);
   if (!client.has(CAP.writableRunning) || filterRoots.length === 0) {
@@ -58,7 +58,9 @@ export async function runningTransaction(client: NetconfClient, changes: readonl
     await step('lock running', () => client.lock('running', o));
     locked = true;
     const errorOption = client.has(CAP.rollbackOnError) ? 'rollback-on-error' as const : 'stop-on-error' as const;
-    for (const c of changes) {
+    // A plan reads running under the lock; its refusal throws before anything is edited.
+    const edits = typeof changes === 'function' ? await step('plan from running', () => changes(client, o)) : changes;
+    for (const c of edits) {
       edited = true;
       await step(`edit running: ${c.description}`, () => client.editConfig(c.config, {
         target: 'running', errorOption, ...(c.defaultOperation ? { defaultOperation: c.defaultOperation } : {}) }, o));

@@ -17,6 +17,16 @@ export interface ConfigChange {
   readonly defaultOperation?: DefaultOperation;
 }
 
+/**
+ * Changes decided inside the transaction from what running holds: called once the datastore is locked
+ * (its read pipelined behind the lock), before any edit. Throwing refuses the transaction with nothing
+ * edited; an empty list edits and commits nothing.
+ */
+export type ChangePlan = (client: NetconfClient, o: IoOptions) => Promise<readonly ConfigChange[]>;
+
+/** A transaction's changes: fixed, or planned from running under the lock. */
+export type Changes = readonly ConfigChange[] | ChangePlan;
+
 export interface TransactionOptions extends IoOptions {
   /** Device confirm timer (s): the device reverts unless confirmed in time. Default 120. */
   readonly confirmTimeoutS?: number;

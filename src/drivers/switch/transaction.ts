@@ -20,10 +20,13 @@ import type { Filter } from '../../transports/netconf/operations.js';
 import type { IoOptions } from '../../util/abort.js';
 import { diffLines, flattenXml } from './config-diff.js';
 import { runningTransaction } from './transaction-running.js';
-import { stepRecorder, type ConfigChange, type TransactionOptions, type TransactionResult, type TransactionStep }
-  from './transaction-steps.js';
+import {
+  stepRecorder, type Changes, type ConfigChange, type TransactionOptions, type TransactionResult, type TransactionStep,
+} from './transaction-steps.js';
 
-export type { ConfigChange, TransactionOptions, TransactionResult, TransactionStep } from './transaction-steps.js';
+export type {
+  ChangePlan, Changes, ConfigChange, TransactionOptions, TransactionResult, TransactionStep,
+} from './transaction-steps.js';
 
 /** Running config flattened to sorted leaf lines. */
 export async function snapshotRunning(client: NetconfClient, filter?: Filter, o: IoOptions = {}): Promise<string[]> {
@@ -32,7 +35,7 @@ export async function snapshotRunning(client: NetconfClient, filter?: Filter, o:
 }
 
 /** Runs `changes` as one all-or-nothing transaction (see file comment). Throws the first failure. */
-export async function transaction(client: NetconfClient, changes: readonly ConfigChange[],
+export async function transaction(client: NetconfClient, changes: Changes,
   opts: TransactionOptions = {}): Promise<TransactionResult> {
   // No candidate: vmmi's own checkpoint/restore on running (not crash-safe; the result says so).
   if (!client.hasCandidate) return runningTransaction(client, changes, opts);
@@ -57,8 +60,11 @@ export interface StagedTransaction {
   readonly pending: boolean;
 }
 
-/** Locks the candidate and loads `changes` (one round trip). Throws, with the candidate restored, on failure. */
-export async function stageTransaction(client: NetconfClient, changes: readonly ConfigChange[],
+/**
+ * Locks the candidate and loads `changes` (one round trip; a plan reads running in that round trip and
+ * loads its edits in a second). Throws, with the candidate restored, on failure or a plan's refusal.
+ */
+export async function stageTransaction(client: NetconfClient, changes: Changes,
   opts: TransactionOptions = {}): Promise<StagedTransaction> {
   if (!client.hasCandidate) {
     throw new ConfigRejectedError('staging needs a candidate datastore', { operation: 'stage' });
@@ -96,18 +102,11 @@ export async function stageTransaction(client: NetconfClient, changes: readonly 
       throw e;
     }
   };
-  const errorOption = client.has(CAP.rollbackOnError) ? 'rollback-on-error' as const : 'stop-on-error' as const;
-  await guarded(async () => {
-    const opening = await group([
-      ['lock', () => client.lock('candidate', rpcO)],
-      ['discard-changes', () => client.discardChanges(rpcO)],
-      ...changes.map((c) => [`edit: ${c.description}`, () => client.editConfig(c.config,
-        { target: 'candidate', errorOption, ...(c.defaultOperation ? { defaultOperation: c.defaultOperation } : {}) },
-        rpcO)] as const),
-    ]);
-    st.locked = opening[0]?.status === 'fulfilled';
-    if (firstFailure(opening) !== undefined) throw firstFailure(opening);
-  });
+  const edits = await guarded(() => openCandidate(client, changes, rpcO, group, (locked) => {
+    st.locked = locked;
+  }));
+  // A plan that found nothing to change: no commit, the confirm only unlocks.
+  const nothing = typeof changes === 'function' && edits.length === 0;
   const verify = opts.verify === undefined ? undefined : (): Promise<void> => step('verify', async () => {
     const why = await (opts.verify as NonNullable<TransactionOptions['verify']>)(client, rpcO);
     if (why !== undefined) throw new ConfigRejectedError(`intended state not reached: ${why}`, { operation: 'verify' });
@@ -121,6 +120,7 @@ export async function stageTransaction(client: NetconfClient, changes: readonly 
     commit: () => guarded(async () => {
       if (st.done || committed) throw new ConfigRejectedError('transaction already committed or aborted', { operation: 'commit' });
       committed = true;
+      if (nothing) return;
       if (!v10) {
         // Without confirmed commit the commit is final at once; the verify reads it back.
         await step('commit', () => client.commit({}, rpcO));
@@ -143,13 +143,15 @@ export async function stageTransaction(client: NetconfClient, changes: readonly 
     confirm: () => guarded(async () => {
       if (st.done || !committed) throw new ConfigRejectedError('transaction not committed', { operation: 'confirm' });
       // Still unconfirmed: a state that is not the intended one is cancelled (the guard aborts), never confirmed.
-      if (v10 && opts.verifyAtConfirm === true && verify !== undefined) await verify();
+      const confirming = v10 && !nothing;
+      if (confirming && opts.verifyAtConfirm === true && verify !== undefined) await verify();
       const closing = await group([
-        ...(v10 ? [['confirming-commit', () => client.commit(persistId !== undefined ? { persistId } : {}, rpcO)] as const]
+        ...(confirming
+          ? [['confirming-commit', () => client.commit(persistId !== undefined ? { persistId } : {}, rpcO)] as const]
           : []),
         ['unlock', () => client.unlock('candidate', rpcO)],
       ]);
-      if (v10) st.pending = closing[0]?.status !== 'fulfilled';
+      if (confirming) st.pending = closing[0]?.status !== 'fulfilled';
       st.locked = closing.at(-1)?.status !== 'fulfilled';
       if (firstFailure(closing) !== undefined) throw firstFailure(closing);
       st.done = true;
@@ -165,6 +167,39 @@ export async function stageTransaction(client: NetconfClient, changes: readonly 
       };
     }),
   };
+}
+
+type Group = (items: ReadonlyArray<readonly [string, () => Promise<unknown>]>) =>
+  Promise<PromiseSettledResult<unknown>[]>;
+
+/**
+ * Lock → discard → edits in one round trip; a plan's read takes the edits' place in that round trip
+ * and its edits follow in a second. Returns the edits loaded; throws the first failure (or the plan's
+ * refusal) with `locked` already reported, so the caller's abort releases the lock.
+ */
+async function openCandidate(client: NetconfClient, changes: Changes, rpcO: IoOptions, group: Group,
+  locked: (yes: boolean) => void): Promise<readonly ConfigChange[]> {
+  const errorOption = client.has(CAP.rollbackOnError) ? 'rollback-on-error' as const : 'stop-on-error' as const;
+  const edit = (c: ConfigChange) => [`edit: ${c.description}`, () => client.editConfig(c.config,
+    { target: 'candidate', errorOption, ...(c.defaultOperation ? { defaultOperation: c.defaultOperation } : {}) },
+    rpcO)] as const;
+  const firstFailure = (rs: readonly PromiseSettledResult<unknown>[]): unknown =>
+    (rs.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined)?.reason;
+  const plan = typeof changes === 'function' ? changes : undefined;
+  let edits: readonly ConfigChange[] = plan === undefined ? changes as readonly ConfigChange[] : [];
+  const opening = await group([
+    ['lock', () => client.lock('candidate', rpcO)],
+    ['discard-changes', () => client.discardChanges(rpcO)],
+    ...(plan === undefined ? edits.map(edit)
+      : [['plan from running', async () => { edits = await plan(client, rpcO); }] as const]),
+  ]);
+  locked(opening[0]?.status === 'fulfilled');
+  if (firstFailure(opening) !== undefined) throw firstFailure(opening);
+  if (plan !== undefined && edits.length > 0) {
+    const editing = await group(edits.map(edit));
+    if (firstFailure(editing) !== undefined) throw firstFailure(editing);
+  }
+  return edits;
 }
 
 /** Best-effort undo; never throws (the original failure is what the caller needs to see). */

@@ -15,6 +15,7 @@ import { test, expect } from '@playwright/test';
 import { render } from '../../transports/netconf/xml-build.js';
 import { NS_BASE, parseXml, type XNode } from '../../transports/netconf/xml.js';
 import { eosL3VpnOc } from './dci-eos.js';
+import { ocL2Stretch } from './dci-openconfig.js';
 import { eosDialect } from './eos.js';
 import { junosNetconf } from './junos-netconf.js';
 import type { ChangeOp, NetconfDialect } from './netconf-driver.js';
@@ -175,30 +176,36 @@ function dialectCases(d: NetconfDialect, port: string): Array<[string, string]> 
 }
 
 /**
- * L2 stretches (first, last and shared-VTEP removal; several route targets where the platform takes
- * them) and L3VPNs (with and without interfaces, IPv4-address RDs), built for the dialect's ports.
+ * L2 stretches (the whole intent; for OpenConfig also onto an existing VTEP and the removals of the
+ * last VNI, of a VNI on a shared VTEP and of an empty VTEP alone; several route targets where the
+ * platform takes them) and L3VPNs (with and without interfaces, IPv4-address RDs), built for the
+ * dialect's ports.
  */
 function dciCases(d: NetconfDialect, op: ChangeOp, port: string, add: (n: string, c: unknown) => void): void {
   const oc = d.kind !== 'junos-netconf';
   const l2 = oc ? L2_OC : L2;
   const l3 = oc ? { ...L3_OC, interfaces: [port, `${port}.10`] } : L3;
   if (d.l2Stretch !== undefined) {
-    add(`l2-stretch-${op}`, d.l2Stretch(l2, op).config);
-    add(`l2-stretch-as-rd-${op}`, d.l2Stretch({ ...l2, vni: 16000000, vlan: 4094, name: 'DCI_blue',
+    const build = d.l2Stretch.build;
+    add(`l2-stretch-${op}`, build(l2, op).config);
+    add(`l2-stretch-as-rd-${op}`, build({ ...l2, vni: 16000000, vlan: 4094, name: 'DCI_blue',
       routeDistinguisher: '4200000000:7' }, op).config);
-    if (op === 'remove') {
-      add('l2-stretch-last-remove', d.l2Stretch(l2, op, { vnis: [l2.vni] }).config);
-      add('l2-stretch-shared-remove', d.l2Stretch(l2, op, { vnis: [l2.vni, 20] }).config);
-    }
     if (oc) {
       const rts = ['target:65000:1', 'target:4200000000:2'];
-      add(`l2-stretch-multi-rt-${op}`, d.l2Stretch({ ...l2, importTargets: rts, exportTargets: rts }, op).config);
+      add(`l2-stretch-multi-rt-${op}`, build({ ...l2, importTargets: rts, exportTargets: rts }, op).config);
+      const scopes = op === 'add' ? { 'shared-vtep': { vtep: false, vni: true, instance: true } } : {
+        last: { vtep: true, vni: false, instance: true },
+        'shared-vtep': { vtep: false, vni: true, instance: true },
+        'vtep-only': { vtep: true, vni: false, instance: false },
+        'vni-only': { vtep: false, vni: true, instance: false },
+      };
+      for (const [n, sc] of Object.entries(scopes)) add(`l2-stretch-${n}-${op}`, ocL2Stretch(l2, op, sc).config);
     }
   }
   if (d.l3Vpn !== undefined) {
-    add(`l3vpn-${op}`, d.l3Vpn(l3, op).config);
+    add(`l3vpn-${op}`, d.l3Vpn.build(l3, op).config);
     const bare = { ...l3, interfaces: [], routeDistinguisher: '198.18.255.1:3' };
-    add(`l3vpn-no-interfaces-${op}`, d.l3Vpn(bare, op).config);
+    add(`l3vpn-no-interfaces-${op}`, d.l3Vpn.build(bare, op).config);
   }
 }
 
