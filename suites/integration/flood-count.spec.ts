@@ -1,16 +1,23 @@
 /* eslint-disable no-restricted-imports -- src/index.ts (the package entry) does not re-export these yet */
 /**
  * Flooding counter against a real bridge, in own namespaces (`vfl-<pid>-*`, 198.19.210.0/24 and
- * 2001:2:0:210::/64): `br` holds bridge br0 with ports p1, p2, p3, veths to hosts h1, h2, h3. Multicast
- * snooping is off (every multicast frame floods to all ports), the bridge namespace has IPv6 off and the
- * hosts send no router solicitation or DAD, so every counted frame is one the spec sent:
+ * 2001:2:0:210::/64, underlay 198.19.211.0/24): `br` holds bridge br0 with ports p1..p4, veths to hosts
+ * h1, h2, h3 and `vm`, and vx0, a VXLAN port (nolearning, bridge learning off, as on an EVPN VTEP) whose
+ * remote end is a VXLAN device in namespace `vtep` across the veth u0. Multicast snooping is off (every
+ * multicast frame floods to all ports), the bridge and VTEP namespaces have IPv6 off, the hosts send no
+ * router solicitation or DAD and `vm` answers no ping, so every counted frame is one the spec sent:
  * - broadcast ARP: `arping -b -c N` from h1 (requests stay broadcast) and `arping -U -c G` from h3
  *   (gratuitous requests);
  * - ND: ping6 from h1 to an address nobody holds, one NS per ping (mcast_solicit 1, retrans 200 ms, pings
  *   1 s apart: each ping starts a fresh resolution);
  * - unknown unicast: ping from h1 to a static neighbour with a MAC the bridge never learned;
- * - not flooded: ping to a MAC the bridge holds as a static FDB entry on p3 (the counter's FDB seed),
- *   and pings between h1 and h2 (learned).
+ * - not flooded: ping to a MAC the bridge holds as a static FDB entry on p3 (in the counter's FDB dump),
+ *   and pings between h1 and h2 (learned);
+ * - an EVPN-style move: mid-count the vm's MAC (learned on p4) is replaced by a static entry on vx0, as a
+ *   control plane installs a remote MAC; pings to it leave by vx0 alone and are not flooding. Deleted,
+ *   the same pings flood;
+ * - FDB events lost (a tiny netlink buffer, the counter stopped while 300 entries are added): the counter
+ *   re-reads the FDB and the last added MAC is known.
  */
 import { expect, test } from '@playwright/test';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,11 +27,12 @@ import { fileURLToPath } from 'node:url';
 import { runChecked, runLocal } from '../../src/exec/local.js';
 import { netnsRunner } from '../../src/exec/netns.js';
 import { createPacketFloodSource, readSuppression, type FloodPlace } from '../../src/probes/flood/counter.js';
-import type { FloodPortCounts } from '../../src/probes/flood/types.js';
+import type { FloodCounting, FloodPortCounts } from '../../src/probes/flood/types.js';
 
 const P = `vfl-${process.pid}-`;
 const BR = `${P}br`;
-const HOSTS = ['h1', 'h2', 'h3'] as const;
+const HOSTS = ['h1', 'h2', 'h3', 'vm'] as const;
+const VTEP = `${P}vtep`;
 const ARP_B = 3;
 const GARP = 2;
 const NS = 3;
@@ -32,6 +40,12 @@ const UU = 5;
 const STATIC = 4;
 const FAKE_MAC = '02:00:00:00:99:01';
 const STATIC_MAC = '02:00:00:00:99:02';
+const VM_MAC = '02:00:c6:13:d2:04';
+const VM_IP = '198.19.210.4';
+const MOVED = 20;
+const DELETED = 7;
+const BATCH = 300;
+const batchMac = (i: number): string => `02:00:00:01:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
 
 const sh = (ns: string, ...argv: string[]): Promise<unknown> =>
   runChecked(['ip', 'netns', 'exec', ns, ...argv], { timeoutMs: 10_000 });
@@ -66,14 +80,32 @@ test.beforeAll(async () => {
   const h1 = P + 'h1';
   await sh(h1, 'ip', 'neigh', 'replace', '198.19.210.77', 'lladdr', FAKE_MAC, 'dev', 'eth0', 'nud', 'permanent');
   await sh(h1, 'ip', 'neigh', 'replace', '198.19.210.78', 'lladdr', STATIC_MAC, 'dev', 'eth0', 'nud', 'permanent');
+  await sh(h1, 'ip', 'neigh', 'replace', VM_IP, 'lladdr', VM_MAC, 'dev', 'eth0', 'nud', 'permanent');
+  await sh(h1, 'ip', 'neigh', 'replace', '198.19.210.80', 'lladdr', batchMac(BATCH - 1), 'dev', 'eth0', 'nud', 'permanent');
   await sh(BR, 'bridge', 'fdb', 'add', STATIC_MAC, 'dev', 'p3', 'master', 'static');
+  // The VXLAN port: a remote VTEP namespace across an underlay veth, no learning on either side.
+  await runChecked(['ip', 'netns', 'add', VTEP]);
+  await sh(VTEP, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1');
+  await runChecked(['ip', 'link', 'add', 'u0', 'netns', BR, 'type', 'veth', 'peer', 'name', 'u0', 'netns', VTEP]);
+  for (const [ns, me, peer] of [[BR, 1, 2], [VTEP, 2, 1]] as const) {
+    await sh(ns, 'ip', 'addr', 'add', `198.19.211.${me}/24`, 'dev', 'u0');
+    await sh(ns, 'ip', 'link', 'set', 'dev', 'u0', 'up');
+    await sh(ns, 'ip', 'link', 'add', 'vx0', 'type', 'vxlan', 'id', '100', 'local', `198.19.211.${me}`,
+      'remote', `198.19.211.${peer}`, 'dstport', '4789', 'nolearning', 'dev', 'u0');
+  }
+  await sh(BR, 'ip', 'link', 'set', 'dev', 'vx0', 'master', 'br0');
+  await sh(BR, 'bridge', 'link', 'set', 'dev', 'vx0', 'learning', 'off');
+  for (const ns of [BR, VTEP]) await sh(ns, 'ip', 'link', 'set', 'dev', 'vx0', 'up');
+  // The vm never answers a ping (a moved VM is silent here); one ping from it teaches the bridge its MAC on p4.
+  await sh(P + 'vm', 'sysctl', '-qw', 'net.ipv4.icmp_echo_ignore_all=1');
+  await sh(P + 'vm', 'ping', '-c', '1', '-W', '2', '198.19.210.1');
   // h1 and h2 resolve each other and the bridge learns both before the window; setup noise (MLD) settles.
   await sh(h1, 'ping', '-c', '1', '-W', '2', '198.19.210.2');
   await new Promise((r) => setTimeout(r, 2500));
 });
 
 test.afterAll(async () => {
-  for (const n of [BR, ...HOSTS.map((h) => P + h)]) await runLocal(['ip', 'netns', 'del', n], { timeoutMs: 10_000 });
+  for (const n of [BR, VTEP, ...HOSTS.map((h) => P + h)]) await runLocal(['ip', 'netns', 'del', n], { timeoutMs: 10_000 });
   if (dir !== '') await rm(dir, { recursive: true, force: true });
 });
 
@@ -133,6 +165,83 @@ test('counts broadcast ARP, ND multicast and unknown unicast exactly, once per s
   }
 });
 
+/** Final counts of one counting, logged. */
+const logged = (what: string, r: Awaited<ReturnType<FloodCounting['stop']>>): void => {
+  console.log(what, JSON.stringify({ uu: r.flood_unknown_unicast_packets, segment: r.segment, health: r.health,
+    reasons: r.reasons }));
+  for (const p of r.ports) console.log(' ', p.port, 'tx unicast', p.tx.unicast, 'tx uu', p.tx.unknownUnicast, 'drops', p.drops);
+};
+
+/** Pings from h1 that get no answer (the vm ignores pings; the batch MAC is nobody): `n` frames, bounded. */
+const pings = (target: string, n: number): Promise<unknown> =>
+  runLocal(['ip', 'netns', 'exec', P + 'h1', 'ping', '-c', String(n), '-i', '0.05', '-W', '1', target],
+    { timeoutMs: 15_000 });
+
+test('EVPN-style move: a MAC the control plane puts on the VXLAN port mid-count is known; deleted, it floods', async () => {
+  test.setTimeout(60_000);
+  const source = createPacketFloodSource(() => place, { binary, maxMs: 30_000 });
+  const counting = await source.start({ device: 'br-ns', bridge: 'br0' }, { timeoutMs: 10_000 });
+  try {
+    // The vm's MAC was learned on p4 before the start (in the counter's dump); the control plane moves it.
+    await sh(BR, 'bridge', 'fdb', 'replace', VM_MAC, 'dev', 'vx0', 'master', 'static');
+    await pings(VM_IP, MOVED);
+    await new Promise((r) => setTimeout(r, 200));
+    const moved = await counting.read({ timeoutMs: 5000 });
+    logged('moved', moved);
+    expect(moved.flood_unknown_unicast_packets).toBe(0);
+    const vx = port(moved.ports, 'vx0');
+    const p4 = port(moved.ports, 'p4');
+    expect(vx.tx.unicast).toBe(MOVED); // the bridge sent them over VXLAN, and only there
+    expect([vx.tx.unknownUnicast, p4.tx.unicast, port(moved.ports, 'p2').tx.unicast]).toEqual([0, 0, 0]);
+
+    await sh(BR, 'bridge', 'fdb', 'del', VM_MAC, 'dev', 'vx0', 'master');
+    await pings(VM_IP, DELETED);
+    await new Promise((r) => setTimeout(r, 200));
+    const r = await counting.stop({ timeoutMs: 10_000 });
+    logged('deleted', r);
+    expect(r.health).toBe('ok');
+    expect(r.flood_unknown_unicast_packets).toBe(DELETED);
+    for (const name of ['p2', 'p3', 'p4', 'vx0']) expect(port(r.ports, name).tx.unknownUnicast).toBe(DELETED);
+    expect(port(r.ports, 'p1').rx.unknownUnicast).toBe(DELETED);
+    expect(port(r.ports, 'vx0').tx.unicast).toBe(MOVED + DELETED);
+  } finally {
+    await counting.stop({ timeoutMs: 5000 });
+    await runLocal(['ip', 'netns', 'exec', BR, 'bridge', 'fdb', 'del', VM_MAC, 'dev', 'vx0', 'master'], { timeoutMs: 5000 });
+  }
+});
+
+test('FDB events lost on a full netlink buffer: the counter re-reads the FDB and knows what it missed', async () => {
+  test.setTimeout(60_000);
+  const source = createPacketFloodSource(() => place, { binary, maxMs: 30_000, netlinkRcvbufBytes: 2048 });
+  const counting = await source.start({ device: 'br-ns', bridge: 'br0' }, { timeoutMs: 10_000 });
+  let pid = '';
+  try {
+    const found = await runChecked(['pgrep', '-f', `^${binary} --bridge br0 `], { timeoutMs: 5000 });
+    pid = found.stdout.trim();
+    expect(pid).toMatch(/^\d+$/);
+    // Stopped, the counter reads nothing while the kernel notifies BATCH additions into its small buffer.
+    await runChecked(['kill', '-STOP', pid]);
+    const lines = Array.from({ length: BATCH }, (_, i) => `fdb add ${batchMac(i)} dev vx0 master static`);
+    await runChecked(['ip', 'netns', 'exec', BR, 'bridge', '-batch', '-'], { timeoutMs: 10_000, input: `${lines.join('\n')}\n` });
+    await runChecked(['kill', '-CONT', pid]);
+    pid = '';
+    await new Promise((r) => setTimeout(r, 300));
+    await pings('198.19.210.80', 5);
+    await new Promise((r) => setTimeout(r, 200));
+    const r = await counting.stop({ timeoutMs: 10_000 });
+    logged('resync', r);
+    expect(r.reasons.join()).toMatch(/FDB events lost [1-9]\d* times .* re-read by [1-9]\d* dumps/);
+    expect(r.health).toBe('degraded');
+    expect(r.flood_unknown_unicast_packets).toBe(0);
+    expect(port(r.ports, 'vx0').tx.unicast).toBe(5);
+  } finally {
+    if (pid !== '') await runLocal(['kill', '-CONT', pid], { timeoutMs: 5000 });
+    await counting.stop({ timeoutMs: 5000 });
+    await runLocal(['ip', 'netns', 'exec', BR, 'bridge', 'fdb', 'flush', 'dev', 'br0', 'brport', 'vx0', 'static'],
+      { timeoutMs: 10_000 });
+  }
+});
+
 test('a missing binary or bridge fails the start with the reason', async () => {
   const missing = createPacketFloodSource(() => place, { binary: join(dir, 'nope'), maxMs: 5000 });
   await expect(missing.start({ device: 'br-ns', bridge: 'br0' }, { timeoutMs: 5000 })).rejects.toThrow(/did not start/);
@@ -158,8 +267,8 @@ test('neigh_suppress reads off, mixed, on', async () => {
   await sh(BR, 'bridge', 'link', 'set', 'dev', 'p1', 'neigh_suppress', 'on');
   expect((await source.suppression(seg, { timeoutMs: 5000 })).arp_nd_suppression).toBe('mixed');
   expect((await readSuppression(place.runner, 'br0', { timeoutMs: 5000, ports: ['p1'] })).arp_nd_suppression).toBe('on');
-  for (const p of ['p2', 'p3']) await sh(BR, 'bridge', 'link', 'set', 'dev', p, 'neigh_suppress', 'on');
+  for (const p of ['p2', 'p3', 'p4', 'vx0']) await sh(BR, 'bridge', 'link', 'set', 'dev', p, 'neigh_suppress', 'on');
   const all = await source.suppression(seg, { timeoutMs: 5000 });
   expect(all.arp_nd_suppression).toBe('on');
-  expect(all.ports.map((p) => p.port).sort()).toEqual(['p1', 'p2', 'p3']);
+  expect(all.ports.map((p) => p.port).sort()).toEqual(['p1', 'p2', 'p3', 'p4', 'vx0']);
 });
