@@ -7,6 +7,8 @@
 #   labctl=0            (reflector's control port; 0: none)
 #   labmem=16 labmemu=1000 labmemv=8192
 #                       (memcheck: MiB under check, page rewrites/s, page verifications/s; labmem=0: off)
+# The memory dirtier (/bin/dirtier) is not started here: the reflector starts and stops it on the control
+# port's `dirty start RATE_MIBS WSS_MIB` / `dirty stop` (lab-assets/udprefl.c).
 # It prints "LAB-GUEST-READY <uptime> <labip>" on the serial console once the reflector runs.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc

@@ -15,6 +15,10 @@
  * - Control (UDP, CTL_PORT): one request per datagram, one text line back:
  *     `memcheck`            -> `memcheck state=ok|corrupt|absent key=value...` (memcheck.h counters)
  *     `memcheck-corrupt P`  -> asks memcheck to corrupt page P once (self-test), `memcheck-corrupt seq=N page=P`
+ *     `dirty start X Y`     -> starts the memory dirtier (dirtier.c) at X MiB/s over Y MiB,
+ *                              `dirty started pid=N rate_mibs=X wss_mib=Y` or `dirty error=...`
+ *     `dirty stop`          -> stops it, `dirty stopped pages_dirtied=N` (or `dirty stopped none`)
+ *     `dirty status`        -> `dirty state=running|stopped|absent key=value...` (dirtier.h counters)
  *   Requests the reflector does not know get `error unknown-request`. The echo port never answers these:
  *   control traffic and probe traffic stay apart.
  * - LIFETIME_MS > 0 (host-side runs, e.g. in a probe namespace): the reflector is bounded. It prints
@@ -41,6 +45,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "dirtier.h"
 #include "memcheck.h"
 
 #define MAX_CONN 64
@@ -163,6 +170,85 @@ static unsigned long long boot_ms(void) {
   return (unsigned long long)t.tv_sec * 1000ull + (unsigned long long)t.tv_nsec / 1000000ull;
 }
 
+static pid_t dirtier_pid;
+/* The guest's paths; VMMI_DIRTIER and VMMI_DIRTIER_STATUS override them for host-side tests. */
+static const char *dt_bin(void) { const char *e = getenv("VMMI_DIRTIER"); return e != NULL && *e ? e : DT_BINARY; }
+static const char *dt_stat(void) {
+  const char *e = getenv("VMMI_DIRTIER_STATUS");
+  return e != NULL && *e ? e : DT_STATUS_FILE;
+}
+
+/* Reaps an exited dirtier (a child of the reflector); true while it runs. */
+static int dirtier_alive(void) {
+  if (dirtier_pid <= 0) return 0;
+  if (waitpid(dirtier_pid, NULL, WNOHANG) == dirtier_pid) { dirtier_pid = 0; return 0; }
+  return 1;
+}
+
+/* Copies the dirtier's status block (absent: magic 0). */
+static void dirtier_read(struct dt_status *out) {
+  memset(out, 0, sizeof *out);
+  int fd = open(dt_stat(), O_RDONLY);
+  if (fd < 0) return;
+  void *m = mmap(NULL, sizeof(struct dt_status), PROT_READ, MAP_SHARED, fd, 0);
+  close(fd);
+  if (m == MAP_FAILED) return;
+  memcpy(out, m, sizeof *out);
+  munmap(m, sizeof(struct dt_status));
+}
+
+static int dirty_control(const char *arg, char *out, size_t cap) {
+  struct dt_status st;
+  if (strncmp(arg, "start ", 6) == 0) {
+    char *end;
+    long rate = strtol(arg + 6, &end, 10);
+    long wss = *end == ' ' ? strtol(end + 1, &end, 10) : -1;
+    if (*end != 0 || rate < 1 || rate > DT_MAX_RATE_MIBS || wss < 1 || wss > DT_MAX_WSS_MIB)
+      return snprintf(out, cap, "dirty error=bad-arguments usage=dirty-start-RATE_MIBS-WSS_MIB rate=1..%d wss=1..%d\n",
+                      DT_MAX_RATE_MIBS, DT_MAX_WSS_MIB);
+    if (dirtier_alive()) return snprintf(out, cap, "dirty error=running pid=%d\n", (int)dirtier_pid);
+    if (access(dt_bin(), X_OK) != 0) return snprintf(out, cap, "dirty error=absent\n");
+    char r[16], m[16];
+    snprintf(r, sizeof r, "%ld", rate);
+    snprintf(m, sizeof m, "%ld", wss);
+    pid_t pid = fork();
+    if (pid < 0) return snprintf(out, cap, "dirty error=fork\n");
+    if (pid == 0) {
+      execl(dt_bin(), "dirtier", "-r", r, "-m", m, "-s", dt_stat(), (char *)NULL);
+      _exit(127);
+    }
+    dirtier_pid = pid;
+    return snprintf(out, cap, "dirty started pid=%d rate_mibs=%ld wss_mib=%ld\n", (int)pid, rate, wss);
+  }
+  if (strcmp(arg, "stop") == 0) {
+    if (!dirtier_alive()) return snprintf(out, cap, "dirty stopped none\n");
+    kill(dirtier_pid, SIGTERM);
+    /* It stops within a tick (10 ms); bounded wait, then SIGKILL. */
+    for (int i = 0; i < 200 && waitpid(dirtier_pid, NULL, WNOHANG) == 0; i++) usleep(1000);
+    if (waitpid(dirtier_pid, NULL, WNOHANG) == 0) { kill(dirtier_pid, SIGKILL); waitpid(dirtier_pid, NULL, 0); }
+    dirtier_pid = 0;
+    dirtier_read(&st);
+    return snprintf(out, cap, "dirty stopped pages_dirtied=%llu\n", (unsigned long long)st.pages_dirtied);
+  }
+  if (strcmp(arg, "status") == 0) {
+    int alive = dirtier_alive();
+    dirtier_read(&st);
+    if (st.magic != DT_MAGIC) {
+      if (access(dt_bin(), X_OK) != 0)
+        return snprintf(out, cap, "dirty state=absent uptime_ms=%llu\n", boot_ms());
+      return snprintf(out, cap, "dirty state=%s uptime_ms=%llu rate_mibs=0 wss_mib=0 started_ms=0 last_tick_ms=0 "
+                      "pages_dirtied=0 passes=0 capped_ticks=0 max_tick_gap_ms=0\n", alive ? "starting" : "stopped", boot_ms());
+    }
+    return snprintf(out, cap, "dirty state=%s uptime_ms=%llu rate_mibs=%llu wss_mib=%llu started_ms=%llu last_tick_ms=%llu "
+                    "pages_dirtied=%llu passes=%llu capped_ticks=%llu max_tick_gap_ms=%llu\n",
+                    alive && st.running ? "running" : "stopped", boot_ms(), (unsigned long long)st.rate_mibs,
+                    (unsigned long long)st.wss_mib, (unsigned long long)st.started_ms, (unsigned long long)st.last_tick_ms,
+                    (unsigned long long)st.pages_dirtied, (unsigned long long)st.passes,
+                    (unsigned long long)st.capped_ticks, (unsigned long long)st.max_tick_gap_ms);
+  }
+  return snprintf(out, cap, "dirty error=unknown-request usage=dirty-start-X-Y|dirty-stop|dirty-status\n");
+}
+
 /* Answers one control request in out[0..cap); returns the reply length. */
 static int control(const char *req, size_t n, char *out, size_t cap) {
   char cmd[64];
@@ -200,6 +286,7 @@ static int control(const char *req, size_t n, char *out, size_t cap) {
     s->selftest_req = seq;
     return snprintf(out, cap, "memcheck-corrupt seq=%llu page=%llu\n", seq, (unsigned long long)s->selftest_page);
   }
+  if (strncmp(cmd, "dirty ", 6) == 0) return dirty_control(cmd + 6, out, cap);
   return snprintf(out, cap, "error unknown-request\n");
 }
 

@@ -1,0 +1,146 @@
+/**
+ * The guest memory dirtier (lab-assets/dirtier.c), started, stopped and read through the reflector's
+ * control port (lab-assets/udprefl.c): `dirty start RATE_MIBS WSS_MIB`, `dirty stop`, `dirty status`.
+ * The parsers are pure; the requests go through guestControlRequest (one datagram, one line, retried).
+ */
+import { ProtocolError, TimeoutError, UsageError } from '../../errors/classes.js';
+import { type IoOptions, sleep } from '../../util/abort.js';
+import { defined } from '../../model/defined.js';
+import { type GuestControlTarget, guestControlRequest } from './query.js';
+
+/** Bounds the guest's reflector accepts (lab-assets/dirtier.h). */
+export const DIRTIER_MAX_RATE_MIBS = 4096;
+export const DIRTIER_MAX_WSS_MIB = 1024;
+
+export type DirtierState = 'running' | 'stopped' | 'starting' | 'absent';
+
+export interface DirtierStatus {
+  readonly state: DirtierState;
+  /** Guest CLOCK_BOOTTIME at the answer, ms. */
+  readonly uptimeMs: number;
+  /** Stated rate (MiB/s) and working set (MiB). */
+  readonly rateMiBs: number;
+  readonly wssMiB: number;
+  readonly startedMs: number;
+  readonly lastTickMs: number;
+  /** Pages (4 KiB) written since the start, and full passes over the working set. */
+  readonly pagesDirtied: number;
+  readonly passes: number;
+  /** Ticks whose backlog was capped: the guest did not keep the rate (or was paused). */
+  readonly cappedTicks: number;
+  readonly maxTickGapMs: number;
+  /** Rate kept since the start, MiB/s (pages × 4 KiB over the ticking time); 0 before the first tick. */
+  readonly achievedMiBs: number;
+  readonly line: string;
+}
+
+export interface DirtierLoad {
+  /** MiB/s to dirty, 1–4096. */
+  readonly rateMiBs: number;
+  /** Working set the writes cycle over, MiB, 1–1024. */
+  readonly wssMiB: number;
+}
+
+function fields(line: string, head: string): Map<string, string> {
+  const [h, ...rest] = line.trim().split(/\s+/);
+  if (h !== 'dirty') throw new ProtocolError(`${head}: expected a line starting "dirty", got "${line.slice(0, 200)}"`);
+  const f = new Map<string, string>();
+  for (const kv of rest) {
+    const i = kv.indexOf('=');
+    if (i > 0) f.set(kv.slice(0, i), kv.slice(i + 1));
+    else f.set(kv, '');
+  }
+  return f;
+}
+
+/** Parses `dirty state=… key=value…`; throws ProtocolError naming what is missing. */
+export function parseDirtierStatus(line: string): DirtierStatus {
+  const f = fields(line, 'dirty status reply');
+  const state = f.get('state');
+  if (state !== 'running' && state !== 'stopped' && state !== 'starting' && state !== 'absent')
+    throw new ProtocolError(`dirty status reply: unknown state "${state ?? ''}" in "${line.slice(0, 200)}"`);
+  const num = (k: string): number => {
+    const v = f.get(k);
+    const n = v === undefined ? NaN : Number(v);
+    if (!Number.isFinite(n)) {
+      if (state === 'absent' && k !== 'uptime_ms') return 0;
+      throw new ProtocolError(`dirty status reply: field ${k} missing or not a number in "${line.slice(0, 200)}"`);
+    }
+    return n;
+  };
+  const startedMs = num('started_ms');
+  const lastTickMs = num('last_tick_ms');
+  const pagesDirtied = num('pages_dirtied');
+  const span = lastTickMs - startedMs;
+  return {
+    state, uptimeMs: num('uptime_ms'), rateMiBs: num('rate_mibs'), wssMiB: num('wss_mib'), startedMs, lastTickMs,
+    pagesDirtied, passes: num('passes'), cappedTicks: num('capped_ticks'), maxTickGapMs: num('max_tick_gap_ms'),
+    achievedMiBs: span > 0 ? (pagesDirtied * 4096) / 1048576 / (span / 1000) : 0,
+    line: line.trim(),
+  };
+}
+
+/** Checks a load against the guest's bounds; UsageError names the field and the allowed range. */
+export function checkDirtierLoad(l: DirtierLoad): DirtierLoad {
+  const check = (name: string, v: number, hi: number): void => {
+    if (!Number.isInteger(v) || v < 1 || v > hi)
+      throw new UsageError(`dirtier ${name}: ${String(v)} is not allowed; allowed: an integer from 1 to ${hi}`);
+  };
+  check('rateMiBs', l.rateMiBs, DIRTIER_MAX_RATE_MIBS);
+  check('wssMiB', l.wssMiB, DIRTIER_MAX_WSS_MIB);
+  return l;
+}
+
+const silent = (t: GuestControlTarget, what: string): TimeoutError =>
+  new TimeoutError(`guest control port ${t.address}:${t.port} did not answer "${what}"`, 0);
+
+/** The dirtier's status; TimeoutError when the control port does not answer. */
+export async function dirtierStatus(t: GuestControlTarget, io: IoOptions = {}): Promise<DirtierStatus> {
+  const line = await guestControlRequest(t, 'dirty status', io);
+  if (line === undefined) throw silent(t, 'dirty status');
+  return parseDirtierStatus(line);
+}
+
+/**
+ * Starts the dirtier and waits (up to `timeoutMs`, default 10 s) until it ticks: a status whose last tick
+ * is after its start. A start whose reply was lost and retried finds it running with the same load and
+ * accepts it; running with another load, absent from the image, or not ticking in time is an error.
+ */
+export async function startDirtier(t: GuestControlTarget, load: DirtierLoad,
+  io: IoOptions = {}): Promise<DirtierStatus> {
+  checkDirtierLoad(load);
+  const budget = io.timeoutMs ?? 10_000;
+  const t0 = Date.now();
+  const left = (): IoOptions =>
+    ({ timeoutMs: Math.max(1000, budget - (Date.now() - t0)), ...defined({ signal: io.signal }) });
+  const cmd = `dirty start ${load.rateMiBs} ${load.wssMiB}`;
+  const line = await guestControlRequest(t, cmd, left());
+  if (line === undefined) throw silent(t, cmd);
+  const f = fields(line, 'dirty start reply');
+  const error = f.get('error');
+  if (error === 'absent') throw new UsageError(`the guest at ${t.address} has no memory dirtier (lab-assets/dirtier.c)`,
+    { hint: 'rebuild the guest image: bash scripts/build-lab-assets, then vmmi lab up' });
+  if (error !== undefined && error !== 'running') throw new ProtocolError(`dirty start refused: ${line}`);
+  for (;;) {
+    const s = await dirtierStatus(t, left());
+    if (s.state === 'running' && (s.rateMiBs !== load.rateMiBs || s.wssMiB !== load.wssMiB)) {
+      throw new UsageError(`the dirtier already runs at ${s.rateMiBs} MiB/s over ${s.wssMiB} MiB`,
+        { hint: 'stop it first (stopDirtier)' });
+    }
+    if (s.state === 'running' && s.lastTickMs > s.startedMs) return s;
+    if (s.state === 'stopped' && error === undefined && s.startedMs > 0 && Date.now() - t0 > 2000)
+      throw new ProtocolError(`the dirtier exited right after its start: ${s.line}`);
+    if (Date.now() - t0 > budget) throw new TimeoutError(`the dirtier did not start ticking: ${s.line}`, budget);
+    await sleep(100, io.signal);
+  }
+}
+
+/** Stops the dirtier; resolves with the pages it dirtied (0 when none ran). */
+export async function stopDirtier(t: GuestControlTarget, io: IoOptions = {}): Promise<number> {
+  const line = await guestControlRequest(t, 'dirty stop', io);
+  if (line === undefined) throw silent(t, 'dirty stop');
+  const f = fields(line, 'dirty stop reply');
+  if (!f.has('stopped')) throw new ProtocolError(`dirty stop: unexpected reply "${line}"`);
+  const n = Number(f.get('pages_dirtied') ?? 0);
+  return Number.isFinite(n) ? n : 0;
+}
