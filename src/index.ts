@@ -23,6 +23,10 @@ export type {
   Testbed, Hypervisor, Switch, Link, Subnet, Vm, TrafficHost, MigrationStrategy, Thresholds, TunnelEncapsulation,
 } from './model/testbed.js';
 export { MIGRATION_STRATEGIES } from './model/testbed.js';
+export { MIGRATION_MODES, type MigrationMode, type MigrationModeSettings } from './model/testbed.js';
+export {
+  applyMigrationOverrides, checkMigrationOverrides, describeMode, modeSettingsOf, modeVariant, type MigrationOverrides,
+} from './migration/mode.js';
 export { Secret } from './model/secret.js';
 export { runMigration, type MigrationResult, type AttemptResult, type MigrationDrivers } from './migration/run.js';
 export { planMigration, formatPlan, type MigrationPlan } from './migration/plan.js';
@@ -58,6 +62,9 @@ export {
   type GuestControlTarget,
 } from './probes/guest-control/query.js';
 export { parseMemcheckReply, integrityVerdict, type MemcheckReport } from './probes/guest-control/memcheck.js';
+export {
+  dirtierStatus, parseDirtierStatus, startDirtier, stopDirtier, type DirtierLoad, type DirtierStatus,
+} from './probes/guest-control/dirtier.js';
 export {
   parseThreshold, testbedThresholds, formatThreshold, METRIC_ALIASES, type Threshold,
 } from './verdict/threshold.js';

@@ -11,6 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MigrationError } from '../errors/classes.js';
 import { runMigration, type MigrationResult, type RunMigrationOptions } from '../migration/run.js';
+import { applyMigrationOverrides, modeVariant, type MigrationOverrides } from '../migration/mode.js';
 import type { MigrationStrategy, Testbed, Vm } from '../model/testbed.js';
 import { defined } from '../model/defined.js';
 import type { RunRecord, ScenarioParams } from '../report/model.js';
@@ -46,6 +47,12 @@ export interface MigrateRequest {
   readonly trafficHosts?: readonly string[];
   /** Parameters that distinguish the scenario (`wan_delay_ms: 30`); they become part of its name. */
   readonly variant?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Migration mode and settings of this move over the testbed's `defaults.migration` (`{ mode: 'postcopy',
+   * maxDowntimeMs: 100 }`); bad values are refused naming the field. A move with a mode set, or a testbed
+   * whose mode is not precopy, gets the mode's parameters in its scenario variant (`mode=postcopy`, …).
+   */
+  readonly migration?: MigrationOverrides;
 }
 
 /** What a fault or soak suite changes about one migration: wrapped drivers, extra options, no infra retry. */
@@ -182,8 +189,19 @@ function recordsOf(tb: Testbed, result: MigrationResult, ctx: { vm: string; from
   return out;
 }
 
-export async function migrateVm(tb: Testbed, o: MigrateContext, req: MigrateRequest,
+/** The testbed a move runs on (its migration defaults with the request's overrides) and its variant. */
+function withMigrationMode(tb: Testbed, req: MigrateRequest): { tb: Testbed; variant: MigrateRequest['variant'] } {
+  const migration = applyMigrationOverrides(tb.migration, req.migration, 'migration.');
+  const named = req.migration !== undefined || (migration.mode ?? 'precopy') !== 'precopy';
+  return {
+    tb: migration === tb.migration ? tb : { ...tb, migration },
+    variant: named ? { ...modeVariant(migration), ...req.variant } : req.variant,
+  };
+}
+
+export async function migrateVm(testbed: Testbed, o: MigrateContext, req: MigrateRequest,
   opts: MigrateUseCaseOptions = {}): Promise<MigrateOutcome> {
+  const { tb, variant } = withMigrationMode(testbed, req);
   const vmName = req.vm ?? tb.vms[0]?.name;
   const spec = tb.vms.find((v) => v.name === vmName);
   if (vmName === undefined || spec === undefined) {
@@ -210,7 +228,7 @@ export async function migrateVm(tb: Testbed, o: MigrateContext, req: MigrateRequ
       ...ov.options,
     }));
   const byFamilyAll = recordsOf(tb, result, { vm: vmName, from, to: req.to, strategy, families,
-    variant: req.variant, startedWall });
+    variant, startedWall });
   const records = byFamilyAll.get(judged) ?? [];
   const byFamily = new Map([...byFamilyAll].map(([f, rs]) => [f, rs.at(-1) as RunRecord]));
   return {

@@ -6,7 +6,7 @@
  */
 import { isVmmiError } from '../errors/vmmi-error.js';
 import type {
-  HypervisorDriver, HypervisorEvent, DriverJobStats, MigrationHandle,
+  HypervisorDriver, HypervisorEvent, DriverJobStats, MigrationHandle, MigrationObservation,
 } from '../drivers/hypervisor/types.js';
 import type {
   DomainState, HostEvent, HostEventKind, HostEventStream, JobStats, MigrationHost, MigrationJob,
@@ -32,18 +32,36 @@ export function toHostEvent(e: HypervisorEvent): HostEvent | undefined {
   return { ...base, kind, detail: e.detail };
 }
 
-/** libvirt typed params → the executor's JobStats (ms and bytes as libvirt reports them). */
-export function toJobStats(s: DriverJobStats | undefined): JobStats {
+/**
+ * libvirt typed params → the executor's JobStats (ms and bytes as libvirt reports them). The dirty rate
+ * comes from the completed stats, else (absent or 0 there, e.g. after a postcopy switch) from the last
+ * rate polled while the job ran (`observed`); pages/s × page size gives MiB/s.
+ */
+export function toJobStats(s: DriverJobStats | undefined, observed?: MigrationObservation): JobStats {
   const n = (k: string): number | undefined => (typeof s?.fields[k] === 'number' ? (s.fields[k] as number) : undefined);
-  const out: Record<string, number> = {};
-  const put = (name: keyof JobStats, v: number | undefined): void => { if (v !== undefined) out[name] = v; };
+  const out: Record<string, number | string> = {};
+  const put = (name: keyof JobStats, v: number | string | undefined): void => { if (v !== undefined) out[name] = v; };
   put('downtimeMs', n('downtime'));
   put('downtimeNetMs', n('downtime_net'));
   put('timeElapsedMs', n('time_elapsed'));
   put('setupTimeMs', n('setup_time'));
   put('memoryProcessedBytes', n('memory_processed'));
   put('memoryIterations', n('memory_iteration'));
-  put('memoryDirtyRatePps', n('memory_dirty_rate'));
+  const completedRate = n('memory_dirty_rate');
+  const fromCompleted = completedRate !== undefined && completedRate > 0;
+  const pps = fromCompleted ? completedRate : observed?.lastDirtyRatePps ?? completedRate;
+  const page = n('memory_page_size') ?? observed?.pageSizeBytes;
+  put('memoryDirtyRatePps', pps);
+  put('memoryPageSizeBytes', page);
+  if (pps !== undefined && page !== undefined) {
+    put('dirtyRateMiBs', (pps * page) / 1048576);
+    put('dirtyRateFrom', fromCompleted || observed?.lastDirtyRatePps === undefined ? 'completed' : 'running');
+  }
+  if (observed !== undefined) {
+    put('mode', observed.mode);
+    put('postcopySwitchIteration', observed.postcopySwitch?.iteration);
+    put('maxThrottlePct', observed.maxThrottlePct);
+  }
   return out as JobStats;
 }
 
@@ -130,6 +148,7 @@ export function asMigrationHost(driver: HypervisorDriver, peers: (migrationUri: 
       const destination = peers(params.destinationUri);
       const handle = driver.migrate(domain, params.destinationUri, {
         live: params.live, p2p: params.p2p, bandwidthMiBs: params.bandwidthMiBs, maxDowntimeMs: params.maxDowntimeMs,
+        ...defined({ mode: params.mode }),
         // The definition moves with the guest, so a VM is defined on exactly one host at a time.
         persistDest: true, undefineSource: true,
         ...defined({ destination, timeoutMs: io.timeoutMs, signal: io.signal }),
@@ -145,7 +164,7 @@ export function asMigrationHost(driver: HypervisorDriver, peers: (migrationUri: 
       }
       const ac = new AbortController();
       const done = handle.result.then((r) => {
-        const stats = toJobStats(r.destinationStats ?? r.sourceStats);
+        const stats = toJobStats(r.destinationStats ?? r.sourceStats, r.observed);
         return r.qemuDowntimeMs === undefined ? stats : { ...stats, downtimeMs: r.qemuDowntimeMs };
       }).finally(() => {
         ac.abort();

@@ -36,7 +36,7 @@ const BY_METRIC: Readonly<Partial<Record<MetricName, MethodKey>>> = {
   gap_tx_ms: 'gap_tx', outage_total_gap_tx_ms: 'gap_tx', gap_rx_ms: 'gap_rx', loss_derived_ms: 'loss-derived',
   rate_derived_ms: 'rate-derived', stable_rate_ms: 'rate-derived', hypervisor_downtime_ms: 'hypervisor',
   hypervisor_downtime_net_ms: 'hypervisor', migration_total_ms: 'hypervisor', setup_ms: 'hypervisor',
-  memory_transferred_bytes: 'hypervisor', iterations: 'hypervisor', event_gap_ms: 'events',
+  memory_transferred_bytes: 'hypervisor', iterations: 'hypervisor', dirty_rate_mibs: 'hypervisor', event_gap_ms: 'events',
   reconvergence_ms: 'route', first_reply_ms: 'first-reply', rtt_before_ms: 'rtt', rtt_after_ms: 'rtt',
   rtt_min_ms: 'rtt', rtt_median_ms: 'rtt', rtt_p99_ms: 'rtt', rtt_max_ms: 'rtt', rtt_step_ms: 'rtt-step',
   packets_lost: 'count', packets_sent: 'count', loss_pct: 'count', episodes_count: 'count', duplicates: 'count',

@@ -9,7 +9,8 @@
  */
 
 /** Unit of a metric; also the unit a run record must carry for it. */
-export type MetricUnit = 'ms' | 'pps' | 'pct' | 'count' | 'packets' | 'bytes' | 'bool';
+/** `mibs`: MiB (2^20 bytes) per second, as the testbed's `bandwidthMiBs`. */
+export type MetricUnit = 'ms' | 'pps' | 'pct' | 'count' | 'packets' | 'bytes' | 'bool' | 'mibs';
 
 export interface MetricInfo {
   readonly name: string;
@@ -71,6 +72,10 @@ export const REPORT_METRICS = [
   {
     name: 'rtt_step_excess_ms', unit: 'ms',
     description: '`rtt_step_ms − expected_rtt_step_ms`: the detour the topology does not explain',
+  },
+  {
+    name: 'dirty_rate_mibs', unit: 'mibs',
+    description: 'guest memory dirty rate QEMU measured during the move (libvirt memory_dirty_rate × memory_page_size), MiB/s',
   },
 ] as const satisfies readonly MetricInfo[];
 

@@ -82,6 +82,7 @@ export function formatMetricValue(m: Pick<Metric, 'name' | 'value' | 'unit' | 'r
     case 'bytes': return v >= 1048576 ? `${Math.round(v)} bytes (${formatPlain(v / 1048576)} MiB)` : `${Math.round(v)} bytes`;
     case 'packets': return `${Math.round(v)} packets`;
     case 'count': return String(Math.round(v));
+    case 'mibs': return `${Number(v.toPrecision(3))} MiB/s`;
   }
 }
 

@@ -65,6 +65,9 @@ function fromStats(s: JobStats): Metric[] {
     ...m('setup_ms', s.setupTimeMs, 'libvirt job stats setup_time', 1),
     ...m('memory_transferred_bytes', s.memoryProcessedBytes, 'libvirt job stats memory_processed', 0),
     ...m('iterations', s.memoryIterations, 'libvirt job stats memory_iteration', 0),
+    ...m('dirty_rate_mibs', s.dirtyRateMiBs, s.dirtyRateFrom === 'running'
+      ? 'libvirt job stats memory_dirty_rate × memory_page_size, last sample while running'
+      : 'libvirt job stats memory_dirty_rate × memory_page_size, completed job', 0),
   ];
 }
 

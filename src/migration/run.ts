@@ -31,6 +31,7 @@ import type { FloodWindow, FlowMeasurement, FlowSpec, JobStats, MemoryIntegrity,
 import { floodMetrics, pathView, type PathView } from './network-view.js';
 import { rttExpectations } from './rtt-expectation.js';
 import { defined } from '../model/defined.js';
+import { modeSettingsOf } from './mode.js';
 
 export type { MigrationDrivers } from './drivers.js';
 
@@ -230,7 +231,8 @@ async function runAttempt(plan: MigrationPlan, attempt: number, drivers: Migrati
     plan, drivers, flows: options.flows ?? probeFlows(tb, plan.vm, plan.families, options.trafficHosts),
     ...defined({ signal: options.signal }),
     params: { destinationUri: tb.hypervisors.find((h) => h.name === plan.destination)?.migrationUri ?? '',
-      bandwidthMiBs: tb.migration.bandwidthMiBs, maxDowntimeMs: tb.migration.maxDowntimeMs, live: true, p2p: true },
+      bandwidthMiBs: tb.migration.bandwidthMiBs, maxDowntimeMs: tb.migration.maxDowntimeMs, live: true, p2p: true,
+      mode: modeSettingsOf(tb.migration) },
     verify: options.verify ?? { timeoutMs: 10_000, intervalMs: 200 },
     holdMs: options.holdMs ?? tb.probe.baselineMs,
     callTimeoutMs: (step) => deadlines[step as MigrationState] ?? 30_000,

@@ -7,6 +7,7 @@ import type { FlowResult } from '../measure/summarize.js';
 import type { BaselineLossSpan, ProbeSample } from '../measure/types.js';
 import type { IoOptions } from '../util/abort.js';
 import type { Stamp } from '../util/stamp.js';
+import type { MigrationModeSettings } from '../model/testbed.js';
 import type { DeviceOp } from './strategies/types.js';
 
 /** Which observer produced a timeline event. */
@@ -55,6 +56,8 @@ export interface MigrateParams {
   readonly maxDowntimeMs: number;
   readonly live: boolean;
   readonly p2p: boolean;
+  /** Migration mode and its settings (absent: precopy); docs/migration-modes.md. */
+  readonly mode?: MigrationModeSettings;
 }
 
 /** libvirt job statistics of a completed migration; fields absent when the host does not report them. */
@@ -65,7 +68,18 @@ export interface JobStats {
   readonly setupTimeMs?: number;
   readonly memoryProcessedBytes?: number;
   readonly memoryIterations?: number;
+  /** libvirt memory_dirty_rate, pages/s, and memory_page_size, bytes. */
   readonly memoryDirtyRatePps?: number;
+  readonly memoryPageSizeBytes?: number;
+  /** Dirty rate in MiB/s (pages/s × page size), and whether it is the completed job's or the last polled one. */
+  readonly dirtyRateMiBs?: number;
+  readonly dirtyRateFrom?: 'completed' | 'running';
+  /** The mode the move ran with and its traces in the running job's stats. */
+  readonly mode?: MigrationModeSettings['mode'];
+  /** Precopy pass in which vmmi asked for the postcopy switch. */
+  readonly postcopySwitchIteration?: number;
+  /** Highest auto-converge vCPU throttle seen, percent. */
+  readonly maxThrottlePct?: number;
 }
 
 /** A running migration job. `done` resolves when the job completed, rejects when it failed or aborted. */

@@ -46,10 +46,11 @@ export const METRIC_ALIASES: Readonly<Record<string, MetricName>> = {
 
 const UNIT_WORDS: Readonly<Record<string, MetricUnit>> = {
   ms: 'ms', '%': 'pct', pct: 'pct', pps: 'pps', packets: 'packets', bytes: 'bytes', count: 'count',
+  'MiB/s': 'mibs', mibs: 'mibs',
 };
 
 const UNIT_SHOWN: Readonly<Record<MetricUnit, string>> = {
-  ms: 'ms', pct: '%', pps: 'pps', packets: 'packets', bytes: 'bytes', count: '', bool: '',
+  ms: 'ms', pct: '%', pps: 'pps', packets: 'packets', bytes: 'bytes', count: '', bool: '', mibs: 'MiB/s',
 };
 
 /** The way a value of `metric` is written, with its unit (`612 ms`, `1.5 %`). */

@@ -141,6 +141,7 @@ class ModeWatch {
       (b === undefined ? a : a === undefined ? b : Math.max(a, b));
     o.maxThrottlePct = max(o.maxThrottlePct, n('auto_converge_throttle'));
     o.maxDirtyRatePps = max(o.maxDirtyRatePps, n('memory_dirty_rate'));
+    o.lastDirtyRatePps = n('memory_dirty_rate') ?? o.lastDirtyRatePps;
     o.compressionBytes = max(o.compressionBytes, n('compression_bytes'));
     o.pageSizeBytes ??= n('memory_page_size');
     const m = this.o.mode;
