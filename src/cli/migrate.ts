@@ -49,6 +49,7 @@ export function createMigrateCommand(openTestbed: TestbedOpener): Command {
         const out = await migrateVm(testbed, opened, {
           vm: move.vm, to: move.to,
           ...defined({ from: move.from, strategy: move.strategy, family: move.families?.[0] }),
+          ...defined({ migration: move.migration }),
         }, { signal: ac.signal, log: (l) => console.error(l) });
         const { result } = out;
         if (move.json) {

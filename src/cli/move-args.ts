@@ -2,6 +2,7 @@
 import { UsageError } from '../errors/classes.js';
 import type { Family } from '../migration/strategies/types.js';
 import { MIGRATION_STRATEGIES, type MigrationStrategy } from '../model/testbed.js';
+import { checkMigrationOverrides, checkModeName, type MigrationOverrides } from '../migration/mode.js';
 import { formatHelp, parseCommand, resolveTestbed, type TestbedRef } from './args.js';
 import type { MIGRATE, PLAN } from './specs.js';
 import { defined } from '../model/defined.js';
@@ -33,6 +34,34 @@ export interface MoveArgs {
   readonly history?: string;
   /** `vmmi migrate --samples FILE`: write one CSV row per probe packet. */
   readonly samples?: string;
+  /** `vmmi migrate --mode M --max-downtime MS …`: this move's migration mode and settings. */
+  readonly migration?: MigrationOverrides;
+}
+
+/** `vmmi migrate` flags of the migration mode → MigrationOverrides fields. */
+const MODE_FLAGS = {
+  'max-downtime': 'maxDowntimeMs', bandwidth: 'bandwidthMiBs', 'postcopy-after': 'postcopyAfterIterations',
+  'postcopy-stall': 'postcopyStallIterations', 'auto-converge-initial': 'autoConvergeInitialPct',
+  'auto-converge-increment': 'autoConvergeIncrementPct', 'multifd-channels': 'multifdChannels',
+  'xbzrle-cache': 'xbzrleCacheMiB',
+} as const satisfies Record<string, Exclude<keyof MigrationOverrides, 'mode'>>;
+
+/** The mode flags given, validated; errors name the flag and what it allows. */
+export function parseModeFlags(values: Readonly<Record<string, unknown>>): MigrationOverrides | undefined {
+  const out: Record<string, string | number> = {};
+  if (typeof values['mode'] === 'string') out['mode'] = checkModeName(values['mode'], '--mode');
+  for (const [flag, field] of Object.entries(MODE_FLAGS)) {
+    const raw = values[flag];
+    if (typeof raw !== 'string') continue;
+    const v = /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+    try {
+      checkMigrationOverrides({ [field]: v });
+    } catch (e) {
+      throw new UsageError(`--${flag}: "${raw}" is not allowed; ${(e as Error).message.replace(/^.*; allowed/, 'allowed')}`);
+    }
+    out[field] = v;
+  }
+  return Object.keys(out).length === 0 ? undefined : (out as MigrationOverrides);
 }
 
 export function parseMoveArgs(args: readonly string[], spec: typeof PLAN | typeof MIGRATE): MoveArgs | undefined {
@@ -47,11 +76,12 @@ export function parseMoveArgs(args: readonly string[], spec: typeof PLAN | typeo
   }
   const strategy = parseStrategy(values.strategy);
   const families = parseFamilies(values.family);
+  const migration = parseModeFlags(values as Readonly<Record<string, unknown>>);
   return {
     vm, to: values.to, testbed: resolveTestbed(values.testbed), json: values.json === true,
     ...defined({ from: values.from, strategy, families,
       history: 'history' in values ? (values.history as string | undefined) : undefined,
-      samples: 'samples' in values ? (values.samples as string | undefined) : undefined }),
+      samples: 'samples' in values ? (values.samples as string | undefined) : undefined, migration }),
   };
 }
 

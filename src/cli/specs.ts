@@ -90,9 +90,21 @@ export const PLAN = {
 } as const satisfies ArgSpec;
 
 export const MIGRATE = {
-  name: 'vmmi migrate', usage: `${moveUsage('migrate')} [--history FILE] [--samples FILE]`, positionals: ['VM'],
+  name: 'vmmi migrate', usage: `${moveUsage('migrate')} [--history FILE] [--samples FILE] [--mode M] `
+    + '[--max-downtime MS] [--bandwidth MIBS] [mode settings]', positionals: ['VM'],
   options: {
     ...MOVE_OPTIONS,
+    mode: { type: 'string', valueName: 'M', description: 'migration mode: precopy, postcopy, auto-converge, multifd, '
+      + 'xbzrle (default: the testbed\'s defaults.migration.mode)' },
+    'max-downtime': { type: 'string', valueName: 'MS', description: 'maximum downtime QEMU may take, ms' },
+    bandwidth: { type: 'string', valueName: 'MIBS', description: 'migration bandwidth, MiB/s' },
+    'postcopy-after': { type: 'string', valueName: 'N', description: 'postcopy: switch after N precopy passes' },
+    'postcopy-stall': { type: 'string', valueName: 'K', description: 'postcopy: switch earlier when the bytes left '
+      + 'did not shrink over K passes' },
+    'auto-converge-initial': { type: 'string', valueName: 'PCT', description: 'auto-converge: initial vCPU throttle, %' },
+    'auto-converge-increment': { type: 'string', valueName: 'PCT', description: 'auto-converge: throttle step, %' },
+    'multifd-channels': { type: 'string', valueName: 'N', description: 'multifd: parallel connections' },
+    'xbzrle-cache': { type: 'string', valueName: 'MIB', description: 'xbzrle: page cache, MiB' },
     history: { type: 'string', valueName: 'FILE', description: 'append the run records to this history file '
       + '(render them with vmmi report --history FILE)' },
     samples: { type: 'string', valueName: 'FILE', description: 'write samples.csv: one row per probe packet '
