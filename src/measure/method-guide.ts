@@ -8,7 +8,7 @@ import { formatAtResolution, formatMs, formatResolutionValue } from './precision
 /** Method families a metric's value comes from. */
 export type MethodKey =
   | 'gap_tx' | 'gap_rx' | 'loss-derived' | 'rate-derived' | 'hypervisor' | 'events' | 'route' | 'first-reply'
-  | 'rtt' | 'rtt-step' | 'count' | 'tcp';
+  | 'rtt' | 'rtt-step' | 'rtt-expected' | 'count' | 'tcp' | 'flood';
 
 /** One line per method: what it measures · when to trust it. */
 export const METHOD_GUIDE: Readonly<Record<MethodKey, string>> = {
@@ -30,6 +30,10 @@ export const METHOD_GUIDE: Readonly<Record<MethodKey, string>> = {
   'rtt-step': 'path RTT (10th percentile) after − before the outage (tromboning): a detour lifts the floor, a stalled reflector only adds queueing',
   count: 'probe sequence counters (RFC 3357); exact',
   tcp: 'one TCP session through the VM; survival and longest stall at its message interval',
+  'rtt-expected': 'the RTT step the move should cause, from the testbed\'s link delays and the strategy\'s planned '
+    + 'detour; the excess over it is a detour nobody planned; trust it as far as the declared delays are true',
+  flood: 'frames flooded in the VM\'s segments over the move window, each frame once per segment (bridge port '
+    + 'capture in the lab); exact per frame; a lower bound when the counter reports drops',
 };
 
 const BY_METRIC: Readonly<Partial<Record<MetricName, MethodKey>>> = {
@@ -41,7 +45,9 @@ const BY_METRIC: Readonly<Partial<Record<MetricName, MethodKey>>> = {
   rtt_min_ms: 'rtt', rtt_median_ms: 'rtt', rtt_p99_ms: 'rtt', rtt_max_ms: 'rtt', rtt_step_ms: 'rtt-step',
   packets_lost: 'count', packets_sent: 'count', loss_pct: 'count', episodes_count: 'count', duplicates: 'count',
   reordered: 'count', loss_period_max_packets: 'count', loss_distance_min: 'count', achieved_rate_pps: 'count',
-  tcp_survived: 'tcp', tcp_longest_stall_ms: 'tcp',
+  tcp_survived: 'tcp', tcp_longest_stall_ms: 'tcp', expected_rtt_step_ms: 'rtt-expected',
+  rtt_step_excess_ms: 'rtt-expected', expected_extra_rtt_ms: 'rtt-expected', flood_arp_packets: 'flood',
+  flood_nd_packets: 'flood', flood_unknown_unicast_packets: 'flood',
 };
 
 /** The method family of a metric, when it has one. */
