@@ -145,6 +145,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         live: true,
         p2p: true,
         timeoutMs: testbed.migration.timeoutMs,
+        // A request may override the mode per move; its scenario variant then names it.
+        mode: testbed.migration.mode ?? 'precopy',
       },
       probeParameters: {
         ratePps: testbed.probe.ratePps,
