@@ -109,9 +109,33 @@ test.describe('migration modes under a dirtying guest', () => {
     expect(await locate()).toBe(to);
   });
 
-  test('multifd moves the guest over its channels and the records name them', async ({ migrate, locate }) => {
+  test('multifd moves the guest over its channels and the records name them', async ({ migrate, locate, testbed }) => {
     const here = (await locate()) ?? 'hv1';
-    const out = await moveWith(migrate, here, { mode: 'multifd', multifdChannels: 4 });
+    const to = here === 'hv2' ? 'hv1' : 'hv2';
+    // The destination QEMU's incoming migration connections (ports 49152-49215), sampled in its namespace.
+    const ns = netnsRunner(labNs(testbed, to));
+    let most = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      for (let i = 0; sampling && i < 1200; i++) {
+        const r = await ns.run(['ss', '-Htn', 'state', 'established'], { timeoutMs: 5_000 });
+        // Columns without the state: Recv-Q Send-Q Local:Port Peer:Port.
+        const n = r.stdout.split('\n').filter((l) => {
+          const port = Number(l.trim().split(/\s+/)[2]?.split(':').pop());
+          return port >= 49152 && port <= 49215;
+        }).length;
+        most = Math.max(most, n);
+        await new Promise((res) => setTimeout(res, 50));
+      }
+    })();
+    let out: MigrateOutcome;
+    try {
+      out = await moveWith(migrate, here, { mode: 'multifd', multifdChannels: 4 });
+    } finally {
+      sampling = false;
+      await sampler;
+    }
     expect(out.record.params.variant).toMatchObject({ multifd_channels: 4 });
+    expect(most, 'the main migration channel plus one connection per multifd channel').toBeGreaterThanOrEqual(4 + 1);
   });
 });
