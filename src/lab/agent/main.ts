@@ -12,9 +12,12 @@
  * running and reconciles Linux (reconcile.ts). Notification paths carry no values, hence
  * level-triggered. A change that only touches routes is planned against the agent's cached view of
  * the kernel and written through the rtnetlink helper (netlink.ts); a full kernel read follows 1 s later.
+ * Each pass also reads the lab's ARP/ND suppression knob next to the state file (neigh-suppress.ts) and
+ * gives the VXLAN bridge ports the flag it asks for.
  * Reconnects forever with a 1 s pause; exits on SIGTERM.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { runLocal } from '../../exec/local.js';
 import { Secret } from '../../model/secret.js';
 import { NetconfClient } from '../../transports/netconf/client.js';
@@ -22,6 +25,7 @@ import { sshConnect, type SshTarget } from '../../transports/ssh.js';
 import { sleep } from '../../util/abort.js';
 import type { AgentPhase } from './phases.js';
 import { NetlinkRoutes, nlrouteLine } from './netlink.js';
+import { readNeighSuppress } from './neigh-suppress.js';
 import {
   isRouteCommand, NO_OWNED, parseActual, parseRunningConfig, reconcile, routesAfter, type ActualState, type Owned,
 } from './reconcile.js';
@@ -104,7 +108,7 @@ const VERIFY_AFTER_MS = 1000;
 
 async function readKernel(): Promise<ActualState> {
   const [links, addrs, r4, r6] = await Promise.all([
-    ip(['ip', '-j', 'link', 'show']), ip(['ip', '-j', 'addr', 'show']),
+    ip(['ip', '-d', '-j', 'link', 'show']), ip(['ip', '-j', 'addr', 'show']),
     ip(['ip', '-j', 'route', 'show', 'proto', 'static']), ip(['ip', '-j', '-6', 'route', 'show', 'proto', 'static']),
   ]);
   return parseActual(links, addrs, r4, r6);
@@ -147,11 +151,17 @@ async function reconcileOnce(cfg: NetconfClient, why: string, later: (why: strin
   const reply = await cfg.getConfig('running', undefined, { timeoutMs: 10_000 });
   phase('get-config');
   const desired = parseRunningConfig(reply.data);
+  // The lab's ARP/ND suppression knob (absent: the flags are left alone; unreadable: likewise, logged).
+  const neighSuppress = await readNeighSuppress(dirname(statePath)).catch((e: unknown) => {
+    log(`problem: ${(e as Error).message}`);
+    return undefined;
+  });
+  const opts = neighSuppress === undefined ? {} : { neighSuppress };
   const notified = !legacy && (why === 'config-change' || why === 'confirmed-commit');
-  const fast = notified && cached !== undefined ? reconcile(desired, cached, owned) : undefined;
+  const fast = notified && cached !== undefined ? reconcile(desired, cached, owned, opts) : undefined;
   const routeOnly = fast !== undefined && fast.problems.length === 0 && fast.commands.every(isRouteCommand);
   const actual = routeOnly && cached !== undefined ? cached : await readKernel();
-  const plan = routeOnly && fast !== undefined ? fast : reconcile(desired, actual, owned);
+  const plan = routeOnly && fast !== undefined ? fast : reconcile(desired, actual, owned, opts);
   const failed = await applyCommands(plan.commands);
   const changedOwned = JSON.stringify(plan.owned) !== JSON.stringify(owned);
   owned = plan.owned;

@@ -1,6 +1,11 @@
 import { test, expect } from '@playwright/test';
 import { parseXml } from '../../transports/netconf/xml.js';
-import { parseActual, parseRunningConfig, parseVxlanSpec, reconcile, type ActualState } from './reconcile.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import {
+  isRouteCommand, NO_OWNED, parseActual, parseRunningConfig, parseVxlanSpec, reconcile, type ActualState,
+} from './reconcile.js';
+import { neighSuppressFileIn, neighSuppressText, parseNeighSuppress, readNeighSuppress } from './neigh-suppress.js';
 
 const RUNNING = `<data xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
   <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces">
@@ -212,4 +217,85 @@ test('a vxlan tunnel interface becomes a non-learning VXLAN port of its bridge, 
   expect(parseVxlanSpec('vxlan id=0 local=198.18.30.3')).toBeUndefined();
   expect(parseVxlanSpec('vxlan id=5 local=$(reboot)')).toBeUndefined();
   expect(parseVxlanSpec('uplink to vxlan-free zone')).toBeUndefined();
+});
+
+const STRETCHED = parseRunningConfig(parseXml(`<data><interfaces>
+    <interface><name>br101</name><type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:bridge</type></interface>
+    <interface><name>hv3</name><type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:ethernetCsmacd</type>
+      <description>vmmi-segment vni=101 bridge=br101</description></interface>
+    <interface><name>vxlan100</name><type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:tunnel</type>
+      <description>vxlan id=100 local=198.18.30.3 dstport=4789 bridge=br101</description><enabled>true</enabled></interface>
+  </interfaces></data>`));
+const SUPPRESS_ON = ['bridge', 'link', 'set', 'dev', 'vxlan100', 'neigh_suppress', 'on'];
+
+test('ARP/ND suppression: a VXLAN port the agent creates gets neigh_suppress as it joins; host ports never do', () => {
+  const before: ActualState = {
+    links: [{ name: 'br101', up: true, addresses: [] }, { name: 'hv3', up: true, master: 'br101', addresses: [],
+      neighSuppress: false }],
+    routes: [],
+  };
+  const on = reconcile(STRETCHED, before, NO_OWNED, { neighSuppress: true });
+  expect(on.commands).toEqual([
+    ['ip', 'link', 'add', 'name', 'vxlan100', 'type', 'vxlan', 'id', '100', 'local', '198.18.30.3', 'dstport', '4789',
+      'nolearning'],
+    ['ip', 'link', 'set', 'dev', 'vxlan100', 'master', 'br101'],
+    ['ip', 'link', 'set', 'dev', 'vxlan100', 'type', 'bridge_slave', 'learning', 'off'],
+    SUPPRESS_ON,
+    ['bridge', 'fdb', 'flush', 'dev', 'br101', 'dynamic'],
+    ['ip', 'link', 'set', 'dev', 'vxlan100', 'up'],
+  ]);
+  // Off, or no knob: a new port starts with the flag off, nothing to set.
+  for (const o of [{ neighSuppress: false }, {}]) {
+    const cmds = reconcile(STRETCHED, before, NO_OWNED, o).commands;
+    expect(cmds.filter((c) => c.includes('neigh_suppress'))).toEqual([]);
+    expect(cmds).toHaveLength(5);
+  }
+  // A host-facing port that joins the bridge gets no flag (it would turn the bridge's proxy off for its hosts).
+  const hostJoins = reconcile(STRETCHED, { ...before, links: [{ name: 'br101', up: true, addresses: [] },
+    { name: 'hv3', up: true, addresses: [] }] }, NO_OWNED, { neighSuppress: true });
+  expect(hostJoins.commands.filter((c) => c.includes('hv3'))).toEqual([['ip', 'link', 'set', 'dev', 'hv3', 'master', 'br101']]);
+});
+
+test('ARP/ND suppression: an existing VXLAN port is set to the knob, level-triggered; unknown flag or no knob: untouched', () => {
+  const port = (neighSuppress?: boolean): ActualState => ({
+    links: [
+      { name: 'br101', up: true, addresses: [] },
+      { name: 'hv3', up: true, master: 'br101', addresses: [], neighSuppress: false },
+      { name: 'vxlan100', up: true, master: 'br101', addresses: [], ...(neighSuppress === undefined ? {} : { neighSuppress }) },
+    ],
+    routes: [],
+  });
+  expect(reconcile(STRETCHED, port(false), NO_OWNED, { neighSuppress: true }).commands).toEqual([SUPPRESS_ON]);
+  expect(reconcile(STRETCHED, port(true), NO_OWNED, { neighSuppress: true }).commands).toEqual([]);
+  expect(reconcile(STRETCHED, port(true), NO_OWNED, { neighSuppress: false }).commands).toEqual([
+    ['bridge', 'link', 'set', 'dev', 'vxlan100', 'neigh_suppress', 'off']]);
+  expect(reconcile(STRETCHED, port(true), NO_OWNED).commands).toEqual([]);
+  expect(reconcile(STRETCHED, port(undefined), NO_OWNED, { neighSuppress: true }).commands).toEqual([]);
+  expect(isRouteCommand(SUPPRESS_ON)).toBe(false);
+});
+
+test('reads neigh_suppress of bridge ports from ip -d -j link', () => {
+  const a = parseActual(
+    '[{"ifname":"vxlan100","flags":["UP"],"master":"br101","linkinfo":{"info_kind":"vxlan","info_slave_kind":"bridge",'
+      + '"info_slave_data":{"learning":false,"neigh_suppress":true}}},{"ifname":"hv3","flags":["UP"],"master":"br101",'
+      + '"linkinfo":{"info_slave_kind":"bridge","info_slave_data":{"neigh_suppress":false}}},'
+      + '{"ifname":"br101","flags":["UP"],"linkinfo":{"info_kind":"bridge"}}]',
+    '[]', '[]', '[]');
+  expect(a.links.map((l) => [l.name, l.neighSuppress])).toEqual([['vxlan100', true], ['hv3', false], ['br101', undefined]]);
+});
+
+test('the suppression file: written and read back; malformed text says nothing', async () => {
+  expect(parseNeighSuppress(neighSuppressText(true))).toBe(true);
+  expect(parseNeighSuppress(neighSuppressText(false))).toBe(false);
+  for (const bad of ['', '{}', 'null', '{"neighSuppress":"on"}', 'on']) expect(parseNeighSuppress(bad)).toBeUndefined();
+  const dir = await mkdtemp(`${tmpdir()}/vmmi-ns-`);
+  try {
+    expect(await readNeighSuppress(dir)).toBeUndefined();
+    await writeFile(neighSuppressFileIn(dir), neighSuppressText(true));
+    expect(await readNeighSuppress(dir)).toBe(true);
+    await writeFile(neighSuppressFileIn(dir), 'garbage');
+    await expect(readNeighSuppress(dir)).rejects.toThrow(/neigh-suppress\.json: not/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -14,6 +14,8 @@ import { defined } from '../../model/defined.js';
  * an interface of type `ianaift:bridge` is created as a Linux bridge when missing. An interface whose
  * description carries `vxlan id=<vni> local=<addr> [dstport=<port>]` is created as a VXLAN device
  * (no learning: EVPN fills its forwarding table) when missing, with bridge-port learning off.
+ * ARP/ND suppression (`neighSuppress`, from the lab's knob, neigh-suppress.ts): when given, every VXLAN
+ * bridge port of the config gets `neigh_suppress` on or off, a port it creates as it joins the bridge.
  */
 
 export interface DesiredInterface {
@@ -63,6 +65,8 @@ export interface ActualLink {
   readonly up: boolean;
   readonly master?: string;
   readonly addresses: readonly string[];
+  /** The bridge port's `neigh_suppress` (`ip -d -j link show`); absent when not a bridge port or not read. */
+  readonly neighSuppress?: boolean;
 }
 
 export interface ActualState {
@@ -83,6 +87,14 @@ export interface Owned {
 }
 
 export const NO_OWNED: Owned = { addresses: [], bridges: [], ports: [] };
+
+export interface ReconcileOptions {
+  /**
+   * ARP/ND suppression wanted on the config's VXLAN bridge ports (`bridge link set dev P neigh_suppress
+   * on|off`); undefined leaves the flag as it is.
+   */
+  readonly neighSuppress?: boolean;
+}
 
 export interface ReconcilePlan {
   readonly commands: readonly (readonly string[])[];
@@ -163,10 +175,12 @@ interface Pass {
   /** Updated as the pass adds and removes. */
   readonly owned: KindSets;
   readonly want: KindSets;
+  readonly neighSuppress: boolean | undefined;
 }
 
 /** Commands that take the kernel from `actual` to `desired`, plus the new ownership record. */
-export function reconcile(desired: DesiredConfig, actual: ActualState, owned: Owned = NO_OWNED): ReconcilePlan {
+export function reconcile(desired: DesiredConfig, actual: ActualState, owned: Owned = NO_OWNED,
+  opts: ReconcileOptions = {}): ReconcilePlan {
   const problems: string[] = [];
   const p: Pass = {
     links: new Map(actual.links.map((l) => [l.name, l])),
@@ -176,6 +190,7 @@ export function reconcile(desired: DesiredConfig, actual: ActualState, owned: Ow
       tunnels: new Set(owned.tunnels ?? []),
     },
     want: { addr: new Set(), bridges: new Set(), ports: new Set(), tunnels: new Set() },
+    neighSuppress: opts.neighSuppress,
   };
 
   // Bridges first: ports and addresses may refer to them.
@@ -228,9 +243,14 @@ function reconcileInterface(p: Pass, i: DesiredInterface): string | undefined {
       // that VM's traffic here until it aged out.
       if (i.vxlan !== undefined) {
         cmds.push(['ip', 'link', 'set', 'dev', i.name, 'type', 'bridge_slave', 'learning', 'off']);
+        // A new bridge port starts with neigh_suppress off.
+        if (p.neighSuppress === true) cmds.push(neighSuppressArgv(i.name, true));
         cmds.push(['bridge', 'fdb', 'flush', 'dev', i.bridge, 'dynamic']);
       }
       p.owned.ports.add(`${i.name} ${i.bridge}`);
+    } else if (i.vxlan !== undefined && p.neighSuppress !== undefined && l?.neighSuppress !== undefined
+      && l.neighSuppress !== p.neighSuppress) {
+      cmds.push(neighSuppressArgv(i.name, p.neighSuppress));
     }
   }
   const up = l?.up ?? false;
@@ -245,6 +265,11 @@ function reconcileInterface(p: Pass, i: DesiredInterface): string | undefined {
     }
   }
   return undefined;
+}
+
+/** `bridge link set dev <port> neigh_suppress on|off`. */
+export function neighSuppressArgv(port: string, on: boolean): string[] {
+  return ['bridge', 'link', 'set', 'dev', port, 'neigh_suppress', on ? 'on' : 'off'];
 }
 
 /** Takes back what the agent added and the config no longer has: addresses, ports, tunnels, then bridges. */
@@ -298,13 +323,17 @@ export function isRouteCommand(argv: readonly string[]): boolean {
   return argv[0] === 'ip' && (argv[1] === 'route' || (argv[1] === '-6' && argv[2] === 'route'));
 }
 
-/** Reads `ip -j link`, `ip -j addr` output and static routes (`ip -j route show proto static`). */
+/**
+ * Reads `ip -j link` (with `-d`, also each bridge port's `neigh_suppress`), `ip -j addr` output and static
+ * routes (`ip -j route show proto static`).
+ */
 export function parseActual(linkJson: string, addrJson: string, routeJson4: string, routeJson6: string): ActualState {
   type L = {
     ifname: string;
     flags?: string[];
     master?: string;
     addr_info?: { local: string; prefixlen: number; scope?: string }[];
+    linkinfo?: { info_slave_kind?: string; info_slave_data?: { neigh_suppress?: boolean } };
   };
   const arr = <T>(s: string): T[] => (s.trim() === '' ? [] : (JSON.parse(s) as T[]));
   const addrs = new Map(arr<L>(addrJson).map((l) => [l.ifname, (l.addr_info ?? [])
@@ -314,10 +343,18 @@ export function parseActual(linkJson: string, addrJson: string, routeJson4: stri
     up: (l.flags ?? []).includes('UP'),
     ...(l.master ? { master: l.master } : {}),
     addresses: addrs.get(l.ifname) ?? [],
+    ...neighSuppressOf(l.linkinfo),
   }));
   type R = { dst: string; gateway?: string; dev?: string };
   const routes = [...arr<R>(routeJson4), ...arr<R>(routeJson6)].map((r): RouteSpec => ({
     dst: normPrefix(r.dst), ...(r.dev ? { dev: r.dev } : {}), ...(r.gateway ? { via: r.gateway } : {}),
   }));
   return { links, routes };
+}
+
+/** A bridge port's `neigh_suppress` from `ip -d -j link` (`linkinfo.info_slave_data`), when it says. */
+function neighSuppressOf(li: { info_slave_kind?: string; info_slave_data?: { neigh_suppress?: boolean } } | undefined):
+  { neighSuppress?: boolean } {
+  const v = li?.info_slave_kind === 'bridge' ? li.info_slave_data?.neigh_suppress : undefined;
+  return typeof v === 'boolean' ? { neighSuppress: v } : {};
 }
