@@ -124,6 +124,9 @@ typedef struct {
 typedef struct {
   char name[IF_NAMESIZE];
   int ifindex, fd, learning;
+  /* The port's device went away during the window (a VXLAN port detached by the control plane): its socket
+   * is closed, what it counted until then is kept. */
+  int gone;
   counts_t rx, tx;
   uint64_t drops;
 } port_t;
@@ -565,6 +568,7 @@ static void flush(int64_t upto) {
 }
 
 /* Reads up to BATCHES_PER_TURN batches of one port's socket into the hold. */
+static void read_drops(void);
 static void drain(int pi) {
   static uint8_t buf[BATCH][SNAP];
   static char ctrl[BATCH][CMSG_SPACE(sizeof(struct timespec))];
@@ -578,10 +582,18 @@ static void drain(int pi) {
                                       .msg_iovlen = 1, .msg_control = ctrl[k], .msg_controllen = sizeof ctrl[k]};
       mm[k].msg_len = 0;
     }
+    if (ports[pi].gone) return;
     int got = recvmmsg(ports[pi].fd, mm, BATCH, MSG_TRUNC | MSG_DONTWAIT, NULL);
     if (got < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if (errno == ENETDOWN || errno == ENODEV || errno == ENXIO) {
+        read_drops();
+        close(ports[pi].fd);
+        ports[pi].fd = -1;
+        ports[pi].gone = 1;
+        return;
+      }
       die("recvmmsg failed on %s", ports[pi].name);
     }
     if (npending + (size_t)got > PENDING_CAP) { /* hold buffer full: process its older half at once */
@@ -647,7 +659,7 @@ static void print_counters(const char *reason, int final, double end_mono) {
     print_counts("rx", &ports[i].rx);
     putchar(',');
     print_counts("tx", &ports[i].tx);
-    printf(",\"drops\":%llu}", (unsigned long long)ports[i].drops);
+    printf(",\"drops\":%llu,\"gone\":%s}", (unsigned long long)ports[i].drops, ports[i].gone ? "true" : "false");
   }
   printf("],\"learned\":%llu,\"seeded\":%llu,\"tableFull\":%llu,\"outsideWindow\":%llu,\"holdOverflow\":%llu,"
          "\"truncated\":%llu,\"fdbEvents\":%llu,\"fdbDumped\":%llu,\"fdbResyncs\":%llu,\"netlinkErrors\":%llu,"
@@ -782,6 +794,7 @@ int main(int argc, char **argv) {
     if (left <= 0) break;
     int timeout = (int)(hold_ns / 1000000) + 1;
     if (left < timeout) timeout = (int)left + 1;
+    for (int i = 0; i < nports; i++) pfd[i].fd = ports[i].fd; /* -1 for a port gone: poll skips it */
     int n = poll(pfd, (nfds_t)(nports + 1 + stdin_open), timeout);
     if (n < 0 && errno != EINTR) die("poll failed (%s)", strerror(errno));
     for (int i = 0; i < nports; i++) drain(i);

@@ -242,6 +242,31 @@ test('FDB events lost on a full netlink buffer: the counter re-reads the FDB and
   }
 });
 
+test('a port removed mid-count (a VXLAN port detached by the control plane) ends its capture, not the count', async () => {
+  test.setTimeout(60_000);
+  await sh(BR, 'ip', 'link', 'add', 'px', 'type', 'veth', 'peer', 'name', 'pxp');
+  await sh(BR, 'ip', 'link', 'set', 'dev', 'px', 'master', 'br0');
+  for (const d of ['px', 'pxp']) await sh(BR, 'ip', 'link', 'set', 'dev', d, 'up');
+  const source = createPacketFloodSource(() => place, { binary, maxMs: 30_000 });
+  const counting = await source.start({ device: 'br-ns', bridge: 'br0' }, { timeoutMs: 10_000 });
+  try {
+    const h1 = P + 'h1';
+    await sh(h1, 'arping', '-b', '-c', '2', '-w', '4', '-I', 'eth0', '198.19.210.2');
+    await sh(BR, 'ip', 'link', 'del', 'px');
+    await sh(h1, 'arping', '-b', '-c', '2', '-w', '4', '-I', 'eth0', '198.19.210.2');
+    const r = await counting.stop({ timeoutMs: 10_000 });
+    expect(r.health, r.reasons.join('; ')).not.toBe('errored');
+    expect(r.flood_arp_packets).toBe(4);
+    const px = port(r.ports, 'px');
+    expect(px.gone).toBe(true);
+    expect(px.tx.arpRequest).toBe(2);
+    expect(port(r.ports, 'p2').gone).toBeUndefined();
+  } finally {
+    await counting.stop({ timeoutMs: 5000 });
+    await runLocal(['ip', 'netns', 'exec', BR, 'ip', 'link', 'del', 'px'], { timeoutMs: 5000 });
+  }
+});
+
 test('a missing binary or bridge fails the start with the reason', async () => {
   const missing = createPacketFloodSource(() => place, { binary: join(dir, 'nope'), maxMs: 5000 });
   await expect(missing.start({ device: 'br-ns', bridge: 'br0' }, { timeoutMs: 5000 })).rejects.toThrow(/did not start/);

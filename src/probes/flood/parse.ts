@@ -168,7 +168,8 @@ export function parseFloodLine(line: string): FloodHello | FloodCountersLine | u
     segment: counts(o.segment, line),
     ports: ports.map((p) => {
       const q = p as Record<string, unknown>;
-      return { port: str(q.name) ?? '', rx: counts(q.rx, line), tx: counts(q.tx, line), drops: num(q, 'drops', line) };
+      return { port: str(q.name) ?? '', rx: counts(q.rx, line), tx: counts(q.tx, line), drops: num(q, 'drops', line),
+        ...(q.gone === true ? { gone: true } : {}) };
     }),
     tableFull: num(o, 'tableFull', line), holdOverflow: num(o, 'holdOverflow', line),
     outsideWindow: num(o, 'outsideWindow', line), learned: num(o, 'learned', line),

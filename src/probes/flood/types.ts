@@ -47,6 +47,8 @@ export interface FloodPortCounts {
   readonly tx: FloodClassCounts;
   /** Frames the kernel dropped from this port's capture buffer (counts are lower bounds when > 0). */
   readonly drops: number;
+  /** The port's device was removed during the window (what it counted until then is kept). */
+  readonly gone?: boolean;
 }
 
 export type FloodHealth = 'ok' | 'degraded' | 'errored';
