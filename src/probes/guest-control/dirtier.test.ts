@@ -23,7 +23,7 @@ test('loads outside the guest\'s bounds are refused naming the field', () => {
 });
 
 /** A control port that behaves as the reflector does for the `dirty` commands, ticking on a fake clock. */
-async function fakeGuest(o: { absent?: boolean; dropFirstStart?: boolean } = {}) {
+async function fakeGuest(o: { absent?: boolean; dropFirstStart?: boolean; old?: boolean } = {}) {
   const s = createSocket('udp4');
   const seen: string[] = [];
   let load: { rate: number; wss: number } | undefined;
@@ -35,7 +35,8 @@ async function fakeGuest(o: { absent?: boolean; dropFirstStart?: boolean } = {})
     seen.push(cmd);
     const m = /^dirty start (\d+) (\d+)$/.exec(cmd);
     let reply: string;
-    if (m !== null) {
+    if (o.old === true) reply = 'error unknown-request';
+    else if (m !== null) {
       if (o.dropFirstStart === true && !dropped) {
         dropped = true;
         load = { rate: Number(m[1]), wss: Number(m[2]) };
@@ -91,6 +92,12 @@ test('a lost start reply is retried and the running dirtier accepted; another lo
     await expect(startDirtier(lost.target, { rateMiBs: 9, wssMiB: 4 })).rejects.toThrow(/already runs at 8 MiB\/s/);
   } finally {
     lost.close();
+  }
+  const old = await fakeGuest({ old: true });
+  try {
+    await expect(startDirtier(old.target, { rateMiBs: 8, wssMiB: 4 })).rejects.toThrow(/without the dirty commands/);
+  } finally {
+    old.close();
   }
   const absent = await fakeGuest({ absent: true });
   try {

@@ -116,6 +116,10 @@ export async function startDirtier(t: GuestControlTarget, load: DirtierLoad,
   const cmd = `dirty start ${load.rateMiBs} ${load.wssMiB}`;
   const line = await guestControlRequest(t, cmd, left());
   if (line === undefined) throw silent(t, cmd);
+  if (line.startsWith('error unknown-request')) {
+    throw new UsageError(`the guest at ${t.address} runs a reflector without the dirty commands (an older image)`,
+      { hint: 'rebuild the guest image: bash scripts/build-lab-assets, then restart the lab (vmmi lab up)' });
+  }
   const f = fields(line, 'dirty start reply');
   const error = f.get('error');
   if (error === 'absent') throw new UsageError(`the guest at ${t.address} has no memory dirtier (lab-assets/dirtier.c)`,
