@@ -76,7 +76,8 @@ export function modeRefusal(e: unknown, o: MigrateOptions, host: string): Error 
         + 'access to /dev/userfaultfd for the QEMU user; or choose another mode',
     });
   }
-  if (mode !== 'precopy' && /migrate-set-capabilities|migrate-set-parameters|not supported|unsupported/i.test(msg)) {
+  // QEMU refusing the mode's capability or parameter (not any failure of a move in that mode).
+  if (mode !== 'precopy' && /migrate-set-capabilities|migrate-set-parameters/i.test(msg)) {
     return new UnsupportedError(`migration mode ${mode} was refused by ${host}: ${msg}`, {
       device: host, operation: `migrate (${mode})`, cause: e, hint: 'choose another mode for these hosts',
     });

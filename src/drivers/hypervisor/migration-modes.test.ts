@@ -95,3 +95,18 @@ test('postcopy trigger: a stall (remaining not shrinking over K passes) switches
   expect(feed(3, 280)).toBeUndefined(); // 280 < 500 (two passes before)
   expect(feed(4, 310)).toMatchObject({ iteration: 4, reason: expect.stringContaining('stalled') }); // 310 ≥ 300
 });
+
+test('a QEMU refusal of the mode becomes UNSUPPORTED naming the mode and the fix; other failures pass through', async () => {
+  const { modeRefusal } = await import('./migrate-recipe.js');
+  const uffd = new Error("internal error: unable to execute QEMU command 'migrate-set-capabilities': Postcopy is not "
+    + 'supported: Userfaultfd not available: Operation not permitted');
+  const r = modeRefusal(uffd, { mode: { ...base, mode: 'postcopy' } }, 'hv1');
+  expect(r).toMatchObject({ code: 'UNSUPPORTED', device: 'hv1' });
+  expect(r?.message).toMatch(/migration mode postcopy is not available/);
+  expect((r as { hint?: string }).hint).toContain('vm.unprivileged_userfaultfd=1');
+  const caps = new Error("unable to execute QEMU command 'migrate-set-parameters': Parameter 'x' is unexpected");
+  expect(modeRefusal(caps, { mode: { ...base, mode: 'multifd' } }, 'hv1')).toMatchObject({ code: 'UNSUPPORTED' });
+  expect(modeRefusal(caps, { mode: base }, 'hv1')).toBeUndefined();
+  expect(modeRefusal(new Error('operation aborted: migration out: canceled by client'),
+    { mode: { ...base, mode: 'multifd' } }, 'hv1')).toBeUndefined();
+});
