@@ -37,6 +37,7 @@ export { migrateVm, locateVm, type MigrateContext } from './harness/migrate.js';
 export type { NetworkDevice, FlowMeasurement } from './migration/types.js';
 export { toRunRecords } from './harness/run-record.js';
 export { setLabWan, type WanSettings, type WanState } from './harness/lab-control.js';
+export { setLabArpNdSuppression, type LabArpNdSuppression, type LabSuppressionPort } from './harness/lab-control.js';
 export {
   metricOf, effectiveVerdict, buildReportModel, parseRunRecord, type RunRecord, type Metric, type MetricName,
 } from './report/model.js';

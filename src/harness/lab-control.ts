@@ -1,8 +1,10 @@
 /**
- * Run-time control of the emulated lab for suites: WAN impairment (delay, loss, cut) and the lab's
- * namespaces. Hardware testbeds have no such knobs; these functions refuse them clearly.
+ * Run-time control of the emulated lab for suites: WAN impairment (delay, loss, cut), ARP/ND suppression
+ * on the TORs' stretched segments, and the lab's namespaces. Hardware testbeds have no such knobs; these
+ * functions refuse them clearly.
  */
 import { LabError } from '../errors/classes.js';
+import { setArpNdSuppression, type LabArpNdSuppression } from '../lab/arp-nd-suppression.js';
 import { setWan, wanState, type WanSettings, type WanState } from '../lab/wan.js';
 import { plantAddressHolder, type PlantedHolder } from '../lab/address-holder.js';
 import { labKnobs } from '../model/lab-knobs.js';
@@ -13,6 +15,7 @@ import { assetsDir } from '../util/layout.js';
 
 export type { WanSettings, WanState } from '../lab/wan.js';
 export type { PlantedHolder } from '../lab/address-holder.js';
+export type { LabArpNdSuppression, LabSuppressionPort } from '../lab/arp-nd-suppression.js';
 export { labKnobs, type LabKnobs } from '../model/lab-knobs.js';
 
 /** Plants a host holding `vm`'s IPv4 address on `hypervisor`'s bridge (emulated lab only). */
@@ -59,4 +62,20 @@ export function wanDelayMsOf(s: WanState): number | undefined {
   const m = /\bdelay ([\d.]+)(us|ms|s)\b/.exec(s.fields['qdisc'] ?? '');
   if (m === null) return undefined;
   return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+}
+
+/**
+ * Turns ARP/ND suppression of the emulated lab's stretched segments on or off (lab/arp-nd-suppression.ts):
+ * on every TOR, on the bridges of the subnets that have a VNI, the VXLAN ports get `neigh_suppress` on
+ * (off when `on` is false) and every other port off, and each TOR's agent is told, so a VXLAN port it
+ * creates later (an EVPN attach at the destination during a move) gets the same flag. `lab down` and
+ * `lab up` put it back to off. Resolves with the flags read back.
+ */
+export function setLabArpNdSuppression(tb: Testbed, on: boolean, io: IoOptions = {}): Promise<LabArpNdSuppression> {
+  if (tb.lab === undefined)
+    throw new LabError('ARP/ND suppression is a knob of the emulated lab only', {
+      operation: 'set ARP/ND suppression',
+      hint: "turn ARP/ND suppression on hardware with the switches' own configuration",
+    });
+  return setArpNdSuppression(planLab(tb, { assetsDir: assetsDir() }), tb, on, io);
 }

@@ -15,6 +15,7 @@ import { ensureLibvirtGuard } from './libvirt-guard.js';
 import { ensureMgmtSshds } from './mgmt-sshd.js';
 import { keysDir, planLab, type LabPlan } from './topology.js';
 import { ensureWan } from './wan.js';
+import { switchStateDir, writeNeighSuppress } from './agent/neigh-suppress.js';
 
 /**
  * `vmmi lab up`: builds what the Testbed describes, idempotently (a running lab converges: only
@@ -192,6 +193,10 @@ export async function labUp(tb: Testbed, o: LabUpOptions): Promise<LabUpResult> 
         `${plan.dir}/lab.json`,
         JSON.stringify({ prefix: plan.prefix, namespaces: plan.nodes.map((n) => n.ns), owner: process.pid }),
       );
+      // ARP/ND suppression starts off (harness/lab-control.ts turns it): the TORs' agents set their VXLAN
+      // ports so at their next pass, on a running lab too.
+      await Promise.all(plan.nodes.filter((n) => n.role === 'tor')
+        .map((n) => writeNeighSuppress(switchStateDir(plan.dir, n.node), false)));
       return { value: undefined, detail: `plan: ${plan.nodes.length} namespaces, ${plan.veths.length} veth pairs` };
     });
     // The lab's TLS identities need nothing but the plan: made while namespaces and links are built.
