@@ -17,6 +17,11 @@ export interface BgpdInput {
 
 const isV6 = (a: string): boolean => a.includes(':');
 
+/** EVPN duplicate-MAC detection of the lab's TORs (RFC 7432 §15.1 defaults): this many moves … */
+export const DUP_ADDR_MAX_MOVES = 5;
+/** … within this many seconds, counted from a move the TOR learns locally. */
+export const DUP_ADDR_TIME_S = 180;
+
 export function zebraConf(name: string, frrDir: string): string {
   return `hostname ${name}\nlog file ${frrDir}/zebra.log\n!\n`;
 }
@@ -60,6 +65,10 @@ export function bgpdConf(b: BgpdInput): string {
   for (const n of v4) L.push(`  neighbor ${n.address} activate`);
   // Route targets from the VNI alone (RFC 8365): with one AS per TOR the default ASN:VNI would not import.
   if (b.tor) L.push('  advertise-all-vni', '  autort rfc8365-compatible');
+  // RFC 7432 §15.1 duplicate-MAC detection at its defaults, stated so the lab's rule does not depend on
+  // FRR's: 5 moves within 180 s flag the MAC (after advertise-all-vni, which it requires). No freeze
+  // here: the flag alone changes no forwarding; a spec that wants RFC 7432's stop turns freeze on.
+  if (b.tor) L.push(`  dup-addr-detection max-moves ${DUP_ADDR_MAX_MOVES} time ${DUP_ADDR_TIME_S}`);
   L.push(' exit-address-family', '!');
   return `${L.join('\n')}\n`;
 }
