@@ -7,7 +7,7 @@
 import { netnsArgv, netnsRunner } from '../exec/netns.js';
 import { localRunner } from '../exec/local.js';
 import { execFileText } from '../exec/spawn.js';
-import { UsageError } from '../errors/classes.js';
+import { LabError, UsageError } from '../errors/classes.js';
 import type { AccessNeeds, SubnetHost, TestbedAccess } from '../harness/access.js';
 import type { Subnet, Testbed, TrafficHost, Vm } from '../model/testbed.js';
 import { createLabRouteMonitor } from '../probes/route-monitor/adapter.js';
@@ -20,7 +20,10 @@ export { netnsRunner } from '../exec/netns.js';
 import { createPacketFloodSource } from '../probes/flood/counter.js';
 import { createFloodObserver } from '../probes/flood/observer.js';
 import type { FloodObserver } from '../migration/types.js';
+import type { FloodSegmentRef } from '../probes/flood/types.js';
 import { switchPriorityArgv } from './switch-priority.js';
+import type { IoOptions } from '../util/abort.js';
+import type { CommandRunner } from '../exec/types.js';
 
 /** Namespace of a lab node, `<prefix>-<node>`. */
 export function labNs(tb: Testbed, node: string): string {
@@ -112,16 +115,29 @@ export function createLabAccess(tb: Testbed, o: LabAccessOptions): TestbedAccess
  * were busy after a move, and its sockets overflowed (92 frames dropped at torB in one tunnel move).
  */
 function labFloodObserver(tb: Testbed, o: LabAccessOptions): FloodObserver {
-  const source = createPacketFloodSource((d) => {
+  const packets = createPacketFloodSource((d) => {
     const ns = labNs(tb, d);
     return { runner: netnsRunner(ns), argvPrefix: [...switchPriorityArgv(), ...netnsArgv(ns)] };
   });
+  // Suppression is read where it acts: the segment's VXLAN ports. A host-facing port with neigh_suppress
+  // would turn the bridge's proxy off for requests from its hosts (br_arp_nd_proxy.c), so the lab never sets it.
+  const source = { ...packets, suppression: async (seg: FloodSegmentRef, io: IoOptions) =>
+    packets.suppression(seg, { ...io, ports: await vxlanPorts(netnsRunner(labNs(tb, seg.device)), seg.bridge, io) }) };
   return createFloodObserver(source, (device) => {
     const site = tb.switches.find((s) => s.name === device)?.site;
     const bridges = tb.subnets.filter((s) => s.site === site).map((s) => o.subnetInterface(device, s.name))
       .filter((b): b is string => b !== undefined);
     return [...new Set(bridges)].map((bridge) => ({ device, bridge }));
   });
+}
+
+/** The VXLAN ports of `bridge` (`ip -d -j link show master BRIDGE`, kind vxlan). */
+async function vxlanPorts(runner: CommandRunner, bridge: string, io: IoOptions): Promise<string[]> {
+  const r = await runner.run(['ip', '-d', '-j', 'link', 'show', 'master', bridge], { timeoutMs: io.timeoutMs ?? 5000,
+    ...(io.signal === undefined ? {} : { signal: io.signal }) });
+  if (r.failed) throw new LabError(`cannot list the ports of ${bridge} (${runner.where}): ${r.stderr.trim()}`);
+  const links = JSON.parse(r.stdout || '[]') as { ifname?: string; linkinfo?: { info_kind?: string } }[];
+  return links.filter((l) => l.linkinfo?.info_kind === 'vxlan' && l.ifname !== undefined).map((l) => l.ifname as string);
 }
 
 /**
