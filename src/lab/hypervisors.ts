@@ -79,7 +79,7 @@ export async function ensureHypervisors(plan: LabPlan, opts: IoOptions = {}): Pr
       await startLibvirtd({
         dir: hv.dir, netns: hv.ns, hostname: hv.name, listenAddr: hv.address, tls,
         hostUuid: hv.hostUuid, migrationAddress: hv.address, driver: 'qemu', timeoutMs: opts.timeoutMs ?? 20_000,
-        libvirtdConf: hv.files['libvirtd.conf'], qemuConf: hv.files['qemu.conf'],
+        libvirtdConf: hv.files['libvirtd.conf'], qemuConf: hv.files['qemu.conf'], userfaultfdForQemu: true,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
     } catch (e) {

@@ -58,6 +58,12 @@ export interface StartLibvirtdOptions {
   readonly qemuConf?: string;
   /** Leave /dev/kvm visible to the daemon (default: masked, TCG guests only; see the file comment). */
   readonly kvm?: boolean;
+  /**
+   * Let QEMU (running as `libvirt-qemu`, group kvm) open /dev/userfaultfd, which postcopy migration needs
+   * when the host keeps `vm.unprivileged_userfaultfd` at 0: a node of the same device, root:kvm 0660, is
+   * bound over /dev/userfaultfd inside this daemon's mount namespace only. The host's node stays root's.
+   */
+  readonly userfaultfdForQemu?: boolean;
 }
 
 export interface LibvirtdHandle {
@@ -192,13 +198,17 @@ export async function startLibvirtd(o: StartLibvirtdOptions): Promise<LibvirtdHa
   // Paths go in as positional args ($1…), never spliced into the script text.
   const binds = MOUNTS.map(([, target], i) => `mkdir -p ${target} && mount --bind "$${i + 1}" ${target}`).join(' && ');
   const mask = o.kvm === true ? '' : 'if [ -e /dev/kvm ]; then mount --bind "$7" /dev/kvm; fi; ';
+  const uffd = o.userfaultfdForQemu !== true ? '' : 'if [ -c /dev/userfaultfd ]; then '
+    + 'mknod -m 0660 "$8" c "0x$(stat -c %t /dev/userfaultfd)" "0x$(stat -c %T /dev/userfaultfd)" && '
+    + 'chgrp kvm "$8" && mount --bind "$8" /dev/userfaultfd; fi; ';
   const script =
-    `set -e; ${o.hostname === undefined ? '' : `hostname "$6" && `}${binds}; ${mask}` +
+    `set -e; ${o.hostname === undefined ? '' : `hostname "$6" && `}${binds}; ${mask}${uffd}` +
     `exec ${LIBVIRTD} ${o.tcpPort === undefined && o.tls === undefined ? '' : '--listen '}--pid-file /run/libvirt/libvirtd.pid`;
   const argv = [
     ...(o.netns === undefined ? [] : ['ip', 'netns', 'exec', o.netns]),
     'unshare', '--mount', ...(o.hostname === undefined ? [] : ['--uts']), '--propagation', 'private',
     'sh', '-c', script, 'vmmi-libvirtd', ...MOUNTS.map(([sub]) => join(d, sub)), o.hostname ?? '', kvmMask,
+    join(d, 'run', 'userfaultfd'),
   ];
   const out = join(d, 'libvirtd.out');
   const spawned = spawnDetached(argv, out);
