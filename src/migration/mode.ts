@@ -19,18 +19,13 @@ export const MODE_DEFAULTS: MigrationModeSettings = {
   xbzrle: {},
 };
 
-/** What a request or the command line may change about a move's migration (all optional). */
-export interface MigrationOverrides {
-  readonly mode?: string;
-  readonly maxDowntimeMs?: number;
-  readonly bandwidthMiBs?: number;
-  readonly postcopyAfterIterations?: number;
-  readonly postcopyStallIterations?: number;
-  readonly autoConvergeInitialPct?: number;
-  readonly autoConvergeIncrementPct?: number;
-  readonly multifdChannels?: number;
-  readonly xbzrleCacheMiB?: number;
-}
+/**
+ * What a request or the command line may change about a move's migration (all optional): the testbed's
+ * own settings, with the mode as the user wrote it (validated here).
+ */
+export type MigrationOverrides = { readonly mode?: string } & Partial<Pick<MigrationDefaults,
+  'maxDowntimeMs' | 'bandwidthMiBs' | 'postcopyAfterIterations' | 'postcopyStallIterations' | 'autoConvergeInitialPct'
+  | 'autoConvergeIncrementPct' | 'multifdChannels' | 'xbzrleCacheMiB'>>;
 
 /** Inclusive integer bounds of each numeric setting (libvirt/QEMU limits where they exist). */
 const BOUNDS: Readonly<Record<Exclude<keyof MigrationOverrides, 'mode'>, readonly [number, number]>> = {
