@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { toJobStats } from './migration-host.js';
+import { completedJobStats, toJobStats } from './migration-host.js';
 
 const completed = (fields: Record<string, number>) => ({ type: 'completed' as const, typeCode: 3, fields });
 const at = { wallMs: 0, monoNs: 0n };
@@ -21,4 +21,33 @@ test('job stats: without a completed rate the last polled one is used; the mode 
   // No page size anywhere: no MiB/s figure rather than a guessed one.
   expect(toJobStats(completed({ memory_dirty_rate: 100 })).dirtyRateMiBs).toBeUndefined();
   expect(toJobStats(undefined)).toEqual({});
+});
+
+test('job stats: a 0 dirty rate in the completed job and every polled sample is no rate, never 0 MiB/s', () => {
+  const s = toJobStats(completed({ downtime: 30, memory_dirty_rate: 0, memory_page_size: 4096 }),
+    { mode: 'precopy', samples: 30, pageSizeBytes: 4096 });
+  expect(s.dirtyRateMiBs).toBeUndefined();
+  expect(s.dirtyRateFrom).toBeUndefined();
+  expect(s.memoryDirtyRatePps).toBe(0);
+  expect(toJobStats(completed({ memory_dirty_rate: 0, memory_page_size: 4096 }),
+    { mode: 'multifd', samples: 3, lastDirtyRatePps: 0 }).dirtyRateMiBs).toBeUndefined();
+  expect(toJobStats(completed({ memory_page_size: 4096 })).dirtyRateMiBs).toBeUndefined();
+});
+
+test('completed stats: the destination\'s, each missing field from the source\'s job-completed event', () => {
+  const src = completed({ operation: 5, downtime: 7, time_elapsed: 2900, memory_processed: 130e6,
+    memory_iteration: 3 });
+  // After a postcopy switch the destination's completed stats came back empty.
+  const empty = { type: 'none' as const, typeCode: 0, fields: {} };
+  expect(completedJobStats(empty, src)).toEqual(src);
+  expect(toJobStats(completedJobStats(empty, src))).toMatchObject({ downtimeMs: 7, timeElapsedMs: 2900,
+    memoryProcessedBytes: 130e6, memoryIterations: 3 });
+  // Precopy: the destination's values win (downtime computed across both hosts), the source fills gaps.
+  const dst = completed({ operation: 4, downtime: 9, time_elapsed: 2950 });
+  expect(completedJobStats(dst, src)?.fields).toEqual({ operation: 4, downtime: 9, time_elapsed: 2950,
+    memory_processed: 130e6, memory_iteration: 3 });
+  expect(completedJobStats(dst, undefined)).toBe(dst);
+  expect(completedJobStats(undefined, src)).toBe(src);
+  expect(completedJobStats(undefined, undefined)).toBeUndefined();
+  expect(completedJobStats(empty, undefined)).toBe(empty);
 });

@@ -33,9 +33,27 @@ export function toHostEvent(e: HypervisorEvent): HostEvent | undefined {
 }
 
 /**
+ * The completed job's stats of one move: the destination's (libvirt computes `downtime` across both hosts
+ * there), each field it lacks taken from the source's job-completed event. After a postcopy switch the
+ * destination's completed stats can come back empty (no statistics in the migration cookie: the source's
+ * job had not completed when it was sent) while the source's event holds them all; taking either one
+ * whole lost time_elapsed, memory_processed and memory_iteration.
+ */
+export function completedJobStats(destination: DriverJobStats | undefined,
+  source: DriverJobStats | undefined): DriverJobStats | undefined {
+  const has = (s: DriverJobStats | undefined): s is DriverJobStats =>
+    s !== undefined && Object.keys(s.fields).length > 0;
+  if (!has(destination)) return has(source) ? source : destination ?? source;
+  if (!has(source)) return destination;
+  return { ...destination, fields: { ...source.fields, ...destination.fields } };
+}
+
+/**
  * libvirt typed params → the executor's JobStats (ms and bytes as libvirt reports them). The dirty rate
  * comes from the completed stats, else (absent or 0 there, e.g. after a postcopy switch) from the last
- * rate polled while the job ran (`observed`); pages/s × page size gives MiB/s.
+ * rate polled while the job ran (`observed`); pages/s × page size gives MiB/s. QEMU reads 0 until it has
+ * computed a rate, so a 0 everywhere is no rate (`dirtyRateMiBs` absent, `memoryDirtyRatePps` 0), never a
+ * measured 0 MiB/s.
  */
 export function toJobStats(s: DriverJobStats | undefined, observed?: MigrationObservation): JobStats {
   const n = (k: string): number | undefined => (typeof s?.fields[k] === 'number' ? (s.fields[k] as number) : undefined);
@@ -48,14 +66,16 @@ export function toJobStats(s: DriverJobStats | undefined, observed?: MigrationOb
   put('memoryProcessedBytes', n('memory_processed'));
   put('memoryIterations', n('memory_iteration'));
   const completedRate = n('memory_dirty_rate');
+  const polledRate = observed?.lastDirtyRatePps;
   const fromCompleted = completedRate !== undefined && completedRate > 0;
-  const pps = fromCompleted ? completedRate : observed?.lastDirtyRatePps ?? completedRate;
+  const fromPolled = !fromCompleted && polledRate !== undefined && polledRate > 0;
+  const pps = fromCompleted ? completedRate : fromPolled ? polledRate : completedRate;
   const page = n('memory_page_size') ?? observed?.pageSizeBytes;
   put('memoryDirtyRatePps', pps);
   put('memoryPageSizeBytes', page);
-  if (pps !== undefined && page !== undefined) {
+  if ((fromCompleted || fromPolled) && pps !== undefined && page !== undefined) {
     put('dirtyRateMiBs', (pps * page) / 1048576);
-    put('dirtyRateFrom', fromCompleted || observed?.lastDirtyRatePps === undefined ? 'completed' : 'running');
+    put('dirtyRateFrom', fromCompleted ? 'completed' : 'running');
   }
   if (observed !== undefined) {
     put('mode', observed.mode);
@@ -164,7 +184,7 @@ export function asMigrationHost(driver: HypervisorDriver, peers: (migrationUri: 
       }
       const ac = new AbortController();
       const done = handle.result.then((r) => {
-        const stats = toJobStats(r.destinationStats ?? r.sourceStats, r.observed);
+        const stats = toJobStats(completedJobStats(r.destinationStats, r.sourceStats), r.observed);
         return r.qemuDowntimeMs === undefined ? stats : { ...stats, downtimeMs: r.qemuDowntimeMs };
       }).finally(() => {
         ac.abort();

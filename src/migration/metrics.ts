@@ -55,19 +55,41 @@ function perFlow(f: FlowMeasurement, resumed: TimelineEvent | undefined): Metric
   return out;
 }
 
+/** Why a job-stats figure is missing from stats that exist: the reason a null metric carries. */
+export function missingStatReason(s: JobStats, field: 'time_elapsed' | 'memory_processed' | 'memory_iteration'
+  | 'memory_dirty_rate'): string {
+  if (field === 'memory_dirty_rate') {
+    if (s.memoryDirtyRatePps === 0) {
+      return 'QEMU gave no dirty rate: memory_dirty_rate was 0 in the completed job and in every polled sample '
+        + '(0 means not computed yet, not a measured 0)';
+    }
+    if (s.memoryDirtyRatePps !== undefined) return 'no memory_page_size to turn memory_dirty_rate into MiB/s';
+    return 'memory_dirty_rate absent from the completed job and from every polled sample';
+  }
+  return `${field} absent from libvirt's completed job stats of both hosts`
+    + (s.mode === 'postcopy' ? ' (postcopy move)' : '');
+}
+
 function fromStats(s: JobStats): Metric[] {
   const m = (name: MetricName, v: number | undefined, method: string, resolutionMs: number): Metric[] =>
     (v === undefined ? [] : [createMetric(name, v, method, resolutionMs, HYPERVISOR_CLOCK)]);
+  // A figure every completed migration has: absent from the stats, it is not measured (null, with why).
+  const must = (name: MetricName, v: number | undefined, method: string, resolutionMs: number,
+    field: Parameters<typeof missingStatReason>[1]): Metric[] =>
+    (v === undefined
+      ? [{ ...createMetric(name, null, method, resolutionMs, HYPERVISOR_CLOCK), note: missingStatReason(s, field) }]
+      : m(name, v, method, resolutionMs));
   return [
     ...m('hypervisor_downtime_ms', s.downtimeMs, 'libvirt job stats downtime (src stop → dst resume)', 1),
     ...m('hypervisor_downtime_net_ms', s.downtimeNetMs, 'libvirt job stats downtime_net', 1),
-    ...m('migration_total_ms', s.timeElapsedMs, 'libvirt job stats time_elapsed', 1),
+    ...must('migration_total_ms', s.timeElapsedMs, 'libvirt job stats time_elapsed', 1, 'time_elapsed'),
     ...m('setup_ms', s.setupTimeMs, 'libvirt job stats setup_time', 1),
-    ...m('memory_transferred_bytes', s.memoryProcessedBytes, 'libvirt job stats memory_processed', 0),
-    ...m('iterations', s.memoryIterations, 'libvirt job stats memory_iteration', 0),
-    ...m('dirty_rate_mibs', s.dirtyRateMiBs, s.dirtyRateFrom === 'running'
+    ...must('memory_transferred_bytes', s.memoryProcessedBytes, 'libvirt job stats memory_processed', 0,
+      'memory_processed'),
+    ...must('iterations', s.memoryIterations, 'libvirt job stats memory_iteration', 0, 'memory_iteration'),
+    ...must('dirty_rate_mibs', s.dirtyRateMiBs, s.dirtyRateFrom === 'running'
       ? 'libvirt job stats memory_dirty_rate × memory_page_size, last sample while running'
-      : 'libvirt job stats memory_dirty_rate × memory_page_size, completed job', 0),
+      : 'libvirt job stats memory_dirty_rate × memory_page_size, completed job', 0, 'memory_dirty_rate'),
   ];
 }
 

@@ -142,7 +142,10 @@ class ModeWatch {
       (b === undefined ? a : a === undefined ? b : Math.max(a, b));
     o.maxThrottlePct = max(o.maxThrottlePct, n('auto_converge_throttle'));
     o.maxDirtyRatePps = max(o.maxDirtyRatePps, n('memory_dirty_rate'));
-    o.lastDirtyRatePps = n('memory_dirty_rate') ?? o.lastDirtyRatePps;
+    // QEMU reads 0 until a sync period has measured the rate (and again in some final samples): 0 is
+    // "not computed", so only a positive sample replaces the last rate.
+    const rate = n('memory_dirty_rate');
+    if (rate !== undefined && rate > 0) o.lastDirtyRatePps = rate;
     o.compressionBytes = max(o.compressionBytes, n('compression_bytes'));
     o.pageSizeBytes ??= n('memory_page_size');
     const m = this.o.mode;

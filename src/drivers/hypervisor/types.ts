@@ -120,7 +120,10 @@ export interface MigrationObservation {
   readonly maxThrottlePct?: number;
   /** Highest `memory_dirty_rate` seen while running, pages/s, and `memory_page_size`, bytes. */
   readonly maxDirtyRatePps?: number;
-  /** `memory_dirty_rate` of the last polled sample, pages/s (QEMU's rate over its last sync period). */
+  /**
+   * `memory_dirty_rate` of the last polled sample that had one, pages/s (QEMU's rate over its last sync
+   * period); a 0 (not computed yet) never replaces it.
+   */
   readonly lastDirtyRatePps?: number;
   readonly pageSizeBytes?: number;
   /** Highest `compression_cache_misses`/`compression_bytes` seen (xbzrle at work). */

@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { expect, test } from '@playwright/test';
 import { runLocal } from '../../exec/local.js';
-import { checkDirtierLoad, dirtierStatus, parseDirtierStatus, startDirtier, stopDirtier } from './dirtier.js';
+import { checkDirtierLoad, dirtierStatus, parseDirtierStatus, startDirtier, stopDirtier, triesLeft } from './dirtier.js';
 
 // Lines as lab-assets/udprefl.c answers them (captured from the real reflector with the real dirtier).
 const RUNNING = 'dirty state=running uptime_ms=13362882 rate_mibs=50 wss_mib=8 started_ms=13357687 '
@@ -23,7 +23,7 @@ test('loads outside the guest\'s bounds are refused naming the field', () => {
 });
 
 /** A control port that behaves as the reflector does for the `dirty` commands, ticking on a fake clock. */
-async function fakeGuest(o: { absent?: boolean; dropFirstStart?: boolean; old?: boolean } = {}) {
+async function fakeGuest(o: { absent?: boolean; dropFirstStart?: boolean; old?: boolean; mute?: () => boolean } = {}) {
   const s = createSocket('udp4');
   const seen: string[] = [];
   let load: { rate: number; wss: number } | undefined;
@@ -33,6 +33,7 @@ async function fakeGuest(o: { absent?: boolean; dropFirstStart?: boolean; old?: 
   s.on('message', (b, rinfo) => {
     const cmd = b.toString().trim();
     seen.push(cmd);
+    if (o.mute?.() === true) return; // a guest too busy to answer (postcopy faulting its pages in)
     const m = /^dirty start (\d+) (\d+)$/.exec(cmd);
     let reply: string;
     if (o.old === true) reply = 'error unknown-request';
@@ -104,5 +105,37 @@ test('a lost start reply is retried and the running dirtier accepted; another lo
     await expect(startDirtier(absent.target, { rateMiBs: 8, wssMiB: 4 })).rejects.toMatchObject({ code: 'USAGE' });
   } finally {
     absent.close();
+  }
+});
+
+test('a request runs its three tries, then more while its budget lasts', () => {
+  expect(triesLeft(0, 0, 0)).toBe(true);
+  expect(triesLeft(0, 5000, 2)).toBe(true);
+  expect(triesLeft(0, 1800, 3)).toBe(false);
+  expect(triesLeft(15_000, 2000, 3)).toBe(true);
+  expect(triesLeft(15_000, 14_600, 20)).toBe(false);
+  expect(triesLeft(15_000, 14_500, 20)).toBe(true);
+});
+
+test('a guest silent for a while is waited for within the budget; a silent guest is a timeout that says how long', async () => {
+  const t0 = Date.now();
+  const slow = await fakeGuest({ mute: () => Date.now() - t0 < 2500 });
+  try {
+    await expect(startDirtier(slow.target, { rateMiBs: 8, wssMiB: 4 }, { timeoutMs: 10_000 }))
+      .resolves.toMatchObject({ state: 'running' });
+  } finally {
+    slow.close();
+  }
+  const dead = await fakeGuest({ mute: () => true });
+  try {
+    const t1 = Date.now();
+    const e = await dirtierStatus(dead.target, { timeoutMs: 2500 }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'TIMEOUT' });
+    const { timeoutMs, message } = e as { timeoutMs: number; message: string };
+    expect(timeoutMs).toBeGreaterThanOrEqual(2000);
+    expect(timeoutMs).toBeLessThanOrEqual(Date.now() - t1);
+    expect(message).toMatch(/did not answer "dirty status" \(\d+ tries\) \(after \d+ ms\)/);
+  } finally {
+    dead.close();
   }
 });

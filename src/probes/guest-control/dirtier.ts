@@ -1,7 +1,8 @@
 /**
  * The guest memory dirtier (lab-assets/dirtier.c), started, stopped and read through the reflector's
  * control port (lab-assets/udprefl.c): `dirty start RATE_MIBS WSS_MIB`, `dirty stop`, `dirty status`.
- * The parsers are pure; the requests go through guestControlRequest (one datagram, one line, retried).
+ * The parsers are pure; the requests go through guestControlRequest (one datagram, one line), retried
+ * until answered or the request's budget is spent.
  */
 import { ProtocolError, TimeoutError, UsageError } from '../../errors/classes.js';
 import { type IoOptions, sleep } from '../../util/abort.js';
@@ -91,14 +92,47 @@ export function checkDirtierLoad(l: DirtierLoad): DirtierLoad {
   return l;
 }
 
-const silent = (t: GuestControlTarget, what: string): TimeoutError =>
-  new TimeoutError(`guest control port ${t.address}:${t.port} did not answer "${what}"`, 0);
+/** Default budget of one request (all its tries), ms: three 500 ms tries plus the spawns, as before. */
+const DEFAULT_REQUEST_MS = 3_000;
+/** One try: a datagram and 500 ms for the answer. */
+const TRY_WAIT_MS = 500;
 
-/** The dirtier's status; TimeoutError when the control port does not answer. */
+/**
+ * How many more tries of `tryMs` a request may start after `elapsedMs` of a `budgetMs` budget (pure): the
+ * budget counts the tries' own time, and the first `minTries` always run (even with a spent budget).
+ */
+export function triesLeft(budgetMs: number, elapsedMs: number, tried: number,
+  o: { tryMs?: number; minTries?: number } = {}):
+  boolean {
+  if (tried < (o.minTries ?? 3)) return true;
+  return budgetMs - elapsedMs >= (o.tryMs ?? TRY_WAIT_MS);
+}
+
+const silent = (t: GuestControlTarget, what: string, elapsedMs: number, tries: number): TimeoutError =>
+  new TimeoutError(`guest control port ${t.address}:${t.port} did not answer "${what}" (${tries} tries)`,
+    Math.round(elapsedMs));
+
+/**
+ * Sends `command` until it is answered or `io.timeoutMs` (default 3 s) is spent, one 500 ms try at a time;
+ * TimeoutError (with the time actually spent) when the guest stays silent.
+ */
+async function ask(t: GuestControlTarget, command: string, io: IoOptions): Promise<string> {
+  const budget = io.timeoutMs ?? DEFAULT_REQUEST_MS;
+  const t0 = Date.now();
+  let tries = 0;
+  while (triesLeft(budget, Date.now() - t0, tries)) {
+    tries++;
+    const left = Math.max(budget - (Date.now() - t0), TRY_WAIT_MS);
+    const line = await guestControlRequest(t, command,
+      { waitMs: TRY_WAIT_MS, tries: 1, timeoutMs: left + 5000, ...defined({ signal: io.signal }) });
+    if (line !== undefined) return line;
+  }
+  throw silent(t, command, Date.now() - t0, tries);
+}
+
+/** The dirtier's status; TimeoutError when the control port does not answer within `timeoutMs` (3 s). */
 export async function dirtierStatus(t: GuestControlTarget, io: IoOptions = {}): Promise<DirtierStatus> {
-  const line = await guestControlRequest(t, 'dirty status', io);
-  if (line === undefined) throw silent(t, 'dirty status');
-  return parseDirtierStatus(line);
+  return parseDirtierStatus(await ask(t, 'dirty status', io));
 }
 
 /**
@@ -111,11 +145,11 @@ export async function startDirtier(t: GuestControlTarget, load: DirtierLoad,
   checkDirtierLoad(load);
   const budget = io.timeoutMs ?? 10_000;
   const t0 = Date.now();
+  // What is left of the budget for the next request (each request runs at least its minimum tries).
   const left = (): IoOptions =>
-    ({ timeoutMs: Math.max(1000, budget - (Date.now() - t0)), ...defined({ signal: io.signal }) });
+    ({ timeoutMs: Math.max(0, budget - (Date.now() - t0)), ...defined({ signal: io.signal }) });
   const cmd = `dirty start ${load.rateMiBs} ${load.wssMiB}`;
-  const line = await guestControlRequest(t, cmd, left());
-  if (line === undefined) throw silent(t, cmd);
+  const line = await ask(t, cmd, left());
   if (line.startsWith('error unknown-request')) {
     throw new UsageError(`the guest at ${t.address} runs a reflector without the dirty commands (an older image)`,
       { hint: 'rebuild the guest image: bash scripts/build-lab-assets, then restart the lab (vmmi lab up)' });
@@ -141,8 +175,7 @@ export async function startDirtier(t: GuestControlTarget, load: DirtierLoad,
 
 /** Stops the dirtier; resolves with the pages it dirtied (0 when none ran). */
 export async function stopDirtier(t: GuestControlTarget, io: IoOptions = {}): Promise<number> {
-  const line = await guestControlRequest(t, 'dirty stop', io);
-  if (line === undefined) throw silent(t, 'dirty stop');
+  const line = await ask(t, 'dirty stop', io);
   const f = fields(line, 'dirty stop reply');
   if (!f.has('stopped')) throw new ProtocolError(`dirty stop: unexpected reply "${line}"`);
   const n = Number(f.get('pages_dirtied') ?? 0);
