@@ -464,7 +464,13 @@ s.bind(${portOf(TUNNEL)}, '${o.rl}', () => s.send(Buffer.from(process.argv[1], '
           await rawSend('a', outerProtocol(encapsulation, 4), o.b, [...refused.map(([, b]) => hex(b)), hex(valid)]);
           const want = Object.fromEntries(refused.map(([k]) => [k, (b2[k] ?? 0) + 1]));
           await expect.poll(async () => (await agentB.counters({ timeoutMs: 2000 })).values, { timeout: 3000 })
-            .toMatchObject({ ...want, v4_in: (b2.v4_in ?? 0) + 1, drop_peer: 1 });
+            .toMatchObject({ ...want, drop_peer: 1 });
+          // The valid packet is delivered. v4_in may count one more: the VM's reply to the inner source reaches
+          // the client namespace, which has no socket there and answers with ICMP port unreachable toward the
+          // VM, through the tunnel (seen in CI: +2). That is the client's kernel, not the agent.
+          const b3 = (await agentB.counters({ timeoutMs: 2000 })).values;
+          expect(d(b3, b2, 'v4_in'), 'the valid packet was delivered').toBeGreaterThanOrEqual(1);
+          expect(d(b3, b2, 'v4_in'), 'nothing but it and the client\'s ICMP answer').toBeLessThanOrEqual(2);
         }
       } finally {
         for (const r of rlRoutes)
