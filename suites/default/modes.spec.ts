@@ -55,10 +55,19 @@ test.describe('migration modes under a dirtying guest', () => {
     expect(out.record.scenario).toContain(`/mode=${mode}`);
     const dirty = out.record.metrics.find((m) => m.name === 'dirty_rate_mibs');
     expect(dirty?.unit).toBe('mibs');
-    // QEMU's rate counts each page once per sync period; the dirtier (plus the memory checker's
-    // ~4 MiB/s) is what it should see, within a factor of ~3.
-    expect(dirty?.value ?? 0, dirty?.method).toBeGreaterThan(LOAD.rateMiBs / 3);
-    expect(dirty?.value ?? Infinity, dirty?.method).toBeLessThan(LOAD.rateMiBs * 3);
+    expect(dirty, 'the record carries dirty_rate_mibs, measured or with why not').toBeDefined();
+    if (dirty?.value === null) {
+      // QEMU computes its rate only once a bitmap sync period exceeds 1 s; a move whose passes were all
+      // shorter leaves 0 ("not computed yet"), recorded as not measured with that reason, never as 0 MiB/s.
+      // Seen in a CI run for precopy and postcopy at this load; the dirtier's own rate is checked before.
+      expect(`${dirty.method} ${JSON.stringify(dirty)}`).toContain('not computed yet');
+      console.log(`dirty_rate_mibs not measured by QEMU in this ${mode} move: ${JSON.stringify(dirty)}`);
+    } else {
+      // QEMU's rate counts each page once per sync period; the dirtier (plus the memory checker's
+      // ~4 MiB/s) is what it should see, within a factor of ~3.
+      expect(dirty?.value ?? 0, dirty?.method).toBeGreaterThan(LOAD.rateMiBs / 3);
+      expect(dirty?.value ?? Infinity, dirty?.method).toBeLessThan(LOAD.rateMiBs * 3);
+    }
     const stats = out.result.attempts.at(-1)?.stats;
     expect(stats?.mode).toBe(mode);
   }
