@@ -91,9 +91,9 @@ test('runs.csv: stable columns and one row per migration attempt, retries shown'
     'hypervisor_downtime_ms_resolution_ms',
   ]);
   expect(header).toContain('iterations_resolution_ms');
-  expect(header.slice(-15)).toEqual(['verdict', 'reported_verdict', 'health', 'health_reasons', 'attempt', 'attempt_of',
+  expect(header.slice(-18)).toEqual(['verdict', 'reported_verdict', 'health', 'health_reasons', 'attempt', 'attempt_of',
     'unstable', 'conformance_ok', 'conformance_violations', 'decomposition', 'episodes', 'error',
-    'memory_integrity', 'memory_integrity_detail', 'thresholds']);
+    'memory_integrity', 'memory_integrity_detail', 'thresholds', 'path_via_old_site', 'path_hops', 'arp_nd_suppression']);
   expect(rows.map((r) => r.run_id)).toEqual(['cur-same', 'cur-evil', 'cur-wan-0', 'cur-wan-1', 'cur-errored']);
   const by = Object.fromEntries(rows.map((r) => [r.run_id, r]));
   expect(by['cur-same']).toMatchObject({
